@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+/**
+ * Entry point: argv -> command. This is the one place that maps errors to exit codes and owns
+ * how the process ends.
+ */
+import { createRequire } from 'node:module';
+import { AwsorgError, ExitCode } from './core/errors.js';
+import { createDeps, type Deps } from './core/deps.js';
+import type { CommandModule } from './commands/command.js';
+
+// Command modules load lazily so that a command never pays for another's dependencies.
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule<unknown>> }> = {
+  bootstrap: { summary: 'plan and apply the first-day organization setup', load: () => import('./commands/bootstrap.js') as Promise<CommandModule<unknown>> },
+  whoami: { summary: 'show the caller identity and its place in an organization', load: () => import('./commands/whoami.js') as Promise<CommandModule<unknown>> },
+  state: { summary: 'move local Terraform/OpenTofu state into the S3 backend', load: () => import('./commands/state.js') as Promise<CommandModule<unknown>> },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return [
+    'awsorg: bootstrap and operate an AWS Organization',
+    '',
+    'Usage: awsorg <command> [flags]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `awsorg <command> --help` for the flags of a command.',
+    '',
+  ].join('\n');
+}
+
+function version(): string {
+  const require = createRequire(import.meta.url);
+  return (require('../../package.json') as { version: string }).version;
+}
+
+export async function main(argv: string[], deps: Deps): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    deps.stdout.write(help());
+    return name ? ExitCode.ok : ExitCode.usage;
+  }
+  if (name === '--version' || name === '-V') {
+    deps.stdout.write(`${version()}\n`);
+    return ExitCode.ok;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    deps.stderr.write(`awsorg: unknown command "${name}"\n\n${help()}`);
+    return ExitCode.usage;
+  }
+  try {
+    const command = await entry.load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      deps.stdout.write(`Usage: ${command.usage}\n`);
+      return ExitCode.ok;
+    }
+    const opts = command.parse(rest);
+    return await command.run(opts, deps);
+  } catch (err) {
+    return reportError(err, deps);
+  }
+}
+
+export function reportError(err: unknown, deps: Deps): number {
+  if (err instanceof AwsorgError) {
+    deps.stderr.write(`awsorg: ${err.message}\n`);
+    if (err.nextStep) deps.stderr.write(`Next step: ${err.nextStep}\n`);
+    return err.exitCode;
+  }
+  const e = err as Error;
+  deps.stderr.write(`awsorg: unexpected error: ${e?.stack ?? String(err)}\n`);
+  return ExitCode.failed;
+}
+
+async function cli(): Promise<void> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    // The first Ctrl-C asks running work to stop at a safe point; a second one exits at once.
+    if (interrupts > 1) process.exit(ExitCode.cancelled);
+    process.stderr.write(`\nawsorg: ${signal} received; stopping at the next safe point (press Ctrl-C again to exit now)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const deps = createDeps({ env: process.env, signal: controller.signal });
+  process.exitCode = await main(process.argv.slice(2), deps);
+}
+
+await cli();

@@ -1,0 +1,96 @@
+import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
+import type { AwsSession } from '../aws/session.js';
+import { AwsCallError, ExitCode } from '../core/errors.js';
+import type { Deps } from '../core/deps.js';
+import { parseFlags } from './args.js';
+
+export const usage = 'awsorg whoami [--json]';
+
+export interface WhoamiOptions {
+  json: boolean;
+}
+
+export function parse(argv: string[]): WhoamiOptions {
+  const { values } = parseFlags(argv, { json: { type: 'boolean', default: false } }, usage);
+  return { json: Boolean(values.json) };
+}
+
+export type PrincipalType = 'root' | 'iam-user' | 'assumed-role' | 'federated-user' | 'other';
+export type OrganizationRole = 'management' | 'member' | 'none' | 'unknown';
+
+export interface WhoamiResult {
+  account: string;
+  arn: string;
+  userId: string;
+  principalType: PrincipalType;
+  isRoot: boolean;
+  organization: {
+    role: OrganizationRole;
+    id?: string;
+    managementAccountId?: string;
+    featureSet?: string;
+    /** Why the role is `unknown`. */
+    reason?: string;
+  };
+}
+
+export function principalTypeOf(arn: string): PrincipalType {
+  const resource = arn.split(':').slice(5).join(':');
+  if (resource === 'root') return 'root';
+  if (resource.startsWith('user/')) return 'iam-user';
+  if (resource.startsWith('assumed-role/')) return 'assumed-role';
+  if (resource.startsWith('federated-user/')) return 'federated-user';
+  return 'other';
+}
+
+/** The caller and its place in an organization. Shared with bootstrap's identity step. */
+export async function describeCaller(session: AwsSession): Promise<WhoamiResult> {
+  const identity = await session.identity();
+  const principalType = principalTypeOf(identity.arn);
+  const base = { ...identity, principalType, isRoot: principalType === 'root' };
+  try {
+    const { Organization: org } = await session.send('organizations', new DescribeOrganizationCommand({}));
+    return {
+      ...base,
+      organization: {
+        role: org?.MasterAccountId === identity.account ? 'management' : 'member',
+        ...(org?.Id ? { id: org.Id } : {}),
+        ...(org?.MasterAccountId ? { managementAccountId: org.MasterAccountId } : {}),
+        ...(org?.FeatureSet ? { featureSet: org.FeatureSet } : {}),
+      },
+    };
+  } catch (err) {
+    if (err instanceof AwsCallError && err.code === 'AWSOrganizationsNotInUseException') {
+      return { ...base, organization: { role: 'none' } };
+    }
+    if (err instanceof AwsCallError && /AccessDenied/.test(err.code)) {
+      return { ...base, organization: { role: 'unknown', reason: `organizations:DescribeOrganization was denied (${err.code})` } };
+    }
+    throw err;
+  }
+}
+
+export async function run(opts: WhoamiOptions, deps: Deps): Promise<number> {
+  const result = await describeCaller(deps.aws());
+  if (opts.json) {
+    deps.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    return ExitCode.ok;
+  }
+  const org = result.organization;
+  const orgLine =
+    org.role === 'management'
+      ? `management account of ${org.id} (feature set ${org.featureSet ?? 'unknown'})`
+      : org.role === 'member'
+        ? `member of ${org.id} (management account ${org.managementAccountId})`
+        : org.role === 'none'
+          ? 'not in an organization'
+          : `unknown: ${org.reason}`;
+  const lines = [
+    `Account:      ${result.account}`,
+    `ARN:          ${result.arn}`,
+    `Principal:    ${result.principalType}${result.isRoot ? '  (ROOT USER: full, unrestricted access; use only where AWS requires it)' : ''}`,
+    `Organization: ${orgLine}`,
+  ];
+  deps.stdout.write(lines.join('\n') + '\n');
+  return ExitCode.ok;
+}

@@ -1,0 +1,119 @@
+/**
+ * Every side effect reaches code through one `Deps` object, so tests replace behaviour by
+ * passing different values, never by mocking modules.
+ *
+ * What depends on what:
+ * - `aws()` depends on `env` (credentials, region, endpoints), `clock` and `random` (backoff),
+ *   and reports every call and retry to `awsEvents`.
+ * - `paths` depends on `env` (XDG_*).
+ * - Everything that prints goes through `stdout`/`stderr`; `interactive` is derived from them.
+ */
+import { spawn as nodeSpawn } from 'node:child_process';
+import { AwsSession, type AwsEvent } from '../aws/session.js';
+import { resolveBaseCredentials, resolveRegion } from '../aws/credentials.js';
+import { xdgPaths, type XdgPaths } from './xdg.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface OutputStream {
+  write(chunk: string): boolean;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface Listeners<T> {
+  add(listener: (event: T) => void): () => void;
+  emit(event: T): void;
+}
+
+export interface Deps {
+  env: Env;
+  cwd: string;
+  stdout: OutputStream;
+  stderr: OutputStream;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** True when a person can answer prompts (stdin and stderr are terminals). */
+  interactive: boolean;
+  clock: Clock;
+  random(): number;
+  paths: XdgPaths;
+  /** The base AWS session (credentials from the standard chain). `region` overrides the resolved one. */
+  aws(region?: string): AwsSession;
+  awsEvents: Listeners<AwsEvent>;
+  spawn: typeof nodeSpawn;
+  /** Aborted when the operator presses Ctrl-C or the process receives SIGTERM. */
+  signal: AbortSignal;
+}
+
+export function listeners<T>(): Listeners<T> {
+  const set = new Set<(event: T) => void>();
+  return {
+    add(listener) {
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+    emit(event) {
+      for (const l of set) l(event);
+    },
+  };
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};
+
+export function createDeps(overrides: Partial<Deps> & { env: Env; signal: AbortSignal }): Deps {
+  const env = overrides.env;
+  const clock = overrides.clock ?? systemClock;
+  const random = overrides.random ?? Math.random;
+  const awsEvents = overrides.awsEvents ?? listeners<AwsEvent>();
+  const stdout = overrides.stdout ?? process.stdout;
+  const stderr = overrides.stderr ?? process.stderr;
+  const stdin = overrides.stdin ?? process.stdin;
+  const sessions = new Map<string, AwsSession>();
+  const credentials = resolveBaseCredentials(env);
+  return {
+    env,
+    cwd: overrides.cwd ?? process.cwd(),
+    stdout,
+    stderr,
+    stdin,
+    interactive: overrides.interactive ?? Boolean(stdin.isTTY && stderr.isTTY),
+    clock,
+    random,
+    paths: overrides.paths ?? xdgPaths(env),
+    awsEvents,
+    spawn: overrides.spawn ?? nodeSpawn,
+    signal: overrides.signal,
+    aws:
+      overrides.aws ??
+      ((region) => {
+        const resolved = region ?? resolveRegion(env);
+        let session = sessions.get(resolved);
+        if (!session) {
+          session = new AwsSession(
+            { env, random, sleep: (ms) => clock.sleep(ms, overrides.signal), onEvent: (e) => awsEvents.emit(e) },
+            { region: resolved, credentials },
+          );
+          sessions.set(resolved, session);
+        }
+        return session;
+      }),
+  };
+}

@@ -1,0 +1,90 @@
+import type { AwsSession, CallerIdentity } from '../aws/session.js';
+import type { Clock } from '../core/deps.js';
+import type { LoadedBlueprint } from '../core/blueprint.js';
+import type { Journal } from '../core/journal.js';
+
+export type StepId =
+  | 'identity'
+  | 'organization'
+  | 'organizational-units'
+  | 'accounts'
+  | 'guardrails'
+  | 'state-backend'
+  | 'ci-oidc'
+  | 'organization-trail'
+  | 'migrate-state';
+
+/** One planned write. `plan` is pure, so a change carries everything `apply` needs to know. */
+export interface Change<D = unknown> {
+  /** Stable within a blueprint; the journal records progress under this key. */
+  key: string;
+  /** The exact API calls, primary first: `organizations:CreateAccount`, ... */
+  calls: string[];
+  /** One line for a person: "Create account production (aws+production@example.com) in Workloads/Production". */
+  summary: string;
+  /** Account the change runs in (id or blueprint name), when it is not the management account. */
+  account?: string;
+  /** Unified diff of a policy document, when the change writes one. */
+  diff?: string;
+  data: D;
+}
+
+/** What steps learn about the organization and share with later steps during one run. */
+export interface OrganizationState {
+  identity?: CallerIdentity;
+  organizationId?: string;
+  managementAccountId?: string;
+  rootId?: string;
+  /** OU path (`Workloads/Production`) -> OU id. */
+  ouIds: Map<string, string>;
+  /** Blueprint account name -> account id. */
+  accountIds: Map<string, string>;
+}
+
+export interface StepOptions {
+  allowRoot: boolean;
+  /** Role assumed in member accounts. */
+  memberRoleName: string;
+  /**
+   * Leave the TLS-only statement out of bucket policies when applying. Only for emulators that
+   * ignore the aws:SecureTransport condition (moto then refuses every object call). The plan
+   * still shows the statement as skipped.
+   */
+  omitTlsDenyStatement: boolean;
+}
+
+export interface StepContext {
+  loaded: LoadedBlueprint;
+  /** Session in the management account (the caller). */
+  session: AwsSession;
+  /** Session in `management` or a blueprint account (by name), via the member role. */
+  sessionFor(account: string): Promise<AwsSession>;
+  state: OrganizationState;
+  journal: Journal;
+  clock: Clock;
+  signal: AbortSignal;
+  options: StepOptions;
+  /** A progress note for the current change (shown by the progress renderer). */
+  note(message: string): void;
+  /** Run a command-line tool (terraform / tofu). */
+  spawn: typeof import('node:child_process').spawn;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface Step<O = unknown, D = unknown> {
+  id: StepId;
+  title: string;
+  /** Whether the blueprint asks for this step at all (e.g. no `ciOidc` section). */
+  enabled(loaded: LoadedBlueprint): boolean;
+  /** Read-only calls that describe what exists now. Records ids in `ctx.state`. */
+  observe(ctx: StepContext): Promise<O>;
+  /** Pure: the changes that take `observed` to the blueprint. May throw a PreconditionError. */
+  plan(observed: O, loaded: LoadedBlueprint, options: StepOptions): Change<D>[];
+  apply(change: Change<D>, ctx: StepContext): Promise<void>;
+  /** Read back after apply; throws when the result is not what the blueprint asks for. */
+  verify?(ctx: StepContext): Promise<void>;
+  /** How many changes of this step may be applied at once (default 1). */
+  concurrency?: number;
+  /** Notes for the plan output that are not changes ("no local state in ./bootstrap"). */
+  notes?(observed: O): string[];
+}
