@@ -117,6 +117,14 @@ export class AwsSession {
     return this.identityPromise;
   }
 
+  /**
+   * The session's credentials, for handing to a child process (terraform) through its
+   * environment. Never log or persist the result.
+   */
+  async resolveCredentials(): Promise<AwsCredentialIdentity | undefined> {
+    return this.credentials ? this.credentials() : undefined;
+  }
+
   get knownAccount(): string | undefined {
     return this.known.account;
   }
@@ -186,7 +194,7 @@ export class AwsSession {
   }
 
   private describeFailure(service: ServiceName, action: string, err: unknown): Error {
-    const code = errorCode(err);
+    const code = readableCode(err);
     const message = (err as Error)?.message ?? String(err);
     if ((err as Error)?.name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
       return new CredentialsError(
@@ -286,4 +294,14 @@ function nextStepFor(code: string, service: string, action: string, arn: string 
     default:
       return {};
   }
+}
+
+/** The error code, or a name for the HTTP status when AWS sent no body (HEAD requests, some 403s). */
+function readableCode(err: unknown): string {
+  const code = errorCode(err);
+  if (code !== 'Unknown' && code !== 'UnknownError') return code;
+  const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  if (status === 403) return 'AccessDenied';
+  if (status === 404) return 'NotFound';
+  return status ? `HTTP${status}` : code;
 }

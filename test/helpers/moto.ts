@@ -10,7 +10,10 @@ export interface Moto {
   port: number;
   /** POST /moto-api/reset: forget every resource. */
   reset(): Promise<void>;
-  /** Every resource moto holds, as moto's own JSON dump (for before/after comparisons). */
+  /**
+   * Every resource moto holds, as moto's own JSON dump (for before/after comparisons), without
+   * the empty model lists moto adds when a read first touches a service.
+   */
   snapshot(): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
   /** Dummy credentials and the endpoint, ready to merge into a child's environment. */
@@ -73,7 +76,7 @@ export async function startMoto(): Promise<Moto> {
     },
     async snapshot() {
       const res = await fetch(`${endpoint}/moto-api/data.json`);
-      return (await res.json()) as Record<string, unknown>;
+      return prune((await res.json()) as Record<string, unknown>);
     },
     async stop() {
       if (child.exitCode === null) {
@@ -84,4 +87,27 @@ export async function startMoto(): Promise<Moto> {
       }
     },
   };
+}
+
+/**
+ * Models moto fills as a side effect of reads, not of writes: the AWS-managed IAM policies and
+ * account summary it loads the first time IAM is touched, the canned S3 ACL grantees, and the sessions (with their
+ * temporary access keys) that sts:AssumeRole hands out.
+ */
+const READ_SIDE_EFFECTS = new Set(['iam.AWSManagedPolicy', 'iam.AccountSummary', 'sts.AssumedRole', 's3.FakeGrantee']);
+const isTemporaryKey = (service: string, model: string, row: unknown) =>
+  service === 'iam' && model === 'AccessKey' && Boolean((row as { role_arn?: string }).role_arn);
+
+function prune(data: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [service, models] of Object.entries(data)) {
+    const kept = Object.fromEntries(
+      Object.entries(models as Record<string, unknown[]>)
+        .filter(([model, rows]) => Array.isArray(rows) && !READ_SIDE_EFFECTS.has(`${service}.${model}`))
+        .map(([model, rows]) => [model, rows.filter((row) => !isTemporaryKey(service, model, row))] as const)
+        .filter(([, rows]) => rows.length > 0),
+    );
+    if (Object.keys(kept).length > 0) out[service] = kept;
+  }
+  return out;
 }

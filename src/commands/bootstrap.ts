@@ -1,0 +1,236 @@
+/**
+ * `awsorg bootstrap`: plan or apply the first-day organization setup from a blueprint.
+ * The engine (src/steps/engine.ts) does the work; this module binds flags, chooses the output
+ * (plan text, listr2, plain lines, JSON) and turns the outcome into an exit code.
+ */
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import type { AwsEvent } from '../aws/session.js';
+import { loadBlueprint, loadedFromBlueprint } from '../core/blueprint-load.js';
+import type { LoadedBlueprint } from '../core/blueprint.js';
+import type { Deps } from '../core/deps.js';
+import { AwsorgError, CancelledError, ExitCode, UsageError } from '../core/errors.js';
+import { Journal, journalPathFor } from '../core/journal.js';
+import { PRESET_NAMES, preset, presetYaml } from '../core/presets.js';
+import { BootstrapEngine, type StepPlan } from '../steps/engine.js';
+import { countChanges, renderPlan } from '../ui/plan-text.js';
+import { plainListener, runWithListr } from '../ui/progress.js';
+import { parseFlags } from './args.js';
+
+export const usage =
+  'awsorg bootstrap (--config FILE | --preset NAME) [--plan | --yes] [--json] [--allow-root] [--member-role NAME] [--omit-tls-deny]\n' +
+  '       awsorg bootstrap --preset NAME --write FILE [--force]';
+
+export interface BootstrapOptions {
+  config?: string;
+  preset?: string;
+  write?: string;
+  force: boolean;
+  plan: boolean;
+  yes: boolean;
+  json: boolean;
+  allowRoot: boolean;
+  memberRole: string;
+  omitTlsDeny: boolean;
+}
+
+export function parse(argv: string[]): BootstrapOptions {
+  const { values } = parseFlags(
+    argv,
+    {
+      config: { type: 'string', short: 'c' },
+      preset: { type: 'string' },
+      write: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      plan: { type: 'boolean', default: false },
+      yes: { type: 'boolean', short: 'y', default: false },
+      json: { type: 'boolean', default: false },
+      'allow-root': { type: 'boolean', default: false },
+      'member-role': { type: 'string', default: 'OrganizationAccountAccessRole' },
+      'omit-tls-deny': { type: 'boolean', default: false },
+    },
+    usage,
+  );
+  const opts: BootstrapOptions = {
+    ...(values.config ? { config: values.config } : {}),
+    ...(values.preset ? { preset: values.preset } : {}),
+    ...(values.write ? { write: values.write } : {}),
+    force: Boolean(values.force),
+    plan: Boolean(values.plan),
+    yes: Boolean(values.yes),
+    json: Boolean(values.json),
+    allowRoot: Boolean(values['allow-root']),
+    memberRole: String(values['member-role']),
+    omitTlsDeny: Boolean(values['omit-tls-deny']),
+  };
+  if (opts.config && opts.preset) throw new UsageError('--config and --preset cannot be used together.', 'Write the preset to a file with --preset NAME --write FILE, edit it, then use --config FILE.');
+  if (opts.write && !opts.preset) throw new UsageError('--write needs --preset NAME.', `Presets: ${PRESET_NAMES.join(', ')}.`);
+  if (opts.plan && opts.yes) throw new UsageError('--plan and --yes cannot be used together.', 'Use --plan to preview, or --yes to apply.');
+  if (!/^[\w+=,.@-]{1,64}$/.test(opts.memberRole)) throw new UsageError(`--member-role "${opts.memberRole}" is not a valid IAM role name.`);
+  return opts;
+}
+
+async function loadFromOptions(opts: BootstrapOptions, deps: Deps): Promise<LoadedBlueprint> {
+  if (opts.config) return loadBlueprint(resolve(deps.cwd, opts.config));
+  if (opts.preset) return loadedFromBlueprint(preset(opts.preset), deps.cwd);
+  throw new UsageError(
+    'Name the blueprint to bootstrap from.',
+    `Pass --config FILE (an awsorg.yaml), or --preset NAME (${PRESET_NAMES.join(', ')}); \`awsorg bootstrap --preset standard --write awsorg.yaml\` gives you a file to edit.`,
+  );
+}
+
+export async function run(opts: BootstrapOptions, deps: Deps): Promise<number> {
+  if (opts.preset && opts.write) return writePreset(opts, deps);
+
+  // Validation happens here, before any AWS call.
+  const loaded = await loadFromOptions(opts, deps);
+  if (!opts.plan && !opts.yes && !deps.interactive) {
+    throw new UsageError('Refusing to apply without confirmation: no terminal to ask on.', 'Pass --yes to apply, or --plan to only show the changes.');
+  }
+
+  const stats = { reads: 0, writes: 0, retries: 0 };
+  const unsubscribe = deps.awsEvents.add((e) => {
+    if (e.type === 'call') e.write ? stats.writes++ : stats.reads++;
+    else if (e.type === 'retry') stats.retries++;
+  });
+  const session = deps.aws(loaded.blueprint.region);
+  const journalPath = journalPathFor(loaded.file, deps.cwd);
+  const journal = await Journal.open(journalPath, { readOnly: opts.plan || (!opts.yes && !deps.interactive), blueprint: loaded.file ?? `preset:${opts.preset}`, now: new Date(deps.clock.now()) });
+  const engine = new BootstrapEngine({
+    loaded,
+    session,
+    journal,
+    clock: deps.clock,
+    signal: deps.signal,
+    options: { allowRoot: opts.allowRoot, memberRoleName: opts.memberRole, omitTlsDenyStatement: opts.omitTlsDeny },
+    spawn: deps.spawn,
+    env: deps.env,
+  });
+  const source = loaded.file ?? `preset ${opts.preset}`;
+  try {
+    if (opts.plan) return await showPlan(engine, source, opts, deps, stats);
+    return await apply(engine, journal, source, opts, deps, stats);
+  } catch (err) {
+    if (opts.json) {
+      const e = err as AwsorgError;
+      deps.stdout.write(JSON.stringify({ status: err instanceof CancelledError ? 'cancelled' : 'failed', error: e.message, nextStep: e.nextStep, journal: journalPath, calls: stats }, null, 2) + '\n');
+    }
+    if (!opts.plan && !(err instanceof UsageError)) {
+      deps.stderr.write(`Progress is saved in ${journalPath}; fix the problem and run the same command to resume.\n`);
+    }
+    throw err;
+  } finally {
+    unsubscribe();
+    session.destroy();
+  }
+}
+
+async function writePreset(opts: BootstrapOptions, deps: Deps): Promise<number> {
+  const target = resolve(deps.cwd, opts.write!);
+  if (existsSync(target) && !opts.force) {
+    throw new UsageError(`${target} already exists.`, 'Choose another file name, or pass --force to overwrite it.');
+  }
+  await writeFile(target, presetYaml(opts.preset!), 'utf8');
+  deps.stderr.write(`Wrote the ${opts.preset} preset to ${target}.\nReview it (bucket names must be globally unique), then run: awsorg bootstrap --config ${opts.write} --plan\n`);
+  return ExitCode.ok;
+}
+
+function planJson(plans: StepPlan[]) {
+  return plans.map((p) => ({
+    step: p.id,
+    title: p.title,
+    enabled: p.enabled,
+    notes: p.notes,
+    changes: p.changes.map((c) => ({ key: c.key, calls: c.calls, summary: c.summary, ...(c.account ? { account: c.account } : {}), ...(c.diff ? { diff: c.diff } : {}) })),
+  }));
+}
+
+async function showPlan(engine: BootstrapEngine, source: string, opts: BootstrapOptions, deps: Deps, stats: object): Promise<number> {
+  const plans = await engine.plan();
+  const total = countChanges(plans);
+  if (opts.json) {
+    deps.stdout.write(JSON.stringify({ status: total ? 'changes-pending' : 'converged', changes: total, steps: planJson(plans), calls: stats }, null, 2) + '\n');
+  } else {
+    const who = engine.state.identity;
+    deps.stdout.write(renderPlan(plans, { header: `Plan for ${source} in account ${who?.account ?? '?'} as ${who?.arn ?? '?'}` }));
+    if (opts.omitTlsDeny) deps.stdout.write('Note: --omit-tls-deny leaves the aws:SecureTransport deny statement out of bucket policies.\n');
+    if (total) deps.stderr.write(`Apply with: awsorg bootstrap ${opts.config ? `--config ${opts.config}` : `--preset ${opts.preset}`} --yes\n`);
+  }
+  return total ? ExitCode.planHasChanges : ExitCode.ok;
+}
+
+async function confirm(deps: Deps, question: string): Promise<boolean> {
+  const rl = createInterface({ input: deps.stdin, output: deps.stderr as NodeJS.WritableStream });
+  try {
+    const answer = await rl.question(question);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+async function apply(engine: BootstrapEngine, journal: Journal, source: string, opts: BootstrapOptions, deps: Deps, stats: { reads: number; writes: number; retries: number }): Promise<number> {
+  const started = deps.clock.now();
+  if (journal.resumed) {
+    const inFlight = journal.interruptedChanges();
+    deps.stderr.write(`Resuming an interrupted run from ${journal.path}${inFlight.length ? ` (in flight: ${inFlight.join(', ')})` : ''}.\n`);
+  }
+  if (!opts.yes) {
+    // Interactive without --yes: show the plan and ask first.
+    const plans = await engine.plan();
+    const total = countChanges(plans);
+    deps.stderr.write(renderPlan(plans, { header: `Plan for ${source}` }));
+    if (total === 0) return ExitCode.ok;
+    if (!(await confirm(deps, `Apply these ${total} changes? Type "yes" to continue: `))) {
+      throw new CancelledError('Nothing was applied.');
+    }
+  }
+  const useListr = deps.interactive && !opts.json && Boolean(deps.stderr.isTTY);
+  let result;
+  if (useListr) {
+    await runWithListr(engine, (fn) => deps.awsEvents.add((e) => e.type === 'retry' && fn(e)), deps.stderr as NodeJS.WriteStream);
+    result = await engine.finish();
+  } else {
+    const listener = plainListener(deps.stderr);
+    const off = deps.awsEvents.add((e: AwsEvent) => e.type === 'retry' && listener.retry(e));
+    try {
+      result = await engine.apply(listener);
+    } finally {
+      off();
+    }
+  }
+  const applied = result.steps.reduce((n, s) => n + s.applied.length, 0);
+  const accounts = Object.fromEntries(result.state.accountIds);
+  const elapsedMs = deps.clock.now() - started;
+  if (opts.json) {
+    deps.stdout.write(
+      JSON.stringify(
+        {
+          status: 'converged',
+          changesApplied: applied,
+          organizationId: result.state.organizationId,
+          managementAccountId: result.state.managementAccountId ?? result.state.identity?.account,
+          rootId: result.state.rootId,
+          accounts,
+          organizationalUnits: Object.fromEntries(result.state.ouIds),
+          steps: result.steps,
+          calls: stats,
+          elapsedMs,
+          journal: journal.path,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  } else {
+    const lines = [
+      applied ? `Converged: ${applied} change${applied === 1 ? '' : 's'} applied in ${(elapsedMs / 1000).toFixed(1)}s (${stats.writes} write calls, ${stats.retries} retries).` : 'Converged: nothing to change.',
+      `Organization ${result.state.organizationId ?? '?'}, management account ${result.state.managementAccountId ?? result.state.identity?.account ?? '?'}.`,
+      ...Object.entries(accounts).map(([name, id]) => `  account ${name.padEnd(20)} ${id}`),
+    ];
+    deps.stdout.write(lines.join('\n') + '\n');
+  }
+  return ExitCode.ok;
+}

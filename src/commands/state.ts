@@ -1,0 +1,204 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { bucketNameProblem, loadBlueprint } from '../core/blueprint-load.js';
+import { MANAGEMENT_ACCOUNT, type LockKind } from '../core/blueprint.js';
+import type { Deps } from '../core/deps.js';
+import { ExitCode, UsageError } from '../core/errors.js';
+import { isRegion } from '../core/regions.js';
+import { usesDynamoDb, type S3BackendSettings } from '../terraform/backend.js';
+import { migrateState, type MigrationResult } from '../terraform/migrate.js';
+import { TOOL_CHOICES, type ToolChoice } from '../terraform/tool.js';
+import { parseFlags } from './args.js';
+
+export const usage =
+  'awsorg state migrate --dir DIR [--tool auto|terraform|tofu] [--bucket B --key K --region R --lock dynamodb|lockfile|both --table T] [--config FILE] [--json]';
+
+const LOCKS: readonly LockKind[] = ['dynamodb', 'lockfile', 'both'];
+
+export interface StateMigrateOptions {
+  subcommand: 'migrate';
+  dir: string | undefined;
+  tool: ToolChoice | undefined;
+  bucket: string | undefined;
+  key: string | undefined;
+  region: string | undefined;
+  lock: LockKind | undefined;
+  table: string | undefined;
+  config: string | undefined;
+  json: boolean;
+}
+
+export function parse(argv: string[]): StateMigrateOptions {
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      dir: { type: 'string' },
+      tool: { type: 'string' },
+      bucket: { type: 'string' },
+      key: { type: 'string' },
+      region: { type: 'string' },
+      lock: { type: 'string' },
+      table: { type: 'string' },
+      config: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    usage,
+    true,
+  );
+  const [subcommand, ...extra] = positionals;
+  if (subcommand !== 'migrate') {
+    throw new UsageError(subcommand ? `unknown subcommand "state ${subcommand}"` : 'missing subcommand: the only one is `state migrate`', `Usage: ${usage}`);
+  }
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, `Usage: ${usage}`);
+
+  const str = (name: keyof typeof values): string | undefined => {
+    const v = values[name];
+    if (typeof v !== 'string') return undefined;
+    if (v.trim() === '') throw new UsageError(`--${name} is empty`, `Usage: ${usage}`);
+    return v;
+  };
+  const tool = str('tool');
+  if (tool !== undefined && !TOOL_CHOICES.includes(tool as ToolChoice)) {
+    throw new UsageError(`--tool must be one of ${TOOL_CHOICES.join(', ')}, not "${tool}"`, `Usage: ${usage}`);
+  }
+  const lock = str('lock');
+  if (lock !== undefined && !LOCKS.includes(lock as LockKind)) {
+    throw new UsageError(`--lock must be one of ${LOCKS.join(', ')}, not "${lock}"`, `Usage: ${usage}`);
+  }
+  const opts: StateMigrateOptions = {
+    subcommand,
+    dir: str('dir'),
+    tool: tool as ToolChoice | undefined,
+    bucket: str('bucket'),
+    key: str('key'),
+    region: str('region'),
+    lock: lock as LockKind | undefined,
+    table: str('table'),
+    config: str('config'),
+    json: Boolean(values.json),
+  };
+  // Without a blueprint every setting comes from flags, so the essential ones are required here,
+  // before anything is read or run.
+  if (!opts.config) {
+    for (const flag of ['dir', 'bucket', 'key', 'region'] as const) {
+      if (!opts[flag]) throw new UsageError(`--${flag} is required without --config`, `Usage: ${usage}`);
+    }
+  }
+  return opts;
+}
+
+interface Resolved {
+  dir: string;
+  backend: S3BackendSettings;
+  tool: ToolChoice;
+  /** Account that holds the bucket according to the blueprint. */
+  account: string | undefined;
+}
+
+/** Flags win over the blueprint's `stateBackend` / `terraform` sections. */
+async function resolveSettings(opts: StateMigrateOptions, deps: Deps): Promise<Resolved> {
+  const loaded = opts.config ? await loadBlueprint(resolve(deps.cwd, opts.config)) : undefined;
+  const blueprint = loaded?.blueprint;
+  if (loaded && !blueprint?.stateBackend && !opts.bucket) {
+    throw new UsageError(`${loaded.file ?? opts.config} has no stateBackend section`, 'Add stateBackend to the blueprint, or pass --bucket, --key and --region.');
+  }
+  const dir = opts.dir ? resolve(deps.cwd, opts.dir) : blueprint?.terraform && loaded ? resolve(loaded.baseDir, blueprint.terraform.dir) : undefined;
+  if (!dir) throw new UsageError('--dir is required (the blueprint has no terraform.dir)', `Usage: ${usage}`);
+  const key = opts.key ?? blueprint?.terraform?.key;
+  if (!key) throw new UsageError('--key is required (the blueprint has no terraform.key)', `Usage: ${usage}`);
+  const region = opts.region ?? blueprint?.region;
+  const bucket = opts.bucket ?? blueprint?.stateBackend?.bucket;
+  const lock = opts.lock ?? blueprint?.stateBackend?.lock ?? 'lockfile';
+  const table = opts.table ?? blueprint?.stateBackend?.table;
+  if (!bucket || !region) throw new UsageError('--bucket and --region are required', `Usage: ${usage}`);
+
+  const bucketProblem = bucketNameProblem(bucket);
+  if (bucketProblem) throw new UsageError(`--bucket: ${bucketProblem.message}`, `Fix: ${bucketProblem.fix}.`);
+  if (!isRegion(region)) throw new UsageError(`--region: '${region}' is not an AWS region`, 'Use a region code such as us-east-1 or eu-west-1.');
+  if (key.startsWith('/') || key.endsWith('/')) {
+    throw new UsageError(`--key: '${key}' must not start or end with '/'`, 'Use a key such as bootstrap/terraform.tfstate.');
+  }
+  if (usesDynamoDb(lock) && !table) throw new UsageError(`--table is required with --lock ${lock}`, 'Name the DynamoDB lock table (its key must be LockID, a string).');
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UsageError(`--dir: ${dir} is not a directory`, 'Pass the directory that holds the Terraform configuration and terraform.tfstate.');
+  }
+  return {
+    dir,
+    backend: {
+      bucket,
+      key,
+      region,
+      lock,
+      ...(usesDynamoDb(lock) && table ? { table } : {}),
+      ...(blueprint?.stateBackend?.encryption ? { encryption: blueprint.stateBackend.encryption } : {}),
+    },
+    tool: opts.tool ?? blueprint?.terraform?.tool ?? 'auto',
+    account: blueprint?.stateBackend?.account,
+  };
+}
+
+export async function run(opts: StateMigrateOptions, deps: Deps): Promise<number> {
+  const settings = await resolveSettings(opts, deps);
+  if (settings.account && settings.account !== MANAGEMENT_ACCOUNT) {
+    deps.stderr.write(
+      `Note: the blueprint keeps the state bucket in account ${settings.account}; this command uses your current credentials ` +
+        '(set AWS_PROFILE to a profile for that account if they are not already its).\n',
+    );
+  }
+  const result = await migrateState({
+    dir: settings.dir,
+    backend: settings.backend,
+    tool: settings.tool,
+    session: deps.aws(settings.backend.region),
+    env: deps.env,
+    spawn: deps.spawn,
+    signal: deps.signal,
+    onProgress: (message) => deps.stderr.write(`${message}\n`),
+    onOutput: (line) => deps.stderr.write(`  | ${line}\n`),
+  });
+  if (opts.json) deps.stdout.write(JSON.stringify(jsonReport(result), null, 2) + '\n');
+  else deps.stdout.write(humanReport(result));
+  return ExitCode.ok;
+}
+
+export function jsonReport(result: MigrationResult) {
+  return {
+    status: result.status,
+    dir: result.dir,
+    bucket: result.bucket,
+    key: result.key,
+    region: result.region,
+    lineage: result.lineage ?? null,
+    serial: result.serial ?? null,
+    backup: result.backup ?? null,
+    tool: result.tool?.name ?? null,
+    toolVersion: result.tool?.version ?? null,
+    backendFile: result.backendFile ?? null,
+    notes: result.notes,
+  };
+}
+
+export function humanReport(result: MigrationResult): string {
+  const target = `s3://${result.bucket}/${result.key}`;
+  const lines: string[] = [];
+  switch (result.status) {
+    case 'migrated':
+      lines.push(
+        `Migrated the state of ${result.dir} to ${target} (${result.region}).`,
+        `  Lineage:  ${result.lineage}`,
+        `  Serial:   ${result.serial}  (the remote object matches the local state)`,
+        `  Backup:   ${result.backup}`,
+        `  Tool:     ${result.tool?.name}${result.tool?.version ? ` ${result.tool.version}` : ''}`,
+        `  Backend:  ${result.backendFile === 'written' ? 'backend.tf written' : result.backendFile === 'operator' ? 'declared in your configuration' : 'backend.tf already in place'}`,
+      );
+      break;
+    case 'already-migrated':
+      lines.push(`Already migrated: the state of ${result.dir} is in ${target} (lineage ${result.lineage}, serial ${result.serial}). Nothing was changed.`);
+      break;
+    case 'no-local-state':
+      lines.push(`No local state in ${result.dir} (no terraform.tfstate, or it is empty): nothing to migrate. Nothing was changed.`);
+      break;
+  }
+  for (const note of result.notes.filter((n) => !n.startsWith('no local state in '))) lines.push(`Note: ${note}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,285 @@
+/**
+ * The `backend.tf` awsorg writes for the S3 backend, and what a Terraform directory already
+ * declares. Pure: callers read the files and pass their text in.
+ */
+import type { LockKind } from '../core/blueprint.js';
+
+export const BACKEND_FILE = 'backend.tf';
+
+/** First line of every backend.tf awsorg writes; how a later run recognises its own file. */
+export const BACKEND_MARKER = '# Written by awsorg (state migrate). Change the state backend in the blueprint, not here.';
+
+export interface S3BackendSettings {
+  bucket: string;
+  key: string;
+  region: string;
+  lock: LockKind;
+  /** DynamoDB lock table; required when lock is `dynamodb` or `both`. */
+  table?: string;
+  /** `aws:kms`, `AES256`, or a KMS key ARN (default AES256). */
+  encryption?: string;
+}
+
+/** A KMS key or alias ARN, which Terraform takes as `kms_key_id`. */
+export function kmsKeyArn(encryption: string | undefined): string | undefined {
+  return encryption && /^arn:aws[a-z-]*:kms:/.test(encryption) ? encryption : undefined;
+}
+
+export function usesLockfile(lock: LockKind): boolean {
+  return lock === 'lockfile' || lock === 'both';
+}
+
+export function usesDynamoDb(lock: LockKind): boolean {
+  return lock === 'dynamodb' || lock === 'both';
+}
+
+/** An HCL string literal: quotes, backslashes, control characters and template openers escaped. */
+export function hclString(value: string): string {
+  const escaped = value
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r')
+    .replace(/\t/g, '\\t')
+    .replace(/\$\{/g, '$${')
+    .replace(/%\{/g, '%%{');
+  return `"${escaped}"`;
+}
+
+/**
+ * The backend.tf text, laid out the way `terraform fmt` lays it out (two-space indents, `=`
+ * aligned within the block), so that `terraform fmt -check` passes on it.
+ */
+export function renderBackend(settings: S3BackendSettings): string {
+  if (usesDynamoDb(settings.lock) && !settings.table) {
+    throw new Error(`lock "${settings.lock}" needs a DynamoDB table name`);
+  }
+  const kms = kmsKeyArn(settings.encryption);
+  // Terraform 1.11 deprecates dynamodb_table in favour of use_lockfile but still honours it;
+  // it is kept because it is the lock the operator chose.
+  const attributes: Array<[string, string]> = [
+    ['bucket', hclString(settings.bucket)],
+    ['key', hclString(settings.key)],
+    ['region', hclString(settings.region)],
+    ['encrypt', 'true'],
+    ...(kms ? [['kms_key_id', hclString(kms)] as [string, string]] : []),
+    ...(usesLockfile(settings.lock) ? [['use_lockfile', 'true'] as [string, string]] : []),
+    ...(usesDynamoDb(settings.lock) ? [['dynamodb_table', hclString(settings.table ?? '')] as [string, string]] : []),
+  ];
+  const width = Math.max(...attributes.map(([name]) => name.length));
+  return [
+    BACKEND_MARKER,
+    'terraform {',
+    '  backend "s3" {',
+    ...attributes.map(([name, value]) => `    ${name.padEnd(width)} = ${value}`),
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** A `backend "TYPE" { ... }` (or `cloud { ... }`) block found in a configuration file. */
+export interface DeclaredBackend {
+  file: string;
+  /** Backend type (`s3`, `local`, ...) or `cloud` for an HCP Terraform `cloud` block. */
+  type: string;
+  /** Attributes with literal values (strings, booleans, numbers); others are left out. */
+  attributes: Record<string, string>;
+}
+
+export interface ConfigFile {
+  /** File name inside the directory, e.g. `main.tf`. */
+  name: string;
+  text: string;
+}
+
+export type BackendDeclaration =
+  /** No file declares a backend: awsorg writes backend.tf. */
+  | { kind: 'none' }
+  /** awsorg's backend.tf is there with exactly the wanted content. */
+  | { kind: 'ours-current' }
+  /** awsorg's backend.tf is there but for other settings (an earlier run with other flags). */
+  | { kind: 'ours-outdated'; declared: DeclaredBackend }
+  /** The operator declares the same S3 bucket, key and region: use it and write nothing. */
+  | { kind: 'operator-matching'; declared: DeclaredBackend }
+  /** Something awsorg must not override. */
+  | { kind: 'conflict'; reason: string; declared?: DeclaredBackend };
+
+/**
+ * What the directory's *.tf / *.tf.json files declare, compared with the backend awsorg wants.
+ * `files` are the configuration files of the directory (not sub-directories: modules do not
+ * declare backends).
+ */
+export function inspectBackendDeclarations(files: ConfigFile[], settings: S3BackendSettings): BackendDeclaration {
+  const wanted = renderBackend(settings);
+  const declared = files.flatMap((f) => findBackendBlocks(f));
+  const ownFile = files.find((f) => f.name === BACKEND_FILE);
+  const ours = ownFile !== undefined && isOurs(ownFile.text);
+  const others = declared.filter((d) => !(ours && d.file === BACKEND_FILE));
+
+  if (others.length > 1) {
+    return { kind: 'conflict', reason: `backends are declared in ${others.map((d) => d.file).join(' and ')}; Terraform allows only one` };
+  }
+  const other = others[0];
+  if (other) {
+    if (ours) {
+      return {
+        kind: 'conflict',
+        declared: other,
+        reason: `${other.file} declares backend "${other.type}" and awsorg's ${BACKEND_FILE} declares another; Terraform allows only one`,
+      };
+    }
+    if (other.type === 's3' && other.attributes.bucket === settings.bucket && other.attributes.key === settings.key && (other.attributes.region ?? settings.region) === settings.region) {
+      return { kind: 'operator-matching', declared: other };
+    }
+    const where = other.type === 's3' ? ` (s3://${other.attributes.bucket ?? '?'}/${other.attributes.key ?? '?'})` : '';
+    return {
+      kind: 'conflict',
+      declared: other,
+      reason: `${other.file} already declares ${other.type === 'cloud' ? 'a `cloud` block' : `backend "${other.type}"`}${where}, not s3://${settings.bucket}/${settings.key}`,
+    };
+  }
+  if (ownFile && !ours) {
+    return { kind: 'conflict', reason: `${BACKEND_FILE} exists and was not written by awsorg (it has no awsorg marker line)` };
+  }
+  if (ownFile) {
+    if (normalize(ownFile.text) === normalize(wanted)) return { kind: 'ours-current' };
+    const own = declared.find((d) => d.file === BACKEND_FILE) ?? { file: BACKEND_FILE, type: 's3', attributes: {} };
+    return { kind: 'ours-outdated', declared: own };
+  }
+  return { kind: 'none' };
+}
+
+export function isOurs(text: string): boolean {
+  return text.replace(/^\uFEFF/, '').startsWith(BACKEND_MARKER);
+}
+
+function normalize(text: string): string {
+  return text.replace(/\r\n/g, '\n').replace(/[ \t]+$/gm, '').trimEnd();
+}
+
+/** The backend / cloud blocks of one file. */
+export function findBackendBlocks(file: ConfigFile): DeclaredBackend[] {
+  return file.name.endsWith('.json') ? findInJson(file) : findInHcl(file);
+}
+
+/** Backend and cloud blocks only count inside a top-level `terraform { }` block. */
+function findInHcl(file: ConfigFile): DeclaredBackend[] {
+  const code = stripHclComments(file.text);
+  const found: DeclaredBackend[] = [];
+  for (const settings of blocks(code, /(^|\n)[ \t]*terraform\s*\{/g)) {
+    for (const block of blocks(settings.body, /(^|[\s{])(?:backend\s+"([^"]+)"|cloud)\s*\{/g)) {
+      found.push({ file: file.name, type: block.match[2] ?? 'cloud', attributes: literalAttributes(block.body) });
+    }
+  }
+  return found;
+}
+
+/** Each match of `opener` (which ends at a `{`) with the body up to its closing brace. */
+function blocks(code: string, opener: RegExp): Array<{ match: RegExpExecArray; body: string }> {
+  const out: Array<{ match: RegExpExecArray; body: string }> = [];
+  for (let m = opener.exec(code); m; m = opener.exec(code)) {
+    const bodyStart = m.index + m[0].length;
+    const bodyEnd = matchingBrace(code, bodyStart);
+    out.push({ match: m, body: code.slice(bodyStart, bodyEnd) });
+    opener.lastIndex = bodyEnd;
+  }
+  return out;
+}
+
+function findInJson(file: ConfigFile): DeclaredBackend[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(file.text);
+  } catch {
+    return [];
+  }
+  const found: DeclaredBackend[] = [];
+  const blocks = Array.isArray((parsed as { terraform?: unknown })?.terraform)
+    ? ((parsed as { terraform: unknown[] }).terraform)
+    : [(parsed as { terraform?: unknown })?.terraform];
+  for (const block of blocks) {
+    if (!block || typeof block !== 'object') continue;
+    const { backend, cloud } = block as { backend?: unknown; cloud?: unknown };
+    if (cloud) found.push({ file: file.name, type: 'cloud', attributes: {} });
+    for (const entry of Array.isArray(backend) ? backend : [backend]) {
+      if (!entry || typeof entry !== 'object') continue;
+      for (const [type, config] of Object.entries(entry as Record<string, unknown>)) {
+        const attributes: Record<string, string> = {};
+        for (const [k, v] of Object.entries((config ?? {}) as Record<string, unknown>)) {
+          if (['string', 'number', 'boolean'].includes(typeof v)) attributes[k] = String(v);
+        }
+        found.push({ file: file.name, type, attributes });
+      }
+    }
+  }
+  return found;
+}
+
+/** `name = "literal"` / `name = true` / `name = 3` at the top level of a block body. */
+function literalAttributes(body: string): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  let depth = 0;
+  for (const line of body.split('\n')) {
+    if (depth === 0) {
+      const m = /^\s*([A-Za-z_][\w-]*)\s*=\s*("(?:[^"\\]|\\.)*"|true|false|-?\d+(?:\.\d+)?)\s*,?\s*$/.exec(line);
+      if (m) attributes[m[1]!] = m[2]!.startsWith('"') ? unquote(m[2]!) : m[2]!;
+    }
+    for (const ch of line.replace(/"(?:[^"\\]|\\.)*"/g, '""')) {
+      if (ch === '{' || ch === '[') depth++;
+      else if (ch === '}' || ch === ']') depth--;
+    }
+  }
+  return attributes;
+}
+
+function unquote(literal: string): string {
+  return literal
+    .slice(1, -1)
+    .replace(/\\(.)/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' })[c as 'n' | 'r' | 't'] ?? c)
+    .replace(/\$\$\{/g, '${')
+    .replace(/%%\{/g, '%{');
+}
+
+/** Index of the `}` closing the block whose body starts at `start` (or the end of the text). */
+function matchingBrace(code: string, start: number): number {
+  let depth = 1;
+  let inString = false;
+  for (let i = start; i < code.length; i++) {
+    const ch = code[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === '{') depth++;
+    else if (ch === '}' && --depth === 0) return i;
+  }
+  return code.length;
+}
+
+/** HCL with `#`, `//` and `/* *\/` comments blanked out; strings are left as they are. */
+export function stripHclComments(text: string): string {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    const next = text[i + 1];
+    if (ch === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"' && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else if (ch === '#' || (ch === '/' && next === '/')) {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (ch === '/' && next === '*') {
+      const end = text.indexOf('*/', i + 2);
+      const stop = end < 0 ? text.length : end + 2;
+      out += text.slice(i, stop).replace(/[^\n]/g, ' ');
+      i = stop;
+    } else {
+      out += ch;
+      i++;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,277 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parse } from 'yaml';
+import {
+  bucketNameProblem,
+  emailProblem,
+  loadBlueprint,
+  loadedFromBlueprint,
+  parseBlueprintText,
+  validateBlueprint,
+} from '../../src/core/blueprint-load.js';
+import { UsageError, ValidationError, type ValidationIssue } from '../../src/core/errors.js';
+import { PRESET_NAMES, preset, presetYaml } from '../../src/core/presets.js';
+import { isRegion, partitionOf } from '../../src/core/regions.js';
+import type { Blueprint } from '../../src/core/blueprint.js';
+import { DENY_PUBLIC_S3_POLICY, INVALID_BLUEPRINTS, VALID_EXAMPLE_FILES, VALID_EXAMPLE_YAML } from '../fixtures/invalid-blueprints.js';
+
+/** Writes a blueprint and its files into a fresh directory; returns the blueprint's path. */
+function writeBlueprint(yaml: string, files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'awsorg-blueprint-'));
+  for (const [relative, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, relative)), { recursive: true });
+    writeFileSync(join(dir, relative), content);
+  }
+  const file = join(dir, 'awsorg.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+async function loadIssues(yaml: string, files?: Record<string, string>): Promise<ValidationIssue[]> {
+  const file = writeBlueprint(yaml, files);
+  try {
+    await loadBlueprint(file);
+  } catch (error) {
+    assert.ok(error instanceof ValidationError, `expected a ValidationError, got ${String(error)}`);
+    return error.issues;
+  }
+  assert.fail('the blueprint loaded without issues');
+}
+
+function describeIssues(issues: ValidationIssue[]): string {
+  return issues.map((i) => `  ${i.path}: ${i.message}. Fix: ${i.fix}`).join('\n');
+}
+
+describe('invalid blueprints', () => {
+  test('the table holds at least 30 distinct cases', () => {
+    assert.ok(INVALID_BLUEPRINTS.length >= 30, `only ${INVALID_BLUEPRINTS.length} cases`);
+    assert.equal(new Set(INVALID_BLUEPRINTS.map((c) => c.name)).size, INVALID_BLUEPRINTS.length, 'case names repeat');
+  });
+
+  for (const invalid of INVALID_BLUEPRINTS) {
+    test(invalid.name, async () => {
+      const issues = await loadIssues(invalid.yaml, invalid.files);
+      const atPath = issues.filter((i) => i.path === invalid.path);
+      assert.ok(atPath.length > 0, `no issue at ${invalid.path}; got:\n${describeIssues(issues)}`);
+      const match = atPath.find((i) => invalid.message.test(i.message));
+      assert.ok(match, `no issue at ${invalid.path} matches ${invalid.message}; got:\n${describeIssues(atPath)}`);
+      if (invalid.fix) assert.match(match.fix, invalid.fix);
+      for (const issue of issues) assert.ok(issue.fix.length > 0, `${issue.path} has no fix`);
+    });
+  }
+});
+
+describe('valid blueprints', () => {
+  test('the example from the issue loads, with defaults filled in', async () => {
+    const file = writeBlueprint(VALID_EXAMPLE_YAML, VALID_EXAMPLE_FILES);
+    const loaded = await loadBlueprint(file);
+    assert.equal(loaded.file, file);
+    assert.equal(loaded.baseDir, dirname(file));
+    assert.deepEqual(loaded.customPolicies, { 'deny-public-s3': JSON.parse(DENY_PUBLIC_S3_POLICY) });
+    assert.equal(loaded.deployInlinePolicy, undefined);
+    const { blueprint } = loaded;
+    assert.equal(blueprint.stateBackend?.noncurrentVersionDays, 90);
+    assert.equal(blueprint.ciOidc?.account, 'management');
+    assert.deepEqual(blueprint.ciOidc?.policyArns, []);
+    assert.equal(blueprint.terraform?.tool, 'auto');
+    assert.deepEqual(blueprint.organizationalUnits, ['Security', 'Infrastructure', 'Workloads', 'Workloads/Production', 'Sandbox']);
+    assert.deepEqual(blueprint.accounts[1], { name: 'production', email: 'aws+production@example.com', ou: 'Workloads/Production' });
+  });
+
+  test('validation is pure: it reads no file and changes nothing it is given', () => {
+    const raw = parseBlueprintText(VALID_EXAMPLE_YAML, 'example');
+    const before = structuredClone(raw);
+    const result = validateBlueprint(raw, {});
+    assert.deepEqual(result.issues, []);
+    assert.deepEqual(raw, before);
+  });
+
+  test('optional fields take their defaults', () => {
+    const result = validateBlueprint({
+      version: 1,
+      region: 'eu-west-1',
+      stateBackend: { bucket: 'acme-tfstate', lock: 'lockfile' },
+      ciOidc: { provider: 'gitlab', repository: 'acme/platform/infra', ref: 'refs/heads/main', roleName: 'gitlab-deploy' },
+      terraform: { dir: '.', key: 'bootstrap.tfstate' },
+    });
+    assert.deepEqual(result.issues, []);
+    assert.deepEqual(result.blueprint, {
+      version: 1,
+      region: 'eu-west-1',
+      organization: { trustedServices: [], policyTypes: [] },
+      organizationalUnits: [],
+      accounts: [],
+      stateBackend: { account: 'management', bucket: 'acme-tfstate', lock: 'lockfile', encryption: 'aws:kms', enforceTls: true, noncurrentVersionDays: 90 },
+      ciOidc: { provider: 'gitlab', repository: 'acme/platform/infra', ref: 'refs/heads/main', roleName: 'gitlab-deploy', policyArns: [], url: 'https://gitlab.com', account: 'management' },
+      terraform: { dir: '.', key: 'bootstrap.tfstate', tool: 'auto' },
+    } satisfies Blueprint);
+  });
+
+  test('a KMS key ARN in the bucket Region, an account target and a GitHub environment are accepted', () => {
+    const raw = parse(VALID_EXAMPLE_YAML) as Record<string, Record<string, unknown>>;
+    raw.stateBackend!.encryption = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    raw.ciOidc = { provider: 'github', repository: 'acme/infrastructure', environment: 'production', roleName: 'github-deploy', policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] };
+    (raw.guardrails!.denyRoot as { targets: string[] }).targets.push('production');
+    const result = validateBlueprint(raw, { customPolicies: { 'deny-public-s3': JSON.parse(DENY_PUBLIC_S3_POLICY) } });
+    assert.deepEqual(result.issues, []);
+  });
+
+  test('the inline deploy policy is read relative to the blueprint', async () => {
+    const yaml = VALID_EXAMPLE_YAML.replace('policyArns: [] }', 'policyArns: [], inlinePolicy: policies/deploy.json }');
+    const deployPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] };
+    const file = writeBlueprint(yaml, { ...VALID_EXAMPLE_FILES, 'policies/deploy.json': JSON.stringify(deployPolicy) });
+    const loaded = await loadBlueprint(file);
+    assert.deepEqual(loaded.deployInlinePolicy, deployPolicy);
+    assert.equal(loaded.blueprint.ciOidc?.inlinePolicy, 'policies/deploy.json');
+  });
+});
+
+describe('reporting', () => {
+  test('every issue is reported together, not only the first', async () => {
+    const yaml = VALID_EXAMPLE_YAML.replace('region: us-east-1', 'region: us-east-7')
+      .replace('aws+production@example.com', 'production@localhost')
+      .replace('bucket: acme-tfstate-7f3a', 'bucket: Acme_TFState')
+      .replace('ref: refs/heads/main, ', '');
+    const issues = await loadIssues(yaml, VALID_EXAMPLE_FILES);
+    const paths = issues.map((i) => i.path);
+    for (const expected of ['region', 'accounts[1].email', 'stateBackend.bucket', 'ciOidc.ref']) {
+      assert.ok(paths.includes(expected), `missing ${expected} in:\n${describeIssues(issues)}`);
+    }
+  });
+
+  test('issues from a file name the line, and the error names file, path and fix', async () => {
+    const yaml = VALID_EXAMPLE_YAML.replace('aws+production@example.com', 'foo@bar');
+    const file = writeBlueprint(yaml, VALID_EXAMPLE_FILES);
+    await assert.rejects(loadBlueprint(file), (error: unknown) => {
+      assert.ok(error instanceof ValidationError);
+      assert.equal(error.exitCode, 2);
+      assert.match(error.message, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is invalid \\(1 problem\\)`));
+      assert.match(error.message, /accounts\[1\]\.email: 'foo@bar' has no dot in its domain \(line 9\)\. Fix: use an address like name@example\.com/);
+      return true;
+    });
+  });
+
+  test('wrong types anywhere are issues, never crashes', () => {
+    const shapes: unknown[] = [42, 'text', [], [1, 2], true, { version: 1, region: 7 }];
+    const fields = ['organization', 'organizationalUnits', 'accounts', 'guardrails', 'stateBackend', 'ciOidc', 'organizationTrail', 'terraform'];
+    const oddValues: unknown[] = [null, 0, 'x', [], [null], [{}], {}, { targets: 'Root' }, { allow: {}, targets: [[]] }, { custom: [3] }];
+    for (const shape of shapes) assert.ok(validateBlueprint(shape, {}).issues.length > 0);
+    for (const field of fields) {
+      for (const value of oddValues) {
+        const result = validateBlueprint({ version: 1, region: 'us-east-1', [field]: value }, { customPolicies: {}, deployInlinePolicy: undefined });
+        assert.ok(Array.isArray(result.issues), `${field}: ${JSON.stringify(value)}`);
+      }
+    }
+    const nested = validateBlueprint({ version: 1, region: 'us-east-1', guardrails: { denyRegions: { allow: 'us-east-1', targets: 'Root' } } }, {});
+    assert.deepEqual(
+      nested.issues.map((i) => [i.path, i.fix]),
+      [
+        ['guardrails.denyRegions.allow', 'write it as a list: allow: [us-east-1]'],
+        ['guardrails.denyRegions.targets', 'write it as a list: targets: [Root]'],
+        ['organization.policyTypes', 'add SERVICE_CONTROL_POLICY to organization.policyTypes'],
+      ],
+    );
+  });
+
+  test('a YAML syntax error becomes a ValidationError with line and column', () => {
+    assert.throws(
+      () => parseBlueprintText('version: 1\n  region: [us-east-1\n', 'awsorg.yaml'),
+      (error: unknown) => error instanceof ValidationError && /^line \d+, column \d+$/.test(error.issues[0]?.path ?? ''),
+    );
+  });
+
+  test('a missing blueprint file is a usage error', async () => {
+    await assert.rejects(loadBlueprint(join(tmpdir(), 'awsorg-no-such-dir', 'awsorg.yaml')), (error: unknown) => error instanceof UsageError && /ENOENT/.test(error.message));
+  });
+
+  test('a custom guardrail file is validated only when documents are supplied', () => {
+    const raw = parseBlueprintText(VALID_EXAMPLE_YAML, 'example');
+    assert.deepEqual(validateBlueprint(raw, {}).issues, []);
+    const issues = validateBlueprint(raw, { customPolicies: { 'deny-public-s3': new Error('cannot be read (x): ENOENT') } }).issues;
+    assert.deepEqual(issues.map((i) => i.path), ['guardrails.custom[0].file']);
+  });
+});
+
+describe('presets', () => {
+  for (const name of PRESET_NAMES) {
+    test(`${name} validates with zero issues`, () => {
+      assert.deepEqual(validateBlueprint(preset(name), {}).issues, []);
+      const loaded = loadedFromBlueprint(preset(name), '/tmp/awsorg', `preset ${name}`);
+      assert.deepEqual(loaded.blueprint, preset(name));
+      assert.equal(loaded.file, undefined);
+    });
+
+    test(`${name} YAML loads back to the same blueprint`, async () => {
+      const yaml = presetYaml(name);
+      assert.match(yaml, /^# awsorg blueprint/);
+      assert.match(yaml, /awsorg bootstrap --config/);
+      assert.deepEqual(validateBlueprint(parseBlueprintText(yaml, name), {}).blueprint, preset(name));
+      const loaded = await loadBlueprint(writeBlueprint(yaml));
+      assert.deepEqual(loaded.blueprint, preset(name));
+    });
+  }
+
+  test('standard has the documented layout', () => {
+    const standard = preset('standard');
+    assert.deepEqual(standard.organizationalUnits, ['Security', 'Infrastructure', 'Workloads', 'Sandbox']);
+    assert.deepEqual(
+      standard.accounts.map((a) => `${a.name}@${a.ou}`),
+      ['log-archive@Security', 'audit@Security', 'shared-services@Infrastructure', 'development@Workloads', 'staging@Workloads', 'production@Workloads'],
+    );
+    assert.deepEqual(standard.guardrails?.denyRegions, { allow: ['us-east-1', 'us-west-2'], targets: ['Workloads', 'Sandbox'] });
+  });
+
+  test('three-accounts keeps the management account out of accounts', () => {
+    assert.deepEqual(preset('three-accounts').accounts.map((a) => a.name), ['dns', 'website-production']);
+  });
+
+  test('regulated turns on every guardrail and locks Regions to GovCloud', () => {
+    const { guardrails, stateBackend } = preset('regulated');
+    assert.ok(guardrails?.denyRegions?.allow.includes('us-gov-west-1'));
+    assert.ok(guardrails?.denyRoot && guardrails.requireMfa && guardrails.denyLeaveOrganization);
+    assert.equal(stateBackend?.lock, 'both');
+    assert.equal(stateBackend?.enforceTls, true);
+  });
+
+  test('preset() returns a copy the caller may change', () => {
+    preset('standard').accounts.pop();
+    assert.equal(preset('standard').accounts.length, 6);
+  });
+
+  test('an unknown preset names the valid ones', () => {
+    assert.throws(() => preset('enterprise'), (error: unknown) => error instanceof UsageError && /standard, three-accounts, regulated/.test(error.nextStep ?? ''));
+  });
+
+  test('a blueprint without a file may not name policy files', () => {
+    const blueprint = preset('standard');
+    blueprint.guardrails!.custom = [{ name: 'deny-public-s3', file: 'policies/deny-public-s3.json', targets: ['Workloads'] }];
+    assert.throws(() => loadedFromBlueprint(blueprint, '/tmp'), (error: unknown) => error instanceof ValidationError && error.issues.some((i) => i.path === 'guardrails.custom[0]'));
+  });
+});
+
+describe('field rules', () => {
+  test('emails', () => {
+    for (const ok of ['aws+prod@example.com', 'a@b.co', 'first.last@sub.example.org']) assert.equal(emailProblem(ok), undefined, ok);
+    for (const bad of ['a@b.c', 'no-at.example.com', 'a@b@example.com', '@example.com', 'x@example.', 'sp ace@example.com']) assert.ok(emailProblem(bad), bad);
+  });
+
+  test('bucket names', () => {
+    for (const ok of ['acme-tfstate-7f3a', 'a.b.c', 'abc', 'my-s3alias-bucket', 'x'.repeat(63)]) assert.equal(bucketNameProblem(ok), undefined, ok);
+    for (const bad of ['ab', 'x'.repeat(64), '-abc', 'abc-', 'a..b', '10.0.0.1', 'sthree-x', 'amzn-s3-demo-x', 'x-s3alias', 'x--ol-s3', 'x.mrap', 'x--table-s3', 'ABC']) {
+      assert.ok(bucketNameProblem(bad), bad);
+    }
+  });
+
+  test('regions include the newer ones and every partition', () => {
+    for (const region of ['ap-southeast-5', 'ap-southeast-7', 'mx-central-1', 'ca-west-1', 'il-central-1', 'me-central-1', 'ap-south-2', 'eu-south-2', 'eu-central-2', 'ap-southeast-4', 'ap-east-2', 'ap-southeast-6']) {
+      assert.ok(isRegion(region), region);
+    }
+    assert.equal(partitionOf('cn-northwest-1'), 'aws-cn');
+    assert.equal(partitionOf('us-gov-east-1'), 'aws-us-gov');
+    assert.equal(partitionOf('us-east-1'), 'aws');
+    assert.equal(isRegion('us-east-3'), false);
+  });
+});
