@@ -233,7 +233,8 @@ async function waitForAccount(ctx: StepContext, requestId: string, name: string)
     try {
       status = (await ctx.session.send('organizations', new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: requestId }))).CreateAccountStatus;
     } catch (err) {
-      if (isAwsError(err, 'CreateAccountStatusNotFoundException')) return 'unknown-request';
+      // moto answers AccountNotFoundException where AWS answers CreateAccountStatusNotFoundException.
+      if (isAwsError(err, 'CreateAccountStatusNotFoundException', 'AccountNotFoundException')) return 'unknown-request';
       throw err;
     }
     if (status && status.State !== 'IN_PROGRESS') return status;
