@@ -22,7 +22,7 @@ const port = await new Promise((ok) => {
     s.close(() => ok(p));
   });
 });
-const moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore', env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' } });
+const moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore', env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'false' } });
 const stop = () => moto.kill('SIGTERM');
 process.on('exit', stop);
 const endpoint = `http://127.0.0.1:${port}`;

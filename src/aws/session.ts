@@ -177,20 +177,31 @@ export class AwsSession {
         const kind = classifyFailure(err);
         const code = errorCode(err);
         if (kind === 'unreachable') unreachable++;
-        const retryable = kind !== 'fatal' && attempt < policy.maxAttempts && unreachable < 4;
-        if (!retryable) throw this.describeFailure(service, action, err);
+        // A streamed request body is consumed by the first attempt and cannot be sent again.
+        const resendable = !hasStreamBody(command);
+        const retryable = resendable && kind !== 'fatal' && attempt < policy.maxAttempts && unreachable < 4;
+        if (!retryable) {
+          // Even when no attempt is left, an ambiguous failure may hide a success.
+          if (kind === 'ambiguous' && opts.reconcile) {
+            const existing = await opts.reconcile();
+            if (existing !== undefined) return this.reconciled(service, action, code, existing);
+          }
+          throw this.describeFailure(service, action, err);
+        }
         const delayMs = backoffDelay(attempt, this.environment.random, policy);
         this.environment.onEvent?.({ type: 'retry', service, action, attempt, delayMs, code, kind });
         await this.environment.sleep(delayMs);
         if (kind === 'ambiguous' && opts.reconcile) {
           const existing = await opts.reconcile();
-          if (existing !== undefined) {
-            this.environment.onEvent?.({ type: 'reconciled', service, action, code });
-            return existing;
-          }
+          if (existing !== undefined) return this.reconciled(service, action, code, existing);
         }
       }
     }
+  }
+
+  private reconciled<O>(service: ServiceName, action: string, code: string, existing: O): O {
+    this.environment.onEvent?.({ type: 'reconciled', service, action, code });
+    return existing;
   }
 
   private describeFailure(service: ServiceName, action: string, err: unknown): Error {
@@ -304,4 +315,9 @@ function readableCode(err: unknown): string {
   if (status === 403) return 'AccessDenied';
   if (status === 404) return 'NotFound';
   return status ? `HTTP${status}` : code;
+}
+
+function hasStreamBody(command: unknown): boolean {
+  const body = (command as { input?: { Body?: unknown } }).input?.Body;
+  return typeof (body as { pipe?: unknown } | undefined)?.pipe === 'function' || typeof (body as { getReader?: unknown } | undefined)?.getReader === 'function';
 }

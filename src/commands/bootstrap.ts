@@ -172,7 +172,6 @@ async function confirm(deps: Deps, question: string): Promise<boolean> {
 }
 
 async function apply(engine: BootstrapEngine, journal: Journal, source: string, opts: BootstrapOptions, deps: Deps, stats: { reads: number; writes: number; retries: number }): Promise<number> {
-  const started = deps.clock.now();
   if (journal.resumed) {
     const inFlight = journal.interruptedChanges();
     deps.stderr.write(`Resuming an interrupted run from ${journal.path}${inFlight.length ? ` (in flight: ${inFlight.join(', ')})` : ''}.\n`);
@@ -187,6 +186,7 @@ async function apply(engine: BootstrapEngine, journal: Journal, source: string, 
       throw new CancelledError('Nothing was applied.');
     }
   }
+  const started = deps.clock.now();
   const useListr = deps.interactive && !opts.json && Boolean(deps.stderr.isTTY);
   let result;
   if (useListr) {

@@ -89,8 +89,10 @@ export class Journal {
     this.current.updatedAt = new Date().toISOString();
     if (this.readOnly) return Promise.resolve();
     const snapshot = JSON.stringify(this.current, null, 2) + '\n';
-    this.pending = this.pending.then(() => writeAtomically(this.path, snapshot));
-    return this.pending;
+    // A failed write must not poison the chain: later writes still go through.
+    const write = this.pending.catch(() => undefined).then(() => writeAtomically(this.path, snapshot));
+    this.pending = write;
+    return write;
   }
 
   markChange(key: string, status: ChangeStatus, at: Date, error?: string): Promise<void> {

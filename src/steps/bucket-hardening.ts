@@ -6,6 +6,7 @@
  */
 import {
   CreateBucketCommand,
+  DeleteBucketPolicyCommand,
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketOwnershipControlsCommand,
@@ -61,7 +62,8 @@ export type BucketChange =
   | { kind: 'public-access-block'; bucket: string }
   | { kind: 'ownership'; bucket: string }
   | { kind: 'lifecycle'; bucket: string; rules: LifecycleRule[] }
-  | { kind: 'policy'; bucket: string; policy: string };
+  | { kind: 'policy'; bucket: string; policy: string }
+  | { kind: 'delete-policy'; bucket: string };
 
 export const LIFECYCLE_RULE_ID = 'awsorg-expire-noncurrent-versions';
 export const TLS_SID = 'AwsorgDenyInsecureTransport';
@@ -179,12 +181,19 @@ export function planBucket(observed: ObservedBucket, wish: BucketWish, keyPrefix
     }
   }
   const policy = desiredBucketPolicy(observed, wish);
-  const hasOurs = policy.Statement.length > 0;
-  if (hasOurs && !(observed.policy && samePolicy(observed.policy, policy))) {
+  const owned = new Set([...wish.ownedSids, ...wish.statements.map((s) => s.Sid)]);
+  const ownedPresent = (observed.policy?.Statement ?? []).some((s) => s.Sid && owned.has(s.Sid));
+  if (policy.Statement.length === 0) {
+    // Only awsorg's statements were there and none is wanted now: an empty policy is invalid.
+    if (ownedPresent) {
+      add('policy', 's3:DeleteBucketPolicy', `Remove the bucket policy of ${bucket} (it held only awsorg statements no longer wanted)`, { kind: 'delete-policy', bucket }, policyDiff(observed.policy, undefined));
+    }
+  } else if (!(observed.policy && samePolicy(observed.policy, policy))) {
+    const what = wish.statements.length ? wish.statements.map((s) => s.Sid).join(', ') : 'removing awsorg statements';
     add(
       'policy',
       's3:PutBucketPolicy',
-      `${observed.policy ? 'Update' : 'Set'} the bucket policy of ${bucket} (${wish.statements.map((s) => s.Sid).join(', ')})`,
+      `${observed.policy ? 'Update' : 'Set'} the bucket policy of ${bucket} (${what})`,
       { kind: 'policy', bucket, policy: JSON.stringify(policy) },
       policyDiff(observed.policy, policy),
     );
@@ -252,6 +261,9 @@ export async function applyBucketChange(session: AwsSession, data: BucketChange)
       return;
     case 'policy':
       await session.send('s3', new PutBucketPolicyCommand({ Bucket, Policy: data.policy }));
+      return;
+    case 'delete-policy':
+      await session.send('s3', new DeleteBucketPolicyCommand({ Bucket }));
       return;
   }
 }

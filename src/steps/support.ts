@@ -125,7 +125,7 @@ export function partitionOf(arn: string | undefined): string {
 export async function mapLimit<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | undefined;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+  const runners = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
     while (next < items.length && !failure) {
       const item = items[next++]!;
       try {

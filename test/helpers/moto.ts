@@ -32,10 +32,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startMoto(): Promise<Moto> {
+/**
+ * `managedPolicies` loads AWS's managed IAM policies into every account moto creates, which
+ * attaching an `arn:aws:iam::aws:policy/...` needs, but costs about two seconds per account.
+ */
+export async function startMoto(opts: { managedPolicies?: boolean } = {}): Promise<Moto> {
   const port = await freePort();
   const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
-    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
+    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: opts.managedPolicies ? 'true' : 'false' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
