@@ -45,8 +45,9 @@ const TRANSIENT_CODES = new Set([
   'TimeoutError',
 ]);
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'EAI_AGAIN', 'ECONNABORTED']);
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED']);
+const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNABORTED']);
+// The request never left this machine: a refused connection or a failed DNS lookup.
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND']);
 
 export interface ErrorShape {
   name?: string;

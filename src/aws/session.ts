@@ -186,6 +186,8 @@ export class AwsSession {
             const existing = await opts.reconcile();
             if (existing !== undefined) return this.reconciled(service, action, code, existing);
           }
+          // Name the account and principal in the error even when nothing asked who we are yet.
+          if (!this.known.account && action !== 'GetCallerIdentity') await this.identity().catch(() => undefined);
           throw this.describeFailure(service, action, err);
         }
         const delayMs = backoffDelay(attempt, this.environment.random, policy);
