@@ -18,6 +18,16 @@ const email = (name: string) => `aws+${name}@example.com`;
 /** Destructive IAM actions that should need a person who signed in with MFA. */
 const MFA_IAM_ACTIONS = ['iam:DeleteRole', 'iam:DeletePolicy', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteUser'];
 
+/** A deploy role trusted only by one repository's main branch (a fresh copy per preset). */
+const exampleCiOidc = (): NonNullable<Blueprint['ciOidc']> => ({
+  provider: 'github',
+  repository: 'example/infrastructure',
+  ref: 'refs/heads/main',
+  roleName: 'github-deploy',
+  policyArns: [],
+  account: 'management',
+});
+
 const terraform: Blueprint['terraform'] = { dir: './bootstrap', key: 'bootstrap/terraform.tfstate', tool: 'auto' };
 
 const standard: Blueprint = {
@@ -51,14 +61,7 @@ const standard: Blueprint = {
     enforceTls: true,
     noncurrentVersionDays: 90,
   },
-  ciOidc: {
-    provider: 'github',
-    repository: 'example/infrastructure',
-    ref: 'refs/heads/main',
-    roleName: 'github-deploy',
-    policyArns: [],
-    account: 'management',
-  },
+  ciOidc: exampleCiOidc(),
   organizationTrail: { name: 'org-trail', bucket: 'example-org-trail-change-me', account: 'log-archive' },
   terraform,
 };
@@ -88,14 +91,7 @@ const threeAccounts: Blueprint = {
     enforceTls: true,
     noncurrentVersionDays: 90,
   },
-  ciOidc: {
-    provider: 'github',
-    repository: 'example/infrastructure',
-    ref: 'refs/heads/main',
-    roleName: 'github-deploy',
-    policyArns: [],
-    account: 'management',
-  },
+  ciOidc: exampleCiOidc(),
   organizationTrail: { name: 'org-trail', bucket: 'example-org-trail-change-me', account: 'management' },
   terraform,
 };

@@ -115,6 +115,17 @@ export class BootstrapEngine {
     return this.steps.filter((s) => s.enabled(this.input.loaded));
   }
 
+  private async observeAndPlan(step: Step, ctx: StepContext): Promise<StepPlan> {
+    const observed = await step.observe(ctx);
+    return {
+      id: step.id,
+      title: step.title,
+      enabled: true,
+      changes: step.plan(observed, this.input.loaded, this.input.options),
+      notes: step.notes?.(observed) ?? [],
+    };
+  }
+
   /** Observe and plan every step. Makes no write call. */
   async plan(listener: EngineListener = {}): Promise<StepPlan[]> {
     const plans: StepPlan[] = [];
@@ -125,14 +136,7 @@ export class BootstrapEngine {
         continue;
       }
       listener.stepStarted?.(step, 'observe');
-      const observed = await step.observe(ctx);
-      const plan: StepPlan = {
-        id: step.id,
-        title: step.title,
-        enabled: true,
-        changes: step.plan(observed, this.input.loaded, this.input.options),
-        notes: step.notes?.(observed) ?? [],
-      };
+      const plan = await this.observeAndPlan(step, ctx);
       listener.stepPlanned?.(step, plan);
       plans.push(plan);
     }
@@ -161,10 +165,9 @@ export class BootstrapEngine {
     const { clock } = this.input;
     const started = clock.now();
     listener.stepStarted?.(step, 'observe');
-    const observed = await step.observe(this.context());
-    const changes: Change[] = step.plan(observed, this.input.loaded, this.input.options);
-    const notes = step.notes?.(observed) ?? [];
-    listener.stepPlanned?.(step, { id: step.id, title: step.title, enabled: true, changes, notes });
+    const plan = await this.observeAndPlan(step, this.context());
+    const { changes, notes } = plan;
+    listener.stepPlanned?.(step, plan);
     if (changes.length > 0) {
       listener.stepStarted?.(step, 'apply');
       await mapLimit(changes, step.concurrency ?? 1, (change) => this.applyChange(step, change, listener));
@@ -209,8 +212,7 @@ export class BootstrapEngine {
   private async verifyConverged(step: Step): Promise<void> {
     let remaining: Change[] = [];
     for (let attempt = 1; attempt <= VERIFY_ATTEMPTS; attempt++) {
-      const ctx = this.context();
-      remaining = step.plan(await step.observe(ctx), this.input.loaded, this.input.options);
+      remaining = (await this.observeAndPlan(step, this.context())).changes;
       if (remaining.length === 0) return;
       await this.input.clock.sleep(500 * 2 ** attempt, this.input.signal);
     }

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { startAwsProxy, type AwsProxy } from '../fixtures/aws-proxy.js';
 
 export interface Moto {
   endpoint: string;
@@ -114,4 +115,21 @@ function prune(data: Record<string, unknown>): Record<string, unknown> {
     if (Object.keys(kept).length > 0) out[service] = kept;
   }
   return out;
+}
+
+/**
+ * moto with the recording, fault-injecting proxy in front of it; point AWS_ENDPOINT_URL at
+ * `proxy.endpoint`. `stop` ends both.
+ */
+export async function startMotoBehindProxy(): Promise<{ moto: Moto; proxy: AwsProxy; stop(): Promise<void> }> {
+  const moto = await startMoto();
+  const proxy = await startAwsProxy({ target: moto.endpoint });
+  return {
+    moto,
+    proxy,
+    async stop() {
+      await proxy.stop();
+      await moto.stop();
+    },
+  };
 }

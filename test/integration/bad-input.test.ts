@@ -7,29 +7,26 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startAwsProxy, type AwsProxy } from '../fixtures/aws-proxy.js';
+import { type AwsProxy } from '../fixtures/aws-proxy.js';
 import { INVALID_BLUEPRINTS } from '../fixtures/invalid-blueprints.js';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
-import { startMoto, type Moto } from '../helpers/moto.js';
+import { startMotoBehindProxy, type Moto } from '../helpers/moto.js';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('invalid blueprints are refused before any AWS call', () => {
   let moto: Moto;
   let proxy: AwsProxy;
+  let stop: () => Promise<void>;
   let env: Record<string, string>;
   let pristine: Record<string, unknown>;
 
   before(async () => {
-    moto = await startMoto();
-    proxy = await startAwsProxy({ target: moto.endpoint });
+    ({ moto, proxy, stop } = await startMotoBehindProxy());
     env = isolatedEnv({ ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint });
     pristine = await moto.snapshot();
   });
-  after(async () => {
-    await proxy?.stop();
-    await moto?.stop();
-  });
+  after(() => stop?.());
 
   it('has at least 25 distinct invalid blueprints', () => {
     assert.ok(new Set(INVALID_BLUEPRINTS.map((b) => b.yaml)).size >= 25, 'distinct blueprint texts');

@@ -7,12 +7,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ListAccountsCommand, ListOrganizationalUnitsForParentCommand, ListParentsCommand, ListRootsCommand } from '@aws-sdk/client-organizations';
-import { startAwsProxy, type AwsProxy } from '../fixtures/aws-proxy.js';
+import { type AwsProxy } from '../fixtures/aws-proxy.js';
 import { CREATE_ACCOUNT_FAILURE_REASONS, createAccountFixture } from '../fixtures/create-account-fixture.js';
 import { FAILURE_ADVICE } from '../../src/steps/accounts.js';
 import { clientsFor } from '../helpers/aws.js';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
-import { startMoto, type Moto } from '../helpers/moto.js';
+import { startMotoBehindProxy, type Moto } from '../helpers/moto.js';
 
 const BLUEPRINT = `version: 1
 region: us-east-1
@@ -28,17 +28,14 @@ accounts:
 describe('account creation that takes a while or fails', () => {
   let moto: Moto;
   let proxy: AwsProxy;
+  let stop: () => Promise<void>;
   let env: Record<string, string>;
 
   before(async () => {
-    moto = await startMoto();
-    proxy = await startAwsProxy({ target: moto.endpoint });
+    ({ moto, proxy, stop } = await startMotoBehindProxy());
     env = isolatedEnv({ ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint });
   });
-  after(async () => {
-    await proxy?.stop();
-    await moto?.stop();
-  });
+  after(() => stop?.());
 
   function workspace(): string {
     const dir = tempDir();

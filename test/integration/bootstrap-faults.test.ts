@@ -6,23 +6,20 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { faultInjector, startAwsProxy, type AwsProxy } from '../fixtures/aws-proxy.js';
+import { faultInjector, type AwsProxy } from '../fixtures/aws-proxy.js';
 import { clientsFor } from '../helpers/aws.js';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
-import { startMoto, type Moto } from '../helpers/moto.js';
+import { startMotoBehindProxy, type Moto } from '../helpers/moto.js';
 import { assertNoDuplicates } from '../helpers/org-assert.js';
 
 describe('bootstrap through a fault-injecting proxy', () => {
   let moto: Moto;
   let proxy: AwsProxy;
+  let stop: () => Promise<void>;
   before(async () => {
-    moto = await startMoto();
-    proxy = await startAwsProxy({ target: moto.endpoint });
+    ({ moto, proxy, stop } = await startMotoBehindProxy());
   });
-  after(async () => {
-    await proxy?.stop();
-    await moto?.stop();
-  });
+  after(() => stop?.());
 
   it('converges with no duplicates while 20% of requests fail', async () => {
     const dir = tempDir();

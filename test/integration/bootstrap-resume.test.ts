@@ -8,11 +8,11 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startAwsProxy, type AwsProxy, type InterceptedRequest } from '../fixtures/aws-proxy.js';
+import type { AwsProxy, InterceptedRequest } from '../fixtures/aws-proxy.js';
 import { createAccountFixture } from '../fixtures/create-account-fixture.js';
 import { clientsFor } from '../helpers/aws.js';
 import { isolatedEnv, runCli, spawnCli, tempDir } from '../helpers/cli.js';
-import { startMoto, type Moto } from '../helpers/moto.js';
+import { startMotoBehindProxy, type Moto } from '../helpers/moto.js';
 import { assertNoDuplicates } from '../helpers/org-assert.js';
 
 const STANDARD = { accounts: 6, ous: 4, scps: 4 };
@@ -25,8 +25,7 @@ interface Setup {
 }
 
 async function setUp(): Promise<Setup> {
-  const moto = await startMoto();
-  const proxy = await startAwsProxy({ target: moto.endpoint });
+  const { moto, proxy } = await startMotoBehindProxy();
   const dir = tempDir();
   const env = isolatedEnv({ ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint });
   const written = await runCli(['bootstrap', '--preset', 'standard', '--write', 'awsorg.yaml'], { env, cwd: dir });

@@ -6,21 +6,18 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startAwsProxy, type AwsProxy } from '../fixtures/aws-proxy.js';
+import { type AwsProxy } from '../fixtures/aws-proxy.js';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
-import { startMoto, type Moto } from '../helpers/moto.js';
+import { startMotoBehindProxy, type Moto } from '../helpers/moto.js';
 
 describe('AWS configuration chain', () => {
   let moto: Moto;
   let proxy: AwsProxy;
+  let stop: () => Promise<void>;
   before(async () => {
-    moto = await startMoto();
-    proxy = await startAwsProxy({ target: moto.endpoint });
+    ({ moto, proxy, stop } = await startMotoBehindProxy());
   });
-  after(async () => {
-    await proxy?.stop();
-    await moto?.stop();
-  });
+  after(() => stop?.());
 
   it('uses AWS_PROFILE from ~/.aws/config and ~/.aws/credentials', async () => {
     const env = isolatedEnv({ AWS_ENDPOINT_URL: moto.endpoint, AWS_PROFILE: 'ops' });
