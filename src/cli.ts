@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { AwsorgError, ExitCode } from './core/errors.js';
 import { createDeps, type Deps } from './core/deps.js';
+import { forwardToForeground } from './core/foreground.js';
 import type { CommandModule } from './commands/command.js';
 
 // Command modules load lazily so that a command never pays for another's dependencies.
@@ -13,6 +14,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   bootstrap: { summary: 'plan and apply the first-day organization setup', load: () => import('./commands/bootstrap.js') as Promise<CommandModule<unknown>> },
   whoami: { summary: 'show the caller identity and its place in an organization', load: () => import('./commands/whoami.js') as Promise<CommandModule<unknown>> },
   state: { summary: 'move local Terraform/OpenTofu state into the S3 backend', load: () => import('./commands/state.js') as Promise<CommandModule<unknown>> },
+  login: { summary: 'sign in: IAM Identity Center device flow (--sso) or an MFA session (--mfa-serial)', load: () => import('./commands/login.js') as Promise<CommandModule<unknown>> },
+  accounts: { summary: "list the organization's accounts (cached inventory)", load: () => import('./commands/accounts.js') as Promise<CommandModule<unknown>> },
+  alias: { summary: 'name accounts: alias set NAME ID | alias list | alias rm NAME', load: () => import('./commands/alias.js') as Promise<CommandModule<unknown>> },
+  assume: { summary: "open a shell (or run a command) with an account's role credentials", load: () => import('./commands/assume.js') as Promise<CommandModule<unknown>> },
+  'credential-process': { summary: 'print credentials for credential_process in ~/.aws/config', load: () => import('./commands/credential-process.js') as Promise<CommandModule<unknown>> },
+  config: { summary: 'config generate: write one ~/.aws/config profile per account', load: () => import('./commands/config.js') as Promise<CommandModule<unknown>> },
+  completion: { summary: 'print shell completion for bash, zsh or fish', load: () => import('./commands/completion.js') as Promise<CommandModule<unknown>> },
+  console: { summary: 'full-screen console over every account', load: () => import('./commands/console.js') as Promise<CommandModule<unknown>> },
 };
 
 function help(): string {
@@ -81,6 +90,8 @@ async function cli(): Promise<void> {
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
+    // While a subshell or --exec command runs, it owns the terminal and decides what a signal means.
+    if (forwardToForeground(signal)) return;
     interrupts++;
     // The first Ctrl-C asks running work to stop at a safe point; a second one exits at once.
     if (interrupts > 1) process.exit(ExitCode.cancelled);

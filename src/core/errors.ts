@@ -14,13 +14,14 @@ export const ExitCode = {
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 export class AwsorgError extends Error {
-  readonly exitCode: ExitCode = ExitCode.failed;
+  readonly exitCode: number = ExitCode.failed;
   /** What the user can do about it, in one sentence. */
   readonly nextStep: string | undefined;
-  constructor(message: string, nextStep?: string, options?: { cause?: unknown }) {
+  constructor(message: string, nextStep?: string, options?: { cause?: unknown; exitCode?: number }) {
     super(message, options);
     this.name = new.target.name;
     this.nextStep = nextStep;
+    if (options?.exitCode !== undefined) this.exitCode = options.exitCode;
   }
 }
 
@@ -73,6 +74,9 @@ export class AwsCallError extends AwsorgError {
   readonly service: string;
   readonly action: string;
   readonly code: string;
+  readonly principalArn: string | undefined;
+  /** The service's own message, without awsorg's prefix. */
+  readonly awsMessage: string;
   constructor(opts: {
     service: string;
     action: string;
@@ -91,6 +95,8 @@ export class AwsCallError extends AwsorgError {
     this.service = opts.service;
     this.action = opts.action;
     this.code = opts.code;
+    this.principalArn = opts.principalArn;
+    this.awsMessage = opts.message;
     this.exitCode = opts.credentials ? ExitCode.credentials : ExitCode.failed;
   }
 }

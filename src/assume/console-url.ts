@@ -1,0 +1,66 @@
+/**
+ * An AWS console sign-in URL for a role session, through the federation endpoint
+ * (getSigninToken, then Action=login). The session's keys go to the endpoint over HTTPS and
+ * never into the URL; the URL carries only a short-lived sign-in token.
+ */
+import type { Deps } from '../core/deps.js';
+import { AwsorgError, CredentialsError } from '../core/errors.js';
+import type { Settings } from '../core/settings.js';
+import type { RoleSession } from './types.js';
+
+const PARTITION_HOSTS: Record<string, { signin: string; console: string }> = {
+  aws: { signin: 'https://signin.aws.amazon.com/federation', console: 'https://console.aws.amazon.com/' },
+  'aws-us-gov': { signin: 'https://signin.amazonaws-us-gov.com/federation', console: 'https://console.amazonaws-us-gov.com/' },
+  'aws-cn': { signin: 'https://signin.amazonaws.cn/federation', console: 'https://console.amazonaws.cn/' },
+};
+
+export function partitionOfRegion(region: string): string {
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('cn-')) return 'aws-cn';
+  return 'aws';
+}
+
+/** AWSORG_FEDERATION_URL, else the `federationUrl` setting, else the partition's endpoint. */
+export function federationEndpoint(deps: Deps, settings: Settings, region: string): string {
+  return deps.env.AWSORG_FEDERATION_URL || settings.federationUrl || PARTITION_HOSTS[partitionOfRegion(region)]!.signin;
+}
+
+export async function consoleSignInUrl(deps: Deps, session: RoleSession, settings: Settings): Promise<string> {
+  const endpoint = federationEndpoint(deps, settings, session.region);
+  const hosts = PARTITION_HOSTS[partitionOfRegion(session.region)]!;
+  const sessionJson = JSON.stringify({
+    sessionId: session.credentials.accessKeyId,
+    sessionKey: session.credentials.secretAccessKey,
+    sessionToken: session.credentials.sessionToken,
+  });
+  let response: Response;
+  try {
+    // POST keeps the credentials out of URLs (and so out of proxy and server logs).
+    response = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ Action: 'getSigninToken', Session: sessionJson }).toString(),
+      signal: AbortSignal.any([deps.signal, AbortSignal.timeout(15_000)]),
+    });
+  } catch (err) {
+    throw new AwsorgError(`could not reach the federation endpoint ${endpoint}: ${(err as Error).message}`, 'Check your network or proxy, or print the exports with --export instead.');
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    throw new CredentialsError(
+      `the federation endpoint ${endpoint} refused the session (HTTP ${response.status})`,
+      'Console sign-in needs role credentials (not an IAM user or root session); try again with --refresh for a new session.',
+    );
+  }
+  let token: string | undefined;
+  try {
+    token = (JSON.parse(text) as { SigninToken?: string }).SigninToken;
+  } catch {
+    token = undefined;
+  }
+  if (!token) throw new AwsorgError(`the federation endpoint ${endpoint} returned no SigninToken`);
+  const destination = `${hosts.console}?region=${encodeURIComponent(session.region)}`;
+  const url = new URL(endpoint);
+  url.search = new URLSearchParams({ Action: 'login', Issuer: 'awsorg', Destination: destination, SigninToken: token }).toString();
+  return url.toString();
+}

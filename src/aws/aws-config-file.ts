@@ -1,0 +1,74 @@
+/**
+ * A small reader for the AWS shared config file (~/.aws/config, honouring AWS_CONFIG_FILE).
+ * Lean on purpose: `assume` reads it on its cache-hit path to learn how the profile signs in.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export type IniSections = Map<string, Record<string, string>>;
+
+export function awsConfigPath(env: Env): string {
+  return env.AWS_CONFIG_FILE ?? join(env.HOME ?? homedir(), '.aws', 'config');
+}
+
+/** Sections keyed by their header text as written, normalised: "default", "profile x", "sso-session y". */
+export function parseIni(text: string): IniSections {
+  const sections: IniSections = new Map();
+  let current: Record<string, string> | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith(';')) continue;
+    const header = /^\[\s*([^\]]+?)\s*\]$/.exec(line);
+    if (header) {
+      const name = header[1]!.replace(/\s+/g, ' ');
+      current = sections.get(name) ?? {};
+      sections.set(name, current);
+      continue;
+    }
+    const kv = /^([^=\s]+)\s*=\s*(.*)$/.exec(line);
+    if (kv && current && !raw.startsWith(' ') && !raw.startsWith('\t')) current[kv[1]!.toLowerCase()] = kv[2]!;
+  }
+  return sections;
+}
+
+export function readAwsConfig(env: Env): IniSections {
+  try {
+    return parseIni(readFileSync(awsConfigPath(env), 'utf8'));
+  } catch {
+    return new Map();
+  }
+}
+
+/** The settings of a named profile ("default" may be written as [default] or [profile default]). */
+export function profileSettings(config: IniSections, profile: string): Record<string, string> | undefined {
+  if (profile === 'default') return config.get('default') ?? config.get('profile default');
+  return config.get(`profile ${profile}`);
+}
+
+export interface ProfileSso {
+  startUrl: string;
+  region: string;
+  sessionName?: string;
+  accountId?: string;
+  roleName?: string;
+}
+
+/** How a profile signs in to IAM Identity Center, if it does (sso_session or legacy sso_start_url). */
+export function profileSso(config: IniSections, profile: string): ProfileSso | undefined {
+  const p = profileSettings(config, profile);
+  if (!p) return undefined;
+  const extra = {
+    ...(p.sso_account_id ? { accountId: p.sso_account_id } : {}),
+    ...(p.sso_role_name ? { roleName: p.sso_role_name } : {}),
+  };
+  if (p.sso_session) {
+    const s = config.get(`sso-session ${p.sso_session}`);
+    if (!s?.sso_start_url || !s.sso_region) return undefined;
+    return { startUrl: s.sso_start_url, region: s.sso_region, sessionName: p.sso_session, ...extra };
+  }
+  if (p.sso_start_url && p.sso_region) return { startUrl: p.sso_start_url, region: p.sso_region, ...extra };
+  return undefined;
+}

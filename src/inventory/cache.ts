@@ -1,0 +1,58 @@
+/**
+ * The inventory cache: one JSON file per base sign-in under the XDG cache directory. It holds
+ * ids, names, emails, OU paths and tags; never a credential. Lean (node built-ins only)
+ * because `assume` reads it on every run.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensurePrivateDirSync } from '../core/credential-cache.js';
+import type { XdgPaths } from '../core/xdg.js';
+import type { Inventory } from './types.js';
+
+export function inventoryFile(paths: XdgPaths, baseId: string): string {
+  return join(paths.cache, 'inventory', `${createHash('sha256').update(baseId).digest('hex').slice(0, 32)}.json`);
+}
+
+export type InventoryLookup =
+  | { kind: 'fresh'; inventory: Inventory }
+  | { kind: 'stale'; inventory: Inventory }
+  | { kind: 'absent' }
+  | { kind: 'unreadable'; reason: string };
+
+export function readInventory(paths: XdgPaths, baseId: string, now: number, ttlMinutes: number): InventoryLookup {
+  let text: string;
+  try {
+    text = readFileSync(inventoryFile(paths, baseId), 'utf8');
+  } catch {
+    return { kind: 'absent' };
+  }
+  let inventory: Inventory;
+  try {
+    inventory = JSON.parse(text) as Inventory;
+  } catch (err) {
+    return { kind: 'unreadable', reason: `not valid JSON (${(err as Error).message})` };
+  }
+  if (inventory?.version !== 1 || !Array.isArray(inventory.accounts) || inventory.baseId !== baseId) {
+    return { kind: 'unreadable', reason: 'written by another version of awsorg or for another sign-in' };
+  }
+  const age = now - Date.parse(inventory.fetchedAt);
+  return age >= 0 && age < ttlMinutes * 60_000 ? { kind: 'fresh', inventory } : { kind: 'stale', inventory };
+}
+
+export function writeInventory(paths: XdgPaths, inventory: Inventory): string {
+  const dir = join(paths.cache, 'inventory');
+  ensurePrivateDirSync(paths.cache);
+  ensurePrivateDirSync(dir);
+  const file = inventoryFile(paths, inventory.baseId);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, JSON.stringify(inventory));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  return file;
+}
