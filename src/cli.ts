@@ -10,7 +10,7 @@ import { forwardToForeground } from './core/foreground.js';
 import type { CommandModule } from './commands/command.js';
 
 // Command modules load lazily so that a command never pays for another's dependencies.
-const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule<unknown>> }> = {
+const COMMANDS: Record<string, { summary: string; hidden?: boolean; load: () => Promise<CommandModule<unknown>> }> = {
   bootstrap: { summary: 'plan and apply the first-day organization setup', load: () => import('./commands/bootstrap.js') as Promise<CommandModule<unknown>> },
   whoami: { summary: 'show the caller identity and its place in an organization', load: () => import('./commands/whoami.js') as Promise<CommandModule<unknown>> },
   state: { summary: 'move local Terraform/OpenTofu state into the S3 backend', load: () => import('./commands/state.js') as Promise<CommandModule<unknown>> },
@@ -22,17 +22,19 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   config: { summary: 'config generate: write one ~/.aws/config profile per account', load: () => import('./commands/config.js') as Promise<CommandModule<unknown>> },
   completion: { summary: 'print shell completion for bash, zsh or fish', load: () => import('./commands/completion.js') as Promise<CommandModule<unknown>> },
   console: { summary: 'full-screen console over every account', load: () => import('./commands/console.js') as Promise<CommandModule<unknown>> },
+  // Hidden: candidates for the shell completion scripts (reads only cached files, never the network).
+  __complete: { summary: '', hidden: true, load: () => import('./commands/complete.js') as Promise<CommandModule<unknown>> },
 };
 
 function help(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const width = Math.max(...Object.entries(COMMANDS).filter(([, c]) => !c.hidden).map(([name]) => name.length));
   return [
     'awsorg: bootstrap and operate an AWS Organization',
     '',
     'Usage: awsorg <command> [flags]',
     '',
     'Commands:',
-    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    ...Object.entries(COMMANDS).filter(([, c]) => !c.hidden).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
     'Run `awsorg <command> --help` for the flags of a command.',
     '',
