@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const cli = resolve('dist/src/cli.js');
+const cli = resolve('dist/bin/awsorg.cjs');
 const have = (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 if (!have('moto_server')) {
   console.error("The demo needs moto_server (a local AWS emulator): pip install 'moto[server]'");

@@ -106,4 +106,4 @@ async function cli(): Promise<void> {
   process.exitCode = await main(process.argv.slice(2), deps);
 }
 
-await cli();
+void cli();

@@ -1,11 +1,49 @@
-// Placeholder until the accounts command lands (being written this session).
 import type { Deps } from '../core/deps.js';
-import { UsageError } from '../core/errors.js';
+import { ExitCode } from '../core/errors.js';
+import { loadOperatorContext } from '../assume/context.js';
+import { productionReason } from '../inventory/production.js';
+import { aliasesFor } from '../inventory/resolve.js';
+import { parseFlags } from './args.js';
 
-export const usage = 'awsorg accounts';
-export function parse(argv: string[]): string[] {
-  return argv;
+export const usage = 'awsorg accounts [--json] [--refresh]';
+
+export interface AccountsOptions {
+  json: boolean;
+  refresh: boolean;
 }
-export async function run(_opts: string[], _deps: Deps): Promise<number> {
-  throw new UsageError('awsorg accounts is not available in this build');
+
+export function parse(argv: string[]): AccountsOptions {
+  const { values } = parseFlags(argv, { json: { type: 'boolean', default: false }, refresh: { type: 'boolean', default: false } }, usage);
+  return { json: Boolean(values.json), refresh: Boolean(values.refresh) };
+}
+
+export async function run(opts: AccountsOptions, deps: Deps): Promise<number> {
+  const ctx = await loadOperatorContext(deps, { refresh: opts.refresh, onProgress: (m) => deps.stderr.write(`${m}\n`) });
+  const { inventory, settings } = ctx;
+  const rows = inventory.accounts.map((a) => {
+    const production = productionReason(a, settings.production);
+    return { id: a.id, name: a.name, email: a.email, ouPath: a.ouPath, status: a.status, aliases: aliasesFor(a.id, settings.aliases), tags: a.tags, ...(a.roles ? { roles: a.roles } : {}), production: production ?? null };
+  });
+  if (opts.json) {
+    const out = {
+      source: inventory.source,
+      fetchedAt: inventory.fetchedAt,
+      ...(inventory.organizationId ? { organizationId: inventory.organizationId } : {}),
+      ...(inventory.managementAccountId ? { managementAccountId: inventory.managementAccountId } : {}),
+      accounts: rows,
+    };
+    deps.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    return ExitCode.ok;
+  }
+  const table = [
+    ['ID', 'NAME', 'EMAIL', 'OU PATH', 'STATUS', 'ALIAS', ''],
+    ...rows.map((r) => [r.id, r.name, r.email, r.ouPath || '-', r.status, r.aliases.join(',') || '-', r.production ? 'PROD' : '']),
+  ];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  for (const row of table) deps.stdout.write(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
+  const age = Math.round((deps.clock.now() - Date.parse(inventory.fetchedAt)) / 60_000);
+  deps.stderr.write(
+    `${rows.length} accounts from ${inventory.source === 'organizations' ? 'AWS Organizations' : 'IAM Identity Center'}, ${ctx.inventoryFrom === 'discovered' ? 'loaded just now' : `cached ${age} min ago (--refresh reloads)`}\n`,
+  );
+  return ExitCode.ok;
 }

@@ -1,5 +1,5 @@
 /**
- * Runs the built CLI (dist/src/cli.js) as a child process, the way a user or CI would.
+ * Runs the built CLI (dist/bin/awsorg.cjs) as a child process, the way a user or CI would.
  * Each call gets isolated HOME and XDG directories unless the caller passes its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,8 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** dist/test/helpers -> dist/src/cli.js */
-export const CLI = resolve(here, '..', '..', 'src', 'cli.js');
+/** dist/test/helpers -> dist/bin/awsorg.cjs (the bundled bin users run) */
+export const CLI = resolve(here, '..', '..', 'bin', 'awsorg.cjs');
 export const REPO_ROOT = resolve(here, '..', '..', '..');
 
 export interface CliResult {

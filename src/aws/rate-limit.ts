@@ -1,0 +1,70 @@
+/**
+ * An adaptive request pacer for discovery of large organizations. Requests are spaced at the
+ * current rate; every throttling response halves the rate, and every success creeps it back
+ * up (additive increase, multiplicative decrease). Combined with the session's jittered
+ * retries this keeps a 5,000-account discovery under AWS's limits instead of failing on them.
+ */
+import type { Clock } from '../core/deps.js';
+
+export interface PacerOptions {
+  /** Requests per second to start at. */
+  rate: number;
+  min?: number;
+  max?: number;
+}
+
+export class AdaptivePacer {
+  private rate: number;
+  private readonly min: number;
+  private readonly max: number;
+  private nextSlot = 0;
+  throttles = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    opts: PacerOptions,
+  ) {
+    this.rate = opts.rate;
+    this.min = opts.min ?? 1;
+    this.max = opts.max ?? opts.rate * 2;
+  }
+
+  get currentRate(): number {
+    return this.rate;
+  }
+
+  /** Wait for this request's slot. */
+  async acquire(signal?: AbortSignal): Promise<void> {
+    const now = this.clock.now();
+    const slot = Math.max(now, this.nextSlot);
+    this.nextSlot = slot + 1000 / this.rate;
+    if (slot > now) await this.clock.sleep(slot - now, signal);
+  }
+
+  throttled(): void {
+    this.throttles++;
+    this.rate = Math.max(this.min, this.rate / 2);
+  }
+
+  succeeded(): void {
+    this.rate = Math.min(this.max, this.rate + 1 / Math.max(1, this.rate));
+  }
+}
+
+/** Run `work` over `items` with at most `limit` in flight; the first failure is rethrown after the rest settle. */
+export async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const runners = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+    while (next < items.length && !failure && !signal?.aborted) {
+      const index = next++;
+      try {
+        await work(items[index]!, index);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  });
+  await Promise.all(runners);
+  if (failure) throw failure.error;
+}
