@@ -63,7 +63,8 @@ export async function main(argv: string[], deps: Deps): Promise<number> {
   }
   try {
     const command = await entry.load();
-    if (rest.includes('--help') || rest.includes('-h')) {
+    // __complete receives the user's command line as arguments; a --help there is a word to complete after.
+    if (name !== '__complete' && (rest.includes('--help') || rest.includes('-h'))) {
       deps.stdout.write(`Usage: ${command.usage}\n`);
       return ExitCode.ok;
     }

@@ -47,7 +47,8 @@ export class AdaptivePacer {
   }
 
   succeeded(): void {
-    this.rate = Math.min(this.max, this.rate + 1 / Math.max(1, this.rate));
+    // About +2 requests/second for every second of successes.
+    this.rate = Math.min(this.max, this.rate + 2 / Math.max(1, this.rate));
   }
 }
 

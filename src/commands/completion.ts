@@ -1,11 +1,348 @@
-// Placeholder until the completion command lands (being written this session).
+/**
+ * `awsorg completion bash|zsh|fish`: a script for the shell to load. The scripts ask
+ * `awsorg __complete SHELL CWORD WORDS…` (src/commands/complete.ts) for candidates, which come
+ * from the table below and, for account targets, from the cached inventory and settings only.
+ *
+ * This module is loaded on every Tab press: node built-ins and lean awsorg modules only.
+ */
 import type { Deps } from '../core/deps.js';
-import { UsageError } from '../core/errors.js';
+import { ExitCode, UsageError } from '../core/errors.js';
+import { REGIONS } from '../core/regions.js';
 
-export const usage = 'awsorg completion';
-export function parse(argv: string[]): string[] {
-  return argv;
+const synopsis = 'awsorg completion bash|zsh|fish';
+
+export const usage = `${synopsis}
+
+Prints a completion script. Load it from your shell's start-up file:
+  bash:  source <(awsorg completion bash)          (in ~/.bashrc)
+  zsh:   source <(awsorg completion zsh)           (in ~/.zshrc, after compinit)
+  fish:  awsorg completion fish > ~/.config/fish/completions/awsorg.fish
+Account names, aliases and ids come from the cached inventory (\`awsorg accounts --refresh\`
+updates it); completing never signs in or calls AWS.`;
+
+export const SHELLS = ['bash', 'zsh', 'fish'] as const;
+export type Shell = (typeof SHELLS)[number];
+
+/** What a flag's value or a positional argument is. `null` marks a flag that takes no value. */
+export type ValueKind = 'target' | 'account-id' | 'alias' | 'role' | 'aws-profile' | 'region' | 'file' | 'dir' | 'text' | readonly string[];
+
+export interface CommandSpec {
+  flags: Record<string, ValueKind | null>;
+  positionals?: ValueKind[];
+  subcommands?: Record<string, CommandSpec>;
+  /** Words after `--` belong to another program. */
+  passthrough?: boolean;
 }
-export async function run(_opts: string[], _deps: Deps): Promise<number> {
-  throw new UsageError('awsorg completion is not available in this build');
+
+/**
+ * Every visible command of src/cli.ts with its flags. A unit test checks the names against
+ * cli.ts and the flags against each command's parser; keep them in step when a command changes.
+ */
+export const COMPLETION_TABLE: Record<string, CommandSpec> = {
+  bootstrap: {
+    flags: {
+      '--config': 'file',
+      '--preset': ['standard', 'three-accounts', 'regulated'],
+      '--write': 'file',
+      '--force': null,
+      '--plan': null,
+      '--yes': null,
+      '--json': null,
+      '--allow-root': null,
+      '--member-role': 'text',
+      '--omit-tls-deny': null,
+    },
+  },
+  whoami: { flags: { '--json': null } },
+  state: {
+    flags: {},
+    subcommands: {
+      migrate: {
+        flags: {
+          '--dir': 'dir',
+          '--tool': ['auto', 'terraform', 'tofu'],
+          '--bucket': 'text',
+          '--key': 'text',
+          '--region': 'region',
+          '--lock': ['dynamodb', 'lockfile', 'both'],
+          '--table': 'text',
+          '--config': 'file',
+          '--json': null,
+        },
+      },
+    },
+  },
+  login: {
+    flags: {
+      '--profile': 'aws-profile',
+      '--json': null,
+      '--sso': null,
+      '--start-url': 'text',
+      '--sso-region': 'region',
+      '--session-name': 'text',
+      '--force': null,
+      '--mfa-serial': 'text',
+      '--code': 'text',
+      '--duration': ['1h', '4h', '8h', '12h', '24h', '36h'],
+    },
+  },
+  accounts: { flags: { '--json': null, '--refresh': null } },
+  alias: {
+    flags: {},
+    subcommands: {
+      set: { flags: { '--force': null }, positionals: ['text', 'account-id'] },
+      list: { flags: { '--json': null } },
+      rm: { flags: {}, positionals: ['alias'] },
+    },
+  },
+  assume: {
+    flags: {
+      '--role': 'role',
+      '--duration': ['15m', '30m', '1h', '2h', '4h', '8h', '12h'],
+      '--region': 'region',
+      '--exec': null,
+      '--export': null,
+      '--format': ['env', 'fish', 'powershell', 'json'],
+      '--console': null,
+      '--url': null,
+      '--yes': null,
+      '--force': null,
+      '--refresh': null,
+    },
+    positionals: ['target'],
+    passthrough: true,
+  },
+  'credential-process': {
+    flags: { '--role': 'role', '--duration': ['15m', '30m', '1h', '2h', '4h', '8h', '12h'], '--region': 'region' },
+    positionals: ['target'],
+  },
+  config: {
+    flags: {},
+    subcommands: {
+      generate: { flags: { '--prefix': 'text', '--prune': null, '--dry-run': null, '--region': 'region', '--refresh': null, '--json': null } },
+    },
+  },
+  completion: { flags: {}, positionals: [SHELLS] },
+  console: { flags: {} },
+};
+
+/** What account-related candidates come from: the cached inventory and settings. */
+export interface CompletionData {
+  accounts: ReadonlyArray<{ id: string; name: string; roles?: string[] }>;
+  aliases: Readonly<Record<string, string>>;
+  roles: readonly string[];
+  /** Profiles in the AWS config file. */
+  profiles?: readonly string[];
+}
+
+export interface Candidate {
+  value: string;
+  /** Shown beside the value where the shell supports it (fish). */
+  description?: string;
+}
+
+/** Asks the shell to complete file names instead. */
+export const FILES_DIRECTIVE = ':files';
+
+/** Remove shell quoting from a word as typed: backslashes, single and double quotes. */
+export function dequote(word: string): string {
+  let out = '';
+  let quote: "'" | '"' | undefined;
+  for (let i = 0; i < word.length; i++) {
+    const c = word[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = undefined;
+      else out += c;
+    } else if (quote === '"') {
+      if (c === '"') quote = undefined;
+      else if (c === '\\' && i + 1 < word.length && '"\\$`'.includes(word[i + 1]!)) out += word[++i];
+      else out += c;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === '\\' && i + 1 < word.length) out += word[++i];
+    else out += c;
+  }
+  return out;
+}
+
+/**
+ * Candidates for the word at `cword` in `words` (words[0] is the program), filtered by what was
+ * typed. `data` is read only when an account, alias or role is wanted.
+ */
+export function completionCandidates(words: readonly string[], cword: number, data: () => CompletionData, visibleCommands: readonly string[] = Object.keys(COMPLETION_TABLE)): Candidate[] {
+  const typed = dequote(words[cword] ?? '');
+  const before = words.slice(1, cword).map(dequote);
+  const matching = (candidates: Candidate[]) => {
+    const prefix = typed.toLowerCase();
+    const seen = new Set<string>();
+    return candidates.filter((c) => c.value.toLowerCase().startsWith(prefix) && !seen.has(c.value) && seen.add(c.value));
+  };
+  if (before.length === 0) {
+    if (typed.startsWith('-')) return matching([{ value: '--help' }, { value: '--version' }]);
+    return matching(visibleCommands.map((value) => ({ value })));
+  }
+  const command = COMPLETION_TABLE[before[0]!];
+  if (!command) return [];
+  let spec: CommandSpec = command;
+  let subcommandChosen = false;
+  const positionals: string[] = [];
+  let pending: ValueKind | undefined;
+  for (const word of before.slice(1)) {
+    if (pending !== undefined) {
+      pending = undefined;
+      continue;
+    }
+    if (word === '--' && spec.passthrough) return [];
+    if (word.startsWith('-') && word.length > 1) {
+      const [flag, inline] = word.split('=', 2);
+      const kind = spec.flags[flag!];
+      if (kind !== undefined && kind !== null && inline === undefined) pending = kind;
+      continue;
+    }
+    const sub: CommandSpec | undefined = spec.subcommands && !subcommandChosen ? spec.subcommands[word] : undefined;
+    if (sub) {
+      spec = sub;
+      subcommandChosen = true;
+      continue;
+    }
+    positionals.push(word);
+  }
+  if (pending !== undefined) return valuesOf(pending, data, matching);
+  const flags = () => matching([...Object.keys(spec.flags), '--help'].map((value) => ({ value })));
+  if (typed.startsWith('-')) return flags();
+  if (spec.subcommands && !subcommandChosen) return matching(Object.keys(spec.subcommands).map((value) => ({ value })));
+  const kind = spec.positionals?.[positionals.length];
+  if (kind !== undefined) return valuesOf(kind, data, matching);
+  return flags();
+}
+
+function valuesOf(kind: ValueKind, data: () => CompletionData, matching: (c: Candidate[]) => Candidate[]): Candidate[] {
+  if (Array.isArray(kind)) return matching(kind.map((value: string) => ({ value })));
+  switch (kind) {
+    case 'file':
+    case 'dir':
+      return [{ value: FILES_DIRECTIVE }];
+    case 'text':
+      return [];
+    case 'region':
+      return matching(REGIONS.map((value) => ({ value })));
+    case 'role':
+      return matching([...data().roles].sort().map((value) => ({ value })));
+    case 'aws-profile':
+      return matching([...(data().profiles ?? [])].sort().map((value) => ({ value })));
+    case 'alias': {
+      const { aliases, accounts } = data();
+      return matching(Object.keys(aliases).sort().map((value) => ({ value, description: describeAccount(aliases[value]!, accounts) })));
+    }
+    case 'account-id': {
+      const { accounts } = data();
+      return matching([...accounts].sort((a, b) => a.id.localeCompare(b.id)).map((a) => ({ value: a.id, description: a.name })));
+    }
+    case 'target': {
+      const { aliases, accounts } = data();
+      return matching([
+        ...Object.keys(aliases).sort().map((value) => ({ value, description: describeAccount(aliases[value]!, accounts) })),
+        ...[...accounts].sort((a, b) => a.name.localeCompare(b.name)).map((a) => ({ value: a.name, description: a.id })),
+        ...[...accounts].sort((a, b) => a.id.localeCompare(b.id)).map((a) => ({ value: a.id, description: a.name })),
+      ]);
+    }
+  }
+  return [];
+}
+
+function describeAccount(id: string, accounts: CompletionData['accounts']): string {
+  const account = accounts.find((a) => a.id === id);
+  return account ? `${account.name} (${id})` : id;
+}
+
+/**
+ * One line per candidate, in the form the shell's script inserts as it is: bash gets
+ * backslash-escaped words (raw ones when the word was opened with a quote); zsh's compadd and
+ * fish quote by themselves; fish also shows the description after a tab.
+ */
+export function formatCandidates(shell: Shell | 'plain', candidates: readonly Candidate[], typed: string): string {
+  const lines = candidates.map((c) => {
+    const value = c.value.replace(/[\r\n\t]/g, ' ');
+    if (value === FILES_DIRECTIVE) return value;
+    if (shell === 'bash') return /^["']/.test(typed) ? value : bashEscape(value);
+    if (shell === 'fish' && c.description) return `${value}\t${c.description.replace(/[\r\n\t]/g, ' ')}`;
+    return value;
+  });
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+function bashEscape(value: string): string {
+  return value.replace(/[^A-Za-z0-9_@%+=:,./-]/g, (c) => `\\${c}`);
+}
+
+export function completionScript(shell: Shell): string {
+  switch (shell) {
+    case 'bash':
+      return `# awsorg completion for bash. Load it with: source <(awsorg completion bash)
+_awsorg_completions() {
+  local line
+  local -a candidates
+  candidates=()
+  while IFS= read -r line; do candidates+=("$line"); done < <(awsorg __complete bash "$COMP_CWORD" "\${COMP_WORDS[@]}" 2>/dev/null)
+  COMPREPLY=()
+  if [[ "\${candidates[0]}" == "${FILES_DIRECTIVE}" ]]; then
+    compopt -o filenames 2>/dev/null
+    while IFS= read -r line; do COMPREPLY+=("$line"); done < <(compgen -f -- "\${COMP_WORDS[COMP_CWORD]}")
+    return 0
+  fi
+  COMPREPLY=("\${candidates[@]}")
+}
+complete -F _awsorg_completions awsorg
+`;
+    case 'zsh':
+      return `#compdef awsorg
+# awsorg completion for zsh. Load it with: source <(awsorg completion zsh)   (after compinit)
+_awsorg() {
+  local -a candidates
+  candidates=("\${(@f)$(awsorg __complete zsh $((CURRENT - 1)) "\${words[@]}" 2>/dev/null)}")
+  candidates=(\${candidates:#})
+  if [[ "\${candidates[1]}" == "${FILES_DIRECTIVE}" ]]; then
+    _files
+    return
+  fi
+  (( \${#candidates} )) && compadd -- "\${candidates[@]}"
+}
+if (( \${+functions[compdef]} )); then
+  compdef _awsorg awsorg
+else
+  print -u2 'awsorg completion: run "autoload -Uz compinit && compinit" before loading it'
+fi
+`;
+    case 'fish':
+      return `# awsorg completion for fish. Install it with: awsorg completion fish > ~/.config/fish/completions/awsorg.fish
+function __awsorg_complete
+    set -l tokens (commandline -opc)
+    set -l current (commandline -ct)
+    set -l candidates (awsorg __complete fish (count $tokens) $tokens "$current" 2>/dev/null)
+    if test "$candidates[1]" = "${FILES_DIRECTIVE}"
+        __fish_complete_path "$current"
+    else
+        printf '%s\\n' $candidates
+    end
+end
+complete -c awsorg -f -a '(__awsorg_complete)'
+`;
+  }
+}
+
+export interface CompletionOptions {
+  shell: Shell;
+}
+
+export function parse(argv: string[]): CompletionOptions {
+  const [shell, ...extra] = argv;
+  if (!shell || !(SHELLS as readonly string[]).includes(shell)) {
+    throw new UsageError(shell ? `no completion for the shell "${shell}"` : 'completion needs a shell', `Usage: ${synopsis}`);
+  }
+  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, `Usage: ${synopsis}`);
+  return { shell: shell as Shell };
+}
+
+export async function run(opts: CompletionOptions, deps: Deps): Promise<number> {
+  deps.stdout.write(completionScript(opts.shell));
+  return ExitCode.ok;
 }

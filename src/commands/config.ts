@@ -1,11 +1,257 @@
-// Placeholder until the config command lands (being written this session).
+/**
+ * `awsorg config generate`: one profile per account (per role where Identity Center offers
+ * several) in the AWS config file, each signing in through `awsorg credential-process`. The
+ * profiles live in a marked block awsorg owns; nothing outside it is ever changed.
+ */
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { awsConfigPath, parseIni } from '../aws/aws-config-file.js';
+import { resolveRegion } from '../aws/credentials.js';
+import { chooseRole, loadOperatorContext, type OperatorContext } from '../assume/context.js';
+import { shQuote } from '../assume/environment.js';
+import { assignProfileNames, planBlock, unifiedDiff, type BlockPlan, type NamingRequest, type ProfileSpec, type SkippedProfile } from '../core/aws-config-block.js';
 import type { Deps } from '../core/deps.js';
-import { UsageError } from '../core/errors.js';
+import { AwsorgError, ExitCode, UsageError } from '../core/errors.js';
+import { productionReason } from '../inventory/production.js';
+import { aliasesFor } from '../inventory/resolve.js';
+import type { InventoryAccount } from '../inventory/types.js';
+import { parseFlags } from './args.js';
+import { parseRegion } from './operator-args.js';
 
-export const usage = 'awsorg config';
-export function parse(argv: string[]): string[] {
-  return argv;
+export const DEFAULT_PREFIX = 'awsorg-';
+
+const synopsis = 'awsorg config generate [--prefix P] [--prune] [--dry-run] [--region R] [--refresh] [--json]';
+
+export const usage = `${synopsis}
+
+Writes one profile per active account into the AWS config file (AWS_CONFIG_FILE, else
+~/.aws/config), inside a block between "# >>> awsorg managed profiles" and
+"# <<< awsorg managed profiles" markers. Nothing outside the block is changed.
+
+  --prefix P   profile names are P + the account's alias or name in lowercase with hyphens
+               (default "${DEFAULT_PREFIX}": "Sandbox Alice" -> ${DEFAULT_PREFIX}sandbox-alice); names that would
+               collide get the account id appended; an account with several Identity Center
+               roles gets one profile per role, named with the role
+  --prune      remove awsorg's profiles for accounts no longer in the inventory (kept otherwise)
+  --dry-run    print a diff of the change and write nothing
+  --region R   the profiles' region (default: the region awsorg resolves, else us-east-1)
+  --refresh    reload the account inventory first
+  --json       print a machine summary on stdout
+
+Each profile runs \`awsorg credential-process ACCOUNT_ID --role ROLE\`. Choosing a profile is an
+explicit choice of account: production accounts are not confirmed as in \`awsorg assume\`; their
+profiles carry a PRODUCTION comment. A name already used by one of your own profiles is
+skipped with a warning.`;
+
+export interface ConfigGenerateOptions {
+  action: 'generate';
+  prefix: string;
+  prune: boolean;
+  dryRun: boolean;
+  region?: string;
+  refresh: boolean;
+  json: boolean;
+  /** The program the profiles run (node and cli.js); defaults to this installation. */
+  command?: string[];
 }
-export async function run(_opts: string[], _deps: Deps): Promise<number> {
-  throw new UsageError('awsorg config is not available in this build');
+
+export function parse(argv: string[]): ConfigGenerateOptions {
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      prefix: { type: 'string' },
+      prune: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+      region: { type: 'string' },
+      refresh: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    synopsis,
+    true,
+  );
+  const [action, ...extra] = positionals;
+  if (action !== 'generate') {
+    throw new UsageError(action ? `unknown config action "${action}"` : 'config needs an action', `Usage: ${synopsis}`);
+  }
+  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, `Usage: ${synopsis}`);
+  const prefix = values.prefix ?? DEFAULT_PREFIX;
+  if (!/^[A-Za-z0-9_.@+-]*$/.test(prefix)) {
+    throw new UsageError(`--prefix "${prefix}" would make profile names the AWS CLI cannot parse`, 'Use letters, digits and _.@+- only, e.g. --prefix org-.');
+  }
+  return {
+    action: 'generate',
+    prefix,
+    prune: Boolean(values.prune),
+    dryRun: Boolean(values['dry-run']),
+    ...(values.region !== undefined ? { region: parseRegion(values.region) } : {}),
+    refresh: Boolean(values.refresh),
+    json: Boolean(values.json),
+  };
+}
+
+/**
+ * The program that is running now (node and its entry script, symlinks resolved), so that the
+ * profiles run this same installation: dist/src/cli.js or the bundled dist/bin/awsorg.cjs.
+ */
+export function selfCommand(): string[] {
+  const script = process.argv[1];
+  if (!script) throw new AwsorgError('cannot tell which file awsorg runs from', 'Run awsorg through its installed command, e.g. `awsorg config generate`.');
+  return [process.execPath, realpathSync(script)];
+}
+
+export interface DesiredProfiles {
+  profiles: ProfileSpec[];
+  /** Accounts that get no profile, and why. */
+  unavailable: SkippedProfile[];
+  liveAccountIds: Set<string>;
+}
+
+/** The profiles the inventory calls for, sorted by name. Pure given the context. */
+export function desiredProfiles(ctx: OperatorContext, opts: { prefix: string; region: string; command: string[] }): DesiredProfiles {
+  const unavailable: SkippedProfile[] = [];
+  const requests: Array<NamingRequest & { account: InventoryAccount }> = [];
+  const live = ctx.inventory.accounts.filter((a) => !a.status || a.status === 'ACTIVE');
+  for (const account of live) {
+    const alias = aliasesFor(account.id, ctx.settings.aliases)[0];
+    const roles = account.roles && account.roles.length > 1 ? [...account.roles].sort() : undefined;
+    let chosen: string[];
+    try {
+      chosen = roles ?? [chooseRole(ctx, account)];
+    } catch (err) {
+      unavailable.push({ name: '', accountId: account.id, reason: `${account.name}: ${(err as Error).message}` });
+      continue;
+    }
+    for (const role of chosen) requests.push({ account, accountId: account.id, accountName: account.name, ...(alias ? { alias } : {}), role, perRole: Boolean(roles) });
+  }
+  const names = assignProfileNames(opts.prefix, requests);
+  const program = opts.command.map(shQuote).join(' ');
+  const profiles = requests.map((r): ProfileSpec => {
+    const { account, role } = r;
+    const aliases = aliasesFor(account.id, ctx.settings.aliases);
+    const production = productionReason(account, ctx.settings.production);
+    const describe = `${account.name} (${account.id})${account.ouPath ? ` ${account.ouPath}` : ''}${aliases.length ? `, alias ${aliases.join(', ')}` : ''}, role ${role}`;
+    return {
+      name: names.get(r)!,
+      accountId: account.id,
+      role,
+      comments: [describe, ...(production ? [`PRODUCTION (${production}): this profile acts in a production account without asking for confirmation`] : [])],
+      settings: [
+        ['credential_process', `${program} credential-process ${account.id} --role ${shQuote(role)}`],
+        ['region', opts.region],
+      ],
+    };
+  });
+  profiles.sort((a, b) => a.name.localeCompare(b.name));
+  return { profiles, unavailable, liveAccountIds: new Set(live.map((a) => a.id)) };
+}
+
+export async function run(opts: ConfigGenerateOptions, deps: Deps): Promise<number> {
+  const ctx = await loadOperatorContext(deps, { refresh: opts.refresh, onProgress: (m) => deps.stderr.write(`${m}\n`) });
+  const region = opts.region ?? resolveRegion(deps.env);
+  const desired = desiredProfiles(ctx, { prefix: opts.prefix, region, command: opts.command ?? selfCommand() });
+  const file = awsConfigPath(deps.env);
+  const current = readConfigText(file);
+  const plan = planBlock({
+    text: current ?? '',
+    file,
+    desired: desired.profiles,
+    reservedNames: credentialsFileProfiles(deps.env),
+    liveAccountIds: desired.liveAccountIds,
+    prune: opts.prune,
+  });
+  const diff = opts.dryRun ? unifiedDiff(current ?? '', plan.text, current === undefined ? '/dev/null' : file, file) : undefined;
+  if (!opts.dryRun && plan.changed) writeFileAtomically(file, plan.text);
+  const skipped = [...plan.skipped, ...desired.unavailable];
+  if (opts.json) {
+    deps.stdout.write(JSON.stringify({ file, dryRun: opts.dryRun, changed: plan.changed, ...summaryLists(plan), skipped, ...(diff !== undefined ? { diff } : {}) }, null, 2) + '\n');
+  } else if (diff) {
+    deps.stdout.write(diff);
+  }
+  deps.stderr.write(summaryText(file, plan, skipped, opts));
+  return ExitCode.ok;
+}
+
+function summaryLists(plan: BlockPlan) {
+  return { added: plan.added, updated: plan.updated, unchanged: plan.unchanged, stale: plan.stale, pruned: plan.pruned };
+}
+
+function summaryText(file: string, plan: BlockPlan, skipped: SkippedProfile[], opts: ConfigGenerateOptions): string {
+  const counts = `${plan.added.length} added, ${plan.updated.length} updated, ${plan.unchanged.length} unchanged, ${plan.stale.length} stale kept, ${plan.pruned.length} pruned, ${skipped.length} skipped`;
+  const head = opts.dryRun
+    ? `awsorg: dry run, nothing written; ${plan.changed ? `${file} would change` : `${file} is already up to date`} (${counts})`
+    : plan.changed
+      ? `awsorg: updated ${file} (${counts})`
+      : `awsorg: ${file} is already up to date (${counts})`;
+  const lines = [head];
+  for (const p of plan.added) lines.push(`  added    ${p.name}  (${p.accountId}, ${p.role})`);
+  for (const p of plan.updated) lines.push(`  updated  ${p.name}  (${p.accountId}, ${p.role})`);
+  for (const p of plan.stale) lines.push(`  stale    ${p.name}: ${p.reason}; kept (--prune removes it)`);
+  for (const p of plan.pruned) lines.push(`  pruned   ${p.name}: ${p.reason}`);
+  for (const p of skipped) lines.push(`  skipped  ${p.name || p.accountId}: ${p.reason}`);
+  if (skipped.some((s) => s.name)) lines.push(`  (awsorg never shadows a profile of yours; rename yours or use --prefix to give awsorg's another name)`);
+  return lines.join('\n') + '\n';
+}
+
+/** The file's text, or undefined when it does not exist. */
+function readConfigText(file: string): string | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new AwsorgError(`cannot read ${file}: ${(err as Error).message}; nothing was written`, `Check that ${file} is a file you can read and write (or point AWS_CONFIG_FILE elsewhere).`, { cause: err });
+  }
+  const text = bytes.toString('utf8');
+  // Editing a file that does not survive a UTF-8 round trip would change bytes outside the block.
+  if (!Buffer.from(text, 'utf8').equals(bytes)) {
+    throw new AwsorgError(`${file} is not valid UTF-8; nothing was written`, `Convert ${file} to UTF-8 (the AWS CLI reads it as text), then run \`awsorg config generate\` again.`, { exitCode: ExitCode.usage });
+  }
+  return text;
+}
+
+/** Profile names in the shared credentials file: a profile there merges with one of the same name here. */
+function credentialsFileProfiles(env: Deps['env']): string[] {
+  const file = env.AWS_SHARED_CREDENTIALS_FILE ?? join(env.HOME ?? homedir(), '.aws', 'credentials');
+  try {
+    return [...parseIni(readFileSync(file, 'utf8')).keys()].map((section) => section.replace(/^profile /, ''));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Replace the file in one step: a temp file beside it, fsync, rename. An existing file keeps
+ * its mode (and a symlinked one stays a symlink: the link's target is replaced); a new one is
+ * created 0600 in a 0700 directory.
+ */
+export function writeFileAtomically(file: string, text: string): void {
+  let target = file;
+  let mode = 0o600;
+  try {
+    target = realpathSync(file);
+    mode = statSync(target).mode & 0o7777;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  }
+  const tmp = join(dirname(target), `.${basename(target)}.awsorg-${process.pid}.tmp`);
+  try {
+    const fd = openSync(tmp, 'wx', mode);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    chmodSync(tmp, mode);
+    renameSync(tmp, target);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Never created, or already renamed.
+    }
+    throw new AwsorgError(`cannot write ${file}: ${(err as Error).message}`, `Check the permissions of ${dirname(target)}; ${file} itself was not changed.`, { cause: err });
+  }
 }

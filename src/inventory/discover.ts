@@ -29,7 +29,7 @@ export interface DiscoverOptions {
 
 /** Requests in flight and the starting request rate; both adapt down under throttling. */
 const CONCURRENCY = 8;
-const START_RATE = 20;
+const START_RATE = 40;
 
 export async function discoverInventory(deps: Deps, base: BaseSignIn, settings: Settings, opts: DiscoverOptions = {}): Promise<Inventory> {
   if (base.kind === 'sso') return (await import('./discover-sso.js')).discoverSsoInventory(deps, base, opts);
@@ -56,7 +56,7 @@ export async function discoverInventory(deps: Deps, base: BaseSignIn, settings: 
 
 async function discoverFromOrganizations(deps: Deps, base: BaseSignIn, _settings: Settings, opts: DiscoverOptions): Promise<Inventory> {
   const session = deps.aws();
-  const pacer = new AdaptivePacer(deps.clock, { rate: START_RATE, min: 1, max: 40 });
+  const pacer = new AdaptivePacer(deps.clock, { rate: START_RATE, min: 1, max: 200 });
   const stopListening = deps.awsEvents.add((e) => {
     if (e.type === 'retry' && e.kind === 'throttled' && e.service === 'organizations') pacer.throttled();
   });

@@ -1,0 +1,158 @@
+/**
+ * Shell completion end to end: the generated bash script sourced in a real bash, with
+ * COMP_WORDS/COMP_CWORD set as bash sets them, calling the built CLI through `awsorg` on PATH.
+ * Candidates come from the cached inventory only: `__complete` runs with every AWS SDK module
+ * made unloadable and no endpoint at all.
+ */
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { writeInventory } from '../../src/inventory/cache.js';
+import { xdgPaths } from '../../src/core/xdg.js';
+import { CLI, isolatedEnv, REPO_ROOT, runCli, tempDir } from '../helpers/cli.js';
+
+const exec = promisify(execFile);
+
+function installed(shell: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${shell}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const ACCOUNTS = [
+  { id: '111111111111', name: 'Production' },
+  { id: '222222222222', name: 'Sandbox Alice' },
+  { id: '333333333333', name: 'Sandbox Bob' },
+  { id: '444444444444', name: "O'Brien & Co" },
+];
+
+describe('shell completion', () => {
+  let env: Record<string, string>;
+  let work: string;
+  let bashScript: string;
+
+  before(async () => {
+    work = tempDir('awsorg-completion-');
+    const bin = join(work, 'bin');
+    mkdirSync(bin);
+    // `awsorg` on PATH, as npm installs it.
+    writeFileSync(join(bin, 'awsorg'), `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`);
+    chmodSync(join(bin, 'awsorg'), 0o755);
+    // No credentials and an endpoint where nothing listens: completion must not need either.
+    env = isolatedEnv({ PATH: `${bin}:${process.env.PATH}`, AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
+    const paths = xdgPaths(env);
+    mkdirSync(paths.config, { recursive: true });
+    writeFileSync(join(paths.config, 'config.json'), JSON.stringify({ aliases: { prod: '111111111111' } }));
+    writeInventory(paths, {
+      version: 1,
+      source: 'organizations',
+      baseId: 'default',
+      // Old on purpose: completion uses a stale cache rather than reload it.
+      fetchedAt: '2020-01-01T00:00:00.000Z',
+      accounts: ACCOUNTS.map((a) => ({ ...a, email: '', status: 'ACTIVE', ouPath: '/', tags: {} })),
+    });
+    const run = await runCli(['completion', 'bash'], { env });
+    assert.equal(run.code, 0, run.stderr);
+    bashScript = join(work, 'awsorg.bash');
+    writeFileSync(bashScript, run.stdout);
+  });
+
+  /** COMPREPLY after completing the last of `words` (as bash splits them) in a real bash. */
+  async function bashComplete(words: string[]): Promise<string[]> {
+    const quoted = words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
+    const program = `source '${bashScript}'\nCOMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}\n_awsorg_completions\nprintf '%s\\n' "\${COMPREPLY[@]}"`;
+    const { stdout } = await exec('bash', ['-c', program], { env, cwd: work });
+    return stdout.split('\n').filter(Boolean);
+  }
+
+  it('the bash script is valid bash and registers the function', async () => {
+    await exec('bash', ['-n', bashScript]);
+    const { stdout } = await exec('bash', ['-c', `source '${bashScript}'; complete -p awsorg`], { env });
+    assert.match(stdout, /complete -F _awsorg_completions awsorg/);
+  });
+
+  it('completes account names with spaces, escaped so bash inserts one word', async () => {
+    const reply = await bashComplete(['awsorg', 'assume', 'Sand']);
+    assert.deepEqual(reply, ['Sandbox\\ Alice', 'Sandbox\\ Bob']);
+    // What bash would insert reads back as the account name, as a single word.
+    const { stdout } = await exec('bash', ['-c', `set -- ${reply[0]}; printf '%s|%s' "$#" "$1"`]);
+    assert.equal(stdout, '1|Sandbox Alice');
+    assert.deepEqual(await bashComplete(['awsorg', 'credential-process', 'Sandbox\\ A']), ['Sandbox\\ Alice'], 'a word already escaped by the user');
+    assert.deepEqual(await bashComplete(['awsorg', 'assume', 'o']), ["O\\'Brien\\ \\&\\ Co"]);
+  });
+
+  it('completes aliases, ids, commands, subcommands and flags', async () => {
+    assert.deepEqual(await bashComplete(['awsorg', 'assume', 'pro']), ['prod', 'Production']);
+    assert.deepEqual(await bashComplete(['awsorg', 'alias', 'rm', '']), ['prod']);
+    assert.deepEqual(await bashComplete(['awsorg', 'alias', 'set', 'x', '2']), ['222222222222']);
+    assert.deepEqual(await bashComplete(['awsorg', 'cred']), ['credential-process']);
+    assert.deepEqual(await bashComplete(['awsorg', 'config', '']), ['generate']);
+    assert.deepEqual(await bashComplete(['awsorg', 'config', 'generate', '--p']), ['--prefix', '--prune']);
+    assert.deepEqual(await bashComplete(['awsorg', 'assume', 'prod', '--help', '--rol']), ['--role'], '--help on the line is just a word');
+  });
+
+  it('falls back to file names where a flag takes a file', async () => {
+    writeFileSync(join(work, 'my blueprint.yaml'), 'x');
+    assert.deepEqual(await bashComplete(['awsorg', 'bootstrap', '--config', 'my']), ['my blueprint.yaml']);
+  });
+
+  it('__complete loads no AWS SDK module, needs no network, and is quick', async () => {
+    const preload = join(work, 'no-sdk.cjs');
+    writeFileSync(
+      preload,
+      [
+        "const Module = require('node:module');",
+        'const forbidden = /^@aws-sdk\\/|^@smithy\\//;',
+        'const load = Module._load;',
+        "Module._load = function (request, ...rest) { if (forbidden.test(request)) throw new Error('SDK module loaded: ' + request); return load.call(this, request, ...rest); };",
+        "Module.register('data:text/javascript,' + encodeURIComponent(\"export async function resolve(s, c, next) { if (/^@aws-sdk\\\\/|^@smithy\\\\//.test(s)) throw new Error('SDK module loaded: ' + s); return next(s, c); }\"));",
+      ].join('\n'),
+    );
+    // Both the bundled bin and the unbundled ES modules.
+    for (const entry of [CLI, join(REPO_ROOT, 'dist', 'src', 'cli.js')]) {
+      const started = process.hrtime.bigint();
+      const { stdout, stderr } = await exec(process.execPath, ['--require', preload, entry, '__complete', 'bash', '2', 'awsorg', 'assume', 'Sandbox\\ '], { env });
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      assert.equal(stdout, 'Sandbox\\ Alice\nSandbox\\ Bob\n', entry);
+      assert.equal(stderr, '');
+      assert.ok(ms < 3000, `${entry} took ${ms.toFixed(0)} ms`);
+    }
+    // The hook does catch an SDK load: a command that needs AWS fails under it.
+    const guarded = await exec(process.execPath, ['--require', preload, CLI, 'whoami'], { env }).catch((err: { stderr: string }) => err);
+    assert.match(guarded.stderr, /SDK module loaded/);
+  });
+
+  it('prints nothing, successfully, when there is no cache at all', async () => {
+    const bare = isolatedEnv();
+    const run = await runCli(['__complete', 'bash', '2', 'awsorg', 'assume', 'S'], { env: bare });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, '');
+    assert.equal(run.stderr, '');
+  });
+
+  it('refuses an unknown shell with exit 2', async () => {
+    const run = await runCli(['completion', 'powershell'], { env });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /no completion for the shell "powershell"/);
+  });
+
+  it('the zsh script parses', { skip: !installed('zsh') && 'zsh is not installed on this machine' }, async () => {
+    const run = await runCli(['completion', 'zsh'], { env });
+    const file = join(work, '_awsorg');
+    writeFileSync(file, run.stdout);
+    await exec('zsh', ['-n', file]);
+  });
+
+  it('the fish script parses', { skip: !installed('fish') && 'fish is not installed on this machine' }, async () => {
+    const run = await runCli(['completion', 'fish'], { env });
+    const file = join(work, 'awsorg.fish');
+    writeFileSync(file, run.stdout);
+    await exec('fish', ['--no-execute', file]);
+  });
+});

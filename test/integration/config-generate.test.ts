@@ -1,0 +1,202 @@
+/**
+ * `awsorg config generate` against an organization in moto, with the real AWS CLI using the
+ * profiles it writes (the CLI runs our credential_process). The user's own text around the
+ * block must come through every run byte for byte.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { BLOCK_END, BLOCK_START } from '../../src/core/aws-config-block.js';
+import { xdgPaths } from '../../src/core/xdg.js';
+import { CLI, isolatedEnv, REPO_ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { startMoto, type Moto } from '../helpers/moto.js';
+import { createOrgFixture, operatorEnv, type OrgFixture } from '../helpers/org-fixture.js';
+
+const exec = promisify(execFile);
+
+const USER_BEFORE = [
+  '# My own profiles. awsorg must keep every byte of this, comments included.',
+  '[default]',
+  'region = eu-west-1',
+  '',
+  '[profile mine]',
+  '; hand-written, with odd spacing   ',
+  'region=eu-central-1',
+  'output = json',
+  '',
+  '[profile awsorg-audit]',
+  '# my own profile with a name awsorg would generate',
+  'region = us-west-2',
+  '',
+].join('\n');
+const USER_AFTER = '\n# Added by hand after the block.\n[profile after]\nregion = ap-south-1\n';
+
+/** [before the block, after the block]. */
+function outside(text: string): [string, string] {
+  const start = text.indexOf(BLOCK_START);
+  const end = text.indexOf('\n', text.indexOf(BLOCK_END)) + 1;
+  assert.ok(start >= 0 && end > start, 'the file has a block');
+  return [text.slice(0, start), text.slice(end)];
+}
+
+async function awsAccount(env: Record<string, string>, profile?: string): Promise<string> {
+  const args = [...(profile ? ['--profile', profile] : []), 'sts', 'get-caller-identity', '--query', 'Account', '--output', 'text'];
+  const { stdout } = await exec('aws', args, { env, timeout: 60_000 });
+  return stdout.trim();
+}
+
+describe('awsorg config generate', () => {
+  let moto: Moto;
+  let org: OrgFixture;
+  let env: Record<string, string>;
+  let file: string;
+  before(async () => {
+    moto = await startMoto();
+    org = await createOrgFixture(moto.endpoint);
+    env = operatorEnv(moto.endpoint);
+    file = env.AWS_CONFIG_FILE!;
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, USER_BEFORE, { mode: 0o640 });
+  });
+  after(() => moto?.stop());
+
+  it('writes one profile per account inside the block, skips a name the user owns, and keeps the file around it', async () => {
+    const run = await runCli(['config', 'generate'], { env });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, '', 'the summary goes to stderr');
+    assert.match(run.stderr, /updated .*config \(7 added, 0 updated, 0 unchanged, 0 stale kept, 0 pruned, 1 skipped\)/);
+    assert.match(run.stderr, /skipped {2}awsorg-audit: a profile with this name already exists outside/);
+    const text = readFileSync(file, 'utf8');
+    assert.ok(text.startsWith(USER_BEFORE), 'the text before the block is untouched');
+    assert.equal(statSync(file).mode & 0o777, 0o640, 'the mode is kept');
+    assert.equal(text.match(/\[profile awsorg-audit\]/g)?.length, 1, "the user's profile is not shadowed");
+    const production = org.byName('Production');
+    assert.match(
+      text,
+      new RegExp(`# Production \\(${production.id}\\) /Workloads/Prod, role OrganizationAccountAccessRole\\n# PRODUCTION \\(OU /Workloads/Prod\\)[^\\n]*\\n\\[profile awsorg-production\\]\\ncredential_process = \\S+node\\S* \\S+ credential-process ${production.id} --role OrganizationAccountAccessRole\\nregion = us-east-1\\n`),
+    );
+    assert.match(text, /\[profile awsorg-sandbox-alice\]/);
+    assert.doesNotMatch(text, /PRODUCTION[^\n]*\n\[profile awsorg-staging\]/, 'only production accounts are marked');
+    // No secret ever lands in the config file.
+    assert.doesNotMatch(text, /aws_access_key_id|aws_secret_access_key|aws_session_token|AKIA|ASIA/i);
+    assert.ok(!text.includes(env.AWS_SECRET_ACCESS_KEY!));
+    writeFileSync(file, text + USER_AFTER);
+  });
+
+  it("the AWS CLI signs in through a generated profile (it runs awsorg's credential_process)", async () => {
+    assert.equal(await awsAccount(env, 'awsorg-production'), org.byName('Production').id);
+    assert.equal(await awsAccount(env, 'awsorg-sandbox-alice'), org.byName('Sandbox Alice').id);
+    const text = readFileSync(file, 'utf8');
+    const { stdout } = await exec(process.execPath, [CLI, 'credential-process', 'Production'], { env });
+    assert.ok(!text.includes(JSON.parse(stdout).SecretAccessKey), 'the session secret is not in the config file');
+  });
+
+  it('a second run changes nothing: the file is byte-identical', async () => {
+    const before = readFileSync(file);
+    const inode = statSync(file).ino;
+    const run = await runCli(['config', 'generate'], { env });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /already up to date \(0 added, 0 updated, 7 unchanged/);
+    assert.ok(readFileSync(file).equals(before));
+    assert.equal(statSync(file).ino, inode, 'not even rewritten');
+  });
+
+  it('--dry-run prints a diff, writes nothing and exits 0', async () => {
+    const before = readFileSync(file);
+    const run = await runCli(['config', 'generate', '--dry-run', '--region', 'eu-west-2'], { env });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`^--- ${file}\\n\\+\\+\\+ ${file}\\n@@ `));
+    assert.match(run.stdout, /\n-region = us-east-1\n\+region = eu-west-2\n/);
+    assert.match(run.stderr, /dry run, nothing written/);
+    assert.ok(readFileSync(file).equals(before));
+  });
+
+  it('--json gives a machine summary on stdout', async () => {
+    const run = await runCli(['config', 'generate', '--json'], { env });
+    assert.equal(run.code, 0, run.stderr);
+    const summary = JSON.parse(run.stdout);
+    assert.equal(summary.file, file);
+    assert.equal(summary.changed, false);
+    assert.equal(summary.unchanged.length, 7);
+    assert.deepEqual(summary.skipped.map((s: { name: string }) => s.name), ['awsorg-audit']);
+    assert.ok(summary.unchanged.some((p: { name: string; accountId: string }) => p.name === 'awsorg-production' && p.accountId === org.byName('Production').id));
+  });
+
+  it('keeps the profile of a departed account as stale; --prune removes only that one', async () => {
+    const full = readFileSync(file, 'utf8');
+    const [userBefore, userAfter] = outside(full);
+    // The account leaves the inventory (as after a refresh that no longer lists it).
+    const inventoryDir = join(xdgPaths(env).cache, 'inventory');
+    const [cacheName] = readdirSync(inventoryDir).filter((f) => f.endsWith('.json'));
+    const cacheFile = join(inventoryDir, cacheName!);
+    const inventory = JSON.parse(readFileSync(cacheFile, 'utf8'));
+    inventory.accounts = inventory.accounts.filter((a: { name: string }) => a.name !== 'Sandbox Alice');
+    writeFileSync(cacheFile, JSON.stringify(inventory), { mode: 0o600 });
+
+    const kept = await runCli(['config', 'generate'], { env });
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.match(kept.stderr, /stale {4}awsorg-sandbox-alice: account \d{12} is no longer in the inventory[^\n]*kept \(--prune removes it\)/);
+    const keptText = readFileSync(file, 'utf8');
+    assert.match(keptText, /# stale: [^\n]*\n# Sandbox Alice[^\n]*\n\[profile awsorg-sandbox-alice\]/);
+    assert.deepEqual(outside(keptText), [userBefore, userAfter]);
+
+    const dry = await runCli(['config', 'generate', '--prune', '--dry-run'], { env });
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /\n-\[profile awsorg-sandbox-alice\]\n/);
+    assert.equal(readFileSync(file, 'utf8'), keptText, '--dry-run wrote nothing');
+
+    const pruned = await runCli(['config', 'generate', '--prune'], { env });
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.match(pruned.stderr, /1 pruned/);
+    const prunedText = readFileSync(file, 'utf8');
+    assert.deepEqual(outside(prunedText), [userBefore, userAfter]);
+    const withoutSandbox = full.replace(/\n# Sandbox Alice[^\n]*\n\[profile awsorg-sandbox-alice\]\n[^\n]*\n[^\n]*\n/, '');
+    assert.notEqual(withoutSandbox, full);
+    assert.equal(prunedText, withoutSandbox, 'only the stale profile went; every other byte is as before');
+  });
+
+  it('a malformed block is an error with a next step, and nothing is written', async () => {
+    const broken = join(tempDir(), 'config');
+    const text = `${USER_BEFORE}\n${BLOCK_START}\n[profile awsorg-x]\nregion = us-east-1\n`;
+    writeFileSync(broken, text);
+    const run = await runCli(['config', 'generate'], { env: { ...env, AWS_CONFIG_FILE: broken } });
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /start marker has no end marker; nothing was written\nNext step: /);
+    assert.equal(readFileSync(broken, 'utf8'), text);
+  });
+
+  it('creates a missing file 0600 in a new 0700 directory', async () => {
+    const fresh = join(tempDir(), 'new dir', '.aws', 'config');
+    const run = await runCli(['config', 'generate'], { env: { ...env, AWS_CONFIG_FILE: fresh } });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(statSync(fresh).mode & 0o777, 0o600);
+    assert.equal(statSync(dirname(fresh)).mode & 0o777, 0o700);
+    assert.ok(readFileSync(fresh, 'utf8').startsWith(BLOCK_START));
+  });
+
+  it('quotes an install path with spaces so that the AWS CLI runs it', async () => {
+    // A copy of the bundled bin in a directory with a space; packages resolve through a link.
+    const root = join(tempDir(), 'my tools');
+    mkdirSync(root, { recursive: true });
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
+    const bin = join(root, 'awsorg.cjs');
+    copyFileSync(CLI, bin);
+    const spaced = { ...env, AWS_CONFIG_FILE: join(tempDir(), 'config') };
+    await exec(process.execPath, [bin, 'config', 'generate'], { env: spaced });
+    assert.match(readFileSync(spaced.AWS_CONFIG_FILE, 'utf8'), /credential_process = \S+ '[^']*\/my tools\/awsorg\.cjs' credential-process /);
+    assert.equal(await awsAccount(spaced, 'awsorg-production'), org.byName('Production').id);
+  });
+
+  it('AWS_PROFILE set to a generated profile does not make credential_process call itself', async () => {
+    // The base sign-in is the [default] profile of the credentials file, not environment keys.
+    const viaProfile = isolatedEnv({ AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: 'us-east-1' });
+    mkdirSync(dirname(viaProfile.AWS_CONFIG_FILE!), { recursive: true });
+    writeFileSync(viaProfile.AWS_SHARED_CREDENTIALS_FILE!, `[default]\naws_access_key_id = ${env.AWS_ACCESS_KEY_ID}\naws_secret_access_key = ${env.AWS_SECRET_ACCESS_KEY}\n`);
+    const gen = await runCli(['config', 'generate'], { env: viaProfile });
+    assert.equal(gen.code, 0, gen.stderr);
+    assert.equal(await awsAccount({ ...viaProfile, AWS_PROFILE: 'awsorg-production' }), org.byName('Production').id);
+  });
+});
