@@ -6,9 +6,9 @@
  *
  * This module is on `assume`'s cache-hit path, so it imports nothing but node built-ins.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, lstatSync, mkdirSync, chmodSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { shortDigest } from './digest.js';
 import type { XdgPaths } from './xdg.js';
 
 export interface CachedCredentials {
@@ -22,6 +22,8 @@ export interface CachedCredentials {
   role: string;
   /** ARN of the assumed role session, when known. */
   arn?: string;
+  /** The base sign-in these came from (written by the cache). */
+  baseId?: string;
 }
 
 export interface CacheKey {
@@ -43,7 +45,7 @@ export function credentialCacheDir(paths: XdgPaths): string {
 }
 
 export function cacheFile(paths: XdgPaths, key: CacheKey): string {
-  const digest = createHash('sha256').update(`${key.baseId}\n${key.accountId}\n${key.role}`).digest('hex').slice(0, 40);
+  const digest = shortDigest(`${key.baseId}\n${key.accountId}\n${key.role}`);
   return join(credentialCacheDir(paths), `${digest}.json`);
 }
 
@@ -77,6 +79,8 @@ export function readCachedCredentials(paths: XdgPaths, key: CacheKey, now: numbe
     return { kind: 'rejected', file, reason: problem };
   }
   const credentials = parsed as CachedCredentials;
+  // Files are named by a short digest; an entry for another sign-in is a miss, not a mix-up.
+  if (credentials.baseId !== undefined && credentials.baseId !== key.baseId) return { kind: 'miss', file, reason: 'absent' };
   if (credentials.accountId !== key.accountId || credentials.role !== key.role) {
     discard(file);
     return { kind: 'rejected', file, reason: 'it belongs to a different account or role' };
@@ -105,7 +109,7 @@ export function writeCachedCredentials(paths: XdgPaths, key: CacheKey, credentia
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'wx', 0o600);
   try {
-    writeSync(fd, JSON.stringify(credentials));
+    writeSync(fd, JSON.stringify({ ...credentials, baseId: key.baseId }));
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -3,15 +3,15 @@
  * ids, names, emails, OU paths and tags; never a credential. Lean (node built-ins only)
  * because `assume` reads it on every run.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateDirSync } from '../core/credential-cache.js';
+import { shortDigest } from '../core/digest.js';
 import type { XdgPaths } from '../core/xdg.js';
 import type { Inventory } from './types.js';
 
 export function inventoryFile(paths: XdgPaths, baseId: string): string {
-  return join(paths.cache, 'inventory', `${createHash('sha256').update(baseId).digest('hex').slice(0, 32)}.json`);
+  return join(paths.cache, 'inventory', `${shortDigest(baseId)}.json`);
 }
 
 export type InventoryLookup =

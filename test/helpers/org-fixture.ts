@@ -99,6 +99,8 @@ export function operatorEnv(endpoint: string, extra: Record<string, string> = {}
     AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
     AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
     AWS_REGION: 'us-east-1',
+    // The AWS CLI v1 reads only AWS_DEFAULT_REGION.
+    AWS_DEFAULT_REGION: 'us-east-1',
     ...extra,
   });
 }

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+'use strict';
+// The `awsorg` bin. It loads the bundled CLI (awsorg-main.cjs) with the V8 code cache that the
+// build wrote next to it, so start-up skips parsing and compiling ~250 KB of JavaScript: that
+// is most of the time `awsorg assume` spends on a credential-cache hit. A cache from another
+// Node version is rejected by V8 and the source is compiled as usual.
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const Module = require('node:module');
+const { Script } = require('node:vm');
+
+const file = join(__dirname, 'awsorg-main.cjs');
+let cachedData;
+try {
+  cachedData = readFileSync(`${file}.v8cache`);
+} catch {
+  cachedData = undefined;
+}
+// The bundle keeps src/cli.ts's hashbang; blank it (keeping line numbers) before wrapping.
+const script = new Script(Module.wrap(readFileSync(file, 'utf8').replace(/^#!.*/, '')), {
+  filename: file,
+  cachedData,
+});
+// The bundle's dynamic imports (AWS SDK clients, Ink, conf) come here; see scripts/bundle.mjs.
+globalThis.__aoI_ = (specifier) => import(specifier);
+// The build runs the bin once on a sample credential-cache hit with this set, to save a cache
+// that holds the functions the hot path compiles as well (see scripts/bundle.mjs).
+if (process.env.AWSORG_BUILD_V8CACHE) {
+  const out = process.env.AWSORG_BUILD_V8CACHE;
+  process.on('exit', () => require('node:fs').writeFileSync(out, script.createCachedData()));
+}
+const main = new Module(file, module);
+main.filename = file;
+main.paths = Module._nodeModulePaths(__dirname);
+script.runInThisContext()(main.exports, Module.createRequire(file), main, file, __dirname);
