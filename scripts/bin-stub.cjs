@@ -4,6 +4,16 @@
 // build wrote next to it, so start-up skips parsing and compiling ~250 KB of JavaScript: that
 // is most of the time `awsorg assume` spends on a credential-cache hit. A cache from another
 // Node version is rejected by V8 and the source is compiled as usual.
+// Only the commands on hot paths run from the bundle: `assume`, `credential-process` (the AWS
+// CLI runs it for every call through a generated profile) and completion. Everything else
+// (bootstrap, the Ink console, login, ...) loads the unbundled ES modules in dist/src, since
+// some of its packages (ink, conf) are ES-module-only and start-up matters less there.
+const HOT = new Set(['assume', 'credential-process', '__complete']);
+if (!HOT.has(process.argv[2] ?? '')) {
+  import('../src/cli.js');
+  return;
+}
+
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const Module = require('node:module');
