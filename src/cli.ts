@@ -3,7 +3,9 @@
  * Entry point: argv -> command. This is the one place that maps errors to exit codes and owns
  * how the process ends.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { AwsorgError, ExitCode } from './core/errors.js';
 import { createDeps, type Deps } from './core/deps.js';
 import { forwardToForeground } from './core/foreground.js';
@@ -48,6 +50,8 @@ function version(): string {
 
 export async function main(argv: string[], deps: Deps): Promise<number> {
   const [name, ...rest] = argv;
+  // Bare `awsorg` on a terminal, once there is something to show, opens the console.
+  if (!name && deps.interactive && deps.stdout.isTTY && configured(deps)) return main(['console'], deps);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     deps.stdout.write(help());
     return name ? ExitCode.ok : ExitCode.usage;
@@ -73,6 +77,11 @@ export async function main(argv: string[], deps: Deps): Promise<number> {
   } catch (err) {
     return reportError(err, deps);
   }
+}
+
+/** Settings exist or an inventory was cached: the operator has used awsorg here before. */
+function configured(deps: Deps): boolean {
+  return existsSync(join(deps.paths.config, 'config.json')) || existsSync(join(deps.paths.cache, 'inventory'));
 }
 
 export function reportError(err: unknown, deps: Deps): number {

@@ -3,6 +3,8 @@ import type { AwsSession } from '../aws/session.js';
 import { AwsCallError, ExitCode } from '../core/errors.js';
 import type { Deps } from '../core/deps.js';
 import { parseFlags } from './args.js';
+import { baseSignIn, describeBase } from '../aws/base-signin.js';
+import { readSettings } from '../core/settings.js';
 
 export const usage = 'awsorg whoami [--json]';
 
@@ -70,10 +72,21 @@ export async function describeCaller(session: AwsSession): Promise<WhoamiResult>
   }
 }
 
+/**
+ * Root and IAM users are the break-glass paths: long-term credentials that bypass Identity
+ * Center. Their use must be visible every time.
+ */
+export function breakGlassWarning(result: Pick<WhoamiResult, 'principalType' | 'arn'>): string | undefined {
+  if (result.principalType === 'root') return 'BREAK-GLASS: signed in as the ROOT USER. Use it only for the tasks that require root, and sign out when done.';
+  if (result.principalType === 'iam-user') return `BREAK-GLASS: signed in as IAM user ${result.arn.split('/').pop()} (long-term credentials). Prefer IAM Identity Center for daily work.`;
+  return undefined;
+}
+
 export async function run(opts: WhoamiOptions, deps: Deps): Promise<number> {
   const result = await describeCaller(deps.aws());
   if (opts.json) {
-    deps.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    const base = baseSignIn(deps.env, readSettings(deps.paths));
+    deps.stdout.write(JSON.stringify({ ...result, breakGlass: breakGlassWarning(result) !== undefined, signIn: { kind: base.kind, description: describeBase(base) } }, null, 2) + '\n');
     return ExitCode.ok;
   }
   const org = result.organization;
@@ -86,6 +99,8 @@ export async function run(opts: WhoamiOptions, deps: Deps): Promise<number> {
           ? 'not in an organization'
           : `unknown: ${org.reason}`;
   const lines = [
+    ...(breakGlassWarning(result) ? [`!! ${breakGlassWarning(result)}`, ''] : []),
+    `Signed in:    ${describeBase(baseSignIn(deps.env, readSettings(deps.paths)))}`,
     `Account:      ${result.account}`,
     `ARN:          ${result.arn}`,
     `Principal:    ${result.principalType}${result.isRoot ? '  (ROOT USER: full, unrestricted access; use only where AWS requires it)' : ''}`,

@@ -69,6 +69,11 @@ describe('whoami and bootstrap identity checks against moto', () => {
     assert.match(human.stdout, /^Account: +123456789012$/m);
     assert.match(human.stdout, /^Principal: +iam-user$/m);
     assert.match(human.stdout, /^Organization: not in an organization$/m);
+    // An IAM user is a break-glass path: said first, and flagged in JSON.
+    assert.match(human.stdout, /^!! BREAK-GLASS: signed in as IAM user \S+ \(long-term credentials\)/);
+    assert.match(human.stdout, /^Signed in: +access key \S+ from the environment$/m);
+    assert.equal(result.breakGlass, true);
+    assert.equal(result.signIn.kind, 'env');
   });
 
   it('whoami in the management account reports role management and the organization id', async () => {
