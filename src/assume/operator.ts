@@ -2,10 +2,10 @@
  * Who the operator is, for role session names and SourceIdentity. The base identity's ARN is
  * cached (it is not a secret) so that later cache misses make only the AssumeRole call.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { shortDigest } from '../core/digest.js';
 import { ensurePrivateDirSync } from '../core/credential-cache.js';
 import type { Deps } from '../core/deps.js';
 import type { BaseSignIn } from '../aws/base-signin.js';
@@ -34,23 +34,30 @@ export function sanitizeSessionName(raw: string): string {
   return cleaned.length >= 2 ? cleaned : `${cleaned}--`.slice(0, 2);
 }
 
-function identityFile(deps: Deps, base: BaseSignIn): string {
-  return join(deps.paths.cache, 'identity', `${createHash('sha256').update(base.id).digest('hex').slice(0, 32)}.json`);
+function identityFile(deps: Pick<Deps, 'paths'>, base: BaseSignIn): string {
+  return join(deps.paths.cache, 'identity', `${shortDigest(base.id)}.json`);
+}
+
+/** The identity cached for a base sign-in, however old, without calling AWS (for display only). */
+export function cachedOperatorIdentity(deps: Pick<Deps, 'paths'>, base: BaseSignIn): (OperatorIdentity & { fetchedAt: number }) | undefined {
+  try {
+    const cached = JSON.parse(readFileSync(identityFile(deps, base), 'utf8')) as OperatorIdentity & { fetchedAt: number; baseId?: string };
+    return typeof cached.arn === 'string' && cached.arn && cached.baseId === base.id ? cached : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function operatorIdentity(deps: Deps, base: BaseSignIn): Promise<OperatorIdentity> {
   const file = identityFile(deps, base);
-  try {
-    const cached = JSON.parse(readFileSync(file, 'utf8')) as OperatorIdentity & { fetchedAt: number };
-    if (cached.arn && deps.clock.now() - cached.fetchedAt < IDENTITY_TTL_MS) return { arn: cached.arn, account: cached.account, name: cached.name };
-  } catch {
-    // Absent or unreadable: ask STS.
-  }
+  const cached = cachedOperatorIdentity(deps, base);
+  // Absent, unreadable or old: ask STS.
+  if (cached && deps.clock.now() - cached.fetchedAt < IDENTITY_TTL_MS) return { arn: cached.arn, account: cached.account, name: cached.name };
   const identity = await deps.aws().identity();
   const result = { arn: identity.arn, account: identity.account, name: sessionNameFromArn(identity.arn, safeUser()) };
   ensurePrivateDirSync(deps.paths.cache);
   ensurePrivateDirSync(join(deps.paths.cache, 'identity'));
-  writeFileSync(file, JSON.stringify({ ...result, fetchedAt: deps.clock.now() }), { mode: 0o600 });
+  writeFileSync(file, JSON.stringify({ ...result, baseId: base.id, fetchedAt: deps.clock.now() }), { mode: 0o600 });
   return result;
 }
 

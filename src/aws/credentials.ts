@@ -7,10 +7,58 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { readCachedCredentials, type CacheKey } from '../core/credential-cache.js';
+import { readSettings } from '../core/settings.js';
+import type { XdgPaths } from '../core/xdg.js';
+import { baseSignIn } from './base-signin.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export function resolveBaseCredentials(env: Env): AwsCredentialIdentityProvider {
+export interface BaseCredentialOptions {
+  /**
+   * A temporary session to use instead of the chain while it lasts: the MFA session that
+   * `awsorg login --mfa-serial` cached for this base sign-in. Returns undefined when there is none.
+   */
+  mfaSession?: () => AwsCredentialIdentity | undefined;
+}
+
+export function resolveBaseCredentials(env: Env, opts: BaseCredentialOptions = {}): AwsCredentialIdentityProvider {
+  const chain = standardChain(env);
+  const mfaSession = opts.mfaSession;
+  if (!mfaSession) return chain;
+  // The SDK asks again shortly before a returned session expires; by then the cached entry is
+  // past its margin and the long-term credentials take over.
+  return async () => mfaSession() ?? chain();
+}
+
+/** Where `awsorg login --mfa-serial` caches the GetSessionToken session of a base sign-in. */
+export function mfaSessionKey(baseId: string): CacheKey {
+  return { baseId, accountId: 'base', role: 'mfa-session' };
+}
+
+/**
+ * The cached MFA session of the current base sign-in, if one is valid. Cheap on purpose (three
+ * small file reads, no SDK): every command's base credentials start here.
+ */
+export function cachedMfaSession(env: Env, paths: XdgPaths, now: number): AwsCredentialIdentity | undefined {
+  // Credentials that are already temporary never get an MFA session of their own.
+  if (env.AWS_SESSION_TOKEN) return undefined;
+  let baseId: string;
+  try {
+    const base = baseSignIn(env, readSettings(paths));
+    if (base.kind === 'sso') return undefined;
+    baseId = base.id;
+  } catch {
+    // An unreadable settings file is reported by the command that needs the settings.
+    return undefined;
+  }
+  const lookup = readCachedCredentials(paths, mfaSessionKey(baseId), now);
+  if (lookup.kind !== 'hit') return undefined;
+  const c = lookup.credentials;
+  return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: new Date(c.expiration) };
+}
+
+function standardChain(env: Env): AwsCredentialIdentityProvider {
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
     const fromEnv: AwsCredentialIdentity = {
       accessKeyId: env.AWS_ACCESS_KEY_ID,

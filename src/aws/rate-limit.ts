@@ -6,6 +6,9 @@
  */
 import type { Clock } from '../core/deps.js';
 
+/** Throttling responses within this window of a cut count as the same burst. */
+const THROTTLE_BURST_MS = 1_000;
+
 export interface PacerOptions {
   /** Requests per second to start at. */
   rate: number;
@@ -18,6 +21,7 @@ export class AdaptivePacer {
   private readonly min: number;
   private readonly max: number;
   private nextSlot = 0;
+  private lastCut = -Infinity;
   throttles = 0;
 
   constructor(
@@ -41,8 +45,15 @@ export class AdaptivePacer {
     if (slot > now) await this.clock.sleep(slot - now, signal);
   }
 
+  /**
+   * Throttling comes in bursts (every request in flight hits the limit at once); one burst
+   * halves the rate once, or the rate would collapse to the minimum and crawl back for minutes.
+   */
   throttled(): void {
     this.throttles++;
+    const now = this.clock.now();
+    if (now - this.lastCut < THROTTLE_BURST_MS) return;
+    this.lastCut = now;
     this.rate = Math.max(this.min, this.rate / 2);
   }
 

@@ -12,7 +12,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, CommandIO, M
 import { AwsCallError, CredentialsError } from '../core/errors.js';
 import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, errorCode, type BackoffPolicy, type FailureKind } from './retry.js';
 
-export type ServiceName = 'organizations' | 'sts' | 's3' | 'dynamodb' | 'iam' | 'cloudtrail';
+export type ServiceName = 'organizations' | 'sts' | 's3' | 'dynamodb' | 'iam' | 'cloudtrail' | 'sso' | 'sso-oidc';
 
 /** The env var suffix the SDKs use for a service-specific endpoint (AWS_ENDPOINT_URL_<ID>). */
 const ENDPOINT_ENV_ID: Record<ServiceName, string> = {
@@ -22,7 +22,15 @@ const ENDPOINT_ENV_ID: Record<ServiceName, string> = {
   dynamodb: 'DYNAMODB',
   iam: 'IAM',
   cloudtrail: 'CLOUDTRAIL',
+  sso: 'SSO',
+  'sso-oidc': 'SSO_OIDC',
 };
+
+/**
+ * IAM Identity Center's portal and OIDC APIs authenticate with a bearer token (or nothing), not
+ * with the session's AWS credentials, so a failure there says nothing about who the caller is.
+ */
+const BEARER_TOKEN_SERVICES: ReadonlySet<ServiceName> = new Set(['sso', 'sso-oidc']);
 
 /** Organizations and IAM are global services whose control plane lives in us-east-1. */
 const GLOBAL_SERVICE_REGION: Partial<Record<ServiceName, string>> = {
@@ -45,6 +53,8 @@ const CLIENT_LOADERS: Record<ServiceName, (config: ClientConfig) => Promise<SdkC
   dynamodb: async (c) => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(c),
   iam: async (c) => new (await import('@aws-sdk/client-iam')).IAMClient(c),
   cloudtrail: async (c) => new (await import('@aws-sdk/client-cloudtrail')).CloudTrailClient(c),
+  sso: async (c) => new (await import('@aws-sdk/client-sso')).SSOClient(c),
+  'sso-oidc': async (c) => new (await import('@aws-sdk/client-sso-oidc')).SSOOIDCClient(c),
 };
 
 export interface CallerIdentity {
@@ -187,7 +197,8 @@ export class AwsSession {
             if (existing !== undefined) return this.reconciled(service, action, code, existing);
           }
           // Name the account and principal in the error even when nothing asked who we are yet.
-          if (!this.known.account && action !== 'GetCallerIdentity') await this.identity().catch(() => undefined);
+          // Not for the bearer-token services: a device-flow poll fails by design every few seconds.
+          if (!this.known.account && action !== 'GetCallerIdentity' && !BEARER_TOKEN_SERVICES.has(service)) await this.identity().catch(() => undefined);
           throw this.describeFailure(service, action, err);
         }
         const delayMs = backoffDelay(attempt, this.environment.random, policy);

@@ -1,11 +1,35 @@
-// Placeholder until the console command lands (being written this session).
+/**
+ * `awsorg console`: the full-screen operator console over every account. It draws on stderr, so
+ * `eval "$(awsorg console)"` and `e` switch the calling shell to the chosen account.
+ */
 import type { Deps } from '../core/deps.js';
 import { UsageError } from '../core/errors.js';
+import { parseFlags } from './args.js';
 
 export const usage = 'awsorg console';
-export function parse(argv: string[]): string[] {
-  return argv;
+
+// No flags yet: the console is configured by the same settings as `assume`.
+export type ConsoleOptions = Record<string, never>;
+
+export function parse(argv: string[]): ConsoleOptions {
+  parseFlags(argv, {}, usage);
+  return {};
 }
-export async function run(_opts: string[], _deps: Deps): Promise<number> {
-  throw new UsageError('awsorg console is not available in this build');
+
+export async function run(_opts: ConsoleOptions, deps: Deps): Promise<number> {
+  if (!deps.interactive) {
+    throw new UsageError(
+      'awsorg console needs a terminal: stdin and stderr must both be a TTY',
+      'Use `awsorg accounts` to list the accounts, and `awsorg assume TARGET` to open a shell, run a command or print exports.',
+    );
+  }
+  // Ink and React take longer to load than the inventory cache takes to read: start loading
+  // them first, so the file reads of both overlap.
+  const ui = Promise.all([import('../ui/console/run.js'), import('ink')]);
+  ui.catch(() => undefined);
+  const { loadOperatorContext } = await import('../assume/context.js');
+  const ctx = await loadOperatorContext(deps, { onProgress: (message) => deps.stderr.write(`awsorg: loading the account inventory: ${message}\n`) });
+  const { consoleModel, liveOperations } = await import('../ui/console/operations.js');
+  const [{ runConsole, systemTerminal }] = await ui;
+  return runConsole(deps, { model: consoleModel(deps, ctx), ops: liveOperations(deps, ctx), terminal: systemTerminal(deps) });
 }

@@ -9,8 +9,9 @@
  * - Everything that prints goes through `stdout`/`stderr`; `interactive` is derived from them.
  */
 import { spawn as nodeSpawn } from 'node:child_process';
+import { isatty } from 'node:tty';
 import { AwsSession, type AwsEvent } from '../aws/session.js';
-import { resolveBaseCredentials, resolveRegion } from '../aws/credentials.js';
+import { cachedMfaSession, resolveBaseCredentials, resolveRegion } from '../aws/credentials.js';
 import { xdgPaths, type XdgPaths } from './xdg.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -42,8 +43,12 @@ export interface Deps {
   clock: Clock;
   random(): number;
   paths: XdgPaths;
-  /** The base AWS session (credentials from the standard chain). `region` overrides the resolved one. */
-  aws(region?: string): AwsSession;
+  /**
+   * The base AWS session (credentials from the standard chain, or the cached MFA session of
+   * `awsorg login --mfa-serial` while it lasts). `region` overrides the resolved one;
+   * `longTerm` skips the MFA session (GetSessionToken itself needs the long-term keys).
+   */
+  aws(region?: string, opts?: { longTerm?: boolean }): AwsSession;
   awsEvents: Listeners<AwsEvent>;
   spawn: typeof nodeSpawn;
   /** Aborted when the operator presses Ctrl-C or the process receives SIGTERM. */
@@ -85,33 +90,38 @@ export function createDeps(overrides: Partial<Deps> & { env: Env; signal: AbortS
   const awsEvents = overrides.awsEvents ?? listeners<AwsEvent>();
   const stdout = overrides.stdout ?? process.stdout;
   const stderr = overrides.stderr ?? process.stderr;
-  const stdin = overrides.stdin ?? process.stdin;
   const sessions = new Map<string, AwsSession>();
-  const credentials = resolveBaseCredentials(env);
+  const paths = overrides.paths ?? xdgPaths(env);
+  const longTermCredentials = resolveBaseCredentials(env);
+  const credentials = resolveBaseCredentials(env, { mfaSession: () => cachedMfaSession(env, paths, clock.now()) });
   return {
     env,
     cwd: overrides.cwd ?? process.cwd(),
     stdout,
     stderr,
-    stdin,
-    interactive: overrides.interactive ?? Boolean(stdin.isTTY && stderr.isTTY),
+    // process.stdin is created on first access (a few ms); the hot path of `assume` never reads it.
+    get stdin() {
+      return overrides.stdin ?? process.stdin;
+    },
+    interactive: overrides.interactive ?? Boolean((overrides.stdin ? overrides.stdin.isTTY : isatty(0)) && stderr.isTTY),
     clock,
     random,
-    paths: overrides.paths ?? xdgPaths(env),
+    paths,
     awsEvents,
     spawn: overrides.spawn ?? nodeSpawn,
     signal: overrides.signal,
     aws:
       overrides.aws ??
-      ((region) => {
+      ((region, opts) => {
         const resolved = region ?? resolveRegion(env);
-        let session = sessions.get(resolved);
+        const key = `${resolved}${opts?.longTerm ? ' long-term' : ''}`;
+        let session = sessions.get(key);
         if (!session) {
           session = new AwsSession(
             { env, random, sleep: (ms) => clock.sleep(ms, overrides.signal), onEvent: (e) => awsEvents.emit(e) },
-            { region: resolved, credentials },
+            { region: resolved, credentials: opts?.longTerm ? longTermCredentials : credentials },
           );
-          sessions.set(resolved, session);
+          sessions.set(key, session);
         }
         return session;
       }),

@@ -1,0 +1,133 @@
+/**
+ * What the console shows, computed once per inventory: each account with its aliases, its
+ * production reason, and the lowercase text the fuzzy filter searches. Pure.
+ *
+ * With thousands of accounts the first frame must not wait for work only a later keystroke
+ * needs: the production reason and the search text are computed on first use (a visible row,
+ * the first filter), once.
+ */
+import type { Settings } from '../../core/settings.js';
+import { productionReason } from '../../inventory/production.js';
+import type { Inventory, InventoryAccount } from '../../inventory/types.js';
+
+/** The fields the filter searches, in the order they are tried. */
+export const SEARCH_FIELDS = ['name', 'alias', 'id', 'ouPath', 'tag', 'email'] as const;
+export type SearchField = (typeof SEARCH_FIELDS)[number];
+
+export interface ConsoleAccount {
+  readonly account: InventoryAccount;
+  readonly aliases: readonly string[];
+  /** Why the account counts as production ("OU /Workloads/Prod"), when it does. */
+  readonly production: string | undefined;
+  /** Lowercased once, so a keystroke never lowercases 5,000 accounts again. */
+  readonly haystack: Readonly<Record<SearchField, string>>;
+}
+
+export interface IdentitySummary {
+  /** "SSO", "IAM user", "root", "role session", ... */
+  kind: string;
+  /** The ARN or sign-in the operator is using, as far as it is known without calling AWS. */
+  principal: string;
+  /** Where the base credentials come from (describeBase). */
+  source: string;
+  /** Set for root and IAM-user sign-ins: what to tell the operator in the banner. */
+  breakGlass?: string;
+}
+
+export interface InventorySummary {
+  source: Inventory['source'];
+  fetchedAt: string;
+  from: 'cache' | 'discovered' | 'stale-cache';
+  organizationId?: string;
+}
+
+export interface ConsoleModel {
+  /** Sorted by OU path, then name (the grouped order). */
+  accounts: ConsoleAccount[];
+  /** Indexes into `accounts`, sorted by name (the flat order). */
+  byName: number[];
+  identity: IdentitySummary;
+  inventory: InventorySummary;
+}
+
+type Rules = Pick<Settings, 'production'>['production'];
+
+class Entry implements ConsoleAccount {
+  private productionMemo: string | undefined | null = null;
+  private haystackMemo: Record<SearchField, string> | undefined;
+  constructor(
+    readonly account: InventoryAccount,
+    readonly aliases: readonly string[],
+    private readonly rules: Rules,
+  ) {}
+
+  get production(): string | undefined {
+    if (this.productionMemo === null) this.productionMemo = productionReason(this.account, this.rules);
+    return this.productionMemo;
+  }
+
+  get haystack(): Record<SearchField, string> {
+    if (!this.haystackMemo) {
+      const a = this.account;
+      this.haystackMemo = {
+        name: a.name.toLowerCase(),
+        alias: this.aliases.join(' ').toLowerCase(),
+        id: a.id,
+        ouPath: a.ouPath.toLowerCase(),
+        tag: Object.entries(a.tags ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')
+          .toLowerCase(),
+        email: a.email.toLowerCase(),
+      };
+    }
+    return this.haystackMemo;
+  }
+}
+
+/** Alias names per account id, sorted (as aliasesFor in src/inventory/resolve.ts gives them), in one pass. */
+function aliasIndex(aliases: Record<string, string>): Map<string, string[]> {
+  const index = new Map<string, string[]>();
+  for (const name of Object.keys(aliases).sort()) {
+    const id = aliases[name]!;
+    const list = index.get(id);
+    if (list) list.push(name);
+    else index.set(id, [name]);
+  }
+  return index;
+}
+
+const NONE: readonly string[] = [];
+
+export function buildModel(
+  inventory: Inventory,
+  settings: Pick<Settings, 'aliases' | 'production'>,
+  identity: IdentitySummary,
+  from: InventorySummary['from'],
+): ConsoleModel {
+  const aliases = aliasIndex(settings.aliases);
+  const accounts: ConsoleAccount[] = inventory.accounts.map((a) => new Entry(a, aliases.get(a.id) ?? NONE, settings.production));
+  // Sort keys computed once, not in every comparison.
+  const keys = accounts.map((e) => ({ entry: e, ou: e.account.ouPath.toLowerCase(), name: e.account.name.toLowerCase() }));
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  keys.sort((a, b) => cmp(a.ou, b.ou) || cmp(a.name, b.name) || cmp(a.entry.account.id, b.entry.account.id));
+  const sorted = keys.map((k) => k.entry);
+  const byName = keys.map((_, i) => i);
+  byName.sort((i, j) => cmp(keys[i]!.name, keys[j]!.name) || cmp(keys[i]!.entry.account.id, keys[j]!.entry.account.id));
+  return {
+    accounts: sorted,
+    byName,
+    identity,
+    inventory: {
+      source: inventory.source,
+      fetchedAt: inventory.fetchedAt,
+      from,
+      ...(inventory.organizationId ? { organizationId: inventory.organizationId } : {}),
+    },
+  };
+}
+
+/** Compute every account's search text now (when the console is idle) rather than on the first keystroke. */
+export function prepareSearch(model: ConsoleModel): void {
+  for (const entry of model.accounts) void entry.haystack;
+}

@@ -1,0 +1,100 @@
+/**
+ * What the console can do, as one interface the UI calls: sessions, sign-in URLs, the browser,
+ * reloading the inventory, and the cached-session lookup for visible rows. `liveOperations`
+ * wires it to the operator functions in src/assume and src/inventory; tests pass their own.
+ * The UI itself makes no AWS call.
+ */
+import { consoleSignInUrl } from '../../assume/console-url.js';
+import { loadOperatorContext, openRoleSession, type OperatorContext } from '../../assume/context.js';
+import { cachedOperatorIdentity } from '../../assume/operator.js';
+import type { RoleSession } from '../../assume/types.js';
+import { readCachedCredentials } from '../../core/credential-cache.js';
+import type { Deps } from '../../core/deps.js';
+import { AwsorgError } from '../../core/errors.js';
+import type { InventoryAccount } from '../../inventory/types.js';
+import { identitySummary } from './identity.js';
+import { buildModel, type ConsoleModel } from './model.js';
+
+export interface ConsoleOperations {
+  now(): number;
+  /** When the cached session for the account's role expires (epoch ms), if one is cached. Reads files only. */
+  sessionExpiry(account: InventoryAccount): number | undefined;
+  /** Credentials for the account: the credential cache first, else AssumeRole / Identity Center. */
+  openSession(account: InventoryAccount): Promise<RoleSession>;
+  signInUrl(session: RoleSession): Promise<string>;
+  /** Open the URL in the operator's browser; resolves to the command used. */
+  openInBrowser(url: string): Promise<string>;
+  /** Load the inventory from AWS again. */
+  reload(onProgress: (message: string) => void): Promise<ConsoleModel>;
+  /** Receives what the operator functions would print on stderr while the console owns the screen. */
+  setNoticeListener(listener: ((message: string) => void) | undefined): void;
+}
+
+export function consoleModel(deps: Pick<Deps, 'paths'>, ctx: OperatorContext): ConsoleModel {
+  const identity = identitySummary(ctx.base, cachedOperatorIdentity(deps, ctx.base)?.arn);
+  return buildModel(ctx.inventory, ctx.settings, identity, ctx.inventoryFrom);
+}
+
+/** The roles whose cached sessions count for an account: its Identity Center roles, else the default role. */
+function candidateRoles(ctx: OperatorContext, account: InventoryAccount): string[] {
+  if (ctx.base.kind === 'sso') return account.roles ?? [];
+  return [ctx.settings.defaultRole];
+}
+
+export function liveOperations(deps: Deps, initial: OperatorContext): ConsoleOperations {
+  let ctx = initial;
+  let listener: ((message: string) => void) | undefined;
+  // While the console is on screen, a line on stderr would tear the frame; it becomes a notice.
+  const quiet: Deps = {
+    ...deps,
+    stderr: {
+      isTTY: false,
+      write(chunk: string) {
+        const text = String(chunk).trim().replace(/^awsorg: /, '');
+        if (text) listener?.(text);
+        return true;
+      },
+    },
+  };
+  return {
+    now: () => deps.clock.now(),
+    sessionExpiry(account) {
+      let latest: number | undefined;
+      const now = deps.clock.now();
+      for (const role of candidateRoles(ctx, account)) {
+        const lookup = readCachedCredentials(deps.paths, { baseId: ctx.base.id, accountId: account.id, role }, now);
+        if (lookup.kind !== 'hit') continue;
+        const expiry = Date.parse(lookup.credentials.expiration);
+        if (latest === undefined || expiry > latest) latest = expiry;
+      }
+      return latest;
+    },
+    openSession: (account) => openRoleSession(quiet, ctx, account),
+    signInUrl: (session) => consoleSignInUrl(quiet, session, ctx.settings),
+    openInBrowser(url) {
+      const command = process.platform === 'darwin' ? 'open' : 'xdg-open';
+      return new Promise((resolve, reject) => {
+        const child = deps.spawn(command, [url], { stdio: 'ignore', detached: true });
+        child.once('error', (err: NodeJS.ErrnoException) =>
+          reject(
+            new AwsorgError(
+              `could not run ${command}: ${err.code === 'ENOENT' ? 'it is not installed' : err.message}`,
+              'Copy the URL from the screen into your browser.',
+            ),
+          ),
+        );
+        child.once('spawn', () => {
+          child.unref();
+          resolve(command);
+        });
+      });
+    },
+    async reload(onProgress) {
+      ctx = await loadOperatorContext(quiet, { refresh: true, onProgress });
+      return consoleModel(deps, ctx);
+    },
+    setNoticeListener(next) {
+      listener = next;
+    },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * The console's lifecycle: draw it on stderr in the alternate screen, and between Ink sessions
+ * run what it asked for. A subshell gets the real terminal (Ink unmounted, raw mode off, main
+ * screen back, our input stream closed so no keystroke is read by awsorg), and the console
+ * returns where it was when the shell exits. Exports go to stdout after the screen is restored,
+ * so `eval "$(awsorg console)"` switches the calling shell.
+ */
+import tty from 'node:tty';
+import type { RenderOptions } from 'ink';
+import { formatExports } from '../../assume/environment.js';
+import { runInSession } from '../../assume/shell.js';
+import type { Deps } from '../../core/deps.js';
+import { AwsorgError } from '../../core/errors.js';
+import { defineConsoleApp, type ConsoleExit, type ConsoleSnapshot } from './app.js';
+import type { ConsoleModel } from './model.js';
+import type { ConsoleOperations } from './operations.js';
+import { initialState, type Status } from './state.js';
+
+const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[H';
+const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
+
+/** Where the console draws and reads keys. */
+export interface ConsoleTerminal {
+  output: NodeJS.WriteStream;
+  /** An input stream for one Ink session. */
+  openInput(): NodeJS.ReadStream;
+  /** Release it before a subshell takes the terminal. */
+  closeInput(input: NodeJS.ReadStream): void;
+  alternateScreen: boolean;
+  /** Ink options on top of the console's own (tests pass `debug: true`). */
+  renderOptions?: Partial<RenderOptions>;
+}
+
+/**
+ * The terminal of a real run: stderr for the screen, and for keys a fresh stream on stdin's
+ * terminal per Ink session. A stream that has been read keeps reading in the background, and
+ * would take keystrokes meant for the subshell; a destroyed one does not (file descriptors 0-2
+ * stay open when their stream is destroyed).
+ */
+export function systemTerminal(deps: Deps): ConsoleTerminal {
+  const stdin = deps.stdin as NodeJS.ReadStream & { fd?: number };
+  const ownStream = stdin.isTTY === true && typeof stdin.fd === 'number';
+  return {
+    output: deps.stderr as NodeJS.WriteStream,
+    openInput: () => (ownStream ? (new tty.ReadStream(stdin.fd!) as unknown as NodeJS.ReadStream) : stdin),
+    closeInput: (input) => {
+      if (input !== stdin) input.destroy();
+    },
+    alternateScreen: true,
+  };
+}
+
+/** NO_COLOR (any non-empty value) and TERM=dumb turn colour off. */
+export function colorWanted(env: Deps['env']): boolean {
+  return !env.NO_COLOR && env.TERM !== 'dumb';
+}
+
+export interface RunConsoleOptions {
+  model: ConsoleModel;
+  ops: ConsoleOperations;
+  terminal: ConsoleTerminal;
+}
+
+export async function runConsole(deps: Deps, opts: RunConsoleOptions): Promise<number> {
+  const { terminal, ops } = opts;
+  const out = terminal.output;
+  let snapshot: ConsoleSnapshot = { model: opts.model, state: initialState() };
+  let onScreen = false;
+  const enter = () => {
+    if (terminal.alternateScreen && !onScreen) out.write(ENTER_ALTERNATE_SCREEN);
+    onScreen = true;
+  };
+  const leave = () => {
+    if (terminal.alternateScreen && onScreen) out.write(LEAVE_ALTERNATE_SCREEN);
+    onScreen = false;
+  };
+  try {
+    for (;;) {
+      enter();
+      const result = await session(snapshot, deps, opts);
+      leave();
+      if (result.kind === 'quit') return result.code;
+      if (result.kind === 'exports') {
+        const s = result.session;
+        deps.stdout.write(formatExports(s, 'env'));
+        deps.stderr.write(
+          `awsorg: printed credentials for ${s.account.name} (${s.account.id}) as ${s.role}, valid until ${s.credentials.expiration}\n` +
+            (deps.stdout.isTTY ? 'awsorg: to switch this shell to them, run: eval "$(awsorg console)"\n' : ''),
+        );
+        return 0;
+      }
+      const s = result.session;
+      deps.stderr.write(`awsorg: shell in ${s.account.name} (${s.account.id}) as ${s.role}${s.production ? ' [PRODUCTION]' : ''}; type exit to return to the console\n`);
+      let status: Status;
+      try {
+        const code = await runInSession(deps, s);
+        status = { tone: code === 0 ? 'ok' : 'info', text: `The shell in ${s.account.name} exited with code ${code}.` };
+      } catch (err) {
+        status =
+          err instanceof AwsorgError
+            ? { tone: 'error', text: err.message, ...(err.nextStep ? { next: err.nextStep } : {}) }
+            : { tone: 'error', text: String(err) };
+      }
+      snapshot = { model: result.snapshot.model, state: { ...result.snapshot.state, status } };
+    }
+  } finally {
+    leave();
+  }
+}
+
+async function session(snapshot: ConsoleSnapshot, deps: Deps, opts: RunConsoleOptions): Promise<ConsoleExit> {
+  const { terminal } = opts;
+  const ink = await import('ink');
+  const ConsoleApp = defineConsoleApp(ink);
+  const input = terminal.openInput();
+  try {
+    const instance = ink.render(
+      <ConsoleApp initial={snapshot} ops={opts.ops} color={colorWanted(deps.env)} screen={terminal.output} signal={deps.signal} />,
+      {
+        stdout: terminal.output,
+        stderr: terminal.output,
+        stdin: input,
+        exitOnCtrlC: false,
+        patchConsole: false,
+        ...terminal.renderOptions,
+      },
+    );
+    return (await instance.waitUntilExit()) as ConsoleExit;
+  } finally {
+    terminal.closeInput(input);
+  }
+}
