@@ -23,13 +23,7 @@ import { xdgPaths } from '../src/core/xdg.js';
 import { writeInventory } from '../src/inventory/cache.js';
 import { syntheticInventory } from '../test/unit/console-fixture.js';
 
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  target: string;
-  pass: boolean;
-}
+import type { BenchResult } from './operator.bench.js';
 
 const ACCOUNTS = 5000;
 const FIRST_FRAME_RATIO_TARGET = 1.5;

@@ -90,5 +90,7 @@ export function printResults(title: string, results: BenchResult[]): void {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  printResults(`awsorg assume (median of ${ROUNDS} interleaved rounds)`, await benchAssume());
+  const results = await benchAssume();
+  printResults(`awsorg assume (median of ${ROUNDS} interleaved rounds)`, results);
+  process.exitCode = results.every((r) => r.pass) ? 0 : 1;
 }

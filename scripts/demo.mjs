@@ -44,6 +44,7 @@ const env = {
   AWS_ACCESS_KEY_ID: 'demo',
   AWS_SECRET_ACCESS_KEY: 'demo',
   AWS_REGION: 'us-east-1',
+  AWS_DEFAULT_REGION: 'us-east-1',
   AWS_PROFILE: '',
   AWS_CONFIG_FILE: join(home, 'aws-config'),
   AWS_SHARED_CREDENTIALS_FILE: join(home, 'aws-credentials'),
@@ -87,5 +88,9 @@ run('preview every change (exit 3: changes pending)', ['bootstrap', '--config', 
 run('apply', ['bootstrap', '--config', 'awsorg.yaml', '--yes', '--omit-tls-deny']);
 run('plan again: the organization has converged (exit 0)', ['bootstrap', '--config', 'awsorg.yaml', '--plan', '--omit-tls-deny']);
 run('who am I in the new organization', ['whoami']);
+// The operator side: the inventory comes from Organizations, then a role session in one account.
+run('list the accounts (discovered from AWS Organizations, then cached)', ['accounts']);
+if (have('aws')) run('run the AWS CLI as the Production account', ['assume', 'production', '--yes', '--exec', '--', 'aws', 'sts', 'get-caller-identity']);
+else run('print the Production account session for eval', ['assume', 'production', '--yes', '--export', '--format', 'json']);
 console.log(`\nDone. The blueprint and its journal are in ${dir}.`);
 stop();

@@ -3,6 +3,7 @@ import type { AwsSession } from '../aws/session.js';
 import { AwsCallError, ExitCode } from '../core/errors.js';
 import type { Deps } from '../core/deps.js';
 import { parseFlags } from './args.js';
+import { principalTypeOf, type PrincipalType } from '../aws/principal.js';
 import { baseSignIn, describeBase } from '../aws/base-signin.js';
 import { readSettings } from '../core/settings.js';
 
@@ -17,7 +18,8 @@ export function parse(argv: string[]): WhoamiOptions {
   return { json: Boolean(values.json) };
 }
 
-export type PrincipalType = 'root' | 'iam-user' | 'assumed-role' | 'federated-user' | 'other';
+export type { PrincipalType };
+export { principalTypeOf };
 export type OrganizationRole = 'management' | 'member' | 'none' | 'unknown';
 
 export interface WhoamiResult {
@@ -36,14 +38,6 @@ export interface WhoamiResult {
   };
 }
 
-export function principalTypeOf(arn: string): PrincipalType {
-  const resource = arn.split(':').slice(5).join(':');
-  if (resource === 'root') return 'root';
-  if (resource.startsWith('user/')) return 'iam-user';
-  if (resource.startsWith('assumed-role/')) return 'assumed-role';
-  if (resource.startsWith('federated-user/')) return 'federated-user';
-  return 'other';
-}
 
 /** The caller and its place in an organization. Shared with bootstrap's identity step. */
 export async function describeCaller(session: AwsSession): Promise<WhoamiResult> {

@@ -3,18 +3,9 @@
  * sign-in and, when an earlier run cached it, the operator's ARN. Pure.
  */
 import { describeBase, type BaseSignIn } from '../../aws/base-signin.js';
+import { principalTypeOf } from '../../aws/principal.js';
 import type { IdentitySummary } from './model.js';
 
-type PrincipalKind = 'root' | 'iam-user' | 'assumed-role' | 'federated-user' | 'other';
-
-function principalKind(arn: string): PrincipalKind {
-  const resource = arn.split(':').slice(5).join(':');
-  if (resource === 'root') return 'root';
-  if (resource.startsWith('user/')) return 'iam-user';
-  if (resource.startsWith('assumed-role/')) return 'assumed-role';
-  if (resource.startsWith('federated-user/')) return 'federated-user';
-  return 'other';
-}
 
 const ROOT_BANNER = 'BREAK-GLASS: ROOT USER: unrestricted access to the whole account. Use it only for tasks that need root, then sign out.';
 const USER_BANNER = 'BREAK-GLASS: IAM user, not IAM Identity Center: every action runs as this user. Prefer `awsorg login --sso`.';
@@ -27,7 +18,7 @@ export function identitySummary(base: BaseSignIn, cachedArn: string | undefined)
     return { kind: 'SSO', principal: base.sso.startUrl, source };
   }
   if (cachedArn) {
-    switch (principalKind(cachedArn)) {
+    switch (principalTypeOf(cachedArn)) {
       case 'root':
         return { kind: 'root', principal: cachedArn, source, breakGlass: ROOT_BANNER };
       case 'iam-user':
