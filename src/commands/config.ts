@@ -113,6 +113,12 @@ export function desiredProfiles(ctx: OperatorContext, opts: { prefix: string; re
   const requests: Array<NamingRequest & { account: InventoryAccount }> = [];
   const live = ctx.inventory.accounts.filter((a) => !a.status || a.status === 'ACTIVE');
   for (const account of live) {
+    // Organizations creates OrganizationAccountAccessRole in member accounts only; a profile for
+    // the management account through it would always be refused.
+    if (ctx.base.kind !== 'sso' && account.id === ctx.inventory.managementAccountId) {
+      unavailable.push({ name: '', accountId: account.id, reason: `${account.name}: the management account has no ${ctx.settings.defaultRole}; use your own sign-in there` });
+      continue;
+    }
     const alias = aliasesFor(account.id, ctx.settings.aliases)[0];
     const roles = account.roles && account.roles.length > 1 ? [...account.roles].sort() : undefined;
     let chosen: string[];

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -67,7 +67,8 @@ describe('awsorg config generate', () => {
     const run = await runCli(['config', 'generate'], { env });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, '', 'the summary goes to stderr');
-    assert.match(run.stderr, /updated .*config \(7 added, 0 updated, 0 unchanged, 0 stale kept, 0 pruned, 1 skipped\)/);
+    assert.match(run.stderr, /updated .*config \(6 added, 0 updated, 0 unchanged, 0 stale kept, 0 pruned, 2 skipped\)/);
+    assert.match(run.stderr, /master: the management account has no OrganizationAccountAccessRole/);
     assert.match(run.stderr, /skipped {2}awsorg-audit: a profile with this name already exists outside/);
     const text = readFileSync(file, 'utf8');
     assert.ok(text.startsWith(USER_BEFORE), 'the text before the block is untouched');
@@ -99,7 +100,7 @@ describe('awsorg config generate', () => {
     const inode = statSync(file).ino;
     const run = await runCli(['config', 'generate'], { env });
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /already up to date \(0 added, 0 updated, 7 unchanged/);
+    assert.match(run.stderr, /already up to date \(0 added, 0 updated, 6 unchanged/);
     assert.ok(readFileSync(file).equals(before));
     assert.equal(statSync(file).ino, inode, 'not even rewritten');
   });
@@ -120,8 +121,8 @@ describe('awsorg config generate', () => {
     const summary = JSON.parse(run.stdout);
     assert.equal(summary.file, file);
     assert.equal(summary.changed, false);
-    assert.equal(summary.unchanged.length, 7);
-    assert.deepEqual(summary.skipped.map((s: { name: string }) => s.name), ['awsorg-audit']);
+    assert.equal(summary.unchanged.length, 6);
+    assert.deepEqual(summary.skipped.map((s: { name: string; accountId: string }) => s.name || s.accountId).sort(), ['123456789012', 'awsorg-audit']);
     assert.ok(summary.unchanged.some((p: { name: string; accountId: string }) => p.name === 'awsorg-production' && p.accountId === org.byName('Production').id));
   });
 
@@ -178,15 +179,18 @@ describe('awsorg config generate', () => {
   });
 
   it('quotes an install path with spaces so that the AWS CLI runs it', async () => {
-    // A copy of the bundled bin in a directory with a space; packages resolve through a link.
+    // A copy of the built tool (bin, bundle and ES modules, with package.json for their module
+    // type) in a directory with a space; packages resolve through a link.
     const root = join(tempDir(), 'my tools');
     mkdirSync(root, { recursive: true });
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
-    const bin = join(root, 'awsorg.cjs');
-    copyFileSync(CLI, bin);
+    copyFileSync(join(REPO_ROOT, 'package.json'), join(root, 'package.json'));
+    cpSync(dirname(CLI), join(root, 'bin'), { recursive: true });
+    cpSync(join(dirname(CLI), '..', 'src'), join(root, 'src'), { recursive: true });
+    const bin = join(root, 'bin', 'awsorg.cjs');
     const spaced = { ...env, AWS_CONFIG_FILE: join(tempDir(), 'config') };
     await exec(process.execPath, [bin, 'config', 'generate'], { env: spaced });
-    assert.match(readFileSync(spaced.AWS_CONFIG_FILE, 'utf8'), /credential_process = \S+ '[^']*\/my tools\/awsorg\.cjs' credential-process /);
+    assert.match(readFileSync(spaced.AWS_CONFIG_FILE, 'utf8'), /credential_process = \S+ '[^']*\/my tools\/bin\/awsorg\.cjs' credential-process /);
     assert.equal(await awsAccount(spaced, 'awsorg-production'), org.byName('Production').id);
   });
 
