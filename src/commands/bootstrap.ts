@@ -3,14 +3,15 @@
  * The engine (src/steps/engine.ts) does the work; this module binds flags, chooses the output
  * (plan text, listr2, plain lines, JSON) and turns the outcome into an exit code.
  */
-import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { cpSync, existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { AwsEvent } from '../aws/session.js';
 import { loadBlueprint, loadedFromBlueprint } from '../core/blueprint-load.js';
 import type { LoadedBlueprint } from '../core/blueprint.js';
-import type { Deps } from '../core/deps.js';
+import { createDeps, type Deps } from '../core/deps.js';
 import { AwsorgError, CancelledError, ExitCode, UsageError } from '../core/errors.js';
 import { Journal, journalPathFor } from '../core/journal.js';
 import { PRESET_NAMES, preset, presetYaml } from '../core/presets.js';
@@ -20,7 +21,7 @@ import { plainListener, runWithListr } from '../ui/progress.js';
 import { parseFlags } from './args.js';
 
 export const usage =
-  'awsorg bootstrap (--config FILE | --preset NAME) [--plan | --yes] [--json] [--allow-root] [--member-role NAME] [--omit-tls-deny]\n' +
+  'awsorg bootstrap (--config FILE | --preset NAME) [--plan | --yes] [--rehearse] [--json] [--allow-root] [--member-role NAME] [--omit-tls-deny]\n' +
   '       awsorg bootstrap --preset NAME --write FILE [--force]';
 
 export interface BootstrapOptions {
@@ -34,6 +35,8 @@ export interface BootstrapOptions {
   allowRoot: boolean;
   memberRole: string;
   omitTlsDeny: boolean;
+  /** Run against a local emulator that awsorg starts, on copies of the Terraform directory. */
+  rehearse: boolean;
 }
 
 export function parse(argv: string[]): BootstrapOptions {
@@ -50,6 +53,7 @@ export function parse(argv: string[]): BootstrapOptions {
       'allow-root': { type: 'boolean', default: false },
       'member-role': { type: 'string', default: 'OrganizationAccountAccessRole' },
       'omit-tls-deny': { type: 'boolean', default: false },
+      rehearse: { type: 'boolean', default: false },
     },
     usage,
   );
@@ -64,7 +68,9 @@ export function parse(argv: string[]): BootstrapOptions {
     allowRoot: Boolean(values['allow-root']),
     memberRole: String(values['member-role']),
     omitTlsDeny: Boolean(values['omit-tls-deny']),
+    rehearse: Boolean(values.rehearse),
   };
+  if (opts.rehearse && opts.write) throw new UsageError('--rehearse does not apply to --write.', 'Write the preset first, then rehearse it: awsorg bootstrap --config FILE --rehearse --yes');
   if (opts.config && opts.preset) throw new UsageError('--config and --preset cannot be used together.', 'Write the preset to a file with --preset NAME --write FILE, edit it, then use --config FILE.');
   if (opts.write && !opts.preset) throw new UsageError('--write needs --preset NAME.', `Presets: ${PRESET_NAMES.join(', ')}.`);
   if (opts.plan && opts.yes) throw new UsageError('--plan and --yes cannot be used together.', 'Use --plan to preview, or --yes to apply.');
@@ -90,13 +96,63 @@ export async function run(opts: BootstrapOptions, deps: Deps): Promise<number> {
     throw new UsageError('Refusing to apply without confirmation: no terminal to ask on.', 'Pass --yes to apply, or --plan to only show the changes.');
   }
 
+  if (opts.rehearse) return rehearse(loaded, opts, deps);
+  return runLoaded(loaded, opts, deps, journalPathFor(loaded.file, deps.cwd));
+}
+
+/**
+ * The whole run against a local emulator: AWS configuration replaced by the emulator's, the
+ * Terraform directory copied into a throw-away workspace (the real one and its state are never
+ * touched), and a journal of its own, so a rehearsal can never be resumed as a real run.
+ */
+async function rehearse(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: Deps): Promise<number> {
+  const { startEmulator } = await import('../aws/emulator.js');
+  const workspace = await mkdtemp(join(tmpdir(), 'awsorg-rehearsal-'));
+  try {
+    const emulator = await startEmulator(deps);
+    try {
+      deps.stderr.write(`REHEARSAL: against a local AWS emulator at ${emulator.endpoint}; nothing is sent to AWS, and your Terraform directory is copied, not changed.\n`);
+      const copy = rehearsalCopy(loaded, workspace);
+      const rehearsalDeps = createDeps({
+        env: emulator.environment(deps.env),
+        signal: deps.signal,
+        cwd: workspace,
+        stdout: deps.stdout,
+        stderr: deps.stderr,
+        stdin: deps.stdin,
+        interactive: deps.interactive,
+        clock: deps.clock,
+        random: deps.random,
+        paths: deps.paths,
+        spawn: deps.spawn,
+      });
+      // moto ignores aws:SecureTransport and would refuse every object call under the TLS-only statement.
+      const code = await runLoaded(copy, { ...opts, omitTlsDeny: true }, rehearsalDeps, join(workspace, 'awsorg.rehearsal.journal.json'));
+      if (!opts.json) deps.stderr.write(`Rehearsal finished; the emulator and its workspace are removed. Run the same command without --rehearse to do it for real.\n`);
+      return code;
+    } finally {
+      await emulator.stop();
+    }
+  } finally {
+    await rm(workspace, { recursive: true, force: true });
+  }
+}
+
+function rehearsalCopy(loaded: LoadedBlueprint, workspace: string): LoadedBlueprint {
+  const terraform = loaded.blueprint.terraform;
+  if (!terraform) return { ...loaded, baseDir: workspace };
+  const source = resolve(loaded.baseDir, terraform.dir);
+  if (existsSync(source)) cpSync(source, join(workspace, 'terraform'), { recursive: true });
+  return { ...loaded, baseDir: workspace, blueprint: { ...loaded.blueprint, terraform: { ...terraform, dir: './terraform' } } };
+}
+
+async function runLoaded(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: Deps, journalPath: string): Promise<number> {
   const stats = { reads: 0, writes: 0, retries: 0 };
   const unsubscribe = deps.awsEvents.add((e) => {
     if (e.type === 'call') e.write ? stats.writes++ : stats.reads++;
     else if (e.type === 'retry') stats.retries++;
   });
   const session = deps.aws(loaded.blueprint.region);
-  const journalPath = journalPathFor(loaded.file, deps.cwd);
   const journal = await Journal.open(journalPath, { readOnly: opts.plan || (!opts.yes && !deps.interactive), blueprint: loaded.file ?? `preset:${opts.preset}`, now: new Date(deps.clock.now()) });
   const engine = new BootstrapEngine({
     loaded,
