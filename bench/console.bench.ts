@@ -19,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { settingsFile } from '../src/core/settings.js';
+import { isolatedEnv } from '../test/helpers/cli.js';
 import { xdgPaths } from '../src/core/xdg.js';
 import { writeInventory } from '../src/inventory/cache.js';
 import { syntheticInventory } from '../test/unit/console-fixture.js';
@@ -46,22 +47,16 @@ interface ChildReport {
 
 /** A home with the inventory cache and settings the console reads, as `awsorg accounts` would leave them. */
 function prepareHome(): { env: Record<string, string>; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'awsorg-console-bench-'));
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: dir,
-    XDG_CONFIG_HOME: join(dir, '.config'),
-    XDG_CACHE_HOME: join(dir, '.cache'),
-    XDG_STATE_HOME: join(dir, '.local', 'state'),
-    AWS_CONFIG_FILE: join(dir, '.aws', 'config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(dir, '.aws', 'credentials'),
+  // An isolated home (private XDG and AWS config paths), rendered in colour like a real terminal.
+  const { NO_COLOR: _colour, ...isolated } = isolatedEnv({
     AWS_ACCESS_KEY_ID: ACCESS_KEY,
     AWS_SECRET_ACCESS_KEY: 'bench/secret',
     AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     TERM: 'xterm-256color',
-  };
+  });
+  const env: Record<string, string> = isolated;
+  const dir = env.HOME!;
   const paths = xdgPaths(env);
   const inventory = syntheticInventory(ACCOUNTS, `env:${ACCESS_KEY}`, new Date().toISOString());
   writeInventory(paths, inventory);

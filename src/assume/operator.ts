@@ -2,11 +2,11 @@
  * Who the operator is, for role session names and SourceIdentity. The base identity's ARN is
  * cached (it is not a secret) so that later cache misses make only the AssumeRole call.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { shortDigest } from '../core/digest.js';
-import { ensurePrivateDirSync } from '../core/credential-cache.js';
+import { ensurePrivateDirSync, writeFileAtomicSync } from '../core/private-file.js';
 import type { Deps } from '../core/deps.js';
 import type { BaseSignIn } from '../aws/base-signin.js';
 
@@ -57,7 +57,7 @@ export async function operatorIdentity(deps: Deps, base: BaseSignIn): Promise<Op
   const result = { arn: identity.arn, account: identity.account, name: sessionNameFromArn(identity.arn, safeUser()) };
   ensurePrivateDirSync(deps.paths.cache);
   ensurePrivateDirSync(join(deps.paths.cache, 'identity'));
-  writeFileSync(file, JSON.stringify({ ...result, baseId: base.id, fetchedAt: deps.clock.now() }), { mode: 0o600 });
+  writeFileAtomicSync(file, JSON.stringify({ ...result, baseId: base.id, fetchedAt: deps.clock.now() }));
   return result;
 }
 

@@ -14,9 +14,10 @@
  * built-ins only: `assume` reads the token on its way to GetRoleCredentials.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ensurePrivateDirSync, writeFileAtomicSync } from '../core/private-file.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -167,23 +168,7 @@ export function writeRegistration(env: Env, sso: SsoSessionRef, scopes: string[]
 }
 
 function writePrivateJson(dir: string, file: string, value: unknown): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(value, null, 2));
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Nothing to clean up.
-    }
-    throw err;
-  }
-  closeSync(fd);
+  ensurePrivateDirSync(dir);
   // A token file written by another tool may have looser permissions; the rename replaces it.
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, JSON.stringify(value, null, 2));
 }

@@ -3,7 +3,8 @@
  * several) in the AWS config file, each signing in through `awsorg credential-process`. The
  * profiles live in a marked block awsorg owns; nothing outside it is ever changed.
  */
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { writeFileAtomicSync } from '../core/private-file.js';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { awsConfigPath, parseIni } from '../aws/aws-config-file.js';
@@ -241,23 +242,9 @@ export function writeFileAtomically(file: string, text: string): void {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   }
-  const tmp = join(dirname(target), `.${basename(target)}.awsorg-${process.pid}.tmp`);
   try {
-    const fd = openSync(tmp, 'wx', mode);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    chmodSync(tmp, mode);
-    renameSync(tmp, target);
+    writeFileAtomicSync(target, text, mode);
   } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Never created, or already renamed.
-    }
     throw new AwsorgError(`cannot write ${file}: ${(err as Error).message}`, `Check the permissions of ${dirname(target)}; ${file} itself was not changed.`, { cause: err });
   }
 }

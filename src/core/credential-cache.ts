@@ -6,9 +6,10 @@
  *
  * This module is on `assume`'s cache-hit path, so it imports nothing but node built-ins.
  */
-import { closeSync, fsyncSync, lstatSync, mkdirSync, chmodSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { shortDigest } from './digest.js';
+import { ensurePrivateDirSync, writeFileAtomicSync } from './private-file.js';
 import type { XdgPaths } from './xdg.js';
 
 export interface CachedCredentials {
@@ -106,25 +107,12 @@ export function writeCachedCredentials(paths: XdgPaths, key: CacheKey, credentia
   ensurePrivateDirSync(paths.cache);
   ensurePrivateDirSync(dir);
   const file = cacheFile(paths, key);
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, JSON.stringify({ ...credentials, baseId: key.baseId }));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, JSON.stringify({ ...credentials, baseId: key.baseId }));
   return file;
 }
 
 export function removeCachedCredentials(paths: XdgPaths, key: CacheKey): void {
   discard(cacheFile(paths, key));
-}
-
-export function ensurePrivateDirSync(path: string): void {
-  mkdirSync(path, { recursive: true, mode: 0o700 });
-  chmodSync(path, 0o700);
 }
 
 function discard(file: string): void {

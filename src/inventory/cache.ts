@@ -3,9 +3,9 @@
  * ids, names, emails, OU paths and tags; never a credential. Lean (node built-ins only)
  * because `assume` reads it on every run.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensurePrivateDirSync } from '../core/credential-cache.js';
+import { ensurePrivateDirSync, writeFileAtomicSync } from '../core/private-file.js';
 import { shortDigest } from '../core/digest.js';
 import type { XdgPaths } from '../core/xdg.js';
 import type { Inventory } from './types.js';
@@ -45,14 +45,6 @@ export function writeInventory(paths: XdgPaths, inventory: Inventory): string {
   ensurePrivateDirSync(paths.cache);
   ensurePrivateDirSync(dir);
   const file = inventoryFile(paths, inventory.baseId);
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(inventory));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, JSON.stringify(inventory));
   return file;
 }

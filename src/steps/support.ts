@@ -1,4 +1,5 @@
 /** Small helpers shared by the bootstrap steps. */
+import { forEachLimited } from '../aws/rate-limit.js';
 import { AwsCallError } from '../core/errors.js';
 
 /** Collect every page of a paginated AWS list call. */
@@ -122,19 +123,6 @@ export function partitionOf(arn: string | undefined): string {
 }
 
 /** Run `work` over `items` with at most `limit` in flight; the first failure is rethrown after the rest settle. */
-export async function mapLimit<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const runners = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-    while (next < items.length && !failure) {
-      const item = items[next++]!;
-      try {
-        await work(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  });
-  await Promise.all(runners);
-  if (failure) throw failure.error;
+export function mapLimit<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  return forEachLimited(items, limit, work);
 }
