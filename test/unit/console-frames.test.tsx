@@ -4,8 +4,6 @@
  * every change to them like code.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { CredentialsError } from '../../src/core/errors.js';
 import { defineConsoleApp, type ConsoleExit } from '../../src/ui/console/app.js';
@@ -13,22 +11,10 @@ import type { ConsoleModel } from '../../src/ui/console/model.js';
 import type { ConsoleOperations } from '../../src/ui/console/operations.js';
 import { initialState } from '../../src/ui/console/state.js';
 import { FakeTerminal, KEYS } from '../../src/ui/frames.js';
-import { REPO_ROOT } from '../helpers/cli.js';
+import { matchSnapshot } from '../helpers/snapshots.js';
 import { fakeOperations, FIXED_NOW, fixtureModel, IAM_USER_BASE } from './console-fixture.js';
 
-const SNAPSHOTS = join(REPO_ROOT, 'snapshots');
 const EXPIRIES = { '666666666666': FIXED_NOW + 42 * 60_000, '777777777777': FIXED_NOW + (3 * 60 + 5) * 60_000 };
-
-function matchSnapshot(name: string, frame: string): void {
-  const file = join(SNAPSHOTS, name);
-  if (process.env.UPDATE_SNAPSHOTS === '1') {
-    mkdirSync(SNAPSHOTS, { recursive: true });
-    writeFileSync(file, frame);
-    return;
-  }
-  assert.ok(existsSync(file), `${file} is missing; run with UPDATE_SNAPSHOTS=1 to create it, then review it`);
-  assert.equal(frame, readFileSync(file, 'utf8'), `${name} differs from the golden frame (UPDATE_SNAPSHOTS=1 rewrites it)`);
-}
 
 interface Mounted {
   term: FakeTerminal;
