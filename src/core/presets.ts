@@ -181,9 +181,7 @@ export function presetSummary(name: PresetName): string {
 
 /** The preset as a commented YAML document that loads back to exactly `preset(name)`. */
 export function presetYaml(name: string): string {
-  const blueprint = preset(name);
-  const document = new Document(blueprint);
-  document.commentBefore = [
+  return blueprintYaml(preset(name), [
     ` awsorg blueprint: the ${name} preset.`,
     ` ${SUMMARIES[name as PresetName]}`,
     '',
@@ -191,7 +189,13 @@ export function presetYaml(name: string): string {
     ' Then review the plan and apply it from the management account:',
     '   awsorg bootstrap --config awsorg.yaml --plan',
     '   awsorg bootstrap --config awsorg.yaml',
-  ].join('\n');
+  ]);
+}
+
+/** A blueprint as commented YAML (`header` lines first), in the layout of the documentation. */
+export function blueprintYaml(blueprint: Blueprint, header: string[]): string {
+  const document = new Document(blueprint);
+  document.commentBefore = header.join('\n');
   if (isMap(document.contents)) {
     for (const pair of document.contents.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';

@@ -60,6 +60,8 @@ export interface EngineInput {
   spawn: StepContext['spawn'];
   env: StepContext['env'];
   steps?: Step<any, any>[];
+  /** What an earlier engine of the same run learned (ids), for a front end that runs steps in parts. */
+  state?: OrganizationState;
 }
 
 export interface ApplyResult {
@@ -70,12 +72,13 @@ export interface ApplyResult {
 const VERIFY_ATTEMPTS = 4;
 
 export class BootstrapEngine {
-  readonly state: OrganizationState = { ouIds: new Map(), accountIds: new Map() };
+  readonly state: OrganizationState;
   private readonly steps: Step<any, any>[];
   private readonly memberSessions = new Map<string, AwsSession>();
 
   constructor(private readonly input: EngineInput) {
     this.steps = input.steps ?? STEPS;
+    this.state = input.state ?? { ouIds: new Map(), accountIds: new Map() };
   }
 
   private context(note: (message: string) => void = () => undefined): StepContext {
