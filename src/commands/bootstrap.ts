@@ -15,13 +15,15 @@ import { createDeps, type Deps } from '../core/deps.js';
 import { AwsorgError, CancelledError, ExitCode, UsageError } from '../core/errors.js';
 import { Journal, journalPathFor } from '../core/journal.js';
 import { PRESET_NAMES, preset, presetYaml } from '../core/presets.js';
+import { xdgPaths } from '../core/xdg.js';
 import { BootstrapEngine, type StepPlan } from '../steps/engine.js';
 import { countChanges, renderPlan } from '../ui/plan-text.js';
 import { plainListener, runWithListr } from '../ui/progress.js';
 import { parseFlags } from './args.js';
 
 export const usage =
-  'awsorg bootstrap (--config FILE | --preset NAME) [--plan | --yes] [--rehearse] [--json] [--allow-root] [--member-role NAME] [--omit-tls-deny]\n' +
+  'awsorg bootstrap [--rehearse]                     (the interactive wizard, on a terminal)\n' +
+  '       awsorg bootstrap (--config FILE | --preset NAME) [--plan | --yes] [--rehearse] [--json] [--allow-root] [--member-role NAME] [--omit-tls-deny]\n' +
   '       awsorg bootstrap --preset NAME --write FILE [--force]';
 
 export interface BootstrapOptions {
@@ -89,6 +91,15 @@ async function loadFromOptions(opts: BootstrapOptions, deps: Deps): Promise<Load
 
 export async function run(opts: BootstrapOptions, deps: Deps): Promise<number> {
   if (opts.preset && opts.write) return writePreset(opts, deps);
+  if (!opts.config && !opts.preset && !opts.plan && !opts.yes && !opts.json) {
+    if (!deps.interactive) {
+      throw new UsageError(
+        'awsorg bootstrap without a blueprint opens the interactive wizard, which needs a terminal (stdin and stderr must both be a TTY).',
+        'Run it headless: awsorg bootstrap --config FILE --yes to apply, or --config FILE --plan to preview (`awsorg bootstrap --preset standard --write awsorg.yaml` writes a file to start from).',
+      );
+    }
+    return wizard(opts, deps);
+  }
 
   // Validation happens here, before any AWS call.
   const loaded = await loadFromOptions(opts, deps);
@@ -98,6 +109,29 @@ export async function run(opts: BootstrapOptions, deps: Deps): Promise<number> {
 
   if (opts.rehearse) return rehearse(loaded, opts, deps);
   return runLoaded(loaded, opts, deps, journalPathFor(loaded.file, deps.cwd));
+}
+
+/** The Ink wizard, on the real account or (with --rehearse) against an emulator awsorg starts. */
+async function wizard(opts: BootstrapOptions, deps: Deps): Promise<number> {
+  const [{ runWizard }, { WizardOperations }] = await Promise.all([import('../ui/wizard/run.js'), import('../ui/wizard/operations.js')]);
+  if (!opts.rehearse) return runWizard(deps, new WizardOperations(deps, { omitTlsDeny: opts.omitTlsDeny }));
+  const { startEmulator } = await import('../aws/emulator.js');
+  const workspace = await mkdtemp(join(tmpdir(), 'awsorg-rehearsal-'));
+  try {
+    deps.stderr.write('awsorg: starting the local AWS emulator for the rehearsal…\n');
+    const emulator = await startEmulator(deps);
+    try {
+      const env = emulator.environment(deps.env);
+      // The rehearsal's caches and settings live in its workspace, never next to the real ones.
+      const paths = xdgPaths({ ...env, XDG_CONFIG_HOME: join(workspace, 'config'), XDG_CACHE_HOME: join(workspace, 'cache'), XDG_STATE_HOME: join(workspace, 'state') });
+      const rehearsalDeps = createDeps({ env, signal: deps.signal, cwd: deps.cwd, stdout: deps.stdout, stderr: deps.stderr, stdin: deps.stdin, interactive: deps.interactive, clock: deps.clock, random: deps.random, paths, spawn: deps.spawn });
+      return await runWizard(rehearsalDeps, new WizardOperations(rehearsalDeps, { rehearsal: { endpoint: emulator.endpoint, workspace } }));
+    } finally {
+      await emulator.stop();
+    }
+  } finally {
+    await rm(workspace, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -1,0 +1,185 @@
+/**
+ * Screen 6, State migration: find terraform and tofu, pick the bootstrap's working directory,
+ * run `init -migrate-state` into the new bucket with its output on screen, and show the check
+ * that the bucket now holds the same lineage and serial as the local state did. Pure.
+ */
+import { clip, styledLine } from '../console/style.js';
+import { field, paragraph } from './layout.js';
+import { editText, shownText, textField, type TextField } from './text-input.js';
+import { keyName, keyText, type KeyOutcome, type KeyPress, type Notice, type RenderContext } from './types.js';
+
+export interface ToolInfo {
+  name: 'terraform' | 'tofu';
+  path: string;
+  version?: string;
+}
+
+export type LocalStateFinding =
+  | { kind: 'missing-dir' }
+  | { kind: 'no-local-state' }
+  | { kind: 'local'; lineage: string; serial: number; resources: number }
+  | { kind: 'already-migrated'; lineage: string; serial: number }
+  | { kind: 'refused'; reason: string; next?: string };
+
+export interface MigrationInfo {
+  /** The directory as the blueprint writes it, and resolved. */
+  dir: string;
+  absolute: string;
+  tools: ToolInfo[];
+  /** The tool the migration will use (blueprint `terraform.tool`, or the first found). */
+  chosen?: ToolInfo['name'];
+  finding: LocalStateFinding;
+  target: string;
+  /** Rehearsal only: a sample directory with local state can be made, to practise the move. */
+  canCreateSample: boolean;
+}
+
+export interface Verification {
+  local: { lineage: string; serial: number };
+  remote: { lineage: string; serial: number };
+  backup?: string;
+}
+
+export interface MigrateState {
+  status: 'inspecting' | 'ready' | 'running' | 'done' | 'failed';
+  info?: MigrationInfo;
+  dir: TextField;
+  editing: boolean;
+  output: string[];
+  verification?: Verification;
+  error?: Notice;
+}
+
+export type MigrateIntent =
+  | { kind: 'inspect'; dir: string }
+  | { kind: 'migrate'; dir: string }
+  | { kind: 'create-sample'; dir: string }
+  | { kind: 'continue'; skipped: boolean };
+
+export type MigrateEvent =
+  | { kind: 'inspected'; info: MigrationInfo }
+  | { kind: 'output'; line: string }
+  | { kind: 'migrated'; verification?: Verification }
+  | { kind: 'failed'; error: Notice };
+
+export function initialMigrate(dir: string): MigrateState {
+  return { status: 'inspecting', dir: textField(dir), editing: false, output: [] };
+}
+
+export function migrateEvent(state: MigrateState, event: MigrateEvent): MigrateState {
+  switch (event.kind) {
+    case 'inspected':
+      return { ...state, status: 'ready', info: event.info, error: undefined };
+    case 'output':
+      return { ...state, output: [...state.output, ...event.line.split('\n').filter((l) => l.trim())].slice(-200) };
+    case 'migrated':
+      return { ...state, status: 'done', ...(event.verification ? { verification: event.verification } : {}) };
+    case 'failed':
+      return { ...state, status: 'failed', error: event.error };
+  }
+}
+
+function migratable(state: MigrateState): boolean {
+  return state.info?.finding.kind === 'local' && state.info.tools.length > 0;
+}
+
+export function migrateKey(state: MigrateState, press: KeyPress): KeyOutcome<MigrateState, MigrateIntent> {
+  const name = keyName(press);
+  const text = keyText(press);
+  if (state.editing) {
+    if (name === 'escape') return { state: { ...state, editing: false } };
+    if (name === 'enter') return { state: { ...state, editing: false, status: 'inspecting', output: [] }, intent: { kind: 'inspect', dir: state.dir.value.trim() || '.' } };
+    const edited = editText(state.dir, press);
+    return { state: edited ? { ...state, dir: edited } : state };
+  }
+  if (state.status === 'running' || state.status === 'inspecting') return { state };
+  if (state.status === 'done') return name === 'enter' ? { state, intent: { kind: 'continue', skipped: false } } : { state };
+  if (text === 'd') return { state: { ...state, editing: true } };
+  if (text === 's') return { state, intent: { kind: 'continue', skipped: true } };
+  if (text === 'n' && state.info?.canCreateSample) return { state: { ...state, status: 'inspecting' }, intent: { kind: 'create-sample', dir: state.dir.value.trim() } };
+  if (name === 'enter') {
+    if (migratable(state)) return { state: { ...state, status: 'running', output: [], error: undefined }, intent: { kind: 'migrate', dir: state.dir.value.trim() } };
+    if (state.info?.finding.kind === 'already-migrated') return { state, intent: { kind: 'continue', skipped: false } };
+    if (state.status === 'failed') return { state: { ...state, status: 'inspecting', error: undefined }, intent: { kind: 'inspect', dir: state.dir.value.trim() } };
+  }
+  return { state };
+}
+
+function findingLines(info: MigrationInfo, ctx: RenderContext): string[] {
+  const { width, palette: p } = ctx;
+  const f = info.finding;
+  switch (f.kind) {
+    case 'missing-dir':
+      return paragraph(`There is no directory ${info.dir}: no bootstrap state to move.${info.canCreateSample ? ' Press n to make a sample directory with local state and practise the move.' : ' Press d to name the directory that holds your bootstrap Terraform, or s to skip.'}`, width, p, p.warning, 2);
+    case 'no-local-state':
+      return paragraph(`${info.dir} has no local terraform.tfstate: nothing to move.${info.canCreateSample ? ' Press n to write a sample configuration there and apply it locally first.' : ' Press s to skip, or d to choose another directory.'}`, width, p, p.warning, 2);
+    case 'local':
+      return [field('Local state', `lineage ${f.lineage}, serial ${f.serial}, ${f.resources} resource${f.resources === 1 ? '' : 's'}`, width, p)];
+    case 'already-migrated':
+      return [field('State', `already in ${info.target} (lineage ${f.lineage}, serial ${f.serial})`, width, p, 14, p.ok)];
+    case 'refused':
+      return [...paragraph(`Refused: ${f.reason}`, width, p, p.error, 2), ...(f.next ? paragraph(`Next: ${f.next}`, width, p, '', 2) : [])];
+  }
+}
+
+export function migrateLines(state: MigrateState, ctx: RenderContext): string[] {
+  const { width, height, palette: p } = ctx;
+  const lines = [styledLine([{ text: 'Move the bootstrap Terraform state into the state bucket', style: p.bold }], '', p), ''];
+  const info = state.info;
+  const tools = info ? (info.tools.length ? info.tools.map((t) => `${t.name}${t.version ? ` ${t.version}` : ''} (${t.path})`).join(', ') : 'neither terraform nor tofu is on PATH') : 'looking…';
+  lines.push(field('Tools', tools, width, p, 14, info && !info.tools.length ? p.error : ''));
+  if (info?.chosen) lines.push(field('Using', info.chosen, width, p));
+  lines.push(
+    state.editing
+      ? styledLine([{ text: '  Directory     ', style: p.dim }, { text: clip(shownText(state.dir, true), width - 16), style: p.inverse }], '', p)
+      : field('Directory', info ? `${info.dir}  (${info.absolute})` : state.dir.value, width, p),
+  );
+  if (info) lines.push(field('Into', info.target, width, p));
+  lines.push('');
+  if (state.status === 'inspecting') lines.push('  Reading the directory and the bucket…');
+  else if (info) lines.push(...findingLines(info, ctx));
+  if (state.output.length) {
+    lines.push('', styledLine([{ text: state.status === 'running' ? 'Output (running)…' : 'Output', style: p.bold }], '', p));
+    const room = Math.max(3, height - lines.length - 6);
+    for (const line of state.output.slice(-room)) lines.push(styledLine([{ text: clip(`  ${line}`, width), style: p.dim }], '', p));
+  }
+  const v = state.verification;
+  if (v) {
+    const same = v.local.lineage === v.remote.lineage;
+    const serialOk = v.remote.serial >= v.local.serial;
+    lines.push('', styledLine([{ text: 'Verified', style: same && serialOk ? p.ok : p.error }], '', p));
+    lines.push(field('Lineage', same ? `local = bucket ✓  ${v.local.lineage}` : `✗ local ${v.local.lineage} ≠ bucket ${v.remote.lineage}`, width, p));
+    lines.push(field('Serial', `local ${v.local.serial} → bucket ${v.remote.serial} ${serialOk ? '✓' : '✗ (older than the local state)'}`, width, p));
+    if (v.backup) lines.push(field('Backup', v.backup, width, p));
+  }
+  if (state.status === 'failed' && state.error) {
+    lines.push('', ...paragraph(state.error.text, width, p, p.error));
+    if (state.error.next) lines.push(...paragraph(`Next: ${state.error.next}`, width, p));
+  }
+  return lines.length > height ? lines.slice(0, height) : lines;
+}
+
+export function migrateHints(state: MigrateState): string {
+  if (state.editing) return 'type the directory · Enter look at it · Esc cancel';
+  if (state.status === 'done') return 'Enter finish';
+  if (state.status === 'running' || state.status === 'inspecting') return 'working…';
+  const parts = [];
+  if (state.info?.finding.kind === 'local' && state.info.tools.length) parts.push('Enter migrate');
+  if (state.info?.finding.kind === 'already-migrated') parts.push('Enter finish');
+  if (state.status === 'failed') parts.push('Enter try again');
+  if (state.info?.canCreateSample) parts.push('n sample directory');
+  parts.push('d directory', 's skip', '? help');
+  return parts.join(' · ');
+}
+
+export function migrateHelp(): string[] {
+  return [
+    'State migration',
+    '  Enter   run `init -migrate-state` in the directory (terraform or tofu, as the blueprint says)',
+    '  d       choose another directory (saved into the blueprint as terraform.dir)',
+    '  s       skip; `awsorg state migrate --config awsorg.yaml` does it later',
+    '',
+    'The local terraform.tfstate is kept as terraform.tfstate.awsorg-backup-SERIAL. After the',
+    'move awsorg reads the object back from the bucket and compares lineage and serial.',
+  ];
+}

@@ -1,0 +1,288 @@
+/**
+ * Golden frames of the bootstrap wizard (snapshots/wizard-*.txt): whole screens (title,
+ * breadcrumb, body, notice, key hints) drawn by the wizard's pure renderer at fixed sizes
+ * without colour, from states reached by the screens' own key and event functions. Times are
+ * fixed, so no frame holds a timestamp. UPDATE_SNAPSHOTS=1 rewrites the files; review them like
+ * code.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { stripVTControlCharacters } from 'node:util';
+import type { CallerIdentity } from '../../src/aws/session.js';
+import type { WhoamiResult } from '../../src/commands/whoami.js';
+import { preset } from '../../src/core/presets.js';
+import type { StepPlan } from '../../src/steps/engine.js';
+import { denyRegionsDocument } from '../../src/steps/guardrail-policies.js';
+import { policyDiff } from '../../src/steps/support.js';
+import { palette } from '../../src/ui/console/style.js';
+import { normaliseFrame } from '../../src/ui/frames.js';
+import { applyEvent, initialApply, type ApplyState } from '../../src/ui/wizard/apply.js';
+import { initialDone } from '../../src/ui/wizard/done.js';
+import { editorEvent, editorKey, editorLines, initialEditor, type EditorState } from '../../src/ui/wizard/editor.js';
+import { renderWizard } from '../../src/ui/wizard/frame.js';
+import { initialMigrate, migrateEvent } from '../../src/ui/wizard/migrate.js';
+import { planKey, planReady } from '../../src/ui/wizard/plan.js';
+import { signInEvent, signInKey, type SignInState } from '../../src/ui/wizard/signin.js';
+import { initialWizard, wizardKey, type WizardState } from '../../src/ui/wizard/state.js';
+import type { KeyPress } from '../../src/ui/wizard/types.js';
+import { welcomeDetected } from '../../src/ui/wizard/welcome.js';
+import { matchSnapshot } from '../helpers/snapshots.js';
+
+const NOW = Date.parse('2026-11-22T10:00:00Z');
+const ACCOUNT = '111111111111';
+const p = palette(false);
+
+const key = (name: Extract<KeyPress, { name: string }>['name']): KeyPress => ({ name });
+const text = (t: string): KeyPress => ({ text: t });
+
+function frame(state: WizardState, columns: number, rows = 32): string {
+  return normaliseFrame(renderWizard(state, { width: columns, height: rows - 1, palette: p, now: NOW }).lines.join('\n'));
+}
+
+function check(name: string, state: WizardState, columns: number, rows = 32): string {
+  const out = frame(state, columns, rows);
+  for (const line of out.split('\n')) assert.ok(line.length <= columns, `${name}: a line is wider than ${columns} columns: ${line}`);
+  assert.ok(out.split('\n').length <= rows, `${name}: more lines than the terminal has rows`);
+  matchSnapshot(`wizard-${name}-${columns}.txt`, out);
+  return out;
+}
+
+function base(overrides: Partial<WizardState> = {}): WizardState {
+  return { ...initialWizard({ signin: { currentLabel: 'profile admin', profiles: ['admin', 'prod-admin', 'sandbox'] } }), ...overrides };
+}
+
+function caller(overrides: Partial<WhoamiResult> = {}): WhoamiResult {
+  const id: CallerIdentity = { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice`, userId: 'AROAEXAMPLE:alice' };
+  return { ...id, principalType: 'assumed-role', isRoot: false, organization: { role: 'none' }, ...overrides };
+}
+
+function signin(state: WizardState, presses: KeyPress[]): SignInState {
+  let s = state.signin;
+  for (const press of presses) s = signInKey(s, press).state;
+  return s;
+}
+
+function editorAt(state: EditorState, label: string): EditorState {
+  let s = state;
+  for (let i = 0; i < 80; i++) {
+    const focused = editorLines(s, { width: 120, height: 200, palette: p }).map((l) => stripVTControlCharacters(l)).find((l) => l.startsWith('>'));
+    if (focused?.slice(1).trimStart().startsWith(label)) return s;
+    s = editorKey(s, key('down')).state;
+  }
+  throw new Error(`no editor row labelled ${label}`);
+}
+
+function editor(): EditorState {
+  return initialEditor({ blueprint: preset('standard'), source: 'preset standard', savePath: 'awsorg.yaml', managementAccountId: ACCOUNT, partition: 'aws' });
+}
+
+function type(state: EditorState, chars: string): EditorState {
+  return editorKey(state, text(chars)).state;
+}
+
+function plans(): StepPlan[] {
+  const before = denyRegionsDocument(['us-east-1']);
+  const after = denyRegionsDocument(['us-east-1', 'us-west-2']);
+  return [
+    { id: 'identity', title: 'Check the caller identity', enabled: true, changes: [], notes: [] },
+    {
+      id: 'organizational-units',
+      title: 'Organizational units',
+      enabled: true,
+      notes: [],
+      changes: [{ key: 'ou:Sandbox', calls: ['organizations:CreateOrganizationalUnit'], summary: 'Create OU Sandbox under Root', data: {} }],
+    },
+    {
+      id: 'accounts',
+      title: 'Member accounts',
+      enabled: true,
+      notes: [],
+      changes: [
+        { key: 'account:staging', calls: ['organizations:CreateAccount', 'organizations:DescribeCreateAccountStatus', 'organizations:MoveAccount'], summary: 'Create account staging (aws+staging@example.com) in Workloads', data: {} },
+      ],
+    },
+    {
+      id: 'guardrails',
+      title: 'Guardrail SCPs',
+      enabled: true,
+      notes: [],
+      changes: [
+        { key: 'policy:awsorg-deny-regions', calls: ['organizations:UpdatePolicy'], summary: 'Update SCP awsorg-deny-regions: allow us-east-1, us-west-2', diff: policyDiff(before, after), data: {} },
+        { key: 'attach:awsorg-deny-regions:Sandbox', calls: ['organizations:AttachPolicy'], summary: 'Attach awsorg-deny-regions to OU Sandbox', data: {} },
+      ],
+    },
+    { id: 'organization-trail', title: 'Organization CloudTrail', enabled: false, changes: [], notes: ['Not in the blueprint.'] },
+  ];
+}
+
+function applying(): ApplyState {
+  let a = initialApply({
+    steps: [
+      { id: 'identity', title: 'Check the caller identity' },
+      { id: 'organization', title: 'Organization, trusted access and policy types' },
+      { id: 'accounts', title: 'Member accounts' },
+      { id: 'guardrails', title: 'Guardrail SCPs' },
+    ],
+    now: NOW,
+    journal: 'awsorg.journal.json',
+    resumeCommand: 'awsorg bootstrap',
+  });
+  const events = [
+    { kind: 'step-phase', id: 'identity', phase: 'observe', at: NOW },
+    { kind: 'step-planned', id: 'identity', changes: 0 },
+    { kind: 'step-done', id: 'identity', elapsedMs: 420 },
+    { kind: 'step-phase', id: 'organization', phase: 'observe', at: NOW + 500 },
+    { kind: 'step-planned', id: 'organization', changes: 0 },
+    { kind: 'step-done', id: 'organization', elapsedMs: 300 },
+    { kind: 'step-phase', id: 'accounts', phase: 'apply', at: NOW + 1_000 },
+    { kind: 'step-planned', id: 'accounts', changes: 3 },
+    { kind: 'change-started', key: 'account:log-archive', step: 'accounts', call: 'organizations:CreateAccount', summary: 'Create account log-archive', at: NOW + 1_000 },
+    { kind: 'change-started', key: 'account:audit', step: 'accounts', call: 'organizations:CreateAccount', summary: 'Create account audit', at: NOW + 1_200 },
+    { kind: 'change-done', key: 'account:log-archive', elapsedMs: 41_000 },
+    { kind: 'change-started', key: 'account:production', step: 'accounts', call: 'organizations:CreateAccount', summary: 'Create account production', at: NOW + 42_000 },
+    { kind: 'change-note', key: 'account:production', message: 'CreateAccount request car-0123456789abcdef: IN_PROGRESS' },
+    { kind: 'retry', text: 'retry organizations:DescribeCreateAccountStatus (TooManyRequestsException, throttled) attempt 2 in 400 ms', at: NOW + 50_000 },
+    { kind: 'tick', now: NOW + 63_000 },
+  ] as const;
+  for (const e of events) a = applyEvent(a, e);
+  return a;
+}
+
+describe('wizard golden frames', () => {
+  it('welcome: detecting, a new organization, adopting one, and the resume offer', () => {
+    check('welcome-detecting', base(), 80);
+    const fresh = base();
+    check('welcome-new', { ...fresh, welcome: welcomeDetected(fresh.welcome, { organization: { kind: 'none', account: ACCOUNT } }) }, 80);
+    check('welcome-adopt', { ...fresh, welcome: welcomeDetected(fresh.welcome, { organization: { kind: 'management', account: ACCOUNT, id: 'o-exampleorg1' }, blueprintFile: 'awsorg.yaml' }) }, 120);
+    const resume = { ...fresh, welcome: welcomeDetected(fresh.welcome, { organization: { kind: 'management', account: ACCOUNT, id: 'o-exampleorg1' }, interrupted: { journal: 'awsorg.journal.json', blueprint: 'awsorg.yaml', done: 14, failed: 0, inFlight: ['account:production'], updatedAt: '2026-11-22T09:58:00Z' } }) };
+    const out = check('welcome-resume', resume, 80);
+    assert.match(out, /^> Resume the interrupted run of awsorg\.yaml/m, 'Resume is offered first');
+    const r = wizardKey(resume, key('enter'));
+    assert.deepEqual(r.intent, { kind: 'resume' });
+    assert.equal(r.state.screen, 'signin');
+    assert.equal(r.state.resume, true);
+  });
+
+  it('sign-in: every method, the identity, the root banner and a member account', () => {
+    const s = { ...base(), screen: 'signin' as const };
+    check('signin-methods', s, 80);
+    check('signin-profiles', { ...s, signin: signin(s, [key('down'), key('enter'), key('down')]) }, 80);
+    const keys = signin(s, [key('down'), key('down'), key('enter'), text('AKIAIOSFODNN7EXAMPLE'), key('tab'), text('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')]);
+    const keysFrame = check('signin-keys', { ...s, signin: keys }, 80);
+    assert.doesNotMatch(keysFrame, /wJalrXUtnFEMI/, 'the secret access key is masked');
+    let sso = signin(s, [key('down'), key('down'), key('down'), key('enter')]);
+    sso = signInEvent(sso, { kind: 'sso-prompt', verificationUri: 'https://device.sso.eu-west-1.amazonaws.com/', verificationUriComplete: 'https://device.sso.eu-west-1.amazonaws.com/?user_code=WDKJ-QLBF', userCode: 'WDKJ-QLBF', expiresAt: NOW + 9 * 60_000 });
+    const ssoFrame = check('signin-sso-waiting', { ...s, signin: sso }, 80);
+    assert.match(ssoFrame, /WDKJ-QLBF/);
+    const who = signInEvent(s.signin, { kind: 'signed-in', result: { identity: caller({ organization: { role: 'management', id: 'o-exampleorg1', managementAccountId: ACCOUNT } }), via: 'profile admin', mfa: false } });
+    check('signin-identity', { ...s, signin: who }, 120);
+    const root = signInEvent(s.signin, { kind: 'signed-in', result: { identity: caller({ arn: `arn:aws:iam::${ACCOUNT}:root`, principalType: 'root', isRoot: true }), via: 'pasted access keys (AKIA…MPLE)', mfa: false } });
+    const rootFrame = check('signin-root', { ...s, signin: root }, 80);
+    assert.match(rootFrame, /ROOT USER/);
+    const member = signInEvent(s.signin, { kind: 'signed-in', result: { identity: caller({ organization: { role: 'member', id: 'o-exampleorg1', managementAccountId: '222222222222' } }), via: 'profile sandbox', mfa: false } });
+    assert.match(check('signin-member', { ...s, signin: member }, 80), /222222222222/);
+  });
+
+  it('blueprint: the editor at 80 and 120 columns, a field error, the trust-policy preview and an unscoped subject', () => {
+    const s = { ...base(), screen: 'blueprint' as const, editor: editor() };
+    check('blueprint', s, 120, 40);
+    check('blueprint', s, 80);
+    // A field error as you type: an account email with no domain.
+    let e = editorAt(editor(), 'staging');
+    e = editorKey(e, text('e')).state;
+    for (let i = 0; i < 'example.com'.length; i++) e = editorKey(e, key('backspace')).state;
+    const error = check('blueprint-field-error', { ...s, editor: e }, 80);
+    assert.match(error, /✗/, 'the problem is drawn next to the field');
+    // The live trust policy of the deploy role.
+    const repo = editorAt(editor(), 'Repository');
+    assert.match(check('blueprint-trust-preview', { ...s, editor: repo }, 120, 40), /"repo:example\/infrastructure:ref:refs\/he/);
+    // A repository wildcard would let any repository deploy: refused on the spot.
+    let wild = editorKey(repo, key('enter')).state;
+    for (let i = 0; i < 'infrastructure'.length; i++) wild = editorKey(wild, key('backspace')).state;
+    wild = type(wild, '*');
+    const refused = check('blueprint-unscoped-refused', { ...s, editor: wild }, 80);
+    assert.match(refused, /Refused/);
+    // Esc from the editor goes back to sign-in, and forward again finds the edits where they were.
+    const bucket = editorEvent(editorAt(editor(), 'State bucket'), { kind: 'bucket-checked', bucket: 'example-tfstate-change-me', availability: { kind: 'free' } });
+    const back = wizardKey({ ...s, editor: bucket }, key('escape'));
+    assert.equal(back.state.screen, 'signin');
+    assert.equal(back.state.editor, bucket, 'going back keeps the editor state');
+  });
+
+  it('plan: grouped with counts, a policy diff expanded, and the confirmation', () => {
+    const ready = planReady(base().plan, plans(), `account ${ACCOUNT} as arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice`);
+    const s = { ...base(), screen: 'plan' as const, plan: ready };
+    check('plan', s, 80);
+    let plan = planKey(ready, key('down'), 10).state;
+    plan = planKey(plan, key('down'), 10).state;
+    plan = planKey(plan, key('enter'), 10).state;
+    const diff = check('plan-diff', { ...s, plan }, 120, 40);
+    assert.match(diff, /\+\s+"us-west-2"/, 'the expanded change shows its policy diff');
+    const confirm = planKey(plan, text('a'), 10).state;
+    assert.ok(confirm.confirm, '`a` asks for confirmation first');
+    const typed = planKey(planKey(confirm, text('ye'), 10).state, key('enter'), 10);
+    assert.equal(typed.intent, undefined, 'anything but yes does not apply');
+    check('plan-confirm', { ...s, plan: typed.state }, 80);
+    const yes = planKey(planKey(confirm, text('yes'), 10).state, key('enter'), 10);
+    assert.deepEqual(yes.intent, { kind: 'apply' });
+  });
+
+  it('apply: in progress with a retry, stopped by Ctrl-C, and an error', () => {
+    const a = applying();
+    const s = { ...base(), screen: 'apply' as const, apply: a };
+    const progress = check('apply-progress', s, 80);
+    assert.match(progress, /Retries \(1\)/);
+    const stop = wizardKey(s, key('ctrl-c'));
+    assert.deepEqual(stop.intent, { kind: 'stop' }, 'Ctrl-C while applying asks the engine to stop');
+    const stopped = applyEvent(stop.state.apply!, { kind: 'stopped', at: NOW + 64_000 });
+    assert.match(check('apply-stopped', { ...s, apply: stopped }, 80), /choose Resume/);
+    const failed = applyEvent(a, {
+      kind: 'failed',
+      at: NOW + 64_000,
+      failure: { call: 'organizations:CreateAccount', message: 'CreateAccount for production failed: EMAIL_ALREADY_EXISTS.', next: 'Use an email address no other AWS account uses, then run bootstrap again.' },
+    });
+    assert.match(check('apply-error', { ...s, apply: failed }, 80), /Failed call: organizations:CreateAccount/);
+    check('apply-progress', s, 120);
+  });
+
+  it('state migration: verified lineage and serial; done, with the console offered', () => {
+    let m = initialMigrate('./bootstrap');
+    m = migrateEvent(m, {
+      kind: 'inspected',
+      info: { dir: './bootstrap', absolute: '/home/alice/org/bootstrap', tools: [{ name: 'terraform', path: '/usr/local/bin/terraform', version: '1.11.4' }], chosen: 'terraform', finding: { kind: 'local', lineage: '7bfe7462-9aa6-752b-fd5f-a91600be7496', serial: 3, resources: 1 }, target: 's3://acme-tfstate/bootstrap/terraform.tfstate', canCreateSample: false },
+    });
+    m = migrateEvent(m, { kind: 'output', line: 'Running terraform init -migrate-state -force-copy -input=false -no-color' });
+    m = migrateEvent(m, { kind: 'output', line: 'Successfully configured the backend "s3"! Terraform will automatically' });
+    m = migrateEvent(m, { kind: 'migrated', verification: { local: { lineage: '7bfe7462-9aa6-752b-fd5f-a91600be7496', serial: 3 }, remote: { lineage: '7bfe7462-9aa6-752b-fd5f-a91600be7496', serial: 3 }, backup: 'bootstrap/terraform.tfstate.awsorg-backup-3' } });
+    assert.match(check('state-verified', { ...base(), screen: 'migrate' as const, migrate: m }, 80), /local = bucket ✓/);
+    const done = initialDone({
+      organizationId: 'o-exampleorg1',
+      managementAccountId: ACCOUNT,
+      rootId: 'r-ab12',
+      organizationalUnits: [['Security', 'ou-ab12-11111111'], ['Workloads', 'ou-ab12-22222222']],
+      accounts: [['log-archive', '222222222222'], ['production', '333333333333']],
+      stateBucket: 'acme-tfstate',
+      lockTable: 'acme-tf-locks',
+      state: 's3://acme-tfstate/bootstrap/terraform.tfstate (migrated and verified)',
+      deployRole: `arn:aws:iam::${ACCOUNT}:role/github-deploy`,
+      trail: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/org-trail`,
+      blueprint: 'awsorg.yaml',
+      journal: 'awsorg.journal.json',
+      changesApplied: 42,
+      rehearsal: false,
+    });
+    const s = { ...base(), screen: 'done' as const, done };
+    check('done', s, 80);
+    check('done', { ...s, rehearsal: 'http://127.0.0.1:4566' }, 120);
+    assert.deepEqual(wizardKey(s, key('enter')).intent, { kind: 'console' });
+    assert.deepEqual(wizardKey(s, text('q')).intent, { kind: 'quit', code: 0 });
+  });
+
+  it('help on every screen, and ? typed into a field is a character', () => {
+    const s = wizardKey({ ...base(), screen: 'plan' as const, plan: planReady(base().plan, plans(), 'account') }, text('?')).state;
+    assert.equal(s.help, true);
+    check('help-plan', s, 80);
+    const typing = { ...base(), screen: 'blueprint' as const, editor: editorKey(editorAt(editor(), 'Repository'), key('enter')).state };
+    assert.equal(wizardKey(typing, text('?')).state.help, false, '? goes into the text field');
+  });
+});
