@@ -1,0 +1,99 @@
+/**
+ * The wizard's operations against moto: what the welcome screen detects (no organization, an
+ * organization to adopt, an interrupted run's journal), sign-in with pasted keys, the bucket
+ * availability check, saving and loading the blueprint, and the refusal without a terminal.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateOrganizationCommand } from '@aws-sdk/client-organizations';
+import { loadBlueprint } from '../../src/core/blueprint-load.js';
+import { createDeps, systemClock, type Deps } from '../../src/core/deps.js';
+import { preset } from '../../src/core/presets.js';
+import { WizardOperations } from '../../src/ui/wizard/operations.js';
+import type { SignInEvent } from '../../src/ui/wizard/signin.js';
+import { clientsFor } from '../helpers/aws.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { startMoto, type Moto } from '../helpers/moto.js';
+import { operatorEnv } from '../helpers/org-fixture.js';
+
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+
+function depsFor(endpoint: string, cwd: string): Deps {
+  return createDeps({ env: operatorEnv(endpoint), cwd, signal: new AbortController().signal, clock: systemClock, stdout: { write: () => true }, stderr: { write: () => true }, interactive: true });
+}
+
+describe('wizard operations against moto', { timeout: 120_000 }, () => {
+  let moto: Moto;
+  before(async () => {
+    moto = await startMoto();
+  });
+  after(async () => {
+    await moto?.stop();
+  });
+
+  it('detects no organization, then one to adopt, and an interrupted run', async () => {
+    const cwd = tempDir('awsorg-wizard-ops-');
+    const ops = new WizardOperations(depsFor(moto.endpoint, cwd));
+    const fresh = await ops.detect();
+    assert.equal(fresh.organization.kind, 'none');
+    assert.equal(fresh.interrupted, undefined);
+
+    await clientsFor(moto.endpoint).organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+    writeFileSync(join(cwd, 'awsorg.yaml'), 'version: 1\n');
+    writeFileSync(
+      join(cwd, 'awsorg.journal.json'),
+      JSON.stringify({ version: 1, blueprint: join(cwd, 'awsorg.yaml'), runs: 1, startedAt: '2026-11-22T09:00:00Z', updatedAt: '2026-11-22T09:05:00Z', changes: { 'ou:Security': { status: 'done', at: '2026-11-22T09:01:00Z' }, 'account:audit': { status: 'started', at: '2026-11-22T09:02:00Z' } }, createAccountRequests: {} }),
+    );
+    const later = await ops.detect();
+    assert.equal(later.organization.kind, 'management');
+    assert.equal(later.blueprintFile, 'awsorg.yaml');
+    assert.deepEqual(later.interrupted && { blueprint: later.interrupted.blueprint, done: later.interrupted.done, inFlight: later.interrupted.inFlight }, { blueprint: 'awsorg.yaml', done: 1, inFlight: ['account:audit'] });
+  });
+
+  it('signs in with pasted keys, and no event carries the secret', async () => {
+    const ops = new WizardOperations(depsFor(moto.endpoint, tempDir('awsorg-wizard-ops-')));
+    const events: SignInEvent[] = [];
+    await ops.signIn({ kind: 'sign-in', method: 'keys', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: SECRET }, (e) => events.push(e));
+    const last = events.at(-1)!;
+    assert.equal(last.kind, 'signed-in', JSON.stringify(events));
+    assert.equal(last.kind === 'signed-in' && last.result.identity.account, '123456789012');
+    assert.match(last.kind === 'signed-in' ? last.result.via : '', /pasted access keys \(AKIA…MPLE\)/);
+    assert.doesNotMatch(JSON.stringify(events), /wJalrXUtnFEMI/);
+  });
+
+  it('tells a bucket you own from a free name (HeadBucket)', async () => {
+    const ops = new WizardOperations(depsFor(moto.endpoint, tempDir('awsorg-wizard-ops-')));
+    await ops.signIn({ kind: 'sign-in', method: 'current' }, () => undefined);
+    await clientsFor(moto.endpoint).s3.send(new CreateBucketCommand({ Bucket: 'wizard-owned-bucket' }));
+    assert.deepEqual(await ops.checkBucket('wizard-owned-bucket'), { kind: 'owned' });
+    assert.deepEqual(await ops.checkBucket('wizard-free-bucket-0a1b2c'), { kind: 'free' });
+  });
+
+  it('saves the blueprint as YAML that loads back, and never replaces another file silently', async () => {
+    const cwd = tempDir('awsorg-wizard-ops-');
+    const ops = new WizardOperations(depsFor(moto.endpoint, cwd));
+    const blueprint = preset('three-accounts');
+    assert.deepEqual(await ops.saveBlueprint('awsorg.yaml', blueprint, false), { path: 'awsorg.yaml' });
+    assert.deepEqual((await loadBlueprint(join(cwd, 'awsorg.yaml'))).blueprint, blueprint);
+    // The same content again is fine; different content needs overwrite.
+    assert.deepEqual(await ops.saveBlueprint('awsorg.yaml', blueprint, false), { path: 'awsorg.yaml' });
+    const changed = { ...blueprint, region: 'eu-west-1' };
+    assert.deepEqual(await ops.saveBlueprint('awsorg.yaml', changed, false), { exists: true, path: 'awsorg.yaml' });
+    assert.match(readFileSync(join(cwd, 'awsorg.yaml'), 'utf8'), /region: us-east-1/);
+    await ops.saveBlueprint('awsorg.yaml', changed, true);
+    assert.equal((await ops.loadBlueprintFile('awsorg.yaml')).blueprint.region, 'eu-west-1');
+  });
+
+  it('without a terminal, bare `awsorg bootstrap` refuses with exit 2 and names the headless commands', async () => {
+    const cwd = tempDir('awsorg-wizard-ops-');
+    const run = await runCli(['bootstrap'], { env: operatorEnv(moto.endpoint), cwd });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /needs a terminal/);
+    assert.match(run.stderr, /--config FILE --yes/);
+    assert.match(run.stderr, /--plan/);
+    assert.equal(existsSync(join(cwd, 'awsorg.yaml')), false);
+  });
+});
