@@ -83,7 +83,8 @@ function listCache(model: ConsoleModel) {
   };
 }
 
-function useScreenSize(screen: ScreenSize): { columns: number; rows: number } {
+/** The terminal's size, following its resize events (shared with the bootstrap wizard). */
+export function useScreenSize(screen: ScreenSize): { columns: number; rows: number } {
   const read = () => ({ columns: screen.columns || 80, rows: screen.rows || 24 });
   const [size, setSize] = useState(read);
   useEffect(() => {

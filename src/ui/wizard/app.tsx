@@ -10,7 +10,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
 import type { Key } from 'ink';
 import type { ScreenSize } from '../console/app.js';
-import { toKeyPress } from '../console/app.js';
+import { toKeyPress, useScreenSize } from '../console/app.js';
 import { palette } from '../console/style.js';
 import { applyEvent, initialApply, type ApplyEvent } from './apply.js';
 import { initialDone } from './done.js';
@@ -36,17 +36,6 @@ export interface WizardAppProps {
   screen: ScreenSize;
   /** Aborted on SIGTERM: the wizard quits (an apply in progress stops at a safe point first). */
   signal?: AbortSignal;
-}
-
-function useScreenSize(screen: ScreenSize): { columns: number; rows: number } {
-  const read = () => ({ columns: screen.columns || 80, rows: screen.rows || 24 });
-  const [size, setSize] = useState(read);
-  useEffect(() => {
-    const onResize = () => setSize(read());
-    screen.on('resize', onResize);
-    return () => void screen.off('resize', onResize);
-  }, [screen]);
-  return size;
 }
 
 function errorNotice(err: unknown): Notice {

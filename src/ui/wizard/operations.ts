@@ -378,7 +378,7 @@ export class WizardOperations {
 
   /** The engine's plan of the saved blueprint (read-only journal: nothing is written). */
   async plan(file: string, onProgress: (text: string) => void): Promise<{ plans: StepPlan[]; target: string }> {
-    const loaded = await this.prepare(file);
+    const loaded = await this.prepare(resolve(this.deps.cwd, file));
     const journal = await Journal.open(this.journalPath, { readOnly: true, blueprint: loaded.file ?? file, now: new Date(this.now()) });
     const engine = this.engine(loaded, journal, this.deps.signal);
     const plans = await engine.plan({ stepStarted: (step) => onProgress(`Reading: ${step.title}…`) });
