@@ -9,3 +9,13 @@ export function principalTypeOf(arn: string): PrincipalType {
   if (resource.startsWith('federated-user/')) return 'federated-user';
   return 'other';
 }
+
+/**
+ * Root and IAM users are the break-glass paths: long-term credentials that bypass Identity
+ * Center. Their use must be visible every time.
+ */
+export function breakGlassWarning(result: { principalType: PrincipalType; arn: string }): string | undefined {
+  if (result.principalType === 'root') return 'BREAK-GLASS: signed in as the ROOT USER. Use it only for the tasks that require root, and sign out when done.';
+  if (result.principalType === 'iam-user') return `BREAK-GLASS: signed in as IAM user ${result.arn.split('/').pop()} (long-term credentials). Prefer IAM Identity Center for daily work.`;
+  return undefined;
+}

@@ -16,9 +16,8 @@ import { AwsorgError, CancelledError, ExitCode, UsageError } from '../core/error
 import { Journal, journalPathFor } from '../core/journal.js';
 import { PRESET_NAMES, preset, presetYaml } from '../core/presets.js';
 import { xdgPaths } from '../core/xdg.js';
-import { BootstrapEngine, type StepPlan } from '../steps/engine.js';
+import type { BootstrapEngine, StepPlan } from '../steps/engine.js';
 import { countChanges, renderPlan } from '../ui/plan-text.js';
-import { plainListener, runWithListr } from '../ui/progress.js';
 import { parseFlags } from './args.js';
 
 export const usage =
@@ -113,7 +112,8 @@ export async function run(opts: BootstrapOptions, deps: Deps): Promise<number> {
 
 /** The Ink wizard, on the real account or (with --rehearse) against an emulator awsorg starts. */
 async function wizard(opts: BootstrapOptions, deps: Deps): Promise<number> {
-  const [{ runWizard }, { WizardOperations }] = await Promise.all([import('../ui/wizard/run.js'), import('../ui/wizard/operations.js')]);
+  // Ink and React take longest to load: start them first, so their file reads overlap ours.
+  const [, { runWizard }, { WizardOperations }] = await Promise.all([import('ink'), import('../ui/wizard/run.js'), import('../ui/wizard/operations.js')]);
   if (!opts.rehearse) return runWizard(deps, new WizardOperations(deps, { omitTlsDeny: opts.omitTlsDeny }));
   const { startEmulator } = await import('../aws/emulator.js');
   const workspace = await mkdtemp(join(tmpdir(), 'awsorg-rehearsal-'));
@@ -186,6 +186,8 @@ async function runLoaded(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: 
     if (e.type === 'call') e.write ? stats.writes++ : stats.reads++;
     else if (e.type === 'retry') stats.retries++;
   });
+  // The engine loads every step's SDK client, and the wizard's first frame must not wait for them.
+  const { BootstrapEngine } = await import('../steps/engine.js');
   const session = deps.aws(loaded.blueprint.region);
   const journal = await Journal.open(journalPath, { readOnly: opts.plan || (!opts.yes && !deps.interactive), blueprint: loaded.file ?? `preset:${opts.preset}`, now: new Date(deps.clock.now()) });
   const engine = new BootstrapEngine({
@@ -276,6 +278,7 @@ async function apply(engine: BootstrapEngine, journal: Journal, source: string, 
       throw new CancelledError('Nothing was applied.');
     }
   }
+  const { plainListener, runWithListr } = await import('../ui/progress.js');
   const started = deps.clock.now();
   const useListr = deps.interactive && !opts.json && Boolean(deps.stderr.isTTY);
   let result;

@@ -3,7 +3,7 @@ import type { AwsSession } from '../aws/session.js';
 import { AwsCallError, ExitCode } from '../core/errors.js';
 import type { Deps } from '../core/deps.js';
 import { parseFlags } from './args.js';
-import { principalTypeOf, type PrincipalType } from '../aws/principal.js';
+import { breakGlassWarning, principalTypeOf, type PrincipalType } from '../aws/principal.js';
 import { baseSignIn, describeBase } from '../aws/base-signin.js';
 import { readSettings } from '../core/settings.js';
 
@@ -19,7 +19,7 @@ export function parse(argv: string[]): WhoamiOptions {
 }
 
 export type { PrincipalType };
-export { principalTypeOf };
+export { breakGlassWarning, principalTypeOf };
 export type OrganizationRole = 'management' | 'member' | 'none' | 'unknown';
 
 export interface WhoamiResult {
@@ -66,15 +66,6 @@ export async function describeCaller(session: AwsSession): Promise<WhoamiResult>
   }
 }
 
-/**
- * Root and IAM users are the break-glass paths: long-term credentials that bypass Identity
- * Center. Their use must be visible every time.
- */
-export function breakGlassWarning(result: Pick<WhoamiResult, 'principalType' | 'arn'>): string | undefined {
-  if (result.principalType === 'root') return 'BREAK-GLASS: signed in as the ROOT USER. Use it only for the tasks that require root, and sign out when done.';
-  if (result.principalType === 'iam-user') return `BREAK-GLASS: signed in as IAM user ${result.arn.split('/').pop()} (long-term credentials). Prefer IAM Identity Center for daily work.`;
-  return undefined;
-}
 
 export async function run(opts: WhoamiOptions, deps: Deps): Promise<number> {
   const result = await describeCaller(deps.aws());

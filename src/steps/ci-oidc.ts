@@ -18,66 +18,16 @@ import {
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
-import { PreconditionError, ValidationError } from '../core/errors.js';
+import { PreconditionError } from '../core/errors.js';
+import { deployRoleTrustPolicy, issuerFor, providerArnFor, subjectFor, type OidcIssuer } from './ci-oidc-policy.js';
+
+export { deployRoleTrustPolicy, issuerFor, providerArnFor, subjectFor, type OidcIssuer };
 import type { CiOidc, LoadedBlueprint } from '../core/blueprint.js';
 import type { Step } from './types.js';
 import { sessionIfExists } from './state-backend.js';
 import { AWSORG_TAG_KEY, AWSORG_TAG_VALUE, awsorgTags, canonicalJson, isAwsError, paginate, partitionOf, policyDiff, samePolicy } from './support.js';
 
 export const INLINE_POLICY_NAME = 'awsorg-deploy';
-
-export interface OidcIssuer {
-  /** Provider URL without the scheme, as IAM uses it in ARNs and condition keys. */
-  host: string;
-  url: string;
-  audience: string;
-}
-
-export function issuerFor(ci: CiOidc): OidcIssuer {
-  if (ci.provider === 'github') {
-    return { host: 'token.actions.githubusercontent.com', url: 'https://token.actions.githubusercontent.com', audience: 'sts.amazonaws.com' };
-  }
-  const url = (ci.url ?? 'https://gitlab.com').replace(/\/+$/, '');
-  // GitLab's ID tokens carry the instance URL as the default audience.
-  return { host: url.replace(/^https:\/\//, ''), url, audience: url };
-}
-
-/** The `sub` claim the role accepts: one repository, and one branch, tag or environment. */
-export function subjectFor(ci: CiOidc): string {
-  if (ci.repository.includes('*') || ci.repository.includes('?') || (!ci.ref && !ci.environment)) {
-    // Validation refuses these earlier; this guard keeps an unscoped trust policy unreachable.
-    throw new ValidationError('ciOidc', [
-      { path: 'ciOidc', message: 'the deploy role would trust every repository or branch', fix: 'name one repository and a `ref` or `environment`' },
-    ]);
-  }
-  if (ci.provider === 'github') {
-    return ci.environment ? `repo:${ci.repository}:environment:${ci.environment}` : `repo:${ci.repository}:ref:${ci.ref}`;
-  }
-  const ref = ci.ref!;
-  const [refType, name] = ref.startsWith('refs/tags/') ? ['tag', ref.slice('refs/tags/'.length)] : ['branch', ref.replace(/^refs\/heads\//, '')];
-  return `project_path:${ci.repository}:ref_type:${refType}:ref:${name}`;
-}
-
-export function deployRoleTrustPolicy(ci: CiOidc, providerArn: string): Record<string, unknown> {
-  const issuer = issuerFor(ci);
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'AwsorgCiOidcDeploy',
-        Effect: 'Allow',
-        Principal: { Federated: providerArn },
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: {
-          StringEquals: {
-            [`${issuer.host}:aud`]: issuer.audience,
-            [`${issuer.host}:sub`]: subjectFor(ci),
-          },
-        },
-      },
-    ],
-  };
-}
 
 interface ObservedRole {
   arn: string;
@@ -106,10 +56,6 @@ type CiOidcChange =
   | { kind: 'delete-inline'; roleName: string };
 
 const ciAccount = (loaded: LoadedBlueprint) => loaded.blueprint.ciOidc?.account ?? 'management';
-
-export function providerArnFor(partition: string, accountId: string | undefined, host: string): string {
-  return `arn:${partition}:iam::${accountId ?? '<new account>'}:oidc-provider/${host}`;
-}
 
 export const ciOidcStep: Step<ObservedCiOidc, CiOidcChange> = {
   id: 'ci-oidc',

@@ -23,7 +23,7 @@ import { MANAGEMENT_ACCOUNT, ROOT_TARGET } from '../../core/blueprint.js';
 import { bucketNameProblem, emailProblem, validateBlueprint } from '../../core/blueprint-load.js';
 import { PRESET_NAMES, isPresetName, preset, type PresetName } from '../../core/presets.js';
 import { REGIONS, isRegion, partitionOf } from '../../core/regions.js';
-import { deployRoleTrustPolicy, issuerFor, providerArnFor } from '../../steps/ci-oidc.js';
+import { deployRoleTrustPolicy, issuerFor, providerArnFor } from '../../steps/ci-oidc-policy.js';
 import { clip, styledLine, wrap, type Palette, type Segment } from '../console/style.js';
 import { editText, shownText, textField, type TextField } from './text-input.js';
 import { keyName, keyText, type KeyOutcome, type KeyPress, type Notice, type RenderContext } from './types.js';

@@ -16,7 +16,7 @@ import { readAwsConfig } from '../../aws/aws-config-file.js';
 import { baseSignIn, describeBase } from '../../aws/base-signin.js';
 import { resolveBaseCredentials } from '../../aws/credentials.js';
 import { AwsSession, type AwsEvent } from '../../aws/session.js';
-import { describeCaller, type WhoamiResult } from '../../commands/whoami.js';
+import type { WhoamiResult } from '../../commands/whoami.js';
 import { loadBlueprint as readBlueprintFile } from '../../core/blueprint-load.js';
 import type { Blueprint, LoadedBlueprint } from '../../core/blueprint.js';
 import type { Deps } from '../../core/deps.js';
@@ -24,14 +24,10 @@ import { AwsCallError, AwsorgError, CancelledError, ValidationError } from '../.
 import { Journal, journalPathFor, type JournalData } from '../../core/journal.js';
 import { blueprintYaml, preset } from '../../core/presets.js';
 import { readSettings } from '../../core/settings.js';
-import { BootstrapEngine, STEPS, type ApplyResult, type EngineListener, type StepPlan } from '../../steps/engine.js';
-import { backendSettingsFor, migrateStateStep } from '../../steps/migrate-state.js';
-import { trailArn } from '../../steps/organization-trail.js';
+import type { ApplyResult, BootstrapEngine, EngineListener, StepPlan } from '../../steps/engine.js';
 import { partitionOf } from '../../steps/support.js';
 import type { OrganizationState } from '../../steps/types.js';
-import { assessMigration, inspectMigration, readRemoteState } from '../../terraform/migrate.js';
 import { locateTool, runTool, toolEnv, toolVersion, type ToolName } from '../../terraform/tool.js';
-import { retryLine } from '../progress.js';
 import type { ApplyEvent, ApplyFailure } from './apply.js';
 import type { Summary } from './done.js';
 import type { BucketAvailability } from './editor.js';
@@ -58,6 +54,37 @@ export interface WizardOperationsOptions {
 }
 
 type Env = Record<string, string | undefined>;
+
+/**
+ * The engine, its steps and the Terraform migration load every AWS SDK client: they are loaded on
+ * first use, after the first frame, never on the way to it.
+ */
+async function loadEngine() {
+  const [engine, migrate, trail, terraform, progress] = await Promise.all([
+    import('../../steps/engine.js'),
+    import('../../steps/migrate-state.js'),
+    import('../../steps/organization-trail.js'),
+    import('../../terraform/migrate.js'),
+    import('../progress.js'),
+  ]);
+  return {
+    BootstrapEngine: engine.BootstrapEngine,
+    STEPS: engine.STEPS,
+    backendSettingsFor: migrate.backendSettingsFor,
+    migrateStateStep: migrate.migrateStateStep,
+    trailArn: trail.trailArn,
+    assessMigration: terraform.assessMigration,
+    inspectMigration: terraform.inspectMigration,
+    readRemoteState: terraform.readRemoteState,
+    retryLine: progress.retryLine,
+  };
+}
+type EngineModules = Awaited<ReturnType<typeof loadEngine>>;
+
+async function describeCaller(session: AwsSession): Promise<WhoamiResult> {
+  const whoami = await import('../../commands/whoami.js');
+  return whoami.describeCaller(session);
+}
 
 function message(err: unknown): { text: string; next?: string } {
   if (err instanceof ValidationError) return { text: err.message, ...(err.nextStep ? { next: err.nextStep } : {}) };
@@ -93,6 +120,16 @@ export class WizardOperations {
   private ssoRef: { startUrl: string; region: string } | undefined;
   private ssoAbort: AbortController | undefined;
   private migration: { status: string; target: string } | undefined;
+  private modules: EngineModules | undefined;
+
+  private async engineModules(): Promise<EngineModules> {
+    return (this.modules ??= await loadEngine());
+  }
+
+  private get m(): EngineModules {
+    if (!this.modules) throw new AwsorgError('The bootstrap engine is not loaded yet.', 'Make the plan first.');
+    return this.modules;
+  }
 
   constructor(
     private readonly deps: Deps,
@@ -143,11 +180,14 @@ export class WizardOperations {
       };
     }
     if (this.signInChoices().currentLabel) {
-      const session = this.deps.aws();
+      // A session of its own, so quitting the wizard cuts its retries short (see destroy).
+      const session = this.newSession(resolveBaseCredentials(this.deps.env));
       try {
         detection.organization = organizationFinding(await describeCaller(session));
       } catch (err) {
         detection.organization = { kind: 'unknown', reason: `the current credentials could not be used (${message(err).text.split('\n')[0]})` };
+      } finally {
+        session.destroy();
       }
     }
     return detection;
@@ -176,7 +216,7 @@ export class WizardOperations {
   private newSession(credentials: AwsCredentialIdentityProvider | undefined, env: Env = { ...this.deps.env }): AwsSession {
     const { deps } = this;
     return new AwsSession(
-      { env, random: deps.random, sleep: (ms) => deps.clock.sleep(ms, deps.signal), onEvent: (e) => deps.awsEvents.emit(e) },
+      { env, random: deps.random, sleep: (ms) => deps.clock.sleep(ms, AbortSignal.any([deps.signal, this.lifetime.signal])), onEvent: (e) => deps.awsEvents.emit(e) },
       { region: this.region(), ...(credentials ? { credentials } : {}) },
     );
   }
@@ -357,8 +397,8 @@ export class WizardOperations {
     return (this.loaded = { ...loaded, baseDir: rehearsal.workspace, blueprint: { ...loaded.blueprint, terraform: { ...tf, dir: './terraform' } } });
   }
 
-  private engine(loaded: LoadedBlueprint, journal: Journal, signal: AbortSignal, steps = STEPS): BootstrapEngine {
-    return new BootstrapEngine({
+  private engine(loaded: LoadedBlueprint, journal: Journal, signal: AbortSignal, steps = this.m.STEPS): BootstrapEngine {
+    return new this.m.BootstrapEngine({
       loaded,
       session: this.requireSession(),
       journal,
@@ -378,6 +418,7 @@ export class WizardOperations {
 
   /** The engine's plan of the saved blueprint (read-only journal: nothing is written). */
   async plan(file: string, onProgress: (text: string) => void): Promise<{ plans: StepPlan[]; target: string }> {
+    await this.engineModules();
     const loaded = await this.prepare(resolve(this.deps.cwd, file));
     const journal = await Journal.open(this.journalPath, { readOnly: true, blueprint: loaded.file ?? file, now: new Date(this.now()) });
     const engine = this.engine(loaded, journal, this.deps.signal);
@@ -390,7 +431,7 @@ export class WizardOperations {
   /** The steps apply runs (the state migration has its own screen). */
   applySteps(): { id: string; title: string }[] {
     const loaded = this.loaded;
-    return STEPS.filter((s) => s !== migrateStateStep && (!loaded || s.enabled(loaded))).map((s) => ({ id: s.id, title: s.title }));
+    return this.m.STEPS.filter((s) => s !== this.m.migrateStateStep && (!loaded || s.enabled(loaded))).map((s) => ({ id: s.id, title: s.title }));
   }
 
   /** Apply every step but the state migration, reporting progress; resolves when done, stopped or failed. */
@@ -399,11 +440,11 @@ export class WizardOperations {
     const loaded = this.loaded;
     if (!loaded) throw new AwsorgError('There is no plan to apply.', 'Go back to the plan.');
     const signal = AbortSignal.any([this.deps.signal, stop]);
-    const off = this.deps.awsEvents.add((e: AwsEvent) => e.type === 'retry' && emit({ kind: 'retry', text: retryLine(e), at: at() }));
+    const off = this.deps.awsEvents.add((e: AwsEvent) => e.type === 'retry' && emit({ kind: 'retry', text: this.m.retryLine(e), at: at() }));
     let failedCall: string | undefined;
     try {
       const journal = await Journal.open(this.journalPath, { readOnly: false, blueprint: loaded.file ?? this.blueprintPath, now: new Date(at()) });
-      const engine = this.engine(loaded, journal, signal, STEPS.filter((s) => s !== migrateStateStep));
+      const engine = this.engine(loaded, journal, signal, this.m.STEPS.filter((s) => s !== this.m.migrateStateStep));
       const listener: EngineListener = {
         stepStarted: (step, phase) => emit({ kind: 'step-phase', id: step.id, phase, at: at() }),
         stepPlanned: (step, plan) => emit({ kind: 'step-planned', id: step.id, changes: plan.changes.length }),
@@ -445,8 +486,9 @@ export class WizardOperations {
 
   /** Tools, the directory and what its local state holds, against the state bucket. Read-only. */
   async inspectMigration(dirAsWritten: string): Promise<MigrationInfo> {
+    await this.engineModules();
     const loaded = await this.withTerraformDir(dirAsWritten);
-    const backend = backendSettingsFor(loaded.blueprint);
+    const backend = this.m.backendSettingsFor(loaded.blueprint);
     const dir = resolve(loaded.baseDir, loaded.blueprint.terraform?.dir ?? dirAsWritten);
     const tools: ToolInfo[] = [];
     for (const name of ['terraform', 'tofu'] as ToolName[]) {
@@ -463,8 +505,8 @@ export class WizardOperations {
     if (!existsSync(dir)) return { ...base, canCreateSample: Boolean(this.opts.rehearsal), finding: { kind: 'missing-dir' } };
     const account = loaded.blueprint.stateBackend?.account ?? 'management';
     const session = this.stateAccountSession(account);
-    const inspection = await inspectMigration(dir, backend, () => readRemoteState(session, backend));
-    const assessment = assessMigration(inspection, backend);
+    const inspection = await this.m.inspectMigration(dir, backend, () => this.m.readRemoteState(session, backend));
+    const assessment = this.m.assessMigration(inspection, backend);
     switch (assessment.action) {
       case 'migrate':
         return { ...base, finding: { kind: 'local', lineage: assessment.local.lineage, serial: assessment.local.serial, resources: countResources(assessment.local.bytes) } };
@@ -532,14 +574,15 @@ export class WizardOperations {
 
   /** Run the migration step of the engine in `dir`, then read the bucket back to compare lineage and serial. */
   async migrate(dir: string, onOutput: (line: string) => void): Promise<Verification | undefined> {
+    await this.engineModules();
     const loaded = await this.withTerraformDir(dir);
-    const backend = backendSettingsFor(loaded.blueprint);
+    const backend = this.m.backendSettingsFor(loaded.blueprint);
     if (!backend) throw new AwsorgError('The blueprint has no stateBackend.');
     const journal = await Journal.open(this.journalPath, { readOnly: false, blueprint: loaded.file ?? this.blueprintPath, now: new Date(this.now()) });
-    const engine = this.engine(loaded, journal, this.deps.signal, [migrateStateStep]);
+    const engine = this.engine(loaded, journal, this.deps.signal, [this.m.migrateStateStep]);
     let local: { lineage: string; serial: number } | undefined;
     let backup: string | undefined;
-    await engine.applyStep(migrateStateStep, {
+    await engine.applyStep(this.m.migrateStateStep, {
       stepPlanned: (_s, plan) => {
         const data = plan.changes[0]?.data as { lineage: string; serial: number } | undefined;
         if (data) local = { lineage: data.lineage, serial: data.serial };
@@ -556,7 +599,7 @@ export class WizardOperations {
     if (!local) return undefined;
     const account = loaded.blueprint.stateBackend?.account ?? 'management';
     const session = this.stateAccountSession(account);
-    const remote = await readRemoteState(session, backend);
+    const remote = await this.m.readRemoteState(session, backend);
     if (remote.kind !== 'present') throw new AwsorgError(`After the migration, s3://${backend.bucket}/${backend.key} holds no state (${remote.kind}).`, 'Run `awsorg state migrate --config awsorg.yaml` to see what stops the migration.');
     return { local, remote: { lineage: remote.state.lineage, serial: remote.state.serial }, ...(backup ? { backup } : {}) };
   }
@@ -578,7 +621,7 @@ export class WizardOperations {
       accounts: [...(state?.accountIds ?? new Map<string, string>())],
       ...(b?.stateBackend ? { stateBucket: b.stateBackend.bucket, ...(b.stateBackend.table && b.stateBackend.lock !== 'lockfile' ? { lockTable: b.stateBackend.table } : {}) } : {}),
       ...(b?.ciOidc ? { deployRole: `arn:${partition}:iam::${ciAccount ?? '?'}:role/${b.ciOidc.roleName}` } : {}),
-      ...(b?.organizationTrail && loaded ? { trail: trailArn(loaded, partition, management) } : {}),
+      ...(b?.organizationTrail && loaded ? { trail: this.m.trailArn(loaded, partition, management) } : {}),
       ...(this.migration ? { state: `${this.migration.target}${this.migration.status === 'migrated' ? ' (migrated and verified)' : ''}` } : {}),
       blueprint: this.relative(loaded?.file ?? this.blueprintPath),
       journal: this.opts.rehearsal ? '(rehearsal workspace, removed on exit)' : this.relative(this.journalPath),
@@ -587,9 +630,13 @@ export class WizardOperations {
     };
   }
 
+  /** The wizard closed: cut short the backoff of calls still in flight (detection, a sign-in). */
   destroy(): void {
     this.ssoAbort?.abort();
+    this.lifetime.abort();
   }
+
+  private readonly lifetime = new AbortController();
 }
 
 function readJournal(path: string): JournalData | undefined {

@@ -19,7 +19,8 @@
  * The identity panel is where the screen guards the organization: a member account, or one whose
  * organization cannot be read, is a dead end (Esc only); the root user needs typed consent.
  */
-import { breakGlassWarning, type WhoamiResult } from '../../commands/whoami.js';
+import { breakGlassWarning } from '../../aws/principal.js';
+import type { WhoamiResult } from '../../commands/whoami.js';
 import type { PrincipalType } from '../../aws/principal.js';
 import { isRegion } from '../../core/regions.js';
 import { clip, fit, styledLine, wrap, type Palette, type Segment } from '../console/style.js';
