@@ -286,3 +286,13 @@ describe('wizard golden frames', () => {
     assert.equal(wizardKey(typing, text('?')).state.help, false, '? goes into the text field');
   });
 });
+
+describe('wizard input', () => {
+  it('splits Enter, Backspace and Tab out of keys that arrive together', async () => {
+    const { keyPresses } = await import('../../src/ui/wizard/app.js');
+    const noKey = {} as Parameters<typeof keyPresses>[1];
+    assert.deepEqual(keyPresses('yes\r', noKey), [{ text: 'yes' }, { name: 'enter' }]);
+    assert.deepEqual(keyPresses('\u007F\u007F\u007F', noKey), [{ name: 'backspace' }, { name: 'backspace' }, { name: 'backspace' }]);
+    assert.deepEqual(keyPresses('qa\r\r', noKey), [{ text: 'qa' }, { name: 'enter' }, { name: 'enter' }]);
+  });
+});

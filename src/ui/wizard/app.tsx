@@ -21,7 +21,7 @@ import type { WizardOperations } from './operations.js';
 import { planReady } from './plan.js';
 import { signInEvent, signedIn } from './signin.js';
 import { wizardKey, type WizardIntent, type WizardState } from './state.js';
-import type { Notice } from './types.js';
+import type { KeyPress, Notice } from './types.js';
 import { welcomeDetected } from './welcome.js';
 
 export type WizardExit = ({ kind: 'quit'; code: number } | { kind: 'console' }) & {
@@ -250,9 +250,10 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
     };
 
     const onInput = (input: string, key: Key) => {
+      for (const press of keyPresses(input, key)) onPress(press);
+    };
+    const onPress = (press: KeyPress) => {
       if (exited.current) return;
-      const press = toKeyPress(input, key);
-      if (!press) return;
       const current = { ...stateRef.current, plan: { ...stateRef.current.plan, top: planView.current.top }, planPage: planView.current.page };
       const result = wizardKey(current, press);
       if (result.state !== current) {
@@ -302,4 +303,32 @@ export function farewellFor(s: WizardState): string | undefined {
   }
   if (a?.status === 'failed') return `awsorg: the apply failed${a.failure?.call ? ` at ${a.failure.call}` : ''}: ${a.failure?.message ?? ''}\nProgress is saved in ${a.journal}; fix the problem, then run ${a.resumeCommand} and choose Resume.`;
   return undefined;
+}
+
+const CONTROL_KEYS: Record<string, KeyPress> = { '\r': { name: 'enter' }, '\u007F': { name: 'backspace' }, '\b': { name: 'backspace' }, '\t': { name: 'tab' } };
+
+/**
+ * The key presses in one input event. Ink splits input only at escape sequences, so keys that
+ * arrive together (fast typing over SSH, a paste ending in Enter, "yes⏎") come as one string:
+ * split Enter, Backspace and Tab out of it, so none of them is lost.
+ */
+export function keyPresses(input: string, key: Key): KeyPress[] {
+  if (input.length <= 1 || !/[\r\u007F\b\t]/.test(input)) {
+    const press = toKeyPress(input, key);
+    return press ? [press] : [];
+  }
+  const presses: KeyPress[] = [];
+  let text = '';
+  for (const ch of input) {
+    const control = CONTROL_KEYS[ch];
+    if (!control) {
+      text += ch;
+      continue;
+    }
+    if (text) presses.push({ text });
+    text = '';
+    presses.push(control);
+  }
+  if (text) presses.push({ text });
+  return presses;
 }
