@@ -13,6 +13,7 @@
  * `firstFrameMs` is performance.now() at the first write with visible text: milliseconds since
  * the process started. `maxRssMiB` is the process's peak resident memory.
  */
+import { bareInkFirstFrame, terminalDeps } from './support.js';
 import { performance } from 'node:perf_hooks';
 import { stripVTControlCharacters } from 'node:util';
 import { FakeTerminal, KEYS } from '../src/ui/frames.js';
@@ -48,31 +49,11 @@ function nextFrame(): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function bare(): Promise<void> {
-  const [ink, react] = await Promise.all([import('ink'), import('react')]);
-  const instance = ink.render(react.createElement(ink.Text, null, 'awsorg'), {
-    stdout: term.output as unknown as NodeJS.WriteStream,
-    stderr: term.output as unknown as NodeJS.WriteStream,
-    stdin: term.input as unknown as NodeJS.ReadStream,
-    exitOnCtrlC: false,
-    patchConsole: false,
-  });
-  const at = await firstFrame;
-  instance.unmount();
-  await instance.waitUntilExit();
-  report({ firstFrameMs: at });
+  report({ firstFrameMs: await bareInkFirstFrame(term, firstFrame) });
 }
 
 async function consoleRun(): Promise<void> {
-  const [{ createDeps }, command] = await Promise.all([import('../src/core/deps.js'), import('../src/commands/console.js')]);
-  const stdout = { write: () => true, isTTY: false };
-  const deps = createDeps({
-    env: process.env,
-    signal: new AbortController().signal,
-    stdin: term.input as unknown as NodeJS.ReadStream,
-    stderr: term.output as unknown as NodeJS.WriteStream,
-    stdout,
-    interactive: true,
-  });
+  const [deps, command] = await Promise.all([terminalDeps(term), import('../src/commands/console.js')]);
   const exitCode = command.run({}, deps);
   const at = await firstFrame;
   const keystrokes: number[] = [];

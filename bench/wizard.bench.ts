@@ -12,6 +12,7 @@
  * Usage: node dist/bench/wizard.bench.js [--rounds N]   (default 7; at least 5)
  * Prints one line per result and, last, the results as JSON; exits 1 when a target fails.
  */
+import { median, percentile, round1 } from './support.js';
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -92,16 +93,6 @@ function check(report: ChildReport): ChildReport {
   return report;
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-};
-const round1 = (n: number) => Math.round(n * 10) / 10;
 
 export async function benchWizard(opts: { rounds?: number } = {}): Promise<BenchResult[]> {
   const rounds = Math.max(5, opts.rounds ?? 7);
