@@ -430,3 +430,42 @@ describe('awsorg bootstrap wizard in a pseudo-terminal: Ctrl-C during apply, the
     );
   });
 });
+
+describe('awsorg bootstrap --rehearse in a pseudo-terminal (the README main job)', { timeout: 120_000 }, () => {
+  it('starts its own emulator, signs in with its dummy keys, opens the blueprint, and stops the emulator on exit', async () => {
+    assert.ok(tmuxAvailable(), 'tmux is required for the terminal tests');
+    assert.ok(onPath('moto_server'), 'moto_server is required: pipx install "moto[server]"');
+    const work = tempDir('awsorg-wizard-rehearse-');
+    const exitFile = join(work, 'exit-code.txt');
+    const { isolatedEnv } = await import('../helpers/cli.js');
+    const env = isolatedEnv({ TERM: 'xterm-256color', LANG: 'C.UTF-8' });
+    const tmux = TmuxSession.start({
+      argv: ['/bin/sh', '-c', `"${process.execPath}" "${CLI}" bootstrap --rehearse; echo "$?" > "${exitFile}"`],
+      env,
+      cwd: work,
+      columns: 80,
+      rows: 30,
+    });
+    try {
+      const welcome = await tmux.waitFor((s) => s.includes('What exists') && s.includes('REHEARSAL'), 'the rehearsal welcome screen', 60_000);
+      const endpoint = /local emulator (http:\/\/127\.0\.0\.1:\d+)/.exec(welcome)?.[1];
+      assert.ok(endpoint, `the header names the emulator endpoint:\n${welcome}`);
+      assert.match(welcome, /Account 123456789012 is not in an organization/);
+      tmux.keys('Enter');
+      await tmux.waitFor((s) => cursorLine(s).includes("the emulator's dummy keys"), 'the sign-in methods');
+      tmux.keys('Enter');
+      await tmux.waitForText('Who you are');
+      tmux.keys('Enter');
+      await tmux.waitFor((s) => s.includes('Blueprint: preset standard'), 'the blueprint editor');
+      tmux.keys('C-c');
+      assert.equal(await waitForFile(exitFile, 'the exit code'), '130');
+      // The emulator is gone with the wizard, and nothing was saved before the plan.
+      await assert.rejects(fetch(`${endpoint}/moto-api/`), 'the emulator is stopped on exit');
+      assert.equal(existsSync(join(work, 'awsorg.yaml')), false);
+    } finally {
+      tmux.kill();
+      rmSync(work, { recursive: true, force: true });
+      rmSync(env.HOME!, { recursive: true, force: true });
+    }
+  });
+});
