@@ -13,7 +13,7 @@
  * Every step waits for what the screen shows, never for time.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -27,7 +27,8 @@ import { CLI, tempDir } from '../helpers/cli.js';
 import { startMoto, startMotoBehindProxy, type Moto } from '../helpers/moto.js';
 import { assertNoDuplicates } from '../helpers/org-assert.js';
 import { MOTO_MANAGEMENT_ACCOUNT, operatorEnv } from '../helpers/org-fixture.js';
-import { TmuxSession, tmuxAvailable } from '../helpers/tmux.js';
+import { terraform } from '../helpers/terraform.js';
+import { TmuxSession, tmuxAvailable, waitForFile } from '../helpers/tmux.js';
 
 const MAIN_TF = `resource "terraform_data" "bootstrap" {
   input = "first day"
@@ -53,34 +54,6 @@ function assertTools(opts: { terraform: boolean }): void {
   assert.ok(tmuxAvailable(), 'tmux is required for the terminal tests (apt-get install tmux)');
   assert.ok(onPath('moto_server'), "moto_server is required for the wizard tests (pip install 'moto[server]')");
   if (opts.terraform) assert.ok(onPath('terraform'), 'terraform is required for the wizard state migration test (https://developer.hashicorp.com/terraform/install)');
-}
-
-async function waitForFile(file: string, what: string, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (existsSync(file)) {
-      const text = readFileSync(file, 'utf8');
-      if (text.endsWith('\n')) return text.trim();
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} in ${file}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Run terraform itself (not through awsorg), with a hard timeout so no process is left behind. */
-function terraform(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('terraform', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += String(d)));
-    child.stderr.on('data', (d) => (output += String(d)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
 }
 
 /**

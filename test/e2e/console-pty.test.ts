@@ -5,27 +5,14 @@
  * it out, and `q` ends the process with 0.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLI, REPO_ROOT, tempDir } from '../helpers/cli.js';
 import { startMoto, type Moto } from '../helpers/moto.js';
 import { createOrgFixture, operatorEnv, type OrgFixture } from '../helpers/org-fixture.js';
-import { TmuxSession, tmuxAvailable } from '../helpers/tmux.js';
+import { TmuxSession, tmuxAvailable, waitForFile } from '../helpers/tmux.js';
 
 const PROMPT = 'awsorg-e2e$ ';
-
-async function waitForFile(file: string, what: string, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (existsSync(file)) {
-      const text = readFileSync(file, 'utf8');
-      if (text.endsWith('\n')) return text.trim();
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} in ${file}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('awsorg console in a pseudo-terminal', { timeout: 180_000 }, () => {
   let moto: Moto;

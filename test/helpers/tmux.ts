@@ -4,7 +4,7 @@
  * Tests wait for content on the screen (polling `capture-pane` up to a deadline), never for time.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -99,5 +99,18 @@ export class TmuxSession {
     // tmux leaves the socket file of a killed server behind in its directory.
     rmSync(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, this.socket), { force: true });
     rmSync(this.configDir, { recursive: true, force: true });
+  }
+}
+
+/** A file a command in the pane writes when it ends (its exit code): its text, once complete (newline-terminated). */
+export async function waitForFile(file: string, what: string, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (existsSync(file)) {
+      const text = readFileSync(file, 'utf8');
+      if (text.endsWith('\n')) return text.trim();
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} in ${file}`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

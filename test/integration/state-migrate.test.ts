@@ -20,6 +20,7 @@ import type { StepContext } from '../../src/steps/types.js';
 import { BACKEND_MARKER, inspectBackendDeclarations, renderBackend, type S3BackendSettings } from '../../src/terraform/backend.js';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
 import { startMoto, type Moto } from '../helpers/moto.js';
+import { terraform } from '../helpers/terraform.js';
 
 const MAIN_TF = `resource "terraform_data" "bootstrap" {
   input = "hello"
@@ -29,27 +30,6 @@ output "greeting" {
   value = terraform_data.bootstrap.output
 }
 `;
-
-interface ToolRun {
-  code: number | null;
-  output: string;
-}
-
-/** Run terraform itself (not through awsorg), with a hard timeout so no process is left behind. */
-function terraform(args: string[], cwd: string, env: Record<string, string>): Promise<ToolRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('terraform', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += String(d)));
-    child.stderr.on('data', (d) => (output += String(d)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
 
 function stateMeta(text: string): { lineage: string; serial: number } {
   const parsed = JSON.parse(text) as { lineage: string; serial: number };
