@@ -24,6 +24,8 @@ const COMMANDS: Record<string, { summary: string; hidden?: boolean; load: () => 
   config: { summary: 'config generate: write one ~/.aws/config profile per account', load: () => import('./commands/config.js') as Promise<CommandModule<unknown>> },
   completion: { summary: 'print shell completion for bash, zsh or fish', load: () => import('./commands/completion.js') as Promise<CommandModule<unknown>> },
   console: { summary: 'full-screen console over every account', load: () => import('./commands/console.js') as Promise<CommandModule<unknown>> },
+  runbook: { summary: 'incident runbooks: runbook list | show ID | run ID --incident INC | rollback INC', load: () => import('./commands/runbook.js') as Promise<CommandModule<unknown>> },
+  audit: { summary: 'verify an incident audit transcript: audit verify [FILE]', load: () => import('./commands/audit.js') as Promise<CommandModule<unknown>> },
   // Hidden: candidates for the shell completion scripts (reads only cached files, never the network).
   __complete: { summary: '', hidden: true, load: () => import('./commands/complete.js') as Promise<CommandModule<unknown>> },
 };

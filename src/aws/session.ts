@@ -12,7 +12,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, CommandIO, M
 import { AwsCallError, CredentialsError } from '../core/errors.js';
 import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, errorCode, type BackoffPolicy, type FailureKind } from './retry.js';
 
-export type ServiceName = 'organizations' | 'sts' | 's3' | 'dynamodb' | 'iam' | 'cloudtrail' | 'sso' | 'sso-oidc';
+export type ServiceName = 'organizations' | 'sts' | 's3' | 'dynamodb' | 'iam' | 'cloudtrail' | 'events' | 'sso' | 'sso-oidc';
 
 /** The env var suffix the SDKs use for a service-specific endpoint (AWS_ENDPOINT_URL_<ID>). */
 const ENDPOINT_ENV_ID: Record<ServiceName, string> = {
@@ -22,6 +22,7 @@ const ENDPOINT_ENV_ID: Record<ServiceName, string> = {
   dynamodb: 'DYNAMODB',
   iam: 'IAM',
   cloudtrail: 'CLOUDTRAIL',
+  events: 'EVENTBRIDGE',
   sso: 'SSO',
   'sso-oidc': 'SSO_OIDC',
 };
@@ -53,6 +54,7 @@ const CLIENT_LOADERS: Record<ServiceName, (config: ClientConfig) => Promise<SdkC
   dynamodb: async (c) => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(c),
   iam: async (c) => new (await import('@aws-sdk/client-iam')).IAMClient(c),
   cloudtrail: async (c) => new (await import('@aws-sdk/client-cloudtrail')).CloudTrailClient(c),
+  events: async (c) => new (await import('@aws-sdk/client-eventbridge')).EventBridgeClient(c),
   sso: async (c) => new (await import('@aws-sdk/client-sso')).SSOClient(c),
   'sso-oidc': async (c) => new (await import('@aws-sdk/client-sso-oidc')).SSOOIDCClient(c),
 };
@@ -248,12 +250,12 @@ export class AwsSession {
    * A session acting as `roleArn`. The role is assumed on first use and again shortly before the
    * credentials expire, so long runs do not fail half-way.
    */
-  assumeRole(roleArn: string, sessionName: string, opts: { region?: string; retryAccessDeniedForMs?: number } = {}): AwsSession {
+  assumeRole(roleArn: string, sessionName: string, opts: { region?: string; retryAccessDeniedForMs?: number; sourceIdentity?: string } = {}): AwsSession {
     const account = roleArn.split(':')[4];
     let cached: AwsCredentialIdentity | undefined;
     const provider: AwsCredentialIdentityProvider = async () => {
       const expiresSoon = cached?.expiration && cached.expiration.getTime() - Date.now() < 5 * 60_000;
-      if (!cached || expiresSoon) cached = await this.assumeRoleOnce(roleArn, sessionName, opts.retryAccessDeniedForMs ?? 0);
+      if (!cached || expiresSoon) cached = await this.assumeRoleOnce(roleArn, sessionName, opts.retryAccessDeniedForMs ?? 0, opts.sourceIdentity);
       return cached;
     };
     return new AwsSession(this.environment, {
@@ -263,18 +265,24 @@ export class AwsSession {
     });
   }
 
-  private async assumeRoleOnce(roleArn: string, sessionName: string, retryAccessDeniedForMs: number): Promise<AwsCredentialIdentity> {
+  private async assumeRoleOnce(roleArn: string, sessionName: string, retryAccessDeniedForMs: number, sourceIdentity?: string): Promise<AwsCredentialIdentity> {
     const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
     // A freshly created account's OrganizationAccountAccessRole takes a while to become
     // assumable; AccessDenied during that window is expected, so retry it for a bounded time.
     let waited = 0;
+    let source = sourceIdentity;
     for (let attempt = 1; ; attempt++) {
       try {
-        const out = await this.send('sts', new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName }));
+        const out = await this.send('sts', new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName, ...(source ? { SourceIdentity: source } : {}) }));
         const c = out.Credentials;
         if (!c?.AccessKeyId || !c.SecretAccessKey) throw new CredentialsError(`sts:AssumeRole into ${roleArn} returned no credentials`);
         return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
       } catch (err) {
+        // A trust policy without sts:SetSourceIdentity refuses the tag; the session name still names who acted.
+        if (source && err instanceof AwsCallError && /AccessDenied/.test(err.code) && /SetSourceIdentity/i.test(err.awsMessage)) {
+          source = undefined;
+          continue;
+        }
         if (!(err instanceof AwsCallError) || err.code !== 'AccessDenied' || waited >= retryAccessDeniedForMs) throw err;
         const delay = Math.min(10_000, 1_000 * attempt);
         waited += delay;

@@ -8,6 +8,9 @@
 import type { Deps } from '../core/deps.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { REGIONS } from '../core/regions.js';
+import { BUILTIN_RUNBOOKS } from '../runbooks/builtin/index.js';
+
+const RUNBOOK_IDS: readonly string[] = BUILTIN_RUNBOOKS.map((r) => r.id);
 
 const synopsis = 'awsorg completion bash|zsh|fish';
 
@@ -124,6 +127,28 @@ export const COMPLETION_TABLE: Record<string, CommandSpec> = {
   },
   completion: { flags: {}, positionals: [SHELLS] },
   console: { flags: {} },
+  runbook: {
+    flags: {},
+    subcommands: {
+      list: { flags: { '--json': null, '--runbooks': 'dir' } },
+      show: { flags: { '--json': null, '--runbooks': 'dir' }, positionals: [RUNBOOK_IDS] },
+      run: {
+        flags: {
+          '--incident': 'text',
+          '--account': 'target',
+          '--dry-run': null,
+          '--yes': null,
+          '--note': 'text',
+          '--json': null,
+          '--rehearse': null,
+          '--runbooks': 'dir',
+        },
+        positionals: [RUNBOOK_IDS],
+      },
+      rollback: { flags: { '--dry-run': null, '--yes': null, '--json': null }, positionals: ['text'] },
+    },
+  },
+  audit: { flags: {}, subcommands: { verify: { flags: { '--head': 'text', '--json': null }, positionals: ['file'] } } },
 };
 
 /** What account-related candidates come from: the cached inventory and settings. */

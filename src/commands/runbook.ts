@@ -1,0 +1,103 @@
+/**
+ * awsorg runbook list | show ID | run ID --incident INC [params] [--dry-run] [--yes] | rollback INC
+ *
+ * `run` on a terminal opens the runbook screen; without one it needs --yes (or --dry-run,
+ * which changes nothing). Every run and rollback appends to the incident's audit transcript.
+ */
+import { join } from 'node:path';
+import type { Deps } from '../core/deps.js';
+import { ExitCode, UsageError } from '../core/errors.js';
+
+export const usage =
+  'awsorg runbook list [--json]\n' +
+  '       awsorg runbook show ID [--json]\n' +
+  '       awsorg runbook run ID --incident INC [--account T] [--PARAM VALUE ...] [--dry-run] [--yes] [--note TEXT] [--json] [--rehearse]\n' +
+  '       awsorg runbook rollback INC [--dry-run] [--yes] [--json]\n' +
+  '       (all: [--runbooks DIR] adds a directory of your own YAML runbooks)';
+
+export interface RunbookOptions {
+  action: 'list' | 'show' | 'run' | 'rollback';
+  id?: string;
+  incident?: string;
+  params: Record<string, string>;
+  dryRun: boolean;
+  yes: boolean;
+  json: boolean;
+  rehearse: boolean;
+  note?: string;
+  runbookDirs: string[];
+}
+
+const BOOLEAN_FLAGS: Record<string, 'dryRun' | 'yes' | 'json' | 'rehearse'> = { '--dry-run': 'dryRun', '--yes': 'yes', '-y': 'yes', '--json': 'json', '--rehearse': 'rehearse' };
+
+/** Runbook parameters are declared by each runbook, so any other `--name value` is kept for it to check. */
+export function parse(argv: string[]): RunbookOptions {
+  const [action, ...rest] = argv;
+  if (action !== 'list' && action !== 'show' && action !== 'run' && action !== 'rollback') {
+    throw new UsageError(action ? `unknown runbook subcommand "${action}"` : 'runbook needs a subcommand', `Usage: ${usage}`);
+  }
+  const opts: RunbookOptions = { action, params: {}, dryRun: false, yes: false, json: false, rehearse: false, runbookDirs: [] };
+  const positionals: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const flag = BOOLEAN_FLAGS[arg];
+    if (flag) {
+      opts[flag] = true;
+      continue;
+    }
+    if (!arg.startsWith('--')) {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = (eq > 0 ? arg.slice(2, eq) : arg.slice(2)).trim();
+    const value = eq > 0 ? arg.slice(eq + 1) : rest[++i];
+    if (!name || value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name || '?'} needs a value`, `Usage: ${usage}`);
+    if (name === 'incident') opts.incident = value;
+    else if (name === 'note') opts.note = value;
+    else if (name === 'runbooks') opts.runbookDirs.push(value);
+    else opts.params[name] = value;
+  }
+  if (action === 'list') {
+    if (positionals.length) throw new UsageError(`runbook list takes no arguments (got "${positionals[0]}")`, `Usage: ${usage}`);
+  } else if (action === 'rollback') {
+    opts.incident = positionals[0] ?? opts.incident;
+    if (positionals.length > 1) throw new UsageError(`runbook rollback takes one incident id (got ${positionals.join(' ')})`, `Usage: ${usage}`);
+  } else {
+    if (positionals.length !== 1) throw new UsageError(`runbook ${action} needs exactly one runbook id`, 'List them with `awsorg runbook list`.');
+    opts.id = positionals[0]!;
+  }
+  if (action !== 'run' && Object.keys(opts.params).length) throw new UsageError(`--${Object.keys(opts.params)[0]} is not a flag of runbook ${action}`, `Usage: ${usage}`);
+  if (action !== 'run' && opts.rehearse) throw new UsageError('--rehearse applies to `runbook run`', 'Rehearse a runbook: awsorg runbook run ID --incident GAMEDAY-1 --rehearse');
+  return opts;
+}
+
+export async function run(opts: RunbookOptions, deps: Deps): Promise<number> {
+  const { loadCatalog, findRunbook } = await import('../runbooks/catalog.js');
+  const catalog = loadCatalog([join(deps.paths.config, 'runbooks'), ...opts.runbookDirs]);
+  const describe = await import('../runbooks/describe.js');
+  if (opts.action === 'list') {
+    deps.stdout.write(opts.json ? `${JSON.stringify(describe.listJson(catalog.runbooks), null, 2)}\n` : describe.listText(catalog.runbooks));
+    return ExitCode.ok;
+  }
+  if (opts.action === 'show') {
+    const runbook = findRunbook(catalog, opts.id!);
+    deps.stdout.write(opts.json ? `${JSON.stringify(describe.showJson(runbook, catalog.operations), null, 2)}\n` : describe.showText(runbook, catalog.operations));
+    return ExitCode.ok;
+  }
+  const { validateIncidentId } = await import('../core/audit.js');
+  const incident = validateIncidentId(opts.incident);
+  if (!opts.yes && !opts.dryRun && !deps.interactive) {
+    throw new UsageError(
+      `refusing to ${opts.action === 'run' ? 'run a runbook' : 'roll back'} without confirmation: there is no terminal to ask on`,
+      `Pass --yes to confirm every step (manual steps are recorded as acknowledged with --yes), or --dry-run to change nothing.`,
+    );
+  }
+  const { runRunbook, rollbackIncident } = await import('../runbooks/run.js');
+  if (opts.action === 'rollback') return rollbackIncident(deps, { incident, dryRun: opts.dryRun, yes: opts.yes, json: opts.json });
+  const runbook = findRunbook(catalog, opts.id!);
+  const request = { runbook, incident, params: opts.params, dryRun: opts.dryRun, yes: opts.yes, json: opts.json, ...(opts.note ? { note: opts.note } : {}), operations: catalog.operations };
+  if (!opts.rehearse) return runRunbook(deps, request);
+  const { rehearseRunbook } = await import('../runbooks/rehearsal.js');
+  return rehearseRunbook(deps, request);
+}

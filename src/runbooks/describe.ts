@@ -1,0 +1,56 @@
+/** `runbook list` and `runbook show`: text for people, plain data for `--json`. Pure. */
+import { changesAws } from './catalog.js';
+import type { Operation, Runbook } from './types.js';
+
+export function listText(runbooks: readonly Runbook[]): string {
+  const width = Math.max(...runbooks.map((r) => r.id.length), 2);
+  const rows = runbooks.map((r) => `${r.id.padEnd(width)}  ${changesAws(r) ? 'changes AWS' : 'read-only  '}  ${r.title}${r.source && r.source !== 'built-in' ? `  (${r.source})` : ''}`);
+  return [`${'ID'.padEnd(width)}  ${'EFFECT'.padEnd(11)}  TITLE`, ...rows, '', 'Show one with `awsorg runbook show ID`.', ''].join('\n');
+}
+
+export function listJson(runbooks: readonly Runbook[]): unknown {
+  return runbooks.map((r) => ({ id: r.id, title: r.title, changesAws: changesAws(r), source: r.source ?? 'built-in' }));
+}
+
+function stepCalls(op: Operation | undefined): { calls: string[]; reads: string[]; rollback?: string } {
+  if (!op) return { calls: [], reads: [] };
+  if (op.kind === 'action') return { calls: op.call.split(/,\s*/), reads: op.reads, rollback: op.rollbackCall };
+  return { calls: [], reads: op.reads };
+}
+
+export function showJson(runbook: Runbook, operations: Readonly<Record<string, Operation>>): unknown {
+  return {
+    ...runbook,
+    source: runbook.source ?? 'built-in',
+    steps: runbook.steps.map((s) => ({ ...s, ...stepCalls(s.operation ? operations[s.operation] : undefined) })),
+  };
+}
+
+export function showText(runbook: Runbook, operations: Readonly<Record<string, Operation>>): string {
+  const out: string[] = [];
+  out.push(`${runbook.id}: ${runbook.title}${changesAws(runbook) ? '' : ' (read-only)'}`, '', runbook.description, '');
+  out.push('When to use:', ...runbook.whenToUse.map((l) => `  - ${l}`), '');
+  out.push('When NOT to use:', ...runbook.whenNotToUse.map((l) => `  - ${l}`), '');
+  out.push('Parameters:');
+  if (!runbook.params.length) out.push('  (none)');
+  for (const p of runbook.params) {
+    const flag = `--${p.name} ${p.kind.toUpperCase()}`;
+    const note = p.required ? 'required' : p.default !== undefined ? `default ${p.default}` : 'optional';
+    out.push(`  ${flag.padEnd(30)} (${note}) ${p.description}`);
+  }
+  out.push('', 'Steps:');
+  runbook.steps.forEach((s, i) => {
+    const info = stepCalls(s.operation ? operations[s.operation] : undefined);
+    out.push(`  ${i + 1}. [${s.kind}] ${s.title}`, `     ${s.does}`);
+    if (s.runsAs) out.push(`     runs in ${s.runsAs.account} as ${s.runsAs.role} in ${s.runsAs.region}`);
+    if (info.reads.length) out.push(`     reads: ${info.reads.join(', ')}`);
+    if (info.calls.length) out.push(`     calls: ${info.calls.join(', ')}`);
+    if (info.rollback) out.push(`     rollback: ${info.rollback}`);
+    if (s.kind === 'manual') out.push(`     asks: ${s.prompt ?? s.title}`);
+    if (s.kind === 'verify') out.push(`     polls for up to ${s.timeoutSeconds ?? 60} s`);
+  });
+  if (runbook.followUps?.length) out.push('', 'Afterwards:', ...runbook.followUps.map((l) => `  - ${l}`));
+  const required = runbook.params.filter((p) => p.required && p.kind !== 'mfa-code').map((p) => ` --${p.name} ${p.kind.toUpperCase()}`).join('');
+  out.push('', `Run: awsorg runbook run ${runbook.id} --incident INC${required} [--dry-run] [--yes]`, `Source: ${runbook.source ?? 'built-in'}`, '');
+  return out.join('\n');
+}

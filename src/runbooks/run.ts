@@ -1,0 +1,132 @@
+/**
+ * A run or a rollback from start to finish: prepare (everything that can refuse, before any
+ * write), open the incident's transcript, drive the runner through the screen or the headless
+ * front end, and report the outcome (stderr for people, stdout for --json).
+ */
+import { AuditTranscript } from '../core/audit.js';
+import type { Deps } from '../core/deps.js';
+import { UsageError } from '../core/errors.js';
+import { headlessHost } from './headless.js';
+import { prepareRun, runSessions, type PreparedRun } from './prepare.js';
+import { planRollback, prepareRollback } from './rollback.js';
+import { executeRun, type RunOutcome } from './runner.js';
+import type { Operation, Runbook } from './types.js';
+
+export interface RunRequest {
+  runbook: Runbook;
+  incident: string;
+  params: Record<string, string>;
+  dryRun: boolean;
+  yes: boolean;
+  json: boolean;
+  note?: string;
+  operations: Readonly<Record<string, Operation>>;
+  /** Set by `--rehearse`: the screen and the summary say so. */
+  rehearsal?: boolean;
+}
+
+interface DriveOptions {
+  yes: boolean;
+  json: boolean;
+  note?: string;
+  rehearsal?: boolean;
+}
+
+function secretCollector(): { values: string[]; register(values: (string | undefined)[]): void; attach(t: AuditTranscript): void } {
+  let transcript: AuditTranscript | undefined;
+  const values: string[] = [];
+  return {
+    values,
+    register(more) {
+      const found = more.filter((v): v is string => typeof v === 'string' && v.length > 0);
+      values.push(...found);
+      transcript?.addSecrets(found);
+    },
+    attach(t) {
+      transcript = t;
+    },
+  };
+}
+
+async function resolveAccount(deps: Deps, value: string): Promise<{ id: string; name: string }> {
+  const [{ loadOperatorContext }, { resolveTarget }] = await Promise.all([import('../assume/context.js'), import('../inventory/resolve.js')]);
+  const ctx = await loadOperatorContext(deps);
+  const { account } = resolveTarget(value, ctx.inventory.accounts, ctx.settings.aliases);
+  return { id: account.id, name: account.name };
+}
+
+export async function runRunbook(deps: Deps, req: RunRequest): Promise<number> {
+  const secrets = secretCollector();
+  secrets.register(req.runbook.params.filter((p) => p.secret).map((p) => req.params[p.name]));
+  const sessions = runSessions(deps, req.incident, (v) => secrets.register(v));
+  const prepared = await prepareRun(deps, req.runbook, req.incident, req.params, {
+    dryRun: req.dryRun,
+    resolveAccount: (value) => resolveAccount(deps, value),
+    operations: req.operations,
+    sessions,
+  });
+  const transcript = AuditTranscript.open(deps.paths, req.incident, { now: () => new Date(deps.clock.now()), secrets: secrets.values });
+  secrets.attach(transcript);
+  return drive(deps, prepared, transcript, req);
+}
+
+export async function rollbackIncident(deps: Deps, req: { incident: string; dryRun: boolean; yes: boolean; json: boolean; rehearsal?: boolean }): Promise<number> {
+  if (!AuditTranscript.exists(deps.paths, req.incident)) {
+    throw new UsageError(`there is no transcript for incident ${req.incident}, so there is nothing recorded to roll back`, 'Check the incident id (`awsorg audit verify` lists the transcripts it checks).');
+  }
+  const secrets = secretCollector();
+  const transcript = AuditTranscript.open(deps.paths, req.incident, { now: () => new Date(deps.clock.now()), secrets: secrets.values });
+  secrets.attach(transcript);
+  const plan = planRollback(transcript.records());
+  if (plan.items.length === 0) {
+    const notes = plan.notUndoable.map((n) => `  - ${n.record.runbook} ${n.record.step}: ${n.reason}`);
+    deps.stderr.write([`Nothing to roll back for ${req.incident}: every recorded action is already undone or cannot be undone.`, ...notes, ''].join('\n'));
+    if (req.json) deps.stdout.write(`${JSON.stringify({ incident: req.incident, status: 'nothing-to-undo', notUndoable: plan.notUndoable.map((n) => ({ step: n.record.step, line: n.record.seq + 1, reason: n.reason })) }, null, 2)}\n`);
+    return 0;
+  }
+  const sessions = runSessions(deps, req.incident, (v) => secrets.register(v));
+  const prepared = prepareRollback(deps, req.incident, plan, sessions, await sessions.operator(), req.dryRun);
+  // Every account the rollback touches must be reachable before the first request is replayed.
+  for (const step of prepared.steps) if (step.where) await sessions.sessionFor(step.where.account, step.where.role, step.where.region);
+  return drive(deps, prepared, transcript, req);
+}
+
+async function drive(deps: Deps, prepared: PreparedRun, transcript: AuditTranscript, opts: DriveOptions): Promise<number> {
+  let outcome: RunOutcome;
+  if (deps.interactive && !opts.yes) {
+    const { runRunbookScreen } = await import('../ui/runbook/run.js');
+    const input = {
+      mode: prepared.mode,
+      runbook: { id: prepared.runbook.id, title: prepared.runbook.title },
+      incident: prepared.incident,
+      dryRun: prepared.dryRun,
+      rehearsal: Boolean(opts.rehearsal),
+      steps: prepared.steps.map((s) => ({ id: s.def.id, title: s.def.title, kind: s.def.kind, does: s.def.does, ...(s.where ? { where: s.where } : {}), ...(s.operation?.kind === 'action' ? { call: s.operation.call } : {}) })),
+    };
+    let result: RunOutcome | undefined;
+    // Ctrl-C in the screen is a key, not a signal: the screen hands its own stop signal over.
+    await runRunbookScreen(deps, input, async (host, stop) => (result = await executeRun({ ...deps, signal: AbortSignal.any([deps.signal, stop]) }, prepared, host, transcript)));
+    outcome = result!;
+  } else {
+    const host = headlessHost(deps.stderr, prepared.steps.map((s) => ({ title: s.def.title, kind: s.def.kind })), { ...(opts.note ? { note: opts.note } : {}) });
+    outcome = await executeRun(deps, prepared, host, transcript);
+    deps.stderr.write(summaryText(prepared, outcome, opts));
+  }
+  if (opts.json) deps.stdout.write(`${JSON.stringify({ incident: prepared.incident, runbook: prepared.runbook.id, mode: prepared.mode, dryRun: prepared.dryRun, ...outcome }, null, 2)}\n`);
+  return outcome.exitCode;
+}
+
+export function summaryText(prepared: PreparedRun, outcome: RunOutcome, opts: { rehearsal?: boolean }): string {
+  const what = prepared.mode === 'rollback' ? `rollback of ${prepared.incident}` : `${prepared.runbook.id} for ${prepared.incident}`;
+  const lines = [`${opts.rehearsal ? 'REHEARSAL: ' : ''}${prepared.dryRun ? 'DRY RUN: ' : ''}${what}: ${outcome.status}`];
+  if (outcome.message && outcome.status !== 'completed') lines.push(`awsorg: ${outcome.message}`);
+  // A rehearsal's workspace is removed when it ends; it says where its transcript is kept instead.
+  if (!opts.rehearsal) {
+    lines.push(`  transcript: ${outcome.transcript.file} (${outcome.transcript.records} records, head ${outcome.transcript.head})`);
+    lines.push(`  check it:   awsorg audit verify ${outcome.transcript.file}`);
+  }
+  for (const f of outcome.followUps) lines.push(`  - ${f}`);
+  const applied = outcome.steps.some((s) => s.status === 'applied');
+  if (applied && prepared.mode === 'run' && !opts.rehearsal) lines.push(`  undo:       awsorg runbook rollback ${prepared.incident}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,156 @@
+/**
+ * quarantine-account against a bootstrapped moto organization, through the built CLI: the
+ * account lands in the Quarantine OU with the SCP attached (SDK reads), rollback restores its
+ * parent and policies field by field, the transcript verifies and a one-character copy does not,
+ * and every refusal exits 2 with moto's state unchanged.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  DescribePolicyCommand,
+  ListAccountsCommand,
+  ListOrganizationalUnitsForParentCommand,
+  ListParentsCommand,
+  ListPoliciesForTargetCommand,
+  ListRootsCommand,
+} from '@aws-sdk/client-organizations';
+import { clientsFor, type Clients } from '../helpers/aws.js';
+import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
+import { startMoto, type Moto } from '../helpers/moto.js';
+
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+
+describe('runbook quarantine-account against a bootstrapped organization', () => {
+  let moto: Moto;
+  let aws: Clients;
+  let env: Record<string, string>;
+  let production: string;
+  let rootId: string;
+  const transcript = () => join(env.XDG_STATE_HOME!, 'awsorg', 'audit', 'INC-1.jsonl');
+
+  const placement = async (accountId: string) => ({
+    parents: (await aws.organizations.send(new ListParentsCommand({ ChildId: accountId }))).Parents,
+    policies: (await aws.organizations.send(new ListPoliciesForTargetCommand({ TargetId: accountId, Filter: 'SERVICE_CONTROL_POLICY' }))).Policies,
+  });
+  const quarantineOu = async () =>
+    (await aws.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: rootId }))).OrganizationalUnits?.find((ou) => ou.Name === 'Quarantine');
+
+  before(async () => {
+    moto = await startMoto();
+    aws = clientsFor(moto.endpoint);
+    // Long-term keys of the length AWS uses, so the transcript check below means something.
+    env = isolatedEnv({ ...moto.env, AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: SECRET });
+    const boot = await runCli(['bootstrap', '--preset', 'standard', '--yes', '--omit-tls-deny'], { env, cwd: tempDir() });
+    assert.equal(boot.code, 0, boot.stderr);
+    const accounts = (await aws.organizations.send(new ListAccountsCommand({}))).Accounts ?? [];
+    production = accounts.find((a) => a.Name === 'production')!.Id!;
+    rootId = (await aws.organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
+  });
+  after(async () => moto?.stop());
+
+  const refusals: [string, string[], RegExp][] = [
+    ['the management account', ['--account', '123456789012', '--incident', 'INC-9'], /management account.*SCPs do not apply/s],
+    ['an unknown account', ['--account', 'no-such-account', '--incident', 'INC-9'], /no account, alias or id matches "no-such-account"/],
+    ['a missing --incident', ['--account', 'production'], /--incident/],
+    ['a non-TTY run without --yes', ['--account', 'production', '--incident', 'INC-9'], /no terminal to ask on[\s\S]*--yes/],
+  ];
+  for (const [name, args, message] of refusals) {
+    it(`refuses ${name} with exit 2 and no write`, async () => {
+      const before = await moto.snapshot();
+      const yes = name.includes('without --yes') ? [] : ['--yes'];
+      const result = await runCli(['runbook', 'run', 'quarantine-account', ...args, ...yes], { env });
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, message);
+      assert.deepEqual(await moto.snapshot(), before, 'moto state unchanged');
+    });
+  }
+
+  it('--dry-run captures the state, records the planned calls and changes nothing', async () => {
+    const before = await moto.snapshot();
+    const result = await runCli(['runbook', 'run', 'quarantine-account', '--account', 'production', '--incident', 'DRY-1', '--dry-run', '--json'], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(await moto.snapshot(), before, 'moto state unchanged');
+    const out = JSON.parse(result.stdout) as { dryRun: boolean; steps: { id: string; status: string }[] };
+    assert.equal(out.dryRun, true);
+    assert.deepEqual(out.steps.map((s) => s.status), ['passed', 'passed', 'planned', 'planned', 'planned', 'planned', 'skipped']);
+    const records = readFileSync(join(env.XDG_STATE_HOME!, 'awsorg', 'audit', 'DRY-1.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: string; request?: { action: string }[] });
+    assert.deepEqual(records.filter((r) => r.status === 'planned').map((r) => r.request![0]!.action), ['CreateOrganizationalUnit', 'CreatePolicy', 'AttachPolicy', 'MoveAccount']);
+  });
+
+  it('quarantines production: parent is the Quarantine OU with the SCP attached', async () => {
+    const prior = await placement(production);
+    const result = await runCli(['runbook', 'run', 'quarantine-account', '--account', 'production', '--incident', 'INC-1', '--yes'], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /quarantine-account for INC-1: completed/);
+    const ou = await quarantineOu();
+    assert.ok(ou?.Id, 'a Quarantine OU exists');
+    const now = await placement(production);
+    assert.equal(now.parents?.[0]?.Id, ou.Id);
+    const ouPolicies = (await aws.organizations.send(new ListPoliciesForTargetCommand({ TargetId: ou.Id, Filter: 'SERVICE_CONTROL_POLICY' }))).Policies ?? [];
+    const scp = ouPolicies.find((p) => p.Name === 'awsorg-quarantine');
+    assert.ok(scp?.Id, 'the quarantine SCP is attached to the OU');
+    const content = JSON.parse((await aws.organizations.send(new DescribePolicyCommand({ PolicyId: scp.Id }))).Policy!.Content!) as { Statement: Record<string, unknown>[] };
+    assert.deepEqual(content.Statement[0], {
+      Sid: 'AwsorgQuarantineDenyAllButResponders',
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::*:role/OrganizationAccountAccessRole'] } },
+    });
+    assert.equal(content.Statement[1]!.Action, 'organizations:LeaveOrganization');
+    assert.equal(content.Statement[1]!.Effect, 'Deny');
+    // The account's own policies are untouched; only its parent changed.
+    assert.deepEqual(now.policies, prior.policies);
+
+    // The transcript: private, chained, secret-free, and it verifies.
+    assert.equal(statSync(transcript()).mode & 0o777, 0o600);
+    const text = readFileSync(transcript(), 'utf8');
+    assert.ok(!text.includes(SECRET), 'no secret access key in the transcript');
+    assert.ok(text.includes('"operator":"arn:aws:'), 'the operator is recorded');
+    const move = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r.step === 'move-account')!;
+    assert.equal(move.status, 'applied');
+    assert.equal(move.account, '123456789012');
+    assert.equal(move.role, 'signed-in');
+    assert.equal(move.region, 'us-east-1');
+    assert.deepEqual((move.prior as { parents: unknown }).parents, prior.parents);
+    const verified = await runCli(['audit', 'verify', transcript()], { env });
+    assert.equal(verified.code, 0, verified.stderr);
+  });
+
+  it('audit verify fails on a copy with one character changed, naming the line', async () => {
+    const copy = join(tempDir(), 'INC-1.jsonl');
+    const lines = readFileSync(transcript(), 'utf8').split('\n');
+    lines[3] = lines[3]!.replace('"status":"applied"', '"status":"applieD"');
+    writeFileSync(copy, lines.join('\n'));
+    const result = await runCli(['audit', 'verify', copy], { env });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /line 4/);
+    const intact = join(tempDir(), 'INC-1.jsonl');
+    copyFileSync(transcript(), intact);
+    assert.equal((await runCli(['audit', 'verify', intact], { env })).code, 0, 'an unchanged copy verifies against the live anchor');
+  });
+
+  it('a second run finds everything in place and sends nothing', async () => {
+    const before = await moto.snapshot();
+    const result = await runCli(['runbook', 'run', 'quarantine-account', '--account', 'production', '--incident', 'INC-1', '--yes', '--json'], { env });
+    assert.equal(result.code, 0, result.stderr);
+    const out = JSON.parse(result.stdout) as { steps: { status: string }[] };
+    assert.deepEqual(out.steps.map((s) => s.status), ['passed', 'passed', 'unchanged', 'unchanged', 'unchanged', 'unchanged', 'passed']);
+    assert.deepEqual(await moto.snapshot(), before);
+  });
+
+  it('rollback moves it back: parents and policies equal the captured state, field by field', async () => {
+    const records = readFileSync(transcript(), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: string; status: string; prior?: { parents: unknown } });
+    const captured = records.find((r) => r.step === 'move-account' && r.status === 'applied')!.prior!;
+    const result = await runCli(['runbook', 'rollback', 'INC-1', '--yes'], { env });
+    assert.equal(result.code, 0, result.stderr);
+    const now = await placement(production);
+    assert.deepEqual(now.parents, captured.parents);
+    const again = await runCli(['runbook', 'rollback', 'INC-1', '--yes'], { env });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /Nothing to roll back for INC-1/);
+    assert.equal((await runCli(['audit', 'verify', transcript()], { env })).code, 0);
+  });
+});
