@@ -4,6 +4,7 @@
  * exits). Nothing in a rehearsal can reach AWS: the session's environment points every SDK
  * call and every terraform call at the emulator.
  */
+import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
@@ -95,6 +96,7 @@ export async function startEmulator(deps: Deps, opts: { readyTimeoutMs?: number 
     }
   }
 
+  const dummySecret = randomBytes(30).toString('base64');
   return {
     endpoint,
     environment(parent) {
@@ -104,7 +106,9 @@ export async function startEmulator(deps: Deps, opts: { readyTimeoutMs?: number 
         ...env,
         AWS_ENDPOINT_URL: endpoint,
         AWS_ACCESS_KEY_ID: 'rehearsal',
-        AWS_SECRET_ACCESS_KEY: 'rehearsal',
+        // A random dummy secret: anything awsorg treats as a secret is redacted from transcripts,
+        // and a word such as "rehearsal" would also be cut out of names that contain it.
+        AWS_SECRET_ACCESS_KEY: dummySecret,
         AWS_REGION: parent.AWS_REGION ?? parent.AWS_DEFAULT_REGION ?? 'us-east-1',
         AWS_DEFAULT_REGION: parent.AWS_REGION ?? parent.AWS_DEFAULT_REGION ?? 'us-east-1',
         // No profile files: a rehearsal never reads the operator's real AWS configuration.

@@ -35,7 +35,8 @@ async function commandClass(request: AwsRequest): Promise<CommandClass> {
 /** Send one request as data; resolves to the response without SDK metadata. */
 export async function sendRequest(session: AwsSession, request: AwsRequest, region?: string): Promise<Record<string, unknown>> {
   const Command = await commandClass(request);
-  const out = (await session.send(request.service, new Command(request.input) as never, region ? { region } : {})) as unknown as Record<string, unknown>;
+  // A copy: SDK middleware adds fields (checksums) to its input, and the recorded request must be the one planned.
+  const out = (await session.send(request.service, new Command(structuredClone(request.input)) as never, region ? { region } : {})) as unknown as Record<string, unknown>;
   return responseSummary(out);
 }
 

@@ -1,7 +1,11 @@
 /** The operation registry: what a runbook step's `operation` names. */
 import type { Operation } from '../types.js';
+import { IAM_OPERATIONS } from './iam.js';
 import { ORGANIZATIONS_OPERATIONS } from './organizations.js';
+import { S3_OPERATIONS } from './s3.js';
 
 export const OPERATIONS: Readonly<Record<string, Operation>> = {
   ...ORGANIZATIONS_OPERATIONS,
+  ...IAM_OPERATIONS,
+  ...S3_OPERATIONS,
 };
