@@ -291,6 +291,11 @@ export class AwsSession {
     }
   }
 
+  /** A session with the same environment (endpoints, retries, events) acting with other credentials (an MFA session's). */
+  withCredentials(credentials: AwsCredentialIdentity, region?: string): AwsSession {
+    return new AwsSession(this.environment, { region: region ?? this.region, credentials: async () => credentials });
+  }
+
   destroy(): void {
     for (const c of this.clients.values()) c.then((client) => client.destroy(), () => undefined);
     this.clients.clear();

@@ -5,12 +5,13 @@
  */
 import { AuditTranscript } from '../core/audit.js';
 import type { Deps } from '../core/deps.js';
-import { UsageError } from '../core/errors.js';
+import { AwsorgError, ExitCode, UsageError } from '../core/errors.js';
 import { headlessHost } from './headless.js';
 import { prepareRun, runSessions, type PreparedRun } from './prepare.js';
 import { planRollback, prepareRollback } from './rollback.js';
 import { executeRun, type RunOutcome } from './runner.js';
-import type { Operation, Runbook } from './types.js';
+import type { RoleSession } from '../assume/types.js';
+import type { Operation, Runbook, ShellHandoff } from './types.js';
 
 export interface RunRequest {
   runbook: Runbook;
@@ -110,13 +111,89 @@ async function drive(deps: Deps, prepared: PreparedRun, transcript: AuditTranscr
   } else {
     const host = headlessHost(deps.stderr, prepared.steps.map((s) => ({ title: s.def.title, kind: s.def.kind })), { ...(opts.note ? { note: opts.note } : {}) });
     outcome = await executeRun(deps, prepared, host, transcript);
-    deps.stderr.write(summaryText(prepared, outcome, opts));
+    deps.stderr.write(summaryText(prepared, outcome, transcript, opts));
   }
   if (opts.json) deps.stdout.write(`${JSON.stringify({ incident: prepared.incident, runbook: prepared.runbook.id, mode: prepared.mode, dryRun: prepared.dryRun, ...outcome }, null, 2)}\n`);
-  return outcome.exitCode;
+  // A rehearsal's sessions are the emulator's: there is nothing to do in a shell with them.
+  if (opts.rehearsal) return outcome.exitCode;
+  return (await openHandoffShells(deps, prepared, transcript, outcome)) ?? outcome.exitCode;
 }
 
-export function summaryText(prepared: PreparedRun, outcome: RunOutcome, opts: { rehearsal?: boolean }): string {
+/**
+ * break-glass-session: once the run has completed (and the screen has closed), open the
+ * operator's shell with each role session an operation handed off, then close out: a transcript
+ * record with the shell's exit status, and the follow-ups on stderr. The credentials stay in
+ * memory; they are also registered as secrets, so no record can carry them. Resolves to an exit
+ * code only when a shell could not be started; the shell's own status is recorded, not returned,
+ * because the run itself succeeded.
+ */
+async function openHandoffShells(deps: Deps, prepared: PreparedRun, transcript: AuditTranscript, outcome: RunOutcome): Promise<number | undefined> {
+  if (outcome.status !== 'completed' || prepared.dryRun || prepared.handoffs.length === 0) return undefined;
+  const { loginShell, runInSession } = await import('../assume/shell.js');
+  let failed: number | undefined;
+  for (const handoff of prepared.handoffs) {
+    const { credentials } = handoff;
+    transcript.addSecrets([credentials.secretAccessKey, credentials.sessionToken]);
+    const session: RoleSession = {
+      account: { id: handoff.account, name: handoffAccountName(prepared, handoff.account), email: '', status: 'ACTIVE', ouPath: '', tags: {} },
+      role: handoff.role,
+      region: handoff.region,
+      credentials: { ...credentials, accountId: handoff.account, role: handoff.role, arn: handoff.arn },
+      cacheHit: false,
+    };
+    deps.stderr.write(
+      `\nOpening ${loginShell(deps).file} as ${handoff.arn} (${handoff.region}) until ${credentials.expiration}.\n` +
+        `CloudTrail records every call under the session name ${prepared.incident}. Exit the shell to close out.\n`,
+    );
+    let shellExitCode: number | null = null;
+    let error: string | undefined;
+    try {
+      shellExitCode = await runInSession({ ...deps, env: { ...deps.env, AWSORG_INCIDENT: prepared.incident, AWSORG_SESSION_ARN: handoff.arn } }, session);
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+      failed = err instanceof AwsorgError ? err.exitCode : ExitCode.failed;
+    }
+    const followUps = closeOutFollowUps(prepared, handoff);
+    transcript.append({
+      incident: prepared.incident,
+      operator: prepared.operator.arn,
+      runbook: prepared.runbook.id,
+      step: 'close-out',
+      kind: 'run',
+      status: error ? 'failed' : 'completed',
+      account: handoff.account,
+      role: handoff.role,
+      region: handoff.region,
+      detail: { shellExitCode, sessionArn: handoff.arn, expiration: credentials.expiration, followUps, ...(error ? { error } : {}) },
+    });
+    const head = error
+      ? `awsorg: ${error}`
+      : `Shell exited with status ${shellExitCode}. The session stays valid until ${credentials.expiration}; revoke-role-sessions on ${handoff.role} ends it sooner.`;
+    deps.stderr.write([head, `Close-out for ${prepared.incident} (recorded in ${transcript.file}):`, ...followUps.map((f) => `  - ${f}`), ''].join('\n'));
+  }
+  return failed;
+}
+
+/** The account's name as the run showed it ("123456789012 (Production)"), else its id. */
+function handoffAccountName(prepared: PreparedRun, accountId: string): string {
+  for (const shown of Object.values(prepared.displayParams)) {
+    const m = /^(\d{12}) \((.+)\)$/.exec(shown);
+    if (m?.[1] === accountId) return m[2]!;
+  }
+  return accountId;
+}
+
+function closeOutFollowUps(prepared: PreparedRun, handoff: ShellHandoff): string[] {
+  const lookup = (region: string) => `aws cloudtrail lookup-events --region ${region} --lookup-attributes AttributeKey=Username,AttributeValue=${prepared.incident}`;
+  const regions = [...new Set([handoff.region, 'us-east-1'])];
+  return [
+    `Rotate the break-glass credentials used: the password and access keys of ${prepared.operator.arn}, and put the MFA device back in the safe.`,
+    'Confirm the break-glass sign-in alert fired and reached the on-call channel.',
+    `Review what the session did, in account ${handoff.account} (the session name appears as the Username of its events): ${regions.map(lookup).join(' ; ')}`,
+  ];
+}
+
+export function summaryText(prepared: PreparedRun, outcome: RunOutcome, transcript: AuditTranscript, opts: { rehearsal?: boolean }): string {
   const what = prepared.mode === 'rollback' ? `rollback of ${prepared.incident}` : `${prepared.runbook.id} for ${prepared.incident}`;
   const lines = [`${opts.rehearsal ? 'REHEARSAL: ' : ''}${prepared.dryRun ? 'DRY RUN: ' : ''}${what}: ${outcome.status}`];
   if (outcome.message && outcome.status !== 'completed') lines.push(`awsorg: ${outcome.message}`);
@@ -125,8 +202,8 @@ export function summaryText(prepared: PreparedRun, outcome: RunOutcome, opts: { 
     lines.push(`  transcript: ${outcome.transcript.file} (${outcome.transcript.records} records, head ${outcome.transcript.head})`);
     lines.push(`  check it:   awsorg audit verify ${outcome.transcript.file}`);
   }
-  for (const f of outcome.followUps) lines.push(`  - ${f}`);
-  const applied = outcome.steps.some((s) => s.status === 'applied');
-  if (applied && prepared.mode === 'run' && !opts.rehearsal) lines.push(`  undo:       awsorg runbook rollback ${prepared.incident}`);
+  if (outcome.status !== 'refused') for (const f of outcome.followUps) lines.push(`  - ${f}`);
+  const undoable = planRollback(transcript.records()).items.length > 0;
+  if (undoable && prepared.mode === 'run' && !opts.rehearsal) lines.push(`  undo:       awsorg runbook rollback ${prepared.incident}`);
   return `${lines.join('\n')}\n`;
 }
