@@ -8,7 +8,9 @@ import type { RoleSession } from '../../src/assume/types.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/core/settings.js';
 import type { Inventory, InventoryAccount } from '../../src/inventory/types.js';
 import { identitySummary } from '../../src/ui/console/identity.js';
-import { buildModel, type ConsoleModel } from '../../src/ui/console/model.js';
+import { INCIDENT_ID } from '../../src/core/audit.js';
+import { checkParam } from '../../src/runbooks/params.js';
+import { buildModel, type ConsoleModel, type ConsoleRunbook, type RunbookOffer } from '../../src/ui/console/model.js';
 import type { ConsoleOperations } from '../../src/ui/console/operations.js';
 
 /** 2026-11-22 12:00 UTC; the inventory below was loaded 2 hours 5 minutes earlier. */
@@ -58,6 +60,40 @@ export function fixtureInventory(): Inventory {
 export function fixtureSettings(): Settings {
   return { ...structuredClone(DEFAULT_SETTINGS), aliases: { prod: '777777777777', stg: '666666666666', logs: '222222222222', pay: '101010101010' } };
 }
+
+/**
+ * The runbooks `!` offers (fakeOperations().runbooks), fixed here rather than taken from the
+ * built-in catalog so the golden frames do not change when a runbook is added: three that act
+ * on an account (one refuses the management account, one is read-only, one asks for a role
+ * name) and one for the whole organization.
+ */
+export const FIXTURE_RUNBOOKS: readonly ConsoleRunbook[] = [
+  { id: 'quarantine-account', title: 'Quarantine a member account', actsOnAccount: true, changesAws: true, refusesManagement: true, asks: [] },
+  { id: 'review-account-access', title: 'Review who can sign in to an account', actsOnAccount: true, changesAws: false, refusesManagement: false, asks: [] },
+  {
+    id: 'revoke-role-sessions',
+    title: 'Revoke the active sessions of a role in an account',
+    actsOnAccount: true,
+    changesAws: true,
+    refusesManagement: false,
+    asks: [{ name: 'role-name', kind: 'role-name', description: 'the role whose sessions to revoke, without its path' }],
+  },
+  { id: 'break-glass-drill', title: 'Rehearse break-glass access', actsOnAccount: false, changesAws: false, refusesManagement: false, asks: [] },
+];
+
+export const FIXTURE_OFFER: RunbookOffer = {
+  runbooks: FIXTURE_RUNBOOKS,
+  incidentId: INCIDENT_ID,
+  // The runbooks' own check, as loadRunbookOffer wires it.
+  paramError(ask, value) {
+    try {
+      checkParam({ ...ask, required: true }, value);
+      return undefined;
+    } catch (err) {
+      return `${(err as Error).message}.`;
+    }
+  },
+};
 
 export function fixtureModel(base: BaseSignIn = SSO_BASE, cachedArn?: string): ConsoleModel {
   return buildModel(fixtureInventory(), fixtureSettings(), identitySummary(base, cachedArn), 'cache');
@@ -131,6 +167,7 @@ export function fakeOperations(opts: { expiries?: Record<string, number>; failSe
       if (!opts.reloaded) throw new Error('no reload in this test');
       return opts.reloaded;
     },
+    runbooks: async () => FIXTURE_OFFER,
     setNoticeListener: () => undefined,
   };
 }

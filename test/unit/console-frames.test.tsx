@@ -1,11 +1,19 @@
 /**
  * Golden frames of the console (snapshots/console-*.txt), rendered by the real ConsoleApp in a
  * fake terminal of fixed size, driven by keys. UPDATE_SNAPSHOTS=1 rewrites the files; review
- * every change to them like code.
+ * every change to them like code. Last, the runbook round trip through runConsole: the console
+ * hands over to the runbook and comes back with how it ended.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { CredentialsError } from '../../src/core/errors.js';
+import { transcriptPath } from '../../src/core/audit.js';
+import { createDeps, type OutputStream } from '../../src/core/deps.js';
+import { CredentialsError, UsageError } from '../../src/core/errors.js';
+import { xdgPaths } from '../../src/core/xdg.js';
+import { runConsole, type RunbookCommand } from '../../src/ui/console/run.js';
+import { isolatedEnv } from '../helpers/cli.js';
 import { defineConsoleApp, type ConsoleExit } from '../../src/ui/console/app.js';
 import type { ConsoleModel } from '../../src/ui/console/model.js';
 import type { ConsoleOperations } from '../../src/ui/console/operations.js';
@@ -133,6 +141,88 @@ describe('console golden frames', () => {
     assert.equal(done, false, 'the console is still open after the error');
   });
 
+  for (const columns of [80, 120]) {
+    it(`console-runbooks-management-${columns}: ! lists the runbooks for the account, marking the one that refuses the management account`, async (t) => {
+      const { term } = await mount(t, { columns, rows: 24 });
+      term.press('!');
+      const frame = await term.waitForText('Runbooks for Management (111111111111)');
+      matchSnapshot(`console-runbooks-management-${columns}.txt`, frame);
+      assert.match(frame, /^> quarantine-account\s+changes AWS\s+Quarantine a member account/m);
+      assert.match(frame, /\(refuses the management account\)/);
+      assert.match(frame, /^  review-account-access\s+read-only\s+Review who can sign in/m);
+      assert.match(frame, /One other runbook \(break-glass-drill\) does not act on one account/);
+      assert.match(frame, /Esc: back to the list/);
+    });
+
+    it(`console-runbooks-incident-error-${columns}: an invalid incident id is refused under the field`, async (t) => {
+      const { term } = await mount(t, { columns, rows: 24 });
+      term.press(KEYS.end);
+      await term.waitFor((s) => /^>.*Production/m.test(s));
+      term.press('!');
+      await term.waitForText('Runbooks for Production (777777777777)');
+      term.press(KEYS.enter);
+      await term.waitFor((s) => /^  Incident id/m.test(s));
+      term.press('INC 7');
+      await term.waitFor((s) => /Incident id\s+INC 7/.test(s));
+      term.press(KEYS.enter);
+      const frame = await term.waitForText('is not an incident id');
+      matchSnapshot(`console-runbooks-incident-error-${columns}.txt`, frame);
+      assert.match(frame, /Run quarantine-account against Production \(777777777777\)/);
+      assert.match(frame, /"INC 7" is not an incident id/);
+    });
+  }
+
+  it("console-runbooks-ask-param-80: after the incident id, the runbook's other required parameter, checked by its kind", async (t) => {
+    const { term, exited } = await mount(t, { columns: 80, rows: 24 });
+    term.press('/stag');
+    await term.waitFor((s) => /^>.*Staging/m.test(s));
+    term.press(KEYS.escape);
+    await term.waitFor((s) => !s.includes('/stag'));
+    term.press('!');
+    await term.waitForText('Runbooks for Staging (666666666666)');
+    const panel = term.screen();
+    assert.match(panel, /asks for --role-name/);
+    term.press(KEYS.end);
+    await term.waitFor((s) => /^> revoke-role-sessions/m.test(s));
+    term.press(KEYS.enter);
+    await term.waitFor((s) => /^  Incident id/m.test(s));
+    term.press('INC-9\r');
+    await term.waitForText('the role whose sessions to revoke');
+    term.press('Admin role\r');
+    const frame = await term.waitForText('is not an IAM role name');
+    matchSnapshot('console-runbooks-ask-param-80.txt', frame);
+    assert.match(frame, /Incident id\s+INC-9/);
+    assert.match(frame, /Enter: start the runbook/);
+    term.press(`${KEYS.backspace.repeat(5)}\r`);
+    const result = await exited;
+    assert.equal(result.kind === 'runbook' && result.params['role-name'], 'Admin');
+  });
+
+  it('a valid incident id ends the Ink session with the runbook to run; a paste ending in Enter counts', async (t) => {
+    const { term, exited } = await mount(t, { columns: 80, rows: 24 });
+    term.press('/stag');
+    await term.waitFor((s) => /^>.*Staging/m.test(s));
+    term.press(KEYS.escape);
+    await term.waitFor((s) => !s.includes('/stag'));
+    term.press('!');
+    await term.waitForText('Runbooks for Staging (666666666666)');
+    term.press(KEYS.down);
+    await term.waitFor((s) => /^> review-account-access/m.test(s));
+    term.press(KEYS.enter);
+    await term.waitFor((s) => /^  Incident id/m.test(s));
+    term.press('INC-2041\r');
+    const result = await exited;
+    assert.equal(result.kind, 'runbook');
+    if (result.kind !== 'runbook') return;
+    assert.deepEqual(
+      { runbookId: result.runbookId, accountId: result.accountId, incident: result.incident, params: result.params },
+      { runbookId: 'review-account-access', accountId: '666666666666', incident: 'INC-2041', params: {} },
+    );
+    assert.equal(result.snapshot.state.screen.kind, 'list', 'the console comes back to the list');
+    assert.equal(result.snapshot.state.incident, 'INC-2041');
+    assert.ok(result.snapshot.runbooks, 'the loaded runbooks come back with the console');
+  });
+
   it('console-url-80: c shows the sign-in URL, cut to the width so it copies whole', async (t) => {
     const ops = fakeOperations({ url: `https://signin.aws.amazon.com/federation?Action=login&Issuer=awsorg&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2F&SigninToken=${'A1b2C3'.repeat(30)}` });
     const { term } = await mount(t, { columns: 80, rows: 20, ops });
@@ -143,5 +233,111 @@ describe('console golden frames', () => {
     term.press('o');
     await term.waitForText('Opened the URL with xdg-open.');
     assert.equal(ops.browsed.length, 1);
+  });
+});
+
+describe('a runbook from the console (runConsole)', () => {
+  function start(runbook: RunbookCommand) {
+    const term = new FakeTerminal({ columns: 100, rows: 24 });
+    const notes: OutputStream & { text: string } = {
+      text: '',
+      isTTY: false,
+      write(chunk: string) {
+        this.text += chunk;
+        return true;
+      },
+    };
+    const env = isolatedEnv();
+    const paths = xdgPaths(env);
+    const deps = createDeps({ env, paths, signal: new AbortController().signal, stdout: notes, stderr: notes, stdin: term.input, interactive: true });
+    const code = runConsole(deps, {
+      model: fixtureModel(),
+      ops: fakeOperations(),
+      runbook,
+      terminal: {
+        output: term.output as unknown as NodeJS.WriteStream,
+        openInput: () => term.input as unknown as NodeJS.ReadStream,
+        closeInput: () => undefined,
+        alternateScreen: true,
+        renderOptions: { debug: true },
+      },
+    });
+    return { term, notes, code, paths };
+  }
+
+  async function runbookFor(term: FakeTerminal, filter: string, incident: string) {
+    await term.waitForText('awsorg console');
+    term.press(`/${filter}`);
+    await term.waitFor((s) => s.includes(`/${filter}`));
+    term.press(KEYS.escape);
+    await term.waitFor((s) => !s.includes(`/${filter}`));
+    term.press('!');
+    await term.waitForText('Runbooks for');
+    term.press(KEYS.enter);
+    await term.waitFor((s) => /^  Incident id/m.test(s));
+    term.press(incident);
+    await term.waitFor((s) => s.includes(`Incident id  ${incident}`));
+    term.press(KEYS.enter);
+  }
+
+  it('runs `runbook run ID --incident INC --account ID` between Ink sessions, then returns with its exit code and transcript', async () => {
+    const calls: string[][] = [];
+    let transcript = '';
+    const { term, notes, code, paths } = start(async (argv) => {
+      calls.push(argv);
+      transcript = transcriptPath(paths, 'INC-7');
+      mkdirSync(dirname(transcript), { recursive: true });
+      writeFileSync(transcript, '');
+      return 0;
+    });
+    await runbookFor(term, 'stag', 'INC-7');
+    const back = await term.waitForText('ended with exit code 0');
+    assert.deepEqual(calls, [['run', 'quarantine-account', '--incident', 'INC-7', '--account', '666666666666']]);
+    assert.match(notes.text, /awsorg: runbook quarantine-account for incident INC-7 against Staging \(666666666666\)/);
+    assert.match(back.replace(/\n/g, ' '), /Runbook quarantine-account for INC-7 ended with exit code 0; transcript/);
+    assert.ok(back.replace(/\n/g, '').includes(transcript), 'the status names the transcript file');
+    assert.match(back, /Press r to reload the inventory/);
+    assert.match(back, /^>.*Staging/m, 'the console is back on the same account');
+    term.press('q');
+    assert.equal(await code, 0);
+  });
+
+  it("passes the runbook's other parameters as flags", async () => {
+    const calls: string[][] = [];
+    const { term, code } = start(async (argv) => {
+      calls.push(argv);
+      return 2;
+    });
+    await term.waitForText('awsorg console');
+    term.press('/stag');
+    await term.waitFor((s) => s.includes('/stag'));
+    term.press(KEYS.escape);
+    await term.waitFor((s) => !s.includes('/stag'));
+    term.press('!');
+    await term.waitForText('Runbooks for');
+    term.press(KEYS.end);
+    await term.waitFor((s) => /^> revoke-role-sessions/m.test(s));
+    term.press(KEYS.enter);
+    await term.waitFor((s) => /^  Incident id/m.test(s));
+    term.press('INC-9\r');
+    await term.waitForText('the role whose sessions to revoke');
+    term.press('Admin\r');
+    const back = await term.waitForText('ended with exit code 2');
+    assert.deepEqual(calls, [['run', 'revoke-role-sessions', '--incident', 'INC-9', '--account', '666666666666', '--role-name=Admin']]);
+    assert.match(back.replace(/\n/g, ' '), /nothing was recorded/);
+    term.press('q');
+    assert.equal(await code, 0);
+  });
+
+  it('a runbook that fails with an AwsorgError leaves its message and next step in the status line', async () => {
+    const { term, code } = start(async () => {
+      throw new UsageError('no runbook "quarantine-account"', 'List them with `awsorg runbook list`.');
+    });
+    await runbookFor(term, 'audit', 'INC-8');
+    const back = await term.waitForText('Next step:');
+    assert.match(back, /no runbook "quarantine-account"/);
+    assert.match(back, /Next step: List them with `awsorg runbook list`\./);
+    term.press('q');
+    assert.equal(await code, 0);
   });
 });

@@ -4,7 +4,12 @@ import { createFilter } from '../../src/ui/console/fuzzy.js';
 import { displayList, windowTop, type DisplayList } from '../../src/ui/console/rows.js';
 import { handleKey, initialState, selectedIndex, type ConsoleState, type KeyPress, type KeyResult } from '../../src/ui/console/state.js';
 import { identitySummary } from '../../src/ui/console/identity.js';
-import { fixtureModel, IAM_USER_BASE, SSO_BASE } from './console-fixture.js';
+import { INCIDENT_ID } from '../../src/core/audit.js';
+import { consoleRunbooks } from '../../src/ui/console/model.js';
+import { loadRunbookOffer } from '../../src/ui/console/operations.js';
+import { BUILTIN_RUNBOOKS } from '../../src/runbooks/builtin/index.js';
+import { keyPresses } from '../../src/ui/console/app.js';
+import { FIXTURE_OFFER, fixtureModel, IAM_USER_BASE, SSO_BASE } from './console-fixture.js';
 
 const model = fixtureModel();
 const filter = createFilter(model.accounts);
@@ -13,7 +18,7 @@ const listFor = (query: string, grouped: boolean): DisplayList => displayList(mo
 function press(state: ConsoleState, ...keys: KeyPress[]): KeyResult {
   let result: KeyResult = { state };
   for (const key of keys) {
-    result = handleKey(result.state, key, { model, list: listFor(result.state.query, result.state.grouped), listFor, pageSize: 4 });
+    result = handleKey(result.state, key, { model, list: listFor(result.state.query, result.state.grouped), listFor, pageSize: 4, runbooks: FIXTURE_OFFER });
   }
   return result;
 }
@@ -122,6 +127,133 @@ describe('console keys', () => {
 
   it('r asks for a reload', () => {
     assert.deepEqual(press(initialState(), text('r')).intent, { kind: 'refresh' });
+  });
+});
+
+describe('runbooks for the selected account (!)', () => {
+  const staging = () => press(initialState(), text('/stag'), key('escape')).state;
+
+  it('! opens the runbooks that act on the account; Up/Down and j/k move inside the list', () => {
+    const s = press(staging(), text('!')).state;
+    assert.deepEqual(s.screen, { kind: 'runbooks', accountId: '666666666666', cursor: 0 });
+    assert.deepEqual(press(s, key('down')).state.screen, { kind: 'runbooks', accountId: '666666666666', cursor: 1 });
+    assert.deepEqual(press(s, text('j'), text('j'), text('j'), text('j')).state.screen, { kind: 'runbooks', accountId: '666666666666', cursor: 2 }, 'three runbooks act on an account; the cursor stops at the last');
+    assert.deepEqual(press(s, text('jjk')).state.screen, { kind: 'runbooks', accountId: '666666666666', cursor: 1 });
+    assert.deepEqual(press(s, key('down'), key('up'), key('up')).state.screen, { kind: 'runbooks', accountId: '666666666666', cursor: 0 });
+    assert.equal(press(s, text('q')).intent, undefined, 'q is not quit inside the panel');
+    const back = press(s, key('escape')).state;
+    assert.equal(back.screen.kind, 'list');
+    assert.equal(selectedName(back), 'Staging', 'Esc goes back to the list, on the same account');
+  });
+
+  it('! before the runbooks are loaded opens the panel and asks for them', () => {
+    const { state, intent } = handleKey(staging(), text('!'), { model, list: listFor('', true), listFor, pageSize: 4 });
+    assert.deepEqual(state.screen, { kind: 'runbooks', accountId: '666666666666', cursor: 0 });
+    assert.deepEqual(intent, { kind: 'load-runbooks' });
+  });
+
+  it('! with no account selected explains instead', () => {
+    const typed = press(initialState(), text('/zzz')).state;
+    const none = press({ ...typed, searching: false }, text('!')).state;
+    assert.equal(none.screen.kind, 'list');
+    assert.match(none.status?.text ?? '', /No account matches "zzz"; no account to run a runbook against/);
+  });
+
+  const ask = (runbookId: string, field: number, answers: string[], text: string) => ({ kind: 'ask', accountId: '666666666666', runbookId, field, answers, text });
+  const errorOf = (state: ConsoleState) => (state.screen.kind === 'ask' ? state.screen.error : undefined);
+
+  it('Enter picks the runbook and asks for the incident id, which is typed and erased; Esc goes back to the runbooks', () => {
+    let s = press(staging(), text('!'), key('down'), key('enter')).state;
+    assert.deepEqual(s.screen, ask('review-account-access', 0, [], ''));
+    s = press(s, text('I'), text('NC-7x'), key('backspace')).state;
+    assert.deepEqual(s.screen, ask('review-account-access', 0, [], 'INC-7'));
+    assert.equal(press(s, text('q')).intent, undefined, 'letters are part of the id, not commands');
+    const back = press(s, key('escape')).state;
+    assert.deepEqual(back.screen, { kind: 'runbooks', accountId: '666666666666', cursor: 1 }, 'Esc goes back to the runbooks, on the one chosen');
+  });
+
+  it('Enter refuses an invalid incident id and says why under the field; typing clears the error', () => {
+    const prompt = press(staging(), text('!'), key('enter')).state;
+    const empty = press(prompt, key('enter'));
+    assert.equal(empty.intent, undefined);
+    assert.match(errorOf(empty.state) ?? '', /Type the incident's id/);
+    const bad = press(prompt, text('INC 7'), key('enter'));
+    assert.equal(bad.intent, undefined);
+    assert.equal(bad.state.screen.kind, 'ask');
+    assert.match(errorOf(bad.state) ?? '', /"INC 7" is not an incident id: use up to 64 letters, digits/);
+    for (const id of ['-INC', 'INC/7', 'x'.repeat(65)]) {
+      const r = press(prompt, text(id), key('enter'));
+      assert.equal(r.intent, undefined, `${id} is refused`);
+      assert.ok(errorOf(r.state), `${id} is refused with a reason`);
+    }
+    assert.equal(errorOf(press(bad.state, key('backspace')).state), undefined);
+  });
+
+  it('a valid incident id asks to run the runbook against the account, and is offered again next time', () => {
+    const result = press(staging(), text('!'), key('enter'), text('INC-2041 '), key('enter'));
+    assert.deepEqual(result.intent, { kind: 'runbook', runbookId: 'quarantine-account', accountId: '666666666666', incident: 'INC-2041', params: {} });
+    assert.equal(result.state.screen.kind, 'list');
+    assert.equal(result.state.incident, 'INC-2041');
+    const again = press(result.state, text('!'), key('down'), key('enter')).state;
+    assert.deepEqual(again.screen, ask('review-account-access', 0, [], 'INC-2041'));
+  });
+
+  it("then asks for the runbook's other required parameters, each checked by its kind", () => {
+    let s = press(staging(), text('!'), key('down'), key('down'), key('enter'), text('INC-9'), key('enter')).state;
+    assert.deepEqual(s.screen, ask('revoke-role-sessions', 1, ['INC-9'], ''));
+    assert.match(errorOf(press(s, key('enter')).state) ?? '', /--role-name is required: the role whose sessions to revoke/);
+    assert.match(errorOf(press(s, text('Admin role'), key('enter')).state) ?? '', /--role-name "Admin role" is not an IAM role name/);
+    s = press(s, text('Adm')).state;
+    const back = press(s, key('escape')).state;
+    assert.deepEqual(back.screen, ask('revoke-role-sessions', 0, ['INC-9', 'Adm'], 'INC-9'), 'Esc steps back to the incident id and keeps what was typed');
+    s = press(back, key('enter')).state;
+    assert.deepEqual(s.screen, ask('revoke-role-sessions', 1, ['INC-9', 'Adm'], 'Adm'));
+    const result = press(s, text('in'), key('enter'));
+    assert.deepEqual(result.intent, { kind: 'runbook', runbookId: 'revoke-role-sessions', accountId: '666666666666', incident: 'INC-9', params: { 'role-name': 'Admin' } });
+  });
+
+  it('on the management account, a runbook that refuses it is listed but not started', () => {
+    const s = press(initialState(), text('!')).state;
+    assert.deepEqual(s.screen, { kind: 'runbooks', accountId: '111111111111', cursor: 0 });
+    const refused = press(s, key('enter'));
+    assert.equal(refused.intent, undefined);
+    assert.equal(refused.state.screen.kind, 'runbooks');
+    assert.match(refused.state.status?.text ?? '', /quarantine-account refuses the management account/);
+    assert.equal(press(refused.state, key('down')).state.status, undefined, 'the next key clears the message');
+    assert.equal(press(s, key('down'), key('enter')).state.screen.kind, 'ask', 'the other runbooks run there');
+  });
+
+  it('Ctrl-C quits from the panel and the prompt', () => {
+    const s = press(staging(), text('!')).state;
+    assert.deepEqual(press(s, key('ctrl-c')).intent, { kind: 'quit', code: 130 });
+    assert.deepEqual(press(s, key('enter'), key('ctrl-c')).intent, { kind: 'quit', code: 130 });
+  });
+
+  it('the built-in runbooks reach the console as plain data, with the incident-id rule of the audit transcript', async () => {
+    const offer = await loadRunbookOffer();
+    assert.equal(offer.incidentId, INCIDENT_ID);
+    assert.deepEqual(
+      offer.runbooks.map((r) => r.id),
+      BUILTIN_RUNBOOKS.map((r) => r.id),
+    );
+    const quarantine = offer.runbooks.find((r) => r.id === 'quarantine-account');
+    assert.deepEqual(quarantine, { id: 'quarantine-account', title: quarantine?.title, actsOnAccount: true, changesAws: true, refusesManagement: true, asks: [] }, 'its responder role has a default');
+    const revoke = offer.runbooks.find((r) => r.id === 'revoke-role-sessions');
+    if (revoke) assert.deepEqual(revoke.asks.map((a) => a.name), ['role-name']);
+    assert.match(offer.paramError({ name: 'role-name', kind: 'role-name', description: 'a role' }, 'not a role') ?? '', /is not an IAM role name/);
+    assert.equal(offer.paramError({ name: 'role-name', kind: 'role-name', description: 'a role' }, 'Admin'), undefined);
+    const readOnly = consoleRunbooks([{ ...BUILTIN_RUNBOOKS[0]!, params: [], steps: [{ id: 'look', kind: 'check', title: 'Look', does: 'Reads.' }] }])[0];
+    assert.deepEqual(
+      { actsOnAccount: readOnly?.actsOnAccount, changesAws: readOnly?.changesAws, refusesManagement: readOnly?.refusesManagement },
+      { actsOnAccount: false, changesAws: false, refusesManagement: false },
+    );
+  });
+
+  it('a paste ending in Enter is split into the text and the Enter', () => {
+    const noKey = { return: false, backspace: false, delete: false, tab: false, ctrl: false, meta: false } as Parameters<typeof keyPresses>[1];
+    assert.deepEqual(keyPresses('INC-7\r', noKey), [{ text: 'INC-7' }, { name: 'enter' }]);
+    assert.deepEqual(keyPresses('INC-8\u007f7', noKey), [{ text: 'INC-8' }, { name: 'backspace' }, { text: '7' }]);
+    assert.deepEqual(keyPresses('j', noKey), [{ text: 'j' }]);
   });
 });
 

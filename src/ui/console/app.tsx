@@ -1,7 +1,7 @@
 /**
  * The console's root component. It owns the state, turns keys into intents (state.ts), carries
  * them out through ConsoleOperations, and exits Ink with what the runner must do next: quit,
- * run a shell, or print exports. It never calls process.exit.
+ * run a shell, run a runbook, or print exports. It never calls process.exit.
  *
  * Ink is passed in (`defineConsoleApp(await import('ink'))`) rather than imported: the CLI
  * bundle is CommonJS, and Ink, an ES module with top-level await, can only be loaded there by
@@ -13,7 +13,7 @@ import type { RoleSession } from '../../assume/types.js';
 import { AwsorgError } from '../../core/errors.js';
 import { createFilter } from './fuzzy.js';
 import { renderFrame } from './frame.js';
-import { prepareSearch, type ConsoleAccount, type ConsoleModel } from './model.js';
+import { prepareSearch, type ConsoleAccount, type ConsoleModel, type RunbookOffer } from './model.js';
 import type { ConsoleOperations } from './operations.js';
 import { cursorOf, handleKey, selectedIndex, type ConsoleState, type Intent, type KeyPress, type Status } from './state.js';
 import { displayList, type DisplayList } from './rows.js';
@@ -22,11 +22,15 @@ import { count as formatCount, palette } from './style.js';
 export interface ConsoleSnapshot {
   model: ConsoleModel;
   state: ConsoleState;
+  /** What `!` offers, once loaded: kept across a shell or a runbook so it loads once. */
+  runbooks?: RunbookOffer;
 }
 
 export type ConsoleExit =
   | { kind: 'quit'; code: number }
   | { kind: 'shell'; session: RoleSession; snapshot: ConsoleSnapshot }
+  /** `awsorg runbook run RUNBOOK --incident INCIDENT --account ACCOUNT [--PARAM VALUE ...]`, then back to the console. */
+  | { kind: 'runbook'; runbookId: string; accountId: string; incident: string; params: Record<string, string>; snapshot: ConsoleSnapshot }
   | { kind: 'exports'; session: RoleSession };
 
 /** The part of a terminal stream the console reads its size from. */
@@ -60,6 +64,33 @@ export function toKeyPress(input: string, key: Key): KeyPress | undefined {
   if (key.tab) return { name: 'tab' };
   if (key.ctrl || key.meta || !input) return undefined;
   return { text: input };
+}
+
+const CONTROL_KEYS: Record<string, KeyPress> = { '\r': { name: 'enter' }, '\u007F': { name: 'backspace' }, '\b': { name: 'backspace' }, '\t': { name: 'tab' } };
+
+/**
+ * The key presses in one input event. Ink splits input only at escape sequences, so keys that
+ * arrive together (a pasted incident id ending in Enter, fast typing over SSH) come as one
+ * string: Enter, Backspace and Tab are taken out of it, so none of them is lost.
+ */
+export function keyPresses(input: string, key: Key): KeyPress[] {
+  if (input.length <= 1 || !/[\r\u007F\b\t]/.test(input)) {
+    const press = toKeyPress(input, key);
+    return press ? [press] : [];
+  }
+  const presses: KeyPress[] = [];
+  let text = '';
+  for (const ch of input) {
+    const control = CONTROL_KEYS[ch];
+    if (!control) text += ch;
+    else {
+      if (text) presses.push({ text });
+      text = '';
+      presses.push(control);
+    }
+  }
+  if (text) presses.push({ text });
+  return presses;
 }
 
 function errorStatus(err: unknown): Status {
@@ -109,6 +140,8 @@ export function defineConsoleApp(ink: InkModule): (props: ConsoleAppProps) => Re
     const { isRawModeSupported } = useStdin();
     const [model, setModel] = useState(initial.model);
     const [state, setState] = useState(initial.state);
+    const [offer, setOffer] = useState(initial.runbooks);
+    const offerRef = useRef(offer);
     const [, setTick] = useState(0);
     const size = useScreenSize(screen);
     const stateRef = useRef(state);
@@ -217,6 +250,23 @@ export function defineConsoleApp(ink: InkModule): (props: ConsoleAppProps) => Re
             .catch((err: unknown) => commit({ ...stateRef.current, screen: { kind: 'list' }, status: errorStatus(err) }));
           return;
         }
+        case 'runbook': {
+          // The runbook draws its own screen: the console ends its Ink session, and the runner
+          // (run.tsx) runs it, then brings the console back where it was.
+          const back: ConsoleState = { ...current, screen: { kind: 'list' }, top: topRef.current };
+          const { runbookId, accountId, incident, params } = intent;
+          finish({ kind: 'runbook', runbookId, accountId, incident, params, snapshot: { model: modelRef.current, state: back, runbooks: offerRef.current } });
+          return;
+        }
+        case 'load-runbooks':
+          ops
+            .runbooks()
+            .then((loaded) => {
+              offerRef.current = loaded;
+              setOffer(loaded);
+            })
+            .catch((err: unknown) => commit({ ...stateRef.current, screen: { kind: 'list' }, status: errorStatus(err) }));
+          return;
         case 'open-url':
           ops
             .openInBrowser(intent.url)
@@ -233,7 +283,7 @@ export function defineConsoleApp(ink: InkModule): (props: ConsoleAppProps) => Re
             .then(async (session) => {
               expiries.current.delete(entry.account.id);
               const back: ConsoleState = { ...stateRef.current, screen: { kind: 'list' }, top: topRef.current };
-              if (intent.action === 'shell') return finish({ kind: 'shell', session, snapshot: { model: modelRef.current, state: back } });
+              if (intent.action === 'shell') return finish({ kind: 'shell', session, snapshot: { model: modelRef.current, state: back, runbooks: offerRef.current } });
               if (intent.action === 'exports') return finish({ kind: 'exports', session });
               commit({ ...stateRef.current, screen: { kind: 'busy', message: `Getting a console sign-in URL for ${name}…` } });
               const url = await ops.signInUrl(session);
@@ -246,15 +296,17 @@ export function defineConsoleApp(ink: InkModule): (props: ConsoleAppProps) => Re
     };
 
     const onInput = (input: string, key: Key) => {
+      for (const press of keyPresses(input, key)) onPress(press);
+    };
+    const onPress = (press: KeyPress) => {
       if (exited.current) return;
-      const press = toKeyPress(input, key);
-      if (!press) return;
       const current = { ...stateRef.current, top: topRef.current };
       const result = handleKey(current, press, {
         model: modelRef.current,
         list: listFor(current.query, current.grouped),
         listFor,
         pageSize: pageRef.current,
+        ...(offerRef.current ? { runbooks: offerRef.current } : {}),
       });
       if (result.state !== current) commit(result.state);
       if (result.intent) perform(result.intent);
@@ -275,6 +327,7 @@ export function defineConsoleApp(ink: InkModule): (props: ConsoleAppProps) => Re
       palette: p,
       now: ops.now(),
       sessionExpiry,
+      ...(offer ? { runbooks: offer } : {}),
     });
     topRef.current = frame.top;
     pageRef.current = frame.listHeight;

@@ -1,15 +1,16 @@
 /**
  * The whole console screen as lines of styled text for a given width and height: header,
  * break-glass banner, the visible window of the list (or a panel: help, production
- * confirmation, sign-in URL), a status line and the key hints. Only the visible rows are
- * formatted, so the cost of a frame does not grow with the number of accounts. Pure.
+ * confirmation, sign-in URL, runbooks, incident id), a status line and the key hints. Only the
+ * visible rows are formatted, so the cost of a frame does not grow with the number of accounts.
+ * Pure.
  */
-import type { ConsoleAccount, ConsoleModel } from './model.js';
+import type { ConsoleAccount, ConsoleModel, RunbookOffer } from './model.js';
 import { accountLine, columnsFor, columnTitles, ouLine } from './layout.js';
 import { windowTop, type DisplayList } from './rows.js';
 import { selectedIndex, type ConsoleState, type Status } from './state.js';
 import { age, clip, count, fit, styledLine, wrap, type Palette } from './style.js';
-import { helpLines, confirmLines, urlLines } from './panels.js';
+import { askFields, askLines, confirmLines, helpLines, runbooksLines, urlLines } from './panels.js';
 
 export interface FrameInput {
   model: ConsoleModel;
@@ -21,6 +22,8 @@ export interface FrameInput {
   palette: Palette;
   now: number;
   sessionExpiry(entry: ConsoleAccount): number | undefined;
+  /** What `!` offers, once loaded. */
+  runbooks?: RunbookOffer;
 }
 
 export interface Frame {
@@ -92,8 +95,12 @@ function detailLine(input: FrameInput): string {
 const FIELD_WORDS = { name: 'name', alias: 'alias', id: 'id', ouPath: 'OU path', tag: 'tag', email: 'email' } as const;
 const HIDDEN_FIELDS = new Set(['ouPath', 'tag', 'email']);
 
-const HINTS = 'Enter shell · c console URL · e exports · / filter · g group/flat · r reload · ? help · q quit';
-const SHORT_HINTS = 'Enter shell · c URL · e exports · / filter · ? help · q quit';
+/** The key hints under the list: the first that fits the width. */
+const HINTS = [
+  'Enter shell · c console URL · e exports · ! runbooks · / filter · g group/flat · r reload · ? help · q quit',
+  'Enter shell · c URL · e exports · ! runbooks · / filter · ? help · q quit',
+  'Enter shell · c URL · e exports · / filter · ? help · q quit',
+];
 
 function hintLine(input: FrameInput): string {
   const { state, list, width, palette: p, model } = input;
@@ -103,6 +110,13 @@ function hintLine(input: FrameInput): string {
   if (screen === 'confirm') return styledLine([{ text: clip('y: continue · any other key: cancel', width) }], p.dim, p);
   if (screen === 'url') return styledLine([{ text: clip('o: open in your browser · Esc: back to the list', width) }], p.dim, p);
   if (screen === 'busy') return styledLine([{ text: clip('Working… (Ctrl-C quits)', width) }], p.dim, p);
+  if (screen === 'runbooks') return styledLine([{ text: clip('Up/Down, j/k: move · Enter: choose · Esc: back to the list', width) }], p.dim, p);
+  if (state.screen.kind === 'ask') {
+    const { field, runbookId } = state.screen;
+    const last = field >= askFields(input.runbooks?.runbooks.find((r) => r.id === runbookId)).length - 1;
+    const keys = `${last ? 'Enter: start the runbook' : 'Enter: next'} · Backspace: erase · Esc: ${field === 0 ? 'back to the runbooks' : 'back'}`;
+    return styledLine([{ text: clip(keys, width) }], p.dim, p);
+  }
   if (state.searching || state.query) {
     const matches = `${count(shown)} of ${count(model.accounts.length)}`;
     const keys = state.searching ? 'Enter shell · Esc clear · Up/Down move' : 'Esc clear · / edit';
@@ -113,7 +127,7 @@ function hintLine(input: FrameInput): string {
       p,
     );
   }
-  return styledLine([{ text: clip(HINTS.length <= width ? HINTS : SHORT_HINTS, width) }], p.dim, p);
+  return styledLine([{ text: clip(HINTS.find((h) => h.length <= width) ?? HINTS[HINTS.length - 1]!, width) }], p.dim, p);
 }
 
 export function renderFrame(input: FrameInput): Frame {
@@ -130,6 +144,8 @@ export function renderFrame(input: FrameInput): Frame {
   if (screen.kind === 'help') body = helpLines(width, p);
   else if (screen.kind === 'confirm') body = confirmLines(model, screen, width, p);
   else if (screen.kind === 'url') body = urlLines(model, screen, width, p);
+  else if (screen.kind === 'runbooks') body = runbooksLines(model, input.runbooks, screen, width, bodyHeight, p);
+  else if (screen.kind === 'ask') body = askLines(model, input.runbooks, screen, width, p);
   else {
     const columns = columnsFor(width, state.grouped);
     top = windowTop(list, state.cursor, listHeight, state.top);

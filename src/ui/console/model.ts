@@ -9,6 +9,7 @@
 import type { Settings } from '../../core/settings.js';
 import { productionReason } from '../../inventory/production.js';
 import type { Inventory, InventoryAccount } from '../../inventory/types.js';
+import type { ParamKind, Runbook } from '../../runbooks/types.js';
 
 /** The fields the filter searches, in the order they are tried. */
 export const SEARCH_FIELDS = ['name', 'alias', 'id', 'ouPath', 'tag', 'email'] as const;
@@ -39,6 +40,40 @@ export interface InventorySummary {
   fetchedAt: string;
   from: 'cache' | 'discovered' | 'stale-cache';
   organizationId?: string;
+  /** Known when the inventory came from Organizations. */
+  managementAccountId?: string;
+}
+
+/** What the console needs to know about a runbook to offer it for an account (`!`). */
+export interface ConsoleRunbook {
+  id: string;
+  title: string;
+  /** It takes an `account` parameter, so it can run against the selected account. */
+  actsOnAccount: boolean;
+  /** It has an action step; otherwise it only reads. */
+  changesAws: boolean;
+  /** It refuses the management account (quarantine-account: SCPs do not apply there). */
+  refusesManagement: boolean;
+  /** The other parameters the console must ask for: required, without a default (MFA codes the runbook asks itself). */
+  asks: readonly RunbookAsk[];
+}
+
+export interface RunbookAsk {
+  /** The flag name without dashes: `role-name`. */
+  name: string;
+  kind: ParamKind;
+  description: string;
+}
+
+/**
+ * What `!` offers: the runbooks and the rule an incident id must follow. Loaded on first use
+ * (ConsoleOperations.runbooks), so the first frame never waits for the runbook modules.
+ */
+export interface RunbookOffer {
+  runbooks: readonly ConsoleRunbook[];
+  incidentId: RegExp;
+  /** Why a value is not right for the parameter (the runbook's own check), or undefined when it is. Pure. */
+  paramError(ask: RunbookAsk, value: string): string | undefined;
 }
 
 export interface ConsoleModel {
@@ -123,8 +158,38 @@ export function buildModel(
       fetchedAt: inventory.fetchedAt,
       from,
       ...(inventory.organizationId ? { organizationId: inventory.organizationId } : {}),
+      ...(inventory.managementAccountId ? { managementAccountId: inventory.managementAccountId } : {}),
     },
   };
+}
+
+const NO_RUNBOOKS: readonly ConsoleRunbook[] = [];
+
+/** The runbooks that can run against one account, which `!` lists (none until the offer is loaded). */
+export function accountRunbooks(offer: RunbookOffer | undefined): readonly ConsoleRunbook[] {
+  return offer ? offer.runbooks.filter((r) => r.actsOnAccount) : NO_RUNBOOKS;
+}
+
+/** Whether the runbook refuses this account because it is the management account (known only from Organizations). */
+export function refusesAccount(model: ConsoleModel, runbook: ConsoleRunbook, accountId: string): boolean {
+  return runbook.refusesManagement && model.inventory.managementAccountId === accountId;
+}
+
+/** The operation whose check refuses the management account. */
+const REFUSE_MANAGEMENT = 'organizations.refuse-management-account';
+
+/** The console's view of runbooks (pure data; the console never loads the catalog or its operations). */
+export function consoleRunbooks(runbooks: readonly Runbook[]): ConsoleRunbook[] {
+  return runbooks.map((r) => ({
+    id: r.id,
+    title: r.title,
+    actsOnAccount: r.params.some((param) => param.name === 'account' && param.kind === 'account'),
+    changesAws: r.steps.some((step) => step.kind === 'action'),
+    refusesManagement: r.steps.some((step) => step.operation === REFUSE_MANAGEMENT),
+    asks: r.params
+      .filter((param) => param.required && param.default === undefined && param.name !== 'account' && param.kind !== 'mfa-code' && !param.secret)
+      .map((param) => ({ name: param.name, kind: param.kind, description: param.description })),
+  }));
 }
 
 /** Compute every account's search text now (when the console is idle) rather than on the first keystroke. */

@@ -13,7 +13,7 @@ import type { Deps } from '../../core/deps.js';
 import { AwsorgError } from '../../core/errors.js';
 import type { InventoryAccount } from '../../inventory/types.js';
 import { identitySummary } from './identity.js';
-import { buildModel, type ConsoleModel } from './model.js';
+import { buildModel, consoleRunbooks, type ConsoleModel, type RunbookOffer } from './model.js';
 
 export interface ConsoleOperations {
   now(): number;
@@ -26,6 +26,8 @@ export interface ConsoleOperations {
   openInBrowser(url: string): Promise<string>;
   /** Load the inventory from AWS again. */
   reload(onProgress: (message: string) => void): Promise<ConsoleModel>;
+  /** The runbooks `!` offers and the incident-id rule, loaded on first use. */
+  runbooks(): Promise<RunbookOffer>;
   /** Receives what the operator functions would print on stderr while the console owns the screen. */
   setNoticeListener(listener: ((message: string) => void) | undefined): void;
 }
@@ -33,6 +35,32 @@ export interface ConsoleOperations {
 export function consoleModel(deps: Pick<Deps, 'paths'>, ctx: OperatorContext): ConsoleModel {
   const identity = identitySummary(ctx.base, cachedOperatorIdentity(deps, ctx.base)?.arn);
   return buildModel(ctx.inventory, ctx.settings, identity, ctx.inventoryFrom);
+}
+
+/**
+ * The built-in runbooks as the console sees them, and the incident-id rule. The runbook data
+ * modules are plain objects, but there are several of them, and the console's first frame
+ * should not wait for them: they load when the operator first presses `!`. Never the catalog
+ * (YAML) or the operations (SDK clients): those load only when a runbook runs.
+ */
+export async function loadRunbookOffer(): Promise<RunbookOffer> {
+  const [{ BUILTIN_RUNBOOKS }, { INCIDENT_ID }, { checkParam }] = await Promise.all([
+    import('../../runbooks/builtin/index.js'),
+    import('../../core/audit.js'),
+    import('../../runbooks/params.js'),
+  ]);
+  return {
+    runbooks: consoleRunbooks(BUILTIN_RUNBOOKS),
+    incidentId: INCIDENT_ID,
+    paramError(ask, value) {
+      try {
+        checkParam({ ...ask, required: true }, value);
+        return undefined;
+      } catch (err) {
+        return err instanceof Error ? `${err.message}.` : String(err);
+      }
+    },
+  };
 }
 
 /** The roles whose cached sessions count for an account: its Identity Center roles, else the default role. */
@@ -44,6 +72,7 @@ function candidateRoles(ctx: OperatorContext, account: InventoryAccount): string
 export function liveOperations(deps: Deps, initial: OperatorContext): ConsoleOperations {
   let ctx = initial;
   let listener: ((message: string) => void) | undefined;
+  let offer: Promise<RunbookOffer> | undefined;
   // While the console is on screen, a line on stderr would tear the frame; it becomes a notice.
   const quiet: Deps = {
     ...deps,
@@ -92,6 +121,14 @@ export function liveOperations(deps: Deps, initial: OperatorContext): ConsoleOpe
     async reload(onProgress) {
       ctx = await loadOperatorContext(quiet, { refresh: true, onProgress });
       return consoleModel(deps, ctx);
+    },
+    runbooks() {
+      if (!offer) {
+        offer = loadRunbookOffer();
+        // A failed load is tried again on the next `!`.
+        offer.catch(() => (offer = undefined));
+      }
+      return offer;
     },
     setNoticeListener(next) {
       listener = next;

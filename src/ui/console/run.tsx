@@ -2,15 +2,18 @@
  * The console's lifecycle: draw it on stderr in the alternate screen, and between Ink sessions
  * run what it asked for. A subshell gets the real terminal (Ink unmounted, raw mode off, main
  * screen back, our input stream closed so no keystroke is read by awsorg), and the console
- * returns where it was when the shell exits. Exports go to stdout after the screen is restored,
- * so `eval "$(awsorg console)"` switches the calling shell.
+ * returns where it was when the shell exits. A runbook runs the same way, through `awsorg runbook
+ * run` with its own screen. Exports go to stdout after the screen is restored, so
+ * `eval "$(awsorg console)"` switches the calling shell.
  */
+import { existsSync } from 'node:fs';
 import tty from 'node:tty';
 import type { RenderOptions } from 'ink';
 import { formatExports } from '../../assume/environment.js';
 import { runInSession } from '../../assume/shell.js';
+import { transcriptPath } from '../../core/audit.js';
 import type { Deps } from '../../core/deps.js';
-import { AwsorgError } from '../../core/errors.js';
+import { AwsorgError, ExitCode } from '../../core/errors.js';
 import { defineConsoleApp, type ConsoleExit, type ConsoleSnapshot } from './app.js';
 import type { ConsoleModel } from './model.js';
 import type { ConsoleOperations } from './operations.js';
@@ -55,10 +58,25 @@ export function colorWanted(env: Deps['env']): boolean {
   return !env.NO_COLOR && env.TERM !== 'dumb';
 }
 
+/** Runs `awsorg runbook ARGV` and resolves to its exit code. */
+export type RunbookCommand = (argv: string[], deps: Deps) => Promise<number>;
+
+/** The runbook command itself, loaded only when the operator runs a runbook (it brings the catalog and the SDK). */
+export const runbookCommand: RunbookCommand = async (argv, deps) => {
+  const cmd = await import('../../commands/runbook.js');
+  return cmd.run(cmd.parse(argv), deps);
+};
+
 export interface RunConsoleOptions {
   model: ConsoleModel;
   ops: ConsoleOperations;
   terminal: ConsoleTerminal;
+  /** What `!` runs; runbookCommand unless given. */
+  runbook?: RunbookCommand;
+}
+
+function failureStatus(err: unknown): Status {
+  return err instanceof AwsorgError ? { tone: 'error', text: err.message, ...(err.nextStep ? { next: err.nextStep } : {}) } : { tone: 'error', text: String(err) };
 }
 
 export async function runConsole(deps: Deps, opts: RunConsoleOptions): Promise<number> {
@@ -89,6 +107,11 @@ export async function runConsole(deps: Deps, opts: RunConsoleOptions): Promise<n
         );
         return 0;
       }
+      if (result.kind === 'runbook') {
+        const status = await runRunbook(deps, opts, result);
+        snapshot = { ...result.snapshot, state: { ...result.snapshot.state, status } };
+        continue;
+      }
       const s = result.session;
       deps.stderr.write(`awsorg: shell in ${s.account.name} (${s.account.id}) as ${s.role}${s.production ? ' [PRODUCTION]' : ''}; type exit to return to the console\n`);
       let status: Status;
@@ -96,16 +119,38 @@ export async function runConsole(deps: Deps, opts: RunConsoleOptions): Promise<n
         const code = await runInSession(deps, s);
         status = { tone: code === 0 ? 'ok' : 'info', text: `The shell in ${s.account.name} exited with code ${code}.` };
       } catch (err) {
-        status =
-          err instanceof AwsorgError
-            ? { tone: 'error', text: err.message, ...(err.nextStep ? { next: err.nextStep } : {}) }
-            : { tone: 'error', text: String(err) };
+        status = failureStatus(err);
       }
-      snapshot = { model: result.snapshot.model, state: { ...result.snapshot.state, status } };
+      snapshot = { ...result.snapshot, state: { ...result.snapshot.state, status } };
     }
   } finally {
     leave();
   }
+}
+
+/** Run the runbook the console asked for (it draws its own screen), and say how it ended. */
+async function runRunbook(deps: Deps, opts: RunConsoleOptions, request: Extract<ConsoleExit, { kind: 'runbook' }>): Promise<Status> {
+  const { runbookId, accountId, incident, params } = request;
+  const model = request.snapshot.model;
+  const entry = model.accounts.find((a) => a.account.id === accountId);
+  const name = entry ? `${entry.account.name} (${accountId})` : accountId;
+  deps.stderr.write(`awsorg: runbook ${runbookId} for incident ${incident} against ${name}; the console comes back when it ends\n`);
+  let code: number;
+  try {
+    const argv = ['run', runbookId, '--incident', incident, '--account', accountId, ...Object.entries(params).map(([name, value]) => `--${name}=${value}`)];
+    code = await (opts.runbook ?? runbookCommand)(argv, deps);
+  } catch (err) {
+    return failureStatus(err);
+  }
+  const transcript = transcriptPath(deps.paths, incident);
+  const recorded = existsSync(transcript) ? `; transcript ${transcript} (\`awsorg audit verify\` checks it)` : '; nothing was recorded';
+  const changes = request.snapshot.runbooks?.runbooks.find((r) => r.id === runbookId)?.changesAws === true;
+  return {
+    tone: code === 0 ? 'ok' : code === ExitCode.cancelled ? 'info' : 'error',
+    text: `Runbook ${runbookId} for ${incident} ended with exit code ${code}${recorded}.`,
+    // The runbook may have moved the account or changed its tags: the list shows what was loaded before.
+    ...(code === 0 && changes ? { next: 'Press r to reload the inventory and see what the runbook changed.' } : {}),
+  };
 }
 
 async function session(snapshot: ConsoleSnapshot, deps: Deps, opts: RunConsoleOptions): Promise<ConsoleExit> {

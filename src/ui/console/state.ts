@@ -1,10 +1,10 @@
 /**
  * The console's state and what each key does to it. Pure: `handleKey` returns the next state
  * and, when the key asks for more than a redraw, an intent for the app to carry out (open a
- * session, refresh, quit). The app owns every side effect.
+ * session, refresh, run a runbook, quit). The app owns every side effect.
  */
 import type { DisplayList } from './rows.js';
-import type { ConsoleModel } from './model.js';
+import { accountRunbooks, refusesAccount, type ConsoleModel, type RunbookOffer } from './model.js';
 
 /** What Enter, `c` and `e` do with the selected account. */
 export type AccountAction = 'shell' | 'url' | 'exports';
@@ -14,7 +14,15 @@ export type Screen =
   | { kind: 'help' }
   | { kind: 'confirm'; action: AccountAction; accountId: string }
   | { kind: 'busy'; message: string }
-  | { kind: 'url'; accountId: string; role: string; url: string };
+  | { kind: 'url'; accountId: string; role: string; url: string }
+  /** `!`: the runbooks that act on the account; `cursor` indexes accountRunbooks(offer). */
+  | { kind: 'runbooks'; accountId: string; cursor: number }
+  /**
+   * The chosen runbook's questions, one field at a time: the incident id (field 0), then its
+   * other required parameters (ConsoleRunbook.asks). `answers` holds what was typed for each
+   * field so far, `text` the field being typed, `error` why Enter did not take it.
+   */
+  | { kind: 'ask'; accountId: string; runbookId: string; field: number; answers: readonly string[]; text: string; error?: string };
 
 export interface Status {
   tone: 'info' | 'ok' | 'error';
@@ -34,13 +42,18 @@ export interface ConsoleState {
   /** First display row on screen. */
   top: number;
   status?: Status;
+  /** The incident id given last: the next runbook prompt starts with it (one incident, several runbooks). */
+  incident?: string;
 }
 
 export type Intent =
   | { kind: 'quit'; code: number }
   | { kind: 'act'; action: AccountAction; accountId: string }
   | { kind: 'refresh' }
-  | { kind: 'open-url'; url: string };
+  | { kind: 'open-url'; url: string }
+  /** Load the runbooks `!` offers (ConsoleOperations.runbooks); the panel says so until they are in. */
+  | { kind: 'load-runbooks' }
+  | { kind: 'runbook'; runbookId: string; accountId: string; incident: string; params: Record<string, string> };
 
 /** A key as the console understands it: a name for special keys, else the typed text. */
 export type KeyName = 'up' | 'down' | 'pageup' | 'pagedown' | 'home' | 'end' | 'enter' | 'escape' | 'backspace' | 'ctrl-c' | 'tab';
@@ -58,6 +71,8 @@ export interface KeyContext {
   listFor(query: string, grouped: boolean): DisplayList;
   /** Rows the list window shows. */
   pageSize: number;
+  /** What `!` offers, once loaded. */
+  runbooks?: RunbookOffer;
 }
 
 export interface KeyResult {
@@ -108,12 +123,15 @@ function navigate(state: ConsoleState, key: KeyName | string, ctx: KeyContext): 
 
 const ACTION_WORDS: Record<AccountAction, string> = { shell: 'open a shell', url: 'open the AWS console', exports: 'print credentials' };
 
+/** The list has no account under the cursor: say why, and what the key would have done (`nothing to open a shell in`). */
+function noAccount(state: ConsoleState, consequence: string): KeyResult {
+  const why = state.query ? `No account matches "${state.query}"` : 'The inventory holds no account';
+  return { state: { ...state, status: { tone: 'error', text: `${why}; ${consequence}.`, next: state.query ? 'Press Esc to clear the filter.' : 'Press r to load it again.' } } };
+}
+
 function actOn(state: ConsoleState, action: AccountAction, ctx: KeyContext): KeyResult {
   const index = selectedIndex(state, ctx.list);
-  if (index === undefined) {
-    const why = state.query ? `No account matches "${state.query}"` : 'The inventory holds no account';
-    return { state: { ...state, status: { tone: 'error', text: `${why}; nothing to ${ACTION_WORDS[action]} in.`, next: state.query ? 'Press Esc to clear the filter.' : 'Press r to load it again.' } } };
-  }
+  if (index === undefined) return noAccount(state, `nothing to ${ACTION_WORDS[action]} in`);
   const entry = ctx.model.accounts[index]!;
   if (entry.production) return { state: { ...state, screen: { kind: 'confirm', action, accountId: entry.account.id } } };
   return { state, intent: { kind: 'act', action, accountId: entry.account.id } };
@@ -147,6 +165,10 @@ export function handleKey(state: ConsoleState, press: KeyPress, ctx: KeyContext)
         return { state: { ...state, screen: { kind: 'list' } } };
       }
       return { state };
+    case 'runbooks':
+      return runbooksKey(state, screen, press, ctx);
+    case 'ask':
+      return askKey(state, screen, press, ctx);
     case 'list':
       break;
   }
@@ -207,6 +229,114 @@ function commandKey(state: ConsoleState, ch: string, ctx: KeyContext): KeyResult
       return actOn(state, 'url', ctx);
     case 'e':
       return actOn(state, 'exports', ctx);
+    case '!':
+      return openRunbooks(state, ctx);
+    default:
+      return { state };
+  }
+}
+
+function openRunbooks(state: ConsoleState, ctx: KeyContext): KeyResult {
+  const index = selectedIndex(state, ctx.list);
+  if (index === undefined) return noAccount(state, 'no account to run a runbook against');
+  const opened: ConsoleState = { ...state, screen: { kind: 'runbooks', accountId: ctx.model.accounts[index]!.account.id, cursor: 0 } };
+  return ctx.runbooks ? { state: opened } : { state: opened, intent: { kind: 'load-runbooks' } };
+}
+
+function runbooksKey(state: ConsoleState, screen: Extract<Screen, { kind: 'runbooks' }>, press: KeyPress, ctx: KeyContext): KeyResult {
+  const runbooks = accountRunbooks(ctx.runbooks);
+  // Each key clears the last message; the key's own effect may set a new one.
+  const current: ConsoleState = state.status ? { ...state, status: undefined } : state;
+  const to = (cursor: number): KeyResult => ({ state: { ...current, screen: { ...screen, cursor: Math.max(0, Math.min(runbooks.length - 1, cursor)) } } });
+  if ('text' in press) {
+    // j and k typed together in one read move once each; other text does nothing here.
+    let cursor = screen.cursor;
+    for (const ch of press.text) {
+      if (ch === 'j') cursor++;
+      else if (ch === 'k') cursor--;
+    }
+    return cursor === screen.cursor ? { state: current } : to(cursor);
+  }
+  switch (press.name) {
+    case 'up':
+      return to(screen.cursor - 1);
+    case 'down':
+      return to(screen.cursor + 1);
+    case 'home':
+    case 'pageup':
+      return to(0);
+    case 'end':
+    case 'pagedown':
+      return to(runbooks.length - 1);
+    case 'escape':
+      return { state: { ...current, screen: { kind: 'list' } } };
+    case 'enter': {
+      const runbook = runbooks[screen.cursor];
+      if (!runbook) return { state: current };
+      if (refusesAccount(ctx.model, runbook, screen.accountId)) {
+        return {
+          state: {
+            ...current,
+            status: { tone: 'error', text: `${runbook.id} refuses the management account.`, next: `Pick another runbook; \`awsorg runbook show ${runbook.id}\` says what to use instead.` },
+          },
+        };
+      }
+      return { state: { ...current, screen: { kind: 'ask', accountId: screen.accountId, runbookId: runbook.id, field: 0, answers: [], text: current.incident ?? '' } } };
+    }
+    default:
+      return { state: current };
+  }
+}
+
+/** Why an incident id is refused, or undefined when it is valid (`rule` is INCIDENT_ID of src/core/audit.ts). */
+export function incidentError(id: string, rule: RegExp): string | undefined {
+  if (!id) return "Type the incident's id: every run is recorded in that incident's audit transcript.";
+  if (!rule.test(id)) return `"${id}" is not an incident id: use up to 64 letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. INC-2041).`;
+  return undefined;
+}
+
+function askKey(state: ConsoleState, screen: Extract<Screen, { kind: 'ask' }>, press: KeyPress, ctx: KeyContext): KeyResult {
+  const edit = (text: string): KeyResult => ({ state: { ...state, screen: { kind: 'ask', accountId: screen.accountId, runbookId: screen.runbookId, field: screen.field, answers: screen.answers, text } } });
+  if ('text' in press) {
+    // Pasted or fast-typed text arrives as one string; control characters are not part of an answer.
+    const typed = press.text.replace(/[\u0000-\u001f\u007f]/g, '');
+    return typed ? edit(screen.text + typed) : { state };
+  }
+  const offer = ctx.runbooks;
+  const runbook = offer?.runbooks.find((r) => r.id === screen.runbookId);
+  // The questions open only from the loaded offer, so the runbook is there.
+  if (!offer || !runbook) return press.name === 'escape' ? { state: { ...state, screen: { kind: 'list' } } } : { state };
+  // What was typed in this field is kept when the operator steps back or on, and offered again.
+  const answers = (text: string) => {
+    const next = [...screen.answers];
+    next[screen.field] = text;
+    return next;
+  };
+  const goTo = (field: number, kept: string[]): KeyResult => ({
+    state: { ...state, screen: { kind: 'ask', accountId: screen.accountId, runbookId: screen.runbookId, field, answers: kept, text: kept[field] ?? '' } },
+  });
+  switch (press.name) {
+    case 'backspace':
+      return edit(screen.text.slice(0, -1));
+    case 'escape': {
+      if (screen.field > 0) return goTo(screen.field - 1, answers(screen.text));
+      const cursor = accountRunbooks(offer).findIndex((r) => r.id === screen.runbookId);
+      return { state: { ...state, screen: { kind: 'runbooks', accountId: screen.accountId, cursor: Math.max(0, cursor) } } };
+    }
+    case 'enter': {
+      const value = screen.text.trim();
+      const ask = screen.field > 0 ? runbook.asks[screen.field - 1] : undefined;
+      const error = ask ? (value ? offer.paramError(ask, value) : `--${ask.name} is required: ${ask.description}.`) : incidentError(value, offer.incidentId);
+      if (error) return { state: { ...state, screen: { ...screen, error } } };
+      const kept = answers(value);
+      if (screen.field < runbook.asks.length) return goTo(screen.field + 1, kept);
+      const incident = kept[0]!;
+      const params = Object.fromEntries(runbook.asks.map((a, i) => [a.name, kept[i + 1]!]));
+      return {
+        state: { ...state, screen: { kind: 'list' }, incident },
+        intent: { kind: 'runbook', runbookId: runbook.id, accountId: screen.accountId, incident, params },
+      };
+    }
     default:
       return { state };
   }
