@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
-import type { Deps, Env } from '../core/deps.js';
+import { createDeps, type Deps, type Env } from '../core/deps.js';
+import { xdgPaths } from '../core/xdg.js';
 import { PreconditionError } from '../core/errors.js';
 
 export interface Emulator {
@@ -119,4 +120,14 @@ export async function startEmulator(deps: Deps, opts: { readyTimeoutMs?: number 
     },
     stop,
   };
+}
+
+/**
+ * The Deps of a rehearsal: AWS configuration replaced by the emulator's, and the caches,
+ * settings and transcripts in the rehearsal's workspace, never next to the real ones.
+ */
+export function rehearsalDeps(deps: Deps, emulator: Emulator, workspace: string): Deps {
+  const env = emulator.environment(deps.env);
+  const paths = xdgPaths({ ...env, XDG_CONFIG_HOME: join(workspace, 'config'), XDG_CACHE_HOME: join(workspace, 'cache'), XDG_STATE_HOME: join(workspace, 'state') });
+  return createDeps({ env, signal: deps.signal, cwd: deps.cwd, stdout: deps.stdout, stderr: deps.stderr, stdin: deps.stdin, interactive: deps.interactive, clock: deps.clock, random: deps.random, paths, spawn: deps.spawn });
 }

@@ -15,7 +15,6 @@ import { createDeps, type Deps } from '../core/deps.js';
 import { AwsorgError, CancelledError, ExitCode, UsageError } from '../core/errors.js';
 import { Journal, journalPathFor } from '../core/journal.js';
 import { PRESET_NAMES, preset, presetYaml } from '../core/presets.js';
-import { xdgPaths } from '../core/xdg.js';
 import type { BootstrapEngine, StepPlan } from '../steps/engine.js';
 import { countChanges, renderPlan } from '../ui/plan-text.js';
 import { parseFlags } from './args.js';
@@ -115,17 +114,14 @@ async function wizard(opts: BootstrapOptions, deps: Deps): Promise<number> {
   // Ink and React take longest to load: start them first, so their file reads overlap ours.
   const [, { runWizard }, { WizardOperations }] = await Promise.all([import('ink'), import('../ui/wizard/run.js'), import('../ui/wizard/operations.js')]);
   if (!opts.rehearse) return runWizard(deps, new WizardOperations(deps, { omitTlsDeny: opts.omitTlsDeny }));
-  const { startEmulator } = await import('../aws/emulator.js');
+  const { startEmulator, rehearsalDeps } = await import('../aws/emulator.js');
   const workspace = await mkdtemp(join(tmpdir(), 'awsorg-rehearsal-'));
   try {
     deps.stderr.write('awsorg: starting the local AWS emulator for the rehearsal…\n');
     const emulator = await startEmulator(deps);
     try {
-      const env = emulator.environment(deps.env);
-      // The rehearsal's caches and settings live in its workspace, never next to the real ones.
-      const paths = xdgPaths({ ...env, XDG_CONFIG_HOME: join(workspace, 'config'), XDG_CACHE_HOME: join(workspace, 'cache'), XDG_STATE_HOME: join(workspace, 'state') });
-      const rehearsalDeps = createDeps({ env, signal: deps.signal, cwd: deps.cwd, stdout: deps.stdout, stderr: deps.stderr, stdin: deps.stdin, interactive: deps.interactive, clock: deps.clock, random: deps.random, paths, spawn: deps.spawn });
-      return await runWizard(rehearsalDeps, new WizardOperations(rehearsalDeps, { rehearsal: { endpoint: emulator.endpoint, workspace } }));
+      const rehearsal = rehearsalDeps(deps, emulator, workspace);
+      return await runWizard(rehearsal, new WizardOperations(rehearsal, { rehearsal: { endpoint: emulator.endpoint, workspace } }));
     } finally {
       await emulator.stop();
     }

@@ -19,10 +19,10 @@ import {
 } from '@aws-sdk/client-organizations';
 import type { AwsSession } from '../aws/session.js';
 import { transcriptPath } from '../core/audit.js';
-import { createDeps, type Deps } from '../core/deps.js';
+import type { Deps } from '../core/deps.js';
 import { ensurePrivateDirSync } from '../core/private-file.js';
 import { preset } from '../core/presets.js';
-import { xdgPaths } from '../core/xdg.js';
+import type { XdgPaths } from '../core/xdg.js';
 import { rollbackIncident, runRunbook, type RunRequest } from './run.js';
 
 export interface PracticeOrganization {
@@ -107,30 +107,27 @@ const SEEDERS: Record<string, PracticeSeeder> = {
 };
 
 export async function rehearseRunbook(deps: Deps, req: RunRequest): Promise<number> {
-  const { startEmulator } = await import('../aws/emulator.js');
+  const { startEmulator, rehearsalDeps } = await import('../aws/emulator.js');
   const workspace = await mkdtemp(join(tmpdir(), 'awsorg-runbook-rehearsal-'));
   try {
     deps.stderr.write('awsorg: starting the local AWS emulator for the rehearsal…\n');
     const emulator = await startEmulator(deps);
     try {
-      const env = emulator.environment(deps.env);
-      // The rehearsal's inventory, credentials and transcript live in its workspace, never next to the real ones.
-      const paths = xdgPaths({ ...env, XDG_CONFIG_HOME: join(workspace, 'config'), XDG_CACHE_HOME: join(workspace, 'cache'), XDG_STATE_HOME: join(workspace, 'state') });
-      const rehearsalDeps = createDeps({ env, signal: deps.signal, cwd: deps.cwd, stdout: deps.stdout, stderr: deps.stderr, stdin: deps.stdin, interactive: deps.interactive, clock: deps.clock, random: deps.random, paths, spawn: deps.spawn });
+      const rehearsal = rehearsalDeps(deps, emulator, workspace);
       deps.stderr.write(`REHEARSAL: against a local AWS emulator at ${emulator.endpoint}; nothing is sent to AWS. Building a practice organization (standard preset)…\n`);
-      const session = rehearsalDeps.aws('us-east-1');
+      const session = rehearsal.aws('us-east-1');
       const org = await seedOrganization(session);
       const seeded = await (SEEDERS[req.runbook.id]?.(session, org, req.params, req.incident) ?? Promise.resolve({}));
       const params = { ...seeded, ...req.params };
       const shown = Object.entries(seeded).filter(([k]) => req.params[k] === undefined);
       if (shown.length) deps.stderr.write(`REHEARSAL: practice values: ${shown.map(([k, v]) => `--${k} ${v}`).join(' ')}\n`);
-      const code = await runRunbook(rehearsalDeps, { ...req, params, rehearsal: true });
+      const code = await runRunbook(rehearsal, { ...req, params, rehearsal: true });
       let rollbackCode = 0;
       if (code === 0 && !req.dryRun && req.runbook.steps.some((s) => s.kind === 'action')) {
         deps.stderr.write(`REHEARSAL: now rolling back ${req.incident}, as you would after the incident.\n`);
-        rollbackCode = await rollbackIncident(rehearsalDeps, { incident: req.incident, dryRun: false, yes: req.yes, json: false, rehearsal: true });
+        rollbackCode = await rollbackIncident(rehearsal, { incident: req.incident, dryRun: false, yes: req.yes, json: false, rehearsal: true });
       }
-      keepTranscript(paths, deps, req.incident);
+      keepTranscript(rehearsal.paths, deps, req.incident);
       return code || rollbackCode;
     } finally {
       await emulator.stop();
@@ -141,7 +138,7 @@ export async function rehearseRunbook(deps: Deps, req: RunRequest): Promise<numb
 }
 
 /** Copy the rehearsal's transcript (and its anchor) out of the workspace before it is removed. */
-function keepTranscript(rehearsalPaths: ReturnType<typeof xdgPaths>, deps: Deps, incident: string): void {
+function keepTranscript(rehearsalPaths: XdgPaths, deps: Deps, incident: string): void {
   const from = transcriptPath(rehearsalPaths, incident);
   if (!existsSync(from)) return;
   const dir = join(deps.paths.state, 'audit', 'rehearsals');

@@ -10,7 +10,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
 import type { Key } from 'ink';
 import type { ScreenSize } from '../console/app.js';
-import { toKeyPress, useScreenSize } from '../console/app.js';
+import { keyPresses, useScreenSize } from '../console/app.js';
 import { palette } from '../console/style.js';
 import { applyEvent, initialApply, type ApplyEvent } from './apply.js';
 import { initialDone } from './done.js';
@@ -305,30 +305,5 @@ export function farewellFor(s: WizardState): string | undefined {
   return undefined;
 }
 
-const CONTROL_KEYS: Record<string, KeyPress> = { '\r': { name: 'enter' }, '\u007F': { name: 'backspace' }, '\b': { name: 'backspace' }, '\t': { name: 'tab' } };
-
-/**
- * The key presses in one input event. Ink splits input only at escape sequences, so keys that
- * arrive together (fast typing over SSH, a paste ending in Enter, "yes⏎") come as one string:
- * split Enter, Backspace and Tab out of it, so none of them is lost.
- */
-export function keyPresses(input: string, key: Key): KeyPress[] {
-  if (input.length <= 1 || !/[\r\u007F\b\t]/.test(input)) {
-    const press = toKeyPress(input, key);
-    return press ? [press] : [];
-  }
-  const presses: KeyPress[] = [];
-  let text = '';
-  for (const ch of input) {
-    const control = CONTROL_KEYS[ch];
-    if (!control) {
-      text += ch;
-      continue;
-    }
-    if (text) presses.push({ text });
-    text = '';
-    presses.push(control);
-  }
-  if (text) presses.push({ text });
-  return presses;
-}
+/** Keys that arrive together are split the same way as in the console. */
+export { keyPresses };
