@@ -89,7 +89,7 @@ export async function executeRun(deps: Deps, run: PreparedRun, host: RunbookHost
       }
       const message = err instanceof Error ? err.message : String(err);
       const refused = err instanceof UsageError;
-      finish(refused ? 'failed' : 'failed', firstLine(message));
+      finish('failed', firstLine(message));
       record({ step: step.def.id, kind: step.def.kind, status: refused ? 'refused' : 'failed', ...whereOf(step), detail: { error: message, ...(err instanceof AwsorgError && err.nextStep ? { nextStep: err.nextStep } : {}) } });
       const next = err instanceof AwsorgError && err.nextStep ? `\nNext step: ${err.nextStep}` : '';
       outcome = {

@@ -51,6 +51,16 @@ async function mount(t: TestContext, opts: { columns: number; rows: number; mode
   return m;
 }
 
+/** Select Staging through the filter, clear the filter, and open its runbooks with `!`. */
+async function openStagingRunbooks(term: FakeTerminal): Promise<void> {
+  term.press('/stag');
+  await term.waitFor((s) => /^>.*Staging/m.test(s));
+  term.press(KEYS.escape);
+  await term.waitFor((s) => !s.includes('/stag'));
+  term.press('!');
+  await term.waitForText('Runbooks for Staging (666666666666)');
+}
+
 describe('console golden frames', () => {
   it('console-list-120: grouped by OU, with PROD markers, aliases and cached sessions', async (t) => {
     const { term } = await mount(t, { columns: 120, rows: 30 });
@@ -174,12 +184,7 @@ describe('console golden frames', () => {
 
   it("console-runbooks-ask-param-80: after the incident id, the runbook's other required parameter, checked by its kind", async (t) => {
     const { term, exited } = await mount(t, { columns: 80, rows: 24 });
-    term.press('/stag');
-    await term.waitFor((s) => /^>.*Staging/m.test(s));
-    term.press(KEYS.escape);
-    await term.waitFor((s) => !s.includes('/stag'));
-    term.press('!');
-    await term.waitForText('Runbooks for Staging (666666666666)');
+    await openStagingRunbooks(term);
     const panel = term.screen();
     assert.match(panel, /asks for --role-name/);
     term.press(KEYS.end);
@@ -200,12 +205,7 @@ describe('console golden frames', () => {
 
   it('a valid incident id ends the Ink session with the runbook to run; a paste ending in Enter counts', async (t) => {
     const { term, exited } = await mount(t, { columns: 80, rows: 24 });
-    term.press('/stag');
-    await term.waitFor((s) => /^>.*Staging/m.test(s));
-    term.press(KEYS.escape);
-    await term.waitFor((s) => !s.includes('/stag'));
-    term.press('!');
-    await term.waitForText('Runbooks for Staging (666666666666)');
+    await openStagingRunbooks(term);
     term.press(KEYS.down);
     await term.waitFor((s) => /^> review-account-access/m.test(s));
     term.press(KEYS.enter);
@@ -309,12 +309,7 @@ describe('a runbook from the console (runConsole)', () => {
       return 2;
     });
     await term.waitForText('awsorg console');
-    term.press('/stag');
-    await term.waitFor((s) => s.includes('/stag'));
-    term.press(KEYS.escape);
-    await term.waitFor((s) => !s.includes('/stag'));
-    term.press('!');
-    await term.waitForText('Runbooks for');
+    await openStagingRunbooks(term);
     term.press(KEYS.end);
     await term.waitFor((s) => /^> revoke-role-sessions/m.test(s));
     term.press(KEYS.enter);

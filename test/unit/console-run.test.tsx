@@ -5,29 +5,19 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createDeps, type OutputStream } from '../../src/core/deps.js';
+import { createDeps } from '../../src/core/deps.js';
 import type { ConsoleModel } from '../../src/ui/console/model.js';
 import type { ConsoleOperations } from '../../src/ui/console/operations.js';
 import { runConsole } from '../../src/ui/console/run.js';
 import { FakeTerminal, KEYS } from '../../src/ui/frames.js';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
+import { captureStream } from '../helpers/streams.js';
 import { fakeOperations, fixtureModel } from './console-fixture.js';
-
-function capture(): OutputStream & { text: string } {
-  return {
-    text: '',
-    isTTY: false,
-    write(chunk: string) {
-      this.text += chunk;
-      return true;
-    },
-  };
-}
 
 function start(opts: { env?: Record<string, string>; columns?: number; rows?: number; model?: ConsoleModel; ops?: ConsoleOperations } = {}) {
   const term = new FakeTerminal({ columns: opts.columns ?? 100, rows: opts.rows ?? 24 });
-  const stdout = capture();
-  const notes = capture();
+  const stdout = captureStream();
+  const notes = captureStream();
   const controller = new AbortController();
   const deps = createDeps({ env: opts.env ?? {}, signal: controller.signal, stdout, stderr: notes, stdin: term.input, interactive: true });
   const code = runConsole(deps, {

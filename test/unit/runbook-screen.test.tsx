@@ -8,32 +8,22 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { createDeps, type OutputStream } from '../../src/core/deps.js';
+import { createDeps } from '../../src/core/deps.js';
 import { AwsorgError } from '../../src/core/errors.js';
 import type { RunbookHost } from '../../src/runbooks/types.js';
 import { FakeTerminal, KEYS } from '../../src/ui/frames.js';
 import { runRunbookScreen, type RunbookOutcome } from '../../src/ui/runbook/run.js';
+import { captureStream } from '../helpers/streams.js';
 import { createOuView, MEMBER, moveAccountView, notifyView, QUARANTINE, screenInput, TRANSCRIPT } from './runbook-fixture.js';
-
-function capture(): OutputStream & { text: string } {
-  return {
-    text: '',
-    isTTY: false,
-    write(chunk: string) {
-      this.text += chunk;
-      return true;
-    },
-  };
-}
 
 type Drive = (host: RunbookHost, signal: AbortSignal) => Promise<RunbookOutcome>;
 
 function start(drive: Drive, opts: { input?: NodeJS.ReadStream; env?: Record<string, string> } = {}) {
   const term = new FakeTerminal({ columns: 100, rows: 36 });
-  const stderr = capture();
+  const stderr = captureStream();
   const controller = new AbortController();
   const input = opts.input ?? (term.input as unknown as NodeJS.ReadStream);
-  const deps = createDeps({ env: opts.env ?? {}, signal: controller.signal, stdout: capture(), stderr, stdin: input, interactive: true });
+  const deps = createDeps({ env: opts.env ?? {}, signal: controller.signal, stdout: captureStream(), stderr, stdin: input, interactive: true });
   const result = runRunbookScreen(deps, screenInput(), drive, {
     output: term.output as unknown as NodeJS.WriteStream,
     openInput: () => input,

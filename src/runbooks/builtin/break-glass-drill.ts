@@ -1,6 +1,5 @@
 import type { Runbook } from '../types.js';
-
-const MANAGEMENT = { account: '{{management}}', role: 'signed-in', region: 'us-east-1' } as const;
+import { AS_MANAGEMENT } from './shared.js';
 
 export const breakGlassDrill: Runbook = {
   id: 'break-glass-drill',
@@ -28,7 +27,7 @@ export const breakGlassDrill: Runbook = {
       title: 'Break-glass identity and its MFA',
       does: 'Asks STS who you are; for an IAM user lists its MFA devices (none is a failure), for root reads the account summary (MFA on, no access keys).',
       operation: 'break-glass.identity-mfa',
-      runsAs: MANAGEMENT,
+      runsAs: AS_MANAGEMENT,
       continueOnFail: true,
     },
     {
@@ -37,7 +36,7 @@ export const breakGlassDrill: Runbook = {
       title: 'Emergency role in every account',
       does: 'Lists the active accounts and reads the emergency role in each (iam:GetRole), through --access-role in member accounts and your sign-in in the management account. One item per account.',
       operation: 'break-glass.emergency-role',
-      runsAs: MANAGEMENT,
+      runsAs: AS_MANAGEMENT,
       continueOnFail: true,
     },
     {
@@ -46,7 +45,7 @@ export const breakGlassDrill: Runbook = {
       title: 'SCP protecting the emergency role',
       does: 'Looks for an attached SCP (on the root, or on every member account’s path) with a Deny of iam:DeleteRole, iam:UpdateAssumeRolePolicy, iam:PutRolePolicy and iam:AttachRolePolicy on the role, excepting only the responders; names it, or says none does.',
       operation: 'break-glass.role-protection',
-      runsAs: MANAGEMENT,
+      runsAs: AS_MANAGEMENT,
       continueOnFail: true,
     },
     {
@@ -55,7 +54,7 @@ export const breakGlassDrill: Runbook = {
       title: 'Alert on root and break-glass sign-in',
       does: 'Reads the EventBridge rules in us-east-1 and tests each pattern against a console sign-in by root and by each break-glass user; a rule counts when it is ENABLED and has a target.',
       operation: 'break-glass.sign-in-alert',
-      runsAs: MANAGEMENT,
+      runsAs: AS_MANAGEMENT,
       continueOnFail: true,
     },
     {
@@ -64,7 +63,7 @@ export const breakGlassDrill: Runbook = {
       title: 'Last use of each break-glass credential',
       does: 'For each break-glass user: the console password, the MFA device and every access key, with when each was last used. Missing credentials, a user without MFA, and an active credential unused for over 90 days fail.',
       operation: 'break-glass.credential-use',
-      runsAs: MANAGEMENT,
+      runsAs: AS_MANAGEMENT,
       continueOnFail: true,
     },
   ],

@@ -1,6 +1,5 @@
 import type { Runbook } from '../types.js';
-
-const MANAGEMENT = { account: '{{management}}', role: 'signed-in', region: 'us-east-1' } as const;
+import { AS_MANAGEMENT } from './shared.js';
 
 export const breakGlassSession: Runbook = {
   id: 'break-glass-session',
@@ -38,7 +37,7 @@ export const breakGlassSession: Runbook = {
       title: 'Start an MFA session',
       does: "Calls sts:GetSessionToken with the break-glass user's MFA device and the code you type, for a 15-minute session that satisfies MFA conditions.",
       operation: 'break-glass.start-mfa-session',
-      runsAs: MANAGEMENT,
+      runsAs: AS_MANAGEMENT,
     },
     {
       id: 'assume-target',
@@ -46,7 +45,7 @@ export const breakGlassSession: Runbook = {
       title: 'Assume the emergency role in the target account',
       does: 'Calls sts:AssumeRole with the MFA session: RoleSessionName is the incident id and SourceIdentity is you, so CloudTrail ties every call in the shell to the incident.',
       operation: 'break-glass.assume-target',
-      runsAs: MANAGEMENT,
+      runsAs: AS_MANAGEMENT,
     },
   ],
   followUps: [

@@ -1,4 +1,5 @@
 import type { Runbook } from '../types.js';
+import { AS_MANAGEMENT, accessRoleParam } from './shared.js';
 
 /** Where the key was found: its account (sts:GetAccessKeyInfo) as the access role, in us-east-1 (IAM is global). */
 const KEY_ACCOUNT_IAM = { account: '{{key-account}}', role: '{{access-role}}', region: 'us-east-1' } as const;
@@ -26,13 +27,7 @@ export const containAccessKey: Runbook = {
       required: false,
       description: 'the account the key should belong to; optional: sts:GetAccessKeyInfo finds it, and when given the two must agree',
     },
-    {
-      name: 'access-role',
-      kind: 'role-name',
-      required: false,
-      default: 'OrganizationAccountAccessRole',
-      description: 'the role to act through in the key\'s account; "signed-in" uses your own sign-in, which must then be in that account (the management account has no OrganizationAccountAccessRole)',
-    },
+    accessRoleParam("the key's account"),
   ],
   steps: [
     {
@@ -41,7 +36,7 @@ export const containAccessKey: Runbook = {
       title: "Find the key's account",
       does: 'Asks sts:GetAccessKeyInfo which account owns the key and checks that account is in the organization; refuses temporary (ASIA…) keys and a key outside the organization.',
       operation: 'iam.find-access-key-account',
-      runsAs: { account: '{{management}}', role: 'signed-in', region: 'us-east-1' },
+      runsAs: AS_MANAGEMENT,
     },
     {
       id: 'find-user',

@@ -1,6 +1,5 @@
 import type { Runbook } from '../types.js';
-
-const MANAGEMENT = { account: '{{management}}', role: 'signed-in', region: 'us-east-1' } as const;
+import { AS_MANAGEMENT } from './shared.js';
 
 export const quarantineAccount: Runbook = {
   id: 'quarantine-account',
@@ -33,7 +32,7 @@ export const quarantineAccount: Runbook = {
       title: 'Refuse the management account',
       does: 'Checks that the target is a member account and that SCPs are enabled; SCPs do not apply to the management account, so it is refused.',
       operation: 'organizations.refuse-management-account',
-      runsAs: MANAGEMENT,
+      runsAs: AS_MANAGEMENT,
     },
     {
       id: 'capture-placement',
@@ -41,7 +40,7 @@ export const quarantineAccount: Runbook = {
       title: "Capture the account's parents and policies",
       does: 'Records the OU the account is in now and the SCPs attached to it, so the move can be undone exactly.',
       operation: 'organizations.capture-account-placement',
-      runsAs: MANAGEMENT,
+      runsAs: AS_MANAGEMENT,
     },
     {
       id: 'quarantine-ou',
@@ -49,7 +48,7 @@ export const quarantineAccount: Runbook = {
       title: 'Make sure the Quarantine OU exists',
       does: 'Creates an OU named Quarantine under the root if there is none.',
       operation: 'organizations.ensure-quarantine-ou',
-      runsAs: MANAGEMENT,
+      runsAs: AS_MANAGEMENT,
     },
     {
       id: 'quarantine-scp',
@@ -57,7 +56,7 @@ export const quarantineAccount: Runbook = {
       title: 'Make sure the quarantine SCP exists',
       does: 'Creates the awsorg-quarantine SCP if missing: deny every action except to the responder role, and deny LeaveOrganization to everyone.',
       operation: 'organizations.ensure-quarantine-policy',
-      runsAs: MANAGEMENT,
+      runsAs: AS_MANAGEMENT,
     },
     {
       id: 'attach-scp',
@@ -65,7 +64,7 @@ export const quarantineAccount: Runbook = {
       title: 'Attach the quarantine SCP to the Quarantine OU',
       does: 'Attaches awsorg-quarantine to the Quarantine OU, so it applies to every account moved there.',
       operation: 'organizations.attach-quarantine-policy',
-      runsAs: MANAGEMENT,
+      runsAs: AS_MANAGEMENT,
     },
     {
       id: 'move-account',
@@ -73,7 +72,7 @@ export const quarantineAccount: Runbook = {
       title: 'Move the account into the Quarantine OU',
       does: 'Moves the account from its current parent into the Quarantine OU; from then on the quarantine SCP applies to every principal in it but the responder role.',
       operation: 'organizations.move-to-quarantine',
-      runsAs: MANAGEMENT,
+      runsAs: AS_MANAGEMENT,
     },
     {
       id: 'verify-quarantine',
@@ -81,7 +80,7 @@ export const quarantineAccount: Runbook = {
       title: 'Verify the move',
       does: "Polls the account's parent until it is the Quarantine OU, with the quarantine SCP attached.",
       operation: 'organizations.verify-quarantine',
-      runsAs: MANAGEMENT,
+      runsAs: AS_MANAGEMENT,
       timeoutSeconds: 60,
     },
   ],

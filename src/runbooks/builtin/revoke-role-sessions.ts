@@ -1,4 +1,5 @@
 import type { Runbook } from '../types.js';
+import { accessRoleParam } from './shared.js';
 
 /** IAM is global: its control plane is in us-east-1. */
 const TARGET_IAM = { account: '{{account}}', role: '{{access-role}}', region: 'us-east-1' } as const;
@@ -22,13 +23,7 @@ export const revokeRoleSessions: Runbook = {
   params: [
     { name: 'account', kind: 'account', required: true, description: 'the account the role is in (alias, id or name)' },
     { name: 'role-name', kind: 'role-name', required: true, description: 'the role whose sessions to revoke, without its path' },
-    {
-      name: 'access-role',
-      kind: 'role-name',
-      required: false,
-      default: 'OrganizationAccountAccessRole',
-      description: 'the role to act through in the account; "signed-in" uses your own sign-in, which must then be in that account (the management account has no OrganizationAccountAccessRole)',
-    },
+    accessRoleParam('the account'),
   ],
   steps: [
     {

@@ -1,4 +1,5 @@
 import type { Runbook } from '../types.js';
+import { accessRoleParam } from './shared.js';
 
 /** S3 calls go to the bucket's own region, which the first step finds. */
 const IN_BUCKET_REGION = { account: '{{account}}', role: '{{access-role}}', region: '{{bucket-region}}' } as const;
@@ -21,13 +22,7 @@ export const s3PublicExposure: Runbook = {
   params: [
     { name: 'account', kind: 'account', required: true, description: 'the account that owns the bucket (alias, id or name)' },
     { name: 'bucket', kind: 'bucket', required: true, description: 'the exposed bucket' },
-    {
-      name: 'access-role',
-      kind: 'role-name',
-      required: false,
-      default: 'OrganizationAccountAccessRole',
-      description: 'the role to act through in the account; "signed-in" uses your own sign-in, which must then be in that account (the management account has no OrganizationAccountAccessRole)',
-    },
+    accessRoleParam('the account'),
   ],
   steps: [
     {

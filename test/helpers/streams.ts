@@ -1,0 +1,13 @@
+/** An OutputStream that keeps what was written, for tests that read a command's stdout or stderr. */
+import type { OutputStream } from '../../src/core/deps.js';
+
+export function captureStream(): OutputStream & { text: string } {
+  return {
+    text: '',
+    isTTY: false,
+    write(chunk: string) {
+      this.text += chunk;
+      return true;
+    },
+  };
+}
