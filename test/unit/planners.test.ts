@@ -863,6 +863,7 @@ describe('journal', () => {
             }),
       ),
     );
+    await journal.close();
     const onDisk = JSON.parse(readFileSync(path, 'utf8'));
     assert.equal(Object.keys(onDisk.changes).length, 30);
     assert.equal(Object.keys(onDisk.createAccountRequests).length, 30);
@@ -879,6 +880,7 @@ describe('journal', () => {
     await first.update((j) => {
       j.createAccountRequests['aws+prod@example.com'] = { requestId: 'car-1', accountName: 'prod', requestedAt: now.toISOString() };
     });
+    await first.close();
 
     const second = await Journal.open(path, { readOnly: false, blueprint: 'awsorg.yaml', now });
     assert.equal(second.resumed, true);
@@ -888,8 +890,10 @@ describe('journal', () => {
     await second.update((j) => {
       j.completedAt = now.toISOString();
     });
+    await second.close();
     const third = await Journal.open(path, { readOnly: false, blueprint: 'awsorg.yaml', now });
     assert.equal(third.resumed, false, 'a completed run is not resumed');
+    await third.close();
   });
 
   it('never writes in read-only (plan) mode', async () => {
