@@ -14,6 +14,7 @@ import type { LoadedBlueprint } from '../core/blueprint.js';
 import { createDeps, type Deps } from '../core/deps.js';
 import { AwsorgError, CancelledError, ExitCode, UsageError } from '../core/errors.js';
 import { Journal, journalPathFor } from '../core/journal.js';
+import { describeHolder } from '../core/lock.js';
 import { PRESET_NAMES, preset, presetYaml } from '../core/presets.js';
 import type { BootstrapEngine, StepPlan } from '../steps/engine.js';
 import { countChanges, renderPlan } from '../ui/plan-text.js';
@@ -177,6 +178,16 @@ function rehearsalCopy(loaded: LoadedBlueprint, workspace: string): LoadedBluepr
 }
 
 async function runLoaded(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: Deps, journalPath: string): Promise<number> {
+  // Before any AWS call: a journal this run cannot use, or another run holding it, ends the run here.
+  const journal = await Journal.open(journalPath, {
+    readOnly: opts.plan || (!opts.yes && !deps.interactive),
+    blueprint: loaded.file ?? `preset:${opts.preset}`,
+    now: new Date(deps.clock.now()),
+    command: commandLine(opts),
+  });
+  if (journal.recoveredLock) {
+    deps.stderr.write(`awsorg: took over the lock on ${journalPath} left by an awsorg run that is no longer running (${describeHolder(journal.recoveredLock)}).\n`);
+  }
   const stats = { reads: 0, writes: 0, retries: 0 };
   const unsubscribe = deps.awsEvents.add((e) => {
     if (e.type === 'call') e.write ? stats.writes++ : stats.reads++;
@@ -185,7 +196,6 @@ async function runLoaded(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: 
   // The engine loads every step's SDK client, and the wizard's first frame must not wait for them.
   const { BootstrapEngine } = await import('../steps/engine.js');
   const session = deps.aws(loaded.blueprint.region);
-  const journal = await Journal.open(journalPath, { readOnly: opts.plan || (!opts.yes && !deps.interactive), blueprint: loaded.file ?? `preset:${opts.preset}`, now: new Date(deps.clock.now()) });
   const engine = new BootstrapEngine({
     loaded,
     session,
@@ -212,7 +222,14 @@ async function runLoaded(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: 
   } finally {
     unsubscribe();
     session.destroy();
+    await journal.close();
   }
+}
+
+/** The command line recorded in the journal's lock, for a second run's refusal. */
+function commandLine(opts: BootstrapOptions): string {
+  const source = opts.config ? `--config ${opts.config}` : `--preset ${opts.preset ?? ''}`;
+  return `awsorg bootstrap ${source}${opts.yes ? ' --yes' : ''}${opts.rehearse ? ' --rehearse' : ''}`;
 }
 
 async function writePreset(opts: BootstrapOptions, deps: Deps): Promise<number> {

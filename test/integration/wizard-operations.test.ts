@@ -11,7 +11,9 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateOrganizationCommand } from '@aws-sdk/client-organizations';
 import { loadBlueprint } from '../../src/core/blueprint-load.js';
 import { createDeps, systemClock, type Deps } from '../../src/core/deps.js';
+import { acquireLock } from '../../src/core/lock.js';
 import { preset } from '../../src/core/presets.js';
+import type { ApplyEvent } from '../../src/ui/wizard/apply.js';
 import { WizardOperations } from '../../src/ui/wizard/operations.js';
 import type { SignInEvent } from '../../src/ui/wizard/signin.js';
 import { clientsFor } from '../helpers/aws.js';
@@ -95,5 +97,33 @@ describe('wizard operations against moto', { timeout: 120_000 }, () => {
     assert.match(run.stderr, /--config FILE --yes/);
     assert.match(run.stderr, /--plan/);
     assert.equal(existsSync(join(cwd, 'awsorg.yaml')), false);
+  });
+
+  it("refuses to apply while another run holds the journal's lock, naming it, and changes nothing", async () => {
+    await moto.reset();
+    const cwd = tempDir('awsorg-wizard-ops-');
+    writeFileSync(join(cwd, 'awsorg.yaml'), 'version: 1\nregion: us-east-1\norganizationalUnits: [Workloads]\n');
+    const ops = new WizardOperations(depsFor(moto.endpoint, cwd));
+    await ops.signIn({ kind: 'sign-in', method: 'current' }, () => undefined);
+    await ops.plan('awsorg.yaml', () => undefined);
+    const held = acquireLock(join(cwd, 'awsorg.journal.json.lock'), { what: 'the journal', command: 'awsorg bootstrap --config awsorg.yaml --yes' });
+    const pristine = await moto.snapshot();
+    const events: ApplyEvent[] = [];
+    try {
+      await ops.apply((e) => events.push(e), new AbortController().signal);
+    } finally {
+      held.release();
+    }
+    const last = events.at(-1);
+    assert.equal(last?.kind, 'failed', JSON.stringify(events));
+    assert.match(last?.kind === 'failed' ? last.failure.message : '', new RegExp(`is in use by another awsorg run: pid ${process.pid} on .*awsorg bootstrap --config awsorg\\.yaml --yes`));
+    assert.deepEqual(await moto.snapshot(), pristine, 'nothing was created');
+    assert.equal(existsSync(join(cwd, 'awsorg.journal.json')), false);
+
+    // Once the other run is gone, the same apply goes through and leaves no lock behind.
+    const after: ApplyEvent[] = [];
+    await ops.apply((e) => after.push(e), new AbortController().signal);
+    assert.equal(after.at(-1)?.kind, 'finished', JSON.stringify(after.filter((e) => e.kind === 'failed')));
+    assert.equal(existsSync(join(cwd, 'awsorg.journal.json.lock')), false);
   });
 });

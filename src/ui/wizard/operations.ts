@@ -21,7 +21,7 @@ import { loadBlueprint as readBlueprintFile } from '../../core/blueprint-load.js
 import type { Blueprint, LoadedBlueprint } from '../../core/blueprint.js';
 import type { Deps } from '../../core/deps.js';
 import { AwsCallError, AwsorgError, CancelledError, ValidationError } from '../../core/errors.js';
-import { Journal, journalPathFor, type JournalData } from '../../core/journal.js';
+import { Journal, journalPathFor, parseJournal, type JournalData } from '../../core/journal.js';
 import { blueprintYaml, preset } from '../../core/presets.js';
 import { readSettings } from '../../core/settings.js';
 import type { ApplyResult, BootstrapEngine, EngineListener, StepPlan } from '../../steps/engine.js';
@@ -442,8 +442,10 @@ export class WizardOperations {
     const signal = AbortSignal.any([this.deps.signal, stop]);
     const off = this.deps.awsEvents.add((e: AwsEvent) => e.type === 'retry' && emit({ kind: 'retry', text: this.m.retryLine(e), at: at() }));
     let failedCall: string | undefined;
+    let journal: Journal | undefined;
     try {
-      const journal = await Journal.open(this.journalPath, { readOnly: false, blueprint: loaded.file ?? this.blueprintPath, now: new Date(at()) });
+      // The journal's lock is held for the whole apply: a headless run on the same blueprint is refused meanwhile.
+      journal = await Journal.open(this.journalPath, { readOnly: false, blueprint: loaded.file ?? this.blueprintPath, now: new Date(at()), command: 'awsorg bootstrap (the wizard)' });
       const engine = this.engine(loaded, journal, signal, this.m.STEPS.filter((s) => s !== this.m.migrateStateStep));
       const listener: EngineListener = {
         stepStarted: (step, phase) => emit({ kind: 'step-phase', id: step.id, phase, at: at() }),
@@ -473,6 +475,7 @@ export class WizardOperations {
       emit({ kind: 'failed', failure, at: at() });
     } finally {
       off();
+      await journal?.close();
     }
   }
 
@@ -578,7 +581,7 @@ export class WizardOperations {
     const loaded = await this.withTerraformDir(dir);
     const backend = this.m.backendSettingsFor(loaded.blueprint);
     if (!backend) throw new AwsorgError('The blueprint has no stateBackend.');
-    const journal = await Journal.open(this.journalPath, { readOnly: false, blueprint: loaded.file ?? this.blueprintPath, now: new Date(this.now()) });
+    const journal = await Journal.open(this.journalPath, { readOnly: false, blueprint: loaded.file ?? this.blueprintPath, now: new Date(this.now()), command: 'awsorg bootstrap (the wizard)' });
     const engine = this.engine(loaded, journal, this.deps.signal, [this.m.migrateStateStep]);
     let local: { lineage: string; serial: number } | undefined;
     let backup: string | undefined;
@@ -594,7 +597,7 @@ export class WizardOperations {
         if (m) backup = m[1];
         onOutput(text);
       },
-    });
+    }).finally(() => journal.close());
     this.migration = { status: local ? 'migrated' : 'unchanged', target: `s3://${backend.bucket}/${backend.key}` };
     if (!local) return undefined;
     const account = loaded.blueprint.stateBackend?.account ?? 'management';
@@ -639,10 +642,10 @@ export class WizardOperations {
   private readonly lifetime = new AbortController();
 }
 
+/** The journal for detection, or undefined; a corrupt one is refused with its problems when apply opens it. */
 function readJournal(path: string): JournalData | undefined {
   try {
-    const data = JSON.parse(readFileSync(path, 'utf8')) as JournalData;
-    return data.version === 1 && typeof data.changes === 'object' ? data : undefined;
+    return parseJournal(readFileSync(path, 'utf8'), path);
   } catch {
     return undefined;
   }
