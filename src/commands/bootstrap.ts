@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { AwsEvent } from '../aws/session.js';
-import { loadBlueprint, loadedFromBlueprint } from '../core/blueprint-load.js';
+import { loadBlueprint, loadedFromBlueprint, visibleText } from '../core/blueprint-load.js';
 import type { LoadedBlueprint } from '../core/blueprint.js';
 import { createDeps, type Deps } from '../core/deps.js';
 import { AwsorgError, CancelledError, ExitCode, UsageError } from '../core/errors.js';
@@ -22,7 +22,7 @@ import { parseFlags } from './args.js';
 
 export const usage =
   'awsorg bootstrap [--rehearse]                     (the interactive wizard, on a terminal)\n' +
-  '       awsorg bootstrap (--config FILE | --preset NAME) [--plan | --yes] [--rehearse] [--json] [--allow-root] [--member-role NAME] [--omit-tls-deny]\n' +
+  '       awsorg bootstrap (--config FILE | --preset NAME) [--plan | --yes] [--rehearse] [--json] [--allow-root] [--member-role NAME] [--omit-tls-deny] [--allow-outside-files]\n' +
   '       awsorg bootstrap --preset NAME --write FILE [--force]';
 
 export interface BootstrapOptions {
@@ -36,6 +36,8 @@ export interface BootstrapOptions {
   allowRoot: boolean;
   memberRole: string;
   omitTlsDeny: boolean;
+  /** Let the blueprint's policy files resolve outside its directory. */
+  allowOutsideFiles: boolean;
   /** Run against a local emulator that awsorg starts, on copies of the Terraform directory. */
   rehearse: boolean;
 }
@@ -54,6 +56,7 @@ export function parse(argv: string[]): BootstrapOptions {
       'allow-root': { type: 'boolean', default: false },
       'member-role': { type: 'string', default: 'OrganizationAccountAccessRole' },
       'omit-tls-deny': { type: 'boolean', default: false },
+      'allow-outside-files': { type: 'boolean', default: false },
       rehearse: { type: 'boolean', default: false },
     },
     usage,
@@ -69,18 +72,21 @@ export function parse(argv: string[]): BootstrapOptions {
     allowRoot: Boolean(values['allow-root']),
     memberRole: String(values['member-role']),
     omitTlsDeny: Boolean(values['omit-tls-deny']),
+    allowOutsideFiles: Boolean(values['allow-outside-files']),
     rehearse: Boolean(values.rehearse),
   };
   if (opts.rehearse && opts.write) throw new UsageError('--rehearse does not apply to --write.', 'Write the preset first, then rehearse it: awsorg bootstrap --config FILE --rehearse --yes');
   if (opts.config && opts.preset) throw new UsageError('--config and --preset cannot be used together.', 'Write the preset to a file with --preset NAME --write FILE, edit it, then use --config FILE.');
   if (opts.write && !opts.preset) throw new UsageError('--write needs --preset NAME.', `Presets: ${PRESET_NAMES.join(', ')}.`);
   if (opts.plan && opts.yes) throw new UsageError('--plan and --yes cannot be used together.', 'Use --plan to preview, or --yes to apply.');
-  if (!/^[\w+=,.@-]{1,64}$/.test(opts.memberRole)) throw new UsageError(`--member-role "${opts.memberRole}" is not a valid IAM role name.`);
+  if (!/^[\w+=,.@-]{1,64}$/.test(opts.memberRole)) {
+    throw new UsageError(`--member-role '${visibleText(opts.memberRole)}' is not an IAM role name.`, "Use 1-64 letters, digits and '+=,.@_-', e.g. OrganizationAccountAccessRole.");
+  }
   return opts;
 }
 
 async function loadFromOptions(opts: BootstrapOptions, deps: Deps): Promise<LoadedBlueprint> {
-  if (opts.config) return loadBlueprint(resolve(deps.cwd, opts.config));
+  if (opts.config) return loadBlueprint(resolve(deps.cwd, opts.config), { allowOutsideFiles: opts.allowOutsideFiles });
   if (opts.preset) return loadedFromBlueprint(preset(opts.preset), deps.cwd);
   throw new UsageError(
     'Name the blueprint to bootstrap from.',

@@ -54,6 +54,7 @@ export const COMPLETION_TABLE: Record<string, CommandSpec> = {
       '--allow-root': null,
       '--member-role': 'text',
       '--omit-tls-deny': null,
+      '--allow-outside-files': null,
     },
   },
   whoami: { flags: { '--json': null } },

@@ -6,8 +6,8 @@
  * bootstrap (an invalid email fails CreateAccount minutes later), so everything that can be
  * checked offline is checked here, before any AWS call.
  */
-import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { LineCounter, isMap, isNode, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import {
   MANAGEMENT_ACCOUNT,
@@ -104,28 +104,40 @@ export function validateBlueprint(raw: unknown, opts: ValidateOptions = {}): Val
   return blueprint && issues.list.length === 0 ? { blueprint, issues: [] } : { issues: issues.list };
 }
 
+export interface LoadOptions {
+  /**
+   * Let policy files resolve outside the blueprint's directory. Off by default, so a blueprint
+   * from a pull request cannot make a CI plan read (and report on) any file the runner can read.
+   */
+  allowOutsideFiles?: boolean;
+}
+
 /**
  * Reads a blueprint file and the files it names (custom SCPs, the deploy role's inline policy)
  * relative to its directory. Throws ValidationError listing every problem, before any AWS call.
  */
-export async function loadBlueprint(file: string): Promise<LoadedBlueprint> {
+export async function loadBlueprint(file: string, opts: LoadOptions = {}): Promise<LoadedBlueprint> {
   const path = resolve(file);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw new UsageError(`Cannot read the blueprint ${path}: ${errorText(error)}`, 'Pass an existing YAML file with --config.');
   }
+  const text = decodeUtf8(bytes, (bad) => {
+    throw new ValidationError(path, [{ path: `line ${bad.line}, column ${bad.column}`, message: bad.message, fix: `save the file as UTF-8 (for example: iconv -f latin1 -t utf-8 ${path} > fixed.yaml)` }]);
+  });
   const { value: raw, document, lineCounter } = parseWithPositions(text, path);
   const baseDir = dirname(path);
 
   // Files are read before validation so a missing file is reported with every other problem.
+  const allowOutside = opts.allowOutsideFiles ?? false;
   const customPolicies: Record<string, unknown> = {};
   for (const { name, file: policyFile } of referencedCustomPolicies(raw)) {
-    customPolicies[name] = await readJsonFile(resolve(baseDir, policyFile));
+    customPolicies[name] = await readPolicyFile(baseDir, policyFile, allowOutside);
   }
   const inlinePolicyFile = referencedInlinePolicy(raw);
-  const deployInlinePolicy = inlinePolicyFile === undefined ? undefined : await readJsonFile(resolve(baseDir, inlinePolicyFile));
+  const deployInlinePolicy = inlinePolicyFile === undefined ? undefined : await readPolicyFile(baseDir, inlinePolicyFile, allowOutside);
 
   const result = validateBlueprint(raw, { customPolicies, deployInlinePolicy });
   if (!result.blueprint) {
@@ -167,31 +179,76 @@ export function loadedFromBlueprint(blueprint: Blueprint, baseDir: string, sourc
 }
 
 // ---------------------------------------------------------------------------------------------
+// Control characters
+
+/**
+ * C0 and C1 controls (ESC, BEL, newline, tab, backspace, CSI...), and the bidirectional overrides
+ * and isolates that reorder what a terminal shows. No blueprint value needs one; in a name they
+ * reach AWS (which stores an OU name as given) and, from there, every operator's terminal.
+ */
+const TERMINAL_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const TERMINAL_CONTROLS = new RegExp(TERMINAL_CONTROL.source, 'g');
+
+/** `text` with every control character written out visibly: `\x1b`, `\n`, `\u202e`. */
+export function visibleText(text: string): string {
+  return text.replace(TERMINAL_CONTROLS, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    if (c === '\r') return '\\r';
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** Reports every text in the document (values and field names) that holds a control character. */
+function checkControlCharacters(issues: Issues, value: unknown, path: string): void {
+  if (typeof value === 'string') {
+    const match = TERMINAL_CONTROL.exec(value);
+    if (!match) return;
+    const count = value.match(TERMINAL_CONTROLS)?.length ?? 1;
+    const plain = value.replace(TERMINAL_CONTROLS, '');
+    issues.add(
+      path || '(document)',
+      `'${value}' contains control character ${visibleText(match[0])} at character ${match.index + 1}${count > 1 ? ` (and ${count - 1} more)` : ''}; AWS would store it and terminals would act on it`,
+      plain.trim() === '' ? 'write plain text without control characters' : `remove ${count > 1 ? 'them' : 'it'}, e.g. '${plain}'`,
+    );
+    return;
+  }
+  if (Array.isArray(value)) value.forEach((item, i) => checkControlCharacters(issues, item, `${path}[${i}]`));
+  else if (isPlainObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      if (TERMINAL_CONTROL.test(key)) issues.add(at(path, key), 'is a field name with a control character', 'retype the field name');
+      else checkControlCharacters(issues, item, at(path, key));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Single-field rules, exported for the wizard's inputs
 
 export function emailProblem(email: string): FieldProblem | undefined {
   const fix = 'use an address like name+account@example.com';
-  if (/\s/.test(email)) return { message: `'${email}' contains whitespace`, fix };
+  if (/\s/.test(email)) return { message: `'${visibleText(email)}' contains whitespace`, fix };
   if (email.length < 6 || email.length > 64) {
-    return { message: `'${email}' is ${email.length} characters; AWS accepts 6 to 64`, fix };
+    return { message: `'${visibleText(email)}' is ${email.length} characters; AWS accepts 6 to 64`, fix };
   }
   const at = email.split('@');
-  if (at.length !== 2) return { message: `'${email}' must contain exactly one '@', found ${at.length - 1}`, fix };
+  if (at.length !== 2) return { message: `'${visibleText(email)}' must contain exactly one '@', found ${at.length - 1}`, fix };
   const [local = '', domain = ''] = at;
-  if (local === '') return { message: `'${email}' has nothing before the '@'`, fix };
-  if (!domain.includes('.')) return { message: `'${email}' has no dot in its domain`, fix: 'use an address like name@example.com' };
+  if (local === '') return { message: `'${visibleText(email)}' has nothing before the '@'`, fix };
+  if (!domain.includes('.')) return { message: `'${visibleText(email)}' has no dot in its domain`, fix: 'use an address like name@example.com' };
   if (domain.startsWith('.') || domain.endsWith('.') || domain.includes('..')) {
-    return { message: `'${email}' has an empty label in its domain '${domain}'`, fix };
+    return { message: `'${visibleText(email)}' has an empty label in its domain '${domain}'`, fix };
   }
   return undefined;
 }
 
 export function accountNameProblem(name: string): FieldProblem | undefined {
   if (name.length < 1 || name.length > 50) {
-    return { message: `'${name}' is ${name.length} characters; account names are 1 to 50`, fix: 'shorten the name' };
+    return { message: `'${visibleText(name)}' is ${name.length} characters; account names are 1 to 50`, fix: 'shorten the name' };
   }
   if (!/^[\x20-\x7E]+$/.test(name)) {
-    return { message: `'${name}' contains characters outside printable ASCII`, fix: 'use letters, digits, spaces and ASCII punctuation only' };
+    return { message: `'${visibleText(name)}' contains characters outside printable ASCII`, fix: 'use letters, digits, spaces and ASCII punctuation only' };
   }
   return undefined;
 }
@@ -200,18 +257,18 @@ export function accountNameProblem(name: string): FieldProblem | undefined {
 export function bucketNameProblem(bucket: string): FieldProblem | undefined {
   const suggestion = bucket.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
   const fix = suggestion.length >= 3 && suggestion.length <= 63 && suggestion !== bucket ? `use a name like '${suggestion}'` : 'use 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit';
-  if (bucket.length < 3 || bucket.length > 63) return { message: `'${bucket}' is ${bucket.length} characters; bucket names are 3 to 63`, fix };
-  if (/[A-Z]/.test(bucket)) return { message: `'${bucket}' contains uppercase letters`, fix };
-  if (bucket.includes('_')) return { message: `'${bucket}' contains an underscore`, fix };
-  if (!/^[a-z0-9.-]+$/.test(bucket)) return { message: `'${bucket}' contains characters other than lowercase letters, digits, '.' and '-'`, fix };
-  if (!/^[a-z0-9]/.test(bucket) || !/[a-z0-9]$/.test(bucket)) return { message: `'${bucket}' must start and end with a letter or digit`, fix };
-  if (bucket.includes('..')) return { message: `'${bucket}' contains two adjacent periods`, fix };
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(bucket)) return { message: `'${bucket}' is formatted as an IP address`, fix: 'use a name made of words, e.g. acme-tfstate' };
+  if (bucket.length < 3 || bucket.length > 63) return { message: `'${visibleText(bucket)}' is ${bucket.length} characters; bucket names are 3 to 63`, fix };
+  if (/[A-Z]/.test(bucket)) return { message: `'${visibleText(bucket)}' contains uppercase letters`, fix };
+  if (bucket.includes('_')) return { message: `'${visibleText(bucket)}' contains an underscore`, fix };
+  if (!/^[a-z0-9.-]+$/.test(bucket)) return { message: `'${visibleText(bucket)}' contains characters other than lowercase letters, digits, '.' and '-'`, fix };
+  if (!/^[a-z0-9]/.test(bucket) || !/[a-z0-9]$/.test(bucket)) return { message: `'${visibleText(bucket)}' must start and end with a letter or digit`, fix };
+  if (bucket.includes('..')) return { message: `'${visibleText(bucket)}' contains two adjacent periods`, fix };
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(bucket)) return { message: `'${visibleText(bucket)}' is formatted as an IP address`, fix: 'use a name made of words, e.g. acme-tfstate' };
   for (const prefix of ['xn--', 'sthree-', 'amzn-s3-demo-']) {
-    if (bucket.startsWith(prefix)) return { message: `'${bucket}' starts with '${prefix}', a prefix S3 reserves`, fix: `drop the '${prefix}' prefix` };
+    if (bucket.startsWith(prefix)) return { message: `'${visibleText(bucket)}' starts with '${prefix}', a prefix S3 reserves`, fix: `drop the '${prefix}' prefix` };
   }
   for (const suffix of ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3']) {
-    if (bucket.endsWith(suffix)) return { message: `'${bucket}' ends with '${suffix}', a suffix S3 reserves`, fix: `drop the '${suffix}' suffix` };
+    if (bucket.endsWith(suffix)) return { message: `'${visibleText(bucket)}' ends with '${suffix}', a suffix S3 reserves`, fix: `drop the '${suffix}' suffix` };
   }
   return undefined;
 }
@@ -226,6 +283,7 @@ function checkBlueprint(issues: Issues, raw: unknown, opts: ValidateOptions): Bl
   }
   const root = Section.of(issues, raw, '', 'the blueprint', FIELDS.blueprint);
   if (!root) return undefined;
+  checkControlCharacters(issues, raw, '');
 
   if (root.value('version') === undefined) issues.add('version', 'is missing', 'add `version: 1` at the top of the file');
   else if (root.value('version') !== 1) {
@@ -466,7 +524,7 @@ function checkTargets(guardrail: Section, refs: References): string[] {
 /** Checks a policy document read from a file: parsed JSON, the shape IAM expects, and its size. */
 function checkPolicyDocument(issues: Issues, path: string, file: string, document: unknown, maxChars: number, what: string): void {
   if (document instanceof Error) {
-    issues.add(path, `${file} ${document.message}`, 'point it at a readable JSON policy document, relative to the blueprint');
+    issues.add(path, `${file} ${document.message}`, (document instanceof PolicyFileError && document.fix) || 'point it at a readable JSON policy document, relative to the blueprint');
     return;
   }
   if (document === undefined) {
@@ -753,8 +811,9 @@ interface Entry<T> {
 
 class Issues {
   readonly list: ValidationIssue[] = [];
+  /** Values from the file are quoted in messages: their control characters are shown, never sent to the terminal. */
   add(path: string, message: string, fix: string): void {
-    this.list.push({ path, message, fix });
+    this.list.push({ path: visibleText(path), message: visibleText(message), fix: visibleText(fix) });
   }
 }
 
@@ -942,7 +1001,7 @@ function parseWithPositions(text: string, source: string): { value: unknown; doc
     const message = (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, '');
     return {
       path: pos ? `line ${pos.line}, column ${pos.col}` : '(document)',
-      message: `YAML syntax error: ${message}`,
+      message: `YAML syntax error: ${visibleText(message)}`,
       fix: error.code === 'DUPLICATE_KEY' ? 'keep one of the repeated keys' : 'correct the YAML at that position (check indentation, colons and quotes)',
     };
   });
@@ -982,20 +1041,96 @@ function fieldOffset(document: Document, segments: Array<string | number>): numb
   return isNode(node) ? node.range?.[0] : undefined;
 }
 
-async function readJsonFile(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    return new Error(`cannot be read: ${fileErrorText(error)} (looked for ${path})`);
+/** A policy file that cannot be used, with the fix when it differs from "point it at a readable file". */
+class PolicyFileError extends Error {
+  constructor(
+    message: string,
+    readonly fix?: string,
+  ) {
+    super(message);
   }
+}
+
+/** Policy documents are a few KB; a larger "policy" is the wrong file, and is not read. */
+const MAX_POLICY_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Reads a policy document named by the blueprint, relative to its directory. Unless allowed, the
+ * file must resolve inside that directory, symbolic links included. Errors say where a problem
+ * is, never what the file holds.
+ */
+async function readPolicyFile(baseDir: string, name: string, allowOutside: boolean): Promise<unknown> {
+  const path = resolve(baseDir, name);
+  const outsideFix = `move the policy file into ${baseDir} and name it relative to the blueprint (e.g. policies/<name>.json), or pass --allow-outside-files if you trust this blueprint`;
+  if (!allowOutside && !isInside(baseDir, path)) {
+    return new PolicyFileError(`resolves to ${path}, outside the blueprint's directory ${baseDir}`, outsideFix);
+  }
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch (error) {
+    return new PolicyFileError(`cannot be read: ${fileErrorText(error)} (looked for ${path})`);
+  }
+  if (!allowOutside) {
+    const realBase = await realpath(baseDir).catch(() => baseDir);
+    if (!isInside(realBase, real)) return new PolicyFileError(`resolves through a link to ${real}, outside the blueprint's directory ${realBase}`, outsideFix);
+  }
+  let bytes: Buffer;
+  try {
+    // A FIFO or a device would block or never end: only regular files are read.
+    const info = await stat(real);
+    if (!info.isFile()) return new PolicyFileError(`is not a regular file (looked at ${real})`);
+    if (info.size > MAX_POLICY_FILE_BYTES) return new PolicyFileError(`is ${info.size} bytes, far more than any policy document`);
+    bytes = await readFile(real);
+  } catch (error) {
+    return new PolicyFileError(`cannot be read: ${fileErrorText(error)} (looked for ${path})`);
+  }
+  let invalid: PolicyFileError | undefined;
+  const text = decodeUtf8(bytes, (bad) => (invalid = new PolicyFileError(`${bad.message} (line ${bad.line})`, 'save it as UTF-8')));
+  if (invalid) return invalid;
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    const message = errorText(error);
-    const position = /position (\d+)/.exec(message)?.[1];
+    // JSON.parse's message quotes the text around the error: keep only the position.
+    const position = /position (\d+)/.exec(errorText(error))?.[1];
     const where = position === undefined ? '' : ` at line ${text.slice(0, Number(position)).split('\n').length}`;
-    return new Error(`is not valid JSON${where}: ${message}`);
+    return new PolicyFileError(`is not valid JSON${where}`);
+  }
+}
+
+function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+interface InvalidUtf8 {
+  offset: number;
+  line: number;
+  column: number;
+  message: string;
+}
+
+/**
+ * Decodes UTF-8, calling `onInvalid` with the first byte that is not UTF-8 (its offset, line and
+ * column). Node's decoder would turn it into U+FFFD silently, and that name would reach AWS.
+ */
+function decodeUtf8(bytes: Buffer, onInvalid: (bad: InvalidUtf8) => void): string {
+  const text = bytes.toString('utf8');
+  let from = 0;
+  for (;;) {
+    const index = text.indexOf('\uFFFD', from);
+    if (index < 0) return text;
+    // Everything before the first bad byte decoded exactly, so its length in bytes is the offset.
+    const offset = Buffer.byteLength(text.slice(0, index));
+    if (bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd) {
+      from = index + 1; // a real U+FFFD, written as UTF-8
+      continue;
+    }
+    const before = text.slice(0, index);
+    const line = before.split('\n').length;
+    const column = index - before.lastIndexOf('\n');
+    onInvalid({ offset, line, column, message: `is not valid UTF-8: byte 0x${(bytes[offset] ?? 0).toString(16).padStart(2, '0')} at offset ${offset}` });
+    return text;
   }
 }
 

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type AwsProxy } from '../fixtures/aws-proxy.js';
-import { INVALID_BLUEPRINTS } from '../fixtures/invalid-blueprints.js';
+import { DENY_PUBLIC_S3_POLICY, INVALID_BLUEPRINTS, VALID_EXAMPLE_YAML } from '../fixtures/invalid-blueprints.js';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
 import { startMotoBehindProxy, type Moto } from '../helpers/moto.js';
 
@@ -20,6 +20,7 @@ describe('invalid blueprints are refused before any AWS call', () => {
   let stop: () => Promise<void>;
   let env: Record<string, string>;
   let pristine: Record<string, unknown>;
+  let outsideFileDir: string | undefined;
 
   before(async () => {
     ({ moto, proxy, stop } = await startMotoBehindProxy());
@@ -54,8 +55,52 @@ describe('invalid blueprints are refused before any AWS call', () => {
     });
   }
 
+  it('a blueprint that is not UTF-8: exit 2 with the byte offset and line, no AWS call, with --yes', async () => {
+    const dir = tempDir();
+    // The OU name is Latin-1 "Öps": read as UTF-8 it used to become an OU named "\uFFFDps" in AWS.
+    writeFileSync(join(dir, 'awsorg.yaml'), Buffer.concat([Buffer.from('version: 1\nregion: us-east-1\norganizationalUnits: ['), Buffer.from([0xd6]), Buffer.from('ps]\n')]));
+    const before = proxy.stats.total;
+    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes'], { env, cwd: dir });
+    assert.equal(run.code, 2, run.stdout + run.stderr);
+    assert.match(run.stderr, /- line 3, column 23: is not valid UTF-8: byte 0xd6 at offset 51\. Fix: save the file as UTF-8/);
+    assert.equal(proxy.stats.total, before, 'no AWS request');
+  });
+
+  it('a policy file outside the blueprint directory is read only with --allow-outside-files', async () => {
+    const dir = tempDir();
+    const outside = tempDir('awsorg-outside-');
+    writeFileSync(join(outside, 'deny.json'), DENY_PUBLIC_S3_POLICY);
+    const blueprint = VALID_EXAMPLE_YAML.replace('file: policies/deny-public-s3.json', `file: ${join(outside, 'deny.json')}`);
+    writeFileSync(join(dir, 'awsorg.yaml'), blueprint);
+    const before = proxy.stats.total;
+    const refused = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes'], { env, cwd: dir });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /- guardrails\.custom\[0\]\.file: .*deny\.json resolves to .*, outside the blueprint's directory .*Fix: .*--allow-outside-files/);
+    assert.equal(proxy.stats.total, before, 'no AWS request');
+    outsideFileDir = dir;
+  });
+
+  it('an unusable --member-role is refused before any AWS call', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'awsorg.yaml'), 'version: 1\nregion: us-east-1\n');
+    const before = proxy.stats.total;
+    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes', '--member-role', 'Admin\u001b]0;x\u0007'], { env, cwd: dir });
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /--member-role 'Admin\\x1b\]0;x\\x07' is not an IAM role name/);
+    assert.doesNotMatch(run.stderr, /\u001b/);
+    assert.equal(proxy.stats.total, before, 'no AWS request');
+  });
+
   it('left moto exactly as it was', async () => {
     assert.deepEqual(await moto.snapshot(), pristine);
     assert.equal(proxy.stats.total, 0);
+  });
+
+  // Last, because it is the one run here that reaches AWS (for reads).
+  it('with --allow-outside-files the same blueprint plans', async () => {
+    assert.ok(outsideFileDir, 'the refusal test ran first');
+    const allowed = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--plan', '--json', '--allow-outside-files'], { env, cwd: outsideFileDir });
+    assert.equal(allowed.code, 3, allowed.stderr);
+    assert.match(allowed.stdout, /awsorg-custom-deny-public-s3/);
   });
 });

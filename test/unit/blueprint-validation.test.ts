@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
@@ -273,5 +273,94 @@ describe('field rules', () => {
     assert.equal(partitionOf('us-gov-east-1'), 'aws-us-gov');
     assert.equal(partitionOf('us-east-1'), 'aws');
     assert.equal(isRegion('us-east-3'), false);
+  });
+});
+
+describe('hostile input files', () => {
+  /** Every control character, shown or not, that a terminal would act on. */
+  const TERMINAL_CONTROLS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+  test('no issue message or fix carries a raw control character into the terminal', async () => {
+    for (const invalid of INVALID_BLUEPRINTS) {
+      const file = writeBlueprint(invalid.yaml, invalid.files);
+      await assert.rejects(loadBlueprint(file), (error: unknown) => {
+        assert.ok(error instanceof ValidationError);
+        assert.doesNotMatch(error.message, TERMINAL_CONTROLS, invalid.name);
+        return true;
+      });
+    }
+  });
+
+  test('bytes that are not UTF-8 are refused with their offset and line, before anything reaches AWS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'awsorg-blueprint-'));
+    const file = join(dir, 'awsorg.yaml');
+    const head = Buffer.from('version: 1\nregion: us-east-1\norganizationalUnits: [');
+    writeFileSync(file, Buffer.concat([head, Buffer.from([0xff, 0xfe]), Buffer.from(']\n')]));
+    await assert.rejects(loadBlueprint(file), (error: unknown) => {
+      assert.ok(error instanceof ValidationError, String(error));
+      assert.deepEqual(error.issues.map((i) => i.path), ['line 3, column 23']);
+      assert.match(error.issues[0]!.message, new RegExp(`is not valid UTF-8: byte 0xff at offset ${head.length}`));
+      assert.match(error.issues[0]!.fix, /save the file as UTF-8/);
+      return true;
+    });
+    // A literal U+FFFD, correctly encoded, is text like any other and is not mistaken for a bad byte.
+    writeFileSync(file, 'version: 1\nregion: us-east-1\norganizationalUnits: [Ops\uFFFD]\n');
+    assert.deepEqual((await loadBlueprint(file)).blueprint.organizationalUnits, ['Ops\uFFFD']);
+  });
+
+  test('a policy file that is not UTF-8 is refused without echoing it', async () => {
+    const dir = dirname(writeBlueprint(VALID_EXAMPLE_YAML, VALID_EXAMPLE_FILES));
+    writeFileSync(join(dir, 'policies/deny-public-s3.json'), Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]));
+    await assert.rejects(loadBlueprint(join(dir, 'awsorg.yaml')), (error: unknown) => {
+      assert.ok(error instanceof ValidationError);
+      assert.match(error.message, /guardrails\.custom\[0\]\.file: policies\/deny-public-s3\.json is not valid UTF-8: byte 0xc3 at offset 2/);
+      return true;
+    });
+  });
+
+  test('policy files must stay inside the blueprint directory, symlinks resolved, and contents are never echoed', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'awsorg-outside-'));
+    const secretLine = 'root:x:0:0:root:/root:/bin/bash';
+    writeFileSync(join(outside, 'passwd'), `${secretLine}\n`);
+    const file = writeBlueprint(VALID_EXAMPLE_YAML, {});
+    const dir = dirname(file);
+    mkdirSync(join(dir, 'policies'));
+    // A link inside the directory that points outside it.
+    symlinkSync(join(outside, 'passwd'), join(dir, 'policies/deny-public-s3.json'));
+    await assert.rejects(loadBlueprint(file), (error: unknown) => {
+      assert.ok(error instanceof ValidationError);
+      const issue = error.issues.find((i) => i.path === 'guardrails.custom[0].file');
+      assert.ok(issue, describeIssues(error.issues));
+      assert.match(issue.message, /resolves through a link to .*passwd, outside the blueprint's directory/);
+      assert.match(issue.fix, /--allow-outside-files/);
+      assert.doesNotMatch(error.message, /root:/);
+      return true;
+    });
+    // Allowed explicitly, the file is read; its parse error still says where, never what.
+    await assert.rejects(loadBlueprint(file, { allowOutsideFiles: true }), (error: unknown) => {
+      assert.ok(error instanceof ValidationError);
+      assert.match(error.message, /guardrails\.custom\[0\]\.file: policies\/deny-public-s3\.json is not valid JSON/);
+      assert.doesNotMatch(error.message, /root|bash/);
+      return true;
+    });
+    // A link that stays inside the directory is fine.
+    writeFileSync(join(dir, 'real-policy.json'), DENY_PUBLIC_S3_POLICY);
+    rmSync(join(dir, 'policies/deny-public-s3.json'));
+    symlinkSync(join(dir, 'real-policy.json'), join(dir, 'policies/deny-public-s3.json'));
+    assert.deepEqual((await loadBlueprint(file)).customPolicies['deny-public-s3'], JSON.parse(DENY_PUBLIC_S3_POLICY));
+    // Allowed explicitly, a valid policy outside the directory loads.
+    writeFileSync(join(outside, 'deny.json'), DENY_PUBLIC_S3_POLICY);
+    const yaml = VALID_EXAMPLE_YAML.replace('file: policies/deny-public-s3.json', `file: ${join(outside, 'deny.json')}`);
+    writeFileSync(file, yaml);
+    assert.deepEqual((await loadBlueprint(file, { allowOutsideFiles: true })).customPolicies['deny-public-s3'], JSON.parse(DENY_PUBLIC_S3_POLICY));
+  });
+
+  test('a policy "file" that is a FIFO or a device is refused, not read', async () => {
+    const file = writeBlueprint(VALID_EXAMPLE_YAML.replace('file: policies/deny-public-s3.json', 'file: /dev/zero'), {});
+    await assert.rejects(loadBlueprint(file, { allowOutsideFiles: true }), (error: unknown) => {
+      assert.ok(error instanceof ValidationError);
+      assert.match(error.message, /\/dev\/zero is not a regular file/);
+      return true;
+    });
   });
 });
