@@ -71,6 +71,7 @@ export const COMPLETION_TABLE: Record<string, CommandSpec> = {
           '--lock': ['dynamodb', 'lockfile', 'both'],
           '--table': 'text',
           '--config': 'file',
+          '--allow-outside-files': null,
           '--json': null,
         },
       },

@@ -11,7 +11,7 @@ import { TOOL_CHOICES, type ToolChoice } from '../terraform/tool.js';
 import { parseFlags } from './args.js';
 
 export const usage =
-  'awsorg state migrate --dir DIR [--tool auto|terraform|tofu] [--bucket B --key K --region R --lock dynamodb|lockfile|both --table T] [--config FILE] [--json]';
+  'awsorg state migrate --dir DIR [--tool auto|terraform|tofu] [--bucket B --key K --region R --lock dynamodb|lockfile|both --table T] [--config FILE [--allow-outside-files]] [--json]';
 
 const LOCKS: readonly LockKind[] = ['dynamodb', 'lockfile', 'both'];
 
@@ -25,6 +25,8 @@ export interface StateMigrateOptions {
   lock: LockKind | undefined;
   table: string | undefined;
   config: string | undefined;
+  /** Let the blueprint name policy files outside its own directory. */
+  allowOutsideFiles: boolean;
   json: boolean;
 }
 
@@ -40,6 +42,7 @@ export function parse(argv: string[]): StateMigrateOptions {
       lock: { type: 'string' },
       table: { type: 'string' },
       config: { type: 'string' },
+      'allow-outside-files': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
     usage,
@@ -75,6 +78,7 @@ export function parse(argv: string[]): StateMigrateOptions {
     lock: lock as LockKind | undefined,
     table: str('table'),
     config: str('config'),
+    allowOutsideFiles: Boolean(values['allow-outside-files']),
     json: Boolean(values.json),
   };
   // Without a blueprint every setting comes from flags, so the essential ones are required here,
@@ -97,7 +101,7 @@ interface Resolved {
 
 /** Flags win over the blueprint's `stateBackend` / `terraform` sections. */
 async function resolveSettings(opts: StateMigrateOptions, deps: Deps): Promise<Resolved> {
-  const loaded = opts.config ? await loadBlueprint(resolve(deps.cwd, opts.config)) : undefined;
+  const loaded = opts.config ? await loadBlueprint(resolve(deps.cwd, opts.config), { allowOutsideFiles: opts.allowOutsideFiles }) : undefined;
   const blueprint = loaded?.blueprint;
   if (loaded && !blueprint?.stateBackend && !opts.bucket) {
     throw new UsageError(`${loaded.file ?? opts.config} has no stateBackend section`, 'Add stateBackend to the blueprint, or pass --bucket, --key and --region.');

@@ -80,6 +80,19 @@ describe('invalid blueprints are refused before any AWS call', () => {
     outsideFileDir = dir;
   });
 
+  it('state migrate --config applies the same rule, and takes --allow-outside-files too', async () => {
+    assert.ok(outsideFileDir, 'the refusal test ran first');
+    const before = proxy.stats.total;
+    const refused = await runCli(['state', 'migrate', '--config', 'awsorg.yaml', '--dir', 'no-such-dir'], { env, cwd: outsideFileDir });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /guardrails\.custom\[0\]\.file: .*outside the blueprint's directory .*--allow-outside-files/);
+    // With the flag the blueprint loads, and the next check (the directory) is what stops it.
+    const allowed = await runCli(['state', 'migrate', '--config', 'awsorg.yaml', '--dir', 'no-such-dir', '--allow-outside-files'], { env, cwd: outsideFileDir });
+    assert.equal(allowed.code, 2, allowed.stderr);
+    assert.match(allowed.stderr, /--dir: .*no-such-dir is not a directory/);
+    assert.equal(proxy.stats.total, before, 'no AWS request');
+  });
+
   it('an unusable --member-role is refused before any AWS call', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'awsorg.yaml'), 'version: 1\nregion: us-east-1\n');
