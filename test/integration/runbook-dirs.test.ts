@@ -97,6 +97,17 @@ describe('team runbook directories with unusable files', () => {
     assert.ok(Date.now() - started < 10_000, `returned after ${Date.now() - started} ms`);
   });
 
+  it('skips every file of a directory others can write to', async () => {
+    const shared = tempDir('awsorg-runbooks-');
+    writeFileSync(join(shared, 'team.yaml'), TEAM_RUNBOOK.replace('id: team-capture', 'id: planted-capture'), { mode: 0o600 });
+    chmodSync(shared, 0o777);
+    const list = await runCli(['runbook', 'list', '--runbooks', shared], { env: operatorEnv(moto.endpoint), timeoutMs: PROMPT_MS });
+    assertPrompt(list);
+    assert.equal(list.code, 0, list.stderr);
+    assert.doesNotMatch(list.stdout, /planted-capture/);
+    assert.match(list.stderr, /skipped the runbook file .*team\.yaml: .* has mode 0777 \(others can write to it\)/);
+  });
+
   it('runs a built-in and the team runbook despite the skipped files', async () => {
     const builtIn = await cli(['run', 'revoke-role-sessions', '--incident', 'INC-B1', '--account', 'Production', '--role-name', 'app-deployer', '--dry-run']);
     assert.equal(builtIn.code, 0, builtIn.stderr);
