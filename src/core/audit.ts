@@ -6,8 +6,7 @@
  * Node built-ins only: no AWS SDK.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, constants, fstatSync, fsyncSync, lstatSync, readSync, realpathSync, writeSync } from 'node:fs';
-import { openSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readSync, realpathSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AwsorgError, UsageError } from './errors.js';
 import { ensurePrivateDirSync, openPrivateAppendSync, UntrustedPathError, untrustedReason, writeFileAtomicSync } from './private-file.js';
@@ -227,7 +226,7 @@ export class AuditTranscript {
     const incident = basename(file, '.jsonl');
     if (!file.endsWith('.jsonl') || !INCIDENT_ID.test(incident) || !isInStateDir(file, opts.stateDir)) {
       throw new UsageError(
-        `${file} is not in awsorg's state directory (${transcriptDir({ state: opts.stateDir } as XdgPaths)}); only a transcript awsorg keeps is anchored`,
+        `${file} is not in awsorg's state directory (${join(opts.stateDir, 'audit')}); only a transcript awsorg keeps is anchored`,
         'A copy is verified against the head printed at the end of the run: awsorg audit verify FILE --head HASH.',
       );
     }
