@@ -1,11 +1,12 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { transcriptDir, verifyTranscript, type VerifyResult } from '../core/audit.js';
+import { reanchorTranscript, transcriptDir, verifyTranscript, type VerifyResult } from '../core/audit.js';
 import type { Deps } from '../core/deps.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { parseFlags } from './args.js';
 
-export const usage = 'awsorg audit verify [FILE] [--head HASH] [--json]';
+export const usage = 'awsorg audit verify [FILE] [--head HASH] [--reanchor] [--json]';
 
 export interface AuditVerifyOptions {
   action: 'verify';
@@ -13,11 +14,13 @@ export interface AuditVerifyOptions {
   file?: string;
   /** The head hash printed at the end of a run, to catch a cut at the end without the anchor. */
   head?: string;
+  /** Acknowledge a missing anchor: record that in the chain and write a new anchor. */
+  reanchor: boolean;
   json: boolean;
 }
 
 export function parse(argv: string[]): AuditVerifyOptions {
-  const { values, positionals } = parseFlags(argv, { head: { type: 'string' }, json: { type: 'boolean', default: false } }, usage, true);
+  const { values, positionals } = parseFlags(argv, { head: { type: 'string' }, reanchor: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, usage, true);
   const [action, file, extra] = positionals;
   if (action !== 'verify') throw new UsageError(action ? `unknown audit action "${action}"` : 'audit needs an action', `Usage: ${usage}`);
   if (extra !== undefined) throw new UsageError('audit verify takes at most one FILE', `Usage: ${usage}`);
@@ -26,14 +29,17 @@ export function parse(argv: string[]): AuditVerifyOptions {
     throw new UsageError(`--head "${head}" is not a transcript hash`, 'Give the 64-character hex head printed at the end of the run.');
   }
   if (head !== undefined && file === undefined) throw new UsageError('--head needs FILE: it is the head of one transcript', `Usage: ${usage}`);
-  return { action, json: Boolean(values.json), ...(file !== undefined ? { file } : {}), ...(head !== undefined ? { head: head.toLowerCase() } : {}) };
+  if (values.reanchor && file === undefined) throw new UsageError('--reanchor needs FILE: it acknowledges the missing anchor of one transcript', `Usage: ${usage}`);
+  return { action, reanchor: Boolean(values.reanchor), json: Boolean(values.json), ...(file !== undefined ? { file } : {}), ...(head !== undefined ? { head: head.toLowerCase() } : {}) };
 }
 
 /** The transcripts to check: the one named, or every one in the state directory. */
 function transcriptsToVerify(opts: AuditVerifyOptions, deps: Deps): string[] {
   if (opts.file !== undefined) {
     const file = resolve(deps.cwd, opts.file);
-    if (!existsSync(file) || !statSync(file).isFile()) {
+    // lstat: a symlink (even a dangling one) or a FIFO is for verification to report, not to follow.
+    const stat = lstatSync(file, { throwIfNoEntry: false });
+    if (!stat || stat.isDirectory()) {
       throw new UsageError(`${file}: no such transcript file`, `Give the path of an incident transcript (.jsonl); awsorg keeps them in ${transcriptDir(deps.paths)}.`);
     }
     return [file];
@@ -44,6 +50,7 @@ function transcriptsToVerify(opts: AuditVerifyOptions, deps: Deps): string[] {
 }
 
 export async function run(opts: AuditVerifyOptions, deps: Deps): Promise<number> {
+  if (opts.reanchor) return reanchor(opts, deps);
   const files = transcriptsToVerify(opts, deps);
   // A copy is checked against the live anchor of its incident, so a cut copy is caught too.
   const results: VerifyResult[] = files.map((file) => verifyTranscript(file, { stateDir: deps.paths.state, ...(opts.head ? { expectHead: opts.head } : {}) }));
@@ -69,4 +76,43 @@ export async function run(opts: AuditVerifyOptions, deps: Deps): Promise<number>
     }
   }
   return exitCode;
+}
+
+/** The local account that acknowledged a missing anchor: no AWS identity is involved in `audit verify`. */
+function localOperator(): string {
+  let user: string;
+  try {
+    user = userInfo().username;
+  } catch {
+    user = `uid ${process.getuid?.() ?? '?'}`;
+  }
+  return `local:${user}@${hostname()}`;
+}
+
+async function reanchor(opts: AuditVerifyOptions, deps: Deps): Promise<number> {
+  const [file] = transcriptsToVerify(opts, deps);
+  const outcome = reanchorTranscript(file!, {
+    stateDir: deps.paths.state,
+    now: () => new Date(deps.clock.now()),
+    operator: localOperator(),
+    ...(opts.head ? { expectHead: opts.head } : {}),
+  });
+  if (opts.json) deps.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
+  if (outcome.status === 'reanchored') {
+    const { before, record } = outcome;
+    if (!opts.json) deps.stdout.write(`REANCHORED ${file}: ${before.records} record${before.records === 1 ? '' : 's'} (head ${before.head}), then line ${record.seq + 1} recording that the anchor was missing; new head ${record.hash}\n`);
+    deps.stderr.write(
+      `awsorg: the chain now says the anchor was missing at line ${record.seq + 1}: lines cut before it cannot be detected${opts.head ? ', except that the head you gave was confirmed' : ''}. Later runs append and anchor as usual.\n`,
+    );
+    return ExitCode.ok;
+  }
+  const { result } = outcome;
+  if (result.ok) {
+    if (!opts.json) deps.stdout.write(`OK ${result.file}: ${result.records} record${result.records === 1 ? '' : 's'}, head ${result.head}\n`);
+    deps.stderr.write(`awsorg: ${file}: its anchor is in place, so there is nothing to acknowledge; nothing was written.\n`);
+    return ExitCode.ok;
+  }
+  const where = result.line > 0 ? `line ${result.line}: ` : '';
+  deps.stderr.write(`awsorg: ${result.file}: ${where}${result.reason}\nawsorg: --reanchor only acknowledges a missing anchor; this transcript fails for another reason, so nothing was written.\n`);
+  return ExitCode.failed;
 }

@@ -73,8 +73,9 @@ export function parse(argv: string[]): RunbookOptions {
 }
 
 export async function run(opts: RunbookOptions, deps: Deps): Promise<number> {
-  const { loadCatalog, findRunbook } = await import('../runbooks/catalog.js');
+  const { loadCatalog, findRunbook, skippedWarnings } = await import('../runbooks/catalog.js');
   const catalog = loadCatalog([join(deps.paths.config, 'runbooks'), ...opts.runbookDirs]);
+  deps.stderr.write(skippedWarnings(catalog, opts.id));
   const describe = await import('../runbooks/describe.js');
   if (opts.action === 'list') {
     deps.stdout.write(opts.json ? `${JSON.stringify(describe.listJson(catalog.runbooks), null, 2)}\n` : describe.listText(catalog.runbooks));

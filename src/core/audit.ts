@@ -6,10 +6,10 @@
  * Node built-ins only: no AWS SDK.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fchmodSync, fstatSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { chmodSync, closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readSync, realpathSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { AwsorgError, UsageError } from './errors.js';
-import { ensurePrivateDirSync, writeFileAtomicSync } from './private-file.js';
+import { ensurePrivateDirSync, openPrivateAppendSync, UntrustedPathError, untrustedReason, writeFileAtomicSync } from './private-file.js';
 import type { XdgPaths } from './xdg.js';
 
 export interface AuditEntry {
@@ -42,6 +42,13 @@ export interface AuditEntry {
   detail?: unknown;
 }
 
+export type ReanchorOutcome =
+  | { status: 'reanchored'; record: AuditRecord; before: { records: number; head: string } }
+  /** The anchor is there (or the transcript is empty): nothing to acknowledge. */
+  | { status: 'not-needed'; result: VerifyResult }
+  /** The transcript fails for another reason than the missing anchor; nothing was written. */
+  | { status: 'failed'; result: VerifyResult };
+
 export interface AuditRecord extends AuditEntry {
   seq: number;
   time: string;
@@ -52,7 +59,7 @@ export interface AuditRecord extends AuditEntry {
 export type VerifyResult =
   | { ok: true; file: string; records: number; head: string; anchor: 'matched' | 'pending-matched' | 'none' | 'given'; warnings: string[] }
   /** `line` is 1-based; 0 when the anchor file itself is unusable. `reason` does not repeat the line number. */
-  | { ok: false; file: string; line: number; reason: string; validRecords: number };
+  | { ok: false; file: string; line: number; reason: string; validRecords: number; anchorMissing?: true };
 
 /** Used as a file name and inside the RoleSessionName, hence the narrow form. */
 export const INCIDENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -68,6 +75,12 @@ const MIN_SECRET_LENGTH = 8;
 /** Every line ends with `,"hash":"<64 hex>"}`, a fixed number of ASCII bytes. */
 const HASH_SUFFIX = /^,"hash":"([0-9a-f]{64})"\}$/;
 const HASH_SUFFIX_BYTES = ',"hash":"'.length + 64 + '"}'.length;
+/** A transcript is read in chunks of this size, never whole: it may be larger than a string can hold. */
+const CHUNK_BYTES = 1 << 20;
+/** No record awsorg writes comes near this; a longer line is refused instead of being buffered. */
+const MAX_LINE_BYTES = 64 << 20;
+/** An anchor is a few hundred bytes. */
+const MAX_ANCHOR_BYTES = 64 << 10;
 /** Field order in a line, for people reading the file. */
 const FIELD_ORDER = [
   'seq', 'time', 'incident', 'runbook', 'step', 'kind', 'status', 'operator', 'account', 'role', 'region', 'dryRun',
@@ -157,22 +170,24 @@ export class AuditTranscript {
   private readonly incident: string;
   private readonly now: () => Date;
   private readonly secrets: string[];
-  private readonly chain: AuditRecord[];
+  /** The number of records and the last hash; the records themselves stay on disk (a transcript may not fit in memory). */
+  private tail: { records: number; hash: string };
   /** The file's size after our last write; anything else means another writer got in. */
   private bytes: number;
 
-  private constructor(file: string, incident: string, now: () => Date, secrets: string[], chain: AuditRecord[], bytes: number) {
+  private constructor(file: string, incident: string, now: () => Date, secrets: string[], tail: { records: number; hash: string }, bytes: number) {
     this.file = file;
     this.anchorFile = anchorPathFor(file);
     this.incident = incident;
     this.now = now;
     this.secrets = secrets;
-    this.chain = chain;
+    this.tail = tail;
     this.bytes = bytes;
   }
 
+  /** A symlink counts, dangling or not: opening it is then refused rather than treated as a new incident. */
   static exists(paths: XdgPaths, incident: string): boolean {
-    return existsSync(transcriptPath(paths, incident));
+    return present(transcriptPath(paths, incident));
   }
 
   /** Opens (without creating) the incident's transcript after verifying what is already in it. */
@@ -180,24 +195,75 @@ export class AuditTranscript {
     const file = transcriptPath(paths, incident);
     ensurePrivateDirSync(transcriptDir(paths));
     const anchorFile = anchorPathFor(file);
-    const { result, records, bytes } = readChain(file, { anchorFile });
+    refuseUntrusted(file);
+    refuseUntrusted(anchorFile);
+    // A transcript awsorg keeps always has its anchor: without it a cut at the end is invisible.
+    const { result, last, bytes } = readChain(file, { anchorFile, anchorRequired: true });
     if (!result.ok) {
       const where = result.line > 0 ? `line ${result.line}: ` : '';
       throw new AwsorgError(
         `the audit transcript ${file} fails verification (${where}${result.reason}); awsorg will not add to it`,
-        `Keep the file and ${basename(anchorFile)} as evidence, then run with a new --incident id, or move both files aside.`,
+        result.anchorMissing
+          ? `To continue this incident, first acknowledge the missing anchor: awsorg audit verify ${file} --reanchor (with --head HASH if you have the head printed at the end of the last run); or keep the file as evidence and run with a new --incident id.`
+          : `Keep the file and ${basename(anchorFile)} as evidence, then run with a new --incident id, or move both files aside.`,
       );
     }
-    const last = records.at(-1);
+    const records = result.records;
     // awsorg stopped after writing the last line but before confirming it: finish that append.
-    if (result.anchor === 'pending-matched' && last) writeAnchor(anchorFile, { incident, records: records.length, head: last.hash });
-    const transcript = new AuditTranscript(file, incident, () => opts.now(), [], records, bytes);
+    if (result.anchor === 'pending-matched' && last) writeAnchor(anchorFile, { incident, records, head: last.hash });
+    const transcript = new AuditTranscript(file, incident, () => opts.now(), [], { records, hash: last?.hash ?? CHAIN_START }, bytes);
     transcript.addSecrets(opts.secrets ?? []);
     return transcript;
   }
 
+  /**
+   * `audit verify FILE --reanchor`: for a transcript in the state directory whose anchor is
+   * missing, and which otherwise verifies (up to `expectHead`, when given), append a record that
+   * says so, which writes a new anchor. From then on the chain itself carries the gap: anyone
+   * verifying it sees that lines cut before this record could not have been detected.
+   */
+  static reanchor(file: string, opts: { stateDir: string; now(): Date; operator: string; expectHead?: string }): ReanchorOutcome {
+    const incident = basename(file, '.jsonl');
+    if (!file.endsWith('.jsonl') || !INCIDENT_ID.test(incident) || !isInStateDir(file, opts.stateDir)) {
+      throw new UsageError(
+        `${file} is not in awsorg's state directory (${join(opts.stateDir, 'audit')}); only a transcript awsorg keeps is anchored`,
+        'A copy is verified against the head printed at the end of the run: awsorg audit verify FILE --head HASH.',
+      );
+    }
+    const anchorFile = anchorPathFor(file);
+    refuseUntrusted(file);
+    refuseUntrusted(anchorFile);
+    const { result, last, bytes } = readChain(file, { anchorFile, anchorRequired: true, ...(opts.expectHead !== undefined ? { expectHead: opts.expectHead } : {}) });
+    const missing = result.ok ? bytes > 0 && !present(anchorFile) : result.anchorMissing === true;
+    if (!missing) return { status: result.ok ? 'not-needed' : 'failed', result };
+    const records = result.ok ? result.records : result.validRecords;
+    const head = last?.hash ?? CHAIN_START;
+    const transcript = new AuditTranscript(file, last?.incident ?? incident, () => opts.now(), [], { records, hash: head }, bytes);
+    const record = transcript.append({
+      incident: last?.incident ?? incident,
+      operator: opts.operator,
+      runbook: 'audit',
+      step: 'anchor-missing',
+      kind: 'run',
+      status: 'acknowledged',
+      ack: {
+        text:
+          `The anchor ${basename(anchorFile)} was missing when this record was written. ` +
+          `Lines cut from the end of the transcript before this record cannot be detected${opts.expectHead ? ', except that its head was confirmed as the one given' : ''}.`,
+      },
+      detail: { anchorWasMissing: true, anchor: anchorFile, records, head, headConfirmed: opts.expectHead !== undefined },
+    });
+    return { status: 'reanchored', record, before: { records, head } };
+  }
+
+  /** Every record, read again from the file (which is checked line by line on the way). */
   records(): readonly AuditRecord[] {
-    return this.chain.slice();
+    const records: AuditRecord[] = [];
+    const { result } = readChain(this.file, { anchorFile: false }, (record) => records.push(record));
+    if (!result.ok) {
+      throw new AwsorgError(`the audit transcript ${this.file} fails verification (line ${result.line}: ${result.reason})`, 'Keep the file as evidence and run again with a new --incident id.');
+    }
+    return records;
   }
 
   /** Values that must never reach the file (secret keys, session tokens, passwords). */
@@ -206,7 +272,7 @@ export class AuditTranscript {
   }
 
   head(): { records: number; hash: string } {
-    return { records: this.chain.length, hash: this.chain.at(-1)?.hash ?? CHAIN_START };
+    return { ...this.tail };
   }
 
   /**
@@ -224,9 +290,9 @@ export class AuditTranscript {
     const line = Buffer.from(`${body},"hash":"${hash}"}\n`, 'utf8');
     const record = JSON.parse(line.toString('utf8')) as AuditRecord;
 
-    const fd = openSync(this.file, 'a', 0o600);
+    // Never through a symlink: a planted link would send the record elsewhere.
+    const fd = openPrivateAppendSync(this.file);
     try {
-      fchmodSync(fd, 0o600);
       if (fstatSync(fd).size !== this.bytes) {
         throw new AwsorgError(
           `the audit transcript ${this.file} changed since awsorg opened it; another process or a person wrote to it`,
@@ -242,7 +308,7 @@ export class AuditTranscript {
       closeSync(fd);
     }
     writeAnchor(this.anchorFile, { incident: this.incident, records: seq + 1, head: hash });
-    this.chain.push(record);
+    this.tail = { records: seq + 1, hash };
     return record;
   }
 
@@ -262,63 +328,233 @@ export class AuditTranscript {
   }
 }
 
+export interface VerifyOptions {
+  /** The anchor to check against; false: none. Default: `<name>.head` beside the file, else the live one under `stateDir`. */
+  anchorFile?: string | false;
+  /** awsorg's state directory: a transcript kept there must have its anchor, and a copy elsewhere is checked against the live one. */
+  stateDir?: string;
+  /** The head printed at the end of a run: the transcript must end with exactly this hash. */
+  expectHead?: string;
+  /** Read in chunks of this many bytes (tests lower it). */
+  chunkBytes?: number;
+  /** A line longer than this fails instead of being buffered (tests lower it). */
+  maxLineBytes?: number;
+  /** Told the bytes held (the carried partial line plus the chunk just read) after every read; tests check it stays bounded. */
+  onBuffered?(bytes: number): void;
+}
+
+interface ReadOptions extends VerifyOptions {
+  /** A non-empty transcript without an anchor fails (unless `expectHead` proves its end). */
+  anchorRequired?: boolean;
+}
+
 /**
  * Checks a transcript line by line, then against its anchor (or `expectHead`). The anchor is
  * `opts.anchorFile` (false: none), else `<name>.head` beside the file, else the live anchor of
- * the same incident under `opts.stateDir`, so a copied transcript is checked too. A missing file
- * reads as an empty transcript.
+ * the same incident under `opts.stateDir`, so a copied transcript is checked too. A transcript
+ * in awsorg's own state directory (audit/ or audit/rehearsals/) must have its anchor: awsorg
+ * writes one beside every transcript, so a missing one means a cut at the end cannot be ruled
+ * out. A missing file reads as an empty transcript. The file is streamed, so its size is not
+ * limited by memory.
  */
-export function verifyTranscript(file: string, opts: { anchorFile?: string | false; stateDir?: string; expectHead?: string } = {}): VerifyResult {
-  return readChain(file, opts).result;
+export function verifyTranscript(file: string, opts: VerifyOptions = {}): VerifyResult {
+  const anchorRequired = opts.stateDir !== undefined && isInStateDir(file, opts.stateDir);
+  return readChain(file, { ...opts, anchorRequired }).result;
+}
+
+/** Whether `file` is where awsorg keeps transcripts (audit/ or audit/rehearsals/ under the state directory). */
+function isInStateDir(file: string, stateDir: string): boolean {
+  const real = (path: string) => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return resolve(path);
+    }
+  };
+  const audit = join(stateDir, 'audit');
+  return [audit, join(audit, 'rehearsals')].map(real).includes(real(dirname(resolve(file))));
+}
+
+/** lstat-based: a dangling symlink is present. */
+function present(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+}
+
+/**
+ * Before awsorg appends: a transcript or anchor that is a symlink, not a regular file, another
+ * user's, or writable by others is refused (exit 2), because someone else could have planted it;
+ * one that is only readable by others is ours, and made private again.
+ */
+function refuseUntrusted(file: string): void {
+  const stat = lstatSync(file, { throwIfNoEntry: false });
+  if (!stat) return;
+  const reason = untrustedReason(stat, 'file', 0o022);
+  if (reason) {
+    throw new UntrustedPathError(
+      file,
+      reason,
+      `awsorg never makes it so: keep it as evidence (check who changed it and, for a link, where it points), move it aside, and run with a new --incident id.`,
+    );
+  }
+  if (stat.mode & 0o077) chmodSync(file, 0o600);
+}
+
+type Opened = { fd: number } | { absent: true } | { unusable: string };
+
+/** O_NOFOLLOW so a symlink is seen, not followed; O_NONBLOCK so a FIFO cannot hang the open. */
+function openForReading(file: string): Opened {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { absent: true };
+    if (code === 'ELOOP' || code === 'EMLINK') {
+      let target = '';
+      try {
+        target = realpathSync(file);
+      } catch {
+        // Dangling: there is nothing to name.
+      }
+      return {
+        unusable: `it is a symbolic link${target ? ` to ${target}` : ' to nothing'}, and awsorg never writes a transcript through one; ${target ? `verify the file itself: awsorg audit verify ${target}` : 'remove it after checking who made it'}`,
+      };
+    }
+    throw err;
+  }
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    return { unusable: 'it is not a regular file' };
+  }
+  return { fd };
 }
 
 function readChain(
   file: string,
-  opts: { anchorFile?: string | false; stateDir?: string; expectHead?: string },
-): { result: VerifyResult; records: AuditRecord[]; bytes: number } {
-  const content = existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
-  const records: AuditRecord[] = [];
-  const fail = (line: number, reason: string, validRecords = records.length) => ({
-    result: { ok: false as const, file, line, reason, validRecords },
-    records,
-    bytes: content.length,
-  });
+  opts: ReadOptions,
+  collect?: (record: AuditRecord) => void,
+): { result: VerifyResult; last: AuditRecord | undefined; bytes: number } {
+  const opened = openForReading(file);
+  if ('unusable' in opened) return { result: { ok: false, file, line: 0, reason: opened.unusable, validRecords: 0 }, last: undefined, bytes: 0 };
+  try {
+    return readOpenChain(file, 'fd' in opened ? opened.fd : undefined, opts, collect);
+  } finally {
+    if ('fd' in opened) closeSync(opened.fd);
+  }
+}
 
-  for (let start = 0; start < content.length; ) {
-    const end = content.indexOf(0x0a, start);
-    if (end === -1) return fail(records.length + 1, 'it is incomplete: the file ends in the middle of this line (it was cut short, or awsorg stopped while writing it)');
-    const checked = checkLine(content.subarray(start, end), records.length, records.at(-1)?.hash ?? CHAIN_START);
-    if (typeof checked === 'string') return fail(records.length + 1, checked);
-    records.push(checked);
-    start = end + 1;
+function readOpenChain(
+  file: string,
+  fd: number | undefined,
+  opts: ReadOptions,
+  collect?: (record: AuditRecord) => void,
+): { result: VerifyResult; last: AuditRecord | undefined; bytes: number } {
+  const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
+  const maxLineBytes = opts.maxLineBytes ?? MAX_LINE_BYTES;
+  // What the anchor check needs, without keeping the records: their count, the last two hashes,
+  // and the hash at the line count the anchor records.
+  let count = 0;
+  let firstIncident: string | undefined;
+  let last: AuditRecord | undefined;
+  let beforeLast = CHAIN_START;
+  let hashAtAnchored: string | undefined;
+  let anchorFile: string | undefined;
+  let anchor: Anchor | { line: number; reason: string; validRecords: number } | undefined;
+  let resolved = false;
+  const resolveAnchor = (incident: string | undefined) => {
+    resolved = true;
+    anchorFile = findAnchor(file, incident, opts);
+    if (anchorFile) anchor = readAnchor(anchorFile);
+  };
+  let bytes = 0;
+  const fail = (line: number, reason: string, validRecords = count, extra: { anchorMissing?: true } = {}) => ({
+    result: { ok: false as const, file, line, reason, validRecords, ...extra },
+    last,
+    bytes,
+  });
+  const tooLong = () => fail(count + 1, `it is longer than ${maxLineBytes} bytes, which no audit record is (awsorg did not write it)`);
+
+  if (fd !== undefined) {
+    const chunk = Buffer.allocUnsafe(chunkBytes);
+    // The start of a line that the previous chunks did not finish, copied out of the reused chunk.
+    let carried: Buffer[] = [];
+    let carriedBytes = 0;
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunkBytes, null);
+      if (n === 0) break;
+      bytes += n;
+      opts.onBuffered?.(carriedBytes + n);
+      const view = chunk.subarray(0, n);
+      let start = 0;
+      for (let end = view.indexOf(0x0a, start); end !== -1; end = view.indexOf(0x0a, start)) {
+        const piece = view.subarray(start, end);
+        const line = carriedBytes ? Buffer.concat([...carried, piece]) : piece;
+        carried = [];
+        carriedBytes = 0;
+        start = end + 1;
+        if (line.length > maxLineBytes) return tooLong();
+        const checked = checkLine(line, count, last?.hash ?? CHAIN_START);
+        if (typeof checked === 'string') return fail(count + 1, checked);
+        if (!resolved) resolveAnchor((firstIncident = checked.incident));
+        count += 1;
+        beforeLast = last?.hash ?? CHAIN_START;
+        last = checked;
+        if (anchor && 'head' in anchor && count === anchor.records) hashAtAnchored = checked.hash;
+        collect?.(checked);
+      }
+      if (start < n) {
+        carried.push(Buffer.from(view.subarray(start)));
+        carriedBytes += n - start;
+        if (carriedBytes > maxLineBytes) return tooLong();
+      }
+    }
+    if (carriedBytes) return fail(count + 1, 'it is incomplete: the file ends in the middle of this line (it was cut short, or awsorg stopped while writing it)');
   }
 
-  const head = records.at(-1)?.hash ?? CHAIN_START;
+  if (!resolved) resolveAnchor(undefined);
+  const head = last?.hash ?? CHAIN_START;
   const warnings: string[] = [];
-  let anchor: 'matched' | 'pending-matched' | 'none' | 'given' = 'none';
-  const anchorFile = findAnchor(file, records[0]?.incident, opts);
-  if (anchorFile) {
-    const checked = checkAnchor(anchorFile, records);
+  let verdict: 'matched' | 'pending-matched' | 'none' | 'given' = 'none';
+  if (anchorFile && anchor) {
+    if (!('head' in anchor)) return fail(anchor.line, anchor.reason, anchor.validRecords);
+    const anchored = anchor.records;
+    const headAfter = (n: number) => (n === 0 ? CHAIN_START : n === count ? head : n === count - 1 ? beforeLast : n === anchored ? (hashAtAnchored ?? '') : '');
+    const checked = checkAnchor(anchorFile, anchor, count, firstIncident, headAfter);
     if ('reason' in checked) return fail(checked.line, checked.reason, checked.validRecords);
-    anchor = checked.anchor;
+    verdict = checked.anchor;
     warnings.push(...checked.warnings);
   }
+  const missing = opts.anchorRequired && !anchorFile && bytes > 0;
+  const expected = anchorPathFor(file);
   if (opts.expectHead !== undefined) {
     if (opts.expectHead.toLowerCase() !== head) {
       return fail(
-        Math.max(records.length, 1),
+        Math.max(count, 1),
         `the transcript ends with hash ${head}, not the head ${opts.expectHead} you gave (it was cut or extended after that head was printed)`,
-        Math.max(records.length - 1, 0),
+        Math.max(count - 1, 0),
       );
     }
-    anchor = 'given';
+    verdict = 'given';
+    if (missing) {
+      warnings.push(`its anchor ${expected} is missing; the head you gave proves nothing was cut, so record that and write a new anchor before the next run: awsorg audit verify ${file} --head ${head} --reanchor`);
+    }
+  } else if (missing) {
+    return fail(
+      0,
+      `the anchor ${expected} is missing. awsorg writes it beside every transcript it keeps, so it was deleted or moved: ` +
+        `the ${count} line${count === 1 ? '' : 's'} present chain correctly, but lines cut from the end cannot be detected without it. ` +
+        `Compare the head ${head} with the one printed at the end of the last run (awsorg audit verify ${file} --head HASH); ` +
+        `once you can account for it, record that the anchor was missing and write a new one: awsorg audit verify ${file} --reanchor`,
+      count,
+      { anchorMissing: true },
+    );
   } else if (!anchorFile) {
     warnings.push(
-      `no anchor file (${anchorPathFor(file)}) was found, so a cut at the end of the transcript cannot be detected; ` +
+      `no anchor file (${expected}) was found, so a cut at the end of the transcript cannot be detected; ` +
         `compare the head ${head} with the one printed at the end of the run (or pass --head HASH)`,
     );
   }
-  return { result: { ok: true, file, records: records.length, head, anchor, warnings }, records, bytes: content.length };
+  return { result: { ok: true, file, records: count, head, anchor: verdict, warnings }, last, bytes };
 }
 
 /** One line's bytes (without its newline): a record, or what is wrong with it. */
@@ -346,40 +582,72 @@ function checkLine(line: Buffer, seq: number, prevHash: string): AuditRecord | s
   return record as AuditRecord;
 }
 
-function findAnchor(file: string, incident: string | undefined, opts: { anchorFile?: string | false; stateDir?: string }): string | undefined {
+function findAnchor(file: string, incident: string | undefined, opts: ReadOptions): string | undefined {
   if (opts.anchorFile === false) return undefined;
-  if (opts.anchorFile !== undefined) return existsSync(opts.anchorFile) ? opts.anchorFile : undefined;
+  if (opts.anchorFile !== undefined) return present(opts.anchorFile) ? opts.anchorFile : undefined;
   const sibling = anchorPathFor(file);
-  if (existsSync(sibling)) return sibling;
+  if (present(sibling)) return sibling;
+  // A transcript kept in the state directory has its own anchor or none; a rehearsal's is not the live incident's.
+  if (opts.anchorRequired) return undefined;
   const id = incident ?? basename(file, '.jsonl');
   if (opts.stateDir && INCIDENT_ID.test(id)) {
     const live = join(opts.stateDir, 'audit', `${id}.head`);
-    if (existsSync(live)) return live;
+    if (present(live)) return live;
   }
   return undefined;
+}
+
+/** The anchor's contents, or why it is unusable (line 0: the anchor, not a transcript line). */
+function readAnchor(anchorFile: string): Anchor | { line: number; reason: string; validRecords: number } {
+  const unusable = (why: string) => ({ line: 0, validRecords: 0, reason: `the anchor ${anchorFile} cannot be read (${why})` });
+  let text: string;
+  try {
+    // O_NONBLOCK: a FIFO planted as the anchor must not hang verification.
+    const fd = openSync(anchorFile, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const stat = fstatSync(fd);
+      if (!stat.isFile()) return unusable('it is not a regular file');
+      if (stat.size > MAX_ANCHOR_BYTES) return unusable(`it is ${stat.size} bytes; an anchor is a few hundred`);
+      const buffer = Buffer.alloc(stat.size);
+      let read = 0;
+      while (read < buffer.length) {
+        const n = readSync(fd, buffer, read, buffer.length - read, null);
+        if (n === 0) break;
+        read += n;
+      }
+      text = buffer.subarray(0, read).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    return unusable((err as Error).message);
+  }
+  let anchor: Partial<Anchor>;
+  try {
+    anchor = JSON.parse(text) as Partial<Anchor>;
+  } catch (err) {
+    return unusable((err as Error).message);
+  }
+  const hex = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+  if (typeof anchor !== 'object' || anchor === null || typeof anchor.incident !== 'string' || !Number.isInteger(anchor.records) || (anchor.records ?? -1) < 0 || !hex(anchor.head) || (anchor.next !== undefined && !hex(anchor.next))) {
+    return { line: 0, validRecords: 0, reason: `the anchor ${anchorFile} is not an awsorg transcript anchor` };
+  }
+  return anchor as Anchor;
 }
 
 type AnchorCheck =
   | { anchor: 'matched' | 'pending-matched'; warnings: string[] }
   | { line: number; reason: string; validRecords: number };
 
-function checkAnchor(anchorFile: string, records: readonly AuditRecord[]): AnchorCheck {
-  let anchor: Partial<Anchor>;
-  try {
-    anchor = JSON.parse(readFileSync(anchorFile, 'utf8')) as Partial<Anchor>;
-  } catch (err) {
-    return { line: 0, validRecords: 0, reason: `the anchor ${anchorFile} cannot be read (${(err as Error).message})` };
+/**
+ * `n` records were read, the first for `incident`; `headAfter(k)` is the hash of record k (1-based;
+ * 0 is the chain start), known for k = n, n - 1 and the anchor's own count.
+ */
+function checkAnchor(anchorFile: string, anchor: Anchor, n: number, incident: string | undefined, headAfter: (count: number) => string): AnchorCheck {
+  const { records: anchored, head, next } = anchor;
+  if (n > 0 && incident !== anchor.incident) {
+    return { line: 0, validRecords: 0, reason: `the transcript is for incident ${incident}, but the anchor ${anchorFile} is for incident ${anchor.incident}` };
   }
-  const hex = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
-  if (typeof anchor !== 'object' || anchor === null || typeof anchor.incident !== 'string' || !Number.isInteger(anchor.records) || (anchor.records ?? -1) < 0 || !hex(anchor.head) || (anchor.next !== undefined && !hex(anchor.next))) {
-    return { line: 0, validRecords: 0, reason: `the anchor ${anchorFile} is not an awsorg transcript anchor` };
-  }
-  const { incident, records: anchored, head, next } = anchor as Anchor;
-  const n = records.length;
-  if (n > 0 && records[0]?.incident !== incident) {
-    return { line: 0, validRecords: 0, reason: `the transcript is for incident ${records[0]?.incident}, but the anchor ${anchorFile} is for incident ${incident}` };
-  }
-  const headAfter = (count: number) => (count === 0 ? CHAIN_START : (records[count - 1]?.hash ?? ''));
   if (n === anchored && headAfter(n) === head) return { anchor: 'matched', warnings: [] };
   if (next && n === anchored + 1 && headAfter(n) === next && headAfter(n - 1) === head) {
     return {
@@ -403,4 +671,9 @@ function checkAnchor(anchorFile: string, records: readonly AuditRecord[]): Ancho
     validRecords: anchored,
     reason: `it is not covered by the anchor ${anchorFile}, which records ${anchored} lines (a line was added after awsorg last wrote to the transcript)`,
   };
+}
+
+/** See `AuditTranscript.reanchor`. */
+export function reanchorTranscript(file: string, opts: { stateDir: string; now(): Date; operator: string; expectHead?: string }): ReanchorOutcome {
+  return AuditTranscript.reanchor(file, opts);
 }

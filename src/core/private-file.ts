@@ -104,13 +104,14 @@ export function openPrivateAppendSync(file: string): number {
   return fd;
 }
 
-/** Replace `file` with `text`; the file ends with exactly `mode` (0600 unless told). */
-export function writeFileAtomicSync(file: string, text: string, mode = 0o600): void {
+/** Replace `file` with `text` (or bytes); the file ends with exactly `mode` (0600 unless told). */
+export function writeFileAtomicSync(file: string, text: string | Uint8Array, mode = 0o600): void {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
     const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
     try {
-      writeSync(fd, text);
+      const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

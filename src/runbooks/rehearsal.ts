@@ -5,7 +5,7 @@
  * runbook exactly as for real, then rolls it back the same way. Nothing reaches AWS, and the
  * transcript is kept (under the state directory's audit/rehearsals/) for the debrief.
  */
-import { copyFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ import {
 import type { AwsSession } from '../aws/session.js';
 import { transcriptPath } from '../core/audit.js';
 import type { Deps } from '../core/deps.js';
-import { ensurePrivateDirSync } from '../core/private-file.js';
+import { ensurePrivateDirSync, writeFileAtomicSync } from '../core/private-file.js';
 import { preset } from '../core/presets.js';
 import type { XdgPaths } from '../core/xdg.js';
 import { rollbackIncident, runRunbook, type RunRequest } from './run.js';
@@ -145,8 +145,9 @@ function keepTranscript(rehearsalPaths: XdgPaths, deps: Deps, incident: string):
   ensurePrivateDirSync(join(deps.paths.state, 'audit'));
   ensurePrivateDirSync(dir);
   const to = join(dir, `${incident}.jsonl`);
-  copyFileSync(from, to);
+  // Replaced by a rename, never written through: a link planted under the name is not followed.
+  writeFileAtomicSync(to, readFileSync(from));
   const anchor = from.replace(/\.jsonl$/, '.head');
-  if (existsSync(anchor)) copyFileSync(anchor, join(dir, `${incident}.head`));
+  if (existsSync(anchor)) writeFileAtomicSync(join(dir, `${incident}.head`), readFileSync(anchor));
   deps.stderr.write(`REHEARSAL: the transcript is kept at ${to} (check it: awsorg audit verify ${to}).\n`);
 }

@@ -59,6 +59,9 @@ async function resolveAccount(deps: Deps, value: string): Promise<{ id: string; 
 export async function runRunbook(deps: Deps, req: RunRequest): Promise<number> {
   const secrets = secretCollector();
   secrets.register(req.runbook.params.filter((p) => p.secret).map((p) => req.params[p.name]));
+  // Before any AWS call: a transcript that fails verification, lost its anchor or is a planted link refuses the run.
+  const transcript = AuditTranscript.open(deps.paths, req.incident, { now: () => new Date(deps.clock.now()), secrets: secrets.values });
+  secrets.attach(transcript);
   const sessions = runSessions(deps, req.incident, (v) => secrets.register(v));
   const prepared = await prepareRun(deps, req.runbook, req.incident, req.params, {
     dryRun: req.dryRun,
@@ -66,8 +69,6 @@ export async function runRunbook(deps: Deps, req: RunRequest): Promise<number> {
     operations: req.operations,
     sessions,
   });
-  const transcript = AuditTranscript.open(deps.paths, req.incident, { now: () => new Date(deps.clock.now()), secrets: secrets.values });
-  secrets.attach(transcript);
   return drive(deps, prepared, transcript, req);
 }
 

@@ -1,10 +1,13 @@
 /**
  * `awsorg audit verify` through the built CLI: a transcript written by the module in an isolated
  * XDG state directory verifies with exit 0; a copy with one character changed exits 1 naming the
- * line; no FILE verifies every transcript; a missing FILE is a usage error. No AWS involved.
+ * line; no FILE verifies every transcript; a missing FILE is a usage error. A transcript kept in
+ * the state directory without its anchor fails, and runs refuse to append to it until
+ * `--reanchor` records the acknowledgement; a planted symlink is refused before any AWS call; a
+ * transcript over 2 GiB is streamed. No AWS involved.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { AuditTranscript, type VerifyResult } from '../../src/core/audit.js';
@@ -109,6 +112,68 @@ describe('awsorg audit verify', () => {
     assert.match(run.stdout, /No audit transcripts in .*awsorg\/audit/);
   });
 
+  it('a cut with the anchor deleted fails, runs refuse to append, and --reanchor records the acknowledgement', async () => {
+    const cutEnv = isolatedEnv();
+    const cut = writeTranscript(cutEnv, 'INC-5');
+    writeFileSync(cut.file, readFileSync(cut.file, 'utf8').split('\n').slice(0, 2).join('\n') + '\n');
+    unlinkSync(cut.file.replace(/\.jsonl$/, '.head'));
+
+    const verified = await runCli(['audit', 'verify', cut.file], { env: cutEnv });
+    assert.equal(verified.code, 1, verified.stderr);
+    assert.equal(verified.stdout, '');
+    assert.match(verified.stderr, /INC-5\.jsonl: the anchor .*INC-5\.head is missing\. .*lines cut from the end cannot be detected/);
+    assert.equal((await runCli(['audit', 'verify'], { env: cutEnv })).code, 1, 'also when every transcript is verified');
+
+    // Refused before any AWS call: there are no credentials in this environment at all.
+    const before = readFileSync(cut.file, 'utf8');
+    const run = await runCli(['runbook', 'run', 'quarantine-account', '--incident', 'INC-5', '--account', '222222222222', '--dry-run'], { env: cutEnv });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /anchor .* is missing[\s\S]*awsorg audit verify .*INC-5\.jsonl --reanchor/);
+    assert.doesNotMatch(run.stderr, /credential/i);
+    assert.equal(readFileSync(cut.file, 'utf8'), before);
+
+    const reanchored = await runCli(['audit', 'verify', cut.file, '--reanchor'], { env: cutEnv });
+    assert.equal(reanchored.code, 0, reanchored.stderr);
+    assert.match(reanchored.stdout, /^REANCHORED .*INC-5\.jsonl: 2 records \(head [0-9a-f]{64}\), then line 3 recording that the anchor was missing; new head [0-9a-f]{64}\n$/);
+    const last = JSON.parse(readFileSync(cut.file, 'utf8').trim().split('\n').at(-1)!) as { step: string; status: string; operator: string };
+    assert.deepEqual([last.step, last.status], ['anchor-missing', 'acknowledged']);
+    assert.match(last.operator, /^local:.+@.+/);
+    const after = await runCli(['audit', 'verify', cut.file], { env: cutEnv });
+    assert.equal(after.code, 0, after.stderr);
+    assert.match(after.stdout, /3 records/);
+    const again = await runCli(['audit', 'verify', cut.file, '--reanchor'], { env: cutEnv });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /nothing to acknowledge/);
+  });
+
+  it('a dangling symlink in place of a transcript is refused (exit 2) before any AWS call, and nothing is created', async () => {
+    const linkEnv = isolatedEnv();
+    writeTranscript(linkEnv, 'INC-6');
+    const target = join(tempDir('awsorg-planted-'), 'captured.jsonl');
+    const link = join(linkEnv.XDG_STATE_HOME!, 'awsorg', 'audit', 'INC-7.jsonl');
+    symlinkSync(target, link);
+    const run = await runCli(['runbook', 'run', 'quarantine-account', '--incident', 'INC-7', '--account', '222222222222', '--dry-run'], { env: linkEnv });
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /INC-7\.jsonl is a symbolic link/);
+    assert.equal(existsSync(target), false);
+    const verified = await runCli(['audit', 'verify', link], { env: linkEnv });
+    assert.equal(verified.code, 1);
+    assert.match(verified.stderr, /INC-7\.jsonl: it is a symbolic link to nothing/);
+  });
+
+  it('a transcript over 2 GiB is streamed: a verdict, not a RangeError', async () => {
+    const bigEnv = isolatedEnv();
+    const big = writeTranscript(bigEnv, 'INC-8');
+    // Sparse: 2 GiB of zeros after the three records, with no newline, costs no disk.
+    truncateSync(big.file, 2 ** 31 + 4096);
+    const started = Date.now();
+    const run = await runCli(['audit', 'verify', big.file], { env: bigEnv, timeoutMs: 60_000 });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /INC-8\.jsonl: line 4: it is longer than \d+ bytes, which no audit record is/);
+    assert.doesNotMatch(run.stderr, /RangeError|unexpected/i);
+    assert.ok(Date.now() - started < 30_000);
+  });
+
   it('a missing FILE or a bad flag is a usage error (exit 2)', async () => {
     const missing = join(tempDir(), 'nope.jsonl');
     const run = await runCli(['audit', 'verify', missing], { env });
@@ -116,5 +181,11 @@ describe('awsorg audit verify', () => {
     assert.ok(run.stderr.includes(missing));
     assert.equal((await runCli(['audit', 'check'], { env })).code, 2);
     assert.equal((await runCli(['audit', 'verify', transcript.file, '--head', 'abc'], { env })).code, 2);
+    assert.equal((await runCli(['audit', 'verify', '--reanchor'], { env })).code, 2);
+    const copy = join(tempDir('awsorg-audit-copy-'), 'INC-1.jsonl');
+    writeFileSync(copy, readFileSync(transcript.file, 'utf8'));
+    const outside = await runCli(['audit', 'verify', copy, '--reanchor'], { env });
+    assert.equal(outside.code, 2);
+    assert.match(outside.stderr, /not in awsorg's state directory/);
   });
 });

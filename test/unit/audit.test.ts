@@ -4,13 +4,14 @@
  * transcript written through the module.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import {
   AuditTranscript,
   INCIDENT_ID,
+  reanchorTranscript,
   redact,
   transcriptDir,
   transcriptPath,
@@ -19,7 +20,7 @@ import {
   type AuditEntry,
   type VerifyResult,
 } from '../../src/core/audit.js';
-import { AwsorgError, UsageError } from '../../src/core/errors.js';
+import { AwsorgError, ExitCode, UsageError } from '../../src/core/errors.js';
 import { xdgPaths, type XdgPaths } from '../../src/core/xdg.js';
 
 const SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -352,6 +353,191 @@ describe('audit transcript: opening a tampered transcript', () => {
     const transcript = AuditTranscript.open(paths, 'INC-9', { now: steppingClock() });
     assert.equal(existsSync(transcript.file), false);
     assert.deepEqual(transcript.head(), { records: 0, hash: '0'.repeat(64) });
+  });
+});
+
+describe('audit transcript: the anchor of a transcript in the state directory', () => {
+  /** A sample transcript in the state directory, its last two lines cut and its anchor deleted. */
+  function cutWithoutAnchor(): { paths: XdgPaths; file: string } {
+    const paths = tempPaths();
+    const file = writeSample(paths).file;
+    writeFileSync(file, lines(file).slice(0, 3).map((l) => `${l}\n`).join(''));
+    unlinkSync(file.replace(/\.jsonl$/, '.head'));
+    return { paths, file };
+  }
+
+  it('fails verification when the anchor is missing, saying what that means', () => {
+    const { paths, file } = cutWithoutAnchor();
+    const bad = failure(verifyTranscript(file, { stateDir: paths.state }));
+    assert.equal(bad.line, 0);
+    assert.equal(bad.validRecords, 3);
+    assert.match(bad.reason, /the anchor .*INC-1\.head is missing/);
+    assert.match(bad.reason, /lines cut from the end cannot be detected/);
+    // A copy outside the state directory may still verify with a warning; --head is the proof there.
+    const copy = tamperedCopy(file, (l) => l, false);
+    assert.equal(verifyTranscript(copy, { stateDir: tempPaths().state }).ok, true);
+  });
+
+  it('fails for a rehearsal transcript kept in the state directory too', () => {
+    const paths = tempPaths();
+    const file = writeSample(paths).file;
+    const rehearsals = join(transcriptDir(paths), 'rehearsals');
+    mkdirSync(rehearsals, { mode: 0o700 });
+    copyFileSync(file, join(rehearsals, 'INC-1.jsonl'));
+    assert.match(failure(verifyTranscript(join(rehearsals, 'INC-1.jsonl'), { stateDir: paths.state })).reason, /is missing/);
+  });
+
+  it('the head printed at the end of the run still proves it complete, with a warning to re-anchor', () => {
+    const paths = tempPaths();
+    const transcript = writeSample(paths);
+    unlinkSync(transcript.file.replace(/\.jsonl$/, '.head'));
+    const result = verifyTranscript(transcript.file, { stateDir: paths.state, expectHead: transcript.head().hash });
+    assert.ok(result.ok);
+    assert.equal(result.anchor, 'given');
+    assert.match(result.warnings.join('\n'), /--reanchor/);
+  });
+
+  it('refuses to append until the missing anchor is acknowledged', () => {
+    const { paths, file } = cutWithoutAnchor();
+    const before = readFileSync(file, 'utf8');
+    assert.throws(
+      () => AuditTranscript.open(paths, 'INC-1', { now: steppingClock() }),
+      (err: unknown) => err instanceof AwsorgError && err.exitCode === ExitCode.failed && /anchor .* is missing/.test(err.message) && /audit verify .*INC-1\.jsonl --reanchor/.test(err.nextStep ?? ''),
+    );
+    assert.equal(readFileSync(file, 'utf8'), before, 'nothing was appended');
+    assert.equal(existsSync(file.replace(/\.jsonl$/, '.head')), false, 'no new anchor was written');
+  });
+
+  it('--reanchor records the acknowledgement in the chain, then writes a new anchor', () => {
+    const { paths, file } = cutWithoutAnchor();
+    const done = reanchorTranscript(file, { stateDir: paths.state, now: steppingClock(), operator: 'local:alice@laptop' });
+    assert.equal(done.status, 'reanchored');
+    const all = lines(file).map((l) => JSON.parse(l) as { seq: number; step: string; status: string; operator: string; detail: { anchorWasMissing: boolean; records: number; head: string; headConfirmed: boolean } });
+    assert.equal(all.length, 4);
+    const ack = all[3]!;
+    assert.deepEqual([ack.seq, ack.step, ack.status, ack.operator], [3, 'anchor-missing', 'acknowledged', 'local:alice@laptop']);
+    assert.deepEqual([ack.detail.anchorWasMissing, ack.detail.records, ack.detail.headConfirmed], [true, 3, false]);
+    const verified = verifyTranscript(file, { stateDir: paths.state });
+    assert.ok(verified.ok);
+    assert.equal(verified.anchor, 'matched');
+    // Appending works again, and the acknowledgement stays in the chain.
+    AuditTranscript.open(paths, 'INC-1', { now: steppingClock() }).append(entry('after'));
+    assert.equal(lines(file).length, 5);
+    // With an anchor in place there is nothing to acknowledge.
+    assert.equal(reanchorTranscript(file, { stateDir: paths.state, now: steppingClock(), operator: 'x' }).status, 'not-needed');
+  });
+
+  it('--reanchor refuses a transcript that fails for another reason, and one outside the state directory', () => {
+    const { paths, file } = cutWithoutAnchor();
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"step":"find-keys"', '"step":"find-keyz"'));
+    const edited = reanchorTranscript(file, { stateDir: paths.state, now: steppingClock(), operator: 'x' });
+    assert.equal(edited.status, 'failed');
+    assert.equal(existsSync(file.replace(/\.jsonl$/, '.head')), false);
+    const copy = tamperedCopy(writeSample(tempPaths()).file, (l) => l, false);
+    assert.throws(() => reanchorTranscript(copy, { stateDir: paths.state, now: steppingClock(), operator: 'x' }), (err: unknown) => err instanceof UsageError && /not in awsorg's state directory/.test(err.message));
+  });
+
+  it('an empty transcript without an anchor is a new one (as if absent)', () => {
+    const paths = tempPaths();
+    mkdirSync(transcriptDir(paths), { recursive: true, mode: 0o700 });
+    writeFileSync(transcriptPath(paths, 'INC-2'), '', { mode: 0o600 });
+    assert.equal(verifyTranscript(transcriptPath(paths, 'INC-2'), { stateDir: paths.state }).ok, true);
+    AuditTranscript.open(paths, 'INC-2', { now: steppingClock() }).append({ ...entry('first'), incident: 'INC-2' });
+  });
+});
+
+describe('audit transcript: planted files', () => {
+  it('refuses a dangling symlink in place of the transcript, creating nothing (exit 2)', () => {
+    const paths = tempPaths();
+    mkdirSync(transcriptDir(paths), { recursive: true, mode: 0o700 });
+    const target = join(mkdtempSync(join(tmpdir(), 'awsorg-planted-')), 'captured.jsonl');
+    symlinkSync(target, transcriptPath(paths, 'INC-1'));
+    assert.throws(
+      () => AuditTranscript.open(paths, 'INC-1', { now: steppingClock() }),
+      (err: unknown) => err instanceof UsageError && err.exitCode === ExitCode.usage && /INC-1\.jsonl is a symbolic link/.test(err.message),
+    );
+    assert.equal(existsSync(target), false, 'the link target was not created');
+    assert.equal(AuditTranscript.exists(paths, 'INC-1'), true, 'a link counts as an existing transcript');
+  });
+
+  it('refuses a symlink to a real transcript, and verification of a symlink fails naming it', () => {
+    const paths = tempPaths();
+    const real = writeSample(tempPaths()).file;
+    mkdirSync(transcriptDir(paths), { recursive: true, mode: 0o700 });
+    symlinkSync(real, transcriptPath(paths, 'INC-1'));
+    assert.throws(() => AuditTranscript.open(paths, 'INC-1', { now: steppingClock() }), /symbolic link/);
+    const bad = failure(verifyTranscript(transcriptPath(paths, 'INC-1'), { stateDir: paths.state }));
+    assert.match(bad.reason, /is a symbolic link.*awsorg audit verify /);
+  });
+
+  it('refuses a transcript others can write to, and a symlinked anchor', () => {
+    const paths = tempPaths();
+    const file = writeSample(paths).file;
+    chmodSync(file, 0o620);
+    assert.throws(() => AuditTranscript.open(paths, 'INC-1', { now: steppingClock() }), (err: unknown) => err instanceof UsageError && /others can write to it/.test(err.message));
+    chmodSync(file, 0o644);
+    // Readable by others is ours to fix: made private again on open.
+    AuditTranscript.open(paths, 'INC-1', { now: steppingClock() });
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const anchor = file.replace(/\.jsonl$/, '.head');
+    const moved = join(mkdtempSync(join(tmpdir(), 'awsorg-planted-')), 'INC-1.head');
+    copyFileSync(anchor, moved);
+    rmSync(anchor);
+    symlinkSync(moved, anchor);
+    assert.throws(() => AuditTranscript.open(paths, 'INC-1', { now: steppingClock() }), (err: unknown) => err instanceof UsageError && /INC-1\.head is a symbolic link/.test(err.message));
+    assert.ok(lstatSync(anchor).isSymbolicLink());
+  });
+});
+
+describe('audit transcript: streaming', () => {
+  function bigTranscript(records: number): { paths: XdgPaths; transcript: AuditTranscript } {
+    const paths = tempPaths();
+    const transcript = AuditTranscript.open(paths, 'BIG-1', { now: steppingClock() });
+    for (let i = 0; i < records; i++) transcript.append({ ...entry(`step-${i}`), incident: 'BIG-1', detail: { padding: 'x'.repeat(1000) } });
+    return { paths, transcript };
+  }
+
+  it('verifies line by line and never holds more than a chunk and a line', () => {
+    const { transcript } = bigTranscript(120);
+    const size = statSync(transcript.file).size;
+    let peak = 0;
+    const result = verifyTranscript(transcript.file, { chunkBytes: 512, onBuffered: (bytes) => (peak = Math.max(peak, bytes)) });
+    assert.ok(result.ok);
+    assert.equal(result.records, 120);
+    assert.ok(size > 100 * 1024, `a file of ${size} bytes`);
+    const longest = Math.max(...lines(transcript.file).map((l) => Buffer.byteLength(l) + 1));
+    assert.ok(peak > 0 && peak <= longest + 512, `held at most ${peak} bytes (longest line ${longest})`);
+  });
+
+  it('the same verdicts with tiny chunks as with large ones', () => {
+    const file = writeSample(tempPaths()).file;
+    for (const chunkBytes of [1, 7, 64, 1 << 20]) {
+      assert.equal((verifyTranscript(file, { chunkBytes }) as { records: number }).records, 5);
+      const cut = tamperedCopy(file, (l) => l.slice(0, 3));
+      assert.equal(failure(verifyTranscript(cut, { chunkBytes })).line, 4);
+      const text = readFileSync(file, 'utf8');
+      assert.match(failure(verifyTranscript(tamperedCopy(file, () => text.slice(0, -1)), { chunkBytes })).reason, /incomplete/);
+    }
+  });
+
+  it('a line longer than any record awsorg writes fails without reading it whole', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'awsorg-audit-long-'));
+    const file = join(dir, 'LONG-1.jsonl');
+    writeFileSync(file, 'x'.repeat(10_000));
+    let peak = 0;
+    const bad = failure(verifyTranscript(file, { chunkBytes: 256, maxLineBytes: 1024, onBuffered: (bytes) => (peak = Math.max(peak, bytes)) }));
+    assert.equal(bad.line, 1);
+    assert.match(bad.reason, /longer than/);
+    assert.ok(peak <= 1024 + 256, `held ${peak} bytes`);
+  });
+
+  it('opening for an append reads the transcript the same way and continues the chain', () => {
+    const { paths, transcript } = bigTranscript(50);
+    const again = AuditTranscript.open(paths, 'BIG-1', { now: steppingClock() });
+    assert.deepEqual(again.head(), transcript.head());
+    assert.equal(again.append({ ...entry('more'), incident: 'BIG-1' }).seq, 50);
+    assert.equal(again.records().length, 51);
+    assert.ok(verifyTranscript(again.file).ok);
   });
 });
 
