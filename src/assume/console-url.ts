@@ -4,8 +4,9 @@
  * never into the URL; the URL carries only a short-lived sign-in token.
  */
 import type { Deps } from '../core/deps.js';
-import { AwsorgError, CredentialsError } from '../core/errors.js';
+import { AwsorgError, CredentialsError, UsageError } from '../core/errors.js';
 import type { Settings } from '../core/settings.js';
+import { signinUrlProblem } from '../core/settings-schema.js';
 import type { RoleSession } from './types.js';
 
 const PARTITION_HOSTS: Record<string, { signin: string; console: string }> = {
@@ -20,9 +21,29 @@ export function partitionOfRegion(region: string): string {
   return 'aws';
 }
 
-/** AWSORG_FEDERATION_URL, else the `federationUrl` setting, else the partition's endpoint. */
+/**
+ * Where the session goes to be exchanged for a sign-in token: the partition's AWS endpoint, or
+ * the `federationUrl` setting (checked on read to be https on an AWS sign-in host). The one
+ * way to send it anywhere else, such as a local fake in tests, is the environment variable
+ * AWSORG_FEDERATION_URL, set explicitly for the command; awsorg then says so on stderr.
+ */
 export function federationEndpoint(deps: Deps, settings: Settings, region: string): string {
-  return deps.env.AWSORG_FEDERATION_URL || settings.federationUrl || PARTITION_HOSTS[partitionOfRegion(region)]!.signin;
+  const override = deps.env.AWSORG_FEDERATION_URL;
+  if (override) {
+    let protocol: string;
+    try {
+      protocol = new URL(override).protocol;
+    } catch {
+      throw new UsageError(`AWSORG_FEDERATION_URL "${override}" is not a URL`, 'Unset AWSORG_FEDERATION_URL to use the AWS sign-in endpoint.');
+    }
+    if (protocol !== 'https:' && protocol !== 'http:') {
+      throw new UsageError(`AWSORG_FEDERATION_URL "${override}" is not an http(s) URL`, 'Unset AWSORG_FEDERATION_URL to use the AWS sign-in endpoint.');
+    }
+    const problem = signinUrlProblem(override);
+    if (problem) deps.stderr.write(`awsorg: sending the session to ${override} (AWSORG_FEDERATION_URL ${problem}); unset it to use the AWS sign-in endpoint\n`);
+    return override;
+  }
+  return settings.federationUrl || PARTITION_HOSTS[partitionOfRegion(region)]!.signin;
 }
 
 export async function consoleSignInUrl(deps: Deps, session: RoleSession, settings: Settings): Promise<string> {

@@ -8,6 +8,7 @@
  */
 import { baseSignIn, describeBase, type BaseSignIn } from '../aws/base-signin.js';
 import { resolveRegion } from '../aws/credentials.js';
+import { checkCacheDirsSync } from '../core/cache-dirs.js';
 import { readCachedCredentials, writeCachedCredentials, type CachedCredentials } from '../core/credential-cache.js';
 import type { Deps } from '../core/deps.js';
 import { AwsorgError, UsageError } from '../core/errors.js';
@@ -32,6 +33,8 @@ export interface LoadOptions {
 
 export async function loadOperatorContext(deps: Deps, opts: LoadOptions = {}): Promise<OperatorContext> {
   const settings = readSettings(deps.paths);
+  // Before any AWS call: a cache directory awsorg may not write would otherwise fail the command after AssumeRole.
+  checkCacheDirsSync(deps.paths);
   const base = baseSignIn(deps.env, settings);
   const lookup = readInventory(deps.paths, base.id, deps.clock.now(), settings.inventoryTtlMinutes);
   if (lookup.kind === 'fresh' && !opts.refresh) return { settings, base, inventory: lookup.inventory, inventoryFrom: 'cache' };

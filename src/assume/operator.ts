@@ -2,11 +2,11 @@
  * Who the operator is, for role session names and SourceIdentity. The base identity's ARN is
  * cached (it is not a secret) so that later cache misses make only the AssumeRole call.
  */
-import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { cacheDir } from '../core/cache-dirs.js';
 import { shortDigest } from '../core/digest.js';
-import { ensurePrivateDirSync, writeFileAtomicSync } from '../core/private-file.js';
+import { ensurePrivateDirSync, readTrustedFileSync, writeFileAtomicSync } from '../core/private-file.js';
 import type { Deps } from '../core/deps.js';
 import type { BaseSignIn } from '../aws/base-signin.js';
 
@@ -35,14 +35,21 @@ export function sanitizeSessionName(raw: string): string {
 }
 
 function identityFile(deps: Pick<Deps, 'paths'>, base: BaseSignIn): string {
-  return join(deps.paths.cache, 'identity', `${shortDigest(base.id)}.json`);
+  return join(cacheDir(deps.paths, 'identity'), `${shortDigest(base.id)}.json`);
 }
 
-/** The identity cached for a base sign-in, however old, without calling AWS (for display only). */
+/**
+ * The identity cached for a base sign-in, however old, without calling AWS. It names the
+ * operator in every role session, so only a private file of the user's is believed (the
+ * credential cache's rule); anything else is asked of STS again and replaced.
+ */
 export function cachedOperatorIdentity(deps: Pick<Deps, 'paths'>, base: BaseSignIn): (OperatorIdentity & { fetchedAt: number }) | undefined {
   try {
-    const cached = JSON.parse(readFileSync(identityFile(deps, base), 'utf8')) as OperatorIdentity & { fetchedAt: number; baseId?: string };
-    return typeof cached.arn === 'string' && cached.arn && cached.baseId === base.id ? cached : undefined;
+    const read = readTrustedFileSync(identityFile(deps, base), 0o077);
+    if (read.kind !== 'read') return undefined;
+    const cached = JSON.parse(read.text) as OperatorIdentity & { fetchedAt: number; baseId?: string };
+    const valid = typeof cached.arn === 'string' && cached.arn && typeof cached.name === 'string' && typeof cached.account === 'string' && typeof cached.fetchedAt === 'number';
+    return valid && cached.baseId === base.id ? cached : undefined;
   } catch {
     return undefined;
   }
@@ -56,7 +63,7 @@ export async function operatorIdentity(deps: Deps, base: BaseSignIn): Promise<Op
   const identity = await deps.aws().identity();
   const result = { arn: identity.arn, account: identity.account, name: sessionNameFromArn(identity.arn, safeUser()) };
   ensurePrivateDirSync(deps.paths.cache);
-  ensurePrivateDirSync(join(deps.paths.cache, 'identity'));
+  ensurePrivateDirSync(cacheDir(deps.paths, 'identity'));
   writeFileAtomicSync(file, JSON.stringify({ ...result, baseId: base.id, fetchedAt: deps.clock.now() }));
   return result;
 }

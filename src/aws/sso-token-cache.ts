@@ -14,10 +14,9 @@
  * built-ins only: `assume` reads the token on its way to GetRoleCredentials.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ensurePrivateDirSync, writeFileAtomicSync } from '../core/private-file.js';
+import { ensurePrivateDirSync, readTrustedFileSync, writeFileAtomicSync } from '../core/private-file.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -108,7 +107,12 @@ export function readSsoToken(env: Env, sso: SsoSessionRef): TokenLookup {
   const file = tokenCacheFile(env, sso);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // A token file another user could have written would sign the operator in to their
+    // organization: use only the user's own, which others cannot write (the AWS CLI writes 0600).
+    const read = readTrustedFileSync(file, 0o022);
+    if (read.kind === 'absent') return { kind: 'absent', file };
+    if (read.kind === 'untrusted') return { kind: 'invalid', file, reason: `it ${read.reason}` };
+    text = read.text;
   } catch {
     return { kind: 'absent', file };
   }
@@ -151,7 +155,9 @@ export function writeSsoToken(env: Env, sso: SsoSessionRef, token: SsoToken): st
 
 export function readRegistration(env: Env, sso: SsoSessionRef, scopes: string[] | undefined): SsoClientRegistration | undefined {
   try {
-    const parsed = JSON.parse(readFileSync(registrationCacheFile(env, sso, scopes), 'utf8')) as Partial<SsoClientRegistration>;
+    const read = readTrustedFileSync(registrationCacheFile(env, sso, scopes), 0o022);
+    if (read.kind !== 'read') return undefined;
+    const parsed = JSON.parse(read.text) as Partial<SsoClientRegistration>;
     if (typeof parsed.clientId === 'string' && typeof parsed.clientSecret === 'string' && typeof parsed.expiresAt === 'string') {
       return parsed as SsoClientRegistration;
     }

@@ -3,11 +3,11 @@
  * several) in the AWS config file, each signing in through `awsorg credential-process`. The
  * profiles live in a marked block awsorg owns; nothing outside it is ever changed.
  */
-import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { writeFileAtomicSync } from '../core/private-file.js';
+import { readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { awsConfigPath, parseIni } from '../aws/aws-config-file.js';
+import { configTarget, readConfigSnapshot, updateConfigFile } from '../aws/aws-config-write.js';
 import { resolveRegion } from '../aws/credentials.js';
 import { chooseRole, loadOperatorContext, type OperatorContext } from '../assume/context.js';
 import { shQuote } from '../assume/environment.js';
@@ -154,21 +154,31 @@ export function desiredProfiles(ctx: OperatorContext, opts: { prefix: string; re
 }
 
 export async function run(opts: ConfigGenerateOptions, deps: Deps): Promise<number> {
+  const file = awsConfigPath(deps.env);
+  // A dangling symlink is refused before the inventory is loaded, not after.
+  configTarget(file);
   const ctx = await loadOperatorContext(deps, { refresh: opts.refresh, onProgress: (m) => deps.stderr.write(`${m}\n`) });
   const region = opts.region ?? resolveRegion(deps.env);
   const desired = desiredProfiles(ctx, { prefix: opts.prefix, region, command: opts.command ?? selfCommand() });
-  const file = awsConfigPath(deps.env);
-  const current = readConfigText(file);
-  const plan = planBlock({
-    text: current ?? '',
-    file,
-    desired: desired.profiles,
-    reservedNames: credentialsFileProfiles(deps.env),
-    liveAccountIds: desired.liveAccountIds,
-    prune: opts.prune,
-  });
-  const diff = opts.dryRun ? unifiedDiff(current ?? '', plan.text, current === undefined ? '/dev/null' : file, file) : undefined;
-  if (!opts.dryRun && plan.changed) writeFileAtomically(file, plan.text);
+  const planFor = (current: string | undefined): BlockPlan =>
+    planBlock({
+      text: current ?? '',
+      file,
+      desired: desired.profiles,
+      reservedNames: credentialsFileProfiles(deps.env),
+      liveAccountIds: desired.liveAccountIds,
+      prune: opts.prune,
+    });
+  let plan: BlockPlan;
+  let diff: string | undefined;
+  if (opts.dryRun) {
+    const current = readConfigSnapshot(configTarget(file)).text;
+    plan = planFor(current);
+    diff = unifiedDiff(current ?? '', plan.text, current === undefined ? '/dev/null' : file, file);
+  } else {
+    // Under a lock against other awsorg runs, re-planned if another program writes the file meanwhile.
+    plan = updateConfigFile(file, planFor, 'awsorg config generate');
+  }
   const skipped = [...plan.skipped, ...desired.unavailable];
   if (opts.json) {
     deps.stdout.write(JSON.stringify({ file, dryRun: opts.dryRun, changed: plan.changed, ...summaryLists(plan), skipped, ...(diff !== undefined ? { diff } : {}) }, null, 2) + '\n');
@@ -200,23 +210,6 @@ function summaryText(file: string, plan: BlockPlan, skipped: SkippedProfile[], o
   return lines.join('\n') + '\n';
 }
 
-/** The file's text, or undefined when it does not exist. */
-function readConfigText(file: string): string | undefined {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new AwsorgError(`cannot read ${file}: ${(err as Error).message}; nothing was written`, `Check that ${file} is a file you can read and write (or point AWS_CONFIG_FILE elsewhere).`, { cause: err });
-  }
-  const text = bytes.toString('utf8');
-  // Editing a file that does not survive a UTF-8 round trip would change bytes outside the block.
-  if (!Buffer.from(text, 'utf8').equals(bytes)) {
-    throw new AwsorgError(`${file} is not valid UTF-8; nothing was written`, `Convert ${file} to UTF-8 (the AWS CLI reads it as text), then run \`awsorg config generate\` again.`, { exitCode: ExitCode.usage });
-  }
-  return text;
-}
-
 /** Profile names in the shared credentials file: a profile there merges with one of the same name here. */
 function credentialsFileProfiles(env: Deps['env']): string[] {
   const file = env.AWS_SHARED_CREDENTIALS_FILE ?? join(env.HOME ?? homedir(), '.aws', 'credentials');
@@ -224,27 +217,5 @@ function credentialsFileProfiles(env: Deps['env']): string[] {
     return [...parseIni(readFileSync(file, 'utf8')).keys()].map((section) => section.replace(/^profile /, ''));
   } catch {
     return [];
-  }
-}
-
-/**
- * Replace the file in one step: a temp file beside it, fsync, rename. An existing file keeps
- * its mode (and a symlinked one stays a symlink: the link's target is replaced); a new one is
- * created 0600 in a 0700 directory.
- */
-export function writeFileAtomically(file: string, text: string): void {
-  let target = file;
-  let mode = 0o600;
-  try {
-    target = realpathSync(file);
-    mode = statSync(target).mode & 0o7777;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  }
-  try {
-    writeFileAtomicSync(target, text, mode);
-  } catch (err) {
-    throw new AwsorgError(`cannot write ${file}: ${(err as Error).message}`, `Check the permissions of ${dirname(target)}; ${file} itself was not changed.`, { cause: err });
   }
 }

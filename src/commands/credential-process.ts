@@ -9,6 +9,7 @@ import { baseSignIn, type BaseSignIn } from '../aws/base-signin.js';
 import { loadOperatorContext, openRoleSession, type OperatorContext } from '../assume/context.js';
 import { createDeps, type Deps } from '../core/deps.js';
 import { AwsorgError, CredentialsError, ExitCode, UsageError } from '../core/errors.js';
+import { checkCacheDirsSync } from '../core/cache-dirs.js';
 import { readSettings } from '../core/settings.js';
 import { readInventory } from '../inventory/cache.js';
 import { resolveTarget } from '../inventory/resolve.js';
@@ -92,6 +93,7 @@ export async function run(opts: CredentialProcessOptions, deps: Deps): Promise<n
  */
 async function resolveFromCache(deps: Deps, target: string): Promise<{ ctx: OperatorContext; account: InventoryAccount }> {
   const settings = readSettings(deps.paths);
+  checkCacheDirsSync(deps.paths);
   const base = baseSignIn(deps.env, settings);
   const lookup = readInventory(deps.paths, base.id, deps.clock.now(), settings.inventoryTtlMinutes);
   if (lookup.kind === 'fresh' || lookup.kind === 'stale') {

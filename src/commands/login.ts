@@ -17,6 +17,7 @@ import { parseIni, profileSettings, profileSso, readAwsConfig } from '../aws/aws
 import { baseSignIn, describeBase } from '../aws/base-signin.js';
 import { mfaSessionKey } from '../aws/credentials.js';
 import { isRefreshable, readSsoToken, SSO_EXPIRY_WINDOW_MS, type SsoSessionRef } from '../aws/sso-token-cache.js';
+import { checkCacheDirsSync } from '../core/cache-dirs.js';
 import { writeCachedCredentials } from '../core/credential-cache.js';
 import { createDeps, type Deps } from '../core/deps.js';
 import { AwsCallError, CancelledError, CredentialsError, ExitCode, UsageError } from '../core/errors.js';
@@ -266,6 +267,8 @@ async function mfaLogin(deps: Deps, mode: Extract<LoginMode, { kind: 'mfa' }>, j
       'Unset AWS_SESSION_TOKEN and export the IAM user\'s long-term AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or use --profile), then run awsorg login --mfa-serial again.',
     );
   }
+  // The session is cached; a cache directory that is not the user's stops here, before STS.
+  checkCacheDirsSync(deps.paths);
   const session = deps.aws(undefined, { longTerm: true });
   let longTerm;
   try {

@@ -6,10 +6,11 @@
  *
  * This module is on `assume`'s cache-hit path, so it imports nothing but node built-ins.
  */
-import { lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { cacheDir } from './cache-dirs.js';
 import { shortDigest } from './digest.js';
-import { ensurePrivateDirSync, writeFileAtomicSync } from './private-file.js';
+import { ensurePrivateDirSync, readTrustedFileSync, writeFileAtomicSync } from './private-file.js';
 import type { XdgPaths } from './xdg.js';
 
 export interface CachedCredentials {
@@ -42,7 +43,7 @@ export type CacheLookup =
   | { kind: 'rejected'; file: string; reason: string };
 
 export function credentialCacheDir(paths: XdgPaths): string {
-  return join(paths.cache, 'credentials');
+  return cacheDir(paths, 'credentials');
 }
 
 export function cacheFile(paths: XdgPaths, key: CacheKey): string {
@@ -56,20 +57,21 @@ export function cacheFile(paths: XdgPaths, key: CacheKey): string {
  */
 export function readCachedCredentials(paths: XdgPaths, key: CacheKey, now: number): CacheLookup {
   const file = cacheFile(paths, key);
-  let stat;
+  // O_NOFOLLOW and checks on the open descriptor: a file swapped in after a check is not read.
+  let read;
   try {
-    stat = lstatSync(file);
-  } catch {
-    return { kind: 'miss', file, reason: 'absent' };
+    read = readTrustedFileSync(file, 0o077);
+  } catch (err) {
+    return { kind: 'rejected', file, reason: `it cannot be read (${(err as Error).message})` };
   }
-  const uid = process.getuid?.();
-  if (!stat.isFile() || (uid !== undefined && stat.uid !== uid) || (stat.mode & 0o077) !== 0) {
+  if (read.kind === 'absent') return { kind: 'miss', file, reason: 'absent' };
+  if (read.kind === 'untrusted') {
     discard(file);
-    return { kind: 'rejected', file, reason: `it is not a private file owned by you (mode ${(stat.mode & 0o777).toString(8)})` };
+    return { kind: 'rejected', file, reason: `it is not a private file owned by you (it ${read.reason})` };
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = JSON.parse(read.text);
   } catch (err) {
     discard(file);
     return { kind: 'rejected', file, reason: `it is not valid JSON (${(err as Error).message})` };

@@ -104,8 +104,12 @@ export function openPrivateAppendSync(file: string): number {
   return fd;
 }
 
-/** Replace `file` with `text` (or bytes); the file ends with exactly `mode` (0600 unless told). */
-export function writeFileAtomicSync(file: string, text: string | Uint8Array, mode = 0o600): void {
+/**
+ * Replace `file` with `text` (or bytes); the file ends with exactly `mode` (0600 unless told).
+ * `beforeRename` runs once the new text is safely on disk, just before it replaces the file; if
+ * it throws, the temp file is removed, `file` is left as it is, and the error propagates.
+ */
+export function writeFileAtomicSync(file: string, text: string | Uint8Array, mode = 0o600, opts: { beforeRename?: () => void } = {}): void {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
     const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
@@ -118,6 +122,7 @@ export function writeFileAtomicSync(file: string, text: string | Uint8Array, mod
     }
     // The umask may have narrowed the mode at creation; a replaced file may have been looser.
     chmodSync(tmp, mode);
+    opts.beforeRename?.();
     renameSync(tmp, file);
   } catch (err) {
     try {

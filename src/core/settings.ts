@@ -1,12 +1,16 @@
 /**
  * awsorg's settings: aliases, the default role, the SSO start URL, production rules. Never a
- * secret. Writes go through `conf` (atomic, in the XDG config directory); reads on hot paths
- * (`assume` on a credential-cache hit) parse the same JSON file directly so they do not load
- * conf and its schema validator.
+ * secret, but trusted: they pick roles, mark production and name the console sign-in endpoint.
+ * So the file is read only when it is a regular file of the user's that nobody else can write,
+ * in a directory of theirs, and every field is checked (settings-schema.ts). It is written 0600
+ * in a 0700 directory through a private temp file and a rename, whatever the umask. Node
+ * built-ins only: `assume` reads it on every run.
  */
-import { readFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from './errors.js';
+import { UsageError, ValidationError } from './errors.js';
+import { ensurePrivateDirSync, readTrustedFileSync, untrustedReason, UntrustedPathError, writeFileAtomicSync } from './private-file.js';
+import { settingsIssues } from './settings-schema.js';
 import type { XdgPaths } from './xdg.js';
 
 export interface ProductionRules {
@@ -59,47 +63,75 @@ export function settingsFile(paths: XdgPaths): string {
   return join(paths.config, 'config.json');
 }
 
-/** Settings with defaults filled in. Cheap: one small JSON read, no conf. */
+/** Settings with defaults filled in. Cheap: one small JSON read. Throws (exit 2) on an untrusted or invalid file. */
 export function readSettings(paths: XdgPaths): Settings {
-  let raw: string;
-  try {
-    raw = readFileSync(settingsFile(paths), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return structuredClone(DEFAULT_SETTINGS);
-    throw err;
-  }
-  let parsed: Partial<Settings>;
-  try {
-    parsed = JSON.parse(raw) as Partial<Settings>;
-  } catch (err) {
-    throw new UsageError(
-      `the settings file ${settingsFile(paths)} is not valid JSON (${(err as Error).message})`,
-      `Fix or delete ${settingsFile(paths)}; aliases are the only data it holds that awsorg cannot rebuild.`,
-    );
-  }
+  return withDefaults(readStoredSettings(paths));
+}
+
+function withDefaults(stored: Partial<Settings>): Settings {
   return {
     ...structuredClone(DEFAULT_SETTINGS),
-    ...parsed,
-    aliases: { ...(parsed.aliases ?? {}) },
-    production: { ...DEFAULT_SETTINGS.production, ...(parsed.production ?? {}) },
+    ...stored,
+    aliases: { ...(stored.aliases ?? {}) },
+    production: { ...DEFAULT_SETTINGS.production, ...(stored.production ?? {}) },
   };
 }
 
-type ConfStore = { store: Record<string, unknown>; set(key: string, value: unknown): void; delete(key: string): void };
-
-async function openConf(paths: XdgPaths): Promise<ConfStore> {
-  const { default: Conf } = await import('conf');
-  return new Conf({ projectName: 'awsorg', cwd: paths.config, configName: 'config' }) as unknown as ConfStore;
+/** The fields as stored (no defaults), after the trust and shape checks; {} when there is no file. */
+function readStoredSettings(paths: XdgPaths): Partial<Settings> {
+  const file = settingsFile(paths);
+  let dirStat;
+  try {
+    dirStat = lstatSync(paths.config);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw err;
+  }
+  // Mode bits of the directory are repaired on the next write; its owner and kind are not ours to fix.
+  const dirReason = untrustedReason(dirStat, 'directory', 0);
+  if (dirReason) {
+    throw new UntrustedPathError(paths.config, dirReason, `Check who made ${paths.config}; move it aside (mv ${paths.config} ${paths.config}.untrusted) and let awsorg create its own, then copy back only the settings you recognise.`);
+  }
+  const read = readTrustedFileSync(file, 0o022);
+  if (read.kind === 'absent') return {};
+  if (read.kind === 'untrusted') throw new UntrustedPathError(file, read.reason, untrustedSettingsFix(file, read.reason));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(read.text);
+  } catch (err) {
+    throw new UsageError(
+      `the settings file ${file} is not valid JSON (${(err as Error).message})`,
+      `Fix or delete ${file}; aliases are the only data it holds that awsorg cannot rebuild.`,
+    );
+  }
+  const issues = settingsIssues(parsed);
+  if (issues.length) throw new ValidationError(`the settings file ${file}`, issues);
+  return parsed as Partial<Settings>;
 }
 
-/** Change settings through conf. `edit` receives the current values and returns the keys to write (undefined deletes). */
+function untrustedSettingsFix(file: string, reason: string): string {
+  if (reason.includes('symbolic link')) return `Replace the link with a copy of the file it points to (cp --remove-destination "$(readlink -f ${file})" ${file}) after checking its content, or delete it.`;
+  if (reason.includes('another user')) return `Check who wrote ${file} and what it says; if the settings are yours, copy them into a new file of your own (cp ${file} ${file}.new && mv ${file}.new ${file}), else delete it.`;
+  if (reason.includes('others can write')) return `Check that its content is yours, then make it private: chmod 600 ${file}.`;
+  return `Delete ${file} or replace it with a regular file of your own.`;
+}
+
+/**
+ * Change settings. `edit` receives the current values and returns the keys to write (undefined
+ * deletes). The result is checked like a read before it is written, so a bad value never lands.
+ */
 export async function updateSettings(paths: XdgPaths, edit: (current: Settings) => Partial<Record<keyof Settings, unknown>>): Promise<Settings> {
-  const current = readSettings(paths);
-  const changes = edit(current);
-  const conf = await openConf(paths);
+  const stored: Record<string, unknown> = { ...readStoredSettings(paths) };
+  const changes = edit(withDefaults(stored as Partial<Settings>));
   for (const [key, value] of Object.entries(changes)) {
-    if (value === undefined) conf.delete(key);
-    else conf.set(key, value);
+    if (value === undefined) delete stored[key];
+    else stored[key] = value;
   }
-  return readSettings(paths);
+  const file = settingsFile(paths);
+  const issues = settingsIssues(stored);
+  if (issues.length) throw new ValidationError(`the new settings for ${file}`, issues);
+  ensurePrivateDirSync(paths.config);
+  // Tab-indented, as conf wrote it before, so existing files keep their look.
+  writeFileAtomicSync(file, JSON.stringify(stored, undefined, '\t'), 0o600);
+  return withDefaults(stored as Partial<Settings>);
 }

@@ -346,6 +346,7 @@ describe('accounts, alias and assume against moto', () => {
       const url = `http://127.0.0.1:${(federation.address() as AddressInfo).port}/federation`;
       const r = await runCli(['assume', 'development', '--console', '--url'], { env: { ...env, AWSORG_FEDERATION_URL: url } });
       assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /sending the session to http:\/\/127\.0\.0\.1:\d+\/federation \(AWSORG_FEDERATION_URL uses http, not https\)/, 'an endpoint other than AWS is said out loud');
       const printed = new URL(r.stdout.trim());
       assert.equal(printed.searchParams.get('Action'), 'login');
       assert.equal(printed.searchParams.get('SigninToken'), 'token-123');

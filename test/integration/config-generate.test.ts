@@ -4,8 +4,9 @@
  * block must come through every run byte for byte.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -202,5 +203,87 @@ describe('awsorg config generate', () => {
     const gen = await runCli(['config', 'generate'], { env: viaProfile });
     assert.equal(gen.code, 0, gen.stderr);
     assert.equal(await awsAccount({ ...viaProfile, AWS_PROFILE: 'awsorg-production' }), org.byName('Production').id);
+  });
+  it('writes through a symlinked config file and keeps the link (issue 11 item 7)', async () => {
+    const dir = tempDir();
+    const real = join(dir, 'dotfiles', 'aws-config');
+    mkdirSync(dirname(real), { recursive: true });
+    writeFileSync(real, USER_BEFORE, { mode: 0o640 });
+    const link = join(dir, 'config');
+    symlinkSync(real, link);
+    const run = await runCli(['config', 'generate'], { env: { ...env, AWS_CONFIG_FILE: link } });
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still a link');
+    assert.equal(readlinkSync(link), real);
+    assert.ok(readFileSync(real, 'utf8').startsWith(USER_BEFORE + '\n' + BLOCK_START), 'the block went into the target');
+    assert.equal(statSync(real).mode & 0o777, 0o640, "the target's mode is kept");
+    assert.deepEqual(readdirSync(dir).sort(), ['config', 'dotfiles'], 'no lock or temp file is left beside the link');
+    assert.deepEqual(readdirSync(dirname(real)), ['aws-config'], 'nor beside the target');
+  });
+
+  it('refuses a dangling symlink with the fix, and neither creates its target nor replaces the link (issue 11 item 7)', async () => {
+    const dir = tempDir();
+    const missing = join(dir, 'dotfiles', 'aws-config');
+    const link = join(dir, 'config');
+    symlinkSync(missing, link);
+    for (const args of [['config', 'generate'], ['config', 'generate', '--dry-run']]) {
+      const run = await runCli(args, { env: { ...env, AWS_CONFIG_FILE: link } });
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, new RegExp(`${link} is a symbolic link to ${missing}, which does not exist; nothing was written\\nNext step: Create the file it points to`));
+      assert.ok(lstatSync(link).isSymbolicLink(), 'the link is kept');
+      assert.ok(!existsSync(missing), 'its target is not created');
+      assert.doesNotMatch(run.stderr, /^\s+at /m);
+    }
+  });
+
+  it('refuses while another awsorg run holds the config file, naming it (issue 11 item 15)', async () => {
+    const target = join(tempDir(), 'config');
+    writeFileSync(target, USER_BEFORE);
+    const holder = { pid: process.pid, host: hostname(), startedAt: '2026-01-02T03:04:05.000Z', command: 'awsorg config generate', token: 'abc' };
+    writeFileSync(`${target}.awsorg.lock`, JSON.stringify(holder));
+    const run = await runCli(['config', 'generate'], { env: { ...env, AWS_CONFIG_FILE: target } });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, new RegExp(`is in use by another awsorg run: pid ${process.pid} on ${hostname()}, started 2026-01-02T03:04:05.000Z`));
+    assert.equal(readFileSync(target, 'utf8'), USER_BEFORE, 'nothing was written');
+  });
+
+  it('loses no profile that another tool appends while it runs (issue 11 item 15)', async () => {
+    const target = join(tempDir(), 'config');
+    writeFileSync(target, USER_BEFORE);
+    const runEnv = { ...env, AWS_CONFIG_FILE: target };
+    // Warm the inventory cache so that each run below spends its time on the file.
+    assert.equal((await runCli(['config', 'generate', '--dry-run'], { env: runEnv })).code, 0);
+    // Another tool appends a profile every 10 ms, with O_APPEND like `cat >>` (it honours no lock).
+    const appender = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('fs'); let n = 0;
+         const timer = setInterval(() => { fs.appendFileSync(process.argv[1], '\\n[profile appended-' + (++n) + ']\\nregion = eu-west-1\\n'); }, 10);
+         process.on('SIGTERM', () => { clearInterval(timer); process.stdout.write(String(n)); process.exit(0); });`,
+        target,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let count = '';
+    appender.stdout!.on('data', (d) => (count += String(d)));
+    try {
+      // Every run changes the block (the region flips), so every run replaces the file.
+      for (let i = 0; i < 12; i++) {
+        const run = await runCli(['config', 'generate', '--region', i % 2 ? 'eu-west-1' : 'eu-west-2'], { env: runEnv });
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stderr, /updated /);
+      }
+    } finally {
+      appender.kill('SIGTERM');
+      await new Promise((r) => appender.on('close', r));
+    }
+    const appended = Number(count);
+    assert.ok(appended > 50, `the appender ran (${appended} profiles)`);
+    const text = readFileSync(target, 'utf8');
+    const missing = Array.from({ length: appended }, (_, i) => `appended-${i + 1}`).filter((name) => !text.includes(`[profile ${name}]\n`));
+    assert.deepEqual(missing, [], 'every appended profile survived');
+    assert.ok(text.startsWith(USER_BEFORE));
+    assert.equal(text.split(BLOCK_START).length, 2, 'one block');
   });
 });

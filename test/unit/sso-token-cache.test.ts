@@ -4,7 +4,7 @@
  * CLI has written them.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
@@ -113,6 +113,28 @@ describe('SSO token files', () => {
     assert.match(JSON.stringify(readSsoToken(env, sso)), /no accessToken/);
     writeFileSync(file, JSON.stringify({ accessToken: 'x', expiresAt: 'soon' }));
     assert.match(JSON.stringify(readSsoToken(env, sso)), /expiresAt is not a date/);
+  });
+
+  it('does not use a token or registration file another user owns, others can write, or that is a symlink', () => {
+    const home = tempDir();
+    const env = { HOME: home };
+    const sso = { startUrl: START_URL, region: 'us-east-1' };
+    const file = writeSsoToken(env, sso, token);
+    chmodSync(file, 0o666);
+    assert.match(JSON.stringify(readSsoToken(env, sso)), /"kind":"invalid".*has mode 0666 \(others can write to it\)/);
+    chmodSync(file, 0o600);
+    assert.equal(readSsoToken(env, sso).kind, 'found');
+    if (process.getuid?.() === 0) {
+      chownSync(file, 65534, 65534);
+      assert.match(JSON.stringify(readSsoToken(env, sso)), /belongs to another user \(uid 65534\)/);
+    }
+    const registration = { clientId: 'c', clientSecret: 's', expiresAt: '2027-02-20T10:00:00Z' };
+    const regFile = writeRegistration(env, sso, undefined, registration);
+    const elsewhere = join(tempDir(), 'reg.json');
+    writeFileSync(elsewhere, readFileSync(regFile), { mode: 0o600 });
+    unlinkSync(regFile);
+    symlinkSync(elsewhere, regFile);
+    assert.equal(readRegistration(env, sso, undefined), undefined, 'a symlinked registration is not read');
   });
 
   it('round-trips a client registration under its CLI name', () => {
