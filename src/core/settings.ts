@@ -3,13 +3,13 @@
  * secret, but trusted: they pick roles, mark production and name the console sign-in endpoint.
  * So the file is read only when it is a regular file of the user's that nobody else can write,
  * in a directory of theirs, and every field is checked (settings-schema.ts). It is written 0600
- * in a 0700 directory through a private temp file and a rename, whatever the umask. Node
+ * in a 0700 directory (through conf, which writes atomically), whatever the umask. Node
  * built-ins only: `assume` reads it on every run.
  */
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, ValidationError } from './errors.js';
-import { ensurePrivateDirSync, readTrustedFileSync, untrustedReason, UntrustedPathError, writeFileAtomicSync } from './private-file.js';
+import { ensurePrivateDirSync, readTrustedFileSync, untrustedReason, UntrustedPathError } from './private-file.js';
 import { settingsIssues } from './settings-schema.js';
 import type { XdgPaths } from './xdg.js';
 
@@ -130,8 +130,12 @@ export async function updateSettings(paths: XdgPaths, edit: (current: Settings) 
   const file = settingsFile(paths);
   const issues = settingsIssues(stored);
   if (issues.length) throw new ValidationError(`the new settings for ${file}`, issues);
+  // conf writes atomically but follows symlinks and keeps a replaced file's owner: the read above
+  // has already refused a settings file or directory that is a link or someone else's, and the
+  // directory is made private before conf creates anything in it.
   ensurePrivateDirSync(paths.config);
-  // Tab-indented, as conf wrote it before, so existing files keep their look.
-  writeFileAtomicSync(file, JSON.stringify(stored, undefined, '\t'), 0o600);
+  const { default: Conf } = await import('conf');
+  const conf = new Conf<Record<string, unknown>>({ projectName: 'awsorg', cwd: paths.config, configName: 'config', configFileMode: 0o600 });
+  conf.store = stored;
   return withDefaults(stored as Partial<Settings>);
 }
