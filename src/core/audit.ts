@@ -6,9 +6,10 @@
  * Node built-ins only: no AWS SDK.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fchmodSync, fstatSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { AwsorgError, UsageError } from './errors.js';
+import { acquireLock, LockHeldError, type Lock } from './lock.js';
 import { ensurePrivateDirSync, writeFileAtomicSync } from './private-file.js';
 import type { XdgPaths } from './xdg.js';
 
@@ -215,35 +216,77 @@ export class AuditTranscript {
    * at any point leaves a transcript that still verifies.
    */
   append(entry: AuditEntry): AuditRecord {
-    const { records: seq, hash: prev } = this.head();
-    const fields = redact({ ...entry, seq, time: this.now().toISOString(), prev }, this.secrets) as Record<string, unknown>;
-    const ordered: Record<string, unknown> = {};
-    for (const name of FIELD_ORDER) if (fields[name] !== undefined) ordered[name] = fields[name];
-    const body = this.withoutSecrets(JSON.stringify(ordered).slice(0, -1));
-    const hash = sha256(body);
-    const line = Buffer.from(`${body},"hash":"${hash}"}\n`, 'utf8');
-    const record = JSON.parse(line.toString('utf8')) as AuditRecord;
-
-    const fd = openSync(this.file, 'a', 0o600);
+    // Another awsorg process may append to the same incident (a second run, a rollback, a
+    // close-out record): a short lock makes read-tail-then-append one step, so the chain never forks.
+    const lock = acquireAppendLock(this.file);
     try {
-      fchmodSync(fd, 0o600);
-      if (fstatSync(fd).size !== this.bytes) {
-        throw new AwsorgError(
-          `the audit transcript ${this.file} changed since awsorg opened it; another process or a person wrote to it`,
-          'Keep the file as evidence and run again with a new --incident id.',
-        );
+      const fd = openSync(this.file, 'a', 0o600);
+      try {
+        fchmodSync(fd, 0o600);
+        this.catchUp(fstatSync(fd).size);
+        const { records: seq, hash: prev } = this.head();
+        const fields = redact({ ...entry, seq, time: this.now().toISOString(), prev }, this.secrets) as Record<string, unknown>;
+        const ordered: Record<string, unknown> = {};
+        for (const name of FIELD_ORDER) if (fields[name] !== undefined) ordered[name] = fields[name];
+        const body = this.withoutSecrets(JSON.stringify(ordered).slice(0, -1));
+        const hash = sha256(body);
+        const line = Buffer.from(`${body},"hash":"${hash}"}\n`, 'utf8');
+        const record = JSON.parse(line.toString('utf8')) as AuditRecord;
+        writeAnchor(this.anchorFile, { incident: this.incident, records: seq, head: prev, next: hash });
+        let written = 0;
+        while (written < line.length) written += writeSync(fd, line, written);
+        fsyncSync(fd);
+        this.bytes += line.length;
+        writeAnchor(this.anchorFile, { incident: this.incident, records: seq + 1, head: hash });
+        this.chain.push(record);
+        return record;
+      } finally {
+        closeSync(fd);
       }
-      writeAnchor(this.anchorFile, { incident: this.incident, records: seq, head: prev, next: hash });
-      let written = 0;
-      while (written < line.length) written += writeSync(fd, line, written);
-      fsyncSync(fd);
-      this.bytes += line.length;
+    } finally {
+      lock.release();
+    }
+  }
+
+  /**
+   * Reads what other awsorg processes appended since our last write (under the append lock) and
+   * checks that it continues our chain. Anything else (a shorter file, an edited or foreign
+   * line) means a person or another program wrote to it, and nothing more is appended.
+   */
+  private catchUp(size: number): void {
+    if (size === this.bytes) return;
+    const changed = (why: string) =>
+      new AwsorgError(
+        `the audit transcript ${this.file} changed since awsorg opened it (${why}); awsorg will not add to it`,
+        'Keep the file as evidence (`awsorg audit verify` names the line), and run again with a new --incident id.',
+      );
+    if (size < this.bytes) throw changed('it is shorter than awsorg left it');
+    const fd = openSync(this.file, 'r');
+    let tail: Buffer;
+    try {
+      tail = Buffer.alloc(size - this.bytes);
+      let read = 0;
+      while (read < tail.length) {
+        const n = readSync(fd, tail, read, tail.length - read, this.bytes + read);
+        if (n === 0) break;
+        read += n;
+      }
+      tail = tail.subarray(0, read);
     } finally {
       closeSync(fd);
     }
-    writeAnchor(this.anchorFile, { incident: this.incident, records: seq + 1, head: hash });
-    this.chain.push(record);
-    return record;
+    const added: AuditRecord[] = [];
+    for (let start = 0; start < tail.length; ) {
+      const end = tail.indexOf(0x0a, start);
+      if (end === -1) throw changed(`line ${this.chain.length + added.length + 1} is incomplete`);
+      const checked = checkLine(tail.subarray(start, end), this.chain.length + added.length, (added.at(-1) ?? this.chain.at(-1))?.hash ?? CHAIN_START);
+      if (typeof checked === 'string') throw changed(`line ${this.chain.length + added.length + 1}: ${checked}`);
+      if (checked.incident !== this.incident) throw changed(`line ${this.chain.length + added.length + 1} is for incident ${checked.incident}`);
+      added.push(checked);
+      start = end + 1;
+    }
+    this.chain.push(...added);
+    this.bytes = size;
   }
 
   /** The last guard: a registered secret that survived redaction (spanning JSON syntax, say) is cut out. */
@@ -259,6 +302,26 @@ export class AuditTranscript {
       throw new AwsorgError('an audit record could not be written without a secret in it; nothing was written', 'Report this as an awsorg bug.');
     }
     return text;
+  }
+}
+
+/** How long an append waits for another process's append (each takes milliseconds). */
+const APPEND_LOCK_WAIT_MS = 10_000;
+const APPEND_LOCK_RETRY_MS = 5;
+
+/** `<dir>/<name>.jsonl` -> `<dir>/<name>.append.lock`: held only while one record is written. */
+function acquireAppendLock(file: string): Lock {
+  const lockFile = join(dirname(file), `${basename(file, '.jsonl')}.append.lock`);
+  const deadline = Date.now() + APPEND_LOCK_WAIT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return acquireLock(lockFile, { what: `the audit transcript ${basename(file)}`, command: 'append one audit record' });
+    } catch (err) {
+      if (!(err instanceof LockHeldError) || Date.now() > deadline) throw err;
+      // Appends are synchronous, so this waits synchronously too.
+      Atomics.wait(pause, 0, 0, APPEND_LOCK_RETRY_MS);
+    }
   }
 }
 
