@@ -21,7 +21,12 @@ export interface AuditEntry {
   /** The step id, or 'run-start' | 'run-end', or the rolled-back step's id. */
   step: string;
   kind: 'check' | 'action' | 'manual' | 'verify' | 'run' | 'rollback';
-  /** passed, failed, applied, unchanged, planned, acknowledged, declined, started, completed, stopped, ... */
+  /**
+   * passed, failed, applied, partial, unchanged, planned, acknowledged, declined, started,
+   * completed, stopped, ... and `sending`: the intent written just before an action's requests
+   * go out; its outcome record (applied, partial or failed) follows and names it in `intent`.
+   * A `sending` record with no outcome means awsorg stopped while sending: it may have happened.
+   */
   status: string;
   account?: string;
   role?: string;
@@ -29,6 +34,8 @@ export interface AuditEntry {
   dryRun?: boolean;
   /** e.g. 'organizations:MoveAccount' */
   call?: string;
+  /** For actions: the registry name of the operation that planned the request (its code rebuilds the rollback). */
+  operation?: string;
   /** The exact request(s) sent; redacted before it is written. */
   request?: unknown;
   /** A summary of the response; redacted before it is written. */
@@ -40,6 +47,8 @@ export interface AuditEntry {
   rollback?: unknown;
   /** For kind 'rollback': the hash of the action record it reverses. */
   undoes?: string;
+  /** For an action's outcome: the hash of the `sending` record written before its requests went out. */
+  intent?: string;
   detail?: unknown;
 }
 
@@ -72,7 +81,7 @@ const HASH_SUFFIX_BYTES = ',"hash":"'.length + 64 + '"}'.length;
 /** Field order in a line, for people reading the file. */
 const FIELD_ORDER = [
   'seq', 'time', 'incident', 'runbook', 'step', 'kind', 'status', 'operator', 'account', 'role', 'region', 'dryRun',
-  'call', 'request', 'response', 'prior', 'ack', 'rollback', 'undoes', 'detail', 'prev',
+  'call', 'operation', 'request', 'response', 'prior', 'ack', 'rollback', 'undoes', 'intent', 'detail', 'prev',
 ] as const;
 
 const INCIDENT_FORM = 'up to 64 letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. INC-2041)';
