@@ -190,6 +190,16 @@ export class AuditTranscript {
     const file = transcriptPath(paths, incident);
     ensurePrivateDirSync(transcriptDir(paths));
     const anchorFile = anchorPathFor(file);
+    // Under the append lock: read while another awsorg process appends, the file and its anchor would disagree.
+    const lock = acquireAppendLock(file);
+    try {
+      return AuditTranscript.openLocked(file, anchorFile, incident, opts);
+    } finally {
+      lock.release();
+    }
+  }
+
+  private static openLocked(file: string, anchorFile: string, incident: string, opts: { now(): Date; secrets?: readonly string[] }): AuditTranscript {
     const { result, records, bytes } = readChain(file, { anchorFile });
     if (!result.ok) {
       const where = result.line > 0 ? `line ${result.line}: ` : '';

@@ -24,6 +24,9 @@ const [auditUrl, xdgUrl, home, name, count, startAt] = process.argv.slice(1);
 const { AuditTranscript } = await import(auditUrl);
 const { xdgPaths } = await import(xdgUrl);
 const paths = xdgPaths({ XDG_STATE_HOME: home + '/state', XDG_CONFIG_HOME: home + '/config', XDG_CACHE_HOME: home + '/cache' }, home);
+// Half the writers open the transcript while the others are already appending to it.
+const late = name === 'carol' || name === 'dave';
+if (late) while (Date.now() < Number(startAt) + 15) {}
 const t = AuditTranscript.open(paths, 'INC-RACE', { now: () => new Date() });
 while (Date.now() < Number(startAt)) {}
 for (let i = 0; i < Number(count); i++) {
@@ -44,7 +47,7 @@ describe('audit transcript: concurrent writers', () => {
     const paths = xdgPaths({ XDG_STATE_HOME: join(home, 'state'), XDG_CONFIG_HOME: join(home, 'config'), XDG_CACHE_HOME: join(home, 'cache') }, home);
     const perWriter = 25;
     const names = ['alice', 'bob', 'carol', 'dave'];
-    // Every writer opens the (empty) transcript first, then all start appending at the same moment.
+    // Two writers open the (empty) transcript and start appending at the same moment; two open it mid-stream.
     const startAt = Date.now() + 1500;
     const results = await Promise.all(names.map((name) => writer(home, name, perWriter, startAt)));
     for (const [i, r] of results.entries()) assert.equal(r.code, 0, `writer ${names[i]} exits 0\n${r.stderr}`);
