@@ -1,6 +1,7 @@
-import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { createReadStream, existsSync, lstatSync, readdirSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { reanchorTranscript, transcriptDir, verifyTranscript, type VerifyResult } from '../core/audit.js';
 import type { Deps } from '../core/deps.js';
 import { ExitCode, UsageError } from '../core/errors.js';
@@ -69,6 +70,7 @@ export async function run(opts: AuditVerifyOptions, deps: Deps): Promise<number>
     if (result.ok) {
       deps.stdout.write(`OK ${result.file}: ${result.records} record${result.records === 1 ? '' : 's'}, head ${result.head}\n`);
       for (const warning of result.warnings) deps.stderr.write(`awsorg: warning: ${result.file}: ${warning}\n`);
+      for (const warning of await unfinishedIntents(result.file)) deps.stderr.write(`awsorg: warning: ${result.file}: ${warning}\n`);
     } else {
       // Line 0: the anchor file, not a line of the transcript, is what is wrong.
       const where = result.line > 0 ? `line ${result.line}: ` : '';
@@ -115,4 +117,23 @@ async function reanchor(opts: AuditVerifyOptions, deps: Deps): Promise<number> {
   const where = result.line > 0 ? `line ${result.line}: ` : '';
   deps.stderr.write(`awsorg: ${result.file}: ${where}${result.reason}\nawsorg: --reanchor only acknowledges a missing anchor; this transcript fails for another reason, so nothing was written.\n`);
   return ExitCode.failed;
+}
+
+/**
+ * Actions whose `sending` record has no outcome: awsorg stopped while sending them, so the chain
+ * is intact but whether they took effect is not known. Read line by line (the file verified).
+ */
+async function unfinishedIntents(file: string): Promise<string[]> {
+  const intents = new Map<string, { line: number; call: string; incident: string }>();
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    const record = JSON.parse(text) as { hash: string; status?: string; call?: string; intent?: string; incident: string };
+    if (record.status === 'sending') intents.set(record.hash, { line, call: record.call ?? 'a request', incident: record.incident });
+    if (record.intent) intents.delete(record.intent);
+  }
+  return [...intents.values()].map(
+    (i) => `line ${i.line}: awsorg stopped while sending ${i.call}, so whether it took effect is unknown; \`awsorg runbook rollback ${i.incident}\` checks AWS and undoes it if it did`,
+  );
 }

@@ -95,7 +95,7 @@ export async function run(opts: RunbookOptions, deps: Deps): Promise<number> {
     );
   }
   const { runRunbook, rollbackIncident } = await import('../runbooks/run.js');
-  if (opts.action === 'rollback') return rollbackIncident(deps, { incident, dryRun: opts.dryRun, yes: opts.yes, json: opts.json });
+  if (opts.action === 'rollback') return rollbackIncident(deps, { incident, dryRun: opts.dryRun, yes: opts.yes, json: opts.json, catalog });
   const runbook = findRunbook(catalog, opts.id!);
   const request = { runbook, incident, params: opts.params, dryRun: opts.dryRun, yes: opts.yes, json: opts.json, ...(opts.note ? { note: opts.note } : {}), operations: catalog.operations };
   if (!opts.rehearse) return runRunbook(deps, request);

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readSync, realpathSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AwsorgError, UsageError } from './errors.js';
+import { acquireLock, LockHeldError, type Lock } from './lock.js';
 import { ensurePrivateDirSync, openPrivateAppendSync, UntrustedPathError, untrustedReason, writeFileAtomicSync } from './private-file.js';
 import type { XdgPaths } from './xdg.js';
 
@@ -20,7 +21,12 @@ export interface AuditEntry {
   /** The step id, or 'run-start' | 'run-end', or the rolled-back step's id. */
   step: string;
   kind: 'check' | 'action' | 'manual' | 'verify' | 'run' | 'rollback';
-  /** passed, failed, applied, unchanged, planned, acknowledged, declined, started, completed, stopped, ... */
+  /**
+   * passed, failed, applied, partial, unchanged, planned, acknowledged, declined, started,
+   * completed, stopped, ... and `sending`: the intent written just before an action's requests
+   * go out; its outcome record (applied, partial or failed) follows and names it in `intent`.
+   * A `sending` record with no outcome means awsorg stopped while sending: it may have happened.
+   */
   status: string;
   account?: string;
   role?: string;
@@ -28,6 +34,8 @@ export interface AuditEntry {
   dryRun?: boolean;
   /** e.g. 'organizations:MoveAccount' */
   call?: string;
+  /** For actions: the registry name of the operation that planned the request (its code rebuilds the rollback). */
+  operation?: string;
   /** The exact request(s) sent; redacted before it is written. */
   request?: unknown;
   /** A summary of the response; redacted before it is written. */
@@ -39,6 +47,8 @@ export interface AuditEntry {
   rollback?: unknown;
   /** For kind 'rollback': the hash of the action record it reverses. */
   undoes?: string;
+  /** For an action's outcome: the hash of the `sending` record written before its requests went out. */
+  intent?: string;
   detail?: unknown;
 }
 
@@ -84,7 +94,7 @@ const MAX_ANCHOR_BYTES = 64 << 10;
 /** Field order in a line, for people reading the file. */
 const FIELD_ORDER = [
   'seq', 'time', 'incident', 'runbook', 'step', 'kind', 'status', 'operator', 'account', 'role', 'region', 'dryRun',
-  'call', 'request', 'response', 'prior', 'ack', 'rollback', 'undoes', 'detail', 'prev',
+  'call', 'operation', 'request', 'response', 'prior', 'ack', 'rollback', 'undoes', 'intent', 'detail', 'prev',
 ] as const;
 
 const INCIDENT_FORM = 'up to 64 letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. INC-2041)';
@@ -197,6 +207,16 @@ export class AuditTranscript {
     const anchorFile = anchorPathFor(file);
     refuseUntrusted(file);
     refuseUntrusted(anchorFile);
+    // Under the append lock: read while another awsorg process appends, the file and its anchor would disagree.
+    const lock = acquireAppendLock(file);
+    try {
+      return AuditTranscript.openLocked(file, anchorFile, incident, opts);
+    } finally {
+      lock.release();
+    }
+  }
+
+  private static openLocked(file: string, anchorFile: string, incident: string, opts: { now(): Date; secrets?: readonly string[] }): AuditTranscript {
     // A transcript awsorg keeps always has its anchor: without it a cut at the end is invisible.
     const { result, last, bytes } = readChain(file, { anchorFile, anchorRequired: true });
     if (!result.ok) {
@@ -281,35 +301,78 @@ export class AuditTranscript {
    * at any point leaves a transcript that still verifies.
    */
   append(entry: AuditEntry): AuditRecord {
-    const { records: seq, hash: prev } = this.head();
-    const fields = redact({ ...entry, seq, time: this.now().toISOString(), prev }, this.secrets) as Record<string, unknown>;
-    const ordered: Record<string, unknown> = {};
-    for (const name of FIELD_ORDER) if (fields[name] !== undefined) ordered[name] = fields[name];
-    const body = this.withoutSecrets(JSON.stringify(ordered).slice(0, -1));
-    const hash = sha256(body);
-    const line = Buffer.from(`${body},"hash":"${hash}"}\n`, 'utf8');
-    const record = JSON.parse(line.toString('utf8')) as AuditRecord;
-
-    // Never through a symlink: a planted link would send the record elsewhere.
-    const fd = openPrivateAppendSync(this.file);
+    // Another awsorg process may append to the same incident (a rollback, a close-out record): a
+    // short lock makes read-tail-then-append one step, so the chain never forks.
+    const lock = acquireAppendLock(this.file);
     try {
-      if (fstatSync(fd).size !== this.bytes) {
-        throw new AwsorgError(
-          `the audit transcript ${this.file} changed since awsorg opened it; another process or a person wrote to it`,
-          'Keep the file as evidence and run again with a new --incident id.',
-        );
+      // Never through a symlink: a planted link would send the record elsewhere.
+      const fd = openPrivateAppendSync(this.file);
+      try {
+        this.catchUp(fstatSync(fd).size);
+        const { records: seq, hash: prev } = this.head();
+        const fields = redact({ ...entry, seq, time: this.now().toISOString(), prev }, this.secrets) as Record<string, unknown>;
+        const ordered: Record<string, unknown> = {};
+        for (const name of FIELD_ORDER) if (fields[name] !== undefined) ordered[name] = fields[name];
+        const body = this.withoutSecrets(JSON.stringify(ordered).slice(0, -1));
+        const hash = sha256(body);
+        const line = Buffer.from(`${body},"hash":"${hash}"}\n`, 'utf8');
+        const record = JSON.parse(line.toString('utf8')) as AuditRecord;
+        writeAnchor(this.anchorFile, { incident: this.incident, records: seq, head: prev, next: hash });
+        let written = 0;
+        while (written < line.length) written += writeSync(fd, line, written);
+        fsyncSync(fd);
+        this.bytes += line.length;
+        writeAnchor(this.anchorFile, { incident: this.incident, records: seq + 1, head: hash });
+        this.tail = { records: seq + 1, hash };
+        return record;
+      } finally {
+        closeSync(fd);
       }
-      writeAnchor(this.anchorFile, { incident: this.incident, records: seq, head: prev, next: hash });
-      let written = 0;
-      while (written < line.length) written += writeSync(fd, line, written);
-      fsyncSync(fd);
-      this.bytes += line.length;
+    } finally {
+      lock.release();
+    }
+  }
+
+  /**
+   * Reads what other awsorg processes appended since our last write (under the append lock) and
+   * checks that it continues our chain. Anything else (a shorter file, an edited or foreign
+   * line) means a person or another program wrote to it, and nothing more is appended.
+   */
+  private catchUp(size: number): void {
+    if (size === this.bytes) return;
+    const changed = (why: string) =>
+      new AwsorgError(
+        `the audit transcript ${this.file} changed since awsorg opened it (${why}); awsorg will not add to it`,
+        'Keep the file as evidence (`awsorg audit verify` names the line), and run again with a new --incident id.',
+      );
+    if (size < this.bytes) throw changed('it is shorter than awsorg left it');
+    const fd = openSync(this.file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    let tail: Buffer;
+    try {
+      tail = Buffer.alloc(size - this.bytes);
+      let read = 0;
+      while (read < tail.length) {
+        const n = readSync(fd, tail, read, tail.length - read, this.bytes + read);
+        if (n === 0) break;
+        read += n;
+      }
+      tail = tail.subarray(0, read);
     } finally {
       closeSync(fd);
     }
-    writeAnchor(this.anchorFile, { incident: this.incident, records: seq + 1, head: hash });
-    this.tail = { records: seq + 1, hash };
-    return record;
+    let { records, hash } = this.tail;
+    for (let start = 0; start < tail.length; ) {
+      const end = tail.indexOf(0x0a, start);
+      if (end === -1) throw changed(`line ${records + 1} is incomplete`);
+      const checked = checkLine(tail.subarray(start, end), records, hash);
+      if (typeof checked === 'string') throw changed(`line ${records + 1}: ${checked}`);
+      if (checked.incident !== this.incident) throw changed(`line ${records + 1} is for incident ${checked.incident}`);
+      records += 1;
+      hash = checked.hash;
+      start = end + 1;
+    }
+    this.tail = { records, hash };
+    this.bytes = size;
   }
 
   /** The last guard: a registered secret that survived redaction (spanning JSON syntax, say) is cut out. */
@@ -346,6 +409,26 @@ export interface VerifyOptions {
 interface ReadOptions extends VerifyOptions {
   /** A non-empty transcript without an anchor fails (unless `expectHead` proves its end). */
   anchorRequired?: boolean;
+}
+
+/** How long an append waits for another process's append (each takes milliseconds). */
+const APPEND_LOCK_WAIT_MS = 10_000;
+const APPEND_LOCK_RETRY_MS = 5;
+
+/** `<dir>/<name>.jsonl` -> `<dir>/<name>.append.lock`: held only while one record is written. */
+function acquireAppendLock(file: string): Lock {
+  const lockFile = join(dirname(file), `${basename(file, '.jsonl')}.append.lock`);
+  const deadline = Date.now() + APPEND_LOCK_WAIT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return acquireLock(lockFile, { what: `the audit transcript ${basename(file)}`, command: 'append one audit record' });
+    } catch (err) {
+      if (!(err instanceof LockHeldError) || Date.now() > deadline) throw err;
+      // Appends are synchronous, so this waits synchronously too.
+      Atomics.wait(pause, 0, 0, APPEND_LOCK_RETRY_MS);
+    }
+  }
 }
 
 /**

@@ -47,10 +47,12 @@ export interface Sessions {
   operator(): Promise<Operator>;
   organization(): Promise<OrganizationFacts>;
   sessionFor(account: string, role: string, region: string): Promise<AwsSession>;
+  /** Values no transcript record may carry from now on (credentials obtained during the run). */
+  registerSecrets(values: readonly (string | undefined)[]): void;
 }
 
 /** The AWS side of a run: the operator's sign-in, the organization, and pinned sessions. */
-export function runSessions(deps: Deps, incident: string, registerSecrets: (values: (string | undefined)[]) => void): Sessions {
+export function runSessions(deps: Deps, incident: string, registerSecrets: (values: readonly (string | undefined)[]) => void): Sessions {
   const base = (region: string) => deps.aws(region);
   let operatorPromise: Promise<Operator> | undefined;
   let orgPromise: Promise<OrganizationFacts> | undefined;
@@ -60,6 +62,7 @@ export function runSessions(deps: Deps, incident: string, registerSecrets: (valu
     registerSecrets([c?.secretAccessKey, c?.sessionToken]);
   };
   const api: Sessions = {
+    registerSecrets,
     operator() {
       operatorPromise ??= (async () => {
         const session = base('us-east-1');
@@ -214,7 +217,12 @@ export async function stepContext(deps: Deps, base: ContextBase, step: PreparedS
     now: () => new Date(deps.clock.now()),
     signal: deps.signal,
     dryRun: base.dryRun,
-    handoff: (shell) => void base.handoffs.push(shell),
+    registerSecrets: (values) => base.sessions.registerSecrets(values),
+    handoff(shell) {
+      // The shell opens after the run, but a later step's record could already show these values.
+      base.sessions.registerSecrets([shell.credentials.secretAccessKey, shell.credentials.sessionToken]);
+      base.handoffs.push(shell);
+    },
     async input(param, label) {
       const given = base.params[param];
       if (given) return given;

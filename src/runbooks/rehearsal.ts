@@ -125,7 +125,7 @@ export async function rehearseRunbook(deps: Deps, req: RunRequest): Promise<numb
       let rollbackCode = 0;
       if (code === 0 && !req.dryRun && req.runbook.steps.some((s) => s.kind === 'action')) {
         deps.stderr.write(`REHEARSAL: now rolling back ${req.incident}, as you would after the incident.\n`);
-        rollbackCode = await rollbackIncident(rehearsal, { incident: req.incident, dryRun: false, yes: req.yes, json: false, rehearsal: true });
+        rollbackCode = await rollbackIncident(rehearsal, { incident: req.incident, dryRun: false, yes: req.yes, json: false, rehearsal: true, catalog: { runbooks: [req.runbook], operations: req.operations } });
       }
       keepTranscript(rehearsal.paths, deps, req.incident);
       return code || rollbackCode;

@@ -3,12 +3,15 @@
  * write), open the incident's transcript, drive the runner through the screen or the headless
  * front end, and report the outcome (stderr for people, stdout for --json).
  */
-import { AuditTranscript } from '../core/audit.js';
+import { join } from 'node:path';
+import { AuditTranscript, transcriptDir } from '../core/audit.js';
 import type { Deps } from '../core/deps.js';
 import { AwsorgError, ExitCode, UsageError } from '../core/errors.js';
+import { acquireLock, describeHolder, type Lock } from '../core/lock.js';
+import { ensurePrivateDirSync } from '../core/private-file.js';
 import { headlessHost } from './headless.js';
 import { prepareRun, runSessions, type PreparedRun } from './prepare.js';
-import { planRollback, prepareRollback } from './rollback.js';
+import { planRollback, prepareRollback, rebuildRollback, type RollbackCatalog } from './rollback.js';
 import { executeRun, type RunOutcome } from './runner.js';
 import type { RoleSession } from '../assume/types.js';
 import type { Operation, Runbook, ShellHandoff } from './types.js';
@@ -33,7 +36,7 @@ interface DriveOptions {
   rehearsal?: boolean;
 }
 
-function secretCollector(): { values: string[]; register(values: (string | undefined)[]): void; attach(t: AuditTranscript): void } {
+function secretCollector(): { values: string[]; register(values: readonly (string | undefined)[]): void; attach(t: AuditTranscript): void } {
   let transcript: AuditTranscript | undefined;
   const values: string[] = [];
   return {
@@ -56,7 +59,34 @@ async function resolveAccount(deps: Deps, value: string): Promise<{ id: string; 
   return { id: account.id, name: account.name };
 }
 
+/**
+ * One run or rollback per incident at a time, from before its first AWS call to its last record:
+ * two runs interleaving on one incident would each act on state the other is changing, and the
+ * transcript could not say which change came first. A second run is refused with the holder named.
+ */
+function lockIncident(deps: Deps, incident: string, command: string): Lock {
+  const dir = transcriptDir(deps.paths);
+  ensurePrivateDirSync(dir);
+  const lock = acquireLock(join(dir, `${incident}.lock`), { what: `incident ${incident}`, command, now: new Date(deps.clock.now()) });
+  if (lock.recovered) {
+    deps.stderr.write(
+      `awsorg: took over the lock of incident ${incident} from ${describeHolder(lock.recovered)} (${lock.recovered.command}), which is no longer running. ` +
+        `If it stopped while sending a request, its transcript ends with a "sending" record; \`awsorg runbook rollback ${incident}\` checks AWS for it.\n`,
+    );
+  }
+  return lock;
+}
+
 export async function runRunbook(deps: Deps, req: RunRequest): Promise<number> {
+  const lock = lockIncident(deps, req.incident, `awsorg runbook run ${req.runbook.id} --incident ${req.incident}${req.dryRun ? ' --dry-run' : ''}`);
+  try {
+    return await runLocked(deps, req, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(deps: Deps, req: RunRequest, lock: Lock): Promise<number> {
   const secrets = secretCollector();
   secrets.register(req.runbook.params.filter((p) => p.secret).map((p) => req.params[p.name]));
   // Before any AWS call: a transcript that fails verification, lost its anchor or is a planted link refuses the run.
@@ -69,17 +99,38 @@ export async function runRunbook(deps: Deps, req: RunRequest): Promise<number> {
     operations: req.operations,
     sessions,
   });
-  return drive(deps, prepared, transcript, req);
+  return drive(deps, prepared, transcript, req, lock);
 }
 
-export async function rollbackIncident(deps: Deps, req: { incident: string; dryRun: boolean; yes: boolean; json: boolean; rehearsal?: boolean }): Promise<number> {
+export interface RollbackRequest {
+  incident: string;
+  dryRun: boolean;
+  yes: boolean;
+  json: boolean;
+  rehearsal?: boolean;
+  /** The runbooks and operations whose code rebuilds each rollback (the catalog the command loaded). */
+  catalog: RollbackCatalog;
+}
+
+export async function rollbackIncident(deps: Deps, req: RollbackRequest): Promise<number> {
   if (!AuditTranscript.exists(deps.paths, req.incident)) {
     throw new UsageError(`there is no transcript for incident ${req.incident}, so there is nothing recorded to roll back`, 'Check the incident id (`awsorg audit verify` lists the transcripts it checks).');
   }
+  const lock = lockIncident(deps, req.incident, `awsorg runbook rollback ${req.incident}${req.dryRun ? ' --dry-run' : ''}`);
+  try {
+    return await rollbackLocked(deps, req, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+async function rollbackLocked(deps: Deps, req: RollbackRequest, lock: Lock): Promise<number> {
   const secrets = secretCollector();
   const transcript = AuditTranscript.open(deps.paths, req.incident, { now: () => new Date(deps.clock.now()), secrets: secrets.values });
   secrets.attach(transcript);
-  const plan = planRollback(transcript.records());
+  // Rebuilt from each operation's own code and the recorded prior state, never replayed as written:
+  // whoever can write the audit directory must not be able to choose the calls. Refuses (exit 2) before any AWS call.
+  const plan = rebuildRollback(planRollback(transcript.records()), req.catalog);
   if (plan.items.length === 0) {
     const notes = plan.notUndoable.map((n) => `  - ${n.record.runbook} ${n.record.step}: ${n.reason}`);
     deps.stderr.write([`Nothing to roll back for ${req.incident}: every recorded action is already undone or cannot be undone.`, ...notes, ''].join('\n'));
@@ -90,10 +141,10 @@ export async function rollbackIncident(deps: Deps, req: { incident: string; dryR
   const prepared = prepareRollback(deps, req.incident, plan, sessions, await sessions.operator(), req.dryRun);
   // Every account the rollback touches must be reachable before the first request is replayed.
   for (const step of prepared.steps) if (step.where) await sessions.sessionFor(step.where.account, step.where.role, step.where.region);
-  return drive(deps, prepared, transcript, req);
+  return drive(deps, prepared, transcript, req, lock);
 }
 
-async function drive(deps: Deps, prepared: PreparedRun, transcript: AuditTranscript, opts: DriveOptions): Promise<number> {
+async function drive(deps: Deps, prepared: PreparedRun, transcript: AuditTranscript, opts: DriveOptions, lock: Lock): Promise<number> {
   let outcome: RunOutcome;
   if (deps.interactive && !opts.yes) {
     const { runRunbookScreen } = await import('../ui/runbook/run.js');
@@ -116,6 +167,9 @@ async function drive(deps: Deps, prepared: PreparedRun, transcript: AuditTranscr
   }
   if (opts.json) deps.stdout.write(`${JSON.stringify({ incident: prepared.incident, runbook: prepared.runbook.id, mode: prepared.mode, dryRun: prepared.dryRun, ...outcome }, null, 2)}\n`);
   // A rehearsal's sessions are the emulator's: there is nothing to do in a shell with them.
+  // The run is over: a break-glass shell may stay open for an hour, and meanwhile another run on
+  // this incident (revoke-role-sessions to end that very session) must not be locked out.
+  lock.release();
   if (opts.rehearsal) return outcome.exitCode;
   return (await openHandoffShells(deps, prepared, transcript, outcome)) ?? outcome.exitCode;
 }

@@ -185,10 +185,10 @@ async function runAction(run: PreparedRun, step: PreparedStep, op: ActionOperati
   const prior = plain(await op.capture(ctx));
   const requests = op.plan(ctx, prior);
   const preview = op.rollback(ctx, prior, []);
-  const base = { step: def.id, kind: step.recordKind, ...whereOf(step), call: op.call, ...(step.undoes ? { undoes: step.undoes } : {}) } as const;
+  const base = { step: def.id, kind: step.recordKind, ...whereOf(step), call: op.call, ...(def.operation ? { operation: def.operation } : {}), ...(step.undoes ? { undoes: step.undoes } : {}) } as const;
   if (requests.length === 0) {
     Object.assign(outputs, op.outputs?.(ctx, prior, []) ?? {});
-    finish('unchanged', 'already in place; nothing to send');
+    finish('unchanged', step.recordKind === 'rollback' ? 'nothing to undo: the change is not in AWS' : 'already in place; nothing to send');
     record({ ...base, status: 'unchanged', prior, ...(run.dryRun ? { dryRun: true } : {}) });
     return;
   }
@@ -204,6 +204,11 @@ async function runAction(run: PreparedRun, step: PreparedStep, op: ActionOperati
     record({ ...base, status: 'declined', request: requests, prior });
     throw new StopRun('stopped', ExitCode.cancelled, `Stopped at "${def.title}": you declined; nothing was sent for it.`);
   }
+  // The intent goes on record before anything is sent: should awsorg stop before the outcome is
+  // written (a crash, a kill, a lost machine), the transcript still shows what may have happened,
+  // and `runbook rollback` checks AWS for it. Its rollback is the one for every request taking effect.
+  const intent = record({ ...base, status: 'sending', request: requests, prior, rollback: op.rollback(ctx, prior, requests.map(() => ({}))) });
+  const outcomeOf = { intent: intent.hash };
   const responses: unknown[] = [];
   try {
     if (op.apply) {
@@ -218,7 +223,7 @@ async function runAction(run: PreparedRun, step: PreparedStep, op: ActionOperati
   } catch (err) {
     // Whatever was sent before the failure stays recorded with its rollback, so it can be undone.
     const partial = responses.length ? op.rollback(ctx, prior, responses) : { none: 'nothing was applied' };
-    record({ ...base, status: responses.length ? 'partial' : 'failed', request: requests, response: plain(responses), prior, rollback: partial, detail: { error: err instanceof Error ? err.message : String(err) } });
+    record({ ...base, status: responses.length ? 'partial' : 'failed', request: requests, response: plain(responses), prior, rollback: partial, ...outcomeOf, detail: { error: err instanceof Error ? err.message : String(err) } });
     finish('failed', firstLine(err instanceof Error ? err.message : String(err)));
     const next = err instanceof AwsorgError && err.nextStep ? `\nNext step: ${err.nextStep}` : '';
     throw new StopRun('failed', err instanceof AwsorgError ? err.exitCode : ExitCode.failed, `${def.title}: ${err instanceof Error ? err.message : String(err)}${next}`);
@@ -227,7 +232,7 @@ async function runAction(run: PreparedRun, step: PreparedStep, op: ActionOperati
   const rollback: Rollback = op.rollback(ctx, prior, responses);
   Object.assign(outputs, op.outputs?.(ctx, prior, responses) ?? {});
   finish('applied', `sent ${requests.map(callName).join(', ')}`);
-  record({ ...base, status: 'applied', request: requests, response, prior, rollback });
+  record({ ...base, status: 'applied', request: requests, response, prior, rollback, ...outcomeOf });
 }
 
 function whereOf(step: PreparedStep): Partial<Pick<AuditEntry, 'account' | 'role' | 'region'>> {

@@ -122,6 +122,11 @@ export interface StepContext {
    * sessions). The credentials stay in memory; the transcript records only who, where and when.
    */
   handoff(shell: ShellHandoff): void;
+  /**
+   * Credentials (or any secret) a step obtains while it runs, such as an MFA or role session:
+   * from now on every record is scrubbed of them, under whatever key they appear.
+   */
+  registerSecrets(values: readonly (string | undefined)[]): void;
 }
 
 export interface ShellHandoff {
@@ -186,6 +191,13 @@ export interface ActionOperation {
   rollback(ctx: StepContext, prior: unknown, responses: unknown[]): Rollback;
   /** Values for later steps, from the prior state (and the responses after a real run). */
   outputs?(ctx: StepContext, prior: unknown, responses: unknown[]): Record<string, string>;
+  /**
+   * Read only: whether the change these requests make is in AWS now. `runbook rollback` asks it
+   * when awsorg stopped while sending them (a `sending` record with no outcome), to undo the
+   * change only if it took effect. An operation with a rollback should have it; without it, the
+   * rollback tells the operator what to check instead.
+   */
+  inEffect?(ctx: StepContext, prior: unknown, requests: AwsRequest[]): Promise<boolean>;
 }
 
 export type Operation = CheckOperation | VerifyOperation | ActionOperation;

@@ -238,16 +238,16 @@ describe('break-glass runbooks against moto', () => {
     const steps = records(file);
     assert.deepEqual(
       steps.map((s) => `${s.step}:${s.status}`),
-      ['run-start:started', 'record-approval:acknowledged', 'start-mfa-session:applied', 'assume-target:applied', 'run-end:completed', 'close-out:completed'],
+      ['run-start:started', 'record-approval:acknowledged', 'start-mfa-session:sending', 'start-mfa-session:applied', 'assume-target:sending', 'assume-target:applied', 'run-end:completed', 'close-out:completed'],
     );
     const start = steps[0]!.detail as { params: Record<string, string> };
     assert.equal(start.params.approver, 'alice');
     assert.equal(start.params['token-code'], '[redacted]');
     assert.match(start.params.account!, new RegExp(`^${production.id} \\(Production\\)$`));
     assert.equal(steps[2]!.call, 'sts:GetSessionToken');
-    assert.equal(steps[3]!.call, 'sts:AssumeRole');
-    assert.match(JSON.stringify(steps[3]!.response), new RegExp(sessionArn.replace(/[/]/g, '\\/')));
-    const closeOut = steps[5]!.detail as { shellExitCode: number; sessionArn: string; followUps: string[] };
+    assert.equal(steps[5]!.call, 'sts:AssumeRole');
+    assert.match(JSON.stringify(steps[5]!.response), new RegExp(sessionArn.replace(/[/]/g, '\\/')));
+    const closeOut = steps[7]!.detail as { shellExitCode: number; sessionArn: string; followUps: string[] };
     assert.equal(closeOut.shellExitCode, 0);
     assert.equal(closeOut.sessionArn, sessionArn);
     assert.ok(closeOut.followUps.some((f) => f.includes('AttributeKey=Username,AttributeValue=INC-7')));

@@ -170,14 +170,14 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
     assert.deepEqual(afterRun.attached, before.attached, 'attached policies are untouched');
 
     const recs = records(env, 'INC-R1');
-    const captured = recs.find((r) => r.step === 'capture-policies')!;
+    const captured = recs.findLast((r) => r.step === 'capture-policies')!;
     assert.equal(captured.status, 'passed');
     assert.deepEqual((captured.detail as { found: { inline: { name: string; document: string }[] } }).found.inline.map((p) => [p.name, JSON.parse(p.document)]), [['app-access', APP_POLICY]]);
-    const action = recs.find((r) => r.step === 'revoke-sessions')!;
+    const action = recs.findLast((r) => r.step === 'revoke-sessions')!;
     assert.equal(action.status, 'applied');
     assert.equal(action.call, 'iam:PutRolePolicy');
     assert.deepEqual(action.rollback?.requests?.map((q) => [q.action, q.input]), [['DeleteRolePolicy', { RoleName: 'app-deployer', PolicyName: 'AWSRevokeOlderSessions' }]]);
-    assert.equal(recs.find((r) => r.step === 'verify-revoked')?.status, 'passed');
+    assert.equal(recs.findLast((r) => r.step === 'verify-revoked')?.status, 'passed');
     assert.match(run.stderr, /transcript: .*INC-R1\.jsonl/);
 
     const rollback = await runbook(['rollback', 'INC-R1', '--yes']);
@@ -202,7 +202,7 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
     assert.equal(run.code, 0, run.stderr);
     const revoke = await member.iam.send(new GetRolePolicyCommand({ RoleName: 'batch-runner', PolicyName: 'AWSRevokeOlderSessions' }));
     assertRevokesBefore(revoke.PolicyDocument, started, Date.now());
-    const action = records(env, 'INC-R2').find((r) => r.step === 'revoke-sessions')!;
+    const action = records(env, 'INC-R2').findLast((r) => r.step === 'revoke-sessions')!;
     assert.equal(action.rollback?.requests?.[0]?.action, 'PutRolePolicy');
 
     const rollback = await runbook(['rollback', 'INC-R2', '--yes']);
@@ -225,7 +225,7 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
     assert.match(self.stderr, /--access-role/);
     for (const inc of ['INC-X1', 'INC-X2', 'INC-X3']) {
       const recs = records(env, inc);
-      assert.equal(recs.find((r) => r.step === 'refuse-protected-role')?.status, 'refused');
+      assert.equal(recs.findLast((r) => r.step === 'refuse-protected-role')?.status, 'refused');
       assert.ok(!recs.some((r) => r.kind === 'action'), 'no action was even planned');
       await verifyAudit(env, inc);
     }
@@ -248,10 +248,10 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(await state(), before);
     const recs = records(env, 'INC-D1');
-    const action = recs.find((r) => r.step === 'revoke-sessions')!;
+    const action = recs.findLast((r) => r.step === 'revoke-sessions')!;
     assert.equal(action.status, 'planned');
     assert.equal(action.dryRun, true);
-    assert.equal(recs.find((r) => r.step === 'verify-revoked')?.status, 'skipped');
+    assert.equal(recs.findLast((r) => r.step === 'verify-revoked')?.status, 'skipped');
     const rollback = await runbook(['rollback', 'INC-D1', '--yes']);
     assert.equal(rollback.code, 0, rollback.stderr);
     assert.match(rollback.stderr, /Nothing to roll back/);
@@ -288,12 +288,12 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
       assertRevokesBefore(deny.PolicyDocument, started, Date.now());
 
       const recs = records(env, 'INC-K1');
-      assert.match(JSON.stringify(recs.find((r) => r.step === 'find-account')?.detail), new RegExp(production));
-      assert.match(JSON.stringify(recs.find((r) => r.step === 'find-user')?.detail), /ci-deployer/);
-      const login = recs.find((r) => r.step === 'remove-console-password')!;
+      assert.match(JSON.stringify(recs.findLast((r) => r.step === 'find-account')?.detail), new RegExp(production));
+      assert.match(JSON.stringify(recs.findLast((r) => r.step === 'find-user')?.detail), /ci-deployer/);
+      const login = recs.findLast((r) => r.step === 'remove-console-password')!;
       assert.equal(login.status, 'applied');
       assert.match(login.rollback?.none ?? '', /cannot be restored.*create-login-profile.*--password-reset-required/);
-      assert.equal(recs.find((r) => r.step === 'verify-contained')?.status, 'passed');
+      assert.equal(recs.findLast((r) => r.step === 'verify-contained')?.status, 'passed');
 
       const rollback = await runbook(['rollback', 'INC-K1', '--yes']);
       assert.equal(rollback.code, 0, rollback.stderr);
@@ -315,9 +315,9 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
       const run = await runbook(['run', 'contain-access-key', '--incident', 'INC-K2', '--access-key-id', keyId, '--account', 'Production', '--yes']);
       assert.equal(run.code, 0, run.stderr);
       const recs = records(env, 'INC-K2');
-      assert.equal(recs.find((r) => r.step === 'deactivate-key')?.status, 'unchanged');
-      assert.equal(recs.find((r) => r.step === 'remove-console-password')?.status, 'unchanged');
-      assert.equal(recs.find((r) => r.step === 'deny-older-sessions')?.status, 'applied');
+      assert.equal(recs.findLast((r) => r.step === 'deactivate-key')?.status, 'unchanged');
+      assert.equal(recs.findLast((r) => r.step === 'remove-console-password')?.status, 'unchanged');
+      assert.equal(recs.findLast((r) => r.step === 'deny-older-sessions')?.status, 'applied');
       const rollback = await runbook(['rollback', 'INC-K2', '--yes']);
       assert.equal(rollback.code, 0, rollback.stderr);
       const state = await userState(member.iam, 'ci-deployer');
@@ -366,7 +366,7 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
       const state = await userState(iam, 'legacy-admin');
       assert.equal(state.keys[key.AccessKeyId!], 'Inactive');
       assert.deepEqual(Object.keys(state.inline), [`awsorg-contain-${key.AccessKeyId}`]);
-      const action = records(env, 'INC-K8').find((r) => r.step === 'deactivate-key') as Rec & { account?: string; role?: string };
+      const action = records(env, 'INC-K8').findLast((r) => r.step === 'deactivate-key') as Rec & { account?: string; role?: string };
       assert.deepEqual([action.account, action.role], [MOTO_MANAGEMENT_ACCOUNT, 'signed-in']);
       const rollback = await runbook(['rollback', 'INC-K8', '--yes']);
       assert.equal(rollback.code, 0, rollback.stderr);

@@ -109,7 +109,7 @@ describe('runbook quarantine-account against a bootstrapped organization', () =>
     const text = readFileSync(transcript(), 'utf8');
     assert.ok(!text.includes(SECRET), 'no secret access key in the transcript');
     assert.ok(text.includes('"operator":"arn:aws:'), 'the operator is recorded');
-    const move = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r.step === 'move-account')!;
+    const move = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).findLast((r) => r.step === 'move-account')!;
     assert.equal(move.status, 'applied');
     assert.equal(move.account, '123456789012');
     assert.equal(move.role, 'signed-in');
@@ -122,11 +122,12 @@ describe('runbook quarantine-account against a bootstrapped organization', () =>
   it('audit verify fails on a copy with one character changed, naming the line', async () => {
     const copy = join(tempDir(), 'INC-1.jsonl');
     const lines = readFileSync(transcript(), 'utf8').split('\n');
-    lines[3] = lines[3]!.replace('"status":"applied"', '"status":"applieD"');
+    const edited = lines.findIndex((l) => l.includes('"status":"applied"'));
+    lines[edited] = lines[edited]!.replace('"status":"applied"', '"status":"applieD"');
     writeFileSync(copy, lines.join('\n'));
     const result = await runCli(['audit', 'verify', copy], { env });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /line 4/);
+    assert.match(result.stderr, new RegExp(`line ${edited + 1}:`));
     const intact = join(tempDir(), 'INC-1.jsonl');
     copyFileSync(transcript(), intact);
     assert.equal((await runCli(['audit', 'verify', intact], { env })).code, 0, 'an unchanged copy verifies against the live anchor');
@@ -143,7 +144,7 @@ describe('runbook quarantine-account against a bootstrapped organization', () =>
 
   it('rollback moves it back: parents and policies equal the captured state, field by field', async () => {
     const records = readFileSync(transcript(), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: string; status: string; prior?: { parents: unknown } });
-    const captured = records.find((r) => r.step === 'move-account' && r.status === 'applied')!.prior!;
+    const captured = records.findLast((r) => r.step === 'move-account' && r.status === 'applied')!.prior!;
     const result = await runCli(['runbook', 'rollback', 'INC-1', '--yes'], { env });
     assert.equal(result.code, 0, result.stderr);
     const now = await placement(production);

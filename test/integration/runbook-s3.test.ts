@@ -112,20 +112,20 @@ describe('s3-public-exposure against moto', () => {
     assert.deepEqual(await exposure(member.s3, 'prod-public-assets'), exposed, 'the policy and the ACL stay as evidence');
 
     const recs = records(env, 'INC-S1');
-    const found = recs.find((r) => r.step === 'find-bucket')!;
+    const found = recs.findLast((r) => r.step === 'find-bucket')!;
     assert.equal(found.region, 'us-east-1');
     assert.equal(found.detail?.found?.region, 'eu-west-1');
-    const captured = recs.find((r) => r.step === 'capture-exposure')!;
+    const captured = recs.findLast((r) => r.step === 'capture-exposure')!;
     assert.equal(captured.region, 'eu-west-1');
     assert.deepEqual(captured.detail?.found?.publicAclGrants, ['everyone: READ']);
     assert.deepEqual(captured.detail?.found?.openStatements, ['PublicRead: s3:GetObject']);
     assert.equal(captured.detail?.found?.publicAccessBlock, null);
-    const action = recs.find((r) => r.step === 'block-public-access')!;
+    const action = recs.findLast((r) => r.step === 'block-public-access')!;
     assert.equal(action.status, 'applied');
     assert.equal(action.call, 's3:PutPublicAccessBlock');
     assert.equal(action.region, 'eu-west-1', 'the action ran in the bucket region');
     assert.deepEqual(action.rollback?.requests, [{ service: 's3', action: 'DeletePublicAccessBlock', input: { Bucket: 'prod-public-assets', ExpectedBucketOwner: production } }]);
-    assert.equal(recs.find((r) => r.step === 'verify-blocked')?.status, 'passed');
+    assert.equal(recs.findLast((r) => r.step === 'verify-blocked')?.status, 'passed');
 
     const rollback = await runbook(['rollback', 'INC-S1', '--yes']);
     assert.equal(rollback.code, 0, rollback.stderr);
@@ -143,7 +143,7 @@ describe('s3-public-exposure against moto', () => {
     const run = await runbook(['run', 's3-public-exposure', '--incident', 'INC-S2', '--account', production, '--bucket', 'prod-partly-blocked', '--yes']);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(await block(member.s3, 'prod-partly-blocked'), ALL_ON);
-    const action = records(env, 'INC-S2').find((r) => r.step === 'block-public-access')!;
+    const action = records(env, 'INC-S2').findLast((r) => r.step === 'block-public-access')!;
     assert.equal(action.region, 'us-east-1');
     const rollback = await runbook(['rollback', 'INC-S2', '--yes']);
     assert.equal(rollback.code, 0, rollback.stderr);
@@ -154,7 +154,7 @@ describe('s3-public-exposure against moto', () => {
   it('a bucket already fully blocked is left unchanged and leaves nothing to roll back', async () => {
     const run = await runbook(['run', 's3-public-exposure', '--incident', 'INC-S3', '--account', 'Production', '--bucket', 'prod-locked-down', '--yes']);
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(records(env, 'INC-S3').find((r) => r.step === 'block-public-access')?.status, 'unchanged');
+    assert.equal(records(env, 'INC-S3').findLast((r) => r.step === 'block-public-access')?.status, 'unchanged');
     const rollback = await runbook(['rollback', 'INC-S3', '--yes']);
     assert.equal(rollback.code, 0, rollback.stderr);
     assert.match(rollback.stderr, /Nothing to roll back/);
@@ -166,7 +166,7 @@ describe('s3-public-exposure against moto', () => {
     const run = await runbook(['run', 's3-public-exposure', '--incident', 'INC-S4', '--account', 'Production', '--bucket', 'prod-public-assets', '--dry-run']);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(await moto.snapshot(), before);
-    const action = records(env, 'INC-S4').find((r) => r.step === 'block-public-access')!;
+    const action = records(env, 'INC-S4').findLast((r) => r.step === 'block-public-access')!;
     assert.equal(action.status, 'planned');
     assert.equal(action.dryRun, true);
     assert.equal(action.region, 'eu-west-1');
@@ -176,7 +176,7 @@ describe('s3-public-exposure against moto', () => {
   it('refuses an unknown bucket, an unknown account, a missing --incident and a run without --yes, with exit 2 and no write', async () => {
     const unknown = await refusedWithoutChange(['run', 's3-public-exposure', '--incident', 'INC-S5', '--account', 'Production', '--bucket', 'no-such-bucket-here', '--yes']);
     assert.match(unknown.stderr, /no S3 bucket named no-such-bucket-here/);
-    assert.equal(records(env, 'INC-S5').find((r) => r.step === 'find-bucket')?.status, 'refused');
+    assert.equal(records(env, 'INC-S5').findLast((r) => r.step === 'find-bucket')?.status, 'refused');
     await assertClean('INC-S5');
     await refusedWithoutChange(['run', 's3-public-exposure', '--incident', 'INC-S6', '--account', '999999999999', '--bucket', 'prod-public-assets', '--yes']);
     const noIncident = await refusedWithoutChange(['run', 's3-public-exposure', '--account', 'Production', '--bucket', 'prod-public-assets', '--yes']);

@@ -167,13 +167,18 @@ describe('audit transcript: writing', () => {
     assert.equal(verifyTranscript(again.file).ok, true);
   });
 
-  it('refuses to append after another writer changed the file', () => {
+  it("chains after another awsorg writer's records, and refuses to append after anyone else changed the file", () => {
     const p = tempPaths();
     const first = writeSample(p);
     const second = AuditTranscript.open(p, 'INC-1', { now: steppingClock() });
-    second.append(entry('from-second'));
-    assert.throws(() => first.append(entry('from-first')), (err: unknown) => err instanceof AwsorgError && /changed since awsorg opened it/.test(err.message));
+    const theirs = second.append(entry('from-second'));
+    const ours = first.append(entry('from-first'));
+    assert.equal(ours.prev, theirs.hash, 'the first writer reads the second one\'s record and chains after it');
+    assert.equal(ours.seq, theirs.seq + 1);
     assert.equal(verifyTranscript(first.file).ok, true);
+
+    writeFileSync(first.file, readFileSync(first.file, 'utf8') + '{"seq":99,"note":"added by hand"}\n');
+    assert.throws(() => first.append(entry('after-edit')), (err: unknown) => err instanceof AwsorgError && /changed since awsorg opened it \(line 8: /.test(err.message));
   });
 });
 

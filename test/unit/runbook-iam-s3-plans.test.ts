@@ -66,6 +66,7 @@ function context(opts: { params?: Record<string, string>; outputs?: Record<strin
     dryRun: false,
     input: () => Promise.reject(new Error('no input')),
     handoff: () => undefined,
+    registerSecrets: () => undefined,
   };
 }
 

@@ -15,7 +15,7 @@ import { xdgPaths } from '../../src/core/xdg.js';
 import { parse } from '../../src/commands/runbook.js';
 import { fillTemplate, validateParams } from '../../src/runbooks/params.js';
 import type { PreparedRun, PreparedStep } from '../../src/runbooks/prepare.js';
-import { planRollback } from '../../src/runbooks/rollback.js';
+import { planRollback, rebuildRollback } from '../../src/runbooks/rollback.js';
 import { executeRun } from '../../src/runbooks/runner.js';
 import type { ActionOperation, CheckOperation, Operation, Runbook, RunbookHost, RunEvent, StepDef, VerifyOperation } from '../../src/runbooks/types.js';
 import { tempDir } from '../helpers/cli.js';
@@ -62,6 +62,7 @@ function harness(steps: { def: StepDef; op?: Operation }[], opts: { dryRun?: boo
       dryRun: opts.dryRun ?? false,
       input: async () => '',
       handoff: () => undefined,
+      registerSecrets: () => undefined,
     }),
   };
   const transcript = AuditTranscript.open(paths, 'INC-T', { now: () => new Date(clock.now()) });
@@ -123,12 +124,14 @@ describe('runbook runner', () => {
     assert.equal(outcome.exitCode, 0);
     assert.deepEqual(sent, ['p1', 'p2']);
     const records = t.records();
-    assert.deepEqual(records.map((r) => `${r.step}:${r.status}`), ['run-start:started', 'c:passed', 'a:applied', 'm:acknowledged', 'v:passed', 'run-end:completed']);
-    const applied = records[2]!;
+    assert.deepEqual(records.map((r) => `${r.step}:${r.status}`), ['run-start:started', 'c:passed', 'a:sending', 'a:applied', 'm:acknowledged', 'v:passed', 'run-end:completed']);
+    const [intent, applied] = [records[2]!, records[3]!];
+    assert.deepEqual(intent.request, applied.request, 'the intent records the exact requests before they are sent');
+    assert.equal(applied.intent, intent.hash, 'the outcome names its intent');
     assert.deepEqual([applied.account, applied.role, applied.region, applied.call], [WHERE.account, WHERE.role, WHERE.region, 'iam:PutRolePolicy']);
     assert.deepEqual(applied.prior, { policies: ['a'] });
     assert.equal((applied.rollback as { requests: unknown[] }).requests.length, 2);
-    assert.deepEqual(records[3]!.ack, { text: 'yes, paged bob', note: 'ticket 42' });
+    assert.deepEqual(records[4]!.ack, { text: 'yes, paged bob', note: 'ticket 42' });
     assert.ok(records.every((r) => r.operator === 'arn:aws:iam::111111111111:user/alice'));
   });
 
@@ -170,7 +173,7 @@ describe('runbook runner', () => {
     assert.equal(outcome.status, 'failed');
     assert.equal(outcome.exitCode, 1);
     assert.match(outcome.message!, /AccessDenied on p2/);
-    const record = t.records().find((r) => r.step === 'a')!;
+    const record = t.records().findLast((r) => r.step === 'a')!;
     assert.equal(record.status, 'partial');
     assert.deepEqual((record.rollback as { requests: { input: { PolicyName: string } }[] }).requests.map((r) => r.input.PolicyName), ['p1']);
     const plan = planRollback(t.records());
@@ -239,6 +242,70 @@ describe('rollback planning (pure)', () => {
     const plan = planRollback(records);
     assert.deepEqual(plan.items.map((i) => i.record.step), ['s1']);
     assert.deepEqual(plan.notUndoable.map((n) => n.reason), ['AWS cannot restore a password']);
+  });
+
+  it('an intent with no outcome (awsorg stopped while sending) is offered as uncertain; one with an outcome is not offered twice', () => {
+    const undo = (n: string) => ({ requests: [{ service: 'iam', action: 'DeleteRolePolicy', input: { PolicyName: n } }], does: `removes ${n}` });
+    const put = (n: string) => [{ service: 'iam', action: 'PutRolePolicy', input: { PolicyName: n } }];
+    const records = [
+      rec(1, { status: 'sending', request: put('a'), rollback: undo('a') }),
+      rec(2, { status: 'applied', request: put('a'), rollback: undo('a'), intent: 'h1' }),
+      rec(3, { status: 'sending', request: put('b'), rollback: undo('b') }),
+      rec(4, { status: 'sending', request: put('c'), rollback: undo('c') }),
+      rec(5, { status: 'applied', request: put('c'), rollback: undo('c'), intent: 'h4' }),
+      rec(6, { kind: 'rollback', status: 'sending', undoes: 'h5' }),
+    ];
+    const plan = planRollback(records);
+    assert.deepEqual(plan.items.map((i) => [i.record.step, Boolean(i.uncertain)]), [['s5', true], ['s3', true], ['s2', false]]);
+    assert.match(plan.items[1]!.uncertain!, /stopped while sending iam:PutRolePolicy \(transcript line 4\)/);
+    assert.match(plan.items[0]!.uncertain!, /stopped while undoing it \(transcript line 7\)/);
+  });
+});
+
+describe('rollback rebuilt from the operation (pure)', () => {
+  const prior = { role: 'app', document: null };
+  const revoke: ActionOperation = {
+    kind: 'action',
+    call: 'iam:PutRolePolicy',
+    reads: [],
+    rollbackCall: 'iam:DeleteRolePolicy',
+    capture: async () => prior,
+    plan: (_ctx, p) => [{ service: 'iam', action: 'PutRolePolicy', input: { RoleName: (p as typeof prior).role, PolicyName: 'Revoke' } }],
+    rollback: (_ctx, p, responses) => (responses.length ? { requests: [{ service: 'iam', action: 'DeleteRolePolicy', input: { RoleName: (p as typeof prior).role, PolicyName: 'Revoke' } }], does: 'deletes it' } : { none: 'nothing sent' }),
+  };
+  const runbook: Runbook = { id: 'rb', title: 't', description: 'd', whenToUse: [], whenNotToUse: [], params: [], steps: [{ id: 'revoke', kind: 'action', title: 'x', does: 'y', operation: 'test.revoke' }] };
+  const catalog = { runbooks: [runbook], operations: { 'test.revoke': revoke } };
+  const genuine = (extra: Partial<AuditRecord> = {}): AuditRecord => ({
+    seq: 3, time: '2026-01-01T00:00:00Z', incident: 'I', operator: 'o', runbook: 'rb', step: 'revoke', kind: 'action', status: 'applied', prev: '', hash: 'h3',
+    operation: 'test.revoke', prior, request: revoke.plan({} as never, prior), response: [{}], rollback: revoke.rollback({} as never, prior, [{}]), ...extra,
+  });
+
+  it('a genuine rollback is rebuilt from the code, and matches', () => {
+    const plan = rebuildRollback(planRollback([genuine()]), catalog);
+    assert.deepEqual(plan.items.map((i) => i.requests.map((r) => `${r.action} ${String(r.input.RoleName)}`)), [['DeleteRolePolicy app']]);
+  });
+
+  it('refuses (exit 2) a rollback the operation does not declare, naming the line and the calls', () => {
+    const admin = { requests: [{ service: 'iam', action: 'CreateUser', input: { UserName: 'mallory' } }, { service: 'iam', action: 'AttachUserPolicy', input: { UserName: 'mallory', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' } }], does: 'restores' };
+    assert.throws(
+      () => rebuildRollback(planRollback([genuine({ rollback: admin })]), catalog),
+      (err: unknown) => err instanceof UsageError && err.exitCode === 2 && /transcript line 4 \(rb revoke\) carries the rollback iam:CreateUser, iam:AttachUserPolicy, but test.revoke rebuilds it .* as iam:DeleteRolePolicy/.test(err.message),
+    );
+    // The same call on another resource than the one acted on, with the prior state kept: refused too.
+    const other = { requests: [{ service: 'iam', action: 'DeleteRolePolicy', input: { RoleName: 'someone-else', PolicyName: 'Revoke' } }], does: 'deletes it' };
+    assert.throws(() => rebuildRollback(planRollback([genuine({ rollback: other })]), catalog), /with other inputs/);
+    // A forged prior state that makes the rollback act elsewhere no longer matches the request that was sent.
+    const elsewhere = { role: 'someone-else', document: null };
+    assert.throws(() => rebuildRollback(planRollback([genuine({ prior: elsewhere, rollback: revoke.rollback({} as never, elsewhere, [{}]) })]), catalog), /its request iam:PutRolePolicy is not what test.revoke plans/);
+    // Another step's operation, or a runbook awsorg does not know: refused, not guessed.
+    assert.throws(() => rebuildRollback(planRollback([genuine({ operation: 'test.other' })]), catalog), /the record says operation test.other, but step revoke of rb names test.revoke/);
+    assert.throws(() => rebuildRollback(planRollback([genuine({ runbook: 'unknown' })]), catalog), (err: unknown) => err instanceof UsageError && /knows no runbook unknown/.test(err.message));
+  });
+
+  it('an uncertain action whose operation cannot check AWS is left to the operator, with the exact request and rollback', () => {
+    const plan = rebuildRollback(planRollback([genuine({ status: 'sending', response: undefined })]), catalog);
+    assert.equal(plan.items.length, 0);
+    assert.match(plan.notUndoable[0]!.reason, /stopped while sending iam:PutRolePolicy .* Check in account .*"PutRolePolicy".*undo it with: .*"DeleteRolePolicy"/);
   });
 });
 

@@ -88,6 +88,7 @@ const startMfaSession: ActionOperation = {
     if (!/^\d{6}$/.test(code)) throw new UsageError('the MFA code must be the 6 digits the device shows', 'Run again with the current code (--token-code 123456).');
     const out = await sendRequest(ctx.session, { ...request, input: { ...request.input, TokenCode: code } }, ctx.where.region);
     const c = (out as { Credentials?: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } }).Credentials;
+    ctx.registerSecrets([c?.SecretAccessKey, c?.SessionToken]);
     if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new AwsorgError('sts:GetSessionToken returned no credentials', 'Run again with a fresh MFA code.');
     mfaSessions.set(ctx.outputs, {
       credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, ...(c.Expiration ? { expiration: c.Expiration } : {}) },
@@ -158,6 +159,7 @@ const assumeTarget: ActionOperation = {
       out = (await sendRequest(session, { ...request, input }, ctx.where.region)) as AssumeResponse;
     }
     const c = out.Credentials;
+    ctx.registerSecrets([c?.SecretAccessKey, c?.SessionToken]);
     const arn = out.AssumedRoleUser?.Arn;
     if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !arn) throw new AwsorgError(`sts:AssumeRole into ${p.roleArn} returned no credentials`, 'Run again.');
     const expiration = (c.Expiration ?? new Date(ctx.now().getTime() + ROLE_SESSION_SECONDS * 1000)).toISOString();

@@ -67,6 +67,15 @@ export function revokeCutoffOf(document: string | null | undefined): string | un
   return undefined;
 }
 
+function sameJson(a: string | null, b: string): boolean {
+  if (a === null) return false;
+  try {
+    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+  } catch {
+    return a === b;
+  }
+}
+
 /** IAM returns policy documents URL-encoded (RFC 3986). */
 export function decodePolicyDocument(document: string | undefined): string {
   if (!document) return '';
@@ -260,6 +269,11 @@ function revokeAction(target: 'role' | 'user', locate: (ctx: StepContext) => { n
     },
     plan: (_ctx, prior) => planRevoke(prior as RevokePrior),
     rollback: (_ctx, prior) => rollbackRevoke(prior as RevokePrior),
+    async inEffect(ctx, prior, requests) {
+      const p = prior as RevokePrior;
+      const sent = String(requests[0]?.input.PolicyDocument ?? '');
+      return sameJson(await inlinePolicy(ctx.session, target, p.name, p.policyName), sent);
+    },
     outputs(_ctx, prior) {
       const p = prior as RevokePrior;
       return { [outputName]: planRevoke(p).length ? p.cutoff : (revokeCutoffOf(p.document) ?? p.cutoff) };
@@ -439,6 +453,10 @@ const deactivateKey: ActionOperation = {
   },
   plan: (_ctx, prior) => planDeactivate(prior as KeyPrior),
   rollback: (_ctx, prior) => rollbackDeactivate(prior as KeyPrior),
+  async inEffect(ctx, prior) {
+    const p = prior as KeyPrior;
+    return (await accessKey(ctx.session, p.userName, p.accessKeyId))?.Status === 'Inactive';
+  },
 };
 
 const userTarget = (ctx: StepContext) => ({ name: ctx.outputs['key-user'] ?? '', policyName: containPolicyName(ctx.params['access-key-id']!) });

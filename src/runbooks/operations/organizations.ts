@@ -195,6 +195,11 @@ const ensurePolicy: ActionOperation = {
     if (responses.length && p.policy) return { requests: [{ service: 'organizations', action: 'UpdatePolicy', input: { PolicyId: p.policy.id, Content: p.policy.content } }], does: 'restores the quarantine SCP document it replaced' };
     return { none: 'the quarantine SCP stays for later incidents; it applies only to accounts in the Quarantine OU' };
   },
+  async inEffect(ctx, prior) {
+    const p = prior as PolicyPrior;
+    const now = await findQuarantinePolicy(ctx.session);
+    return p.policy ? Boolean(now && now.id === p.policy.id && samePolicy(now.content, p.wanted)) : Boolean(now);
+  },
   outputs(_ctx, prior, responses) {
     const created = (responses[0] as { Policy?: { PolicySummary?: { Id?: string } } } | undefined)?.Policy?.PolicySummary?.Id;
     return { 'quarantine-policy': created ?? (prior as PolicyPrior).policy?.id ?? '(the policy id CreatePolicy returns)' };
@@ -262,6 +267,10 @@ const moveAccount: ActionOperation = {
       requests: [{ service: 'organizations', action: 'MoveAccount', input: { AccountId: p.accountId, SourceParentId: p.quarantineOuId, DestinationParentId: source } }],
       does: `moves ${p.accountId} back from the Quarantine OU to ${source}`,
     };
+  },
+  async inEffect(ctx, prior) {
+    const p = prior as MovePrior;
+    return (await parentsOf(ctx.session, p.accountId))[0]?.Id === p.quarantineOuId;
   },
 };
 

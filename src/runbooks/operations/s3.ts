@@ -193,6 +193,10 @@ const blockPublicAccess: ActionOperation = {
   },
   plan: (_ctx, prior) => planBlock(prior as BlockPrior),
   rollback: (_ctx, prior) => rollbackBlock(prior as BlockPrior),
+  async inEffect(ctx, prior) {
+    const p = prior as BlockPrior;
+    return allBlocked(await currentBlock(ctx.session, { Bucket: p.bucket, ExpectedBucketOwner: p.account }));
+  },
 };
 
 const verifyBlocked: VerifyOperation = {
