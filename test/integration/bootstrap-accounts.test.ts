@@ -204,17 +204,17 @@ describe('resume with a journaled CreateAccount request that the listing no long
       );
       assert.ok(run.stderr.includes(`Next step: ${FAILURE_ADVICE.EMAIL_ALREADY_EXISTS}`), run.stderr);
 
-      // Order: the resumed run sends no CreateAccount at all, and between the accounts step's
-      // observation (one ListAccounts and one ListCreateAccountStatus, sent together) and the
-      // poll of the journaled id it sends no other ListAccounts.
+      // Order: the resumed run sends no CreateAccount at all, and before the poll of the
+      // journaled id it sends no ListAccounts but the accounts step's observation's (each
+      // observation sends one ListAccounts and one ListCreateAccountStatus, together).
       assert.deepEqual(calls.filter((x) => x.action === 'CreateAccount'), [], 'no second CreateAccount');
       const firstPoll = calls.findIndex((x) => x.action === 'DescribeCreateAccountStatus');
       assert.ok(firstPoll >= 0, `the journaled request was polled: ${JSON.stringify(calls)}`);
       assert.equal(calls[firstPoll]!.requestId, requestId, 'the first poll is of the journaled id');
       const before = calls.slice(0, firstPoll);
       const count = (action: string) => before.filter((x) => x.action === action).length;
-      assert.equal(count('ListCreateAccountStatus'), 1, `one observation of the accounts step before the poll: ${JSON.stringify(before)}`);
-      assert.equal(count('ListAccounts'), 1, `no ListAccounts between the observation and the poll: ${JSON.stringify(before)}`);
+      assert.ok(count('ListCreateAccountStatus') >= 1, `the accounts step observed before the poll: ${JSON.stringify(before)}`);
+      assert.equal(count('ListAccounts'), count('ListCreateAccountStatus'), `no ListAccounts but the observation's before the poll: ${JSON.stringify(before)}`);
       assert.equal(fixture.createAccountCalls(EMAIL), 1, 'only the first run asked for the account');
 
       // The failed request is forgotten, so the run after the fix creates the account afresh.
