@@ -14,11 +14,12 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { LoadedBlueprint } from '../../src/core/blueprint.js';
 import { createDeps, systemClock } from '../../src/core/deps.js';
+import { AwsorgError } from '../../src/core/errors.js';
 import type { Journal } from '../../src/core/journal.js';
 import { createMigrateStateStep } from '../../src/steps/migrate-state.js';
 import type { StepContext } from '../../src/steps/types.js';
 import { BACKEND_MARKER, inspectBackendDeclarations, renderBackend, type S3BackendSettings } from '../../src/terraform/backend.js';
-import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
+import { isolatedEnv, REPO_ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { startMoto, type Moto } from '../helpers/moto.js';
 import { terraform } from '../helpers/terraform.js';
 
@@ -409,6 +410,140 @@ describe('awsorg state migrate (terraform + moto)', () => {
       const again = await step.observe(ctx);
       assert.deepEqual(step.plan(again, loaded, ctx.options), []);
       assert.ok(step.notes?.(again).some((n) => n.includes('already in')));
+    } finally {
+      session.destroy();
+    }
+  });
+
+  /**
+   * A stand-in terraform: `version` answers like terraform 1.11; `init` exits 0 after writing
+   * to the state key what `rewrite` makes of the local state (or deleting the key) and emptying
+   * the local file, as a tool that did not keep the state's identity would.
+   */
+  function standInTerraform(bucket: string, key: string, rewrite: 'fresh-lineage' | 'other-lineage' | 'next-serial' | 'delete'): string {
+    const bin = tempDir('awsorg-bin-');
+    cleanup.push(bin);
+    const script = `#!${process.execPath}
+const { createRequire } = require('node:module');
+const { readFileSync, writeFileSync } = require('node:fs');
+const { randomUUID } = require('node:crypto');
+const req = createRequire(${JSON.stringify(join(REPO_ROOT, 'package.json'))});
+const { S3Client, PutObjectCommand, DeleteObjectCommand } = req('@aws-sdk/client-s3');
+const args = process.argv.slice(2);
+if (args[0] === 'version') {
+  console.log(JSON.stringify({ terraform_version: '1.11.4' }));
+  process.exit(0);
+}
+if (args[0] !== 'init') process.exit(3);
+const s3 = new S3Client({ endpoint: process.env.AWS_ENDPOINT_URL, region: 'us-east-1', forcePathStyle: true });
+const state = JSON.parse(readFileSync('terraform.tfstate', 'utf8'));
+const mode = ${JSON.stringify(rewrite)};
+if (mode === 'fresh-lineage') Object.assign(state, { lineage: randomUUID(), serial: 1 });
+if (mode === 'other-lineage') state.lineage = randomUUID();
+if (mode === 'next-serial') state.serial += 1;
+const command = mode === 'delete'
+  ? new DeleteObjectCommand({ Bucket: ${JSON.stringify(bucket)}, Key: ${JSON.stringify(key)} })
+  : new PutObjectCommand({ Bucket: ${JSON.stringify(bucket)}, Key: ${JSON.stringify(key)}, Body: JSON.stringify(state, null, 2) });
+s3.send(command).then(() => {
+  writeFileSync('terraform.tfstate', '');
+  console.log('Successfully configured the backend "s3"!');
+}, (err) => {
+  console.error(String(err));
+  process.exit(1);
+});
+`;
+    writeFileSync(join(bin, 'terraform'), script, { mode: 0o755 });
+    return bin;
+  }
+
+  // Each rewrite changes one thing only, so each part of the check is needed on its own.
+  for (const rewrite of ['other-lineage', 'next-serial', 'delete'] as const) {
+    it(`fails the migration when init exits 0 but the key then holds another state (${rewrite})`, async () => {
+      const { dir, stateText } = await appliedDir();
+      const local = stateMeta(stateText);
+      const bucket = await createBucket();
+      const key = `verify-${rewrite}/terraform.tfstate`;
+      const bin = standInTerraform(bucket, key, rewrite);
+      const result = await runCli(['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', key, '--region', 'us-east-1', '--tool', 'terraform'], {
+        env: { ...env, PATH: `${bin}:${env.PATH}` },
+      });
+      assert.equal(result.code, 1, result.stdout + result.stderr);
+      assert.doesNotMatch(result.stdout, /Migrated|migrated/, 'no success is reported');
+
+      let found: string;
+      if (rewrite === 'delete') {
+        found = 'no state';
+      } else {
+        const remote = stateMeta(await remoteState(bucket, key));
+        if (rewrite === 'other-lineage') {
+          assert.notEqual(remote.lineage, local.lineage);
+          assert.equal(remote.serial, local.serial);
+        } else {
+          assert.deepEqual(remote, { lineage: local.lineage, serial: local.serial + 1 });
+        }
+        found = `lineage ${remote.lineage}, serial ${remote.serial}`;
+      }
+      assert.ok(
+        result.stderr.includes(`After migrating, s3://${bucket}/${key} has ${found}, but the local state had lineage ${local.lineage}, serial ${local.serial}.`),
+        result.stderr,
+      );
+      const backup = join(dir, `terraform.tfstate.awsorg-backup-${local.serial}`);
+      assert.match(result.stderr, new RegExp(`Do not apply from ${dir}`));
+      assert.ok(result.stderr.includes(`kept at ${backup}`), result.stderr);
+      assert.equal(readFileSync(backup, 'utf8'), stateText, 'the backup holds the state as it was');
+    });
+  }
+
+  // What Terraform itself does when it copies a state to an empty key: fresh lineage, serial 1.
+  it('fails the bootstrap step when init leaves a state of another lineage in the bucket', async () => {
+    const { dir, stateText } = await appliedDir();
+    const local = stateMeta(stateText);
+    const bucket = await createBucket();
+    const key = 'step-verify/terraform.tfstate';
+    const bin = standInTerraform(bucket, key, 'fresh-lineage');
+    const loaded: LoadedBlueprint = {
+      blueprint: {
+        version: 1,
+        region: 'us-east-1',
+        organization: { trustedServices: [], policyTypes: [] },
+        organizationalUnits: [],
+        accounts: [],
+        stateBackend: { account: 'management', bucket, lock: 'lockfile', encryption: 'AES256', enforceTls: false },
+        terraform: { dir: '.', key, tool: 'terraform' },
+      },
+      file: join(dir, 'awsorg.yaml'),
+      baseDir: dir,
+      customPolicies: {},
+      deployInlinePolicy: undefined,
+    };
+    const stepEnv = { ...env, PATH: `${bin}:${env.PATH}` };
+    const controller = new AbortController();
+    const sink = { write: () => true };
+    const deps = createDeps({ env: stepEnv, signal: controller.signal, stdout: sink, stderr: sink });
+    const session = deps.aws('us-east-1');
+    const ctx: StepContext = {
+      loaded,
+      session,
+      sessionFor: async () => session,
+      state: { ouIds: new Map(), accountIds: new Map() },
+      journal: undefined as unknown as Journal,
+      clock: systemClock,
+      signal: controller.signal,
+      options: { allowRoot: false, memberRoleName: 'OrganizationAccountAccessRole', omitTlsDenyStatement: true },
+      note: () => undefined,
+      spawn,
+      env: stepEnv,
+    };
+    const step = createMigrateStateStep();
+    try {
+      const [change] = step.plan(await step.observe(ctx), loaded, ctx.options);
+      assert.ok(change);
+      await assert.rejects(step.apply(change, ctx), (err: unknown) => {
+        assert.ok(err instanceof AwsorgError, String(err));
+        assert.match(err.message, new RegExp(`After migrating, s3://${bucket}/${key} has lineage [0-9a-f-]+, serial 1, but the local state had lineage ${local.lineage}, serial ${local.serial}\\.`));
+        assert.match(err.nextStep ?? '', /Do not apply from/);
+        return true;
+      });
     } finally {
       session.destroy();
     }

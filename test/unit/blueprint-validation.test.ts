@@ -16,6 +16,9 @@ import { UsageError, ValidationError, type ValidationIssue } from '../../src/cor
 import { PRESET_NAMES, preset, presetYaml } from '../../src/core/presets.js';
 import { isRegion, partitionOf } from '../../src/core/regions.js';
 import type { Blueprint } from '../../src/core/blueprint.js';
+import { ciOidcStep, type ObservedCiOidc } from '../../src/steps/ci-oidc.js';
+import { guardrailPolicies, minifyPolicy } from '../../src/steps/guardrail-policies.js';
+import { guardrailsStep } from '../../src/steps/guardrails.js';
 import { DENY_PUBLIC_S3_POLICY, INVALID_BLUEPRINTS, VALID_EXAMPLE_FILES, VALID_EXAMPLE_YAML } from '../fixtures/invalid-blueprints.js';
 
 /** Writes a blueprint and its files into a fresh directory; returns the blueprint's path. */
@@ -362,5 +365,80 @@ describe('hostile input files', () => {
       assert.match(error.message, /\/dev\/zero is not a regular file/);
       return true;
     });
+  });
+});
+
+/**
+ * AWS counts a policy's size without whitespace, so a file that is over the limit as written
+ * (pretty-printed) but within it once minified must load, and the document sent to AWS is the
+ * minified one.
+ */
+describe('policy size limits count the minified document', () => {
+  const LIMIT = 10_240;
+
+  /** A policy file whose document is exactly `size` characters minified and far longer pretty-printed. */
+  function policyFile(size: number): { text: string; document: Record<string, unknown> } {
+    const statement = {
+      Sid: 'DenyManyWrites',
+      Effect: 'Deny',
+      Action: Array.from({ length: 400 }, (_, i) => `s3:PutObjectVariant${String(i).padStart(3, '0')}`),
+      Resource: '',
+    };
+    const document = { Version: '2012-10-17', Statement: [statement] };
+    const prefix = 'arn:aws:s3:::acme-';
+    const padding = size - JSON.stringify(document).length - prefix.length;
+    assert.ok(padding > 0, 'the padding is positive');
+    statement.Resource = `${prefix}${'a'.repeat(padding)}`;
+    assert.equal(JSON.stringify(document).length, size);
+    const text = JSON.stringify(document, null, 4);
+    assert.ok(text.length > LIMIT + 2_000, `pretty-printed it is ${text.length} characters, well over the limit`);
+    return { text, document };
+  }
+
+  const customYaml = VALID_EXAMPLE_YAML;
+  const customFile = 'policies/deny-public-s3.json';
+  const inlineYaml = VALID_EXAMPLE_YAML.replace('policyArns: [] }', 'policyArns: [], inlinePolicy: policies/deploy.json }');
+  const inlineFile = 'policies/deploy.json';
+
+  test('a custom SCP at the limit once minified loads, though its file is longer; the plan sends the minified text', async () => {
+    const { text, document } = policyFile(LIMIT);
+    const loaded = await loadBlueprint(writeBlueprint(customYaml, { [customFile]: text }));
+    assert.deepEqual(loaded.customPolicies['deny-public-s3'], document);
+    const scp = guardrailPolicies(loaded).find((p) => p.guardrail === 'custom:deny-public-s3')!;
+    const create = guardrailsStep
+      .plan({ policies: {}, targetIds: {} }, loaded, { allowRoot: false, memberRoleName: 'OrganizationAccountAccessRole', omitTlsDenyStatement: false })
+      .find((c) => c.data.kind === 'create' && c.data.name === scp.name)!;
+    assert.equal(create.data.kind === 'create' && create.data.content.length, LIMIT);
+    assert.equal(minifyPolicy(scp.document).length, LIMIT);
+  });
+
+  test('a custom SCP one character over the limit once minified is refused, naming its size and the limit', async () => {
+    const issues = await loadIssues(customYaml, { [customFile]: policyFile(LIMIT + 1).text });
+    const issue = issues.find((i) => i.path === 'guardrails.custom[0].file');
+    assert.ok(issue, describeIssues(issues));
+    assert.match(issue.message, new RegExp(`${customFile} is ${LIMIT + 1} characters once minified; an SCP may be at most ${LIMIT}`));
+    assert.match(issue.fix, /split it into two policies or shorten it/);
+  });
+
+  test("the deploy role's inline policy at the limit once minified loads, though its file is longer; the plan sends the minified text", async () => {
+    const { text, document } = policyFile(LIMIT);
+    const loaded = await loadBlueprint(writeBlueprint(inlineYaml, { ...VALID_EXAMPLE_FILES, [inlineFile]: text }));
+    assert.deepEqual(loaded.deployInlinePolicy, document);
+    const put = ciOidcStep
+      .plan({ accountExists: true, partition: 'aws', accountId: '123456789012', provider: undefined, role: undefined } satisfies ObservedCiOidc, loaded, {
+        allowRoot: false,
+        memberRoleName: 'OrganizationAccountAccessRole',
+        omitTlsDenyStatement: false,
+      })
+      .find((c) => c.calls[0] === 'iam:PutRolePolicy')!;
+    assert.ok(put, 'the inline policy is put');
+    assert.equal((put.data as { document: string }).document.length, LIMIT);
+  });
+
+  test("the deploy role's inline policy one character over the limit once minified is refused", async () => {
+    const issues = await loadIssues(inlineYaml, { ...VALID_EXAMPLE_FILES, [inlineFile]: policyFile(LIMIT + 1).text });
+    const issue = issues.find((i) => i.path === 'ciOidc.inlinePolicy');
+    assert.ok(issue, describeIssues(issues));
+    assert.match(issue.message, new RegExp(`${inlineFile} is ${LIMIT + 1} characters once minified; a role's inline policy may be at most ${LIMIT}`));
   });
 });

@@ -18,6 +18,7 @@ import { accountsStep, type ObservedAccounts } from '../../src/steps/accounts.js
 import {
   desiredBucketPolicy,
   LIFECYCLE_RULE_ID,
+  observeBucket,
   planBucket,
   TLS_SID,
   tlsDenyStatement,
@@ -30,6 +31,7 @@ import { guardrailPolicies, minifyPolicy } from '../../src/steps/guardrail-polic
 import { guardrailsStep, type ObservedGuardrails } from '../../src/steps/guardrails.js';
 import { identityStep } from '../../src/steps/identity.js';
 import { organizationStep } from '../../src/steps/organization.js';
+import { cloudTrailStatements, organizationTrailStep } from '../../src/steps/organization-trail.js';
 import { organizationalUnitsStep } from '../../src/steps/organizational-units.js';
 import { planTable, stateBackendStep, type ObservedLockTable, type ObservedStateBackend } from '../../src/steps/state-backend.js';
 import { canonicalJson, lineDiff, mapLimit, policyDiff, samePolicy } from '../../src/steps/support.js';
@@ -535,6 +537,117 @@ describe('stateBackendStep.plan and planTable', () => {
 
     const wrongKey: ObservedStateBackend = { ...fresh, table: { ...goodTable, keySchemaOk: false } };
     preconditionFrom(() => stateBackendStep.plan(wrongKey, loaded, options));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('bucket policy drift: the state bucket and the trail bucket', () => {
+  const loaded = standard();
+  const partition = 'aws';
+  const ids = { partition, managementAccountId: MANAGEMENT_ID, organizationId: 'o-example1234' };
+  const stateBucket = loaded.blueprint.stateBackend!.bucket;
+  const trail = loaded.blueprint.organizationTrail!;
+  const goodTable: ObservedLockTable = { exists: true, keySchemaOk: true, billingMode: 'PAY_PER_REQUEST', pointInTimeRecovery: true, deletionProtection: true };
+  const trailSettings = { Name: trail.name, S3BucketName: trail.bucket, IsOrganizationTrail: true, IsMultiRegionTrail: true, LogFileValidationEnabled: true, IncludeGlobalServiceEvents: true };
+
+  /** Keys in reverse order at every level: what a store that does not keep key order may return. */
+  function reversedKeys(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(reversedKeys);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.keys(value).reverse().map((k) => [k, reversedKeys((value as Record<string, unknown>)[k])]));
+    }
+    return value;
+  }
+  /** The same document as S3 might hand it back: other key order, other spacing, line breaks. */
+  const reserialised = (document: unknown) => JSON.stringify(reversedKeys(document), null, 3).replace(/": /g, '"  :  ').replace(/\n/g, '\r\n');
+
+  /**
+   * observeBucket through a stand-in session answering the read calls for a bucket that is
+   * hardened in every respect, with `policyText` as its stored policy.
+   */
+  async function observeHardened(bucket: string, policyText: string, lifecycleDays?: number): Promise<ObservedBucket> {
+    const answers: Record<string, unknown> = {
+      HeadBucketCommand: {},
+      GetBucketVersioningCommand: { Status: 'Enabled' },
+      GetBucketEncryptionCommand: {
+        ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: bucket === stateBucket ? 'aws:kms' : 'AES256' } }] },
+      },
+      GetPublicAccessBlockCommand: {
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+      },
+      GetBucketOwnershipControlsCommand: { OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } },
+      GetBucketPolicyCommand: { Policy: policyText },
+      GetBucketLifecycleConfigurationCommand: lifecycleDays
+        ? {
+            Rules: [
+              {
+                ID: LIFECYCLE_RULE_ID,
+                Status: 'Enabled',
+                Filter: { Prefix: '' },
+                NoncurrentVersionExpiration: { NoncurrentDays: lifecycleDays },
+                AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+              },
+            ],
+          }
+        : { Rules: [] },
+    };
+    const session = {
+      async send(service: string, command: { input: { Bucket?: string } }) {
+        const action = command.constructor.name;
+        assert.equal(service, 's3');
+        assert.equal(command.input.Bucket, bucket);
+        if (!(action in answers)) throw new Error(`unexpected ${action}`);
+        return answers[action];
+      },
+    } as unknown as AwsSession;
+    return observeBucket(session, bucket);
+  }
+
+  const stateDesired = () => ({ Version: '2012-10-17', Statement: [tlsDenyStatement(stateBucket, partition)] });
+  const trailDesired = () => ({ Version: '2012-10-17', Statement: [...cloudTrailStatements(loaded, ids), tlsDenyStatement(trail.bucket, partition)] });
+  const planState = (bucket: ObservedBucket) => stateBackendStep.plan({ accountExists: true, partition, bucket, table: goodTable }, loaded, options);
+  const planTrail = (bucket: ObservedBucket) =>
+    organizationTrailStep.plan({ logAccountExists: true, ...ids, bucket, trail: { settings: trailSettings, logging: true } }, loaded, options);
+
+  it('the state bucket: a stored policy equal to the desired one but for key order and spacing plans no change', async () => {
+    // Sanity: the same document as this code writes it plans nothing, so any change below comes from the policy.
+    assert.deepEqual(planState(await observeHardened(stateBucket, JSON.stringify(stateDesired()), 90)), []);
+    const text = reserialised(stateDesired());
+    assert.notEqual(text, JSON.stringify(stateDesired()));
+    assert.notEqual(JSON.stringify(JSON.parse(text)), JSON.stringify(stateDesired()), 'the key order really differs');
+    assert.deepEqual(planState(await observeHardened(stateBucket, text, 90)), []);
+  });
+
+  it('the trail bucket: a stored policy equal to the desired one but for key order and spacing plans no change', async () => {
+    assert.deepEqual(planTrail(await observeHardened(trail.bucket, JSON.stringify(trailDesired()))), []);
+    const text = reserialised(trailDesired());
+    assert.notEqual(JSON.stringify(JSON.parse(text)), JSON.stringify(trailDesired()), 'the key order really differs');
+    assert.deepEqual(planTrail(await observeHardened(trail.bucket, text)), []);
+  });
+
+  it('the state bucket: a real difference in the stored policy is planned as PutBucketPolicy with a diff', async () => {
+    const drifted = stateDesired();
+    (drifted.Statement[0]!.Condition as { Bool: Record<string, string> }).Bool['aws:SecureTransport'] = 'true';
+    const changes = planState(await observeHardened(stateBucket, reserialised(drifted), 90));
+    assert.deepEqual(callsOf(changes), ['s3:PutBucketPolicy']);
+    assert.equal(changes[0]!.key, `state-bucket:${stateBucket}:policy`);
+    assert.deepEqual(JSON.parse((changes[0]!.data as { policy: string }).policy), stateDesired());
+    const diff = changes[0]!.diff!.split('\n');
+    assert.ok(diff.some((l) => /^- +"aws:SecureTransport": "true"$/.test(l)), changes[0]!.diff);
+    assert.ok(diff.some((l) => /^\+ +"aws:SecureTransport": "false"$/.test(l)), changes[0]!.diff);
+  });
+
+  it('the trail bucket: a real difference in the stored policy is planned as PutBucketPolicy with a diff', async () => {
+    const drifted = trailDesired();
+    // CloudTrail's write statement lost the organization's prefix: member accounts' logs would be refused.
+    const write = drifted.Statement.find((s) => s.Sid === 'AWSCloudTrailWrite')!;
+    write.Resource = (write.Resource as string[]).slice(0, 1);
+    const changes = planTrail(await observeHardened(trail.bucket, reserialised(drifted)));
+    assert.deepEqual(callsOf(changes), ['s3:PutBucketPolicy']);
+    assert.equal(changes[0]!.key, `trail-bucket:${trail.bucket}:policy`);
+    assert.deepEqual(JSON.parse((changes[0]!.data as { policy: string }).policy), trailDesired());
+    assert.ok(changes[0]!.diff!.split('\n').some((l) => l.startsWith('+ ') && l.includes('/AWSLogs/o-example1234/*')), changes[0]!.diff);
   });
 });
 
