@@ -12,12 +12,18 @@ export function shellInstalled(shell: string): boolean {
   return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', shell], { stdio: 'ignore' }).status === 0;
 }
 
+/** CI=true (or any value but false/0), as CI services and .ci/run set it. */
+export function inCi(): boolean {
+  const ci = process.env.CI;
+  return Boolean(ci) && ci !== 'false' && ci !== '0';
+}
+
 /**
  * For node:test's `skip` option: a reason to skip when `shell` is missing on a developer's
  * machine; false (run, and fail at `requireShell`) in CI or when it is installed.
  */
 export function skipWithout(shell: string): string | false {
-  if (shellInstalled(shell) || process.env.CI === 'true') return false;
+  if (shellInstalled(shell) || inCi()) return false;
   return `${shell} is not installed on this machine (CI installs it and runs this test)`;
 }
 

@@ -5,7 +5,7 @@
  * made unloadable and no endpoint at all.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -13,17 +13,9 @@ import { promisify } from 'node:util';
 import { writeInventory } from '../../src/inventory/cache.js';
 import { xdgPaths } from '../../src/core/xdg.js';
 import { CLI, isolatedEnv, REPO_ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { requireShell, skipWithout } from '../helpers/shells.js';
 
 const exec = promisify(execFile);
-
-function installed(shell: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${shell}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const ACCOUNTS = [
   { id: '111111111111', name: 'Production' },
@@ -142,14 +134,16 @@ describe('shell completion', () => {
     assert.match(run.stderr, /no completion for the shell "powershell"/);
   });
 
-  it('the zsh script parses', { skip: !installed('zsh') && 'zsh is not installed on this machine' }, async () => {
+  it('the zsh script parses', { skip: skipWithout('zsh') }, async () => {
+    requireShell('zsh');
     const run = await runCli(['completion', 'zsh'], { env });
     const file = join(work, '_awsorg');
     writeFileSync(file, run.stdout);
     await exec('zsh', ['-n', file]);
   });
 
-  it('the fish script parses', { skip: !installed('fish') && 'fish is not installed on this machine' }, async () => {
+  it('the fish script parses', { skip: skipWithout('fish') }, async () => {
+    requireShell('fish');
     const run = await runCli(['completion', 'fish'], { env });
     const file = join(work, 'awsorg.fish');
     writeFileSync(file, run.stdout);
