@@ -197,6 +197,23 @@ describe('accounts, alias and assume against moto', () => {
     assert.match(nested.stderr, /already an awsorg session[\s\S]*--force/);
   });
 
+  it("the session's values win over the parent's: --region over AWS_REGION, and a nested --force session's account", async () => {
+    const dev = org.byName('Development');
+    // The parent runs in us-east-1 (operatorEnv); the child asked for eu-west-1.
+    assert.equal(env.AWS_REGION, 'us-east-1');
+    const child = await runIn(process.execPath, [CLI, 'assume', 'development', '--region', 'eu-west-1', '--exec', '--', 'sh', '-c', 'echo "$AWS_REGION $AWS_DEFAULT_REGION"; aws ec2 describe-availability-zones --query "AvailabilityZones[0].RegionName" --output text'], env);
+    assert.equal(child.code, 0, child.stderr);
+    assert.deepEqual(child.stdout.trim().split('\n'), ['eu-west-1 eu-west-1', 'eu-west-1'], 'the real AWS CLI in the child works in eu-west-1');
+
+    // From inside a session of the management account, `assume development --force` opens a
+    // nested shell: it must be Development's, not the outer session's.
+    const inner = `echo 'echo "inner=$AWSORG_ACCOUNT $AWSORG_ACCOUNT_NAME $AWS_REGION"' | SHELL=/bin/sh node ${CLI} assume development --force --region eu-west-1`;
+    const outer = await runIn(process.execPath, [CLI, 'assume', org.managementAccountId, '--exec', '--', 'sh', '-c', `echo "outer=$AWSORG_ACCOUNT"; ${inner}`], env);
+    assert.equal(outer.code, 0, outer.stderr);
+    assert.match(outer.stdout, new RegExp(`^outer=${org.managementAccountId}$`, 'm'));
+    assert.match(outer.stdout, new RegExp(`^inner=${dev.id} Development eu-west-1$`, 'm'), outer.stderr);
+  });
+
   it('--export prints env, fish, powershell and json; hostile account names round-trip through eval in bash, zsh and dash and source in fish', async () => {
     const dev = org.byName('Development');
     const json = await runCli(['assume', 'development', '--export', '--format', 'json'], { env });
