@@ -51,6 +51,9 @@ chmodSync('dist/bin/awsorg.cjs', 0o755);
 const { writeInventory } = await import('../dist/src/inventory/cache.js');
 const { writeCachedCredentials } = await import('../dist/src/core/credential-cache.js');
 const { xdgPaths } = await import('../dist/src/core/xdg.js');
+// Remove the previous build's cache first: V8 checks a cache only against the source's length,
+// so an edit that keeps the length (a swapped pair of names) would run the old compiled code.
+rmSync(`${main}.v8cache`, { force: true });
 const home = mkdtempSync(join(tmpdir(), 'awsorg-build-'));
 try {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, AWS_ACCESS_KEY_ID: 'AKIABUILDSAMPLE00000', AWS_SECRET_ACCESS_KEY: 'build-sample', AWS_REGION: 'us-east-1', AWS_CONFIG_FILE: join(home, 'config'), AWSORG_BUILD_V8CACHE: resolve(`${main}.v8cache`) };

@@ -56,7 +56,11 @@ export function sessionEnvironment(parent: Env, s: RoleSession): Record<string, 
   return { ...env, ...sessionVariables(s) };
 }
 
-/** Text to `eval` (or `Invoke-Expression`) that switches the current shell to the session. */
+/**
+ * Text to `eval` (or `source`, or `Invoke-Expression`) that switches the current shell to the
+ * session. Values come from AWS (an account name can hold quotes, backslashes, `$`, newlines),
+ * so each format quotes for its own shell's rules; quoting for one shell is not safe in another.
+ */
 export function formatExports(s: RoleSession, format: ExportFormat): string {
   const vars = sessionVariables(s);
   const unset = SCRUBBED_VARIABLES.filter((v) => !(v in vars));
@@ -66,19 +70,47 @@ export function formatExports(s: RoleSession, format: ExportFormat): string {
     case 'env':
       return [...unset.map((v) => `unset ${v};`), ...Object.entries(vars).map(([k, v]) => `export ${k}=${shQuote(v)};`)].join('\n') + '\n';
     case 'fish':
-      return [...unset.map((v) => `set -e ${v};`), ...Object.entries(vars).map(([k, v]) => `set -gx ${k} ${shQuote(v)};`)].join('\n') + '\n';
+      return [...unset.map((v) => `set -e ${v};`), ...Object.entries(vars).map(([k, v]) => `set -gx ${k} ${fishQuote(v)};`)].join('\n') + '\n';
     case 'powershell':
       return (
         [
           ...unset.map((v) => `Remove-Item Env:${v} -ErrorAction SilentlyContinue`),
-          ...Object.entries(vars).map(([k, v]) => `$Env:${k} = '${v.replace(/'/g, "''")}'`),
+          ...Object.entries(vars).map(([k, v]) => `$Env:${k} = ${powershellQuote(v)}`),
         ].join('\n') + '\n'
       );
   }
 }
 
-/** Quote for POSIX shells and fish: single quotes, with embedded quotes closed and escaped. */
+/**
+ * One word for POSIX shells (sh, dash, bash, zsh), also as `shlex.split` and credential_process
+ * read it: single quotes keep everything literal, and an embedded quote is closed, escaped and
+ * reopened (`'\\''`).
+ */
 export function shQuote(value: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
+  // `=` is not in the bare set: zsh expands a word that starts with `=` to a command's path.
+  if (/^[A-Za-z0-9_@%+:,./-]+$/.test(value)) return value;
   return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * One word for fish. In fish's single quotes `\\` and `\'` are escapes (so a POSIX-quoted
+ * `\'` ends nothing and a trailing `\` swallows the closing quote); every other character is
+ * literal. Newlines and carriage returns are written as fish's unquoted `\n` and `\r` escapes
+ * so that each variable stays on one line.
+ */
+export function fishQuote(value: string): string {
+  const quoted = `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+  return quoted.replace(/\r/g, "'\\r'").replace(/\n/g, "'\\n'");
+}
+
+/**
+ * One expression for PowerShell. Its single-quoted strings end at any of ' \u2018 \u2019 \u201A
+ * \u201B, and a doubled one stands for itself. Newlines and carriage returns are joined in as
+ * "`n" and "`r", so that a line-by-line `| Invoke-Expression` never sees half a string.
+ */
+export function powershellQuote(value: string): string {
+  if (value === '') return "''";
+  const parts = value.split(/(\r|\n)/).filter((part) => part !== '');
+  const quoted = parts.map((part) => (part === '\n' ? '"`n"' : part === '\r' ? '"`r"' : `'${part.replace(/['\u2018-\u201B]/g, (q) => q + q)}'`));
+  return quoted.length === 1 ? quoted[0]! : `(${quoted.join(' + ')})`;
 }

@@ -171,24 +171,58 @@ export interface Candidate {
 /** Asks the shell to complete file names instead. */
 export const FILES_DIRECTIVE = ':files';
 
-/** Remove shell quoting from a word as typed: backslashes, single and double quotes. */
+/** Remove shell quoting from a word as typed: backslashes, single, double and bash's $'…' quotes. */
 export function dequote(word: string): string {
   let out = '';
-  let quote: "'" | '"' | undefined;
+  let quote: "'" | '"' | "$'" | undefined;
   for (let i = 0; i < word.length; i++) {
     const c = word[i]!;
     if (quote === "'") {
       if (c === "'") quote = undefined;
       else out += c;
+    } else if (quote === "$'") {
+      if (c === "'") quote = undefined;
+      else if (c === '\\' && i + 1 < word.length) {
+        const next = word[++i]!;
+        out += ANSI_C_ESCAPES[next] ?? `\\${next}`;
+      } else out += c;
     } else if (quote === '"') {
       if (c === '"') quote = undefined;
       else if (c === '\\' && i + 1 < word.length && '"\\$`'.includes(word[i + 1]!)) out += word[++i];
       else out += c;
-    } else if (c === "'" || c === '"') quote = c;
+    } else if (c === '$' && (word[i + 1] === "'" || word[i + 1] === '"')) quote = word[++i] === "'" ? "$'" : '"';
+    else if (c === "'" || c === '"') quote = c;
     else if (c === '\\' && i + 1 < word.length) out += word[++i];
     else out += c;
   }
   return out;
+}
+
+const ANSI_C_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"' };
+
+type BashQuote = "'" | '"' | "$'";
+
+/**
+ * The quote still open at the end of a word as bash reads it, and where the text that readline
+ * replaces with a completion begins: just after that quote. Undefined when no quote is open
+ * (readline then replaces the whole word).
+ */
+export function openQuote(word: string): { quote: BashQuote; start: number } | undefined {
+  let open: { quote: BashQuote; start: number } | undefined;
+  for (let i = 0; i < word.length; i++) {
+    const c = word[i]!;
+    if (open?.quote === "'") {
+      if (c === "'") open = undefined;
+    } else if (open) {
+      if (c === '\\') i++;
+      else if (c === open.quote.slice(-1)) open = undefined;
+    } else if (c === '\\') i++;
+    else if (c === '$' && (word[i + 1] === "'" || word[i + 1] === '"')) {
+      i++;
+      open = { quote: word[i] === "'" ? "$'" : '"', start: i + 1 };
+    } else if (c === "'" || c === '"') open = { quote: c, start: i + 1 };
+  }
+  return open;
 }
 
 /**
@@ -282,19 +316,46 @@ function describeAccount(id: string, accounts: CompletionData['accounts']): stri
 }
 
 /**
- * One line per candidate, in the form the shell's script inserts as it is: bash gets
- * backslash-escaped words (raw ones when the word was opened with a quote); zsh's compadd and
- * fish quote by themselves; fish also shows the description after a tab.
+ * One line per candidate, in the form the shell's script inserts as it is: bash gets text quoted
+ * for the quote the word is in (see bashInsertion); zsh's compadd and fish quote by themselves;
+ * fish also shows the description after a tab.
  */
 export function formatCandidates(shell: Shell | 'plain', candidates: readonly Candidate[], typed: string): string {
-  const lines = candidates.map((c) => {
+  const lines: string[] = [];
+  for (const c of candidates) {
     const value = c.value.replace(/[\r\n\t]/g, ' ');
-    if (value === FILES_DIRECTIVE) return value;
-    if (shell === 'bash') return /^["']/.test(typed) ? value : bashEscape(value);
-    if (shell === 'fish' && c.description) return `${value}\t${c.description.replace(/[\r\n\t]/g, ' ')}`;
-    return value;
-  });
+    if (value === FILES_DIRECTIVE) lines.push(value);
+    else if (shell === 'bash') {
+      const insertion = bashInsertion(value, typed);
+      if (insertion !== undefined) lines.push(insertion);
+    } else if (shell === 'fish' && c.description) lines.push(`${value}\t${c.description.replace(/[\r\n\t]/g, ' ')}`);
+    else lines.push(value);
+  }
   return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+/**
+ * What bash's readline must insert so that the word reads back as `value`. Readline replaces
+ * the text after an open quote (or the whole word when none is open) with it as it is, then
+ * closes the quote unless the line already ends with that quote character. So the text is
+ * escaped for the quote the word is in: an account name such as `$(cmd)` after `"`, or `';cmd;'`
+ * after `'`, must stay text. Undefined when `value` does not extend what was typed before the
+ * quote.
+ */
+export function bashInsertion(value: string, word: string): string | undefined {
+  const open = openQuote(word);
+  if (!open) return bashEscape(value);
+  const before = dequote(word.slice(0, open.start));
+  if (value.slice(0, before.length).toLowerCase() !== before.toLowerCase()) return undefined;
+  const rest = value.slice(before.length);
+  let text: string;
+  if (open.quote === "'") text = rest.replace(/'/g, `'\\''`);
+  else if (open.quote === "$'") text = rest.replace(/[\\']/g, (c) => `\\${c}`);
+  // In double quotes a backslash keeps history expansion off a `!` but stays in the word, so `!` goes outside them.
+  else text = rest.replace(/[\\"$`]/g, (c) => `\\${c}`).replace(/!/g, '"\\!"');
+  // Text that ends with the quote character gets no closing quote from readline: close it here.
+  const quoteChar = open.quote.slice(-1);
+  return text.endsWith(quoteChar) ? text + quoteChar : text;
 }
 
 function bashEscape(value: string): string {

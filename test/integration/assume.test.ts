@@ -14,11 +14,13 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { startAwsProxy, type AwsProxy } from '../fixtures/aws-proxy.js';
 import { memberClients } from '../helpers/aws.js';
-import { CLI, runCli, type CliResult } from '../helpers/cli.js';
+import { CLI, runCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { startMoto, type Moto } from '../helpers/moto.js';
 import { createOrgFixture, operatorEnv, type OrgFixture } from '../helpers/org-fixture.js';
+import { requireShell, skipWithout } from '../helpers/shells.js';
 
 const PARENT_KEY = 'AKIAIOSFODNN7EXAMPLE';
+const HOSTILE_ACCOUNT_NAMES = ["x\\';touch PWNED;#", 'ends in a backslash \\', 'it\'s "$(touch PWNED)" `touch PWNED`;#'];
 const PARENT_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
 function filesUnder(dir: string): string[] {
@@ -28,8 +30,8 @@ function filesUnder(dir: string): string[] {
     .map((d) => join(d.parentPath, d.name));
 }
 
-function runIn(file: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function runIn(file: string, args: string[], env: Record<string, string>, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(file, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += String(d)));
@@ -57,6 +59,9 @@ describe('accounts, alias and assume against moto', () => {
       { name: 'Production', ou: 'Workloads', tags: { environment: 'production' } },
       { name: 'Sandbox', ou: 'Sandbox' },
       { name: 'sandbox', ou: 'Sandbox', tags: { owner: 'bob' } },
+      // Valid on real AWS (printable ASCII, at most 50 characters), and chosen by whoever can
+      // create or rename an account.
+      ...HOSTILE_ACCOUNT_NAMES.map((name) => ({ name, ou: 'Hostile' })),
     ]);
   });
   after(async () => {
@@ -192,7 +197,24 @@ describe('accounts, alias and assume against moto', () => {
     assert.match(nested.stderr, /already an awsorg session[\s\S]*--force/);
   });
 
-  it('--export prints env, fish, powershell and json; eval of the env format works in bash', async () => {
+  it("the session's values win over the parent's: --region over AWS_REGION, and a nested --force session's account", async () => {
+    const dev = org.byName('Development');
+    // The parent runs in us-east-1 (operatorEnv); the child asked for eu-west-1.
+    assert.equal(env.AWS_REGION, 'us-east-1');
+    const child = await runIn(process.execPath, [CLI, 'assume', 'development', '--region', 'eu-west-1', '--exec', '--', 'sh', '-c', 'echo "$AWS_REGION $AWS_DEFAULT_REGION"; aws ec2 describe-availability-zones --query "AvailabilityZones[0].RegionName" --output text'], env);
+    assert.equal(child.code, 0, child.stderr);
+    assert.deepEqual(child.stdout.trim().split('\n'), ['eu-west-1 eu-west-1', 'eu-west-1'], 'the real AWS CLI in the child works in eu-west-1');
+
+    // From inside a session of the management account, `assume development --force` opens a
+    // nested shell: it must be Development's, not the outer session's.
+    const inner = `echo 'echo "inner=$AWSORG_ACCOUNT $AWSORG_ACCOUNT_NAME $AWS_REGION"' | SHELL=/bin/sh node ${CLI} assume development --force --region eu-west-1`;
+    const outer = await runIn(process.execPath, [CLI, 'assume', org.managementAccountId, '--exec', '--', 'sh', '-c', `echo "outer=$AWSORG_ACCOUNT"; ${inner}`], env);
+    assert.equal(outer.code, 0, outer.stderr);
+    assert.match(outer.stdout, new RegExp(`^outer=${org.managementAccountId}$`, 'm'));
+    assert.match(outer.stdout, new RegExp(`^inner=${dev.id} Development eu-west-1$`, 'm'), outer.stderr);
+  });
+
+  it('--export prints env, fish, powershell and json; hostile account names round-trip through eval in bash, zsh and dash and source in fish', async () => {
     const dev = org.byName('Development');
     const json = await runCli(['assume', 'development', '--export', '--format', 'json'], { env });
     assert.equal(json.code, 0, json.stderr);
@@ -210,6 +232,28 @@ describe('accounts, alias and assume against moto', () => {
     assert.match(fish.stdout, /^set -e AWS_PROFILE;$/m);
     const ps = await runCli(['assume', 'development', '--export', '--format', 'powershell'], { env });
     assert.match(ps.stdout, /^\$Env:AWS_SESSION_TOKEN = '.+'$/m);
+
+    // Hostile account names from AWS, through the CLI and into each shell the way the README
+    // says: nothing runs, and the shell gets the name exactly.
+    const sourcing: [string, (id: string) => string[]][] = [
+      ['bash', (id) => ['bash', '--norc', '-c', `eval "$(node ${CLI} assume ${id} --export)"; env -0`]],
+      ['zsh', (id) => ['zsh', '-f', '-c', `eval "$(node ${CLI} assume ${id} --export)"; env -0`]],
+      ['dash', (id) => ['dash', '-c', `eval "$(node ${CLI} assume ${id} --export)"; env -0`]],
+      ['fish', (id) => ['fish', '--no-config', '-c', `node ${CLI} assume ${id} --export --format fish | source; env -0`]],
+    ];
+    for (const [shell, argv] of sourcing) {
+      if (skipWithout(shell)) continue;
+      requireShell(shell);
+      for (const name of HOSTILE_ACCOUNT_NAMES) {
+        const cwd = tempDir('awsorg-hostile-');
+        const [file, ...args] = argv(org.byName(name).id);
+        const r = await runIn(file!, args, { ...env, HOME: env.HOME! }, cwd);
+        assert.ok(!existsSync(join(cwd, 'PWNED')), `${shell}: the account name ${JSON.stringify(name)} ran code`);
+        const line = r.stdout.split('\0').find((l) => l.startsWith('AWSORG_ACCOUNT_NAME='));
+        assert.equal(line, `AWSORG_ACCOUNT_NAME=${name}`, `${shell}: ${r.stderr}`);
+      }
+    }
+
     const bad = await runCli(['assume', 'development', '--export', '--format', 'cmd'], { env });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--format "cmd" is not supported[\s\S]*env, fish, powershell, json/);

@@ -5,31 +5,58 @@
  * made unloadable and no endpoint at all.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { writeInventory } from '../../src/inventory/cache.js';
 import { xdgPaths } from '../../src/core/xdg.js';
 import { CLI, isolatedEnv, REPO_ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { TmuxSession } from '../helpers/tmux.js';
+import { requireShell, skipWithout } from '../helpers/shells.js';
 
 const exec = promisify(execFile);
-
-function installed(shell: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${shell}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const ACCOUNTS = [
   { id: '111111111111', name: 'Production' },
   { id: '222222222222', name: 'Sandbox Alice' },
   { id: '333333333333', name: 'Sandbox Bob' },
   { id: '444444444444', name: "O'Brien & Co" },
+];
+
+/**
+ * Names whose completion must go in as literal text: typed after an opening quote, each one
+ * would run `touch PWNED` or leave a quote open if inserted as it is.
+ */
+const HOSTILE = [
+  { id: '555555555555', name: '$(touch PWNED)' },
+  { id: '666666666666', name: "a';touch PWNED;'" },
+  { id: '777777777777', name: 'b"$(touch PWNED)"!x' },
+  { id: '888888888888', name: '`touch PWNED`' },
+  { id: '999999999999', name: "c'" },
+  { id: '101010101010', name: 'd"' },
+  { id: '121212121212', name: 'e!' },
+  { id: '131313131313', name: "xa';touch PWNED;'" },
+];
+
+/** What is typed after `awsorg assume `, and the one account name Tab must complete it to. */
+const QUOTED_WORDS: { shells: string[]; typed: string; name: string }[] = [
+  // In zsh and fish, "$( opens a command substitution, where they complete command names.
+  { shells: ['bash'], typed: '"$(', name: '$(touch PWNED)' },
+  { shells: ['bash', 'zsh', 'fish'], typed: "'$", name: '$(touch PWNED)' },
+  { shells: ['bash', 'zsh', 'fish'], typed: "'a", name: "a';touch PWNED;'" },
+  { shells: ['bash', 'zsh', 'fish'], typed: '"b', name: 'b"$(touch PWNED)"!x' },
+  { shells: ['bash', 'zsh', 'fish'], typed: "'`", name: '`touch PWNED`' },
+  { shells: ['bash', 'zsh', 'fish'], typed: "'c", name: "c'" },
+  { shells: ['bash', 'zsh', 'fish'], typed: '"d', name: 'd"' },
+  { shells: ['bash', 'zsh', 'fish'], typed: '"e', name: 'e!' },
+  { shells: ['bash', 'zsh', 'fish'], typed: 'b', name: 'b"$(touch PWNED)"!x' },
+  // A quote closed again before the cursor, and bash's $'…' quoting.
+  { shells: ['bash', 'zsh'], typed: "'$'", name: '$(touch PWNED)' },
+  { shells: ['bash'], typed: "$'a", name: "a';touch PWNED;'" },
+  // A quote opened in the middle of the word.
+  { shells: ['bash', 'zsh', 'fish'], typed: "x'a", name: "xa';touch PWNED;'" },
 ];
 
 describe('shell completion', () => {
@@ -55,7 +82,7 @@ describe('shell completion', () => {
       baseId: 'default',
       // Old on purpose: completion uses a stale cache rather than reload it.
       fetchedAt: '2020-01-01T00:00:00.000Z',
-      accounts: ACCOUNTS.map((a) => ({ ...a, email: '', status: 'ACTIVE', ouPath: '/', tags: {} })),
+      accounts: [...ACCOUNTS, ...HOSTILE].map((a) => ({ ...a, email: '', status: 'ACTIVE', ouPath: '/', tags: {} })),
     });
     const run = await runCli(['completion', 'bash'], { env });
     assert.equal(run.code, 0, run.stderr);
@@ -142,17 +169,83 @@ describe('shell completion', () => {
     assert.match(run.stderr, /no completion for the shell "powershell"/);
   });
 
-  it('the zsh script parses', { skip: !installed('zsh') && 'zsh is not installed on this machine' }, async () => {
+  it('the zsh script parses', { skip: skipWithout('zsh') }, async () => {
+    requireShell('zsh');
     const run = await runCli(['completion', 'zsh'], { env });
     const file = join(work, '_awsorg');
     writeFileSync(file, run.stdout);
     await exec('zsh', ['-n', file]);
   });
 
-  it('the fish script parses', { skip: !installed('fish') && 'fish is not installed on this machine' }, async () => {
+  it('the fish script parses', { skip: skipWithout('fish') }, async () => {
+    requireShell('fish');
     const run = await runCli(['completion', 'fish'], { env });
     const file = join(work, 'awsorg.fish');
     writeFileSync(file, run.stdout);
     await exec('fish', ['--no-execute', file]);
   });
+
+  /**
+   * In a real interactive shell on a terminal: type `awsorg assume WORD`, press Tab, then turn
+   * the completed line into `printf '%s\n' awsorg assume …` and run it. The third line printed
+   * is what the shell made of the completed word.
+   */
+  for (const shell of ['bash', 'zsh', 'fish']) {
+    it(`${shell}: Tab after an opening quote inserts a hostile name as literal text`, { skip: skipWithout(shell) }, async () => {
+      requireShell(shell);
+      const dir = tempDir(`awsorg-${shell}-tab-`);
+      let argv: string[];
+      if (shell === 'bash') {
+        writeFileSync(join(dir, 'rc'), `PS1='$ '\nPS2='PS2-CONTINUES> '\nsource <(awsorg completion bash)\n`);
+        argv = ['bash', '--noprofile', '--rcfile', join(dir, 'rc'), '-i'];
+      } else if (shell === 'zsh') {
+        writeFileSync(join(dir, '.zshenv'), 'unsetopt GLOBAL_RCS\n');
+        writeFileSync(join(dir, '.zshrc'), `PROMPT='$ '\nPS2='PS2-CONTINUES> '\nautoload -Uz compinit && compinit -u -d ${dir}/zcompdump\nsource <(awsorg completion zsh)\n`);
+        argv = ['zsh', '-i'];
+      } else {
+        writeFileSync(join(dir, 'rc'), `function fish_prompt; printf '$ '; end\nfunction fish_greeting; end\nawsorg completion fish | source\n`);
+        argv = ['fish', '--no-config', '-i', '-C', `source ${join(dir, 'rc')}`];
+      }
+      const tmux = TmuxSession.start({ argv, env: { ...env, TERM: 'xterm-256color', LANG: 'C.UTF-8', ZDOTDIR: dir }, cwd: dir, columns: 160, rows: 40 });
+      const lastLine = (screen: string) => screen.trimEnd().split('\n').pop() ?? '';
+      // A fresh prompt on a cleared screen, whatever state the previous case left.
+      const reset = async () => {
+        tmux.keys('C-c');
+        await tmux.waitFor((screen) => lastLine(screen) === '$', 'a fresh prompt');
+        tmux.keys('C-l');
+        await tmux.waitFor((screen) => screen.trim() === '$', 'a cleared screen');
+      };
+      try {
+        const failures: string[] = [];
+        const cases = QUOTED_WORDS.filter((c) => c.shells.includes(shell));
+        await tmux.waitFor((screen) => lastLine(screen) === '$', 'the first prompt');
+        for (const [n, c] of cases.entries()) {
+          await reset();
+          const typed = `$ awsorg assume ${c.typed}`;
+          tmux.type(typed.slice(2));
+          await tmux.waitFor((screen) => lastLine(screen) === typed, JSON.stringify(typed));
+          tmux.keys('Tab');
+          // Completion has run when the line changed (a shell may rewrite what was typed, too).
+          const completed = await tmux
+            .waitFor((screen) => lastLine(screen).startsWith('$ awsorg assume ') && lastLine(screen) !== typed, `completion of ${typed}`, 8000)
+            .then(() => true, (err: Error) => (failures.push(err.message), false));
+          if (!completed) continue;
+          tmux.keys('C-a');
+          tmux.type("printf '%s\\n' ");
+          tmux.keys('C-e');
+          tmux.type(` >out-${n}; echo DONE-${n}`);
+          tmux.keys('Enter');
+          const out = join(dir, `out-${n}`);
+          const screen = await tmux.waitFor((s) => new RegExp(`^DONE-${n}$`, 'm').test(s), `the command after completing ${c.typed}`, 8000).catch((err: Error) => err.message);
+          if (existsSync(join(dir, 'PWNED'))) failures.push(`${c.typed}: completing ran code`);
+          rmSync(join(dir, 'PWNED'), { force: true });
+          const read = existsSync(out) ? readFileSync(out, 'utf8').split('\n') : [];
+          if (read[2] !== c.name || read.length !== 4) failures.push(`after ${c.typed}, the shell read ${JSON.stringify(read.slice(2, -1))}, not ${JSON.stringify(c.name)}:\n${screen}`);
+        }
+        assert.deepEqual(failures, []);
+      } finally {
+        tmux.kill();
+      }
+    });
+  }
 });

@@ -10,9 +10,11 @@ import type { CommandModule } from '../../src/commands/command.js';
 import {
   COMPLETION_TABLE,
   completionCandidates,
+  bashInsertion,
   dequote,
   FILES_DIRECTIVE,
   formatCandidates,
+  openQuote,
   type CommandSpec,
   type CompletionData,
 } from '../../src/commands/completion.js';
@@ -105,13 +107,34 @@ describe('completion output', () => {
   it('escapes for bash, leaves quoting to zsh and fish, and describes for fish', () => {
     const c = [{ value: 'Sandbox Alice', description: '222222222222' }, { value: "O'Brien & Co" }];
     assert.equal(formatCandidates('bash', c, 'San'), "Sandbox\\ Alice\nO\\'Brien\\ \\&\\ Co\n");
-    assert.equal(formatCandidates('bash', c, "'San"), "Sandbox Alice\nO'Brien & Co\n", 'inside an open quote the text goes in as it is');
+    assert.equal(formatCandidates('bash', c, "'San"), "Sandbox Alice\nO'\\''Brien & Co\n", 'inside an open single quote only the quote is escaped');
     assert.equal(formatCandidates('zsh', c, 'San'), "Sandbox Alice\nO'Brien & Co\n");
     assert.equal(formatCandidates('fish', c, 'San'), "Sandbox Alice\t222222222222\nO'Brien & Co\n");
     assert.equal(formatCandidates('bash', [], ''), '');
   });
 
+  it('bash: escapes for the quote the word is in, relative to where readline replaces', () => {
+    // Readline replaces the text after the open quote, then adds the closing quote itself.
+    assert.equal(bashInsertion('$(touch PWNED)', '"$('), '\\$(touch PWNED)');
+    assert.equal(bashInsertion('a`b`\\"c', '"a'), 'a\\`b\\`\\\\\\"c');
+    assert.equal(bashInsertion("a';touch PWNED;'", "'a"), "a'\\'';touch PWNED;'\\'''", 'a trailing quote is closed here: readline would not');
+    assert.equal(bashInsertion('e!', '"e'), 'e"\\!""', '! leaves the double quotes: a backslash before it would stay in the word');
+    assert.equal(bashInsertion('d"', '"d'), 'd\\""');
+    assert.equal(bashInsertion("x'\\", "$'x"), "x\\'\\\\");
+    // A quote that opened mid-word: readline replaces only the text after it.
+    assert.equal(bashInsertion("ab c'd", "a'b"), "b c'\\''d");
+    assert.equal(bashInsertion("a'bc", "'a'\\''"), 'bc');
+    // Quotes closed again before the cursor: the whole word is replaced, escaped.
+    assert.equal(bashInsertion('$(touch PWNED)', "'$'"), '\\$\\(touch\\ PWNED\\)');
+    assert.equal(bashInsertion('Production', "x'P"), undefined, 'text before the quote that the name does not start with');
+    assert.deepEqual(openQuote('\\"a'), undefined);
+    assert.deepEqual(openQuote('"a\\"b'), { quote: '"', start: 1 });
+    assert.deepEqual(openQuote("$'a\\'b"), { quote: "$'", start: 2 });
+  });
+
   it('dequotes words as the shells pass them', () => {
+    assert.equal(dequote("$'a\\'b\\n'"), "a'b\n");
+    assert.equal(dequote("'a'\\''"), "a'");
     assert.equal(dequote('Sandbox\\ Alice'), 'Sandbox Alice');
     assert.equal(dequote("'Sandbox Al"), 'Sandbox Al');
     assert.equal(dequote('"a \\"b\\" c"'), 'a "b" c');
