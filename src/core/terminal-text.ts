@@ -73,3 +73,15 @@ export function terminalLines(text: string): string {
 export function terminalStyled(line: string): string {
   return UNSAFE.test(line) ? line.replace(SGR_OR_UNSAFE, (match: string, sgr: string | undefined) => sgr ?? visible(match)) : line;
 }
+
+/** What JSON.stringify leaves raw but a terminal acts on: DEL, C1 controls, bidi and invisible format characters. */
+const JSON_UNESCAPED = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/**
+ * JSON for stdout, which may be a terminal: `JSON.stringify(value, null, 2)` with the characters
+ * it leaves raw (DEL, C1, U+202E and the like) written as `\uXXXX` escapes too. Parsed, it gives
+ * back exactly the same values; these characters can only occur inside JSON strings.
+ */
+export function terminalJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(JSON_UNESCAPED, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hasUnsafeTerminalText, terminalLines, terminalStyled, terminalText } from '../../src/core/terminal-text.js';
+import { hasUnsafeTerminalText, terminalJson, terminalLines, terminalStyled, terminalText } from '../../src/core/terminal-text.js';
 import { assertNoRawControls, FORGED_ROW_ACCOUNT, HOSTILE_ACCOUNT, HOSTILE_OU } from '../helpers/terminal.js';
 
 describe('terminalText', () => {
@@ -98,5 +98,16 @@ describe('terminalStyled', () => {
 
   it('shows a cursor movement or screen clear, which is not SGR', () => {
     assert.equal(terminalStyled('a\u001b[2Jb\u001b[Hc'), 'a\\x1b[2Jb\\x1b[Hc');
+  });
+});
+
+describe('terminalJson', () => {
+  it('escapes what JSON.stringify leaves raw, and parses back to exactly the same values', () => {
+    const value = { name: HOSTILE_ACCOUNT, ou: HOSTILE_OU, row: FORGED_ROW_ACCOUNT, c1: 'a\u009b2Jb\u007f', plain: 'Zürich 🚀' };
+    const text = terminalJson(value);
+    assertNoRawControls(text.replace(/\n/g, ' '), 'terminalJson output');
+    assert.deepEqual(JSON.parse(text), value);
+    assert.ok(text.includes('\\u202egnp.exe') && text.includes('a\\u009b2Jb\\u007f') && text.includes('Zürich 🚀'), text);
+    assert.equal(terminalJson({ a: 1 }), JSON.stringify({ a: 1 }, null, 2));
   });
 });
