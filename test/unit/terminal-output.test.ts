@@ -2,13 +2,18 @@
  * Runbook text from a team's file, and progress lines from AWS, reach the terminal shown
  * visibly: `runbook list` and `runbook show` through the built CLI with a YAML runbook whose
  * title and step carry escapes and a newline, and the headless host's progress lines.
- * `--json` keeps the exact text.
+ * `--json` keeps the exact text. The bootstrap plan text and its plain apply progress, whose
+ * summaries name OUs from the blueprint or AWS.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { headlessHost } from '../../src/runbooks/headless.js';
+import type { StepPlan } from '../../src/steps/engine.js';
+import type { Step } from '../../src/steps/types.js';
+import { renderPlan } from '../../src/ui/plan-text.js';
+import { plainListener } from '../../src/ui/progress.js';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
 import { captureStream } from '../helpers/streams.js';
 import { assertNoRawControls, OSC52 } from '../helpers/terminal.js';
@@ -67,5 +72,30 @@ describe('runbook text from a file, on the terminal', () => {
     assertNoRawControls(stderr.text, 'headless output');
     assert.equal(stderr.text.trimEnd().split('\n').length, 3, stderr.text);
     assert.ok(stderr.text.includes('Check \\x1b]52;c;cHduZWQ=\\x07') && stderr.text.includes('role Admin\\n[2/1] action forged'), stderr.text);
+  });
+});
+
+describe('bootstrap plan and progress text, on the terminal', () => {
+  const change = { key: 'ou:Ops', calls: ['organizations:CreateOrganizationalUnit'], summary: `Create OU ${OSC52}\n  + organizations:DeleteOrganization`, data: {} };
+  const plan: StepPlan = { id: 'organizational-units' as StepPlan['id'], title: 'Organizational units', enabled: true, changes: [change], notes: [`OU \u202eevil exists`] };
+
+  it('renderPlan shows names visibly, one line each', () => {
+    const text = renderPlan([plan], { header: 'Plan for blueprint.yaml' });
+    assertNoRawControls(text, 'plan text');
+    assert.ok(text.includes('Create OU \\x1b]52;c;cHduZWQ=\\x07\\n  + organizations:DeleteOrganization'), text);
+    assert.ok(!/^\s+\+ organizations:DeleteOrganization/m.test(text), 'no forged plan line');
+    assert.ok(text.includes('OU \\u202eevil exists'), text);
+  });
+
+  it('the plain apply progress shows names and AWS errors visibly', () => {
+    const out = captureStream();
+    const listener = plainListener(out);
+    const step = { id: 'organizational-units', title: 'Organizational units' } as unknown as Step;
+    listener.stepPlanned!(step, plan);
+    listener.changeStarted!(step, change);
+    listener.changeFailed!(step, change, new Error(`AWS said ${OSC52}`));
+    assertNoRawControls(out.text, 'progress');
+    assert.equal(out.text.trimEnd().split('\n').length, 4, out.text);
+    assert.ok(out.text.includes('AWS said \\x1b]52;c;cHduZWQ=\\x07'), out.text);
   });
 });
