@@ -4,6 +4,7 @@ import { transcriptDir, verifyTranscript, type VerifyResult } from '../core/audi
 import type { Deps } from '../core/deps.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { parseFlags } from './args.js';
+import { terminalText } from '../core/terminal-text.js';
 
 export const usage = 'awsorg audit verify [FILE] [--head HASH] [--json]';
 
@@ -60,12 +61,13 @@ export async function run(opts: AuditVerifyOptions, deps: Deps): Promise<number>
   }
   for (const result of results) {
     if (result.ok) {
-      deps.stdout.write(`OK ${result.file}: ${result.records} record${result.records === 1 ? '' : 's'}, head ${result.head}\n`);
-      for (const warning of result.warnings) deps.stderr.write(`awsorg: warning: ${result.file}: ${warning}\n`);
+      deps.stdout.write(`OK ${terminalText(result.file)}: ${result.records} record${result.records === 1 ? '' : 's'}, head ${result.head}\n`);
+      for (const warning of result.warnings) deps.stderr.write(`awsorg: warning: ${terminalText(result.file)}: ${terminalText(warning)}\n`);
     } else {
       // Line 0: the anchor file, not a line of the transcript, is what is wrong.
       const where = result.line > 0 ? `line ${result.line}: ` : '';
-      deps.stderr.write(`awsorg: ${result.file}: ${where}${result.reason}\n`);
+      // The reason can quote the transcript, which whoever can write the file chose: shown visibly.
+      deps.stderr.write(`awsorg: ${terminalText(result.file)}: ${where}${terminalText(result.reason)}\n`);
     }
   }
   return exitCode;

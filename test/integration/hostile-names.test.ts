@@ -109,6 +109,14 @@ describe('hostile account and OU names against moto', () => {
     assert.ok(r.stderr.includes(HOSTILE_ACCOUNT_SHOWN), r.stderr);
   });
 
+  it('config generate --dry-run shows the names in its diff visibly', async () => {
+    const r = await runCli(['config', 'generate', '--dry-run', '--region', 'eu-west-2'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assertNoRawControls(r.stdout, 'config generate diff');
+    assertNoRawControls(r.stderr, 'config generate summary');
+    assert.ok(r.stdout.includes(HOSTILE_ACCOUNT_SHOWN), r.stdout);
+  });
+
   it('alias set and alias list show the account name visibly', async () => {
     const evil = org.byName(HOSTILE_ACCOUNT);
     assert.equal((await runCli(['accounts'], { env })).code, 0);

@@ -75,6 +75,19 @@ describe('runbook text from a file, on the terminal', () => {
   });
 });
 
+describe('audit verify, on the terminal', () => {
+  it('a planted transcript whose file name carries escapes is named visibly', async () => {
+    const env = isolatedEnv();
+    const dir = join(env.XDG_STATE_HOME!, 'awsorg', 'audit');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `INC-1${OSC52}.jsonl`), 'not a transcript line\n');
+    const r = await runCli(['audit', 'verify'], { env });
+    assert.equal(r.code, 1, r.stderr);
+    assertNoRawControls(r.stdout + r.stderr, 'audit verify output');
+    assert.ok(r.stderr.includes('INC-1\\x1b]52;c;cHduZWQ=\\x07.jsonl'), r.stderr);
+  });
+});
+
 describe('bootstrap plan and progress text, on the terminal', () => {
   const change = { key: 'ou:Ops', calls: ['organizations:CreateOrganizationalUnit'], summary: `Create OU ${OSC52}\n  + organizations:DeleteOrganization`, data: {} };
   const plan: StepPlan = { id: 'organizational-units' as StepPlan['id'], title: 'Organizational units', enabled: true, changes: [change], notes: [`OU \u202eevil exists`] };
