@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { AwsorgError, ExitCode } from './core/errors.js';
 import { createDeps, type Deps } from './core/deps.js';
 import { forwardToForeground } from './core/foreground.js';
+import { terminalLines, terminalText } from './core/terminal-text.js';
 import type { CommandModule } from './commands/command.js';
 
 // Command modules load lazily so that a command never pays for another's dependencies.
@@ -64,7 +65,7 @@ export async function main(argv: string[], deps: Deps): Promise<number> {
   }
   const entry = COMMANDS[name];
   if (!entry) {
-    deps.stderr.write(`awsorg: unknown command "${name}"\n\n${help()}`);
+    deps.stderr.write(`awsorg: unknown command "${terminalText(name)}"\n\n${help()}`);
     return ExitCode.usage;
   }
   try {
@@ -86,14 +87,19 @@ function configured(deps: Deps): boolean {
   return existsSync(join(deps.paths.config, 'config.json')) || existsSync(join(deps.paths.cache, 'inventory'));
 }
 
+/**
+ * The one place errors reach the terminal. A message can carry an account or OU name, a file's
+ * text or AWS's own words, any of which may hold terminal escapes: they are shown visibly here
+ * (src/core/terminal-text.ts), and the message's own line breaks are kept.
+ */
 export function reportError(err: unknown, deps: Deps): number {
   if (err instanceof AwsorgError) {
-    deps.stderr.write(`awsorg: ${err.message}\n`);
-    if (err.nextStep) deps.stderr.write(`Next step: ${err.nextStep}\n`);
+    deps.stderr.write(`awsorg: ${terminalLines(err.message)}\n`);
+    if (err.nextStep) deps.stderr.write(`Next step: ${terminalLines(err.nextStep)}\n`);
     return err.exitCode;
   }
   const e = err as Error;
-  deps.stderr.write(`awsorg: unexpected error: ${e?.stack ?? String(err)}\n`);
+  deps.stderr.write(`awsorg: unexpected error: ${terminalLines(e?.stack ?? String(err))}\n`);
   return ExitCode.failed;
 }
 

@@ -17,6 +17,7 @@ import { readInventory, writeInventory } from '../inventory/cache.js';
 import { productionReason } from '../inventory/production.js';
 import type { Inventory, InventoryAccount } from '../inventory/types.js';
 import type { RoleSession } from './types.js';
+import { terminalText } from '../core/terminal-text.js';
 
 export interface OperatorContext {
   settings: Settings;
@@ -49,7 +50,7 @@ export async function loadOperatorContext(deps: Deps, opts: LoadOptions = {}): P
     // cached credentials may still be valid; say so rather than fail.
     if (lookup.kind === 'stale' && !opts.refresh) {
       const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-      deps.stderr.write(`awsorg: could not reload the account inventory (${reason}); using the copy from ${lookup.inventory.fetchedAt}\n`);
+      deps.stderr.write(`awsorg: could not reload the account inventory (${terminalText(reason ?? '')}); using the copy from ${lookup.inventory.fetchedAt}\n`);
       return { settings, base, inventory: lookup.inventory, inventoryFrom: 'stale-cache' };
     }
     throw err;
@@ -103,7 +104,7 @@ export async function openRoleSession(deps: Deps, ctx: OperatorContext, account:
     if (lookup.kind === 'rejected') deps.stderr.write(`awsorg: ignored and removed the cached credentials in ${lookup.file}: ${lookup.reason}\n`);
   }
   if (account.status && account.status !== 'ACTIVE') {
-    throw new AwsorgError(`${account.name} (${account.id}) is ${account.status}; it cannot be signed in to`, 'Pick an ACTIVE account (`awsorg accounts`).');
+    throw new AwsorgError(`${terminalText(account.name)} (${account.id}) is ${terminalText(account.status)}; it cannot be signed in to`, 'Pick an ACTIVE account (`awsorg accounts`).');
   }
   const credentials =
     ctx.base.kind === 'sso'

@@ -3,6 +3,7 @@ import { ExitCode } from '../core/errors.js';
 import { loadOperatorContext } from '../assume/context.js';
 import { productionReason } from '../inventory/production.js';
 import { aliasesFor } from '../inventory/resolve.js';
+import { terminalJson, terminalText } from '../core/terminal-text.js';
 import { parseFlags } from './args.js';
 
 export const usage = 'awsorg accounts [--json] [--refresh]';
@@ -32,12 +33,14 @@ export async function run(opts: AccountsOptions, deps: Deps): Promise<number> {
       ...(inventory.managementAccountId ? { managementAccountId: inventory.managementAccountId } : {}),
       accounts: rows,
     };
-    deps.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    deps.stdout.write(terminalJson(out) + '\n');
     return ExitCode.ok;
   }
   const table = [
     ['ID', 'NAME', 'EMAIL', 'OU PATH', 'STATUS', 'ALIAS', ''],
-    ...rows.map((r) => [r.id, r.name, r.email, r.ouPath || '-', r.status, r.aliases.join(',') || '-', r.production ? 'PROD' : '']),
+    // Names, emails and OU paths are AWS's, and may carry escapes or newlines: each cell is
+    // shown visibly before it is measured, so the columns still line up.
+    ...rows.map((r) => [r.id, r.name, r.email, r.ouPath || '-', r.status, r.aliases.join(',') || '-', r.production ? 'PROD' : ''].map(terminalText)),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   for (const row of table) deps.stdout.write(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');

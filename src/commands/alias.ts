@@ -4,6 +4,7 @@ import { readSettings, updateSettings } from '../core/settings.js';
 import { nearest } from '../core/suggest.js';
 import { baseSignIn } from '../aws/base-signin.js';
 import { readInventory } from '../inventory/cache.js';
+import { terminalJson, terminalText } from '../core/terminal-text.js';
 import { parseFlags } from './args.js';
 
 export const usage = 'awsorg alias set NAME ACCOUNT_ID [--force] | alias list [--json] | alias rm NAME';
@@ -43,12 +44,14 @@ export async function run(opts: AliasOptions, deps: Deps): Promise<number> {
   const settings = readSettings(deps.paths);
   if (opts.action === 'list') {
     const entries = Object.entries(settings.aliases).sort(([a], [b]) => a.localeCompare(b));
-    if (opts.json) deps.stdout.write(JSON.stringify(Object.fromEntries(entries), null, 2) + '\n');
+    if (opts.json) deps.stdout.write(terminalJson(Object.fromEntries(entries)) + '\n');
     else if (!entries.length) deps.stderr.write('No aliases yet. Add one with `awsorg alias set NAME ACCOUNT_ID`.\n');
     else {
       const names = accountNames(deps);
-      const width = Math.max(...entries.map(([n]) => n.length));
-      for (const [name, id] of entries) deps.stdout.write(`${name.padEnd(width)}  ${id}${names.has(id) ? `  ${names.get(id)}` : ''}\n`);
+      // Aliases and ids come from the settings file and names from AWS: all are shown visibly.
+      const shown = entries.map(([name, id]) => [terminalText(name), terminalText(id), names.has(id) ? terminalText(names.get(id)!) : undefined] as const);
+      const width = Math.max(...shown.map(([n]) => n.length));
+      for (const [name, id, accountName] of shown) deps.stdout.write(`${name.padEnd(width)}  ${id}${accountName !== undefined ? `  ${accountName}` : ''}\n`);
     }
     return ExitCode.ok;
   }
@@ -63,7 +66,7 @@ export async function run(opts: AliasOptions, deps: Deps): Promise<number> {
       delete aliases[key];
       return { aliases };
     });
-    deps.stderr.write(`Removed alias ${key}.\n`);
+    deps.stderr.write(`Removed alias ${terminalText(key)}.\n`);
     return ExitCode.ok;
   }
   const names = accountNames(deps);
@@ -80,7 +83,7 @@ export async function run(opts: AliasOptions, deps: Deps): Promise<number> {
     aliases[opts.name] = opts.accountId;
     return { aliases };
   });
-  deps.stderr.write(`Alias ${opts.name} -> ${opts.accountId}${names.has(opts.accountId) ? ` (${names.get(opts.accountId)})` : ''}.\n`);
+  deps.stderr.write(`Alias ${opts.name} -> ${opts.accountId}${names.has(opts.accountId) ? ` (${terminalText(names.get(opts.accountId)!)})` : ''}.\n`);
   return ExitCode.ok;
 }
 

@@ -9,6 +9,7 @@ import { loadOperatorContext, openRoleSession, type OperatorContext } from '../a
 import { EXPORT_FORMATS, formatExports, type ExportFormat } from '../assume/environment.js';
 import { runInSession, type ChildCommand } from '../assume/shell.js';
 import type { RoleSession } from '../assume/types.js';
+import { terminalText as shown } from '../core/terminal-text.js';
 import { resolveTarget } from '../inventory/resolve.js';
 import { parseFlags } from './args.js';
 import { parseDuration, parseRegion } from './operator-args.js';
@@ -107,7 +108,7 @@ export async function run(opts: AssumeOptions, deps: Deps): Promise<number> {
     case 'shell': {
       deps.stderr.write(`${banner(session)}\nType \`exit\` to return.\n`);
       const code = await runInSession(deps, session);
-      deps.stderr.write(`Left ${session.account.name} (${session.account.id}); the shell exited with ${code}.\n`);
+      deps.stderr.write(`Left ${shown(session.account.name)} (${session.account.id}); the shell exited with ${code}.\n`);
       return code;
     }
   }
@@ -115,14 +116,15 @@ export async function run(opts: AssumeOptions, deps: Deps): Promise<number> {
 
 function banner(s: RoleSession): string {
   const minutes = Math.max(0, Math.round((Date.parse(s.credentials.expiration) - Date.now()) / 60_000));
-  const prod = s.production ? `PRODUCTION (${s.production})  ` : '';
-  return `${prod}${s.account.name} (${s.account.id}) as ${s.role} in ${s.region}; credentials valid for ${minutes} min${s.cacheHit ? ' (cached)' : ''}.`;
+  const prod = s.production ? `PRODUCTION (${shown(s.production)})  ` : '';
+  return `${prod}${shown(s.account.name)} (${s.account.id}) as ${shown(s.role)} in ${shown(s.region)}; credentials valid for ${minutes} min${s.cacheHit ? ' (cached)' : ''}.`;
 }
 
 /** Production accounts need a typed confirmation on a terminal, or --yes without one. */
 export async function guardProduction(deps: Deps, session: RoleSession, yes: boolean): Promise<void> {
   if (!session.production) return;
-  const what = `${session.account.name} (${session.account.id}) is a PRODUCTION account (${session.production})`;
+  // The name and the production reason (a tag value) are AWS's: shown visibly on the terminal.
+  const what = `${shown(session.account.name)} (${session.account.id}) is a PRODUCTION account (${shown(session.production)})`;
   if (yes) {
     deps.stderr.write(`awsorg: ${what}; continuing because of --yes\n`);
     return;
@@ -154,7 +156,7 @@ async function openConsole(deps: Deps, ctx: OperatorContext, session: RoleSessio
       resolve(true);
     });
   });
-  if (opened) deps.stderr.write(`Opened the AWS console for ${session.account.name} in your browser (the link is valid for 15 minutes).\n`);
+  if (opened) deps.stderr.write(`Opened the AWS console for ${shown(session.account.name)} in your browser (the link is valid for 15 minutes).\n`);
   else deps.stdout.write(`${url}\n`);
   return ExitCode.ok;
 }

@@ -6,6 +6,7 @@ import { reanchorTranscript, transcriptDir, verifyTranscript, type VerifyResult 
 import type { Deps } from '../core/deps.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { parseFlags } from './args.js';
+import { terminalText } from '../core/terminal-text.js';
 
 export const usage = 'awsorg audit verify [FILE] [--head HASH] [--reanchor] [--json]';
 
@@ -68,13 +69,14 @@ export async function run(opts: AuditVerifyOptions, deps: Deps): Promise<number>
   }
   for (const result of results) {
     if (result.ok) {
-      deps.stdout.write(`OK ${result.file}: ${result.records} record${result.records === 1 ? '' : 's'}, head ${result.head}\n`);
-      for (const warning of result.warnings) deps.stderr.write(`awsorg: warning: ${result.file}: ${warning}\n`);
-      for (const warning of await unfinishedIntents(result.file)) deps.stderr.write(`awsorg: warning: ${result.file}: ${warning}\n`);
+      deps.stdout.write(`OK ${terminalText(result.file)}: ${result.records} record${result.records === 1 ? '' : 's'}, head ${result.head}\n`);
+      for (const warning of result.warnings) deps.stderr.write(`awsorg: warning: ${terminalText(result.file)}: ${terminalText(warning)}\n`);
+      for (const warning of await unfinishedIntents(result.file)) deps.stderr.write(`awsorg: warning: ${terminalText(result.file)}: ${terminalText(warning)}\n`);
     } else {
       // Line 0: the anchor file, not a line of the transcript, is what is wrong.
       const where = result.line > 0 ? `line ${result.line}: ` : '';
-      deps.stderr.write(`awsorg: ${result.file}: ${where}${result.reason}\n`);
+      // The reason can quote the transcript, which whoever can write the file chose: shown visibly.
+      deps.stderr.write(`awsorg: ${terminalText(result.file)}: ${where}${terminalText(result.reason)}\n`);
     }
   }
   return exitCode;
@@ -102,7 +104,7 @@ async function reanchor(opts: AuditVerifyOptions, deps: Deps): Promise<number> {
   if (opts.json) deps.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
   if (outcome.status === 'reanchored') {
     const { before, record } = outcome;
-    if (!opts.json) deps.stdout.write(`REANCHORED ${file}: ${before.records} record${before.records === 1 ? '' : 's'} (head ${before.head}), then line ${record.seq + 1} recording that the anchor was missing; new head ${record.hash}\n`);
+    if (!opts.json) deps.stdout.write(`REANCHORED ${terminalText(file)}: ${before.records} record${before.records === 1 ? '' : 's'} (head ${before.head}), then line ${record.seq + 1} recording that the anchor was missing; new head ${record.hash}\n`);
     deps.stderr.write(
       `awsorg: the chain now says the anchor was missing at line ${record.seq + 1}: lines cut before it cannot be detected${opts.head ? ', except that the head you gave was confirmed' : ''}. Later runs append and anchor as usual.\n`,
     );
@@ -110,12 +112,12 @@ async function reanchor(opts: AuditVerifyOptions, deps: Deps): Promise<number> {
   }
   const { result } = outcome;
   if (result.ok) {
-    if (!opts.json) deps.stdout.write(`OK ${result.file}: ${result.records} record${result.records === 1 ? '' : 's'}, head ${result.head}\n`);
-    deps.stderr.write(`awsorg: ${file}: its anchor is in place, so there is nothing to acknowledge; nothing was written.\n`);
+    if (!opts.json) deps.stdout.write(`OK ${terminalText(result.file)}: ${result.records} record${result.records === 1 ? '' : 's'}, head ${result.head}\n`);
+    deps.stderr.write(`awsorg: ${terminalText(file)}: its anchor is in place, so there is nothing to acknowledge; nothing was written.\n`);
     return ExitCode.ok;
   }
   const where = result.line > 0 ? `line ${result.line}: ` : '';
-  deps.stderr.write(`awsorg: ${result.file}: ${where}${result.reason}\nawsorg: --reanchor only acknowledges a missing anchor; this transcript fails for another reason, so nothing was written.\n`);
+  deps.stderr.write(`awsorg: ${terminalText(result.file)}: ${where}${terminalText(result.reason)}\nawsorg: --reanchor only acknowledges a missing anchor; this transcript fails for another reason, so nothing was written.\n`);
   return ExitCode.failed;
 }
 

@@ -19,6 +19,7 @@ import { aliasesFor } from '../inventory/resolve.js';
 import type { InventoryAccount } from '../inventory/types.js';
 import { parseFlags } from './args.js';
 import { parseRegion } from './operator-args.js';
+import { terminalLines } from '../core/terminal-text.js';
 
 export const DEFAULT_PREFIX = 'awsorg-';
 
@@ -183,9 +184,9 @@ export async function run(opts: ConfigGenerateOptions, deps: Deps): Promise<numb
   if (opts.json) {
     deps.stdout.write(JSON.stringify({ file, dryRun: opts.dryRun, changed: plan.changed, ...summaryLists(plan), skipped, ...(diff !== undefined ? { diff } : {}) }, null, 2) + '\n');
   } else if (diff) {
-    deps.stdout.write(diff);
+    deps.stdout.write(terminalLines(diff));
   }
-  deps.stderr.write(summaryText(file, plan, skipped, opts));
+  deps.stderr.write(terminalLines(summaryText(file, plan, skipped, opts)));
   return ExitCode.ok;
 }
 

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import type { Deps } from '../core/deps.js';
 import { ExitCode, UsageError } from '../core/errors.js';
+import { terminalJson, terminalLines } from '../core/terminal-text.js';
 
 export const usage =
   'awsorg runbook list [--json]\n' +
@@ -78,12 +79,13 @@ export async function run(opts: RunbookOptions, deps: Deps): Promise<number> {
   deps.stderr.write(skippedWarnings(catalog, opts.id));
   const describe = await import('../runbooks/describe.js');
   if (opts.action === 'list') {
-    deps.stdout.write(opts.json ? `${JSON.stringify(describe.listJson(catalog.runbooks), null, 2)}\n` : describe.listText(catalog.runbooks));
+    // A team's runbook file can hold any character: text is shown visibly, --json keeps it exact.
+    deps.stdout.write(opts.json ? `${terminalJson(describe.listJson(catalog.runbooks))}\n` : terminalLines(describe.listText(catalog.runbooks)));
     return ExitCode.ok;
   }
   if (opts.action === 'show') {
     const runbook = findRunbook(catalog, opts.id!);
-    deps.stdout.write(opts.json ? `${JSON.stringify(describe.showJson(runbook, catalog.operations), null, 2)}\n` : describe.showText(runbook, catalog.operations));
+    deps.stdout.write(opts.json ? `${terminalJson(describe.showJson(runbook, catalog.operations))}\n` : terminalLines(describe.showText(runbook, catalog.operations)));
     return ExitCode.ok;
   }
   const { validateIncidentId } = await import('../core/audit.js');

@@ -6,6 +6,7 @@ import { parseFlags } from './args.js';
 import { breakGlassWarning, principalTypeOf, type PrincipalType } from '../aws/principal.js';
 import { baseSignIn, describeBase } from '../aws/base-signin.js';
 import { readSettings } from '../core/settings.js';
+import { terminalJson, terminalText } from '../core/terminal-text.js';
 
 export const usage = 'awsorg whoami [--json]';
 
@@ -71,7 +72,7 @@ export async function run(opts: WhoamiOptions, deps: Deps): Promise<number> {
   const result = await describeCaller(deps.aws());
   if (opts.json) {
     const base = baseSignIn(deps.env, readSettings(deps.paths));
-    deps.stdout.write(JSON.stringify({ ...result, breakGlass: breakGlassWarning(result) !== undefined, signIn: { kind: base.kind, description: describeBase(base) } }, null, 2) + '\n');
+    deps.stdout.write(terminalJson({ ...result, breakGlass: breakGlassWarning(result) !== undefined, signIn: { kind: base.kind, description: describeBase(base) } }) + '\n');
     return ExitCode.ok;
   }
   const org = result.organization;
@@ -91,6 +92,7 @@ export async function run(opts: WhoamiOptions, deps: Deps): Promise<number> {
     `Principal:    ${result.principalType}${result.isRoot ? '  (ROOT USER: full, unrestricted access; use only where AWS requires it)' : ''}`,
     `Organization: ${orgLine}`,
   ];
-  deps.stdout.write(lines.join('\n') + '\n');
+  // Every value is AWS's or the settings file's (a profile name, an SSO start URL): shown visibly.
+  deps.stdout.write(lines.map(terminalText).join('\n') + '\n');
   return ExitCode.ok;
 }

@@ -1,10 +1,15 @@
-/** `runbook list` and `runbook show`: text for people, plain data for `--json`. Pure. */
+/**
+ * `runbook list` and `runbook show`: text for people, plain data for `--json`. Pure. Titles and
+ * sentences from a team's runbook file are shown visibly (terminal-text.ts): one line each,
+ * whatever they hold.
+ */
 import { changesAws } from './catalog.js';
 import type { Operation, Runbook } from './types.js';
+import { terminalText as shown } from '../core/terminal-text.js';
 
 export function listText(runbooks: readonly Runbook[]): string {
   const width = Math.max(...runbooks.map((r) => r.id.length), 2);
-  const rows = runbooks.map((r) => `${r.id.padEnd(width)}  ${changesAws(r) ? 'changes AWS' : 'read-only  '}  ${r.title}${r.source && r.source !== 'built-in' ? `  (${r.source})` : ''}`);
+  const rows = runbooks.map((r) => `${r.id.padEnd(width)}  ${changesAws(r) ? 'changes AWS' : 'read-only  '}  ${shown(r.title)}${r.source && r.source !== 'built-in' ? `  (${shown(r.source)})` : ''}`);
   return [`${'ID'.padEnd(width)}  ${'EFFECT'.padEnd(11)}  TITLE`, ...rows, '', 'Show one with `awsorg runbook show ID`.', ''].join('\n');
 }
 
@@ -28,7 +33,7 @@ export function showJson(runbook: Runbook, operations: Readonly<Record<string, O
 
 export function showText(runbook: Runbook, operations: Readonly<Record<string, Operation>>): string {
   const out: string[] = [];
-  out.push(`${runbook.id}: ${runbook.title}${changesAws(runbook) ? '' : ' (read-only)'}`, '', runbook.description, '');
+  out.push(`${runbook.id}: ${shown(runbook.title)}${changesAws(runbook) ? '' : ' (read-only)'}`, '', runbook.description, '');
   out.push('When to use:', ...runbook.whenToUse.map((l) => `  - ${l}`), '');
   out.push('When NOT to use:', ...runbook.whenNotToUse.map((l) => `  - ${l}`), '');
   out.push('Parameters:');
@@ -36,17 +41,17 @@ export function showText(runbook: Runbook, operations: Readonly<Record<string, O
   for (const p of runbook.params) {
     const flag = `--${p.name} ${p.kind.toUpperCase()}`;
     const note = p.required ? 'required' : p.default !== undefined ? `default ${p.default}` : 'optional';
-    out.push(`  ${flag.padEnd(30)} (${note}) ${p.description}`);
+    out.push(`  ${flag.padEnd(30)} (${note}) ${shown(p.description)}`);
   }
   out.push('', 'Steps:');
   runbook.steps.forEach((s, i) => {
     const info = stepCalls(s.operation ? operations[s.operation] : undefined);
-    out.push(`  ${i + 1}. [${s.kind}] ${s.title}`, `     ${s.does}`);
+    out.push(`  ${i + 1}. [${s.kind}] ${shown(s.title)}`, `     ${shown(s.does)}`);
     if (s.runsAs) out.push(`     runs in ${s.runsAs.account} as ${s.runsAs.role} in ${s.runsAs.region}`);
     if (info.reads.length) out.push(`     reads: ${info.reads.join(', ')}`);
     if (info.calls.length) out.push(`     calls: ${info.calls.join(', ')}`);
     if (info.rollback) out.push(`     rollback: ${info.rollback}`);
-    if (s.kind === 'manual') out.push(`     asks: ${s.prompt ?? s.title}`);
+    if (s.kind === 'manual') out.push(`     asks: ${shown(s.prompt ?? s.title)}`);
     if (s.kind === 'verify') out.push(`     polls for up to ${s.timeoutSeconds ?? 60} s`);
   });
   if (runbook.followUps?.length) out.push('', 'Afterwards:', ...runbook.followUps.map((l) => `  - ${l}`));

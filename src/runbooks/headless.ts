@@ -1,16 +1,19 @@
 /**
  * The front end for runs without a screen (`--yes`, or `--dry-run` without a terminal): every
  * confirmation is the `--yes` the operator gave, manual steps are acknowledged as such (with
- * `--note` when given), and progress goes to stderr one line per step.
+ * `--note` when given), and progress goes to stderr one line per step. Step titles come from
+ * runbook files and summaries from AWS: each line is shown visibly (terminal-text.ts), so a
+ * newline in a name cannot forge a progress line.
  */
 import type { OutputStream } from '../core/deps.js';
 import { callName } from './requests.js';
 import type { RunbookHost, RunEvent } from './types.js';
+import { terminalText } from '../core/terminal-text.js';
 
 export function headlessHost(stderr: OutputStream, steps: readonly { title: string; kind: string }[], opts: { note?: string; quiet?: boolean }): RunbookHost {
   const total = steps.length;
   const line = (text: string) => {
-    if (!opts.quiet) stderr.write(`${text}\n`);
+    if (!opts.quiet) stderr.write(`${terminalText(text)}\n`);
   };
   return {
     event(e: RunEvent) {

@@ -15,6 +15,7 @@ import { planRollback, prepareRollback, rebuildRollback, type RollbackCatalog } 
 import { executeRun, type RunOutcome } from './runner.js';
 import type { RoleSession } from '../assume/types.js';
 import type { Operation, Runbook, ShellHandoff } from './types.js';
+import { terminalLines } from '../core/terminal-text.js';
 
 export interface RunRequest {
   runbook: Runbook;
@@ -133,7 +134,7 @@ async function rollbackLocked(deps: Deps, req: RollbackRequest, lock: Lock): Pro
   const plan = rebuildRollback(planRollback(transcript.records()), req.catalog);
   if (plan.items.length === 0) {
     const notes = plan.notUndoable.map((n) => `  - ${n.record.runbook} ${n.record.step}: ${n.reason}`);
-    deps.stderr.write([`Nothing to roll back for ${req.incident}: every recorded action is already undone or cannot be undone.`, ...notes, ''].join('\n'));
+    deps.stderr.write(terminalLines([`Nothing to roll back for ${req.incident}: every recorded action is already undone or cannot be undone.`, ...notes, ''].join('\n')));
     if (req.json) deps.stdout.write(`${JSON.stringify({ incident: req.incident, status: 'nothing-to-undo', notUndoable: plan.notUndoable.map((n) => ({ step: n.record.step, line: n.record.seq + 1, reason: n.reason })) }, null, 2)}\n`);
     return 0;
   }
@@ -163,7 +164,7 @@ async function drive(deps: Deps, prepared: PreparedRun, transcript: AuditTranscr
   } else {
     const host = headlessHost(deps.stderr, prepared.steps.map((s) => ({ title: s.def.title, kind: s.def.kind })), { ...(opts.note ? { note: opts.note } : {}) });
     outcome = await executeRun(deps, prepared, host, transcript);
-    deps.stderr.write(summaryText(prepared, outcome, transcript, opts));
+    deps.stderr.write(terminalLines(summaryText(prepared, outcome, transcript, opts)));
   }
   if (opts.json) deps.stdout.write(`${JSON.stringify({ incident: prepared.incident, runbook: prepared.runbook.id, mode: prepared.mode, dryRun: prepared.dryRun, ...outcome }, null, 2)}\n`);
   // A rehearsal's sessions are the emulator's: there is nothing to do in a shell with them.
@@ -224,7 +225,7 @@ async function openHandoffShells(deps: Deps, prepared: PreparedRun, transcript: 
     const head = error
       ? `awsorg: ${error}`
       : `Shell exited with status ${shellExitCode}. The session stays valid until ${credentials.expiration}; revoke-role-sessions on ${handoff.role} ends it sooner.`;
-    deps.stderr.write([head, `Close-out for ${prepared.incident} (recorded in ${transcript.file}):`, ...followUps.map((f) => `  - ${f}`), ''].join('\n'));
+    deps.stderr.write(terminalLines([head, `Close-out for ${prepared.incident} (recorded in ${transcript.file}):`, ...followUps.map((f) => `  - ${f}`), ''].join('\n')));
   }
   return failed;
 }

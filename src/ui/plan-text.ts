@@ -1,4 +1,9 @@
-/** Plain-text rendering of a bootstrap plan (stdout of `awsorg bootstrap --plan`). Pure. */
+/**
+ * Plain-text rendering of a bootstrap plan (stdout of `awsorg bootstrap --plan`). Pure. OU and
+ * account names come from the blueprint file and from AWS: every line is shown visibly
+ * (terminal-text.ts), so a name cannot act on the terminal or add a line to the plan.
+ */
+import { terminalText } from '../core/terminal-text.js';
 import type { StepPlan } from '../steps/engine.js';
 import type { Change } from '../steps/types.js';
 
@@ -37,5 +42,5 @@ export function renderPlan(plans: StepPlan[], opts: { header: string; showDiffs?
   const steps = plans.filter((p) => p.changes.length > 0).length;
   lines.push('');
   lines.push(total === 0 ? 'No changes: the organization matches the blueprint.' : `Plan: ${total} change${total === 1 ? '' : 's'} in ${steps} step${steps === 1 ? '' : 's'}.`);
-  return lines.join('\n') + '\n';
+  return lines.map(terminalText).join('\n') + '\n';
 }

@@ -1,12 +1,15 @@
 /**
  * Apply progress for `awsorg bootstrap`: listr2 on a terminal, plain timestamp-free lines
- * otherwise. Both are driven by the engine's listener events and the AWS retry events.
+ * otherwise. Both are driven by the engine's listener events and the AWS retry events. Change
+ * summaries name OUs and accounts, and errors carry AWS's words: each line is shown visibly
+ * (terminal-text.ts).
  */
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import type { AwsEvent } from '../aws/session.js';
 import type { OutputStream } from '../core/deps.js';
 import type { BootstrapEngine, EngineListener } from '../steps/engine.js';
 import type { Step } from '../steps/types.js';
+import { terminalText } from '../core/terminal-text.js';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
@@ -16,7 +19,8 @@ export function retryLine(event: Extract<AwsEvent, { type: 'retry' }>): string {
 }
 
 /** Plain lines on `out` (stderr), one per event; used without a TTY and in CI logs. */
-export function plainListener(out: OutputStream): EngineListener & { retry(event: Extract<AwsEvent, { type: 'retry' }>): void } {
+export function plainListener(stream: OutputStream): EngineListener & { retry(event: Extract<AwsEvent, { type: 'retry' }>): void } {
+  const out = { write: (text: string) => stream.write(`${terminalText(text.replace(/\n$/, ''))}\n`) };
   return {
     stepPlanned(step, plan) {
       out.write(`[${step.id}] ${plan.changes.length ? `${plan.changes.length} change(s)` : 'up to date'}\n`);
@@ -52,15 +56,15 @@ export async function runWithListr(
   await engine.begin();
   const tasks = new Listr(
     engine.enabledSteps().map((step) => ({
-      title: step.title,
+      title: terminalText(step.title),
       task: async (_ctx: unknown, task: { title: string; output: string }) => {
         const started = Date.now();
         const unsubscribe = subscribeRetries((e) => (task.output = retryLine(e)));
         try {
           await engine.applyStep(step, {
-            stepPlanned: (_s, plan) => (task.title = `${step.title} (${plan.changes.length ? `${plan.changes.length} changes` : 'up to date'})`),
-            changeStarted: (_s, change) => (task.output = `${change.calls[0]}: ${change.summary}`),
-            changeNote: (_s, _c, message) => (task.output = message),
+            stepPlanned: (_s, plan) => (task.title = `${terminalText(step.title)} (${plan.changes.length ? `${plan.changes.length} changes` : 'up to date'})`),
+            changeStarted: (_s, change) => (task.output = terminalText(`${change.calls[0]}: ${change.summary}`)),
+            changeNote: (_s, _c, message) => (task.output = terminalText(message)),
           });
         } finally {
           unsubscribe();

@@ -20,7 +20,10 @@ import type { ConsoleOperations } from '../../src/ui/console/operations.js';
 import { initialState } from '../../src/ui/console/state.js';
 import { FakeTerminal, KEYS } from '../../src/ui/frames.js';
 import { matchSnapshot } from '../helpers/snapshots.js';
-import { fakeOperations, FIXED_NOW, fixtureModel, IAM_USER_BASE } from './console-fixture.js';
+import { buildModel } from '../../src/ui/console/model.js';
+import { identitySummary } from '../../src/ui/console/identity.js';
+import { fakeOperations, FIXED_NOW, fixtureInventory, fixtureModel, fixtureSettings, IAM_USER_BASE, SSO_BASE } from './console-fixture.js';
+import { assertNoRawControls, FORGED_ROW_ACCOUNT, HOSTILE_ACCOUNT, HOSTILE_OU, OSC52 } from '../helpers/terminal.js';
 
 const EXPIRIES = { '666666666666': FIXED_NOW + 42 * 60_000, '777777777777': FIXED_NOW + (3 * 60 + 5) * 60_000 };
 
@@ -49,6 +52,21 @@ async function mount(t: TestContext, opts: { columns: number; rows: number; mode
   t.after(() => m.unmount());
   await term.waitForText('awsorg console');
   return m;
+}
+
+/** The fixture organization plus an account and an OU whose names carry terminal escapes, and one whose name forges a row. */
+function hostileModel(): ConsoleModel {
+  const inventory = fixtureInventory();
+  inventory.accounts.push(
+    { id: '121212121212', name: HOSTILE_ACCOUNT, email: 'evil@example.com', status: 'ACTIVE', ouPath: `/${HOSTILE_OU}`, tags: { environment: 'production', note: OSC52 } },
+    { id: '131313131313', name: FORGED_ROW_ACCOUNT, email: 'forged@example.com', status: 'ACTIVE', ouPath: '/Workloads/NonProd', tags: {} },
+  );
+  return buildModel(inventory, fixtureSettings(), identitySummary(SSO_BASE, undefined), 'cache');
+}
+
+/** Everything the console wrote: no raw control character except its own SGR styling and line breaks. */
+function assertWritesSafe(term: FakeTerminal): void {
+  assertNoRawControls(term.output.writes.map((w) => w.text).join('\n'), 'the console\'s output', { allowSgr: true });
 }
 
 /** Select Staging through the filter, clear the filter, and open its runbooks with `!`. */
@@ -221,6 +239,38 @@ describe('console golden frames', () => {
     assert.equal(result.snapshot.state.screen.kind, 'list', 'the console comes back to the list');
     assert.equal(result.snapshot.state.incident, 'INC-2041');
     assert.ok(result.snapshot.runbooks, 'the loaded runbooks come back with the console');
+  });
+
+  it('console-hostile-names-120: names with escapes and a newline are shown visibly in the list, OU headers and detail line', async (t) => {
+    const { term } = await mount(t, { columns: 120, rows: 26, model: hostileModel(), color: true });
+    term.press('/');
+    term.press('evil');
+    await term.waitFor((s) => /^>.*Evil/m.test(s));
+    term.press(KEYS.escape);
+    const frame = await term.waitFor((s) => !s.includes('/evil') && /^>.*Evil/m.test(s));
+    assertWritesSafe(term);
+    assert.ok(frame.includes('/Ops\\x1b]52;c;cHduZWQ=\\x07'), frame);
+    assert.match(frame, /Evil\\x1b\]0;owned/);
+    assert.match(frame, /Forged\\n999/);
+    assert.ok(!/^\s*999999999999/m.test(frame), 'no forged row');
+    assert.match(frame, /^Evil\\x1b\]0;owned\\x07\\x1b\[31mred\\x08\\u202egnp\.exe · 121212121212 · production: tag environment=production/m, 'the detail line');
+    for (const line of frame.split('\n')) assert.ok(line.length <= 120, `line wider than 120 columns: ${line}`);
+    matchSnapshot('console-hostile-names-120.txt', frame);
+  });
+
+  it('hostile names stay visible in the production confirmation, the status line and an AWS error', async (t) => {
+    const failure = new CredentialsError(`cannot assume a role in ${HOSTILE_ACCOUNT}: AWS said ${OSC52}`, `Check the role in ${HOSTILE_OU}.`);
+    const { term } = await mount(t, { columns: 100, rows: 24, model: hostileModel(), ops: fakeOperations({ failSession: failure }) });
+    term.press('/');
+    term.press('evil');
+    await term.waitFor((s) => /^>.*Evil/m.test(s));
+    term.press(KEYS.enter);
+    const confirm = await term.waitForText('Press y to continue');
+    assert.match(confirm, /Evil\\x1b\]0;owned\\x07\\x1b\[31mred\\x08\\u202egnp\.exe \(121212121212\) is a production account/);
+    term.press('y');
+    const error = await term.waitForText('Next step:');
+    assert.match(error, /AWS said\s+\\x1b\]52;c;cHduZWQ=\\x07/);
+    assertWritesSafe(term);
   });
 
   it('console-url-80: c shows the sign-in URL, cut to the width so it copies whole', async (t) => {

@@ -13,6 +13,7 @@ import { renderRunbook } from '../../src/ui/runbook/frame.js';
 import { initialRunbookScreen, runbookEvent, runbookKey, type RunbookAction, type RunbookIntent, type RunbookScreenInput, type RunbookScreenState } from '../../src/ui/runbook/state.js';
 import type { KeyPress } from '../../src/ui/wizard/types.js';
 import { matchSnapshot } from '../helpers/snapshots.js';
+import { assertNoRawControls, HOSTILE_OU, OSC52 } from '../helpers/terminal.js';
 import { createOuView, MEMBER, moveAccountView, notifyView, screenInput, TRANSCRIPT, WHERE } from './runbook-fixture.js';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
@@ -144,6 +145,22 @@ describe('runbook screen frames', () => {
       assert.match(out, /^Send this request to account 111111111111\? y sends it, n stops the run\.$/m);
     }
     assert.match(wide!, /Rollback\s+Moves 222222222222 back/);
+  });
+
+  it('a runbook title, step title, summary and request carrying escapes are shown visibly', () => {
+    const base = screenInput();
+    const hostile = start({ runbook: { id: base.runbook.id, title: `Contain ${OSC52}` }, steps: base.steps.map((st, i) => (i === 0 ? { ...st, title: `Check ${HOSTILE_OU}` } : st)) });
+    const view = createOuView();
+    view.requests = [{ ...view.requests[0]!, input: { ParentId: 'r-exam', Name: HOSTILE_OU } }];
+    const states = [
+      hostile,
+      events(hostile, { type: 'step-start', index: 0 }, { type: 'step-end', index: 0, status: 'passed', summary: `OU ${HOSTILE_OU}\nforged` }, { type: 'step-start', index: 1 }, { type: 'prompt-action', view }),
+    ];
+    for (const state of states) {
+      const raw = renderRunbook(state, { width: 120, height: 39, palette: palette(true), now: NOW }).lines.join('\n');
+      assertNoRawControls(raw, 'the runbook screen', { allowSgr: true });
+      assert.ok(normaliseFrame(raw).includes('\\x1b]52;c;cHduZWQ=\\x07'), normaliseFrame(raw));
+    }
   });
 
   it('scrolls the panel down to the prior state with j', () => {

@@ -27,6 +27,7 @@ import { initialWizard, wizardKey, type WizardState } from '../../src/ui/wizard/
 import type { KeyPress } from '../../src/ui/wizard/types.js';
 import { welcomeDetected } from '../../src/ui/wizard/welcome.js';
 import { matchSnapshot } from '../helpers/snapshots.js';
+import { assertNoRawControls, HOSTILE_OU, OSC52 } from '../helpers/terminal.js';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
 const ACCOUNT = '111111111111';
@@ -243,6 +244,30 @@ describe('wizard golden frames', () => {
     });
     assert.match(check('apply-error', { ...s, apply: failed }, 80), /Failed call: organizations:CreateAccount/);
     check('apply-progress', s, 120);
+  });
+
+  it('names with escapes are shown visibly in the editor, the plan and the apply progress', () => {
+    const raw = (state: WizardState, columns = 120) => renderWizard(state, { width: columns, height: 39, palette: p, now: NOW }).lines.join('\n');
+    const blueprint = preset('standard');
+    blueprint.organizationalUnits = [...blueprint.organizationalUnits, HOSTILE_OU];
+    const e = initialEditor({ blueprint, source: 'hostile.yaml', savePath: 'awsorg.yaml', managementAccountId: ACCOUNT, partition: 'aws' });
+    const editorScreen = raw({ ...base(), screen: 'blueprint', editor: e });
+    assertNoRawControls(editorScreen, 'the editor', { allowSgr: true });
+    assert.ok(normaliseFrame(editorScreen).includes('Ops\\x1b]52;c;cHduZWQ=\\x07'), normaliseFrame(editorScreen));
+
+    const hostilePlans = plans();
+    hostilePlans[1]!.changes[0]!.summary = `Create OU ${HOSTILE_OU} under Root`;
+    const ready = planReady(base().plan, hostilePlans, `account ${ACCOUNT} as arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice`);
+    const planScreen = raw({ ...base(), screen: 'plan', plan: ready });
+    assertNoRawControls(planScreen, 'the plan', { allowSgr: true });
+    assert.ok(normaliseFrame(planScreen).includes('Create OU Ops\\x1b]52;c;cHduZWQ=\\x07 under Root'), normaliseFrame(planScreen));
+
+    let a = applying();
+    a = applyEvent(a, { kind: 'change-started', key: 'ou:x', step: 'accounts', call: 'organizations:CreateOrganizationalUnit', summary: `Create OU ${HOSTILE_OU}`, at: NOW + 63_000 });
+    a = applyEvent(a, { kind: 'failed', at: NOW + 64_000, failure: { call: 'organizations:CreateOrganizationalUnit', message: `AWS said ${OSC52}\nforged`, next: `Rename ${HOSTILE_OU}.` } });
+    const applyScreen = raw({ ...base(), screen: 'apply', apply: a });
+    assertNoRawControls(applyScreen, 'the apply progress', { allowSgr: true });
+    assert.ok(normaliseFrame(applyScreen).includes('\\x1b]52;c;cHduZWQ=\\x07'), normaliseFrame(applyScreen));
   });
 
   it('state migration: verified lineage and serial; done, with the console offered', () => {

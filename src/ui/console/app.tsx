@@ -18,6 +18,7 @@ import type { ConsoleOperations } from './operations.js';
 import { cursorOf, handleKey, selectedIndex, type ConsoleState, type Intent, type KeyPress, type Status } from './state.js';
 import { displayList, type DisplayList } from './rows.js';
 import { count as formatCount, palette } from './style.js';
+import { terminalStyled } from '../../core/terminal-text.js';
 
 export interface ConsoleSnapshot {
   model: ConsoleModel;
@@ -332,10 +333,11 @@ export function defineConsoleApp(ink: InkModule): (props: ConsoleAppProps) => Re
     topRef.current = frame.top;
     pageRef.current = frame.listHeight;
     // One Text for the whole screen: every line is already cut to the width (frame.ts), and
-    // Ink lays out and diffs one node instead of one per line.
+    // Ink lays out and diffs one node instead of one per line. terminalStyled keeps only our
+    // own SGR codes: nothing else in a line can act on the terminal.
     return (
       <Box flexDirection="column" width={size.columns} height={frame.lines.length}>
-        <Text>{frame.lines.join('\n')}</Text>
+        <Text>{frame.lines.map(terminalStyled).join('\n')}</Text>
       </Box>
     );
   }

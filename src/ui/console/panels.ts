@@ -2,6 +2,7 @@
 import { accountRunbooks, refusesAccount, type ConsoleModel, type ConsoleRunbook, type RunbookOffer } from './model.js';
 import type { AccountAction, Screen } from './state.js';
 import { clip, fit, styledLine, wrap, type Palette } from './style.js';
+import { terminalText } from '../../core/terminal-text.js';
 
 const KEYS: [string, string][] = [
   ['Up/Down, j/k', 'move; PgUp/PgDn a page, Home/End first and last'],
@@ -173,7 +174,9 @@ export function askLines(model: ConsoleModel, offer: RunbookOffer | undefined, s
     }
     // The end of a long value stays in view, next to the caret.
     const room = Math.max(4, width - indent - 1);
-    const shown = screen.text.length > room ? `…${screen.text.slice(screen.text.length - room + 1)}` : screen.text;
+    // What was typed or pasted is shown visibly too: a paste can carry escapes.
+    const typed = terminalText(screen.text);
+    const shown = typed.length > room ? `…${typed.slice(typed.length - room + 1)}` : typed;
     lines.push(`${styled(p.accent, label)}${styled(p.bold, shown)}${p.inverse} ${p.reset}`);
     if (field.description) lines.push(...under(field.description, p.dim));
     if (screen.error) lines.push(...under(screen.error, p.error));

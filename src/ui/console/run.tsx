@@ -18,6 +18,7 @@ import { defineConsoleApp, type ConsoleExit, type ConsoleSnapshot } from './app.
 import type { ConsoleModel } from './model.js';
 import type { ConsoleOperations } from './operations.js';
 import { initialState, type Status } from './state.js';
+import { terminalText } from '../../core/terminal-text.js';
 
 const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[H';
 const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
@@ -102,7 +103,7 @@ export async function runConsole(deps: Deps, opts: RunConsoleOptions): Promise<n
         const s = result.session;
         deps.stdout.write(formatExports(s, 'env'));
         deps.stderr.write(
-          `awsorg: printed credentials for ${s.account.name} (${s.account.id}) as ${s.role}, valid until ${s.credentials.expiration}\n` +
+          `awsorg: printed credentials for ${terminalText(s.account.name)} (${s.account.id}) as ${terminalText(s.role)}, valid until ${s.credentials.expiration}\n` +
             (deps.stdout.isTTY ? 'awsorg: to switch this shell to them, run: eval "$(awsorg console)"\n' : ''),
         );
         return 0;
@@ -113,7 +114,7 @@ export async function runConsole(deps: Deps, opts: RunConsoleOptions): Promise<n
         continue;
       }
       const s = result.session;
-      deps.stderr.write(`awsorg: shell in ${s.account.name} (${s.account.id}) as ${s.role}${s.production ? ' [PRODUCTION]' : ''}; type exit to return to the console\n`);
+      deps.stderr.write(`awsorg: shell in ${terminalText(s.account.name)} (${s.account.id}) as ${terminalText(s.role)}${s.production ? ' [PRODUCTION]' : ''}; type exit to return to the console\n`);
       let status: Status;
       try {
         const code = await runInSession(deps, s);
@@ -133,7 +134,7 @@ async function runRunbook(deps: Deps, opts: RunConsoleOptions, request: Extract<
   const { runbookId, accountId, incident, params } = request;
   const model = request.snapshot.model;
   const entry = model.accounts.find((a) => a.account.id === accountId);
-  const name = entry ? `${entry.account.name} (${accountId})` : accountId;
+  const name = entry ? `${terminalText(entry.account.name)} (${accountId})` : accountId;
   deps.stderr.write(`awsorg: runbook ${runbookId} for incident ${incident} against ${name}; the console comes back when it ends\n`);
   let code: number;
   try {

@@ -5,7 +5,13 @@
  *
  * NO_COLOR removes colours only; bold and inverse stay, and every state that colour shows is
  * also spelled out in text (PROD, BREAK-GLASS, the `>` cursor).
+ *
+ * Names from AWS or a file can carry terminal escapes and newlines. Every piece of text is
+ * shown visibly (src/core/terminal-text.ts) where it is fitted, clipped, wrapped or styled:
+ * before it is measured, so columns stay aligned, and before it is joined with the SGR codes
+ * that are ours. The apps' <Text> applies `terminalStyled` to each line as a last guard.
  */
+import { terminalText } from '../../core/terminal-text.js';
 
 export interface Palette {
   reset: string;
@@ -40,15 +46,17 @@ export function palette(color: boolean): Palette {
 }
 
 /** Fit `text` into exactly `width` columns: cut with an ellipsis, or pad with spaces. */
-export function fit(text: string, width: number): string {
+export function fit(raw: string, width: number): string {
   if (width <= 0) return '';
+  const text = terminalText(raw);
   if (text.length > width) return width === 1 ? '…' : `${text.slice(0, width - 1)}…`;
   return text + ' '.repeat(width - text.length);
 }
 
 /** Cut `text` to at most `width` columns, with an ellipsis; no padding. */
-export function clip(text: string, width: number): string {
+export function clip(raw: string, width: number): string {
   if (width <= 0) return '';
+  const text = terminalText(raw);
   return text.length > width ? (width === 1 ? '…' : `${text.slice(0, width - 1)}…`) : text;
 }
 
@@ -70,7 +78,8 @@ export function styledLine(segments: readonly Segment[], lineStyle: string, p: P
   let styled = lineStyle !== '';
   for (let i = 0; i <= last; i++) {
     const s = segments[i]!;
-    const text = i === last && !lineStyle ? s.text.trimEnd() : s.text;
+    const shown = terminalText(s.text);
+    const text = i === last && !lineStyle ? shown.trimEnd() : shown;
     if (s.style && text.trim()) {
       out += `${s.style}${text}${p.reset}${lineStyle}`;
       styled = true;
@@ -108,12 +117,15 @@ export function age(ms: number): string {
   return `${Math.floor(hours / 24)} days ago`;
 }
 
-/** Word-wrap plain text to `width` columns; words longer than a line are cut. */
+/**
+ * Word-wrap plain text to `width` columns; words longer than a line are cut. Spaces separate
+ * words; a tab or newline inside the text (a name's) is shown visibly, not wrapped on.
+ */
 export function wrap(text: string, width: number): string[] {
   if (width <= 0) return [''];
   const lines: string[] = [];
   let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
+  for (const word of terminalText(text).split(/ +/).filter(Boolean)) {
     let w = word;
     while (w.length > width) {
       if (line) {

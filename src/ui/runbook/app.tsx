@@ -17,6 +17,7 @@ import { keyPresses } from '../wizard/app.js';
 import type { KeyPress } from '../wizard/types.js';
 import { renderRunbook } from './frame.js';
 import { runbookEvent, runbookKey, type RunbookAction, type RunbookIntent, type RunbookScreenState } from './state.js';
+import { terminalStyled } from '../../core/terminal-text.js';
 
 /** How the app talks to the runner's host: actions in, answers out. */
 export interface RunbookBridge {
@@ -116,7 +117,7 @@ export function defineRunbookApp(ink: InkModule): (props: RunbookAppProps) => Re
     panelView.current = { top: frame.panelTop, page: frame.panelPage };
     return (
       <Box flexDirection="column" width={size.columns} height={frame.lines.length}>
-        <Text>{frame.lines.join('\n')}</Text>
+        <Text>{frame.lines.map(terminalStyled).join('\n')}</Text>
       </Box>
     );
   }

@@ -10,6 +10,7 @@ import { colorWanted, systemTerminal, type ConsoleTerminal } from '../console/ru
 import { defineRunbookApp, type RunbookBridge } from './app.js';
 import { rollbackAdvised } from './frame.js';
 import { initialRunbookScreen, runbookEvent, type RunbookAction, type RunbookIntent, type RunbookOutcome, type RunbookScreenInput, type RunbookScreenState } from './state.js';
+import { terminalLines } from '../../core/terminal-text.js';
 
 export type { RunbookOutcome, RunbookScreenInput };
 
@@ -173,7 +174,7 @@ export async function runRunbookScreen(
     if (terminal.alternateScreen) out.write(LEAVE_ALTERNATE_SCREEN);
   }
   const farewell = runbookFarewell(bridge.latest());
-  if (farewell) deps.stderr.write(`${farewell}\n`);
+  if (farewell) deps.stderr.write(`${terminalLines(farewell)}\n`);
   if (failure) throw failure.error;
   return outcome!;
 }

@@ -23,6 +23,7 @@ import { signInEvent, signedIn } from './signin.js';
 import { wizardKey, type WizardIntent, type WizardState } from './state.js';
 import type { KeyPress, Notice } from './types.js';
 import { welcomeDetected } from './welcome.js';
+import { terminalStyled } from '../../core/terminal-text.js';
 
 export type WizardExit = ({ kind: 'quit'; code: number } | { kind: 'console' }) & {
   /** Printed after the screen is restored, so what matters outlives the alternate screen. */
@@ -271,7 +272,7 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
     if (frame.planTop !== undefined) planView.current = { top: frame.planTop, page: frame.planPage ?? 10 };
     return (
       <Box flexDirection="column" width={size.columns} height={frame.lines.length}>
-        <Text>{frame.lines.join('\n')}</Text>
+        <Text>{frame.lines.map(terminalStyled).join('\n')}</Text>
       </Box>
     );
   }

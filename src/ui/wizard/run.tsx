@@ -8,6 +8,7 @@ import { colorWanted, systemTerminal, type ConsoleTerminal } from '../console/ru
 import { defineWizardApp, type WizardExit } from './app.js';
 import type { WizardOperations } from './operations.js';
 import { initialWizard } from './state.js';
+import { terminalLines } from '../../core/terminal-text.js';
 
 const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[H';
 const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
@@ -35,7 +36,7 @@ export async function runWizard(deps: Deps, ops: WizardOperations, terminal: Con
     terminal.closeInput(input);
     if (terminal.alternateScreen) out.write(LEAVE_ALTERNATE_SCREEN);
   }
-  if (result.farewell) deps.stderr.write(`${result.farewell}\n`);
+  if (result.farewell) deps.stderr.write(`${terminalLines(result.farewell)}\n`);
   if (result.kind === 'console') {
     const consoleCommand = await import('../../commands/console.js');
     return consoleCommand.run({}, deps);
