@@ -5,6 +5,7 @@
  * `--json` keeps the exact values.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { CreateAccountCommand, TagResourceCommand } from '@aws-sdk/client-organizations';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
@@ -115,6 +116,18 @@ describe('hostile account and OU names against moto', () => {
     assertNoRawControls(r.stdout, 'config generate diff');
     assertNoRawControls(r.stderr, 'config generate summary');
     assert.ok(r.stdout.includes(HOSTILE_ACCOUNT_SHOWN), r.stdout);
+  });
+
+  it('config generate writes the names into ~/.aws/config comments visibly, so `cat` plays no escape', async () => {
+    const r = await runCli(['config', 'generate', '--region', 'eu-west-2'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const written = readFileSync(env.AWS_CONFIG_FILE!, 'utf8');
+    assertNoRawControls(written, '~/.aws/config');
+    assert.ok(written.includes(`# ${HOSTILE_ACCOUNT_SHOWN}`) || written.includes(HOSTILE_ACCOUNT_SHOWN), written);
+    // A second run finds its own block unchanged: the visible form is stable.
+    const again = await runCli(['config', 'generate', '--region', 'eu-west-2', '--json'], { env });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(readFileSync(env.AWS_CONFIG_FILE!, 'utf8'), written);
   });
 
   it('alias set and alias list show the account name visibly', async () => {
