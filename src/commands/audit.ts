@@ -94,8 +94,8 @@ function localOperator(): string {
 }
 
 async function reanchor(opts: AuditVerifyOptions, deps: Deps): Promise<number> {
-  const [file] = transcriptsToVerify(opts, deps);
-  const outcome = reanchorTranscript(file!, {
+  const file = transcriptsToVerify(opts, deps)[0]!;
+  const outcome = reanchorTranscript(file, {
     stateDir: deps.paths.state,
     now: () => new Date(deps.clock.now()),
     operator: localOperator(),
