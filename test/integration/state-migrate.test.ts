@@ -37,6 +37,25 @@ function stateMeta(text: string): { lineage: string; serial: number } {
   return { lineage: parsed.lineage, serial: parsed.serial };
 }
 
+/** A blueprint with nothing but the state backend (lockfile locking, no TLS deny for moto) and the Terraform directory. */
+function stateOnlyBlueprint(dir: string, bucket: string, key: string, tool: 'auto' | 'terraform'): LoadedBlueprint {
+  return {
+    blueprint: {
+      version: 1,
+      region: 'us-east-1',
+      organization: { trustedServices: [], policyTypes: [] },
+      organizationalUnits: [],
+      accounts: [],
+      stateBackend: { account: 'management', bucket, lock: 'lockfile', encryption: 'AES256', enforceTls: false },
+      terraform: { dir: '.', key, tool },
+    },
+    file: join(dir, 'awsorg.yaml'),
+    baseDir: dir,
+    customPolicies: {},
+    deployInlinePolicy: undefined,
+  };
+}
+
 describe('awsorg state migrate (terraform + moto)', () => {
   let moto: Moto;
   let env: Record<string, string>;
@@ -352,21 +371,7 @@ describe('awsorg state migrate (terraform + moto)', () => {
     const local = stateMeta(stateText);
     const bucket = `awsorg-state-step-${process.pid}`;
     const key = 'bootstrap/terraform.tfstate';
-    const loaded: LoadedBlueprint = {
-      blueprint: {
-        version: 1,
-        region: 'us-east-1',
-        organization: { trustedServices: [], policyTypes: [] },
-        organizationalUnits: [],
-        accounts: [],
-        stateBackend: { account: 'management', bucket, lock: 'lockfile', encryption: 'AES256', enforceTls: false },
-        terraform: { dir: '.', key, tool: 'auto' },
-      },
-      file: join(dir, 'awsorg.yaml'),
-      baseDir: dir,
-      customPolicies: {},
-      deployInlinePolicy: undefined,
-    };
+    const loaded = stateOnlyBlueprint(dir, bucket, key, 'auto');
     const controller = new AbortController();
     const sink = { write: () => true };
     const deps = createDeps({ env, signal: controller.signal, stdout: sink, stderr: sink });
@@ -501,21 +506,7 @@ s3.send(command).then(() => {
     const bucket = await createBucket();
     const key = 'step-verify/terraform.tfstate';
     const bin = standInTerraform(bucket, key, 'fresh-lineage');
-    const loaded: LoadedBlueprint = {
-      blueprint: {
-        version: 1,
-        region: 'us-east-1',
-        organization: { trustedServices: [], policyTypes: [] },
-        organizationalUnits: [],
-        accounts: [],
-        stateBackend: { account: 'management', bucket, lock: 'lockfile', encryption: 'AES256', enforceTls: false },
-        terraform: { dir: '.', key, tool: 'terraform' },
-      },
-      file: join(dir, 'awsorg.yaml'),
-      baseDir: dir,
-      customPolicies: {},
-      deployInlinePolicy: undefined,
-    };
+    const loaded = stateOnlyBlueprint(dir, bucket, key, 'terraform');
     const stepEnv = { ...env, PATH: `${bin}:${env.PATH}` };
     const controller = new AbortController();
     const sink = { write: () => true };
