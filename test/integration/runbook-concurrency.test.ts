@@ -54,7 +54,7 @@ describe('runbook runs on one incident: lock, intent records, forged rollbacks',
     proxy = started.proxy;
     const org = await createOrgFixture(started.moto.endpoint, [{ name: 'Production', ou: 'Workloads' }]);
     member = await memberClients(started.moto.endpoint, org.byName('Production').id);
-    for (const role of ['race-role', 'crash-role', 'early-role', 'forge-role']) await member.iam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: TRUST }));
+    for (const role of ['race-role', 'crash-role', 'early-role', 'forge-role', 'prior-role']) await member.iam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: TRUST }));
     env = operatorEnv(proxy.endpoint);
   });
   after(async () => {
@@ -189,5 +189,32 @@ describe('runbook runs on one incident: lock, intent records, forged rollbacks',
     assert.deepEqual(proxy.requests.map((r) => r.action), [], 'no AWS call at all');
     assert.deepEqual(((await member.iam.send(new ListUsersCommand({}))).Users ?? []).map((u) => u.UserName), [], 'no IAM user was created');
     assert.ok((await member.iam.send(new GetRolePolicyCommand({ RoleName: 'forge-role', PolicyName: 'AWSRevokeOlderSessions' }))).PolicyDocument, 'and the revocation stays');
+  });
+
+  it('a transcript re-chained with a forged prior state, whose rollback would put back a document that allows everything, is refused with exit 2 and sends nothing', async () => {
+    const run = await runCli(revoke('INC-PRIOR', 'prior-role'), { env });
+    assert.equal(run.code, 0, run.stderr);
+    const genuine = records('INC-PRIOR');
+    const target = genuine.findLast((r) => r.step === 'revoke-sessions' && r.status === 'applied')!;
+    const admin = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+    // The request stays the one sent; only the prior state (and so the rollback the code rebuilds from it) is forged.
+    const prior = { ...(target.prior as Record<string, unknown>), document: admin };
+    const rollback = { requests: [{ service: 'iam', action: 'PutRolePolicy', input: { RoleName: 'prior-role', PolicyName: 'AWSRevokeOlderSessions', PolicyDocument: admin } }], does: 'puts back the AWSRevokeOlderSessions document role prior-role had before' };
+    rmSync(transcriptFile('INC-PRIOR'));
+    rmSync(transcriptFile('INC-PRIOR').replace(/\.jsonl$/, '.head'));
+    const paths = xdgPaths({ XDG_STATE_HOME: env.XDG_STATE_HOME, XDG_CONFIG_HOME: env.XDG_CONFIG_HOME, XDG_CACHE_HOME: env.XDG_CACHE_HOME }, env.HOME!);
+    const forger = AuditTranscript.open(paths, 'INC-PRIOR', { now: () => new Date() });
+    for (const { seq: _seq, time: _time, prev: _prev, hash: _hash, ...entry } of genuine) {
+      forger.append({ ...(entry as AuditEntry), ...(entry.step === target.step && (entry.status === 'applied' || entry.status === 'sending') ? { prior, rollback } : {}) });
+    }
+    await verified('INC-PRIOR');
+
+    proxy.clearRecords();
+    const result = await runCli(['runbook', 'rollback', 'INC-PRIOR', '--yes'], { env });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, new RegExp(`transcript line ${target.seq + 1} \\(revoke-role-sessions revoke-sessions\\) carries the rollback iam:PutRolePolicy, but iam.revoke-role-sessions declares no rollback for it \\(.*allows`));
+    assert.deepEqual(proxy.requests.map((r) => r.action), [], 'no AWS call at all');
+    const now = await member.iam.send(new GetRolePolicyCommand({ RoleName: 'prior-role', PolicyName: 'AWSRevokeOlderSessions' }));
+    assert.match(decodeURIComponent(now.PolicyDocument!), /"Deny"/, 'the revocation stays');
   });
 });

@@ -123,11 +123,37 @@ describe('revoke-sessions policy', () => {
     assert.deepEqual(rollback.requests, [{ service: 'iam', action: 'PutRolePolicy', input: { RoleName: 'app', PolicyName: 'AWSRevokeOlderSessions', PolicyDocument: earlier } }]);
   });
 
-  it('a policy of that name that is not a revocation is replaced and restored too', () => {
-    const other = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] });
+  it('a policy of that name that only denies is replaced and restored too', () => {
+    const other = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 's3:GetObject', Resource: '*' }] });
     assert.equal(planRevoke(role(other)).length, 1);
     const rollback = rollbackRevoke(role(other));
     assert.ok('requests' in rollback && rollback.requests[0]?.input.PolicyDocument === other);
+  });
+
+  it('a replaced document that allows anything is never put back by the rollback (the prior state comes from the transcript, which anyone who can write it can choose)', () => {
+    for (const statements of [
+      [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+      [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': '2020-01-01T00:00:00Z' } } }, { Effect: 'Allow', Action: 'iam:*', Resource: '*' }],
+    ]) {
+      const other = JSON.stringify({ Version: '2012-10-17', Statement: statements });
+      assert.equal(planRevoke(role(other)).length, 1);
+      const rollback = rollbackRevoke(role(other));
+      assert.ok('none' in rollback, JSON.stringify(rollback));
+      assert.match(rollback.none, /allows .*put it back by hand/);
+    }
+    assert.ok('none' in rollbackRevoke(role('not json')));
+  });
+
+  it('the operation refuses a prior state for another policy name or target than the one it writes', () => {
+    const op = IAM_OPERATIONS['iam.revoke-role-sessions'] as ActionOperation;
+    const ctx = {} as never;
+    assert.throws(() => op.plan(ctx, { ...role(null), policyName: 'DenyProductionWrites' }), /policy DenyProductionWrites, .*AWSRevokeOlderSessions/);
+    assert.throws(() => op.rollback(ctx, { ...role(null), policyName: 'DenyProductionWrites' }, [{}]), /policy DenyProductionWrites/);
+    assert.throws(() => op.rollback(ctx, { ...role(null), target: 'user' }, [{}]), /user/);
+    const user = IAM_OPERATIONS['iam.deny-user-older-sessions'] as ActionOperation;
+    const userPrior: RevokePrior = { target: 'user', name: 'ci', policyName: containPolicyName('AKIAEXAMPLE123456789'), document: null, cutoff: '2026-03-01T09:00:01Z' };
+    assert.equal(user.plan(ctx, userPrior).length, 1);
+    assert.throws(() => user.rollback(ctx, { ...userPrior, policyName: 'AdminGuardrail' }, [{}]), /policy AdminGuardrail/);
   });
 
   it('sends nothing when a revocation at or after the cut-off is already there', () => {

@@ -234,10 +234,33 @@ export function planRevoke(prior: RevokePrior): AwsRequest[] {
   return [{ service: 'iam', action: api.put, input: { [api.key]: prior.name, PolicyName: prior.policyName, PolicyDocument: revokeOlderSessionsDocument(prior.cutoff) } }];
 }
 
-/** Pure: remove the policy, or put back the document it replaced. */
+/** Whether every statement of a policy document denies: putting such a document back can take access away, never give it. */
+function deniesOnly(document: string): boolean {
+  let parsed: { Statement?: unknown };
+  try {
+    parsed = JSON.parse(document) as { Statement?: unknown };
+  } catch {
+    return false;
+  }
+  const statements = Array.isArray(parsed?.Statement) ? parsed.Statement : [parsed?.Statement];
+  return statements.length > 0 && statements.every((s) => (s as { Effect?: unknown } | null)?.Effect === 'Deny');
+}
+
+/**
+ * Pure: remove the policy, or put back the document it replaced. Only a document that only denies
+ * is put back: the prior state is read from the transcript, and whoever can rewrite it must not be
+ * able to make a rollback grant access.
+ */
 export function rollbackRevoke(prior: RevokePrior): Rollback {
   if (planRevoke(prior).length === 0) return { none: `${prior.policyName} on ${prior.target} ${prior.name} already revoked sessions up to ${revokeCutoffOf(prior.document)}; nothing was changed` };
   const api = API[prior.target];
+  if (prior.document !== null && !deniesOnly(prior.document)) {
+    return {
+      none:
+        `the ${prior.policyName} document it replaced on ${prior.target} ${prior.name} allows access (or is not a policy document), and a rollback never grants access by itself; ` +
+        `check that document in the transcript's prior state and put it back by hand if it belongs there (iam ${api.put})`,
+    };
+  }
   if (prior.document === null) {
     return { requests: [{ service: 'iam', action: api.remove, input: { [api.key]: prior.name, PolicyName: prior.policyName } }], does: `deletes the ${prior.policyName} inline policy from ${prior.target} ${prior.name}` };
   }
@@ -256,6 +279,22 @@ async function inlinePolicy(session: AwsSession, target: 'role' | 'user', name: 
   return out ? decodePolicyDocument(out.PolicyDocument) : null;
 }
 
+/**
+ * A prior state for this operation's own target kind and the policy name it writes (capture never
+ * produces another): one rebuilt from a transcript must not make the rollback delete or replace
+ * some other inline policy, such as a guardrail.
+ */
+function ownPrior(target: 'role' | 'user', prior: unknown): RevokePrior {
+  const p = prior as RevokePrior;
+  const ownName = target === 'role' ? p?.policyName === REVOKE_POLICY_NAME : typeof p?.policyName === 'string' && /^awsorg-contain-[A-Z0-9]+$/.test(p.policyName);
+  if (p?.target !== target || !ownName) {
+    throw new Error(
+      `the prior state is for ${p?.target ?? '?'} policy ${p?.policyName ?? '?'}, but this operation writes only the ${target === 'role' ? REVOKE_POLICY_NAME : containPolicyName('<access key id>')} policy of a ${target}`,
+    );
+  }
+  return p;
+}
+
 function revokeAction(target: 'role' | 'user', locate: (ctx: StepContext) => { name: string; policyName: string }, outputName: string): ActionOperation {
   const api = API[target];
   return {
@@ -267,8 +306,8 @@ function revokeAction(target: 'role' | 'user', locate: (ctx: StepContext) => { n
       const { name, policyName } = locate(ctx);
       return { target, name, policyName, document: await inlinePolicy(ctx.session, target, name, policyName), cutoff: revocationCutoff(ctx.now()) };
     },
-    plan: (_ctx, prior) => planRevoke(prior as RevokePrior),
-    rollback: (_ctx, prior) => rollbackRevoke(prior as RevokePrior),
+    plan: (_ctx, prior) => planRevoke(ownPrior(target, prior)),
+    rollback: (_ctx, prior) => rollbackRevoke(ownPrior(target, prior)),
     async inEffect(ctx, prior, requests) {
       const p = prior as RevokePrior;
       const sent = String(requests[0]?.input.PolicyDocument ?? '');
