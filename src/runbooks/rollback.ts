@@ -185,10 +185,12 @@ function replayOperation(item: RollbackItem): ActionOperation {
     reads: [],
     rollbackCall: 'none: this is the rollback',
     // The state this rollback returns to is the one captured before the original action.
+    // The change must still be in AWS, on the resource the operation finds there: the record (and
+    // so the resource it names) comes from a file that whoever can write the audit directory can rebuild.
     async capture(ctx): Promise<ReplayCapture> {
       const capture: ReplayCapture = { restoring: item.record.prior ?? null, undoing: { seq: item.record.seq, hash: item.record.hash, time: item.record.time } };
-      if (!item.uncertain || !item.operation?.inEffect) return capture;
-      return { ...capture, uncertain: item.uncertain, inEffect: await item.operation.inEffect(ctx, item.record.prior, item.record.request as AwsRequest[]) };
+      if (!item.operation?.inEffect) return capture;
+      return { ...capture, ...(item.uncertain ? { uncertain: item.uncertain } : {}), inEffect: await item.operation.inEffect(ctx, item.record.prior, item.record.request as AwsRequest[]) };
     },
     plan: (_ctx, captured) => ((captured as ReplayCapture).inEffect === false ? [] : item.requests),
     rollback: () => ({ none: `this undoes ${item.record.step}; run the runbook again to redo it` }),

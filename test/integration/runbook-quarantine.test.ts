@@ -16,6 +16,9 @@ import {
   ListPoliciesForTargetCommand,
   ListRootsCommand,
 } from '@aws-sdk/client-organizations';
+import { ListPoliciesCommand } from '@aws-sdk/client-organizations';
+import { AuditTranscript } from '../../src/core/audit.js';
+import { xdgPaths } from '../../src/core/xdg.js';
 import { clientsFor, type Clients } from '../helpers/aws.js';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
 import { startMoto, type Moto } from '../helpers/moto.js';
@@ -153,5 +156,28 @@ describe('runbook quarantine-account against a bootstrapped organization', () =>
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /Nothing to roll back for INC-1/);
     assert.equal((await runCli(['audit', 'verify', transcript()], { env })).code, 0);
+  });
+
+  it('a forged quarantine-scp record whose rollback would rewrite a guardrail SCP is not replayed: the rollback acts only on the quarantine SCP it finds in AWS', async () => {
+    const scps = (await aws.organizations.send(new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY' }))).Policies ?? [];
+    const guardrail = scps.find((p) => p.Name !== 'FullAWSAccess' && p.Name !== 'awsorg-quarantine')!;
+    assert.ok(guardrail, `a guardrail SCP from bootstrap: ${scps.map((p) => p.Name).join(', ')}`);
+    const content = (await aws.organizations.send(new DescribePolicyCommand({ PolicyId: guardrail.Id! }))).Policy!.Content!;
+    const allowAll = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+    // Everything the rebuild checks is consistent: the plan from this prior is the request, the rollback from it is the recorded one.
+    const paths = xdgPaths({ XDG_STATE_HOME: env.XDG_STATE_HOME, XDG_CONFIG_HOME: env.XDG_CONFIG_HOME, XDG_CACHE_HOME: env.XDG_CACHE_HOME }, env.HOME!);
+    const forger = AuditTranscript.open(paths, 'INC-SCP', { now: () => new Date() });
+    forger.append({
+      incident: 'INC-SCP', operator: 'arn:aws:iam::123456789012:user/someone', runbook: 'quarantine-account', step: 'quarantine-scp', kind: 'action', status: 'applied',
+      account: '123456789012', role: 'signed-in', region: 'us-east-1', call: 'organizations:UpdatePolicy', operation: 'organizations.ensure-quarantine-policy',
+      prior: { policy: { id: guardrail.Id!, content: allowAll }, wanted: content },
+      request: [{ service: 'organizations', action: 'UpdatePolicy', input: { PolicyId: guardrail.Id!, Content: content } }],
+      response: [{}],
+      rollback: { requests: [{ service: 'organizations', action: 'UpdatePolicy', input: { PolicyId: guardrail.Id!, Content: allowAll } }], does: 'restores the quarantine SCP document it replaced' },
+    });
+    assert.equal((await runCli(['audit', 'verify', join(env.XDG_STATE_HOME!, 'awsorg', 'audit', 'INC-SCP.jsonl')], { env })).code, 0);
+    const result = await runCli(['runbook', 'rollback', 'INC-SCP', '--yes'], { env });
+    assert.equal((await aws.organizations.send(new DescribePolicyCommand({ PolicyId: guardrail.Id! }))).Policy!.Content, content, `the guardrail SCP is unchanged\n${result.stderr}`);
+    assert.match(result.stderr, /nothing to undo: the change is not in AWS/);
   });
 });
