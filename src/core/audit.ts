@@ -442,7 +442,28 @@ function acquireAppendLock(file: string): Lock {
  */
 export function verifyTranscript(file: string, opts: VerifyOptions = {}): VerifyResult {
   const anchorRequired = opts.stateDir !== undefined && isInStateDir(file, opts.stateDir);
-  return readChain(file, { ...opts, anchorRequired }).result;
+  // Read without the append lock (verifying must not hold up a run): when another awsorg process
+  // appended while the file and its anchor were read, they disagree for a moment, so read again.
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 1; ; attempt++) {
+    const before = changeStamp(file);
+    const { result } = readChain(file, { ...opts, anchorRequired });
+    if (result.ok || attempt >= VERIFY_ATTEMPTS || changeStamp(file) === before) return result;
+    // A run appends a few records at a time: let the burst end.
+    Atomics.wait(pause, 0, 0, VERIFY_RETRY_MS * attempt);
+  }
+}
+
+const VERIFY_ATTEMPTS = 10;
+const VERIFY_RETRY_MS = 10;
+
+/** The transcript's size and its anchor's identity: an append changes both. */
+function changeStamp(file: string): string {
+  const stamp = (path: string) => {
+    const stat = lstatSync(path, { throwIfNoEntry: false, bigint: true });
+    return stat ? `${stat.ino}:${stat.size}:${stat.mtimeNs}` : '-';
+  };
+  return `${stamp(file)}|${stamp(anchorPathFor(file))}`;
 }
 
 /** Whether `file` is where awsorg keeps transcripts (audit/ or audit/rehearsals/ under the state directory). */
