@@ -5,7 +5,8 @@
  * any instant leaves either the previous journal or the new one, never a torn file. Writes are
  * serialised because account creations run concurrently.
  */
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import { acquireLock, type Lock, type LockHolder } from './lock.js';
@@ -74,12 +75,7 @@ export class Journal {
       ? undefined
       : acquireLock(Journal.lockPathFor(path), { what: `The bootstrap journal ${path}`, command: opts.command ?? 'awsorg bootstrap', now: opts.now });
     try {
-      let text: string | undefined;
-      try {
-        text = await readFile(path, 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
+      const text = await readJournalText(path);
       const existing = text === undefined ? undefined : parseJournal(text, path);
       const now = opts.now.toISOString();
       const resumed = Boolean(existing && !existing.completedAt && Object.keys(existing.changes).length > 0);
@@ -141,6 +137,34 @@ export class Journal {
     return this.update((d) => {
       d.changes[key] = { status, at: at.toISOString(), ...(error ? { error } : {}) };
     });
+  }
+}
+
+/**
+ * The journal's text, or undefined when there is none. Only a regular file is read: a directory
+ * fails to read, and a FIFO would block the run forever (O_NONBLOCK opens it without a writer).
+ */
+async function readJournalText(path: string): Promise<string | undefined> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) {
+      const kind = stat.isDirectory() ? 'a directory' : stat.isFIFO() ? 'a FIFO' : 'a special file';
+      throw new JournalError(
+        path,
+        [{ path: '(file)', message: `is ${kind}, not a regular file`, fix: `remove or rename it (check who made it); a journal is a JSON file awsorg writes itself` }],
+        `Move ${path} aside and run bootstrap again.`,
+      );
+    }
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
 }
 

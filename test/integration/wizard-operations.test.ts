@@ -4,8 +4,10 @@
  * availability check, saving and loading the blueprint, and the refusal without a terminal.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateOrganizationCommand } from '@aws-sdk/client-organizations';
@@ -53,6 +55,29 @@ describe('wizard operations against moto', { timeout: 120_000 }, () => {
     assert.equal(later.organization.kind, 'management');
     assert.equal(later.blueprintFile, 'awsorg.yaml');
     assert.deepEqual(later.interrupted && { blueprint: later.interrupted.blueprint, done: later.interrupted.done, inFlight: later.interrupted.inFlight }, { blueprint: 'awsorg.yaml', done: 1, inFlight: ['account:audit'] });
+  });
+
+  it('detects no interrupted run, without hanging, when the journal is a FIFO or a directory', () => {
+    // In a child: a read blocked on a FIFO would never return, and the child can be killed.
+    const here = dirname(fileURLToPath(import.meta.url));
+    const module = (path: string) => pathToFileURL(resolve(here, '..', '..', 'src', path)).href;
+    const script = `
+      const { WizardOperations } = await import(${JSON.stringify(module('ui/wizard/operations.js'))});
+      const { createDeps, systemClock } = await import(${JSON.stringify(module('core/deps.js'))});
+      const env = JSON.parse(process.argv[1]);
+      const deps = createDeps({ env, cwd: process.argv[2], signal: new AbortController().signal, clock: systemClock, stdout: { write: () => true }, stderr: { write: () => true }, interactive: true });
+      const detection = await new WizardOperations(deps).detect();
+      process.stdout.write(JSON.stringify({ interrupted: detection.interrupted ?? null }));
+    `;
+    for (const kind of ['fifo', 'directory']) {
+      const cwd = tempDir('awsorg-wizard-ops-');
+      const journal = join(cwd, 'awsorg.journal.json');
+      assert.equal(spawnSync(kind === 'fifo' ? 'mkfifo' : 'mkdir', [journal]).status, 0);
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(operatorEnv(moto.endpoint)), cwd], { encoding: 'utf8', timeout: 20_000 });
+      assert.equal(child.signal, null, `${kind}: detect did not return (killed by the timeout)`);
+      assert.equal(child.status, 0, child.stderr);
+      assert.deepEqual(JSON.parse(child.stdout), { interrupted: null });
+    }
   });
 
   it('signs in with pasted keys, and no event carries the secret', async () => {

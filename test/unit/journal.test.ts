@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -111,6 +111,25 @@ describe('Journal.open and its lock', () => {
     writeFileSync(path, '{garbage');
     await assert.rejects(Journal.open(path, { readOnly: false, blueprint: 'b', now }), JournalError);
     assert.equal(existsSync(`${path}.lock`), false);
+  });
+
+  it('refuses a journal that is a directory or a FIFO (exit 2, naming the file) without hanging on it', async () => {
+    for (const kind of ['directory', 'fifo'] as const) {
+      const dir = scratch();
+      const path = join(dir, 'awsorg.journal.json');
+      if (kind === 'directory') mkdirSync(path);
+      else assert.equal(spawnSync('mkfifo', [path]).status, 0);
+      for (const readOnly of [true, false]) {
+        const opened = Journal.open(path, { readOnly, blueprint: 'b', now });
+        const hung = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 3000).unref());
+        const outcome = await Promise.race([opened.then(() => 'opened', (err: unknown) => err), hung]);
+        assert.ok(outcome instanceof JournalError, `${kind} (${readOnly ? 'plan' : 'apply'}): ${String(outcome)}`);
+        assert.equal(outcome.exitCode, ExitCode.usage);
+        assert.match(outcome.message, /awsorg\.journal\.json/);
+        assert.match(JSON.stringify(outcome.issues), /not a regular file/);
+        assert.equal(existsSync(`${path}.lock`), false);
+      }
+    }
   });
 
   it('takes over the stale lock of a dead run on this host and says whose it was', async () => {

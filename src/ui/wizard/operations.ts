@@ -9,7 +9,7 @@
  * the Identity Center token, which goes to the AWS CLI's own cache (~/.aws/sso/cache), as
  * `aws sso login` and `awsorg login --sso` do.
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, cpSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { readAwsConfig } from '../../aws/aws-config-file.js';
@@ -644,10 +644,16 @@ export class WizardOperations {
 
 /** The journal for detection, or undefined; a corrupt one is refused with its problems when apply opens it. */
 function readJournal(path: string): JournalData | undefined {
+  let fd: number | undefined;
   try {
-    return parseJournal(readFileSync(path, 'utf8'), path);
+    // O_NONBLOCK and a regular file only: a FIFO planted as the journal would block this read, and the wizard with it, forever.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return undefined;
+    return parseJournal(readFileSync(fd, 'utf8'), path);
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
