@@ -109,6 +109,10 @@ export function validateIncidentId(id: string | undefined): string {
       `Use ${INCIDENT_FORM}; the id names the transcript file and goes into the role session name.`,
     );
   }
+  // Its run lock (ID.lock) would be the append lock of incident X (X.append.lock): each would block the other.
+  if (/\.append$/i.test(id)) {
+    throw new UsageError(`--incident ${JSON.stringify(id)} ends in ".append", which awsorg uses for another incident's append lock`, 'Choose another id, e.g. without the ".append" ending.');
+  }
   return id;
 }
 

@@ -558,6 +558,13 @@ describe('incident ids', () => {
     }
     assert.throws(() => transcriptPath(tempPaths(), '../escape'), UsageError);
   });
+
+  it('refuses an id whose run lock would be another incident\'s append lock (INC.append.lock)', () => {
+    for (const id of ['INC-1.append', 'x.APPEND']) {
+      assert.throws(() => validateIncidentId(id), (err: unknown) => err instanceof UsageError && err.exitCode === 2 && /--incident .*\.append/.test(err.message));
+    }
+    assert.equal(validateIncidentId('INC-1.appendix'), 'INC-1.appendix');
+  });
 });
 
 describe('redact', () => {
