@@ -9,6 +9,7 @@ import { closeSync, constants, fsyncSync, linkSync, lstatSync, openSync, readFil
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { PreconditionError } from './errors.js';
+import { UntrustedPathError } from './private-file.js';
 
 export interface LockHolder {
   pid: number;
@@ -85,6 +86,9 @@ export function acquireLock(file: string, opts: LockOptions): Lock {
     if (tryCreate(file, text)) return makeLock(file, holder, recovered);
     const existing = readHolder(file);
     if (existing.kind === 'gone') continue;
+    if (existing.kind === 'planted') {
+      throw new UntrustedPathError(file, `${existing.what}, where awsorg keeps the lock of ${opts.what}`, `Check who made ${file} and remove it, then run the command again.`);
+    }
     const stale =
       existing.kind === 'holder'
         ? existing.holder.host === holder.host && !isAlive(existing.holder.pid)
@@ -117,7 +121,8 @@ function tryCreate(file: string, text: string): boolean {
 type HolderRead =
   | { kind: 'gone' }
   | { kind: 'holder'; holder: LockHolder; raw: string }
-  | { kind: 'unreadable'; raw: string; mtimeMs: number };
+  | { kind: 'unreadable'; raw: string; mtimeMs: number }
+  | { kind: 'planted'; what: string };
 
 function readHolder(file: string): HolderRead {
   let raw: string;
@@ -125,8 +130,8 @@ function readHolder(file: string): HolderRead {
   try {
     const stat = lstatSync(file);
     mtimeMs = stat.mtimeMs;
-    // A symlink or directory under the lock's name is never ours: treat it as held, never follow it.
-    if (!stat.isFile()) return { kind: 'unreadable', raw: '', mtimeMs: Date.now() };
+    // A symlink or directory under the lock's name is never ours: it is neither followed nor removed.
+    if (!stat.isFile()) return { kind: 'planted', what: stat.isSymbolicLink() ? 'is a symbolic link' : 'is not a regular file' };
     raw = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'gone' };
