@@ -11,7 +11,7 @@ import { configTarget, readConfigSnapshot, updateConfigFile } from '../aws/aws-c
 import { resolveRegion } from '../aws/credentials.js';
 import { chooseRole, loadOperatorContext, type OperatorContext } from '../assume/context.js';
 import { shQuote } from '../assume/environment.js';
-import { assignProfileNames, planBlock, unifiedDiff, type BlockPlan, type NamingRequest, type ProfileSpec, type SkippedProfile } from '../core/aws-config-block.js';
+import { assignProfileNames, planBlock, planBlockRemoval, unifiedDiff, type BlockPlan, type RemovalPlan, type NamingRequest, type ProfileSpec, type SkippedProfile } from '../core/aws-config-block.js';
 import type { Deps } from '../core/deps.js';
 import { AwsorgError, ExitCode, UsageError } from '../core/errors.js';
 import { productionReason } from '../inventory/production.js';
@@ -23,7 +23,7 @@ import { terminalLines } from '../core/terminal-text.js';
 
 export const DEFAULT_PREFIX = 'awsorg-';
 
-const synopsis = 'awsorg config generate [--prefix P] [--prune] [--dry-run] [--region R] [--refresh] [--json]';
+const synopsis = 'awsorg config generate [--prefix P] [--prune] [--dry-run] [--region R] [--refresh] [--json] | config remove [--dry-run] [--json]';
 
 export const usage = `${synopsis}
 
@@ -44,7 +44,10 @@ Writes one profile per active account into the AWS config file (AWS_CONFIG_FILE,
 Each profile runs \`awsorg credential-process ACCOUNT_ID --role ROLE\`. Choosing a profile is an
 explicit choice of account: production accounts are not confirmed as in \`awsorg assume\`; their
 profiles carry a PRODUCTION comment. A name already used by one of your own profiles is
-skipped with a warning.`;
+skipped with a warning.
+
+\`awsorg config remove\` deletes the marked block and every profile in it (for an uninstall);
+nothing outside the block is changed, and no AWS call is made. With --dry-run it prints the diff.`;
 
 export interface ConfigGenerateOptions {
   action: 'generate';
@@ -58,7 +61,15 @@ export interface ConfigGenerateOptions {
   command?: string[];
 }
 
-export function parse(argv: string[]): ConfigGenerateOptions {
+export interface ConfigRemoveOptions {
+  action: 'remove';
+  dryRun: boolean;
+  json: boolean;
+}
+
+export type ConfigOptions = ConfigGenerateOptions | ConfigRemoveOptions;
+
+export function parse(argv: string[]): ConfigOptions {
   const { values, positionals } = parseFlags(
     argv,
     {
@@ -73,10 +84,15 @@ export function parse(argv: string[]): ConfigGenerateOptions {
     true,
   );
   const [action, ...extra] = positionals;
-  if (action !== 'generate') {
+  if (action !== 'generate' && action !== 'remove') {
     throw new UsageError(action ? `unknown config action "${action}"` : 'config needs an action', `Usage: ${synopsis}`);
   }
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, `Usage: ${synopsis}`);
+  if (action === 'remove') {
+    const generateOnly = (['prefix', 'prune', 'region', 'refresh'] as const).find((k) => argv.some((a) => a === `--${k}` || a.startsWith(`--${k}=`)));
+    if (generateOnly) throw new UsageError(`--${generateOnly} applies to config generate, not config remove`, 'Usage: awsorg config remove [--dry-run] [--json]');
+    return { action: 'remove', dryRun: Boolean(values['dry-run']), json: Boolean(values.json) };
+  }
   const prefix = values.prefix ?? DEFAULT_PREFIX;
   if (!/^[A-Za-z0-9_.@+-]*$/.test(prefix)) {
     throw new UsageError(`--prefix "${prefix}" would make profile names the AWS CLI cannot parse`, 'Use letters, digits and _.@+- only, e.g. --prefix org-.');
@@ -154,7 +170,8 @@ export function desiredProfiles(ctx: OperatorContext, opts: { prefix: string; re
   return { profiles, unavailable, liveAccountIds: new Set(live.map((a) => a.id)) };
 }
 
-export async function run(opts: ConfigGenerateOptions, deps: Deps): Promise<number> {
+export async function run(opts: ConfigOptions, deps: Deps): Promise<number> {
+  if (opts.action === 'remove') return remove(opts, deps);
   const file = awsConfigPath(deps.env);
   // A dangling symlink is refused before the inventory is loaded, not after.
   configTarget(file);
@@ -187,6 +204,36 @@ export async function run(opts: ConfigGenerateOptions, deps: Deps): Promise<numb
     deps.stdout.write(terminalLines(diff));
   }
   deps.stderr.write(terminalLines(summaryText(file, plan, skipped, opts)));
+  return ExitCode.ok;
+}
+
+/** `config remove`: the block goes, under the same lock and carry-over as generate. */
+function remove(opts: ConfigRemoveOptions, deps: Deps): number {
+  const file = awsConfigPath(deps.env);
+  const target = configTarget(file);
+  let plan: RemovalPlan;
+  let diff: string | undefined;
+  if (opts.dryRun) {
+    const current = readConfigSnapshot(target).text;
+    plan = planBlockRemoval(current ?? '', file);
+    diff = unifiedDiff(current ?? '', plan.text, file, file);
+  } else if (readConfigSnapshot(target).text === undefined) {
+    plan = { text: '', changed: false, removed: [] };
+  } else {
+    plan = updateConfigFile(file, (current) => planBlockRemoval(current ?? '', file), 'awsorg config remove');
+  }
+  if (opts.json) {
+    deps.stdout.write(JSON.stringify({ file, dryRun: opts.dryRun, changed: plan.changed, removed: plan.removed, ...(diff !== undefined ? { diff } : {}) }, null, 2) + '\n');
+  } else if (diff) {
+    deps.stdout.write(terminalLines(diff));
+  }
+  const count = `${plan.removed.length} profile${plan.removed.length === 1 ? '' : 's'}`;
+  const head = !plan.changed
+    ? `awsorg: ${file} has no awsorg block; nothing to remove`
+    : opts.dryRun
+      ? `awsorg: dry run, nothing written; awsorg's block (${count}) would be removed from ${file}`
+      : `awsorg: removed awsorg's block (${count}) from ${file}; nothing outside it was changed`;
+  deps.stderr.write(terminalLines([head, ...plan.removed.map((p) => `  removed  ${p.name}${p.accountId ? `  (${p.accountId}${p.role ? `, ${p.role}` : ''})` : ''}`)].join('\n') + '\n'));
   return ExitCode.ok;
 }
 

@@ -291,6 +291,29 @@ export function planBlock(input: PlanInput): BlockPlan {
   return plan;
 }
 
+export interface RemovalPlan {
+  /** The whole file after the change. */
+  text: string;
+  changed: boolean;
+  /** awsorg's profiles that the block held. */
+  removed: ProfileRef[];
+}
+
+/**
+ * The file without awsorg's block. Only the block's own lines go, plus the blank line that
+ * `planBlock` put before a block it appended at the end; every byte outside stays.
+ */
+export function planBlockRemoval(text: string, file = 'the AWS config file'): RemovalPlan {
+  const parsed = parseConfig(text, file);
+  if (!parsed.block) return { text, changed: false, removed: [] };
+  const { start, end, profiles } = parsed.block;
+  let before = text.slice(0, start);
+  const after = text.slice(end);
+  if (after === '' && /\n[ \t\r]*\n$/.test(before)) before = before.replace(/[ \t\r]*\n$/, '');
+  const removed = profiles.map((p) => ({ name: p.name, accountId: p.accountId ?? '', role: p.role ?? '' }));
+  return { text: before + after, changed: true, removed };
+}
+
 /** Lowercase letters, digits and single hyphens. */
 export function slugify(value: string): string {
   return value
