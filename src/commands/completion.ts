@@ -125,6 +125,7 @@ export const COMPLETION_TABLE: Record<string, CommandSpec> = {
     flags: {},
     subcommands: {
       generate: { flags: { '--prefix': 'text', '--prune': null, '--dry-run': null, '--region': 'region', '--refresh': null, '--json': null } },
+      remove: { flags: { '--dry-run': null, '--json': null } },
     },
   },
   completion: { flags: {}, positionals: [SHELLS] },

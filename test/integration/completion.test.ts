@@ -119,7 +119,7 @@ describe('shell completion', () => {
     assert.deepEqual(await bashComplete(['awsorg', 'alias', 'rm', '']), ['prod']);
     assert.deepEqual(await bashComplete(['awsorg', 'alias', 'set', 'x', '2']), ['222222222222']);
     assert.deepEqual(await bashComplete(['awsorg', 'cred']), ['credential-process']);
-    assert.deepEqual(await bashComplete(['awsorg', 'config', '']), ['generate']);
+    assert.deepEqual(await bashComplete(['awsorg', 'config', '']), ['generate', 'remove']);
     assert.deepEqual(await bashComplete(['awsorg', 'config', 'generate', '--p']), ['--prefix', '--prune']);
     assert.deepEqual(await bashComplete(['awsorg', 'assume', 'prod', '--help', '--rol']), ['--role'], '--help on the line is just a word');
   });

@@ -50,7 +50,7 @@ describe('completion candidates', () => {
   });
 
   it('completes subcommands', () => {
-    assert.deepEqual(complete(['config', '']), ['generate']);
+    assert.deepEqual(complete(['config', '']), ['generate', 'remove']);
     assert.deepEqual(complete(['alias', '']), ['set', 'list', 'rm']);
     assert.deepEqual(complete(['state', 'm']), ['migrate']);
   });
