@@ -458,7 +458,7 @@ function checkAccounts(root: Section, ouPaths: string[] | undefined): ReadList<B
       const other = emails.get(email.toLowerCase());
       if (other !== undefined) {
         issues.add(account.at('email'), `'${email}' is used by ${other} too; AWS needs a distinct email per account (compared case-insensitively)`, 'give every account its own address, e.g. with a +tag: aws+name@example.com');
-      } else emails.set(email.toLowerCase(), path);
+      } else emails.set(email.toLowerCase(), name ? `${path} (name: ${visibleText(name)})` : path);
     }
     if (ou !== undefined && ou !== ROOT_TARGET && ouPaths && !ouPaths.includes(ou)) {
       const guess = closest(ou, [ROOT_TARGET, ...ouPaths]);

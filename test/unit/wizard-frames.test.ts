@@ -319,5 +319,12 @@ describe('wizard input', () => {
     assert.deepEqual(keyPresses('yes\r', noKey), [{ text: 'yes' }, { name: 'enter' }]);
     assert.deepEqual(keyPresses('\u007F\u007F\u007F', noKey), [{ name: 'backspace' }, { name: 'backspace' }, { name: 'backspace' }]);
     assert.deepEqual(keyPresses('qa\r\r', noKey), [{ text: 'qa' }, { name: 'enter' }, { name: 'enter' }]);
+    // Cursor editing in text fields (issue 12 item 21).
+    const { toKeyPress } = await import('../../src/ui/console/app.js');
+    const ink = (k: Partial<Parameters<typeof toKeyPress>[1]>) => k as Parameters<typeof toKeyPress>[1];
+    assert.deepEqual(toKeyPress('u', ink({ ctrl: true })), { name: 'ctrl-u' });
+    assert.deepEqual(toKeyPress('w', ink({ ctrl: true })), { name: 'ctrl-w' });
+    assert.deepEqual(toKeyPress('', ink({ leftArrow: true })), { name: 'left' });
+    assert.deepEqual(toKeyPress('', ink({ rightArrow: true })), { name: 'right' });
   });
 });

@@ -25,7 +25,7 @@ import { PRESET_NAMES, isPresetName, preset, type PresetName } from '../../core/
 import { REGIONS, isRegion, partitionOf } from '../../core/regions.js';
 import { deployRoleTrustPolicy, issuerFor, providerArnFor } from '../../steps/ci-oidc-policy.js';
 import { clip, styledLine, wrap, type Palette, type Segment } from '../console/style.js';
-import { editText, shownText, textField, type TextField } from './text-input.js';
+import { editText, shownWindow, textField, type TextField } from './text-input.js';
 import { keyName, keyText, type KeyOutcome, type KeyPress, type Notice, type RenderContext } from './types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -382,6 +382,7 @@ function ownPaths(r: Row): readonly string[] {
 /** How a problem is introduced under a row: nothing for the row's own field, else its path. */
 function problemLabel(r: Row, path: string): string {
   if (r.kind === 'account') return /^accounts\[\d+\]\.(\w+)/.exec(path)?.[1] ?? '';
+  if (r.kind === 'ou' && path === `organizationalUnits[${r.index}]`) return 'OU name';
   return ownPaths(r).some((own) => path === own || path.startsWith(`${own}[`)) ? '' : path;
 }
 
@@ -694,10 +695,12 @@ function browseKey(input: EditorState, press: KeyPress): Outcome {
     case 'ou':
       if (name === 'enter') return { state: startText(state, 'ouName', r.index, bp.organizationalUnits[r.index] ?? '') };
       if (text === 'a') return { state: addOu(state, r.index + 1) };
+      if (text === 'A') return { state: addAccount(state, lastIndexInOu(bp, bp.organizationalUnits[r.index] ?? ROOT_TARGET), bp.organizationalUnits[r.index] ?? ROOT_TARGET) };
       if (text === 'd') return { state: deleteOu(state, r.index) };
       break;
     case 'accounts':
-      if (name === 'enter' || text === 'a') return { state: addAccount(state, bp.accounts.length, bp.organizationalUnits[0] ?? ROOT_TARGET) };
+      // Appended at the end of the list, it joins the OU of the account it is listed after.
+      if (name === 'enter' || text === 'a') return { state: addAccount(state, bp.accounts.length, bp.accounts[bp.accounts.length - 1]?.ou ?? ROOT_TARGET) };
       break;
     case 'account': {
       const account = bp.accounts[r.index];
@@ -903,6 +906,12 @@ function addOu(state: EditorState, at: number): EditorState {
   const index = clamp(at, 0, state.blueprint.organizationalUnits.length);
   const started = startText(state, 'ouName', index, '', { adding: true });
   return cursorTo(started, 'ou', index);
+}
+
+/** Where an account added to `ou` is listed: after the OU's last account, else at the end. */
+function lastIndexInOu(bp: Blueprint, ou: string): number {
+  for (let i = bp.accounts.length - 1; i >= 0; i--) if (bp.accounts[i]?.ou === ou) return i + 1;
+  return bp.accounts.length;
 }
 
 function addAccount(state: EditorState, at: number, ou: string): EditorState {
@@ -1210,12 +1219,6 @@ function fitSegs(segs: readonly Segment[], width: number, pad = false): Segment[
   return out;
 }
 
-/** The end of a text that is too long (where the cursor is), or the text itself. */
-function tail(text: string, width: number): string {
-  if (width <= 0) return '';
-  return text.length <= width ? text : `…${text.slice(text.length - width + 1)}`;
-}
-
 function seg(text: string, style?: string): Segment {
   return style ? { text, style } : { text };
 }
@@ -1287,7 +1290,7 @@ function valueSegs(r: Row, d: DrawCtx, room: number): Segment[] {
   const { state, p } = d;
   const bp = state.blueprint;
   const editing = d.editing && editingRow(d.editing, r) ? d.editing : undefined;
-  if (editing) return [seg(tail(shownText(editing.draft, true), room), p.accent)];
+  if (editing) return [seg(shownWindow(editing.draft, room), p.accent)];
   const unset = (text: string) => [seg(text, p.dim)];
   switch (r.kind) {
     case 'preset':
@@ -1391,7 +1394,7 @@ function rowLine(r: Row, focused: boolean, d: DrawCtx): Out {
       const path = bp.organizationalUnits[r.index] ?? '';
       const held = bp.accounts.filter((a) => a.ou === path).length;
       const room = editing ? Math.max(4, width - 20) : d.ouWidth;
-      const name = editing ? seg(padTo(tail(shownText(editing.draft, true), room), room), p.accent) : seg(padTo(path, room));
+      const name = editing ? seg(padTo(shownWindow(editing.draft, room), room), p.accent) : seg(padTo(path, room));
       return { segs: fitSegs([seg(`${marker}  `), name, seg(`  ${held} account${held === 1 ? '' : 's'}`, p.dim)], width, focused), style };
     }
     case 'account': {
@@ -1399,7 +1402,7 @@ function rowLine(r: Row, focused: boolean, d: DrawCtx): Out {
       const cols = accountColumns(width);
       const editing = d.editing && editingRow(d.editing, r) ? d.editing : undefined;
       const cell = (text: string, w: number, field: EditorField) =>
-        editing?.field === field ? seg(padTo(tail(shownText(editing.draft, true), w), w), p.accent) : seg(padTo(text, w));
+        editing?.field === field ? seg(padTo(shownWindow(editing.draft, w), w), p.accent) : seg(padTo(text, w));
       const ou = account?.ou ?? '';
       return {
         segs: fitSegs([seg(`${marker}  `), cell(account?.name ?? '', cols.name, 'accountName'), seg('  '), cell(account?.email ?? '', cols.email, 'accountEmail'), seg('  '), seg(padTo(ou, cols.ou), ou === ROOT_TARGET ? p.dim : '')], width, focused),
@@ -1643,7 +1646,8 @@ export function editorHints(state: EditorState): string {
   switch (mode.kind) {
     case 'text': {
       const extra = mode.field === 'bucket' ? ' (checks the name)' : mode.field === 'baseEmail' ? ' (generates emails)' : mode.field === 'load' ? ' (loads it)' : '';
-      return `Type to edit · Backspace delete · Enter keep${extra} · Esc undo`;
+      // The editing keys come last: on a narrow terminal they are cut first (help lists them too).
+      return `Type · Enter keep${extra} · Esc undo · ←/→ Home/End · Ctrl-W word · Ctrl-U to start`;
     }
     case 'ou-picker':
       return 'j/k move · Enter move the account here · Esc cancel';
@@ -1656,7 +1660,7 @@ export function editorHints(state: EditorState): string {
   }
   const { row: r } = focusedRow(state);
   const common = 's save · Esc back · ? help';
-  if (r.kind === 'ou') return `Enter rename · a add · d delete · j/k move · ${common}`;
+  if (r.kind === 'ou') return `Enter rename · a add OU · A add account here · d delete · j/k move · ${common}`;
   if (r.kind === 'account') return `Enter rename · e email · m move · a add · d delete · g emails · ${common}`;
   if (r.kind === 'ous' || r.kind === 'accounts') return `a add · j/k move · ${common}`;
   if (r.kind === 'continue') return `Enter continue to the plan · ${common}`;
@@ -1674,12 +1678,13 @@ export function editorHelp(): string[] {
     '',
     'Up/Down or j/k move, PgUp/PgDn a page, Home/End the ends. Esc goes back a screen; nothing is lost.',
     'Text fields: Enter starts editing; type; Enter keeps the value; Esc restores the previous one.',
+    '  Left/Right and Home/End move in the text; Ctrl-W erases a word, Ctrl-U all before the cursor.',
     'Choices (preset, lock, CI provider, deploy from, trail, log account): Enter, Space, l or Tab next; h previous.',
     'Preset: replaces the blueprint; if you edited it, you are asked first. Load file: type a path, Enter.',
     '',
     'Organizational units: Enter renames (child OUs, accounts and guardrail targets follow), a adds,',
-    '  d deletes an empty OU (one that holds accounts or child OUs is refused).',
-    'Accounts: Enter renames, e edits the email, m moves it to another OU, a adds, d deletes.',
+    '  A adds an account in the OU, d deletes an empty OU (one that holds accounts or child OUs is refused).',
+    'Accounts: Enter renames, e edits the email, m moves it to another OU, a adds one in the same OU, d deletes.',
     'Base email: Enter after editing it, or g, generates every email as name+account@domain,',
     '  each checked against the AWS limit of 64 characters.',
     'Allowed regions: Enter opens the list; Space toggles; Enter confirms. The home region must stay allowed.',
