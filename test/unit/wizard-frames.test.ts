@@ -303,6 +303,76 @@ describe('wizard golden frames', () => {
     assert.deepEqual(wizardKey(s, text('q')).intent, { kind: 'quit', code: 0 });
   });
 
+  it('at 80×24 help wraps instead of cutting, scrolls to its last line, and the rehearsal header keeps its safety line whole', () => {
+    const s = wizardKey({ ...base(), screen: 'blueprint' as const, editor: editor() }, text('?')).state;
+    const first = renderWizard(s, { width: 80, height: 23, palette: p, now: NOW });
+    assert.ok(first.helpMaxTop && first.helpMaxTop > 0, 'the blueprint help is longer than 24 rows');
+    const top = check('help-blueprint', s, 80, 24);
+    assert.doesNotMatch(top, /…$/m, 'no help line is cut on the right');
+    assert.match(top, /lines 1-\d+ of \d+ · ↑\/↓ PgUp\/PgDn scroll/);
+    // Scrolling down line by line reaches every line, the last one included.
+    const seen = new Set<string>();
+    let h: WizardState = { ...s, helpMaxTop: first.helpMaxTop };
+    for (let i = 0; i <= first.helpMaxTop! + 2; i++) {
+      for (const line of frame(h, 80, 24).split('\n')) seen.add(line);
+      h = wizardKey(h, key('down')).state;
+      assert.equal(h.help, true, 'Down scrolls; it does not close help');
+    }
+    assert.equal(h.helpTop, first.helpMaxTop, 'scrolling stops at the end');
+    assert.ok(seen.has('zero problems.'), [...seen].join('\n'));
+    assert.ok([...seen].some((l) => /^ +progress$/.test(l)), 'the last line of the common help is reachable');
+    assert.match(check('help-blueprint-end', h, 80, 24), /Ctrl-C/);
+    assert.equal(wizardKey(h, text('x')).state.help, false, 'any other key closes help');
+
+    const rehearsal = { ...base(), rehearsal: 'http://127.0.0.1:45123' };
+    const welcome = check('welcome-rehearsal', { ...rehearsal, welcome: welcomeDetected(rehearsal.welcome, { organization: { kind: 'none', account: '123456789012' } }) }, 80, 24);
+    assert.match(welcome, /REHEARSAL · nothing reaches AWS/);
+    assert.match(welcome, /local emulator http:\/\/127\.0\.0\.1:45123/);
+    assert.match(frame(rehearsal, 120), /^awsorg bootstrap  REHEARSAL · local emulator http:\/\/127\.0\.0\.1:45123 · nothing reaches AWS$/m, 'one line where it fits');
+    assert.match(frame(rehearsal, 40), /nothing reaches AWS/, 'wrapped, never cut, at 40 columns');
+  });
+
+  it('Ctrl-C asks before unsaved blueprint edits or the state move would be lost; a second Ctrl-C quits', () => {
+    // Nothing entered yet: Ctrl-C quits at once.
+    const untouched = { ...base(), screen: 'blueprint' as const, editor: editor() };
+    assert.deepEqual(wizardKey(untouched, key('ctrl-c')).intent, { kind: 'quit', code: 130 });
+    // An edit not saved: asked first; n keeps everything, y quits.
+    let e = editorAt(editor(), 'staging');
+    e = editorKey(e, key('enter')).state;
+    e = type(e, '-eu');
+    const edited = { ...untouched, editor: e };
+    const asked = wizardKey(edited, key('ctrl-c'));
+    assert.equal(asked.intent, undefined, 'Ctrl-C in the editor with unsaved edits does not quit at once');
+    const out = check('blueprint-quit-confirm', asked.state, 80, 24);
+    assert.match(out, /Quit\? Your unsaved blueprint edits will be lost/);
+    assert.match(out, /y quit · any other key: stay · Ctrl-C again: quit/);
+    const stay = wizardKey(asked.state, text('n'));
+    assert.equal(stay.intent, undefined);
+    assert.equal(stay.state.quitConfirm, undefined);
+    assert.equal(stay.state.editor, e, 'the edits, the open text field included, are kept');
+    assert.equal(stay.state.editor?.mode.kind, 'text');
+    assert.deepEqual(wizardKey(asked.state, text('y')).intent, { kind: 'quit', code: 130 });
+    assert.deepEqual(wizardKey(asked.state, key('ctrl-c')).intent, { kind: 'quit', code: 130 }, 'a second Ctrl-C quits');
+    // Saved: nothing to lose.
+    const saved = editorEvent(editorKey(e, key('enter')).state, { kind: 'saved', path: 'awsorg.yaml' });
+    assert.deepEqual(wizardKey({ ...untouched, editor: saved }, key('ctrl-c')).intent, { kind: 'quit', code: 130 });
+
+    // Applied: the state move and the summary are still ahead.
+    const applied = applyEvent(applying(), { kind: 'finished', at: NOW + 70_000 });
+    const s = { ...base(), screen: 'apply' as const, apply: applied, migrate: initialMigrate('./bootstrap') };
+    const onApplied = wizardKey(s, key('ctrl-c'));
+    assert.equal(onApplied.intent, undefined, 'Ctrl-C on the Applied screen asks first');
+    assert.match(check('apply-quit-confirm', onApplied.state, 80, 24), /Quit\? The organization is applied, but the Terraform state move and the summary/);
+    assert.deepEqual(wizardKey(onApplied.state, key('ctrl-c')).intent, { kind: 'quit', code: 130 });
+    const back = wizardKey(onApplied.state, key('escape'));
+    assert.equal(back.state.screen, 'apply');
+    assert.equal(back.state.quitConfirm, undefined);
+    const onState = wizardKey({ ...s, screen: 'migrate' as const }, key('ctrl-c'));
+    assert.equal(onState.intent, undefined, 'and on the state screen');
+    // Help says so.
+    assert.match(frame({ ...untouched, help: true }, 120, 60), /Ctrl-C +quit; asks first/);
+  });
+
   it('help on every screen, and ? typed into a field is a character', () => {
     const s = wizardKey({ ...base(), screen: 'plan' as const, plan: planReady(base().plan, plans(), 'account') }, text('?')).state;
     assert.equal(s.help, true);

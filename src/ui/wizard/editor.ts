@@ -98,6 +98,8 @@ export interface EditorState {
   preset: PresetName | undefined;
   /** JSON of the blueprint as loaded, to tell whether it has been edited since. */
   baseline: string;
+  /** JSON of the blueprint as last saved, to tell whether quitting would lose edits. */
+  saved?: string;
   savePath: string;
   loadPath: string;
   /** The address accounts' emails are generated from by plus-addressing. */
@@ -576,6 +578,11 @@ function edited(state: EditorState): boolean {
   return JSON.stringify(state.blueprint) !== state.baseline;
 }
 
+/** True when the blueprint (a draft being typed included) differs from what was last loaded or saved. */
+export function editorUnsaved(state: EditorState): boolean {
+  return JSON.stringify(state.blueprint) !== (state.saved ?? state.baseline);
+}
+
 function withStatus(state: EditorState, tone: Notice['tone'], text: string, next?: string): EditorState {
   return { ...state, status: next === undefined ? { tone, text } : { tone, text, next } };
 }
@@ -594,6 +601,7 @@ function replaceBlueprint(state: EditorState, blueprint: Blueprint, source: stri
     source,
     preset: presetName,
     baseline: JSON.stringify(blueprint),
+    saved: undefined,
     baseEmail: inferBaseEmail(blueprint) || state.baseEmail,
     cursor: clamp(state.cursor, 0, rows.length - 1),
     mode: { kind: 'browse' },
@@ -1183,7 +1191,7 @@ export function editorEvent(state: EditorState, event: EditorEvent): EditorState
     case 'load-failed':
       return withStatus(state, 'error', event.message, 'correct the file, or pick a preset');
     case 'saved':
-      return withStatus({ ...state, overwrite: false }, 'ok', `Saved to ${event.path}.`);
+      return withStatus({ ...state, overwrite: false, saved: JSON.stringify(state.blueprint) }, 'ok', `Saved to ${event.path}.`);
     case 'save-failed':
       if (event.exists) return withStatus({ ...state, overwrite: true }, 'warning', `${state.savePath} exists: press s again to overwrite it.`, 'or change Save to');
       return withStatus({ ...state, overwrite: false }, 'error', event.message);
