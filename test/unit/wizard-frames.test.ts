@@ -228,6 +228,44 @@ describe('wizard golden frames', () => {
     assert.deepEqual(yes.intent, { kind: 'apply' });
   });
 
+  it('plan at 80×24: a long policy diff scrolls line by line and by page before the cursor leaves its change', () => {
+    const long = plans();
+    const regions = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'ca-central-1', 'sa-east-1'];
+    long[3]!.changes[0]!.diff = policyDiff(denyRegionsDocument(['us-east-1']), denyRegionsDocument(regions));
+    const diffLines = long[3]!.changes[0]!.diff!.split('\n');
+    assert.ok(diffLines.length > 30, `a diff longer than the screen (${diffLines.length} lines)`);
+    const ready = planReady(base().plan, long, `account ${ACCOUNT}`);
+    const s = { ...base(), screen: 'plan' as const, plan: ready };
+    // The frame tells the app the list's first line and page; the app hands them back with each key.
+    const press = (state: WizardState, k: KeyPress): WizardState => {
+      const f = renderWizard(state, { width: 80, height: 23, palette: p, now: NOW });
+      return wizardKey({ ...state, plan: { ...state.plan, top: f.planTop ?? 0 }, planPage: f.planPage ?? 10 }, k).state;
+    };
+    let w: WizardState = press(press(s, key('down')), key('down'));
+    w = press(w, key('enter'));
+    assert.equal(w.plan.expanded.length, 1);
+    const seen = new Set<string>();
+    let presses = 0;
+    while (w.plan.cursor === 2 && presses < 100) {
+      for (const line of frame(w, 80, 24).split('\n')) seen.add(line.trim());
+      w = press(w, text('j'));
+      presses++;
+    }
+    for (const line of diffLines) assert.ok(seen.has(line.trim()), `the diff line "${line}" was shown before the cursor left the change`);
+    assert.ok(presses > 10, `j scrolled through the diff (${presses} presses) rather than jumping past it`);
+    assert.equal(w.plan.cursor, 3, 'past the end of the diff, j goes on to the next change');
+
+    // PgDn scrolls the open diff a page at a time, and PgUp back, before leaving the change.
+    let pg: WizardState = press(press(press(s, key('down')), key('down')), key('enter'));
+    pg = press(pg, key('pagedown'));
+    assert.equal(pg.plan.cursor, 2, 'PgDn stays on the expanded change while its diff goes on');
+    const scrolled = check('plan-diff-scrolled', pg, 80, 24);
+    assert.match(scrolled, /"eu-west-1"/);
+    pg = press(pg, key('pageup'));
+    assert.equal(pg.plan.cursor, 2);
+    assert.match(frame(pg, 80, 24), /^>.*UpdatePolicy/m, 'PgUp comes back to the change itself');
+  });
+
   it('apply: in progress with a retry, stopped by Ctrl-C, and an error', () => {
     const a = applying();
     const s = { ...base(), screen: 'apply' as const, apply: a };
