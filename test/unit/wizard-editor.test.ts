@@ -511,9 +511,12 @@ describe('wizard blueprint editor: drawing', () => {
     assert.ok(cursor.length <= 80);
   });
 
-  it('puts the trust policy beside the form at 110 columns or more', () => {
+  it('puts the trust policy beside the form only where both fit whole, else below it', () => {
     const s = focus(setText(fresh(), /^> Repository/, 'owner/name').state, /^> Repository/);
-    const wide = plain(s, 160, 40);
+    const below = plain(s, 140, 40);
+    assert.ok(!below.some((l) => l.includes('│')), 'at 140 columns the ARN and an 80-column form do not both fit: below');
+    assert.ok(below.some((l) => l.includes('arn:aws:iam::<management account>:oidc-provider/token.actions.githubusercontent.com')), below.join('\n'));
+    const wide = plain(s, 170, 40);
     const beside = wide.find((l) => l.includes('│') && l.includes('Trust policy'));
     assert.ok(beside, 'the preview is in a column on the right');
     assert.ok(wide.some((l) => /^> Repository .*│/.test(l)), 'the cursor row shares its line with the preview');

@@ -196,7 +196,15 @@ describe('wizard golden frames', () => {
     assert.match(error, /✗/, 'the problem is drawn next to the field');
     // The live trust policy of the deploy role.
     const repo = editorAt(editor(), 'Repository');
-    assert.match(check('blueprint-trust-preview', { ...s, editor: repo }, 120, 40), /"repo:example\/infrastructure:ref:refs\/he/);
+    const preview = check('blueprint-trust-preview', { ...s, editor: repo }, 120, 40);
+    assert.match(preview, /"?repo:example\/infrastructure:ref:refs\/heads\/main"?/);
+    // At 120 columns nothing is squeezed: the ARN and the subject are whole, and the form's cells are not cut.
+    assert.ok(preview.includes(`arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`), 'the provider ARN is on one line, whole');
+    assert.match(preview, /^ +shared-services +aws\+shared-services@example\.com +Infrastructure/m, 'the form is not squeezed beside the preview');
+    // At 80 columns the preview keeps the ARN whole too.
+    const narrow = check('blueprint-trust-preview', { ...s, editor: repo }, 80, 40);
+    assert.ok(narrow.includes(`arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`), narrow);
+    assert.match(narrow, /repo:example\/infrastructure:ref:refs\/heads\/main/);
     // A repository wildcard would let any repository deploy: refused on the spot.
     let wild = editorKey(repo, key('enter')).state;
     for (let i = 0; i < 'infrastructure'.length; i++) wild = editorKey(wild, key('backspace')).state;

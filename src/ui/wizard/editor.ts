@@ -1479,6 +1479,75 @@ function formWindow(rows: readonly Row[], cursor: number, height: number, d: Dra
   return out.slice(0, height);
 }
 
+/** The form's narrowest comfortable width beside the preview: its cells are not cut at 80. */
+const FORM_BESIDE_PREVIEW = 80;
+
+/** The columns the JSON preview needs so that no value (an ARN, the subject) is cut: a long `"key": value` puts the value on its own line. */
+function previewNeed(state: EditorState): number {
+  const preview = trustPolicyPreview(state);
+  if (!preview || 'refused' in preview) return 0;
+  return preview.json.reduce((n, line) => {
+    const field = /^(\s*"(?:[^"\\]|\\.)*":) (.*)$/.exec(line);
+    return Math.max(n, field ? Math.min(line.length, Math.max(field[1]!.length, field[2]!.length)) : line.length);
+  }, 0);
+}
+
+/**
+ * The preview's column beside the form, or 0 to draw it below: beside only when the form keeps
+ * its comfortable width and the JSON fits whole, so neither is squeezed nor an ARN broken.
+ */
+function previewColumn(state: EditorState, width: number): number {
+  if (width < 110) return 0;
+  const side = Math.max(Math.min(78, Math.floor((width - 3) / 2)), previewNeed(state));
+  return width - 3 - side >= FORM_BESIDE_PREVIEW ? side : 0;
+}
+
+/** The trust policy's statements as `key  value` rows; a value too long for the key's line goes on its own. */
+function compactPreviewLines(state: EditorState, width: number, p: Palette): Out[] {
+  const preview = trustPolicyPreview(state);
+  if (!preview || 'refused' in preview) return previewLines(state, width, p);
+  const policy = JSON.parse(preview.json.join('\n')) as { Statement?: Record<string, unknown>[] };
+  const pairs: [string, string][] = [];
+  for (const statement of policy.Statement ?? []) {
+    pairs.push(['Effect', String(statement.Effect)]);
+    for (const [kind, value] of Object.entries((statement.Principal ?? {}) as Record<string, unknown>)) pairs.push([`Principal ${kind}`, String(value)]);
+    pairs.push(['Action', [statement.Action].flat().join(', ')]);
+    for (const [operator, conditions] of Object.entries((statement.Condition ?? {}) as Record<string, Record<string, unknown>>)) {
+      for (const [key, value] of Object.entries(conditions)) pairs.push([`${operator} ${key}`, [value].flat().join(', ')]);
+    }
+  }
+  const role = state.blueprint.ciOidc?.roleName ?? '';
+  const out: Out[] = [{ segs: fitSegs([seg('Trust policy', p.bold), seg(` of role ${role} · live preview`, p.dim)], width), style: '' }];
+  // Short keys (Effect, Action...) line up in a column; a long condition key is followed by its value.
+  const keyWidth = Math.max(0, ...pairs.map(([k]) => k.length).filter((n) => n <= 20));
+  for (const [key, value] of pairs) {
+    const subject = key.endsWith(':sub');
+    const mark = subject ? { subject } : {};
+    const lead = `  ${key.padEnd(keyWidth)}  `;
+    if (lead.length + value.length <= width) {
+      out.push({ segs: [seg(lead, p.dim), seg(value, subject ? p.accent : '')], style: '', ...mark });
+      continue;
+    }
+    out.push({ segs: fitSegs([seg(`  ${key}`, p.dim)], width), style: '', ...mark });
+    for (const piece of breakAtSeparators(value, Math.max(10, width - 4))) out.push({ segs: [seg(`    ${piece}`, subject ? p.accent : '')], style: '', ...mark });
+  }
+  return out;
+}
+
+/** A long value (an ARN, a subject) in pieces of at most `width`, broken after a ':' or '/' where it can be. */
+function breakAtSeparators(value: string, width: number): string[] {
+  const pieces: string[] = [];
+  let rest = value;
+  while (rest.length > width) {
+    const cut = Math.max(rest.lastIndexOf(':', width - 1), rest.lastIndexOf('/', width - 1));
+    const at = cut > 0 ? cut + 1 : width;
+    pieces.push(rest.slice(0, at));
+    rest = rest.slice(at);
+  }
+  pieces.push(rest);
+  return pieces;
+}
+
 /** The trust-policy panel (or the refusal) for `width` columns. */
 function previewLines(state: EditorState, width: number, p: Palette): Out[] {
   const preview = trustPolicyPreview(state);
@@ -1617,7 +1686,7 @@ export function editorLines(state: EditorState, ctx: RenderContext): string[] {
 
   const editing = state.mode.kind === 'text' ? state.mode : undefined;
   const showPreview = CI_ROWS.has(focused.kind) && state.blueprint.ciOidc !== undefined;
-  const sideWidth = showPreview && width >= 110 ? Math.min(78, Math.floor((width - 3) / 2)) : 0;
+  const sideWidth = showPreview ? previewColumn(state, width) : 0;
   const formWidth = sideWidth > 0 ? width - 3 - sideWidth : width;
   const labelWidth = formWidth >= 80 ? 20 : formWidth >= 64 ? 16 : 13;
   const longestOu = state.blueprint.organizationalUnits.reduce((n, path) => Math.max(n, path.length), 8);
@@ -1632,7 +1701,9 @@ export function editorLines(state: EditorState, ctx: RenderContext): string[] {
   }
   let preview: Out[] = [];
   if (showPreview) {
-    const all = previewLines(state, width, p);
+    // Below the form: the policy's JSON when all of it fits whole, else its statements as key: value rows.
+    const json = previewLines(state, width, p);
+    const all = json.length + 1 <= Math.floor(bodyHeight / 2) && previewNeed(state) <= width ? json : compactPreviewLines(state, width, p);
     const room = Math.max(0, Math.min(all.length + 1, Math.floor(bodyHeight / 2)));
     preview = room >= 3 ? [{ segs: [seg('─'.repeat(Math.min(width, 40)), p.dim)], style: '' }, ...capPreview(all, room - 1, p)] : [];
   }
