@@ -255,22 +255,50 @@ export function accountNameProblem(name: string): FieldProblem | undefined {
 
 /** The S3 general purpose bucket naming rules, including the reserved prefixes and suffixes. */
 export function bucketNameProblem(bucket: string): FieldProblem | undefined {
-  const suggestion = bucket.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
-  const fix = suggestion.length >= 3 && suggestion.length <= 63 && suggestion !== bucket ? `use a name like '${suggestion}'` : 'use 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit';
-  if (bucket.length < 3 || bucket.length > 63) return { message: `'${visibleText(bucket)}' is ${bucket.length} characters; bucket names are 3 to 63`, fix };
-  if (/[A-Z]/.test(bucket)) return { message: `'${visibleText(bucket)}' contains uppercase letters`, fix };
-  if (bucket.includes('_')) return { message: `'${visibleText(bucket)}' contains an underscore`, fix };
-  if (!/^[a-z0-9.-]+$/.test(bucket)) return { message: `'${visibleText(bucket)}' contains characters other than lowercase letters, digits, '.' and '-'`, fix };
-  if (!/^[a-z0-9]/.test(bucket) || !/[a-z0-9]$/.test(bucket)) return { message: `'${visibleText(bucket)}' must start and end with a letter or digit`, fix };
-  if (bucket.includes('..')) return { message: `'${visibleText(bucket)}' contains two adjacent periods`, fix };
+  const fault = bucketNameFault(bucket);
+  if (!fault) return undefined;
+  // Only a name that passes these same rules is ever suggested.
+  const suggestion = bucketNameSuggestion(bucket);
+  const fix = suggestion === undefined ? (fault.fix ?? 'use 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit') : fault.fix ? `${fault.fix}, e.g. '${suggestion}'` : `use a name like '${suggestion}'`;
+  return { message: fault.message, fix };
+}
+
+const RESERVED_BUCKET_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
+const RESERVED_BUCKET_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'];
+
+function bucketNameFault(bucket: string): { message: string; fix?: string } | undefined {
+  if (bucket.length < 3 || bucket.length > 63) return { message: `'${visibleText(bucket)}' is ${bucket.length} characters; bucket names are 3 to 63` };
+  if (/[A-Z]/.test(bucket)) return { message: `'${visibleText(bucket)}' contains uppercase letters` };
+  if (bucket.includes('_')) return { message: `'${visibleText(bucket)}' contains an underscore` };
+  if (!/^[a-z0-9.-]+$/.test(bucket)) return { message: `'${visibleText(bucket)}' contains characters other than lowercase letters, digits, '.' and '-'` };
+  if (!/^[a-z0-9]/.test(bucket) || !/[a-z0-9]$/.test(bucket)) return { message: `'${visibleText(bucket)}' must start and end with a letter or digit` };
+  if (bucket.includes('..')) return { message: `'${visibleText(bucket)}' contains two adjacent periods` };
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(bucket)) return { message: `'${visibleText(bucket)}' is formatted as an IP address`, fix: 'use a name made of words, e.g. acme-tfstate' };
-  for (const prefix of ['xn--', 'sthree-', 'amzn-s3-demo-']) {
+  for (const prefix of RESERVED_BUCKET_PREFIXES) {
     if (bucket.startsWith(prefix)) return { message: `'${visibleText(bucket)}' starts with '${prefix}', a prefix S3 reserves`, fix: `drop the '${prefix}' prefix` };
   }
-  for (const suffix of ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3']) {
+  for (const suffix of RESERVED_BUCKET_SUFFIXES) {
     if (bucket.endsWith(suffix)) return { message: `'${visibleText(bucket)}' ends with '${suffix}', a suffix S3 reserves`, fix: `drop the '${suffix}' suffix` };
   }
   return undefined;
+}
+
+/**
+ * A valid bucket name close to `bucket`, or undefined when none can be made from it: lowercased,
+ * other characters as '-', runs of periods (and hyphens next to a period) as one period, reserved
+ * prefixes and suffixes dropped, the ends trimmed to a letter or digit, at most 63 characters.
+ * An IP-address shape gets no suggestion: a name of words is the fix.
+ */
+export function bucketNameSuggestion(bucket: string): string | undefined {
+  let name = bucket.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/[.-]*\.[.-]*/g, '.');
+  for (let previous = ''; previous !== name; ) {
+    previous = name;
+    name = name.replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+    for (const prefix of RESERVED_BUCKET_PREFIXES) if (name.startsWith(prefix)) name = name.slice(prefix.length);
+    for (const suffix of RESERVED_BUCKET_SUFFIXES) if (name.endsWith(suffix)) name = name.slice(0, -suffix.length);
+    if (name.length > 63) name = name.slice(0, 63);
+  }
+  return name !== bucket && bucketNameFault(name) === undefined ? name : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -430,7 +458,7 @@ function checkAccounts(root: Section, ouPaths: string[] | undefined): ReadList<B
       const other = emails.get(email.toLowerCase());
       if (other !== undefined) {
         issues.add(account.at('email'), `'${email}' is used by ${other} too; AWS needs a distinct email per account (compared case-insensitively)`, 'give every account its own address, e.g. with a +tag: aws+name@example.com');
-      } else emails.set(email.toLowerCase(), path);
+      } else emails.set(email.toLowerCase(), name ? `${path} (name: ${visibleText(name)})` : path);
     }
     if (ou !== undefined && ou !== ROOT_TARGET && ouPaths && !ouPaths.includes(ou)) {
       const guess = closest(ou, [ROOT_TARGET, ...ouPaths]);

@@ -442,3 +442,65 @@ describe('awsorg bootstrap --rehearse in a pseudo-terminal (the README main job)
     }
   });
 });
+
+describe('awsorg bootstrap --rehearse at 80×24: text-field keys and Ctrl-C that asks first (issue 12 items 18, 20, 21)', { timeout: 120_000 }, () => {
+  it('edits a name with Ctrl-W, Left and Ctrl-U; Ctrl-C with unsaved edits asks, n keeps them, a second Ctrl-C quits with 130', async () => {
+    assert.ok(tmuxAvailable(), 'tmux is required for the terminal tests');
+    assert.ok(onPath('moto_server'), 'moto_server is required: pipx install "moto[server]"');
+    const work = tempDir('awsorg-wizard-keys-');
+    const exitFile = join(work, 'exit-code.txt');
+    const { isolatedEnv } = await import('../helpers/cli.js');
+    const env = isolatedEnv({ TERM: 'xterm-256color', LANG: 'C.UTF-8' });
+    const tmux = TmuxSession.start({
+      argv: ['/bin/sh', '-c', `"${process.execPath}" "${CLI}" bootstrap --rehearse; echo "$?" > "${exitFile}"`],
+      env,
+      cwd: work,
+      columns: 80,
+      rows: 24,
+    });
+    try {
+      const welcome = await tmux.waitFor((s) => s.includes('What exists') && s.includes('REHEARSAL'), 'the rehearsal welcome screen', 60_000);
+      assert.match(welcome, /REHEARSAL · nothing reaches AWS/, 'the safety line is whole at 80 columns');
+      tmux.keys('Enter');
+      await tmux.waitFor((s) => cursorLine(s).includes("the emulator's dummy keys"), 'the sign-in methods');
+      tmux.keys('Enter');
+      await tmux.waitForText('Who you are');
+      tmux.keys('Enter');
+      await tmux.waitFor((s) => s.includes('Blueprint: preset standard'), 'the blueprint editor');
+      await moveCursorTo(tmux, /^>\s+shared-services\s/, 'the shared-services row');
+      tmux.keys('Enter');
+      await tmux.waitFor((s) => /^>\s+shared-services▏/.test(cursorLine(s)), 'shared-services in a text field');
+      tmux.keys('C-w');
+      await tmux.waitFor((s) => /^>\s+shared-▏/.test(cursorLine(s)), 'Ctrl-W erased the last word');
+      tmux.type('tools');
+      await tmux.waitFor((s) => /^>\s+shared-tools▏/.test(cursorLine(s)), 'tools typed');
+      tmux.keys('Left');
+      tmux.keys('Left');
+      tmux.keys('Left');
+      tmux.keys('Left');
+      tmux.keys('Left');
+      await tmux.waitFor((s) => /^>\s+shared-▏tools/.test(cursorLine(s)), 'the cursor moved left five times');
+      tmux.keys('C-u');
+      await tmux.waitFor((s) => /^>\s+▏tools/.test(cursorLine(s)), 'Ctrl-U erased everything before the cursor');
+      tmux.keys('Enter');
+      await tmux.waitFor((s) => /^>\s+tools\s+aws\+shared-services@example\.com/.test(cursorLine(s)), 'tools kept as the name');
+
+      tmux.keys('C-c');
+      const asked = await tmux.waitForText('Quit? Your unsaved blueprint edits will be lost.');
+      assert.match(asked, /y quit · any other key: stay · Ctrl-C again: quit/);
+      tmux.type('n');
+      const stayed = await tmux.waitForText('Not quitting: everything is as you left it.');
+      assert.match(cursorLine(stayed), /^>\s+tools\s/, 'the edit is still there');
+      assert.equal(existsSync(exitFile), false, 'the wizard is still running');
+
+      tmux.keys('C-c');
+      await tmux.waitForText('Quit? Your unsaved blueprint edits will be lost.');
+      tmux.keys('C-c');
+      assert.equal(await waitForFile(exitFile, 'the exit code'), '130');
+    } finally {
+      tmux.kill();
+      rmSync(work, { recursive: true, force: true });
+      rmSync(env.HOME!, { recursive: true, force: true });
+    }
+  });
+});

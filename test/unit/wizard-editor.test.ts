@@ -511,9 +511,12 @@ describe('wizard blueprint editor: drawing', () => {
     assert.ok(cursor.length <= 80);
   });
 
-  it('puts the trust policy beside the form at 110 columns or more', () => {
+  it('puts the trust policy beside the form only where both fit whole, else below it', () => {
     const s = focus(setText(fresh(), /^> Repository/, 'owner/name').state, /^> Repository/);
-    const wide = plain(s, 160, 40);
+    const below = plain(s, 140, 40);
+    assert.ok(!below.some((l) => l.includes('│')), 'at 140 columns the ARN and an 80-column form do not both fit: below');
+    assert.ok(below.some((l) => l.includes('arn:aws:iam::<management account>:oidc-provider/token.actions.githubusercontent.com')), below.join('\n'));
+    const wide = plain(s, 170, 40);
     const beside = wide.find((l) => l.includes('│') && l.includes('Trust policy'));
     assert.ok(beside, 'the preview is in a column on the right');
     assert.ok(wide.some((l) => /^> Repository .*│/.test(l)), 'the cursor row shares its line with the preview');
@@ -556,5 +559,73 @@ describe('wizard blueprint editor: speed', () => {
     assert.ok(lines.length > 0 && lines.length <= ctx.height);
     assert.ok(editorBlueprint(state).accounts.some((a) => a.name.endsWith('abcdefghijklmnopqrst')), 'the typing reached the account');
     assert.ok(average < 10, `average ${average.toFixed(2)} ms per keystroke and frame`);
+  });
+});
+
+describe('wizard blueprint editor: text fields and their messages (issue 12 item 21)', () => {
+  const draft = (s: EditorState) => (s.mode.kind === 'text' ? s.mode.draft.value : undefined);
+
+  it('moves the cursor with Left/Right and Home/End; typing and Backspace work at the cursor', () => {
+    const typing = run(focus(fresh(), /^> State bucket/), ENTER).state;
+    assert.equal(draft(typing), 'example-tfstate-change-me');
+    const s = run(typing, key('home'), text('acme-'), key('end'), key('backspace'), key('backspace'), key('left'), key('left'), key('left'), key('left'), key('left'), key('backspace'), key('right'), text('X')).state;
+    assert.equal(s.mode.kind, 'text', 'Home, End and the arrows stay in the field');
+    assert.equal(draft(s), 'acme-example-tfstate-caXnge-');
+    assert.equal(editorBlueprint(s).stateBackend?.bucket, 'acme-example-tfstate-caXnge-', 'the draft applies as you type');
+    assert.match(focusedLine(s), /acme-example-tfstate-caX▏nge-/, 'the cursor is drawn where it is');
+  });
+
+  it('a long draft keeps the cursor in view when it moves left', () => {
+    const long = 'acme-organization-terraform-state-eu-west-1-0123456789';
+    const typing = run(focus(fresh(), /^> State bucket/), ENTER, ...erase(), text(long)).state;
+    assert.match(plain(typing, 60).find((l) => l.startsWith('> ')) ?? '', /…[a-z0-9-]*789▏/, 'at the end: the tail');
+    const home = run(typing, key('home')).state;
+    const line = plain(home, 60).find((l) => l.startsWith('> ')) ?? '';
+    assert.match(line, /▏acme-organization-.*…/, `at Home: the start, with the cursor: ${line}`);
+    assert.ok(line.length <= 60);
+    const middle = run(home, ...Array.from({ length: 30 }, () => key('right'))).state;
+    assert.ok((plain(middle, 60).find((l) => l.startsWith('> ')) ?? '').includes(`${long.slice(25, 30)}▏${long.slice(30, 34)}`), 'in the middle: the cursor in view');
+    const longer = run(typing, text(long), key('home'), ...Array.from({ length: 50 }, () => key('right'))).state;
+    const window = plain(longer, 60).find((l) => l.startsWith('> ')) ?? '';
+    assert.match(window, /…[a-z0-9-]+▏[a-z0-9-]+…/, `far from both ends: a window around the cursor: ${window}`);
+  });
+
+  it('Ctrl-W erases the word before the cursor, Ctrl-U everything before it', () => {
+    const typing = run(focus(fresh(), /^> State bucket/), ENTER).state;
+    const word = run(typing, key('ctrl-w')).state;
+    assert.equal(draft(word), 'example-tfstate-change-');
+    assert.equal(draft(run(word, key('ctrl-w')).state), 'example-tfstate-');
+    const line = run(typing, key('left'), key('left'), key('ctrl-u')).state;
+    assert.equal(draft(line), 'me');
+    assert.match(focusedLine(line), /State bucket\s+▏me/);
+    const hints = editorHints(line);
+    assert.match(hints, /Ctrl-W/);
+    assert.match(hints, /Ctrl-U/);
+    assert.ok(editorHelp().some((l) => /Ctrl-U/.test(l) && /Home\/End/.test(l)), 'help names the editing keys');
+  });
+
+  it("a new OU's problem names the field it is about", () => {
+    const s = run(focus(fresh(), /^> Organizational units/), text('a'), text('Teams/')).state;
+    const lines = plain(s);
+    const row = lines.findIndex((l) => /^> +Teams\/▏/.test(l));
+    assert.ok(row >= 0, lines.join('\n'));
+    assert.match(`${lines[row + 1]}`, /✗ OU name: 'Teams\/' has an empty segment/);
+  });
+
+  it('a new account from the Accounts row joins the OU of the accounts it is listed after, not the first OU', () => {
+    const s = run(focus(fresh(), /^> Accounts \(6\)/), text('a'), text('analytics'), ENTER).state;
+    assert.equal(account(s, 'analytics')?.ou, 'Workloads', 'listed after production, in Workloads');
+    assert.match(flat(s), /Added account analytics in Workloads/);
+    // With the cursor on an OU, a new account goes into that OU.
+    const fromOu = run(focus(fresh(), /^> +Sandbox +0 accounts/), text('A'), text('lab'), ENTER).state;
+    assert.equal(account(fromOu, 'lab')?.ou, 'Sandbox');
+  });
+
+  it('the duplicate-email problem names the other account, not only its index', () => {
+    const s = setText(focus(fresh(), /^> +production /), /^> +production /, 'production').state;
+    const dup = run(s, text('e'), ...erase(), text('aws+log-archive@example.com'), ENTER).state;
+    const problem = editorProblems(dup).find((p) => /is used by/.test(p.message));
+    assert.ok(problem, editorProblems(dup).map((p) => p.message).join('\n'));
+    assert.match(problem.message, /is used by accounts\[0\] \(name: log-archive\) too/);
   });
 });

@@ -196,7 +196,15 @@ describe('wizard golden frames', () => {
     assert.match(error, /✗/, 'the problem is drawn next to the field');
     // The live trust policy of the deploy role.
     const repo = editorAt(editor(), 'Repository');
-    assert.match(check('blueprint-trust-preview', { ...s, editor: repo }, 120, 40), /"repo:example\/infrastructure:ref:refs\/he/);
+    const preview = check('blueprint-trust-preview', { ...s, editor: repo }, 120, 40);
+    assert.match(preview, /"?repo:example\/infrastructure:ref:refs\/heads\/main"?/);
+    // At 120 columns nothing is squeezed: the ARN and the subject are whole, and the form's cells are not cut.
+    assert.ok(preview.includes(`arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`), 'the provider ARN is on one line, whole');
+    assert.match(preview, /^ +shared-services +aws\+shared-services@example\.com +Infrastructure/m, 'the form is not squeezed beside the preview');
+    // At 80 columns the preview keeps the ARN whole too.
+    const narrow = check('blueprint-trust-preview', { ...s, editor: repo }, 80, 40);
+    assert.ok(narrow.includes(`arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`), narrow);
+    assert.match(narrow, /repo:example\/infrastructure:ref:refs\/heads\/main/);
     // A repository wildcard would let any repository deploy: refused on the spot.
     let wild = editorKey(repo, key('enter')).state;
     for (let i = 0; i < 'infrastructure'.length; i++) wild = editorKey(wild, key('backspace')).state;
@@ -226,6 +234,44 @@ describe('wizard golden frames', () => {
     check('plan-confirm', { ...s, plan: typed.state }, 80);
     const yes = planKey(planKey(confirm, text('yes'), 10).state, key('enter'), 10);
     assert.deepEqual(yes.intent, { kind: 'apply' });
+  });
+
+  it('plan at 80×24: a long policy diff scrolls line by line and by page before the cursor leaves its change', () => {
+    const long = plans();
+    const regions = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'ca-central-1', 'sa-east-1'];
+    long[3]!.changes[0]!.diff = policyDiff(denyRegionsDocument(['us-east-1']), denyRegionsDocument(regions));
+    const diffLines = long[3]!.changes[0]!.diff!.split('\n');
+    assert.ok(diffLines.length > 30, `a diff longer than the screen (${diffLines.length} lines)`);
+    const ready = planReady(base().plan, long, `account ${ACCOUNT}`);
+    const s = { ...base(), screen: 'plan' as const, plan: ready };
+    // The frame tells the app the list's first line and page; the app hands them back with each key.
+    const press = (state: WizardState, k: KeyPress): WizardState => {
+      const f = renderWizard(state, { width: 80, height: 23, palette: p, now: NOW });
+      return wizardKey({ ...state, plan: { ...state.plan, top: f.planTop ?? 0 }, planPage: f.planPage ?? 10 }, k).state;
+    };
+    let w: WizardState = press(press(s, key('down')), key('down'));
+    w = press(w, key('enter'));
+    assert.equal(w.plan.expanded.length, 1);
+    const seen = new Set<string>();
+    let presses = 0;
+    while (w.plan.cursor === 2 && presses < 100) {
+      for (const line of frame(w, 80, 24).split('\n')) seen.add(line.trim());
+      w = press(w, text('j'));
+      presses++;
+    }
+    for (const line of diffLines) assert.ok(seen.has(line.trim()), `the diff line "${line}" was shown before the cursor left the change`);
+    assert.ok(presses > 10, `j scrolled through the diff (${presses} presses) rather than jumping past it`);
+    assert.equal(w.plan.cursor, 3, 'past the end of the diff, j goes on to the next change');
+
+    // PgDn scrolls the open diff a page at a time, and PgUp back, before leaving the change.
+    let pg: WizardState = press(press(press(s, key('down')), key('down')), key('enter'));
+    pg = press(pg, key('pagedown'));
+    assert.equal(pg.plan.cursor, 2, 'PgDn stays on the expanded change while its diff goes on');
+    const scrolled = check('plan-diff-scrolled', pg, 80, 24);
+    assert.match(scrolled, /"eu-west-1"/);
+    pg = press(pg, key('pageup'));
+    assert.equal(pg.plan.cursor, 2);
+    assert.match(frame(pg, 80, 24), /^>.*UpdatePolicy/m, 'PgUp comes back to the change itself');
   });
 
   it('apply: in progress with a retry, stopped by Ctrl-C, and an error', () => {
@@ -303,6 +349,76 @@ describe('wizard golden frames', () => {
     assert.deepEqual(wizardKey(s, text('q')).intent, { kind: 'quit', code: 0 });
   });
 
+  it('at 80×24 help wraps instead of cutting, scrolls to its last line, and the rehearsal header keeps its safety line whole', () => {
+    const s = wizardKey({ ...base(), screen: 'blueprint' as const, editor: editor() }, text('?')).state;
+    const first = renderWizard(s, { width: 80, height: 23, palette: p, now: NOW });
+    assert.ok(first.helpMaxTop && first.helpMaxTop > 0, 'the blueprint help is longer than 24 rows');
+    const top = check('help-blueprint', s, 80, 24);
+    assert.doesNotMatch(top, /…$/m, 'no help line is cut on the right');
+    assert.match(top, /lines 1-\d+ of \d+ · ↑\/↓ PgUp\/PgDn scroll/);
+    // Scrolling down line by line reaches every line, the last one included.
+    const seen = new Set<string>();
+    let h: WizardState = { ...s, helpMaxTop: first.helpMaxTop };
+    for (let i = 0; i <= first.helpMaxTop! + 2; i++) {
+      for (const line of frame(h, 80, 24).split('\n')) seen.add(line);
+      h = wizardKey(h, key('down')).state;
+      assert.equal(h.help, true, 'Down scrolls; it does not close help');
+    }
+    assert.equal(h.helpTop, first.helpMaxTop, 'scrolling stops at the end');
+    assert.ok(seen.has('zero problems.'), [...seen].join('\n'));
+    assert.ok([...seen].some((l) => /^ +progress$/.test(l)), 'the last line of the common help is reachable');
+    assert.match(check('help-blueprint-end', h, 80, 24), /Ctrl-C/);
+    assert.equal(wizardKey(h, text('x')).state.help, false, 'any other key closes help');
+
+    const rehearsal = { ...base(), rehearsal: 'http://127.0.0.1:45123' };
+    const welcome = check('welcome-rehearsal', { ...rehearsal, welcome: welcomeDetected(rehearsal.welcome, { organization: { kind: 'none', account: '123456789012' } }) }, 80, 24);
+    assert.match(welcome, /REHEARSAL · nothing reaches AWS/);
+    assert.match(welcome, /local emulator http:\/\/127\.0\.0\.1:45123/);
+    assert.match(frame(rehearsal, 120), /^awsorg bootstrap  REHEARSAL · local emulator http:\/\/127\.0\.0\.1:45123 · nothing reaches AWS$/m, 'one line where it fits');
+    assert.match(frame(rehearsal, 40), /nothing reaches AWS/, 'wrapped, never cut, at 40 columns');
+  });
+
+  it('Ctrl-C asks before unsaved blueprint edits or the state move would be lost; a second Ctrl-C quits', () => {
+    // Nothing entered yet: Ctrl-C quits at once.
+    const untouched = { ...base(), screen: 'blueprint' as const, editor: editor() };
+    assert.deepEqual(wizardKey(untouched, key('ctrl-c')).intent, { kind: 'quit', code: 130 });
+    // An edit not saved: asked first; n keeps everything, y quits.
+    let e = editorAt(editor(), 'staging');
+    e = editorKey(e, key('enter')).state;
+    e = type(e, '-eu');
+    const edited = { ...untouched, editor: e };
+    const asked = wizardKey(edited, key('ctrl-c'));
+    assert.equal(asked.intent, undefined, 'Ctrl-C in the editor with unsaved edits does not quit at once');
+    const out = check('blueprint-quit-confirm', asked.state, 80, 24);
+    assert.match(out, /Quit\? Your unsaved blueprint edits will be lost/);
+    assert.match(out, /y quit · any other key: stay · Ctrl-C again: quit/);
+    const stay = wizardKey(asked.state, text('n'));
+    assert.equal(stay.intent, undefined);
+    assert.equal(stay.state.quitConfirm, undefined);
+    assert.equal(stay.state.editor, e, 'the edits, the open text field included, are kept');
+    assert.equal(stay.state.editor?.mode.kind, 'text');
+    assert.deepEqual(wizardKey(asked.state, text('y')).intent, { kind: 'quit', code: 130 });
+    assert.deepEqual(wizardKey(asked.state, key('ctrl-c')).intent, { kind: 'quit', code: 130 }, 'a second Ctrl-C quits');
+    // Saved: nothing to lose.
+    const saved = editorEvent(editorKey(e, key('enter')).state, { kind: 'saved', path: 'awsorg.yaml' });
+    assert.deepEqual(wizardKey({ ...untouched, editor: saved }, key('ctrl-c')).intent, { kind: 'quit', code: 130 });
+
+    // Applied: the state move and the summary are still ahead.
+    const applied = applyEvent(applying(), { kind: 'finished', at: NOW + 70_000 });
+    const s = { ...base(), screen: 'apply' as const, apply: applied, migrate: initialMigrate('./bootstrap') };
+    const onApplied = wizardKey(s, key('ctrl-c'));
+    assert.equal(onApplied.intent, undefined, 'Ctrl-C on the Applied screen asks first');
+    assert.match(check('apply-quit-confirm', onApplied.state, 80, 24), /Quit\? The organization is applied, but the Terraform state move and the summary/);
+    assert.deepEqual(wizardKey(onApplied.state, key('ctrl-c')).intent, { kind: 'quit', code: 130 });
+    const back = wizardKey(onApplied.state, key('escape'));
+    assert.equal(back.state.screen, 'apply');
+    assert.equal(back.state.quitConfirm, undefined);
+    const onState = wizardKey({ ...s, screen: 'migrate' as const }, key('ctrl-c'));
+    assert.equal(onState.intent, undefined, 'and on the state screen');
+    // Help says so.
+    assert.match(frame({ ...untouched, help: true }, 120, 60), /Ctrl-C +quit; asks first/);
+  });
+
   it('help on every screen, and ? typed into a field is a character', () => {
     const s = wizardKey({ ...base(), screen: 'plan' as const, plan: planReady(base().plan, plans(), 'account') }, text('?')).state;
     assert.equal(s.help, true);
@@ -319,5 +435,12 @@ describe('wizard input', () => {
     assert.deepEqual(keyPresses('yes\r', noKey), [{ text: 'yes' }, { name: 'enter' }]);
     assert.deepEqual(keyPresses('\u007F\u007F\u007F', noKey), [{ name: 'backspace' }, { name: 'backspace' }, { name: 'backspace' }]);
     assert.deepEqual(keyPresses('qa\r\r', noKey), [{ text: 'qa' }, { name: 'enter' }, { name: 'enter' }]);
+    // Cursor editing in text fields (issue 12 item 21).
+    const { toKeyPress } = await import('../../src/ui/console/app.js');
+    const ink = (k: Partial<Parameters<typeof toKeyPress>[1]>) => k as Parameters<typeof toKeyPress>[1];
+    assert.deepEqual(toKeyPress('u', ink({ ctrl: true })), { name: 'ctrl-u' });
+    assert.deepEqual(toKeyPress('w', ink({ ctrl: true })), { name: 'ctrl-w' });
+    assert.deepEqual(toKeyPress('', ink({ leftArrow: true })), { name: 'left' });
+    assert.deepEqual(toKeyPress('', ink({ rightArrow: true })), { name: 'right' });
   });
 });

@@ -53,6 +53,10 @@ export interface ConsoleAppProps {
 
 export function toKeyPress(input: string, key: Key): KeyPress | undefined {
   if (key.ctrl && input === 'c') return { name: 'ctrl-c' };
+  if (key.ctrl && input === 'u') return { name: 'ctrl-u' };
+  if (key.ctrl && input === 'w') return { name: 'ctrl-w' };
+  if (key.leftArrow) return { name: 'left' };
+  if (key.rightArrow) return { name: 'right' };
   if (key.upArrow) return { name: 'up' };
   if (key.downArrow) return { name: 'down' };
   if (key.pageUp) return { name: 'pageup' };

@@ -56,7 +56,7 @@ export type Intent =
   | { kind: 'runbook'; runbookId: string; accountId: string; incident: string; params: Record<string, string> };
 
 /** A key as the console understands it: a name for special keys, else the typed text. */
-export type KeyName = 'up' | 'down' | 'pageup' | 'pagedown' | 'home' | 'end' | 'enter' | 'escape' | 'backspace' | 'ctrl-c' | 'tab';
+export type KeyName = 'up' | 'down' | 'left' | 'right' | 'pageup' | 'pagedown' | 'home' | 'end' | 'enter' | 'escape' | 'backspace' | 'ctrl-c' | 'ctrl-u' | 'ctrl-w' | 'tab';
 export type KeyPress = { name: KeyName } | { text: string };
 
 export function initialState(overrides: Partial<ConsoleState> = {}): ConsoleState {

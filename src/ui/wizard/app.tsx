@@ -58,6 +58,7 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
     const [state, setState] = useState(initial);
     const stateRef = useRef(state);
     const planView = useRef({ top: 0, page: 10 });
+    const helpMaxTop = useRef(0);
     const stopApply = useRef<AbortController | undefined>(undefined);
     const blueprintFile = useRef<string | undefined>(undefined);
     const exited = useRef(false);
@@ -255,7 +256,7 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
     };
     const onPress = (press: KeyPress) => {
       if (exited.current) return;
-      const current = { ...stateRef.current, plan: { ...stateRef.current.plan, top: planView.current.top }, planPage: planView.current.page };
+      const current = { ...stateRef.current, plan: { ...stateRef.current.plan, top: planView.current.top }, planPage: planView.current.page, helpMaxTop: helpMaxTop.current };
       const result = wizardKey(current, press);
       if (result.state !== current) {
         stateRef.current = result.state;
@@ -270,6 +271,7 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
 
     const frame = renderWizard(state, { width: size.columns, height: Math.max(1, size.rows - 1), palette: p, now: ops.now() });
     if (frame.planTop !== undefined) planView.current = { top: frame.planTop, page: frame.planPage ?? 10 };
+    helpMaxTop.current = frame.helpMaxTop ?? 0;
     return (
       <Box flexDirection="column" width={size.columns} height={frame.lines.length}>
         <Text>{frame.lines.map(terminalStyled).join('\n')}</Text>

@@ -25,7 +25,7 @@ import { PRESET_NAMES, isPresetName, preset, type PresetName } from '../../core/
 import { REGIONS, isRegion, partitionOf } from '../../core/regions.js';
 import { deployRoleTrustPolicy, issuerFor, providerArnFor } from '../../steps/ci-oidc-policy.js';
 import { clip, styledLine, wrap, type Palette, type Segment } from '../console/style.js';
-import { editText, shownText, textField, type TextField } from './text-input.js';
+import { editText, shownWindow, textField, type TextField } from './text-input.js';
 import { keyName, keyText, type KeyOutcome, type KeyPress, type Notice, type RenderContext } from './types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -98,6 +98,8 @@ export interface EditorState {
   preset: PresetName | undefined;
   /** JSON of the blueprint as loaded, to tell whether it has been edited since. */
   baseline: string;
+  /** JSON of the blueprint as last saved, to tell whether quitting would lose edits. */
+  saved?: string;
   savePath: string;
   loadPath: string;
   /** The address accounts' emails are generated from by plus-addressing. */
@@ -382,6 +384,7 @@ function ownPaths(r: Row): readonly string[] {
 /** How a problem is introduced under a row: nothing for the row's own field, else its path. */
 function problemLabel(r: Row, path: string): string {
   if (r.kind === 'account') return /^accounts\[\d+\]\.(\w+)/.exec(path)?.[1] ?? '';
+  if (r.kind === 'ou' && path === `organizationalUnits[${r.index}]`) return 'OU name';
   return ownPaths(r).some((own) => path === own || path.startsWith(`${own}[`)) ? '' : path;
 }
 
@@ -575,6 +578,11 @@ function edited(state: EditorState): boolean {
   return JSON.stringify(state.blueprint) !== state.baseline;
 }
 
+/** True when the blueprint (a draft being typed included) differs from what was last loaded or saved. */
+export function editorUnsaved(state: EditorState): boolean {
+  return JSON.stringify(state.blueprint) !== (state.saved ?? state.baseline);
+}
+
 function withStatus(state: EditorState, tone: Notice['tone'], text: string, next?: string): EditorState {
   return { ...state, status: next === undefined ? { tone, text } : { tone, text, next } };
 }
@@ -593,6 +601,7 @@ function replaceBlueprint(state: EditorState, blueprint: Blueprint, source: stri
     source,
     preset: presetName,
     baseline: JSON.stringify(blueprint),
+    saved: undefined,
     baseEmail: inferBaseEmail(blueprint) || state.baseEmail,
     cursor: clamp(state.cursor, 0, rows.length - 1),
     mode: { kind: 'browse' },
@@ -694,10 +703,12 @@ function browseKey(input: EditorState, press: KeyPress): Outcome {
     case 'ou':
       if (name === 'enter') return { state: startText(state, 'ouName', r.index, bp.organizationalUnits[r.index] ?? '') };
       if (text === 'a') return { state: addOu(state, r.index + 1) };
+      if (text === 'A') return { state: addAccount(state, lastIndexInOu(bp, bp.organizationalUnits[r.index] ?? ROOT_TARGET), bp.organizationalUnits[r.index] ?? ROOT_TARGET) };
       if (text === 'd') return { state: deleteOu(state, r.index) };
       break;
     case 'accounts':
-      if (name === 'enter' || text === 'a') return { state: addAccount(state, bp.accounts.length, bp.organizationalUnits[0] ?? ROOT_TARGET) };
+      // Appended at the end of the list, it joins the OU of the account it is listed after.
+      if (name === 'enter' || text === 'a') return { state: addAccount(state, bp.accounts.length, bp.accounts[bp.accounts.length - 1]?.ou ?? ROOT_TARGET) };
       break;
     case 'account': {
       const account = bp.accounts[r.index];
@@ -903,6 +914,12 @@ function addOu(state: EditorState, at: number): EditorState {
   const index = clamp(at, 0, state.blueprint.organizationalUnits.length);
   const started = startText(state, 'ouName', index, '', { adding: true });
   return cursorTo(started, 'ou', index);
+}
+
+/** Where an account added to `ou` is listed: after the OU's last account, else at the end. */
+function lastIndexInOu(bp: Blueprint, ou: string): number {
+  for (let i = bp.accounts.length - 1; i >= 0; i--) if (bp.accounts[i]?.ou === ou) return i + 1;
+  return bp.accounts.length;
 }
 
 function addAccount(state: EditorState, at: number, ou: string): EditorState {
@@ -1174,7 +1191,7 @@ export function editorEvent(state: EditorState, event: EditorEvent): EditorState
     case 'load-failed':
       return withStatus(state, 'error', event.message, 'correct the file, or pick a preset');
     case 'saved':
-      return withStatus({ ...state, overwrite: false }, 'ok', `Saved to ${event.path}.`);
+      return withStatus({ ...state, overwrite: false, saved: JSON.stringify(state.blueprint) }, 'ok', `Saved to ${event.path}.`);
     case 'save-failed':
       if (event.exists) return withStatus({ ...state, overwrite: true }, 'warning', `${state.savePath} exists: press s again to overwrite it.`, 'or change Save to');
       return withStatus({ ...state, overwrite: false }, 'error', event.message);
@@ -1208,12 +1225,6 @@ function fitSegs(segs: readonly Segment[], width: number, pad = false): Segment[
   }
   if (pad && left > 0) out.push({ text: ' '.repeat(left) });
   return out;
-}
-
-/** The end of a text that is too long (where the cursor is), or the text itself. */
-function tail(text: string, width: number): string {
-  if (width <= 0) return '';
-  return text.length <= width ? text : `…${text.slice(text.length - width + 1)}`;
 }
 
 function seg(text: string, style?: string): Segment {
@@ -1287,7 +1298,7 @@ function valueSegs(r: Row, d: DrawCtx, room: number): Segment[] {
   const { state, p } = d;
   const bp = state.blueprint;
   const editing = d.editing && editingRow(d.editing, r) ? d.editing : undefined;
-  if (editing) return [seg(tail(shownText(editing.draft, true), room), p.accent)];
+  if (editing) return [seg(shownWindow(editing.draft, room), p.accent)];
   const unset = (text: string) => [seg(text, p.dim)];
   switch (r.kind) {
     case 'preset':
@@ -1391,7 +1402,7 @@ function rowLine(r: Row, focused: boolean, d: DrawCtx): Out {
       const path = bp.organizationalUnits[r.index] ?? '';
       const held = bp.accounts.filter((a) => a.ou === path).length;
       const room = editing ? Math.max(4, width - 20) : d.ouWidth;
-      const name = editing ? seg(padTo(tail(shownText(editing.draft, true), room), room), p.accent) : seg(padTo(path, room));
+      const name = editing ? seg(padTo(shownWindow(editing.draft, room), room), p.accent) : seg(padTo(path, room));
       return { segs: fitSegs([seg(`${marker}  `), name, seg(`  ${held} account${held === 1 ? '' : 's'}`, p.dim)], width, focused), style };
     }
     case 'account': {
@@ -1399,7 +1410,7 @@ function rowLine(r: Row, focused: boolean, d: DrawCtx): Out {
       const cols = accountColumns(width);
       const editing = d.editing && editingRow(d.editing, r) ? d.editing : undefined;
       const cell = (text: string, w: number, field: EditorField) =>
-        editing?.field === field ? seg(padTo(tail(shownText(editing.draft, true), w), w), p.accent) : seg(padTo(text, w));
+        editing?.field === field ? seg(padTo(shownWindow(editing.draft, w), w), p.accent) : seg(padTo(text, w));
       const ou = account?.ou ?? '';
       return {
         segs: fitSegs([seg(`${marker}  `), cell(account?.name ?? '', cols.name, 'accountName'), seg('  '), cell(account?.email ?? '', cols.email, 'accountEmail'), seg('  '), seg(padTo(ou, cols.ou), ou === ROOT_TARGET ? p.dim : '')], width, focused),
@@ -1466,6 +1477,75 @@ function formWindow(rows: readonly Row[], cursor: number, height: number, d: Dra
   for (let i = first; i <= last; i++) out.push(...block(i));
   if (out.length < height && last < rows.length - 1) out.push(...block(last + 1).slice(0, height - out.length));
   return out.slice(0, height);
+}
+
+/** The form's narrowest comfortable width beside the preview: its cells are not cut at 80. */
+const FORM_BESIDE_PREVIEW = 80;
+
+/** The columns the JSON preview needs so that no value (an ARN, the subject) is cut: a long `"key": value` puts the value on its own line. */
+function previewNeed(state: EditorState): number {
+  const preview = trustPolicyPreview(state);
+  if (!preview || 'refused' in preview) return 0;
+  return preview.json.reduce((n, line) => {
+    const field = /^(\s*"(?:[^"\\]|\\.)*":) (.*)$/.exec(line);
+    return Math.max(n, field ? Math.min(line.length, Math.max(field[1]!.length, field[2]!.length)) : line.length);
+  }, 0);
+}
+
+/**
+ * The preview's column beside the form, or 0 to draw it below: beside only when the form keeps
+ * its comfortable width and the JSON fits whole, so neither is squeezed nor an ARN broken.
+ */
+function previewColumn(state: EditorState, width: number): number {
+  if (width < 110) return 0;
+  const side = Math.max(Math.min(78, Math.floor((width - 3) / 2)), previewNeed(state));
+  return width - 3 - side >= FORM_BESIDE_PREVIEW ? side : 0;
+}
+
+/** The trust policy's statements as `key  value` rows; a value too long for the key's line goes on its own. */
+function compactPreviewLines(state: EditorState, width: number, p: Palette): Out[] {
+  const preview = trustPolicyPreview(state);
+  if (!preview || 'refused' in preview) return previewLines(state, width, p);
+  const policy = JSON.parse(preview.json.join('\n')) as { Statement?: Record<string, unknown>[] };
+  const pairs: [string, string][] = [];
+  for (const statement of policy.Statement ?? []) {
+    pairs.push(['Effect', String(statement.Effect)]);
+    for (const [kind, value] of Object.entries((statement.Principal ?? {}) as Record<string, unknown>)) pairs.push([`Principal ${kind}`, String(value)]);
+    pairs.push(['Action', [statement.Action].flat().join(', ')]);
+    for (const [operator, conditions] of Object.entries((statement.Condition ?? {}) as Record<string, Record<string, unknown>>)) {
+      for (const [key, value] of Object.entries(conditions)) pairs.push([`${operator} ${key}`, [value].flat().join(', ')]);
+    }
+  }
+  const role = state.blueprint.ciOidc?.roleName ?? '';
+  const out: Out[] = [{ segs: fitSegs([seg('Trust policy', p.bold), seg(` of role ${role} · live preview`, p.dim)], width), style: '' }];
+  // Short keys (Effect, Action...) line up in a column; a long condition key is followed by its value.
+  const keyWidth = Math.max(0, ...pairs.map(([k]) => k.length).filter((n) => n <= 20));
+  for (const [key, value] of pairs) {
+    const subject = key.endsWith(':sub');
+    const mark = subject ? { subject } : {};
+    const lead = `  ${key.padEnd(keyWidth)}  `;
+    if (lead.length + value.length <= width) {
+      out.push({ segs: [seg(lead, p.dim), seg(value, subject ? p.accent : '')], style: '', ...mark });
+      continue;
+    }
+    out.push({ segs: fitSegs([seg(`  ${key}`, p.dim)], width), style: '', ...mark });
+    for (const piece of breakAtSeparators(value, Math.max(10, width - 4))) out.push({ segs: [seg(`    ${piece}`, subject ? p.accent : '')], style: '', ...mark });
+  }
+  return out;
+}
+
+/** A long value (an ARN, a subject) in pieces of at most `width`, broken after a ':' or '/' where it can be. */
+function breakAtSeparators(value: string, width: number): string[] {
+  const pieces: string[] = [];
+  let rest = value;
+  while (rest.length > width) {
+    const cut = Math.max(rest.lastIndexOf(':', width - 1), rest.lastIndexOf('/', width - 1));
+    const at = cut > 0 ? cut + 1 : width;
+    pieces.push(rest.slice(0, at));
+    rest = rest.slice(at);
+  }
+  pieces.push(rest);
+  return pieces;
 }
 
 /** The trust-policy panel (or the refusal) for `width` columns. */
@@ -1606,7 +1686,7 @@ export function editorLines(state: EditorState, ctx: RenderContext): string[] {
 
   const editing = state.mode.kind === 'text' ? state.mode : undefined;
   const showPreview = CI_ROWS.has(focused.kind) && state.blueprint.ciOidc !== undefined;
-  const sideWidth = showPreview && width >= 110 ? Math.min(78, Math.floor((width - 3) / 2)) : 0;
+  const sideWidth = showPreview ? previewColumn(state, width) : 0;
   const formWidth = sideWidth > 0 ? width - 3 - sideWidth : width;
   const labelWidth = formWidth >= 80 ? 20 : formWidth >= 64 ? 16 : 13;
   const longestOu = state.blueprint.organizationalUnits.reduce((n, path) => Math.max(n, path.length), 8);
@@ -1621,7 +1701,9 @@ export function editorLines(state: EditorState, ctx: RenderContext): string[] {
   }
   let preview: Out[] = [];
   if (showPreview) {
-    const all = previewLines(state, width, p);
+    // Below the form: the policy's JSON when all of it fits whole, else its statements as key: value rows.
+    const json = previewLines(state, width, p);
+    const all = json.length + 1 <= Math.floor(bodyHeight / 2) && previewNeed(state) <= width ? json : compactPreviewLines(state, width, p);
     const room = Math.max(0, Math.min(all.length + 1, Math.floor(bodyHeight / 2)));
     preview = room >= 3 ? [{ segs: [seg('─'.repeat(Math.min(width, 40)), p.dim)], style: '' }, ...capPreview(all, room - 1, p)] : [];
   }
@@ -1643,7 +1725,8 @@ export function editorHints(state: EditorState): string {
   switch (mode.kind) {
     case 'text': {
       const extra = mode.field === 'bucket' ? ' (checks the name)' : mode.field === 'baseEmail' ? ' (generates emails)' : mode.field === 'load' ? ' (loads it)' : '';
-      return `Type to edit · Backspace delete · Enter keep${extra} · Esc undo`;
+      // The editing keys come last: on a narrow terminal they are cut first (help lists them too).
+      return `Type · Enter keep${extra} · Esc undo · ←/→ Home/End · Ctrl-W word · Ctrl-U to start`;
     }
     case 'ou-picker':
       return 'j/k move · Enter move the account here · Esc cancel';
@@ -1656,7 +1739,7 @@ export function editorHints(state: EditorState): string {
   }
   const { row: r } = focusedRow(state);
   const common = 's save · Esc back · ? help';
-  if (r.kind === 'ou') return `Enter rename · a add · d delete · j/k move · ${common}`;
+  if (r.kind === 'ou') return `Enter rename · a add OU · A add account here · d delete · j/k move · ${common}`;
   if (r.kind === 'account') return `Enter rename · e email · m move · a add · d delete · g emails · ${common}`;
   if (r.kind === 'ous' || r.kind === 'accounts') return `a add · j/k move · ${common}`;
   if (r.kind === 'continue') return `Enter continue to the plan · ${common}`;
@@ -1674,12 +1757,13 @@ export function editorHelp(): string[] {
     '',
     'Up/Down or j/k move, PgUp/PgDn a page, Home/End the ends. Esc goes back a screen; nothing is lost.',
     'Text fields: Enter starts editing; type; Enter keeps the value; Esc restores the previous one.',
+    '  Left/Right and Home/End move in the text; Ctrl-W erases a word, Ctrl-U all before the cursor.',
     'Choices (preset, lock, CI provider, deploy from, trail, log account): Enter, Space, l or Tab next; h previous.',
     'Preset: replaces the blueprint; if you edited it, you are asked first. Load file: type a path, Enter.',
     '',
     'Organizational units: Enter renames (child OUs, accounts and guardrail targets follow), a adds,',
-    '  d deletes an empty OU (one that holds accounts or child OUs is refused).',
-    'Accounts: Enter renames, e edits the email, m moves it to another OU, a adds, d deletes.',
+    '  A adds an account in the OU, d deletes an empty OU (one that holds accounts or child OUs is refused).',
+    'Accounts: Enter renames, e edits the email, m moves it to another OU, a adds one in the same OU, d deletes.',
     'Base email: Enter after editing it, or g, generates every email as name+account@domain,',
     '  each checked against the AWS limit of 64 characters.',
     'Allowed regions: Enter opens the list; Space toggles; Enter confirms. The home region must stay allowed.',

@@ -5,7 +5,7 @@
  */
 import type { StepPlan } from '../../steps/engine.js';
 import type { Change } from '../../steps/types.js';
-import { clip, styledLine } from '../console/style.js';
+import { clip, palette, styledLine, type Palette } from '../console/style.js';
 import { changeMarker, countChanges } from '../plan-text.js';
 import { paragraph, plural, scrollTop } from './layout.js';
 import { editText, shownText, textField, type TextField } from './text-input.js';
@@ -61,6 +61,8 @@ export function planKey(state: PlanState, press: KeyPress, pageSize: number): Ke
   const last = Math.max(0, changes.length - 1);
   const move = listMove(press);
   const page = Math.max(1, pageSize - 1);
+  const scrolled = scrollInChange(state, move, name, pageSize);
+  if (scrolled !== undefined) return { state: { ...state, top: scrolled } };
   let cursor = state.cursor;
   if (move) cursor += move;
   else if (name === 'pagedown') cursor += page;
@@ -81,15 +83,38 @@ export function planKey(state: PlanState, press: KeyPress, pageSize: number): Ke
   return { state };
 }
 
+/**
+ * The list's new first line when the key scrolls inside the focused change (an expanded diff
+ * taller than the page) instead of moving the cursor: Down/PgDn while the change's last line is
+ * below the page, Up/PgUp while its first line is above it. Undefined otherwise.
+ */
+function scrollInChange(state: PlanState, move: -1 | 0 | 1, name: string | undefined, pageSize: number): number | undefined {
+  const key = changesOf(state)[state.cursor]?.key;
+  if (key === undefined || !state.expanded.includes(key)) return undefined;
+  const all = rows(state, PLAIN);
+  const first = all.findIndex((r) => r.of === state.cursor);
+  let lastLine = first;
+  while (all[lastLine + 1]?.of === state.cursor) lastLine++;
+  const page = Math.max(1, pageSize);
+  const top = state.top;
+  const bottom = top + page - 1;
+  if ((move === 1 || name === 'pagedown') && lastLine > bottom) return Math.min(top + (move === 1 ? 1 : Math.max(1, page - 1)), lastLine - page + 1);
+  if ((move === -1 || name === 'pageup') && first < top) return Math.max(first, top - (move === -1 ? 1 : Math.max(1, page - 1)));
+  return undefined;
+}
+
+const PLAIN = palette(false);
+
 interface Row {
   text: string;
   style?: string;
   /** The change row this line belongs to (for the cursor), when it is a change's first line. */
   change?: number;
+  /** The change every line of its block belongs to (its summary, calls and diff). */
+  of?: number;
 }
 
-function rows(state: PlanState, ctx: RenderContext): Row[] {
-  const { palette: p, width } = ctx;
+function rows(state: PlanState, p: Palette): Row[] {
   const out: Row[] = [];
   let index = 0;
   for (const plan of state.plans ?? []) {
@@ -104,19 +129,18 @@ function rows(state: PlanState, ctx: RenderContext): Row[] {
       const where = change.account && change.account !== 'management' ? ` [in ${change.account}]` : '';
       const open = state.expanded.includes(change.key);
       const more = change.diff ? (open ? ' ▾ diff' : ' ▸ diff') : change.calls.length > 1 ? (open ? ' ▾' : ' ▸') : '';
-      out.push({ text: `  ${changeMarker(change)} ${change.calls[0]}${where}${more}`, change: index });
-      out.push({ text: `      ${change.summary}` });
+      out.push({ text: `  ${changeMarker(change)} ${change.calls[0]}${where}${more}`, change: index, of: index });
+      out.push({ text: `      ${change.summary}`, of: index });
       if (open) {
-        if (change.calls.length > 1) out.push({ text: `      then: ${change.calls.slice(1).join(', ')}`, style: p.dim });
+        if (change.calls.length > 1) out.push({ text: `      then: ${change.calls.slice(1).join(', ')}`, style: p.dim, of: index });
         for (const line of change.diff?.split('\n') ?? []) {
           const style = line.startsWith('+') ? p.ok : line.startsWith('-') ? p.error : '';
-          out.push({ text: `      ${line}`, ...(style ? { style } : {}) });
+          out.push({ text: `      ${line}`, ...(style ? { style } : {}), of: index });
         }
       }
       index++;
     }
   }
-  void width;
   return out;
 }
 
@@ -148,10 +172,12 @@ export function planLines(state: PlanState, ctx: RenderContext): { lines: string
     footer.push('', styledLine([{ text: clip(`Apply ${plural(total, 'change')}? Type yes and press Enter (Esc: back to the plan): `, width - 6), style: p.bold }, { text: shownText(state.confirm, true) }], '', p));
     if (state.confirmError) footer.push(styledLine([{ text: clip(state.confirmError, width), style: p.error }], '', p));
   }
-  const all = rows(state, ctx);
+  const all = rows(state, p);
   const bodyHeight = Math.max(1, height - head.length - footer.length);
   const cursorLine = Math.max(0, all.findIndex((r) => r.change === state.cursor));
-  const top = scrollTop(all.length, cursorLine, bodyHeight, state.top);
+  let top = scrollTop(all.length, cursorLine, bodyHeight, state.top);
+  // Scrolled inside the focused change's diff: its first line may be above the page.
+  if (state.top > cursorLine && all[state.top]?.of === state.cursor) top = Math.min(state.top, Math.max(0, all.length - bodyHeight));
   const visible = all.slice(top, top + bodyHeight).map((r) => {
     const selected = r.change !== undefined && r.change === state.cursor;
     const text = clip(`${selected ? '>' : ' '}${r.text}`, width);
@@ -170,7 +196,8 @@ export function planHints(state: PlanState): string {
 export function planHelp(): string[] {
   return [
     'Plan review',
-    '  Up/Down, j/k   move between changes; PgUp/PgDn a page; Home/End',
+    '  Up/Down, j/k   move between changes; PgUp/PgDn a page; Home/End the ends.',
+    '                 An expanded diff taller than the screen scrolls first, a line or a page.',
     '  Enter, Space   expand a change: its policy diff and every API call it makes',
     '  a              apply: type yes to confirm; nothing is written before that',
     '  r              plan again (after changing something outside awsorg)',

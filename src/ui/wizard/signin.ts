@@ -25,7 +25,7 @@ import type { PrincipalType } from '../../aws/principal.js';
 import { isRegion } from '../../core/regions.js';
 import { clip, fit, styledLine, wrap, type Palette, type Segment } from '../console/style.js';
 import { keyName, keyText, listMove, type KeyOutcome, type KeyPress, type Notice, type RenderContext } from './types.js';
-import { editText, shownText, textField, type TextField } from './text-input.js';
+import { editText, shownText, shownWindow, textField, type TextField } from './text-input.js';
 
 export type SignInMethod = 'current' | 'profile' | 'keys' | 'sso';
 
@@ -537,9 +537,9 @@ function fieldLines(label: string, field: TextField, focused: boolean, labelWidt
     // Bullets only, and how many characters arrived, so a paste can be checked without showing it.
     const count = `  ${n} characters`;
     const room = valueWidth - count.length >= 6 ? valueWidth - count.length : valueWidth;
-    segments = [{ text: tail(shownText(field, focused), room) }, { text: room < valueWidth ? count : '', style: p.dim }];
+    segments = [{ text: focused ? shownWindow(field, room) : tail(shownText(field, false), room) }, { text: room < valueWidth ? count : '', style: p.dim }];
   } else {
-    segments = [{ text: tail(shownText(field, focused), valueWidth) }];
+    segments = [{ text: focused ? shownWindow(field, valueWidth) : tail(shownText(field, false), valueWidth) }];
   }
   const out: Line[] = [];
   const headSeg: Segment = { text: head, ...(focused ? { style: p.bold } : {}) };

@@ -7,7 +7,7 @@
 import type { Blueprint } from '../../core/blueprint.js';
 import { applyKey, type ApplyState } from './apply.js';
 import { doneKey, type DoneState } from './done.js';
-import { editorCapturesText, editorKey, type EditorIntent, type EditorState } from './editor.js';
+import { editorCapturesText, editorKey, editorUnsaved, type EditorIntent, type EditorState } from './editor.js';
 import { migrateKey, type MigrateIntent, type MigrateState } from './migrate.js';
 import { initialPlan, planKey, type PlanState } from './plan.js';
 import { initialSignIn, signInCapturesText, signInKey, type SignInIntent, type SignInState } from './signin.js';
@@ -33,6 +33,12 @@ export interface WizardState {
   allowRoot: boolean;
   /** Rows the plan's list showed in the last frame (PgUp/PgDn). */
   planPage: number;
+  /** The first help line shown, while help is open and longer than the terminal. */
+  helpTop?: number;
+  /** The last first line help can scroll to, from the last frame. */
+  helpMaxTop?: number;
+  /** Ctrl-C was pressed with something to lose: what would be lost; y or a second Ctrl-C quits. */
+  quitConfirm?: string;
 }
 
 export type WizardIntent =
@@ -88,13 +94,46 @@ function go(state: WizardState, screen: ScreenId): WizardState {
   return { ...state, screen, notice: undefined };
 }
 
+/**
+ * What quitting now would lose, or undefined when nothing would be: blueprint edits not yet
+ * saved, or (after the apply) the state move and the summary still ahead.
+ */
+export function quitLoss(state: WizardState): string | undefined {
+  if (state.screen === 'apply' && state.apply?.status === 'done') return 'The organization is applied, but the Terraform state move and the summary are still ahead.';
+  if (state.screen === 'migrate') {
+    if (state.migrate?.status === 'running') return 'Terraform is moving the state right now: quitting may leave the move half-done.';
+    if (state.migrate?.status !== 'done') return 'The organization is applied, but the Terraform state is not moved yet and the summary is still ahead.';
+    return undefined;
+  }
+  const before = state.screen === 'welcome' || state.screen === 'signin' || state.screen === 'blueprint' || state.screen === 'plan';
+  if (before && state.editor && editorUnsaved(state.editor)) return 'Your unsaved blueprint edits will be lost.';
+  return undefined;
+}
+
 export function wizardKey(state: WizardState, press: KeyPress): WizardOutcome {
   const name = keyName(press);
   const text = keyText(press);
+  if (state.quitConfirm !== undefined) {
+    // y, or Ctrl-C a second time, quits; any other key stays with everything as it was.
+    if (name === 'ctrl-c' || text === 'y' || text === 'Y') return { state, intent: { kind: 'quit', code: 130 } };
+    return { state: { ...state, quitConfirm: undefined, notice: { tone: 'info', text: 'Not quitting: everything is as you left it.' } } };
+  }
   const applying = state.screen === 'apply' && state.apply && (state.apply.status === 'running' || state.apply.status === 'stopping');
-  if (name === 'ctrl-c' && !applying && state.screen !== 'apply') return { state, intent: { kind: 'quit', code: 130 } };
-  if (state.help) return { state: { ...state, help: false } };
-  if (text === '?' && !capturesText(state)) return { state: { ...state, help: true } };
+  if (name === 'ctrl-c' && !applying) {
+    const loss = quitLoss(state);
+    if (loss) return { state: { ...state, quitConfirm: loss } };
+    if (state.screen !== 'apply') return { state, intent: { kind: 'quit', code: 130 } };
+  }
+  if (state.help) {
+    // Help scrolls with the movement keys; any other key closes it.
+    const top = state.helpTop ?? 0;
+    const max = state.helpMaxTop ?? 0;
+    const scrolled =
+      name === 'up' || text === 'k' ? top - 1 : name === 'down' || text === 'j' ? top + 1 : name === 'pageup' ? top - 10 : name === 'pagedown' ? top + 10 : name === 'home' ? 0 : name === 'end' ? max : undefined;
+    if (scrolled !== undefined && max > 0) return { state: { ...state, helpTop: Math.max(0, Math.min(max, scrolled)) } };
+    return { state: { ...state, help: false, helpTop: 0 } };
+  }
+  if (text === '?' && !capturesText(state)) return { state: { ...state, help: true, helpTop: 0 } };
   const quitHere = state.screen === 'welcome' || state.screen === 'done' || (state.screen === 'plan' && !state.plan.confirm);
   if (text === 'q' && quitHere && !capturesText(state)) return { state, intent: { kind: 'quit', code: 0 } };
 
