@@ -4,10 +4,11 @@
 // moving a real Terraform directory's local state into the new state bucket.
 // Usage: npm run demo            (after `npm ci`; needs moto_server, and terraform for the migration)
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { bootstrapRuns, prepareTerraformDir, writePreset } from './demo-steps.mjs';
 
 const cli = resolve('dist/bin/awsorg.cjs');
 const have = (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
@@ -67,26 +68,16 @@ function run(title, args, { allow = [0] } = {}) {
 }
 
 console.log(`Local AWS emulator on ${endpoint}; working directory ${dir}`);
-run('write the standard preset to a file', ['bootstrap', '--preset', 'standard', '--write', 'awsorg.yaml']);
+run(writePreset.title, writePreset.args);
 
 if (have('terraform') || have('tofu')) {
-  // A bootstrap Terraform directory with local state, to be moved into the new bucket.
-  mkdirSync(join(dir, 'bootstrap'));
-  writeFileSync(join(dir, 'bootstrap', 'main.tf'), 'resource "terraform_data" "bootstrap" {\n  input = "first day"\n}\n');
-  const tf = have('tofu') ? 'tofu' : 'terraform';
-  for (const args of [['init', '-input=false'], ['apply', '-auto-approve', '-input=false']]) {
-    const r = spawnSync(tf, args, { cwd: join(dir, 'bootstrap'), env, stdio: 'ignore' });
-    if (r.status !== 0) throw new Error(`${tf} ${args[0]} failed`);
-  }
+  prepareTerraformDir(dir, have('tofu') ? 'tofu' : 'terraform', env);
 } else {
   console.log('(terraform/tofu not found: the state migration step will report that there is nothing to move)');
 }
 
-run('preview every change (exit 3: changes pending)', ['bootstrap', '--config', 'awsorg.yaml', '--plan'], { allow: [3] });
-// moto ignores the aws:SecureTransport condition and would refuse Terraform's object calls, so
-// the emulator run leaves the TLS-only statement out. Against AWS, never pass this flag.
-run('apply', ['bootstrap', '--config', 'awsorg.yaml', '--yes', '--omit-tls-deny']);
-run('plan again: the organization has converged (exit 0)', ['bootstrap', '--config', 'awsorg.yaml', '--plan', '--omit-tls-deny']);
+// Plan, apply, plan again: one list, so the plan shown is the plan applied (same flags).
+for (const { title, args, allow } of bootstrapRuns) run(title, args, { allow });
 run('who am I in the new organization', ['whoami']);
 // The operator side: the inventory comes from Organizations, then a role session in one account.
 run('list the accounts (discovered from AWS Organizations, then cached)', ['accounts']);

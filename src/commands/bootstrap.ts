@@ -25,6 +25,8 @@ export const usage =
   '       awsorg bootstrap (--config FILE | --preset NAME) [--plan | --yes] [--rehearse] [--json] [--allow-root] [--member-role NAME] [--omit-tls-deny] [--allow-outside-files]\n' +
   '       awsorg bootstrap --preset NAME --write FILE [--force]';
 
+const DEFAULT_MEMBER_ROLE = 'OrganizationAccountAccessRole';
+
 export interface BootstrapOptions {
   config?: string;
   preset?: string;
@@ -54,7 +56,7 @@ export function parse(argv: string[]): BootstrapOptions {
       yes: { type: 'boolean', short: 'y', default: false },
       json: { type: 'boolean', default: false },
       'allow-root': { type: 'boolean', default: false },
-      'member-role': { type: 'string', default: 'OrganizationAccountAccessRole' },
+      'member-role': { type: 'string', default: DEFAULT_MEMBER_ROLE },
       'omit-tls-deny': { type: 'boolean', default: false },
       'allow-outside-files': { type: 'boolean', default: false },
       rehearse: { type: 'boolean', default: false },
@@ -267,9 +269,26 @@ async function showPlan(engine: BootstrapEngine, source: string, opts: Bootstrap
     const who = engine.state.identity;
     deps.stdout.write(renderPlan(plans, { header: `Plan for ${source} in account ${who?.account ?? '?'} as ${who?.arn ?? '?'}` }));
     if (opts.omitTlsDeny) deps.stdout.write('Note: --omit-tls-deny leaves the aws:SecureTransport deny statement out of bucket policies.\n');
-    if (total) deps.stderr.write(`Apply with: awsorg bootstrap ${opts.config ? `--config ${opts.config}` : `--preset ${opts.preset}`} --yes\n`);
+    if (total) deps.stderr.write(`Apply with: ${applyCommand(opts)}\n`);
   }
   return total ? ExitCode.planHasChanges : ExitCode.ok;
+}
+
+/**
+ * The apply that goes with a plan: the same flags, with --yes in place of --plan. A flag such as
+ * --omit-tls-deny changes the plan, so an apply without it would do something else than was shown.
+ */
+export function applyCommand(opts: BootstrapOptions): string {
+  return [
+    'awsorg bootstrap',
+    opts.config ? `--config ${opts.config}` : `--preset ${opts.preset}`,
+    '--yes',
+    ...(opts.rehearse ? ['--rehearse'] : []),
+    ...(opts.allowRoot ? ['--allow-root'] : []),
+    ...(opts.memberRole !== DEFAULT_MEMBER_ROLE ? [`--member-role ${opts.memberRole}`] : []),
+    ...(opts.omitTlsDeny ? ['--omit-tls-deny'] : []),
+    ...(opts.allowOutsideFiles ? ['--allow-outside-files'] : []),
+  ].join(' ');
 }
 
 async function confirm(deps: Deps, question: string): Promise<boolean> {

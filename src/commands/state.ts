@@ -149,16 +149,20 @@ export async function run(opts: StateMigrateOptions, deps: Deps): Promise<number
         '(set AWS_PROFILE to a profile for that account if they are not already its).\n',
     );
   }
+  const session = deps.aws(settings.backend.region);
   const result = await migrateState({
     dir: settings.dir,
     backend: settings.backend,
     tool: settings.tool,
-    session: deps.aws(settings.backend.region),
+    session,
     env: deps.env,
     spawn: deps.spawn,
     signal: deps.signal,
     onProgress: (message) => deps.stderr.write(`${message}\n`),
     onOutput: (line) => deps.stderr.write(`  | ${line}\n`),
+  }).catch(async (err: unknown) => {
+    const { explainRefusedObjectCall } = await import('../steps/tls-deny-hint.js');
+    throw await explainRefusedObjectCall(err, session, settings.backend.bucket, deps.env, settings.backend.region);
   });
   if (opts.json) deps.stdout.write(JSON.stringify(jsonReport(result), null, 2) + '\n');
   else deps.stdout.write(humanReport(result));

@@ -74,6 +74,7 @@ export class AwsCallError extends AwsorgError {
   readonly service: string;
   readonly action: string;
   readonly code: string;
+  readonly account: string | undefined;
   readonly principalArn: string | undefined;
   /** The service's own message, without awsorg's prefix. */
   readonly awsMessage: string;
@@ -95,8 +96,24 @@ export class AwsCallError extends AwsorgError {
     this.service = opts.service;
     this.action = opts.action;
     this.code = opts.code;
+    this.account = opts.account;
     this.principalArn = opts.principalArn;
     this.awsMessage = opts.message;
     this.exitCode = opts.credentials ? ExitCode.credentials : ExitCode.failed;
+  }
+
+  /** The same failure with a next step that knows more about the cause than the call did. */
+  withNextStep(nextStep: string): AwsCallError {
+    return new AwsCallError({
+      service: this.service,
+      action: this.action,
+      account: this.account,
+      principalArn: this.principalArn,
+      code: this.code,
+      message: this.awsMessage,
+      nextStep,
+      credentials: this.exitCode === ExitCode.credentials,
+      cause: this.cause,
+    });
   }
 }

@@ -18,6 +18,7 @@ import {
   type RemoteLookup,
 } from '../terraform/migrate.js';
 import { locateTool, toolNotFound, type ToolChoice, type ToolName } from '../terraform/tool.js';
+import { explainRefusedObjectCall, isRefusedObjectCall, refusedReadReason } from './tls-deny-hint.js';
 import type { Change, Step, StepContext } from './types.js';
 
 export interface ObservedStateMigration {
@@ -75,6 +76,12 @@ async function remoteLookup(ctx: StepContext, account: string, backend: S3Backen
     return await readRemoteState(session, backend);
   } catch (err) {
     if (err instanceof AwsCallError && err.service === 'sts') return { kind: 'unknown', reason: err.message };
+    // A refused read leaves the object unknown rather than failing the plan, so the plan still
+    // shows what would change (such as the bucket-policy change that lifts the refusal). The
+    // apply reads the object again before it writes, and fails there if it is still refused.
+    if (isRefusedObjectCall(err)) {
+      return { kind: 'unknown', reason: await refusedReadReason(err, session, backend.bucket, ctx.env, ctx.options.omitTlsDenyStatement, backend.region) };
+    }
     throw err;
   }
 }
@@ -171,6 +178,8 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
         signal: ctx.signal,
         ...(overrides ? { toolEnvOverrides: overrides } : {}),
         onProgress: (message) => ctx.note(message),
+      }).catch(async (err: unknown) => {
+        throw await explainRefusedObjectCall(err, session, data.backend.bucket, ctx.env, data.backend.region);
       });
       ctx.note(
         result.status === 'migrated'
@@ -186,7 +195,11 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
       const dir = resolve(baseDir, blueprint.terraform.dir);
       if (!existsSync(dir)) return;
       const session = await ctx.sessionFor(blueprint.stateBackend.account);
-      const inspection = await inspectMigration(dir, backend, () => readRemoteState(session, backend));
+      const inspection = await inspectMigration(dir, backend, () =>
+        readRemoteState(session, backend).catch(async (err: unknown) => {
+          throw await explainRefusedObjectCall(err, session, backend.bucket, ctx.env, backend.region);
+        }),
+      );
       const assessment = assessMigration(inspection, backend);
       if (assessment.action === 'migrate' || assessment.action === 'refuse') {
         throw new AwsorgError(
@@ -207,8 +220,12 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
         case 'already-migrated':
           return [`state of ${observed.dirAsWritten} is already in ${target} (lineage ${assessment.remote.lineage}, serial ${assessment.remote.serial})`, ...assessment.notes];
         case 'no-local-state':
-        case 'migrate':
           return assessment.notes;
+        case 'migrate': {
+          const { remote } = observed.inspection;
+          const unknown = remote.kind === 'unknown' ? [`what ${target} holds is unknown, so the apply reads it again before writing: ${remote.reason}`] : [];
+          return [...assessment.notes, ...unknown];
+        }
         default:
           return [];
       }

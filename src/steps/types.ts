@@ -46,9 +46,8 @@ export interface StepOptions {
   /** Role assumed in member accounts. */
   memberRoleName: string;
   /**
-   * Leave the TLS-only statement out of bucket policies when applying. Only for emulators that
-   * ignore the aws:SecureTransport condition (moto then refuses every object call). The plan
-   * still shows the statement as skipped.
+   * Leave the TLS-only statement out of bucket policies. Only for emulators that serve plain
+   * HTTP: moto enforces the aws:SecureTransport deny and then refuses every object call.
    */
   omitTlsDenyStatement: boolean;
 }
