@@ -6,12 +6,13 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { awsConfigPath, parseIni } from '../aws/aws-config-file.js';
+import { awsConfigPath } from '../aws/aws-config-file.js';
 import { configTarget, readConfigSnapshot, updateConfigFile } from '../aws/aws-config-write.js';
 import { resolveRegion } from '../aws/credentials.js';
 import { chooseRole, loadOperatorContext, type OperatorContext } from '../assume/context.js';
 import { shQuote } from '../assume/environment.js';
-import { assignProfileNames, planBlock, unifiedDiff, type BlockPlan, type NamingRequest, type ProfileSpec, type SkippedProfile } from '../core/aws-config-block.js';
+import { assignProfileNames, planBlock, unifiedDiff, type BlockPlan, type NamingRequest, type ProfileSpec, type ReservedName, type SkippedProfile } from '../core/aws-config-block.js';
+import { iniLines } from '../core/ini-lines.js';
 import type { Deps } from '../core/deps.js';
 import { AwsorgError, ExitCode, UsageError } from '../core/errors.js';
 import { productionReason } from '../inventory/production.js';
@@ -211,12 +212,22 @@ function summaryText(file: string, plan: BlockPlan, skipped: SkippedProfile[], o
   return lines.join('\n') + '\n';
 }
 
-/** Profile names in the shared credentials file: a profile there merges with one of the same name here. */
-function credentialsFileProfiles(env: Deps['env']): string[] {
+/**
+ * Profile names in the shared credentials file, where each section is a profile: its keys win
+ * over a credential_process of the same name in the config file. Headers are read as botocore
+ * reads them, so `[awsorg-dev] ; old static keys` is profile awsorg-dev.
+ */
+function credentialsFileProfiles(env: Deps['env']): ReservedName[] {
   const file = env.AWS_SHARED_CREDENTIALS_FILE ?? join(env.HOME ?? homedir(), '.aws', 'credentials');
+  let text: string;
   try {
-    return [...parseIni(readFileSync(file, 'utf8')).keys()].map((section) => section.replace(/^profile /, ''));
+    text = readFileSync(file, 'utf8');
   } catch {
     return [];
   }
+  return iniLines(text).flatMap((line) =>
+    // "[profile x]" there is a profile literally named "profile x" to botocore; x is kept clear
+    // too, as a reader who wrote it meant.
+    line.kind === 'header' ? [...new Set([line.section.trim().replace(/\s+/g, ' '), line.section.trim().replace(/\s+/g, ' ').replace(/^profile /, '')])].map((name) => ({ name, file, line: line.line, header: line.text })) : [],
+  );
 }
