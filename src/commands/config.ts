@@ -11,7 +11,7 @@ import { configTarget, readConfigSnapshot, updateConfigFile } from '../aws/aws-c
 import { resolveRegion } from '../aws/credentials.js';
 import { chooseRole, loadOperatorContext, type OperatorContext } from '../assume/context.js';
 import { shQuote } from '../assume/environment.js';
-import { assignProfileNames, planBlock, unifiedDiff, type BlockPlan, type NamingRequest, type ProfileSpec, type ReservedName, type SkippedProfile } from '../core/aws-config-block.js';
+import { assignProfileNames, iniSafeCommandLine, planBlock, unifiedDiff, type BlockPlan, type NamingRequest, type ProfileSpec, type ReservedName, type SkippedProfile } from '../core/aws-config-block.js';
 import { iniLines } from '../core/ini-lines.js';
 import type { Deps } from '../core/deps.js';
 import { AwsorgError, ExitCode, UsageError } from '../core/errors.js';
@@ -146,7 +146,7 @@ export function desiredProfiles(ctx: OperatorContext, opts: { prefix: string; re
       role,
       comments: [describe, ...(production ? [`PRODUCTION (${production}): this profile acts in a production account without asking for confirmation`] : [])],
       settings: [
-        ['credential_process', `${program} credential-process ${account.id} --role ${shQuote(role)}`],
+        ['credential_process', iniSafeCommandLine(`${program} credential-process ${account.id} --role ${shQuote(role)}`)],
         ['region', opts.region],
       ],
     };

@@ -328,6 +328,21 @@ export function planBlock(input: PlanInput): BlockPlan {
   return plan;
 }
 
+/**
+ * A credential_process command line, from POSIX-quoted words (whitespace in it separates words
+ * or sits inside single quotes), in a form that every reader of the config file takes whole:
+ * - botocore and the AWS CLI keep the value as written (configparser has no inline comments)
+ *   and split it with shlex.split, which honours POSIX quotes and backslashes;
+ * - SDK v3 cuts every line at a `#` or `;` that follows whitespace, quotes or not, then runs
+ *   the rest with /bin/sh -c.
+ * So inside single quotes each `#` or `;` after whitespace is written as `'\#'` (close the
+ * quote, a backslash-escaped character, reopen): the same word to sh and shlex, and no longer
+ * a comment to SDK v3. `/home/u/my #tools` becomes `'/home/u/my '\#'tools'`.
+ */
+export function iniSafeCommandLine(commandLine: string): string {
+  return commandLine.replace(/(\s)([#;])/g, "$1'\\$2'");
+}
+
 /** Lowercase letters, digits and single hyphens. */
 export function slugify(value: string): string {
   return value

@@ -68,6 +68,22 @@ async function botocoreAccount(env: Record<string, string>, profile: string): Pr
   return stdout.trim();
 }
 
+/** The accounts a profile signs in to through SDK v3's fromIni and fromProcess (@aws-sdk/credential-providers). */
+async function sdkV3Accounts(env: Record<string, string>, profile: string): Promise<string[]> {
+  const script = `
+    const { fromIni, fromProcess } = await import('@aws-sdk/credential-providers');
+    const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+    const [profile, endpoint] = process.argv.slice(1);
+    const accounts = [];
+    for (const credentials of [fromIni({ profile }), fromProcess({ profile })]) {
+      const sts = new STSClient({ region: 'us-east-1', endpoint, credentials });
+      accounts.push((await sts.send(new GetCallerIdentityCommand({}))).Account);
+    }
+    process.stdout.write(JSON.stringify(accounts));`;
+  const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', script, profile, env.AWS_ENDPOINT_URL!], { env: { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, cwd: REPO_ROOT, timeout: 60_000 });
+  return JSON.parse(stdout);
+}
+
 async function awsAccount(env: Record<string, string>, profile?: string): Promise<string> {
   const args = [...(profile ? ['--profile', profile] : []), 'sts', 'get-caller-identity', '--query', 'Account', '--output', 'text'];
   const { stdout } = await exec('aws', args, { env, timeout: 60_000 });
@@ -340,6 +356,18 @@ describe('awsorg config generate', () => {
     assert.match(skipped.reason, new RegExp(`is a section of ${runEnv.AWS_SHARED_CREDENTIALS_FILE} \\(line 3: \\[awsorg-development\\] ; old static keys\\), whose keys the AWS CLI and SDKs would use instead of awsorg's credential_process; rename or remove that section there`));
     assert.match(run.stderr, /skipped {2}awsorg-development: [^\n]*credentials \(line 3/);
     assert.doesNotMatch(readFileSync(runEnv.AWS_CONFIG_FILE, 'utf8'), /awsorg-development/);
+  });
+
+  it('an install path containing " #" works in SDK v3, botocore and the AWS CLI (issue 12 item 5)', async () => {
+    const bin = copyBuild(join(tempDir(), 'my #tools;x'));
+    const runEnv = { ...env, AWS_CONFIG_FILE: join(tempDir(), 'config') };
+    await exec(process.execPath, [bin, 'config', 'generate'], { env: runEnv });
+    const production = org.byName('Production').id;
+    assert.deepEqual(await sdkV3Accounts(runEnv, 'awsorg-production'), [production, production]);
+    const text = readFileSync(runEnv.AWS_CONFIG_FILE, 'utf8');
+    assert.match(text, /\ncredential_process = \S+ '[^']*\/my '\\#'tools;x\/bin\/awsorg\.cjs' credential-process \d{12} --role OrganizationAccountAccessRole\n/);
+    assert.equal(await botocoreAccount(runEnv, 'awsorg-production'), production);
+    assert.equal(await awsAccount(runEnv, 'awsorg-production'), production);
   });
 
 });

@@ -10,6 +10,7 @@ import {
   BLOCK_END,
   BLOCK_START,
   ConfigBlockError,
+  iniSafeCommandLine,
   parseConfig,
   planBlock,
   slugify,
@@ -217,6 +218,15 @@ describe('section headers read as botocore reads them (issue 12 items 3 and 4)',
     const sections = parseIni('[profile x] # mine\nregion = eu-west-1\n[profile y]\t; mine\ncredential_process = a #b\n  nested = 1\n');
     assert.deepEqual(sections.get('profile x'), { region: 'eu-west-1' });
     assert.deepEqual(sections.get('profile y'), { credential_process: 'a #b' });
+  });
+});
+
+describe('credential_process command lines (issue 12 item 5)', () => {
+  it('writes a # or ; after whitespace outside quotes, so that SDK v3 sees no comment and sh and shlex the same words', () => {
+    assert.equal(iniSafeCommandLine("/usr/bin/node '/home/u/my #tools/awsorg.cjs' credential-process 1 --role R"), "/usr/bin/node '/home/u/my '\\#'tools/awsorg.cjs' credential-process 1 --role R");
+    assert.equal(iniSafeCommandLine("'/a ;b\t#c # #d'"), "'/a '\\;'b\t'\\#'c '\\#' '\\#'d'");
+    assert.equal(iniSafeCommandLine("/usr/bin/node '/opt/my tools/a#b;c.cjs' x"), "/usr/bin/node '/opt/my tools/a#b;c.cjs' x", 'unchanged when no # or ; follows whitespace');
+    for (const line of ["'a #b ;c'", "'x\u00a0#y'"]) assert.doesNotMatch(iniSafeCommandLine(line), /\s[#;]/);
   });
 });
 
