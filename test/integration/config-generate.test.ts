@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -370,4 +370,42 @@ describe('awsorg config generate', () => {
     assert.equal(await awsAccount(runEnv, 'awsorg-production'), production);
   });
 
+  it('profiles run the awsorg on PATH when it is this installation, which survives moving the clone, and say which they run (issue 12 item 6)', async () => {
+    const dir = tempDir();
+    const bin = copyBuild(join(dir, 'clone'));
+    const pathDir = join(dir, 'path-bin');
+    mkdirSync(pathDir);
+    // What `npm link` makes: an awsorg on PATH that is a link to the clone's bin.
+    symlinkSync(bin, join(pathDir, 'awsorg'));
+    const linked = { ...env, PATH: `${pathDir}:${env.PATH}`, AWS_CONFIG_FILE: join(dir, 'config') };
+    const generated = await exec(process.execPath, [bin, 'config', 'generate', '--json'], { env: linked });
+    const onPath = join(pathDir, 'awsorg');
+    assert.deepEqual(JSON.parse(generated.stdout).program, { command: `${process.execPath} ${onPath}`, source: 'path' });
+    assert.ok(generated.stderr.includes(`  profiles run ${process.execPath} ${onPath}: the awsorg on PATH, which is this installation`), generated.stderr);
+    const text = readFileSync(linked.AWS_CONFIG_FILE, 'utf8');
+    assert.ok(text.includes(`\ncredential_process = ${process.execPath} ${onPath} credential-process `));
+    assert.ok(!text.includes(join(dir, 'clone')), 'the clone path is nowhere in the file');
+    // The clone moves and `npm link` in its new place repoints the link: the profiles work unchanged.
+    renameSync(join(dir, 'clone'), join(dir, 'moved'));
+    rmSync(onPath);
+    symlinkSync(join(dir, 'moved', 'bin', 'awsorg.cjs'), onPath);
+    assert.equal(await awsAccount(linked, 'awsorg-production'), org.byName('Production').id);
+    const moved = join(dir, 'moved', 'bin', 'awsorg.cjs');
+
+    // An awsorg on PATH that is another installation: this installation's own file, and said so.
+    const other = join(dir, 'other-bin');
+    mkdirSync(other);
+    writeFileSync(join(other, 'awsorg'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    const elsewhere = { ...env, PATH: `${other}:${env.PATH}`, AWS_CONFIG_FILE: join(dir, 'config-other') };
+    const second = await exec(process.execPath, [moved, 'config', 'generate', '--json'], { env: elsewhere });
+    assert.deepEqual(JSON.parse(second.stdout).program, { command: `${process.execPath} ${moved}`, source: 'installation', otherOnPath: join(other, 'awsorg') });
+    assert.ok(second.stderr.includes(`  profiles run ${process.execPath} ${moved}: this installation's own file, as the awsorg on PATH (${join(other, 'awsorg')}) is another installation;`), second.stderr);
+
+    // No awsorg on PATH at all.
+    const none = { ...env, AWS_CONFIG_FILE: join(dir, 'config-none') };
+    const third = await exec(process.execPath, [moved, 'config', 'generate'], { env: none });
+    assert.ok(third.stderr.includes(`  profiles run ${process.execPath} ${moved}: this installation's own file, as no awsorg on PATH leads to it;`), third.stderr);
+    assert.ok(readFileSync(none.AWS_CONFIG_FILE, 'utf8').includes(`\ncredential_process = ${process.execPath} ${moved} credential-process `));
+    assert.equal(await awsAccount(none, 'awsorg-production'), org.byName('Production').id);
+  });
 });
