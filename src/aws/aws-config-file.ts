@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { iniLines } from '../core/ini-lines.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -14,22 +15,23 @@ export function awsConfigPath(env: Env): string {
   return env.AWS_CONFIG_FILE ?? join(env.HOME ?? homedir(), '.aws', 'config');
 }
 
-/** Sections keyed by their header text as written, normalised: "default", "profile x", "sso-session y". */
+/**
+ * Sections keyed by their header text as botocore reads it (see iniLines), whitespace runs
+ * made one space: "default", "profile x", "sso-session y". A trailing comment after a header
+ * (`[profile x] # mine`) is not part of its name. Continuation lines (nested settings such as
+ * `s3 =` blocks) are not kept.
+ */
 export function parseIni(text: string): IniSections {
   const sections: IniSections = new Map();
   let current: Record<string, string> | undefined;
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#') || line.startsWith(';')) continue;
-    const header = /^\[\s*([^\]]+?)\s*\]$/.exec(line);
-    if (header) {
-      const name = header[1]!.replace(/\s+/g, ' ');
+  for (const line of iniLines(text)) {
+    if (line.kind === 'header') {
+      const name = line.section.trim().replace(/\s+/g, ' ');
       current = sections.get(name) ?? {};
       sections.set(name, current);
-      continue;
+    } else if (line.kind === 'option' && current) {
+      current[line.key] = line.value;
     }
-    const kv = /^([^=\s]+)\s*=\s*(.*)$/.exec(line);
-    if (kv && current && !raw.startsWith(' ') && !raw.startsWith('\t')) current[kv[1]!.toLowerCase()] = kv[2]!;
   }
   return sections;
 }

@@ -3,15 +3,16 @@
  * several) in the AWS config file, each signing in through `awsorg credential-process`. The
  * profiles live in a marked block awsorg owns; nothing outside it is ever changed.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { awsConfigPath, parseIni } from '../aws/aws-config-file.js';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { awsConfigPath } from '../aws/aws-config-file.js';
 import { configTarget, readConfigSnapshot, updateConfigFile } from '../aws/aws-config-write.js';
 import { resolveRegion } from '../aws/credentials.js';
 import { chooseRole, loadOperatorContext, type OperatorContext } from '../assume/context.js';
 import { shQuote } from '../assume/environment.js';
-import { assignProfileNames, planBlock, planBlockRemoval, unifiedDiff, type BlockPlan, type RemovalPlan, type NamingRequest, type ProfileSpec, type SkippedProfile } from '../core/aws-config-block.js';
+import { assignProfileNames, iniSafeCommandLine, planBlock, planBlockRemoval, unifiedDiff, type BlockPlan, type NamingRequest, type ProfileSpec, type RemovalPlan, type ReservedName, type SkippedProfile } from '../core/aws-config-block.js';
+import { iniLines } from '../core/ini-lines.js';
 import type { Deps } from '../core/deps.js';
 import { AwsorgError, ExitCode, UsageError } from '../core/errors.js';
 import { productionReason } from '../inventory/production.js';
@@ -41,10 +42,12 @@ Writes one profile per active account into the AWS config file (AWS_CONFIG_FILE,
   --refresh    reload the account inventory first
   --json       print a machine summary on stdout
 
-Each profile runs \`awsorg credential-process ACCOUNT_ID --role ROLE\`. Choosing a profile is an
-explicit choice of account: production accounts are not confirmed as in \`awsorg assume\`; their
-profiles carry a PRODUCTION comment. A name already used by one of your own profiles is
-skipped with a warning.
+Each profile runs \`awsorg credential-process ACCOUNT_ID --role ROLE\`, through the awsorg on PATH
+when that is this installation (npm link, npm install -g: the profiles survive moving the
+clone), else through this installation's own file; the summary says which. Choosing a profile
+is an explicit choice of account: production accounts are not confirmed as in \`awsorg assume\`;
+their profiles carry a PRODUCTION comment. A name already used by one of your own profiles (in
+the config file, or a section of the shared credentials file) is skipped with a warning.
 
 \`awsorg config remove\` deletes the marked block and every profile in it (for an uninstall);
 nothing outside the block is changed, and no AWS call is made. With --dry-run it prints the diff.`;
@@ -58,7 +61,7 @@ export interface ConfigGenerateOptions {
   refresh: boolean;
   json: boolean;
   /** The program the profiles run (node and cli.js); defaults to this installation. */
-  command?: string[];
+  program?: ProfileProgram;
 }
 
 export interface ConfigRemoveOptions {
@@ -108,14 +111,70 @@ export function parse(argv: string[]): ConfigOptions {
   };
 }
 
+/** The program the generated profiles run, and how it was chosen. */
+export interface ProfileProgram {
+  /** node and the awsorg script it runs. */
+  command: string[];
+  /**
+   * 'path': the `awsorg` on PATH, which is this installation (npm link, npm install -g);
+   * 'installation': this installation's own file, as no `awsorg` on PATH leads to it.
+   */
+  source: 'path' | 'installation';
+  /** When source is 'installation': the first `awsorg` on PATH, which is another installation. */
+  otherOnPath?: string;
+}
+
 /**
- * The program that is running now (node and its entry script, symlinks resolved), so that the
- * profiles run this same installation: dist/src/cli.js or the bundled dist/bin/awsorg.cjs.
+ * The program that is running now, so that the profiles run this same installation.
+ *
+ * When the first `awsorg` on PATH resolves to the running script (`npm link` or a global install
+ * make such a link), the profiles name that PATH location rather than the file it points to: the
+ * location stays put when the clone moves (`npm link` in the new place repoints it, and the
+ * profiles work again unchanged), while the clone's own path is gone for good. It is written as
+ * an absolute path, with node's, as before: credential_process runs with the PATH of whatever
+ * starts the AWS CLI or an SDK (an IDE, cron, a GUI app), which often holds neither `awsorg` nor
+ * the `node` its `#!/usr/bin/env node` line asks for.
  */
-export function selfCommand(): string[] {
+export function selfCommand(env: Deps['env']): ProfileProgram {
   const script = process.argv[1];
   if (!script) throw new AwsorgError('cannot tell which file awsorg runs from', 'Run awsorg through its installed command, e.g. `awsorg config generate`.');
-  return [process.execPath, realpathSync(script)];
+  const running = realpathSync(script);
+  const onPath = firstOnPath(env.PATH, 'awsorg');
+  let program: ProfileProgram = { command: [process.execPath, running], source: 'installation' };
+  if (onPath) {
+    let target: string | undefined;
+    try {
+      target = realpathSync(onPath);
+    } catch {
+      target = undefined;
+    }
+    program = target === running ? { command: [process.execPath, onPath], source: 'path' } : { ...program, otherOnPath: onPath };
+  }
+  for (const word of program.command) {
+    // Neither INI parser can hold a line break in a value: the path would be cut in two.
+    if (/[\r\n]/.test(word)) {
+      throw new UsageError(
+        `the path ${JSON.stringify(word)} holds a line break, which no line of ~/.aws/config can carry; nothing was written`,
+        'Move awsorg (or node) to a directory whose path has no line break, then run `awsorg config generate` again.',
+      );
+    }
+  }
+  return program;
+}
+
+/** The first executable file NAME in PATH's absolute directories (a relative one depends on the caller's directory). */
+function firstOnPath(path: string | undefined, name: string): string | undefined {
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (!isAbsolute(dir)) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // Not there, or not executable: the shell would look further too.
+    }
+  }
+  return undefined;
 }
 
 export interface DesiredProfiles {
@@ -161,7 +220,7 @@ export function desiredProfiles(ctx: OperatorContext, opts: { prefix: string; re
       role,
       comments: [describe, ...(production ? [`PRODUCTION (${production}): this profile acts in a production account without asking for confirmation`] : [])],
       settings: [
-        ['credential_process', `${program} credential-process ${account.id} --role ${shQuote(role)}`],
+        ['credential_process', iniSafeCommandLine(`${program} credential-process ${account.id} --role ${shQuote(role)}`)],
         ['region', opts.region],
       ],
     };
@@ -175,9 +234,10 @@ export async function run(opts: ConfigOptions, deps: Deps): Promise<number> {
   const file = awsConfigPath(deps.env);
   // A dangling symlink is refused before the inventory is loaded, not after.
   configTarget(file);
+  const program = opts.program ?? selfCommand(deps.env);
   const ctx = await loadOperatorContext(deps, { refresh: opts.refresh, onProgress: (m) => deps.stderr.write(`${m}\n`) });
   const region = opts.region ?? resolveRegion(deps.env);
-  const desired = desiredProfiles(ctx, { prefix: opts.prefix, region, command: opts.command ?? selfCommand() });
+  const desired = desiredProfiles(ctx, { prefix: opts.prefix, region, command: program.command });
   const planFor = (current: string | undefined): BlockPlan =>
     planBlock({
       text: current ?? '',
@@ -199,12 +259,23 @@ export async function run(opts: ConfigOptions, deps: Deps): Promise<number> {
   }
   const skipped = [...plan.skipped, ...desired.unavailable];
   if (opts.json) {
-    deps.stdout.write(JSON.stringify({ file, dryRun: opts.dryRun, changed: plan.changed, ...summaryLists(plan), skipped, ...(diff !== undefined ? { diff } : {}) }, null, 2) + '\n');
+    const programSummary = { command: program.command.map(shQuote).join(' '), source: program.source, ...(program.otherOnPath ? { otherOnPath: program.otherOnPath } : {}) };
+    deps.stdout.write(JSON.stringify({ file, dryRun: opts.dryRun, changed: plan.changed, program: programSummary, ...summaryLists(plan), skipped, ...(diff !== undefined ? { diff } : {}) }, null, 2) + '\n');
   } else if (diff) {
     deps.stdout.write(terminalLines(diff));
   }
-  deps.stderr.write(terminalLines(summaryText(file, plan, skipped, opts)));
+  deps.stderr.write(terminalLines(summaryText(file, plan, skipped, opts) + programText(program)));
   return ExitCode.ok;
+}
+
+/** Which program the profiles run, and what moving it means. */
+function programText(program: ProfileProgram): string {
+  const line = program.command.map(shQuote).join(' ');
+  if (program.source === 'path') {
+    return `  profiles run ${line}: the awsorg on PATH, which is this installation (a move of the clone needs only \`npm link\` again in its new place)\n`;
+  }
+  const other = program.otherOnPath ? `the awsorg on PATH (${program.otherOnPath}) is another installation` : 'no awsorg on PATH leads to it';
+  return `  profiles run ${line}: this installation's own file, as ${other}; if it moves, run \`awsorg config generate\` again (after \`npm link\` in the clone, profiles name the linked awsorg instead and survive a move)\n`;
 }
 
 /** `config remove`: the block goes, under the same lock and carry-over as generate. */
@@ -258,12 +329,22 @@ function summaryText(file: string, plan: BlockPlan, skipped: SkippedProfile[], o
   return lines.join('\n') + '\n';
 }
 
-/** Profile names in the shared credentials file: a profile there merges with one of the same name here. */
-function credentialsFileProfiles(env: Deps['env']): string[] {
+/**
+ * Profile names in the shared credentials file, where each section is a profile: its keys win
+ * over a credential_process of the same name in the config file. Headers are read as botocore
+ * reads them, so `[awsorg-dev] ; old static keys` is profile awsorg-dev.
+ */
+function credentialsFileProfiles(env: Deps['env']): ReservedName[] {
   const file = env.AWS_SHARED_CREDENTIALS_FILE ?? join(env.HOME ?? homedir(), '.aws', 'credentials');
+  let text: string;
   try {
-    return [...parseIni(readFileSync(file, 'utf8')).keys()].map((section) => section.replace(/^profile /, ''));
+    text = readFileSync(file, 'utf8');
   } catch {
     return [];
   }
+  return iniLines(text).flatMap((line) =>
+    // "[profile x]" there is a profile literally named "profile x" to botocore; x is kept clear
+    // too, as a reader who wrote it meant.
+    line.kind === 'header' ? [...new Set([line.section.trim().replace(/\s+/g, ' '), line.section.trim().replace(/\s+/g, ' ').replace(/^profile /, '')])].map((name) => ({ name, file, line: line.line, header: line.text })) : [],
+  );
 }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -41,6 +41,47 @@ function outside(text: string): [string, string] {
   const end = text.indexOf('\n', text.indexOf(BLOCK_END)) + 1;
   assert.ok(start >= 0 && end > start, 'the file has a block');
   return [text.slice(0, start), text.slice(end)];
+}
+
+/**
+ * A copy of the built tool (bin, bundle and ES modules, with package.json for their module
+ * type) in `root`; packages resolve through a link. Returns its bin.
+ */
+function copyBuild(root: string): string {
+  mkdirSync(root, { recursive: true });
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
+  copyFileSync(join(REPO_ROOT, 'package.json'), join(root, 'package.json'));
+  cpSync(dirname(CLI), join(root, 'bin'), { recursive: true });
+  cpSync(join(dirname(CLI), '..', 'src'), join(root, 'src'), { recursive: true });
+  return join(root, 'bin', 'awsorg.cjs');
+}
+
+/** The account a profile signs in to through botocore itself (boto3's and the AWS CLI's library). */
+async function botocoreAccount(env: Record<string, string>, profile: string): Promise<string> {
+  const script = [
+    'import sys, botocore.session',
+    'session = botocore.session.Session(profile=sys.argv[1])',
+    "sts = session.create_client('sts', region_name='us-east-1', endpoint_url=sys.argv[2])",
+    "print(sts.get_caller_identity()['Account'])",
+  ].join('\n');
+  const { stdout } = await exec('python3', ['-c', script, profile, env.AWS_ENDPOINT_URL!], { env, timeout: 60_000 });
+  return stdout.trim();
+}
+
+/** The accounts a profile signs in to through SDK v3's fromIni and fromProcess (@aws-sdk/credential-providers). */
+async function sdkV3Accounts(env: Record<string, string>, profile: string): Promise<string[]> {
+  const script = `
+    const { fromIni, fromProcess } = await import('@aws-sdk/credential-providers');
+    const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+    const [profile, endpoint] = process.argv.slice(1);
+    const accounts = [];
+    for (const credentials of [fromIni({ profile }), fromProcess({ profile })]) {
+      const sts = new STSClient({ region: 'us-east-1', endpoint, credentials });
+      accounts.push((await sts.send(new GetCallerIdentityCommand({}))).Account);
+    }
+    process.stdout.write(JSON.stringify(accounts));`;
+  const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', script, profile, env.AWS_ENDPOINT_URL!], { env: { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, cwd: REPO_ROOT, timeout: 60_000 });
+  return JSON.parse(stdout);
 }
 
 async function awsAccount(env: Record<string, string>, profile?: string): Promise<string> {
@@ -180,15 +221,8 @@ describe('awsorg config generate', () => {
   });
 
   it('quotes an install path with spaces so that the AWS CLI runs it', async () => {
-    // A copy of the built tool (bin, bundle and ES modules, with package.json for their module
-    // type) in a directory with a space; packages resolve through a link.
-    const root = join(tempDir(), 'my tools');
-    mkdirSync(root, { recursive: true });
-    symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
-    copyFileSync(join(REPO_ROOT, 'package.json'), join(root, 'package.json'));
-    cpSync(dirname(CLI), join(root, 'bin'), { recursive: true });
-    cpSync(join(dirname(CLI), '..', 'src'), join(root, 'src'), { recursive: true });
-    const bin = join(root, 'bin', 'awsorg.cjs');
+    // A copy of the built tool in a directory with a space.
+    const bin = copyBuild(join(tempDir(), 'my tools'));
     const spaced = { ...env, AWS_CONFIG_FILE: join(tempDir(), 'config') };
     await exec(process.execPath, [bin, 'config', 'generate'], { env: spaced });
     assert.match(readFileSync(spaced.AWS_CONFIG_FILE, 'utf8'), /credential_process = \S+ '[^']*\/my tools\/bin\/awsorg\.cjs' credential-process /);
@@ -285,5 +319,93 @@ describe('awsorg config generate', () => {
     assert.deepEqual(missing, [], 'every appended profile survived');
     assert.ok(text.startsWith(USER_BEFORE));
     assert.equal(text.split(BLOCK_START).length, 2, 'one block');
+  });
+  it("sees the user's headers with a trailing comment and writes no second section: the AWS CLI still reads the file (issue 12 item 3)", async () => {
+    const target = join(tempDir(), 'config');
+    const user = '[profile awsorg-staging] # mine\nregion = us-west-2\n\n[profile awsorg-development]\t; mine too\nregion = eu-north-1\n';
+    writeFileSync(target, user);
+    const runEnv = { ...env, AWS_CONFIG_FILE: target };
+    const run = await runCli(['config', 'generate'], { env: runEnv });
+    assert.equal(run.code, 0, run.stderr);
+    // botocore refuses a whole file with two sections of one name (DuplicateSectionError); this one it reads.
+    const { stdout } = await exec('aws', ['configure', 'get', 'region', '--profile', 'awsorg-staging'], { env: runEnv, timeout: 60_000 });
+    assert.equal(stdout.trim(), 'us-west-2');
+    assert.match(run.stderr, new RegExp(`skipped {2}awsorg-staging: a profile with this name already exists outside awsorg's block \\(${target} line 1\\)`));
+    assert.match(run.stderr, new RegExp(`skipped {2}awsorg-development: a profile with this name already exists outside awsorg's block \\(${target} line 4\\)`));
+    const text = readFileSync(target, 'utf8');
+    assert.ok(text.startsWith(user), "the user's text is kept");
+    assert.equal(await awsAccount(runEnv, 'awsorg-production'), org.byName('Production').id);
+    assert.equal(await botocoreAccount(runEnv, 'awsorg-production'), org.byName('Production').id);
+  });
+
+  it("skips a name that the credentials file defines under a commented header, naming file, line and fix: every profile awsorg writes runs as its own account (issue 12 item 4)", async () => {
+    const home = tempDir();
+    const runEnv = { ...env, AWS_CONFIG_FILE: join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials') };
+    writeFileSync(runEnv.AWS_SHARED_CREDENTIALS_FILE, '# keys from before awsorg\n\n[awsorg-development] ; old static keys\naws_access_key_id = AKIAOLDSTATICKEY0001\naws_secret_access_key = old-static-secret\n', { mode: 0o600 });
+    const run = await runCli(['config', 'generate', '--json'], { env: runEnv });
+    assert.equal(run.code, 0, run.stderr);
+    const summary = JSON.parse(run.stdout);
+    // Each profile awsorg wrote signs in to its own account through the AWS CLI: none is
+    // shadowed by keys of the credentials file.
+    for (const profile of [...summary.added] as Array<{ name: string; accountId: string }>) {
+      assert.equal(await awsAccount(runEnv, profile.name), profile.accountId, profile.name);
+    }
+    const skipped = summary.skipped.find((s: { name: string }) => s.name === 'awsorg-development');
+    assert.ok(skipped, 'awsorg-development is skipped');
+    assert.equal(skipped.accountId, org.byName('Development').id);
+    assert.match(skipped.reason, new RegExp(`is a section of ${runEnv.AWS_SHARED_CREDENTIALS_FILE} \\(line 3: \\[awsorg-development\\] ; old static keys\\), whose keys the AWS CLI and SDKs would use instead of awsorg's credential_process; rename or remove that section there`));
+    assert.match(run.stderr, /skipped {2}awsorg-development: [^\n]*credentials \(line 3/);
+    assert.doesNotMatch(readFileSync(runEnv.AWS_CONFIG_FILE, 'utf8'), /awsorg-development/);
+  });
+
+  it('an install path containing " #" works in SDK v3, botocore and the AWS CLI (issue 12 item 5)', async () => {
+    const bin = copyBuild(join(tempDir(), 'my #tools;x'));
+    const runEnv = { ...env, AWS_CONFIG_FILE: join(tempDir(), 'config') };
+    await exec(process.execPath, [bin, 'config', 'generate'], { env: runEnv });
+    const production = org.byName('Production').id;
+    assert.deepEqual(await sdkV3Accounts(runEnv, 'awsorg-production'), [production, production]);
+    const text = readFileSync(runEnv.AWS_CONFIG_FILE, 'utf8');
+    assert.match(text, /\ncredential_process = \S+ '[^']*\/my '\\#'tools;x\/bin\/awsorg\.cjs' credential-process \d{12} --role OrganizationAccountAccessRole\n/);
+    assert.equal(await botocoreAccount(runEnv, 'awsorg-production'), production);
+    assert.equal(await awsAccount(runEnv, 'awsorg-production'), production);
+  });
+
+  it('profiles run the awsorg on PATH when it is this installation, which survives moving the clone, and say which they run (issue 12 item 6)', async () => {
+    const dir = tempDir();
+    const bin = copyBuild(join(dir, 'clone'));
+    const pathDir = join(dir, 'path-bin');
+    mkdirSync(pathDir);
+    // What `npm link` makes: an awsorg on PATH that is a link to the clone's bin.
+    symlinkSync(bin, join(pathDir, 'awsorg'));
+    const linked = { ...env, PATH: `${pathDir}:${env.PATH}`, AWS_CONFIG_FILE: join(dir, 'config') };
+    const generated = await exec(process.execPath, [bin, 'config', 'generate', '--json'], { env: linked });
+    const onPath = join(pathDir, 'awsorg');
+    assert.deepEqual(JSON.parse(generated.stdout).program, { command: `${process.execPath} ${onPath}`, source: 'path' });
+    assert.ok(generated.stderr.includes(`  profiles run ${process.execPath} ${onPath}: the awsorg on PATH, which is this installation`), generated.stderr);
+    const text = readFileSync(linked.AWS_CONFIG_FILE, 'utf8');
+    assert.ok(text.includes(`\ncredential_process = ${process.execPath} ${onPath} credential-process `));
+    assert.ok(!text.includes(join(dir, 'clone')), 'the clone path is nowhere in the file');
+    // The clone moves and `npm link` in its new place repoints the link: the profiles work unchanged.
+    renameSync(join(dir, 'clone'), join(dir, 'moved'));
+    rmSync(onPath);
+    symlinkSync(join(dir, 'moved', 'bin', 'awsorg.cjs'), onPath);
+    assert.equal(await awsAccount(linked, 'awsorg-production'), org.byName('Production').id);
+    const moved = join(dir, 'moved', 'bin', 'awsorg.cjs');
+
+    // An awsorg on PATH that is another installation: this installation's own file, and said so.
+    const other = join(dir, 'other-bin');
+    mkdirSync(other);
+    writeFileSync(join(other, 'awsorg'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    const elsewhere = { ...env, PATH: `${other}:${env.PATH}`, AWS_CONFIG_FILE: join(dir, 'config-other') };
+    const second = await exec(process.execPath, [moved, 'config', 'generate', '--json'], { env: elsewhere });
+    assert.deepEqual(JSON.parse(second.stdout).program, { command: `${process.execPath} ${moved}`, source: 'installation', otherOnPath: join(other, 'awsorg') });
+    assert.ok(second.stderr.includes(`  profiles run ${process.execPath} ${moved}: this installation's own file, as the awsorg on PATH (${join(other, 'awsorg')}) is another installation;`), second.stderr);
+
+    // No awsorg on PATH at all.
+    const none = { ...env, AWS_CONFIG_FILE: join(dir, 'config-none') };
+    const third = await exec(process.execPath, [moved, 'config', 'generate'], { env: none });
+    assert.ok(third.stderr.includes(`  profiles run ${process.execPath} ${moved}: this installation's own file, as no awsorg on PATH leads to it;`), third.stderr);
+    assert.ok(readFileSync(none.AWS_CONFIG_FILE, 'utf8').includes(`\ncredential_process = ${process.execPath} ${moved} credential-process `));
+    assert.equal(await awsAccount(none, 'awsorg-production'), org.byName('Production').id);
   });
 });

@@ -10,6 +10,7 @@ import {
   BLOCK_END,
   BLOCK_START,
   ConfigBlockError,
+  iniSafeCommandLine,
   parseConfig,
   planBlock,
   slugify,
@@ -18,6 +19,7 @@ import {
   type PlanInput,
   type ProfileSpec,
 } from '../../src/core/aws-config-block.js';
+import { parseIni } from '../../src/aws/aws-config-file.js';
 
 const A = '111111111111';
 const B = '222222222222';
@@ -168,6 +170,63 @@ describe('aws config block planner', () => {
     const p = plan(USER_BEFORE, []);
     assert.equal(p.changed, false);
     assert.equal(p.text, USER_BEFORE);
+  });
+});
+
+describe('section headers read as botocore reads them (issue 12 items 3 and 4)', () => {
+  it("sees a user's header with a trailing comment, and writes no second section of that name", () => {
+    for (const header of ['[profile awsorg-taken] # mine', '[profile awsorg-taken]\t; mine', '[profile awsorg-taken]# mine', '[profile awsorg-taken]  ; mine [x']) {
+      const text = `[default]\nregion = eu-west-1\n\n${header}\nregion = eu-central-1\n`;
+      const p = plan(text, [spec('awsorg-taken', A), spec('awsorg-b', B)], { file: '/home/u/.aws/config' });
+      assert.deepEqual(p.skipped.map((s) => s.name), ['awsorg-taken'], header);
+      assert.match(p.skipped[0]!.reason, /already exists outside awsorg's block \(\/home\/u\/\.aws\/config line 4\)/);
+      assert.equal(p.text.match(/\[profile awsorg-taken\]/g)!.length, 1, header);
+      assert.deepEqual(p.added.map((s) => s.name), ['awsorg-b']);
+    }
+  });
+
+  it('names a section up to the last "]" on its line, as configparser does', () => {
+    // botocore's section is "profile awsorg-taken] ; see [docs", which is no profile: no clash.
+    const p = plan('[profile awsorg-taken] ; see [docs]\nregion = eu-central-1\n', [spec('awsorg-taken', A)]);
+    assert.deepEqual(p.added.map((s) => s.name), ['awsorg-taken']);
+  });
+
+  it('a bracketed line that continues an indented value is no header (botocore reads it as part of the value)', () => {
+    const text = '[profile mine]\ns3 =\n  max_concurrent_requests = 10\n\n  [profile awsorg-b]\n';
+    const p = plan(text, [spec('awsorg-b', B)]);
+    assert.deepEqual(p.added.map((s) => s.name), ['awsorg-b']);
+    assert.deepEqual(p.skipped, []);
+    // Indented at the top of the file, or after a header, it is a header.
+    for (const indented of ['  [profile awsorg-b] ; mine\nregion = x\n', '[default]\n  [profile awsorg-b]\n']) {
+      assert.deepEqual(plan(indented, [spec('awsorg-b', B)]).skipped.map((s) => s.name), ['awsorg-b'], indented);
+    }
+  });
+
+  it('a section of the credentials file is skipped with its file, line, header and the fix', () => {
+    const p = plan('', [spec('awsorg-dev', A), spec('awsorg-b', B)], {
+      reservedNames: [{ name: 'awsorg-dev', file: '/home/u/.aws/credentials', line: 7, header: '[awsorg-dev] ; old static keys' }],
+    });
+    assert.deepEqual(p.skipped.map((s) => s.name), ['awsorg-dev']);
+    assert.equal(
+      p.skipped[0]!.reason,
+      "a profile with this name is a section of /home/u/.aws/credentials (line 7: [awsorg-dev] ; old static keys), whose keys the AWS CLI and SDKs would use instead of awsorg's credential_process; rename or remove that section there",
+    );
+    assert.doesNotMatch(p.text, /awsorg-dev/);
+  });
+
+  it('parseIni (the reader of `assume` and credential-process) names a commented header by its section', () => {
+    const sections = parseIni('[profile x] # mine\nregion = eu-west-1\n[profile y]\t; mine\ncredential_process = a #b\n  nested = 1\n');
+    assert.deepEqual(sections.get('profile x'), { region: 'eu-west-1' });
+    assert.deepEqual(sections.get('profile y'), { credential_process: 'a #b' });
+  });
+});
+
+describe('credential_process command lines (issue 12 item 5)', () => {
+  it('writes a # or ; after whitespace outside quotes, so that SDK v3 sees no comment and sh and shlex the same words', () => {
+    assert.equal(iniSafeCommandLine("/usr/bin/node '/home/u/my #tools/awsorg.cjs' credential-process 1 --role R"), "/usr/bin/node '/home/u/my '\\#'tools/awsorg.cjs' credential-process 1 --role R");
+    assert.equal(iniSafeCommandLine("'/a ;b\t#c # #d'"), "'/a '\\;'b\t'\\#'c '\\#' '\\#'d'");
+    assert.equal(iniSafeCommandLine("/usr/bin/node '/opt/my tools/a#b;c.cjs' x"), "/usr/bin/node '/opt/my tools/a#b;c.cjs' x", 'unchanged when no # or ; follows whitespace');
+    for (const line of ["'a #b ;c'", "'x\u00a0#y'"]) assert.doesNotMatch(iniSafeCommandLine(line), /\s[#;]/);
   });
 });
 
