@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -153,6 +153,23 @@ describe('wizard operations against moto', { timeout: 120_000 }, () => {
     const screen = migrateLines(migrateEvent(initialMigrate('./bootstrap'), { kind: 'inspected', info }), { width: 200, height: 40, palette: palette(false) }).join('\n');
     assert.doesNotMatch(screen, /copied/, screen);
     assert.equal(screen.match(/\.\/bootstrap/g)?.length, 2, `the directory row and the finding name it:\n${screen}`);
+  });
+
+  it("in a rehearsal, the blueprint saved in the workspace still finds the operator's Terraform directory, and works on a copy", async () => {
+    const cwd = tempDir('awsorg-wizard-ops-');
+    const workspace = tempDir('awsorg-rehearsal-');
+    mkdirSync(join(cwd, 'bootstrap'));
+    writeFileSync(join(cwd, 'bootstrap', 'main.tf'), 'resource "terraform_data" "bootstrap" {}\n');
+    const ops = new WizardOperations(depsFor(moto.endpoint, cwd), { rehearsal: { endpoint: moto.endpoint, workspace } });
+    await ops.signIn({ kind: 'sign-in', method: 'current' }, () => undefined);
+    const saved = await ops.saveBlueprint(ops.relativePath(ops.blueprintPath), preset('three-accounts'), false);
+    assert.ok('path' in saved && !('exists' in saved));
+    await ops.plan(saved.path, () => undefined);
+    const info = await ops.inspectMigration('./bootstrap');
+    assert.equal(info.dir, './bootstrap');
+    assert.equal(info.inWorkspace, true);
+    assert.ok(info.absolute.startsWith(workspace), info.absolute);
+    assert.ok(existsSync(join(workspace, 'terraform', 'main.tf')), 'the directory next to where the operator works was copied');
   });
 
   it('without a terminal, bare `awsorg bootstrap` refuses with exit 2 and names the headless commands', async () => {
