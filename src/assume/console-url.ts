@@ -46,7 +46,11 @@ export function federationEndpoint(deps: Deps, settings: Settings, region: strin
   return settings.federationUrl || PARTITION_HOSTS[partitionOfRegion(region)]!.signin;
 }
 
-export async function consoleSignInUrl(deps: Deps, session: RoleSession, settings: Settings): Promise<string> {
+/**
+ * `exportsInstead` is how to get the exports instead, in the words of the caller: the
+ * `--export` flag for `assume --console`, a key inside the console.
+ */
+export async function consoleSignInUrl(deps: Deps, session: RoleSession, settings: Settings, exportsInstead = 'print the exports with --export instead'): Promise<string> {
   const endpoint = federationEndpoint(deps, settings, session.region);
   const hosts = PARTITION_HOSTS[partitionOfRegion(session.region)]!;
   const sessionJson = JSON.stringify({
@@ -57,14 +61,14 @@ export async function consoleSignInUrl(deps: Deps, session: RoleSession, setting
   let response: Response;
   try {
     // POST keeps the credentials out of URLs (and so out of proxy and server logs).
-    response = await fetch(endpoint, {
+    response = await deps.fetch(endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ Action: 'getSigninToken', Session: sessionJson }).toString(),
       signal: AbortSignal.any([deps.signal, AbortSignal.timeout(15_000)]),
     });
   } catch (err) {
-    throw new AwsorgError(`could not reach the federation endpoint ${endpoint}: ${(err as Error).message}`, 'Check your network or proxy, or print the exports with --export instead.');
+    throw new AwsorgError(`could not reach the federation endpoint ${endpoint}: ${(err as Error).message}`, `Check your network or proxy, or ${exportsInstead}.`);
   }
   const text = await response.text();
   if (!response.ok) {

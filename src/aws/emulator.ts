@@ -129,5 +129,5 @@ export async function startEmulator(deps: Deps, opts: { readyTimeoutMs?: number 
 export function rehearsalDeps(deps: Deps, emulator: Emulator, workspace: string): Deps {
   const env = emulator.environment(deps.env);
   const paths = xdgPaths({ ...env, XDG_CONFIG_HOME: join(workspace, 'config'), XDG_CACHE_HOME: join(workspace, 'cache'), XDG_STATE_HOME: join(workspace, 'state') });
-  return createDeps({ env, signal: deps.signal, cwd: deps.cwd, stdout: deps.stdout, stderr: deps.stderr, stdin: deps.stdin, interactive: deps.interactive, clock: deps.clock, random: deps.random, paths, spawn: deps.spawn });
+  return createDeps({ env, signal: deps.signal, cwd: deps.cwd, stdout: deps.stdout, stderr: deps.stderr, stdin: deps.stdin, interactive: deps.interactive, clock: deps.clock, random: deps.random, paths, spawn: deps.spawn, fetch: deps.fetch });
 }

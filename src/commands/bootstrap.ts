@@ -125,17 +125,22 @@ async function wizard(opts: BootstrapOptions, deps: Deps): Promise<number> {
   if (!opts.rehearse) return runWizard(deps, new WizardOperations(deps, { omitTlsDeny: opts.omitTlsDeny }));
   const { startEmulator, rehearsalDeps } = await import('../aws/emulator.js');
   const workspace = await mkdtemp(join(tmpdir(), 'awsorg-rehearsal-'));
+  let started = false;
   try {
     deps.stderr.write('awsorg: starting the local AWS emulator for the rehearsal…\n');
     const emulator = await startEmulator(deps);
+    started = true;
     try {
       const rehearsal = rehearsalDeps(deps, emulator, workspace);
+      // The console opened from the last screen runs inside this call, on the same emulator.
       return await runWizard(rehearsal, new WizardOperations(rehearsal, { rehearsal: { endpoint: emulator.endpoint, workspace } }));
     } finally {
       await emulator.stop();
     }
   } finally {
     await rm(workspace, { recursive: true, force: true });
+    // Said only now that it is true, after the summary and after the console.
+    if (started) deps.stderr.write("awsorg: the rehearsal's emulator and its workspace are removed.\n");
   }
 }
 
@@ -147,6 +152,7 @@ async function wizard(opts: BootstrapOptions, deps: Deps): Promise<number> {
 async function rehearse(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: Deps): Promise<number> {
   const { startEmulator } = await import('../aws/emulator.js');
   const workspace = await mkdtemp(join(tmpdir(), 'awsorg-rehearsal-'));
+  let finished = false;
   try {
     const emulator = await startEmulator(deps);
     try {
@@ -167,13 +173,14 @@ async function rehearse(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: D
       });
       // moto ignores aws:SecureTransport and would refuse every object call under the TLS-only statement.
       const code = await runLoaded(copy, { ...opts, omitTlsDeny: true }, rehearsalDeps, join(workspace, 'awsorg.rehearsal.journal.json'));
-      if (!opts.json) deps.stderr.write(`Rehearsal finished; the emulator and its workspace are removed. Run the same command without --rehearse to do it for real.\n`);
+      finished = true;
       return code;
     } finally {
       await emulator.stop();
     }
   } finally {
     await rm(workspace, { recursive: true, force: true });
+    if (finished && !opts.json) deps.stderr.write(`Rehearsal finished; the emulator and its workspace are removed. Run the same command without --rehearse to do it for real.\n`);
   }
 }
 
@@ -223,6 +230,12 @@ async function runLoaded(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: 
       const e = err as AwsorgError;
       deps.stdout.write(JSON.stringify({ status: err instanceof CancelledError ? 'cancelled' : 'failed', error: e.message, nextStep: e.nextStep, journal: journalPath, calls: stats }, null, 2) + '\n');
     }
+    if (opts.rehearse) {
+      // The journal is in the rehearsal's workspace, which goes with the emulator: there is nothing to resume.
+      if (!(err instanceof UsageError)) deps.stderr.write(`${REHEARSAL_RESTARTS}\n`);
+      if (err instanceof CancelledError) throw new CancelledError(err.message, REHEARSAL_RESTARTS);
+      throw err;
+    }
     if (!opts.plan && !(err instanceof UsageError)) {
       deps.stderr.write(`Progress is saved in ${journalPath}; fix the problem and run the same command to resume.\n`);
     }
@@ -233,6 +246,8 @@ async function runLoaded(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: 
     await journal.close();
   }
 }
+
+const REHEARSAL_RESTARTS = 'A stopped rehearsal is not kept: its emulator and workspace are removed as it exits, and the same command starts afresh.';
 
 /** The command line recorded in the journal's lock, for a second run's refusal. */
 function commandLine(opts: BootstrapOptions): string {

@@ -17,6 +17,21 @@ export function parse(argv: string[]): ConsoleOptions {
 }
 
 export async function run(_opts: ConsoleOptions, deps: Deps): Promise<number> {
+  return openConsole(deps);
+}
+
+export interface OpenConsoleOptions {
+  /** The emulator endpoint, when the console opens over a rehearsal's organization. */
+  rehearsal?: string;
+  /**
+   * No progress lines while the inventory loads. The wizard opens the console right after its
+   * summary, which must stay the last thing on the terminal once the console has closed.
+   */
+  quiet?: boolean;
+}
+
+/** The console over the operator's organization (`awsorg console`), or over a rehearsal's from the bootstrap wizard. */
+export async function openConsole(deps: Deps, opts: OpenConsoleOptions = {}): Promise<number> {
   if (!deps.interactive) {
     throw new UsageError(
       'awsorg console needs a terminal: stdin and stderr must both be a TTY',
@@ -28,8 +43,9 @@ export async function run(_opts: ConsoleOptions, deps: Deps): Promise<number> {
   const ui = Promise.all([import('../ui/console/run.js'), import('ink')]);
   ui.catch(() => undefined);
   const { loadOperatorContext } = await import('../assume/context.js');
-  const ctx = await loadOperatorContext(deps, { onProgress: (message) => deps.stderr.write(`awsorg: loading the account inventory: ${message}\n`) });
+  const ctx = await loadOperatorContext(deps, opts.quiet ? {} : { onProgress: (message) => deps.stderr.write(`awsorg: loading the account inventory: ${message}\n`) });
   const { consoleModel, liveOperations } = await import('../ui/console/operations.js');
   const [{ runConsole, systemTerminal }] = await ui;
-  return runConsole(deps, { model: consoleModel(deps, ctx), ops: liveOperations(deps, ctx), terminal: systemTerminal(deps) });
+  const rehearsal = opts.rehearsal ? { rehearsal: opts.rehearsal } : {};
+  return runConsole(deps, { model: consoleModel(deps, ctx, opts.rehearsal), ops: liveOperations(deps, ctx, rehearsal), terminal: systemTerminal(deps) });
 }

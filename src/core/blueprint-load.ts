@@ -110,6 +110,12 @@ export interface LoadOptions {
    * from a pull request cannot make a CI plan read (and report on) any file the runner can read.
    */
   allowOutsideFiles?: boolean;
+  /**
+   * The directory the blueprint's relative paths start from, when it is not the file's own: a
+   * rehearsal keeps its copy of the blueprint in its workspace, and resolves its paths where
+   * the operator works.
+   */
+  baseDir?: string;
 }
 
 /**
@@ -128,7 +134,7 @@ export async function loadBlueprint(file: string, opts: LoadOptions = {}): Promi
     throw new ValidationError(path, [{ path: `line ${bad.line}, column ${bad.column}`, message: bad.message, fix: `save the file as UTF-8 (for example: iconv -f latin1 -t utf-8 ${path} > fixed.yaml)` }]);
   });
   const { value: raw, document, lineCounter } = parseWithPositions(text, path);
-  const baseDir = dirname(path);
+  const baseDir = opts.baseDir ?? dirname(path);
 
   // Files are read before validation so a missing file is reported with every other problem.
   const allowOutside = opts.allowOutsideFiles ?? false;

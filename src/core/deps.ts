@@ -51,6 +51,8 @@ export interface Deps {
   aws(region?: string, opts?: { longTerm?: boolean }): AwsSession;
   awsEvents: Listeners<AwsEvent>;
   spawn: typeof nodeSpawn;
+  /** HTTP requests that are not AWS API calls (the console sign-in federation endpoint). */
+  fetch: typeof globalThis.fetch;
   /** Aborted when the operator presses Ctrl-C or the process receives SIGTERM. */
   signal: AbortSignal;
 }
@@ -109,6 +111,8 @@ export function createDeps(overrides: Partial<Deps> & { env: Env; signal: AbortS
     paths,
     awsEvents,
     spawn: overrides.spawn ?? nodeSpawn,
+    // A wrapper rather than globalThis.fetch itself: reading that loads Node's HTTP client, which `assume` must not pay for.
+    fetch: overrides.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     signal: overrides.signal,
     aws:
       overrides.aws ??

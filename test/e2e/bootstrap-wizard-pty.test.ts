@@ -504,3 +504,91 @@ describe('awsorg bootstrap --rehearse at 80×24: text-field keys and Ctrl-C that
     }
   });
 });
+
+describe('awsorg bootstrap --rehearse in a pseudo-terminal at 80x24: the whole rehearsal, its console, and what it leaves', { timeout: 300_000 }, () => {
+  it('writes nothing to the working directory unless asked, keeps c off in the console, and says the emulator is removed only once it is', async () => {
+    assertTools({ terraform: true });
+    const work = tempDir('awsorg-wizard-rehearse-all-');
+    const exitFile = join(work, 'exit-code.txt');
+    const { isolatedEnv } = await import('../helpers/cli.js');
+    const env = isolatedEnv({ TERM: 'xterm-256color', LANG: 'C.UTF-8', TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' });
+    const tmux = TmuxSession.start({
+      argv: ['/bin/sh', '-c', `"${process.execPath}" "${CLI}" bootstrap --rehearse; echo "$?" > "${exitFile}"`],
+      env,
+      cwd: work,
+      columns: 80,
+      rows: 24,
+    });
+    try {
+      const welcome = await tmux.waitFor((s) => s.includes('What exists') && s.includes('REHEARSAL'), 'the rehearsal welcome screen', 60_000);
+      const endpoint = /local emulator (http:\/\/127\.0\.0\.1:\d+)/.exec(welcome)?.[1];
+      assert.ok(endpoint, welcome);
+      tmux.keys('Enter');
+      await tmux.waitFor((s) => cursorLine(s).includes("the emulator's dummy keys"), 'the sign-in methods');
+      tmux.keys('Enter');
+      await tmux.waitForText('Press Enter to continue with this identity.', 30_000);
+      tmux.keys('Enter');
+      await tmux.waitFor((s) => s.includes('Blueprint: preset standard'), 'the blueprint editor', 30_000);
+      tmux.keys('End');
+      await tmux.waitFor((s) => cursorLine(s).includes('Continue to the plan'), 'the cursor on Continue');
+      tmux.keys('Enter');
+      await tmux.waitFor((s) => /^Plan: \d+ changes in \d+ steps/m.test(s), 'the plan', 60_000);
+      assert.equal(existsSync(join(work, 'awsorg.yaml')), false, 'the rehearsal saved its blueprint in its workspace, not in the working directory');
+      const applied = await confirmAndApply(tmux);
+      assert.match(applied, /^Applied: \d+ changes in /m, applied);
+      tmux.keys('Enter');
+
+      // The state screen: no ./bootstrap here. It is named once, as written, and the help names n.
+      const state = await tmux.waitFor((s) => s.includes('There is no directory ./bootstrap'), 'the state screen', 60_000);
+      assert.doesNotMatch(state, /copied/, state);
+      tmux.type('?');
+      const help = await tmux.waitForText('State migration');
+      assert.match(help, /^\s+n\s+.*sample/m, help);
+      tmux.keys('Escape');
+      await tmux.waitForText('n sample directory');
+      tmux.type('n');
+      await tmux.waitFor((s) => /Local state\s+lineage/.test(s), 'the sample state', 120_000);
+      tmux.keys('Enter');
+      await tmux.waitFor((s) => s.includes('local = bucket ✓'), 'the verified migration', 120_000);
+      tmux.keys('Enter');
+
+      // Done at 80x24: no pointer to awsorg accounts; the blueprint is saved here only on s.
+      const done = await tmux.waitForText('Rehearsal complete');
+      assert.doesNotMatch(done, /awsorg accounts/, done);
+      assert.equal(existsSync(join(work, 'awsorg.yaml')), false);
+      tmux.type('s');
+      const kept = await tmux.waitForText('Saved the blueprint as awsorg.yaml');
+      assert.match(kept.replace(/\s+/g, ' '), /awsorg bootstrap --config awsorg\.yaml --plan, then --yes/, kept);
+      assert.ok(existsSync(join(work, 'awsorg.yaml')), 's wrote ./awsorg.yaml');
+
+      // The console over the emulator: c is off and says why.
+      tmux.type('c');
+      const consoleScreen = await tmux.waitFor((s) => s.includes('awsorg console') && s.includes('off in a rehearsal'), 'the console, with c marked off', 60_000);
+      assert.match(consoleScreen, /REHEARSAL/);
+      // The emulator is still there while the console uses it.
+      assert.ok((await fetch(`${endpoint}/moto-api/`)).ok, 'the emulator is up while the console is open');
+      tmux.keys('j');
+      tmux.type('c');
+      await tmux.waitForText('No console sign-in URL in a rehearsal');
+      tmux.type('q');
+      assert.equal(await waitForFile(exitFile, 'the exit code'), '0');
+      await assert.rejects(fetch(`${endpoint}/moto-api/`), 'the emulator is stopped on exit');
+
+      // What stays on the terminal, in order: the summary (which names the file kept and the next step), then, last, the removal.
+      // -J joins the lines the 80-column terminal wrapped.
+      const joined = spawnSync('tmux', ['-L', tmux.socket, 'capture-pane', '-p', '-J', '-S', '-'], { encoding: 'utf8' }).stdout;
+      const lines = joined.split('\n').map((l) => l.trimEnd()).filter(Boolean);
+      const text = lines.join('\n');
+      assert.doesNotMatch(text, /loading the account inventory/, text);
+      const summary = lines.findIndex((l) => l.includes('awsorg: rehearsal complete'));
+      const removed = lines.findIndex((l) => /emulator and its workspace are removed/.test(l));
+      assert.ok(summary >= 0 && removed > summary, `the summary, then the removal:\n${text}`);
+      assert.equal(lines.filter((l) => /are removed/.test(l)).length, 1, text);
+      assert.match(text, /^ {2}blueprint awsorg\.yaml: run it for real with awsorg bootstrap --config awsorg\.yaml --plan, then --yes$/m, text);
+    } finally {
+      tmux.kill();
+      rmSync(work, { recursive: true, force: true });
+      rmSync(env.HOME!, { recursive: true, force: true });
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
+import { isolatedEnv, runCli, spawnCli, tempDir } from '../helpers/cli.js';
 
 function listing(dir: string): string[] {
   return readdirSync(dir, { recursive: true }).map(String).sort();
@@ -49,6 +49,31 @@ describe('bootstrap --rehearse', () => {
     assert.equal(readFileSync(join(tfDir, 'terraform.tfstate'), 'utf8'), stateBefore, 'the real local state is untouched');
     assert.deepEqual(listing(dir), filesBefore, 'no journal or backend file appeared next to the blueprint');
     await assert.rejects(fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2_000) }), 'the emulator was stopped');
+  });
+
+  it('stopped with Ctrl-C, says plainly that a rehearsal starts afresh, and names no journal to resume from', { timeout: 120_000 }, async () => {
+    const env = isolatedEnv();
+    const own = tempDir('awsorg-rehearse-stop-');
+    const wrote = await runCli(['bootstrap', '--preset', 'three-accounts', '--write', 'awsorg.yaml'], { env, cwd: own });
+    assert.equal(wrote.code, 0, wrote.stderr);
+    const child = spawnCli(['bootstrap', '--config', 'awsorg.yaml', '--rehearse', '--yes'], { env, cwd: own });
+    let stderr = '';
+    let stdout = '';
+    child.stdout?.on('data', (d) => (stdout += String(d)));
+    const started = new Promise<void>((resolve) =>
+      child.stderr?.on('data', (d) => {
+        stderr += String(d);
+        if (stderr.includes('REHEARSAL:')) resolve();
+      }),
+    );
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await Promise.race([started, closed]);
+    assert.match(stderr, /REHEARSAL:/, stderr);
+    child.kill('SIGINT');
+    const code = await closed;
+    assert.notEqual(code, 0, `${stdout}\n${stderr}`);
+    assert.doesNotMatch(stderr, /Progress is saved|journal\.json|to resume/, stderr);
+    assert.match(stderr, /starts afresh/, stderr);
   });
 
   it('without moto_server on PATH it says how to install it, and starts nothing', async () => {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -112,6 +112,64 @@ describe('wizard operations against moto', { timeout: 120_000 }, () => {
     assert.match(readFileSync(join(cwd, 'awsorg.yaml'), 'utf8'), /region: us-east-1/);
     await ops.saveBlueprint('awsorg.yaml', changed, true);
     assert.equal((await ops.loadBlueprintFile('awsorg.yaml')).blueprint.region, 'eu-west-1');
+  });
+
+  it('in a rehearsal, saves the blueprint in its workspace, and keeps it in the working directory only when asked, never replacing another file silently', async () => {
+    const cwd = tempDir('awsorg-wizard-ops-');
+    const workspace = tempDir('awsorg-rehearsal-');
+    const ops = new WizardOperations(depsFor(moto.endpoint, cwd), { rehearsal: { endpoint: moto.endpoint, workspace } });
+    assert.ok(ops.blueprintPath.startsWith(workspace), `the rehearsal saves into its workspace, not ${ops.blueprintPath}`);
+    const blueprint = preset('three-accounts');
+    const saved = await ops.saveBlueprint(ops.relativePath(ops.blueprintPath), blueprint, false);
+    assert.deepEqual(saved, { path: join(workspace, 'awsorg.yaml') });
+    assert.equal(existsSync(join(cwd, 'awsorg.yaml')), false, 'nothing was written into the working directory (a git checkout, say)');
+    // Keeping it: an existing, different file is not replaced until asked again.
+    writeFileSync(join(cwd, 'awsorg.yaml'), 'version: 1\n# mine\n');
+    assert.deepEqual(await ops.keepBlueprint(false), { exists: true, path: 'awsorg.yaml' });
+    assert.equal(readFileSync(join(cwd, 'awsorg.yaml'), 'utf8'), 'version: 1\n# mine\n');
+    assert.deepEqual(await ops.keepBlueprint(true), { path: 'awsorg.yaml' });
+    assert.deepEqual((await loadBlueprint(join(cwd, 'awsorg.yaml'))).blueprint, blueprint);
+    const kept = readFileSync(join(cwd, 'awsorg.yaml'), 'utf8');
+    assert.match(kept, /awsorg bootstrap --config awsorg\.yaml --plan/);
+    assert.doesNotMatch(kept, new RegExp(workspace), 'the kept file names itself, not the workspace copy');
+  });
+
+  it('in a rehearsal, the state screen names a missing Terraform directory as written, once', async () => {
+    const cwd = tempDir('awsorg-wizard-ops-');
+    const workspace = tempDir('awsorg-rehearsal-');
+    const ops = new WizardOperations(depsFor(moto.endpoint, cwd), { rehearsal: { endpoint: moto.endpoint, workspace } });
+    const events: SignInEvent[] = [];
+    await ops.signIn({ kind: 'sign-in', method: 'current' }, (e) => events.push(e));
+    assert.ok(events.some((e) => e.kind === 'signed-in'), JSON.stringify(events));
+    const saved = await ops.saveBlueprint(ops.relativePath(ops.blueprintPath), preset('three-accounts'), false);
+    assert.ok('path' in saved && !('exists' in saved));
+    await ops.plan(saved.path, () => undefined);
+    const info = await ops.inspectMigration('./bootstrap');
+    assert.equal(info.finding.kind, 'missing-dir');
+    assert.equal(info.dir, './bootstrap');
+    assert.equal(info.absolute, join(cwd, 'bootstrap'), 'the directory looked for is the real one: nothing was copied');
+    const { migrateLines, initialMigrate, migrateEvent } = await import('../../src/ui/wizard/migrate.js');
+    const { palette } = await import('../../src/ui/console/style.js');
+    const screen = migrateLines(migrateEvent(initialMigrate('./bootstrap'), { kind: 'inspected', info }), { width: 200, height: 40, palette: palette(false) }).join('\n');
+    assert.doesNotMatch(screen, /copied/, screen);
+    assert.equal(screen.match(/\.\/bootstrap/g)?.length, 2, `the directory row and the finding name it:\n${screen}`);
+  });
+
+  it("in a rehearsal, the blueprint saved in the workspace still finds the operator's Terraform directory, and works on a copy", async () => {
+    const cwd = tempDir('awsorg-wizard-ops-');
+    const workspace = tempDir('awsorg-rehearsal-');
+    mkdirSync(join(cwd, 'bootstrap'));
+    writeFileSync(join(cwd, 'bootstrap', 'main.tf'), 'resource "terraform_data" "bootstrap" {}\n');
+    const ops = new WizardOperations(depsFor(moto.endpoint, cwd), { rehearsal: { endpoint: moto.endpoint, workspace } });
+    await ops.signIn({ kind: 'sign-in', method: 'current' }, () => undefined);
+    const saved = await ops.saveBlueprint(ops.relativePath(ops.blueprintPath), preset('three-accounts'), false);
+    assert.ok('path' in saved && !('exists' in saved));
+    await ops.plan(saved.path, () => undefined);
+    const info = await ops.inspectMigration('./bootstrap');
+    assert.equal(info.dir, './bootstrap');
+    assert.equal(info.inWorkspace, true);
+    assert.ok(info.absolute.startsWith(workspace), info.absolute);
+    assert.ok(existsSync(join(workspace, 'terraform', 'main.tf')), 'the directory next to where the operator works was copied');
   });
 
   it('without a terminal, bare `awsorg bootstrap` refuses with exit 2 and names the headless commands', async () => {

@@ -284,6 +284,26 @@ describe('console golden frames', () => {
     await term.waitForText('Opened the URL with xdg-open.');
     assert.equal(ops.browsed.length, 1);
   });
+
+  it('console-rehearsal-url-80: in a rehearsal c is off, says why, and asks for nothing', async (t) => {
+    const ops = fakeOperations();
+    let urls = 0;
+    ops.signInUrl = async () => {
+      urls++;
+      return 'https://signin.aws.amazon.com/federation?Action=login';
+    };
+    const { term } = await mount(t, { columns: 80, rows: 20, ops, model: { ...fixtureModel(), rehearsal: 'http://127.0.0.1:4566' } });
+    const first = term.screen();
+    assert.match(first, /REHEARSAL/, 'the header says it is a rehearsal');
+    assert.match(first, /c URL \(off in a rehearsal\)/, 'the key hint shows c is unavailable');
+    term.press(KEYS.down);
+    term.press('c');
+    const frame = await term.waitForText('No console sign-in URL in a rehearsal');
+    assert.match(frame.replace(/\s+/g, ' '), /signin\.aws\.amazon\.com/, 'it says what c would have reached');
+    matchSnapshot('console-rehearsal-url-80.txt', frame);
+    assert.deepEqual(ops.opened, [], 'no session was opened for it');
+    assert.equal(urls, 0, 'no sign-in URL was asked for');
+  });
 });
 
 describe('a runbook from the console (runConsole)', () => {

@@ -17,13 +17,13 @@ import { policyDiff } from '../../src/steps/support.js';
 import { palette } from '../../src/ui/console/style.js';
 import { normaliseFrame } from '../../src/ui/frames.js';
 import { applyEvent, initialApply, type ApplyState } from '../../src/ui/wizard/apply.js';
-import { initialDone } from '../../src/ui/wizard/done.js';
+import { doneEvent, initialDone } from '../../src/ui/wizard/done.js';
 import { editorEvent, editorKey, editorLines, initialEditor, type EditorState } from '../../src/ui/wizard/editor.js';
 import { renderWizard } from '../../src/ui/wizard/frame.js';
 import { initialMigrate, migrateEvent } from '../../src/ui/wizard/migrate.js';
 import { planKey, planReady } from '../../src/ui/wizard/plan.js';
 import { signInEvent, signInKey, type SignInState } from '../../src/ui/wizard/signin.js';
-import { initialWizard, wizardKey, type WizardState } from '../../src/ui/wizard/state.js';
+import { blueprintExists, initialWizard, wizardKey, type WizardState } from '../../src/ui/wizard/state.js';
 import type { KeyPress } from '../../src/ui/wizard/types.js';
 import { welcomeDetected } from '../../src/ui/wizard/welcome.js';
 import { matchSnapshot } from '../helpers/snapshots.js';
@@ -442,5 +442,104 @@ describe('wizard input', () => {
     assert.deepEqual(toKeyPress('w', ink({ ctrl: true })), { name: 'ctrl-w' });
     assert.deepEqual(toKeyPress('', ink({ leftArrow: true })), { name: 'left' });
     assert.deepEqual(toKeyPress('', ink({ rightArrow: true })), { name: 'right' });
+  });
+});
+
+describe('wizard rehearsal messages', () => {
+  const ENDPOINT = 'http://127.0.0.1:4566';
+  const WORKSPACE_JOURNAL = '/tmp/awsorg-rehearsal-Ab12Cd/awsorg.rehearsal.journal.json';
+
+  function rehearsalApply(): ApplyState {
+    const real = applying();
+    return { ...initialApply({ steps: [], now: NOW, journal: WORKSPACE_JOURNAL, resumeCommand: 'awsorg bootstrap --rehearse', rehearsal: true }), ...real, journal: WORKSPACE_JOURNAL, resumeCommand: 'awsorg bootstrap --rehearse', rehearsal: true } as ApplyState;
+  }
+
+  it('a stopped or failed rehearsal says plainly that it starts afresh: no journal path, no Resume', async () => {
+    const { farewellFor } = await import('../../src/ui/wizard/app.js');
+    const s = { ...base(), rehearsal: ENDPOINT, screen: 'apply' as const };
+    const stopped = { ...s, apply: applyEvent(rehearsalApply(), { kind: 'stopped', at: NOW + 64_000 }) };
+    const failed = { ...s, apply: applyEvent(rehearsalApply(), { kind: 'failed', at: NOW + 64_000, failure: { call: 'organizations:CreateAccount', message: 'CreateAccount failed.' } }) };
+    for (const [what, state] of [['stopped', stopped], ['failed', failed]] as const) {
+      const screen = frame(state, 80);
+      const farewell = farewellFor(state) ?? '';
+      for (const text of [screen, farewell]) {
+        assert.doesNotMatch(text, /Resume|journal\.json|Progress is saved/, `the ${what} rehearsal offers nothing to resume:\n${text}`);
+        assert.match(text.replace(/\s+/g, ' '), /starts afresh/, `the ${what} rehearsal says it starts afresh:\n${text}`);
+      }
+      assert.doesNotMatch(farewell, /are removed/, 'the farewell prints before the emulator is stopped: it does not claim the removal');
+    }
+    check('apply-stopped-rehearsal', stopped, 80);
+  });
+
+  it('the state screen with no directory names it once, plainly; its help names n', () => {
+    let m = initialMigrate('./bootstrap');
+    m = migrateEvent(m, {
+      kind: 'inspected',
+      info: { dir: './bootstrap', absolute: '/home/alice/org/bootstrap', tools: [{ name: 'terraform', path: '/usr/local/bin/terraform', version: '1.11.4' }], chosen: 'terraform', finding: { kind: 'missing-dir' }, target: 's3://acme-tfstate/bootstrap/terraform.tfstate', canCreateSample: true },
+    });
+    const s = { ...base(), rehearsal: ENDPOINT, screen: 'migrate' as const, migrate: m };
+    const help = frame(wizardKey(s, text('?')).state, 80);
+    assert.match(help, /^\s+n\s+.*sample/m, `the state help names n:\n${help}`);
+    const out = check('state-missing-rehearsal', s, 80);
+    assert.match(out, /There is no directory \.\/bootstrap: no bootstrap state to move\./);
+  });
+
+  function rehearsalSummary(overrides: Partial<Parameters<typeof initialDone>[0]> = {}): Parameters<typeof initialDone>[0] {
+    return {
+      organizationId: 'o-exampleorg1',
+      managementAccountId: ACCOUNT,
+      rootId: 'r-ab12',
+      organizationalUnits: [['Security', 'ou-ab12-11111111'], ['Infrastructure', 'ou-ab12-22222222'], ['Workloads', 'ou-ab12-33333333'], ['Sandbox', 'ou-ab12-44444444']],
+      accounts: [['log-archive', '222222222222'], ['audit', '333333333333'], ['shared-services', '444444444444'], ['development', '555555555555'], ['staging', '666666666666'], ['production', '777777777777']],
+      stateBucket: 'example-tfstate-change-me',
+      lockTable: 'example-tf-locks',
+      state: 's3://example-tfstate-change-me/bootstrap/terraform.tfstate (migrated and verified)',
+      deployRole: `arn:aws:iam::${ACCOUNT}:role/github-deploy`,
+      trail: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/org-trail`,
+      blueprint: '/tmp/awsorg-rehearsal-Ab12Cd/awsorg.yaml',
+      journal: '(rehearsal workspace, removed on exit)',
+      changesApplied: 42,
+      rehearsal: true,
+      keepTarget: 'awsorg.yaml',
+      ...overrides,
+    } as Parameters<typeof initialDone>[0];
+  }
+
+  it('done in a rehearsal at 80x24: no pointer to awsorg accounts, the blueprint kept on request, and Done and stderr agree on the next step', async () => {
+    const { farewellFor } = await import('../../src/ui/wizard/app.js');
+    const s = { ...base(), rehearsal: ENDPOINT, screen: 'done' as const, done: initialDone(rehearsalSummary()) };
+    const out = frame(s, 80, 24);
+    assert.doesNotMatch(out, /awsorg accounts/, 'the rehearsal organization is gone: no pointer to awsorg accounts');
+    assert.match(out.replace(/\s+/g, ' '), /removed on exit\. Press s to save it as awsorg\.yaml/);
+    check('done-rehearsal', s, 80, 24);
+    // s asks the app to save the blueprint here; the outcome is shown, and the next step names the file kept.
+    assert.equal(wizardKey(s, text('k')).intent, undefined, 'k moves, as in every list');
+    const keep = wizardKey(s, text('s'));
+    assert.deepEqual(keep.intent, { kind: 'keep-blueprint', overwrite: false });
+    const exists = { ...s, done: doneEvent(s.done, { kind: 'keep-exists', path: 'awsorg.yaml' }) };
+    assert.match(frame(exists, 80, 24).replace(/\s+/g, ' '), /awsorg\.yaml already exists and holds another blueprint; nothing was overwritten\. Press s again to replace it\./);
+    assert.deepEqual(wizardKey(exists, text('s')).intent, { kind: 'keep-blueprint', overwrite: true });
+    const kept = { ...s, done: doneEvent(s.done, { kind: 'kept', path: 'awsorg.yaml' }) };
+    const keptFrame = frame(kept, 80, 24).replace(/\s+/g, ' ');
+    const next = 'awsorg bootstrap --config awsorg.yaml --plan, then --yes';
+    assert.ok(keptFrame.includes(next), keptFrame);
+    const farewell = farewellFor(kept) ?? '';
+    assert.ok(farewell.includes(next), farewell);
+    assert.doesNotMatch(farewell, /are removed/, 'printed before the console opens and before the emulator stops: it does not claim the removal');
+    // Not kept: the farewell says so rather than naming a file that is gone.
+    assert.match(farewellFor(s) ?? '', /not kept/);
+  });
+
+  it('Continue asks before replacing an existing, different blueprint file, as s does', () => {
+    const e = initialEditor({ blueprint: preset('standard'), source: 'awsorg.yaml', savePath: 'awsorg.yaml', managementAccountId: ACCOUNT, partition: 'aws' });
+    const s = { ...base(), screen: 'blueprint' as const, editor: editorAt(e, 'Continue') };
+    const first = wizardKey(s, key('enter'));
+    assert.equal(first.intent?.kind, 'plan');
+    assert.equal((first.intent as { overwrite?: boolean }).overwrite, false, 'the first Continue never replaces a file, even the one the editor loaded');
+    const told = blueprintExists(first.state, 'awsorg.yaml');
+    assert.equal(told.screen, 'blueprint');
+    assert.match(`${told.notice?.text} ${told.notice?.next}`, /awsorg\.yaml already exists.*nothing was overwritten.*Continue again to replace it/);
+    const again = wizardKey(told, key('enter'));
+    assert.equal((again.intent as { overwrite?: boolean }).overwrite, true, 'Continue after the warning replaces it');
   });
 });

@@ -58,7 +58,10 @@ function headerLines(input: FrameInput): string[] {
     inv.from === 'stale-cache' ? `${loaded} (stale: reload failed, press r)` : loaded,
     ...(sourceInTitle ? [] : [id.source]),
   ];
-  const lines = [title, styledLine([{ text: clip(parts.join(' · '), width) }], p.dim, p)];
+  const facts = styledLine([{ text: clip(parts.join(' · '), width) }], p.dim, p);
+  // Over a rehearsal's emulator the marker leads the second line, where a narrow terminal keeps it.
+  const second = model.rehearsal ? styledLine([{ text: clip('REHEARSAL', width), style: p.alarm }, { text: clip(` local emulator ${model.rehearsal} · ${parts.join(' · ')}`, Math.max(0, width - 9)), style: p.dim }], '', p) : facts;
+  const lines = [title, second];
   if (id.breakGlass) {
     // The banner wraps rather than lose its words on a narrow terminal.
     for (const line of wrap(id.breakGlass, width - 2).slice(0, 3)) lines.push(styledLine([{ text: fit(` ${line}`, width) }], p.alarm, p));
@@ -102,6 +105,12 @@ const HINTS = [
   'Enter shell · c URL · e exports · / filter · ? help · q quit',
 ];
 
+/** In a rehearsal `c` is off (its URL comes from AWS itself): the hint says so rather than drop the key. */
+const REHEARSAL_HINTS = [
+  ...HINTS.map((h) => h.replace(/c (console )?URL/, 'c URL (off in a rehearsal)')),
+  'Enter shell · e exports · c URL (off in a rehearsal) · ? help · q quit',
+];
+
 function hintLine(input: FrameInput): string {
   const { state, list, width, palette: p, model } = input;
   const shown = list.accountRows.length;
@@ -127,7 +136,8 @@ function hintLine(input: FrameInput): string {
       p,
     );
   }
-  return styledLine([{ text: clip(HINTS.find((h) => h.length <= width) ?? HINTS[HINTS.length - 1]!, width) }], p.dim, p);
+  const hints = model.rehearsal ? REHEARSAL_HINTS : HINTS;
+  return styledLine([{ text: clip(hints.find((h) => h.length <= width) ?? hints[hints.length - 1]!, width) }], p.dim, p);
 }
 
 export function renderFrame(input: FrameInput): Frame {

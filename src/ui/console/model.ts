@@ -83,6 +83,8 @@ export interface ConsoleModel {
   byName: number[];
   identity: IdentitySummary;
   inventory: InventorySummary;
+  /** The emulator endpoint, when the console runs over a rehearsal's organization (nothing may reach AWS). */
+  rehearsal?: string;
 }
 
 type Rules = Pick<Settings, 'production'>['production'];

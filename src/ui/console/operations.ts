@@ -14,6 +14,7 @@ import { AwsorgError } from '../../core/errors.js';
 import type { InventoryAccount } from '../../inventory/types.js';
 import { identitySummary } from './identity.js';
 import { buildModel, consoleRunbooks, type ConsoleModel, type RunbookOffer } from './model.js';
+import { REHEARSAL_NO_URL } from './state.js';
 
 export interface ConsoleOperations {
   now(): number;
@@ -32,9 +33,15 @@ export interface ConsoleOperations {
   setNoticeListener(listener: ((message: string) => void) | undefined): void;
 }
 
-export function consoleModel(deps: Pick<Deps, 'paths'>, ctx: OperatorContext): ConsoleModel {
+export function consoleModel(deps: Pick<Deps, 'paths'>, ctx: OperatorContext, rehearsal?: string): ConsoleModel {
   const identity = identitySummary(ctx.base, cachedOperatorIdentity(deps, ctx.base)?.arn);
-  return buildModel(ctx.inventory, ctx.settings, identity, ctx.inventoryFrom);
+  const model = buildModel(ctx.inventory, ctx.settings, identity, ctx.inventoryFrom);
+  return rehearsal ? { ...model, rehearsal } : model;
+}
+
+export interface LiveOperationsOptions {
+  /** The emulator endpoint of a rehearsal: nothing may reach AWS, so no console sign-in URL. */
+  rehearsal?: string;
 }
 
 /**
@@ -69,7 +76,7 @@ function candidateRoles(ctx: OperatorContext, account: InventoryAccount): string
   return [ctx.settings.defaultRole];
 }
 
-export function liveOperations(deps: Deps, initial: OperatorContext): ConsoleOperations {
+export function liveOperations(deps: Deps, initial: OperatorContext, opts: LiveOperationsOptions = {}): ConsoleOperations {
   let ctx = initial;
   let listener: ((message: string) => void) | undefined;
   let offer: Promise<RunbookOffer> | undefined;
@@ -99,7 +106,11 @@ export function liveOperations(deps: Deps, initial: OperatorContext): ConsoleOpe
       return latest;
     },
     openSession: (account) => openRoleSession(quiet, ctx, account),
-    signInUrl: (session) => consoleSignInUrl(quiet, session, ctx.settings),
+    async signInUrl(session) {
+      // The federation endpoint is AWS itself (signin.aws.amazon.com), which a rehearsal never reaches.
+      if (opts.rehearsal) throw new AwsorgError(REHEARSAL_NO_URL.text, REHEARSAL_NO_URL.next);
+      return consoleSignInUrl(quiet, session, ctx.settings, 'press e to print the exports instead');
+    },
     openInBrowser(url) {
       const command = process.platform === 'darwin' ? 'open' : 'xdg-open';
       return new Promise((resolve, reject) => {
@@ -120,7 +131,7 @@ export function liveOperations(deps: Deps, initial: OperatorContext): ConsoleOpe
     },
     async reload(onProgress) {
       ctx = await loadOperatorContext(quiet, { refresh: true, onProgress });
-      return consoleModel(deps, ctx);
+      return consoleModel(deps, ctx, opts.rehearsal);
     },
     runbooks() {
       if (!offer) {

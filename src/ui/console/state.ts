@@ -121,6 +121,12 @@ function navigate(state: ConsoleState, key: KeyName | string, ctx: KeyContext): 
   }
 }
 
+/** Why `c` does nothing in a rehearsal: its console sign-in URL comes from AWS itself. */
+export const REHEARSAL_NO_URL = {
+  text: 'No console sign-in URL in a rehearsal: c would send the session to the AWS sign-in endpoint (signin.aws.amazon.com), and a rehearsal never reaches AWS.',
+  next: 'Press Enter for a shell or e for exports: both stay on the emulator.',
+} as const;
+
 const ACTION_WORDS: Record<AccountAction, string> = { shell: 'open a shell', url: 'open the AWS console', exports: 'print credentials' };
 
 /** The list has no account under the cursor: say why, and what the key would have done (`nothing to open a shell in`). */
@@ -226,6 +232,7 @@ function commandKey(state: ConsoleState, ch: string, ctx: KeyContext): KeyResult
     case 'r':
       return { state, intent: { kind: 'refresh' } };
     case 'c':
+      if (ctx.model.rehearsal) return { state: { ...state, status: { tone: 'info', ...REHEARSAL_NO_URL } } };
       return actOn(state, 'url', ctx);
     case 'e':
       return actOn(state, 'exports', ctx);

@@ -12,15 +12,15 @@ import type { Key } from 'ink';
 import type { ScreenSize } from '../console/app.js';
 import { keyPresses, useScreenSize } from '../console/app.js';
 import { palette } from '../console/style.js';
-import { applyEvent, initialApply, type ApplyEvent } from './apply.js';
-import { initialDone } from './done.js';
+import { applyEvent, initialApply, REHEARSAL_NOT_KEPT, type ApplyEvent } from './apply.js';
+import { doneEvent, initialDone, realRunStep } from './done.js';
 import { editorEvent, initialEditor } from './editor.js';
 import { renderWizard } from './frame.js';
 import { initialMigrate, migrateEvent, type MigrateEvent } from './migrate.js';
 import type { WizardOperations } from './operations.js';
 import { planReady } from './plan.js';
 import { signInEvent, signedIn } from './signin.js';
-import { wizardKey, type WizardIntent, type WizardState } from './state.js';
+import { blueprintExists, wizardKey, type WizardIntent, type WizardState } from './state.js';
 import type { KeyPress, Notice } from './types.js';
 import { welcomeDetected } from './welcome.js';
 import { terminalStyled } from '../../core/terminal-text.js';
@@ -191,16 +191,11 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
           // The plan is made from the saved file, exactly as `--config FILE` would read it.
           const editor = stateRef.current.editor;
           const path = editor ? editor.savePath.trim() : ops.relativePath(ops.blueprintPath);
-          const overwrite = editor ? ops.isSameFile(path, editor.source) : false;
           ops
-            .saveBlueprint(path, intent.blueprint, overwrite)
+            .saveBlueprint(path, intent.blueprint, intent.overwrite)
             .then((r) => {
               if ('exists' in r) {
-                update((s) => ({
-                  ...s,
-                  screen: 'blueprint',
-                  notice: { tone: 'warning', text: `${r.path} already exists and holds another blueprint; nothing was overwritten.`, next: 'Press s twice to replace it, or change "Save to".' },
-                }));
+                update((s) => blueprintExists(s, r.path));
                 return;
               }
               blueprintFile.current = r.path;
@@ -220,7 +215,7 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
             ...s,
             screen: 'apply',
             notice: undefined,
-            apply: initialApply({ steps: ops.applySteps(), now: ops.now(), journal: ops.relativePath(ops.journalPath), resumeCommand: ops.resumeCommand() }),
+            apply: initialApply({ steps: ops.applySteps(), now: ops.now(), journal: ops.relativePath(ops.journalPath), resumeCommand: ops.resumeCommand(), rehearsal: Boolean(ops.rehearsal) }),
             migrate: s.migrate ?? initialMigrate(ops.terraformDir()),
           }));
           void ops.apply(onApply, controller.signal);
@@ -245,6 +240,12 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
           }
           return;
         }
+        case 'keep-blueprint':
+          ops
+            .keepBlueprint(intent.overwrite)
+            .then((r) => update((s) => (s.done ? { ...s, done: doneEvent(s.done, 'exists' in r ? { kind: 'keep-exists', path: r.path } : { kind: 'kept', path: r.path }) } : s)))
+            .catch((err: unknown) => update((s) => (s.done ? { ...s, done: doneEvent(s.done, { kind: 'keep-failed', message: errorNotice(err).text }) } : s)));
+          return;
         case 'finish':
           update((s) => ({ ...s, screen: 'done', notice: undefined, done: initialDone(ops.summary()) }));
           return;
@@ -289,17 +290,31 @@ function identityFacts(s: WizardState): { managementAccountId?: string; partitio
   return { managementAccountId: who.account, partition: who.arn.split(':')[1] ?? 'aws' };
 }
 
-/** The lines that stay on the terminal after the wizard closes: how to resume, or what was made. */
+/**
+ * The lines that stay on the terminal after the wizard closes: how to resume, or what was made.
+ * They print before the operator console opens and before a rehearsal's emulator stops, so they
+ * never say the emulator is gone (the rehearsal command says so once it is).
+ */
 export function farewellFor(s: WizardState): string | undefined {
   const a = s.apply;
   if (s.screen === 'done' && s.done) {
     const d = s.done.summary;
+    const kept = s.done.kept ?? (d.keepTarget ? undefined : d.blueprint);
+    const blueprint = !d.rehearsal
+      ? `  blueprint ${d.blueprint}: repeat headless with awsorg bootstrap --config ${d.blueprint} --plan`
+      : kept
+        ? `  blueprint ${kept}: run it for real with ${realRunStep(kept)}`
+        : '  blueprint not kept (it was in the rehearsal workspace; press s on the last screen of a rehearsal to save it)';
     return [
-      d.rehearsal ? 'awsorg: rehearsal complete (the emulator and its workspace are removed).' : `awsorg: organization ${d.organizationId ?? '?'} is bootstrapped.`,
+      d.rehearsal ? 'awsorg: rehearsal complete: the first day ran end to end against the local emulator, and nothing reached AWS.' : `awsorg: organization ${d.organizationId ?? '?'} is bootstrapped.`,
       ...d.accounts.map(([name, id]) => `  account ${name.padEnd(20)} ${id}`),
       ...(d.state ? [`  state   ${d.state}`] : []),
-      `  blueprint ${d.blueprint}: repeat headless with awsorg bootstrap --config ${d.blueprint} --plan`,
+      blueprint,
     ].join('\n');
+  }
+  if (a && s.rehearsal && (a.status === 'stopped' || a.status === 'stopping' || a.status === 'running' || a.status === 'failed')) {
+    const failed = a.status === 'failed' ? ` The apply failed${a.failure?.call ? ` at ${a.failure.call}` : ''}: ${a.failure?.message ?? ''}` : '';
+    return `awsorg: rehearsal stopped.${failed} ${REHEARSAL_NOT_KEPT} Run ${a.resumeCommand} to rehearse again.`;
   }
   if (a && (a.status === 'stopped' || a.status === 'stopping' || a.status === 'running')) {
     return `awsorg: stopped safely. Progress is saved in ${a.journal}; to resume, run ${a.resumeCommand} and choose Resume.`;

@@ -49,6 +49,8 @@ export interface ApplyState {
   journal: string;
   /** The command that resumes (for the stopped and failed screens). */
   resumeCommand: string;
+  /** A rehearsal keeps nothing to resume: its emulator and workspace go when the wizard closes. */
+  rehearsal: boolean;
 }
 
 export type ApplyEvent =
@@ -67,7 +69,7 @@ export type ApplyEvent =
 
 export type ApplyIntent = { kind: 'stop' } | { kind: 'continue' } | { kind: 'back-to-plan' } | { kind: 'quit'; code: number };
 
-export function initialApply(opts: { steps: { id: string; title: string }[]; now: number; journal: string; resumeCommand: string }): ApplyState {
+export function initialApply(opts: { steps: { id: string; title: string }[]; now: number; journal: string; resumeCommand: string; rehearsal?: boolean }): ApplyState {
   return {
     status: 'running',
     startedAt: opts.now,
@@ -78,6 +80,7 @@ export function initialApply(opts: { steps: { id: string; title: string }[]; now
     retryCount: 0,
     journal: opts.journal,
     resumeCommand: opts.resumeCommand,
+    rehearsal: opts.rehearsal ?? false,
   };
 }
 
@@ -147,6 +150,9 @@ export function applyKey(state: ApplyState, press: KeyPress): KeyOutcome<ApplySt
   return { state };
 }
 
+/** What a stopped or failed rehearsal leaves: nothing to resume. */
+export const REHEARSAL_NOT_KEPT = 'A stopped rehearsal is not kept: the wizard removes its emulator and workspace when it closes, and the next rehearsal starts afresh.';
+
 const STATUS_MARK: Record<StepStatus, string> = { pending: '·', observing: '◐', applying: '●', verifying: '◑', done: '✓', failed: '✗', stopped: '■' };
 const STATUS_WORD: Partial<Record<StepStatus, string>> = { observing: 'reading', applying: 'applying', verifying: 'verifying', failed: 'FAILED', stopped: 'stopped' };
 
@@ -159,7 +165,9 @@ export function applyLines(state: ApplyState, ctx: RenderContext): string[] {
       : state.status === 'stopping'
         ? 'Stopping at a safe point: the change in flight finishes, nothing new starts…'
         : state.status === 'stopped'
-          ? 'Stopped. Nothing is half-done: the journal records every change.'
+          ? state.rehearsal
+            ? 'Stopped at a safe point.'
+            : 'Stopped. Nothing is half-done: the journal records every change.'
           : state.status === 'failed'
             ? 'Apply stopped on an error.'
             : `Applying… ${plural(done, 'change')} done · ${elapsed(state.now - state.startedAt)}`;
@@ -194,11 +202,19 @@ export function applyLines(state: ApplyState, ctx: RenderContext): string[] {
     if (f.call) lines.push(styledLine([{ text: clip(`Failed call: ${f.call}`, width), style: p.error }], '', p));
     lines.push(...paragraph(f.message, width, p, p.error));
     if (f.next) lines.push(...paragraph(`Next: ${f.next}`, width, p));
-    lines.push(...paragraph(`Progress is saved in ${state.journal}. Fix the problem, then run ${state.resumeCommand} and choose Resume.`, width, p));
+    lines.push(...paragraph(state.rehearsal ? `${REHEARSAL_NOT_KEPT} Fix the problem, then run ${state.resumeCommand} again.` : `Progress is saved in ${state.journal}. Fix the problem, then run ${state.resumeCommand} and choose Resume.`, width, p));
   }
   if (state.status === 'stopped') {
     lines.push('');
-    lines.push(...paragraph(`Progress is saved in ${state.journal}. To resume, run ${state.resumeCommand} and choose Resume: finished changes are skipped, and an account creation in flight is followed by its request id, never created twice.`, width, p));
+    lines.push(
+      ...paragraph(
+        state.rehearsal
+          ? `${REHEARSAL_NOT_KEPT} Run ${state.resumeCommand} again to rehearse once more.`
+          : `Progress is saved in ${state.journal}. To resume, run ${state.resumeCommand} and choose Resume: finished changes are skipped, and an account creation in flight is followed by its request id, never created twice.`,
+        width,
+        p,
+      ),
+    );
   }
   // Keep the end (error, retries) visible: when too long, drop finished steps from the top.
   if (lines.length > height) return [...lines.slice(0, 2), ...lines.slice(lines.length - (height - 2))];
@@ -214,7 +230,7 @@ export function applyHints(state: ApplyState): string {
     case 'done':
       return 'Enter continue to the state migration';
     case 'failed':
-      return 'Enter back to the plan · q quit (resume later)';
+      return state.rehearsal ? 'Enter back to the plan · q quit' : 'Enter back to the plan · q quit (resume later)';
     case 'stopped':
       return 'q quit';
   }

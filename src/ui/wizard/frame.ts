@@ -127,7 +127,7 @@ function hintsFor(state: WizardState): string {
     case 'migrate':
       return state.migrate ? migrateHints(state.migrate) : '';
     case 'done':
-      return doneHints();
+      return doneHints(state.done);
   }
 }
 

@@ -25,6 +25,8 @@ export interface MigrationInfo {
   /** The directory as the blueprint writes it, and resolved. */
   dir: string;
   absolute: string;
+  /** Rehearsal: `absolute` is the rehearsal workspace's copy (or sample), not the operator's directory. */
+  inWorkspace?: boolean;
   tools: ToolInfo[];
   /** The tool the migration will use (blueprint `terraform.tool`, or the first found). */
   chosen?: ToolInfo['name'];
@@ -132,7 +134,7 @@ export function migrateLines(state: MigrateState, ctx: RenderContext): string[] 
   lines.push(
     state.editing
       ? styledLine([{ text: '  Directory     ', style: p.dim }, { text: clip(shownText(state.dir, true), width - 16), style: p.inverse }], '', p)
-      : field('Directory', info ? `${info.dir}  (${info.absolute})` : state.dir.value, width, p),
+      : field('Directory', info ? `${info.dir}  (${info.inWorkspace ? `in the rehearsal workspace: ${info.absolute}` : info.absolute})` : state.dir.value, width, p),
   );
   if (info) lines.push(field('Into', info.target, width, p));
   lines.push('');
@@ -178,6 +180,7 @@ export function migrateHelp(): string[] {
     '  Enter   run `init -migrate-state` in the directory (terraform or tofu, as the blueprint says)',
     '  d       choose another directory (saved into the blueprint as terraform.dir)',
     '  s       skip; `awsorg state migrate --config awsorg.yaml` does it later',
+    '  n       rehearsal only: make a sample directory with local state, to practise the move',
     '',
     'The local terraform.tfstate is kept as terraform.tfstate.awsorg-backup-SERIAL. After the',
     'move awsorg reads the object back from the bucket and compares lineage and serial.',

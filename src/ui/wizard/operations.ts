@@ -107,8 +107,13 @@ function organizationFinding(caller: WhoamiResult): OrganizationFinding {
 }
 
 export class WizardOperations {
+  /** Where the wizard saves the blueprint: ./awsorg.yaml, or in a rehearsal its workspace. */
   readonly blueprintPath: string;
+  /** The blueprint the wizard starts from when it exists (./awsorg.yaml), and where a rehearsal keeps its blueprint when asked. */
+  readonly startingPath: string;
   readonly journalPath: string;
+  /** The blueprint saved last, for a rehearsal to keep. */
+  private lastSaved: Blueprint | undefined;
   private session: AwsSession | undefined;
   /** Credentials for terraform when they are not the environment's own (pasted keys, a profile, SSO, MFA). */
   private toolCredentials: Env | undefined;
@@ -135,7 +140,9 @@ export class WizardOperations {
     private readonly deps: Deps,
     private readonly opts: WizardOperationsOptions = {},
   ) {
-    this.blueprintPath = resolve(deps.cwd, opts.blueprintPath ?? BLUEPRINT_FILE);
+    this.startingPath = resolve(deps.cwd, opts.blueprintPath ?? BLUEPRINT_FILE);
+    // A rehearsal writes nothing where the operator works (a git checkout, say) unless asked: see keepBlueprint.
+    this.blueprintPath = opts.rehearsal && !opts.blueprintPath ? join(opts.rehearsal.workspace, BLUEPRINT_FILE) : this.startingPath;
     this.journalPath = opts.rehearsal ? join(opts.rehearsal.workspace, 'awsorg.rehearsal.journal.json') : journalPathFor(this.blueprintPath, deps.cwd);
   }
 
@@ -166,7 +173,7 @@ export class WizardOperations {
   /** What exists: an interrupted run's journal, a blueprint file, and the organization the current credentials see. */
   async detect(): Promise<Detection> {
     const detection: Detection = { organization: { kind: 'unknown', reason: 'no credentials were found' } };
-    if (existsSync(this.blueprintPath)) detection.blueprintFile = this.relative(this.blueprintPath);
+    if (existsSync(this.startingPath)) detection.blueprintFile = this.relative(this.startingPath);
     const journal = readJournal(this.journalPath);
     if (journal && !journal.completedAt && Object.keys(journal.changes).length > 0) {
       const entries = Object.values(journal.changes);
@@ -198,14 +205,9 @@ export class WizardOperations {
     return this.relative(path);
   }
 
-  /** True when both name the same file (relative to the working directory). */
-  isSameFile(a: string, b: string): boolean {
-    return resolve(this.deps.cwd, a) === resolve(this.deps.cwd, b);
-  }
-
   /** The command that offers Resume for this run. */
   resumeCommand(): string {
-    return this.opts.rehearsal ? 'awsorg bootstrap --rehearse (a rehearsal starts afresh; its emulator is gone)' : 'awsorg bootstrap';
+    return this.opts.rehearsal ? 'awsorg bootstrap --rehearse' : 'awsorg bootstrap';
   }
 
   private relative(path: string): string {
@@ -320,7 +322,7 @@ export class WizardOperations {
   /** The blueprint the editor starts from: the interrupted run's file, ./awsorg.yaml, or the standard preset. */
   async startingBlueprint(resume: boolean): Promise<{ blueprint: Blueprint; source: string }> {
     const journal = resume ? readJournal(this.journalPath) : undefined;
-    const file = journal?.blueprint && existsSync(journal.blueprint) ? journal.blueprint : existsSync(this.blueprintPath) ? this.blueprintPath : undefined;
+    const file = journal?.blueprint && existsSync(journal.blueprint) ? journal.blueprint : existsSync(this.startingPath) ? this.startingPath : undefined;
     if (file) {
       try {
         return { blueprint: (await readBlueprintFile(file)).blueprint, source: this.relative(file) };
@@ -377,7 +379,22 @@ export class WizardOperations {
       }
       throw err;
     }
+    this.lastSaved = blueprint;
     return { path: this.relative(file) };
+  }
+
+  /** Rehearsal: the blueprint kept where the operator works (./awsorg.yaml); an existing, different file only with `overwrite`. */
+  async keepBlueprint(overwrite: boolean): Promise<{ path: string } | { exists: true; path: string }> {
+    if (!this.opts.rehearsal || !this.lastSaved) throw new AwsorgError('There is no rehearsal blueprint to keep.', 'Save the blueprint on the blueprint screen first.');
+    return this.saveBlueprint(this.startingPath, this.lastSaved, overwrite);
+  }
+
+  /** True when the file is in the rehearsal's workspace, which goes when the wizard closes. */
+  private inWorkspace(file: string): boolean {
+    const workspace = this.opts.rehearsal?.workspace;
+    if (!workspace) return false;
+    const rel = relative(workspace, resolve(this.deps.cwd, file));
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
   }
 
   /**
@@ -385,7 +402,8 @@ export class WizardOperations {
    * copied into the workspace, so the real one and its state are never touched.
    */
   private async prepare(file: string): Promise<LoadedBlueprint> {
-    const loaded = await readBlueprintFile(file);
+    // The workspace copy's relative paths (policy files, terraform.dir) mean what they would in ./awsorg.yaml.
+    const loaded = await readBlueprintFile(file, this.inWorkspace(file) ? { baseDir: this.deps.cwd } : {});
     const rehearsal = this.opts.rehearsal;
     const tf = loaded.blueprint.terraform;
     this.writtenTerraformDir = tf?.dir;
@@ -502,8 +520,10 @@ export class WizardOperations {
     }
     const choice = loaded.blueprint.terraform?.tool ?? 'auto';
     const chosen = choice === 'auto' ? locateTool('auto', this.deps.env)?.name : tools.find((t) => t.name === choice)?.name;
-    const shown = this.opts.rehearsal ? `${dirAsWritten} (copied into the rehearsal workspace)` : dirAsWritten;
-    const base = { dir: shown, absolute: dir, tools, ...(chosen ? { chosen } : {}), target: backend ? `s3://${backend.bucket}/${backend.key}` : '(no stateBackend in the blueprint)', canCreateSample: false };
+    // A rehearsal works on a copy in its workspace; with nothing there, the directory looked for is the operator's own.
+    const inWorkspace = Boolean(this.opts.rehearsal) && existsSync(dir);
+    const shownDir = this.opts.rehearsal && !inWorkspace ? resolve(this.deps.cwd, dirAsWritten) : dir;
+    const base = { dir: dirAsWritten, absolute: shownDir, ...(inWorkspace ? { inWorkspace } : {}), tools, ...(chosen ? { chosen } : {}), target: backend ? `s3://${backend.bucket}/${backend.key}` : '(no stateBackend in the blueprint)', canCreateSample: false };
     if (!backend) return { ...base, finding: { kind: 'refused', reason: 'the blueprint has no stateBackend, so there is no bucket to move the state into', next: 'Add a state bucket on the blueprint screen.' } };
     if (!existsSync(dir)) return { ...base, canCreateSample: Boolean(this.opts.rehearsal), finding: { kind: 'missing-dir' } };
     const account = loaded.blueprint.stateBackend?.account ?? 'management';
@@ -627,6 +647,7 @@ export class WizardOperations {
       ...(b?.organizationTrail && loaded ? { trail: this.m.trailArn(loaded, partition, management) } : {}),
       ...(this.migration ? { state: `${this.migration.target}${this.migration.status === 'migrated' ? ' (migrated and verified)' : ''}` } : {}),
       blueprint: this.relative(loaded?.file ?? this.blueprintPath),
+      ...(this.inWorkspace(loaded?.file ?? this.blueprintPath) ? { keepTarget: this.relative(this.startingPath) } : {}),
       journal: this.opts.rehearsal ? '(rehearsal workspace, removed on exit)' : this.relative(this.journalPath),
       changesApplied,
       rehearsal: Boolean(this.opts.rehearsal),

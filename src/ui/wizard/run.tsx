@@ -39,7 +39,7 @@ export async function runWizard(deps: Deps, ops: WizardOperations, terminal: Con
   if (result.farewell) deps.stderr.write(`${terminalLines(result.farewell)}\n`);
   if (result.kind === 'console') {
     const consoleCommand = await import('../../commands/console.js');
-    return consoleCommand.run({}, deps);
+    return consoleCommand.openConsole(deps, { quiet: true, ...(rehearsal ? { rehearsal } : {}) });
   }
   return result.code;
 }

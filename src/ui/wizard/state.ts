@@ -47,13 +47,15 @@ export type WizardIntent =
   | { kind: 'signin'; intent: Exclude<SignInIntent, { kind: 'continue' } | { kind: 'back' }> }
   | { kind: 'open-blueprint' }
   | { kind: 'editor'; intent: Exclude<EditorIntent, { kind: 'continue' } | { kind: 'back' }> }
-  | { kind: 'plan'; blueprint: Blueprint }
+  /** Save, then plan; `overwrite` only after the operator was told the file exists (as `s` does). */
+  | { kind: 'plan'; blueprint: Blueprint; overwrite: boolean }
   | { kind: 'replan' }
   | { kind: 'apply' }
   | { kind: 'stop' }
   | { kind: 'migrate'; intent: Exclude<MigrateIntent, { kind: 'continue' }> }
   | { kind: 'finish'; skipped: boolean }
-  | { kind: 'console' };
+  | { kind: 'console' }
+  | { kind: 'keep-blueprint'; overwrite: boolean };
 
 export interface WizardOutcome {
   state: WizardState;
@@ -162,7 +164,9 @@ export function wizardKey(state: WizardState, press: KeyPress): WizardOutcome {
       const intent = r.intent;
       if (!intent) return { state: next };
       if (intent.kind === 'back') return { state: go(next, 'signin') };
-      if (intent.kind === 'continue') return { state: { ...go(next, 'plan'), plan: { ...initialPlan(), expanded: state.plan.expanded } }, intent: { kind: 'plan', blueprint: intent.blueprint } };
+      if (intent.kind === 'continue') {
+        return { state: { ...go(next, 'plan'), plan: { ...initialPlan(), expanded: state.plan.expanded } }, intent: { kind: 'plan', blueprint: intent.blueprint, overwrite: state.editor.overwrite } };
+      }
       return { state: next, intent: { kind: 'editor', intent } };
     }
     case 'plan': {
@@ -204,7 +208,20 @@ export function wizardKey(state: WizardState, press: KeyPress): WizardOutcome {
     case 'done': {
       if (!state.done) return { state };
       const r = doneKey(state.done, press);
-      return { state: { ...state, done: r.state }, ...(r.intent ? { intent: r.intent.kind === 'console' ? { kind: 'console' } : r.intent } : {}) };
+      return { state: { ...state, done: r.state }, ...(r.intent ? { intent: r.intent } : {}) };
     }
   }
+}
+
+/**
+ * Continue found another blueprint in the file it saves to: nothing was written. Back to the
+ * editor, which now knows the file exists, so the next Continue (or `s`) replaces it.
+ */
+export function blueprintExists(state: WizardState, path: string): WizardState {
+  return {
+    ...state,
+    screen: 'blueprint',
+    notice: { tone: 'warning', text: `${path} already exists and holds another blueprint; nothing was overwritten.`, next: 'Press Enter on Continue again to replace it, or change "Save to".' },
+    ...(state.editor ? { editor: { ...state.editor, overwrite: true } } : {}),
+  };
 }
