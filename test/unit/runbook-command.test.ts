@@ -34,3 +34,30 @@ describe('runbook run without a terminal', () => {
     await assert.rejects(run(parse(['run', 'quarantine-account', '--incident', 'INC-1']), deps), /no terminal to ask on/);
   });
 });
+
+describe('runbook show', () => {
+  const show = async (id: string) => {
+    const { deps, stdout } = offlineDeps(false);
+    assert.equal(await run(parse(['show', id]), deps), ExitCode.ok);
+    return stdout.text;
+  };
+
+  it('describes {{management}} and {{incident}} instead of printing them raw', async () => {
+    const out = await show('quarantine-account');
+    assert.doesNotMatch(out, /\{\{/);
+    assert.match(out, /runs in <the management account> as your own sign-in in us-east-1/);
+    assert.match(out, /`awsorg runbook rollback <the incident id given with --incident>` moves it back/);
+  });
+
+  it('describes a parameter by its flag, with its default', async () => {
+    const out = await show('revoke-role-sessions');
+    assert.match(out, /runs in <the account given with --account> as <the role given with --access-role, default OrganizationAccountAccessRole> in us-east-1/);
+    // A follow-up names the incident as a template, so a run fills in the real id.
+    assert.match(out, /`awsorg runbook rollback <the incident id given with --incident>` removes it then/);
+  });
+
+  it('no built-in runbook shows a raw template', async () => {
+    const { BUILTIN_RUNBOOKS } = await import('../../src/runbooks/builtin/index.js');
+    for (const runbook of BUILTIN_RUNBOOKS) assert.doesNotMatch(await show(runbook.id), /\{\{|\}\}/, runbook.id);
+  });
+});
