@@ -128,6 +128,18 @@ export interface PrepareOptions {
   sessions: Sessions;
 }
 
+/**
+ * The runbook's follow-ups with their templates filled. A dry run changed nothing, so there is
+ * nothing to investigate, rotate or roll back yet: each line says it applies after a real run
+ * (`rollback INC` after a dry run finds nothing to undo).
+ */
+export function followUpLines(runbook: Runbook, values: Readonly<Record<string, string | undefined>>, dryRun: boolean): string[] {
+  const lines = (runbook.followUps ?? []).map((line) => fillTemplate(line, values) ?? line);
+  if (!dryRun) return lines;
+  // "Investigate …" reads on after the colon as "investigate …"; a name such as CloudTrail or AWS keeps its capitals.
+  return lines.map((line) => `After a real run: ${line.replace(/^[A-Z][a-z]+(?=[\s,;:.]|$)/, (word) => word.toLowerCase())}`);
+}
+
 export async function prepareRun(deps: Deps, runbook: Runbook, incident: string, raw: Readonly<Record<string, string | undefined>>, opts: PrepareOptions): Promise<PreparedRun> {
   const params = validateParams(runbook, raw);
   const displayParams: Record<string, string> = {};
@@ -162,7 +174,7 @@ export async function prepareRun(deps: Deps, runbook: Runbook, incident: string,
     params,
     displayParams,
     operator,
-    followUps: (runbook.followUps ?? []).map((line) => fillTemplate(line, values) ?? line),
+    followUps: followUpLines(runbook, values, opts.dryRun),
     outputs: {},
     steps,
     handoffs,

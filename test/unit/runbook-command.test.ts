@@ -61,3 +61,20 @@ describe('runbook show', () => {
     for (const runbook of BUILTIN_RUNBOOKS) assert.doesNotMatch(await show(runbook.id), /\{\{|\}\}/, runbook.id);
   });
 });
+
+describe('follow-ups of a dry run', () => {
+  it('say what a real run would allow, never that a rollback of this incident moves anything back', async () => {
+    const { followUpLines } = await import('../../src/runbooks/prepare.js');
+    const { BUILTIN_RUNBOOKS } = await import('../../src/runbooks/builtin/index.js');
+    const quarantine = BUILTIN_RUNBOOKS.find((r) => r.id === 'quarantine-account')!;
+    const real = followUpLines(quarantine, { incident: 'INC-1' }, false);
+    assert.ok(real.some((l) => /^When the account is clean, `awsorg runbook rollback INC-1` moves it back/.test(l)), real.join('\n'));
+    const dry = followUpLines(quarantine, { incident: 'INC-1' }, true);
+    assert.equal(dry.length, real.length);
+    for (const line of dry) assert.match(line, /^After a real run: /);
+    assert.ok(dry.includes('After a real run: when the account is clean, `awsorg runbook rollback INC-1` moves it back to its original OU.'), dry.join('\n'));
+    // A word that is a name keeps its capitals.
+    const named = followUpLines({ ...quarantine, followUps: ["CloudTrail records the session's calls.", 'AWS Config keeps the history.'] }, { incident: 'INC-1' }, true);
+    assert.deepEqual(named, ["After a real run: CloudTrail records the session's calls.", 'After a real run: AWS Config keeps the history.']);
+  });
+});
