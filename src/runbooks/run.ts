@@ -99,6 +99,7 @@ async function runLocked(deps: Deps, req: RunRequest, lock: Lock): Promise<numbe
   const sessions = runSessions(deps, req.incident, (v) => secrets.register(v));
   const prepared = await prepareRun(deps, req.runbook, req.incident, req.params, {
     dryRun: req.dryRun,
+    rehearsal: Boolean(req.rehearsal),
     resolveAccount: (value) => resolveAccount(deps, value),
     operations: req.operations,
     sessions,

@@ -26,6 +26,9 @@ describe('runbook run --rehearse', () => {
     const last = result.stderr.trimEnd().split('\n').at(-1)!;
     assert.equal(last, `REHEARSAL: quarantine-account, run and then rolled back, is done; the emulator is stopped and nothing reached AWS. The transcript is kept at ${kept} (check it: awsorg audit verify ${kept}).`);
     assert.doesNotMatch(result.stderr, /rollback of rollback|awsorg-runbook-rehearsal-/);
+    // The rehearsal rolls back by itself and leaves no incident to roll back: its follow-ups are for a real run.
+    assert.doesNotMatch(result.stderr, /^ {2}- When the account is clean/m);
+    assert.match(result.stderr, /^ {2}- After a real run: when the account is clean, `awsorg runbook rollback GAMEDAY-1` moves it back/m);
     assert.ok(existsSync(kept), 'the rehearsal transcript is kept');
     const verified = await runCli(['audit', 'verify', kept], { env });
     assert.equal(verified.code, 0, verified.stderr);
