@@ -88,6 +88,8 @@ export async function run(opts: RunbookOptions, deps: Deps): Promise<number> {
     deps.stdout.write(opts.json ? `${terminalJson(describe.showJson(runbook, catalog.operations))}\n` : terminalLines(describe.showText(runbook, catalog.operations)));
     return ExitCode.ok;
   }
+  // The runbook is named before anything else is checked: a misspelled id is the first thing to fix, terminal or not.
+  const runbook = opts.action === 'run' ? findRunbook(catalog, opts.id!) : undefined;
   const { validateIncidentId } = await import('../core/audit.js');
   const incident = validateIncidentId(opts.incident);
   if (!opts.yes && !opts.dryRun && !deps.interactive) {
@@ -97,8 +99,7 @@ export async function run(opts: RunbookOptions, deps: Deps): Promise<number> {
     );
   }
   const { runRunbook, rollbackIncident } = await import('../runbooks/run.js');
-  if (opts.action === 'rollback') return rollbackIncident(deps, { incident, dryRun: opts.dryRun, yes: opts.yes, json: opts.json, catalog });
-  const runbook = findRunbook(catalog, opts.id!);
+  if (!runbook) return rollbackIncident(deps, { incident, dryRun: opts.dryRun, yes: opts.yes, json: opts.json, catalog });
   const request = { runbook, incident, params: opts.params, dryRun: opts.dryRun, yes: opts.yes, json: opts.json, ...(opts.note ? { note: opts.note } : {}), operations: catalog.operations };
   if (!opts.rehearse) return runRunbook(deps, request);
   const { rehearseRunbook } = await import('../runbooks/rehearsal.js');

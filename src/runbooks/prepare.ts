@@ -122,10 +122,25 @@ export function runSessions(deps: Deps, incident: string, registerSecrets: (valu
 
 export interface PrepareOptions {
   dryRun: boolean;
+  /** A rehearsal: it rolls back by itself, so its follow-ups, like a dry run's, are for a real run. */
+  rehearsal?: boolean;
   /** Resolves an account parameter (alias, id or name) to its id and a display name. */
   resolveAccount(value: string): Promise<{ id: string; name: string }>;
   operations: Readonly<Record<string, Operation>>;
   sessions: Sessions;
+}
+
+/**
+ * The runbook's follow-ups with their templates filled. A dry run changed nothing, and a
+ * rehearsal changed only its emulator (and rolls back by itself), so there is nothing to
+ * investigate, rotate or roll back afterwards: each line says it applies after a real run
+ * (`rollback INC` after a dry run finds nothing to undo).
+ */
+export function followUpLines(runbook: Runbook, values: Readonly<Record<string, string | undefined>>, notReal: boolean): string[] {
+  const lines = (runbook.followUps ?? []).map((line) => fillTemplate(line, values) ?? line);
+  if (!notReal) return lines;
+  // "Investigate …" reads on after the colon as "investigate …"; a name such as CloudTrail or AWS keeps its capitals.
+  return lines.map((line) => `After a real run: ${line.replace(/^[A-Z][a-z]+(?=[\s,;:.]|$)/, (word) => word.toLowerCase())}`);
 }
 
 export async function prepareRun(deps: Deps, runbook: Runbook, incident: string, raw: Readonly<Record<string, string | undefined>>, opts: PrepareOptions): Promise<PreparedRun> {
@@ -162,7 +177,7 @@ export async function prepareRun(deps: Deps, runbook: Runbook, incident: string,
     params,
     displayParams,
     operator,
-    followUps: (runbook.followUps ?? []).map((line) => fillTemplate(line, values) ?? line),
+    followUps: followUpLines(runbook, values, opts.dryRun || Boolean(opts.rehearsal)),
     outputs: {},
     steps,
     handoffs,

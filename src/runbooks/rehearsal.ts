@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   CreateAccountCommand,
   CreateOrganizationalUnitCommand,
@@ -106,9 +106,16 @@ const SEEDERS: Record<string, PracticeSeeder> = {
   },
 };
 
+/** Where a rehearsal's transcript is kept once its workspace is removed. */
+export function keptTranscriptFile(paths: XdgPaths, incident: string): string {
+  return join(paths.state, 'audit', 'rehearsals', `${incident}.jsonl`);
+}
+
 export async function rehearseRunbook(deps: Deps, req: RunRequest): Promise<number> {
   const { startEmulator, rehearsalDeps } = await import('../aws/emulator.js');
   const workspace = await mkdtemp(join(tmpdir(), 'awsorg-runbook-rehearsal-'));
+  const keptTranscript = keptTranscriptFile(deps.paths, req.incident);
+  let ending: { code: number; rolledBack: boolean; kept: boolean };
   try {
     deps.stderr.write('awsorg: starting the local AWS emulator for the rehearsal…\n');
     const emulator = await startEmulator(deps);
@@ -121,33 +128,49 @@ export async function rehearseRunbook(deps: Deps, req: RunRequest): Promise<numb
       const params = { ...seeded, ...req.params };
       const shown = Object.entries(seeded).filter(([k]) => req.params[k] === undefined);
       if (shown.length) deps.stderr.write(`REHEARSAL: practice values: ${shown.map(([k, v]) => `--${k} ${v}`).join(' ')}\n`);
-      const code = await runRunbook(rehearsal, { ...req, params, rehearsal: true });
+      const code = await runRunbook(rehearsal, { ...req, params, rehearsal: true, keptTranscript });
       let rollbackCode = 0;
-      if (code === 0 && !req.dryRun && req.runbook.steps.some((s) => s.kind === 'action')) {
+      const rollBack = code === 0 && !req.dryRun && req.runbook.steps.some((s) => s.kind === 'action');
+      if (rollBack) {
         deps.stderr.write(`REHEARSAL: now rolling back ${req.incident}, as you would after the incident.\n`);
-        rollbackCode = await rollbackIncident(rehearsal, { incident: req.incident, dryRun: false, yes: req.yes, json: false, rehearsal: true, catalog: { runbooks: [req.runbook], operations: req.operations } });
+        rollbackCode = await rollbackIncident(rehearsal, {
+          incident: req.incident,
+          dryRun: false,
+          yes: req.yes,
+          json: false,
+          rehearsal: true,
+          keptTranscript,
+          catalog: { runbooks: [req.runbook], operations: req.operations },
+        });
       }
-      keepTranscript(rehearsal.paths, deps, req.incident);
-      return code || rollbackCode;
+      const kept = keepTranscript(rehearsal.paths, req.incident, keptTranscript);
+      ending = { code: code || rollbackCode, rolledBack: rollBack && rollbackCode === 0, kept };
     } finally {
       await emulator.stop();
     }
   } finally {
     await rm(workspace, { recursive: true, force: true });
   }
+  // The last word is the rehearsal's, once the emulator is stopped: what was practised, and where its record is.
+  const what = req.dryRun ? `the dry run of ${req.runbook.id}` : `${req.runbook.id}${ending.rolledBack ? ', run and then rolled back,' : ''}`;
+  const verdict = ending.code === 0 ? 'is done' : `ended with exit code ${ending.code}`;
+  deps.stderr.write(
+    `REHEARSAL: ${what} ${verdict}; the emulator is stopped and nothing reached AWS.` +
+      (ending.kept ? ` The transcript is kept at ${keptTranscript} (check it: awsorg audit verify ${keptTranscript}).\n` : ' No transcript was written.\n'),
+  );
+  return ending.code;
 }
 
-/** Copy the rehearsal's transcript (and its anchor) out of the workspace before it is removed. */
-function keepTranscript(rehearsalPaths: XdgPaths, deps: Deps, incident: string): void {
+/** Copy the rehearsal's transcript (and its anchor) out of the workspace before it is removed; false when it wrote none. */
+function keepTranscript(rehearsalPaths: XdgPaths, incident: string, to: string): boolean {
   const from = transcriptPath(rehearsalPaths, incident);
-  if (!existsSync(from)) return;
-  const dir = join(deps.paths.state, 'audit', 'rehearsals');
-  ensurePrivateDirSync(join(deps.paths.state, 'audit'));
+  if (!existsSync(from)) return false;
+  const dir = dirname(to);
+  ensurePrivateDirSync(dirname(dir));
   ensurePrivateDirSync(dir);
-  const to = join(dir, `${incident}.jsonl`);
   // Replaced by a rename, never written through: a link planted under the name is not followed.
   writeFileAtomicSync(to, readFileSync(from));
   const anchor = from.replace(/\.jsonl$/, '.head');
-  if (existsSync(anchor)) writeFileAtomicSync(join(dir, `${incident}.head`), readFileSync(anchor));
-  deps.stderr.write(`REHEARSAL: the transcript is kept at ${to} (check it: awsorg audit verify ${to}).\n`);
+  if (existsSync(anchor)) writeFileAtomicSync(to.replace(/\.jsonl$/, '.head'), readFileSync(anchor));
+  return true;
 }

@@ -28,6 +28,8 @@ export interface RunRequest {
   operations: Readonly<Record<string, Operation>>;
   /** Set by `--rehearse`: the screen and the summary say so. */
   rehearsal?: boolean;
+  /** A rehearsal's: where its transcript is copied when it ends (the file it writes is removed with its workspace). */
+  keptTranscript?: string;
 }
 
 interface DriveOptions {
@@ -35,6 +37,7 @@ interface DriveOptions {
   json: boolean;
   note?: string;
   rehearsal?: boolean;
+  keptTranscript?: string;
 }
 
 function secretCollector(): { values: string[]; register(values: readonly (string | undefined)[]): void; attach(t: AuditTranscript): void } {
@@ -96,6 +99,7 @@ async function runLocked(deps: Deps, req: RunRequest, lock: Lock): Promise<numbe
   const sessions = runSessions(deps, req.incident, (v) => secrets.register(v));
   const prepared = await prepareRun(deps, req.runbook, req.incident, req.params, {
     dryRun: req.dryRun,
+    rehearsal: Boolean(req.rehearsal),
     resolveAccount: (value) => resolveAccount(deps, value),
     operations: req.operations,
     sessions,
@@ -109,6 +113,7 @@ export interface RollbackRequest {
   yes: boolean;
   json: boolean;
   rehearsal?: boolean;
+  keptTranscript?: string;
   /** The runbooks and operations whose code rebuilds each rollback (the catalog the command loaded). */
   catalog: RollbackCatalog;
 }
@@ -155,6 +160,7 @@ async function drive(deps: Deps, prepared: PreparedRun, transcript: AuditTranscr
       incident: prepared.incident,
       dryRun: prepared.dryRun,
       rehearsal: Boolean(opts.rehearsal),
+      ...(opts.keptTranscript ? { keptTranscript: opts.keptTranscript } : {}),
       steps: prepared.steps.map((s) => ({ id: s.def.id, title: s.def.title, kind: s.def.kind, does: s.def.does, ...(s.where ? { where: s.where } : {}), ...(s.operation?.kind === 'action' ? { call: s.operation.call } : {}) })),
     };
     let result: RunOutcome | undefined;

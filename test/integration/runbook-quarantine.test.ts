@@ -80,6 +80,12 @@ describe('runbook quarantine-account against a bootstrapped organization', () =>
     assert.deepEqual(out.steps.map((s) => s.status), ['passed', 'passed', 'planned', 'planned', 'planned', 'planned', 'skipped']);
     const records = readFileSync(join(env.XDG_STATE_HOME!, 'awsorg', 'audit', 'DRY-1.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: string; request?: { action: string }[] });
     assert.deepEqual(records.filter((r) => r.status === 'planned').map((r) => r.request![0]!.action), ['CreateOrganizationalUnit', 'CreatePolicy', 'AttachPolicy', 'MoveAccount']);
+    // The dry run moved nothing, so it must not promise that a rollback moves it back.
+    assert.doesNotMatch(result.stderr, /^ {2}- When the account is clean/m);
+    assert.match(result.stderr, /^ {2}- After a real run: when the account is clean, `awsorg runbook rollback DRY-1` moves it back/m);
+    const rollback = await runCli(['runbook', 'rollback', 'DRY-1', '--yes'], { env });
+    assert.equal(rollback.code, 0, rollback.stderr);
+    assert.match(rollback.stderr, /Nothing to roll back for DRY-1/);
   });
 
   it('quarantines production: parent is the Quarantine OU with the SCP attached', async () => {

@@ -21,6 +21,14 @@ describe('runbook run --rehearse', () => {
     assert.match(result.stderr, /REHEARSAL: rollback of GAMEDAY-1: completed/);
 
     const kept = join(env.XDG_STATE_HOME!, 'awsorg', 'audit', 'rehearsals', 'GAMEDAY-1.jsonl');
+    // It ends with the rehearsal's own last word, after the emulator is stopped, naming the kept transcript
+    // and never the temporary one it removed.
+    const last = result.stderr.trimEnd().split('\n').at(-1)!;
+    assert.equal(last, `REHEARSAL: quarantine-account, run and then rolled back, is done; the emulator is stopped and nothing reached AWS. The transcript is kept at ${kept} (check it: awsorg audit verify ${kept}).`);
+    assert.doesNotMatch(result.stderr, /rollback of rollback|awsorg-runbook-rehearsal-/);
+    // The rehearsal rolls back by itself and leaves no incident to roll back: its follow-ups are for a real run.
+    assert.doesNotMatch(result.stderr, /^ {2}- When the account is clean/m);
+    assert.match(result.stderr, /^ {2}- After a real run: when the account is clean, `awsorg runbook rollback GAMEDAY-1` moves it back/m);
     assert.ok(existsSync(kept), 'the rehearsal transcript is kept');
     const verified = await runCli(['audit', 'verify', kept], { env });
     assert.equal(verified.code, 0, verified.stderr);

@@ -5,10 +5,11 @@ import { createFilter, filterAccounts, scoreText } from '../../src/ui/console/fu
 import { renderFrame } from '../../src/ui/console/frame.js';
 import { identitySummary } from '../../src/ui/console/identity.js';
 import { buildModel } from '../../src/ui/console/model.js';
+import type { Inventory, InventoryAccount } from '../../src/inventory/types.js';
 import { displayList } from '../../src/ui/console/rows.js';
 import { initialState } from '../../src/ui/console/state.js';
 import { palette } from '../../src/ui/console/style.js';
-import { FIXED_NOW, fixtureModel, fixtureSettings, SSO_BASE, syntheticInventory } from './console-fixture.js';
+import { FIXED_NOW, fixtureInventory, fixtureModel, fixtureSettings, SSO_BASE, syntheticInventory } from './console-fixture.js';
 
 const model = fixtureModel();
 const names = (query: string) => filterAccounts(model.accounts, query).map((m) => model.accounts[m.index]!.account.name);
@@ -60,9 +61,57 @@ describe('filterAccounts', () => {
 
   it('the remembering filter gives the same answer as a fresh one while typing and deleting', () => {
     const filter = createFilter(model.accounts);
-    for (const query of ['s', 'sa', 'san', 'sand', 'sand a', 'sand al', 'sand', 'p', 'pr', 'pro', 'prod', 'pro', 'x', '']) {
+    for (const query of ['s', 'sa', 'san', 'sand', 'sand a', 'sand al', 'sand', 'p', 'pr', 'pro', 'prod', 'pro', 'x', '', 's', 'se', 'sec', 'secu', 'l', 'lg', 'lga', 'lgar', 'e', 'ex', 'ex@', 'ex@e', '@', '@ex']) {
       assert.deepEqual(filter(query), query.trim() ? filterAccounts(model.accounts, query) : [], `query "${query}"`);
     }
+  });
+});
+
+describe('ranking by field, and email addresses', () => {
+  /** The standard preset's organization: every member's email is aws+NAME@example.com. */
+  const preset = (() => {
+    const account = (id: string, name: string, ouPath: string, email = `aws+${name.toLowerCase().replace(/ /g, '-')}@example.com`, tags: Record<string, string> = {}): InventoryAccount => ({ id, name, email, status: 'ACTIVE', ouPath, tags });
+    const inventory: Inventory = {
+      ...fixtureInventory(),
+      accounts: [
+        account('111111111111', 'Management', '/', 'aws@example.com'),
+        account('222222222222', 'Log Archive', '/Security'),
+        account('333333333333', 'Audit', '/Security'),
+        account('444444444444', 'Shared Services', '/Infrastructure'),
+        account('555555555555', 'Development', '/Workloads'),
+        account('666666666666', 'Staging', '/Workloads'),
+        account('777777777777', 'Production', '/Workloads', undefined, { environment: 'production' }),
+        account('888888888888', 'Ops', '/Infrastructure', 'security-team@example.com'),
+      ],
+    };
+    return buildModel(inventory, { ...fixtureSettings(), aliases: {} }, identitySummary(SSO_BASE, undefined), 'cache');
+  })();
+  const found = (query: string) => filterAccounts(preset.accounts, query).map((m) => preset.accounts[m.index]!.account.name);
+
+  it('/sec finds the Security accounts, not every account through example.com', () => {
+    assert.deepEqual(found('sec').slice(0, 2), ['Audit', 'Log Archive']);
+    assert.ok(!found('sec').includes('Staging') && !found('sec').includes('Production'), found('sec').join(', '));
+  });
+
+  it('a word matched in a name, alias, id, OU or tag outranks the same word in an email', () => {
+    // Ops has it at the start of its email; Audit and Log Archive have it in their OU.
+    assert.deepEqual(found('security'), ['Audit', 'Log Archive', 'Ops']);
+    assert.equal(filterAccounts(preset.accounts, 'security').at(-1)!.field, 'email');
+    assert.deepEqual(found('production'), ['Production'], 'the name, then nothing else: the tag is the same account');
+  });
+
+  it('letters scattered through a name are a match only when nothing has them together', () => {
+    // "sec" is a subsequence of "Shared Services", but two accounts have it as a word.
+    assert.deepEqual(found('sec'), ['Audit', 'Log Archive', 'Ops']);
+    assert.deepEqual(found('lgar'), ['Log Archive'], 'with no word to find, scattered letters still find the account');
+  });
+
+  it("the email's domain is searched only when the term has an @", () => {
+    assert.deepEqual(found('example'), []);
+    assert.deepEqual(found('com'), []);
+    assert.equal(found('@example.com').length, 8);
+    assert.deepEqual(found('aws+staging@'), ['Staging']);
+    assert.deepEqual(found('security-team'), ['Ops'], 'the part before the @ is always searched');
   });
 });
 

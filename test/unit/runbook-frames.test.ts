@@ -10,6 +10,7 @@ import type { Runbook } from '../../src/runbooks/types.js';
 import { palette } from '../../src/ui/console/style.js';
 import { normaliseFrame } from '../../src/ui/frames.js';
 import { renderRunbook } from '../../src/ui/runbook/frame.js';
+import { runbookFarewell } from '../../src/ui/runbook/run.js';
 import { initialRunbookScreen, runbookEvent, runbookKey, type RunbookAction, type RunbookIntent, type RunbookScreenInput, type RunbookScreenState } from '../../src/ui/runbook/state.js';
 import type { KeyPress } from '../../src/ui/wizard/types.js';
 import { matchSnapshot } from '../helpers/snapshots.js';
@@ -268,6 +269,36 @@ describe('runbook screen frames', () => {
     const [out] = check('rollback-rehearsal', s, [SIZES[0]]);
     assert.match(out!, /ROLLBACK/);
     assert.match(out!, /REHEARSAL/);
+  });
+});
+
+describe('rollbacks and rehearsals, when they end', () => {
+  const KEPT = '/home/alice/.local/state/awsorg/audit/rehearsals/INC-2041.jsonl';
+  const TEMPORARY = { ...TRANSCRIPT, file: '/tmp/awsorg-runbook-rehearsal-Ab12Cd/state/awsorg/audit/INC-2041.jsonl' };
+  const rollbackInput = { mode: 'rollback' as const, runbook: { id: 'rollback', title: 'Roll back incident INC-2041' } };
+  const finish = (state: RunbookScreenState, transcript = TRANSCRIPT): RunbookScreenState =>
+    events(state, { type: 'finished', outcome: { status: 'completed', exitCode: 0, transcript, followUps: [] } });
+
+  it('a rollback says what it rolled back: the incident, never "rollback of rollback"', () => {
+    const farewell = runbookFarewell(finish(start(rollbackInput)));
+    assert.match(farewell, /^awsorg: rollback of incident INC-2041: completed\./);
+    assert.doesNotMatch(farewell, /rollback of rollback/);
+    assert.match(runbookFarewell(finish(start({ ...rollbackInput, dryRun: true }))), /^awsorg: dry run of the rollback of incident INC-2041: completed\./);
+    assert.match(runbookFarewell(finish(start())), /^awsorg: runbook quarantine-account \(incident INC-2041\): completed\./);
+  });
+
+  it('a rehearsal never shows the temporary transcript it removes; it names where the transcript is kept', () => {
+    const done = finish(start({ rehearsal: true, keptTranscript: KEPT }), TEMPORARY);
+    const [out] = check('done-rehearsal', done, [SIZES[0]]);
+    assert.doesNotMatch(out!, /\/tmp\//);
+    assert.match(out!, /Transcript {2}kept at\s+\/home\/alice\/\.local\/state\/awsorg\/audit\/rehearsals\/INC-2041\.jsonl/);
+    const farewell = runbookFarewell(done);
+    assert.doesNotMatch(farewell, /\/tmp\//);
+    assert.match(farewell, new RegExp(`transcript kept at ${KEPT.replace(/\./g, '\\.')} when the rehearsal ends`));
+    // Without a place to keep it, it says the transcript goes with the rehearsal.
+    const discarded = finish(start({ rehearsal: true }), TEMPORARY);
+    assert.match(frame(discarded, 80, 32), /Transcript {2}discarded with the rehearsal/);
+    assert.doesNotMatch(runbookFarewell(discarded), /\/tmp\//);
   });
 });
 

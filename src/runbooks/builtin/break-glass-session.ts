@@ -51,6 +51,6 @@ export const breakGlassSession: Runbook = {
   followUps: [
     'Rotate every break-glass credential used: the password and access keys of the break-glass user, and its MFA device if it left the safe.',
     'Confirm the break-glass sign-in alert fired and reached the on-call channel.',
-    "Review the session's calls in CloudTrail: `aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue=<incident>` in the target account.",
+    "Review the session's calls in CloudTrail: `aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue={{incident}}` in the target account.",
   ],
 };

@@ -87,6 +87,6 @@ export const quarantineAccount: Runbook = {
   followUps: [
     'Investigate as the responder role only; every other principal in the account is denied.',
     'Sessions issued before the move keep working until the SCP takes effect on their next call; revoke them with revoke-role-sessions for roles you suspect.',
-    'When the account is clean: `awsorg runbook rollback {{incident}}` moves it back to its original OU.',
+    'When the account is clean, `awsorg runbook rollback {{incident}}` moves it back to its original OU.',
   ],
 };

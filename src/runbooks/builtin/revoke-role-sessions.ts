@@ -64,6 +64,6 @@ export const revokeRoleSessions: Runbook = {
     'Find how the credentials were obtained: `aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRole` (and AttributeKey=ResourceName with the role ARN), then read what those sessions did; the incident id is their RoleSessionName when awsorg made them.',
     'Tighten the trust policy if it let the wrong principal in; revocation does not stop anyone who can still assume the role.',
     'Restart workloads that run as this role, so they pick up fresh credentials now rather than at expiry.',
-    'The policy does nothing once every session issued before the cut-off has expired (the role\'s maximum session duration, at most 12 hours); `awsorg runbook rollback <incident>` removes it then.',
+    'The policy does nothing once every session issued before the cut-off has expired (the role\'s maximum session duration, at most 12 hours); `awsorg runbook rollback {{incident}}` removes it then.',
   ],
 };

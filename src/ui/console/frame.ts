@@ -168,7 +168,7 @@ export function renderFrame(input: FrameInput): Frame {
     }
     if (list.rows.length === 0) {
       const message = state.query
-        ? `No account matches "${state.query}". The filter searches name, id, alias, email, OU path and tags (key=value); Esc clears it.`
+        ? `No account matches "${state.query}". The filter searches name, id, alias, OU path, tags (key=value) and email (its domain only when you type an @); Esc clears it.`
         : 'The inventory holds no account. Press r to load it from AWS.';
       body.push('', ...wrap(message, Math.max(10, width - 2)).map((line) => `  ${line}`));
     }

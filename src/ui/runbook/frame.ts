@@ -297,7 +297,10 @@ function donePanel(state: RunbookScreenState, width: number, p: Palette): string
     if (step.items?.length) out.push(...itemLines(step.items, width, p, layout.lead));
   });
   out.push('');
-  if (o.transcript) {
+  if (state.rehearsal) {
+    // The file the run wrote is removed with the rehearsal's workspace: name only where it is kept.
+    out.push(...labelled('Transcript', state.keptTranscript ? `kept at ${state.keptTranscript} when the rehearsal ends` : 'discarded with the rehearsal', width, p));
+  } else if (o.transcript) {
     out.push(...labelled('Transcript', o.transcript.file, width, p), ...labelled('Records', String(o.transcript.records), width, p), ...labelled('Head hash', o.transcript.head, width, p));
   }
   out.push(...labelled('Exit code', String(o.exitCode), width, p));

@@ -125,10 +125,15 @@ function failedOutcome(err: unknown): RunbookOutcome {
 export function runbookFarewell(state: RunbookScreenState): string {
   const o = state.outcome;
   if (!o) return '';
-  const what = `${state.mode === 'rollback' ? 'rollback of' : state.dryRun ? 'dry run of' : 'runbook'} ${state.runbook.id} (incident ${state.incident})`;
+  // A rollback's runbook is the rollback itself: it is named by the incident it undoes.
+  const what =
+    state.mode === 'rollback'
+      ? `${state.dryRun ? 'dry run of the ' : ''}rollback of incident ${state.incident}`
+      : `${state.dryRun ? 'dry run of' : 'runbook'} ${state.runbook.id} (incident ${state.incident})`;
   const lines = [`awsorg: ${what}: ${o.status}.`];
   if (o.message) lines.push(...o.message.split('\n').map((l) => `  ${l}`));
-  if (o.transcript) lines.push(`  transcript ${o.transcript.file} (${o.transcript.records} records, head ${o.transcript.head})`);
+  if (state.rehearsal) lines.push(state.keptTranscript ? `  transcript kept at ${state.keptTranscript} when the rehearsal ends` : '  transcript discarded with the rehearsal');
+  else if (o.transcript) lines.push(`  transcript ${o.transcript.file} (${o.transcript.records} records, head ${o.transcript.head})`);
   if (rollbackAdvised(state)) lines.push(`  to undo what this run applied: awsorg runbook rollback ${state.incident}`);
   else if (o.status === 'stopped' && state.mode === 'run' && !state.dryRun) lines.push('  nothing was applied, so there is nothing to roll back');
   for (const f of o.followUps) lines.push(`  follow-up: ${f}`);

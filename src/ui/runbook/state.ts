@@ -14,6 +14,11 @@ export interface RunbookScreenInput {
   incident: string;
   dryRun: boolean;
   rehearsal: boolean;
+  /**
+   * A rehearsal's transcript lives in the emulator's workspace, which is removed when the
+   * rehearsal ends: where it is copied to then. Unset in a rehearsal, it is discarded with it.
+   */
+  keptTranscript?: string;
   steps: { id: string; title: string; kind: StepKind; does: string; where?: Where; call?: string }[];
 }
 
@@ -54,6 +59,7 @@ export interface RunbookScreenState {
   incident: string;
   dryRun: boolean;
   rehearsal: boolean;
+  keptTranscript?: string;
   steps: RunbookStep[];
   /** The step the panel shows: the one running or asking. */
   current?: number;
@@ -92,6 +98,7 @@ export function initialRunbookScreen(input: RunbookScreenInput): RunbookScreenSt
     incident: input.incident,
     dryRun: input.dryRun,
     rehearsal: input.rehearsal,
+    ...(input.keptTranscript ? { keptTranscript: input.keptTranscript } : {}),
     steps: input.steps.map((s) => ({ ...s, status: 'pending', calls: [] })),
     scroll: 0,
     page: 10,
