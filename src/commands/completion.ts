@@ -70,6 +70,8 @@ export const COMPLETION_TABLE: Record<string, CommandSpec> = {
           '--region': 'region',
           '--lock': ['dynamodb', 'lockfile', 'both'],
           '--table': 'text',
+          '--account': 'text',
+          '--member-role': 'text',
           '--config': 'file',
           '--allow-outside-files': null,
           '--json': null,

@@ -3,15 +3,18 @@ import { resolve } from 'node:path';
 import { bucketNameProblem, loadBlueprint } from '../core/blueprint-load.js';
 import { MANAGEMENT_ACCOUNT, type LockKind } from '../core/blueprint.js';
 import type { Deps } from '../core/deps.js';
-import { ExitCode, UsageError } from '../core/errors.js';
+import { AwsCallError, ExitCode, UsageError } from '../core/errors.js';
 import { isRegion } from '../core/regions.js';
 import { usesDynamoDb, type S3BackendSettings } from '../terraform/backend.js';
+import type { AwsSession } from '../aws/session.js';
 import { migrateState, type MigrationResult } from '../terraform/migrate.js';
 import { TOOL_CHOICES, type ToolChoice } from '../terraform/tool.js';
 import { parseFlags } from './args.js';
 
 export const usage =
-  'awsorg state migrate --dir DIR [--tool auto|terraform|tofu] [--bucket B --key K --region R --lock dynamodb|lockfile|both --table T] [--config FILE [--allow-outside-files]] [--json]';
+  'awsorg state migrate --dir DIR [--tool auto|terraform|tofu] [--bucket B --key K --region R --lock dynamodb|lockfile|both --table T] [--account NAME|ID [--member-role ROLE]] [--config FILE [--allow-outside-files]] [--json]';
+
+const DEFAULT_MEMBER_ROLE = 'OrganizationAccountAccessRole';
 
 const LOCKS: readonly LockKind[] = ['dynamodb', 'lockfile', 'both'];
 
@@ -24,6 +27,10 @@ export interface StateMigrateOptions {
   region: string | undefined;
   lock: LockKind | undefined;
   table: string | undefined;
+  /** Account holding the bucket and table: `management`, an account name or a 12-digit id. */
+  account: string | undefined;
+  /** Role assumed in that account, by awsorg and (through backend.tf) by Terraform. */
+  memberRole: string;
   config: string | undefined;
   /** Let the blueprint name policy files outside its own directory. */
   allowOutsideFiles: boolean;
@@ -41,6 +48,8 @@ export function parse(argv: string[]): StateMigrateOptions {
       region: { type: 'string' },
       lock: { type: 'string' },
       table: { type: 'string' },
+      account: { type: 'string' },
+      'member-role': { type: 'string' },
       config: { type: 'string' },
       'allow-outside-files': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -77,10 +86,15 @@ export function parse(argv: string[]): StateMigrateOptions {
     region: str('region'),
     lock: lock as LockKind | undefined,
     table: str('table'),
+    account: str('account'),
+    memberRole: str('member-role') ?? DEFAULT_MEMBER_ROLE,
     config: str('config'),
     allowOutsideFiles: Boolean(values['allow-outside-files']),
     json: Boolean(values.json),
   };
+  if (!/^[\w+=,.@-]{1,64}$/.test(opts.memberRole)) {
+    throw new UsageError(`--member-role '${opts.memberRole}' is not an IAM role name`, "Use 1-64 letters, digits and '+=,.@_-', e.g. OrganizationAccountAccessRole.");
+  }
   // Without a blueprint every setting comes from flags, so the essential ones are required here,
   // before anything is read or run.
   if (!opts.config) {
@@ -95,8 +109,10 @@ interface Resolved {
   dir: string;
   backend: S3BackendSettings;
   tool: ToolChoice;
-  /** Account that holds the bucket according to the blueprint. */
+  /** Account that holds the bucket (--account, else the blueprint's stateBackend.account). */
   account: string | undefined;
+  /** Where the account came from, to name it in an error. */
+  accountSource: string;
 }
 
 /** Flags win over the blueprint's `stateBackend` / `terraform` sections. */
@@ -137,22 +153,68 @@ async function resolveSettings(opts: StateMigrateOptions, deps: Deps): Promise<R
       ...(blueprint?.stateBackend?.encryption ? { encryption: blueprint.stateBackend.encryption } : {}),
     },
     tool: opts.tool ?? blueprint?.terraform?.tool ?? 'auto',
-    account: blueprint?.stateBackend?.account,
+    account: opts.account ?? blueprint?.stateBackend?.account,
+    accountSource: opts.account ? '--account' : `stateBackend.account in ${loaded?.file ?? opts.config}`,
   };
+}
+
+/**
+ * The role to reach a bucket in another account than the caller's: `arn:…:iam::ID:role/ROLE`,
+ * or undefined when the bucket is in the caller's own account. An account name is looked up in
+ * the organization (which needs the management account's credentials); an id is taken as is.
+ */
+async function stateAccountRole(account: string, source: string, memberRole: string, session: AwsSession): Promise<string | undefined> {
+  if (account === MANAGEMENT_ACCOUNT) return undefined;
+  const caller = await session.identity();
+  let accountId = /^\d{12}$/.test(account) ? account : undefined;
+  if (!accountId) {
+    const { ListAccountsCommand } = await import('@aws-sdk/client-organizations');
+    const names: Array<{ id: string; name: string }> = [];
+    try {
+      let NextToken: string | undefined;
+      do {
+        const out = await session.send('organizations', new ListAccountsCommand({ NextToken }));
+        for (const a of out.Accounts ?? []) if (a.Id && a.Name !== undefined) names.push({ id: a.Id, name: a.Name });
+        NextToken = out.NextToken;
+      } while (NextToken);
+    } catch (err) {
+      if (!(err instanceof AwsCallError) || !/AccessDenied|AWSOrganizationsNotInUse/.test(err.code)) throw err;
+      throw new UsageError(
+        `${source}: cannot look up the account named "${account}" (${err.code} from organizations:ListAccounts as ${caller.arn})`,
+        'Run with the management account\'s credentials, or pass the 12-digit account id with --account.',
+      );
+    }
+    const exact = names.filter((a) => a.name === account);
+    const folded = exact.length > 0 ? exact : names.filter((a) => a.name.toLowerCase() === account.toLowerCase());
+    if (folded.length !== 1) {
+      throw new UsageError(
+        folded.length === 0 ? `${source}: no account named "${account}" in the organization` : `${source}: ${folded.length} accounts are named "${account}"`,
+        `Pass one of the accounts by name or 12-digit id: ${names.map((a) => `${a.name} (${a.id})`).join(', ')}.`,
+      );
+    }
+    accountId = folded[0]!.id;
+  }
+  if (accountId === caller.account) return undefined;
+  return `arn:${caller.arn.split(':')[1] || 'aws'}:iam::${accountId}:role/${memberRole}`;
 }
 
 export async function run(opts: StateMigrateOptions, deps: Deps): Promise<number> {
   const settings = await resolveSettings(opts, deps);
-  if (settings.account && settings.account !== MANAGEMENT_ACCOUNT) {
+  const caller = deps.aws(settings.backend.region);
+  const roleArn = settings.account ? await stateAccountRole(settings.account, settings.accountSource, opts.memberRole, caller) : undefined;
+  const backend = { ...settings.backend, ...(roleArn ? { roleArn } : {}) };
+  if (roleArn) {
     deps.stderr.write(
-      `Note: the blueprint keeps the state bucket in account ${settings.account}; this command uses your current credentials ` +
-        '(set AWS_PROFILE to a profile for that account if they are not already its).\n',
+      `The state bucket is in account ${settings.account}: awsorg reaches it through ${roleArn}, and backend.tf makes ` +
+        `${settings.tool === 'auto' ? 'Terraform' : settings.tool} assume the same role, so your current credentials are all it needs.\n`,
     );
   }
-  const session = deps.aws(settings.backend.region);
+  // awsorg's own S3 calls go through the role; Terraform runs with the caller's own credentials
+  // and assumes the role itself, as it will whenever the operator runs it later.
+  const session = roleArn ? caller.assumeRole(roleArn, 'awsorg-state-migrate', { region: backend.region }) : caller;
   const result = await migrateState({
     dir: settings.dir,
-    backend: settings.backend,
+    backend,
     tool: settings.tool,
     session,
     env: deps.env,
@@ -182,8 +244,40 @@ export function jsonReport(result: MigrationResult) {
     tool: result.tool?.name ?? null,
     toolVersion: result.tool?.version ?? null,
     backendFile: result.backendFile ?? null,
+    roleArn: result.roleArn ?? null,
+    backendChanges: result.backendChanges,
+    workspaces: result.workspaces.map((w) => ({
+      name: w.name,
+      key: w.key,
+      status: w.status,
+      lineage: w.lineage,
+      serial: w.serial,
+      remoteLineage: w.remote?.lineage ?? null,
+      remoteSerial: w.remote?.serial ?? null,
+      backup: w.backup ?? null,
+    })),
     notes: result.notes,
   };
+}
+
+function workspaceLines(result: MigrationResult): string[] {
+  if (result.workspaces.length < 2) return [];
+  const name = Math.max(...result.workspaces.map((w) => w.name.length));
+  const key = Math.max(...result.workspaces.map((w) => w.key.length));
+  const moved = result.workspaces.filter((w) => w.status === 'moved').length;
+  return [
+    `  Workspaces: ${result.tool?.name ?? 'terraform'} init -migrate-state moved all ${result.workspaces.length}; ${moved} of them check out in the bucket:`,
+    ...result.workspaces.map((w) => {
+      const found = w.remote ? `lineage ${w.remote.lineage}, serial ${w.remote.serial}` : 'no state';
+      const verdict =
+        w.status === 'moved'
+          ? w.remote && w.remote.serial !== w.serial
+            ? `lineage kept, serial ${w.serial} -> ${w.remote.serial}`
+            : 'lineage and serial kept'
+          : `${w.status.toUpperCase()}: the local state had lineage ${w.lineage}, serial ${w.serial}`;
+      return `    ${w.name.padEnd(name)}  s3://${result.bucket}/${w.key.padEnd(key)}  ${found}  (${verdict})`;
+    }),
+  ];
 }
 
 export function humanReport(result: MigrationResult): string {
@@ -198,6 +292,16 @@ export function humanReport(result: MigrationResult): string {
         `  Backup:   ${result.backup}`,
         `  Tool:     ${result.tool?.name}${result.tool?.version ? ` ${result.tool.version}` : ''}`,
         `  Backend:  ${result.backendFile === 'written' ? 'backend.tf written' : result.backendFile === 'operator' ? 'declared in your configuration' : 'backend.tf already in place'}`,
+        ...(result.roleArn ? [`  Role:     ${result.roleArn} (backend.tf assume_role)`] : []),
+        ...workspaceLines(result),
+      );
+      break;
+    case 'reconfigured':
+      lines.push(
+        `Reconfigured the backend of ${result.dir}: ${result.backendChanges.join(', ')}.`,
+        `  backend.tf rewritten and re-initialised with ${result.tool?.name ?? 'terraform'} init -reconfigure; the state in ${target} was not moved ` +
+          `(lineage ${result.lineage}, serial ${result.serial}).`,
+        ...(result.roleArn ? [`  Role:     ${result.roleArn} (backend.tf assume_role)`] : []),
       );
       break;
     case 'already-migrated':

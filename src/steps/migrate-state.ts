@@ -4,6 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import type { AwsSession } from '../aws/session.js';
 import { MANAGEMENT_ACCOUNT, type Blueprint, type LoadedBlueprint } from '../core/blueprint.js';
 import { AwsCallError, AwsorgError, PreconditionError } from '../core/errors.js';
@@ -16,8 +17,10 @@ import {
   readRemoteState,
   type MigrationInspection,
   type RemoteLookup,
+  workspaceKey,
 } from '../terraform/migrate.js';
 import { locateTool, toolNotFound, type ToolChoice, type ToolName } from '../terraform/tool.js';
+import { partitionOf } from './support.js';
 import { explainRefusedObjectCall, isRefusedObjectCall, refusedReadReason } from './tls-deny-hint.js';
 import type { Change, Step, StepContext } from './types.js';
 
@@ -61,6 +64,18 @@ export function backendSettingsFor(blueprint: Blueprint): S3BackendSettings | un
 }
 
 /**
+ * The role backend.tf names when the state bucket is in another account than the caller's: the
+ * member role there, which the management account's credentials can assume. Undefined for the
+ * management account, and while the account's id is not known yet (a plan on a fresh organization).
+ */
+export function stateRoleArn(ctx: Pick<StepContext, 'state' | 'options'>, account: string): string | undefined {
+  if (account === MANAGEMENT_ACCOUNT) return undefined;
+  const accountId = ctx.state.accountIds.get(account);
+  if (!accountId || accountId === ctx.state.identity?.account) return undefined;
+  return `arn:${partitionOf(ctx.state.identity?.arn)}:iam::${accountId}:role/${ctx.options.memberRoleName}`;
+}
+
+/**
  * The session that reaches the state bucket. During `--plan` on a fresh organization the state
  * account may not exist yet, so a failure to get (or assume into) it is reported as unknown
  * instead of failing the plan.
@@ -86,13 +101,8 @@ async function remoteLookup(ctx: StepContext, account: string, backend: S3Backen
   }
 }
 
-/**
- * Terraform reads credentials from its environment. When the bucket lives in another account
- * than the caller's, hand it the assumed role's credentials so it writes where awsorg reads.
- */
-async function credentialsEnv(session: AwsSession): Promise<Record<string, string | undefined>> {
-  const c = await session.resolveCredentials();
-  if (!c) throw new AwsorgError('Could not read the credentials of the state account session for terraform');
+/** Terraform reads credentials from its environment: hand it those of the session awsorg acts with. */
+function credentialsAsEnv(c: AwsCredentialIdentity): Record<string, string | undefined> {
   return {
     AWS_ACCESS_KEY_ID: c.accessKeyId,
     AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
@@ -103,10 +113,11 @@ async function credentialsEnv(session: AwsSession): Promise<Record<string, strin
   };
 }
 
-function summaryOf(data: MigrateStateData, toolName: string, dirAsWritten: string, writeBackend: boolean): string {
+function summaryOf(data: MigrateStateData, toolName: string, dirAsWritten: string, writeBackend: boolean, workspaces: string): string {
   return (
-    `Move the local state of ${dirAsWritten} (lineage ${data.lineage}, serial ${data.serial}) to s3://${data.backend.bucket}/${data.backend.key} ` +
-    `with ${toolName} init -migrate-state${writeBackend ? ', writing backend.tf' : ''}; keep ${LOCAL_STATE_FILE}.awsorg-backup-${data.serial}`
+    `Move the local state of ${dirAsWritten} (lineage ${data.lineage}, serial ${data.serial}) to s3://${data.backend.bucket}/${data.backend.key}${workspaces} ` +
+    `with ${toolName} init -migrate-state${writeBackend ? `, writing backend.tf${data.backend.roleArn ? ` (assume_role ${data.backend.roleArn})` : ''}` : ''}; ` +
+    `keep ${LOCAL_STATE_FILE}.awsorg-backup-${data.serial}`
   );
 }
 
@@ -122,9 +133,11 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
       if (!backend || !blueprint.terraform || !blueprint.stateBackend) return { configured: false };
       const dir = resolve(baseDir, blueprint.terraform.dir);
       const toolChoice = options.tool ?? blueprint.terraform.tool ?? 'auto';
+      const account = blueprint.stateBackend.account;
+      const roleArn = stateRoleArn(ctx, account);
+      if (roleArn) backend.roleArn = roleArn;
       const base = { configured: true, dir, dirAsWritten: blueprint.terraform.dir, backend, toolChoice, tool: locateTool(toolChoice, ctx.env)?.name };
       if (!existsSync(dir) || !statSync(dir).isDirectory()) return { ...base, dirMissing: true };
-      const account = blueprint.stateBackend.account;
       const inspection = await inspectMigration(dir, backend, () => remoteLookup(ctx, account, backend));
       return { ...base, inspection };
     },
@@ -136,18 +149,35 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
       if (observed.dirMissing || !observed.inspection) return [];
       const assessment = assessMigration(observed.inspection, observed.backend);
       if (assessment.action === 'refuse') throw new PreconditionError(assessment.reason, assessment.nextStep);
-      if (assessment.action !== 'migrate') return [];
+      if (assessment.action !== 'migrate' && assessment.action !== 'reconfigure') return [];
       const choice = observed.toolChoice ?? 'auto';
       if (!observed.tool) throw toolNotFound(choice);
       const account = blueprint.stateBackend.account;
+      const dirAsWritten = observed.dirAsWritten ?? observed.dir;
+      const snapshot = assessment.action === 'migrate' ? assessment.local : assessment.remote;
       const data: MigrateStateData = {
         dir: observed.dir,
         backend: observed.backend,
         tool: choice,
         account,
-        lineage: assessment.local.lineage,
-        serial: assessment.local.serial,
+        lineage: snapshot.lineage,
+        serial: snapshot.serial,
       };
+      if (assessment.action === 'reconfigure') {
+        return [
+          {
+            key: `migrate-state:${dirAsWritten}`,
+            calls: [`${observed.tool}:init -reconfigure`, ...(usesDynamoDb(observed.backend.lock) ? ['dynamodb:PutItem'] : [])],
+            summary:
+              `Rewrite backend.tf of ${dirAsWritten} for ${assessment.changes.join(', ')} and re-initialise it with ${observed.tool} init -reconfigure; ` +
+              `the state stays in s3://${data.backend.bucket}/${data.backend.key} (lineage ${data.lineage}, serial ${data.serial})`,
+            ...(account !== MANAGEMENT_ACCOUNT ? { account } : {}),
+            data,
+          },
+        ];
+      }
+      const workspaces = observed.inspection.workspaces;
+      const others = workspaces.length > 0 ? ` and workspaces ${workspaces.join(', ')} to ${workspaceKey('NAME', data.backend.key, observed.inspection.declaration)}` : '';
       const calls = [
         `${observed.tool}:init -migrate-state`,
         ...(assessment.seed === 'keep' ? [] : ['s3:PutObject']),
@@ -157,7 +187,7 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
       const change: Change<MigrateStateData> = {
         key: `migrate-state:${observed.dirAsWritten ?? observed.dir}`,
         calls,
-        summary: summaryOf(data, observed.tool, observed.dirAsWritten ?? observed.dir, assessment.writeBackend),
+        summary: summaryOf(data, observed.tool, dirAsWritten, assessment.writeBackend, others),
         ...(account !== MANAGEMENT_ACCOUNT ? { account } : {}),
         data,
       };
@@ -167,7 +197,11 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
     async apply(change, ctx) {
       const { data } = change;
       const session = await ctx.sessionFor(data.account);
-      const overrides = data.account !== MANAGEMENT_ACCOUNT ? await credentialsEnv(session) : undefined;
+      // With a role in backend.tf Terraform assumes it itself, from the management account's
+      // credentials, exactly as an operator's later `terraform plan` does. Credentials from the
+      // default chain are not handed over: Terraform finds them in the same environment.
+      const credentials = await (data.backend.roleArn ? ctx.session : session).resolveCredentials();
+      const overrides = credentials ? credentialsAsEnv(credentials) : undefined;
       const result = await migrateState({
         dir: data.dir,
         backend: data.backend,
@@ -181,10 +215,15 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
       }).catch(async (err: unknown) => {
         throw await explainRefusedObjectCall(err, session, data.backend.bucket, ctx.env, data.backend.region);
       });
+      for (const ws of result.workspaces.filter((w) => w.name !== 'default')) {
+        ctx.note(`Workspace ${ws.name}: ${ws.status === 'moved' ? `in s3://${result.bucket}/${ws.key} (lineage ${ws.lineage}, serial ${ws.remote?.serial})` : `${ws.status} at s3://${result.bucket}/${ws.key}`}`);
+      }
       ctx.note(
         result.status === 'migrated'
           ? `State is in s3://${result.bucket}/${result.key} (lineage ${result.lineage}, serial ${result.serial}); backup ${result.backup}`
-          : `Nothing to move: ${result.status}`,
+          : result.status === 'reconfigured'
+            ? `backend.tf rewritten (${result.backendChanges.join(', ')}) and re-initialised; the state stays in s3://${result.bucket}/${result.key}`
+            : `Nothing to move: ${result.status}`,
       );
     },
 
@@ -195,12 +234,17 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
       const dir = resolve(baseDir, blueprint.terraform.dir);
       if (!existsSync(dir)) return;
       const session = await ctx.sessionFor(blueprint.stateBackend.account);
+      const roleArn = stateRoleArn(ctx, blueprint.stateBackend.account);
+      if (roleArn) backend.roleArn = roleArn;
       const inspection = await inspectMigration(dir, backend, () =>
         readRemoteState(session, backend).catch(async (err: unknown) => {
           throw await explainRefusedObjectCall(err, session, backend.bucket, ctx.env, backend.region);
         }),
       );
       const assessment = assessMigration(inspection, backend);
+      if (assessment.action === 'reconfigure') {
+        throw new AwsorgError(`${dir}/backend.tf does not match the blueprint yet (${assessment.changes.join(', ')})`, 'Run `awsorg state migrate --config <blueprint>` to see what stops the change.');
+      }
       if (assessment.action === 'migrate' || assessment.action === 'refuse') {
         throw new AwsorgError(
           `${dir}/${LOCAL_STATE_FILE} still holds state that is not in s3://${backend.bucket}/${backend.key}`,
@@ -220,6 +264,7 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
         case 'already-migrated':
           return [`state of ${observed.dirAsWritten} is already in ${target} (lineage ${assessment.remote.lineage}, serial ${assessment.remote.serial})`, ...assessment.notes];
         case 'no-local-state':
+        case 'reconfigure':
           return assessment.notes;
         case 'migrate': {
           const { remote } = observed.inspection;

@@ -18,6 +18,11 @@ export interface S3BackendSettings {
   table?: string;
   /** `aws:kms`, `AES256`, or a KMS key ARN (default AES256). */
   encryption?: string;
+  /**
+   * Role Terraform assumes to reach the bucket and table when they live in another account than
+   * the caller's (a member account's OrganizationAccountAccessRole, for one).
+   */
+  roleArn?: string;
 }
 
 /** A KMS key or alias ARN, which Terraform takes as `kms_key_id`. */
@@ -72,10 +77,42 @@ export function renderBackend(settings: S3BackendSettings): string {
     'terraform {',
     '  backend "s3" {',
     ...attributes.map(([name, value]) => `    ${name.padEnd(width)} = ${value}`),
+    // An object attribute, as the S3 backend documents it: Terraform 1.11 silently ignores an
+    // `assume_role { }` block written in block syntax and would then use the caller's account.
+    ...(settings.roleArn ? ['    assume_role = {', `      role_arn = ${hclString(settings.roleArn)}`, '    }'] : []),
     '  }',
     '}',
     '',
   ].join('\n');
+}
+
+/** The lock an S3 backend declaration uses, from its literal attributes. */
+export function declaredLock(attributes: Record<string, string>): LockKind | 'none' {
+  const lockfile = attributes.use_lockfile === 'true';
+  const table = Boolean(attributes.dynamodb_table);
+  return lockfile && table ? 'both' : lockfile ? 'lockfile' : table ? 'dynamodb' : 'none';
+}
+
+/** Whether a declared S3 backend keeps the state in the same object as `settings`. */
+export function sameStateLocation(declared: DeclaredBackend, settings: S3BackendSettings): boolean {
+  const a = declared.attributes;
+  return declared.type === 's3' && a.bucket === settings.bucket && a.key === settings.key && (a.region ?? settings.region) === settings.region;
+}
+
+/**
+ * What differs between a declared S3 backend at the same location and the wanted settings, in
+ * words for a plan: `lock lockfile (was dynamodb)`, `assume_role arn:... (was none)`.
+ */
+export function describeBackendChange(declared: DeclaredBackend, settings: S3BackendSettings): string[] {
+  const a = declared.attributes;
+  const changes: string[] = [];
+  const was = declaredLock(a);
+  if (was !== settings.lock) changes.push(`lock ${settings.lock} (was ${was})`);
+  else if (usesDynamoDb(settings.lock) && a.dynamodb_table !== settings.table) changes.push(`lock table ${settings.table} (was ${a.dynamodb_table})`);
+  const role = a['assume_role.role_arn'];
+  if (role !== settings.roleArn) changes.push(`assume_role ${settings.roleArn ?? 'none'} (was ${role ?? 'none'})`);
+  if ((a.kms_key_id ?? undefined) !== kmsKeyArn(settings.encryption)) changes.push(`kms_key_id ${kmsKeyArn(settings.encryption) ?? 'none'} (was ${a.kms_key_id ?? 'none'})`);
+  return changes.length > 0 ? changes : ['backend.tf layout'];
 }
 
 /** A `backend "TYPE" { ... }` (or `cloud { ... }`) block found in a configuration file. */
@@ -169,7 +206,11 @@ function findInHcl(file: ConfigFile): DeclaredBackend[] {
   const found: DeclaredBackend[] = [];
   for (const settings of blocks(code, /(^|\n)[ \t]*terraform\s*\{/g)) {
     for (const block of blocks(settings.body, /(^|[\s{])(?:backend\s+"([^"]+)"|cloud)\s*\{/g)) {
-      found.push({ file: file.name, type: block.match[2] ?? 'cloud', attributes: literalAttributes(block.body) });
+      const attributes = literalAttributes(block.body);
+      // The role awsorg writes as `assume_role = { role_arn = "..." }`, one level down.
+      const role = /(?:^|\n)[ \t]*assume_role\s*=?\s*\{[^}]*?\brole_arn\s*=\s*("(?:[^"\\]|\\.)*")/.exec(block.body);
+      if (role) attributes['assume_role.role_arn'] = unquote(role[1]!);
+      found.push({ file: file.name, type: block.match[2] ?? 'cloud', attributes });
     }
   }
   return found;

@@ -19,9 +19,11 @@ import type { Env } from '../core/deps.js';
 import { AwsCallError, AwsorgError, PreconditionError } from '../core/errors.js';
 import {
   BACKEND_FILE,
+  describeBackendChange,
   inspectBackendDeclarations,
   kmsKeyArn,
   renderBackend,
+  sameStateLocation,
   usesDynamoDb,
   usesLockfile,
   type BackendDeclaration,
@@ -40,6 +42,8 @@ import {
 } from './tool.js';
 
 export const LOCAL_STATE_FILE = 'terraform.tfstate';
+/** Where the local backend keeps the state of workspaces other than `default`, one directory each. */
+const WORKSPACES_DIR = 'terraform.tfstate.d';
 
 function isAwsError(err: unknown, ...codes: string[]): boolean {
   return err instanceof AwsCallError && codes.includes(err.code);
@@ -77,10 +81,36 @@ export type SeedAction = 'put-new' | 'replace' | 'keep';
 export type MigrationAssessment =
   | { action: 'migrate'; local: StateSnapshot; seed: SeedAction | 'after-bucket-exists'; writeBackend: boolean; notes: string[] }
   | { action: 'already-migrated'; remote: StateSnapshot; notes: string[] }
+  /**
+   * The state is already in the bucket under awsorg's backend.tf, but that file was written for
+   * other settings at the same location (the lock mode or the role changed): rewrite it and run
+   * `init -reconfigure`. The state object itself is not touched.
+   */
+  | { action: 'reconfigure'; remote: StateSnapshot; changes: string[]; notes: string[] }
   | { action: 'no-local-state'; notes: string[] }
   | { action: 'refuse'; reason: string; nextStep: string };
 
-export type MigrationStatus = 'migrated' | 'already-migrated' | 'no-local-state';
+export type MigrationStatus = 'migrated' | 'reconfigured' | 'already-migrated' | 'no-local-state';
+
+/** One workspace's state after `init -migrate-state`, as read back from the bucket. */
+export interface WorkspaceResult {
+  name: string;
+  /** Object key in the bucket: the backend key for `default`, `env:/NAME/<key>` for the others. */
+  key: string;
+  /** The local state before the move. */
+  lineage: string;
+  serial: number;
+  /** What the bucket holds afterwards (undefined when nothing). */
+  remote: { lineage: string; serial: number } | undefined;
+  /**
+   * `moved`: the bucket holds the same lineage at the same or a later serial (Terraform writes
+   * non-default workspaces once more, so their serial goes up by one); `differs` (another
+   * lineage, or an older serial) or `missing` otherwise.
+   */
+  status: 'moved' | 'differs' | 'missing';
+  /** Copy of the local file kept before the move. */
+  backup: string | undefined;
+}
 
 export interface MigrationResult {
   status: MigrationStatus;
@@ -95,6 +125,12 @@ export interface MigrationResult {
   tool: { name: string; path: string; version: string | undefined } | undefined;
   /** What happened to backend.tf: written now, already there, or the operator's own declaration used. */
   backendFile: 'written' | 'unchanged' | 'operator' | undefined;
+  /** Role backend.tf makes Terraform assume to reach the bucket (a member account's). */
+  roleArn: string | undefined;
+  /** For `reconfigured`: what changed in backend.tf (`lock lockfile (was dynamodb)`). */
+  backendChanges: string[];
+  /** For `migrated`: every workspace that had local state, `default` first, as found in the bucket afterwards. */
+  workspaces: WorkspaceResult[];
   notes: string[];
 }
 
@@ -158,7 +194,7 @@ export async function readConfigFiles(dir: string): Promise<ConfigFile[]> {
 }
 
 async function localWorkspaces(dir: string): Promise<string[]> {
-  const root = join(dir, 'terraform.tfstate.d');
+  const root = join(dir, WORKSPACES_DIR);
   let entries;
   try {
     entries = await readdir(root, { withFileTypes: true });
@@ -174,13 +210,13 @@ async function localWorkspaces(dir: string): Promise<string[]> {
   return names.sort();
 }
 
-/** GetObject on the state key: the state, or why there is none. */
-export async function readRemoteState(session: AwsSession, backend: S3BackendSettings): Promise<RemoteLookup> {
+/** GetObject on the state key (or another key of the bucket, a workspace's): the state, or why there is none. */
+export async function readRemoteState(session: AwsSession, backend: S3BackendSettings, key = backend.key): Promise<RemoteLookup> {
   const { GetObjectCommand } = await import('@aws-sdk/client-s3');
   try {
-    const out = await session.send('s3', new GetObjectCommand({ Bucket: backend.bucket, Key: backend.key }), { region: backend.region });
+    const out = await session.send('s3', new GetObjectCommand({ Bucket: backend.bucket, Key: key }), { region: backend.region });
     const bytes = Buffer.from((await out.Body?.transformToByteArray()) ?? new Uint8Array());
-    const state = parseState(bytes, `s3://${backend.bucket}/${backend.key}`);
+    const state = parseState(bytes, `s3://${backend.bucket}/${key}`);
     return state ? { kind: 'present', state, etag: out.ETag } : { kind: 'absent' };
   } catch (err) {
     if (isAwsError(err, 'NoSuchKey', 'NotFound')) return { kind: 'absent' };
@@ -220,21 +256,27 @@ function sameContent(a: StateSnapshot, b: StateSnapshot): boolean {
 
 const describe = (s: StateSnapshot) => `lineage ${s.lineage}, serial ${s.serial}`;
 
+/** Said before a move; afterwards the result lists each workspace instead. */
+function workspacesNote(inspection: MigrationInspection, backend: S3BackendSettings): string {
+  return (
+    `${inspection.dir}/${WORKSPACES_DIR} holds workspaces ${inspection.workspaces.join(', ')}; ` +
+    `init -migrate-state moves them too, each to ${workspaceKey('NAME', backend.key, inspection.declaration)}, and awsorg checks each afterwards.`
+  );
+}
+
 /** What to do for an inspected directory. Pure, so `plan` can use it. */
 export function assessMigration(inspection: MigrationInspection, backend: S3BackendSettings): MigrationAssessment {
   const { dir, local, declaration, remote } = inspection;
   const target = `s3://${backend.bucket}/${backend.key}`;
   const notes: string[] = [];
-  if (inspection.workspaces.length > 0) {
-    notes.push(
-      `${dir}/terraform.tfstate.d holds workspaces ${inspection.workspaces.join(', ')}; ` +
-        'awsorg migrates and checks the default workspace only. Move the others with `terraform init -migrate-state`.',
-    );
-  }
   const declaredMatches = declaration.kind === 'ours-current' || declaration.kind === 'operator-matching';
+  if (local && inspection.workspaces.length > 0) notes.push(workspacesNote(inspection, backend));
 
   if (!local) {
     if (remote.kind === 'present' && declaredMatches) return { action: 'already-migrated', remote: remote.state, notes };
+    if (remote.kind === 'present' && declaration.kind === 'ours-outdated' && sameStateLocation(declaration.declared, backend)) {
+      return { action: 'reconfigure', remote: remote.state, changes: describeBackendChange(declaration.declared, backend), notes };
+    }
     if (declaration.kind === 'conflict') notes.push(`${declaration.reason}.`);
     else if (remote.kind === 'present') notes.push(`${target} already holds state (${describe(remote.state)}), but ${dir} does not declare that backend.`);
     return { action: 'no-local-state', notes: [`no local state in ${dir}: nothing to migrate`, ...notes] };
@@ -325,6 +367,32 @@ export function backendConfigArgs(env: Env): string[] {
 }
 
 export const INIT_ARGS = ['init', '-migrate-state', '-force-copy', '-input=false', '-no-color'];
+export const REINIT_ARGS = ['init', '-reconfigure', '-input=false', '-no-color'];
+
+/**
+ * The bucket key of a workspace's state: Terraform's S3 backend keeps non-default workspaces
+ * under `<workspace_key_prefix>/NAME/<key>`, with the prefix `env:` unless the operator's own
+ * declaration sets another.
+ */
+export function workspaceKey(name: string, key: string, declaration: BackendDeclaration): string {
+  if (name === 'default') return key;
+  const prefix = declaration.kind === 'operator-matching' ? (declaration.declared.attributes.workspace_key_prefix ?? 'env:') : 'env:';
+  return `${prefix}/${name}/${key}`;
+}
+
+/** The lock table's digest item for a state object, which Terraform checks on every read when it uses a table. */
+async function recordDigest(session: AwsSession, backend: S3BackendSettings, key: string, bytes: Buffer): Promise<void> {
+  if (!usesDynamoDb(backend.lock) || !backend.table) return;
+  const { PutItemCommand } = await import('@aws-sdk/client-dynamodb');
+  await session.send(
+    'dynamodb',
+    new PutItemCommand({
+      TableName: backend.table,
+      Item: { LockID: { S: `${backend.bucket}/${key}-md5` }, Digest: { S: createHash('md5').update(bytes).digest('hex') } },
+    }),
+    { region: backend.region },
+  );
+}
 
 async function seedRemote(opts: MigrateOptions, local: StateSnapshot, seed: SeedAction, etag: string | undefined): Promise<void> {
   const { backend, session } = opts;
@@ -358,19 +426,9 @@ async function seedRemote(opts: MigrateOptions, local: StateSnapshot, seed: Seed
       }
     }
   }
-  if (usesDynamoDb(backend.lock) && backend.table) {
-    // With a DynamoDB lock table Terraform checks the object against the MD5 digest it keeps in
-    // the table (item `<bucket>/<key>-md5`), and fails on a stale one. Record the uploaded file's.
-    const { PutItemCommand } = await import('@aws-sdk/client-dynamodb');
-    await session.send(
-      'dynamodb',
-      new PutItemCommand({
-        TableName: backend.table,
-        Item: { LockID: { S: `${backend.bucket}/${backend.key}-md5` }, Digest: { S: createHash('md5').update(local.bytes).digest('hex') } },
-      }),
-      { region: backend.region },
-    );
-  }
+  // With a DynamoDB lock table Terraform checks the object against the MD5 digest it keeps in
+  // the table (item `<bucket>/<key>-md5`), and fails on a stale one. Record the uploaded file's.
+  await recordDigest(session, backend, backend.key, local.bytes);
 }
 
 function tail(output: string, lines = 30): string {
@@ -383,7 +441,7 @@ export async function migrateState(opts: MigrateOptions): Promise<MigrationResul
   const target = `s3://${backend.bucket}/${backend.key}`;
   const inspection = await inspectMigration(dir, backend, () => readRemoteState(opts.session, backend));
   const assessment = assessMigration(inspection, backend);
-  const base = { dir, bucket: backend.bucket, key: backend.key, region: backend.region };
+  const base = { dir, bucket: backend.bucket, key: backend.key, region: backend.region, roleArn: backend.roleArn, backendChanges: [] as string[], workspaces: [] as WorkspaceResult[] };
 
   if (assessment.action === 'refuse') throw new PreconditionError(assessment.reason, assessment.nextStep);
   if (assessment.action === 'no-local-state') {
@@ -401,6 +459,7 @@ export async function migrateState(opts: MigrateOptions): Promise<MigrationResul
       notes: assessment.notes,
     };
   }
+  if (assessment.action === 'reconfigure') return reconfigureBackend(opts, assessment.remote, assessment.changes, assessment.notes);
 
   const { local } = assessment;
   if (assessment.seed === 'after-bucket-exists') {
@@ -415,8 +474,15 @@ export async function migrateState(opts: MigrateOptions): Promise<MigrationResul
   const version = await toolVersion(tool, { env: childEnv, spawn: opts.spawn, cwd: dir, signal: opts.signal });
   checkLockSupport(tool, version, backend);
 
+  // `init -migrate-state -force-copy` moves every workspace, not only the default one, and
+  // overwrites what their keys hold: check those keys as the default one was checked.
+  const others = await readLocalWorkspaceStates(dir, inspection.workspaces);
+  for (const ws of others) await checkWorkspaceTarget(opts, ws, workspaceKey(ws.name, backend.key, inspection.declaration));
+
   const backup = await keepBackup(dir, local);
   opts.onProgress?.(`Kept a copy of the local state at ${backup}`);
+  const workspaceBackups = new Map<string, string>();
+  for (const ws of others) workspaceBackups.set(ws.name, await keepBackup(join(dir, WORKSPACES_DIR, ws.name), ws.state));
 
   await seedRemote(opts, local, assessment.seed, inspection.remote.kind === 'present' ? inspection.remote.etag : undefined);
 
@@ -452,7 +518,22 @@ export async function migrateState(opts: MigrateOptions): Promise<MigrationResul
     );
   }
 
-  const notes = [...assessment.notes];
+  const notes = assessment.notes.filter((note) => others.length === 0 || note !== workspacesNote(inspection, backend));
+  const workspaces: WorkspaceResult[] = [
+    { name: 'default', key: backend.key, lineage: local.lineage, serial: local.serial, remote: { lineage: remote.state.lineage, serial: remote.state.serial }, status: 'moved', backup },
+  ];
+  for (const ws of others) {
+    const key = workspaceKey(ws.name, backend.key, inspection.declaration);
+    const found = await readRemoteState(opts.session, backend, key);
+    const result = workspaceResult(ws, key, found, workspaceBackups.get(ws.name));
+    workspaces.push(result);
+    if (result.status !== 'moved') {
+      notes.push(
+        `workspace ${ws.name}: s3://${backend.bucket}/${key} holds ${found.kind === 'present' ? describe(found.state) : 'no state'}, but its local state had ${describe(ws.state)}; ` +
+          `do not use that workspace until you have compared them (\`${tool.name} workspace select ${ws.name}\`, then \`${tool.name} state pull\`); the local copy is kept at ${result.backup}.`,
+      );
+    }
+  }
   const leftOver = await readLocalState(dir).catch(() => undefined);
   if (leftOver) notes.push(`${tool.name} left ${dir}/${LOCAL_STATE_FILE} in place; it is no longer used (the backend is ${target}).`);
   return {
@@ -463,6 +544,90 @@ export async function migrateState(opts: MigrateOptions): Promise<MigrationResul
     backup,
     tool: { name: tool.name, path: tool.path, version },
     backendFile: assessment.writeBackend ? 'written' : inspection.declaration.kind === 'operator-matching' ? 'operator' : 'unchanged',
+    workspaces,
+    notes,
+  };
+}
+
+async function readLocalWorkspaceStates(dir: string, names: string[]): Promise<Array<{ name: string; state: StateSnapshot }>> {
+  const found: Array<{ name: string; state: StateSnapshot }> = [];
+  for (const name of names) {
+    const path = join(dir, WORKSPACES_DIR, name, LOCAL_STATE_FILE);
+    const state = parseState(await readFile(path), path);
+    if (state) found.push({ name, state });
+  }
+  return found;
+}
+
+/** Refuse, before anything is written, when a workspace's key holds another state or a newer snapshot of it. */
+async function checkWorkspaceTarget(opts: MigrateOptions, ws: { name: string; state: StateSnapshot }, key: string): Promise<void> {
+  const remote = await readRemoteState(opts.session, opts.backend, key);
+  if (remote.kind !== 'present') return;
+  const where = `s3://${opts.backend.bucket}/${key}`;
+  if (remote.state.lineage !== ws.state.lineage) {
+    throw new PreconditionError(
+      `${where} already holds a different state (${describe(remote.state)}) than workspace ${ws.name} (${describe(ws.state)}); migrating would overwrite it.`,
+      'Choose another key, or remove that object if it is really unused; nothing was changed.',
+    );
+  }
+  if (remote.state.serial > ws.state.serial) {
+    throw new PreconditionError(
+      `${where} holds a newer snapshot of workspace ${ws.name} (serial ${remote.state.serial}) than ${WORKSPACES_DIR}/${ws.name} (serial ${ws.state.serial}); migrating would roll it back.`,
+      `Keep working with the remote state: move ${WORKSPACES_DIR}/${ws.name} aside first; nothing was changed.`,
+    );
+  }
+}
+
+function workspaceResult(ws: { name: string; state: StateSnapshot }, key: string, found: RemoteLookup, backup: string | undefined): WorkspaceResult {
+  const remote = found.kind === 'present' ? { lineage: found.state.lineage, serial: found.state.serial } : undefined;
+  const status = !remote ? 'missing' : remote.lineage !== ws.state.lineage || remote.serial < ws.state.serial ? 'differs' : 'moved';
+  return { name: ws.name, key, lineage: ws.state.lineage, serial: ws.state.serial, remote, status, backup };
+}
+
+/**
+ * backend.tf at the same location but for other settings: write the new file and let the tool
+ * take it with `init -reconfigure`. The state object stays as it is; with a lock table, its
+ * digest is recorded first, since the table may never have seen this object.
+ */
+async function reconfigureBackend(opts: MigrateOptions, remote: StateSnapshot, changes: string[], notes: string[]): Promise<MigrationResult> {
+  const { dir, backend } = opts;
+  const tool = requireTool(opts.tool, opts.env);
+  const childEnv = toolEnv(opts.env, opts.toolEnvOverrides);
+  const version = await toolVersion(tool, { env: childEnv, spawn: opts.spawn, cwd: dir, signal: opts.signal });
+  checkLockSupport(tool, version, backend);
+
+  await recordDigest(opts.session, backend, backend.key, remote.bytes);
+  const backendPath = join(dir, BACKEND_FILE);
+  const previous = await readFile(backendPath, 'utf8');
+  opts.onProgress?.(`Rewriting ${BACKEND_FILE} in ${dir}: ${changes.join(', ')}`);
+  await writeFile(backendPath, renderBackend(backend));
+  const args = [...REINIT_ARGS, ...backendConfigArgs(opts.env)];
+  opts.onProgress?.(`Running ${tool.name} ${args.join(' ')} in ${dir}`);
+  const run = await runTool(tool, args, { cwd: dir, env: childEnv, spawn: opts.spawn, signal: opts.signal, onLine: opts.onOutput }).catch(async (err: unknown) => {
+    await writeFile(backendPath, previous);
+    throw err;
+  });
+  if (run.code !== 0) {
+    await writeFile(backendPath, previous);
+    throw new AwsorgError(
+      `${tool.name} init -reconfigure failed in ${dir} (exit code ${run.code})` + (opts.onOutput ? '; its output is above.' : `:\n${tail(run.output)}`),
+      `${BACKEND_FILE} is back as it was and the state in s3://${backend.bucket}/${backend.key} was not touched. Fix the problem above and run the command again.`,
+    );
+  }
+  return {
+    dir,
+    bucket: backend.bucket,
+    key: backend.key,
+    region: backend.region,
+    roleArn: backend.roleArn,
+    status: 'reconfigured',
+    lineage: remote.lineage,
+    serial: remote.serial,
+    backup: undefined,
+    tool: { name: tool.name, path: tool.path, version },
+    backendFile: 'written',
+    backendChanges: changes,
+    workspaces: [],
     notes,
   };
 }

@@ -18,7 +18,7 @@ import { AwsorgError } from '../../src/core/errors.js';
 import type { Journal } from '../../src/core/journal.js';
 import { createMigrateStateStep } from '../../src/steps/migrate-state.js';
 import type { StepContext } from '../../src/steps/types.js';
-import { BACKEND_MARKER, inspectBackendDeclarations, renderBackend, type S3BackendSettings } from '../../src/terraform/backend.js';
+import { BACKEND_MARKER, describeBackendChange, inspectBackendDeclarations, renderBackend, type S3BackendSettings } from '../../src/terraform/backend.js';
 import { isolatedEnv, REPO_ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { startMoto, type Moto } from '../helpers/moto.js';
 import { terraform } from '../helpers/terraform.js';
@@ -116,13 +116,13 @@ describe('awsorg state migrate (terraform + moto)', () => {
     return (await out.Body?.transformToString()) ?? '';
   }
 
-  async function migrateAndCheck(lock: 'lockfile' | 'dynamodb' | 'both'): Promise<{ dir: string; bucket: string; key: string; args: string[] }> {
+  async function migrateAndCheck(lock: 'lockfile' | 'dynamodb' | 'both', tag: string = lock): Promise<{ dir: string; bucket: string; key: string; args: string[] }> {
     const { dir, stateText } = await appliedDir();
     const before = stateMeta(stateText);
     const bucket = await createBucket();
-    const table = `awsorg-locks-${lock}-${process.pid}`;
+    const table = `awsorg-locks-${tag}-${process.pid}`;
     if (lock !== 'lockfile') await createLockTable(table);
-    const key = `bootstrap/${lock}/terraform.tfstate`;
+    const key = `bootstrap/${tag}/terraform.tfstate`;
     const args = ['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', key, '--region', 'us-east-1', '--lock', lock];
     if (lock !== 'lockfile') args.push('--table', table);
 
@@ -191,6 +191,92 @@ describe('awsorg state migrate (terraform + moto)', () => {
 
   it('migrates with both lock kinds', async () => {
     await migrateAndCheck('both');
+  });
+
+  it('applies a later lock-mode change: rewrites backend.tf and runs init -reconfigure (dynamodb -> lockfile -> dynamodb)', async () => {
+    const { dir, bucket, key } = await migrateAndCheck('dynamodb', 'relock');
+    const remoteBefore = await remoteState(bucket, key);
+    const base = ['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', key, '--region', 'us-east-1', '--tool', 'terraform'];
+
+    const toLockfile = await runCli([...base, '--lock', 'lockfile'], { env });
+    assert.equal(toLockfile.code, 0, toLockfile.stderr);
+    assert.doesNotMatch(toLockfile.stdout + toLockfile.stderr, /does not declare/);
+    assert.match(toLockfile.stdout, /Reconfigured the backend of .*: lock lockfile \(was dynamodb\)/);
+    assert.match(toLockfile.stderr, /init -reconfigure/);
+    let backendTf = readFileSync(join(dir, 'backend.tf'), 'utf8');
+    assert.match(backendTf, /use_lockfile += true/);
+    assert.doesNotMatch(backendTf, /dynamodb_table/);
+    let plan = await terraform(['plan', '-detailed-exitcode', '-input=false', '-no-color'], dir, env);
+    assert.equal(plan.code, 0, plan.output);
+    assert.equal(await remoteState(bucket, key), remoteBefore, 'the state object is not touched');
+
+    const table = `awsorg-locks-relock-${process.pid}`;
+    const back = await runCli([...base, '--lock', 'dynamodb', '--table', table, '--json'], { env });
+    assert.equal(back.code, 0, back.stderr);
+    const report = JSON.parse(back.stdout) as Record<string, unknown>;
+    assert.equal(report.status, 'reconfigured');
+    assert.deepEqual(report.backendChanges, ['lock dynamodb (was lockfile)']);
+    backendTf = readFileSync(join(dir, 'backend.tf'), 'utf8');
+    assert.match(backendTf, new RegExp(`dynamodb_table += "${table}"`));
+    assert.doesNotMatch(backendTf, /use_lockfile/);
+    plan = await terraform(['plan', '-detailed-exitcode', '-input=false', '-no-color'], dir, env);
+    assert.equal(plan.code, 0, plan.output);
+
+    const again = await runCli([...base, '--lock', 'dynamodb', '--table', table, '--json'], { env });
+    assert.equal((JSON.parse(again.stdout) as Record<string, unknown>).status, 'already-migrated');
+  });
+
+  it('reports every workspace init -migrate-state moved, each with its key, lineage and serial', async () => {
+    async function withWorkspaces(): Promise<{ dir: string; local: Record<string, { lineage: string; serial: number }> }> {
+      const { dir, stateText } = await appliedDir();
+      const local: Record<string, { lineage: string; serial: number }> = { default: stateMeta(stateText) };
+      for (const name of ['staging', 'prod']) {
+        for (const args of [['workspace', 'new', '-no-color', name], ['apply', '-auto-approve', '-input=false', '-no-color']]) {
+          const run = await terraform(args, dir, env);
+          assert.equal(run.code, 0, run.output);
+        }
+        local[name] = stateMeta(readFileSync(join(dir, 'terraform.tfstate.d', name, 'terraform.tfstate'), 'utf8'));
+      }
+      const select = await terraform(['workspace', 'select', '-no-color', 'default'], dir, env);
+      assert.equal(select.code, 0, select.output);
+      return { dir, local };
+    }
+    const key = 'ws/terraform.tfstate';
+
+    const json = await withWorkspaces();
+    const bucket = await createBucket();
+    const result = await runCli(['state', 'migrate', '--dir', json.dir, '--bucket', bucket, '--key', key, '--region', 'us-east-1', '--tool', 'terraform', '--json'], { env });
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as { status: string; notes: string[]; workspaces: Array<Record<string, unknown>> };
+    assert.equal(report.status, 'migrated');
+    assert.doesNotMatch(report.notes.join('\n'), /default workspace only/);
+    assert.deepEqual(
+      report.workspaces.map((w) => [w.name, w.key, w.status, w.lineage, w.remoteLineage]),
+      [
+        ['default', key, 'moved', json.local.default!.lineage, json.local.default!.lineage],
+        ['prod', `env:/prod/${key}`, 'moved', json.local.prod!.lineage, json.local.prod!.lineage],
+        ['staging', `env:/staging/${key}`, 'moved', json.local.staging!.lineage, json.local.staging!.lineage],
+      ],
+    );
+    for (const name of ['staging', 'prod']) {
+      const remote = stateMeta(await remoteState(bucket, `env:/${name}/${key}`));
+      assert.equal(remote.lineage, json.local[name]!.lineage, `${name} keeps its lineage`);
+      const entry = report.workspaces.find((w) => w.name === name)!;
+      assert.equal(entry.remoteSerial, remote.serial);
+      assert.equal(entry.serial, json.local[name]!.serial);
+      assert.ok(existsSync(String(entry.backup)), `a copy of ${name}'s local state is kept`);
+    }
+
+    const text = await withWorkspaces();
+    const textBucket = await createBucket();
+    const human = await runCli(['state', 'migrate', '--dir', text.dir, '--bucket', textBucket, '--key', key, '--region', 'us-east-1', '--tool', 'terraform'], { env });
+    assert.equal(human.code, 0, human.stderr);
+    assert.doesNotMatch(human.stdout + human.stderr, /default workspace only/);
+    assert.match(human.stdout, /Workspaces: terraform init -migrate-state moved all 3; 3 of them check out in the bucket:/);
+    for (const name of ['staging', 'prod']) {
+      assert.match(human.stdout, new RegExp(`\\n +${name} +s3://${textBucket}/env:/${name}/${key} +lineage ${text.local[name]!.lineage}, serial \\d+ +\\(lineage kept`));
+    }
+    assert.match(human.stdout, new RegExp(`\\n +default +s3://${textBucket}/${key} +lineage ${text.local.default!.lineage}, serial ${text.local.default!.serial} +\\(lineage and serial kept\\)`));
   });
 
   it('reports a directory without local state and changes nothing', async () => {
@@ -555,6 +641,10 @@ s3.send(command).then(() => {
     assert.equal(noTable.code, 2);
     assert.match(noTable.stderr, /--table is required/);
 
+    const badRole = await runCli(['state', 'migrate', '--dir', dir, '--bucket', 'some-bucket', '--key', 'k', '--region', 'us-east-1', '--account', '123456789012', '--member-role', 'no role'], { env });
+    assert.equal(badRole.code, 2);
+    assert.match(badRole.stderr, /--member-role 'no role' is not an IAM role name/);
+
     const noSubcommand = await runCli(['state', '--dir', dir], { env });
     assert.equal(noSubcommand.code, 2);
     assert.match(noSubcommand.stderr, /state migrate/);
@@ -584,6 +674,42 @@ describe('backend.tf rendering and detection', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('writes assume_role as an object attribute (Terraform ignores the block form) and names what changed', () => {
+    const roleArn = 'arn:aws:iam::210987654321:role/OrganizationAccountAccessRole';
+    const withRole = renderBackend({ ...settings, lock: 'lockfile', roleArn });
+    assert.equal(
+      withRole,
+      [
+        BACKEND_MARKER,
+        'terraform {',
+        '  backend "s3" {',
+        '    bucket       = "acme-tfstate"',
+        '    key          = "bootstrap/terraform.tfstate"',
+        '    region       = "eu-west-1"',
+        '    encrypt      = true',
+        '    use_lockfile = true',
+        '    assume_role = {',
+        `      role_arn = "${roleArn}"`,
+        '    }',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const wanted = { ...settings, lock: 'lockfile' as const, roleArn };
+    assert.equal(inspectBackendDeclarations([{ name: 'backend.tf', text: withRole }], wanted).kind, 'ours-current');
+    const before = inspectBackendDeclarations([{ name: 'backend.tf', text: renderBackend({ ...settings, lock: 'dynamodb' }) }], wanted);
+    assert.equal(before.kind, 'ours-outdated');
+    assert.deepEqual(describeBackendChange(before.kind === 'ours-outdated' ? before.declared : { file: '', type: 's3', attributes: {} }, wanted), [
+      'lock lockfile (was dynamodb)',
+      `assume_role ${roleArn} (was none)`,
+    ]);
+    const sameButRole = inspectBackendDeclarations([{ name: 'backend.tf', text: withRole }], { ...wanted, roleArn: undefined });
+    assert.deepEqual(describeBackendChange(sameButRole.kind === 'ours-outdated' ? sameButRole.declared : { file: '', type: 's3', attributes: {} }, { ...wanted, roleArn: undefined }), [
+      `assume_role none (was ${roleArn})`,
+    ]);
   });
 
   it('recognises its own file, an outdated one, a matching or conflicting declaration', () => {

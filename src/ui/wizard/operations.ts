@@ -534,6 +534,9 @@ export class WizardOperations {
       case 'migrate':
         return { ...base, finding: { kind: 'local', lineage: assessment.local.lineage, serial: assessment.local.serial, resources: countResources(assessment.local.bytes) } };
       case 'already-migrated':
+      // The state is in the bucket; only backend.tf's settings (lock, role) change, which the
+      // bootstrap's migrate-state step applies.
+      case 'reconfigure':
         return { ...base, finding: { kind: 'already-migrated', lineage: assessment.remote.lineage, serial: assessment.remote.serial } };
       case 'no-local-state':
         return { ...base, canCreateSample: Boolean(this.opts.rehearsal), finding: { kind: 'no-local-state' } };
