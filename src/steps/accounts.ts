@@ -15,6 +15,7 @@ import {
   type Account,
   type CreateAccountStatus,
 } from '@aws-sdk/client-organizations';
+import { accountState, CLOSED_OR_SUSPENDED } from '../aws/account-state.js';
 import { AwsorgError, CancelledError, PreconditionError } from '../core/errors.js';
 import type { Step, StepContext } from './types.js';
 import { awsorgTags, isAwsError, paginate } from './support.js';
@@ -97,7 +98,8 @@ export const accountsStep: Step<ObservedAccounts, AccountChange> = {
         matched[wanted.name] = {
           id: account.Id,
           name: account.Name ?? '',
-          status: account.Status ?? 'ACTIVE',
+          // A missing state is taken as ACTIVE, as before: only a state AWS sends can refuse an account.
+          status: accountState(account) ?? 'ACTIVE',
           parentId: await parentOf(ctx, account.Id),
         };
       }),
@@ -122,7 +124,7 @@ export const accountsStep: Step<ObservedAccounts, AccountChange> = {
         });
         continue;
       }
-      if (found.status === 'SUSPENDED' || found.status === 'PENDING_CLOSURE') {
+      if (CLOSED_OR_SUSPENDED.has(found.status)) {
         throw new PreconditionError(
           `Account ${wanted.name} (${found.id}, ${wanted.email}) is ${found.status}.`,
           'Reopen it through AWS Support, or remove it from the blueprint.',

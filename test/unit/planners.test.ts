@@ -176,7 +176,7 @@ describe('accountsStep.plan', () => {
     });
   });
 
-  for (const status of ['SUSPENDED', 'PENDING_CLOSURE']) {
+  for (const status of ['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED']) {
     it(`refuses an account that is ${status}`, () => {
       const state = observed();
       state.matched.development!.status = status;
