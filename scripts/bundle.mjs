@@ -9,10 +9,8 @@
 //   dist/bin/awsorg-main.cjs      the bundled CLI
 //   dist/bin/awsorg-main.cjs.v8cache   V8 code cache for it, made by this Node version
 import { build } from 'esbuild';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { chmodSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 const main = 'dist/bin/awsorg-main.cjs';
 await build({
@@ -46,26 +44,10 @@ copyFileSync('scripts/bin-stub.cjs', 'dist/bin/awsorg.cjs');
 chmodSync('dist/bin/awsorg.cjs', 0o755);
 
 // Save V8's code cache, made while the bin serves a sample `assume --exec -- true` from a
-// credential cache in a throw-away home: the cache then holds the functions that path compiles,
-// not just the top level. No network is involved (the sample is a cache hit).
-const { writeInventory } = await import('../dist/src/inventory/cache.js');
-const { writeCachedCredentials } = await import('../dist/src/core/credential-cache.js');
-const { xdgPaths } = await import('../dist/src/core/xdg.js');
+// credential cache in a throw-away home (scripts/v8cache-training.mjs).
+const { runTrainingSample } = await import('./v8cache-training.mjs');
 // Remove the previous build's cache first: V8 checks a cache only against the source's length,
 // so an edit that keeps the length (a swapped pair of names) would run the old compiled code.
 rmSync(`${main}.v8cache`, { force: true });
-const home = mkdtempSync(join(tmpdir(), 'awsorg-build-'));
-try {
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, AWS_ACCESS_KEY_ID: 'AKIABUILDSAMPLE00000', AWS_SECRET_ACCESS_KEY: 'build-sample', AWS_REGION: 'us-east-1', AWS_CONFIG_FILE: join(home, 'config'), AWSORG_BUILD_V8CACHE: resolve(`${main}.v8cache`) };
-  const paths = xdgPaths(env, home);
-  const baseId = `env:${env.AWS_ACCESS_KEY_ID}`;
-  const account = { id: '111111111111', name: 'Sample', email: 'sample@example.com', status: 'ACTIVE', ouPath: '/Workloads', tags: {} };
-  writeInventory(paths, { version: 1, source: 'organizations', baseId, fetchedAt: new Date().toISOString(), accounts: [account] });
-  writeCachedCredentials(paths, { baseId, accountId: account.id, role: 'OrganizationAccountAccessRole' }, {
-    accessKeyId: 'ASIABUILDSAMPLE00000', secretAccessKey: 'sample', sessionToken: 'sample', expiration: new Date(Date.now() + 3600_000).toISOString(), accountId: account.id, role: 'OrganizationAccountAccessRole',
-  });
-  const run = spawnSync(process.execPath, ['dist/bin/awsorg.cjs', 'assume', 'Sample', '--exec', '--', 'true'], { env, encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`bundle: the sample run failed (${run.status}): ${run.stderr}`);
-} finally {
-  rmSync(home, { recursive: true, force: true });
-}
+const run = await runTrainingSample({ bin: resolve('dist/bin/awsorg.cjs'), cacheFile: resolve(`${main}.v8cache`) });
+if (run.status !== 0) throw new Error(`bundle: the sample run failed (${run.status}): ${run.stderr}`);

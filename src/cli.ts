@@ -103,6 +103,28 @@ export function reportError(err: unknown, deps: Deps): number {
   return ExitCode.failed;
 }
 
+/**
+ * A reader that stops early (`awsorg accounts | head -1`) closes our stdout while we still write.
+ * Node reports that as an EPIPE 'error' event on the stream, and an unhandled one ends the process
+ * with a stack trace and exit 1. The reader has taken what it wanted, so a closed stdout (or
+ * stderr) is not a failure: the rest of that stream's output is dropped (a destroyed stream
+ * ignores later writes) and the command ends with its own exit code. Any other write error ends
+ * the run as failed, with one line saying why.
+ */
+function handleOutputErrors(streams: NodeJS.WriteStream[]): { failed: () => boolean } {
+  let failed = false;
+  for (const stream of streams) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+      failed = true;
+      if (stream !== process.stderr && !process.stderr.destroyed) {
+        process.stderr.write(`awsorg: cannot write to ${stream === process.stdout ? 'stdout' : 'the output'}: ${err.code ?? err.message}\n`);
+      }
+    });
+  }
+  return { failed: () => failed };
+}
+
 async function cli(): Promise<void> {
   // The SDK warns on every run that its 2027 releases will need Node 22. awsorg pins its SDK
   // version in package-lock.json, so the warning says nothing about this install.
@@ -120,8 +142,10 @@ async function cli(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const output = handleOutputErrors([process.stdout, process.stderr]);
   const deps = createDeps({ env: process.env, signal: controller.signal });
-  process.exitCode = await main(process.argv.slice(2), deps);
+  const code = await main(process.argv.slice(2), deps);
+  process.exitCode = code === ExitCode.ok && output.failed() ? ExitCode.failed : code;
 }
 
 void cli();

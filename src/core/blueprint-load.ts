@@ -78,7 +78,7 @@ const PROVIDERS: readonly CiOidc['provider'][] = ['github', 'gitlab'];
 const FIELDS = {
   blueprint: ['version', 'region', 'organization', 'organizationalUnits', 'accounts', 'guardrails', 'stateBackend', 'ciOidc', 'organizationTrail', 'terraform'],
   organization: ['trustedServices', 'policyTypes'],
-  account: ['name', 'email', 'ou'],
+  account: ['name', 'email', 'ou', 'tags'],
   guardrails: ['denyRegions', 'denyRoot', 'requireMfa', 'denyLeaveOrganization', 'custom'],
   denyRegions: ['allow', 'targets'],
   targetsOnly: ['targets'],
@@ -470,9 +470,40 @@ function checkAccounts(root: Section, ouPaths: string[] | undefined): ReadList<B
       const guess = closest(ou, [ROOT_TARGET, ...ouPaths]);
       issues.add(account.at('ou'), `'${ou}' is not listed in organizationalUnits`, guess ? `did you mean '${guess}'? Otherwise add '${ou}' to organizationalUnits` : `add '${ou}' to organizationalUnits, or use Root`);
     }
-    accounts.push({ name: name ?? '', email: email ?? '', ou: ou ?? '' });
+    const tags = account.has('tags') ? checkAccountTags(issues, account.value('tags'), account.at('tags')) : undefined;
+    accounts.push({ name: name ?? '', email: email ?? '', ou: ou ?? '', ...(tags ? { tags } : {}) });
   }
   return { known: accounts, complete };
+}
+
+/** Organizations allows 50 tags per account; awsorg sets one of its own. */
+const MAX_ACCOUNT_TAGS = 49;
+/** The characters AWS accepts in tag keys and values. */
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+function checkAccountTags(issues: Issues, value: unknown, path: string): Record<string, string> | undefined {
+  if (!isPlainObject(value)) {
+    issues.add(path, `must be a mapping of tag keys to values, got ${kindOf(value)}`, 'write it as tags: { environment: production }');
+    return undefined;
+  }
+  const tags: Record<string, string> = {};
+  const entries = Object.entries(value);
+  if (entries.length > MAX_ACCOUNT_TAGS) issues.add(path, `has ${entries.length} tags; an account takes at most ${MAX_ACCOUNT_TAGS} besides awsorg's own`, 'keep the tags awsorg must set, and manage the others elsewhere');
+  for (const [key, tagValue] of entries) {
+    const where = at(path, key);
+    if (key.length < 1 || key.length > 128) issues.add(where, `is a tag key of ${key.length} characters; AWS accepts 1 to 128`, 'shorten the key');
+    else if (/^aws:/i.test(key)) issues.add(where, `is a tag key starting with 'aws:', which AWS reserves`, 'drop the aws: prefix');
+    else if (/^awsorg:/i.test(key)) issues.add(where, `is a tag key starting with 'awsorg:', which awsorg sets itself`, 'use another key, e.g. environment');
+    else if (!TAG_TEXT.test(key)) issues.add(where, `is a tag key with characters AWS refuses`, "use letters, digits, spaces and _ . : / = + - @");
+    if (typeof tagValue !== 'string') {
+      issues.add(where, `must be text, got ${kindOf(tagValue)}`, typeof tagValue === 'number' || typeof tagValue === 'boolean' ? `quote it: ${key}: '${String(tagValue)}'` : `write a single value, e.g. ${key}: production`);
+      continue;
+    }
+    if (tagValue.length > 256) issues.add(where, `is a tag value of ${tagValue.length} characters; AWS accepts at most 256`, 'shorten the value');
+    else if (!TAG_TEXT.test(tagValue)) issues.add(where, `is a tag value with characters AWS refuses`, "use letters, digits, spaces and _ . : / = + - @");
+    tags[key] = tagValue;
+  }
+  return tags;
 }
 
 // ---------------------------------------------------------------------------------------------

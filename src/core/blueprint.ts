@@ -10,6 +10,12 @@ export interface BlueprintAccount {
   email: string;
   /** OU path from the root, e.g. `Workloads/Production`, or `Root` for the root itself. */
   ou: string;
+  /**
+   * Tags awsorg sets on the account (and adds when missing or different; tags not named here are
+   * left alone). `environment: production` is what marks an account production for `assume`
+   * and the console.
+   */
+  tags?: Record<string, string>;
 }
 
 /** Targets are OU paths, `Root`, or account names from the blueprint. */

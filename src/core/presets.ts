@@ -15,6 +15,13 @@ export type PresetName = (typeof PRESET_NAMES)[number];
 
 const email = (name: string) => `aws+${name}@example.com`;
 
+/**
+ * The tag that marks an account production (src/inventory/production.ts, default rules), so
+ * `awsorg assume` asks before opening it and the console marks it PROD from the first day, in
+ * whichever OU it sits.
+ */
+const PRODUCTION_TAGS = (): Record<string, string> => ({ environment: 'production' });
+
 /** Destructive IAM actions that should need a person who signed in with MFA. */
 const MFA_IAM_ACTIONS = ['iam:DeleteRole', 'iam:DeletePolicy', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteUser'];
 
@@ -44,7 +51,7 @@ const standard: Blueprint = {
     { name: 'shared-services', email: email('shared-services'), ou: 'Infrastructure' },
     { name: 'development', email: email('development'), ou: 'Workloads' },
     { name: 'staging', email: email('staging'), ou: 'Workloads' },
-    { name: 'production', email: email('production'), ou: 'Workloads' },
+    { name: 'production', email: email('production'), ou: 'Workloads', tags: PRODUCTION_TAGS() },
   ],
   guardrails: {
     denyRegions: { allow: ['us-east-1', 'us-west-2'], targets: ['Workloads', 'Sandbox'] },
@@ -77,7 +84,7 @@ const threeAccounts: Blueprint = {
   organizationalUnits: ['Infrastructure', 'Workloads'],
   accounts: [
     { name: 'dns', email: email('dns'), ou: 'Infrastructure' },
-    { name: 'website-production', email: email('website-production'), ou: 'Workloads' },
+    { name: 'website-production', email: email('website-production'), ou: 'Workloads', tags: PRODUCTION_TAGS() },
   ],
   guardrails: {
     denyRoot: { targets: ['Infrastructure', 'Workloads'] },
@@ -112,7 +119,7 @@ const regulated: Blueprint = {
     { name: 'log-archive', email: email('log-archive'), ou: 'Security' },
     { name: 'audit', email: email('audit'), ou: 'Security' },
     { name: 'shared-services', email: email('shared-services'), ou: 'Infrastructure' },
-    { name: 'production', email: email('production'), ou: 'Workloads/Production' },
+    { name: 'production', email: email('production'), ou: 'Workloads/Production', tags: PRODUCTION_TAGS() },
     { name: 'development', email: email('development'), ou: 'Workloads/NonProduction' },
   ],
   guardrails: {
@@ -155,7 +162,7 @@ const SUMMARIES: Record<PresetName, string> = {
 const FIELD_COMMENTS: Record<string, string> = {
   organization: ' Service access and policy types awsorg turns on in AWS Organizations.',
   organizationalUnits: " OU paths from the root; a nested path such as Workloads/Production needs its parent listed too.",
-  accounts: ' Each email must be a real mailbox that no other AWS account uses.',
+  accounts: ' Each email must be a real mailbox that no other AWS account uses. The tag environment: production\n makes awsorg assume ask before opening an account and the console mark it PROD.',
   guardrails: ' Service control policies awsorg owns (named awsorg-*). Targets: Root, an OU path or an account name.',
   stateBackend: ' Remote state for Terraform/OpenTofu. Bucket names are global: change this one.',
   ciOidc: ' OIDC deploy role for CI, trusted only for this repository and branch (or environment).',

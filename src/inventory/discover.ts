@@ -15,6 +15,7 @@ import {
   ListTagsForResourceCommand,
   type Account,
 } from '@aws-sdk/client-organizations';
+import { accountState } from '../aws/account-state.js';
 import type { BaseSignIn } from '../aws/base-signin.js';
 import { AdaptivePacer, forEachLimited } from '../aws/rate-limit.js';
 import type { AwsSession } from '../aws/session.js';
@@ -115,7 +116,7 @@ async function discoverFromOrganizations(deps: Deps, base: BaseSignIn, _settings
       id: account.Id!,
       name: account.Name ?? account.Id!,
       email: account.Email ?? '',
-      status: String(account.State ?? account.Status ?? 'UNKNOWN'),
+      status: accountState(account) ?? 'UNKNOWN',
       ouPath,
       tags: {},
     }));

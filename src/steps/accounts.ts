@@ -11,10 +11,13 @@ import {
   ListAccountsCommand,
   ListCreateAccountStatusCommand,
   ListParentsCommand,
+  ListTagsForResourceCommand,
   MoveAccountCommand,
+  TagResourceCommand,
   type Account,
   type CreateAccountStatus,
 } from '@aws-sdk/client-organizations';
+import { accountState, CLOSED_OR_SUSPENDED } from '../aws/account-state.js';
 import { AwsorgError, CancelledError, PreconditionError } from '../core/errors.js';
 import type { Step, StepContext } from './types.js';
 import { awsorgTags, isAwsError, paginate } from './support.js';
@@ -22,7 +25,7 @@ import { awsorgTags, isAwsError, paginate } from './support.js';
 export interface ObservedAccounts {
   organizationExists: boolean;
   /** Blueprint account name -> the existing account matched by email. */
-  matched: Record<string, { id: string; name: string; status: string; parentId: string | undefined }>;
+  matched: Record<string, { id: string; name: string; status: string; parentId: string | undefined; tags?: Record<string, string> }>;
   /** In-progress CreateAccount requests, by account name. */
   inProgress: Record<string, string>;
   /** Blueprint OU path -> id, for the move decisions (copied from state so plan stays pure). */
@@ -31,8 +34,9 @@ export interface ObservedAccounts {
 }
 
 type AccountChange =
-  | { kind: 'create'; name: string; email: string; ou: string; inProgressRequestId?: string }
-  | { kind: 'move'; name: string; accountId: string; ou: string };
+  | { kind: 'create'; name: string; email: string; ou: string; tags?: Record<string, string>; inProgressRequestId?: string }
+  | { kind: 'move'; name: string; accountId: string; ou: string }
+  | { kind: 'tag'; name: string; accountId: string; tags: Record<string, string> };
 
 export async function listAccounts(ctx: StepContext): Promise<Account[]> {
   return paginate(async (NextToken) => {
@@ -46,6 +50,19 @@ async function listCreateStatuses(ctx: StepContext, states: Array<'IN_PROGRESS' 
     const out = await ctx.session.send('organizations', new ListCreateAccountStatusCommand({ States: states, NextToken }));
     return { items: out.CreateAccountStatuses, next: out.NextToken };
   });
+}
+
+async function tagsOf(ctx: StepContext, accountId: string): Promise<Record<string, string>> {
+  const tags = await paginate(async (NextToken) => {
+    const out = await ctx.session.send('organizations', new ListTagsForResourceCommand({ ResourceId: accountId, NextToken }));
+    return { items: out.Tags, next: out.NextToken };
+  });
+  return Object.fromEntries(tags.filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
+}
+
+/** The blueprint's tags that the account lacks or holds with another value. */
+function missingTags(wanted: Record<string, string> | undefined, actual: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(wanted ?? {}).filter(([key, value]) => actual?.[key] !== value));
 }
 
 async function parentOf(ctx: StepContext, accountId: string): Promise<string | undefined> {
@@ -97,8 +114,11 @@ export const accountsStep: Step<ObservedAccounts, AccountChange> = {
         matched[wanted.name] = {
           id: account.Id,
           name: account.Name ?? '',
-          status: account.Status ?? 'ACTIVE',
+          // A missing state is taken as ACTIVE, as before: only a state AWS sends can refuse an account.
+          status: accountState(account) ?? 'ACTIVE',
           parentId: await parentOf(ctx, account.Id),
+          // Read only for accounts the blueprint tags, so a blueprint without tags costs no call.
+          ...(wanted.tags && Object.keys(wanted.tags).length > 0 ? { tags: await tagsOf(ctx, account.Id) } : {}),
         };
       }),
     );
@@ -118,11 +138,11 @@ export const accountsStep: Step<ObservedAccounts, AccountChange> = {
           summary: inProgressRequestId
             ? `Finish creating account ${wanted.name} <${wanted.email}> (request ${inProgressRequestId} is in progress), then move it to ${wanted.ou}`
             : `Create account ${wanted.name} <${wanted.email}> and move it to ${wanted.ou}`,
-          data: { kind: 'create', name: wanted.name, email: wanted.email, ou: wanted.ou, ...(inProgressRequestId ? { inProgressRequestId } : {}) },
+          data: { kind: 'create', name: wanted.name, email: wanted.email, ou: wanted.ou, ...(wanted.tags && Object.keys(wanted.tags).length > 0 ? { tags: wanted.tags } : {}), ...(inProgressRequestId ? { inProgressRequestId } : {}) },
         });
         continue;
       }
-      if (found.status === 'SUSPENDED' || found.status === 'PENDING_CLOSURE') {
+      if (CLOSED_OR_SUSPENDED.has(found.status)) {
         throw new PreconditionError(
           `Account ${wanted.name} (${found.id}, ${wanted.email}) is ${found.status}.`,
           'Reopen it through AWS Support, or remove it from the blueprint.',
@@ -139,12 +159,26 @@ export const accountsStep: Step<ObservedAccounts, AccountChange> = {
           data: { kind: 'move', name: wanted.name, accountId: found.id, ou: wanted.ou },
         });
       }
+      const tags = missingTags(wanted.tags, found.tags);
+      if (Object.keys(tags).length > 0) {
+        changes.push({
+          key: `account-tags:${wanted.email.toLowerCase()}`,
+          calls: ['organizations:TagResource'],
+          summary: `Tag account ${wanted.name} (${found.id}) ${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+          data: { kind: 'tag', name: wanted.name, accountId: found.id, tags },
+        });
+      }
     }
     return changes;
   },
 
   async apply(change, ctx) {
     const data = change.data;
+    if (data.kind === 'tag') {
+      // TagResource sets the named keys and leaves every other tag alone, so a retry is harmless.
+      await ctx.session.send('organizations', new TagResourceCommand({ ResourceId: data.accountId, Tags: Object.entries(data.tags).map(([Key, Value]) => ({ Key, Value })) }));
+      return;
+    }
     const accountId = data.kind === 'create' ? await createAccount(ctx, data) : data.accountId;
     ctx.state.accountIds.set(data.name, accountId);
     await moveAccount(ctx, accountId, data.ou);
@@ -178,7 +212,7 @@ async function createAccount(ctx: StepContext, data: Extract<AccountChange, { ki
       const startedAt = ctx.clock.now();
       const out = await ctx.session.send(
         'organizations',
-        new CreateAccountCommand({ Email: data.email, AccountName: data.name, Tags: awsorgTags() }),
+        new CreateAccountCommand({ Email: data.email, AccountName: data.name, Tags: awsorgTags(data.tags) }),
         {
           reconcile: async () => {
             const statuses = await listCreateStatuses(ctx, ['IN_PROGRESS', 'SUCCEEDED']);

@@ -104,6 +104,20 @@ describe('bootstrap of the standard preset against moto', () => {
     }
   });
 
+  it("tagged the preset's production account, so assume asks before opening it and the inventory marks it production", async () => {
+    const listed = await runCli(['accounts', '--json'], { env });
+    assert.equal(listed.code, 0, listed.stderr);
+    const accounts = (JSON.parse(listed.stdout) as { accounts: { name: string; ouPath: string; tags: Record<string, string>; production: string | null }[] }).accounts;
+    const production = accounts.find((a) => a.name === 'production');
+    assert.equal(production?.ouPath, '/Workloads');
+    assert.equal(production?.tags.environment, 'production');
+    assert.equal(production?.production, 'tag environment=production');
+    assert.deepEqual(accounts.filter((a) => a.production).map((a) => a.name), ['production'], 'only production is marked');
+    const refused = await runCli(['assume', 'production', '--exec', '--', 'true'], { env });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /production \(\d{12}\) is a PRODUCTION account \(tag environment=production\)[\s\S]*--yes/);
+  });
+
   it('created one tagged SCP per guardrail, attached to its targets', async () => {
     const root = (await aws.organizations.send(new ListRootsCommand({}))).Roots![0]!;
     const ous = (await aws.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: root.Id! }))).OrganizationalUnits!;

@@ -15,6 +15,8 @@ import {
 import { UsageError, ValidationError, type ValidationIssue } from '../../src/core/errors.js';
 import { PRESET_NAMES, preset, presetYaml } from '../../src/core/presets.js';
 import { isRegion, partitionOf } from '../../src/core/regions.js';
+import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
+import { productionReason } from '../../src/inventory/production.js';
 import type { Blueprint } from '../../src/core/blueprint.js';
 import { ciOidcStep, type ObservedCiOidc } from '../../src/steps/ci-oidc.js';
 import { guardrailPolicies, minifyPolicy } from '../../src/steps/guardrail-policies.js';
@@ -237,6 +239,20 @@ describe('presets', () => {
     assert.ok(guardrails?.denyRoot && guardrails.requireMfa && guardrails.denyLeaveOrganization);
     assert.equal(stateBackend?.lock, 'both');
     assert.equal(stateBackend?.enforceTls, true);
+  });
+
+  test('every preset account meant for production is production to assume and the console from day one', () => {
+    for (const name of PRESET_NAMES) {
+      const meant = preset(name).accounts.filter((a) => /prod/i.test(a.name));
+      assert.ok(meant.length > 0, `${name} has a production account`);
+      for (const account of meant) {
+        const inventoryAccount = { id: '111111111111', name: account.name, email: account.email, status: 'ACTIVE', ouPath: `/${account.ou}`, tags: account.tags ?? {} };
+        assert.equal(account.tags?.environment, 'production', `${name}: ${account.name} is tagged, whatever OU it is moved to`);
+        assert.ok(productionReason(inventoryAccount, DEFAULT_SETTINGS.production), `${name}: ${account.name} is production`);
+        assert.equal(productionReason({ ...inventoryAccount, ouPath: '/Workloads' }, DEFAULT_SETTINGS.production), 'tag environment=production');
+      }
+      for (const account of preset(name).accounts.filter((a) => !/prod/i.test(a.name))) assert.equal(account.tags, undefined, `${name}: ${account.name} is not tagged production`);
+    }
   });
 
   test('preset() returns a copy the caller may change', () => {

@@ -121,7 +121,7 @@ describe('accountsStep.plan', () => {
     const matched: ObservedAccounts['matched'] = {};
     loaded.blueprint.accounts.forEach((a, i) => {
       if (missing.includes(a.name)) return;
-      matched[a.name] = { id: String(100000000000 + i), name: a.name, status: 'ACTIVE', parentId: parentFor[a.name] };
+      matched[a.name] = { id: String(100000000000 + i), name: a.name, status: 'ACTIVE', parentId: parentFor[a.name], ...(a.tags ? { tags: { ...a.tags } } : {}) };
     });
     return { organizationExists: true, matched, inProgress: {}, ouIds, rootId: 'r-root', ...overrides };
   }
@@ -135,12 +135,26 @@ describe('accountsStep.plan', () => {
     const [create] = changes;
     assert.equal(create!.key, 'account:aws+production@example.com');
     assert.deepEqual(create!.calls, ['organizations:CreateAccount', 'organizations:DescribeCreateAccountStatus', 'organizations:MoveAccount']);
-    assert.deepEqual(create!.data, { kind: 'create', name: 'production', email: 'AWS+Production@Example.com', ou: 'Workloads' });
+    assert.deepEqual(create!.data, { kind: 'create', name: 'production', email: 'AWS+Production@Example.com', ou: 'Workloads', tags: { environment: 'production' } });
     assert.match(create!.summary, /^Create account production <AWS\+Production@Example\.com> and move it to Workloads$/);
   });
 
   it('plans nothing when every account exists in its OU', () => {
     assert.deepEqual(accountsStep.plan(observed(), loaded, options), []);
+  });
+
+  it("tags an adopted account that lacks a blueprint tag or holds another value, and leaves the account's other tags alone", () => {
+    const state = observed();
+    state.matched.production!.tags = { team: 'platform' };
+    const changes = accountsStep.plan(state, loaded, options);
+    assert.equal(changes.length, 1);
+    assert.deepEqual(changes[0]!.calls, ['organizations:TagResource']);
+    assert.deepEqual(changes[0]!.data, { kind: 'tag', name: 'production', accountId: state.matched.production!.id, tags: { environment: 'production' } });
+    assert.match(changes[0]!.summary, /^Tag account production \(\d{12}\) environment=production$/);
+    state.matched.production!.tags = { environment: 'staging' };
+    assert.deepEqual(accountsStep.plan(state, loaded, options)[0]!.data, changes[0]!.data);
+    state.matched.production!.tags = { environment: 'production', team: 'platform' };
+    assert.deepEqual(accountsStep.plan(state, loaded, options), []);
   });
 
   it('moves an account whose parent differs from its blueprint OU, and only that account', () => {
@@ -176,7 +190,7 @@ describe('accountsStep.plan', () => {
     });
   });
 
-  for (const status of ['SUSPENDED', 'PENDING_CLOSURE']) {
+  for (const status of ['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED']) {
     it(`refuses an account that is ${status}`, () => {
       const state = observed();
       state.matched.development!.status = status;
@@ -198,13 +212,15 @@ describe('accountsStep.plan', () => {
         }
         if (action === 'ListCreateAccountStatusCommand') return { CreateAccountStatuses: [] };
         if (action === 'ListParentsCommand') return { Parents: [{ Id: 'ou-work', Type: 'ORGANIZATIONAL_UNIT' }] };
+        // The blueprint tags production, so its tags are read.
+        if (action === 'ListTagsForResourceCommand') return { Tags: [{ Key: 'environment', Value: 'production' }] };
         throw new Error(`unexpected ${action}`);
       },
     } as unknown as AwsSession;
     const ctx = { loaded, session, state: { rootId: 'r-root', ouIds: new Map(Object.entries(ouIds)), accountIds: new Map() } } as unknown as StepContext;
     const seen = await accountsStep.observe(ctx);
     assert.deepEqual(Object.keys(seen.matched), ['production']);
-    assert.deepEqual(seen.matched.production, { id: '111111111111', name: 'Prod', status: 'ACTIVE', parentId: 'ou-work' });
+    assert.deepEqual(seen.matched.production, { id: '111111111111', name: 'Prod', status: 'ACTIVE', parentId: 'ou-work', tags: { environment: 'production' } });
     assert.equal(ctx.state.accountIds.get('production'), '111111111111');
     assert.ok(sent.every((a) => a.startsWith('List')), 'observe only reads');
     const changes = accountsStep.plan(seen, loaded, options);

@@ -14,6 +14,7 @@ import {
   type Parent,
   type PolicySummary,
 } from '@aws-sdk/client-organizations';
+import { accountState } from '../../aws/account-state.js';
 import type { AwsSession } from '../../aws/session.js';
 import { UsageError } from '../../core/errors.js';
 import type { ActionOperation, CheckOperation, Operation, StepContext, VerifyOperation } from '../types.js';
@@ -116,7 +117,7 @@ const refuseManagement: CheckOperation = {
         },
       };
     }
-    return { ok: true, summary: `${account?.Name ?? accountId} (${accountId}) is a member account (${account?.Status ?? 'status unknown'}); SCPs are enabled`, detail: { account: account ?? null } };
+    return { ok: true, summary: `${account?.Name ?? accountId} (${accountId}) is a member account (${(account && accountState(account)) ?? 'state unknown'}); SCPs are enabled`, detail: { account: account ?? null } };
   },
 };
 
