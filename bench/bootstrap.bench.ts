@@ -325,7 +325,7 @@ async function compareCalls(moto: Moto, awsorgEnv: Record<string, string>, scrip
     const count = (actions: string[]) => actions.reduce((m, a) => m.set(a, (m.get(a) ?? 0) + 1), new Map<string, number>());
     await moto.reset();
     const cwd = mkdtempSync(join(work, 'compare-awsorg-'));
-    mustSucceed('awsorg bootstrap (through the proxy)', await timed(process.execPath, [CLI, 'bootstrap', '--preset', PRESET, '--yes', '--json'], { env: { ...awsorgEnv, AWS_ENDPOINT_URL: proxy.endpoint }, cwd, timeoutMs: 300_000 }));
+    mustSucceed('awsorg bootstrap (through the proxy)', await timed(process.execPath, [CLI, 'bootstrap', '--preset', PRESET, '--allow-placeholders', '--yes', '--json'], { env: { ...awsorgEnv, AWS_ENDPOINT_URL: proxy.endpoint }, cwd, timeoutMs: 300_000 }));
     const ours = count(proxy.requests.map((r) => `${r.service}:${r.action}`));
     proxy.clearRecords();
     await moto.reset();
@@ -387,8 +387,8 @@ async function main(): Promise<number> {
       log(`warm-up ${i}: awsorg bootstrap --yes and --plan, aws sts get-caller-identity (untimed)`);
       await moto.reset();
       const cwd = mkdtempSync(join(work, `warmup${i}-`));
-      mustSucceed('warm-up awsorg bootstrap --yes', await timed(process.execPath, [CLI, 'bootstrap', '--preset', PRESET, '--yes', '--json'], { env: awsorgEnv, cwd, timeoutMs: 300_000 }));
-      mustSucceed('warm-up awsorg bootstrap --plan', await timed(process.execPath, [CLI, 'bootstrap', '--preset', PRESET, '--plan'], { env: awsorgEnv, cwd, timeoutMs: 120_000 }));
+      mustSucceed('warm-up awsorg bootstrap --yes', await timed(process.execPath, [CLI, 'bootstrap', '--preset', PRESET, '--allow-placeholders', '--yes', '--json'], { env: awsorgEnv, cwd, timeoutMs: 300_000 }));
+      mustSucceed('warm-up awsorg bootstrap --plan', await timed(process.execPath, [CLI, 'bootstrap', '--preset', PRESET, '--allow-placeholders', '--plan'], { env: awsorgEnv, cwd, timeoutMs: 120_000 }));
       mustSucceed('warm-up aws sts get-caller-identity', await timed(awsCli.path, ['sts', 'get-caller-identity'], { env: scriptEnv, cwd: work, timeoutMs: 60_000 }));
     }
     for (let i = 1; i <= rounds; i++) {
@@ -397,15 +397,15 @@ async function main(): Promise<number> {
       await moto.reset();
       const cwd = mkdtempSync(join(work, `round${i}-`));
       log(`round ${i}: awsorg bootstrap --preset ${PRESET} --yes --json`);
-      const awsorg = mustSucceed('awsorg bootstrap --yes', await timed(process.execPath, [CLI, 'bootstrap', '--preset', PRESET, '--yes', '--json'], { env: awsorgEnv, cwd, timeoutMs: 300_000 }));
+      const awsorg = mustSucceed('awsorg bootstrap --yes', await timed(process.execPath, [CLI, 'bootstrap', '--preset', PRESET, '--allow-placeholders', '--yes', '--json'], { env: awsorgEnv, cwd, timeoutMs: 300_000 }));
       const applied = JSON.parse(awsorg.stdout) as { status: string; calls: CallStats };
       if (applied.status !== 'converged') throw new Error(`awsorg bootstrap reported status ${applied.status}`);
       checkInventory('awsorg bootstrap', await inventory(moto.endpoint), want);
 
       log(`round ${i}: awsorg bootstrap --preset ${PRESET} --plan (converged organization)`);
-      const plan = mustSucceed('awsorg bootstrap --plan on the converged organization', await timed(process.execPath, [CLI, 'bootstrap', '--preset', PRESET, '--plan'], { env: awsorgEnv, cwd, timeoutMs: 120_000 }));
+      const plan = mustSucceed('awsorg bootstrap --plan on the converged organization', await timed(process.execPath, [CLI, 'bootstrap', '--preset', PRESET, '--allow-placeholders', '--plan'], { env: awsorgEnv, cwd, timeoutMs: 120_000 }));
       // Untimed: the same plan as JSON, for its call counts and to confirm it found nothing to do.
-      const planJson = JSON.parse(mustSucceed('awsorg bootstrap --plan --json', await timed(process.execPath, [CLI, 'bootstrap', '--preset', PRESET, '--plan', '--json'], { env: awsorgEnv, cwd, timeoutMs: 120_000 })).stdout) as { status: string; changes: number; calls: CallStats };
+      const planJson = JSON.parse(mustSucceed('awsorg bootstrap --plan --json', await timed(process.execPath, [CLI, 'bootstrap', '--preset', PRESET, '--allow-placeholders', '--plan', '--json'], { env: awsorgEnv, cwd, timeoutMs: 120_000 })).stdout) as { status: string; changes: number; calls: CallStats };
       if (planJson.status !== 'converged' || planJson.calls.writes !== 0) throw new Error(`--plan after apply: status ${planJson.status}, ${planJson.changes} changes, ${planJson.calls.writes} writes`);
 
       await moto.reset();

@@ -139,7 +139,7 @@ async function editor(): Promise<void> {
   });
   const ops = new WizardOperations(deps);
   const blueprint = await blueprintWith(EDITOR_ACCOUNTS);
-  const initial = { ...initialWizard({ signin: ops.signInChoices() }), screen: 'blueprint' as const, editor: initialEditor({ blueprint, source: 'bench', savePath: 'awsorg.yaml' }) };
+  const initial = { ...initialWizard({ signin: ops.signInChoices() }), screen: 'blueprint' as const, editor: initialEditor({ blueprint, source: 'bench', savePath: 'awsorg.yaml', placeholders: 'allow' }) };
   const WizardApp = defineWizardApp(ink);
   const instance = ink.render(react.createElement(WizardApp, { initial, ops, color: !process.env.NO_COLOR, screen: term.output as unknown as NodeJS.WriteStream }), {
     stdout: term.output as unknown as NodeJS.WriteStream,

@@ -22,7 +22,7 @@ import { parseFlags } from './args.js';
 
 export const usage =
   'awsorg bootstrap [--rehearse]                     (the interactive wizard, on a terminal)\n' +
-  '       awsorg bootstrap (--config FILE | --preset NAME) [--plan | --yes] [--rehearse] [--json] [--allow-root] [--member-role NAME] [--omit-tls-deny] [--allow-outside-files]\n' +
+  '       awsorg bootstrap (--config FILE | --preset NAME) [--plan | --yes] [--rehearse] [--json] [--allow-root] [--member-role NAME] [--omit-tls-deny] [--allow-outside-files] [--allow-placeholders]\n' +
   '       awsorg bootstrap --preset NAME --write FILE [--force]';
 
 const DEFAULT_MEMBER_ROLE = 'OrganizationAccountAccessRole';
@@ -42,6 +42,12 @@ export interface BootstrapOptions {
   allowOutsideFiles: boolean;
   /** Run against a local emulator that awsorg starts, on copies of the Terraform directory. */
   rehearse: boolean;
+  /**
+   * Accept the presets' placeholders (example.com emails, change-me names), which every other
+   * run refuses. For runs against an emulator that are not `--rehearse` (tests, demos); a
+   * rehearsal accepts them by itself.
+   */
+  allowPlaceholders: boolean;
 }
 
 export function parse(argv: string[]): BootstrapOptions {
@@ -60,6 +66,7 @@ export function parse(argv: string[]): BootstrapOptions {
       'omit-tls-deny': { type: 'boolean', default: false },
       'allow-outside-files': { type: 'boolean', default: false },
       rehearse: { type: 'boolean', default: false },
+      'allow-placeholders': { type: 'boolean', default: false },
     },
     usage,
   );
@@ -76,6 +83,7 @@ export function parse(argv: string[]): BootstrapOptions {
     omitTlsDeny: Boolean(values['omit-tls-deny']),
     allowOutsideFiles: Boolean(values['allow-outside-files']),
     rehearse: Boolean(values.rehearse),
+    allowPlaceholders: Boolean(values['allow-placeholders']),
   };
   if (opts.rehearse && opts.write) throw new UsageError('--rehearse does not apply to --write.', 'Write the preset first, then rehearse it: awsorg bootstrap --config FILE --rehearse --yes');
   if (opts.config && opts.preset) throw new UsageError('--config and --preset cannot be used together.', 'Write the preset to a file with --preset NAME --write FILE, edit it, then use --config FILE.');
@@ -88,8 +96,9 @@ export function parse(argv: string[]): BootstrapOptions {
 }
 
 async function loadFromOptions(opts: BootstrapOptions, deps: Deps): Promise<LoadedBlueprint> {
-  if (opts.config) return loadBlueprint(resolve(deps.cwd, opts.config), { allowOutsideFiles: opts.allowOutsideFiles });
-  if (opts.preset) return loadedFromBlueprint(preset(opts.preset), deps.cwd);
+  const allowPlaceholders = opts.allowPlaceholders || opts.rehearse;
+  if (opts.config) return loadBlueprint(resolve(deps.cwd, opts.config), { allowOutsideFiles: opts.allowOutsideFiles, allowPlaceholders });
+  if (opts.preset) return loadedFromBlueprint(preset(opts.preset), deps.cwd, `preset ${opts.preset}`, { allowPlaceholders });
   throw new UsageError(
     'Name the blueprint to bootstrap from.',
     `Pass --config FILE (an awsorg.yaml), or --preset NAME (${PRESET_NAMES.join(', ')}); \`awsorg bootstrap --preset standard --write awsorg.yaml\` gives you a file to edit.`,
@@ -122,7 +131,7 @@ export async function run(opts: BootstrapOptions, deps: Deps): Promise<number> {
 async function wizard(opts: BootstrapOptions, deps: Deps): Promise<number> {
   // Ink and React take longest to load: start them first, so their file reads overlap ours.
   const [, { runWizard }, { WizardOperations }] = await Promise.all([import('ink'), import('../ui/wizard/run.js'), import('../ui/wizard/operations.js')]);
-  if (!opts.rehearse) return runWizard(deps, new WizardOperations(deps, { omitTlsDeny: opts.omitTlsDeny }));
+  if (!opts.rehearse) return runWizard(deps, new WizardOperations(deps, { omitTlsDeny: opts.omitTlsDeny, allowPlaceholders: opts.allowPlaceholders }));
   const { startEmulator, rehearsalDeps } = await import('../aws/emulator.js');
   const workspace = await mkdtemp(join(tmpdir(), 'awsorg-rehearsal-'));
   let started = false;

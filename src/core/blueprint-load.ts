@@ -39,6 +39,12 @@ export interface ValidateOptions {
   customPolicies?: Record<string, unknown>;
   /** The parsed `ciOidc.inlinePolicy` document, or the Error met reading/parsing it. */
   deployInlinePolicy?: unknown;
+  /**
+   * Refuse the presets' placeholders (emails at example.com and other reserved domains, names
+   * with `change-me`). Every real run refuses them; a rehearsal, or an explicit
+   * `--allow-placeholders` against an emulator, does not.
+   */
+  refusePlaceholders?: boolean;
 }
 
 export interface ValidationResult {
@@ -116,6 +122,8 @@ export interface LoadOptions {
    * the operator works.
    */
   baseDir?: string;
+  /** Accept placeholder values (a rehearsal, or --allow-placeholders against an emulator); refused by default. */
+  allowPlaceholders?: boolean;
 }
 
 /**
@@ -145,7 +153,7 @@ export async function loadBlueprint(file: string, opts: LoadOptions = {}): Promi
   const inlinePolicyFile = referencedInlinePolicy(raw);
   const deployInlinePolicy = inlinePolicyFile === undefined ? undefined : await readPolicyFile(baseDir, inlinePolicyFile, allowOutside);
 
-  const result = validateBlueprint(raw, { customPolicies, deployInlinePolicy });
+  const result = validateBlueprint(raw, { customPolicies, deployInlinePolicy, refusePlaceholders: !opts.allowPlaceholders });
   if (!result.blueprint) {
     throw new ValidationError(path, result.issues.map((issue) => withLine(issue, document, lineCounter)));
   }
@@ -162,9 +170,9 @@ export async function loadBlueprint(file: string, opts: LoadOptions = {}): Promi
  * A LoadedBlueprint for a blueprint that has no file (a preset, or one built in the wizard).
  * Nothing is read from disk, so custom guardrails and an inline deploy policy are refused.
  */
-export function loadedFromBlueprint(blueprint: Blueprint, baseDir: string, source = 'the blueprint'): LoadedBlueprint {
+export function loadedFromBlueprint(blueprint: Blueprint, baseDir: string, source = 'the blueprint', opts: Pick<LoadOptions, 'allowPlaceholders'> = {}): LoadedBlueprint {
   // No customPolicies: the documents cannot exist, and the issues below say why once.
-  const result = validateBlueprint(blueprint, {});
+  const result = validateBlueprint(blueprint, { refusePlaceholders: !opts.allowPlaceholders });
   const issues = [...result.issues];
   (blueprint.guardrails?.custom ?? []).forEach((_, i) =>
     issues.push({
@@ -227,6 +235,42 @@ function checkControlCharacters(issues: Issues, value: unknown, path: string): v
       else checkControlCharacters(issues, item, at(path, key));
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Placeholders
+
+/**
+ * Domains reserved for documentation and tests (RFC 2606, RFC 6761): no mail is ever delivered
+ * there, so an account created with such an address has a root user nobody can recover.
+ */
+const PLACEHOLDER_DOMAIN = /(^|\.)(example\.(com|net|org)|[^.]+\.(example|test|invalid|localhost))$/i;
+const PLACEHOLDER_NAME = /change-?me/i;
+
+/** Why `value` (at a field whose path ends in `field`) is a placeholder, or undefined. */
+export function placeholderProblem(value: string, field: string): FieldProblem | undefined {
+  if (PLACEHOLDER_NAME.test(value)) {
+    return { message: `'${visibleText(value)}' is a placeholder (it says change-me)`, fix: `replace it with a name of your own${/bucket$/i.test(field) ? ' (bucket names are global: add your organization, e.g. acme-tfstate)' : ''}` };
+  }
+  const domain = /^email$/i.test(field) ? value.slice(value.lastIndexOf('@') + 1) : '';
+  if (domain && PLACEHOLDER_DOMAIN.test(domain)) {
+    return { message: `'${visibleText(value)}' is a placeholder: ${domain} is reserved for examples and receives no mail, so nobody could recover the account's root user`, fix: `use a mailbox you own, e.g. ${visibleText(value.slice(0, value.lastIndexOf('@')))}@your-company.com` };
+  }
+  return undefined;
+}
+
+/** Reports every placeholder value in the document, by path; the first one also says where they are accepted. */
+function checkPlaceholders(issues: Issues, value: unknown, path: string, seen = { any: false }): void {
+  if (typeof value === 'string') {
+    const field = /(?:^|\.)([^.[\]]+)$/.exec(path)?.[1] ?? '';
+    const problem = placeholderProblem(value, field);
+    if (!problem) return;
+    issues.add(path, problem.message, seen.any ? problem.fix : `${problem.fix} (a rehearsal, \`awsorg bootstrap --rehearse\`, accepts placeholders)`);
+    seen.any = true;
+    return;
+  }
+  if (Array.isArray(value)) value.forEach((item, i) => checkPlaceholders(issues, item, `${path}[${i}]`, seen));
+  else if (isPlainObject(value)) for (const [key, item] of Object.entries(value)) checkPlaceholders(issues, item, at(path, key), seen);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -318,6 +362,7 @@ function checkBlueprint(issues: Issues, raw: unknown, opts: ValidateOptions): Bl
   const root = Section.of(issues, raw, '', 'the blueprint', FIELDS.blueprint);
   if (!root) return undefined;
   checkControlCharacters(issues, raw, '');
+  if (opts.refusePlaceholders) checkPlaceholders(issues, raw, '');
 
   if (root.value('version') === undefined) issues.add('version', 'is missing', 'add `version: 1` at the top of the file');
   else if (root.value('version') !== 1) {

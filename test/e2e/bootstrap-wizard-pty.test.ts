@@ -161,7 +161,7 @@ describe('awsorg bootstrap wizard in a pseudo-terminal: the whole first day', { 
     const local = stateMeta(readFileSync(join(tfDir, 'terraform.tfstate'), 'utf8'));
 
     const tmux = TmuxSession.start({
-      argv: ['/bin/sh', '-c', `"${process.execPath}" "${CLI}" bootstrap --omit-tls-deny; echo "$?" > "${exitFile}"`],
+      argv: ['/bin/sh', '-c', `"${process.execPath}" "${CLI}" bootstrap --omit-tls-deny --allow-placeholders; echo "$?" > "${exitFile}"`],
       env,
       cwd: work,
       columns: 120,
@@ -251,7 +251,7 @@ describe('awsorg bootstrap wizard in a pseudo-terminal: the whole first day', { 
         saved.accounts.map((a) => a.name),
         ['log-archive', 'audit', 'shared-services', 'development', 'qa', 'production'],
       );
-      const loaded = await loadBlueprint(blueprintFile);
+      const loaded = await loadBlueprint(blueprintFile, { allowPlaceholders: true });
       assert.ok(loaded.blueprint.accounts.some((a) => a.name === 'qa' && a.ou === 'Workloads'));
       assert.equal(loaded.blueprint.terraform?.dir, './bootstrap');
 
@@ -312,7 +312,7 @@ describe('awsorg bootstrap wizard in a pseudo-terminal: Ctrl-C during apply, the
     cleanup.push(env.HOME!);
     const start = (exitFile: string) =>
       TmuxSession.start({
-        argv: ['/bin/sh', '-c', `"${process.execPath}" "${CLI}" bootstrap --omit-tls-deny; echo "$?" > "${exitFile}"`],
+        argv: ['/bin/sh', '-c', `"${process.execPath}" "${CLI}" bootstrap --omit-tls-deny --allow-placeholders; echo "$?" > "${exitFile}"`],
         env,
         cwd: work,
         columns: 120,

@@ -55,6 +55,22 @@ describe('invalid blueprints are refused before any AWS call', () => {
     });
   }
 
+  it("a preset's placeholders are refused before any AWS call, field by field with the YAML line", async () => {
+    const dir = tempDir();
+    assert.equal((await runCli(['bootstrap', '--preset', 'standard', '--write', 'awsorg.yaml'], { env, cwd: dir })).code, 0);
+    const before = proxy.stats.total;
+    for (const args of [['--config', 'awsorg.yaml', '--yes'], ['--config', 'awsorg.yaml', '--plan'], ['--preset', 'standard', '--yes']]) {
+      const run = await runCli(['bootstrap', ...args], { env, cwd: dir });
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stdout}${run.stderr}`);
+      assert.match(run.stderr, /- accounts\[0\]\.email: 'aws\+log-archive@example\.com' is a placeholder: example\.com is reserved for examples and receives no mail.*Fix: use a mailbox you own/);
+      assert.match(run.stderr, /- stateBackend\.bucket: 'example-tfstate-change-me' is a placeholder \(it says change-me\).*Fix: replace it with a name of your own/);
+      assert.match(run.stderr, /nothing was changed/);
+      if (args[0] === '--config') assert.match(run.stderr, /stateBackend\.bucket: .*\(line \d+\)/, 'a file names the line');
+    }
+    assert.equal(proxy.stats.total, before, 'no AWS request');
+    // --allow-placeholders gets past them: bootstrap-full plans and applies this preset with it.
+  });
+
   it('a blueprint that is not UTF-8: exit 2 with the byte offset and line, no AWS call, with --yes', async () => {
     const dir = tempDir();
     // The OU name is Latin-1 "Öps": read as UTF-8 it used to become an OU named "\uFFFDps" in AWS.

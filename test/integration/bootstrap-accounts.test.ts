@@ -50,7 +50,7 @@ describe('account creation that takes a while or fails', () => {
     const fixture = createAccountFixture({ mode: 'slow', pollsBeforeSuccess: 3 });
     proxy.setInterceptor(fixture.intercept);
     const dir = workspace();
-    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes'], { env, cwd: dir });
+    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], { env, cwd: dir });
     proxy.setInterceptor(undefined);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /waiting for account production: IN_PROGRESS \(poll 1\)/);
@@ -80,7 +80,7 @@ describe('account creation that takes a while or fails', () => {
       const fixture = createAccountFixture({ mode: 'fail', pollsBeforeFailure: 1, failures: { 'aws+production@example.com': reason } });
       proxy.setInterceptor(fixture.intercept);
       const dir = workspace();
-      const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes'], { env, cwd: dir });
+      const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], { env, cwd: dir });
       proxy.setInterceptor(undefined);
       assert.equal(run.code, 1, run.stderr);
       assert.match(run.stderr, new RegExp(`CreateAccount failed for account production <aws\\+production@example.com>: ${reason}`));
@@ -139,7 +139,7 @@ describe('resume with a journaled CreateAccount request that the listing no long
       }
       return fixture.intercept(request);
     });
-    child = spawnCli(['bootstrap', '--config', 'awsorg.yaml', '--yes'], { env, cwd: dir });
+    child = spawnCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], { env, cwd: dir });
     child.stdout?.resume();
     child.stderr?.resume();
     const signal = await new Promise<NodeJS.Signals | null>((resolve) => child!.on('close', (_code, s) => resolve(s)));
@@ -194,7 +194,7 @@ describe('resume with a journaled CreateAccount request that the listing no long
       c.between(fixture);
 
       const calls = recordCalls(fixture, c.listing);
-      const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes'], { env, cwd: dir });
+      const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], { env, cwd: dir });
       proxy.setInterceptor(undefined);
       assert.equal(run.code, 1, run.stderr);
       assert.match(run.stderr, /resuming CreateAccount request/);

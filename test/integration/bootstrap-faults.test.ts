@@ -29,7 +29,7 @@ describe('bootstrap through a fault-injecting proxy', () => {
 
     const faults = faultInjector({ rate: 0.2, seed: 20261122 });
     proxy.setInterceptor(faults);
-    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes', '--json'], { env, cwd: dir, timeoutMs: 600_000 });
+    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes', '--json'], { env, cwd: dir, timeoutMs: 600_000 });
     proxy.setInterceptor(undefined);
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout);
@@ -44,7 +44,7 @@ describe('bootstrap through a fault-injecting proxy', () => {
     assert.deepEqual(proxy.errors, []);
 
     await assertNoDuplicates(clientsFor(moto.endpoint), { accounts: 6, ous: 4, scps: 4 });
-    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--plan'], { env, cwd: dir });
+    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--plan'], { env, cwd: dir });
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);
   });
 });

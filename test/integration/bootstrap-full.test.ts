@@ -53,7 +53,7 @@ describe('bootstrap of the standard preset against moto', () => {
 
   it('--plan on a fresh account lists changes, exits 3 and writes nothing', async () => {
     const before = await moto.snapshot();
-    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--plan'], { env, cwd: dir });
+    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--plan'], { env, cwd: dir });
     assert.equal(plan.code, 3, plan.stderr);
     assert.match(plan.stdout, /organizations:CreateOrganization/);
     assert.match(plan.stdout, /organizations:CreateAccount/);
@@ -63,7 +63,7 @@ describe('bootstrap of the standard preset against moto', () => {
   });
 
   it('applies with --yes and reports the result as JSON', async () => {
-    firstRun = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes', '--json'], { env, cwd: dir, timeoutMs: 300_000 });
+    firstRun = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes', '--json'], { env, cwd: dir, timeoutMs: 300_000 });
     assert.equal(firstRun.code, 0, firstRun.stderr);
     const result = JSON.parse(firstRun.stdout);
     assert.equal(result.status, 'converged');
@@ -212,7 +212,7 @@ describe('bootstrap of the standard preset against moto', () => {
 
   it('a second run on the converged organization makes no write call and changes nothing', async () => {
     const before = await moto.snapshot();
-    const second = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes', '--json'], { env, cwd: dir });
+    const second = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes', '--json'], { env, cwd: dir });
     assert.equal(second.code, 0, second.stderr);
     const result = JSON.parse(second.stdout);
     assert.equal(result.changesApplied, 0);
@@ -222,7 +222,7 @@ describe('bootstrap of the standard preset against moto', () => {
 
   it('--plan on the converged organization exits 0 and writes nothing', async () => {
     const before = await moto.snapshot();
-    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--plan'], { env, cwd: dir });
+    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--plan'], { env, cwd: dir });
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);
     assert.match(plan.stdout, /No changes/);
     assert.deepEqual(await moto.snapshot(), before);
@@ -233,7 +233,7 @@ describe('bootstrap of the standard preset against moto', () => {
     blueprint.guardrails.denyRegions.allow = ['us-east-1', 'eu-west-1'];
     writeFileSync(join(dir, 'drift.yaml'), stringifyYaml(blueprint));
     const before = await moto.snapshot();
-    const plan = await runCli(['bootstrap', '--config', 'drift.yaml', '--plan'], { env, cwd: dir });
+    const plan = await runCli(['bootstrap', '--config', 'drift.yaml', '--allow-placeholders', '--plan'], { env, cwd: dir });
     assert.equal(plan.code, 3, plan.stdout + plan.stderr);
     assert.match(plan.stdout, /organizations:UpdatePolicy/);
     assert.match(plan.stdout, /- +"us-west-2"/);

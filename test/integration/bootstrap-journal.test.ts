@@ -69,7 +69,7 @@ describe('a corrupt bootstrap journal is refused before any AWS call', () => {
       // Apply and plan alike: neither may read past a journal it does not understand.
       const args = index % 3 === 2 ? ['--plan'] : ['--yes'];
       const before = proxy.stats.total;
-      const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', ...args], { env, cwd: dir });
+      const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', ...args], { env, cwd: dir });
       assert.equal(run.code, 2, `${corrupt.name}: ${run.stdout}${run.stderr}`);
       assert.ok(run.stderr.includes(journal), `names ${journal}: ${run.stderr}`);
       assert.match(run.stderr, corrupt.says);

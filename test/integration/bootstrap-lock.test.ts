@@ -32,7 +32,7 @@ interface Run {
 }
 
 function startRun(dir: string, env: Record<string, string>): Run {
-  const child = spawnCli(['bootstrap', '--config', 'awsorg.yaml', '--yes'], { env, cwd: dir });
+  const child = spawnCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], { env, cwd: dir });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d) => (stdout += String(d)));
@@ -104,7 +104,7 @@ describe('one bootstrap at a time per journal', () => {
     const lock = join(dir, 'awsorg.journal.json.lock');
     writeFileSync(lock, JSON.stringify({ pid: 4242, host: 'build-7.example.net', startedAt: '2026-03-01T09:00:00.000Z', command: 'awsorg bootstrap --config awsorg.yaml --yes', token: 'x' }));
     const before = proxy.stats.total;
-    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes'], { env, cwd: dir });
+    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], { env, cwd: dir });
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stderr, /is in use by another awsorg run: pid 4242 on build-7\.example\.net, started 2026-03-01T09:00:00\.000Z/);
     assert.ok(run.stderr.includes(`If you are sure it has ended, delete ${lock}`), run.stderr);
@@ -119,7 +119,7 @@ describe('one bootstrap at a time per journal', () => {
     const lock = join(dir, 'awsorg.journal.json.lock');
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
     writeFileSync(lock, JSON.stringify({ pid: dead, host: hostname(), startedAt: '2026-03-01T09:00:00.000Z', command: 'awsorg bootstrap --config awsorg.yaml --yes', token: 'x' }));
-    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes'], { env, cwd: dir });
+    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], { env, cwd: dir });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, new RegExp(`took over the lock on \\S+awsorg\\.journal\\.json left by an awsorg run that is no longer running \\(pid ${dead} on ${hostname()}, started 2026-03-01T09:00:00\\.000Z\\)`));
     assert.equal(existsSync(lock), false);

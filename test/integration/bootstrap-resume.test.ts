@@ -35,7 +35,7 @@ async function setUp(): Promise<Setup> {
 
 /** Start a bootstrap run and resolve when it exits (by itself or killed). */
 function startRun(s: Setup): { child: ChildProcess; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
-  const child = spawnCli(['bootstrap', '--config', 'awsorg.yaml', '--yes'], { env: s.env, cwd: s.dir });
+  const child = spawnCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], { env: s.env, cwd: s.dir });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += String(d)));
   child.stdout?.resume();
@@ -99,7 +99,7 @@ describe('kill and resume', () => {
     // Every account was asked for exactly once, although two runs died inside CreateAccount.
     const creates = s.proxy.requests.filter((r) => r.action === 'CreateAccount');
     assert.ok(creates.length <= STANDARD.accounts, `CreateAccount sent ${creates.length} times`);
-    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--plan'], { env: s.env, cwd: s.dir });
+    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--plan'], { env: s.env, cwd: s.dir });
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);
   });
 
@@ -120,7 +120,7 @@ describe('kill and resume', () => {
     const done = await startRun(s).exit;
     assert.equal(done.code, 0, done.stderr);
     await assertNoDuplicates(clientsFor(s.moto.endpoint), STANDARD);
-    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--plan'], { env: s.env, cwd: s.dir });
+    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--plan'], { env: s.env, cwd: s.dir });
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);
   });
 });

@@ -105,7 +105,7 @@ describe('whoami and bootstrap identity checks against moto', () => {
 
     const dir = tempDir();
     const before = await moto.snapshot();
-    const bootstrap = await runCli(['bootstrap', '--preset', 'standard', '--plan'], { env: member.env, cwd: dir });
+    const bootstrap = await runCli(['bootstrap', '--preset', 'standard', '--allow-placeholders', '--plan'], { env: member.env, cwd: dir });
     assert.equal(bootstrap.code, ExitCode.failed, bootstrap.stderr);
     assert.match(bootstrap.stderr, new RegExp(`^awsorg: Account ${member.accountId} is a member of organization ${organizationId}; bootstrap must run in its management account \\(${MANAGEMENT_ID}\\)`, 'm'));
     assert.match(bootstrap.stderr, new RegExp(`^Next step: Sign in to account ${MANAGEMENT_ID} and run the command again\\.$`, 'm'));
@@ -119,7 +119,7 @@ describe('whoami and bootstrap identity checks against moto', () => {
     await createOrganization('CONSOLIDATED_BILLING');
     const dir = tempDir();
     const before = await moto.snapshot();
-    const run = await runCli(['bootstrap', '--preset', 'standard', '--plan'], { env, cwd: dir });
+    const run = await runCli(['bootstrap', '--preset', 'standard', '--allow-placeholders', '--plan'], { env, cwd: dir });
     assert.equal(run.code, ExitCode.failed, run.stderr);
     assert.match(run.stderr, /^awsorg: This organization uses feature set CONSOLIDATED_BILLING/m);
     assert.match(run.stderr, /^Next step: .*aws organizations enable-all-features/m);
@@ -190,14 +190,14 @@ describe('whoami and bootstrap identity checks against moto', () => {
       assert.equal(written.code, ExitCode.ok, written.stderr);
       assert.ok(existsSync(join(dir, 'awsorg.yaml')));
 
-      const run = await runCli(['bootstrap', '--config', 'awsorg.yaml'], { env: countingEnv, cwd: dir });
+      const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders'], { env: countingEnv, cwd: dir });
       assert.equal(run.code, ExitCode.usage, run.stderr);
       assert.match(run.stderr, /^awsorg: Refusing to apply without confirmation: no terminal to ask on\.$/m);
       assert.match(run.stderr, /^Next step: Pass --yes to apply, or --plan to only show the changes\.$/m);
       assert.deepEqual(requests, [], 'no AWS request was made');
       assert.deepEqual(readdirSync(dir), ['awsorg.yaml'], 'no journal was written');
 
-      const missing = await runCli(['bootstrap', '--config', 'missing.yaml'], { env: countingEnv, cwd: dir });
+      const missing = await runCli(['bootstrap', '--config', 'missing.yaml', '--allow-placeholders'], { env: countingEnv, cwd: dir });
       assert.equal(missing.code, ExitCode.usage);
       assert.match(missing.stderr, /^awsorg: Cannot read the blueprint .*missing\.yaml/m);
       assert.deepEqual(requests, []);
@@ -226,7 +226,7 @@ describe('whoami and bootstrap identity checks against moto', () => {
         '',
       ].join('\n'),
     );
-    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes'], { env, cwd: dir });
+    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], { env, cwd: dir });
     assert.equal(run.code, ExitCode.failed, run.stderr);
     assert.match(run.stderr, /^awsorg: \w+:\w+ failed in account \d{12} as arn:aws:/m);
     assert.match(

@@ -45,7 +45,7 @@ describe('runbook quarantine-account against a bootstrapped organization', () =>
     aws = clientsFor(moto.endpoint);
     // Long-term keys of the length AWS uses, so the transcript check below means something.
     env = isolatedEnv({ ...moto.env, AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: SECRET });
-    const boot = await runCli(['bootstrap', '--preset', 'standard', '--yes', '--omit-tls-deny'], { env, cwd: tempDir() });
+    const boot = await runCli(['bootstrap', '--preset', 'standard', '--allow-placeholders', '--yes', '--omit-tls-deny'], { env, cwd: tempDir() });
     assert.equal(boot.code, 0, boot.stderr);
     const accounts = (await aws.organizations.send(new ListAccountsCommand({}))).Accounts ?? [];
     production = accounts.find((a) => a.Name === 'production')!.Id!;

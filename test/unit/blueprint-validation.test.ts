@@ -83,7 +83,7 @@ describe('valid blueprints', () => {
     assert.deepEqual(blueprint.ciOidc?.policyArns, []);
     assert.equal(blueprint.terraform?.tool, 'auto');
     assert.deepEqual(blueprint.organizationalUnits, ['Security', 'Infrastructure', 'Workloads', 'Workloads/Production', 'Sandbox']);
-    assert.deepEqual(blueprint.accounts[1], { name: 'production', email: 'aws+production@example.com', ou: 'Workloads/Production' });
+    assert.deepEqual(blueprint.accounts[1], { name: 'production', email: 'aws+production@acme-corp.io', ou: 'Workloads/Production' });
   });
 
   test('validation is pure: it reads no file and changes nothing it is given', () => {
@@ -137,7 +137,7 @@ describe('valid blueprints', () => {
 describe('reporting', () => {
   test('every issue is reported together, not only the first', async () => {
     const yaml = VALID_EXAMPLE_YAML.replace('region: us-east-1', 'region: us-east-7')
-      .replace('aws+production@example.com', 'production@localhost')
+      .replace('aws+production@acme-corp.io', 'production@localhost')
       .replace('bucket: acme-tfstate-7f3a', 'bucket: Acme_TFState')
       .replace('ref: refs/heads/main, ', '');
     const issues = await loadIssues(yaml, VALID_EXAMPLE_FILES);
@@ -148,7 +148,7 @@ describe('reporting', () => {
   });
 
   test('issues from a file name the line, and the error names file, path and fix', async () => {
-    const yaml = VALID_EXAMPLE_YAML.replace('aws+production@example.com', 'foo@bar');
+    const yaml = VALID_EXAMPLE_YAML.replace('aws+production@acme-corp.io', 'foo@bar');
     const file = writeBlueprint(yaml, VALID_EXAMPLE_FILES);
     await assert.rejects(loadBlueprint(file), (error: unknown) => {
       assert.ok(error instanceof ValidationError);
@@ -204,7 +204,7 @@ describe('presets', () => {
   for (const name of PRESET_NAMES) {
     test(`${name} validates with zero issues`, () => {
       assert.deepEqual(validateBlueprint(preset(name), {}).issues, []);
-      const loaded = loadedFromBlueprint(preset(name), '/tmp/awsorg', `preset ${name}`);
+      const loaded = loadedFromBlueprint(preset(name), '/tmp/awsorg', `preset ${name}`, { allowPlaceholders: true });
       assert.deepEqual(loaded.blueprint, preset(name));
       assert.equal(loaded.file, undefined);
     });
@@ -214,8 +214,33 @@ describe('presets', () => {
       assert.match(yaml, /^# awsorg blueprint/);
       assert.match(yaml, /awsorg bootstrap --config/);
       assert.deepEqual(validateBlueprint(parseBlueprintText(yaml, name), {}).blueprint, preset(name));
-      const loaded = await loadBlueprint(writeBlueprint(yaml));
+      const loaded = await loadBlueprint(writeBlueprint(yaml), { allowPlaceholders: true });
       assert.deepEqual(loaded.blueprint, preset(name));
+    });
+
+    test(`${name} is refused outside a rehearsal until its placeholders are replaced, naming each field and its line`, async () => {
+      const issues = (error: unknown) => (error instanceof ValidationError ? error.issues : []);
+      const fromPreset = (() => {
+        try {
+          loadedFromBlueprint(preset(name), '/tmp/awsorg', `preset ${name}`);
+        } catch (error) {
+          return issues(error);
+        }
+        return [];
+      })();
+      const accounts = preset(name).accounts;
+      assert.deepEqual(
+        fromPreset.filter((i) => i.path.endsWith('.email')).map((i) => i.path),
+        accounts.map((_, i) => `accounts[${i}].email`),
+      );
+      assert.deepEqual(fromPreset.filter((i) => !i.path.endsWith('.email')).map((i) => i.path), ['stateBackend.bucket', 'organizationTrail.bucket']);
+      await assert.rejects(loadBlueprint(writeBlueprint(presetYaml(name))), (error: unknown) => {
+        const found = issues(error);
+        assert.ok(found.some((i) => /^line \d+, column \d+ \(stateBackend\.bucket\)$/.test(i.path) || /stateBackend\.bucket/.test(i.path)), JSON.stringify(found.map((i) => i.path)));
+        assert.match((error as Error).message, /is a placeholder \(it says change-me\)/);
+        assert.match((error as Error).message, /example\.com is reserved for examples and receives no mail/);
+        return true;
+      });
     });
   }
 

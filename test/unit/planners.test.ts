@@ -46,7 +46,7 @@ const options: StepOptions = { allowRoot: false, memberRoleName: 'OrganizationAc
 function standard(edit: (blueprint: Blueprint) => void = () => undefined): LoadedBlueprint {
   const blueprint = preset('standard');
   edit(blueprint);
-  return loadedFromBlueprint(blueprint, '/tmp');
+  return loadedFromBlueprint(blueprint, '/tmp', 'the blueprint', { allowPlaceholders: true });
 }
 
 /** Run `fn`, which must throw a PreconditionError; return it for further checks. */

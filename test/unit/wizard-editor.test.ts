@@ -27,7 +27,7 @@ const ESC = key('escape');
 const DOWN = key('down');
 
 function fresh(name = 'standard', extra: { managementAccountId?: string } = {}): EditorState {
-  return initialEditor({ blueprint: preset(name), source: `preset ${name}`, savePath: 'awsorg.yaml', ...extra });
+  return initialEditor({ blueprint: preset(name), source: `preset ${name}`, savePath: 'awsorg.yaml', placeholders: 'allow', ...extra });
 }
 
 /** Runs the keys in order; returns the last state and every intent emitted. */
@@ -522,6 +522,20 @@ describe('wizard blueprint editor: drawing', () => {
     assert.ok(wide.some((l) => /^> Repository .*│/.test(l)), 'the cursor row shares its line with the preview');
   });
 
+  it('outside a rehearsal, never calls a blueprint with placeholders valid: each example.com email and change-me bucket is marked', () => {
+    const refusing = initialEditor({ blueprint: preset('standard'), source: 'preset standard', savePath: 'awsorg.yaml', placeholders: 'refuse' });
+    const problems = editorProblems(refusing).map((p) => p.path);
+    assert.deepEqual(problems, [...preset('standard').accounts.map((_, i) => `accounts[${i}].email`), 'stateBackend.bucket', 'organizationTrail.bucket']);
+    const text = screen(refusing);
+    assert.doesNotMatch(text, /✓ valid/);
+    assert.match(text, /✗ 8 problems/);
+    assert.match(text, /'aws\+production@example\.com' is a placeholder: example\.com is reserved/);
+    assert.match(text, /'example-tfstate-change-me' is a placeholder \(it says change-me\)/);
+    // A rehearsal takes the preset as it is.
+    assert.match(screen(fresh()), /✓ valid/);
+    assert.deepEqual(editorProblems(fresh()), []);
+  });
+
   it('spells out states in text without colour (NO_COLOR)', () => {
     const taken = editorEvent(run(focus(fresh(), /^> State bucket/), ENTER, ENTER).state, { kind: 'bucket-checked', bucket: 'example-tfstate-change-me', availability: { kind: 'taken' } });
     const lines = editorLines(taken, { width: 80, height: 40, palette: palette(false) }).join('\n');
@@ -535,7 +549,7 @@ describe('wizard blueprint editor: speed', () => {
   it('keystroke to frame stays far below 50 ms with 50 accounts', () => {
     const blueprint: Blueprint = preset('standard');
     for (let i = blueprint.accounts.length; i < 50; i++) blueprint.accounts.push({ name: `workload-${i}`, email: `aws+workload-${i}@example.com`, ou: 'Workloads' });
-    let state = initialEditor({ blueprint, source: 'bench.yaml', savePath: 'awsorg.yaml' });
+    let state = initialEditor({ blueprint, source: 'bench.yaml', savePath: 'awsorg.yaml', placeholders: 'allow' });
     assert.deepEqual(editorProblems(state), []);
     const ctx = { width: 120, height: 40, palette: palette(true) };
     editorLines(state, ctx); // warm up

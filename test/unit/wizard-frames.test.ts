@@ -74,7 +74,7 @@ function editorAt(state: EditorState, label: string): EditorState {
 }
 
 function editor(): EditorState {
-  return initialEditor({ blueprint: preset('standard'), source: 'preset standard', savePath: 'awsorg.yaml', managementAccountId: ACCOUNT, partition: 'aws' });
+  return initialEditor({ blueprint: preset('standard'), source: 'preset standard', savePath: 'awsorg.yaml', managementAccountId: ACCOUNT, partition: 'aws', placeholders: 'allow' });
 }
 
 function type(state: EditorState, chars: string): EditorState {
@@ -296,7 +296,7 @@ describe('wizard golden frames', () => {
     const raw = (state: WizardState, columns = 120) => renderWizard(state, { width: columns, height: 39, palette: p, now: NOW }).lines.join('\n');
     const blueprint = preset('standard');
     blueprint.organizationalUnits = [...blueprint.organizationalUnits, HOSTILE_OU];
-    const e = initialEditor({ blueprint, source: 'hostile.yaml', savePath: 'awsorg.yaml', managementAccountId: ACCOUNT, partition: 'aws' });
+    const e = initialEditor({ blueprint, source: 'hostile.yaml', savePath: 'awsorg.yaml', managementAccountId: ACCOUNT, partition: 'aws', placeholders: 'allow' });
     const editorScreen = raw({ ...base(), screen: 'blueprint', editor: e });
     assertNoRawControls(editorScreen, 'the editor', { allowSgr: true });
     assert.ok(normaliseFrame(editorScreen).includes('Ops\\x1b]52;c;cHduZWQ=\\x07'), normaliseFrame(editorScreen));

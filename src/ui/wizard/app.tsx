@@ -152,7 +152,7 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
             update((s) => ({ ...s, screen: 'plan', plan: { ...s.plan, status: 'planning', progress: `Resuming ${file}…` } }));
             ops
               .startingBlueprint(true)
-              .then(({ blueprint, source }) => update((s) => (s.editor ? s : { ...s, editor: initialEditor({ blueprint, source, savePath: file, ...identityFacts(s) }) })))
+              .then(({ blueprint, source }) => update((s) => (s.editor ? s : { ...s, editor: initialEditor({ blueprint, source, savePath: file, ...identityFacts(s), placeholders: ops.placeholders }) })))
               .catch(() => undefined);
             runPlan(file);
             return;
@@ -161,7 +161,7 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
           ops
             .startingBlueprint(false)
             .then(({ blueprint, source }) =>
-              update((s) => (s.editor ? s : { ...s, editor: initialEditor({ blueprint, source, savePath: ops.relativePath(ops.blueprintPath), ...identityFacts(s) }) })),
+              update((s) => (s.editor ? s : { ...s, editor: initialEditor({ blueprint, source, savePath: ops.relativePath(ops.blueprintPath), ...identityFacts(s), placeholders: ops.placeholders }) })),
             )
             .catch((err: unknown) => update((s) => ({ ...s, notice: errorNotice(err) })));
           return;

@@ -115,6 +115,8 @@ export interface EditorState {
   /** The save target exists and the operator was told: the next `s` overwrites it. */
   overwrite: boolean;
   memory: EditorMemory;
+  /** Placeholder values (example.com emails, change-me names) are problems, except in a rehearsal. */
+  placeholders: 'allow' | 'refuse';
 }
 
 export type EditorIntent =
@@ -142,7 +144,7 @@ type Outcome = KeyOutcome<EditorState, EditorIntent>;
 // ---------------------------------------------------------------------------------------------
 // Construction
 
-export function initialEditor(opts: { blueprint: Blueprint; source: string; savePath: string; managementAccountId?: string; partition?: string }): EditorState {
+export function initialEditor(opts: { blueprint: Blueprint; source: string; savePath: string; managementAccountId?: string; partition?: string; placeholders?: 'allow' | 'refuse' }): EditorState {
   const fromPreset = /^preset (\S+)$/.exec(opts.source)?.[1];
   const blueprint = structuredClone(opts.blueprint);
   return {
@@ -161,6 +163,7 @@ export function initialEditor(opts: { blueprint: Blueprint; source: string; save
     bucket: undefined,
     overwrite: false,
     memory: {},
+    placeholders: opts.placeholders ?? 'refuse',
   };
 }
 
@@ -242,14 +245,14 @@ function focusedRow(state: EditorState, rows = formRows(state.blueprint)): { row
 // ---------------------------------------------------------------------------------------------
 // Problems
 
-/** validateBlueprint per blueprint object: moving the cursor does not validate again. */
-const validated = new WeakMap<Blueprint, EditorProblem[]>();
+/** validateBlueprint per blueprint object (and placeholder policy): moving the cursor does not validate again. */
+const validated = { allow: new WeakMap<Blueprint, EditorProblem[]>(), refuse: new WeakMap<Blueprint, EditorProblem[]>() };
 
-function validationIssues(bp: Blueprint): EditorProblem[] {
-  let issues = validated.get(bp);
+function validationIssues(bp: Blueprint, placeholders: EditorState['placeholders']): EditorProblem[] {
+  let issues = validated[placeholders].get(bp);
   if (!issues) {
-    issues = validateBlueprint(bp).issues;
-    validated.set(bp, issues);
+    issues = validateBlueprint(bp, { refusePlaceholders: placeholders === 'refuse' }).issues;
+    validated[placeholders].set(bp, issues);
   }
   return issues;
 }
@@ -257,7 +260,7 @@ function validationIssues(bp: Blueprint): EditorProblem[] {
 /** Every problem that blocks continuing: the blueprint's issues and the editor's own checks. */
 export function editorProblems(state: EditorState): EditorProblem[] {
   const bp = state.blueprint;
-  const issues = validationIssues(bp);
+  const issues = validationIssues(bp, state.placeholders);
   const extra: EditorProblem[] = [];
   const has = (prefix: string) => issues.some((i) => i.path === prefix || i.path.startsWith(`${prefix}.`) || i.path.startsWith(`${prefix}[`));
 

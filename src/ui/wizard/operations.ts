@@ -51,6 +51,8 @@ export interface WizardOperationsOptions {
   blueprintPath?: string;
   /** --omit-tls-deny: leave the aws:SecureTransport statement out (emulators only; always on in a rehearsal). */
   omitTlsDeny?: boolean;
+  /** --allow-placeholders: accept example.com emails and change-me names (emulators only; always on in a rehearsal). */
+  allowPlaceholders?: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -152,6 +154,11 @@ export class WizardOperations {
 
   get rehearsal(): string | undefined {
     return this.opts.rehearsal?.endpoint;
+  }
+
+  /** Whether the editor and the run accept placeholder values: only a rehearsal or --allow-placeholders does. */
+  get placeholders(): 'allow' | 'refuse' {
+    return this.opts.rehearsal || this.opts.allowPlaceholders ? 'allow' : 'refuse';
   }
 
   /** For the sign-in screen: what the current credentials are, and the profiles on offer. */
@@ -325,7 +332,7 @@ export class WizardOperations {
     const file = journal?.blueprint && existsSync(journal.blueprint) ? journal.blueprint : existsSync(this.startingPath) ? this.startingPath : undefined;
     if (file) {
       try {
-        return { blueprint: (await readBlueprintFile(file)).blueprint, source: this.relative(file) };
+        return { blueprint: (await readBlueprintFile(file, { allowPlaceholders: true })).blueprint, source: this.relative(file) };
       } catch {
         // An invalid file: the editor starts from the preset and the load row can try again.
       }
@@ -358,7 +365,8 @@ export class WizardOperations {
 
   async loadBlueprintFile(path: string): Promise<{ path: string; blueprint: Blueprint }> {
     const file = resolve(this.deps.cwd, path);
-    return { path: this.relative(file), blueprint: (await readBlueprintFile(file)).blueprint };
+    // Placeholders are let in here: the editor marks them as problems under their fields.
+    return { path: this.relative(file), blueprint: (await readBlueprintFile(file, { allowPlaceholders: true })).blueprint };
   }
 
   /** Writes the blueprint as YAML; refuses to replace an existing file unless `overwrite`. */
@@ -403,7 +411,7 @@ export class WizardOperations {
    */
   private async prepare(file: string): Promise<LoadedBlueprint> {
     // The workspace copy's relative paths (policy files, terraform.dir) mean what they would in ./awsorg.yaml.
-    const loaded = await readBlueprintFile(file, this.inWorkspace(file) ? { baseDir: this.deps.cwd } : {});
+    const loaded = await readBlueprintFile(file, { ...(this.inWorkspace(file) ? { baseDir: this.deps.cwd } : {}), allowPlaceholders: this.placeholders === 'allow' });
     const rehearsal = this.opts.rehearsal;
     const tf = loaded.blueprint.terraform;
     this.writtenTerraformDir = tf?.dir;
