@@ -11,8 +11,24 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 export type IniSections = Map<string, Record<string, string>>;
 
+/**
+ * A shared file's path from its variable, else ~/.aws/NAME. A value set without a shell (an IDE
+ * run configuration, a .env file) can start with a literal `~/`: botocore and SDK v3 both read
+ * that as the home directory, so awsorg does too, rather than a directory named "~".
+ */
+function sharedFilePath(value: string | undefined, env: Env, name: string): string {
+  const home = env.HOME || homedir();
+  if (value === undefined) return join(home, '.aws', name);
+  return value.startsWith('~/') ? join(home, value.slice(2)) : value;
+}
+
 export function awsConfigPath(env: Env): string {
-  return env.AWS_CONFIG_FILE ?? join(env.HOME ?? homedir(), '.aws', 'config');
+  return sharedFilePath(env.AWS_CONFIG_FILE, env, 'config');
+}
+
+/** The shared credentials file: AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials. */
+export function awsCredentialsPath(env: Env): string {
+  return sharedFilePath(env.AWS_SHARED_CREDENTIALS_FILE, env, 'credentials');
 }
 
 /**

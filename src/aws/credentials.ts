@@ -4,9 +4,8 @@
  * (including sso_session and credential_process profiles), web identity and instance roles.
  */
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { awsConfigPath } from './aws-config-file.js';
 import { readCachedCredentials, type CacheKey } from '../core/credential-cache.js';
 import { readSettings } from '../core/settings.js';
 import type { XdgPaths } from '../core/xdg.js';
@@ -91,7 +90,7 @@ export function resolveRegion(env: Env): string {
 }
 
 function profileRegion(env: Env): string | undefined {
-  const file = env.AWS_CONFIG_FILE ?? join(env.HOME ?? homedir(), '.aws', 'config');
+  const file = awsConfigPath(env);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

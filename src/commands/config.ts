@@ -4,9 +4,8 @@
  * profiles live in a marked block awsorg owns; nothing outside it is ever changed.
  */
 import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { awsConfigPath } from '../aws/aws-config-file.js';
+import { awsConfigPath, awsCredentialsPath } from '../aws/aws-config-file.js';
 import { configTarget, readConfigSnapshot, updateConfigFile } from '../aws/aws-config-write.js';
 import { resolveRegion } from '../aws/credentials.js';
 import { chooseRole, loadOperatorContext, type OperatorContext } from '../assume/context.js';
@@ -335,7 +334,7 @@ function summaryText(file: string, plan: BlockPlan, skipped: SkippedProfile[], o
  * reads them, so `[awsorg-dev] ; old static keys` is profile awsorg-dev.
  */
 function credentialsFileProfiles(env: Deps['env']): ReservedName[] {
-  const file = env.AWS_SHARED_CREDENTIALS_FILE ?? join(env.HOME ?? homedir(), '.aws', 'credentials');
+  const file = awsCredentialsPath(env);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

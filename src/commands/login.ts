@@ -9,11 +9,9 @@
  *   MFA code, cached privately and used as the base credentials until it expires.
  */
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { GetSessionTokenCommand } from '@aws-sdk/client-sts';
-import { parseIni, profileSettings, profileSso, readAwsConfig } from '../aws/aws-config-file.js';
+import { awsConfigPath, awsCredentialsPath, parseIni, profileSettings, profileSso, readAwsConfig } from '../aws/aws-config-file.js';
 import { baseSignIn, describeBase } from '../aws/base-signin.js';
 import { mfaSessionKey } from '../aws/credentials.js';
 import { isRefreshable, readSsoToken, SSO_EXPIRY_WINDOW_MS, type SsoSessionRef } from '../aws/sso-token-cache.js';
@@ -139,7 +137,7 @@ export async function run(opts: LoginOptions, deps: Deps): Promise<number> {
 /** The same deps, with AWS_PROFILE selected the way --profile selects it for the AWS CLI. */
 function withProfile(deps: Deps, profile: string): Deps {
   const config = readAwsConfig(deps.env);
-  const credentialsFile = deps.env.AWS_SHARED_CREDENTIALS_FILE ?? join(deps.env.HOME || homedir(), '.aws', 'credentials');
+  const credentialsFile = awsCredentialsPath(deps.env);
   let inCredentials = false;
   try {
     inCredentials = parseIni(readFileSync(credentialsFile, 'utf8')).has(profile);
@@ -147,7 +145,7 @@ function withProfile(deps: Deps, profile: string): Deps {
     // No credentials file.
   }
   if (!profileSettings(config, profile) && !inCredentials) {
-    throw new UsageError(`profile "${profile}" is not in ${deps.env.AWS_CONFIG_FILE ?? '~/.aws/config'} or ${credentialsFile}`, 'Check the name (`aws configure list-profiles`), or create the profile first.');
+    throw new UsageError(`profile "${profile}" is not in ${awsConfigPath(deps.env)} or ${credentialsFile}`, 'Check the name (`aws configure list-profiles`), or create the profile first.');
   }
   // An explicit profile wins over access keys in the environment, as it does for the AWS CLI.
   const env = { ...deps.env, AWS_PROFILE: profile, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined };

@@ -358,6 +358,20 @@ describe('awsorg config generate', () => {
     assert.doesNotMatch(readFileSync(runEnv.AWS_CONFIG_FILE, 'utf8'), /awsorg-development/);
   });
 
+  it('reads AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE given as "~/..." from the home directory, as botocore and SDK v3 do', async () => {
+    // Set without a shell (an IDE run configuration, a .env file), the tilde reaches awsorg as is.
+    const home = tempDir();
+    const runEnv = { ...env, HOME: home, AWS_CONFIG_FILE: '~/config', AWS_SHARED_CREDENTIALS_FILE: '~/credentials' };
+    writeFileSync(join(home, 'credentials'), '[awsorg-development]\naws_access_key_id = AKIAOLDSTATICKEY0001\naws_secret_access_key = old-static-secret\n', { mode: 0o600 });
+    const run = await runCli(['config', 'generate', '--json'], { env: runEnv, cwd: home });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(existsSync(join(home, '~')), false, 'nothing is written under a directory named ~');
+    const text = readFileSync(join(home, 'config'), 'utf8');
+    assert.match(text, /\[profile awsorg-production\]/);
+    assert.doesNotMatch(text, /awsorg-development/, "the credentials file's section keeps its name");
+    assert.equal(await awsAccount(runEnv, 'awsorg-production'), org.byName('Production').id);
+  });
+
   it('an install path containing " #" works in SDK v3, botocore and the AWS CLI (issue 12 item 5)', async () => {
     const bin = copyBuild(join(tempDir(), 'my #tools;x'));
     const runEnv = { ...env, AWS_CONFIG_FILE: join(tempDir(), 'config') };

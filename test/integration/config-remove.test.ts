@@ -82,6 +82,21 @@ describe('awsorg config remove', () => {
     assert.equal(existsSync(none), false);
   });
 
+  it('reads AWS_CONFIG_FILE="~/..." as the AWS CLI and SDK v3 do, from the home directory', async () => {
+    // Set without a shell (an IDE run configuration, a .env file, a Dockerfile ENV), the tilde
+    // is not expanded; botocore and SDK v3 both read it as the home directory.
+    const env = isolatedEnv();
+    const file = join(env.HOME!, 'alt-config');
+    const tilde = { ...env, AWS_CONFIG_FILE: '~/alt-config' };
+    writeFileSync(file, withBlock(USER_BEFORE), { mode: 0o600 });
+    assert.deepEqual(await profiles(tilde), ['awsorg-dev', 'awsorg-prod', 'default', 'mine'], 'botocore reads ~/alt-config');
+    const res = await runCli(['config', 'remove'], { env: tilde, cwd: env.HOME! });
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stderr, /removed awsorg's block \(2 profiles\)/);
+    assert.equal(readFileSync(file, 'utf8'), USER_BEFORE);
+    assert.equal(existsSync(join(env.HOME!, '~')), false, 'no directory named ~ is made');
+  });
+
   it('refuses generate-only flags and a damaged block, writing nothing', async () => {
     const dir = tempDir();
     const file = join(dir, 'config');

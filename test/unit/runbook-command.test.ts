@@ -78,3 +78,14 @@ describe('follow-ups of a dry run', () => {
     assert.deepEqual(named, ["After a real run: CloudTrail records the session's calls.", 'After a real run: AWS Config keeps the history.']);
   });
 });
+
+describe('runbook follow-ups after a real run', () => {
+  it('fill in every parameter they name: no placeholder is left for a value the run knows', async () => {
+    const { BUILTIN_RUNBOOKS } = await import('../../src/runbooks/builtin/index.js');
+    const { followUpLines } = await import('../../src/runbooks/prepare.js');
+    const s3 = BUILTIN_RUNBOOKS.find((r) => r.id === 's3-public-exposure')!;
+    const lines = followUpLines(s3, { incident: 'INC-7', account: '123456789012', bucket: 'b', 'access-role': 'OrganizationAccountAccessRole', management: '999999999999' }, false);
+    assert.ok(lines.some((l) => l.includes('--account-id 123456789012 ')), lines.join('\n'));
+    for (const line of lines) assert.doesNotMatch(line, /<account>|\{\{/, line);
+  });
+});

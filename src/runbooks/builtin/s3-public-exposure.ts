@@ -62,7 +62,7 @@ export const s3PublicExposure: Runbook = {
   followUps: [
     'Find out what was read or written while it was public: S3 server access logs, or CloudTrail data events for the bucket if they were on (management events do not record object reads).',
     'Fix the cause: remove the statements that allow Principal "*" and set Object Ownership to BucketOwnerEnforced, which turns ACLs off; a rollback would otherwise expose the bucket again.',
-    'Turn on the account-wide block (`aws s3control put-public-access-block --account-id <account> --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`) and deny s3:PutBucketPublicAccessBlock and s3:PutAccountPublicAccessBlock with an SCP, so the next bucket cannot go public.',
+    'Turn on the account-wide block (`aws s3control put-public-access-block --account-id {{account}} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`) and deny s3:PutBucketPublicAccessBlock and s3:PutAccountPublicAccessBlock with an SCP, so the next bucket cannot go public.',
     'If private data was exposed, start the data-breach process: the data owner, legal and any notification duties.',
   ],
 };

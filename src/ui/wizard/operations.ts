@@ -12,7 +12,7 @@
 import { closeSync, constants, cpSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { readAwsConfig } from '../../aws/aws-config-file.js';
+import { awsCredentialsPath, readAwsConfig } from '../../aws/aws-config-file.js';
 import { baseSignIn, describeBase } from '../../aws/base-signin.js';
 import { resolveBaseCredentials } from '../../aws/credentials.js';
 import { AwsSession, type AwsEvent } from '../../aws/session.js';
@@ -168,7 +168,7 @@ export class WizardOperations {
     const base = baseSignIn(env, settings);
     const config = readAwsConfig(env);
     const profiles = [...config.keys()].flatMap((k) => (k === 'default' ? ['default'] : k.startsWith('profile ') ? [k.slice('profile '.length)] : [])).sort();
-    const hasDefault = profiles.includes('default') || existsSync(env.AWS_SHARED_CREDENTIALS_FILE ?? join(env.HOME ?? '', '.aws', 'credentials'));
+    const hasDefault = profiles.includes('default') || existsSync(awsCredentialsPath(env));
     const currentLabel = base.kind === 'default' && !hasDefault ? undefined : describeBase(base);
     return {
       currentLabel: this.opts.rehearsal ? `the emulator's dummy keys (${this.opts.rehearsal.endpoint})` : currentLabel,

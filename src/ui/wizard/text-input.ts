@@ -31,12 +31,45 @@ function withValue(field: TextField, value: string, cursor: number): TextField {
   return next;
 }
 
-/** The start of the word before `at`: letters and digits, after any other characters. */
+let graphemes: Intl.Segmenter | undefined;
+
+/**
+ * The offsets between the characters of `value`, from 0 to value.length, where a character is
+ * what the reader sees as one (a grapheme cluster): an emoji is two UTF-16 units, a flag four, a
+ * letter with a combining accent two. Moving or erasing by UTF-16 unit would split them and leave
+ * half a surrogate pair in the value.
+ */
+function boundaries(value: string): number[] {
+  if (/^[\u0000-\u02FF]*$/.test(value)) return Array.from({ length: value.length + 1 }, (_, i) => i);
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  const out: number[] = [];
+  for (const { index } of graphemes.segment(value)) out.push(index);
+  out.push(value.length);
+  return out;
+}
+
+/** The character boundary before `at` (0 at the start). */
+function previous(value: string, at: number): number {
+  const b = boundaries(value);
+  for (let i = b.length - 1; i >= 0; i--) if (b[i]! < at) return b[i]!;
+  return 0;
+}
+
+/** The character boundary after `at` (value.length at the end). */
+function next(value: string, at: number): number {
+  for (const b of boundaries(value)) if (b > at) return b;
+  return value.length;
+}
+
+/** The start of the word before `at`: letters, digits and their marks, after any other characters. */
 function wordStart(value: string, at: number): number {
-  let i = at;
-  while (i > 0 && !/[\p{L}\p{N}]/u.test(value.charAt(i - 1))) i--;
-  while (i > 0 && /[\p{L}\p{N}]/u.test(value.charAt(i - 1))) i--;
-  return i;
+  const b = boundaries(value).filter((x) => x < at);
+  // b[k] is the start of the character just before the erase point.
+  const isWord = (k: number) => /^[\p{L}\p{N}\p{M}]/u.test(value.slice(b[k]!));
+  let k = b.length - 1;
+  while (k >= 0 && !isWord(k)) k--;
+  while (k >= 0 && isWord(k)) k--;
+  return k >= 0 ? b[k + 1]! : 0;
 }
 
 /** The field after `press`, or undefined when the key is not an edit (Up/Down, Enter, Esc...). */
@@ -49,8 +82,11 @@ export function editText(field: TextField, press: KeyPress): TextField | undefin
     return clean ? withValue(field, value.slice(0, at) + clean + value.slice(at), at + clean.length) : field;
   }
   switch (press.name) {
-    case 'backspace':
-      return at === 0 ? field : withValue(field, value.slice(0, at - 1) + value.slice(at), at - 1);
+    case 'backspace': {
+      if (at === 0) return field;
+      const from = previous(value, at);
+      return withValue(field, value.slice(0, from) + value.slice(at), from);
+    }
     case 'ctrl-u':
       return withValue(field, value.slice(at), 0);
     case 'ctrl-w': {
@@ -58,9 +94,9 @@ export function editText(field: TextField, press: KeyPress): TextField | undefin
       return withValue(field, value.slice(0, start) + value.slice(at), start);
     }
     case 'left':
-      return withValue(field, value, at - 1);
+      return withValue(field, value, previous(value, at));
     case 'right':
-      return withValue(field, value, at + 1);
+      return withValue(field, value, next(value, at));
     case 'home':
       return withValue(field, value, 0);
     case 'end':
@@ -70,27 +106,36 @@ export function editText(field: TextField, press: KeyPress): TextField | undefin
   }
 }
 
+/** The field as drawn, split at its cursor: the value, or one bullet per character of a masked field. */
+function shownParts(field: TextField): [before: string, after: string] {
+  const at = cursorOf(field);
+  if (!field.masked) return [field.value.slice(0, at), field.value.slice(at)];
+  const b = boundaries(field.value);
+  const before = b.filter((x) => x < at).length;
+  return ['•'.repeat(before), '•'.repeat(b.length - 1 - before)];
+}
+
 /** The field as drawn: the value, or bullets for a masked field; `cursor` adds a bar cursor where it is. */
 export function shownText(field: TextField, cursor: boolean): string {
-  const text = field.masked ? '•'.repeat(field.value.length) : field.value;
-  if (!cursor) return text;
-  const at = cursorOf(field);
-  return `${text.slice(0, at)}▏${text.slice(at)}`;
+  const [before, after] = shownParts(field);
+  return cursor ? `${before}▏${after}` : before + after;
 }
 
 /**
  * The field as drawn in `width` columns with its cursor in view: the end of a long value (an
  * ellipsis marks what is cut), or, with the cursor further left, a window around the cursor.
+ * Cut between code points, never inside a surrogate pair.
  */
 export function shownWindow(field: TextField, width: number): string {
-  const text = shownText(field, true);
+  const [before, after] = shownParts(field);
+  const text = Array.from(`${before}▏${after}`);
   if (width <= 0) return '';
-  if (text.length <= width) return text;
+  if (text.length <= width) return text.join('');
   if (width === 1) return '…';
-  const at = cursorOf(field);
-  // The cursor's column in `text` is `at`; keep the tail when the cursor is in it.
-  if (at >= text.length - (width - 1)) return `…${text.slice(text.length - width + 1)}`;
-  if (at <= width - 2) return `${text.slice(0, width - 1)}…`;
+  // The cursor's column in `text`; keep the tail when the cursor is in it.
+  const at = Array.from(before).length;
+  if (at >= text.length - (width - 1)) return `…${text.slice(text.length - width + 1).join('')}`;
+  if (at <= width - 2) return `${text.slice(0, width - 1).join('')}…`;
   const start = at - Math.floor((width - 2) / 2);
-  return `…${text.slice(start, start + width - 2)}…`;
+  return `…${text.slice(start, start + width - 2).join('')}…`;
 }
