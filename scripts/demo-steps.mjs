@@ -9,7 +9,8 @@ export const BLUEPRINT = 'awsorg.yaml';
 
 // moto serves plain HTTP and enforces the aws:SecureTransport deny, so under the TLS-only bucket
 // statement it would refuse Terraform's object calls: the emulator run leaves that statement out.
-// Against AWS, never pass this flag.
+// The preset's emails and bucket names are placeholders, refused outside a rehearsal unless
+// --allow-placeholders says this is an emulator run. Against AWS, never pass either flag.
 export const EMULATOR_FLAGS = ['--omit-tls-deny', '--allow-placeholders'];
 
 export const writePreset = { title: 'write the standard preset to a file', args: ['bootstrap', '--preset', 'standard', '--write', BLUEPRINT] };
