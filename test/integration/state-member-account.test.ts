@@ -15,6 +15,8 @@ import { memberClients, type Clients } from '../helpers/aws.js';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
 import { startMoto, type Moto } from '../helpers/moto.js';
 import { terraform } from '../helpers/terraform.js';
+import { createDeps, systemClock } from '../../src/core/deps.js';
+import { WizardOperations } from '../../src/ui/wizard/operations.js';
 
 const MAIN_TF = `resource "terraform_data" "bootstrap" {
   input = "hello"
@@ -129,6 +131,29 @@ describe('a state backend in a member account (terraform + moto)', () => {
     assert.match(backendTf, /dynamodb_table += "member-tf-locks"/);
     assert.doesNotMatch(backendTf, /use_lockfile/);
     await planWithManagementCredentials(dir);
+  });
+
+  it("the wizard's state screen offers a lock-mode change as init -reconfigure and applies it (its apply leaves this step to the screen)", async () => {
+    const dir = join(root, 'bootstrap');
+    assert.match(readFileSync(join(dir, 'backend.tf'), 'utf8'), /dynamodb_table/, 'the previous test left the dynamodb backend');
+    const deps = createDeps({ env, cwd: root, signal: new AbortController().signal, clock: systemClock, stdout: { write: () => true }, stderr: { write: () => true }, interactive: true });
+    const ops = new WizardOperations(deps);
+    await ops.signIn({ kind: 'sign-in', method: 'current' }, () => undefined);
+    await ops.plan('lockfile.yaml', () => undefined);
+    const info = await ops.inspectMigration('./bootstrap');
+    assert.deepEqual(info.finding.kind === 'reconfigure' && info.finding.changes, ['lock lockfile (was dynamodb)'], JSON.stringify(info.finding));
+    const output: string[] = [];
+    const verification = await ops.migrate('./bootstrap', (line) => output.push(line));
+    assert.equal(verification, undefined, 'nothing moved');
+    const backendTf = readFileSync(join(dir, 'backend.tf'), 'utf8');
+    assert.match(backendTf, /use_lockfile += true/, output.join('\n'));
+    assert.doesNotMatch(backendTf, /dynamodb_table/);
+    assert.ok(output.some((l) => /init -reconfigure|re-initialised/.test(l)), output.join('\n'));
+    assert.equal((await ops.inspectMigration('./bootstrap')).finding.kind, 'already-migrated');
+    await planWithManagementCredentials(dir);
+    // Back to dynamodb for the tests that follow.
+    const back = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes'], { env, cwd: root });
+    assert.equal(back.code, 0, back.stderr);
   });
 
   it('state migrate --account NAME writes assume_role; --lock lockfile later rewrites backend.tf and reinitialises', async () => {

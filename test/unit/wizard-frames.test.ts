@@ -20,6 +20,7 @@ import { applyEvent, initialApply, type ApplyState } from '../../src/ui/wizard/a
 import { doneEvent, initialDone } from '../../src/ui/wizard/done.js';
 import { editorEvent, editorKey, editorLines, initialEditor, type EditorState } from '../../src/ui/wizard/editor.js';
 import { renderWizard } from '../../src/ui/wizard/frame.js';
+import * as migrateModule from '../../src/ui/wizard/migrate.js';
 import { initialMigrate, migrateEvent } from '../../src/ui/wizard/migrate.js';
 import { planKey, planReady } from '../../src/ui/wizard/plan.js';
 import { signInEvent, signInKey, type SignInState } from '../../src/ui/wizard/signin.js';
@@ -316,6 +317,24 @@ describe('wizard golden frames', () => {
     assert.ok(normaliseFrame(applyScreen).includes('\\x1b]52;c;cHduZWQ=\\x07'), normaliseFrame(applyScreen));
   });
 
+  it('state migration: a backend.tf that differs from the blueprint (lock mode) is offered as init -reconfigure, not as done', () => {
+    let m = initialMigrate('./bootstrap');
+    const lineage = '7bfe7462-9aa6-752b-fd5f-a91600be7496';
+    m = migrateEvent(m, {
+      kind: 'inspected',
+      info: { dir: './bootstrap', absolute: '/home/alice/org/bootstrap', tools: [{ name: 'terraform', path: '/usr/local/bin/terraform', version: '1.11.4' }], chosen: 'terraform', finding: { kind: 'reconfigure', lineage, serial: 3, changes: ['lock lockfile (was dynamodb)'] }, target: 's3://acme-tfstate/bootstrap/terraform.tfstate', canCreateSample: false },
+    });
+    const screen = frame({ ...base(), screen: 'migrate' as const, migrate: m }, 80);
+    assert.match(screen, /backend\.tf\s+differs from the blueprint: lock lockfile \(was dynamodb\)/, screen);
+    assert.match(screen, /Enter reconfigure/, screen);
+    const { migrateKey } = migrateModule;
+    const pressed = migrateKey(m, key('enter'));
+    assert.deepEqual(pressed.intent, { kind: 'migrate', dir: './bootstrap' }, 'Enter applies the change; it does not finish the screen');
+    const done = migrateEvent(pressed.state, { kind: 'migrated' });
+    assert.equal(done.info?.finding.kind, 'already-migrated', 'once reconfigured, the state is reported as in the bucket');
+    assert.equal(migrateKey(done, key('enter')).intent?.kind, 'continue');
+  });
+
   it('state migration: verified lineage and serial; done, with the console offered', () => {
     let m = initialMigrate('./bootstrap');
     m = migrateEvent(m, {
@@ -531,7 +550,7 @@ describe('wizard rehearsal messages', () => {
   });
 
   it('Continue asks before replacing an existing, different blueprint file, as s does', () => {
-    const e = initialEditor({ blueprint: preset('standard'), source: 'awsorg.yaml', savePath: 'awsorg.yaml', managementAccountId: ACCOUNT, partition: 'aws' });
+    const e = initialEditor({ blueprint: preset('standard'), source: 'awsorg.yaml', savePath: 'awsorg.yaml', managementAccountId: ACCOUNT, partition: 'aws', placeholders: 'allow' });
     const s = { ...base(), screen: 'blueprint' as const, editor: editorAt(e, 'Continue') };
     const first = wizardKey(s, key('enter'));
     assert.equal(first.intent?.kind, 'plan');

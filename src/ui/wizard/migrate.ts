@@ -19,6 +19,8 @@ export type LocalStateFinding =
   | { kind: 'no-local-state' }
   | { kind: 'local'; lineage: string; serial: number; resources: number }
   | { kind: 'already-migrated'; lineage: string; serial: number }
+  /** The state is in the bucket, but backend.tf says otherwise than the blueprint (lock mode, role). */
+  | { kind: 'reconfigure'; lineage: string; serial: number; changes: string[] }
   | { kind: 'refused'; reason: string; next?: string };
 
 export interface MigrationInfo {
@@ -74,15 +76,20 @@ export function migrateEvent(state: MigrateState, event: MigrateEvent): MigrateS
       return { ...state, status: 'ready', info: event.info, error: undefined };
     case 'output':
       return { ...state, output: [...state.output, ...event.line.split('\n').filter((l) => l.trim())].slice(-200) };
-    case 'migrated':
-      return { ...state, status: 'done', ...(event.verification ? { verification: event.verification } : {}) };
+    case 'migrated': {
+      // A reconfigured backend leaves the state where it was: the finding becomes "already there".
+      const f = state.info?.finding;
+      const info = state.info && f?.kind === 'reconfigure' ? { ...state.info, finding: { kind: 'already-migrated' as const, lineage: f.lineage, serial: f.serial } } : state.info;
+      return { ...state, status: 'done', ...(info ? { info } : {}), ...(event.verification ? { verification: event.verification } : {}) };
+    }
     case 'failed':
       return { ...state, status: 'failed', error: event.error };
   }
 }
 
 function migratable(state: MigrateState): boolean {
-  return state.info?.finding.kind === 'local' && state.info.tools.length > 0;
+  const kind = state.info?.finding.kind;
+  return (kind === 'local' || kind === 'reconfigure') && state.info!.tools.length > 0;
 }
 
 export function migrateKey(state: MigrateState, press: KeyPress): KeyOutcome<MigrateState, MigrateIntent> {
@@ -119,6 +126,13 @@ function findingLines(info: MigrationInfo, ctx: RenderContext): string[] {
       return [field('Local state', `lineage ${f.lineage}, serial ${f.serial}, ${f.resources} resource${f.resources === 1 ? '' : 's'}`, width, p)];
     case 'already-migrated':
       return [field('State', `already in ${info.target} (lineage ${f.lineage}, serial ${f.serial})`, width, p, 14, p.ok)];
+    case 'reconfigure':
+      return [
+        field('State', `already in ${info.target} (lineage ${f.lineage}, serial ${f.serial})`, width, p, 14, p.ok),
+        field('backend.tf', `differs from the blueprint: ${f.changes.join(', ')}`, width, p, 14, p.warning),
+        '',
+        ...paragraph(`Press Enter to rewrite backend.tf and run \`init -reconfigure\`; the state object is not touched.`, width, p, '', 2),
+      ];
     case 'refused':
       return [...paragraph(`Refused: ${f.reason}`, width, p, p.error, 2), ...(f.next ? paragraph(`Next: ${f.next}`, width, p, '', 2) : [])];
   }
@@ -167,6 +181,7 @@ export function migrateHints(state: MigrateState): string {
   if (state.status === 'running' || state.status === 'inspecting') return 'working…';
   const parts = [];
   if (state.info?.finding.kind === 'local' && state.info.tools.length) parts.push('Enter migrate');
+  if (state.info?.finding.kind === 'reconfigure' && state.info.tools.length) parts.push('Enter reconfigure');
   if (state.info?.finding.kind === 'already-migrated') parts.push('Enter finish');
   if (state.status === 'failed') parts.push('Enter try again');
   if (state.info?.canCreateSample) parts.push('n sample directory');
@@ -177,7 +192,9 @@ export function migrateHints(state: MigrateState): string {
 export function migrateHelp(): string[] {
   return [
     'State migration',
-    '  Enter   run `init -migrate-state` in the directory (terraform or tofu, as the blueprint says)',
+    '  Enter   run `init -migrate-state` in the directory (terraform or tofu, as the blueprint says);',
+    '          when the state is already there but backend.tf differs (lock mode, role), rewrite',
+    '          backend.tf and run `init -reconfigure`',
     '  d       choose another directory (saved into the blueprint as terraform.dir)',
     '  s       skip; `awsorg state migrate --config awsorg.yaml` does it later',
     '  n       rehearsal only: make a sample directory with local state, to practise the move',

@@ -74,6 +74,7 @@ async function loadEngine() {
     STEPS: engine.STEPS,
     backendSettingsFor: migrate.backendSettingsFor,
     migrateStateStep: migrate.migrateStateStep,
+    stateRoleArn: migrate.stateRoleArn,
     trailArn: trail.trailArn,
     assessMigration: terraform.assessMigration,
     inspectMigration: terraform.inspectMigration,
@@ -536,16 +537,21 @@ export class WizardOperations {
     if (!existsSync(dir)) return { ...base, canCreateSample: Boolean(this.opts.rehearsal), finding: { kind: 'missing-dir' } };
     const account = loaded.blueprint.stateBackend?.account ?? 'management';
     const session = this.stateAccountSession(account);
+    // As the migrate-state step does: a bucket in a member account is reached through its role,
+    // and backend.tf names that role, so it is no difference to report.
+    const roleArn = this.state ? this.m.stateRoleArn({ state: this.state, options: { allowRoot: this.allowRoot, memberRoleName: MEMBER_ROLE, omitTlsDenyStatement: false } }, account) : undefined;
+    if (roleArn) backend.roleArn = roleArn;
     const inspection = await this.m.inspectMigration(dir, backend, () => this.m.readRemoteState(session, backend));
     const assessment = this.m.assessMigration(inspection, backend);
     switch (assessment.action) {
       case 'migrate':
         return { ...base, finding: { kind: 'local', lineage: assessment.local.lineage, serial: assessment.local.serial, resources: countResources(assessment.local.bytes) } };
       case 'already-migrated':
-      // The state is in the bucket; only backend.tf's settings (lock, role) change, which the
-      // bootstrap's migrate-state step applies.
-      case 'reconfigure':
         return { ...base, finding: { kind: 'already-migrated', lineage: assessment.remote.lineage, serial: assessment.remote.serial } };
+      // The state is in the bucket; only backend.tf's settings (lock, role) change: the wizard's
+      // apply leaves the migrate-state step to this screen, so this screen applies it.
+      case 'reconfigure':
+        return { ...base, finding: { kind: 'reconfigure', lineage: assessment.remote.lineage, serial: assessment.remote.serial, changes: assessment.changes } };
       case 'no-local-state':
         return { ...base, canCreateSample: Boolean(this.opts.rehearsal), finding: { kind: 'no-local-state' } };
       case 'refuse':
@@ -616,20 +622,26 @@ export class WizardOperations {
     const engine = this.engine(loaded, journal, this.deps.signal, [this.m.migrateStateStep]);
     let local: { lineage: string; serial: number } | undefined;
     let backup: string | undefined;
+    let changed = false;
     await engine.applyStep(this.m.migrateStateStep, {
       stepPlanned: (_s, plan) => {
-        const data = plan.changes[0]?.data as { lineage: string; serial: number } | undefined;
-        if (data) local = { lineage: data.lineage, serial: data.serial };
+        const change = plan.changes[0];
+        const data = change?.data as { lineage: string; serial: number } | undefined;
+        // A reconfigure rewrites backend.tf only: no local state moves, so there is nothing to compare.
+        if (data && !change?.calls[0]?.endsWith(':init -reconfigure')) local = { lineage: data.lineage, serial: data.serial };
         for (const note of plan.notes) onOutput(note);
       },
-      changeStarted: (_s, change) => onOutput(`${change.calls[0]}: ${change.summary}`),
+      changeStarted: (_s, change) => {
+        changed = true;
+        onOutput(`${change.calls[0]}: ${change.summary}`);
+      },
       changeNote: (_s, _c, text) => {
         const m = /backup (\S+)$/.exec(text);
         if (m) backup = m[1];
         onOutput(text);
       },
     }).finally(() => journal.close());
-    this.migration = { status: local ? 'migrated' : 'unchanged', target: `s3://${backend.bucket}/${backend.key}` };
+    this.migration = { status: local ? 'migrated' : changed ? 'reconfigured' : 'unchanged', target: `s3://${backend.bucket}/${backend.key}` };
     if (!local) return undefined;
     const account = loaded.blueprint.stateBackend?.account ?? 'management';
     const session = this.stateAccountSession(account);
@@ -656,7 +668,7 @@ export class WizardOperations {
       ...(b?.stateBackend ? { stateBucket: b.stateBackend.bucket, ...(b.stateBackend.table && b.stateBackend.lock !== 'lockfile' ? { lockTable: b.stateBackend.table } : {}) } : {}),
       ...(b?.ciOidc ? { deployRole: `arn:${partition}:iam::${ciAccount ?? '?'}:role/${b.ciOidc.roleName}` } : {}),
       ...(b?.organizationTrail && loaded ? { trail: this.m.trailArn(loaded, partition, management) } : {}),
-      ...(this.migration ? { state: `${this.migration.target}${this.migration.status === 'migrated' ? ' (migrated and verified)' : ''}` } : {}),
+      ...(this.migration ? { state: `${this.migration.target}${this.migration.status === 'migrated' ? ' (migrated and verified)' : this.migration.status === 'reconfigured' ? ' (backend.tf reconfigured)' : ''}` } : {}),
       blueprint: this.relative(loaded?.file ?? this.blueprintPath),
       ...(this.inWorkspace(loaded?.file ?? this.blueprintPath) ? { keepTarget: this.relative(this.startingPath) } : {}),
       journal: this.opts.rehearsal ? '(rehearsal workspace, removed on exit)' : this.relative(this.journalPath),
