@@ -133,14 +133,20 @@ export interface ConfigFile {
 export type BackendDeclaration =
   /** No file declares a backend: awsorg writes backend.tf. */
   | { kind: 'none' }
-  /** awsorg's backend.tf is there with exactly the wanted content. */
-  | { kind: 'ours-current' }
+  /**
+   * awsorg's backend.tf is there with the wanted settings: exactly as awsorg writes it, or with
+   * the user's additions (then `declared` is set, for its workspace_key_prefix).
+   */
+  | { kind: 'ours-current'; declared?: DeclaredBackend }
   /** awsorg's backend.tf is there but for other settings (an earlier run with other flags). */
   | { kind: 'ours-outdated'; declared: DeclaredBackend }
   /** The operator declares the same S3 bucket, key and region: use it and write nothing. */
   | { kind: 'operator-matching'; declared: DeclaredBackend }
-  /** Something awsorg must not override. */
-  | { kind: 'conflict'; reason: string; declared?: DeclaredBackend };
+  /**
+   * Something awsorg must not override. `edited`: awsorg's own backend.tf, for other settings,
+   * with the user's additions, which a rewrite would lose.
+   */
+  | { kind: 'conflict'; reason: string; declared?: DeclaredBackend; edited?: boolean };
 
 /**
  * What the directory's *.tf / *.tf.json files declare, compared with the backend awsorg wants.
@@ -182,6 +188,20 @@ export function inspectBackendDeclarations(files: ConfigFile[], settings: S3Back
   if (ownFile) {
     if (normalize(ownFile.text) === normalize(wanted)) return { kind: 'ours-current' };
     const own = declared.find((d) => d.file === BACKEND_FILE) ?? { file: BACKEND_FILE, type: 's3', attributes: {} };
+    const ownSettings = settingsOf(own);
+    if (ownSettings && loose(renderBackend(ownSettings)) === loose(wanted)) return { kind: 'ours-current', declared: own };
+    // Rewriting drops whatever is not one of awsorg's own settings: a workspace_key_prefix (which
+    // would orphan every non-default workspace's state), a profile, a required_version, comments.
+    if (!ownSettings || loose(ownFile.text) !== loose(renderBackend(ownSettings))) {
+      return {
+        kind: 'conflict',
+        declared: own,
+        edited: true,
+        reason:
+          `${BACKEND_FILE} was written by awsorg but has been edited since, and rewriting it for the new settings would lose those edits ` +
+          `(${describeBackendChange(own, settings).join(', ')})`,
+      };
+    }
     return { kind: 'ours-outdated', declared: own };
   }
   return { kind: 'none' };
@@ -193,6 +213,28 @@ export function isOurs(text: string): boolean {
 
 function normalize(text: string): string {
   return text.replace(/\r\n/g, '\n').replace(/[ \t]+$/gm, '').trimEnd();
+}
+
+/** Text compared with spacing aside (terraform fmt realigns the `=`), and without a BOM. */
+function loose(text: string): string {
+  return normalize(text.replace(/^\uFEFF/, '')).replace(/[ \t]+/g, ' ').replace(/^ /gm, '');
+}
+
+/** The settings renderBackend would take to write this declaration, when it has all of them. */
+function settingsOf(declared: DeclaredBackend): S3BackendSettings | undefined {
+  const a = declared.attributes;
+  const lock = declaredLock(a);
+  if (declared.type !== 's3' || lock === 'none' || !a.bucket || !a.key || !a.region) return undefined;
+  if (usesDynamoDb(lock) !== Boolean(a.dynamodb_table)) return undefined;
+  return {
+    bucket: a.bucket,
+    key: a.key,
+    region: a.region,
+    lock,
+    ...(a.dynamodb_table ? { table: a.dynamodb_table } : {}),
+    ...(a.kms_key_id ? { encryption: a.kms_key_id } : {}),
+    ...(a['assume_role.role_arn'] ? { roleArn: a['assume_role.role_arn'] } : {}),
+  };
 }
 
 /** The backend / cloud blocks of one file. */

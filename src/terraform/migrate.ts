@@ -264,6 +264,10 @@ function workspacesNote(inspection: MigrationInspection, backend: S3BackendSetti
   );
 }
 
+const EDITED_NEXT_STEP =
+  `Move your additions out of ${BACKEND_FILE} into another .tf file, or delete its first line (the awsorg marker) to make it your own ` +
+  'and change its settings yourself, then run `terraform init -reconfigure`; nothing was changed.';
+
 /** What to do for an inspected directory. Pure, so `plan` can use it. */
 export function assessMigration(inspection: MigrationInspection, backend: S3BackendSettings): MigrationAssessment {
   const { dir, local, declaration, remote } = inspection;
@@ -277,6 +281,9 @@ export function assessMigration(inspection: MigrationInspection, backend: S3Back
     if (remote.kind === 'present' && declaration.kind === 'ours-outdated' && sameStateLocation(declaration.declared, backend)) {
       return { action: 'reconfigure', remote: remote.state, changes: describeBackendChange(declaration.declared, backend), notes };
     }
+    if (remote.kind === 'present' && declaration.kind === 'conflict' && declaration.edited && declaration.declared && sameStateLocation(declaration.declared, backend)) {
+      return { action: 'refuse', reason: `Cannot reconfigure the backend of ${dir}: ${declaration.reason}.`, nextStep: EDITED_NEXT_STEP };
+    }
     if (declaration.kind === 'conflict') notes.push(`${declaration.reason}.`);
     else if (remote.kind === 'present') notes.push(`${target} already holds state (${describe(remote.state)}), but ${dir} does not declare that backend.`);
     return { action: 'no-local-state', notes: [`no local state in ${dir}: nothing to migrate`, ...notes] };
@@ -286,8 +293,9 @@ export function assessMigration(inspection: MigrationInspection, backend: S3Back
     return {
       action: 'refuse',
       reason: `Cannot migrate the local state of ${dir}: ${declaration.reason}.`,
-      nextStep:
-        'Remove the other backend declaration (or the file awsorg did not write), or move the state yourself with `terraform init -migrate-state`; nothing was changed.',
+      nextStep: declaration.edited
+        ? EDITED_NEXT_STEP
+        : 'Remove the other backend declaration (or the file awsorg did not write), or move the state yourself with `terraform init -migrate-state`; nothing was changed.',
     };
   }
 
@@ -376,7 +384,8 @@ export const REINIT_ARGS = ['init', '-reconfigure', '-input=false', '-no-color']
  */
 export function workspaceKey(name: string, key: string, declaration: BackendDeclaration): string {
   if (name === 'default') return key;
-  const prefix = declaration.kind === 'operator-matching' ? (declaration.declared.attributes.workspace_key_prefix ?? 'env:') : 'env:';
+  const declared = declaration.kind === 'operator-matching' || declaration.kind === 'ours-current' ? declaration.declared : undefined;
+  const prefix = declared?.attributes.workspace_key_prefix ?? 'env:';
   return `${prefix}/${name}/${key}`;
 }
 

@@ -226,6 +226,19 @@ describe('awsorg state migrate (terraform + moto)', () => {
     assert.equal((JSON.parse(again.stdout) as Record<string, unknown>).status, 'already-migrated');
   });
 
+  it('refuses a lock-mode change that would rewrite a backend.tf the user has edited, and leaves the file byte for byte', async () => {
+    const { dir, bucket, key } = await migrateAndCheck('lockfile', 'edited');
+    const path = join(dir, 'backend.tf');
+    const edited = readFileSync(path, 'utf8').replace('    encrypt ', '    workspace_key_prefix = "workspaces" # ours\n    encrypt ');
+    writeFileSync(path, edited);
+    const table = `awsorg-locks-edited-${process.pid}`;
+    await createLockTable(table);
+    const run = await runCli(['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', key, '--region', 'us-east-1', '--tool', 'terraform', '--lock', 'dynamodb', '--table', table], { env });
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.match(run.stderr, /backend\.tf was written by awsorg but has been edited/);
+    assert.equal(readFileSync(path, 'utf8'), edited);
+  });
+
   it('reports every workspace init -migrate-state moved, each with its key, lineage and serial', async () => {
     async function withWorkspaces(): Promise<{ dir: string; local: Record<string, { lineage: string; serial: number }> }> {
       const { dir, stateText } = await appliedDir();
@@ -733,5 +746,26 @@ describe('backend.tf rendering and detection', () => {
 
     const foreignBackendTf = inspectBackendDeclarations([{ name: 'backend.tf', text: 'provider "aws" {}\n' }], settings);
     assert.equal(foreignBackendTf.kind, 'conflict');
+  });
+
+  it('never rewrites its own backend.tf once the user has edited it (a workspace_key_prefix, a required_version, a comment)', () => {
+    const older = renderBackend({ ...settings, lock: 'dynamodb' });
+    // Spacing alone (terraform fmt realigning, CRLF) is no edit: the file is rewritten for the new lock.
+    assert.equal(inspectBackendDeclarations([{ name: 'backend.tf', text: older.replace(/ += /g, ' = ').replace(/\n/g, '\r\n') }], settings).kind, 'ours-outdated');
+    const edits: Record<string, string> = {
+      workspace_key_prefix: older.replace('    encrypt ', '    workspace_key_prefix = "workspaces"\n    encrypt '),
+      required_version: older.replace('terraform {\n', 'terraform {\n  required_version = ">= 1.10"\n'),
+      comment: older.replace('  backend "s3" {\n', '  backend "s3" {\n    # the platform team\'s bucket, see ADR-12\n'),
+      profile: older.replace('    encrypt ', '    profile = "platform-admin"\n    encrypt '),
+      provider: `${older}\nprovider "aws" {\n  region = "eu-west-1"\n}\n`,
+    };
+    for (const [what, text] of Object.entries(edits)) {
+      const found = inspectBackendDeclarations([{ name: 'backend.tf', text }], settings);
+      assert.equal(found.kind, 'conflict', what);
+      assert.match(found.kind === 'conflict' ? found.reason : '', /backend\.tf was written by awsorg but has been edited/, what);
+    }
+    // Edits that leave awsorg's own settings as wanted need no rewrite: the file stays and counts as current.
+    const currentButEdited = renderBackend(settings).replace('    encrypt ', '    workspace_key_prefix = "workspaces"\n    encrypt ');
+    assert.equal(inspectBackendDeclarations([{ name: 'backend.tf', text: currentButEdited }], settings).kind, 'ours-current');
   });
 });
