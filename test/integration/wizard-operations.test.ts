@@ -172,6 +172,20 @@ describe('wizard operations against moto', { timeout: 120_000 }, () => {
     assert.ok(existsSync(join(workspace, 'terraform', 'main.tf')), 'the directory next to where the operator works was copied');
   });
 
+  it('with --allow-placeholders (no rehearsal), the state screen can point the blueprint at another Terraform directory', async () => {
+    const cwd = tempDir('awsorg-wizard-ops-');
+    const ops = new WizardOperations(depsFor(moto.endpoint, cwd), { allowPlaceholders: true });
+    await ops.signIn({ kind: 'sign-in', method: 'current' }, () => undefined);
+    const saved = await ops.saveBlueprint('awsorg.yaml', preset('three-accounts'), false);
+    assert.ok('path' in saved && !('exists' in saved));
+    await ops.plan(saved.path, () => undefined);
+    // The preset's example.com emails are still in the file it rewrites with the new directory.
+    const info = await ops.inspectMigration('./infra');
+    assert.equal(info.finding.kind, 'missing-dir');
+    assert.equal(info.dir, './infra');
+    assert.equal((await loadBlueprint(join(cwd, 'awsorg.yaml'), { allowPlaceholders: true })).blueprint.terraform?.dir, './infra');
+  });
+
   it('without a terminal, bare `awsorg bootstrap` refuses with exit 2 and names the headless commands', async () => {
     const cwd = tempDir('awsorg-wizard-ops-');
     const run = await runCli(['bootstrap'], { env: operatorEnv(moto.endpoint), cwd });

@@ -578,7 +578,8 @@ export class WizardOperations {
     const current = this.opts.rehearsal ? undefined : tf?.dir;
     if (!this.opts.rehearsal && current !== dir) {
       const file = loaded.file ?? this.blueprintPath;
-      const original = await readBlueprintFile(file);
+      // Read only to rewrite terraform.dir; prepare() below validates with this run's placeholder policy.
+      const original = await readBlueprintFile(file, { allowPlaceholders: this.placeholders === 'allow' });
       const blueprint: Blueprint = { ...original.blueprint, terraform: { key: tf?.key ?? 'bootstrap/terraform.tfstate', tool: tf?.tool ?? 'auto', dir } };
       await this.saveBlueprint(file, blueprint, true);
       loaded = await this.prepare(file);
