@@ -9,6 +9,7 @@ import { usesDynamoDb, type S3BackendSettings } from '../terraform/backend.js';
 import type { AwsSession } from '../aws/session.js';
 import { migrateState, type MigrationResult } from '../terraform/migrate.js';
 import { TOOL_CHOICES, type ToolChoice } from '../terraform/tool.js';
+import { terminalLines, terminalText } from '../core/terminal-text.js';
 import { parseFlags } from './args.js';
 
 export const usage =
@@ -262,12 +263,21 @@ export function jsonReport(result: MigrationResult) {
 
 function workspaceLines(result: MigrationResult): string[] {
   if (result.workspaces.length < 2) return [];
-  const name = Math.max(...result.workspaces.map((w) => w.name.length));
-  const key = Math.max(...result.workspaces.map((w) => w.key.length));
-  const moved = result.workspaces.filter((w) => w.status === 'moved').length;
+  // Workspace names are directory names under terraform.tfstate.d, and what the bucket holds was
+  // written by whoever wrote it: shown visibly, each one, before the columns are padded.
+  const workspaces = result.workspaces.map((w) => ({
+    ...w,
+    name: terminalText(w.name),
+    key: terminalText(w.key),
+    lineage: terminalText(w.lineage),
+    ...(w.remote ? { remote: { ...w.remote, lineage: terminalText(w.remote.lineage) } } : {}),
+  }));
+  const name = Math.max(...workspaces.map((w) => w.name.length));
+  const key = Math.max(...workspaces.map((w) => w.key.length));
+  const moved = workspaces.filter((w) => w.status === 'moved').length;
   return [
     `  Workspaces: ${result.tool?.name ?? 'terraform'} init -migrate-state moved all ${result.workspaces.length}; ${moved} of them check out in the bucket:`,
-    ...result.workspaces.map((w) => {
+    ...workspaces.map((w) => {
       const found = w.remote ? `lineage ${w.remote.lineage}, serial ${w.remote.serial}` : 'no state';
       const verdict =
         w.status === 'moved'
@@ -312,5 +322,5 @@ export function humanReport(result: MigrationResult): string {
       break;
   }
   for (const note of result.notes.filter((n) => !n.startsWith('no local state in '))) lines.push(`Note: ${note}`);
-  return lines.join('\n') + '\n';
+  return terminalLines(lines.join('\n')) + '\n';
 }

@@ -769,3 +769,31 @@ describe('backend.tf rendering and detection', () => {
     assert.equal(inspectBackendDeclarations([{ name: 'backend.tf', text: currentButEdited }], settings).kind, 'ours-current');
   });
 });
+
+describe('state migrate report on a terminal', () => {
+  it("shows control characters in a workspace's name, key or lineage visibly instead of sending them to the terminal", async () => {
+    const { humanReport } = await import('../../src/commands/state.js');
+    const hostile = 'ws\x1b]0;owned\x07\x1b[2J';
+    const report = humanReport({
+      status: 'migrated',
+      dir: '/tmp/tf',
+      bucket: 'acme-tfstate',
+      key: 'k/terraform.tfstate',
+      region: 'us-east-1',
+      lineage: 'l-1',
+      serial: 3,
+      backup: '/tmp/tf/terraform.tfstate.awsorg-backup-3',
+      tool: { name: 'terraform', path: '/usr/bin/terraform', version: '1.11.0' },
+      backendFile: 'written',
+      roleArn: undefined,
+      backendChanges: [],
+      workspaces: [
+        { name: 'default', key: 'k/terraform.tfstate', lineage: 'l-1', serial: 3, remote: { lineage: 'l-1', serial: 3 }, status: 'moved', backup: undefined },
+        { name: hostile, key: `env:/${hostile}/k/terraform.tfstate`, lineage: 'l-2', serial: 1, remote: { lineage: 'x\x1b[31m', serial: 9 }, status: 'differs', backup: undefined },
+      ],
+      notes: [`workspace ${hostile}: differs`],
+    });
+    assert.doesNotMatch(report, /[\x1b\x07]/);
+    assert.match(report, /ws\\x1b\]0;owned\\x07/);
+  });
+});
