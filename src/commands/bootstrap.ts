@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { AwsEvent } from '../aws/session.js';
-import { loadBlueprint, loadedFromBlueprint, visibleText } from '../core/blueprint-load.js';
+import { findPlaceholders, loadBlueprint, loadedFromBlueprint, visibleText } from '../core/blueprint-load.js';
+import { terminalLines } from '../core/terminal-text.js';
 import type { LoadedBlueprint } from '../core/blueprint.js';
 import { createDeps, type Deps } from '../core/deps.js';
 import { AwsorgError, CancelledError, ExitCode, UsageError } from '../core/errors.js';
@@ -119,12 +120,26 @@ export async function run(opts: BootstrapOptions, deps: Deps): Promise<number> {
 
   // Validation happens here, before any AWS call.
   const loaded = await loadFromOptions(opts, deps);
+  if (opts.allowPlaceholders && !opts.rehearse) warnPlaceholders(loaded, deps);
   if (!opts.plan && !opts.yes && !deps.interactive) {
     throw new UsageError('Refusing to apply without confirmation: no terminal to ask on.', 'Pass --yes to apply, or --plan to only show the changes.');
   }
 
   if (opts.rehearse) return rehearse(loaded, opts, deps);
   return runLoaded(loaded, opts, deps, journalPathFor(loaded.file, deps.cwd));
+}
+
+/** --allow-placeholders outside a rehearsal: say what it let through, in case this is not an emulator. */
+function warnPlaceholders(loaded: LoadedBlueprint, deps: Deps): void {
+  const found = findPlaceholders(loaded.blueprint);
+  if (found.length === 0) return;
+  const shown = found.slice(0, 4).map((f) => f.path).join(', ') + (found.length > 4 ? `, and ${found.length - 4} more` : '');
+  deps.stderr.write(
+    terminalLines(
+      `awsorg: --allow-placeholders accepts ${found.length} placeholder value${found.length === 1 ? '' : 's'} (${shown}). ` +
+        'Against AWS they would create accounts whose root user nobody can recover: use the flag only against an emulator.\n',
+    ),
+  );
 }
 
 /** The Ink wizard, on the real account or (with --rehearse) against an emulator awsorg starts. */

@@ -13,7 +13,7 @@ import { terminalLines, terminalText } from '../core/terminal-text.js';
 import { parseFlags } from './args.js';
 
 export const usage =
-  'awsorg state migrate --dir DIR [--tool auto|terraform|tofu] [--bucket B --key K --region R --lock dynamodb|lockfile|both --table T] [--account NAME|ID [--member-role ROLE]] [--config FILE [--allow-outside-files]] [--json]';
+  'awsorg state migrate --dir DIR [--tool auto|terraform|tofu] [--bucket B --key K --region R --lock dynamodb|lockfile|both --table T] [--account NAME|ID [--member-role ROLE]] [--config FILE [--allow-outside-files] [--allow-placeholders]] [--json]';
 
 const DEFAULT_MEMBER_ROLE = 'OrganizationAccountAccessRole';
 
@@ -35,6 +35,8 @@ export interface StateMigrateOptions {
   config: string | undefined;
   /** Let the blueprint name policy files outside its own directory. */
   allowOutsideFiles: boolean;
+  /** Accept the presets' placeholder values in the blueprint (an emulator run). */
+  allowPlaceholders: boolean;
   json: boolean;
 }
 
@@ -53,6 +55,7 @@ export function parse(argv: string[]): StateMigrateOptions {
       'member-role': { type: 'string' },
       config: { type: 'string' },
       'allow-outside-files': { type: 'boolean', default: false },
+      'allow-placeholders': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
     usage,
@@ -91,6 +94,7 @@ export function parse(argv: string[]): StateMigrateOptions {
     memberRole: str('member-role') ?? DEFAULT_MEMBER_ROLE,
     config: str('config'),
     allowOutsideFiles: Boolean(values['allow-outside-files']),
+    allowPlaceholders: Boolean(values['allow-placeholders']),
     json: Boolean(values.json),
   };
   if (!/^[\w+=,.@-]{1,64}$/.test(opts.memberRole)) {
@@ -118,7 +122,7 @@ interface Resolved {
 
 /** Flags win over the blueprint's `stateBackend` / `terraform` sections. */
 async function resolveSettings(opts: StateMigrateOptions, deps: Deps): Promise<Resolved> {
-  const loaded = opts.config ? await loadBlueprint(resolve(deps.cwd, opts.config), { allowOutsideFiles: opts.allowOutsideFiles }) : undefined;
+  const loaded = opts.config ? await loadBlueprint(resolve(deps.cwd, opts.config), { allowOutsideFiles: opts.allowOutsideFiles, allowPlaceholders: opts.allowPlaceholders }) : undefined;
   const blueprint = loaded?.blueprint;
   if (loaded && !blueprint?.stateBackend && !opts.bucket) {
     throw new UsageError(`${loaded.file ?? opts.config} has no stateBackend section`, 'Add stateBackend to the blueprint, or pass --bucket, --key and --region.');

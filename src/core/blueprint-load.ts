@@ -259,18 +259,23 @@ export function placeholderProblem(value: string, field: string): FieldProblem |
   return undefined;
 }
 
-/** Reports every placeholder value in the document, by path; the first one also says where they are accepted. */
-function checkPlaceholders(issues: Issues, value: unknown, path: string, seen = { any: false }): void {
+/** Every placeholder value in the document, by path. */
+export function findPlaceholders(value: unknown, path = ''): Array<{ path: string; problem: FieldProblem }> {
   if (typeof value === 'string') {
     const field = /(?:^|\.)([^.[\]]+)$/.exec(path)?.[1] ?? '';
     const problem = placeholderProblem(value, field);
-    if (!problem) return;
-    issues.add(path, problem.message, seen.any ? problem.fix : `${problem.fix} (a rehearsal, \`awsorg bootstrap --rehearse\`, accepts placeholders)`);
-    seen.any = true;
-    return;
+    return problem ? [{ path, problem }] : [];
   }
-  if (Array.isArray(value)) value.forEach((item, i) => checkPlaceholders(issues, item, `${path}[${i}]`, seen));
-  else if (isPlainObject(value)) for (const [key, item] of Object.entries(value)) checkPlaceholders(issues, item, at(path, key), seen);
+  if (Array.isArray(value)) return value.flatMap((item, i) => findPlaceholders(item, `${path}[${i}]`));
+  if (isPlainObject(value)) return Object.entries(value).flatMap(([key, item]) => findPlaceholders(item, at(path, key)));
+  return [];
+}
+
+/** Reports every placeholder value in the document, by path; the first one also says where they are accepted. */
+function checkPlaceholders(issues: Issues, value: unknown): void {
+  findPlaceholders(value).forEach(({ path, problem }, i) =>
+    issues.add(path, problem.message, i > 0 ? problem.fix : `${problem.fix} (they are accepted only against an emulator: in a rehearsal, \`awsorg bootstrap --rehearse\`, or with --allow-placeholders)`),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -362,7 +367,7 @@ function checkBlueprint(issues: Issues, raw: unknown, opts: ValidateOptions): Bl
   const root = Section.of(issues, raw, '', 'the blueprint', FIELDS.blueprint);
   if (!root) return undefined;
   checkControlCharacters(issues, raw, '');
-  if (opts.refusePlaceholders) checkPlaceholders(issues, raw, '');
+  if (opts.refusePlaceholders) checkPlaceholders(issues, raw);
 
   if (root.value('version') === undefined) issues.add('version', 'is missing', 'add `version: 1` at the top of the file');
   else if (root.value('version') !== 1) {

@@ -20,6 +20,7 @@ describe('invalid blueprints are refused before any AWS call', () => {
   let stop: () => Promise<void>;
   let env: Record<string, string>;
   let pristine: Record<string, unknown>;
+  let placeholderDir: string | undefined;
   let outsideFileDir: string | undefined;
 
   before(async () => {
@@ -68,7 +69,14 @@ describe('invalid blueprints are refused before any AWS call', () => {
       if (args[0] === '--config') assert.match(run.stderr, /stateBackend\.bucket: .*\(line \d+\)/, 'a file names the line');
     }
     assert.equal(proxy.stats.total, before, 'no AWS request');
-    // --allow-placeholders gets past them: bootstrap-full plans and applies this preset with it.
+    placeholderDir = dir;
+    // state migrate reads the same blueprint: the same refusal, with the flag that lifts it named.
+    const before2 = proxy.stats.total;
+    const migrate = await runCli(['state', 'migrate', '--config', 'awsorg.yaml'], { env, cwd: dir });
+    assert.equal(migrate.code, 2, migrate.stderr);
+    assert.match(migrate.stderr, /stateBackend\.bucket: 'example-tfstate-change-me' is a placeholder/);
+    assert.match(migrate.stderr, /accepted only against an emulator: .*--allow-placeholders/);
+    assert.equal(proxy.stats.total, before2, 'no AWS request');
   });
 
   it('a blueprint that is not UTF-8: exit 2 with the byte offset and line, no AWS call, with --yes', async () => {
@@ -131,5 +139,15 @@ describe('invalid blueprints are refused before any AWS call', () => {
     const allowed = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--plan', '--json', '--allow-outside-files'], { env, cwd: outsideFileDir });
     assert.equal(allowed.code, 3, allowed.stderr);
     assert.match(allowed.stdout, /awsorg-custom-deny-public-s3/);
+  });
+
+  // After the no-request check: these runs read AWS.
+  it('--allow-placeholders gets past them (bootstrap and state migrate), and says what it let through', async () => {
+    assert.ok(placeholderDir, 'the placeholder refusal test ran first');
+    const allowed = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--plan', '--allow-placeholders', '--omit-tls-deny'], { env, cwd: placeholderDir });
+    assert.equal(allowed.code, 3, allowed.stderr);
+    assert.match(allowed.stderr, /--allow-placeholders accepts 8 placeholder values \(accounts\[0\]\.email, accounts\[1\]\.email, accounts\[2\]\.email, accounts\[3\]\.email, and 4 more\)\. Against AWS/);
+    const migrate = await runCli(['state', 'migrate', '--config', 'awsorg.yaml', '--allow-placeholders'], { env, cwd: placeholderDir });
+    assert.doesNotMatch(migrate.stderr, /is a placeholder/, migrate.stderr);
   });
 });
