@@ -1,0 +1,23 @@
+# Written by awsorg (terraform.handoff). Remove this line to take the file over; awsorg then leaves it alone.
+
+output "account_ids" {
+  description = "Account ids by blueprint account name."
+  value = {
+    "log-archive"     = aws_organizations_account.log_archive.id
+    "audit"           = aws_organizations_account.audit.id
+    "shared-services" = aws_organizations_account.shared_services.id
+    "development"     = aws_organizations_account.development.id
+    "staging"         = aws_organizations_account.staging.id
+    "production"      = aws_organizations_account.production.id
+  }
+}
+
+output "organizational_unit_ids" {
+  description = "OU ids by path from the root."
+  value = {
+    "Security"       = aws_organizations_organizational_unit.security.id
+    "Infrastructure" = aws_organizations_organizational_unit.infrastructure.id
+    "Workloads"      = aws_organizations_organizational_unit.workloads.id
+    "Sandbox"        = aws_organizations_organizational_unit.sandbox.id
+  }
+}

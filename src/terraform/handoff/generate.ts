@@ -1,0 +1,190 @@
+/**
+ * Issue 13, first slice: the Terraform configuration that hands the organization awsorg built to
+ * Terraform / OpenTofu, with `import {}` blocks for the ids awsorg observed.
+ *
+ * Pure: blueprint + observed ids in, file name -> content out. The same input gives the same
+ * bytes, so regenerating is a no-op when nothing changed. Covers the organization, OUs, accounts
+ * and guardrail SCPs with their attachments; the state backend, CI OIDC and trail come later.
+ */
+import type { LoadedBlueprint } from '../../core/blueprint.js';
+import { ROOT_TARGET } from '../../core/blueprint.js';
+import { guardrailPolicies } from '../../steps/guardrail-policies.js';
+import { AWSORG_TAG_KEY, AWSORG_TAG_VALUE } from '../../steps/support.js';
+import { IdentifierAllocator, attr, blank, block, hclString, hclStringList, map, render, type Item } from './hcl.js';
+
+/** First line of every file awsorg writes; a `.tf` file without it is the user's. */
+export const HANDOFF_MARKER = '# Written by awsorg (terraform.handoff). Remove this line to take the file over; awsorg then leaves it alone.';
+
+/** Ids awsorg observed in AWS (engine state and the guardrails step). */
+export interface HandoffIds {
+  organizationId: string;
+  rootId: string;
+  /** OU path -> OU id. */
+  ouIds: Record<string, string>;
+  /** Blueprint account name -> account id. */
+  accountIds: Record<string, string>;
+  /** SCP name (`awsorg-deny-root`) -> policy id. */
+  policyIds: Record<string, string>;
+}
+
+export class HandoffIdsMissing extends Error {}
+
+const ORG = 'aws_organizations_organization.this';
+const ACCOUNT_IGNORED = ['name', 'email', 'role_name', 'iam_user_access_to_billing'];
+
+function parentPathOf(path: string): string | undefined {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? undefined : path.slice(0, i);
+}
+
+function tagEntries(tags: Record<string, string>): Array<[string, string]> {
+  return Object.entries(tags).map(([k, v]) => [k, hclString(v)]);
+}
+
+function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined || value === '') throw new HandoffIdsMissing(`no id observed for ${what}`);
+  return value;
+}
+
+export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds): Map<string, string> {
+  const { blueprint } = loaded;
+  const files = new Map<string, string>();
+  const file = (name: string, items: Item[]) => files.set(name, `${HANDOFF_MARKER}\n\n${render(items)}`);
+
+  // Identifiers are claimed in blueprint order, so the same blueprint always gives the same names.
+  const ouIdent = new IdentifierAllocator();
+  for (const path of blueprint.organizationalUnits) ouIdent.claim(path);
+  const accountIdent = new IdentifierAllocator();
+  for (const account of blueprint.accounts) accountIdent.claim(account.name);
+  const policies = guardrailPolicies(loaded);
+  const policyIdent = new IdentifierAllocator();
+  for (const p of policies) policyIdent.claim(p.name.replace(/^awsorg-/, ''));
+  const policyIdentOf = (name: string) => policyIdent.get(name.replace(/^awsorg-/, ''));
+
+  const ouRef = (path: string) => `aws_organizations_organizational_unit.${ouIdent.get(path)}`;
+  const accountRef = (name: string) => `aws_organizations_account.${accountIdent.get(name)}`;
+  const parentRef = (path: string | undefined) => (path === undefined || path === ROOT_TARGET ? `${ORG}.roots[0].id` : `${ouRef(path)}.id`);
+  const targetRef = (target: string) => {
+    if (target === ROOT_TARGET) return `${ORG}.roots[0].id`;
+    if (blueprint.organizationalUnits.includes(target)) return `${ouRef(target)}.id`;
+    return `${accountRef(target)}.id`;
+  };
+  const targetIdOf = (target: string) => {
+    if (target === ROOT_TARGET) return ids.rootId;
+    if (blueprint.organizationalUnits.includes(target)) return need(ids.ouIds[target], `OU ${target}`);
+    return need(ids.accountIds[target], `account ${target}`);
+  };
+
+  file('versions.tf', [
+    block('terraform', [
+      attr('required_version', hclString('>= 1.5.0')),
+      blank,
+      block('required_providers', [
+        map('aws', [
+          ['source', hclString('hashicorp/aws')],
+          ['version', hclString('>= 5.0')],
+        ], true),
+      ]),
+    ]),
+  ]);
+
+  file('providers.tf', [block('provider "aws"', [attr('region', hclString(blueprint.region))])]);
+
+  const org: Item[] = [
+    block('resource "aws_organizations_organization" "this"', [
+      attr('feature_set', hclString('ALL')),
+      attr('aws_service_access_principals', hclStringList([...blueprint.organization.trustedServices].sort())),
+      attr('enabled_policy_types', hclStringList([...blueprint.organization.policyTypes].sort())),
+      blank,
+      block('lifecycle', [attr('prevent_destroy', 'true')]),
+    ]),
+  ];
+  for (const path of blueprint.organizationalUnits) {
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    org.push(
+      blank,
+      block(`resource "aws_organizations_organizational_unit" "${ouIdent.get(path)}"`, [
+        attr('name', hclString(name)),
+        attr('parent_id', parentRef(parentPathOf(path))),
+        blank,
+        map('tags', tagEntries({ [AWSORG_TAG_KEY]: AWSORG_TAG_VALUE })),
+      ]),
+    );
+  }
+  for (const account of blueprint.accounts) {
+    org.push(
+      blank,
+      block(`resource "aws_organizations_account" "${accountIdent.get(account.name)}"`, [
+        attr('name', hclString(account.name)),
+        attr('email', hclString(account.email)),
+        attr('parent_id', parentRef(account.ou)),
+        blank,
+        map('tags', tagEntries({ [AWSORG_TAG_KEY]: AWSORG_TAG_VALUE, ...(account.tags ?? {}) })),
+        blank,
+        block('lifecycle', [
+          attr('ignore_changes', `[${ACCOUNT_IGNORED.join(', ')}]`),
+          attr('prevent_destroy', 'true'),
+        ]),
+      ]),
+    );
+  }
+  file('organization.tf', org);
+
+  const imports: Item[] = [];
+  const importBlock = (to: string, id: string) => {
+    if (imports.length > 0) imports.push(blank);
+    imports.push(block('import', [attr('to', to), attr('id', hclString(id))]));
+  };
+  importBlock(ORG, need(ids.organizationId, 'the organization'));
+  for (const path of blueprint.organizationalUnits) importBlock(ouRef(path), need(ids.ouIds[path], `OU ${path}`));
+  for (const account of blueprint.accounts) importBlock(accountRef(account.name), need(ids.accountIds[account.name], `account ${account.name}`));
+
+  if (policies.length > 0) {
+    const guardrails: Item[] = [];
+    for (const policy of policies) {
+      const ident = policyIdentOf(policy.name);
+      const policyFile = `policies/${ident}.json`;
+      files.set(policyFile, JSON.stringify(policy.document, null, 2) + '\n');
+      if (guardrails.length > 0) guardrails.push(blank);
+      guardrails.push(
+        block(`resource "aws_organizations_policy" "${ident}"`, [
+          attr('name', hclString(policy.name)),
+          attr('description', hclString(policy.description)),
+          attr('type', hclString('SERVICE_CONTROL_POLICY')),
+          attr('content', `file("\${path.module}/${policyFile}")`),
+          blank,
+          map('tags', tagEntries({ [AWSORG_TAG_KEY]: AWSORG_TAG_VALUE, 'awsorg:guardrail': policy.guardrail })),
+        ]),
+      );
+      importBlock(`aws_organizations_policy.${ident}`, need(ids.policyIds[policy.name], `SCP ${policy.name}`));
+      const attachIdent = new IdentifierAllocator();
+      for (const target of policy.targets) {
+        const attachment = `${ident}__${attachIdent.claim(target)}`;
+        guardrails.push(
+          blank,
+          block(`resource "aws_organizations_policy_attachment" "${attachment}"`, [
+            attr('policy_id', `aws_organizations_policy.${ident}.id`),
+            attr('target_id', targetRef(target)),
+          ]),
+        );
+        // The provider's import id for an attachment is `<target id>:<policy id>`.
+        importBlock(`aws_organizations_policy_attachment.${attachment}`, `${targetIdOf(target)}:${need(ids.policyIds[policy.name], `SCP ${policy.name}`)}`);
+      }
+    }
+    file('guardrails.tf', guardrails);
+  }
+  file('imports.tf', imports);
+
+  file('outputs.tf', [
+    block('output "account_ids"', [
+      attr('description', hclString('Account ids by blueprint account name.')),
+      map('value', blueprint.accounts.map((a) => [a.name, `${accountRef(a.name)}.id`])),
+    ]),
+    blank,
+    block('output "organizational_unit_ids"', [
+      attr('description', hclString('OU ids by path from the root.')),
+      map('value', blueprint.organizationalUnits.map((p) => [p, `${ouRef(p)}.id`])),
+    ]),
+  ]);
+  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

@@ -1,0 +1,139 @@
+/**
+ * The hand-off generator (issue 13): golden files for the `standard` preset with fixed ids,
+ * identifiers that never collide, and blueprint text that can never escape its HCL string.
+ * That `terraform fmt`/`validate`/`plan` accept the output is proved in
+ * test/integration/terraform-handoff.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { LoadedBlueprint } from '../../src/core/blueprint.js';
+import { preset } from '../../src/core/presets.js';
+import { HANDOFF_MARKER, HandoffIdsMissing, generateHandoff, type HandoffIds } from '../../src/terraform/handoff/generate.js';
+import { IdentifierAllocator, hclString, identifierFor } from '../../src/terraform/handoff/hcl.js';
+import { matchSnapshot } from '../helpers/snapshots.js';
+
+function loaded(blueprint = preset('standard')): LoadedBlueprint {
+  return { blueprint, file: undefined, baseDir: '/tmp', customPolicies: {}, deployInlinePolicy: undefined };
+}
+
+/** Fixed, made-up ids in the shapes AWS uses. */
+function fixedIds(l: LoadedBlueprint): HandoffIds {
+  const bp = l.blueprint;
+  return {
+    organizationId: 'o-abcde12345',
+    rootId: 'r-ab12',
+    ouIds: Object.fromEntries(bp.organizationalUnits.map((p, i) => [p, `ou-ab12-${String(i).padStart(8, '0')}`])),
+    accountIds: Object.fromEntries(bp.accounts.map((a, i) => [a.name, String(100000000000 + i)])),
+    policyIds: Object.fromEntries(
+      ['awsorg-deny-regions', 'awsorg-deny-root', 'awsorg-require-mfa', 'awsorg-deny-leave-organization'].map((n, i) => [n, `p-${String(i).padStart(8, '0')}`]),
+    ),
+  };
+}
+
+describe('terraform hand-off generator', () => {
+  it('standard preset: golden files', () => {
+    const l = loaded();
+    const files = generateHandoff(l, fixedIds(l));
+    assert.deepEqual(
+      [...files.keys()],
+      [
+        'guardrails.tf',
+        'imports.tf',
+        'organization.tf',
+        'outputs.tf',
+        'policies/deny_leave_organization.json',
+        'policies/deny_regions.json',
+        'policies/deny_root.json',
+        'policies/require_mfa.json',
+        'providers.tf',
+        'versions.tf',
+      ],
+    );
+    for (const [name, content] of files) {
+      if (name.endsWith('.tf')) assert.ok(content.startsWith(HANDOFF_MARKER + '\n'), `${name} starts with the marker`);
+      assert.doesNotMatch(content, /endpoint/i, `${name} names no endpoint`);
+      matchSnapshot(`terraform-handoff-standard--${name.replace('/', '--')}`, content);
+    }
+  });
+
+  it('is byte-identical when generated twice', () => {
+    const l = loaded();
+    assert.deepEqual(generateHandoff(l, fixedIds(l)), generateHandoff(loaded(), fixedIds(l)));
+  });
+
+  it('imports use the id formats the provider expects', () => {
+    const l = loaded();
+    const imports = generateHandoff(l, fixedIds(l)).get('imports.tf')!;
+    assert.match(imports, /to = aws_organizations_organization\.this\n\s+id = "o-abcde12345"/);
+    assert.match(imports, /to = aws_organizations_organizational_unit\.workloads\n\s+id = "ou-ab12-00000002"/);
+    assert.match(imports, /to = aws_organizations_account\.production\n\s+id = "100000000005"/);
+    assert.match(imports, /to = aws_organizations_policy\.deny_root\n\s+id = "p-00000001"/);
+    // <target id>:<policy id>
+    assert.match(imports, /to = aws_organizations_policy_attachment\.deny_root__workloads\n\s+id = "ou-ab12-00000002:p-00000001"/);
+    assert.match(imports, /to = aws_organizations_policy_attachment\.deny_leave_organization__root\n\s+id = "r-ab12:p-00000003"/);
+  });
+
+  it('an id that was never observed is an error, not an empty import', () => {
+    const l = loaded();
+    const ids = fixedIds(l);
+    delete ids.accountIds['audit'];
+    assert.throws(() => generateHandoff(l, ids), (err: unknown) => err instanceof HandoffIdsMissing && /account audit/.test(err.message));
+  });
+
+  it('identifiers: valid, stable, and collisions get a numbered suffix', () => {
+    assert.equal(identifierFor('Workloads/Production'), 'workloads_production');
+    assert.equal(identifierFor('123-dev'), 'n_123_dev');
+    assert.equal(identifierFor('---'), 'unnamed');
+    assert.equal(identifierFor('Ünïcode'), 'unicode');
+    const alloc = new IdentifierAllocator();
+    assert.deepEqual(['a-b', 'a_b', 'A B', 'a_b_2', 'a-b'].map((n) => alloc.claim(n)), ['a_b', 'a_b_2', 'a_b_3', 'a_b_2_2', 'a_b']);
+
+    const bp = preset('standard');
+    bp.organizationalUnits = ['Work-loads', 'Work/loads', 'Work'];
+    bp.accounts = [
+      { name: 'dev.team', email: 'a@example.com', ou: 'Work-loads' },
+      { name: 'dev-team', email: 'b@example.com', ou: 'Work/loads' },
+    ];
+    bp.guardrails = { denyRoot: { targets: ['Work-loads', 'Work/loads', 'dev.team', 'dev-team'] } };
+    const l = loaded(bp);
+    const ids = fixedIds(l);
+    const files = generateHandoff(l, ids);
+    const org = files.get('organization.tf')!;
+    assert.match(org, /resource "aws_organizations_organizational_unit" "work_loads" \{\n\s+name\s+= "Work-loads"/);
+    assert.match(org, /resource "aws_organizations_organizational_unit" "work_loads_2" \{\n\s+name\s+= "loads"\n\s+parent_id = aws_organizations_organizational_unit\.work\.id/);
+    assert.match(org, /resource "aws_organizations_account" "dev_team" \{\n\s+name\s+= "dev\.team"/);
+    assert.match(org, /resource "aws_organizations_account" "dev_team_2" \{\n\s+name\s+= "dev-team"/);
+    const guardrails = files.get('guardrails.tf')!;
+    const attachments = [...guardrails.matchAll(/resource "aws_organizations_policy_attachment" "([^"]+)"/g)].map((m) => m[1]);
+    assert.deepEqual(attachments, ['deny_root__work_loads', 'deny_root__work_loads_2', 'deny_root__dev_team', 'deny_root__dev_team_2']);
+    assert.match(guardrails, /deny_root__work_loads_2" \{\n\s+policy_id = aws_organizations_policy\.deny_root\.id\n\s+target_id = aws_organizations_organizational_unit\.work_loads_2\.id/);
+    assert.match(guardrails, /deny_root__dev_team_2" \{\n\s+policy_id = aws_organizations_policy\.deny_root\.id\n\s+target_id = aws_organizations_account\.dev_team_2\.id/);
+  });
+
+  it('hostile names stay inside their strings', () => {
+    assert.equal(hclString('a"b'), '"a\\"b"');
+    assert.equal(hclString('a\\b'), '"a\\\\b"');
+    assert.equal(hclString('${var.x}'), '"$${var.x}"');
+    assert.equal(hclString('%{ if true }'), '"%%{ if true }"');
+    assert.equal(hclString('$$ and %%'), '"$$ and %%"');
+    assert.equal(hclString('a\nb\r\tc\u0000\u001b[31m\u007f\u2028'), '"a\\nb\\r\\tc\\u0000\\u001b[31m\\u007f\\u2028"');
+
+    const bp = preset('standard');
+    const hostile = 'x" } resource "null" "y" { a = "${file("passwd")}%{ for a in b }\\';
+    bp.organizationalUnits = [hostile];
+    bp.accounts = [{ name: hostile, email: 'a"${b}@example.com', ou: hostile, tags: { 'k"${x}': 'v\n%{y}' } }];
+    bp.guardrails = { denyRoot: { targets: [hostile] } };
+    const l = loaded(bp);
+    const files = generateHandoff(l, fixedIds(l));
+    const org = files.get('organization.tf')!;
+    const escaped = '"x\\" } resource \\"null\\" \\"y\\" { a = \\"$${file(\\"passwd\\")}%%{ for a in b }\\\\"';
+    assert.ok(org.includes(`name      = ${escaped}`), org);
+    assert.ok(org.includes('email     = "a\\"$${b}@example.com"'), org);
+    assert.match(org, /^ {4}"k\\"\$\$\{x\}" += "v\\n%%\{y\}"$/m);
+    // Nothing outside a string: every resource header is one the generator wrote.
+    for (const content of files.values()) {
+      for (const m of content.matchAll(/^resource "([^"]+)"/gm)) assert.match(m[1]!, /^aws_organizations_/);
+      assert.doesNotMatch(content, /[^$]\$\{file\("\/etc/);
+    }
+  });
+});
