@@ -1,0 +1,111 @@
+/**
+ * Issue 13: the generated hand-off code against the real terraform binary, the real
+ * hashicorp/aws provider (the filesystem mirror in /opt/tf-plugins) and a real moto_server.
+ * awsorg bootstraps a small organization, the generator writes code with the ids read back from
+ * `--json` and AWS, and terraform must find nothing to do but import: fmt, validate, and a saved
+ * plan in which every resource change is an import with no action.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ListPoliciesCommand } from '@aws-sdk/client-organizations';
+import type { Blueprint } from '../../src/core/blueprint.js';
+import { generateHandoff } from '../../src/terraform/handoff/generate.js';
+import { clientsFor } from '../helpers/aws.js';
+import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
+import { startMoto, type Moto } from '../helpers/moto.js';
+import { terraform } from '../helpers/terraform.js';
+
+const MIRROR = '/opt/tf-plugins';
+
+const BLUEPRINT: Blueprint = {
+  version: 1,
+  region: 'us-east-1',
+  organization: { trustedServices: ['cloudtrail.amazonaws.com'], policyTypes: ['SERVICE_CONTROL_POLICY'] },
+  organizationalUnits: ['Infrastructure', 'Workloads', 'Workloads/Production'],
+  accounts: [
+    { name: 'shared-services', email: 'aws+shared-services@acme-corp.io', ou: 'Infrastructure' },
+    { name: 'production', email: 'aws+production@acme-corp.io', ou: 'Workloads/Production', tags: { environment: 'production' } },
+    { name: 'sandbox', email: 'aws+sandbox@acme-corp.io', ou: 'Root' },
+  ],
+  guardrails: {
+    denyRoot: { targets: ['Workloads/Production', 'sandbox'] },
+    denyLeaveOrganization: { targets: ['Root'] },
+  },
+};
+
+interface PlanJson {
+  resource_changes?: Array<{ address: string; type: string; change: { actions: string[]; importing?: { id: string } } }>;
+}
+
+describe('terraform hand-off code (terraform + hashicorp/aws + moto)', () => {
+  let moto: Moto;
+  let env: Record<string, string>;
+  let root: string;
+  let dir: string;
+
+  before(async () => {
+    assert.ok(existsSync(join(MIRROR, 'registry.terraform.io/hashicorp/aws')), `the hashicorp/aws provider mirror is missing from ${MIRROR}`);
+    moto = await startMoto();
+    root = tempDir('awsorg-handoff-');
+    const cliConfig = join(root, 'terraform.rc');
+    writeFileSync(
+      cliConfig,
+      `provider_installation {\n  filesystem_mirror {\n    path = "${MIRROR}"\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`,
+    );
+    env = isolatedEnv({ ...moto.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: cliConfig });
+    dir = join(root, 'handoff');
+  });
+  after(async () => {
+    await moto?.stop();
+    rmSync(root, { recursive: true, force: true });
+    rmSync(env.HOME!, { recursive: true, force: true });
+  });
+
+  it('bootstrap, generate, then init, fmt -check, validate, and a plan of imports only', async () => {
+    writeFileSync(join(root, 'awsorg.yaml'), JSON.stringify(BLUEPRINT, null, 2));
+    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes', '--json'], { env, cwd: root, timeoutMs: 300_000 });
+    assert.equal(run.code, 0, run.stderr);
+    const out = JSON.parse(run.stdout) as { organizationId: string; rootId: string; accounts: Record<string, string>; organizationalUnits: Record<string, string> };
+    const policies = await clientsFor(moto.endpoint).organizations.send(new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY' }));
+    const policyIds = Object.fromEntries((policies.Policies ?? []).map((p) => [p.Name!, p.Id!]));
+
+    const files = generateHandoff(
+      { blueprint: BLUEPRINT, file: undefined, baseDir: root, customPolicies: {}, deployInlinePolicy: undefined },
+      { organizationId: out.organizationId, rootId: out.rootId, ouIds: out.organizationalUnits, accountIds: out.accounts, policyIds },
+    );
+    for (const [name, content] of files) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), content);
+    }
+
+    const init = await terraform(['init', '-input=false', '-no-color'], dir, env);
+    assert.equal(init.code, 0, init.output);
+    const fmt = await terraform(['fmt', '-check', '-diff', '-recursive', '-no-color'], dir, env);
+    assert.equal(fmt.code, 0, fmt.output);
+    const validate = await terraform(['validate', '-no-color'], dir, env);
+    assert.equal(validate.code, 0, validate.output);
+    const plan = await terraform(['plan', '-input=false', '-no-color', '-out=handoff.tfplan'], dir, env);
+    assert.equal(plan.code, 0, plan.output);
+    const show = await terraform(['show', '-json', 'handoff.tfplan'], dir, env);
+    assert.equal(show.code, 0, show.output);
+    const changes = (JSON.parse(show.output) as PlanJson).resource_changes ?? [];
+
+    const expected = [
+      'aws_organizations_organization.this',
+      ...BLUEPRINT.organizationalUnits.map(() => 'aws_organizations_organizational_unit'),
+      ...BLUEPRINT.accounts.map(() => 'aws_organizations_account'),
+      'aws_organizations_policy',
+      'aws_organizations_policy',
+    ];
+    assert.equal(changes.length, expected.length + 3, JSON.stringify(changes.map((c) => c.address)));
+    const notImports = changes.filter((c) => !(c.change.actions.length === 1 && c.change.actions[0] === 'no-op' && c.change.importing));
+    assert.deepEqual(
+      notImports.map((c) => `${c.address}: ${c.change.actions.join(',')}${c.change.importing ? ' (importing)' : ''}`),
+      [],
+      `every change must be a pure import\n${plan.output}`,
+    );
+    assert.match(plan.output, new RegExp(`Plan: ${changes.length} to import, 0 to add, 0 to change, 0 to destroy`));
+  });
+});
