@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { ListPoliciesCommand } from '@aws-sdk/client-organizations';
 import type { Blueprint } from '../../src/core/blueprint.js';
 import { generateHandoff } from '../../src/terraform/handoff/generate.js';
+import { hclString } from '../../src/terraform/handoff/hcl.js';
 import { clientsFor } from '../helpers/aws.js';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
 import { startMoto, type Moto } from '../helpers/moto.js';
@@ -107,5 +108,55 @@ describe('terraform hand-off code (terraform + hashicorp/aws + moto)', () => {
       `every change must be a pure import\n${plan.output}`,
     );
     assert.match(plan.output, new RegExp(`Plan: ${changes.length} to import, 0 to add, 0 to change, 0 to destroy`));
+
+    // Applying the saved plan imports and changes nothing; afterwards the state and AWS agree.
+    const apply = await terraform(['apply', '-input=false', '-no-color', 'handoff.tfplan'], dir, env);
+    assert.equal(apply.code, 0, apply.output);
+    assert.match(apply.output, new RegExp(`Apply complete! Resources: ${changes.length} imported, 0 added, 0 changed, 0 destroyed`));
+    const again = await terraform(['plan', '-detailed-exitcode', '-input=false', '-no-color'], dir, env);
+    assert.equal(again.code, 0, again.output);
+  });
+
+  it('hostile blueprint names: the code still passes fmt -check and validate, and the names reach terraform intact', async () => {
+    const hostile = 'Ops "${path.module}" %{ if true }x%{ endif } \\ é';
+    const blueprint: Blueprint = {
+      ...BLUEPRINT,
+      organizationalUnits: [hostile, `${hostile}/Ünïcode`],
+      accounts: [{ name: hostile, email: 'a"${b}@example.com', ou: `${hostile}/Ünïcode`, tags: { 'k"${x}': 'v\n%{y}', é: 'ü' } }],
+      guardrails: { denyRoot: { targets: [hostile, `${hostile}/Ünïcode`] } },
+    };
+    const files = generateHandoff(
+      { blueprint, file: undefined, baseDir: root, customPolicies: {}, deployInlinePolicy: undefined },
+      {
+        organizationId: 'o-abcde12345',
+        rootId: 'r-ab12',
+        ouIds: { [hostile]: 'ou-ab12-00000001', [`${hostile}/Ünïcode`]: 'ou-ab12-00000002' },
+        accountIds: { [hostile]: '123456789012' },
+        policyIds: { 'awsorg-deny-root': 'p-00000001' },
+      },
+    );
+    const hostileDir = join(root, 'hostile');
+    for (const [name, content] of files) {
+      mkdirSync(dirname(join(hostileDir, name)), { recursive: true });
+      writeFileSync(join(hostileDir, name), content);
+    }
+    const init = await terraform(['init', '-input=false', '-no-color', '-backend=false'], hostileDir, env);
+    assert.equal(init.code, 0, init.output);
+    const fmt = await terraform(['fmt', '-check', '-diff', '-recursive', '-no-color'], hostileDir, env);
+    assert.equal(fmt.code, 0, fmt.output);
+    const validate = await terraform(['validate', '-no-color'], hostileDir, env);
+    assert.equal(validate.code, 0, validate.output);
+    const org = files.get('organization.tf')!;
+    assert.ok(org.includes(`name      = ${hclString(hostile)}`), org);
+
+    // Terraform reads each escaped literal back as exactly the blueprint's text.
+    const samples = [hostile, 'a"${b}@example.com', 'k"${x}', 'v\n%{y}', '\u0000\u001b[31m\u2028 $${ %%{ \\'];
+    const probeDir = join(root, 'probe');
+    mkdirSync(probeDir, { recursive: true });
+    writeFileSync(join(probeDir, 'probe.tf'), `output "probe" {\n  value = [${samples.map(hclString).join(', ')}]\n}\n`);
+    const probe = await terraform(['apply', '-auto-approve', '-input=false', '-no-color'], probeDir, env);
+    assert.equal(probe.code, 0, probe.output);
+    const read = await terraform(['output', '-json', 'probe'], probeDir, env);
+    assert.deepEqual(JSON.parse(read.output), samples);
   });
 });
