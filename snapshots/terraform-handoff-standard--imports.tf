@@ -104,3 +104,43 @@ import {
   to = aws_organizations_policy_attachment.deny_leave_organization__root
   id = "r-ab12:p-00000003"
 }
+
+import {
+  to = aws_s3_bucket.state
+  id = "example-tfstate-change-me"
+}
+
+import {
+  to = aws_s3_bucket_versioning.state
+  id = "example-tfstate-change-me"
+}
+
+import {
+  to = aws_s3_bucket_server_side_encryption_configuration.state
+  id = "example-tfstate-change-me"
+}
+
+import {
+  to = aws_s3_bucket_public_access_block.state
+  id = "example-tfstate-change-me"
+}
+
+import {
+  to = aws_s3_bucket_ownership_controls.state
+  id = "example-tfstate-change-me"
+}
+
+import {
+  to = aws_s3_bucket_lifecycle_configuration.state
+  id = "example-tfstate-change-me"
+}
+
+import {
+  to = aws_s3_bucket_policy.state
+  id = "example-tfstate-change-me"
+}
+
+import {
+  to = aws_dynamodb_table.lock
+  id = "example-tf-locks"
+}

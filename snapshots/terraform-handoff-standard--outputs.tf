@@ -21,3 +21,13 @@ output "organizational_unit_ids" {
     "Sandbox"        = aws_organizations_organizational_unit.sandbox.id
   }
 }
+
+output "state_bucket" {
+  description = "The Terraform state bucket."
+  value       = aws_s3_bucket.state.bucket
+}
+
+output "lock_table" {
+  description = "The DynamoDB lock table."
+  value       = aws_dynamodb_table.lock.name
+}

@@ -139,7 +139,7 @@ async function waitForTable(session: AwsSession, table: string): Promise<void> {
   throw new PreconditionError(`DynamoDB table ${table} did not become ACTIVE.`, 'Check the table in the DynamoDB console and rerun.');
 }
 
-export function stateBucketWish(loaded: LoadedBlueprint, partition: string, options: StepOptions) {
+export function stateBucketWish(loaded: LoadedBlueprint, partition: string, options: Pick<StepOptions, 'omitTlsDenyStatement'>) {
   const backend = loaded.blueprint.stateBackend!;
   return {
     bucket: backend.bucket,

@@ -34,7 +34,28 @@ const BLUEPRINT: Blueprint = {
     denyRoot: { targets: ['Workloads/Production', 'sandbox'] },
     denyLeaveOrganization: { targets: ['Root'] },
   },
+  stateBackend: {
+    account: 'management',
+    bucket: `awsorg-handoff-state-${process.pid}`,
+    lock: 'dynamodb',
+    table: `awsorg-handoff-locks-${process.pid}`,
+    encryption: 'aws:kms',
+    enforceTls: true,
+    noncurrentVersionDays: 30,
+  },
 };
+
+/** The resources the state backend adds to the plan (bucket, its six sub-resources, the lock table). */
+const STATE_BACKEND_RESOURCES = [
+  'aws_s3_bucket.state',
+  'aws_s3_bucket_versioning.state',
+  'aws_s3_bucket_server_side_encryption_configuration.state',
+  'aws_s3_bucket_public_access_block.state',
+  'aws_s3_bucket_ownership_controls.state',
+  'aws_s3_bucket_lifecycle_configuration.state',
+  'aws_s3_bucket_policy.state',
+  'aws_dynamodb_table.lock',
+];
 
 interface PlanJson {
   resource_changes?: Array<{ address: string; type: string; change: { actions: string[]; importing?: { id: string } } }>;
@@ -99,6 +120,7 @@ describe('terraform hand-off code (terraform + hashicorp/aws + moto)', () => {
       ...BLUEPRINT.accounts.map(() => 'aws_organizations_account'),
       'aws_organizations_policy',
       'aws_organizations_policy',
+      ...STATE_BACKEND_RESOURCES,
     ];
     assert.equal(changes.length, expected.length + 3, JSON.stringify(changes.map((c) => c.address)));
     const notImports = changes.filter((c) => !(c.change.actions.length === 1 && c.change.actions[0] === 'no-op' && c.change.importing));
@@ -107,6 +129,7 @@ describe('terraform hand-off code (terraform + hashicorp/aws + moto)', () => {
       [],
       `every change must be a pure import\n${plan.output}`,
     );
+    for (const address of STATE_BACKEND_RESOURCES) assert.ok(changes.some((c) => c.address === address), `${address} is imported`);
     assert.match(plan.output, new RegExp(`Plan: ${changes.length} to import, 0 to add, 0 to change, 0 to destroy`));
 
     // Applying the saved plan imports and changes nothing; afterwards the state and AWS agree.

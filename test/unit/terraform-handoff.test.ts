@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LoadedBlueprint } from '../../src/core/blueprint.js';
 import { preset } from '../../src/core/presets.js';
-import { HANDOFF_MARKER, HandoffIdsMissing, generateHandoff, type HandoffIds } from '../../src/terraform/handoff/generate.js';
+import { HANDOFF_MARKER, HandoffIdsMissing, HandoffUnsupported, generateHandoff, type HandoffIds } from '../../src/terraform/handoff/generate.js';
 import { IdentifierAllocator, hclString, identifierFor } from '../../src/terraform/handoff/hcl.js';
 import { matchSnapshot } from '../helpers/snapshots.js';
 
@@ -45,7 +45,9 @@ describe('terraform hand-off generator', () => {
         'policies/deny_regions.json',
         'policies/deny_root.json',
         'policies/require_mfa.json',
+        'policies/state_bucket_policy.json',
         'providers.tf',
+        'state-backend.tf',
         'versions.tf',
       ],
     );
@@ -71,6 +73,54 @@ describe('terraform hand-off generator', () => {
     // <target id>:<policy id>
     assert.match(imports, /to = aws_organizations_policy_attachment\.deny_root__workloads\n\s+id = "ou-ab12-00000002:p-00000001"/);
     assert.match(imports, /to = aws_organizations_policy_attachment\.deny_leave_organization__root\n\s+id = "r-ab12:p-00000003"/);
+  });
+
+  it('state backend: bucket, every hardening sub-resource and the lock table, imported by name', () => {
+    const l = loaded();
+    const files = generateHandoff(l, fixedIds(l));
+    const imports = files.get('imports.tf')!;
+    const bucket = l.blueprint.stateBackend!.bucket;
+    for (const type of [
+      'aws_s3_bucket',
+      'aws_s3_bucket_versioning',
+      'aws_s3_bucket_server_side_encryption_configuration',
+      'aws_s3_bucket_public_access_block',
+      'aws_s3_bucket_ownership_controls',
+      'aws_s3_bucket_lifecycle_configuration',
+      'aws_s3_bucket_policy',
+    ]) {
+      assert.match(imports, new RegExp(`to = ${type}\\.state\\n\\s+id = "${bucket}"\\n`), type);
+    }
+    assert.match(imports, /to = aws_dynamodb_table\.lock\n\s+id = "example-tf-locks"\n/);
+    const backend = files.get('state-backend.tf')!;
+    assert.match(backend, /resource "aws_s3_bucket" "state" \{\n\s+bucket = "example-tfstate-change-me"\n\n\s+lifecycle \{\n\s+prevent_destroy = true/);
+    assert.match(backend, /resource "aws_dynamodb_table" "lock" \{[^]*prevent_destroy = true/);
+    // The policy is the document awsorg applies: its TLS-only statement, with the partition given.
+    const policy = JSON.parse(generateHandoff(l, { ...fixedIds(l), partition: 'aws-us-gov' }).get('policies/state_bucket_policy.json')!);
+    assert.deepEqual(policy.Statement.map((s: { Sid: string }) => s.Sid), ['AwsorgDenyInsecureTransport']);
+    assert.deepEqual(policy.Statement[0].Resource, [`arn:aws-us-gov:s3:::${bucket}`, `arn:aws-us-gov:s3:::${bucket}/*`]);
+
+    // --omit-tls-deny (or enforceTls false): awsorg sets no policy, so there is none to import.
+    for (const files2 of [generateHandoff(l, fixedIds(l), { omitTlsDenyStatement: true }), generateHandoff(loaded({ ...preset('standard'), stateBackend: { ...l.blueprint.stateBackend!, enforceTls: false } }), fixedIds(l))]) {
+      assert.equal(files2.get('policies/state_bucket_policy.json'), undefined);
+      assert.doesNotMatch(files2.get('state-backend.tf')!, /aws_s3_bucket_policy/);
+      assert.doesNotMatch(files2.get('imports.tf')!, /aws_s3_bucket_policy/);
+    }
+    // lock: lockfile has no table; AES256 has no bucket key.
+    const lockfile = loaded({ ...preset('standard'), stateBackend: { ...l.blueprint.stateBackend!, lock: 'lockfile', encryption: 'AES256' } });
+    const lf = generateHandoff(lockfile, fixedIds(lockfile));
+    assert.doesNotMatch(lf.get('state-backend.tf')!, /aws_dynamodb_table|bucket_key_enabled|kms_master_key_id/);
+    assert.match(lf.get('state-backend.tf')!, /sse_algorithm = "AES256"/);
+    assert.doesNotMatch(lf.get('outputs.tf')!, /lock_table/);
+    // A KMS key ARN is named.
+    const keyArn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const kms = loaded({ ...preset('standard'), stateBackend: { ...l.blueprint.stateBackend!, encryption: keyArn } });
+    assert.ok(generateHandoff(kms, fixedIds(kms)).get('state-backend.tf')!.includes(`kms_master_key_id = "${keyArn}"`));
+  });
+
+  it('a state bucket in a member account is refused until provider aliases exist', () => {
+    const l = loaded({ ...preset('standard'), stateBackend: { ...preset('standard').stateBackend!, account: 'shared-services' } });
+    assert.throws(() => generateHandoff(l, fixedIds(l)), (err: unknown) => err instanceof HandoffUnsupported && /shared-services/.test(err.message));
   });
 
   it('an id that was never observed is an error, not an empty import', () => {
@@ -132,7 +182,7 @@ describe('terraform hand-off generator', () => {
     assert.match(org, /^ {4}"k\\"\$\$\{x\}" += "v\\n%%\{y\}"$/m);
     // Nothing outside a string: every resource header is one the generator wrote.
     for (const content of files.values()) {
-      for (const m of content.matchAll(/^resource "([^"]+)"/gm)) assert.match(m[1]!, /^aws_organizations_/);
+      for (const m of content.matchAll(/^resource "([^"]+)"/gm)) assert.match(m[1]!, /^aws_(organizations|s3|dynamodb)_/);
       assert.doesNotMatch(content, /[^$]\$\{file\("\/etc/);
     }
   });

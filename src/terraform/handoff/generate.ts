@@ -9,6 +9,8 @@
 import type { LoadedBlueprint } from '../../core/blueprint.js';
 import { ROOT_TARGET } from '../../core/blueprint.js';
 import { guardrailPolicies } from '../../steps/guardrail-policies.js';
+import { LIFECYCLE_RULE_ID } from '../../steps/bucket-hardening.js';
+import { stateBucketWish, usesTable } from '../../steps/state-backend.js';
 import { AWSORG_TAG_KEY, AWSORG_TAG_VALUE } from '../../steps/support.js';
 import { IdentifierAllocator, attr, blank, block, hclString, hclStringList, map, render, type Item } from './hcl.js';
 
@@ -25,7 +27,17 @@ export interface HandoffIds {
   accountIds: Record<string, string>;
   /** SCP name (`awsorg-deny-root`) -> policy id. */
   policyIds: Record<string, string>;
+  /** AWS partition of the management account (`aws`, `aws-cn`, ...); default `aws`. */
+  partition?: string;
 }
+
+/** Run options that change what awsorg applied, so the code must say the same. */
+export interface HandoffOptions {
+  /** `--omit-tls-deny`: the state bucket policy carries no TLS-only statement. */
+  omitTlsDenyStatement?: boolean;
+}
+
+export class HandoffUnsupported extends Error {}
 
 export class HandoffIdsMissing extends Error {}
 
@@ -46,7 +58,7 @@ function need<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds): Map<string, string> {
+export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, options: HandoffOptions = {}): Map<string, string> {
   const { blueprint } = loaded;
   const files = new Map<string, string>();
   const file = (name: string, items: Item[]) => files.set(name, `${HANDOFF_MARKER}\n\n${render(items)}`);
@@ -173,6 +185,97 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds): Map<s
     }
     file('guardrails.tf', guardrails);
   }
+  const backend = blueprint.stateBackend;
+  if (backend) {
+    if (backend.account !== 'management') {
+      // Member-account buckets need a provider alias with assume_role; that comes in a later slice.
+      throw new HandoffUnsupported(`the state bucket is in account ${backend.account}; only a state backend in the management account is handed off yet`);
+    }
+    // The same wish the state-backend step applied, so the code matches AWS setting for setting.
+    const wish = stateBucketWish(loaded, ids.partition ?? 'aws', { omitTlsDenyStatement: options.omitTlsDenyStatement === true });
+    const bucketRef = 'aws_s3_bucket.state.id';
+    const items: Item[] = [
+      block('resource "aws_s3_bucket" "state"', [attr('bucket', hclString(wish.bucket)), blank, block('lifecycle', [attr('prevent_destroy', 'true')])]),
+      blank,
+      block('resource "aws_s3_bucket_versioning" "state"', [attr('bucket', bucketRef), blank, block('versioning_configuration', [attr('status', hclString('Enabled'))])]),
+      blank,
+      block('resource "aws_s3_bucket_server_side_encryption_configuration" "state"', [
+        attr('bucket', bucketRef),
+        blank,
+        block('rule', [
+          block('apply_server_side_encryption_by_default', [
+            attr('sse_algorithm', hclString(wish.encryption === 'AES256' ? 'AES256' : 'aws:kms')),
+            ...(wish.encryption !== 'AES256' && wish.encryption !== 'aws:kms' ? [attr('kms_master_key_id', hclString(wish.encryption))] : []),
+          ]),
+          // awsorg turns S3 Bucket Keys on with KMS only.
+          ...(wish.encryption !== 'AES256' ? [attr('bucket_key_enabled', 'true')] : []),
+        ]),
+      ]),
+      blank,
+      block('resource "aws_s3_bucket_public_access_block" "state"', [
+        attr('bucket', bucketRef),
+        attr('block_public_acls', 'true'),
+        attr('ignore_public_acls', 'true'),
+        attr('block_public_policy', 'true'),
+        attr('restrict_public_buckets', 'true'),
+      ]),
+      blank,
+      block('resource "aws_s3_bucket_ownership_controls" "state"', [attr('bucket', bucketRef), blank, block('rule', [attr('object_ownership', hclString('BucketOwnerEnforced'))])]),
+    ];
+    const subResources = ['aws_s3_bucket_versioning', 'aws_s3_bucket_server_side_encryption_configuration', 'aws_s3_bucket_public_access_block', 'aws_s3_bucket_ownership_controls'];
+    if (wish.noncurrentVersionDays !== undefined) {
+      items.push(
+        blank,
+        block('resource "aws_s3_bucket_lifecycle_configuration" "state"', [
+          attr('bucket', bucketRef),
+          blank,
+          block('rule', [
+            attr('id', hclString(LIFECYCLE_RULE_ID)),
+            attr('status', hclString('Enabled')),
+            blank,
+            block('filter', [attr('prefix', hclString(''))]),
+            blank,
+            block('noncurrent_version_expiration', [attr('noncurrent_days', String(wish.noncurrentVersionDays))]),
+            blank,
+            block('abort_incomplete_multipart_upload', [attr('days_after_initiation', '7')]),
+          ]),
+        ]),
+      );
+      subResources.push('aws_s3_bucket_lifecycle_configuration');
+    }
+    if (wish.statements.length > 0) {
+      // Exactly the document awsorg put (its own statements only; a statement someone else added
+      // to the policy shows as drift, which is what it is once Terraform owns the policy).
+      const policyFile = 'policies/state_bucket_policy.json';
+      files.set(policyFile, JSON.stringify({ Version: '2012-10-17', Statement: wish.statements }, null, 2) + '\n');
+      items.push(blank, block('resource "aws_s3_bucket_policy" "state"', [attr('bucket', bucketRef), attr('policy', `file("\${path.module}/${policyFile}")`)]));
+      subResources.push('aws_s3_bucket_policy');
+    }
+    importBlock('aws_s3_bucket.state', wish.bucket);
+    // Every S3 bucket sub-resource is imported by the bucket name.
+    for (const type of subResources) importBlock(`${type}.state`, wish.bucket);
+    if (usesTable(loaded) && backend.table) {
+      items.push(
+        blank,
+        block('resource "aws_dynamodb_table" "lock"', [
+          attr('name', hclString(backend.table)),
+          attr('billing_mode', hclString('PAY_PER_REQUEST')),
+          attr('hash_key', hclString('LockID')),
+          attr('deletion_protection_enabled', 'true'),
+          blank,
+          block('attribute', [attr('name', hclString('LockID')), attr('type', hclString('S'))]),
+          blank,
+          block('point_in_time_recovery', [attr('enabled', 'true')]),
+          blank,
+          map('tags', tagEntries({ [AWSORG_TAG_KEY]: AWSORG_TAG_VALUE })),
+          blank,
+          block('lifecycle', [attr('prevent_destroy', 'true')]),
+        ]),
+      );
+      importBlock('aws_dynamodb_table.lock', backend.table);
+    }
+    file('state-backend.tf', items);
+  }
   file('imports.tf', imports);
 
   file('outputs.tf', [
@@ -185,6 +288,15 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds): Map<s
       attr('description', hclString('OU ids by path from the root.')),
       map('value', blueprint.organizationalUnits.map((p) => [p, `${ouRef(p)}.id`])),
     ]),
+    ...(backend
+      ? [
+          blank,
+          block('output "state_bucket"', [attr('description', hclString('The Terraform state bucket.')), attr('value', 'aws_s3_bucket.state.bucket')]),
+          ...(usesTable(loaded) && backend.table
+            ? [blank, block('output "lock_table"', [attr('description', hclString('The DynamoDB lock table.')), attr('value', 'aws_dynamodb_table.lock.name')])]
+            : []),
+        ]
+      : []),
   ]);
   return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
