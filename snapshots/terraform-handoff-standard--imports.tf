@@ -144,3 +144,13 @@ import {
   to = aws_dynamodb_table.lock
   id = "example-tf-locks"
 }
+
+import {
+  to = aws_iam_openid_connect_provider.ci
+  id = "arn:aws:iam::100000000099:oidc-provider/token.actions.githubusercontent.com"
+}
+
+import {
+  to = aws_iam_role.deploy
+  id = "github-deploy"
+}

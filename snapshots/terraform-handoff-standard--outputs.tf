@@ -31,3 +31,8 @@ output "lock_table" {
   description = "The DynamoDB lock table."
   value       = aws_dynamodb_table.lock.name
 }
+
+output "deploy_role_arn" {
+  description = "The role CI assumes through OIDC."
+  value       = aws_iam_role.deploy.arn
+}

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CreatePolicyCommand, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
 import { ListPoliciesCommand } from '@aws-sdk/client-organizations';
 import type { Blueprint } from '../../src/core/blueprint.js';
 import { generateHandoff } from '../../src/terraform/handoff/generate.js';
@@ -43,7 +44,19 @@ const BLUEPRINT: Blueprint = {
     enforceTls: true,
     noncurrentVersionDays: 30,
   },
+  ciOidc: {
+    provider: 'github',
+    repository: 'acme-corp/infrastructure',
+    ref: 'refs/heads/main',
+    roleName: 'github-deploy',
+    // moto does not load AWS managed policies by default, so the test creates this one first.
+    policyArns: ['arn:aws:iam::123456789012:policy/handoff-deploy'],
+    inlinePolicy: 'deploy-inline.json',
+    account: 'management',
+  },
 };
+
+const INLINE_POLICY = { Version: '2012-10-17', Statement: [{ Sid: 'StateObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: '*' }] };
 
 /** The resources the state backend adds to the plan (bucket, its six sub-resources, the lock table). */
 const STATE_BACKEND_RESOURCES = [
@@ -56,6 +69,9 @@ const STATE_BACKEND_RESOURCES = [
   'aws_s3_bucket_policy.state',
   'aws_dynamodb_table.lock',
 ];
+
+/** The CI OIDC resources: provider, role, one attachment, the inline policy. */
+const CI_OIDC_RESOURCES = ['aws_iam_openid_connect_provider.ci', 'aws_iam_role.deploy', 'aws_iam_role_policy_attachment.deploy__handoff_deploy', 'aws_iam_role_policy.deploy'];
 
 interface PlanJson {
   resource_changes?: Array<{ address: string; type: string; change: { actions: string[]; importing?: { id: string } } }>;
@@ -87,15 +103,19 @@ describe('terraform hand-off code (terraform + hashicorp/aws + moto)', () => {
 
   it('bootstrap, generate, then init, fmt -check, validate, and a plan of imports only', async () => {
     writeFileSync(join(root, 'awsorg.yaml'), JSON.stringify(BLUEPRINT, null, 2));
+    writeFileSync(join(root, 'deploy-inline.json'), JSON.stringify(INLINE_POLICY));
+    await clientsFor(moto.endpoint).iam.send(new CreatePolicyCommand({ PolicyName: 'handoff-deploy', PolicyDocument: JSON.stringify(INLINE_POLICY) }));
     const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes', '--json'], { env, cwd: root, timeoutMs: 300_000 });
     assert.equal(run.code, 0, run.stderr);
     const out = JSON.parse(run.stdout) as { organizationId: string; rootId: string; accounts: Record<string, string>; organizationalUnits: Record<string, string> };
     const policies = await clientsFor(moto.endpoint).organizations.send(new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY' }));
     const policyIds = Object.fromEntries((policies.Policies ?? []).map((p) => [p.Name!, p.Id!]));
+    const oidc = await clientsFor(moto.endpoint).iam.send(new ListOpenIDConnectProvidersCommand({}));
+    const ciOidcProviderArn = oidc.OpenIDConnectProviderList?.find((p) => p.Arn?.endsWith('/token.actions.githubusercontent.com'))?.Arn;
 
     const files = generateHandoff(
-      { blueprint: BLUEPRINT, file: undefined, baseDir: root, customPolicies: {}, deployInlinePolicy: undefined },
-      { organizationId: out.organizationId, rootId: out.rootId, ouIds: out.organizationalUnits, accountIds: out.accounts, policyIds },
+      { blueprint: BLUEPRINT, file: undefined, baseDir: root, customPolicies: {}, deployInlinePolicy: INLINE_POLICY },
+      { organizationId: out.organizationId, rootId: out.rootId, ouIds: out.organizationalUnits, accountIds: out.accounts, policyIds, ciOidcProviderArn },
     );
     for (const [name, content] of files) {
       mkdirSync(dirname(join(dir, name)), { recursive: true });
@@ -121,6 +141,7 @@ describe('terraform hand-off code (terraform + hashicorp/aws + moto)', () => {
       'aws_organizations_policy',
       'aws_organizations_policy',
       ...STATE_BACKEND_RESOURCES,
+      ...CI_OIDC_RESOURCES,
     ];
     assert.equal(changes.length, expected.length + 3, JSON.stringify(changes.map((c) => c.address)));
     const notImports = changes.filter((c) => !(c.change.actions.length === 1 && c.change.actions[0] === 'no-op' && c.change.importing));
@@ -129,7 +150,7 @@ describe('terraform hand-off code (terraform + hashicorp/aws + moto)', () => {
       [],
       `every change must be a pure import\n${plan.output}`,
     );
-    for (const address of STATE_BACKEND_RESOURCES) assert.ok(changes.some((c) => c.address === address), `${address} is imported`);
+    for (const address of [...STATE_BACKEND_RESOURCES, ...CI_OIDC_RESOURCES]) assert.ok(changes.some((c) => c.address === address), `${address} is imported`);
     assert.match(plan.output, new RegExp(`Plan: ${changes.length} to import, 0 to add, 0 to change, 0 to destroy`));
 
     // Applying the saved plan imports and changes nothing; afterwards the state and AWS agree.
@@ -156,6 +177,7 @@ describe('terraform hand-off code (terraform + hashicorp/aws + moto)', () => {
         ouIds: { [hostile]: 'ou-ab12-00000001', [`${hostile}/Ünïcode`]: 'ou-ab12-00000002' },
         accountIds: { [hostile]: '123456789012' },
         policyIds: { 'awsorg-deny-root': 'p-00000001' },
+        ciOidcProviderArn: 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com',
       },
     );
     const hostileDir = join(root, 'hostile');

@@ -24,6 +24,7 @@ function fixedIds(l: LoadedBlueprint): HandoffIds {
     rootId: 'r-ab12',
     ouIds: Object.fromEntries(bp.organizationalUnits.map((p, i) => [p, `ou-ab12-${String(i).padStart(8, '0')}`])),
     accountIds: Object.fromEntries(bp.accounts.map((a, i) => [a.name, String(100000000000 + i)])),
+    ciOidcProviderArn: 'arn:aws:iam::100000000099:oidc-provider/token.actions.githubusercontent.com',
     policyIds: Object.fromEntries(
       ['awsorg-deny-regions', 'awsorg-deny-root', 'awsorg-require-mfa', 'awsorg-deny-leave-organization'].map((n, i) => [n, `p-${String(i).padStart(8, '0')}`]),
     ),
@@ -37,6 +38,7 @@ describe('terraform hand-off generator', () => {
     assert.deepEqual(
       [...files.keys()],
       [
+        'ci-oidc.tf',
         'guardrails.tf',
         'imports.tf',
         'organization.tf',
@@ -44,6 +46,7 @@ describe('terraform hand-off generator', () => {
         'policies/deny_leave_organization.json',
         'policies/deny_regions.json',
         'policies/deny_root.json',
+        'policies/deploy_role_trust.json',
         'policies/require_mfa.json',
         'policies/state_bucket_policy.json',
         'providers.tf',
@@ -118,6 +121,26 @@ describe('terraform hand-off generator', () => {
     assert.ok(generateHandoff(kms, fixedIds(kms)).get('state-backend.tf')!.includes(`kms_master_key_id = "${keyArn}"`));
   });
 
+  it('CI OIDC: provider by ARN, role by name, attachments `role/arn`, inline policy `role:name`', () => {
+    const bp = preset('standard');
+    bp.ciOidc = { ...bp.ciOidc!, policyArns: ['arn:aws:iam::aws:policy/AdministratorAccess', 'arn:aws:iam::100000000099:policy/team/AdministratorAccess'] };
+    const l = { ...loaded(bp), deployInlinePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] } };
+    const files = generateHandoff(l, fixedIds(l));
+    const imports = files.get('imports.tf')!;
+    assert.match(imports, /to = aws_iam_openid_connect_provider\.ci\n\s+id = "arn:aws:iam::100000000099:oidc-provider\/token\.actions\.githubusercontent\.com"\n/);
+    assert.match(imports, /to = aws_iam_role\.deploy\n\s+id = "github-deploy"\n/);
+    assert.match(imports, /to = aws_iam_role_policy_attachment\.deploy__administratoraccess\n\s+id = "github-deploy\/arn:aws:iam::aws:policy\/AdministratorAccess"\n/);
+    assert.match(imports, /to = aws_iam_role_policy_attachment\.deploy__administratoraccess_2\n\s+id = "github-deploy\/arn:aws:iam::100000000099:policy\/team\/AdministratorAccess"\n/);
+    assert.match(imports, /to = aws_iam_role_policy\.deploy\n\s+id = "github-deploy:awsorg-deploy"\n/);
+    assert.deepEqual(JSON.parse(files.get('policies/deploy_role_inline.json')!), l.deployInlinePolicy);
+    const trust = JSON.parse(files.get('policies/deploy_role_trust.json')!);
+    assert.equal(trust.Statement[0].Principal.Federated, fixedIds(l).ciOidcProviderArn);
+    assert.equal(trust.Statement[0].Condition.StringEquals['token.actions.githubusercontent.com:sub'], 'repo:example/infrastructure:ref:refs/heads/main');
+    const ids = fixedIds(l);
+    delete ids.ciOidcProviderArn;
+    assert.throws(() => generateHandoff(l, ids), (err: unknown) => err instanceof HandoffIdsMissing && /OIDC provider/.test(err.message));
+  });
+
   it('a state bucket in a member account is refused until provider aliases exist', () => {
     const l = loaded({ ...preset('standard'), stateBackend: { ...preset('standard').stateBackend!, account: 'shared-services' } });
     assert.throws(() => generateHandoff(l, fixedIds(l)), (err: unknown) => err instanceof HandoffUnsupported && /shared-services/.test(err.message));
@@ -182,7 +205,7 @@ describe('terraform hand-off generator', () => {
     assert.match(org, /^ {4}"k\\"\$\$\{x\}" += "v\\n%%\{y\}"$/m);
     // Nothing outside a string: every resource header is one the generator wrote.
     for (const content of files.values()) {
-      for (const m of content.matchAll(/^resource "([^"]+)"/gm)) assert.match(m[1]!, /^aws_(organizations|s3|dynamodb)_/);
+      for (const m of content.matchAll(/^resource "([^"]+)"/gm)) assert.match(m[1]!, /^aws_(organizations|s3|dynamodb|iam)_/);
       assert.doesNotMatch(content, /[^$]\$\{file\("\/etc/);
     }
   });

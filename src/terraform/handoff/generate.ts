@@ -11,6 +11,8 @@ import { ROOT_TARGET } from '../../core/blueprint.js';
 import { guardrailPolicies } from '../../steps/guardrail-policies.js';
 import { LIFECYCLE_RULE_ID } from '../../steps/bucket-hardening.js';
 import { stateBucketWish, usesTable } from '../../steps/state-backend.js';
+import { INLINE_POLICY_NAME } from '../../steps/ci-oidc.js';
+import { deployRoleTrustPolicy, issuerFor, subjectFor } from '../../steps/ci-oidc-policy.js';
 import { AWSORG_TAG_KEY, AWSORG_TAG_VALUE } from '../../steps/support.js';
 import { IdentifierAllocator, attr, blank, block, hclString, hclStringList, map, render, type Item } from './hcl.js';
 
@@ -29,6 +31,8 @@ export interface HandoffIds {
   policyIds: Record<string, string>;
   /** AWS partition of the management account (`aws`, `aws-cn`, ...); default `aws`. */
   partition?: string;
+  /** ARN of the CI OIDC provider awsorg created or found (required with `ciOidc`). */
+  ciOidcProviderArn?: string;
 }
 
 /** Run options that change what awsorg applied, so the code must say the same. */
@@ -276,6 +280,49 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
     }
     file('state-backend.tf', items);
   }
+  const ci = blueprint.ciOidc;
+  if (ci) {
+    if ((ci.account ?? 'management') !== 'management') {
+      throw new HandoffUnsupported(`the CI OIDC provider is in account ${ci.account}; only the management account is handed off yet`);
+    }
+    const providerArn = need(ids.ciOidcProviderArn, 'the CI OIDC provider');
+    const issuer = issuerFor(ci);
+    const tags = map('tags', tagEntries({ [AWSORG_TAG_KEY]: AWSORG_TAG_VALUE }));
+    const trustFile = 'policies/deploy_role_trust.json';
+    files.set(trustFile, JSON.stringify(deployRoleTrustPolicy(ci, providerArn), null, 2) + '\n');
+    const items: Item[] = [
+      block('resource "aws_iam_openid_connect_provider" "ci"', [attr('url', hclString(issuer.url)), attr('client_id_list', hclStringList([issuer.audience])), blank, tags]),
+      blank,
+      block('resource "aws_iam_role" "deploy"', [
+        attr('name', hclString(ci.roleName)),
+        attr('description', hclString(`CI deploy role for ${subjectFor(ci)} (managed by awsorg)`)),
+        attr('assume_role_policy', `file("\${path.module}/${trustFile}")`),
+        attr('max_session_duration', '3600'),
+        blank,
+        tags,
+      ]),
+    ];
+    importBlock('aws_iam_openid_connect_provider.ci', providerArn);
+    importBlock('aws_iam_role.deploy', ci.roleName);
+    const attachIdent = new IdentifierAllocator();
+    for (const policyArn of ci.policyArns ?? []) {
+      const ident = `deploy__${attachIdent.claim(policyArn, policyArn.slice(policyArn.lastIndexOf('/') + 1))}`;
+      items.push(blank, block(`resource "aws_iam_role_policy_attachment" "${ident}"`, [attr('role', 'aws_iam_role.deploy.name'), attr('policy_arn', hclString(policyArn))]));
+      // The provider's import id for a role policy attachment is `<role name>/<policy arn>`.
+      importBlock(`aws_iam_role_policy_attachment.${ident}`, `${ci.roleName}/${policyArn}`);
+    }
+    if (loaded.deployInlinePolicy !== undefined) {
+      const inlineFile = 'policies/deploy_role_inline.json';
+      files.set(inlineFile, JSON.stringify(loaded.deployInlinePolicy, null, 2) + '\n');
+      items.push(
+        blank,
+        block('resource "aws_iam_role_policy" "deploy"', [attr('name', hclString(INLINE_POLICY_NAME)), attr('role', 'aws_iam_role.deploy.name'), attr('policy', `file("\${path.module}/${inlineFile}")`)]),
+      );
+      // `<role name>:<policy name>`.
+      importBlock('aws_iam_role_policy.deploy', `${ci.roleName}:${INLINE_POLICY_NAME}`);
+    }
+    file('ci-oidc.tf', items);
+  }
   file('imports.tf', imports);
 
   file('outputs.tf', [
@@ -297,6 +344,7 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
             : []),
         ]
       : []),
+    ...(ci ? [blank, block('output "deploy_role_arn"', [attr('description', hclString('The role CI assumes through OIDC.')), attr('value', 'aws_iam_role.deploy.arn')])] : []),
   ]);
   return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -56,10 +56,11 @@ export class IdentifierAllocator {
   constructor(reserved: Iterable<string> = []) {
     for (const r of reserved) this.taken.add(r);
   }
-  claim(name: string): string {
+  /** `label` (default: the name) is what the identifier is derived from; the name is the key. */
+  claim(name: string, label = name): string {
     const existing = this.byName.get(name);
     if (existing) return existing;
-    const base = identifierFor(name);
+    const base = identifierFor(label);
     let id = base;
     for (let n = 2; this.taken.has(id); n++) id = `${base}_${n}`;
     this.taken.add(id);
