@@ -93,7 +93,7 @@ const FIELDS = {
   stateBackend: ['account', 'bucket', 'lock', 'table', 'encryption', 'enforceTls', 'noncurrentVersionDays'],
   ciOidc: ['provider', 'repository', 'ref', 'environment', 'roleName', 'policyArns', 'inlinePolicy', 'url', 'account'],
   organizationTrail: ['name', 'bucket', 'account'],
-  terraform: ['dir', 'key', 'tool'],
+  terraform: ['dir', 'key', 'tool', 'handoff'],
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -836,7 +836,8 @@ function checkTerraform(root: Section): TerraformSettings | undefined {
     root.issues.add(section.at('key'), `'${key}' starts with '/'; S3 keys are relative to the bucket`, `write it as '${key.replace(/^\/+/, '')}'`);
   }
   const tool = section.oneOf('tool', TOOLS) ?? 'auto';
-  return { dir: dir ?? '', key: key ?? '', tool };
+  const handoff = section.boolean('handoff');
+  return { dir: dir ?? '', key: key ?? '', tool, ...(handoff !== undefined && { handoff }) };
 }
 
 /** Rules that relate one section to another. */

@@ -75,6 +75,11 @@ export interface TerraformSettings {
   dir: string;
   key: string;
   tool: 'auto' | 'terraform' | 'tofu';
+  /**
+   * Hand the organization to Terraform/OpenTofu: write code for everything the blueprint owns
+   * into `dir`, import it, then migrate that state into the bucket. Absent means false (issue 13).
+   */
+  handoff?: boolean;
 }
 
 export interface Blueprint {

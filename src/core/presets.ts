@@ -35,7 +35,7 @@ const exampleCiOidc = (): NonNullable<Blueprint['ciOidc']> => ({
   account: 'management',
 });
 
-const terraform: Blueprint['terraform'] = { dir: './bootstrap', key: 'bootstrap/terraform.tfstate', tool: 'auto' };
+const terraform: Blueprint['terraform'] = { dir: './bootstrap', key: 'bootstrap/terraform.tfstate', tool: 'auto', handoff: true };
 
 const standard: Blueprint = {
   version: 1,
@@ -167,7 +167,8 @@ const FIELD_COMMENTS: Record<string, string> = {
   stateBackend: ' Remote state for Terraform/OpenTofu. Bucket names are global: change this one.',
   ciOidc: ' OIDC deploy role for CI, trusted only for this repository and branch (or environment).',
   organizationTrail: " One CloudTrail trail for every account, logging into a bucket in the named account.",
-  terraform: ' The bootstrap configuration whose local state awsorg migrates into the state bucket.',
+  terraform:
+    ' The Terraform/OpenTofu directory. With handoff: true awsorg writes code for everything it built there,\n imports it, and moves that state into the state bucket, so CI manages the organization from then on.',
 };
 
 export function isPresetName(name: string): name is PresetName {

@@ -116,7 +116,7 @@ describe('terraform hand-off code (terraform + hashicorp/aws + moto)', () => {
     const files = generateHandoff(
       { blueprint: BLUEPRINT, file: undefined, baseDir: root, customPolicies: {}, deployInlinePolicy: INLINE_POLICY },
       { organizationId: out.organizationId, rootId: out.rootId, ouIds: out.organizationalUnits, accountIds: out.accounts, policyIds, ciOidcProviderArn },
-    );
+    ).files;
     for (const [name, content] of files) {
       mkdirSync(dirname(join(dir, name)), { recursive: true });
       writeFileSync(join(dir, name), content);
@@ -179,7 +179,7 @@ describe('terraform hand-off code (terraform + hashicorp/aws + moto)', () => {
         policyIds: { 'awsorg-deny-root': 'p-00000001' },
         ciOidcProviderArn: 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com',
       },
-    );
+    ).files;
     const hostileDir = join(root, 'hostile');
     for (const [name, content] of files) {
       mkdirSync(dirname(join(hostileDir, name)), { recursive: true });

@@ -34,7 +34,7 @@ function fixedIds(l: LoadedBlueprint): HandoffIds {
 describe('terraform hand-off generator', () => {
   it('standard preset: golden files', () => {
     const l = loaded();
-    const files = generateHandoff(l, fixedIds(l));
+    const files = generateHandoff(l, fixedIds(l)).files;
     assert.deepEqual(
       [...files.keys()],
       [
@@ -68,7 +68,7 @@ describe('terraform hand-off generator', () => {
 
   it('imports use the id formats the provider expects', () => {
     const l = loaded();
-    const imports = generateHandoff(l, fixedIds(l)).get('imports.tf')!;
+    const imports = generateHandoff(l, fixedIds(l)).files.get('imports.tf')!;
     assert.match(imports, /to = aws_organizations_organization\.this\n\s+id = "o-abcde12345"/);
     assert.match(imports, /to = aws_organizations_organizational_unit\.workloads\n\s+id = "ou-ab12-00000002"/);
     assert.match(imports, /to = aws_organizations_account\.production\n\s+id = "100000000005"/);
@@ -80,7 +80,7 @@ describe('terraform hand-off generator', () => {
 
   it('state backend: bucket, every hardening sub-resource and the lock table, imported by name', () => {
     const l = loaded();
-    const files = generateHandoff(l, fixedIds(l));
+    const files = generateHandoff(l, fixedIds(l)).files;
     const imports = files.get('imports.tf')!;
     const bucket = l.blueprint.stateBackend!.bucket;
     for (const type of [
@@ -99,33 +99,33 @@ describe('terraform hand-off generator', () => {
     assert.match(backend, /resource "aws_s3_bucket" "state" \{\n\s+bucket = "example-tfstate-change-me"\n\n\s+lifecycle \{\n\s+prevent_destroy = true/);
     assert.match(backend, /resource "aws_dynamodb_table" "lock" \{[^]*prevent_destroy = true/);
     // The policy is the document awsorg applies: its TLS-only statement, with the partition given.
-    const policy = JSON.parse(generateHandoff(l, { ...fixedIds(l), partition: 'aws-us-gov' }).get('policies/state_bucket_policy.json')!);
+    const policy = JSON.parse(generateHandoff(l, { ...fixedIds(l), partition: 'aws-us-gov' }).files.get('policies/state_bucket_policy.json')!);
     assert.deepEqual(policy.Statement.map((s: { Sid: string }) => s.Sid), ['AwsorgDenyInsecureTransport']);
     assert.deepEqual(policy.Statement[0].Resource, [`arn:aws-us-gov:s3:::${bucket}`, `arn:aws-us-gov:s3:::${bucket}/*`]);
 
     // --omit-tls-deny (or enforceTls false): awsorg sets no policy, so there is none to import.
-    for (const files2 of [generateHandoff(l, fixedIds(l), { omitTlsDenyStatement: true }), generateHandoff(loaded({ ...preset('standard'), stateBackend: { ...l.blueprint.stateBackend!, enforceTls: false } }), fixedIds(l))]) {
+    for (const files2 of [generateHandoff(l, fixedIds(l), { omitTlsDenyStatement: true }).files, generateHandoff(loaded({ ...preset('standard'), stateBackend: { ...l.blueprint.stateBackend!, enforceTls: false } }), fixedIds(l)).files]) {
       assert.equal(files2.get('policies/state_bucket_policy.json'), undefined);
       assert.doesNotMatch(files2.get('state-backend.tf')!, /aws_s3_bucket_policy/);
       assert.doesNotMatch(files2.get('imports.tf')!, /aws_s3_bucket_policy/);
     }
     // lock: lockfile has no table; AES256 has no bucket key.
     const lockfile = loaded({ ...preset('standard'), stateBackend: { ...l.blueprint.stateBackend!, lock: 'lockfile', encryption: 'AES256' } });
-    const lf = generateHandoff(lockfile, fixedIds(lockfile));
+    const lf = generateHandoff(lockfile, fixedIds(lockfile)).files;
     assert.doesNotMatch(lf.get('state-backend.tf')!, /aws_dynamodb_table|bucket_key_enabled|kms_master_key_id/);
     assert.match(lf.get('state-backend.tf')!, /sse_algorithm = "AES256"/);
     assert.doesNotMatch(lf.get('outputs.tf')!, /lock_table/);
     // A KMS key ARN is named.
     const keyArn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     const kms = loaded({ ...preset('standard'), stateBackend: { ...l.blueprint.stateBackend!, encryption: keyArn } });
-    assert.ok(generateHandoff(kms, fixedIds(kms)).get('state-backend.tf')!.includes(`kms_master_key_id = "${keyArn}"`));
+    assert.ok(generateHandoff(kms, fixedIds(kms)).files.get('state-backend.tf')!.includes(`kms_master_key_id = "${keyArn}"`));
   });
 
   it('CI OIDC: provider by ARN, role by name, attachments `role/arn`, inline policy `role:name`', () => {
     const bp = preset('standard');
     bp.ciOidc = { ...bp.ciOidc!, policyArns: ['arn:aws:iam::aws:policy/AdministratorAccess', 'arn:aws:iam::100000000099:policy/team/AdministratorAccess'] };
     const l = { ...loaded(bp), deployInlinePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] } };
-    const files = generateHandoff(l, fixedIds(l));
+    const files = generateHandoff(l, fixedIds(l)).files;
     const imports = files.get('imports.tf')!;
     assert.match(imports, /to = aws_iam_openid_connect_provider\.ci\n\s+id = "arn:aws:iam::100000000099:oidc-provider\/token\.actions\.githubusercontent\.com"\n/);
     assert.match(imports, /to = aws_iam_role\.deploy\n\s+id = "github-deploy"\n/);
@@ -170,7 +170,7 @@ describe('terraform hand-off generator', () => {
     bp.guardrails = { denyRoot: { targets: ['Work-loads', 'Work/loads', 'dev.team', 'dev-team'] } };
     const l = loaded(bp);
     const ids = fixedIds(l);
-    const files = generateHandoff(l, ids);
+    const files = generateHandoff(l, ids).files;
     const org = files.get('organization.tf')!;
     assert.match(org, /resource "aws_organizations_organizational_unit" "work_loads" \{\n\s+name\s+= "Work-loads"/);
     assert.match(org, /resource "aws_organizations_organizational_unit" "work_loads_2" \{\n\s+name\s+= "loads"\n\s+parent_id = aws_organizations_organizational_unit\.work\.id/);
@@ -197,7 +197,7 @@ describe('terraform hand-off generator', () => {
     bp.accounts = [{ name: hostile, email: 'a"${b}@example.com', ou: hostile, tags: { 'k"${x}': 'v\n%{y}' } }];
     bp.guardrails = { denyRoot: { targets: [hostile] } };
     const l = loaded(bp);
-    const files = generateHandoff(l, fixedIds(l));
+    const files = generateHandoff(l, fixedIds(l)).files;
     const org = files.get('organization.tf')!;
     const escaped = '"x\\" } resource \\"null\\" \\"y\\" { a = \\"$${file(\\"passwd\\")}%%{ for a in b }\\\\"';
     assert.ok(org.includes(`name      = ${escaped}`), org);

@@ -41,6 +41,16 @@ export interface HandoffOptions {
   omitTlsDenyStatement?: boolean;
 }
 
+/** What the generator produced: the files, every import it declares, and notes for the plan. */
+export interface HandoffCode {
+  /** File name relative to `terraform.dir` -> content, sorted by name. */
+  files: Map<string, string>;
+  /** Every `import {}` block: the resource address and the provider's import id. */
+  imports: Array<{ to: string; id: string }>;
+  /** Things a reviewer should know (a setting left out of the hand-off and why). */
+  notes: string[];
+}
+
 export class HandoffUnsupported extends Error {}
 
 export class HandoffIdsMissing extends Error {}
@@ -62,7 +72,7 @@ function need<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, options: HandoffOptions = {}): Map<string, string> {
+export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, options: HandoffOptions = {}): HandoffCode {
   const { blueprint } = loaded;
   const files = new Map<string, string>();
   const file = (name: string, items: Item[]) => files.set(name, `${HANDOFF_MARKER}\n\n${render(items)}`);
@@ -147,7 +157,10 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
   file('organization.tf', org);
 
   const imports: Item[] = [];
+  const importList: HandoffCode['imports'] = [];
+  const notes: string[] = [];
   const importBlock = (to: string, id: string) => {
+    importList.push({ to, id });
     if (imports.length > 0) imports.push(blank);
     imports.push(block('import', [attr('to', to), attr('id', hclString(id))]));
   };
@@ -346,5 +359,5 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
       : []),
     ...(ci ? [blank, block('output "deploy_role_arn"', [attr('description', hclString('The role CI assumes through OIDC.')), attr('value', 'aws_iam_role.deploy.arn')])] : []),
   ]);
-  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { files: new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), imports: importList, notes };
 }
