@@ -111,6 +111,8 @@ function yamlText(doc: Document, scripts: Set<string>): string {
   visit(doc, {
     Scalar(key, node) {
       if (key !== 'key' && typeof node.value === 'string') node.type = scripts.has(node.value) ? 'BLOCK_LITERAL' : 'QUOTE_DOUBLE';
+      // GitHub reads a plain `on:` key as "on"; YAML 1.1 tools read it as true. Quoted, all agree.
+      else if (key === 'key' && node.value === 'on') node.type = 'QUOTE_DOUBLE';
     },
   });
   // yaml leaves U+0085/U+2028/U+2029 raw in double quotes; YAML 1.1 reads them as line breaks.
@@ -146,12 +148,15 @@ function githubHeader(ci: CiOidc, dir: string): string[] {
     `Plans and applies the Terraform in ${q(dir)} with the CI deploy role, through GitHub's OIDC token.`,
     `- ${when} (job "apply"). Applies never overlap.`,
     '- A pull request checks formatting and validates the code without AWS credentials (job "check").',
-    `  The deploy role trusts only the token subject ${q(subjectFor(ci))}; a pull request's token`,
-    `  says ${q(`repo:${ci.repository}:pull_request`)}, so it cannot assume the deploy role. Don't widen`,
-    '  that trust: a pull request runs its own copy of this workflow, so anyone who can open one would',
-    '  get the deploy role. To plan pull requests, create a read-only role that trusts that subject',
-    '  (it needs read access to the state bucket; plans run with -lock=false), and set its ARN as the',
-    `  repository variable ${PLAN_ROLE_VARIABLE}.`,
+    '  The deploy role trusts only the token subject',
+    `    ${q(subjectFor(ci))}`,
+    "  and a pull request's token carries",
+    `    ${q(`repo:${ci.repository}:pull_request`)}`,
+    "  so it cannot assume the deploy role. Don't widen that trust: a pull request runs its own copy",
+    '  of this workflow, so anyone who can open one would get the deploy role. To plan pull requests,',
+    '  create a read-only role that trusts the pull request subject above (it needs read access to the',
+    '  state bucket; plans run with -lock=false) and set its ARN as the repository variable',
+    `  ${PLAN_ROLE_VARIABLE}; job "check" then plans with it.`,
   ];
 }
 
@@ -227,12 +232,14 @@ function gitlabHeader(ci: CiOidc, dir: string): string[] {
     `- A pipeline for the ${ref.kind} ${q(ref.name)} plans, then applies that saved plan (job "terraform:apply").`,
     '  Applies never overlap (resource_group).',
     '- A merge request checks formatting and validates the code without AWS credentials (job',
-    `  "terraform:check"). The deploy role trusts only the token subject ${q(subjectFor(ci))};`,
-    "  a merge request pipeline's token names its source branch, so it cannot assume the deploy role.",
-    "  Don't widen that trust: a merge request runs its own copy of this file, so anyone who can open",
-    '  one would get the deploy role. To plan merge requests, create a read-only role that trusts',
-    `  ${q(`project_path:${ci.repository}:ref_type:branch:ref:*`)} (StringLike; it needs read access to the`,
-    `  state bucket; plans run with -lock=false), and set its ARN as the CI/CD variable ${PLAN_ROLE_VARIABLE}.`,
+    '  "terraform:check"). The deploy role trusts only the token subject',
+    `    ${q(subjectFor(ci))}`,
+    "  and a merge request pipeline's token names its source branch, so it cannot assume the deploy",
+    "  role. Don't widen that trust: a merge request runs its own copy of this file, so anyone who can",
+    '  open one would get the deploy role. To plan merge requests, create a read-only role that trusts',
+    `    ${q(`project_path:${ci.repository}:ref_type:branch:ref:*`)}`,
+    '  (a StringLike condition; it needs read access to the state bucket; plans run with -lock=false)',
+    `  and set its ARN as the CI/CD variable ${PLAN_ROLE_VARIABLE}; job "terraform:check" then plans with it.`,
   ];
 }
 
