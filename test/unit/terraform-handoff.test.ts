@@ -5,12 +5,15 @@
  * test/integration/terraform-handoff.test.ts.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { build } from 'esbuild';
 import { describe, it } from 'node:test';
 import type { LoadedBlueprint } from '../../src/core/blueprint.js';
 import { preset } from '../../src/core/presets.js';
 import { HANDOFF_MARKER, HandoffIdsMissing, HandoffUnsupported, generateHandoff, type HandoffIds } from '../../src/terraform/handoff/generate.js';
 import { IdentifierAllocator, hclString, identifierFor } from '../../src/terraform/handoff/hcl.js';
 import { matchSnapshot } from '../helpers/snapshots.js';
+import { REPO_ROOT } from '../helpers/cli.js';
 
 function loaded(blueprint = preset('standard')): LoadedBlueprint {
   return { blueprint, file: undefined, baseDir: '/tmp', customPolicies: {}, deployInlinePolicy: undefined };
@@ -208,5 +211,20 @@ describe('terraform hand-off generator', () => {
       for (const m of content.matchAll(/^resource "([^"]+)"/gm)) assert.match(m[1]!, /^aws_(organizations|s3|dynamodb|iam)_/);
       assert.doesNotMatch(content, /[^$]\$\{file\("\/etc/);
     }
+  });
+
+  it('the generator loads no AWS SDK module (its import graph, bundled by esbuild, has no node_modules input)', async () => {
+    const result = await build({
+      entryPoints: [join(REPO_ROOT, 'src/terraform/handoff/generate.ts')],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    assert.ok(inputs.some((i) => i.endsWith('generate.ts')), inputs.join('\n'));
+    assert.deepEqual(inputs.filter((i) => i.includes('node_modules')), []);
   });
 });
