@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreatePolicyCommand, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
 import { GetBucketLifecycleConfigurationCommand, GetBucketPolicyCommand, PutBucketLifecycleConfigurationCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
-import { ListPoliciesCommand } from '@aws-sdk/client-organizations';
+import { ListPoliciesCommand, ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-organizations';
 import type { Blueprint } from '../../src/core/blueprint.js';
 import { generateHandoff } from '../../src/terraform/handoff/generate.js';
 import { hclString } from '../../src/terraform/handoff/hcl.js';
@@ -287,6 +287,14 @@ describe('terraform hand-off code with the state bucket and the trail bucket in 
         LifecycleConfiguration: { Rules: [...stateRules, { ID: 'archive-old-plans', Status: 'Enabled', Filter: { Prefix: 'plans/' }, Expiration: { Days: 400 } }] },
       }),
     );
+    // Someone tags an account after bootstrap (an adopted account often carries such tags).
+    await management.organizations.send(new TagResourceCommand({ ResourceId: out.accounts['shared-services']!, Tags: [{ Key: 'CostCenter', Value: '4711' }] }));
+    const tagsOf = async (id: string) => Object.fromEntries(((await management.organizations.send(new ListTagsForResourceCommand({ ResourceId: id }))).Tags ?? []).map((t) => [t.Key!, t.Value!]));
+    const tags: Record<string, Record<string, string>> = {};
+    for (const [name, id] of Object.entries(out.accounts)) tags[`account:${name}`] = await tagsOf(id);
+    for (const [path, id] of Object.entries(out.organizationalUnits)) tags[`ou:${path}`] = await tagsOf(id);
+    for (const [name, id] of Object.entries(policyIds)) tags[`policy:${name}`] = await tagsOf(id);
+    assert.equal(tags['account:shared-services']!['CostCenter'], '4711');
     const observedPolicy = async (c: typeof shared, bucket: string) => JSON.parse((await c.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy!);
     const observedRules = async (c: typeof shared, bucket: string) => ((await c.s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? []).map((r) => ({ ID: r.ID }));
 
@@ -300,6 +308,7 @@ describe('terraform hand-off code with the state bucket and the trail bucket in 
         policyIds,
         ciOidcProviderArn,
         managementAccountId: out.managementAccountId,
+        tags,
         bucketPolicies: { [trailBucket]: await observedPolicy(logArchive, trailBucket), [stateBucket]: await observedPolicy(shared, stateBucket) },
         lifecycleRules: { [stateBucket]: await observedRules(shared, stateBucket) },
       },
@@ -348,7 +357,8 @@ describe('terraform hand-off code with the state bucket and the trail bucket in 
     assert.match(apply.output, new RegExp(`Apply complete! Resources: ${changes.length} imported, 0 added, 0 changed, 0 destroyed`));
     const again = await terraform(['plan', '-detailed-exitcode', '-input=false', '-no-color'], dir, env);
     assert.equal(again.code, 0, again.output);
-    // The other team's statement and rule are still there.
+    // The other team's statement, rule and tag are still there.
+    assert.equal((await tagsOf(out.accounts['shared-services']!))['CostCenter'], '4711');
     assert.ok((await observedPolicy(logArchive, trailBucket)).Statement.some((st: { Sid?: string }) => st.Sid === 'AuditorRead'));
     assert.ok((await observedRules(shared, stateBucket)).some((r) => r.ID === 'archive-old-plans'));
   });
