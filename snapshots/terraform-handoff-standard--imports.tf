@@ -154,3 +154,38 @@ import {
   to = aws_iam_role.deploy
   id = "github-deploy"
 }
+
+import {
+  to = aws_s3_bucket.trail
+  id = "example-org-trail-change-me"
+}
+
+import {
+  to = aws_s3_bucket_versioning.trail
+  id = "example-org-trail-change-me"
+}
+
+import {
+  to = aws_s3_bucket_server_side_encryption_configuration.trail
+  id = "example-org-trail-change-me"
+}
+
+import {
+  to = aws_s3_bucket_public_access_block.trail
+  id = "example-org-trail-change-me"
+}
+
+import {
+  to = aws_s3_bucket_ownership_controls.trail
+  id = "example-org-trail-change-me"
+}
+
+import {
+  to = aws_s3_bucket_policy.trail
+  id = "example-org-trail-change-me"
+}
+
+import {
+  to = aws_cloudtrail.organization
+  id = "arn:aws:cloudtrail:us-east-1:100000000099:trail/org-trail"
+}

@@ -36,3 +36,13 @@ output "deploy_role_arn" {
   description = "The role CI assumes through OIDC."
   value       = aws_iam_role.deploy.arn
 }
+
+output "trail_arn" {
+  description = "The organization CloudTrail trail."
+  value       = aws_cloudtrail.organization.arn
+}
+
+output "trail_bucket" {
+  description = "The trail's log bucket."
+  value       = aws_s3_bucket.trail.bucket
+}

@@ -3,3 +3,12 @@
 provider "aws" {
   region = "us-east-1"
 }
+
+provider "aws" {
+  alias  = "log_archive"
+  region = "us-east-1"
+
+  assume_role {
+    role_arn = "arn:aws:iam::100000000000:role/OrganizationAccountAccessRole"
+  }
+}

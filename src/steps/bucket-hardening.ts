@@ -27,6 +27,9 @@ import type { AwsSession } from '../aws/session.js';
 import { AwsCallError, PreconditionError } from '../core/errors.js';
 import type { Change } from './types.js';
 import { isAwsError, policyDiff, samePolicy, unlessMissing } from './support.js';
+import { LIFECYCLE_RULE_ID, TLS_SID, tlsDenyStatement, type PolicyStatement } from './bucket-policy.js';
+
+export { LIFECYCLE_RULE_ID, TLS_SID, tlsDenyStatement, type PolicyStatement };
 
 export interface ObservedBucket {
   exists: boolean;
@@ -36,11 +39,6 @@ export interface ObservedBucket {
   ownership?: string;
   policy?: { Version?: string; Statement?: PolicyStatement[] };
   lifecycleRules?: LifecycleRule[];
-}
-
-export interface PolicyStatement {
-  Sid?: string;
-  [key: string]: unknown;
 }
 
 export interface BucketWish {
@@ -65,8 +63,6 @@ export type BucketChange =
   | { kind: 'policy'; bucket: string; policy: string }
   | { kind: 'delete-policy'; bucket: string };
 
-export const LIFECYCLE_RULE_ID = 'awsorg-expire-noncurrent-versions';
-export const TLS_SID = 'AwsorgDenyInsecureTransport';
 
 const ALL_BLOCKED: PublicAccessBlockConfiguration = {
   BlockPublicAcls: true,
@@ -74,17 +70,6 @@ const ALL_BLOCKED: PublicAccessBlockConfiguration = {
   BlockPublicPolicy: true,
   RestrictPublicBuckets: true,
 };
-
-export function tlsDenyStatement(bucket: string, partition = 'aws'): PolicyStatement {
-  return {
-    Sid: TLS_SID,
-    Effect: 'Deny',
-    Principal: '*',
-    Action: 's3:*',
-    Resource: [`arn:${partition}:s3:::${bucket}`, `arn:${partition}:s3:::${bucket}/*`],
-    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-  };
-}
 
 function httpStatus(err: unknown): number | undefined {
   return ((err as AwsCallError)?.cause as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;

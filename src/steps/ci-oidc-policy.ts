@@ -6,6 +6,9 @@
 import type { CiOidc } from '../core/blueprint.js';
 import { ValidationError } from '../core/errors.js';
 
+/** Name of the deploy role's inline policy (`ciOidc.inlinePolicy`). */
+export const INLINE_POLICY_NAME = 'awsorg-deploy';
+
 export interface OidcIssuer {
   /** Provider URL without the scheme, as IAM uses it in ARNs and condition keys. */
   host: string;

@@ -19,15 +19,13 @@ import {
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { PreconditionError } from '../core/errors.js';
-import { deployRoleTrustPolicy, issuerFor, providerArnFor, subjectFor, type OidcIssuer } from './ci-oidc-policy.js';
+import { INLINE_POLICY_NAME, deployRoleTrustPolicy, issuerFor, providerArnFor, subjectFor, type OidcIssuer } from './ci-oidc-policy.js';
 
-export { deployRoleTrustPolicy, issuerFor, providerArnFor, subjectFor, type OidcIssuer };
+export { INLINE_POLICY_NAME, deployRoleTrustPolicy, issuerFor, providerArnFor, subjectFor, type OidcIssuer };
 import type { CiOidc, LoadedBlueprint } from '../core/blueprint.js';
 import type { Step } from './types.js';
 import { sessionIfExists } from './state-backend.js';
 import { AWSORG_TAG_KEY, AWSORG_TAG_VALUE, awsorgTags, canonicalJson, isAwsError, paginate, partitionOf, policyDiff, samePolicy } from './support.js';
-
-export const INLINE_POLICY_NAME = 'awsorg-deploy';
 
 interface ObservedRole {
   arn: string;

@@ -5,10 +5,13 @@
  */
 import { CreateTrailCommand, GetTrailCommand, GetTrailStatusCommand, StartLoggingCommand, UpdateTrailCommand, type Trail } from '@aws-sdk/client-cloudtrail';
 import type { LoadedBlueprint } from '../core/blueprint.js';
-import { applyBucketChange, observeBucket, planBucket, tlsDenyStatement, TLS_SID, type BucketChange, type ObservedBucket, type PolicyStatement } from './bucket-hardening.js';
+import { applyBucketChange, observeBucket, planBucket, tlsDenyStatement, TLS_SID, type BucketChange, type ObservedBucket } from './bucket-hardening.js';
 import { sessionIfExists } from './state-backend.js';
 import type { Change, Step, StepOptions } from './types.js';
 import { isAwsError, partitionOf } from './support.js';
+import { CLOUDTRAIL_SIDS, cloudTrailStatements, trailArn } from './organization-trail-policy.js';
+
+export { cloudTrailStatements, trailArn };
 
 export interface ObservedTrail {
   logAccountExists: boolean;
@@ -24,40 +27,6 @@ type TrailChange =
   | { kind: 'create-trail' }
   | { kind: 'update-trail' }
   | { kind: 'start-logging' };
-
-export function trailArn(loaded: LoadedBlueprint, partition: string, managementAccountId: string | undefined): string {
-  return `arn:${partition}:cloudtrail:${loaded.blueprint.region}:${managementAccountId ?? '<management account>'}:trail/${loaded.blueprint.organizationTrail!.name}`;
-}
-
-const CLOUDTRAIL_SIDS = ['AWSCloudTrailAclCheck', 'AWSCloudTrailWrite'];
-
-/** AWS's documented bucket policy for an organization trail, scoped to this trail by aws:SourceArn. */
-export function cloudTrailStatements(loaded: LoadedBlueprint, ids: { partition: string; managementAccountId?: string; organizationId?: string }): PolicyStatement[] {
-  const bucket = loaded.blueprint.organizationTrail!.bucket;
-  const arn = trailArn(loaded, ids.partition, ids.managementAccountId);
-  const bucketArn = `arn:${ids.partition}:s3:::${bucket}`;
-  return [
-    {
-      Sid: 'AWSCloudTrailAclCheck',
-      Effect: 'Allow',
-      Principal: { Service: 'cloudtrail.amazonaws.com' },
-      Action: 's3:GetBucketAcl',
-      Resource: bucketArn,
-      Condition: { StringEquals: { 'aws:SourceArn': arn } },
-    },
-    {
-      Sid: 'AWSCloudTrailWrite',
-      Effect: 'Allow',
-      Principal: { Service: 'cloudtrail.amazonaws.com' },
-      Action: 's3:PutObject',
-      Resource: [
-        `${bucketArn}/AWSLogs/${ids.managementAccountId ?? '<management account>'}/*`,
-        `${bucketArn}/AWSLogs/${ids.organizationId ?? '<organization id>'}/*`,
-      ],
-      Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': arn } },
-    },
-  ];
-}
 
 function trailMatches(settings: Trail, loaded: LoadedBlueprint): boolean {
   return (

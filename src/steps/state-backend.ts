@@ -13,9 +13,12 @@ import {
 import { PreconditionError } from '../core/errors.js';
 import type { LoadedBlueprint } from '../core/blueprint.js';
 import type { AwsSession } from '../aws/session.js';
-import { applyBucketChange, observeBucket, planBucket, tlsDenyStatement, TLS_SID, type BucketChange, type ObservedBucket } from './bucket-hardening.js';
+import { applyBucketChange, observeBucket, planBucket, type BucketChange, type ObservedBucket } from './bucket-hardening.js';
 import type { Change, Step, StepContext, StepOptions } from './types.js';
 import { isAwsError, partitionOf } from './support.js';
+import { stateBucketWish, usesTable } from './state-backend-wish.js';
+
+export { stateBucketWish, usesTable };
 
 export interface ObservedLockTable {
   exists: boolean;
@@ -40,11 +43,6 @@ type TableChange =
   | { kind: 'table-pitr'; table: string };
 
 type StateBackendChange = BucketChange | TableChange;
-
-export function usesTable(loaded: LoadedBlueprint): boolean {
-  const lock = loaded.blueprint.stateBackend?.lock;
-  return lock === 'dynamodb' || lock === 'both';
-}
 
 /** The session for a blueprint account, or undefined when that account does not exist yet. */
 export async function sessionIfExists(ctx: StepContext, account: string): Promise<AwsSession | undefined> {
@@ -137,18 +135,6 @@ async function waitForTable(session: AwsSession, table: string): Promise<void> {
     await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** i)));
   }
   throw new PreconditionError(`DynamoDB table ${table} did not become ACTIVE.`, 'Check the table in the DynamoDB console and rerun.');
-}
-
-export function stateBucketWish(loaded: LoadedBlueprint, partition: string, options: Pick<StepOptions, 'omitTlsDenyStatement'>) {
-  const backend = loaded.blueprint.stateBackend!;
-  return {
-    bucket: backend.bucket,
-    region: loaded.blueprint.region,
-    encryption: backend.encryption,
-    statements: backend.enforceTls && !options.omitTlsDenyStatement ? [tlsDenyStatement(backend.bucket, partition)] : [],
-    ownedSids: [TLS_SID],
-    noncurrentVersionDays: backend.noncurrentVersionDays ?? 90,
-  };
 }
 
 export const stateBackendStep: Step<ObservedStateBackend, StateBackendChange> = {

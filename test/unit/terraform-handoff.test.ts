@@ -5,15 +5,27 @@
  * test/integration/terraform-handoff.test.ts.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { build } from 'esbuild';
 import { describe, it } from 'node:test';
 import type { LoadedBlueprint } from '../../src/core/blueprint.js';
 import { preset } from '../../src/core/presets.js';
-import { HANDOFF_MARKER, HandoffIdsMissing, HandoffUnsupported, generateHandoff, type HandoffIds } from '../../src/terraform/handoff/generate.js';
+import { HANDOFF_MARKER, HandoffIdsMissing, generateHandoff, type HandoffIds } from '../../src/terraform/handoff/generate.js';
 import { IdentifierAllocator, hclString, identifierFor } from '../../src/terraform/handoff/hcl.js';
 import { matchSnapshot } from '../helpers/snapshots.js';
+import { REPO_ROOT } from '../helpers/cli.js';
 
 function loaded(blueprint = preset('standard')): LoadedBlueprint {
   return { blueprint, file: undefined, baseDir: '/tmp', customPolicies: {}, deployInlinePolicy: undefined };
+}
+
+/** The standard preset with the state bucket and CI OIDC in shared-services and the trail bucket in log-archive. */
+function memberLoaded(): LoadedBlueprint {
+  const bp = preset('standard');
+  bp.stateBackend = { ...bp.stateBackend!, account: 'shared-services' };
+  bp.ciOidc = { ...bp.ciOidc!, account: 'shared-services' };
+  bp.organizationTrail = { ...bp.organizationTrail!, account: 'log-archive' };
+  return loaded(bp);
 }
 
 /** Fixed, made-up ids in the shapes AWS uses. */
@@ -25,6 +37,7 @@ function fixedIds(l: LoadedBlueprint): HandoffIds {
     ouIds: Object.fromEntries(bp.organizationalUnits.map((p, i) => [p, `ou-ab12-${String(i).padStart(8, '0')}`])),
     accountIds: Object.fromEntries(bp.accounts.map((a, i) => [a.name, String(100000000000 + i)])),
     ciOidcProviderArn: 'arn:aws:iam::100000000099:oidc-provider/token.actions.githubusercontent.com',
+    managementAccountId: '100000000099',
     policyIds: Object.fromEntries(
       ['awsorg-deny-regions', 'awsorg-deny-root', 'awsorg-require-mfa', 'awsorg-deny-leave-organization'].map((n, i) => [n, `p-${String(i).padStart(8, '0')}`]),
     ),
@@ -41,6 +54,7 @@ describe('terraform hand-off generator', () => {
         'ci-oidc.tf',
         'guardrails.tf',
         'imports.tf',
+        'organization-trail.tf',
         'organization.tf',
         'outputs.tf',
         'policies/deny_leave_organization.json',
@@ -49,6 +63,7 @@ describe('terraform hand-off generator', () => {
         'policies/deploy_role_trust.json',
         'policies/require_mfa.json',
         'policies/state_bucket_policy.json',
+        'policies/trail_bucket_policy.json',
         'providers.tf',
         'state-backend.tf',
         'versions.tf',
@@ -107,7 +122,7 @@ describe('terraform hand-off generator', () => {
     for (const files2 of [generateHandoff(l, fixedIds(l), { omitTlsDenyStatement: true }).files, generateHandoff(loaded({ ...preset('standard'), stateBackend: { ...l.blueprint.stateBackend!, enforceTls: false } }), fixedIds(l)).files]) {
       assert.equal(files2.get('policies/state_bucket_policy.json'), undefined);
       assert.doesNotMatch(files2.get('state-backend.tf')!, /aws_s3_bucket_policy/);
-      assert.doesNotMatch(files2.get('imports.tf')!, /aws_s3_bucket_policy/);
+      assert.doesNotMatch(files2.get('imports.tf')!, /aws_s3_bucket_policy\.state/);
     }
     // lock: lockfile has no table; AES256 has no bucket key.
     const lockfile = loaded({ ...preset('standard'), stateBackend: { ...l.blueprint.stateBackend!, lock: 'lockfile', encryption: 'AES256' } });
@@ -141,9 +156,130 @@ describe('terraform hand-off generator', () => {
     assert.throws(() => generateHandoff(l, ids), (err: unknown) => err instanceof HandoffIdsMissing && /OIDC provider/.test(err.message));
   });
 
-  it('a state bucket in a member account is refused until provider aliases exist', () => {
-    const l = loaded({ ...preset('standard'), stateBackend: { ...preset('standard').stateBackend!, account: 'shared-services' } });
-    assert.throws(() => generateHandoff(l, fixedIds(l)), (err: unknown) => err instanceof HandoffUnsupported && /shared-services/.test(err.message));
+  it('member accounts: one provider alias per account, and every resource there names it', () => {
+    const l = memberLoaded();
+    // The OIDC provider lives in shared-services, so its ARN names that account.
+    const ids = { ...fixedIds(l), ciOidcProviderArn: 'arn:aws:iam::100000000002:oidc-provider/token.actions.githubusercontent.com' };
+    const files = generateHandoff(l, ids).files;
+    for (const [name, content] of files) {
+      if (['providers.tf', 'state-backend.tf', 'ci-oidc.tf', 'organization-trail.tf', 'imports.tf', 'outputs.tf'].includes(name)) {
+        matchSnapshot(`terraform-handoff-member--${name}`, content);
+      }
+    }
+    const providers = files.get('providers.tf')!;
+    // One alias per account, in blueprint order: log-archive (trail) before shared-services (state, CI).
+    assert.deepEqual([...providers.matchAll(/alias\s+= "([^"]+)"/g)].map((m) => m[1]), ['log_archive', 'shared_services']);
+    assert.match(providers, /alias  = "shared_services"\n\s+region = "us-east-1"\n\n\s+assume_role \{\n\s+role_arn = "arn:aws:iam::100000000002:role\/OrganizationAccountAccessRole"\n/);
+    assert.match(providers, /alias  = "log_archive"[^}]*role_arn = "arn:aws:iam::100000000000:role\/OrganizationAccountAccessRole"/);
+    const resourcesIn = (file: string) =>
+      [...files.get(file)!.matchAll(/resource "([^"]+)" "([^"]+)" \{\n(\s+provider\s+= (\S+)\n)?/g)].map((m) => `${m[1]}.${m[2]} ${m[4] ?? 'default'}`);
+    for (const r of resourcesIn('state-backend.tf')) assert.match(r, / aws\.shared_services$/, r);
+    for (const r of resourcesIn('ci-oidc.tf')) assert.match(r, / aws\.shared_services$/, r);
+    const trail = resourcesIn('organization-trail.tf');
+    // The trail itself is created in the management account; only its bucket lives in log-archive.
+    assert.ok(trail.includes('aws_cloudtrail.organization default'), trail.join('\n'));
+    for (const r of trail.filter((r) => r.startsWith('aws_s3_'))) assert.match(r, / aws\.log_archive$/, r);
+    assert.equal(trail.length, 7);
+    // Organization resources stay on the default provider.
+    assert.doesNotMatch(files.get('organization.tf')! + files.get('guardrails.tf')!, /provider\s+=/);
+
+    // The member role and partition are the caller's to choose.
+    const gov = generateHandoff(l, { ...ids, partition: 'aws-us-gov', memberRoleName: 'AWSControlTowerExecution' }).files.get('providers.tf')!;
+    assert.match(gov, /role_arn = "arn:aws-us-gov:iam::100000000002:role\/AWSControlTowerExecution"/);
+    // An account whose id was never observed cannot get a role ARN.
+    const missing = fixedIds(l);
+    delete missing.accountIds['shared-services'];
+    assert.throws(() => generateHandoff(l, missing), (err: unknown) => err instanceof HandoffIdsMissing && /account shared-services/.test(err.message));
+  });
+
+  it('organization trail: imported by its ARN, its bucket hardened like the step does, outputs', () => {
+    const l = loaded();
+    const files = generateHandoff(l, fixedIds(l)).files;
+    const imports = files.get('imports.tf')!;
+    assert.match(imports, /to = aws_cloudtrail\.organization\n\s+id = "arn:aws:cloudtrail:us-east-1:100000000099:trail\/org-trail"\n/);
+    for (const type of ['aws_s3_bucket', 'aws_s3_bucket_versioning', 'aws_s3_bucket_server_side_encryption_configuration', 'aws_s3_bucket_public_access_block', 'aws_s3_bucket_ownership_controls', 'aws_s3_bucket_policy']) {
+      assert.match(imports, new RegExp(`to = ${type}\\.trail\\n\\s+id = "example-org-trail-change-me"\\n`), type);
+    }
+    // The step sets no lifecycle rule on the trail bucket, and no tags on the trail.
+    assert.doesNotMatch(imports, /aws_s3_bucket_lifecycle_configuration\.trail/);
+    const trail = files.get('organization-trail.tf')!;
+    assert.match(trail, /sse_algorithm = "AES256"/);
+    assert.doesNotMatch(trail, /bucket_key_enabled|tags/);
+    assert.match(trail, /resource "aws_cloudtrail" "organization" \{[^]*is_organization_trail\s+= true[^]*enable_logging\s+= true\n\n\s+depends_on = \[aws_s3_bucket_policy\.trail\]/);
+    const sids = (f: Map<string, string>) => JSON.parse(f.get('policies/trail_bucket_policy.json')!).Statement.map((s: { Sid: string }) => s.Sid);
+    assert.deepEqual(sids(files), ['AWSCloudTrailAclCheck', 'AWSCloudTrailWrite', 'AwsorgDenyInsecureTransport']);
+    assert.deepEqual(sids(generateHandoff(l, fixedIds(l), { omitTlsDenyStatement: true }).files), ['AWSCloudTrailAclCheck', 'AWSCloudTrailWrite']);
+    assert.match(files.get('outputs.tf')!, /output "trail_arn" \{[^}]*aws_cloudtrail\.organization\.arn[^]*output "trail_bucket" \{[^}]*aws_s3_bucket\.trail\.bucket/);
+    // Observed tags on the trail are kept.
+    const tagged = generateHandoff(l, { ...fixedIds(l), tags: { 'trail:org-trail': { team: 'security' } } }).files.get('organization-trail.tf')!;
+    assert.match(tagged, /enable_logging\s+= true\n\n\s+tags = \{\n\s+"team" = "security"\n\s+\}/);
+    const ids = fixedIds(l);
+    delete ids.managementAccountId;
+    assert.throws(() => generateHandoff(l, ids), (err: unknown) => err instanceof HandoffIdsMissing && /management account/.test(err.message));
+  });
+
+  it('observed tags replace the blueprint-derived tags of that resource only', () => {
+    const l = loaded();
+    const observed = {
+      'account:production': { 'awsorg:managed-by': 'awsorg', environment: 'production', CostCenter: '4711' },
+      'ou:Workloads': { 'awsorg:managed-by': 'awsorg', owner: 'platform' },
+      'policy:awsorg-deny-root': { 'awsorg:managed-by': 'awsorg', 'awsorg:guardrail': 'denyRoot', reviewed: '2024' },
+    };
+    const files = generateHandoff(l, { ...fixedIds(l), tags: observed }).files;
+    const org = files.get('organization.tf')!;
+    const tagsOf = (text: string, header: string) => {
+      const body = text.slice(text.indexOf(header));
+      return body.slice(body.indexOf('tags = {'), body.indexOf('}', body.indexOf('tags = {')) + 1);
+    };
+    assert.match(tagsOf(org, 'resource "aws_organizations_account" "production"'), /"CostCenter"\s+= "4711"/);
+    assert.match(tagsOf(org, 'resource "aws_organizations_organizational_unit" "workloads"'), /"owner"\s+= "platform"/);
+    assert.match(tagsOf(files.get('guardrails.tf')!, 'resource "aws_organizations_policy" "deny_root"'), /"reviewed"\s+= "2024"/);
+    // Exactly the observed tags: a blueprint tag AWS does not hold is not written.
+    const only = generateHandoff(l, { ...fixedIds(l), tags: { 'account:production': { CostCenter: '4711' } } }).files.get('organization.tf')!;
+    assert.equal(tagsOf(only, 'resource "aws_organizations_account" "production"'), 'tags = {\n    "CostCenter" = "4711"\n  }');
+    // Other resources keep the blueprint's tags.
+    assert.equal(tagsOf(only, 'resource "aws_organizations_account" "staging"'), 'tags = {\n    "awsorg:managed-by" = "awsorg"\n  }');
+  });
+
+  it("another team's bucket policy statements are kept after awsorg's, with a note", () => {
+    const l = memberLoaded();
+    const foreign = [
+      { Sid: 'AuditorRead', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::100000000001:root' }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::example-org-trail-change-me/*' },
+      { Effect: 'Deny', Principal: '*', Action: 's3:DeleteBucket', Resource: 'arn:aws:s3:::example-org-trail-change-me' },
+    ];
+    const code = generateHandoff(l, {
+      ...fixedIds(l),
+      bucketPolicies: {
+        // awsorg's own statements as AWS holds them, interleaved with the foreign ones.
+        'example-org-trail-change-me': { Statement: [foreign[0]!, { Sid: 'AWSCloudTrailAclCheck', Effect: 'Allow' }, foreign[1]!, { Sid: 'AwsorgDenyInsecureTransport' }] },
+      },
+    });
+    const statements = JSON.parse(code.files.get('policies/trail_bucket_policy.json')!).Statement;
+    assert.deepEqual(statements.map((s: { Sid?: string }) => s.Sid ?? '-'), ['AWSCloudTrailAclCheck', 'AWSCloudTrailWrite', 'AwsorgDenyInsecureTransport', 'AuditorRead', '-']);
+    // awsorg's statements are its own wish, not the observed copies.
+    assert.equal(statements[0].Action, 's3:GetBucketAcl');
+    assert.deepEqual(statements.slice(3), foreign);
+    assert.deepEqual(code.notes, ['bucket policy of example-org-trail-change-me keeps statements awsorg does not own: AuditorRead, (no Sid)']);
+    // Without foreign statements: no note, awsorg's statements only.
+    const plain = generateHandoff(l, { ...fixedIds(l), bucketPolicies: { 'example-org-trail-change-me': { Statement: [{ Sid: 'AWSCloudTrailWrite' }] } } });
+    assert.deepEqual(plain.notes, []);
+    assert.equal(JSON.parse(plain.files.get('policies/trail_bucket_policy.json')!).Statement.length, 3);
+  });
+
+  it('a lifecycle rule awsorg does not own keeps the lifecycle configuration out of the code and its imports', () => {
+    const l = memberLoaded();
+    const bucket = l.blueprint.stateBackend!.bucket;
+    const code = generateHandoff(l, { ...fixedIds(l), lifecycleRules: { [bucket]: [{ ID: 'awsorg-expire-noncurrent-versions' }, { ID: 'archive-to-glacier' }, {}] } });
+    assert.doesNotMatch(code.files.get('state-backend.tf')!, /aws_s3_bucket_lifecycle_configuration/);
+    assert.doesNotMatch(code.files.get('imports.tf')!, /aws_s3_bucket_lifecycle_configuration/);
+    assert.ok(!code.imports.some((i) => i.to.startsWith('aws_s3_bucket_lifecycle_configuration')));
+    assert.deepEqual(code.notes, [
+      `lifecycle configuration of bucket ${bucket} is left out of the hand-off: it holds rules awsorg does not own (archive-to-glacier, (no id)); awsorg keeps managing its own rule`,
+    ]);
+    // Only awsorg's rule: the configuration is declared and imported as usual.
+    const own = generateHandoff(l, { ...fixedIds(l), lifecycleRules: { [bucket]: [{ ID: 'awsorg-expire-noncurrent-versions' }] } });
+    assert.ok(own.imports.some((i) => i.to === 'aws_s3_bucket_lifecycle_configuration.state' && i.id === bucket));
+    assert.deepEqual(own.notes, []);
   });
 
   it('an id that was never observed is an error, not an empty import', () => {
@@ -168,6 +304,7 @@ describe('terraform hand-off generator', () => {
       { name: 'dev-team', email: 'b@example.com', ou: 'Work/loads' },
     ];
     bp.guardrails = { denyRoot: { targets: ['Work-loads', 'Work/loads', 'dev.team', 'dev-team'] } };
+    delete bp.organizationTrail;
     const l = loaded(bp);
     const ids = fixedIds(l);
     const files = generateHandoff(l, ids).files;
@@ -196,6 +333,7 @@ describe('terraform hand-off generator', () => {
     bp.organizationalUnits = [hostile];
     bp.accounts = [{ name: hostile, email: 'a"${b}@example.com', ou: hostile, tags: { 'k"${x}': 'v\n%{y}' } }];
     bp.guardrails = { denyRoot: { targets: [hostile] } };
+    delete bp.organizationTrail;
     const l = loaded(bp);
     const files = generateHandoff(l, fixedIds(l)).files;
     const org = files.get('organization.tf')!;
@@ -208,5 +346,20 @@ describe('terraform hand-off generator', () => {
       for (const m of content.matchAll(/^resource "([^"]+)"/gm)) assert.match(m[1]!, /^aws_(organizations|s3|dynamodb|iam)_/);
       assert.doesNotMatch(content, /[^$]\$\{file\("\/etc/);
     }
+  });
+
+  it('the generator loads no AWS SDK module (its import graph, bundled by esbuild, has no node_modules input)', async () => {
+    const result = await build({
+      entryPoints: [join(REPO_ROOT, 'src/terraform/handoff/generate.ts')],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    assert.ok(inputs.some((i) => i.endsWith('generate.ts')), inputs.join('\n'));
+    assert.deepEqual(inputs.filter((i) => i.includes('node_modules')), []);
   });
 });

@@ -3,18 +3,20 @@
  * Terraform / OpenTofu, with `import {}` blocks for the ids awsorg observed.
  *
  * Pure: blueprint + observed ids in, file name -> content out. The same input gives the same
- * bytes, so regenerating is a no-op when nothing changed. Covers the organization, OUs, accounts
- * and guardrail SCPs with their attachments; the state backend, CI OIDC and trail come later.
+ * bytes, so regenerating is a no-op when nothing changed. Covers the organization, OUs, accounts,
+ * guardrail SCPs with their attachments, the state backend, CI OIDC and the organization trail.
+ * Resources in a member account go through a provider alias that assumes the member role there.
  */
 import type { LoadedBlueprint } from '../../core/blueprint.js';
 import { ROOT_TARGET } from '../../core/blueprint.js';
 import { guardrailPolicies } from '../../steps/guardrail-policies.js';
-import { LIFECYCLE_RULE_ID } from '../../steps/bucket-hardening.js';
-import { stateBucketWish, usesTable } from '../../steps/state-backend.js';
-import { INLINE_POLICY_NAME } from '../../steps/ci-oidc.js';
-import { deployRoleTrustPolicy, issuerFor, subjectFor } from '../../steps/ci-oidc-policy.js';
+import { LIFECYCLE_RULE_ID, TLS_SID, tlsDenyStatement, type PolicyStatement } from '../../steps/bucket-policy.js';
+import { stateBucketWish, usesTable } from '../../steps/state-backend-wish.js';
+import { INLINE_POLICY_NAME, deployRoleTrustPolicy, issuerFor, subjectFor } from '../../steps/ci-oidc-policy.js';
+import { CLOUDTRAIL_SIDS, cloudTrailStatements, trailArn } from '../../steps/organization-trail-policy.js';
 import { AWSORG_TAG_KEY, AWSORG_TAG_VALUE } from '../../steps/support.js';
 import { IdentifierAllocator, attr, blank, block, hclString, hclStringList, map, render, type Item } from './hcl.js';
+import { bucketCode, tagEntries, type BucketCode } from './buckets.js';
 
 /** First line of every file awsorg writes; a `.tf` file without it is the user's. */
 export const HANDOFF_MARKER = '# Written by awsorg (terraform.handoff). Remove this line to take the file over; awsorg then leaves it alone.';
@@ -33,6 +35,20 @@ export interface HandoffIds {
   partition?: string;
   /** ARN of the CI OIDC provider awsorg created or found (required with `ciOidc`). */
   ciOidcProviderArn?: string;
+  /** The management account's id (required with `organizationTrail`: it is in the trail's ARN). */
+  managementAccountId?: string;
+  /** The role a provider alias assumes in a member account; default `OrganizationAccountAccessRole`. */
+  memberRoleName?: string;
+  /**
+   * Tags AWS holds, keyed `account:<name>`, `ou:<path>`, `policy:<scp name>`, `trail:<name>`,
+   * `table:<name>` or `bucket:<name>`. A given key's tags are written exactly (an adopted account may carry more than
+   * awsorg's); an absent key gets the tags awsorg sets.
+   */
+  tags?: Record<string, Record<string, string>>;
+  /** Bucket name -> the bucket policy AWS holds; statements awsorg does not own are kept. */
+  bucketPolicies?: Record<string, { Statement?: PolicyStatement[] }>;
+  /** Bucket name -> the lifecycle rules AWS holds; a rule awsorg does not own keeps the configuration out. */
+  lifecycleRules?: Record<string, Array<{ ID?: string }>>;
 }
 
 /** Run options that change what awsorg applied, so the code must say the same. */
@@ -56,15 +72,12 @@ export class HandoffUnsupported extends Error {}
 export class HandoffIdsMissing extends Error {}
 
 const ORG = 'aws_organizations_organization.this';
+const DEFAULT_MEMBER_ROLE = 'OrganizationAccountAccessRole';
 const ACCOUNT_IGNORED = ['name', 'email', 'role_name', 'iam_user_access_to_billing'];
 
 function parentPathOf(path: string): string | undefined {
   const i = path.lastIndexOf('/');
   return i < 0 ? undefined : path.slice(0, i);
-}
-
-function tagEntries(tags: Record<string, string>): Array<[string, string]> {
-  return Object.entries(tags).map(([k, v]) => [k, hclString(v)]);
 }
 
 function need<T>(value: T | undefined, what: string): T {
@@ -114,7 +127,40 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
     ]),
   ]);
 
-  file('providers.tf', [block('provider "aws"', [attr('region', hclString(blueprint.region))])]);
+  // One provider alias per member account that holds something awsorg built; named like the
+  // account's resource and listed in blueprint order, so the same blueprint gives the same file.
+  const partition = ids.partition ?? 'aws';
+  const memberAccounts = new Set(
+    [blueprint.stateBackend?.account, blueprint.organizationTrail?.account, blueprint.ciOidc ? (blueprint.ciOidc.account ?? 'management') : undefined].filter(
+      (a): a is string => a !== undefined && a !== 'management',
+    ),
+  );
+  const providers: Item[] = [block('provider "aws"', [attr('region', hclString(blueprint.region))])];
+  const aliasOf = new Map<string, string>();
+  for (const name of [...blueprint.accounts.map((a) => a.name), ...memberAccounts]) {
+    if (!memberAccounts.has(name) || aliasOf.has(name)) continue;
+    const accountId = need(ids.accountIds[name], `account ${name} (its provider alias assumes a role there)`);
+    const alias = accountIdent.claim(name);
+    aliasOf.set(name, alias);
+    providers.push(
+      blank,
+      block('provider "aws"', [
+        attr('alias', hclString(alias)),
+        attr('region', hclString(blueprint.region)),
+        blank,
+        block('assume_role', [attr('role_arn', hclString(`arn:${partition}:iam::${accountId}:role/${ids.memberRoleName ?? DEFAULT_MEMBER_ROLE}`))]),
+      ]),
+    );
+  }
+  /** `aws.<alias>` for a member account, undefined for the management account (the default provider). */
+  const providerFor = (account: string | undefined) => (account === undefined || account === 'management' ? undefined : `aws.${aliasOf.get(account)!}`);
+  const providerAttr = (account: string | undefined) => {
+    const p = providerFor(account);
+    return p ? [attr('provider', p)] : [];
+  };
+  /** The tags AWS holds when observed, else the tags awsorg sets. */
+  const tagsOf = (key: string, awsorgSets: Record<string, string>) => map('tags', tagEntries(ids.tags?.[key] ?? awsorgSets));
+  file('providers.tf', providers);
 
   const org: Item[] = [
     block('resource "aws_organizations_organization" "this"', [
@@ -133,7 +179,7 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
         attr('name', hclString(name)),
         attr('parent_id', parentRef(parentPathOf(path))),
         blank,
-        map('tags', tagEntries({ [AWSORG_TAG_KEY]: AWSORG_TAG_VALUE })),
+        tagsOf(`ou:${path}`, { [AWSORG_TAG_KEY]: AWSORG_TAG_VALUE }),
       ]),
     );
   }
@@ -145,7 +191,7 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
         attr('email', hclString(account.email)),
         attr('parent_id', parentRef(account.ou)),
         blank,
-        map('tags', tagEntries({ [AWSORG_TAG_KEY]: AWSORG_TAG_VALUE, ...(account.tags ?? {}) })),
+        tagsOf(`account:${account.name}`, { [AWSORG_TAG_KEY]: AWSORG_TAG_VALUE, ...(account.tags ?? {}) }),
         blank,
         block('lifecycle', [
           attr('ignore_changes', `[${ACCOUNT_IGNORED.join(', ')}]`),
@@ -182,7 +228,7 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
           attr('type', hclString('SERVICE_CONTROL_POLICY')),
           attr('content', `file("\${path.module}/${policyFile}")`),
           blank,
-          map('tags', tagEntries({ [AWSORG_TAG_KEY]: AWSORG_TAG_VALUE, 'awsorg:guardrail': policy.guardrail })),
+          tagsOf(`policy:${policy.name}`, { [AWSORG_TAG_KEY]: AWSORG_TAG_VALUE, 'awsorg:guardrail': policy.guardrail }),
         ]),
       );
       importBlock(`aws_organizations_policy.${ident}`, need(ids.policyIds[policy.name], `SCP ${policy.name}`));
@@ -202,79 +248,44 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
     }
     file('guardrails.tf', guardrails);
   }
+  /** Declare one awsorg bucket: its resources, policy file, imports and notes. */
+  const addBucket = (code: BucketCode, items: Item[]) => {
+    items.push(...code.items);
+    if (code.policyFile) files.set(...code.policyFile);
+    for (const [to, id] of code.imports) importBlock(to, id);
+    notes.push(...code.notes);
+  };
+  const observedOf = (bucket: string) => ({
+    ...(ids.bucketPolicies?.[bucket] ? { observedPolicy: ids.bucketPolicies[bucket] } : {}),
+    ...(ids.lifecycleRules?.[bucket] ? { observedLifecycleRules: ids.lifecycleRules[bucket] } : {}),
+    ...(ids.tags?.[`bucket:${bucket}`] ? { observedTags: ids.tags[`bucket:${bucket}`] } : {}),
+  });
+
   const backend = blueprint.stateBackend;
   if (backend) {
-    if (backend.account !== 'management') {
-      // Member-account buckets need a provider alias with assume_role; that comes in a later slice.
-      throw new HandoffUnsupported(`the state bucket is in account ${backend.account}; only a state backend in the management account is handed off yet`);
-    }
     // The same wish the state-backend step applied, so the code matches AWS setting for setting.
-    const wish = stateBucketWish(loaded, ids.partition ?? 'aws', { omitTlsDenyStatement: options.omitTlsDenyStatement === true });
-    const bucketRef = 'aws_s3_bucket.state.id';
-    const items: Item[] = [
-      block('resource "aws_s3_bucket" "state"', [attr('bucket', hclString(wish.bucket)), blank, block('lifecycle', [attr('prevent_destroy', 'true')])]),
-      blank,
-      block('resource "aws_s3_bucket_versioning" "state"', [attr('bucket', bucketRef), blank, block('versioning_configuration', [attr('status', hclString('Enabled'))])]),
-      blank,
-      block('resource "aws_s3_bucket_server_side_encryption_configuration" "state"', [
-        attr('bucket', bucketRef),
-        blank,
-        block('rule', [
-          block('apply_server_side_encryption_by_default', [
-            attr('sse_algorithm', hclString(wish.encryption === 'AES256' ? 'AES256' : 'aws:kms')),
-            ...(wish.encryption !== 'AES256' && wish.encryption !== 'aws:kms' ? [attr('kms_master_key_id', hclString(wish.encryption))] : []),
-          ]),
-          // awsorg turns S3 Bucket Keys on with KMS only.
-          ...(wish.encryption !== 'AES256' ? [attr('bucket_key_enabled', 'true')] : []),
-        ]),
-      ]),
-      blank,
-      block('resource "aws_s3_bucket_public_access_block" "state"', [
-        attr('bucket', bucketRef),
-        attr('block_public_acls', 'true'),
-        attr('ignore_public_acls', 'true'),
-        attr('block_public_policy', 'true'),
-        attr('restrict_public_buckets', 'true'),
-      ]),
-      blank,
-      block('resource "aws_s3_bucket_ownership_controls" "state"', [attr('bucket', bucketRef), blank, block('rule', [attr('object_ownership', hclString('BucketOwnerEnforced'))])]),
-    ];
-    const subResources = ['aws_s3_bucket_versioning', 'aws_s3_bucket_server_side_encryption_configuration', 'aws_s3_bucket_public_access_block', 'aws_s3_bucket_ownership_controls'];
-    if (wish.noncurrentVersionDays !== undefined) {
-      items.push(
-        blank,
-        block('resource "aws_s3_bucket_lifecycle_configuration" "state"', [
-          attr('bucket', bucketRef),
-          blank,
-          block('rule', [
-            attr('id', hclString(LIFECYCLE_RULE_ID)),
-            attr('status', hclString('Enabled')),
-            blank,
-            block('filter', [attr('prefix', hclString(''))]),
-            blank,
-            block('noncurrent_version_expiration', [attr('noncurrent_days', String(wish.noncurrentVersionDays))]),
-            blank,
-            block('abort_incomplete_multipart_upload', [attr('days_after_initiation', '7')]),
-          ]),
-        ]),
-      );
-      subResources.push('aws_s3_bucket_lifecycle_configuration');
-    }
-    if (wish.statements.length > 0) {
-      // Exactly the document awsorg put (its own statements only; a statement someone else added
-      // to the policy shows as drift, which is what it is once Terraform owns the policy).
-      const policyFile = 'policies/state_bucket_policy.json';
-      files.set(policyFile, JSON.stringify({ Version: '2012-10-17', Statement: wish.statements }, null, 2) + '\n');
-      items.push(blank, block('resource "aws_s3_bucket_policy" "state"', [attr('bucket', bucketRef), attr('policy', `file("\${path.module}/${policyFile}")`)]));
-      subResources.push('aws_s3_bucket_policy');
-    }
-    importBlock('aws_s3_bucket.state', wish.bucket);
-    // Every S3 bucket sub-resource is imported by the bucket name.
-    for (const type of subResources) importBlock(`${type}.state`, wish.bucket);
+    const wish = stateBucketWish(loaded, partition, { omitTlsDenyStatement: options.omitTlsDenyStatement === true });
+    const provider = providerFor(backend.account);
+    const items: Item[] = [];
+    addBucket(
+      bucketCode({
+        ident: 'state',
+        bucket: wish.bucket,
+        encryption: wish.encryption,
+        statements: wish.statements,
+        ownedSids: wish.ownedSids,
+        noncurrentVersionDays: wish.noncurrentVersionDays,
+        preventDestroy: true,
+        ...(provider ? { provider } : {}),
+        ...observedOf(wish.bucket),
+      }),
+      items,
+    );
     if (usesTable(loaded) && backend.table) {
       items.push(
         blank,
         block('resource "aws_dynamodb_table" "lock"', [
+          ...providerAttr(backend.account),
           attr('name', hclString(backend.table)),
           attr('billing_mode', hclString('PAY_PER_REQUEST')),
           attr('hash_key', hclString('LockID')),
@@ -284,7 +295,7 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
           blank,
           block('point_in_time_recovery', [attr('enabled', 'true')]),
           blank,
-          map('tags', tagEntries({ [AWSORG_TAG_KEY]: AWSORG_TAG_VALUE })),
+          tagsOf(`table:${backend.table}`, { [AWSORG_TAG_KEY]: AWSORG_TAG_VALUE }),
           blank,
           block('lifecycle', [attr('prevent_destroy', 'true')]),
         ]),
@@ -295,18 +306,17 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
   }
   const ci = blueprint.ciOidc;
   if (ci) {
-    if ((ci.account ?? 'management') !== 'management') {
-      throw new HandoffUnsupported(`the CI OIDC provider is in account ${ci.account}; only the management account is handed off yet`);
-    }
+    const inAccount = providerAttr(ci.account);
     const providerArn = need(ids.ciOidcProviderArn, 'the CI OIDC provider');
     const issuer = issuerFor(ci);
     const tags = map('tags', tagEntries({ [AWSORG_TAG_KEY]: AWSORG_TAG_VALUE }));
     const trustFile = 'policies/deploy_role_trust.json';
     files.set(trustFile, JSON.stringify(deployRoleTrustPolicy(ci, providerArn), null, 2) + '\n');
     const items: Item[] = [
-      block('resource "aws_iam_openid_connect_provider" "ci"', [attr('url', hclString(issuer.url)), attr('client_id_list', hclStringList([issuer.audience])), blank, tags]),
+      block('resource "aws_iam_openid_connect_provider" "ci"', [...inAccount, attr('url', hclString(issuer.url)), attr('client_id_list', hclStringList([issuer.audience])), blank, tags]),
       blank,
       block('resource "aws_iam_role" "deploy"', [
+        ...inAccount,
         attr('name', hclString(ci.roleName)),
         attr('description', hclString(`CI deploy role for ${subjectFor(ci)} (managed by awsorg)`)),
         attr('assume_role_policy', `file("\${path.module}/${trustFile}")`),
@@ -320,7 +330,7 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
     const attachIdent = new IdentifierAllocator();
     for (const policyArn of ci.policyArns ?? []) {
       const ident = `deploy__${attachIdent.claim(policyArn, policyArn.slice(policyArn.lastIndexOf('/') + 1))}`;
-      items.push(blank, block(`resource "aws_iam_role_policy_attachment" "${ident}"`, [attr('role', 'aws_iam_role.deploy.name'), attr('policy_arn', hclString(policyArn))]));
+      items.push(blank, block(`resource "aws_iam_role_policy_attachment" "${ident}"`, [...inAccount, attr('role', 'aws_iam_role.deploy.name'), attr('policy_arn', hclString(policyArn))]));
       // The provider's import id for a role policy attachment is `<role name>/<policy arn>`.
       importBlock(`aws_iam_role_policy_attachment.${ident}`, `${ci.roleName}/${policyArn}`);
     }
@@ -329,12 +339,54 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
       files.set(inlineFile, JSON.stringify(loaded.deployInlinePolicy, null, 2) + '\n');
       items.push(
         blank,
-        block('resource "aws_iam_role_policy" "deploy"', [attr('name', hclString(INLINE_POLICY_NAME)), attr('role', 'aws_iam_role.deploy.name'), attr('policy', `file("\${path.module}/${inlineFile}")`)]),
+        block('resource "aws_iam_role_policy" "deploy"', [...inAccount, attr('name', hclString(INLINE_POLICY_NAME)), attr('role', 'aws_iam_role.deploy.name'), attr('policy', `file("\${path.module}/${inlineFile}")`)]),
       );
       // `<role name>:<policy name>`.
       importBlock('aws_iam_role_policy.deploy', `${ci.roleName}:${INLINE_POLICY_NAME}`);
     }
     file('ci-oidc.tf', items);
+  }
+  const trail = blueprint.organizationTrail;
+  if (trail) {
+    const managementAccountId = need(ids.managementAccountId, 'the management account (the trail ARN names it)');
+    // The statements the organization-trail step applied: CloudTrail's, then TLS-only unless omitted.
+    const observedIds = { partition, managementAccountId, organizationId: ids.organizationId };
+    const provider = providerFor(trail.account);
+    const items: Item[] = [];
+    addBucket(
+      bucketCode({
+        ident: 'trail',
+        bucket: trail.bucket,
+        encryption: 'AES256',
+        statements: [...cloudTrailStatements(loaded, observedIds), ...(options.omitTlsDenyStatement ? [] : [tlsDenyStatement(trail.bucket, partition)])],
+        ownedSids: [...CLOUDTRAIL_SIDS, TLS_SID],
+        preventDestroy: false,
+        ...(provider ? { provider } : {}),
+        ...observedOf(trail.bucket),
+      }),
+      items,
+    );
+    const trailTags = ids.tags?.[`trail:${trail.name}`];
+    items.push(
+      blank,
+      block('resource "aws_cloudtrail" "organization"', [
+        attr('name', hclString(trail.name)),
+        attr('s3_bucket_name', 'aws_s3_bucket.trail.id'),
+        attr('is_organization_trail', 'true'),
+        attr('is_multi_region_trail', 'true'),
+        attr('enable_log_file_validation', 'true'),
+        attr('include_global_service_events', 'true'),
+        attr('enable_logging', 'true'),
+        // awsorg tags no trail; tags someone else put on it are kept as they are.
+        ...(trailTags ? [blank, map('tags', tagEntries(trailTags))] : []),
+        blank,
+        // CloudTrail checks the bucket policy when the trail is created or pointed at the bucket.
+        attr('depends_on', '[aws_s3_bucket_policy.trail]'),
+      ]),
+    );
+    // The provider imports a trail by its ARN.
+    importBlock('aws_cloudtrail.organization', trailArn(loaded, partition, managementAccountId));
+    file('organization-trail.tf', items);
   }
   file('imports.tf', imports);
 
@@ -358,6 +410,14 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
         ]
       : []),
     ...(ci ? [blank, block('output "deploy_role_arn"', [attr('description', hclString('The role CI assumes through OIDC.')), attr('value', 'aws_iam_role.deploy.arn')])] : []),
+    ...(trail
+      ? [
+          blank,
+          block('output "trail_arn"', [attr('description', hclString('The organization CloudTrail trail.')), attr('value', 'aws_cloudtrail.organization.arn')]),
+          blank,
+          block('output "trail_bucket"', [attr('description', hclString("The trail's log bucket.")), attr('value', 'aws_s3_bucket.trail.bucket')]),
+        ]
+      : []),
   ]);
   return { files: new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), imports: importList, notes };
 }
