@@ -239,8 +239,10 @@ describe('hand-off files: conflicting declarations', () => {
     writeFileSync(
       join(dir, 'main.tf'),
       [
-        '/* resource "aws_organizations_organization" "this" {} */',
-        '// import { to = aws_organizations_organization.this }',
+        '/*',
+        'resource "aws_organizations_organization" "this" {}',
+        '*/',
+        '# import { to = aws_organizations_organization.this }',
         'resource "aws_s3_bucket" "this" {',
         '  description = <<EOT',
         'resource "aws_organizations_organization" "this" {',
@@ -260,6 +262,8 @@ describe('hand-off files: conflicting declarations', () => {
       resources: ['aws_s3_bucket.b'],
       imports: ['module.m.aws_s3_bucket.b["k"]'],
     });
+    // A heredoc's braces are text: the resource after it is still at the top level.
+    assert.deepEqual(declarations('h.tf', 'locals {\n  x = <<-EOT\n  {{ not a block\n  EOT\n}\nresource "aws_s3_bucket" "after" {}\n').resources, ['aws_s3_bucket.after']);
     assert.deepEqual(declarations('a.tf.json', JSON.stringify({ resource: { aws_s3_bucket: { a: {}, b: {} } }, import: { to: 'aws_s3_bucket.a', id: 'a' } })), {
       resources: ['aws_s3_bucket.a', 'aws_s3_bucket.b'],
       imports: ['aws_s3_bucket.a'],
@@ -315,12 +319,21 @@ describe('hand-off files: killed between any two writes', () => {
     const second = generated({
       'organization.tf': ORG_TF.replace('"ALL"', '"CONSOLIDATED_BILLING"'),
       'policies/deny_root.json': POLICY.replace('2012', '2008'),
+      'policies/require_mfa.json': POLICY,
       'versions.tf': `${HANDOFF_MARKER}\n\nterraform {}\n`,
     });
+    // What the rerun generates may differ again (the blueprint changed meanwhile, new ids).
+    const third = new Map([...second].map(([path, text]) => [path, path.endsWith('.tf') ? `${text}# v3\n` : text.replace('2012', '2001')]));
+    const expected: Record<string, Record<string, string>> = {};
+    for (const [name, rerun] of [['second', second], ['third', third]] as const) {
+      const clean = scratch();
+      handOff(clean, first);
+      handOff(clean, rerun);
+      expected[name] = tree(clean);
+    }
     const clean = scratch();
     handOff(clean, first);
     handOff(clean, second);
-    const expected = tree(clean);
 
     const upToDate = handoffWritePhases(planHandoffFiles(clean, second)).map((p) => p.name);
     const names = (() => {
@@ -328,18 +341,29 @@ describe('hand-off files: killed between any two writes', () => {
       handOff(d, first);
       return handoffWritePhases(planHandoffFiles(d, second)).map((p) => p.name);
     })();
-    assert.deepEqual(names, ['manifest (pending)', 'write organization.tf', 'write policies/deny_root.json', 'write versions.tf', 'remove outputs.tf', 'manifest (final)']);
+    assert.deepEqual(names, [
+      'manifest (pending)',
+      'write organization.tf',
+      'write policies/deny_root.json',
+      'write policies/require_mfa.json',
+      'write versions.tf',
+      'remove outputs.tf',
+      'manifest (final)',
+    ]);
     assert.deepEqual(upToDate, ['manifest (final)'], 'an up-to-date directory only re-checks the manifest');
 
-    for (let killedAfter = 0; killedAfter < names.length; killedAfter++) {
-      const dir = scratch();
-      handOff(dir, first);
-      for (const phase of handoffWritePhases(planHandoffFiles(dir, second)).slice(0, killedAfter)) phase.run();
-      const rerun = planHandoffFiles(dir, second);
-      assert.deepEqual(rerun.edited, [], `killed after ${killedAfter} writes: nothing looks edited`);
-      assert.equal(handoffFileProblem(rerun), undefined);
-      writeHandoffFiles(rerun);
-      assert.deepEqual(tree(dir), expected, `killed after ${killedAfter} writes: the rerun converges`);
+    for (const [name, rerunCode] of [['second', second], ['third', third]] as const) {
+      for (let killedAfter = 0; killedAfter < names.length; killedAfter++) {
+        const dir = scratch();
+        handOff(dir, first);
+        for (const phase of handoffWritePhases(planHandoffFiles(dir, second)).slice(0, killedAfter)) phase.run();
+        const rerun = planHandoffFiles(dir, rerunCode);
+        const when = `killed after ${killedAfter} writes, rerun generating the ${name} code`;
+        assert.deepEqual([rerun.edited, rerun.userOwned], [[], []], `${when}: nothing looks edited or foreign`);
+        assert.equal(handoffFileProblem(rerun), undefined);
+        writeHandoffFiles(rerun);
+        assert.deepEqual(tree(dir), expected[name], `${when}: the rerun converges`);
+      }
     }
   });
 });
