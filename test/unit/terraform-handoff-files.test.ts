@@ -302,6 +302,25 @@ describe('hand-off files: a hostile directory', () => {
     }
   });
 
+  it('group write is accepted only for the user own primary group (a 002 umask with private groups)', () => {
+    const dir = scratch();
+    chmodSync(dir, 0o775);
+    handOff(dir, generated());
+    if (process.getuid?.() === 0) {
+      chownSync(dir, 0, 4242);
+      assert.throws(() => planHandoffFiles(dir, generated()), /has mode 0775 \(group 4242, not yours, can write to it\)/);
+    }
+  });
+
+  it('a file changed between the plan and the write is not overwritten', () => {
+    const dir = scratch();
+    handOff(dir, generated());
+    const plan = planHandoffFiles(dir, generated({ 'organization.tf': ORG_TF + '# v2\n' }));
+    writeFileSync(join(dir, 'organization.tf'), ORG_TF + '# typed meanwhile\n');
+    assert.throws(() => writeHandoffFiles(plan), (err: unknown) => err instanceof UsageError && /organization\.tf changed while awsorg was preparing to write it/.test(err.message));
+    assert.equal(read(dir, 'organization.tf'), ORG_TF + '# typed meanwhile\n');
+  });
+
   it('a manifest naming a path outside the directory is refused, and nothing is removed there', () => {
     const parent = scratch();
     const dir = join(parent, 'tf');
