@@ -23,7 +23,8 @@ import { parseFlags } from './args.js';
 
 export const usage =
   'awsorg bootstrap [--rehearse]                     (the interactive wizard, on a terminal)\n' +
-  '       awsorg bootstrap (--config FILE | --preset NAME) [--plan | --yes] [--rehearse] [--json] [--allow-root] [--member-role NAME] [--omit-tls-deny] [--allow-outside-files] [--allow-placeholders]\n' +
+  '       awsorg bootstrap (--config FILE | --preset NAME) [--plan | --yes] [--rehearse] [--json] [--allow-root] [--member-role NAME] [--omit-tls-deny] [--allow-outside-files] [--allow-placeholders] [--force]\n' +
+  '         (--force with --yes regenerates hand-off files you edited in terraform.dir)\n' +
   '       awsorg bootstrap --preset NAME --write FILE [--force]';
 
 const DEFAULT_MEMBER_ROLE = 'OrganizationAccountAccessRole';
@@ -241,7 +242,7 @@ async function runLoaded(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: 
     journal,
     clock: deps.clock,
     signal: deps.signal,
-    options: { allowRoot: opts.allowRoot, memberRoleName: opts.memberRole, omitTlsDenyStatement: opts.omitTlsDeny },
+    options: { allowRoot: opts.allowRoot, memberRoleName: opts.memberRole, omitTlsDenyStatement: opts.omitTlsDeny, forceHandoff: opts.force },
     spawn: deps.spawn,
     env: deps.env,
   });

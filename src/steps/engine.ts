@@ -17,6 +17,7 @@ import { organizationStep } from './organization.js';
 import { organizationTrailStep } from './organization-trail.js';
 import { organizationalUnitsStep } from './organizational-units.js';
 import { stateBackendStep } from './state-backend.js';
+import { handoffVerifyStep, terraformHandoffStep } from './terraform-handoff.js';
 import { mapLimit, partitionOf } from './support.js';
 import type { Change, OrganizationState, Step, StepContext, StepId, StepOptions } from './types.js';
 
@@ -29,8 +30,13 @@ export const STEPS: Step<any, any>[] = [
   stateBackendStep,
   ciOidcStep,
   organizationTrailStep,
+  terraformHandoffStep,
   migrateStateStep,
+  handoffVerifyStep,
 ];
+
+/** Steps that work on the Terraform directory rather than build the organization. */
+const TERRAFORM_STEPS = new Set<StepId>(['terraform-handoff', 'migrate-state', 'handoff-verify']);
 
 export interface StepPlan {
   id: StepId;
@@ -95,6 +101,15 @@ export class BootstrapEngine {
       note,
       spawn: input.spawn,
       env: input.env,
+      pendingChanges: async () => {
+        const summaries: string[] = [];
+        for (const step of this.enabledSteps()) {
+          if (TERRAFORM_STEPS.has(step.id)) continue;
+          const plan = await this.observeAndPlan(step, this.context());
+          summaries.push(...plan.changes.map((c) => c.summary));
+        }
+        return summaries;
+      },
     };
   }
 
@@ -129,10 +144,17 @@ export class BootstrapEngine {
     };
   }
 
+  /** Every enabled step's read-only pre-flight check (the hand-off's file ownership), before any write. */
+  async preflight(): Promise<void> {
+    const ctx = this.context();
+    for (const step of this.enabledSteps()) await step.preflight?.(ctx);
+  }
+
   /** Observe and plan every step. Makes no write call. */
   async plan(listener: EngineListener = {}): Promise<StepPlan[]> {
     const plans: StepPlan[] = [];
     const ctx = this.context();
+    await this.preflight();
     for (const step of this.steps) {
       if (!step.enabled(this.input.loaded)) {
         plans.push({ id: step.id, title: step.title, enabled: false, changes: [], notes: ['Not in the blueprint.'] });
@@ -158,6 +180,7 @@ export class BootstrapEngine {
   /** Start an apply run (front ends that drive steps one by one call begin, applyStep..., finish). */
   async begin(): Promise<void> {
     this.outcomes = [];
+    await this.preflight();
     await this.input.journal.update((j) => {
       j.runs += 1;
       delete j.completedAt;

@@ -4,7 +4,6 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { AwsCredentialIdentity } from '@smithy/types';
 import type { AwsSession } from '../aws/session.js';
 import { MANAGEMENT_ACCOUNT, type Blueprint, type LoadedBlueprint } from '../core/blueprint.js';
 import { AwsCallError, AwsorgError, PreconditionError } from '../core/errors.js';
@@ -19,7 +18,7 @@ import {
   type RemoteLookup,
   workspaceKey,
 } from '../terraform/migrate.js';
-import { locateTool, toolNotFound, type ToolChoice, type ToolName } from '../terraform/tool.js';
+import { credentialsAsEnv, locateTool, toolNotFound, type ToolChoice, type ToolName } from '../terraform/tool.js';
 import { partitionOf } from './support.js';
 import { explainRefusedObjectCall, isRefusedObjectCall, refusedReadReason } from './tls-deny-hint.js';
 import type { Change, Step, StepContext } from './types.js';
@@ -99,18 +98,6 @@ async function remoteLookup(ctx: StepContext, account: string, backend: S3Backen
     }
     throw err;
   }
-}
-
-/** Terraform reads credentials from its environment: hand it those of the session awsorg acts with. */
-function credentialsAsEnv(c: AwsCredentialIdentity): Record<string, string | undefined> {
-  return {
-    AWS_ACCESS_KEY_ID: c.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
-    AWS_SESSION_TOKEN: c.sessionToken,
-    // A profile would take precedence over nothing, but must not compete with the keys above.
-    AWS_PROFILE: undefined,
-    AWS_DEFAULT_PROFILE: undefined,
-  };
 }
 
 function summaryOf(data: MigrateStateData, toolName: string, dirAsWritten: string, writeBackend: boolean, workspaces: string): string {

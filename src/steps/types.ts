@@ -12,7 +12,9 @@ export type StepId =
   | 'state-backend'
   | 'ci-oidc'
   | 'organization-trail'
-  | 'migrate-state';
+  | 'terraform-handoff'
+  | 'migrate-state'
+  | 'handoff-verify';
 
 /** One planned write. `plan` is pure, so a change carries everything `apply` needs to know. */
 export interface Change<D = unknown> {
@@ -50,6 +52,8 @@ export interface StepOptions {
    * HTTP: moto enforces the aws:SecureTransport deny and then refuses every object call.
    */
   omitTlsDenyStatement: boolean;
+  /** `--force`: regenerate hand-off files the user edited (never a file without awsorg's marker). */
+  forceHandoff?: boolean;
 }
 
 export interface StepContext {
@@ -68,6 +72,12 @@ export interface StepContext {
   /** Run a command-line tool (terraform / tofu). */
   spawn: typeof import('node:child_process').spawn;
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Observe and plan the steps that build the organization again (read-only) and return what
+   * they would change: empty when AWS matches the blueprint. The hand-off uses it to tell drift
+   * from a gap in its generated code.
+   */
+  pendingChanges?(): Promise<string[]>;
 }
 
 export interface Step<O = unknown, D = unknown> {
@@ -82,6 +92,11 @@ export interface Step<O = unknown, D = unknown> {
   apply(change: Change<D>, ctx: StepContext): Promise<void>;
   /** Read back after apply; throws when the result is not what the blueprint asks for. */
   verify?(ctx: StepContext): Promise<void>;
+  /**
+   * Read-only checks that must pass before a run writes anything at all (the engine runs them
+   * for every enabled step before the first step is observed). Throws to stop the run.
+   */
+  preflight?(ctx: StepContext): Promise<void>;
   /** How many changes of this step may be applied at once (default 1). */
   concurrency?: number;
   /** Notes for the plan output that are not changes ("no local state in ./bootstrap"). */

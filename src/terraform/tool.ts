@@ -95,6 +95,18 @@ export function toolEnv(env: Env, overrides: Record<string, string | undefined> 
   return out;
 }
 
+/** Terraform reads credentials from its environment: hand it those of the session awsorg acts with. */
+export function credentialsAsEnv(c: { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined }): Record<string, string | undefined> {
+  return {
+    AWS_ACCESS_KEY_ID: c.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
+    AWS_SESSION_TOKEN: c.sessionToken,
+    // A profile would take precedence over nothing, but must not compete with the keys above.
+    AWS_PROFILE: undefined,
+    AWS_DEFAULT_PROFILE: undefined,
+  };
+}
+
 const OUTPUT_LIMIT = 256 * 1024;
 
 /**

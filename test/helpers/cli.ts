@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tfMirrorEnv } from './tf-mirror.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** dist/test/helpers -> dist/bin/awsorg.cjs (the bundled bin users run) */
@@ -37,6 +38,8 @@ export function isolatedEnv(extra: Record<string, string> = {}): Record<string, 
     AWS_SHARED_CREDENTIALS_FILE: join(home, '.aws', 'credentials'),
     AWS_EC2_METADATA_DISABLED: 'true',
     NO_COLOR: '1',
+    // Presets hand the organization to Terraform, so a bootstrap in a test may run real terraform.
+    ...tfMirrorEnv(),
   };
   return { ...base, ...extra };
 }

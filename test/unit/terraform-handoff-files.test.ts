@@ -127,6 +127,7 @@ describe('hand-off files: create, unchanged, update, remove', () => {
       rootId: 'r-ab12',
       ouIds: Object.fromEntries(blueprint.organizationalUnits.map((p, i) => [p, `ou-ab12-${String(i).padStart(8, '0')}`])),
       accountIds: Object.fromEntries(blueprint.accounts.map((a, i) => [a.name, String(100000000000 + i)])),
+      managementAccountId: '100000000099',
       ciOidcProviderArn: 'arn:aws:iam::100000000099:oidc-provider/token.actions.githubusercontent.com',
       policyIds: Object.fromEntries(
         ['awsorg-deny-regions', 'awsorg-deny-root', 'awsorg-require-mfa', 'awsorg-deny-leave-organization'].map((n, i) => [n, `p-${String(i).padStart(8, '0')}`]),
