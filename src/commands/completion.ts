@@ -79,6 +79,18 @@ export const COMPLETION_TABLE: Record<string, CommandSpec> = {
           '--json': null,
         },
       },
+      handoff: {
+        flags: {
+          '--config': 'file',
+          '--plan': null,
+          '--force': null,
+          '--json': null,
+          '--omit-tls-deny': null,
+          '--allow-placeholders': null,
+          '--allow-outside-files': null,
+          '--member-role': 'text',
+        },
+      },
     },
   },
   login: {

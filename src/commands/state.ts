@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { bucketNameProblem, loadBlueprint } from '../core/blueprint-load.js';
 import { MANAGEMENT_ACCOUNT, type LockKind } from '../core/blueprint.js';
 import type { Deps } from '../core/deps.js';
@@ -11,9 +12,12 @@ import { migrateState, type MigrationResult } from '../terraform/migrate.js';
 import { TOOL_CHOICES, type ToolChoice } from '../terraform/tool.js';
 import { terminalLines, terminalText } from '../core/terminal-text.js';
 import { parseFlags } from './args.js';
+import { handoffUsage, parseHandoff, runHandoff, type StateHandoffOptions } from './state-handoff.js';
 
-export const usage =
+const migrateUsage =
   'awsorg state migrate --dir DIR [--tool auto|terraform|tofu] [--bucket B --key K --region R --lock dynamodb|lockfile|both --table T] [--account NAME|ID [--member-role ROLE]] [--config FILE [--allow-outside-files] [--allow-placeholders]] [--json]';
+
+export const usage = `${migrateUsage}\n       ${handoffUsage}`;
 
 const DEFAULT_MEMBER_ROLE = 'OrganizationAccountAccessRole';
 
@@ -40,7 +44,31 @@ export interface StateMigrateOptions {
   json: boolean;
 }
 
-export function parse(argv: string[]): StateMigrateOptions {
+export type StateOptions = StateMigrateOptions | StateHandoffOptions;
+
+/** The first word that is not a flag or a flag's value: the subcommand, and where it is in argv. */
+function subcommandOf(argv: string[]): { name: string; index: number } | undefined {
+  const { tokens } = parseArgs({
+    args: argv,
+    options: { ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: 'string' as const }])), config: { type: 'string', short: 'c' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const first = tokens.find((t) => t.kind === 'positional');
+  return first && first.kind === 'positional' ? { name: first.value, index: first.index } : undefined;
+}
+
+/** Flags of either subcommand that take a value (so that value is not taken for the subcommand). */
+const STRING_FLAGS = ['dir', 'tool', 'bucket', 'key', 'region', 'lock', 'table', 'account', 'member-role'];
+
+export function parse(argv: string[]): StateOptions {
+  const sub = subcommandOf(argv);
+  if (sub?.name === 'handoff') return parseHandoff([...argv.slice(0, sub.index), ...argv.slice(sub.index + 1)]);
+  return parseMigrate(argv);
+}
+
+function parseMigrate(argv: string[]): StateMigrateOptions {
   const { values, positionals } = parseFlags(
     argv,
     {
@@ -58,28 +86,28 @@ export function parse(argv: string[]): StateMigrateOptions {
       'allow-placeholders': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
-    usage,
+    migrateUsage,
     true,
   );
   const [subcommand, ...extra] = positionals;
   if (subcommand !== 'migrate') {
-    throw new UsageError(subcommand ? `unknown subcommand "state ${subcommand}"` : 'missing subcommand: the only one is `state migrate`', `Usage: ${usage}`);
+    throw new UsageError(subcommand ? `unknown subcommand "state ${terminalText(subcommand)}"` : 'missing subcommand: `state migrate` or `state handoff`', `Usage: ${usage}`);
   }
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, `Usage: ${usage}`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, `Usage: ${migrateUsage}`);
 
   const str = (name: keyof typeof values): string | undefined => {
     const v = values[name];
     if (typeof v !== 'string') return undefined;
-    if (v.trim() === '') throw new UsageError(`--${name} is empty`, `Usage: ${usage}`);
+    if (v.trim() === '') throw new UsageError(`--${name} is empty`, `Usage: ${migrateUsage}`);
     return v;
   };
   const tool = str('tool');
   if (tool !== undefined && !TOOL_CHOICES.includes(tool as ToolChoice)) {
-    throw new UsageError(`--tool must be one of ${TOOL_CHOICES.join(', ')}, not "${tool}"`, `Usage: ${usage}`);
+    throw new UsageError(`--tool must be one of ${TOOL_CHOICES.join(', ')}, not "${tool}"`, `Usage: ${migrateUsage}`);
   }
   const lock = str('lock');
   if (lock !== undefined && !LOCKS.includes(lock as LockKind)) {
-    throw new UsageError(`--lock must be one of ${LOCKS.join(', ')}, not "${lock}"`, `Usage: ${usage}`);
+    throw new UsageError(`--lock must be one of ${LOCKS.join(', ')}, not "${lock}"`, `Usage: ${migrateUsage}`);
   }
   const opts: StateMigrateOptions = {
     subcommand,
@@ -104,7 +132,7 @@ export function parse(argv: string[]): StateMigrateOptions {
   // before anything is read or run.
   if (!opts.config) {
     for (const flag of ['dir', 'bucket', 'key', 'region'] as const) {
-      if (!opts[flag]) throw new UsageError(`--${flag} is required without --config`, `Usage: ${usage}`);
+      if (!opts[flag]) throw new UsageError(`--${flag} is required without --config`, `Usage: ${migrateUsage}`);
     }
   }
   return opts;
@@ -128,14 +156,14 @@ async function resolveSettings(opts: StateMigrateOptions, deps: Deps): Promise<R
     throw new UsageError(`${loaded.file ?? opts.config} has no stateBackend section`, 'Add stateBackend to the blueprint, or pass --bucket, --key and --region.');
   }
   const dir = opts.dir ? resolve(deps.cwd, opts.dir) : blueprint?.terraform && loaded ? resolve(loaded.baseDir, blueprint.terraform.dir) : undefined;
-  if (!dir) throw new UsageError('--dir is required (the blueprint has no terraform.dir)', `Usage: ${usage}`);
+  if (!dir) throw new UsageError('--dir is required (the blueprint has no terraform.dir)', `Usage: ${migrateUsage}`);
   const key = opts.key ?? blueprint?.terraform?.key;
-  if (!key) throw new UsageError('--key is required (the blueprint has no terraform.key)', `Usage: ${usage}`);
+  if (!key) throw new UsageError('--key is required (the blueprint has no terraform.key)', `Usage: ${migrateUsage}`);
   const region = opts.region ?? blueprint?.region;
   const bucket = opts.bucket ?? blueprint?.stateBackend?.bucket;
   const lock = opts.lock ?? blueprint?.stateBackend?.lock ?? 'lockfile';
   const table = opts.table ?? blueprint?.stateBackend?.table;
-  if (!bucket || !region) throw new UsageError('--bucket and --region are required', `Usage: ${usage}`);
+  if (!bucket || !region) throw new UsageError('--bucket and --region are required', `Usage: ${migrateUsage}`);
 
   const bucketProblem = bucketNameProblem(bucket);
   if (bucketProblem) throw new UsageError(`--bucket: ${bucketProblem.message}`, `Fix: ${bucketProblem.fix}.`);
@@ -203,7 +231,12 @@ async function stateAccountRole(account: string, source: string, memberRole: str
   return `arn:${caller.arn.split(':')[1] || 'aws'}:iam::${accountId}:role/${memberRole}`;
 }
 
-export async function run(opts: StateMigrateOptions, deps: Deps): Promise<number> {
+export async function run(opts: StateOptions, deps: Deps): Promise<number> {
+  if (opts.subcommand === 'handoff') return runHandoff(opts, deps);
+  return runMigrate(opts, deps);
+}
+
+async function runMigrate(opts: StateMigrateOptions, deps: Deps): Promise<number> {
   const settings = await resolveSettings(opts, deps);
   const caller = deps.aws(settings.backend.region);
   const roleArn = settings.account ? await stateAccountRole(settings.account, settings.accountSource, opts.memberRole, caller) : undefined;
