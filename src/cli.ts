@@ -16,7 +16,7 @@ import type { CommandModule } from './commands/command.js';
 const COMMANDS: Record<string, { summary: string; hidden?: boolean; load: () => Promise<CommandModule<unknown>> }> = {
   bootstrap: { summary: 'plan and apply the first-day organization setup', load: () => import('./commands/bootstrap.js') as Promise<CommandModule<unknown>> },
   whoami: { summary: 'show the caller identity and its place in an organization', load: () => import('./commands/whoami.js') as Promise<CommandModule<unknown>> },
-  state: { summary: 'move local Terraform/OpenTofu state into the S3 backend', load: () => import('./commands/state.js') as Promise<CommandModule<unknown>> },
+  state: { summary: 'state migrate: move local Terraform/OpenTofu state into the S3 backend | state handoff: hand a bootstrapped organization to Terraform', load: () => import('./commands/state.js') as Promise<CommandModule<unknown>> },
   login: { summary: 'sign in: IAM Identity Center device flow (--sso) or an MFA session (--mfa-serial)', load: () => import('./commands/login.js') as Promise<CommandModule<unknown>> },
   accounts: { summary: "list the organization's accounts (cached inventory)", load: () => import('./commands/accounts.js') as Promise<CommandModule<unknown>> },
   alias: { summary: 'name accounts: alias set NAME ID | alias list | alias rm NAME', load: () => import('./commands/alias.js') as Promise<CommandModule<unknown>> },

@@ -12,7 +12,7 @@ import type { LoadedBlueprint } from '../core/blueprint.js';
 import type { Deps } from '../core/deps.js';
 import { AwsorgError, ExitCode, UsageError } from '../core/errors.js';
 import { terminalLines, terminalText } from '../core/terminal-text.js';
-import type { EngineListener, StepPlan } from '../steps/engine.js';
+import type { StepPlan } from '../steps/engine.js';
 import type { HandoffData } from '../steps/terraform-handoff.js';
 import type { Step } from '../steps/types.js';
 import { parseFlags } from './args.js';
@@ -139,7 +139,8 @@ export async function runHandoff(opts: StateHandoffOptions, deps: Deps): Promise
     env: deps.env,
   });
   try {
-    if (!opts.json) deps.stderr.write(terminalLines(`Reading the organization of ${opts.config} (read-only)…`) + '\n');
+    // Status goes to stderr with --json too, as bootstrap's progress does; stdout holds only the result.
+    deps.stderr.write(terminalLines(`Reading the organization of ${opts.config} (read-only)…`) + '\n');
     // Every step observed and planned, in order: the organization steps fill in the ids the
     // generator needs, and the pre-flight refuses conflicting or edited files before any write.
     const plans = await engine.plan();
@@ -160,15 +161,14 @@ export async function runHandoff(opts: StateHandoffOptions, deps: Deps): Promise
     const { plainListener } = await import('../ui/progress.js');
     const listener = plainListener(deps.stderr);
     const outcome: HandoffOutcome = { filesWritten: [], filesRemoved: [], imports: 0, forgotten: [], migrated: false };
-    const quietListener: EngineListener = opts.json ? {} : listener;
-    const offRetries = deps.awsEvents.add((e: AwsEvent) => e.type === 'retry' && !opts.json && listener.retry(e));
+    const offRetries = deps.awsEvents.add((e: AwsEvent) => e.type === 'retry' && listener.retry(e));
     let result;
     try {
       await engine.begin();
       for (const step of handoffSteps) {
         if (!step.enabled(loaded)) continue;
         await engine.applyStep(step, {
-          ...quietListener,
+          ...listener,
           stepPlanned(s, plan) {
             // What this run does, from the plan the engine applies (not the earlier read-only one).
             for (const change of plan.changes) {
@@ -182,7 +182,7 @@ export async function runHandoff(opts: StateHandoffOptions, deps: Deps): Promise
               }
               if (s.id === migrateStateStep.id) outcome.migrated = true;
             }
-            quietListener.stepPlanned?.(s, plan);
+            listener.stepPlanned?.(s, plan);
           },
         });
       }
