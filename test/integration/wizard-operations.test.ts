@@ -40,7 +40,7 @@ function depsFor(endpoint: string, cwd: string): Deps {
   return createDeps({ env: operatorEnv(endpoint), cwd, signal: new AbortController().signal, clock: systemClock, stdout: { write: () => true }, stderr: { write: () => true }, interactive: true });
 }
 
-describe('wizard operations against moto', { timeout: 120_000 }, () => {
+describe('wizard operations against moto', { timeout: 600_000 }, () => {
   let moto: Moto;
   before(async () => {
     moto = await startMoto();

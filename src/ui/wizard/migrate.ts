@@ -248,14 +248,17 @@ export function migrateLines(state: MigrateState, ctx: RenderContext): string[] 
     if (v.backup) tail.push(field('Backup', v.backup, width, p));
   }
   const after = afterMoveLines(state, ctx);
-  if (after.length) tail.push(...(v ? [] : ['']), ...after);
+  // Before the move the line stays with the hand-off section above it.
+  if (after.length) tail.push(...after);
   if (state.status === 'failed' && state.error) {
     tail.push('', ...paragraph(state.error.text, width, p, p.error));
     if (state.error.next) tail.push(...paragraph(`Next: ${state.error.next}`, width, p));
   }
-  if (state.output.length) {
+  // Once the move is verified, its output is the first thing to give up its lines.
+  const outputRoom = Math.max(state.status === 'done' ? 0 : 3, height - lines.length - 2 - Math.max(4, tail.length));
+  if (state.output.length && outputRoom > 0) {
     lines.push('', styledLine([{ text: state.status === 'running' ? 'Output (running)…' : 'Output', style: p.bold }], '', p));
-    const room = Math.max(3, height - lines.length - Math.max(4, tail.length));
+    const room = outputRoom;
     for (const line of state.output.slice(-room)) lines.push(styledLine([{ text: clip(`  ${line}`, width), style: p.dim }], '', p));
   }
   lines.push(...tail);

@@ -775,7 +775,7 @@ export class WizardOperations {
     const before = h.checked ? 'no changes before the move' : 'not checked before the move';
     const after = !this.afterMove ? 'not run after it (the state was not moved here)' : this.afterMove.ok ? 'no changes after it' : 'CHANGES after it (see the State screen)';
     return {
-      dir: this.inWorkspace(dir) ? `${h.dir} (copy in the rehearsal workspace)` : h.dir,
+      dir: this.inWorkspace(dir) ? `${h.dir} (workspace copy)` : h.dir,
       files: h.files.filter((f) => f.action !== 'removed').length,
       imports: h.imports,
       ...(h.pipeline ? { pipeline: h.pipeline.path } : {}),
