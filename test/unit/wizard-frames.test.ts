@@ -556,9 +556,9 @@ describe('wizard rehearsal messages', () => {
     m = migrateEvent(m, { kind: 'output', line: 'Running terraform init -migrate-state -force-copy -input=false -no-color' });
     m = migrateEvent(m, { kind: 'output', line: 'plan -detailed-exitcode against the bucket (it must find no changes)' });
     const ok = migrateEvent(m, { kind: 'migrated', verification: { local: { lineage, serial: 1 }, remote: { lineage, serial: 1 } }, afterMove: { ok: true, text: 'the state is in s3://example-tfstate-change-me/bootstrap/terraform.tfstate' } });
-    const after = check('state-handoff-verified', { ...base(), rehearsal: ENDPOINT, screen: 'migrate' as const, migrate: ok }, 80, 32);
+    const after = check('state-handoff-verified', { ...base(), rehearsal: ENDPOINT, screen: 'migrate' as const, migrate: ok }, 80, 24);
     assert.match(after, /After move\s+terraform plan: no changes ✓/);
-    assert.match(after, /local = bucket ✓/);
+    assert.match(after, /Moved\s+local state → bucket ✓  same lineage, serial 1 → 1/);
     const bad = migrateEvent(m, { kind: 'migrated', verification: { local: { lineage, serial: 1 }, remote: { lineage, serial: 1 } }, afterMove: { ok: false, text: 'terraform plan in /tmp/x finds changes after the hand-off:\n  ~ resource "aws_organizations_account" "audit"', next: 'Run `awsorg bootstrap --yes` again.' } });
     const failed = check('state-handoff-changes', { ...base(), screen: 'migrate' as const, migrate: bad }, 80, 32);
     assert.match(failed, /After move\s+✗ terraform plan finds changes/);

@@ -233,13 +233,21 @@ export function migrateLines(state: MigrateState, ctx: RenderContext): string[] 
   );
   if (info) lines.push(field('Into', info.target, width, p));
   lines.push('');
+  const v = state.verification;
+  // With the hand-off the screen is full: the verified move takes the finding's line, in one line.
+  const compact = Boolean(info?.handoff && v);
   if (state.status === 'inspecting') lines.push('  Reading the directory and the bucket…');
-  else if (info) lines.push(...findingLines(info, ctx));
+  else if (info && v && compact) {
+    const ok = v.local.lineage === v.remote.lineage && v.remote.serial >= v.local.serial;
+    const text = ok
+      ? `local state → bucket ✓  same lineage, serial ${v.local.serial} → ${v.remote.serial}`
+      : `✗ the bucket holds lineage ${v.remote.lineage} serial ${v.remote.serial}, not local ${v.local.lineage} serial ${v.local.serial}`;
+    lines.push(field('Moved', text, width, p, 14, ok ? p.ok : p.error));
+  } else if (info) lines.push(...findingLines(info, ctx));
   if (info?.handoff) lines.push(...handoffLines(info.handoff, ctx));
   // What comes after the output is what the operator must see: the output gives up its lines first.
   const tail: string[] = [];
-  const v = state.verification;
-  if (v) {
+  if (v && !compact) {
     const same = v.local.lineage === v.remote.lineage;
     const serialOk = v.remote.serial >= v.local.serial;
     tail.push('', styledLine([{ text: 'Verified', style: same && serialOk ? p.ok : p.error }], '', p));
@@ -260,6 +268,7 @@ export function migrateLines(state: MigrateState, ctx: RenderContext): string[] 
     lines.push('', styledLine([{ text: state.status === 'running' ? 'Output (running)…' : 'Output', style: p.bold }], '', p));
     const room = outputRoom;
     for (const line of state.output.slice(-room)) lines.push(styledLine([{ text: clip(`  ${line}`, width), style: p.dim }], '', p));
+    if (tail.length && tail[0] !== '') lines.push('');
   }
   lines.push(...tail);
   return lines.length > height ? lines.slice(0, height) : lines;
