@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -25,11 +25,22 @@ import { operatorEnv } from '../helpers/org-fixture.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
+/** Every file under `dir` with its content. */
+function treeOf(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) out[join(e.parentPath, e.name)] = readFileSync(join(e.parentPath, e.name), 'utf8');
+    else if (!e.isDirectory()) out[join(e.parentPath, e.name)] = '(not a file)';
+    else out[join(e.parentPath, e.name)] = '(directory)';
+  }
+  return out;
+}
+
 function depsFor(endpoint: string, cwd: string): Deps {
   return createDeps({ env: operatorEnv(endpoint), cwd, signal: new AbortController().signal, clock: systemClock, stdout: { write: () => true }, stderr: { write: () => true }, interactive: true });
 }
 
-describe('wizard operations against moto', { timeout: 120_000 }, () => {
+describe('wizard operations against moto', { timeout: 600_000 }, () => {
   let moto: Moto;
   before(async () => {
     moto = await startMoto();
@@ -170,6 +181,60 @@ describe('wizard operations against moto', { timeout: 120_000 }, () => {
     assert.equal(info.inWorkspace, true);
     assert.ok(info.absolute.startsWith(workspace), info.absolute);
     assert.ok(existsSync(join(workspace, 'terraform', 'main.tf')), 'the directory next to where the operator works was copied');
+  });
+
+  it("in a rehearsal with terraform.handoff, the apply writes the code into the workspace's copy, the state screen shows the files, the imports and plan before and after the move, and the operator's directory is untouched", { timeout: 600_000 }, async () => {
+    await moto.reset();
+    const cwd = tempDir('awsorg-wizard-ops-');
+    const workspace = tempDir('awsorg-rehearsal-');
+    // The operator's own Terraform directory: the rehearsal works on a copy of it.
+    mkdirSync(join(cwd, 'bootstrap'));
+    writeFileSync(join(cwd, 'bootstrap', 'extra.tf'), 'locals {\n  owner = "platform"\n}\n');
+    const pristine = treeOf(cwd);
+    const ops = new WizardOperations(depsFor(moto.endpoint, cwd), { rehearsal: { endpoint: moto.endpoint, workspace } });
+    await ops.signIn({ kind: 'sign-in', method: 'current' }, () => undefined);
+    const blueprint = preset('standard');
+    assert.equal(blueprint.terraform?.handoff, true, 'the preset hands the organization to Terraform');
+    const saved = await ops.saveBlueprint(ops.relativePath(ops.blueprintPath), blueprint, false);
+    assert.ok('path' in saved && !('exists' in saved));
+    await ops.plan(saved.path, () => undefined);
+    assert.ok(ops.applySteps().some((s) => s.id === 'terraform-handoff'), 'the hand-off runs in the apply');
+    assert.ok(!ops.applySteps().some((s) => s.id === 'handoff-verify' || s.id === 'migrate-state'), 'the move and the check after it are left to the State screen');
+    const events: ApplyEvent[] = [];
+    await ops.apply((e) => events.push(e), new AbortController().signal);
+    assert.equal(events.at(-1)?.kind, 'finished', JSON.stringify(events.filter((e) => e.kind === 'failed' || e.kind === 'change-failed')));
+
+    const copy = join(workspace, 'terraform');
+    const info = await ops.inspectMigration('./bootstrap');
+    assert.equal(info.inWorkspace, true);
+    assert.equal(info.finding.kind, 'local', JSON.stringify(info.finding));
+    const h = info.handoff;
+    assert.ok(h, 'the state screen knows what the hand-off did');
+    const created = h.files.filter((f) => f.action === 'created').map((f) => f.name);
+    assert.ok(created.includes('imports.tf') && created.length > 3, JSON.stringify(h.files));
+    for (const name of created) assert.ok(existsSync(join(copy, name)), `${name} is in the workspace copy`);
+    const imports = [...readFileSync(join(copy, 'imports.tf'), 'utf8').matchAll(/^\s*to\s*=/gm)].length;
+    assert.equal(h.imports, imports, 'every import block was imported');
+    assert.equal(h.checked, true);
+
+    const output: string[] = [];
+    const verification = await ops.migrate('./bootstrap', (line) => output.push(line));
+    assert.ok(verification, output.join('\n'));
+    assert.deepEqual(ops.afterMoveCheck(), { ok: true, text: `the state is in s3://${blueprint.stateBackend!.bucket}/${blueprint.terraform!.key}` }, output.join('\n'));
+
+    const { migrateLines, initialMigrate, migrateEvent } = await import('../../src/ui/wizard/migrate.js');
+    const { palette } = await import('../../src/ui/console/style.js');
+    let m = migrateEvent(initialMigrate('./bootstrap'), { kind: 'inspected', info });
+    m = migrateEvent(m, { kind: 'migrated', verification, afterMove: ops.afterMoveCheck()! });
+    const screen = migrateLines(m, { width: 80, height: 60, palette: palette(false) }).join('\n').replace(/\x1b\[[0-9;]*m/g, '');
+    assert.match(screen, new RegExp(`Imports\\s+${imports} resources imported`), screen);
+    assert.match(screen, /Before move\s+terraform plan: no changes ✓/, screen);
+    assert.match(screen, /After move\s+terraform plan: no changes ✓/, screen);
+    assert.match(screen.replace(/\s+/g, ' '), /imports\.tf/, screen);
+    const done = ops.summary().terraformCode;
+    assert.deepEqual(done && { files: done.files, imports: done.imports, ok: done.ok }, { files: h.files.length, imports, ok: true });
+
+    assert.deepEqual(treeOf(cwd), pristine, "nothing was written into the operator's directory");
   });
 
   it('with --allow-placeholders (no rehearsal), the state screen can point the blueprint at another Terraform directory', async () => {

@@ -524,6 +524,54 @@ describe('wizard rehearsal messages', () => {
     } as Parameters<typeof initialDone>[0];
   }
 
+  it('state migration with terraform.handoff: the generated files, the imports and plan before the move; after it, plan again; Done lists the code', () => {
+    const lineage = '7bfe7462-9aa6-752b-fd5f-a91600be7496';
+    const handoff = {
+      dir: './bootstrap',
+      tool: 'terraform',
+      files: [
+        ...['ci-oidc.tf', 'guardrails.tf', 'imports.tf', 'organization.tf', 'providers.tf', 'versions.tf'].map((name) => ({ name, action: 'created' as const })),
+        ...['deny_root.json', 'require_mfa.json', 'deny_regions.json'].map((name) => ({ name: `policies/${name}`, action: 'created' as const })),
+        { name: 'outputs.tf', action: 'unchanged' as const },
+        // A hostile name (the manifest is a file on disk): shown visibly, never as an escape.
+        { name: 'evil\x1b[2J.tf', action: 'unchanged' as const },
+      ],
+      pipeline: { path: '.github/workflows/terraform.yml', action: 'written' },
+      imports: 37,
+      forgotten: 0,
+      checked: true,
+    };
+    let m = initialMigrate('./bootstrap');
+    m = migrateEvent(m, {
+      kind: 'inspected',
+      info: { dir: './bootstrap', absolute: '/tmp/awsorg-rehearsal-Ab12Cd/terraform', inWorkspace: true, tools: [{ name: 'terraform', path: '/usr/local/bin/terraform', version: '1.11.4' }], chosen: 'terraform', finding: { kind: 'local', lineage, serial: 1, resources: 37 }, target: 's3://example-tfstate-change-me/bootstrap/terraform.tfstate', canCreateSample: false, handoff },
+    });
+    const ready = check('state-handoff-rehearsal', { ...base(), rehearsal: ENDPOINT, screen: 'migrate' as const, migrate: m }, 80, 24);
+    assert.match(ready, /Written\s+ci-oidc\.tf, guardrails\.tf, imports\.tf/);
+    assert.match(ready, /policies\/ \(3 files\)/);
+    assert.match(ready, /Imports\s+37 resources imported into the local state/);
+    assert.match(ready, /Before move\s+terraform plan: no changes ✓/);
+    assert.match(ready, /After move\s+terraform plan runs once the state is in the bucket/);
+    assert.doesNotMatch(ready, /\x1b\[2J/, 'no escape sequence reaches the terminal');
+    m = migrateEvent(m, { kind: 'output', line: 'Running terraform init -migrate-state -force-copy -input=false -no-color' });
+    m = migrateEvent(m, { kind: 'output', line: 'plan -detailed-exitcode against the bucket (it must find no changes)' });
+    const ok = migrateEvent(m, { kind: 'migrated', verification: { local: { lineage, serial: 1 }, remote: { lineage, serial: 1 } }, afterMove: { ok: true, text: 'the state is in s3://example-tfstate-change-me/bootstrap/terraform.tfstate' } });
+    const after = check('state-handoff-verified', { ...base(), rehearsal: ENDPOINT, screen: 'migrate' as const, migrate: ok }, 80, 24);
+    assert.match(after, /After move\s+terraform plan: no changes ✓/);
+    assert.match(after, /Moved\s+local state → bucket ✓  same lineage, serial 1 → 1/);
+    const bad = migrateEvent(m, { kind: 'migrated', verification: { local: { lineage, serial: 1 }, remote: { lineage, serial: 1 } }, afterMove: { ok: false, text: 'terraform plan in /tmp/x finds changes after the hand-off:\n  ~ resource "aws_organizations_account" "audit"', next: 'Run `awsorg bootstrap --yes` again.' } });
+    const failed = check('state-handoff-changes', { ...base(), screen: 'migrate' as const, migrate: bad }, 80, 32);
+    assert.match(failed, /After move\s+✗ terraform plan finds changes/);
+    assert.match(failed, /aws_organizations_account/);
+
+    const done = initialDone(
+      rehearsalSummary({ terraformCode: { dir: './bootstrap (workspace copy)', files: 11, imports: 37, pipeline: '.github/workflows/terraform.yml', plan: 'terraform plan: no changes before the move, no changes after it', ok: true } }),
+    );
+    const shown = check('done-handoff-rehearsal', { ...base(), rehearsal: ENDPOINT, screen: 'done' as const, done }, 80, 40);
+    assert.match(shown, /Terraform\s+\.\/bootstrap \(workspace copy\): 11 files, 37 imports/);
+    assert.match(shown, /Plan\s+terraform plan: no changes before the move, no changes after it/);
+  });
+
   it('done in a rehearsal at 80x24: no pointer to awsorg accounts, the blueprint kept on request, and Done and stderr agree on the next step', async () => {
     const { farewellFor } = await import('../../src/ui/wizard/app.js');
     const s = { ...base(), rehearsal: ENDPOINT, screen: 'done' as const, done: initialDone(rehearsalSummary()) };

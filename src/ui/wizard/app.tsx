@@ -235,7 +235,10 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
           } else {
             ops
               .migrate(m.dir, (line) => onMigrate({ kind: 'output', line }))
-              .then((verification) => onMigrate({ kind: 'migrated', ...(verification ? { verification } : {}) }))
+              .then((verification) => {
+                const afterMove = ops.afterMoveCheck();
+                onMigrate({ kind: 'migrated', ...(verification ? { verification } : {}), ...(afterMove ? { afterMove } : {}) });
+              })
               .catch((err: unknown) => onMigrate({ kind: 'failed', error: errorNotice(err) }));
           }
           return;

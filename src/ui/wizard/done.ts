@@ -1,6 +1,6 @@
 /** Screen 7, Done: what was created, with ids, and where the blueprint is. Pure. */
 import { clip, styledLine } from '../console/style.js';
-import { field, menuRow, paragraph } from './layout.js';
+import { field, menuRow, paragraph, plural } from './layout.js';
 import { keyName, keyText, listMove, type KeyOutcome, type KeyPress, type RenderContext } from './types.js';
 
 export interface Summary {
@@ -14,6 +14,8 @@ export interface Summary {
   deployRole?: string;
   trail?: string;
   state?: string;
+  /** With terraform.handoff: the code the bootstrap generated and imported. */
+  terraformCode?: { dir: string; files: number; imports: number; pipeline?: string; plan: string; ok: boolean };
   blueprint: string;
   journal: string;
   changesApplied: number;
@@ -108,6 +110,13 @@ export function doneLines(state: DoneState, ctx: RenderContext): string[] {
     ...s.accounts.map(([name, id], i) => field(i === 0 ? 'Accounts' : '', `${id}  ${name}`, width, p)),
     ...(s.stateBucket ? [field('State bucket', `s3://${s.stateBucket}${s.lockTable ? `  lock table ${s.lockTable}` : ''}`, width, p)] : []),
     ...(s.state ? [field('State', s.state, width, p)] : []),
+    ...(s.terraformCode
+      ? [
+          field('Terraform', `${s.terraformCode.dir}: ${plural(s.terraformCode.files, 'file')}, ${plural(s.terraformCode.imports, 'import')}`, width, p),
+          ...(s.terraformCode.pipeline ? [field('Pipeline', s.terraformCode.pipeline, width, p)] : []),
+          field('Plan', s.terraformCode.plan, width, p, 14, s.terraformCode.ok ? p.ok : p.warning),
+        ]
+      : []),
     ...(s.deployRole ? [field('Deploy role', s.deployRole, width, p)] : []),
     ...(s.trail ? [field('Trail', s.trail, width, p)] : []),
     field('Blueprint', state.kept ?? s.blueprint, width, p),

@@ -1,10 +1,12 @@
 /**
  * Screen 6, State migration: find terraform and tofu, pick the bootstrap's working directory,
  * run `init -migrate-state` into the new bucket with its output on screen, and show the check
- * that the bucket now holds the same lineage and serial as the local state did. Pure.
+ * that the bucket now holds the same lineage and serial as the local state did. With
+ * `terraform.handoff: true` it also shows the code the apply generated, the imports, and
+ * `plan` finding no changes before the move (the pure-import check) and after it. Pure.
  */
-import { clip, styledLine } from '../console/style.js';
-import { field, paragraph } from './layout.js';
+import { clip, styledLine, wrap } from '../console/style.js';
+import { field, paragraph, plural } from './layout.js';
 import { editText, shownText, textField, type TextField } from './text-input.js';
 import { keyName, keyText, type KeyOutcome, type KeyPress, type Notice, type RenderContext } from './types.js';
 
@@ -23,6 +25,30 @@ export type LocalStateFinding =
   | { kind: 'reconfigure'; lineage: string; serial: number; changes: string[] }
   | { kind: 'refused'; reason: string; next?: string };
 
+/** What the hand-off step (run in the apply) wrote and imported, for this screen and Done. */
+export interface HandoffInfo {
+  /** terraform.dir as the blueprint writes it. */
+  dir: string;
+  tool: string;
+  /** Generated files, relative to the directory, with what this run did to each. */
+  files: Array<{ name: string; action: 'created' | 'updated' | 'unchanged' | 'removed' }>;
+  /** The CI pipeline, relative to the repository root. */
+  pipeline?: { path: string; action: string };
+  /** Resources imported by this run (the rest were in the state already). */
+  imports: number;
+  /** Addresses forgotten by removed {} blocks. */
+  forgotten: number;
+  /** The hand-off's `plan` was checked to be pure imports and applied: nothing else to do before the move. */
+  checked: boolean;
+}
+
+/** `plan -detailed-exitcode` after the move (the handoff-verify step). */
+export interface HandoffCheck {
+  ok: boolean;
+  text: string;
+  next?: string;
+}
+
 export interface MigrationInfo {
   /** The directory as the blueprint writes it, and resolved. */
   dir: string;
@@ -36,6 +62,8 @@ export interface MigrationInfo {
   target: string;
   /** Rehearsal only: a sample directory with local state can be made, to practise the move. */
   canCreateSample: boolean;
+  /** With terraform.handoff: what the apply generated and imported. */
+  handoff?: HandoffInfo;
 }
 
 export interface Verification {
@@ -51,6 +79,8 @@ export interface MigrateState {
   editing: boolean;
   output: string[];
   verification?: Verification;
+  /** The hand-off's plan after the move. */
+  afterMove?: HandoffCheck;
   error?: Notice;
 }
 
@@ -63,7 +93,7 @@ export type MigrateIntent =
 export type MigrateEvent =
   | { kind: 'inspected'; info: MigrationInfo }
   | { kind: 'output'; line: string }
-  | { kind: 'migrated'; verification?: Verification }
+  | { kind: 'migrated'; verification?: Verification; afterMove?: HandoffCheck }
   | { kind: 'failed'; error: Notice };
 
 export function initialMigrate(dir: string): MigrateState {
@@ -80,7 +110,7 @@ export function migrateEvent(state: MigrateState, event: MigrateEvent): MigrateS
       // A reconfigured backend leaves the state where it was: the finding becomes "already there".
       const f = state.info?.finding;
       const info = state.info && f?.kind === 'reconfigure' ? { ...state.info, finding: { kind: 'already-migrated' as const, lineage: f.lineage, serial: f.serial } } : state.info;
-      return { ...state, status: 'done', ...(info ? { info } : {}), ...(event.verification ? { verification: event.verification } : {}) };
+      return { ...state, status: 'done', ...(info ? { info } : {}), ...(event.verification ? { verification: event.verification } : {}), ...(event.afterMove ? { afterMove: event.afterMove } : {}) };
     }
     case 'failed':
       return { ...state, status: 'failed', error: event.error };
@@ -138,6 +168,57 @@ function findingLines(info: MigrationInfo, ctx: RenderContext): string[] {
   }
 }
 
+/** A field whose value wraps onto further lines under the value column (file lists). */
+function wrappedField(label: string, value: string, width: number, ctx: RenderContext, style = ''): string[] {
+  const p = ctx.palette;
+  const rows = wrap(value, Math.max(10, width - 16));
+  return rows.map((row, i) => field(i === 0 ? label : '', row, width, p, 14, style));
+}
+
+const ACTION_LABEL: Record<HandoffInfo['files'][number]['action'], string> = { created: 'Written', updated: 'Updated', unchanged: 'Unchanged', removed: 'Removed' };
+
+/** Top-level files by name; a subdirectory's files as one entry (`policies/ (6 files)`), so the list stays short. */
+function compactNames(names: string[]): string[] {
+  const out: string[] = [];
+  const dirs = new Map<string, number>();
+  for (const name of names) {
+    const slash = name.indexOf('/');
+    if (slash < 0) out.push(name);
+    else dirs.set(name.slice(0, slash + 1), (dirs.get(name.slice(0, slash + 1)) ?? 0) + 1);
+  }
+  for (const [dir, n] of dirs) out.push(`${dir} (${plural(n, 'file')})`);
+  return out;
+}
+
+/** The code the apply generated, what it imported, and the plan check before the move. */
+function handoffLines(h: HandoffInfo, ctx: RenderContext): string[] {
+  const { width, palette: p } = ctx;
+  const lines = ['', styledLine([{ text: `Terraform code in ${h.dir} (terraform.handoff)`, style: p.bold }], '', p)];
+  for (const action of ['created', 'updated', 'unchanged', 'removed'] as const) {
+    const names = compactNames(h.files.filter((f) => f.action === action).map((f) => f.name));
+    if (names.length) lines.push(...wrappedField(ACTION_LABEL[action], names.join(', '), width, ctx));
+  }
+  if (h.pipeline) lines.push(field('Pipeline', `${h.pipeline.path} (${h.pipeline.action})`, width, p));
+  const forgot = h.forgotten ? `; ${h.forgotten} forgotten (removed {})` : '';
+  lines.push(field('Imports', h.imports ? `${plural(h.imports, 'resource')} imported into the local state${forgot}` : `none needed: the state holds every resource${forgot}`, width, p));
+  lines.push(
+    h.checked
+      ? field('Before move', `${h.tool} plan: no changes ✓  (${h.imports ? 'imports only, applied' : 'the code matches AWS'})`, width, p, 14, p.ok)
+      : field('Before move', `${h.tool} plan: not checked (the hand-off did not finish)`, width, p, 14, p.warning),
+  );
+  return lines;
+}
+
+function afterMoveLines(state: MigrateState, ctx: RenderContext): string[] {
+  const { width, palette: p } = ctx;
+  const h = state.info?.handoff;
+  if (!h) return [];
+  const a = state.afterMove;
+  if (!a) return state.status === 'done' ? [] : [field('After move', `${h.tool} plan runs once the state is in the bucket`, width, p, 14, p.dim)];
+  if (a.ok) return [field('After move', `${h.tool} plan: no changes ✓  (against the bucket)`, width, p, 14, p.ok)];
+  return [field('After move', `✗ ${h.tool} plan finds changes or fails`, width, p, 14, p.error), ...paragraph(a.text, width, p, p.error, 2), ...(a.next ? paragraph(`Next: ${a.next}`, width, p, '', 2) : [])];
+}
+
 export function migrateLines(state: MigrateState, ctx: RenderContext): string[] {
   const { width, height, palette: p } = ctx;
   const lines = [styledLine([{ text: 'Move the bootstrap Terraform state into the state bucket', style: p.bold }], '', p), ''];
@@ -152,26 +233,44 @@ export function migrateLines(state: MigrateState, ctx: RenderContext): string[] 
   );
   if (info) lines.push(field('Into', info.target, width, p));
   lines.push('');
-  if (state.status === 'inspecting') lines.push('  Reading the directory and the bucket…');
-  else if (info) lines.push(...findingLines(info, ctx));
-  if (state.output.length) {
-    lines.push('', styledLine([{ text: state.status === 'running' ? 'Output (running)…' : 'Output', style: p.bold }], '', p));
-    const room = Math.max(3, height - lines.length - 6);
-    for (const line of state.output.slice(-room)) lines.push(styledLine([{ text: clip(`  ${line}`, width), style: p.dim }], '', p));
-  }
   const v = state.verification;
-  if (v) {
+  // With the hand-off the screen is full: the verified move takes the finding's line, in one line.
+  const compact = Boolean(info?.handoff && v);
+  if (state.status === 'inspecting') lines.push('  Reading the directory and the bucket…');
+  else if (info && v && compact) {
+    const ok = v.local.lineage === v.remote.lineage && v.remote.serial >= v.local.serial;
+    const text = ok
+      ? `local state → bucket ✓  same lineage, serial ${v.local.serial} → ${v.remote.serial}`
+      : `✗ the bucket holds lineage ${v.remote.lineage} serial ${v.remote.serial}, not local ${v.local.lineage} serial ${v.local.serial}`;
+    lines.push(field('Moved', text, width, p, 14, ok ? p.ok : p.error));
+  } else if (info) lines.push(...findingLines(info, ctx));
+  if (info?.handoff) lines.push(...handoffLines(info.handoff, ctx));
+  // What comes after the output is what the operator must see: the output gives up its lines first.
+  const tail: string[] = [];
+  if (v && !compact) {
     const same = v.local.lineage === v.remote.lineage;
     const serialOk = v.remote.serial >= v.local.serial;
-    lines.push('', styledLine([{ text: 'Verified', style: same && serialOk ? p.ok : p.error }], '', p));
-    lines.push(field('Lineage', same ? `local = bucket ✓  ${v.local.lineage}` : `✗ local ${v.local.lineage} ≠ bucket ${v.remote.lineage}`, width, p));
-    lines.push(field('Serial', `local ${v.local.serial} → bucket ${v.remote.serial} ${serialOk ? '✓' : '✗ (older than the local state)'}`, width, p));
-    if (v.backup) lines.push(field('Backup', v.backup, width, p));
+    tail.push('', styledLine([{ text: 'Verified', style: same && serialOk ? p.ok : p.error }], '', p));
+    tail.push(field('Lineage', same ? `local = bucket ✓  ${v.local.lineage}` : `✗ local ${v.local.lineage} ≠ bucket ${v.remote.lineage}`, width, p));
+    tail.push(field('Serial', `local ${v.local.serial} → bucket ${v.remote.serial} ${serialOk ? '✓' : '✗ (older than the local state)'}`, width, p));
+    if (v.backup) tail.push(field('Backup', v.backup, width, p));
   }
+  const after = afterMoveLines(state, ctx);
+  // Before the move the line stays with the hand-off section above it.
+  if (after.length) tail.push(...after);
   if (state.status === 'failed' && state.error) {
-    lines.push('', ...paragraph(state.error.text, width, p, p.error));
-    if (state.error.next) lines.push(...paragraph(`Next: ${state.error.next}`, width, p));
+    tail.push('', ...paragraph(state.error.text, width, p, p.error));
+    if (state.error.next) tail.push(...paragraph(`Next: ${state.error.next}`, width, p));
   }
+  // Once the move is verified, its output is the first thing to give up its lines.
+  const outputRoom = Math.max(state.status === 'done' ? 0 : 3, height - lines.length - 2 - Math.max(4, tail.length));
+  if (state.output.length && outputRoom > 0) {
+    lines.push('', styledLine([{ text: state.status === 'running' ? 'Output (running)…' : 'Output', style: p.bold }], '', p));
+    const room = outputRoom;
+    for (const line of state.output.slice(-room)) lines.push(styledLine([{ text: clip(`  ${line}`, width), style: p.dim }], '', p));
+    if (tail.length && tail[0] !== '') lines.push('');
+  }
+  lines.push(...tail);
   return lines.length > height ? lines.slice(0, height) : lines;
 }
 
@@ -201,5 +300,9 @@ export function migrateHelp(): string[] {
     '',
     'The local terraform.tfstate is kept as terraform.tfstate.awsorg-backup-SERIAL. After the',
     'move awsorg reads the object back from the bucket and compares lineage and serial.',
+    '',
+    'With terraform.handoff: true the apply wrote Terraform code for the organization into the',
+    'directory and imported every resource (its plan had to be imports only). After the move',
+    'awsorg runs plan again against the bucket: it must find no changes.',
   ];
 }

@@ -31,7 +31,8 @@ import { locateTool, runTool, toolEnv, toolVersion, type ToolName } from '../../
 import type { ApplyEvent, ApplyFailure } from './apply.js';
 import type { Summary } from './done.js';
 import type { BucketAvailability } from './editor.js';
-import type { MigrationInfo, ToolInfo, Verification } from './migrate.js';
+import type { HandoffCheck, HandoffInfo, MigrationInfo, ToolInfo, Verification } from './migrate.js';
+import type { HandoffData } from '../../steps/terraform-handoff.js';
 import type { SignInEvent, SignInIntent } from './signin.js';
 import type { Detection, OrganizationFinding } from './welcome.js';
 
@@ -62,9 +63,11 @@ type Env = Record<string, string | undefined>;
  * first use, after the first frame, never on the way to it.
  */
 async function loadEngine() {
-  const [engine, migrate, trail, terraform, progress] = await Promise.all([
+  const [engine, migrate, handoff, handoffFiles, trail, terraform, progress] = await Promise.all([
     import('../../steps/engine.js'),
     import('../../steps/migrate-state.js'),
+    import('../../steps/terraform-handoff.js'),
+    import('../../terraform/handoff/files.js'),
     import('../../steps/organization-trail.js'),
     import('../../terraform/migrate.js'),
     import('../progress.js'),
@@ -74,6 +77,8 @@ async function loadEngine() {
     STEPS: engine.STEPS,
     backendSettingsFor: migrate.backendSettingsFor,
     migrateStateStep: migrate.migrateStateStep,
+    handoffVerifyStep: handoff.handoffVerifyStep,
+    readHandoffManifest: handoffFiles.readHandoffManifest,
     stateRoleArn: migrate.stateRoleArn,
     trailArn: trail.trailArn,
     assessMigration: terraform.assessMigration,
@@ -128,6 +133,10 @@ export class WizardOperations {
   private ssoRef: { startUrl: string; region: string } | undefined;
   private ssoAbort: AbortController | undefined;
   private migration: { status: string; target: string } | undefined;
+  /** What the hand-off step did in the apply (terraform.handoff), for the State and Done screens. */
+  private handoff: { dir: string; data?: HandoffData; done: boolean } | undefined;
+  /** The hand-off's plan after the move. */
+  private afterMove: HandoffCheck | undefined;
   private modules: EngineModules | undefined;
 
   private async engineModules(): Promise<EngineModules> {
@@ -455,10 +464,17 @@ export class WizardOperations {
     return { plans, target: `account ${who?.account ?? '?'} as ${who?.arn ?? '?'}` };
   }
 
-  /** The steps apply runs (the state migration has its own screen). */
+  /**
+   * The steps apply runs: all but the state migration and the hand-off's check after it, which
+   * the State screen runs. The hand-off itself (code, imports into the local state) runs here.
+   */
+  private applyPhase() {
+    return this.m.STEPS.filter((s) => s !== this.m.migrateStateStep && s !== this.m.handoffVerifyStep);
+  }
+
   applySteps(): { id: string; title: string }[] {
     const loaded = this.loaded;
-    return this.m.STEPS.filter((s) => s !== this.m.migrateStateStep && (!loaded || s.enabled(loaded))).map((s) => ({ id: s.id, title: s.title }));
+    return this.applyPhase().filter((s) => !loaded || s.enabled(loaded)).map((s) => ({ id: s.id, title: s.title }));
   }
 
   /** Apply every step but the state migration, reporting progress; resolves when done, stopped or failed. */
@@ -473,10 +489,17 @@ export class WizardOperations {
     try {
       // The journal's lock is held for the whole apply: a headless run on the same blueprint is refused meanwhile.
       journal = await Journal.open(this.journalPath, { readOnly: false, blueprint: loaded.file ?? this.blueprintPath, now: new Date(at()), command: 'awsorg bootstrap (the wizard)' });
-      const engine = this.engine(loaded, journal, signal, this.m.STEPS.filter((s) => s !== this.m.migrateStateStep));
+      const engine = this.engine(loaded, journal, signal, this.applyPhase());
+      this.handoff = undefined;
       const listener: EngineListener = {
         stepStarted: (step, phase) => emit({ kind: 'step-phase', id: step.id, phase, at: at() }),
-        stepPlanned: (step, plan) => emit({ kind: 'step-planned', id: step.id, changes: plan.changes.length }),
+        stepPlanned: (step, plan) => {
+          if (step.id === 'terraform-handoff' && loaded.blueprint.terraform) {
+            const dir = resolve(loaded.baseDir, loaded.blueprint.terraform.dir);
+            this.handoff = { dir, ...(plan.changes[0] ? { data: plan.changes[0].data as HandoffData } : {}), done: false };
+          }
+          emit({ kind: 'step-planned', id: step.id, changes: plan.changes.length });
+        },
         changeStarted: (step, change) => emit({ kind: 'change-started', key: change.key, step: step.id, call: change.calls[0] ?? '', summary: change.summary, at: at() }),
         changeNote: (_s, change, text) => emit({ kind: 'change-note', key: change.key, message: text }),
         changeDone: (_s, change, ms) => emit({ kind: 'change-done', key: change.key, elapsedMs: ms }),
@@ -484,7 +507,11 @@ export class WizardOperations {
           failedCall = change.calls[0];
           emit({ kind: 'change-failed', key: change.key, message: message(error).text });
         },
-        stepDone: (step, ms) => emit({ kind: 'step-done', id: step.id, elapsedMs: ms }),
+        stepDone: (step, ms) => {
+          // The step returns only once its plan was checked to be imports only and applied (or found nothing to do).
+          if (step.id === 'terraform-handoff' && this.handoff) this.handoff.done = true;
+          emit({ kind: 'step-done', id: step.id, elapsedMs: ms });
+        },
       };
       await engine.begin();
       for (const step of engine.enabledSteps()) {
@@ -532,7 +559,17 @@ export class WizardOperations {
     // A rehearsal works on a copy in its workspace; with nothing there, the directory looked for is the operator's own.
     const inWorkspace = Boolean(this.opts.rehearsal) && existsSync(dir);
     const shownDir = this.opts.rehearsal && !inWorkspace ? resolve(this.deps.cwd, dirAsWritten) : dir;
-    const base = { dir: dirAsWritten, absolute: shownDir, ...(inWorkspace ? { inWorkspace } : {}), tools, ...(chosen ? { chosen } : {}), target: backend ? `s3://${backend.bucket}/${backend.key}` : '(no stateBackend in the blueprint)', canCreateSample: false };
+    const handoff = this.handoffInfo(dir);
+    const base = {
+      dir: dirAsWritten,
+      absolute: shownDir,
+      ...(inWorkspace ? { inWorkspace } : {}),
+      tools,
+      ...(chosen ? { chosen } : {}),
+      target: backend ? `s3://${backend.bucket}/${backend.key}` : '(no stateBackend in the blueprint)',
+      canCreateSample: false,
+      ...(handoff ? { handoff } : {}),
+    };
     if (!backend) return { ...base, finding: { kind: 'refused', reason: 'the blueprint has no stateBackend, so there is no bucket to move the state into', next: 'Add a state bucket on the blueprint screen.' } };
     if (!existsSync(dir)) return { ...base, canCreateSample: Boolean(this.opts.rehearsal), finding: { kind: 'missing-dir' } };
     const account = loaded.blueprint.stateBackend?.account ?? 'management';
@@ -559,6 +596,47 @@ export class WizardOperations {
     }
   }
 
+  /** What the apply's hand-off step wrote into `dir` and imported; undefined when it did not run there. */
+  private handoffInfo(dir: string): HandoffInfo | undefined {
+    const h = this.handoff;
+    if (!h || h.dir !== dir) return undefined;
+    const d = h.data;
+    const choice = d?.tool ?? this.loaded?.blueprint.terraform?.tool ?? 'auto';
+    const tool = locateTool(choice, this.deps.env)?.name ?? (choice === 'auto' ? 'terraform' : choice);
+    let files: HandoffInfo['files'];
+    if (d?.files) {
+      const f = d.files;
+      files = [
+        ...f.create.map((name) => ({ name, action: 'created' as const })),
+        ...f.update.map((name) => ({ name, action: 'updated' as const })),
+        ...f.unchanged.map((name) => ({ name, action: 'unchanged' as const })),
+        ...f.remove.map((name) => ({ name, action: 'removed' as const })),
+      ];
+    } else {
+      // Nothing to do this run: the files are the ones awsorg wrote earlier (its manifest).
+      try {
+        files = [...this.m.readHandoffManifest(dir).files.keys()].sort().map((name) => ({ name, action: 'unchanged' as const }));
+      } catch {
+        files = [];
+      }
+    }
+    const pipeline = d?.pipeline;
+    return {
+      dir: this.terraformDir(),
+      tool,
+      files,
+      ...(pipeline ? { pipeline: { path: pipeline.relPath, action: pipeline.action === 'create' ? 'written' : pipeline.action === 'update' ? 'updated' : pipeline.action } } : {}),
+      imports: d?.imports.length ?? 0,
+      forgotten: d?.forget.length ?? 0,
+      checked: h.done,
+    };
+  }
+
+  /** The hand-off's `plan` after the move, once migrate ran it. */
+  afterMoveCheck(): HandoffCheck | undefined {
+    return this.afterMove;
+  }
+
   /** The session that reaches the state bucket: the management account's, or the member role in the account holding it. */
   private stateAccountSession(account: string): AwsSession {
     if (account === 'management') return this.requireSession();
@@ -580,7 +658,7 @@ export class WizardOperations {
       const file = loaded.file ?? this.blueprintPath;
       // Read only to rewrite terraform.dir; prepare() below validates with this run's placeholder policy.
       const original = await readBlueprintFile(file, { allowPlaceholders: this.placeholders === 'allow' });
-      const blueprint: Blueprint = { ...original.blueprint, terraform: { key: tf?.key ?? 'bootstrap/terraform.tfstate', tool: tf?.tool ?? 'auto', dir } };
+      const blueprint: Blueprint = { ...original.blueprint, terraform: { ...tf, key: tf?.key ?? 'bootstrap/terraform.tfstate', tool: tf?.tool ?? 'auto', dir } };
       await this.saveBlueprint(file, blueprint, true);
       loaded = await this.prepare(file);
     }
@@ -620,7 +698,7 @@ export class WizardOperations {
     const backend = this.m.backendSettingsFor(loaded.blueprint);
     if (!backend) throw new AwsorgError('The blueprint has no stateBackend.');
     const journal = await Journal.open(this.journalPath, { readOnly: false, blueprint: loaded.file ?? this.blueprintPath, now: new Date(this.now()), command: 'awsorg bootstrap (the wizard)' });
-    const engine = this.engine(loaded, journal, this.deps.signal, [this.m.migrateStateStep]);
+    const engine = this.engine(loaded, journal, this.deps.signal, [this.m.migrateStateStep, this.m.handoffVerifyStep]);
     let local: { lineage: string; serial: number } | undefined;
     let backup: string | undefined;
     let changed = false;
@@ -641,6 +719,19 @@ export class WizardOperations {
         if (m) backup = m[1];
         onOutput(text);
       },
+    }).then(async () => {
+      // With the hand-off: plan again, now against the bucket; it must find nothing to do.
+      const handoffDir = loaded.blueprint.terraform ? resolve(loaded.baseDir, loaded.blueprint.terraform.dir) : undefined;
+      this.afterMove = undefined;
+      if (!this.handoff || this.handoff.dir !== handoffDir || !this.m.handoffVerifyStep.enabled(loaded)) return;
+      onOutput('plan -detailed-exitcode against the bucket (it must find no changes)');
+      try {
+        await engine.applyStep(this.m.handoffVerifyStep);
+        this.afterMove = { ok: true, text: `the state is in s3://${backend.bucket}/${backend.key}` };
+      } catch (err) {
+        const m = message(err);
+        this.afterMove = { ok: false, text: m.text, ...(m.next ? { next: m.next } : {}) };
+      }
     }).finally(() => journal.close());
     this.migration = { status: local ? 'migrated' : changed ? 'reconfigured' : 'unchanged', target: `s3://${backend.bucket}/${backend.key}` };
     if (!local) return undefined;
@@ -670,11 +761,26 @@ export class WizardOperations {
       ...(b?.ciOidc ? { deployRole: `arn:${partition}:iam::${ciAccount ?? '?'}:role/${b.ciOidc.roleName}` } : {}),
       ...(b?.organizationTrail && loaded ? { trail: this.m.trailArn(loaded, partition, management) } : {}),
       ...(this.migration ? { state: `${this.migration.target}${this.migration.status === 'migrated' ? ' (migrated and verified)' : this.migration.status === 'reconfigured' ? ' (backend.tf reconfigured)' : ''}` } : {}),
+      ...(this.handoff ? { terraformCode: this.codeSummary(this.handoff.dir) } : {}),
       blueprint: this.relative(loaded?.file ?? this.blueprintPath),
       ...(this.inWorkspace(loaded?.file ?? this.blueprintPath) ? { keepTarget: this.relative(this.startingPath) } : {}),
       journal: this.opts.rehearsal ? '(rehearsal workspace, removed on exit)' : this.relative(this.journalPath),
       changesApplied,
       rehearsal: Boolean(this.opts.rehearsal),
+    };
+  }
+
+  private codeSummary(dir: string): NonNullable<Summary['terraformCode']> {
+    const h = this.handoffInfo(dir)!;
+    const before = h.checked ? 'no changes before the move' : 'not checked before the move';
+    const after = !this.afterMove ? 'not run after it (the state was not moved here)' : this.afterMove.ok ? 'no changes after it' : 'CHANGES after it (see the State screen)';
+    return {
+      dir: this.inWorkspace(dir) ? `${h.dir} (workspace copy)` : h.dir,
+      files: h.files.filter((f) => f.action !== 'removed').length,
+      imports: h.imports,
+      ...(h.pipeline ? { pipeline: h.pipeline.path } : {}),
+      plan: `${h.tool} plan: ${before}, ${after}`,
+      ok: h.checked && this.afterMove?.ok === true,
     };
   }
 
