@@ -14,7 +14,10 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ListTagsCommand } from '@aws-sdk/client-cloudtrail';
+import { ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
 import { ListPoliciesCommand, ListTagsForResourceCommand } from '@aws-sdk/client-organizations';
+import { GetBucketTaggingCommand } from '@aws-sdk/client-s3';
 import type { AwsSession } from '../aws/session.js';
 import { MANAGEMENT_ACCOUNT, type LoadedBlueprint } from '../core/blueprint.js';
 import { AwsorgError, PreconditionError } from '../core/errors.js';
@@ -30,7 +33,7 @@ import { guardrailPolicies } from './guardrail-policies.js';
 import { backendSettingsFor } from './migrate-state.js';
 import { providerArnFor, issuerFor } from './ci-oidc-policy.js';
 import { sessionIfExists } from './state-backend.js';
-import { mapLimit, paginate, partitionOf } from './support.js';
+import { mapLimit, paginate, partitionOf, unlessMissing } from './support.js';
 import type { Change, Step, StepContext } from './types.js';
 
 export interface ObservedHandoff {
@@ -123,7 +126,7 @@ async function observeIds(ctx: StepContext): Promise<HandoffIds> {
   await mapLimit(tagged, 4, async ([key, id]) => {
     tags[key] = await tagsOf(ctx, id);
   });
-  ids.tags = Object.fromEntries(Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  ids.tags = tags;
 
   const buckets: Array<{ account: string; bucket: string }> = [];
   if (blueprint.stateBackend) buckets.push({ account: blueprint.stateBackend.account, bucket: blueprint.stateBackend.bucket });
@@ -135,8 +138,30 @@ async function observeIds(ctx: StepContext): Promise<HandoffIds> {
     if (!session) throw new HandoffIdsMissing(`account ${account} does not exist yet`);
     const observed = await observeBucket(session, bucket);
     if (!observed.exists) throw new HandoffIdsMissing(`bucket ${bucket} does not exist yet`);
+    // Tags someone put on the bucket stay: the code says exactly what AWS holds.
+    const bucketTags = await unlessMissing(() => session.send('s3', new GetBucketTaggingCommand({ Bucket: bucket })), 'NoSuchTagSet', 'NoSuchTagSetError');
+    const tagSet = Object.fromEntries((bucketTags?.TagSet ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
+    if (Object.keys(tagSet).length > 0) ids.tags[`bucket:${bucket}`] = tagSet;
     if (observed.policy?.Statement) ids.bucketPolicies[bucket] = { Statement: observed.policy.Statement };
     if (observed.lifecycleRules) ids.lifecycleRules[bucket] = observed.lifecycleRules.map((r) => (r.ID !== undefined ? { ID: r.ID } : {}));
+  }
+
+  const backend = blueprint.stateBackend;
+  if (backend?.table && (backend.lock === 'dynamodb' || backend.lock === 'both')) {
+    const session = await sessionIfExists(ctx, backend.account);
+    const accountId = backend.account === MANAGEMENT_ACCOUNT ? managementAccountId : state.accountIds.get(backend.account);
+    if (session && accountId) {
+      const arn = `arn:${partition}:dynamodb:${blueprint.region}:${accountId}:table/${backend.table}`;
+      const out = await unlessMissing(() => session.send('dynamodb', new ListTagsOfResourceCommand({ ResourceArn: arn })), 'ResourceNotFoundException');
+      if (out) ids.tags[`table:${backend.table}`] = Object.fromEntries((out.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
+    }
+  }
+  const trail = blueprint.organizationTrail;
+  if (trail && managementAccountId) {
+    const arn = `arn:${partition}:cloudtrail:${blueprint.region}:${managementAccountId}:trail/${trail.name}`;
+    const out = await unlessMissing(() => ctx.session.send('cloudtrail', new ListTagsCommand({ ResourceIdList: [arn] })), 'TrailNotFoundException', 'CloudTrailARNInvalidException');
+    const list = out?.ResourceTagList?.[0]?.TagsList ?? [];
+    if (list.length > 0) ids.tags[`trail:${trail.name}`] = Object.fromEntries(list.filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
   }
 
   const ci = blueprint.ciOidc;

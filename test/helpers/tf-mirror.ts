@@ -3,7 +3,7 @@
  * `terraform init` works offline in tests. `.ci/run` fails when the mirror is missing; tests
  * that need the provider never skip.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -25,3 +25,13 @@ export function tfMirrorEnv(): Record<string, string> {
 }
 
 export const tfMirrorPresent = (): boolean => existsSync(join(TF_MIRROR, 'registry.terraform.io', 'hashicorp', 'aws'));
+
+/**
+ * Turn the presets' `terraform.handoff: true` off in a written blueprint, for tests about the SDK
+ * engine itself (faults, crashes, settings) that would otherwise also run Terraform.
+ */
+export function withoutHandoff(blueprintFile: string): void {
+  const text = readFileSync(blueprintFile, 'utf8');
+  if (!/^(\s+)handoff: true$/m.test(text)) throw new Error(`${blueprintFile} has no 'handoff: true' to turn off`);
+  writeFileSync(blueprintFile, text.replace(/^(\s+)handoff: true$/m, '$1handoff: false'));
+}

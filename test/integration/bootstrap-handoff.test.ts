@@ -11,7 +11,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { AddTagsCommand, GetTrailCommand } from '@aws-sdk/client-cloudtrail';
+import { DescribeTableCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutBucketTaggingCommand } from '@aws-sdk/client-s3';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { clientsFor, memberClients } from '../helpers/aws.js';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
@@ -150,7 +152,14 @@ describe('bootstrap hands the standard preset to Terraform (state bucket in the 
     rmSync(clash);
   });
 
-  it('a blueprint change after the hand-off (a new OU and a new SCP target) is applied, imported, and plan still exits 0', async () => {
+  it('a blueprint change after the hand-off (a new OU and a new SCP target) is applied, imported, and plan still exits 0; tags someone added are kept', async () => {
+    // Tags another team put on the bucket, the lock table and the trail must survive the hand-off.
+    const aws = clientsFor(moto.endpoint);
+    await aws.s3.send(new PutBucketTaggingCommand({ Bucket: 'example-tfstate-change-me', Tagging: { TagSet: [{ Key: 'CostCenter', Value: 'platform' }] } }));
+    const table = await aws.dynamodb.send(new DescribeTableCommand({ TableName: 'example-tf-locks' }));
+    await aws.dynamodb.send(new TagResourceCommand({ ResourceArn: table.Table!.TableArn!, Tags: [{ Key: 'Owner', Value: 'sre' }] }));
+    const trail = await aws.cloudtrail.send(new GetTrailCommand({ Name: 'org-trail' }));
+    await aws.cloudtrail.send(new AddTagsCommand({ ResourceId: trail.Trail!.TrailARN!, TagsList: [{ Key: 'Retention', Value: '7y' }] }));
     await writeBlueprint(dir, (b) => {
       b.organizationalUnits.push('Workloads/Staging');
       b.guardrails.denyRoot.targets.push('Workloads/Staging');
@@ -160,6 +169,10 @@ describe('bootstrap hands the standard preset to Terraform (state bucket in the 
     const list = await terraform(['state', 'list', '-no-color'], tf, plainEnv);
     assert.match(list.output, /aws_organizations_organizational_unit\.workloads_staging/);
     assert.match(list.output, /aws_organizations_policy_attachment\.deny_root__workloads_staging/);
+    const backendCode = readFileSync(join(tf, 'state-backend.tf'), 'utf8');
+    assert.match(backendCode, /"CostCenter" = "platform"/);
+    assert.match(backendCode, /"Owner" += "sre"/);
+    assert.match(readFileSync(join(tf, 'organization-trail.tf'), 'utf8'), /"Retention" = "7y"/);
     const plan = await terraform(['plan', '-detailed-exitcode', '-input=false', '-no-color'], tf, plainEnv);
     assert.equal(plan.code, 0, plan.output);
   });

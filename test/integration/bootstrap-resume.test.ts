@@ -14,6 +14,7 @@ import { clientsFor } from '../helpers/aws.js';
 import { isolatedEnv, runCli, spawnCli, tempDir } from '../helpers/cli.js';
 import { startMotoBehindProxy, type Moto } from '../helpers/moto.js';
 import { assertNoDuplicates } from '../helpers/org-assert.js';
+import { withoutHandoff } from '../helpers/tf-mirror.js';
 
 const STANDARD = { accounts: 6, ous: 4, scps: 4 };
 
@@ -30,6 +31,8 @@ async function setUp(): Promise<Setup> {
   const env = isolatedEnv({ ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint });
   const written = await runCli(['bootstrap', '--preset', 'standard', '--write', 'awsorg.yaml'], { env, cwd: dir });
   assert.equal(written.code, 0, written.stderr);
+  // This test is about the SDK engine; the hand-off to Terraform has its own tests.
+  withoutHandoff(join(dir, 'awsorg.yaml'));
   return { moto, proxy, dir, env };
 }
 

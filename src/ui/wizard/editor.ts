@@ -536,7 +536,7 @@ function insertAt<T>(list: readonly T[], index: number, item: T): T[] {
 
 const DEFAULT_BACKEND = (bucket: string): StateBackend => ({ account: MANAGEMENT_ACCOUNT, bucket, lock: 'lockfile', encryption: 'aws:kms', enforceTls: true, noncurrentVersionDays: 90 });
 const DEFAULT_TABLE = 'awsorg-tf-locks';
-const DEFAULT_TERRAFORM = (dir: string): TerraformSettings => ({ dir, key: 'bootstrap/terraform.tfstate', tool: 'auto' });
+const DEFAULT_TERRAFORM = (dir: string): TerraformSettings => ({ dir, key: 'bootstrap/terraform.tfstate', tool: 'auto', handoff: true });
 
 function withBackend(bp: Blueprint, change: (sb: StateBackend) => StateBackend): Blueprint {
   return bp.stateBackend ? { ...bp, stateBackend: change(bp.stateBackend) } : bp;
