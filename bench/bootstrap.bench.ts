@@ -464,7 +464,8 @@ async function main(): Promise<number> {
       const handedOff = JSON.parse(handoff.stdout) as BootstrapJson;
       if (handedOff.status !== 'converged') throw new Error(`awsorg bootstrap with the hand-off reported status ${handedOff.status}`);
       const terraformSteps = terraformSeconds(handedOff);
-      checkInventory('awsorg bootstrap with the hand-off', await inventory(moto.endpoint), want);
+      // --omit-tls-deny leaves out the state bucket's only statement, so that bucket has no policy.
+      checkInventory('awsorg bootstrap with the hand-off', await inventory(moto.endpoint), { ...want, stateBucketPolicy: false });
 
       await moto.reset();
       const awsCliFloor = mustSucceed('aws sts get-caller-identity', await timed(awsCli.path, ['sts', 'get-caller-identity'], { env: scriptEnv, cwd: work, timeoutMs: 60_000 })).seconds;
