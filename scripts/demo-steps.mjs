@@ -1,6 +1,6 @@
 // The command lines `npm run demo` runs, in one place: scripts/demo.mjs runs them, and
-// test/integration/demo.test.ts runs the bootstrap ones against moto to check that the demo's
-// plan is the plan it applies.
+// test/integration/demo.test.ts runs the bootstrap ones and the final terraform plan against moto
+// to check that the demo's plan is the plan it applies and that Terraform agrees afterwards.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,9 +22,19 @@ export const bootstrapRuns = [
   { title: 'plan again: the organization has converged (exit 0)', args: ['bootstrap', '--config', BLUEPRINT, '--plan', ...EMULATOR_FLAGS], allow: [0] },
 ];
 
+/** The blueprint's Terraform directory: the preset hands the organization to Terraform there. */
+export const TERRAFORM_DIR = 'bootstrap';
+
+/**
+ * The demo's last word: a plain plan in the Terraform directory, on the state that the hand-off
+ * imported and moved into the bucket, must find nothing to do (exit 0; 2 would mean changes).
+ */
+export const finalPlan = { title: 'plain terraform plan on the migrated state: nothing to do (exit 0)', args: ['plan', '-detailed-exitcode', '-input=false', '-no-color'] };
+
 /**
  * A bootstrap Terraform directory `<dir>/bootstrap` with local state, to be moved into the new
- * bucket. `tool` is `terraform` or `tofu`.
+ * bucket, for a blueprint without the hand-off. `tool` is `terraform` or `tofu`. The demo no
+ * longer uses it: its preset hands off, and the hand-off writes the directory itself.
  */
 export function prepareTerraformDir(dir, tool, env) {
   mkdirSync(join(dir, 'bootstrap'));

@@ -1,19 +1,28 @@
 #!/usr/bin/env node
 // The main job, end to end, on a machine without an AWS account: start a local AWS emulator
 // (moto_server), bootstrap the `standard` preset into it (plan, apply, plan again), including
-// moving a real Terraform directory's local state into the new state bucket.
-// Usage: npm run demo            (after `npm ci`; needs moto_server, and terraform for the migration)
+// the hand-off: awsorg writes Terraform code for the organization into ./bootstrap, imports every
+// resource and moves that state into the new state bucket. The demo ends with a plain
+// `terraform plan -detailed-exitcode` there, which must exit 0 (no changes), or the demo fails.
+// Usage: npm run demo            (after `npm ci`; needs moto_server and terraform (or tofu >= 1.7);
+//        terraform downloads the hashicorp/aws provider unless TF_CLI_CONFIG_FILE names a mirror)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { bootstrapRuns, prepareTerraformDir, writePreset } from './demo-steps.mjs';
+import { bootstrapRuns, finalPlan, TERRAFORM_DIR, writePreset } from './demo-steps.mjs';
 
 const cli = resolve('dist/bin/awsorg.cjs');
 const have = (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 if (!have('moto_server')) {
   console.error("The demo needs moto_server (a local AWS emulator): pip install 'moto[server]'");
+  process.exit(1);
+}
+// The preset hands the organization to Terraform, so the demo needs terraform (or OpenTofu).
+const tool = have('terraform') ? 'terraform' : have('tofu') ? 'tofu' : undefined;
+if (!tool) {
+  console.error('The demo needs terraform (or tofu >= 1.7): the standard preset hands the organization to Terraform.');
   process.exit(1);
 }
 
@@ -70,12 +79,6 @@ function run(title, args, { allow = [0] } = {}) {
 console.log(`Local AWS emulator on ${endpoint}; working directory ${dir}`);
 run(writePreset.title, writePreset.args);
 
-if (have('terraform') || have('tofu')) {
-  prepareTerraformDir(dir, have('tofu') ? 'tofu' : 'terraform', env);
-} else {
-  console.log('(terraform/tofu not found: the state migration step will report that there is nothing to move)');
-}
-
 // Plan, apply, plan again: one list, so the plan shown is the plan applied (same flags).
 for (const { title, args, allow } of bootstrapRuns) run(title, args, { allow });
 run('who am I in the new organization', ['whoami']);
@@ -83,5 +86,14 @@ run('who am I in the new organization', ['whoami']);
 run('list the accounts (discovered from AWS Organizations, then cached)', ['accounts']);
 if (have('aws')) run('run the AWS CLI as the Production account', ['assume', 'production', '--yes', '--exec', '--', 'aws', 'sts', 'get-caller-identity']);
 else run('print the Production account session for eval', ['assume', 'production', '--yes', '--export', '--format', 'json']);
-console.log(`\nDone. The blueprint and its journal are in ${dir}.`);
+// The organization as code: a plain plan on the migrated state (in the bucket) finds nothing to do.
+console.log(`\n$ cd ${TERRAFORM_DIR} && ${tool} ${finalPlan.args.join(' ')}    # ${finalPlan.title}`);
+const planned = spawnSync(tool, finalPlan.args, { cwd: join(dir, TERRAFORM_DIR), env, stdio: 'inherit' });
+const verdict = planned.status === 0 ? 'no changes: Terraform state and AWS agree' : planned.status === 2 ? 'changes pending: Terraform state and AWS disagree' : 'failed';
+console.log(`\n${tool} plan -detailed-exitcode exited ${planned.status ?? planned.signal} (${verdict}).`);
+if (planned.status !== 0) {
+  console.error(`The demo failed: ${tool} plan on the migrated state should exit 0.`);
+  process.exit(1);
+}
+console.log(`\nDone. The blueprint, its journal and the Terraform code are in ${dir}.`);
 stop();

@@ -360,11 +360,20 @@ async function apply(engine: BootstrapEngine, journal: Journal, source: string, 
   const started = deps.clock.now();
   const useListr = deps.interactive && !opts.json && Boolean(deps.stderr.isTTY);
   let result;
+  // Per-step wall time for --json (the plain listener is the one used with --json).
+  const stepElapsedMs = new Map<string, number>();
   if (useListr) {
     await runWithListr(engine, (fn) => deps.awsEvents.add((e) => e.type === 'retry' && fn(e)), deps.stderr as NodeJS.WriteStream);
     result = await engine.finish();
   } else {
-    const listener = plainListener(deps.stderr);
+    const plain = plainListener(deps.stderr);
+    const listener: typeof plain = {
+      ...plain,
+      stepDone(step, elapsed) {
+        stepElapsedMs.set(step.id, elapsed);
+        plain.stepDone?.(step, elapsed);
+      },
+    };
     const off = deps.awsEvents.add((e: AwsEvent) => e.type === 'retry' && listener.retry(e));
     try {
       result = await engine.apply(listener);
@@ -386,7 +395,7 @@ async function apply(engine: BootstrapEngine, journal: Journal, source: string, 
           rootId: result.state.rootId,
           accounts,
           organizationalUnits: Object.fromEntries(result.state.ouIds),
-          steps: result.steps,
+          steps: result.steps.map((s) => (stepElapsedMs.has(s.id) ? { ...s, elapsedMs: stepElapsedMs.get(s.id) } : s)),
           calls: stats,
           elapsedMs,
           journal: journal.path,

@@ -109,7 +109,11 @@ describe('bootstrap with the TLS-only statement against moto, then --omit-tls-de
   it('--yes --omit-tls-deny applies what that plan showed, and the next plan is empty', async () => {
     const apply = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes', '--omit-tls-deny', '--json'], { env, cwd: dir });
     assert.equal(apply.code, 0, apply.stderr);
-    assert.equal(JSON.parse(apply.stdout).changesApplied, 2);
+    const result = JSON.parse(apply.stdout);
+    assert.equal(result.changesApplied, 2);
+    // Each step carries its wall time (npm run bench sums the Terraform steps' from here).
+    for (const step of result.steps) assert.ok(Number.isFinite(step.elapsedMs) && step.elapsedMs >= 0, `${step.id} elapsedMs ${step.elapsedMs}`);
+    assert.ok(result.steps.find((s: { id: string }) => s.id === 'migrate-state').elapsedMs > 0);
     const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--plan', '--omit-tls-deny'], { env, cwd: dir });
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);
   });
