@@ -36,6 +36,8 @@ export interface ObservedStateMigration {
   /** The tool found on PATH, if any. */
   tool?: ToolName;
   inspection?: MigrationInspection;
+  /** `terraform.handoff: true`: the hand-off step writes the state this step moves. */
+  handoff?: boolean;
 }
 
 export interface MigrateStateData {
@@ -123,7 +125,7 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
       const account = blueprint.stateBackend.account;
       const roleArn = stateRoleArn(ctx, account);
       if (roleArn) backend.roleArn = roleArn;
-      const base = { configured: true, dir, dirAsWritten: blueprint.terraform.dir, backend, toolChoice, tool: locateTool(toolChoice, ctx.env)?.name };
+      const base = { configured: true, dir, dirAsWritten: blueprint.terraform.dir, backend, toolChoice, tool: locateTool(toolChoice, ctx.env)?.name, handoff: blueprint.terraform.handoff === true };
       if (!existsSync(dir) || !statSync(dir).isDirectory()) return { ...base, dirMissing: true };
       const inspection = await inspectMigration(dir, backend, () => remoteLookup(ctx, account, backend));
       return { ...base, inspection };
@@ -132,6 +134,21 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
     plan(observed, loaded) {
       const { blueprint } = loaded;
       if (!observed.configured || !observed.backend || !observed.dir || !blueprint.stateBackend) return [];
+      const handoff = blueprint.terraform?.handoff === true;
+      // With the hand-off, the state to move is the one the hand-off step imports into first.
+      if (handoff && (observed.dirMissing || (observed.inspection && assessMigration(observed.inspection, observed.backend).action === 'no-local-state'))) {
+        const toolName = observed.tool ?? (observed.toolChoice === 'tofu' ? 'tofu' : 'terraform');
+        const dirAsWritten = observed.dirAsWritten ?? observed.dir;
+        return [
+          {
+            key: `migrate-state:${dirAsWritten}`,
+            calls: [`${toolName}:init -migrate-state`, 's3:PutObject', ...(usesDynamoDb(observed.backend.lock) ? ['dynamodb:PutItem'] : []), 's3:GetObject'],
+            summary: `Move the state the hand-off imports into ${dirAsWritten} to s3://${observed.backend.bucket}/${observed.backend.key}, writing backend.tf${observed.backend.roleArn ? ` (assume_role ${observed.backend.roleArn})` : ''}; keep a local backup`,
+            ...(blueprint.stateBackend.account !== MANAGEMENT_ACCOUNT ? { account: blueprint.stateBackend.account } : {}),
+            data: { dir: observed.dir, backend: observed.backend, tool: observed.toolChoice ?? 'auto', account: blueprint.stateBackend.account, lineage: '', serial: -1 },
+          },
+        ];
+      }
       // A missing directory means there is no bootstrap state to move yet; `notes` says so.
       if (observed.dirMissing || !observed.inspection) return [];
       const assessment = assessMigration(observed.inspection, observed.backend);
@@ -183,6 +200,10 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
 
     async apply(change, ctx) {
       const { data } = change;
+      if (data.serial < 0) {
+        // Planned before the hand-off wrote any state; the engine observes again before applying, so this means it still has not.
+        throw new AwsorgError(`There is no local state in ${data.dir} to move: the hand-off step did not import anything.`, 'Run bootstrap again; it resumes with the hand-off.');
+      }
       const session = await ctx.sessionFor(data.account);
       // With a role in backend.tf Terraform assumes it itself, from the management account's
       // credentials, exactly as an operator's later `terraform plan` does. Credentials from the
@@ -241,6 +262,8 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
     },
 
     notes(observed) {
+      // With the hand-off the directory and its state come from the hand-off step; the planned change says so.
+      if (observed.handoff && (observed.dirMissing || (observed.inspection && observed.backend && assessMigration(observed.inspection, observed.backend).action === 'no-local-state'))) return [];
       if (observed.configured && observed.dirMissing) {
         return [`no Terraform directory at ${observed.dirAsWritten} (terraform.dir): nothing to migrate; run \`awsorg state migrate --config <blueprint>\` once it holds local state`];
       }

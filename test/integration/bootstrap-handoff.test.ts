@@ -73,6 +73,8 @@ describe('bootstrap hands the standard preset to Terraform (state bucket in the 
     assert.equal(plan.code, 3, plan.stderr);
     assert.match(plan.stdout, /Hand the organization to Terraform/);
     assert.match(plan.stdout, /Write Terraform code for the organization into \.\/bootstrap and import every resource/);
+    assert.match(plan.stdout, /Move the state the hand-off imports into \.\/bootstrap to s3:\/\/example-tfstate-change-me\/bootstrap\/terraform\.tfstate/);
+    assert.doesNotMatch(plan.stdout, /nothing to migrate/);
     assert.equal(existsSync(tf), false, 'no directory written by --plan');
   });
 
