@@ -5,10 +5,16 @@
  *    the blueprint editor (staging → qa), the plan, the apply, the move of a real local
  *    Terraform state into the new bucket (terraform init + apply beforehand, terraform
  *    init -migrate-state by the wizard), and the done screen. Afterwards the organization, the
- *    accounts in their OUs, the state object and the saved awsorg.yaml are read back.
+ *    accounts in their OUs, the state object and the saved awsorg.yaml are read back. The apply
+ *    ends with the Terraform hand-off (terraform.handoff, on in the presets): its code is written
+ *    next to main.tf, the organization imported into that local state, and `plan` finds no
+ *    changes before the move and after it.
  * 2. Ctrl-C while accounts are being created (the proxy in front of moto slows CreateAccount and
  *    DescribeCreateAccountStatus down), exit 130, then a second run offers Resume and finishes:
- *    every account exists exactly once and was asked for exactly once.
+ *    every account exists exactly once and was asked for exactly once, and the hand-off runs once,
+ *    in the resumed run.
+ * 3. Rehearsals: the hand-off writes into the rehearsal workspace; the working directory gets
+ *    nothing but the blueprint, and that only when asked.
  *
  * Every step waits for what the screen shows, never for time.
  */
