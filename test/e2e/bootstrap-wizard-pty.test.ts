@@ -5,10 +5,16 @@
  *    the blueprint editor (staging → qa), the plan, the apply, the move of a real local
  *    Terraform state into the new bucket (terraform init + apply beforehand, terraform
  *    init -migrate-state by the wizard), and the done screen. Afterwards the organization, the
- *    accounts in their OUs, the state object and the saved awsorg.yaml are read back.
+ *    accounts in their OUs, the state object and the saved awsorg.yaml are read back. The apply
+ *    ends with the Terraform hand-off (terraform.handoff, on in the presets): its code is written
+ *    next to main.tf, the organization imported into that local state, and `plan` finds no
+ *    changes before the move and after it.
  * 2. Ctrl-C while accounts are being created (the proxy in front of moto slows CreateAccount and
  *    DescribeCreateAccountStatus down), exit 130, then a second run offers Resume and finishes:
- *    every account exists exactly once and was asked for exactly once.
+ *    every account exists exactly once and was asked for exactly once, and the hand-off runs once,
+ *    in the resumed run.
+ * 3. Rehearsals: the hand-off writes into the rehearsal workspace; the working directory gets
+ *    nothing but the blueprint, and that only when asked.
  *
  * Every step waits for what the screen shows, never for time.
  */
@@ -207,19 +213,41 @@ describe('awsorg bootstrap wizard in a pseudo-terminal: the whole first day', { 
       assert.match(done, /✓ Member accounts\s+6 changes/);
       tmux.keys('Enter');
 
-      // State: the local state found, moved, and read back from the bucket.
-      const state = await tmux.waitFor((s) => s.includes('Move the bootstrap Terraform state into the state bucket') && /Local state\s+lineage/.test(s), 'the local state on the state screen', 60_000);
-      assert.match(state, new RegExp(`Local state\\s+lineage ${local.lineage}, serial ${local.serial}, 1 resource`));
+      // State: the apply's hand-off (terraform.handoff, on in the preset) wrote its code next to
+      // main.tf and imported the organization into the same local state; the move comes next.
+      const state = await tmux.waitFor(
+        (s) => s.includes('Move the bootstrap Terraform state into the state bucket') && /Local state\s+lineage/.test(s) && /Before move\s+terraform plan/.test(s),
+        'the local state and the hand-off on the state screen',
+        60_000,
+      );
+      assert.match(state, /^Terraform code in \.\/bootstrap \(terraform\.handoff\)$/m, state);
+      assert.match(state, /Written\s+ci-oidc\.tf, /);
+      const imported = Number(/Imports\s+(\d+) resources imported into the local state/.exec(state)?.[1]);
+      assert.ok(imported > 30, `the hand-off imported the organization (${imported} resources):\n${state}`);
+      assert.match(state, /Before move\s+terraform plan: no changes ✓\s+\(imports only, applied\)/);
+      assert.match(state, /After move\s+terraform plan runs once the state is in the bucket/);
+      // The imports went into the operator's own state: same lineage, a newer serial, their resource and the imported ones.
+      const handed = stateMeta(readFileSync(join(tfDir, 'terraform.tfstate'), 'utf8'));
+      assert.equal(handed.lineage, local.lineage, 'the hand-off imports into the existing local state, not a new one');
+      assert.ok(handed.serial > local.serial, `the imports wrote the local state (serial ${local.serial} → ${handed.serial})`);
+      assert.match(state, new RegExp(`Local state\\s+lineage ${local.lineage}, serial ${handed.serial}, ${1 + imported} resources`), state);
       assert.match(state, /Into\s+s3:\/\/example-tfstate-change-me\/bootstrap\/terraform\.tfstate/);
+      assert.equal(readFileSync(join(tfDir, 'main.tf'), 'utf8'), MAIN_TF, "the operator's main.tf is left as it was");
+      for (const name of ['organization.tf', 'imports.tf', 'versions.tf']) assert.ok(existsSync(join(tfDir, name)), `the hand-off wrote ./bootstrap/${name}`);
       tmux.keys('Enter');
-      const verified = await tmux.waitFor((s) => (s.includes('Verified') && s.includes('local = bucket ✓')) || s.includes('Enter try again'), 'the verified migration', 120_000);
-      assert.match(verified, new RegExp(`Lineage\\s+local = bucket ✓\\s+${local.lineage}`), verified);
-      assert.match(verified, new RegExp(`Serial\\s+local ${local.serial} → bucket ${local.serial} ✓`));
+      // Moved and read back (lineage and serial, in one line), then plan against the bucket: no changes.
+      const verified = await tmux.waitFor((s) => /After move\s+(terraform plan: no changes ✓|✗)/.test(s) || s.includes('Enter try again'), 'the verified migration and the plan after it', 180_000);
+      assert.match(verified, new RegExp(`Moved\\s+local state → bucket ✓\\s+same lineage, serial ${handed.serial} → ${handed.serial}`), verified);
+      assert.match(verified, /After move\s+terraform plan: no changes ✓\s+\(against the bucket\)/, verified);
+      assert.match(verified, /Before move\s+terraform plan: no changes ✓/);
+      assert.match(verified, /Enter finish/);
       tmux.keys('Enter');
 
       // Done: what was made, with ids; q quits with 0 and leaves a summary behind.
       const summary = await tmux.waitForText('Your organization is bootstrapped.');
       assert.match(summary, /State\s+s3:\/\/example-tfstate-change-me\/bootstrap\/terraform\.tfstate \(migrated and verified\)/);
+      assert.match(summary, new RegExp(`Terraform\\s+\\./bootstrap: \\d+ files, ${imported} imports`), summary);
+      assert.match(summary, /Plan\s+terraform plan: no changes before the move, no changes after it/);
       const qaId = /(\d{12})\s+qa$/m.exec(summary)?.[1];
       assert.ok(qaId, `the done screen lists qa with its id:\n${summary}`);
       tmux.type('q');
@@ -259,7 +287,7 @@ describe('awsorg bootstrap wizard in a pseudo-terminal: the whole first day', { 
       const backups = readdirSync(tfDir).filter((n) => n.startsWith('terraform.tfstate.awsorg-backup-'));
       assert.equal(backups.length, 1, `one backup of the local state: ${readdirSync(tfDir).join(', ')}`);
       const backup = stateMeta(readFileSync(join(tfDir, backups[0]!), 'utf8'));
-      assert.deepEqual(backup, local);
+      assert.deepEqual(backup, handed, 'the backup is the local state as the hand-off left it');
       const object = await aws.s3.send(new GetObjectCommand({ Bucket: saved.stateBackend.bucket, Key: saved.terraform.key }));
       const remote = stateMeta((await object.Body?.transformToString()) ?? '');
       assert.equal(remote.lineage, backup.lineage);
@@ -281,7 +309,8 @@ describe('awsorg bootstrap wizard in a pseudo-terminal: Ctrl-C during apply, the
   const createAccountCalls = new Map<string, number>();
 
   before(async () => {
-    assertTools({ terraform: false });
+    // The apply ends with the Terraform hand-off (terraform.handoff in the preset): terraform is needed.
+    assertTools({ terraform: true });
     const started = await startMotoBehindProxy();
     stopAll = started.stop;
     moto = started.moto;
@@ -355,6 +384,8 @@ describe('awsorg bootstrap wizard in a pseudo-terminal: Ctrl-C during apply, the
     assert.ok(membersAfterStop.length < 6, `the stop left accounts to create, but all exist: ${membersAfterStop.join(', ')}`);
     const journal = JSON.parse(readFileSync(join(work, 'awsorg.journal.json'), 'utf8')) as { completedAt?: string };
     assert.equal(journal.completedAt, undefined, 'the journal of the stopped run is not complete');
+    // The hand-off comes after the accounts: the stopped run wrote no Terraform code.
+    assert.equal(existsSync(join(work, 'bootstrap')), false, 'the stopped run wrote no ./bootstrap');
 
     // Second run: Resume is offered first, goes straight to the plan, and finishes.
     const secondExit = join(work, 'second-exit-code.txt');
@@ -374,9 +405,23 @@ describe('awsorg bootstrap wizard in a pseudo-terminal: Ctrl-C during apply, the
       assert.match(done, /^Applied: \d+ changes? in /m, done);
       assert.match(done, new RegExp(`✓ Member accounts\\s+${missing} changes?\\b`));
       second.keys('Enter');
-      // No Terraform directory here: skip the state move.
-      await second.waitFor((s) => s.includes('Move the bootstrap Terraform state into the state bucket') && s.includes('There is no directory ./bootstrap'), 'the state screen', 60_000);
-      second.type('s');
+      // The resumed apply ran the hand-off once, into a new ./bootstrap: the whole organization
+      // imported, plan with no changes; then the move, and plan against the bucket finds none either.
+      const state = await second.waitFor(
+        (s) => s.includes('Move the bootstrap Terraform state into the state bucket') && /Local state\s+lineage/.test(s) && /Before move\s+terraform plan/.test(s),
+        'the state screen with the hand-off',
+        60_000,
+      );
+      assert.match(state, /^Terraform code in \.\/bootstrap \(terraform\.handoff\)$/m, state);
+      const imported = Number(/Imports\s+(\d+) resources imported into the local state/.exec(state)?.[1]);
+      assert.ok(imported > 30, `the resumed run imported the organization (${imported} resources):\n${state}`);
+      assert.match(state, new RegExp(`Local state\\s+lineage [0-9a-f-]{36}, serial \\d+, ${imported} resources`), state);
+      assert.match(state, /Before move\s+terraform plan: no changes ✓\s+\(imports only, applied\)/);
+      second.keys('Enter');
+      const verified = await second.waitFor((s) => /After move\s+(terraform plan: no changes ✓|✗)/.test(s) || s.includes('Enter try again'), 'the verified move and the plan after it', 180_000);
+      assert.match(verified, /Moved\s+local state → bucket ✓\s+same lineage/, verified);
+      assert.match(verified, /After move\s+terraform plan: no changes ✓\s+\(against the bucket\)/, verified);
+      second.keys('Enter');
       await second.waitForText('Your organization is bootstrapped.');
       second.type('q');
       assert.equal(await waitForFile(secondExit, 'the exit code of the resumed run'), '0');
@@ -538,18 +583,30 @@ describe('awsorg bootstrap --rehearse in a pseudo-terminal at 80x24: the whole r
       assert.match(applied, /^Applied: \d+ changes in /m, applied);
       tmux.keys('Enter');
 
-      // The state screen: no ./bootstrap here. It is named once, as written, and the help names n.
-      const state = await tmux.waitFor((s) => s.includes('There is no directory ./bootstrap'), 'the state screen', 60_000);
+      // The state screen: the apply's hand-off wrote ./bootstrap into the rehearsal workspace, not
+      // here, and imported the organization; the directory is named once, as written.
+      const state = await tmux.waitFor((s) => /Local state\s+lineage/.test(s) && /Before move\s+terraform plan/.test(s), 'the state screen with the hand-off', 60_000);
+      assert.match(state, /Directory\s+\.\/bootstrap\s+\(in the rehearsal workspace: /, state);
       assert.doesNotMatch(state, /copied/, state);
+      assert.match(state, /^Terraform code in \.\/bootstrap \(terraform\.handoff\)$/m, state);
+      const imported = Number(/Imports\s+(\d+) resources imported into the local state/.exec(state)?.[1]);
+      assert.ok(imported > 30, `the hand-off imported the organization (${imported} resources):\n${state}`);
+      assert.match(state, /Before move\s+terraform plan: no changes ✓\s+\(imports only, applied\)/);
+      assert.match(state, /After move\s+terraform plan runs once the state is in the bucket/);
+      // The directory exists (in the workspace), so there is no sample to make.
+      assert.match(state, /Enter migrate · d directory · s skip · \? help/, state);
+      assert.doesNotMatch(state, /n sample directory/);
+      assert.equal(existsSync(join(work, 'bootstrap')), false, 'the hand-off wrote nothing into the working directory');
+      assert.equal(existsSync(join(work, '.github')), false, 'nor a CI pipeline');
       tmux.type('?');
       const help = await tmux.waitForText('State migration');
-      assert.match(help, /^\s+n\s+.*sample/m, help);
+      assert.match(help, /terraform\.handoff: true/, help);
       tmux.keys('Escape');
-      await tmux.waitForText('n sample directory');
-      tmux.type('n');
-      await tmux.waitFor((s) => /Local state\s+lineage/.test(s), 'the sample state', 120_000);
+      await tmux.waitForText('Enter migrate · d directory');
       tmux.keys('Enter');
-      await tmux.waitFor((s) => s.includes('local = bucket ✓'), 'the verified migration', 120_000);
+      const verified = await tmux.waitFor((s) => /After move\s+(terraform plan: no changes ✓|✗)/.test(s) || s.includes('Enter try again'), 'the verified move and the plan after it', 180_000);
+      assert.match(verified, /Moved\s+local state → bucket ✓\s+same lineage/, verified);
+      assert.match(verified, /After move\s+terraform plan: no changes ✓\s+\(against the bucket\)/, verified);
       tmux.keys('Enter');
 
       // Done at 80x24: no pointer to awsorg accounts; the blueprint is saved here only on s.
@@ -560,6 +617,7 @@ describe('awsorg bootstrap --rehearse in a pseudo-terminal at 80x24: the whole r
       const kept = await tmux.waitForText('Saved the blueprint as awsorg.yaml');
       assert.match(kept.replace(/\s+/g, ' '), /awsorg bootstrap --config awsorg\.yaml --plan, then --yes/, kept);
       assert.ok(existsSync(join(work, 'awsorg.yaml')), 's wrote ./awsorg.yaml');
+      assert.deepEqual(readdirSync(work).sort(), ['awsorg.yaml'], 'the blueprint, asked for, is all the rehearsal wrote here');
 
       // The console over the emulator: c is off and says why.
       tmux.type('c');
@@ -585,6 +643,7 @@ describe('awsorg bootstrap --rehearse in a pseudo-terminal at 80x24: the whole r
       assert.ok(summary >= 0 && removed > summary, `the summary, then the removal:\n${text}`);
       assert.equal(lines.filter((l) => /are removed/.test(l)).length, 1, text);
       assert.match(text, /^ {2}blueprint awsorg\.yaml: run it for real with awsorg bootstrap --config awsorg\.yaml --plan, then --yes$/m, text);
+      assert.deepEqual(readdirSync(work).sort(), ['awsorg.yaml', 'exit-code.txt'], 'nothing else in the working directory after the exit');
     } finally {
       tmux.kill();
       rmSync(work, { recursive: true, force: true });
