@@ -382,7 +382,7 @@ export function createTerraformHandoffStep(options: { tool?: ToolChoice } = {}):
         ctx.note(`${tool.name} plan (${data.imports.length} imports)`);
         await run(['plan', '-input=false', '-no-color', `-out=${planFile}`], 'plan');
         const shown = await run(['show', '-json', '-no-color', planFile], 'show -json');
-        const summary = summarisePlan(shown.output, new Set(data.forget));
+        const summary = summarisePlan(shown.stdout, new Set(data.forget));
         if (summary.impure.length > 0) throw await impureError(summary, ctx, data.dir, tool.name);
         if (summary.imports.length === 0 && summary.forgets.length === 0) {
           ctx.note(`${tool.name} plan: the code matches AWS; nothing to import`);
