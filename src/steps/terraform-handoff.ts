@@ -196,16 +196,30 @@ async function readStateAddresses(ctx: StepContext, dir: string): Promise<{ addr
   return { addresses: new Set(), where: `${LOCAL_STATE_FILE} in ${dir}` };
 }
 
-/** Addresses awsorg declared in its own files on disk (generated resources and earlier `removed` blocks). */
-function previouslyGenerated(dir: string): Set<string> {
-  const out = new Set<string>();
-  if (!existsSync(dir)) return out;
+/**
+ * Addresses awsorg declared in its own files on disk (generated resources and earlier `removed`
+ * blocks), and those the user's own files (without the marker) declare.
+ */
+function declaredOnDisk(dir: string): { ours: Set<string>; theirs: Set<string> } {
+  const ours = new Set<string>();
+  const theirs = new Set<string>();
+  if (!existsSync(dir)) return { ours, theirs };
   for (const name of tfFiles(dir)) {
     const text = readFileSync(join(dir, name), 'utf8');
-    if (text.split('\n', 1)[0] !== HANDOFF_MARKER) continue;
-    for (const address of declaredResources(text)) out.add(address);
+    const into = text.split('\n', 1)[0] === HANDOFF_MARKER ? ours : theirs;
+    for (const address of declaredResources(text)) into.add(address);
   }
-  return out;
+  return { ours, theirs };
+}
+
+/**
+ * What the `removed {}` blocks forget: addresses in the state that awsorg generated before and no
+ * longer does. One the user's own files declare stays: they took it over (a `removed` block for it
+ * would make every plan fail).
+ */
+export function forgetAddresses(dir: string, inState: ReadonlySet<string>, generated: ReadonlySet<string>): string[] {
+  const { ours, theirs } = declaredOnDisk(dir);
+  return [...inState].filter((a) => !generated.has(a) && ours.has(a) && !theirs.has(a) && HANDOFF_TYPE.test(a)).sort();
 }
 
 function tfFiles(dir: string): string[] {
@@ -293,8 +307,7 @@ export function createTerraformHandoffStep(options: { tool?: ToolChoice } = {}):
       }
       const { addresses, where } = await readStateAddresses(ctx, dir);
       const generated = new Set(code.imports.map((i) => i.to));
-      const earlier = previouslyGenerated(dir);
-      const forget = [...addresses].filter((a) => !generated.has(a) && earlier.has(a) && HANDOFF_TYPE.test(a)).sort();
+      const forget = forgetAddresses(dir, addresses, generated);
       const contents = new Map(code.files);
       const removed = removedFile(forget);
       if (removed) contents.set(REMOVED_FILE, removed);
@@ -382,7 +395,7 @@ export function createTerraformHandoffStep(options: { tool?: ToolChoice } = {}):
         ctx.note(`${tool.name} plan (${data.imports.length} imports)`);
         await run(['plan', '-input=false', '-no-color', `-out=${planFile}`], 'plan');
         const shown = await run(['show', '-json', '-no-color', planFile], 'show -json');
-        const summary = summarisePlan(shown.output, new Set(data.forget));
+        const summary = summarisePlan(shown.stdout, new Set(data.forget));
         if (summary.impure.length > 0) throw await impureError(summary, ctx, data.dir, tool.name);
         if (summary.imports.length === 0 && summary.forgets.length === 0) {
           ctx.note(`${tool.name} plan: the code matches AWS; nothing to import`);

@@ -25,6 +25,8 @@ export interface ToolRunResult {
   code: number;
   /** stdout and stderr interleaved in arrival order (capped at the last 256 KiB). */
   output: string;
+  /** All of stdout alone (machine-readable output such as `show -json`, which can exceed the cap above). */
+  stdout: string;
 }
 
 const INSTALL_HINTS: Record<ToolName, string> = {
@@ -123,15 +125,20 @@ export function runTool(
     if (opts.signal?.aborted) return reject(new CancelledError(`${tool.name} ${args[0] ?? ''} was not started: the run was cancelled`));
     const child = opts.spawn(tool.path, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
+    const stdoutChunks: string[] = [];
     const partial = { stdout: '', stderr: '' };
     const take = (stream: 'stdout' | 'stderr') => (chunk: Buffer | string) => {
       const text = String(chunk);
       output = (output + text).slice(-OUTPUT_LIMIT);
+      if (stream === 'stdout') stdoutChunks.push(text);
       if (!opts.onLine) return;
       const lines = (partial[stream] + text).split(/\r?\n/);
       partial[stream] = lines.pop() ?? '';
       for (const line of lines) opts.onLine(line);
     };
+    // Decoded as streams, so a UTF-8 character split across two chunks stays whole.
+    child.stdout?.setEncoding?.('utf8');
+    child.stderr?.setEncoding?.('utf8');
     child.stdout?.on('data', take('stdout'));
     child.stderr?.on('data', take('stderr'));
     // SIGINT, like Ctrl-C, lets Terraform release its state lock before it exits.
@@ -145,7 +152,7 @@ export function runTool(
       opts.signal?.removeEventListener('abort', onAbort);
       if (opts.onLine) for (const rest of [partial.stdout, partial.stderr]) if (rest) opts.onLine(rest);
       if (opts.signal?.aborted) return reject(new CancelledError(`${tool.name} ${args[0] ?? ''} was cancelled`));
-      resolve({ code: code ?? (signal ? 128 : 1), output });
+      resolve({ code: code ?? (signal ? 128 : 1), output, stdout: stdoutChunks.join('') });
     });
   });
 }

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { PreconditionError } from '../../core/errors.js';
 import { writeFileAtomicSync } from '../../core/private-file.js';
 import type { LoadedBlueprint } from '../../core/blueprint.js';
 import { HANDOFF_MARKER } from './generate.js';
@@ -85,8 +86,13 @@ export function writePipeline(plan: PipelinePlan): void {
     missing.unshift(dir);
     dir = dirname(dir);
   }
-  for (let d = dirname(plan.path); d !== dir; d = dirname(d)) if (isLink(d)) throw new Error(`${d} is a symbolic link; awsorg does not write through it`);
+  // Every directory between the repository root and the file (`.github`, `.github/workflows`):
+  // one that is a link, existing or dangling, would put the pipeline somewhere else.
+  const root = plan.path.slice(0, plan.path.length - plan.relPath.length);
+  for (let d = dirname(plan.path); d.length >= root.length && d !== dirname(d); d = dirname(d)) {
+    if (resolve(d) === resolve(root)) break;
+    if (isLink(d)) throw new PreconditionError(`${d} is a symbolic link; awsorg does not write the CI pipeline through it`, `Replace the link with a directory, or write ${plan.relPath} yourself (a file without awsorg's marker is left alone), then run again.`);
+  }
   for (const d of missing) mkdirSync(d, { mode: 0o755 });
-  if (isLink(dirname(plan.path))) throw new Error(`${dirname(plan.path)} is a symbolic link; awsorg does not write through it`);
   writeFileAtomicSync(plan.path, plan.content, 0o644);
 }
