@@ -180,7 +180,13 @@ async function observeIds(ctx: StepContext): Promise<HandoffIds> {
 async function readStateAddresses(ctx: StepContext, dir: string): Promise<{ addresses: Set<string>; where: string }> {
   const localPath = join(dir, LOCAL_STATE_FILE);
   if (existsSync(localPath) && statSync(localPath).size > 0) {
-    return { addresses: stateAddresses(readFileSync(localPath)), where: `${LOCAL_STATE_FILE} in ${dir}` };
+    let addresses: Set<string>;
+    try {
+      addresses = stateAddresses(readFileSync(localPath));
+    } catch (err) {
+      throw new AwsorgError(`${localPath} is not a readable Terraform state (${(err as Error).message})`, 'Restore it from terraform.tfstate.backup or a copy, then run bootstrap again; nothing was imported.');
+    }
+    return { addresses, where: `${LOCAL_STATE_FILE} in ${dir}` };
   }
   const backendPath = join(dir, BACKEND_FILE);
   const backend = backendSettingsFor(ctx.loaded.blueprint);
