@@ -83,7 +83,11 @@ interface Timed {
 
 const PHASE_LINE = /^\[([\w-]+)\] ok\b/;
 
-async function timed(command: string, args: string[], opts: { env: Record<string, string>; cwd: string; timeoutMs: number }): Promise<Timed> {
+async function timed(
+  command: string,
+  args: string[],
+  opts: { env: Record<string, string>; cwd: string; timeoutMs: number },
+): Promise<Timed> {
   const started = performance.now();
   const child = spawn(command, args, { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -115,7 +119,9 @@ async function timed(command: string, args: string[], opts: { env: Record<string
 
 function mustSucceed(what: string, run: Timed, expectedCode = 0): Timed {
   if (run.code !== expectedCode) {
-    throw new Error(`${what} exited ${run.code ?? run.signal} (expected ${expectedCode}) after ${run.seconds.toFixed(1)} s\n--- stderr (tail) ---\n${run.stderr.slice(-3000)}`);
+    throw new Error(
+      `${what} exited ${run.code ?? run.signal} (expected ${expectedCode}) after ${run.seconds.toFixed(1)} s\n--- stderr (tail) ---\n${run.stderr.slice(-3000)}`,
+    );
   }
   return run;
 }
@@ -134,7 +140,9 @@ function resolveAwsCli(): { path: string; viaShim: boolean } {
   if (found.status !== 0 || !onPath) throw new Error('The AWS CLI (`aws`) is not on PATH; the baseline needs it.');
   if (!onPath.includes('/shims/')) return { path: onPath, viaShim: false };
   const real = spawnSync('pyenv', ['which', 'aws'], { encoding: 'utf8' });
-  return real.status === 0 && real.stdout.trim() ? { path: real.stdout.trim(), viaShim: true } : { path: onPath, viaShim: false };
+  return real.status === 0 && real.stdout.trim()
+    ? { path: real.stdout.trim(), viaShim: true }
+    : { path: onPath, viaShim: false };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -158,7 +166,9 @@ interface Inventory {
 
 function expectedInventory(): Inventory {
   const blueprint = preset(PRESET);
-  const policies = guardrailPolicies(loadedFromBlueprint(blueprint, tmpdir(), 'the bench', { allowPlaceholders: true }));
+  const policies = guardrailPolicies(
+    loadedFromBlueprint(blueprint, tmpdir(), 'the bench', { allowPlaceholders: true }),
+  );
   return {
     accounts: blueprint.accounts.length,
     accountsInTheirOu: blueprint.accounts.length,
@@ -190,7 +200,9 @@ async function inventory(endpoint: string): Promise<Inventory> {
   const aws = clientsFor(endpoint);
   try {
     const root = (await aws.organizations.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
-    const ous = (await aws.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: root }))).OrganizationalUnits ?? [];
+    const ous =
+      (await aws.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: root })))
+        .OrganizationalUnits ?? [];
     const ouIdByName = new Map(ous.map((o) => [o.Name, o.Id]));
     const accounts = (await aws.organizations.send(new ListAccountsCommand({}))).Accounts ?? [];
     let accountsInTheirOu = 0;
@@ -202,19 +214,33 @@ async function inventory(endpoint: string): Promise<Inventory> {
       const parent = (await aws.organizations.send(new ListParentsCommand({ ChildId: account.Id }))).Parents?.[0]?.Id;
       if (parent && parent === ouIdByName.get(wanted.ou)) accountsInTheirOu++;
     }
-    const trusted = (await aws.organizations.send(new ListAWSServiceAccessForOrganizationCommand({}))).EnabledServicePrincipals ?? [];
-    const scps = ((await aws.organizations.send(new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY' }))).Policies ?? []).filter((p) => p.Name?.startsWith('awsorg-'));
+    const trusted =
+      (await aws.organizations.send(new ListAWSServiceAccessForOrganizationCommand({}))).EnabledServicePrincipals ?? [];
+    const scps = (
+      (await aws.organizations.send(new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY' }))).Policies ?? []
+    ).filter((p) => p.Name?.startsWith('awsorg-'));
     let scpAttachments = 0;
-    for (const scp of scps) scpAttachments += ((await aws.organizations.send(new ListTargetsForPolicyCommand({ PolicyId: scp.Id! }))).Targets ?? []).length;
+    for (const scp of scps)
+      scpAttachments += (
+        (await aws.organizations.send(new ListTargetsForPolicyCommand({ PolicyId: scp.Id! }))).Targets ?? []
+      ).length;
     const stateBucket = blueprint.stateBackend!.bucket;
-    const versioning = await aws.s3.send(new GetBucketVersioningCommand({ Bucket: stateBucket })).catch(() => undefined);
-    const pitr = await aws.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: blueprint.stateBackend!.table! })).catch(() => undefined);
+    const versioning = await aws.s3
+      .send(new GetBucketVersioningCommand({ Bucket: stateBucket }))
+      .catch(() => undefined);
+    const pitr = await aws.dynamodb
+      .send(new DescribeContinuousBackupsCommand({ TableName: blueprint.stateBackend!.table! }))
+      .catch(() => undefined);
     const providers = (await aws.iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList ?? [];
-    const trail = await aws.cloudtrail.send(new GetTrailStatusCommand({ Name: blueprint.organizationTrail!.name })).catch(() => undefined);
+    const trail = await aws.cloudtrail
+      .send(new GetTrailStatusCommand({ Name: blueprint.organizationTrail!.name }))
+      .catch(() => undefined);
     let trailBucketPolicy = false;
     if (logArchiveId) {
       const member = await memberClients(endpoint, logArchiveId);
-      trailBucketPolicy = await ok(() => member.s3.send(new GetBucketPolicyCommand({ Bucket: blueprint.organizationTrail!.bucket })));
+      trailBucketPolicy = await ok(() =>
+        member.s3.send(new GetBucketPolicyCommand({ Bucket: blueprint.organizationTrail!.bucket })),
+      );
       for (const client of Object.values(member)) client.destroy();
     }
     return {
@@ -226,7 +252,8 @@ async function inventory(endpoint: string): Promise<Inventory> {
       scpAttachments,
       stateBucketVersioned: versioning?.Status === 'Enabled',
       stateBucketPolicy: await ok(() => aws.s3.send(new GetBucketPolicyCommand({ Bucket: stateBucket }))),
-      lockTablePitr: pitr?.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus === 'ENABLED',
+      lockTablePitr:
+        pitr?.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus === 'ENABLED',
       oidcProviders: providers.length,
       deployRole: await ok(() => aws.iam.send(new GetRoleCommand({ RoleName: blueprint.ciOidc!.roleName }))),
       trailBucketPolicy,
@@ -240,7 +267,9 @@ async function inventory(endpoint: string): Promise<Inventory> {
 function checkInventory(who: string, got: Inventory, want: Inventory): void {
   const wrong = (Object.keys(want) as Array<keyof Inventory>).filter((k) => got[k] !== want[k]);
   if (wrong.length) {
-    throw new Error(`${who} did not build the ${PRESET} organization: ${wrong.map((k) => `${k} = ${String(got[k])} (want ${String(want[k])})`).join(', ')}`);
+    throw new Error(
+      `${who} did not build the ${PRESET} organization: ${wrong.map((k) => `${k} = ${String(got[k])} (want ${String(want[k])})`).join(', ')}`,
+    );
   }
 }
 
@@ -250,7 +279,10 @@ function writeNoHandoffBlueprint(dir: string): string {
   if (!blueprint.terraform) throw new Error(`the ${PRESET} preset has no terraform section`);
   blueprint.terraform.handoff = false;
   const file = join(dir, 'awsorg.yaml');
-  writeFileSync(file, blueprintYaml(blueprint, [` The ${PRESET} preset without the hand-off to Terraform (npm run bench).`]));
+  writeFileSync(
+    file,
+    blueprintYaml(blueprint, [` The ${PRESET} preset without the hand-off to Terraform (npm run bench).`]),
+  );
   return file;
 }
 
@@ -265,11 +297,15 @@ function terraformSeconds(result: BootstrapJson): Map<string, number> {
   const out = new Map<string, number>();
   for (const id of TERRAFORM_STEPS) {
     const step = result.steps.find((s) => s.id === id);
-    if (!step || typeof step.elapsedMs !== 'number') throw new Error(`the hand-off run reported no ${id} step with elapsedMs`);
+    if (!step || typeof step.elapsedMs !== 'number')
+      throw new Error(`the hand-off run reported no ${id} step with elapsedMs`);
     out.set(id, step.elapsedMs / 1000);
   }
   const handoff = result.steps.find((s) => s.id === 'terraform-handoff')!;
-  if (handoff.applied.length !== 1) throw new Error(`the hand-off run applied ${handoff.applied.length} terraform-handoff changes (want 1: write, import)`);
+  if (handoff.applied.length !== 1)
+    throw new Error(
+      `the hand-off run applied ${handoff.applied.length} terraform-handoff changes (want 1: write, import)`,
+    );
   return out;
 }
 
@@ -277,10 +313,13 @@ function terraformSeconds(result: BootstrapJson): Map<string, number> {
 // Inputs for the script: the SCPs exactly as awsorg generates them
 
 function writeGuardrails(dir: string): void {
-  const policies = guardrailPolicies(loadedFromBlueprint(preset(PRESET), dir, 'the bench', { allowPlaceholders: true }));
+  const policies = guardrailPolicies(
+    loadedFromBlueprint(preset(PRESET), dir, 'the bench', { allowPlaceholders: true }),
+  );
   const lines = policies.map((p) => {
     for (const field of [p.name, p.guardrail, ...p.targets, p.description]) {
-      if (/[\t\n,]/.test(field)) throw new Error(`guardrail field ${JSON.stringify(field)} cannot go into guardrails.tsv`);
+      if (/[\t\n,]/.test(field))
+        throw new Error(`guardrail field ${JSON.stringify(field)} cannot go into guardrails.tsv`);
     }
     writeFileSync(join(dir, `${p.name}.json`), minifyPolicy(p.document));
     return [p.name, p.guardrail, p.targets.join(','), p.description].join('\t');
@@ -347,7 +386,9 @@ function table(rows: Array<[string, number[]]>, rounds: number): string {
   const body = rows.map(([label, values]) => [label, ...values.map((v) => fmt(v)), fmt(median(values))]);
   const all = [header, ...body];
   const widths = header.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
-  return all.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   ')).join('\n');
+  return all
+    .map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   '))
+    .join('\n');
 }
 
 function phaseTable(rounds: Round[]): string {
@@ -359,28 +400,57 @@ function phaseTable(rounds: Round[]): string {
   });
   const all = [['step (median; time until its "[step] ok" line)', 'awsorg', 'awscli', 'ratio'], ...rows];
   const widths = all[0]!.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
-  return all.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   ')).join('\n');
+  return all
+    .map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   '))
+    .join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
 
-async function compareCalls(moto: Moto, awsorgEnv: Record<string, string>, scriptEnv: Record<string, string>, work: string, guardrailDir: string): Promise<string[]> {
+async function compareCalls(
+  moto: Moto,
+  awsorgEnv: Record<string, string>,
+  scriptEnv: Record<string, string>,
+  work: string,
+  guardrailDir: string,
+): Promise<string[]> {
   const proxy = await startAwsProxy({ target: moto.endpoint });
   try {
-    const count = (actions: string[]) => actions.reduce((m, a) => m.set(a, (m.get(a) ?? 0) + 1), new Map<string, number>());
+    const count = (actions: string[]) =>
+      actions.reduce((m, a) => m.set(a, (m.get(a) ?? 0) + 1), new Map<string, number>());
     await moto.reset();
     const cwd = mkdtempSync(join(work, 'compare-awsorg-'));
-    mustSucceed('awsorg bootstrap (through the proxy)', await timed(process.execPath, [CLI, 'bootstrap', '--config', writeNoHandoffBlueprint(cwd), '--allow-placeholders', '--yes', '--json'], { env: { ...awsorgEnv, AWS_ENDPOINT_URL: proxy.endpoint }, cwd, timeoutMs: 300_000 }));
+    mustSucceed(
+      'awsorg bootstrap (through the proxy)',
+      await timed(
+        process.execPath,
+        [CLI, 'bootstrap', '--config', writeNoHandoffBlueprint(cwd), '--allow-placeholders', '--yes', '--json'],
+        { env: { ...awsorgEnv, AWS_ENDPOINT_URL: proxy.endpoint }, cwd, timeoutMs: 300_000 },
+      ),
+    );
     const ours = count(proxy.requests.map((r) => `${r.service}:${r.action}`));
     proxy.clearRecords();
     await moto.reset();
     const log = join(work, 'compare-calls.log');
-    mustSucceed('bootstrap-awscli.sh (through the proxy)', await timed('bash', [SCRIPT, guardrailDir], { env: { ...scriptEnv, AWS_ENDPOINT_URL: proxy.endpoint, AWSCLI_CALL_LOG: log }, cwd: work, timeoutMs: 900_000 }));
+    mustSucceed(
+      'bootstrap-awscli.sh (through the proxy)',
+      await timed('bash', [SCRIPT, guardrailDir], {
+        env: { ...scriptEnv, AWS_ENDPOINT_URL: proxy.endpoint, AWSCLI_CALL_LOG: log },
+        cwd: work,
+        timeoutMs: 900_000,
+      }),
+    );
     const theirs = count(proxy.requests.map((r) => `${r.service}:${r.action}`));
-    const lines = [`HTTP requests seen by the proxy: awsorg ${[...ours.values()].reduce((a, b) => a + b, 0)}, awscli ${[...theirs.values()].reduce((a, b) => a + b, 0)}`];
+    const lines = [
+      `HTTP requests seen by the proxy: awsorg ${[...ours.values()].reduce((a, b) => a + b, 0)}, awscli ${[...theirs.values()].reduce((a, b) => a + b, 0)}`,
+    ];
     const actions = [...new Set([...ours.keys(), ...theirs.keys()])].sort();
     const differing = actions.filter((a) => ours.get(a) !== theirs.get(a));
-    lines.push(differing.length ? `  actions whose counts differ: ${differing.map((a) => `${a} awsorg ${ours.get(a) ?? 0} / awscli ${theirs.get(a) ?? 0}`).join('; ')}` : `  the same ${actions.length} API actions, each the same number of times`);
+    lines.push(
+      differing.length
+        ? `  actions whose counts differ: ${differing.map((a) => `${a} awsorg ${ours.get(a) ?? 0} / awscli ${theirs.get(a) ?? 0}`).join('; ')}`
+        : `  the same ${actions.length} API actions, each the same number of times`,
+    );
     return lines;
   } finally {
     await proxy.stop();
@@ -392,7 +462,8 @@ async function main(): Promise<number> {
     options: {
       rounds: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '1' },
-      'compare-calls': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+      'compare-calls': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
@@ -400,9 +471,11 @@ async function main(): Promise<number> {
     return 0;
   }
   const rounds = Number(values.rounds);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, not ${values.rounds}`);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error(`--rounds must be a positive integer, not ${values.rounds}`);
   const warmups = Number(values.warmup);
-  if (!Number.isInteger(warmups) || warmups < 0) throw new Error(`--warmup must be a whole number, not ${values.warmup}`);
+  if (!Number.isInteger(warmups) || warmups < 0)
+    throw new Error(`--warmup must be a whole number, not ${values.warmup}`);
 
   const awsCli = resolveAwsCli();
   const work = mkdtempSync(join(tmpdir(), 'awsorg-bench-'));
@@ -423,7 +496,9 @@ async function main(): Promise<number> {
   const awsorgEnv = env();
   const scriptEnv = { ...env(), PATH: `${dirname(awsCli.path)}${delimiter}${process.env.PATH ?? '/usr/bin:/bin'}` };
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  log(`bench: moto_server at ${moto.endpoint}; AWS CLI ${awsCli.path}${awsCli.viaShim ? ' (resolved past the pyenv shim)' : ''}; ${rounds} round(s)`);
+  log(
+    `bench: moto_server at ${moto.endpoint}; AWS CLI ${awsCli.path}${awsCli.viaShim ? ' (resolved past the pyenv shim)' : ''}; ${rounds} round(s)`,
+  );
 
   const results: Round[] = [];
   let compare: string[] = [];
@@ -433,51 +508,141 @@ async function main(): Promise<number> {
       await moto.reset();
       const cwd = mkdtempSync(join(work, `warmup${i}-`));
       const config = writeNoHandoffBlueprint(cwd);
-      mustSucceed('warm-up awsorg bootstrap --yes', await timed(process.execPath, [CLI, 'bootstrap', '--config', config, '--allow-placeholders', '--yes', '--json'], { env: awsorgEnv, cwd, timeoutMs: 300_000 }));
-      mustSucceed('warm-up awsorg bootstrap --plan', await timed(process.execPath, [CLI, 'bootstrap', '--config', config, '--allow-placeholders', '--plan'], { env: awsorgEnv, cwd, timeoutMs: 120_000 }));
+      mustSucceed(
+        'warm-up awsorg bootstrap --yes',
+        await timed(
+          process.execPath,
+          [CLI, 'bootstrap', '--config', config, '--allow-placeholders', '--yes', '--json'],
+          { env: awsorgEnv, cwd, timeoutMs: 300_000 },
+        ),
+      );
+      mustSucceed(
+        'warm-up awsorg bootstrap --plan',
+        await timed(process.execPath, [CLI, 'bootstrap', '--config', config, '--allow-placeholders', '--plan'], {
+          env: awsorgEnv,
+          cwd,
+          timeoutMs: 120_000,
+        }),
+      );
       log(`warm-up ${i}: awsorg bootstrap with the hand-off (untimed)`);
       await moto.reset();
-      mustSucceed('warm-up awsorg bootstrap with the hand-off', await timed(process.execPath, [CLI, 'bootstrap', ...HANDOFF_FLAGS, '--yes', '--json'], { env: awsorgEnv, cwd: mkdtempSync(join(work, `warmup${i}-handoff-`)), timeoutMs: 900_000 }));
-      mustSucceed('warm-up aws sts get-caller-identity', await timed(awsCli.path, ['sts', 'get-caller-identity'], { env: scriptEnv, cwd: work, timeoutMs: 60_000 }));
+      mustSucceed(
+        'warm-up awsorg bootstrap with the hand-off',
+        await timed(process.execPath, [CLI, 'bootstrap', ...HANDOFF_FLAGS, '--yes', '--json'], {
+          env: awsorgEnv,
+          cwd: mkdtempSync(join(work, `warmup${i}-handoff-`)),
+          timeoutMs: 900_000,
+        }),
+      );
+      mustSucceed(
+        'warm-up aws sts get-caller-identity',
+        await timed(awsCli.path, ['sts', 'get-caller-identity'], { env: scriptEnv, cwd: work, timeoutMs: 60_000 }),
+      );
     }
     for (let i = 1; i <= rounds; i++) {
-      const nodeFloor = mustSucceed('node -e 0', await timed(process.execPath, ['-e', '0'], { env: awsorgEnv, cwd: work, timeoutMs: 30_000 })).seconds;
+      const nodeFloor = mustSucceed(
+        'node -e 0',
+        await timed(process.execPath, ['-e', '0'], { env: awsorgEnv, cwd: work, timeoutMs: 30_000 }),
+      ).seconds;
 
       await moto.reset();
       const cwd = mkdtempSync(join(work, `round${i}-`));
       const config = writeNoHandoffBlueprint(cwd);
       log(`round ${i}: awsorg bootstrap --config <${PRESET}, handoff: false> --yes --json`);
-      const awsorg = mustSucceed('awsorg bootstrap --yes', await timed(process.execPath, [CLI, 'bootstrap', '--config', config, '--allow-placeholders', '--yes', '--json'], { env: awsorgEnv, cwd, timeoutMs: 300_000 }));
+      const awsorg = mustSucceed(
+        'awsorg bootstrap --yes',
+        await timed(
+          process.execPath,
+          [CLI, 'bootstrap', '--config', config, '--allow-placeholders', '--yes', '--json'],
+          { env: awsorgEnv, cwd, timeoutMs: 300_000 },
+        ),
+      );
       const applied = JSON.parse(awsorg.stdout) as BootstrapJson;
       if (applied.status !== 'converged') throw new Error(`awsorg bootstrap reported status ${applied.status}`);
       checkInventory('awsorg bootstrap', await inventory(moto.endpoint), want);
 
       log(`round ${i}: awsorg bootstrap --config <${PRESET}, handoff: false> --plan (converged organization)`);
-      const plan = mustSucceed('awsorg bootstrap --plan on the converged organization', await timed(process.execPath, [CLI, 'bootstrap', '--config', config, '--allow-placeholders', '--plan'], { env: awsorgEnv, cwd, timeoutMs: 120_000 }));
+      const plan = mustSucceed(
+        'awsorg bootstrap --plan on the converged organization',
+        await timed(process.execPath, [CLI, 'bootstrap', '--config', config, '--allow-placeholders', '--plan'], {
+          env: awsorgEnv,
+          cwd,
+          timeoutMs: 120_000,
+        }),
+      );
       // Untimed: the same plan as JSON, for its call counts and to confirm it found nothing to do.
-      const planJson = JSON.parse(mustSucceed('awsorg bootstrap --plan --json', await timed(process.execPath, [CLI, 'bootstrap', '--config', config, '--allow-placeholders', '--plan', '--json'], { env: awsorgEnv, cwd, timeoutMs: 120_000 })).stdout) as { status: string; changes: number; calls: CallStats };
-      if (planJson.status !== 'converged' || planJson.calls.writes !== 0) throw new Error(`--plan after apply: status ${planJson.status}, ${planJson.changes} changes, ${planJson.calls.writes} writes`);
+      const planJson = JSON.parse(
+        mustSucceed(
+          'awsorg bootstrap --plan --json',
+          await timed(
+            process.execPath,
+            [CLI, 'bootstrap', '--config', config, '--allow-placeholders', '--plan', '--json'],
+            { env: awsorgEnv, cwd, timeoutMs: 120_000 },
+          ),
+        ).stdout,
+      ) as { status: string; changes: number; calls: CallStats };
+      if (planJson.status !== 'converged' || planJson.calls.writes !== 0)
+        throw new Error(
+          `--plan after apply: status ${planJson.status}, ${planJson.changes} changes, ${planJson.calls.writes} writes`,
+        );
 
       await moto.reset();
-      log(`round ${i}: awsorg bootstrap --preset ${PRESET} --omit-tls-deny --yes --json (with the hand-off to Terraform)`);
-      const handoff = mustSucceed('awsorg bootstrap with the hand-off', await timed(process.execPath, [CLI, 'bootstrap', ...HANDOFF_FLAGS, '--yes', '--json'], { env: awsorgEnv, cwd: mkdtempSync(join(work, `round${i}-handoff-`)), timeoutMs: 900_000 }));
+      log(
+        `round ${i}: awsorg bootstrap --preset ${PRESET} --omit-tls-deny --yes --json (with the hand-off to Terraform)`,
+      );
+      const handoff = mustSucceed(
+        'awsorg bootstrap with the hand-off',
+        await timed(process.execPath, [CLI, 'bootstrap', ...HANDOFF_FLAGS, '--yes', '--json'], {
+          env: awsorgEnv,
+          cwd: mkdtempSync(join(work, `round${i}-handoff-`)),
+          timeoutMs: 900_000,
+        }),
+      );
       const handedOff = JSON.parse(handoff.stdout) as BootstrapJson;
-      if (handedOff.status !== 'converged') throw new Error(`awsorg bootstrap with the hand-off reported status ${handedOff.status}`);
+      if (handedOff.status !== 'converged')
+        throw new Error(`awsorg bootstrap with the hand-off reported status ${handedOff.status}`);
       const terraformSteps = terraformSeconds(handedOff);
       // --omit-tls-deny leaves out the state bucket's only statement, so that bucket has no policy.
-      checkInventory('awsorg bootstrap with the hand-off', await inventory(moto.endpoint), { ...want, stateBucketPolicy: false });
+      checkInventory('awsorg bootstrap with the hand-off', await inventory(moto.endpoint), {
+        ...want,
+        stateBucketPolicy: false,
+      });
 
       await moto.reset();
-      const awsCliFloor = mustSucceed('aws sts get-caller-identity', await timed(awsCli.path, ['sts', 'get-caller-identity'], { env: scriptEnv, cwd: work, timeoutMs: 60_000 })).seconds;
+      const awsCliFloor = mustSucceed(
+        'aws sts get-caller-identity',
+        await timed(awsCli.path, ['sts', 'get-caller-identity'], { env: scriptEnv, cwd: work, timeoutMs: 60_000 }),
+      ).seconds;
       log(`round ${i}: bash bench/bootstrap-awscli.sh`);
       const callLog = join(work, `round${i}-awscli-calls.log`);
-      const awscli = mustSucceed('bench/bootstrap-awscli.sh', await timed('bash', [SCRIPT, guardrailDir], { env: { ...scriptEnv, AWSCLI_CALL_LOG: callLog }, cwd: work, timeoutMs: 900_000 }));
+      const awscli = mustSucceed(
+        'bench/bootstrap-awscli.sh',
+        await timed('bash', [SCRIPT, guardrailDir], {
+          env: { ...scriptEnv, AWSCLI_CALL_LOG: callLog },
+          cwd: work,
+          timeoutMs: 900_000,
+        }),
+      );
       checkInventory('bench/bootstrap-awscli.sh', await inventory(moto.endpoint), want);
 
-      const round: Round = { nodeFloor, awsCliFloor, awsorg, awsorgCalls: applied.calls, handoff, handoffCalls: handedOff.calls, terraformSteps, plan, planCalls: planJson.calls, awscli, awscliCalls: readCallLog(callLog) };
+      const round: Round = {
+        nodeFloor,
+        awsCliFloor,
+        awsorg,
+        awsorgCalls: applied.calls,
+        handoff,
+        handoffCalls: handedOff.calls,
+        terraformSteps,
+        plan,
+        planCalls: planJson.calls,
+        awscli,
+        awscliCalls: readCallLog(callLog),
+      };
       results.push(round);
       const tfS = [...terraformSteps.values()].reduce((a, b) => a + b, 0);
-      log(`round ${i}: awsorg ${fmt(awsorg.seconds)}, --plan ${fmt(plan.seconds)}, with hand-off ${fmt(handoff.seconds)} (Terraform steps ${fmt(tfS)}), awscli ${fmt(awscli.seconds)} (ratios ${(awsorg.seconds / awscli.seconds).toFixed(3)}, ${(handoff.seconds / awscli.seconds).toFixed(3)})`);
+      log(
+        `round ${i}: awsorg ${fmt(awsorg.seconds)}, --plan ${fmt(plan.seconds)}, with hand-off ${fmt(handoff.seconds)} (Terraform steps ${fmt(tfS)}), awscli ${fmt(awscli.seconds)} (ratios ${(awsorg.seconds / awscli.seconds).toFixed(3)}, ${(handoff.seconds / awscli.seconds).toFixed(3)})`,
+      );
     }
     if (values['compare-calls']) {
       log('compare-calls: one more run of each through the recording proxy (untimed)');
@@ -501,13 +666,17 @@ async function main(): Promise<number> {
   const handoffPass = handoffRatio <= HANDOFF_RATIO_TARGET;
   const tfSum = (r: Round) => [...r.terraformSteps.values()].reduce((a, b) => a + b, 0);
   const terraformS = m(tfSum);
-  const terraformByStep = Object.fromEntries(TERRAFORM_STEPS.map((id) => [id, m((r) => r.terraformSteps.get(id) ?? 0)]));
+  const terraformByStep = Object.fromEntries(
+    TERRAFORM_STEPS.map((id) => [id, m((r) => r.terraformSteps.get(id) ?? 0)]),
+  );
   const planPass = planS <= PLAN_TARGET_S;
   const first = results[0]!;
   const sumCalls = (c: CallStats) => c.reads + c.writes;
 
   const out: string[] = [];
-  out.push(`awsorg bootstrap benchmark: the ${PRESET} preset on a fresh moto_server, ${rounds} round(s) after ${warmups} warm-up(s)`);
+  out.push(
+    `awsorg bootstrap benchmark: the ${PRESET} preset on a fresh moto_server, ${rounds} round(s) after ${warmups} warm-up(s)`,
+  );
   out.push('');
   out.push(
     table(
@@ -517,7 +686,10 @@ async function main(): Promise<number> {
         [`awsorg bootstrap (${PRESET}, handoff: false) --yes`, results.map((r) => r.awsorg.seconds)],
         [`awsorg bootstrap (${PRESET}, handoff: false) --plan (converged)`, results.map((r) => r.plan.seconds)],
         [`awsorg bootstrap --preset ${PRESET} --yes (with the hand-off)`, results.map((r) => r.handoff.seconds)],
-        ...TERRAFORM_STEPS.map((id): [string, number[]] => [`  of which ${id}`, results.map((r) => r.terraformSteps.get(id) ?? 0)]),
+        ...TERRAFORM_STEPS.map((id): [string, number[]] => [
+          `  of which ${id}`,
+          results.map((r) => r.terraformSteps.get(id) ?? 0),
+        ]),
         ['  of which Terraform, total', results.map(tfSum)],
         ['bash bench/bootstrap-awscli.sh', results.map((r) => r.awscli.seconds)],
       ],
@@ -526,31 +698,67 @@ async function main(): Promise<number> {
   );
   out.push('');
   out.push('AWS calls (round 1):');
-  out.push(`  awsorg bootstrap --yes:    ${sumCalls(first.awsorgCalls)} (${first.awsorgCalls.reads} reads, ${first.awsorgCalls.writes} writes, ${first.awsorgCalls.retries} retries)`);
-  out.push(`  awsorg with the hand-off: ${sumCalls(first.handoffCalls)} SDK calls (${first.handoffCalls.reads} reads, ${first.handoffCalls.writes} writes), plus terraform's own`);
-  out.push(`  awsorg bootstrap --plan:   ${sumCalls(first.planCalls)} (${first.planCalls.reads} reads, ${first.planCalls.writes} writes)`);
-  out.push(`  bench/bootstrap-awscli.sh: ${first.awscliCalls.total} aws CLI invocations (${first.awscliCalls.reads} reads, ${first.awscliCalls.writes} writes)`);
-  out.push(`  seconds per call: awsorg ${(awsorgS / sumCalls(first.awsorgCalls)).toFixed(3)}, awscli ${(awscliS / first.awscliCalls.total).toFixed(3)}`);
+  out.push(
+    `  awsorg bootstrap --yes:    ${sumCalls(first.awsorgCalls)} (${first.awsorgCalls.reads} reads, ${first.awsorgCalls.writes} writes, ${first.awsorgCalls.retries} retries)`,
+  );
+  out.push(
+    `  awsorg with the hand-off: ${sumCalls(first.handoffCalls)} SDK calls (${first.handoffCalls.reads} reads, ${first.handoffCalls.writes} writes), plus terraform's own`,
+  );
+  out.push(
+    `  awsorg bootstrap --plan:   ${sumCalls(first.planCalls)} (${first.planCalls.reads} reads, ${first.planCalls.writes} writes)`,
+  );
+  out.push(
+    `  bench/bootstrap-awscli.sh: ${first.awscliCalls.total} aws CLI invocations (${first.awscliCalls.reads} reads, ${first.awscliCalls.writes} writes)`,
+  );
+  out.push(
+    `  seconds per call: awsorg ${(awsorgS / sumCalls(first.awsorgCalls)).toFixed(3)}, awscli ${(awscliS / first.awscliCalls.total).toFixed(3)}`,
+  );
   for (const line of compare) out.push(`  ${line}`);
   out.push('');
   out.push(phaseTable(results));
   out.push('');
   out.push('Targets (medians):');
-  out.push(`  awsorg without the hand-off / awscli = ${awsorgS.toFixed(2)} s / ${awscliS.toFixed(2)} s = ${ratio.toFixed(3)}   target <= ${RATIO_TARGET.toFixed(2)}   ${ratioPass ? 'PASS' : 'FAIL'}`);
-  out.push(`  awsorg with the hand-off / awscli = ${handoffS.toFixed(2)} s / ${awscliS.toFixed(2)} s = ${handoffRatio.toFixed(3)}   target <= ${HANDOFF_RATIO_TARGET.toFixed(2)}   ${handoffPass ? 'PASS' : 'FAIL'}`);
-  out.push(`    of which in Terraform (${TERRAFORM_STEPS.join(' + ')}): ${terraformS.toFixed(2)} s, ${((terraformS / handoffS) * 100).toFixed(0)}% of the run`);
-  out.push(`  --plan on the converged organization = ${planS.toFixed(2)} s   target <= ${PLAN_TARGET_S.toFixed(1)} s   ${planPass ? 'PASS' : 'FAIL'}`);
+  out.push(
+    `  awsorg without the hand-off / awscli = ${awsorgS.toFixed(2)} s / ${awscliS.toFixed(2)} s = ${ratio.toFixed(3)}   target <= ${RATIO_TARGET.toFixed(2)}   ${ratioPass ? 'PASS' : 'FAIL'}`,
+  );
+  out.push(
+    `  awsorg with the hand-off / awscli = ${handoffS.toFixed(2)} s / ${awscliS.toFixed(2)} s = ${handoffRatio.toFixed(3)}   target <= ${HANDOFF_RATIO_TARGET.toFixed(2)}   ${handoffPass ? 'PASS' : 'FAIL'}`,
+  );
+  out.push(
+    `    of which in Terraform (${TERRAFORM_STEPS.join(' + ')}): ${terraformS.toFixed(2)} s, ${((terraformS / handoffS) * 100).toFixed(0)}% of the run`,
+  );
+  out.push(
+    `  --plan on the converged organization = ${planS.toFixed(2)} s   target <= ${PLAN_TARGET_S.toFixed(1)} s   ${planPass ? 'PASS' : 'FAIL'}`,
+  );
   out.push(
     JSON.stringify({
       bench: 'bootstrap',
       preset: PRESET,
       rounds,
       warmups,
-      medianSeconds: { nodeFloor: m((r) => r.nodeFloor), awsCliFloor: m((r) => r.awsCliFloor), awsorgBootstrap: awsorgS, awsorgPlan: planS, awsorgWithHandoff: handoffS, terraform: terraformS, terraformByStep, awscliScript: awscliS },
+      medianSeconds: {
+        nodeFloor: m((r) => r.nodeFloor),
+        awsCliFloor: m((r) => r.awsCliFloor),
+        awsorgBootstrap: awsorgS,
+        awsorgPlan: planS,
+        awsorgWithHandoff: handoffS,
+        terraform: terraformS,
+        terraformByStep,
+        awscliScript: awscliS,
+      },
       ratio,
       handoffRatio,
-      calls: { awsorg: first.awsorgCalls, withHandoff: first.handoffCalls, plan: first.planCalls, awscli: { total: first.awscliCalls.total, reads: first.awscliCalls.reads, writes: first.awscliCalls.writes } },
-      targets: { ratio: { max: RATIO_TARGET, pass: ratioPass }, handoffRatio: { max: HANDOFF_RATIO_TARGET, pass: handoffPass }, planSeconds: { max: PLAN_TARGET_S, pass: planPass } },
+      calls: {
+        awsorg: first.awsorgCalls,
+        withHandoff: first.handoffCalls,
+        plan: first.planCalls,
+        awscli: { total: first.awscliCalls.total, reads: first.awscliCalls.reads, writes: first.awscliCalls.writes },
+      },
+      targets: {
+        ratio: { max: RATIO_TARGET, pass: ratioPass },
+        handoffRatio: { max: HANDOFF_RATIO_TARGET, pass: handoffPass },
+        planSeconds: { max: PLAN_TARGET_S, pass: planPass },
+      },
     }),
   );
   process.stdout.write(out.join('\n') + '\n');

@@ -4,5 +4,7 @@
  */
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 
-const out = await new STSClient({}).send(new AssumeRoleCommand({ RoleArn: process.argv[2]!, RoleSessionName: 'bench-baseline' }));
+const out = await new STSClient({}).send(
+  new AssumeRoleCommand({ RoleArn: process.argv[2]!, RoleSessionName: 'bench-baseline' }),
+);
 if (!out.Credentials?.SessionToken) process.exit(1);

@@ -49,23 +49,47 @@ export async function benchAssume(): Promise<BenchResult[]> {
   try {
     const org = await createOrgFixture(moto.endpoint, [{ name: 'Development', ou: 'Workloads' }]);
     const dev = org.byName('Development');
-    const env: Record<string, string> = { ...operatorEnv(moto.endpoint), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    const env: Record<string, string> = {
+      ...operatorEnv(moto.endpoint),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
     const roleArn = `arn:aws:iam::${dev.id}:role/OrganizationAccountAccessRole`;
     const assume = [CLI, 'assume', 'Development', '--exec', '--', 'true'];
     // Warm-up: inventory, operator identity and credentials cached; disk caches hot.
     time(process.execPath, assume, env);
     const credentials = join(env.XDG_CACHE_HOME!, 'awsorg', 'credentials');
-    const samples = { node: [] as number[], hit: [] as number[], miss: [] as number[], awscli: [] as number[], sdk: [] as number[] };
+    const samples = {
+      node: [] as number[],
+      hit: [] as number[],
+      miss: [] as number[],
+      awscli: [] as number[],
+      sdk: [] as number[],
+    };
     for (let i = 0; i < ROUNDS; i++) {
       samples.node.push(time(process.execPath, ['-e', '0'], env));
       samples.hit.push(time(process.execPath, assume, env));
       rmSync(credentials, { recursive: true, force: true });
       samples.miss.push(time(process.execPath, assume, env));
       samples.sdk.push(time(process.execPath, [MIN_SCRIPT, roleArn], env));
-      samples.awscli.push(time('aws', ['sts', 'assume-role', '--role-arn', roleArn, '--role-session-name', 'bench', '--output', 'json'], env));
+      samples.awscli.push(
+        time(
+          'aws',
+          ['sts', 'assume-role', '--role-arn', roleArn, '--role-session-name', 'bench', '--output', 'json'],
+          env,
+        ),
+      );
     }
-    const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])) as Record<keyof typeof samples, number>;
-    const row = (name: string, value: number, unit: string, target: string, pass: boolean): BenchResult => ({ name, value: Number(value.toFixed(3)), unit, target, pass });
+    const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])) as Record<
+      keyof typeof samples,
+      number
+    >;
+    const row = (name: string, value: number, unit: string, target: string, pass: boolean): BenchResult => ({
+      name,
+      value: Number(value.toFixed(3)),
+      unit,
+      target,
+      pass,
+    });
     return [
       row('node -e 0 (baseline)', m.node, 'ms', '-', true),
       row('assume --exec -- true, cache hit', m.hit, 'ms', '-', true),
@@ -85,7 +109,9 @@ export function printResults(title: string, results: BenchResult[]): void {
   process.stdout.write(`\n${title}\n`);
   for (const r of results) {
     const verdict = r.target === '-' ? '' : r.pass ? '  PASS' : '  FAIL';
-    process.stdout.write(`  ${r.name.padEnd(52)} ${String(r.value).padStart(10)} ${r.unit.padEnd(3)} ${r.target === '-' ? '' : `(target ${r.target})`}${verdict}\n`);
+    process.stdout.write(
+      `  ${r.name.padEnd(52)} ${String(r.value).padStart(10)} ${r.unit.padEnd(3)} ${r.target === '-' ? '' : `(target ${r.target})`}${verdict}\n`,
+    );
   }
 }
 

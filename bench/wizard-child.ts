@@ -103,7 +103,9 @@ async function wizard(): Promise<void> {
   const exitMs = performance.now() - pressed;
   const welcome = /welcome/i.test(firstScreen) ? 'shown' : firstScreen.slice(0, 400);
   // Like bin/awsorg, nothing forces the exit: the process ends when nothing is pending any more.
-  process.once('exit', () => report({ firstFrameMs: at, exitCode: code, exitMs, processExitMs: performance.now() - pressed, welcome }));
+  process.once('exit', () =>
+    report({ firstFrameMs: at, exitCode: code, exitMs, processExitMs: performance.now() - pressed, welcome }),
+  );
 }
 
 /** The standard preset with accounts added round the OUs up to `count` accounts. */
@@ -119,15 +121,16 @@ async function blueprintWith(count: number): Promise<Blueprint> {
 }
 
 async function editor(): Promise<void> {
-  const [ink, react, { createDeps }, { WizardOperations }, { defineWizardApp }, { initialWizard }, { initialEditor }] = await Promise.all([
-    import('ink'),
-    import('react'),
-    import('../src/core/deps.js'),
-    import('../src/ui/wizard/operations.js'),
-    import('../src/ui/wizard/app.js'),
-    import('../src/ui/wizard/state.js'),
-    import('../src/ui/wizard/editor.js'),
-  ]);
+  const [ink, react, { createDeps }, { WizardOperations }, { defineWizardApp }, { initialWizard }, { initialEditor }] =
+    await Promise.all([
+      import('ink'),
+      import('react'),
+      import('../src/core/deps.js'),
+      import('../src/ui/wizard/operations.js'),
+      import('../src/ui/wizard/app.js'),
+      import('../src/ui/wizard/state.js'),
+      import('../src/ui/wizard/editor.js'),
+    ]);
   const stdout = { write: () => true, isTTY: false };
   const deps = createDeps({
     env: process.env,
@@ -139,16 +142,28 @@ async function editor(): Promise<void> {
   });
   const ops = new WizardOperations(deps);
   const blueprint = await blueprintWith(EDITOR_ACCOUNTS);
-  const initial = { ...initialWizard({ signin: ops.signInChoices() }), screen: 'blueprint' as const, editor: initialEditor({ blueprint, source: 'bench', savePath: 'awsorg.yaml', placeholders: 'allow' }) };
+  const initial = {
+    ...initialWizard({ signin: ops.signInChoices() }),
+    screen: 'blueprint' as const,
+    editor: initialEditor({ blueprint, source: 'bench', savePath: 'awsorg.yaml', placeholders: 'allow' }),
+  };
   const WizardApp = defineWizardApp(ink);
-  const instance = ink.render(react.createElement(WizardApp, { initial, ops, color: !process.env.NO_COLOR, screen: term.output as unknown as NodeJS.WriteStream }), {
-    stdout: term.output as unknown as NodeJS.WriteStream,
-    stderr: term.output as unknown as NodeJS.WriteStream,
-    stdin: term.input as unknown as NodeJS.ReadStream,
-    exitOnCtrlC: false,
-    patchConsole: false,
-    debug: true,
-  });
+  const instance = ink.render(
+    react.createElement(WizardApp, {
+      initial,
+      ops,
+      color: !process.env.NO_COLOR,
+      screen: term.output as unknown as NodeJS.WriteStream,
+    }),
+    {
+      stdout: term.output as unknown as NodeJS.WriteStream,
+      stderr: term.output as unknown as NodeJS.WriteStream,
+      stdin: term.input as unknown as NodeJS.ReadStream,
+      exitOnCtrlC: false,
+      patchConsole: false,
+      debug: true,
+    },
+  );
   const at = await firstFrame;
   // Detection runs once after the first frame; keystrokes are timed only once it has redrawn.
   await quiet(QUIET_MS);

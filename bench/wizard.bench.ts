@@ -58,7 +58,12 @@ function prepareHome(): { wizard: Record<string, string>; editor: Record<string,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     TERM: 'xterm-256color',
   });
-  const wizard = { ...isolated, AWS_ACCESS_KEY_ID: 'AKIAWIZARDBENCH00001', AWS_SECRET_ACCESS_KEY: 'bench/secret', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' };
+  const wizard = {
+    ...isolated,
+    AWS_ACCESS_KEY_ID: 'AKIAWIZARDBENCH00001',
+    AWS_SECRET_ACCESS_KEY: 'bench/secret',
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+  };
   return { wizard, editor: isolated, dir: isolated.HOME! };
 }
 
@@ -75,7 +80,8 @@ function runChild(mode: Mode, env: Record<string, string>): Promise<ChildReport>
     child.on('close', (code) => {
       clearTimeout(timer);
       const line = stdout.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) return reject(new Error(`wizard-child ${mode} exited ${code}:\n${stdout}\n${stderr}`));
+      if (code !== 0 || !line.startsWith('{'))
+        return reject(new Error(`wizard-child ${mode} exited ${code}:\n${stdout}\n${stderr}`));
       resolve(JSON.parse(line) as ChildReport);
     });
   });
@@ -85,14 +91,16 @@ function runChild(mode: Mode, env: Record<string, string>): Promise<ChildReport>
 function check(report: ChildReport): ChildReport {
   if (report.mode === 'wizard') {
     if (report.exitCode !== 0) throw new Error(`the wizard exited ${report.exitCode} after q`);
-    if (report.welcome !== 'shown') throw new Error(`the wizard's first frame is not the welcome screen:\n${report.welcome}`);
+    if (report.welcome !== 'shown')
+      throw new Error(`the wizard's first frame is not the welcome screen:\n${report.welcome}`);
   }
   if (report.mode === 'editor' && report.renamed?.length !== 2) {
-    throw new Error(`the editor did not show both renamed accounts after the keystrokes (found ${JSON.stringify(report.renamed)}); its screen:\n${report.screen}`);
+    throw new Error(
+      `the editor did not show both renamed accounts after the keystrokes (found ${JSON.stringify(report.renamed)}); its screen:\n${report.screen}`,
+    );
   }
   return report;
 }
-
 
 export async function benchWizard(opts: { rounds?: number } = {}): Promise<BenchResult[]> {
   const rounds = Math.max(5, opts.rounds ?? 7);
@@ -128,11 +136,41 @@ export async function benchWizard(opts: { rounds?: number } = {}): Promise<Bench
     const keyP95 = percentile(keystrokes, 95);
     const keyMax = Math.max(...keystrokes);
     return [
-      { name: `wizard first frame / bare Ink first frame (${round1(median(wizardFirst))} ms vs ${round1(median(bare))} ms, median of ${rounds})`, value: Math.round(ratio * 100) / 100, unit: 'x', target: `<= ${FIRST_FRAME_RATIO_TARGET}`, pass: ratio <= FIRST_FRAME_RATIO_TARGET },
-      { name: `blueprint editor keystroke to frame, median (${EDITOR_ACCOUNTS} accounts, ${keystrokes.length} keystrokes)`, value: round1(keyMedian), unit: 'ms', target: `<= ${KEYSTROKE_TARGET_MS}`, pass: keyMedian <= KEYSTROKE_TARGET_MS },
-      { name: `blueprint editor keystroke to frame, p95 (${EDITOR_ACCOUNTS} accounts, ${keystrokes.length} keystrokes; max ${round1(keyMax)} ms${unchanged ? `; ${unchanged} frames identical to the one before` : ''})`, value: round1(keyP95), unit: 'ms', target: `<= ${KEYSTROKE_TARGET_MS}`, pass: keyP95 <= KEYSTROKE_TARGET_MS },
-      { name: 'wizard: q on the welcome screen to the exit code, median', value: round1(median(exitMs)), unit: 'ms', target: '-', pass: true },
-      { name: 'wizard: q on the welcome screen to the end of the process, median (detection against a closed port still pending)', value: round1(median(processExitMs)), unit: 'ms', target: '-', pass: true },
+      {
+        name: `wizard first frame / bare Ink first frame (${round1(median(wizardFirst))} ms vs ${round1(median(bare))} ms, median of ${rounds})`,
+        value: Math.round(ratio * 100) / 100,
+        unit: 'x',
+        target: `<= ${FIRST_FRAME_RATIO_TARGET}`,
+        pass: ratio <= FIRST_FRAME_RATIO_TARGET,
+      },
+      {
+        name: `blueprint editor keystroke to frame, median (${EDITOR_ACCOUNTS} accounts, ${keystrokes.length} keystrokes)`,
+        value: round1(keyMedian),
+        unit: 'ms',
+        target: `<= ${KEYSTROKE_TARGET_MS}`,
+        pass: keyMedian <= KEYSTROKE_TARGET_MS,
+      },
+      {
+        name: `blueprint editor keystroke to frame, p95 (${EDITOR_ACCOUNTS} accounts, ${keystrokes.length} keystrokes; max ${round1(keyMax)} ms${unchanged ? `; ${unchanged} frames identical to the one before` : ''})`,
+        value: round1(keyP95),
+        unit: 'ms',
+        target: `<= ${KEYSTROKE_TARGET_MS}`,
+        pass: keyP95 <= KEYSTROKE_TARGET_MS,
+      },
+      {
+        name: 'wizard: q on the welcome screen to the exit code, median',
+        value: round1(median(exitMs)),
+        unit: 'ms',
+        target: '-',
+        pass: true,
+      },
+      {
+        name: 'wizard: q on the welcome screen to the end of the process, median (detection against a closed port still pending)',
+        value: round1(median(processExitMs)),
+        unit: 'ms',
+        target: '-',
+        pass: true,
+      },
     ];
   } finally {
     rmSync(home.dir, { recursive: true, force: true });
@@ -142,7 +180,10 @@ export async function benchWizard(opts: { rounds?: number } = {}): Promise<Bench
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' } } });
   const results = await benchWizard({ rounds: Number(values.rounds) });
-  for (const r of results) console.log(`${r.target === '-' ? 'INFO' : r.pass ? 'PASS' : 'FAIL'}  ${r.name}: ${r.value} ${r.unit}${r.target === '-' ? '' : ` (target ${r.target})`}`);
+  for (const r of results)
+    console.log(
+      `${r.target === '-' ? 'INFO' : r.pass ? 'PASS' : 'FAIL'}  ${r.name}: ${r.value} ${r.unit}${r.target === '-' ? '' : ` (target ${r.target})`}`,
+    );
   console.log(JSON.stringify(results));
   process.exitCode = results.every((r) => r.pass) ? 0 : 1;
 }

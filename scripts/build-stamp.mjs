@@ -16,7 +16,13 @@ import { fileURLToPath } from 'node:url';
 
 export const STAMP = join('dist', '.build-stamp');
 const INPUT_DIRS = ['src', 'test', 'bench'];
-const INPUT_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/bundle.mjs', 'scripts/bin-stub.cjs'];
+const INPUT_FILES = [
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'scripts/bundle.mjs',
+  'scripts/bin-stub.cjs',
+];
 
 function walk(dir, out) {
   let entries;

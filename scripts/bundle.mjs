@@ -38,7 +38,8 @@ await build({
 const source = readFileSync(main, 'utf8');
 const dynamicImports = source.match(/\bimport\(/g) ?? [];
 const literalImports = source.match(/\bimport\("[^"]+"\)/g) ?? [];
-if (dynamicImports.length !== literalImports.length) throw new Error('bundle: every dynamic import() must name a package literally');
+if (dynamicImports.length !== literalImports.length)
+  throw new Error('bundle: every dynamic import() must name a package literally');
 writeFileSync(main, source.replace(/\bimport\("/g, '__aoI_("'));
 copyFileSync('scripts/bin-stub.cjs', 'dist/bin/awsorg.cjs');
 chmodSync('dist/bin/awsorg.cjs', 0o755);

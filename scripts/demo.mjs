@@ -32,7 +32,10 @@ const port = await new Promise((ok) => {
     s.close(() => ok(p));
   });
 });
-const moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore', env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'false' } });
+const moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+  stdio: 'ignore',
+  env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'false' },
+});
 const stop = () => moto.kill('SIGTERM');
 process.on('exit', stop);
 const endpoint = `http://127.0.0.1:${port}`;
@@ -84,12 +87,35 @@ for (const { title, args, allow } of bootstrapRuns) run(title, args, { allow });
 run('who am I in the new organization', ['whoami']);
 // The operator side: the inventory comes from Organizations, then a role session in one account.
 run('list the accounts (discovered from AWS Organizations, then cached)', ['accounts']);
-if (have('aws')) run('run the AWS CLI as the Production account', ['assume', 'production', '--yes', '--exec', '--', 'aws', 'sts', 'get-caller-identity']);
-else run('print the Production account session for eval', ['assume', 'production', '--yes', '--export', '--format', 'json']);
+if (have('aws'))
+  run('run the AWS CLI as the Production account', [
+    'assume',
+    'production',
+    '--yes',
+    '--exec',
+    '--',
+    'aws',
+    'sts',
+    'get-caller-identity',
+  ]);
+else
+  run('print the Production account session for eval', [
+    'assume',
+    'production',
+    '--yes',
+    '--export',
+    '--format',
+    'json',
+  ]);
 // The organization as code: a plain plan on the migrated state (in the bucket) finds nothing to do.
 console.log(`\n$ cd ${TERRAFORM_DIR} && ${tool} ${finalPlan.args.join(' ')}    # ${finalPlan.title}`);
 const planned = spawnSync(tool, finalPlan.args, { cwd: join(dir, TERRAFORM_DIR), env, stdio: 'inherit' });
-const verdict = planned.status === 0 ? 'no changes: Terraform state and AWS agree' : planned.status === 2 ? 'changes pending: Terraform state and AWS disagree' : 'failed';
+const verdict =
+  planned.status === 0
+    ? 'no changes: Terraform state and AWS agree'
+    : planned.status === 2
+      ? 'changes pending: Terraform state and AWS disagree'
+      : 'failed';
 console.log(`\n${tool} plan -detailed-exitcode exited ${planned.status ?? planned.signal} (${verdict}).`);
 if (planned.status !== 0) {
   console.error(`The demo failed: ${tool} plan on the migrated state should exit 0.`);

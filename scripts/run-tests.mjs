@@ -23,5 +23,8 @@ if (selected.length === 0) {
 }
 // Test files load the AWS SDK, which warns on Node < 22 about its 2027 releases; the lockfile pins ours.
 const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...selected], { stdio: 'inherit', env });
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...selected], {
+  stdio: 'inherit',
+  env,
+});
 process.exit(result.status ?? 1);

@@ -63,14 +63,40 @@ export async function runTrainingSample({ bin, cacheFile, warm = true, nodeOptio
     const env = { ...trainingEnv(home, { endpoint, cacheFile, nodeOptions }), ...extraEnv };
     const paths = xdgPaths(env, home);
     const baseId = `env:${env.AWS_ACCESS_KEY_ID}`;
-    const account = { id: '111111111111', name: 'Sample', email: 'sample@example.com', status: 'ACTIVE', ouPath: '/Workloads', tags: {} };
-    writeInventory(paths, { version: 1, source: 'organizations', baseId, fetchedAt: new Date().toISOString(), accounts: [account] });
+    const account = {
+      id: '111111111111',
+      name: 'Sample',
+      email: 'sample@example.com',
+      status: 'ACTIVE',
+      ouPath: '/Workloads',
+      tags: {},
+    };
+    writeInventory(paths, {
+      version: 1,
+      source: 'organizations',
+      baseId,
+      fetchedAt: new Date().toISOString(),
+      accounts: [account],
+    });
     if (warm) {
-      writeCachedCredentials(paths, { baseId, accountId: account.id, role: 'OrganizationAccountAccessRole' }, {
-        accessKeyId: 'ASIABUILDSAMPLE00000', secretAccessKey: 'sample', sessionToken: 'sample', expiration: new Date(Date.now() + 3600_000).toISOString(), accountId: account.id, role: 'OrganizationAccountAccessRole',
-      });
+      writeCachedCredentials(
+        paths,
+        { baseId, accountId: account.id, role: 'OrganizationAccountAccessRole' },
+        {
+          accessKeyId: 'ASIABUILDSAMPLE00000',
+          secretAccessKey: 'sample',
+          sessionToken: 'sample',
+          expiration: new Date(Date.now() + 3600_000).toISOString(),
+          accountId: account.id,
+          role: 'OrganizationAccountAccessRole',
+        },
+      );
     }
-    return spawnSync(process.execPath, [bin, 'assume', 'Sample', '--exec', '--', 'true'], { env, encoding: 'utf8', timeout: 60_000 });
+    return spawnSync(process.execPath, [bin, 'assume', 'Sample', '--exec', '--', 'true'], {
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

@@ -14,32 +14,82 @@ import type { CommandModule } from './commands/command.js';
 
 // Command modules load lazily so that a command never pays for another's dependencies.
 const COMMANDS: Record<string, { summary: string; hidden?: boolean; load: () => Promise<CommandModule<unknown>> }> = {
-  bootstrap: { summary: 'plan and apply the first-day organization setup', load: () => import('./commands/bootstrap.js') as Promise<CommandModule<unknown>> },
-  whoami: { summary: 'show the caller identity and its place in an organization', load: () => import('./commands/whoami.js') as Promise<CommandModule<unknown>> },
-  state: { summary: 'state migrate: move local Terraform/OpenTofu state into the S3 backend | state handoff: hand a bootstrapped organization to Terraform', load: () => import('./commands/state.js') as Promise<CommandModule<unknown>> },
-  login: { summary: 'sign in: IAM Identity Center device flow (--sso) or an MFA session (--mfa-serial)', load: () => import('./commands/login.js') as Promise<CommandModule<unknown>> },
-  accounts: { summary: "list the organization's accounts (cached inventory)", load: () => import('./commands/accounts.js') as Promise<CommandModule<unknown>> },
-  alias: { summary: 'name accounts: alias set NAME ID | alias list | alias rm NAME', load: () => import('./commands/alias.js') as Promise<CommandModule<unknown>> },
-  assume: { summary: "open a shell (or run a command) with an account's role credentials", load: () => import('./commands/assume.js') as Promise<CommandModule<unknown>> },
-  'credential-process': { summary: 'print credentials for credential_process in ~/.aws/config', load: () => import('./commands/credential-process.js') as Promise<CommandModule<unknown>> },
-  config: { summary: 'config generate | remove: one ~/.aws/config profile per account, or remove them', load: () => import('./commands/config.js') as Promise<CommandModule<unknown>> },
-  completion: { summary: 'print shell completion for bash, zsh or fish', load: () => import('./commands/completion.js') as Promise<CommandModule<unknown>> },
-  console: { summary: 'full-screen console over every account', load: () => import('./commands/console.js') as Promise<CommandModule<unknown>> },
-  runbook: { summary: 'incident runbooks: runbook list | show ID | run ID --incident INC | rollback INC', load: () => import('./commands/runbook.js') as Promise<CommandModule<unknown>> },
-  audit: { summary: 'verify an incident audit transcript: audit verify [FILE]', load: () => import('./commands/audit.js') as Promise<CommandModule<unknown>> },
+  bootstrap: {
+    summary: 'plan and apply the first-day organization setup',
+    load: () => import('./commands/bootstrap.js') as Promise<CommandModule<unknown>>,
+  },
+  whoami: {
+    summary: 'show the caller identity and its place in an organization',
+    load: () => import('./commands/whoami.js') as Promise<CommandModule<unknown>>,
+  },
+  state: {
+    summary:
+      'state migrate: move local Terraform/OpenTofu state into the S3 backend | state handoff: hand a bootstrapped organization to Terraform',
+    load: () => import('./commands/state.js') as Promise<CommandModule<unknown>>,
+  },
+  login: {
+    summary: 'sign in: IAM Identity Center device flow (--sso) or an MFA session (--mfa-serial)',
+    load: () => import('./commands/login.js') as Promise<CommandModule<unknown>>,
+  },
+  accounts: {
+    summary: "list the organization's accounts (cached inventory)",
+    load: () => import('./commands/accounts.js') as Promise<CommandModule<unknown>>,
+  },
+  alias: {
+    summary: 'name accounts: alias set NAME ID | alias list | alias rm NAME',
+    load: () => import('./commands/alias.js') as Promise<CommandModule<unknown>>,
+  },
+  assume: {
+    summary: "open a shell (or run a command) with an account's role credentials",
+    load: () => import('./commands/assume.js') as Promise<CommandModule<unknown>>,
+  },
+  'credential-process': {
+    summary: 'print credentials for credential_process in ~/.aws/config',
+    load: () => import('./commands/credential-process.js') as Promise<CommandModule<unknown>>,
+  },
+  config: {
+    summary: 'config generate | remove: one ~/.aws/config profile per account, or remove them',
+    load: () => import('./commands/config.js') as Promise<CommandModule<unknown>>,
+  },
+  completion: {
+    summary: 'print shell completion for bash, zsh or fish',
+    load: () => import('./commands/completion.js') as Promise<CommandModule<unknown>>,
+  },
+  console: {
+    summary: 'full-screen console over every account',
+    load: () => import('./commands/console.js') as Promise<CommandModule<unknown>>,
+  },
+  runbook: {
+    summary: 'incident runbooks: runbook list | show ID | run ID --incident INC | rollback INC',
+    load: () => import('./commands/runbook.js') as Promise<CommandModule<unknown>>,
+  },
+  audit: {
+    summary: 'verify an incident audit transcript: audit verify [FILE]',
+    load: () => import('./commands/audit.js') as Promise<CommandModule<unknown>>,
+  },
   // Hidden: candidates for the shell completion scripts (reads only cached files, never the network).
-  __complete: { summary: '', hidden: true, load: () => import('./commands/complete.js') as Promise<CommandModule<unknown>> },
+  __complete: {
+    summary: '',
+    hidden: true,
+    load: () => import('./commands/complete.js') as Promise<CommandModule<unknown>>,
+  },
 };
 
 function help(): string {
-  const width = Math.max(...Object.entries(COMMANDS).filter(([, c]) => !c.hidden).map(([name]) => name.length));
+  const width = Math.max(
+    ...Object.entries(COMMANDS)
+      .filter(([, c]) => !c.hidden)
+      .map(([name]) => name.length),
+  );
   return [
     'awsorg: bootstrap and operate an AWS Organization',
     '',
     'Usage: awsorg <command> [flags]',
     '',
     'Commands:',
-    ...Object.entries(COMMANDS).filter(([, c]) => !c.hidden).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    ...Object.entries(COMMANDS)
+      .filter(([, c]) => !c.hidden)
+      .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
     'Run `awsorg <command> --help` for the flags of a command.',
     '',
@@ -118,7 +168,9 @@ function handleOutputErrors(streams: NodeJS.WriteStream[]): { failed: () => bool
       if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
       failed = true;
       if (stream !== process.stderr && !process.stderr.destroyed) {
-        process.stderr.write(`awsorg: cannot write to ${stream === process.stdout ? 'stdout' : 'the output'}: ${err.code ?? err.message}\n`);
+        process.stderr.write(
+          `awsorg: cannot write to ${stream === process.stdout ? 'stdout' : 'the output'}: ${err.code ?? err.message}\n`,
+        );
       }
     });
   }
@@ -137,7 +189,9 @@ async function cli(): Promise<void> {
     interrupts++;
     // The first Ctrl-C asks running work to stop at a safe point; a second one exits at once.
     if (interrupts > 1) process.exit(ExitCode.cancelled);
-    process.stderr.write(`\nawsorg: ${signal} received; stopping at the next safe point (press Ctrl-C again to exit now)\n`);
+    process.stderr.write(
+      `\nawsorg: ${signal} received; stopping at the next safe point (press Ctrl-C again to exit now)\n`,
+    );
     controller.abort();
   };
   process.on('SIGINT', onSignal);

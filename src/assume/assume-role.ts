@@ -35,7 +35,8 @@ export async function assumeRoleCredentials(
   try {
     out = await session.send('sts', new AssumeRoleCommand({ ...input, SourceIdentity: operator.name }));
   } catch (err) {
-    if (!(err instanceof AwsCallError) || !/AccessDenied/.test(err.code) || !/SetSourceIdentity/i.test(err.awsMessage)) throw explain(err, roleArn, account);
+    if (!(err instanceof AwsCallError) || !/AccessDenied/.test(err.code) || !/SetSourceIdentity/i.test(err.awsMessage))
+      throw explain(err, roleArn, account);
     // The trust policy does not allow sts:SetSourceIdentity; the session name still names the operator.
     try {
       out = await session.send('sts', new AssumeRoleCommand(input));
@@ -67,7 +68,11 @@ function explain(err: unknown, roleArn: string, account: InventoryAccount): unkn
     );
   }
   if (err instanceof AwsCallError && err.code === 'ValidationError' && /DurationSeconds/i.test(err.message)) {
-    return new CredentialsError(`${roleArn} does not allow that session length: ${err.message}`, 'Use a shorter --duration (1h is the limit when chaining roles).', { cause: err });
+    return new CredentialsError(
+      `${roleArn} does not allow that session length: ${err.message}`,
+      'Use a shorter --duration (1h is the limit when chaining roles).',
+      { cause: err },
+    );
   }
   return err;
 }

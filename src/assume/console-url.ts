@@ -11,7 +11,10 @@ import type { RoleSession } from './types.js';
 
 const PARTITION_HOSTS: Record<string, { signin: string; console: string }> = {
   aws: { signin: 'https://signin.aws.amazon.com/federation', console: 'https://console.aws.amazon.com/' },
-  'aws-us-gov': { signin: 'https://signin.amazonaws-us-gov.com/federation', console: 'https://console.amazonaws-us-gov.com/' },
+  'aws-us-gov': {
+    signin: 'https://signin.amazonaws-us-gov.com/federation',
+    console: 'https://console.amazonaws-us-gov.com/',
+  },
   'aws-cn': { signin: 'https://signin.amazonaws.cn/federation', console: 'https://console.amazonaws.cn/' },
 };
 
@@ -34,13 +37,22 @@ export function federationEndpoint(deps: Deps, settings: Settings, region: strin
     try {
       protocol = new URL(override).protocol;
     } catch {
-      throw new UsageError(`AWSORG_FEDERATION_URL "${override}" is not a URL`, 'Unset AWSORG_FEDERATION_URL to use the AWS sign-in endpoint.');
+      throw new UsageError(
+        `AWSORG_FEDERATION_URL "${override}" is not a URL`,
+        'Unset AWSORG_FEDERATION_URL to use the AWS sign-in endpoint.',
+      );
     }
     if (protocol !== 'https:' && protocol !== 'http:') {
-      throw new UsageError(`AWSORG_FEDERATION_URL "${override}" is not an http(s) URL`, 'Unset AWSORG_FEDERATION_URL to use the AWS sign-in endpoint.');
+      throw new UsageError(
+        `AWSORG_FEDERATION_URL "${override}" is not an http(s) URL`,
+        'Unset AWSORG_FEDERATION_URL to use the AWS sign-in endpoint.',
+      );
     }
     const problem = signinUrlProblem(override);
-    if (problem) deps.stderr.write(`awsorg: sending the session to ${override} (AWSORG_FEDERATION_URL ${problem}); unset it to use the AWS sign-in endpoint\n`);
+    if (problem)
+      deps.stderr.write(
+        `awsorg: sending the session to ${override} (AWSORG_FEDERATION_URL ${problem}); unset it to use the AWS sign-in endpoint\n`,
+      );
     return override;
   }
   return settings.federationUrl || PARTITION_HOSTS[partitionOfRegion(region)]!.signin;
@@ -50,7 +62,12 @@ export function federationEndpoint(deps: Deps, settings: Settings, region: strin
  * `exportsInstead` is how to get the exports instead, in the words of the caller: the
  * `--export` flag for `assume --console`, a key inside the console.
  */
-export async function consoleSignInUrl(deps: Deps, session: RoleSession, settings: Settings, exportsInstead = 'print the exports with --export instead'): Promise<string> {
+export async function consoleSignInUrl(
+  deps: Deps,
+  session: RoleSession,
+  settings: Settings,
+  exportsInstead = 'print the exports with --export instead',
+): Promise<string> {
   const endpoint = federationEndpoint(deps, settings, session.region);
   const hosts = PARTITION_HOSTS[partitionOfRegion(session.region)]!;
   const sessionJson = JSON.stringify({
@@ -68,7 +85,10 @@ export async function consoleSignInUrl(deps: Deps, session: RoleSession, setting
       signal: AbortSignal.any([deps.signal, AbortSignal.timeout(15_000)]),
     });
   } catch (err) {
-    throw new AwsorgError(`could not reach the federation endpoint ${endpoint}: ${(err as Error).message}`, `Check your network or proxy, or ${exportsInstead}.`);
+    throw new AwsorgError(
+      `could not reach the federation endpoint ${endpoint}: ${(err as Error).message}`,
+      `Check your network or proxy, or ${exportsInstead}.`,
+    );
   }
   const text = await response.text();
   if (!response.ok) {
@@ -86,6 +106,11 @@ export async function consoleSignInUrl(deps: Deps, session: RoleSession, setting
   if (!token) throw new AwsorgError(`the federation endpoint ${endpoint} returned no SigninToken`);
   const destination = `${hosts.console}?region=${encodeURIComponent(session.region)}`;
   const url = new URL(endpoint);
-  url.search = new URLSearchParams({ Action: 'login', Issuer: 'awsorg', Destination: destination, SigninToken: token }).toString();
+  url.search = new URLSearchParams({
+    Action: 'login',
+    Issuer: 'awsorg',
+    Destination: destination,
+    SigninToken: token,
+  }).toString();
   return url.toString();
 }

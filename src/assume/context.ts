@@ -38,11 +38,18 @@ export async function loadOperatorContext(deps: Deps, opts: LoadOptions = {}): P
   checkCacheDirsSync(deps.paths);
   const base = baseSignIn(deps.env, settings);
   const lookup = readInventory(deps.paths, base.id, deps.clock.now(), settings.inventoryTtlMinutes);
-  if (lookup.kind === 'fresh' && !opts.refresh) return { settings, base, inventory: lookup.inventory, inventoryFrom: 'cache' };
-  if (lookup.kind === 'unreadable') deps.stderr.write(`awsorg: ignoring the cached inventory (${lookup.reason}); loading it again\n`);
+  if (lookup.kind === 'fresh' && !opts.refresh)
+    return { settings, base, inventory: lookup.inventory, inventoryFrom: 'cache' };
+  if (lookup.kind === 'unreadable')
+    deps.stderr.write(`awsorg: ignoring the cached inventory (${lookup.reason}); loading it again\n`);
   try {
     const { discoverInventory } = await import('../inventory/discover.js');
-    const inventory = await discoverInventory(deps, base, settings, opts.onProgress ? { onProgress: opts.onProgress } : {});
+    const inventory = await discoverInventory(
+      deps,
+      base,
+      settings,
+      opts.onProgress ? { onProgress: opts.onProgress } : {},
+    );
     writeInventory(deps.paths, inventory);
     return { settings, base, inventory, inventoryFrom: 'discovered' };
   } catch (err) {
@@ -50,7 +57,9 @@ export async function loadOperatorContext(deps: Deps, opts: LoadOptions = {}): P
     // cached credentials may still be valid; say so rather than fail.
     if (lookup.kind === 'stale' && !opts.refresh) {
       const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-      deps.stderr.write(`awsorg: could not reload the account inventory (${terminalText(reason ?? '')}); using the copy from ${lookup.inventory.fetchedAt}\n`);
+      deps.stderr.write(
+        `awsorg: could not reload the account inventory (${terminalText(reason ?? '')}); using the copy from ${lookup.inventory.fetchedAt}\n`,
+      );
       return { settings, base, inventory: lookup.inventory, inventoryFrom: 'stale-cache' };
     }
     throw err;
@@ -63,12 +72,17 @@ const ROLE_NAME = /^(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 export function chooseRole(ctx: OperatorContext, account: InventoryAccount, roleFlag?: string): string {
   if (roleFlag !== undefined) {
     if (!ROLE_NAME.test(roleFlag)) {
-      throw new UsageError(`--role "${roleFlag}" is not a valid IAM role name`, 'Give the role name (letters, digits and +=,.@_-), optionally with a path, e.g. --role Admin.');
+      throw new UsageError(
+        `--role "${roleFlag}" is not a valid IAM role name`,
+        'Give the role name (letters, digits and +=,.@_-), optionally with a path, e.g. --role Admin.',
+      );
     }
     if (ctx.base.kind === 'sso' && account.roles && !account.roles.includes(roleFlag)) {
       throw new UsageError(
         `Identity Center offers no role "${roleFlag}" in ${account.name} (${account.id})`,
-        account.roles.length ? `Choose one of: ${account.roles.join(', ')}.` : 'You have no permission set in this account; ask your Identity Center administrator.',
+        account.roles.length
+          ? `Choose one of: ${account.roles.join(', ')}.`
+          : 'You have no permission set in this account; ask your Identity Center administrator.',
       );
     }
     return roleFlag;
@@ -79,9 +93,15 @@ export function chooseRole(ctx: OperatorContext, account: InventoryAccount, role
   if (preferred) return preferred;
   if (roles.length === 1) return roles[0]!;
   if (roles.length === 0) {
-    throw new UsageError(`Identity Center offers you no role in ${account.name} (${account.id})`, 'Ask your Identity Center administrator for a permission set in this account.');
+    throw new UsageError(
+      `Identity Center offers you no role in ${account.name} (${account.id})`,
+      'Ask your Identity Center administrator for a permission set in this account.',
+    );
   }
-  throw new UsageError(`${account.name} (${account.id}) offers several roles: ${roles.join(', ')}`, `Choose one with --role, e.g. --role ${roles[0]}.`);
+  throw new UsageError(
+    `${account.name} (${account.id}) offers several roles: ${roles.join(', ')}`,
+    `Choose one with --role, e.g. --role ${roles[0]}.`,
+  );
 }
 
 export interface SessionOptions {
@@ -92,7 +112,12 @@ export interface SessionOptions {
   refresh?: boolean;
 }
 
-export async function openRoleSession(deps: Deps, ctx: OperatorContext, account: InventoryAccount, opts: SessionOptions = {}): Promise<RoleSession> {
+export async function openRoleSession(
+  deps: Deps,
+  ctx: OperatorContext,
+  account: InventoryAccount,
+  opts: SessionOptions = {},
+): Promise<RoleSession> {
   const role = chooseRole(ctx, account, opts.role);
   const region = opts.region ?? resolveRegion(deps.env);
   const production = productionReason(account, ctx.settings.production);
@@ -101,15 +126,25 @@ export async function openRoleSession(deps: Deps, ctx: OperatorContext, account:
   if (!opts.refresh) {
     const lookup = readCachedCredentials(deps.paths, key, deps.clock.now());
     if (lookup.kind === 'hit') return { ...common, credentials: lookup.credentials, cacheHit: true };
-    if (lookup.kind === 'rejected') deps.stderr.write(`awsorg: ignored and removed the cached credentials in ${lookup.file}: ${lookup.reason}\n`);
+    if (lookup.kind === 'rejected')
+      deps.stderr.write(`awsorg: ignored and removed the cached credentials in ${lookup.file}: ${lookup.reason}\n`);
   }
   if (account.status && account.status !== 'ACTIVE') {
-    throw new AwsorgError(`${terminalText(account.name)} (${account.id}) is ${terminalText(account.status)}; it cannot be signed in to`, 'Pick an ACTIVE account (`awsorg accounts`).');
+    throw new AwsorgError(
+      `${terminalText(account.name)} (${account.id}) is ${terminalText(account.status)}; it cannot be signed in to`,
+      'Pick an ACTIVE account (`awsorg accounts`).',
+    );
   }
   const credentials =
     ctx.base.kind === 'sso'
       ? await (await import('../aws/sso-portal.js')).ssoRoleCredentials(deps, ctx.base.sso, account.id, role)
-      : await (await import('./assume-role.js')).assumeRoleCredentials(deps, ctx.base, account, role, opts.durationSeconds ?? ctx.settings.sessionDurationSeconds);
+      : await (await import('./assume-role.js')).assumeRoleCredentials(
+          deps,
+          ctx.base,
+          account,
+          role,
+          opts.durationSeconds ?? ctx.settings.sessionDurationSeconds,
+        );
   writeCachedCredentials(deps.paths, key, credentials);
   return { ...common, credentials, cacheHit: false };
 }

@@ -68,9 +68,19 @@ export function formatExports(s: RoleSession, format: ExportFormat): string {
     case 'json':
       return JSON.stringify(vars, null, 2) + '\n';
     case 'env':
-      return [...unset.map((v) => `unset ${v};`), ...Object.entries(vars).map(([k, v]) => `export ${k}=${shQuote(v)};`)].join('\n') + '\n';
+      return (
+        [
+          ...unset.map((v) => `unset ${v};`),
+          ...Object.entries(vars).map(([k, v]) => `export ${k}=${shQuote(v)};`),
+        ].join('\n') + '\n'
+      );
     case 'fish':
-      return [...unset.map((v) => `set -e ${v};`), ...Object.entries(vars).map(([k, v]) => `set -gx ${k} ${fishQuote(v)};`)].join('\n') + '\n';
+      return (
+        [
+          ...unset.map((v) => `set -e ${v};`),
+          ...Object.entries(vars).map(([k, v]) => `set -gx ${k} ${fishQuote(v)};`),
+        ].join('\n') + '\n'
+      );
     case 'powershell':
       return (
         [
@@ -111,6 +121,8 @@ export function fishQuote(value: string): string {
 export function powershellQuote(value: string): string {
   if (value === '') return "''";
   const parts = value.split(/(\r|\n)/).filter((part) => part !== '');
-  const quoted = parts.map((part) => (part === '\n' ? '"`n"' : part === '\r' ? '"`r"' : `'${part.replace(/['\u2018-\u201B]/g, (q) => q + q)}'`));
+  const quoted = parts.map((part) =>
+    part === '\n' ? '"`n"' : part === '\r' ? '"`r"' : `'${part.replace(/['\u2018-\u201B]/g, (q) => q + q)}'`,
+  );
   return quoted.length === 1 ? quoted[0]! : `(${quoted.join(' + ')})`;
 }

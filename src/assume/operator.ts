@@ -43,12 +43,20 @@ function identityFile(deps: Pick<Deps, 'paths'>, base: BaseSignIn): string {
  * operator in every role session, so only a private file of the user's is believed (the
  * credential cache's rule); anything else is asked of STS again and replaced.
  */
-export function cachedOperatorIdentity(deps: Pick<Deps, 'paths'>, base: BaseSignIn): (OperatorIdentity & { fetchedAt: number }) | undefined {
+export function cachedOperatorIdentity(
+  deps: Pick<Deps, 'paths'>,
+  base: BaseSignIn,
+): (OperatorIdentity & { fetchedAt: number }) | undefined {
   try {
     const read = readTrustedFileSync(identityFile(deps, base), 0o077);
     if (read.kind !== 'read') return undefined;
     const cached = JSON.parse(read.text) as OperatorIdentity & { fetchedAt: number; baseId?: string };
-    const valid = typeof cached.arn === 'string' && cached.arn && typeof cached.name === 'string' && typeof cached.account === 'string' && typeof cached.fetchedAt === 'number';
+    const valid =
+      typeof cached.arn === 'string' &&
+      cached.arn &&
+      typeof cached.name === 'string' &&
+      typeof cached.account === 'string' &&
+      typeof cached.fetchedAt === 'number';
     return valid && cached.baseId === base.id ? cached : undefined;
   } catch {
     return undefined;
@@ -59,7 +67,8 @@ export async function operatorIdentity(deps: Deps, base: BaseSignIn): Promise<Op
   const file = identityFile(deps, base);
   const cached = cachedOperatorIdentity(deps, base);
   // Absent, unreadable or old: ask STS.
-  if (cached && deps.clock.now() - cached.fetchedAt < IDENTITY_TTL_MS) return { arn: cached.arn, account: cached.account, name: cached.name };
+  if (cached && deps.clock.now() - cached.fetchedAt < IDENTITY_TTL_MS)
+    return { arn: cached.arn, account: cached.account, name: cached.name };
   const identity = await deps.aws().identity();
   const result = { arn: identity.arn, account: identity.account, name: sessionNameFromArn(identity.arn, safeUser()) };
   ensurePrivateDirSync(deps.paths.cache);

@@ -20,7 +20,20 @@
  * with the target's mode. A dangling symlink is refused: the link says where the user keeps the
  * file (a dotfiles checkout, a mounted volume), and awsorg creates nothing there on its own.
  */
-import { closeSync, constants, fsyncSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, readSync, realpathSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AwsorgError, ExitCode, UsageError } from '../core/errors.js';
 import { acquireLock } from '../core/lock.js';
@@ -54,7 +67,10 @@ export function configTarget(file: string): string {
         `Create the file it points to (touch ${pointsTo}) if that is where your AWS config lives, or remove the link (rm ${file}) to let awsorg create a regular file there.`,
       );
     }
-    throw new UsageError(`${file} is a symbolic link that cannot be followed (${code}); nothing was written`, `Repair or remove the link ${file}.`);
+    throw new UsageError(
+      `${file} is a symbolic link that cannot be followed (${code}); nothing was written`,
+      `Repair or remove the link ${file}.`,
+    );
   }
 }
 
@@ -78,11 +94,20 @@ function openConfig(target: string): OpenedConfig {
     fd = openSync(target, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { fd: undefined, ino: undefined, text: undefined };
-    throw new AwsorgError(`cannot read ${target}: ${(err as Error).message}; nothing was written`, `Check that ${target} is a file you can read and write (or point AWS_CONFIG_FILE elsewhere).`, { cause: err });
+    throw new AwsorgError(
+      `cannot read ${target}: ${(err as Error).message}; nothing was written`,
+      `Check that ${target} is a file you can read and write (or point AWS_CONFIG_FILE elsewhere).`,
+      { cause: err },
+    );
   }
   try {
     const stat = fstatSync(fd, { bigint: true });
-    if (!stat.isFile()) throw new AwsorgError(`${target} is not a regular file; nothing was written`, `Point AWS_CONFIG_FILE at a regular file.`, { exitCode: ExitCode.usage });
+    if (!stat.isFile())
+      throw new AwsorgError(
+        `${target} is not a regular file; nothing was written`,
+        `Point AWS_CONFIG_FILE at a regular file.`,
+        { exitCode: ExitCode.usage },
+      );
     return { fd, ino: stat.ino, text: decode(target, readWhole(fd)) };
   } catch (err) {
     closeSync(fd);
@@ -107,7 +132,11 @@ function decode(target: string, bytes: Buffer): string {
   const text = bytes.toString('utf8');
   // Editing a file that does not survive a UTF-8 round trip would change bytes outside the block.
   if (!Buffer.from(text, 'utf8').equals(bytes)) {
-    throw new AwsorgError(`${target} is not valid UTF-8; nothing was written`, `Convert ${target} to UTF-8 (the AWS CLI reads it as text), then run \`awsorg config generate\` again.`, { exitCode: ExitCode.usage });
+    throw new AwsorgError(
+      `${target} is not valid UTF-8; nothing was written`,
+      `Convert ${target} to UTF-8 (the AWS CLI reads it as text), then run \`awsorg config generate\` again.`,
+      { exitCode: ExitCode.usage },
+    );
   }
   return text;
 }
@@ -139,7 +168,11 @@ class ChangedMeanwhile extends Error {}
  * meanwhile. `plan` maps the current text (undefined: no file) to the new whole text; the plan
  * that was written (or not needed) is returned.
  */
-export function updateConfigFile<P extends { text: string; changed: boolean }>(file: string, plan: (current: string | undefined) => P, command: string): P {
+export function updateConfigFile<P extends { text: string; changed: boolean }>(
+  file: string,
+  plan: (current: string | undefined) => P,
+  command: string,
+): P {
   const target = configTarget(file);
   let mode = 0o600;
   try {
@@ -168,7 +201,11 @@ export function updateConfigFile<P extends { text: string; changed: boolean }>(f
       } catch (err) {
         if (!(err instanceof ChangedMeanwhile)) {
           if (err instanceof AwsorgError) throw err;
-          throw new AwsorgError(`cannot write ${file}: ${(err as Error).message}`, `Check the permissions of ${dirname(target)}; ${file} itself was not changed.`, { cause: err });
+          throw new AwsorgError(
+            `cannot write ${file}: ${(err as Error).message}`,
+            `Check the permissions of ${dirname(target)}; ${file} itself was not changed.`,
+            { cause: err },
+          );
         }
         if (attempt >= ATTEMPTS) throw changedTooOften(file);
         if (replacing.fd !== undefined) closeSync(replacing.fd);

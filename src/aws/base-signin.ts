@@ -19,7 +19,12 @@ export type BaseSignIn =
 
 export function baseSignIn(env: Env, settings: Settings): BaseSignIn {
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
-    return { kind: 'env', id: `env:${env.AWS_ACCESS_KEY_ID}`, accessKeyId: env.AWS_ACCESS_KEY_ID, temporary: Boolean(env.AWS_SESSION_TOKEN) };
+    return {
+      kind: 'env',
+      id: `env:${env.AWS_ACCESS_KEY_ID}`,
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      temporary: Boolean(env.AWS_SESSION_TOKEN),
+    };
   }
   const config = readAwsConfig(env);
   if (env.AWS_PROFILE) {
@@ -28,7 +33,11 @@ export function baseSignIn(env: Env, settings: Settings): BaseSignIn {
     return { kind: 'profile', id: `profile:${env.AWS_PROFILE}`, profile: env.AWS_PROFILE };
   }
   if (settings.sso) {
-    const sso: ProfileSso = { startUrl: settings.sso.startUrl, region: settings.sso.region, ...(settings.sso.sessionName ? { sessionName: settings.sso.sessionName } : {}) };
+    const sso: ProfileSso = {
+      startUrl: settings.sso.startUrl,
+      region: settings.sso.region,
+      ...(settings.sso.sessionName ? { sessionName: settings.sso.sessionName } : {}),
+    };
     return { kind: 'sso', id: ssoId(sso), sso, via: 'awsorg-login' };
   }
   const sso = profileSso(config, 'default');

@@ -54,7 +54,12 @@ export function cachedMfaSession(env: Env, paths: XdgPaths, now: number): AwsCre
   const lookup = readCachedCredentials(paths, mfaSessionKey(baseId), now);
   if (lookup.kind !== 'hit') return undefined;
   const c = lookup.credentials;
-  return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: new Date(c.expiration) };
+  return {
+    accessKeyId: c.accessKeyId,
+    secretAccessKey: c.secretAccessKey,
+    sessionToken: c.sessionToken,
+    expiration: new Date(c.expiration),
+  };
 }
 
 function standardChain(env: Env): AwsCredentialIdentityProvider {
@@ -98,7 +103,10 @@ function profileRegion(env: Env): string | undefined {
     return undefined;
   }
   const profile = env.AWS_PROFILE ?? 'default';
-  const header = profile === 'default' ? /^\[\s*(profile\s+)?default\s*\]/ : new RegExp(`^\\[\\s*profile\\s+${escape(profile)}\\s*\\]`);
+  const header =
+    profile === 'default'
+      ? /^\[\s*(profile\s+)?default\s*\]/
+      : new RegExp(`^\\[\\s*profile\\s+${escape(profile)}\\s*\\]`);
   let inside = false;
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();

@@ -23,7 +23,8 @@ const INSTALL_HINT =
   "Install moto's server (Python 3.9+): `pipx install 'moto[server]'` or `pip install --user 'moto[server]'`, make sure `moto_server` is on PATH, and run again.";
 
 /** Variables that would send a rehearsal's calls elsewhere or sign them as a real identity. */
-const REPLACED = /^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|SECURITY_TOKEN|PROFILE|DEFAULT_PROFILE|ROLE_ARN|WEB_IDENTITY_TOKEN_FILE|CONTAINER_.*|ENDPOINT_URL.*|IGNORE_CONFIGURED_ENDPOINT_URLS|CREDENTIAL_EXPIRATION)$/;
+const REPLACED =
+  /^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|SECURITY_TOKEN|PROFILE|DEFAULT_PROFILE|ROLE_ARN|WEB_IDENTITY_TOKEN_FILE|CONTAINER_.*|ENDPOINT_URL.*|IGNORE_CONFIGURED_ENDPOINT_URLS|CREDENTIAL_EXPIRATION)$/;
 
 export function findOnPath(name: string, env: Env): string | undefined {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
@@ -53,11 +54,15 @@ async function freeLoopbackPort(): Promise<number> {
 
 export async function startEmulator(deps: Deps, opts: { readyTimeoutMs?: number } = {}): Promise<Emulator> {
   const binary = findOnPath('moto_server', deps.env);
-  if (!binary) throw new PreconditionError('--rehearse needs the moto_server AWS emulator, and it is not on PATH', INSTALL_HINT);
+  if (!binary)
+    throw new PreconditionError('--rehearse needs the moto_server AWS emulator, and it is not on PATH', INSTALL_HINT);
   const port = await freeLoopbackPort();
   const endpoint = `http://127.0.0.1:${port}`;
   let output = '';
-  const child = deps.spawn(binary, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...deps.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'false' } as NodeJS.ProcessEnv });
+  const child = deps.spawn(binary, ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...deps.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'false' } as NodeJS.ProcessEnv,
+  });
   child.stdout?.on('data', (d) => (output = (output + String(d)).slice(-2000)));
   child.stderr?.on('data', (d) => (output = (output + String(d)).slice(-2000)));
   let exited = false;
@@ -79,7 +84,11 @@ export async function startEmulator(deps: Deps, opts: { readyTimeoutMs?: number 
 
   const deadline = deps.clock.now() + (opts.readyTimeoutMs ?? 30_000);
   for (;;) {
-    if (exited) throw new PreconditionError(`moto_server exited before it was ready: ${output.trim().split('\n').slice(-3).join(' | ') || 'no output'}`, INSTALL_HINT);
+    if (exited)
+      throw new PreconditionError(
+        `moto_server exited before it was ready: ${output.trim().split('\n').slice(-3).join(' | ') || 'no output'}`,
+        INSTALL_HINT,
+      );
     try {
       const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1_000) });
       if (res.ok) break;
@@ -88,7 +97,10 @@ export async function startEmulator(deps: Deps, opts: { readyTimeoutMs?: number 
     }
     if (deps.clock.now() > deadline) {
       await stop();
-      throw new PreconditionError(`moto_server did not answer on ${endpoint} within ${Math.round((opts.readyTimeoutMs ?? 30_000) / 1000)} s`, 'Check that moto_server starts on its own (`moto_server -p 5000`), then run again.');
+      throw new PreconditionError(
+        `moto_server did not answer on ${endpoint} within ${Math.round((opts.readyTimeoutMs ?? 30_000) / 1000)} s`,
+        'Check that moto_server starts on its own (`moto_server -p 5000`), then run again.',
+      );
     }
     await deps.clock.sleep(100, deps.signal);
     if (deps.signal.aborted) {
@@ -128,6 +140,24 @@ export async function startEmulator(deps: Deps, opts: { readyTimeoutMs?: number 
  */
 export function rehearsalDeps(deps: Deps, emulator: Emulator, workspace: string): Deps {
   const env = emulator.environment(deps.env);
-  const paths = xdgPaths({ ...env, XDG_CONFIG_HOME: join(workspace, 'config'), XDG_CACHE_HOME: join(workspace, 'cache'), XDG_STATE_HOME: join(workspace, 'state') });
-  return createDeps({ env, signal: deps.signal, cwd: deps.cwd, stdout: deps.stdout, stderr: deps.stderr, stdin: deps.stdin, interactive: deps.interactive, clock: deps.clock, random: deps.random, paths, spawn: deps.spawn, fetch: deps.fetch });
+  const paths = xdgPaths({
+    ...env,
+    XDG_CONFIG_HOME: join(workspace, 'config'),
+    XDG_CACHE_HOME: join(workspace, 'cache'),
+    XDG_STATE_HOME: join(workspace, 'state'),
+  });
+  return createDeps({
+    env,
+    signal: deps.signal,
+    cwd: deps.cwd,
+    stdout: deps.stdout,
+    stderr: deps.stderr,
+    stdin: deps.stdin,
+    interactive: deps.interactive,
+    clock: deps.clock,
+    random: deps.random,
+    paths,
+    spawn: deps.spawn,
+    fetch: deps.fetch,
+  });
 }

@@ -15,7 +15,9 @@ export function principalTypeOf(arn: string): PrincipalType {
  * Center. Their use must be visible every time.
  */
 export function breakGlassWarning(result: { principalType: PrincipalType; arn: string }): string | undefined {
-  if (result.principalType === 'root') return 'BREAK-GLASS: signed in as the ROOT USER. Use it only for the tasks that require root, and sign out when done.';
-  if (result.principalType === 'iam-user') return `BREAK-GLASS: signed in as IAM user ${result.arn.split('/').pop()} (long-term credentials). Prefer IAM Identity Center for daily work.`;
+  if (result.principalType === 'root')
+    return 'BREAK-GLASS: signed in as the ROOT USER. Use it only for the tasks that require root, and sign out when done.';
+  if (result.principalType === 'iam-user')
+    return `BREAK-GLASS: signed in as IAM user ${result.arn.split('/').pop()} (long-term credentials). Prefer IAM Identity Center for daily work.`;
   return undefined;
 }

@@ -64,7 +64,12 @@ export class AdaptivePacer {
 }
 
 /** Run `work` over `items` with at most `limit` in flight; the first failure is rethrown after the rest settle. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | undefined;
   const runners = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {

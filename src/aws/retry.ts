@@ -89,7 +89,10 @@ export function classifyFailure(err: unknown): FailureKind {
   if (status !== undefined && status >= 500) return 'ambiguous';
   // The SDK raises an error with no HTTP status when a response could not be parsed, which is
   // what a truncated body from a dropped connection looks like.
-  if (status === undefined && (e.name === 'TimeoutError' || /Deserialization error|premature close|aborted/i.test(e.message ?? ''))) {
+  if (
+    status === undefined &&
+    (e.name === 'TimeoutError' || /Deserialization error|premature close|aborted/i.test(e.message ?? ''))
+  ) {
     return 'ambiguous';
   }
   return 'fatal';

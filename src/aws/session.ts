@@ -10,9 +10,25 @@
  */
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, CommandIO, MetadataBearer } from '@smithy/types';
 import { AwsCallError, CredentialsError } from '../core/errors.js';
-import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, errorCode, type BackoffPolicy, type FailureKind } from './retry.js';
+import {
+  backoffDelay,
+  classifyFailure,
+  DEFAULT_BACKOFF,
+  errorCode,
+  type BackoffPolicy,
+  type FailureKind,
+} from './retry.js';
 
-export type ServiceName = 'organizations' | 'sts' | 's3' | 'dynamodb' | 'iam' | 'cloudtrail' | 'events' | 'sso' | 'sso-oidc';
+export type ServiceName =
+  | 'organizations'
+  | 'sts'
+  | 's3'
+  | 'dynamodb'
+  | 'iam'
+  | 'cloudtrail'
+  | 'events'
+  | 'sso'
+  | 'sso-oidc';
 
 /** The env var suffix the SDKs use for a service-specific endpoint (AWS_ENDPOINT_URL_<ID>). */
 const ENDPOINT_ENV_ID: Record<ServiceName, string> = {
@@ -67,7 +83,15 @@ export interface CallerIdentity {
 
 export type AwsEvent =
   | { type: 'call'; service: ServiceName; action: string; write: boolean; account: string | undefined }
-  | { type: 'retry'; service: ServiceName; action: string; attempt: number; delayMs: number; code: string; kind: FailureKind }
+  | {
+      type: 'retry';
+      service: ServiceName;
+      action: string;
+      attempt: number;
+      delayMs: number;
+      code: string;
+      kind: FailureKind;
+    }
   | { type: 'reconciled'; service: ServiceName; action: string; code: string };
 
 export interface AwsEnvironment {
@@ -148,7 +172,13 @@ export class AwsSession {
     if (!client) {
       client = (async () => {
         const { NodeHttpHandler } = await import('@smithy/node-http-handler');
-        return CLIENT_LOADERS[service](this.clientConfig(service, resolvedRegion, new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 60_000 })));
+        return CLIENT_LOADERS[service](
+          this.clientConfig(
+            service,
+            resolvedRegion,
+            new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 60_000 }),
+          ),
+        );
       })();
       this.clients.set(key, client);
     }
@@ -182,7 +212,13 @@ export class AwsSession {
     const client = await this.client(service, opts.region);
     let unreachable = 0;
     for (let attempt = 1; ; attempt++) {
-      this.environment.onEvent?.({ type: 'call', service, action, write: isWriteAction(action), account: this.known.account });
+      this.environment.onEvent?.({
+        type: 'call',
+        service,
+        action,
+        write: isWriteAction(action),
+        account: this.known.account,
+      });
       try {
         return (await client.send(command)) as O;
       } catch (err) {
@@ -200,7 +236,8 @@ export class AwsSession {
           }
           // Name the account and principal in the error even when nothing asked who we are yet.
           // Not for the bearer-token services: a device-flow poll fails by design every few seconds.
-          if (!this.known.account && action !== 'GetCallerIdentity' && !BEARER_TOKEN_SERVICES.has(service)) await this.identity().catch(() => undefined);
+          if (!this.known.account && action !== 'GetCallerIdentity' && !BEARER_TOKEN_SERVICES.has(service))
+            await this.identity().catch(() => undefined);
           throw this.describeFailure(service, action, err);
         }
         const delayMs = backoffDelay(attempt, this.environment.random, policy);
@@ -230,7 +267,11 @@ export class AwsSession {
       );
     }
     if (/Region is missing/i.test(message)) {
-      return new CredentialsError(`${service}:${action} has no region configured`, 'Set AWS_REGION (or `region` in your AWS profile).', { cause: err });
+      return new CredentialsError(
+        `${service}:${action} has no region configured`,
+        'Set AWS_REGION (or `region` in your AWS profile).',
+        { cause: err },
+      );
     }
     const hint = nextStepFor(code, service, action, this.known.arn);
     return new AwsCallError({
@@ -250,12 +291,17 @@ export class AwsSession {
    * A session acting as `roleArn`. The role is assumed on first use and again shortly before the
    * credentials expire, so long runs do not fail half-way.
    */
-  assumeRole(roleArn: string, sessionName: string, opts: { region?: string; retryAccessDeniedForMs?: number; sourceIdentity?: string } = {}): AwsSession {
+  assumeRole(
+    roleArn: string,
+    sessionName: string,
+    opts: { region?: string; retryAccessDeniedForMs?: number; sourceIdentity?: string } = {},
+  ): AwsSession {
     const account = roleArn.split(':')[4];
     let cached: AwsCredentialIdentity | undefined;
     const provider: AwsCredentialIdentityProvider = async () => {
       const expiresSoon = cached?.expiration && cached.expiration.getTime() - Date.now() < 5 * 60_000;
-      if (!cached || expiresSoon) cached = await this.assumeRoleOnce(roleArn, sessionName, opts.retryAccessDeniedForMs ?? 0, opts.sourceIdentity);
+      if (!cached || expiresSoon)
+        cached = await this.assumeRoleOnce(roleArn, sessionName, opts.retryAccessDeniedForMs ?? 0, opts.sourceIdentity);
       return cached;
     };
     return new AwsSession(this.environment, {
@@ -265,7 +311,12 @@ export class AwsSession {
     });
   }
 
-  private async assumeRoleOnce(roleArn: string, sessionName: string, retryAccessDeniedForMs: number, sourceIdentity?: string): Promise<AwsCredentialIdentity> {
+  private async assumeRoleOnce(
+    roleArn: string,
+    sessionName: string,
+    retryAccessDeniedForMs: number,
+    sourceIdentity?: string,
+  ): Promise<AwsCredentialIdentity> {
     const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
     // A freshly created account's OrganizationAccountAccessRole takes a while to become
     // assumable; AccessDenied during that window is expected, so retry it for a bounded time.
@@ -273,17 +324,36 @@ export class AwsSession {
     let source = sourceIdentity;
     for (let attempt = 1; ; attempt++) {
       try {
-        const out = await this.send('sts', new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName, ...(source ? { SourceIdentity: source } : {}) }));
+        const out = await this.send(
+          'sts',
+          new AssumeRoleCommand({
+            RoleArn: roleArn,
+            RoleSessionName: sessionName,
+            ...(source ? { SourceIdentity: source } : {}),
+          }),
+        );
         const c = out.Credentials;
-        if (!c?.AccessKeyId || !c.SecretAccessKey) throw new CredentialsError(`sts:AssumeRole into ${roleArn} returned no credentials`);
-        return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+        if (!c?.AccessKeyId || !c.SecretAccessKey)
+          throw new CredentialsError(`sts:AssumeRole into ${roleArn} returned no credentials`);
+        return {
+          accessKeyId: c.AccessKeyId,
+          secretAccessKey: c.SecretAccessKey,
+          sessionToken: c.SessionToken,
+          expiration: c.Expiration,
+        };
       } catch (err) {
         // A trust policy without sts:SetSourceIdentity refuses the tag; the session name still names who acted.
-        if (source && err instanceof AwsCallError && /AccessDenied/.test(err.code) && /SetSourceIdentity/i.test(err.awsMessage)) {
+        if (
+          source &&
+          err instanceof AwsCallError &&
+          /AccessDenied/.test(err.code) &&
+          /SetSourceIdentity/i.test(err.awsMessage)
+        ) {
           source = undefined;
           continue;
         }
-        if (!(err instanceof AwsCallError) || err.code !== 'AccessDenied' || waited >= retryAccessDeniedForMs) throw err;
+        if (!(err instanceof AwsCallError) || err.code !== 'AccessDenied' || waited >= retryAccessDeniedForMs)
+          throw err;
         const delay = Math.min(10_000, 1_000 * attempt);
         waited += delay;
         await this.environment.sleep(delay);
@@ -297,22 +367,38 @@ export class AwsSession {
   }
 
   destroy(): void {
-    for (const c of this.clients.values()) c.then((client) => client.destroy(), () => undefined);
+    for (const c of this.clients.values())
+      c.then(
+        (client) => client.destroy(),
+        () => undefined,
+      );
     this.clients.clear();
   }
 }
 
-function nextStepFor(code: string, service: string, action: string, arn: string | undefined): { nextStep?: string; credentials?: boolean } {
+function nextStepFor(
+  code: string,
+  service: string,
+  action: string,
+  arn: string | undefined,
+): { nextStep?: string; credentials?: boolean } {
   switch (code) {
     case 'ExpiredToken':
     case 'ExpiredTokenException':
     case 'RequestExpired':
-      return { credentials: true, nextStep: 'Your session has expired: sign in again (`aws sso login`, or refresh your profile) and rerun.' };
+      return {
+        credentials: true,
+        nextStep: 'Your session has expired: sign in again (`aws sso login`, or refresh your profile) and rerun.',
+      };
     case 'InvalidClientTokenId':
     case 'UnrecognizedClientException':
     case 'SignatureDoesNotMatch':
     case 'InvalidAccessKeyId':
-      return { credentials: true, nextStep: 'AWS does not recognise these credentials: check AWS_PROFILE and the access keys in use (`awsorg whoami`).' };
+      return {
+        credentials: true,
+        nextStep:
+          'AWS does not recognise these credentials: check AWS_PROFILE and the access keys in use (`awsorg whoami`).',
+      };
     case 'AccessDenied':
     case 'AccessDeniedException':
     case 'UnauthorizedOperation':
@@ -325,7 +411,9 @@ function nextStepFor(code: string, service: string, action: string, arn: string 
     case 'TooManyRequestsException':
     case 'ThrottlingException':
     case 'Throttling':
-      return { nextStep: 'AWS kept throttling the request; wait a minute and run the command again (progress is kept).' };
+      return {
+        nextStep: 'AWS kept throttling the request; wait a minute and run the command again (progress is kept).',
+      };
     case 'ECONNREFUSED':
       return { nextStep: 'Nothing answered at the AWS endpoint: check AWS_ENDPOINT_URL, proxies and your network.' };
     default:
@@ -345,5 +433,8 @@ function readableCode(err: unknown): string {
 
 function hasStreamBody(command: unknown): boolean {
   const body = (command as { input?: { Body?: unknown } }).input?.Body;
-  return typeof (body as { pipe?: unknown } | undefined)?.pipe === 'function' || typeof (body as { getReader?: unknown } | undefined)?.getReader === 'function';
+  return (
+    typeof (body as { pipe?: unknown } | undefined)?.pipe === 'function' ||
+    typeof (body as { getReader?: unknown } | undefined)?.getReader === 'function'
+  );
 }

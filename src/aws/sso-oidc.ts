@@ -49,11 +49,22 @@ export async function deviceFlowSignIn(deps: Deps, sso: SsoSessionRef, opts: Dev
   const session = deps.aws(sso.region);
   const registration = await clientRegistration(deps, sso);
   const authorization = await call(
-    () => session.send('sso-oidc', new StartDeviceAuthorizationCommand({ clientId: registration.clientId, clientSecret: registration.clientSecret, startUrl: sso.startUrl })),
+    () =>
+      session.send(
+        'sso-oidc',
+        new StartDeviceAuthorizationCommand({
+          clientId: registration.clientId,
+          clientSecret: registration.clientSecret,
+          startUrl: sso.startUrl,
+        }),
+      ),
     sso,
   );
   if (!authorization.deviceCode || !authorization.userCode) {
-    throw new CredentialsError(`sso-oidc:StartDeviceAuthorization for ${sso.startUrl} returned no device code`, 'Run `awsorg login --sso` again.');
+    throw new CredentialsError(
+      `sso-oidc:StartDeviceAuthorization for ${sso.startUrl} returned no device code`,
+      'Run `awsorg login --sso` again.',
+    );
   }
   const expiresAt = deps.clock.now() + (authorization.expiresIn ?? 600) * 1000;
   const verificationUri = authorization.verificationUri ?? '';
@@ -66,12 +77,21 @@ export async function deviceFlowSignIn(deps: Deps, sso: SsoSessionRef, opts: Dev
   let intervalS = authorization.interval ?? DEFAULT_INTERVAL_S;
   for (;;) {
     await deps.clock.sleep(intervalS * 1000, deps.signal);
-    if (deps.signal.aborted) throw new CancelledError('IAM Identity Center sign-in was cancelled before it was approved', 'Run `awsorg login --sso` again when you are ready.');
+    if (deps.signal.aborted)
+      throw new CancelledError(
+        'IAM Identity Center sign-in was cancelled before it was approved',
+        'Run `awsorg login --sso` again when you are ready.',
+      );
     let out: CreateTokenCommandOutput;
     try {
       out = await session.send(
         'sso-oidc',
-        new CreateTokenCommand({ grantType: DEVICE_CODE_GRANT, clientId: registration.clientId, clientSecret: registration.clientSecret, deviceCode: authorization.deviceCode }),
+        new CreateTokenCommand({
+          grantType: DEVICE_CODE_GRANT,
+          clientId: registration.clientId,
+          clientSecret: registration.clientSecret,
+          deviceCode: authorization.deviceCode,
+        }),
       );
     } catch (err) {
       const code = err instanceof AwsCallError ? err.code : undefined;
@@ -105,14 +125,30 @@ export async function deviceFlowSignIn(deps: Deps, sso: SsoSessionRef, opts: Dev
  */
 export async function refreshSsoToken(deps: Deps, sso: SsoSessionRef, token: SsoToken): Promise<SsoToken | undefined> {
   if (!token.refreshToken || !token.clientId || !token.clientSecret || !token.registrationExpiresAt) return undefined;
-  const registration: SsoClientRegistration = { clientId: token.clientId, clientSecret: token.clientSecret, expiresAt: token.registrationExpiresAt };
+  const registration: SsoClientRegistration = {
+    clientId: token.clientId,
+    clientSecret: token.clientSecret,
+    expiresAt: token.registrationExpiresAt,
+  };
   let out: CreateTokenCommandOutput;
   try {
     out = await deps
       .aws(sso.region)
-      .send('sso-oidc', new CreateTokenCommand({ grantType: REFRESH_TOKEN_GRANT, clientId: token.clientId, clientSecret: token.clientSecret, refreshToken: token.refreshToken }));
+      .send(
+        'sso-oidc',
+        new CreateTokenCommand({
+          grantType: REFRESH_TOKEN_GRANT,
+          clientId: token.clientId,
+          clientSecret: token.clientSecret,
+          refreshToken: token.refreshToken,
+        }),
+      );
   } catch (err) {
-    if (err instanceof AwsCallError && /^(InvalidGrant|ExpiredToken|InvalidClient|UnauthorizedClient|AccessDenied|InvalidRequest)/.test(err.code)) return undefined;
+    if (
+      err instanceof AwsCallError &&
+      /^(InvalidGrant|ExpiredToken|InvalidClient|UnauthorizedClient|AccessDenied|InvalidRequest)/.test(err.code)
+    )
+      return undefined;
     throw describe(err, sso);
   }
   const renewed = tokenFrom(out, sso, registration, deps.clock.now());
@@ -122,8 +158,17 @@ export async function refreshSsoToken(deps: Deps, sso: SsoSessionRef, token: Sso
   return renewed;
 }
 
-function tokenFrom(out: CreateTokenCommandOutput, sso: SsoSessionRef, registration: SsoClientRegistration, now: number): SsoToken {
-  if (!out.accessToken) throw new CredentialsError(`sso-oidc:CreateToken for ${sso.startUrl} returned no access token`, 'Run `awsorg login --sso` again.');
+function tokenFrom(
+  out: CreateTokenCommandOutput,
+  sso: SsoSessionRef,
+  registration: SsoClientRegistration,
+  now: number,
+): SsoToken {
+  if (!out.accessToken)
+    throw new CredentialsError(
+      `sso-oidc:CreateToken for ${sso.startUrl} returned no access token`,
+      'Run `awsorg login --sso` again.',
+    );
   return {
     startUrl: sso.startUrl,
     region: sso.region,
@@ -143,9 +188,18 @@ async function clientRegistration(deps: Deps, sso: SsoSessionRef): Promise<SsoCl
   const cached = readRegistration(deps.env, sso, SCOPES);
   if (cached && parseCacheTime(cached.expiresAt) - now > SSO_EXPIRY_WINDOW_MS) return cached;
   const clientName = `awsorg-${sso.sessionName ?? `anonymous-${Math.floor(now / 1000)}`}`;
-  const out = await call(() => deps.aws(sso.region).send('sso-oidc', new RegisterClientCommand({ clientName, clientType: 'public', scopes: SCOPES })), sso);
+  const out = await call(
+    () =>
+      deps
+        .aws(sso.region)
+        .send('sso-oidc', new RegisterClientCommand({ clientName, clientType: 'public', scopes: SCOPES })),
+    sso,
+  );
   if (!out.clientId || !out.clientSecret) {
-    throw new CredentialsError(`sso-oidc:RegisterClient for ${sso.startUrl} returned no client`, 'Run `awsorg login --sso` again.');
+    throw new CredentialsError(
+      `sso-oidc:RegisterClient for ${sso.startUrl} returned no client`,
+      'Run `awsorg login --sso` again.',
+    );
   }
   const registration: SsoClientRegistration = {
     clientId: out.clientId,
@@ -179,7 +233,11 @@ function describe(err: unknown, sso: SsoSessionRef): unknown {
   if (!(err instanceof AwsCallError)) return err;
   const where = `at ${sso.startUrl} (Identity Center region ${sso.region})`;
   if (err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
-    return new AwsorgError(`cannot reach IAM Identity Center ${where}: ${err.code}`, 'Check --sso-region, AWS_ENDPOINT_URL_SSO_OIDC, proxies and your network.', { cause: err });
+    return new AwsorgError(
+      `cannot reach IAM Identity Center ${where}: ${err.code}`,
+      'Check --sso-region, AWS_ENDPOINT_URL_SSO_OIDC, proxies and your network.',
+      { cause: err },
+    );
   }
   if (/^(InvalidRequest|InvalidClient|UnauthorizedClient|InvalidScope|InvalidRequestRegion)/.test(err.code)) {
     return new CredentialsError(
@@ -188,5 +246,9 @@ function describe(err: unknown, sso: SsoSessionRef): unknown {
       { cause: err },
     );
   }
-  return new AwsorgError(`sso-oidc:${err.action} failed ${where}: ${err.code}: ${err.awsMessage}`, 'Run `awsorg login --sso` again; if it keeps failing, check your network.', { cause: err });
+  return new AwsorgError(
+    `sso-oidc:${err.action} failed ${where}: ${err.code}: ${err.awsMessage}`,
+    'Run `awsorg login --sso` again; if it keeps failing, check your network.',
+    { cause: err },
+  );
 }

@@ -10,7 +10,13 @@ import type { CachedCredentials } from '../core/credential-cache.js';
 import type { Deps } from '../core/deps.js';
 import { AwsCallError, AwsorgError, CredentialsError, UsageError } from '../core/errors.js';
 import type { ProfileSso } from './aws-config-file.js';
-import { isRefreshable, readSsoToken, SSO_EXPIRY_WINDOW_MS, type SsoSessionRef, type SsoToken } from './sso-token-cache.js';
+import {
+  isRefreshable,
+  readSsoToken,
+  SSO_EXPIRY_WINDOW_MS,
+  type SsoSessionRef,
+  type SsoToken,
+} from './sso-token-cache.js';
 
 /** An unrefreshable token is still used when this much of it is left. */
 const LAST_USE_MARGIN_MS = 60_000;
@@ -33,10 +39,16 @@ export function signInAgain(sso: SsoSessionRef): string {
 export async function ssoAccessToken(deps: Deps, sso: ProfileSso): Promise<SsoToken> {
   const lookup = readSsoToken(deps.env, sso);
   if (lookup.kind === 'absent') {
-    throw new CredentialsError(`you are not signed in to IAM Identity Center at ${sso.startUrl} (no token in ${lookup.file})`, signInAgain(sso));
+    throw new CredentialsError(
+      `you are not signed in to IAM Identity Center at ${sso.startUrl} (no token in ${lookup.file})`,
+      signInAgain(sso),
+    );
   }
   if (lookup.kind === 'invalid') {
-    throw new CredentialsError(`the cached IAM Identity Center token ${lookup.file} cannot be used: ${lookup.reason}`, signInAgain(sso));
+    throw new CredentialsError(
+      `the cached IAM Identity Center token ${lookup.file} cannot be used: ${lookup.reason}`,
+      signInAgain(sso),
+    );
   }
   const now = deps.clock.now();
   const remaining = lookup.expiresAtMs - now;
@@ -47,15 +59,25 @@ export async function ssoAccessToken(deps: Deps, sso: ProfileSso): Promise<SsoTo
     if (renewed) return renewed;
   }
   if (remaining > LAST_USE_MARGIN_MS) return lookup.token;
-  throw new CredentialsError(`your IAM Identity Center sign-in to ${sso.startUrl} expired at ${lookup.token.expiresAt}`, signInAgain(sso));
+  throw new CredentialsError(
+    `your IAM Identity Center sign-in to ${sso.startUrl} expired at ${lookup.token.expiresAt}`,
+    signInAgain(sso),
+  );
 }
 
 /** Role credentials for one account (sso:GetRoleCredentials), in the credential cache's shape. */
-export async function ssoRoleCredentials(deps: Deps, sso: ProfileSso, accountId: string, roleName: string): Promise<CachedCredentials> {
+export async function ssoRoleCredentials(
+  deps: Deps,
+  sso: ProfileSso,
+  accountId: string,
+  roleName: string,
+): Promise<CachedCredentials> {
   const token = await ssoAccessToken(deps, sso);
   let out;
   try {
-    out = await deps.aws(sso.region).send('sso', new GetRoleCredentialsCommand({ accessToken: token.accessToken, accountId, roleName }));
+    out = await deps
+      .aws(sso.region)
+      .send('sso', new GetRoleCredentialsCommand({ accessToken: token.accessToken, accountId, roleName }));
   } catch (err) {
     if (err instanceof AwsCallError && /^(Forbidden|ResourceNotFound|AccessDenied|NotFound)/.test(err.code)) {
       const roles = await listSsoAccountRoles(deps, sso, token, accountId).catch(() => undefined);
@@ -73,7 +95,10 @@ export async function ssoRoleCredentials(deps: Deps, sso: ProfileSso, accountId:
   }
   const c = out.roleCredentials;
   if (!c?.accessKeyId || !c.secretAccessKey || !c.sessionToken || !c.expiration) {
-    throw new CredentialsError(`sso:GetRoleCredentials for ${roleName} in ${accountId} returned no credentials`, signInAgain(sso));
+    throw new CredentialsError(
+      `sso:GetRoleCredentials for ${roleName} in ${accountId} returned no credentials`,
+      signInAgain(sso),
+    );
   }
   return {
     accessKeyId: c.accessKeyId,
@@ -87,16 +112,35 @@ export async function ssoRoleCredentials(deps: Deps, sso: ProfileSso, accountId:
 }
 
 /** Every account the operator has a permission set in (sso:ListAccounts, all pages). */
-export async function listSsoAccounts(deps: Deps, sso: SsoSessionRef, token: SsoToken, beforeCall?: BeforeCall): Promise<SsoAccount[]> {
+export async function listSsoAccounts(
+  deps: Deps,
+  sso: SsoSessionRef,
+  token: SsoToken,
+  beforeCall?: BeforeCall,
+): Promise<SsoAccount[]> {
   const accounts: SsoAccount[] = [];
   let nextToken: string | undefined;
   do {
     await beforeCall?.();
     const page = await portalCall(sso, () =>
-      deps.aws(sso.region).send('sso', new ListAccountsCommand({ accessToken: token.accessToken, maxResults: 100, ...(nextToken ? { nextToken } : {}) })),
+      deps
+        .aws(sso.region)
+        .send(
+          'sso',
+          new ListAccountsCommand({
+            accessToken: token.accessToken,
+            maxResults: 100,
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        ),
     );
     for (const a of page.accountList ?? []) {
-      if (a.accountId) accounts.push({ accountId: a.accountId, accountName: a.accountName ?? a.accountId, emailAddress: a.emailAddress ?? '' });
+      if (a.accountId)
+        accounts.push({
+          accountId: a.accountId,
+          accountName: a.accountName ?? a.accountId,
+          emailAddress: a.emailAddress ?? '',
+        });
     }
     nextToken = page.nextToken || undefined;
   } while (nextToken);
@@ -104,7 +148,13 @@ export async function listSsoAccounts(deps: Deps, sso: SsoSessionRef, token: Sso
 }
 
 /** The role (permission set) names the operator may use in one account, sorted. */
-export async function listSsoAccountRoles(deps: Deps, sso: SsoSessionRef, token: SsoToken, accountId: string, beforeCall?: BeforeCall): Promise<string[]> {
+export async function listSsoAccountRoles(
+  deps: Deps,
+  sso: SsoSessionRef,
+  token: SsoToken,
+  accountId: string,
+  beforeCall?: BeforeCall,
+): Promise<string[]> {
   const roles = new Set<string>();
   let nextToken: string | undefined;
   do {
@@ -112,7 +162,15 @@ export async function listSsoAccountRoles(deps: Deps, sso: SsoSessionRef, token:
     const page = await portalCall(sso, () =>
       deps
         .aws(sso.region)
-        .send('sso', new ListAccountRolesCommand({ accessToken: token.accessToken, accountId, maxResults: 100, ...(nextToken ? { nextToken } : {}) })),
+        .send(
+          'sso',
+          new ListAccountRolesCommand({
+            accessToken: token.accessToken,
+            accountId,
+            maxResults: 100,
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        ),
     );
     for (const r of page.roleList ?? []) if (r.roleName) roles.add(r.roleName);
     nextToken = page.nextToken || undefined;
@@ -131,7 +189,11 @@ async function portalCall<T>(sso: SsoSessionRef, fn: () => Promise<T>): Promise<
 /** Portal failures name the start URL: they carry no account or principal of their own. */
 export function describePortalFailure(err: unknown, sso: SsoSessionRef): unknown {
   if (!(err instanceof AwsCallError)) return err;
-  if (err.code === 'UnauthorizedException' || err.code === 'ExpiredTokenException' || err.code === 'InvalidRequestException') {
+  if (
+    err.code === 'UnauthorizedException' ||
+    err.code === 'ExpiredTokenException' ||
+    err.code === 'InvalidRequestException'
+  ) {
     return new CredentialsError(
       `IAM Identity Center at ${sso.startUrl} no longer accepts your sign-in (sso:${err.action}: ${err.code}: ${err.awsMessage})`,
       signInAgain(sso).replace('`awsorg login --sso`', '`awsorg login --sso --force`'),

@@ -61,7 +61,9 @@ export function ssoCacheDir(env: Env): string {
 }
 
 export function tokenCacheKey(sso: SsoSessionRef): string {
-  return createHash('sha1').update(sso.sessionName ?? sso.startUrl, 'utf8').digest('hex');
+  return createHash('sha1')
+    .update(sso.sessionName ?? sso.startUrl, 'utf8')
+    .digest('hex');
 }
 
 export function tokenCacheFile(env: Env, sso: SsoSessionRef): string {
@@ -86,7 +88,10 @@ export function registrationCacheKey(sso: SsoSessionRef, scopes: string[] | unde
 }
 
 function pyJson(value: string): string {
-  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 export function registrationCacheFile(env: Env, sso: SsoSessionRef, scopes: string[] | undefined): string {
@@ -153,12 +158,20 @@ export function writeSsoToken(env: Env, sso: SsoSessionRef, token: SsoToken): st
   return file;
 }
 
-export function readRegistration(env: Env, sso: SsoSessionRef, scopes: string[] | undefined): SsoClientRegistration | undefined {
+export function readRegistration(
+  env: Env,
+  sso: SsoSessionRef,
+  scopes: string[] | undefined,
+): SsoClientRegistration | undefined {
   try {
     const read = readTrustedFileSync(registrationCacheFile(env, sso, scopes), 0o022);
     if (read.kind !== 'read') return undefined;
     const parsed = JSON.parse(read.text) as Partial<SsoClientRegistration>;
-    if (typeof parsed.clientId === 'string' && typeof parsed.clientSecret === 'string' && typeof parsed.expiresAt === 'string') {
+    if (
+      typeof parsed.clientId === 'string' &&
+      typeof parsed.clientSecret === 'string' &&
+      typeof parsed.expiresAt === 'string'
+    ) {
       return parsed as SsoClientRegistration;
     }
   } catch {
@@ -167,7 +180,12 @@ export function readRegistration(env: Env, sso: SsoSessionRef, scopes: string[] 
   return undefined;
 }
 
-export function writeRegistration(env: Env, sso: SsoSessionRef, scopes: string[] | undefined, registration: SsoClientRegistration): string {
+export function writeRegistration(
+  env: Env,
+  sso: SsoSessionRef,
+  scopes: string[] | undefined,
+  registration: SsoClientRegistration,
+): string {
   const file = registrationCacheFile(env, sso, scopes);
   writePrivateJson(ssoCacheDir(env), file, registration);
   return file;

@@ -17,14 +17,28 @@ export type AliasOptions =
 const ALIAS = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
 
 export function parse(argv: string[]): AliasOptions {
-  const { values, positionals } = parseFlags(argv, { json: { type: 'boolean', default: false }, force: { type: 'boolean', default: false } }, usage, true);
+  const { values, positionals } = parseFlags(
+    argv,
+    { json: { type: 'boolean', default: false }, force: { type: 'boolean', default: false } },
+    usage,
+    true,
+  );
   const [action, ...args] = positionals;
   switch (action) {
     case 'set': {
       const [name, accountId, extra] = args;
-      if (!name || !accountId || extra !== undefined) throw new UsageError('alias set takes NAME and ACCOUNT_ID', `Usage: ${usage}`);
-      if (!ALIAS.test(name)) throw new UsageError(`alias NAME "${name}" is not valid`, 'Start with a letter; use letters, digits, dot, dash or underscore (at most 64).');
-      if (!/^\d{12}$/.test(accountId)) throw new UsageError(`ACCOUNT_ID "${accountId}" is not a 12-digit AWS account id`, 'Find the id with `awsorg accounts`.');
+      if (!name || !accountId || extra !== undefined)
+        throw new UsageError('alias set takes NAME and ACCOUNT_ID', `Usage: ${usage}`);
+      if (!ALIAS.test(name))
+        throw new UsageError(
+          `alias NAME "${name}" is not valid`,
+          'Start with a letter; use letters, digits, dot, dash or underscore (at most 64).',
+        );
+      if (!/^\d{12}$/.test(accountId))
+        throw new UsageError(
+          `ACCOUNT_ID "${accountId}" is not a 12-digit AWS account id`,
+          'Find the id with `awsorg accounts`.',
+        );
       return { action, name, accountId, force: Boolean(values.force) };
     }
     case 'list':
@@ -49,9 +63,13 @@ export async function run(opts: AliasOptions, deps: Deps): Promise<number> {
     else {
       const names = accountNames(deps);
       // Aliases and ids come from the settings file and names from AWS: all are shown visibly.
-      const shown = entries.map(([name, id]) => [terminalText(name), terminalText(id), names.has(id) ? terminalText(names.get(id)!) : undefined] as const);
+      const shown = entries.map(
+        ([name, id]) =>
+          [terminalText(name), terminalText(id), names.has(id) ? terminalText(names.get(id)!) : undefined] as const,
+      );
       const width = Math.max(...shown.map(([n]) => n.length));
-      for (const [name, id, accountName] of shown) deps.stdout.write(`${name.padEnd(width)}  ${id}${accountName !== undefined ? `  ${accountName}` : ''}\n`);
+      for (const [name, id, accountName] of shown)
+        deps.stdout.write(`${name.padEnd(width)}  ${id}${accountName !== undefined ? `  ${accountName}` : ''}\n`);
     }
     return ExitCode.ok;
   }
@@ -59,7 +77,10 @@ export async function run(opts: AliasOptions, deps: Deps): Promise<number> {
     const key = Object.keys(settings.aliases).find((k) => k.toLowerCase() === opts.name.toLowerCase());
     if (key === undefined) {
       const guess = nearest(opts.name, Object.keys(settings.aliases));
-      throw new UsageError(`there is no alias "${opts.name}"${guess.length ? `; did you mean ${guess.map((g) => `"${g}"`).join(', ')}?` : ''}`, 'List aliases with `awsorg alias list`.');
+      throw new UsageError(
+        `there is no alias "${opts.name}"${guess.length ? `; did you mean ${guess.map((g) => `"${g}"`).join(', ')}?` : ''}`,
+        'List aliases with `awsorg alias list`.',
+      );
     }
     await updateSettings(deps.paths, (s) => {
       const aliases = { ...s.aliases };
@@ -76,21 +97,30 @@ export async function run(opts: AliasOptions, deps: Deps): Promise<number> {
       'Run `awsorg accounts --refresh` if it is new, or pass --force to save the alias anyway.',
     );
   }
-  const existing = Object.keys(settings.aliases).find((k) => k.toLowerCase() === opts.name.toLowerCase() && k !== opts.name);
+  const existing = Object.keys(settings.aliases).find(
+    (k) => k.toLowerCase() === opts.name.toLowerCase() && k !== opts.name,
+  );
   await updateSettings(deps.paths, (s) => {
     const aliases = { ...s.aliases };
     if (existing) delete aliases[existing];
     aliases[opts.name] = opts.accountId;
     return { aliases };
   });
-  deps.stderr.write(`Alias ${opts.name} -> ${opts.accountId}${names.has(opts.accountId) ? ` (${terminalText(names.get(opts.accountId)!)})` : ''}.\n`);
+  deps.stderr.write(
+    `Alias ${opts.name} -> ${opts.accountId}${names.has(opts.accountId) ? ` (${terminalText(names.get(opts.accountId)!)})` : ''}.\n`,
+  );
   return ExitCode.ok;
 }
 
 /** Account id -> name from the cached inventory (no network; empty when nothing is cached). */
 function accountNames(deps: Deps): Map<string, string> {
   const settings = readSettings(deps.paths);
-  const lookup = readInventory(deps.paths, baseSignIn(deps.env, settings).id, deps.clock.now(), Number.POSITIVE_INFINITY);
+  const lookup = readInventory(
+    deps.paths,
+    baseSignIn(deps.env, settings).id,
+    deps.clock.now(),
+    Number.POSITIVE_INFINITY,
+  );
   if (lookup.kind !== 'fresh' && lookup.kind !== 'stale') return new Map();
   return new Map(lookup.inventory.accounts.map((a) => [a.id, a.name]));
 }

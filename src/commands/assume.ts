@@ -17,7 +17,11 @@ import { parseDuration, parseRegion } from './operator-args.js';
 export const usage =
   'awsorg assume TARGET [--role R] [--duration D] [--region R] [--exec -- CMD ARGS…] [--export [--format env|fish|powershell|json]] [--console [--url]] [--yes] [--force] [--refresh]';
 
-export type AssumeMode = { kind: 'shell' } | { kind: 'exec'; command: ChildCommand } | { kind: 'export'; format: ExportFormat } | { kind: 'console'; printOnly: boolean };
+export type AssumeMode =
+  | { kind: 'shell' }
+  | { kind: 'exec'; command: ChildCommand }
+  | { kind: 'export'; format: ExportFormat }
+  | { kind: 'console'; printOnly: boolean };
 
 export interface AssumeOptions {
   target: string;
@@ -53,19 +57,39 @@ export function parse(argv: string[]): AssumeOptions {
     true,
   );
   const [target, ...extra] = positionals;
-  if (!target) throw new UsageError('assume needs a TARGET: an alias, an account id or an account name', `Usage: ${usage}`);
-  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, 'Put the command after `--`: awsorg assume TARGET --exec -- CMD ARGS…');
-  const modes = [values.exec || command.length > 0 ? 'exec' : undefined, values.export ? 'export' : undefined, values.console ? 'console' : undefined].filter(Boolean);
-  if (modes.length > 1) throw new UsageError(`--${modes.join(' and --')} cannot be combined`, 'Choose one of --exec, --export or --console.');
-  if (values.format !== undefined && !values.export) throw new UsageError('--format applies only to --export', 'Add --export, e.g. --export --format fish.');
-  if (values.url && !values.console) throw new UsageError('--url applies only to --console', 'Add --console: awsorg assume TARGET --console --url.');
+  if (!target)
+    throw new UsageError('assume needs a TARGET: an alias, an account id or an account name', `Usage: ${usage}`);
+  if (extra.length)
+    throw new UsageError(
+      `unexpected argument "${extra[0]}"`,
+      'Put the command after `--`: awsorg assume TARGET --exec -- CMD ARGS…',
+    );
+  const modes = [
+    values.exec || command.length > 0 ? 'exec' : undefined,
+    values.export ? 'export' : undefined,
+    values.console ? 'console' : undefined,
+  ].filter(Boolean);
+  if (modes.length > 1)
+    throw new UsageError(
+      `--${modes.join(' and --')} cannot be combined`,
+      'Choose one of --exec, --export or --console.',
+    );
+  if (values.format !== undefined && !values.export)
+    throw new UsageError('--format applies only to --export', 'Add --export, e.g. --export --format fish.');
+  if (values.url && !values.console)
+    throw new UsageError('--url applies only to --console', 'Add --console: awsorg assume TARGET --console --url.');
   let mode: AssumeMode = { kind: 'shell' };
   if (values.exec || command.length) {
-    if (!command.length) throw new UsageError('--exec needs a command after `--`', 'Example: awsorg assume prod --exec -- aws sts get-caller-identity');
+    if (!command.length)
+      throw new UsageError(
+        '--exec needs a command after `--`',
+        'Example: awsorg assume prod --exec -- aws sts get-caller-identity',
+      );
     mode = { kind: 'exec', command: { file: command[0]!, args: command.slice(1) } };
   } else if (values.export) {
     const format = (values.format ?? 'env') as ExportFormat;
-    if (!EXPORT_FORMATS.includes(format)) throw new UsageError(`--format "${values.format}" is not supported`, `Use one of: ${EXPORT_FORMATS.join(', ')}.`);
+    if (!EXPORT_FORMATS.includes(format))
+      throw new UsageError(`--format "${values.format}" is not supported`, `Use one of: ${EXPORT_FORMATS.join(', ')}.`);
     mode = { kind: 'export', format };
   } else if (values.console) mode = { kind: 'console', printOnly: Boolean(values.url) };
   return {
@@ -99,7 +123,8 @@ export async function run(opts: AssumeOptions, deps: Deps): Promise<number> {
   switch (opts.mode.kind) {
     case 'export':
       deps.stdout.write(formatExports(session, opts.mode.format));
-      if (deps.stdout.isTTY) deps.stderr.write('awsorg: these exports change nothing until evaluated: eval "$(awsorg assume … --export)"\n');
+      if (deps.stdout.isTTY)
+        deps.stderr.write('awsorg: these exports change nothing until evaluated: eval "$(awsorg assume … --export)"\n');
       return ExitCode.ok;
     case 'console':
       return openConsole(deps, ctx, session, opts.mode.printOnly);
@@ -108,7 +133,9 @@ export async function run(opts: AssumeOptions, deps: Deps): Promise<number> {
     case 'shell': {
       deps.stderr.write(`${banner(session)}\nType \`exit\` to return.\n`);
       const code = await runInSession(deps, session);
-      deps.stderr.write(`Left ${shown(session.account.name)} (${session.account.id}); the shell exited with ${code}.\n`);
+      deps.stderr.write(
+        `Left ${shown(session.account.name)} (${session.account.id}); the shell exited with ${code}.\n`,
+      );
       return code;
     }
   }
@@ -129,7 +156,11 @@ export async function guardProduction(deps: Deps, session: RoleSession, yes: boo
     deps.stderr.write(`awsorg: ${what}; continuing because of --yes\n`);
     return;
   }
-  if (!deps.interactive) throw new UsageError(`${what} and there is no terminal to confirm on`, 'Pass --yes to confirm entering a production account from a script.');
+  if (!deps.interactive)
+    throw new UsageError(
+      `${what} and there is no terminal to confirm on`,
+      'Pass --yes to confirm entering a production account from a script.',
+    );
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: deps.stdin, output: deps.stderr as NodeJS.WritableStream, terminal: false });
   try {
@@ -140,7 +171,12 @@ export async function guardProduction(deps: Deps, session: RoleSession, yes: boo
   }
 }
 
-async function openConsole(deps: Deps, ctx: OperatorContext, session: RoleSession, printOnly: boolean): Promise<number> {
+async function openConsole(
+  deps: Deps,
+  ctx: OperatorContext,
+  session: RoleSession,
+  printOnly: boolean,
+): Promise<number> {
   const { consoleSignInUrl } = await import('../assume/console-url.js');
   const url = await consoleSignInUrl(deps, session, ctx.settings);
   if (printOnly || !deps.interactive) {
@@ -156,7 +192,10 @@ async function openConsole(deps: Deps, ctx: OperatorContext, session: RoleSessio
       resolve(true);
     });
   });
-  if (opened) deps.stderr.write(`Opened the AWS console for ${shown(session.account.name)} in your browser (the link is valid for 15 minutes).\n`);
+  if (opened)
+    deps.stderr.write(
+      `Opened the AWS console for ${shown(session.account.name)} in your browser (the link is valid for 15 minutes).\n`,
+    );
   else deps.stdout.write(`${url}\n`);
   return ExitCode.ok;
 }

@@ -22,17 +22,41 @@ export interface AuditVerifyOptions {
 }
 
 export function parse(argv: string[]): AuditVerifyOptions {
-  const { values, positionals } = parseFlags(argv, { head: { type: 'string' }, reanchor: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, usage, true);
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      head: { type: 'string' },
+      reanchor: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    usage,
+    true,
+  );
   const [action, file, extra] = positionals;
-  if (action !== 'verify') throw new UsageError(action ? `unknown audit action "${action}"` : 'audit needs an action', `Usage: ${usage}`);
+  if (action !== 'verify')
+    throw new UsageError(action ? `unknown audit action "${action}"` : 'audit needs an action', `Usage: ${usage}`);
   if (extra !== undefined) throw new UsageError('audit verify takes at most one FILE', `Usage: ${usage}`);
   const head = values.head;
   if (head !== undefined && !/^[0-9a-fA-F]{64}$/.test(head)) {
-    throw new UsageError(`--head "${head}" is not a transcript hash`, 'Give the 64-character hex head printed at the end of the run.');
+    throw new UsageError(
+      `--head "${head}" is not a transcript hash`,
+      'Give the 64-character hex head printed at the end of the run.',
+    );
   }
-  if (head !== undefined && file === undefined) throw new UsageError('--head needs FILE: it is the head of one transcript', `Usage: ${usage}`);
-  if (values.reanchor && file === undefined) throw new UsageError('--reanchor needs FILE: it acknowledges the missing anchor of one transcript', `Usage: ${usage}`);
-  return { action, reanchor: Boolean(values.reanchor), json: Boolean(values.json), ...(file !== undefined ? { file } : {}), ...(head !== undefined ? { head: head.toLowerCase() } : {}) };
+  if (head !== undefined && file === undefined)
+    throw new UsageError('--head needs FILE: it is the head of one transcript', `Usage: ${usage}`);
+  if (values.reanchor && file === undefined)
+    throw new UsageError(
+      '--reanchor needs FILE: it acknowledges the missing anchor of one transcript',
+      `Usage: ${usage}`,
+    );
+  return {
+    action,
+    reanchor: Boolean(values.reanchor),
+    json: Boolean(values.json),
+    ...(file !== undefined ? { file } : {}),
+    ...(head !== undefined ? { head: head.toLowerCase() } : {}),
+  };
 }
 
 /** The transcripts to check: the one named, or every one in the state directory. */
@@ -42,20 +66,28 @@ function transcriptsToVerify(opts: AuditVerifyOptions, deps: Deps): string[] {
     // lstat: a symlink (even a dangling one) or a FIFO is for verification to report, not to follow.
     const stat = lstatSync(file, { throwIfNoEntry: false });
     if (!stat || stat.isDirectory()) {
-      throw new UsageError(`${file}: no such transcript file`, `Give the path of an incident transcript (.jsonl); awsorg keeps them in ${transcriptDir(deps.paths)}.`);
+      throw new UsageError(
+        `${file}: no such transcript file`,
+        `Give the path of an incident transcript (.jsonl); awsorg keeps them in ${transcriptDir(deps.paths)}.`,
+      );
     }
     return [file];
   }
   const dir = transcriptDir(deps.paths);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((name) => name.endsWith('.jsonl')).sort().map((name) => join(dir, name));
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.jsonl'))
+    .sort()
+    .map((name) => join(dir, name));
 }
 
 export async function run(opts: AuditVerifyOptions, deps: Deps): Promise<number> {
   if (opts.reanchor) return reanchor(opts, deps);
   const files = transcriptsToVerify(opts, deps);
   // A copy is checked against the live anchor of its incident, so a cut copy is caught too.
-  const results: VerifyResult[] = files.map((file) => verifyTranscript(file, { stateDir: deps.paths.state, ...(opts.head ? { expectHead: opts.head } : {}) }));
+  const results: VerifyResult[] = files.map((file) =>
+    verifyTranscript(file, { stateDir: deps.paths.state, ...(opts.head ? { expectHead: opts.head } : {}) }),
+  );
   const exitCode = results.every((r) => r.ok) ? ExitCode.ok : ExitCode.failed;
 
   if (opts.json) {
@@ -69,9 +101,13 @@ export async function run(opts: AuditVerifyOptions, deps: Deps): Promise<number>
   }
   for (const result of results) {
     if (result.ok) {
-      deps.stdout.write(`OK ${terminalText(result.file)}: ${result.records} record${result.records === 1 ? '' : 's'}, head ${result.head}\n`);
-      for (const warning of result.warnings) deps.stderr.write(`awsorg: warning: ${terminalText(result.file)}: ${terminalText(warning)}\n`);
-      for (const warning of await unfinishedIntents(result.file)) deps.stderr.write(`awsorg: warning: ${terminalText(result.file)}: ${terminalText(warning)}\n`);
+      deps.stdout.write(
+        `OK ${terminalText(result.file)}: ${result.records} record${result.records === 1 ? '' : 's'}, head ${result.head}\n`,
+      );
+      for (const warning of result.warnings)
+        deps.stderr.write(`awsorg: warning: ${terminalText(result.file)}: ${terminalText(warning)}\n`);
+      for (const warning of await unfinishedIntents(result.file))
+        deps.stderr.write(`awsorg: warning: ${terminalText(result.file)}: ${terminalText(warning)}\n`);
     } else {
       // Line 0: the anchor file, not a line of the transcript, is what is wrong.
       const where = result.line > 0 ? `line ${result.line}: ` : '';
@@ -104,7 +140,10 @@ async function reanchor(opts: AuditVerifyOptions, deps: Deps): Promise<number> {
   if (opts.json) deps.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
   if (outcome.status === 'reanchored') {
     const { before, record } = outcome;
-    if (!opts.json) deps.stdout.write(`REANCHORED ${terminalText(file)}: ${before.records} record${before.records === 1 ? '' : 's'} (head ${before.head}), then line ${record.seq + 1} recording that the anchor was missing; new head ${record.hash}\n`);
+    if (!opts.json)
+      deps.stdout.write(
+        `REANCHORED ${terminalText(file)}: ${before.records} record${before.records === 1 ? '' : 's'} (head ${before.head}), then line ${record.seq + 1} recording that the anchor was missing; new head ${record.hash}\n`,
+      );
     deps.stderr.write(
       `awsorg: the chain now says the anchor was missing at line ${record.seq + 1}: lines cut before it cannot be detected${opts.head ? ', except that the head you gave was confirmed' : ''}. Later runs append and anchor as usual.\n`,
     );
@@ -112,12 +151,19 @@ async function reanchor(opts: AuditVerifyOptions, deps: Deps): Promise<number> {
   }
   const { result } = outcome;
   if (result.ok) {
-    if (!opts.json) deps.stdout.write(`OK ${terminalText(result.file)}: ${result.records} record${result.records === 1 ? '' : 's'}, head ${result.head}\n`);
-    deps.stderr.write(`awsorg: ${terminalText(file)}: its anchor is in place, so there is nothing to acknowledge; nothing was written.\n`);
+    if (!opts.json)
+      deps.stdout.write(
+        `OK ${terminalText(result.file)}: ${result.records} record${result.records === 1 ? '' : 's'}, head ${result.head}\n`,
+      );
+    deps.stderr.write(
+      `awsorg: ${terminalText(file)}: its anchor is in place, so there is nothing to acknowledge; nothing was written.\n`,
+    );
     return ExitCode.ok;
   }
   const where = result.line > 0 ? `line ${result.line}: ` : '';
-  deps.stderr.write(`awsorg: ${terminalText(result.file)}: ${where}${terminalText(result.reason)}\nawsorg: --reanchor only acknowledges a missing anchor; this transcript fails for another reason, so nothing was written.\n`);
+  deps.stderr.write(
+    `awsorg: ${terminalText(result.file)}: ${where}${terminalText(result.reason)}\nawsorg: --reanchor only acknowledges a missing anchor; this transcript fails for another reason, so nothing was written.\n`,
+  );
   return ExitCode.failed;
 }
 
@@ -131,11 +177,19 @@ async function unfinishedIntents(file: string): Promise<string[]> {
   let line = 0;
   for await (const text of lines) {
     line++;
-    const record = JSON.parse(text) as { hash: string; status?: string; call?: string; intent?: string; incident: string };
-    if (record.status === 'sending') intents.set(record.hash, { line, call: record.call ?? 'a request', incident: record.incident });
+    const record = JSON.parse(text) as {
+      hash: string;
+      status?: string;
+      call?: string;
+      intent?: string;
+      incident: string;
+    };
+    if (record.status === 'sending')
+      intents.set(record.hash, { line, call: record.call ?? 'a request', incident: record.incident });
     if (record.intent) intents.delete(record.intent);
   }
   return [...intents.values()].map(
-    (i) => `line ${i.line}: awsorg stopped while sending ${i.call}, so whether it took effect is unknown; \`awsorg runbook rollback ${i.incident}\` checks AWS and undoes it if it did`,
+    (i) =>
+      `line ${i.line}: awsorg stopped while sending ${i.call}, so whether it took effect is unknown; \`awsorg runbook rollback ${i.incident}\` checks AWS and undoes it if it did`,
   );
 }

@@ -87,20 +87,38 @@ export function parse(argv: string[]): BootstrapOptions {
     rehearse: Boolean(values.rehearse),
     allowPlaceholders: Boolean(values['allow-placeholders']),
   };
-  if (opts.rehearse && opts.write) throw new UsageError('--rehearse does not apply to --write.', 'Write the preset first, then rehearse it: awsorg bootstrap --config FILE --rehearse --yes');
-  if (opts.config && opts.preset) throw new UsageError('--config and --preset cannot be used together.', 'Write the preset to a file with --preset NAME --write FILE, edit it, then use --config FILE.');
-  if (opts.write && !opts.preset) throw new UsageError('--write needs --preset NAME.', `Presets: ${PRESET_NAMES.join(', ')}.`);
-  if (opts.plan && opts.yes) throw new UsageError('--plan and --yes cannot be used together.', 'Use --plan to preview, or --yes to apply.');
+  if (opts.rehearse && opts.write)
+    throw new UsageError(
+      '--rehearse does not apply to --write.',
+      'Write the preset first, then rehearse it: awsorg bootstrap --config FILE --rehearse --yes',
+    );
+  if (opts.config && opts.preset)
+    throw new UsageError(
+      '--config and --preset cannot be used together.',
+      'Write the preset to a file with --preset NAME --write FILE, edit it, then use --config FILE.',
+    );
+  if (opts.write && !opts.preset)
+    throw new UsageError('--write needs --preset NAME.', `Presets: ${PRESET_NAMES.join(', ')}.`);
+  if (opts.plan && opts.yes)
+    throw new UsageError('--plan and --yes cannot be used together.', 'Use --plan to preview, or --yes to apply.');
   if (!/^[\w+=,.@-]{1,64}$/.test(opts.memberRole)) {
-    throw new UsageError(`--member-role '${visibleText(opts.memberRole)}' is not an IAM role name.`, "Use 1-64 letters, digits and '+=,.@_-', e.g. OrganizationAccountAccessRole.");
+    throw new UsageError(
+      `--member-role '${visibleText(opts.memberRole)}' is not an IAM role name.`,
+      "Use 1-64 letters, digits and '+=,.@_-', e.g. OrganizationAccountAccessRole.",
+    );
   }
   return opts;
 }
 
 async function loadFromOptions(opts: BootstrapOptions, deps: Deps): Promise<LoadedBlueprint> {
   const allowPlaceholders = opts.allowPlaceholders || opts.rehearse;
-  if (opts.config) return loadBlueprint(resolve(deps.cwd, opts.config), { allowOutsideFiles: opts.allowOutsideFiles, allowPlaceholders });
-  if (opts.preset) return loadedFromBlueprint(preset(opts.preset), deps.cwd, `preset ${opts.preset}`, { allowPlaceholders });
+  if (opts.config)
+    return loadBlueprint(resolve(deps.cwd, opts.config), {
+      allowOutsideFiles: opts.allowOutsideFiles,
+      allowPlaceholders,
+    });
+  if (opts.preset)
+    return loadedFromBlueprint(preset(opts.preset), deps.cwd, `preset ${opts.preset}`, { allowPlaceholders });
   throw new UsageError(
     'Name the blueprint to bootstrap from.',
     `Pass --config FILE (an awsorg.yaml), or --preset NAME (${PRESET_NAMES.join(', ')}); \`awsorg bootstrap --preset standard --write awsorg.yaml\` gives you a file to edit.`,
@@ -123,7 +141,10 @@ export async function run(opts: BootstrapOptions, deps: Deps): Promise<number> {
   const loaded = await loadFromOptions(opts, deps);
   if (opts.allowPlaceholders && !opts.rehearse) warnPlaceholders(loaded, deps);
   if (!opts.plan && !opts.yes && !deps.interactive) {
-    throw new UsageError('Refusing to apply without confirmation: no terminal to ask on.', 'Pass --yes to apply, or --plan to only show the changes.');
+    throw new UsageError(
+      'Refusing to apply without confirmation: no terminal to ask on.',
+      'Pass --yes to apply, or --plan to only show the changes.',
+    );
   }
 
   if (opts.rehearse) return rehearse(loaded, opts, deps);
@@ -134,7 +155,11 @@ export async function run(opts: BootstrapOptions, deps: Deps): Promise<number> {
 function warnPlaceholders(loaded: LoadedBlueprint, deps: Deps): void {
   const found = findPlaceholders(loaded.blueprint);
   if (found.length === 0) return;
-  const shown = found.slice(0, 4).map((f) => f.path).join(', ') + (found.length > 4 ? `, and ${found.length - 4} more` : '');
+  const shown =
+    found
+      .slice(0, 4)
+      .map((f) => f.path)
+      .join(', ') + (found.length > 4 ? `, and ${found.length - 4} more` : '');
   deps.stderr.write(
     terminalLines(
       `awsorg: --allow-placeholders accepts ${found.length} placeholder value${found.length === 1 ? '' : 's'} (${shown}). ` +
@@ -146,8 +171,16 @@ function warnPlaceholders(loaded: LoadedBlueprint, deps: Deps): void {
 /** The Ink wizard, on the real account or (with --rehearse) against an emulator awsorg starts. */
 async function wizard(opts: BootstrapOptions, deps: Deps): Promise<number> {
   // Ink and React take longest to load: start them first, so their file reads overlap ours.
-  const [, { runWizard }, { WizardOperations }] = await Promise.all([import('ink'), import('../ui/wizard/run.js'), import('../ui/wizard/operations.js')]);
-  if (!opts.rehearse) return runWizard(deps, new WizardOperations(deps, { omitTlsDeny: opts.omitTlsDeny, allowPlaceholders: opts.allowPlaceholders }));
+  const [, { runWizard }, { WizardOperations }] = await Promise.all([
+    import('ink'),
+    import('../ui/wizard/run.js'),
+    import('../ui/wizard/operations.js'),
+  ]);
+  if (!opts.rehearse)
+    return runWizard(
+      deps,
+      new WizardOperations(deps, { omitTlsDeny: opts.omitTlsDeny, allowPlaceholders: opts.allowPlaceholders }),
+    );
   const { startEmulator, rehearsalDeps } = await import('../aws/emulator.js');
   const workspace = await mkdtemp(join(tmpdir(), 'awsorg-rehearsal-'));
   let started = false;
@@ -158,7 +191,10 @@ async function wizard(opts: BootstrapOptions, deps: Deps): Promise<number> {
     try {
       const rehearsal = rehearsalDeps(deps, emulator, workspace);
       // The console opened from the last screen runs inside this call, on the same emulator.
-      return await runWizard(rehearsal, new WizardOperations(rehearsal, { rehearsal: { endpoint: emulator.endpoint, workspace } }));
+      return await runWizard(
+        rehearsal,
+        new WizardOperations(rehearsal, { rehearsal: { endpoint: emulator.endpoint, workspace } }),
+      );
     } finally {
       await emulator.stop();
     }
@@ -181,7 +217,9 @@ async function rehearse(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: D
   try {
     const emulator = await startEmulator(deps);
     try {
-      deps.stderr.write(`REHEARSAL: against a local AWS emulator at ${emulator.endpoint}; nothing is sent to AWS, and your Terraform directory is copied, not changed.\n`);
+      deps.stderr.write(
+        `REHEARSAL: against a local AWS emulator at ${emulator.endpoint}; nothing is sent to AWS, and your Terraform directory is copied, not changed.\n`,
+      );
       const copy = rehearsalCopy(loaded, workspace);
       const rehearsalDeps = createDeps({
         env: emulator.environment(deps.env),
@@ -197,7 +235,12 @@ async function rehearse(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: D
         spawn: deps.spawn,
       });
       // moto ignores aws:SecureTransport and would refuse every object call under the TLS-only statement.
-      const code = await runLoaded(copy, { ...opts, omitTlsDeny: true }, rehearsalDeps, join(workspace, 'awsorg.rehearsal.journal.json'));
+      const code = await runLoaded(
+        copy,
+        { ...opts, omitTlsDeny: true },
+        rehearsalDeps,
+        join(workspace, 'awsorg.rehearsal.journal.json'),
+      );
       finished = true;
       return code;
     } finally {
@@ -205,7 +248,10 @@ async function rehearse(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: D
     }
   } finally {
     await rm(workspace, { recursive: true, force: true });
-    if (finished && !opts.json) deps.stderr.write(`Rehearsal finished; the emulator and its workspace are removed. Run the same command without --rehearse to do it for real.\n`);
+    if (finished && !opts.json)
+      deps.stderr.write(
+        `Rehearsal finished; the emulator and its workspace are removed. Run the same command without --rehearse to do it for real.\n`,
+      );
   }
 }
 
@@ -214,10 +260,19 @@ function rehearsalCopy(loaded: LoadedBlueprint, workspace: string): LoadedBluepr
   if (!terraform) return { ...loaded, baseDir: workspace };
   const source = resolve(loaded.baseDir, terraform.dir);
   if (existsSync(source)) cpSync(source, join(workspace, 'terraform'), { recursive: true });
-  return { ...loaded, baseDir: workspace, blueprint: { ...loaded.blueprint, terraform: { ...terraform, dir: './terraform' } } };
+  return {
+    ...loaded,
+    baseDir: workspace,
+    blueprint: { ...loaded.blueprint, terraform: { ...terraform, dir: './terraform' } },
+  };
 }
 
-async function runLoaded(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: Deps, journalPath: string): Promise<number> {
+async function runLoaded(
+  loaded: LoadedBlueprint,
+  opts: BootstrapOptions,
+  deps: Deps,
+  journalPath: string,
+): Promise<number> {
   // Before any AWS call: a journal this run cannot use, or another run holding it, ends the run here.
   const journal = await Journal.open(journalPath, {
     readOnly: opts.plan || (!opts.yes && !deps.interactive),
@@ -226,7 +281,9 @@ async function runLoaded(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: 
     command: commandLine(opts),
   });
   if (journal.recoveredLock) {
-    deps.stderr.write(`awsorg: took over the lock on ${journalPath} left by an awsorg run that is no longer running (${describeHolder(journal.recoveredLock)}).\n`);
+    deps.stderr.write(
+      `awsorg: took over the lock on ${journalPath} left by an awsorg run that is no longer running (${describeHolder(journal.recoveredLock)}).\n`,
+    );
   }
   const stats = { reads: 0, writes: 0, retries: 0 };
   const unsubscribe = deps.awsEvents.add((e) => {
@@ -242,7 +299,12 @@ async function runLoaded(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: 
     journal,
     clock: deps.clock,
     signal: deps.signal,
-    options: { allowRoot: opts.allowRoot, memberRoleName: opts.memberRole, omitTlsDenyStatement: opts.omitTlsDeny, forceHandoff: opts.force },
+    options: {
+      allowRoot: opts.allowRoot,
+      memberRoleName: opts.memberRole,
+      omitTlsDenyStatement: opts.omitTlsDeny,
+      forceHandoff: opts.force,
+    },
     spawn: deps.spawn,
     env: deps.env,
   });
@@ -253,7 +315,19 @@ async function runLoaded(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: 
   } catch (err) {
     if (opts.json) {
       const e = err as AwsorgError;
-      deps.stdout.write(JSON.stringify({ status: err instanceof CancelledError ? 'cancelled' : 'failed', error: e.message, nextStep: e.nextStep, journal: journalPath, calls: stats }, null, 2) + '\n');
+      deps.stdout.write(
+        JSON.stringify(
+          {
+            status: err instanceof CancelledError ? 'cancelled' : 'failed',
+            error: e.message,
+            nextStep: e.nextStep,
+            journal: journalPath,
+            calls: stats,
+          },
+          null,
+          2,
+        ) + '\n',
+      );
     }
     if (opts.rehearse) {
       // The journal is in the rehearsal's workspace, which goes with the emulator: there is nothing to resume.
@@ -272,7 +346,8 @@ async function runLoaded(loaded: LoadedBlueprint, opts: BootstrapOptions, deps: 
   }
 }
 
-const REHEARSAL_RESTARTS = 'A stopped rehearsal is not kept: its emulator and workspace are removed as it exits, and the same command starts afresh.';
+const REHEARSAL_RESTARTS =
+  'A stopped rehearsal is not kept: its emulator and workspace are removed as it exits, and the same command starts afresh.';
 
 /** The command line recorded in the journal's lock, for a second run's refusal. */
 function commandLine(opts: BootstrapOptions): string {
@@ -286,7 +361,9 @@ async function writePreset(opts: BootstrapOptions, deps: Deps): Promise<number> 
     throw new UsageError(`${target} already exists.`, 'Choose another file name, or pass --force to overwrite it.');
   }
   await writeFile(target, presetYaml(opts.preset!), 'utf8');
-  deps.stderr.write(`Wrote the ${opts.preset} preset to ${target}.\nReview it (bucket names must be globally unique), then run: awsorg bootstrap --config ${opts.write} --plan\n`);
+  deps.stderr.write(
+    `Wrote the ${opts.preset} preset to ${target}.\nReview it (bucket names must be globally unique), then run: awsorg bootstrap --config ${opts.write} --plan\n`,
+  );
   return ExitCode.ok;
 }
 
@@ -296,19 +373,42 @@ function planJson(plans: StepPlan[]) {
     title: p.title,
     enabled: p.enabled,
     notes: p.notes,
-    changes: p.changes.map((c) => ({ key: c.key, calls: c.calls, summary: c.summary, ...(c.account ? { account: c.account } : {}), ...(c.diff ? { diff: c.diff } : {}) })),
+    changes: p.changes.map((c) => ({
+      key: c.key,
+      calls: c.calls,
+      summary: c.summary,
+      ...(c.account ? { account: c.account } : {}),
+      ...(c.diff ? { diff: c.diff } : {}),
+    })),
   }));
 }
 
-async function showPlan(engine: BootstrapEngine, source: string, opts: BootstrapOptions, deps: Deps, stats: object): Promise<number> {
+async function showPlan(
+  engine: BootstrapEngine,
+  source: string,
+  opts: BootstrapOptions,
+  deps: Deps,
+  stats: object,
+): Promise<number> {
   const plans = await engine.plan();
   const total = countChanges(plans);
   if (opts.json) {
-    deps.stdout.write(JSON.stringify({ status: total ? 'changes-pending' : 'converged', changes: total, steps: planJson(plans), calls: stats }, null, 2) + '\n');
+    deps.stdout.write(
+      JSON.stringify(
+        { status: total ? 'changes-pending' : 'converged', changes: total, steps: planJson(plans), calls: stats },
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
     const who = engine.state.identity;
-    deps.stdout.write(renderPlan(plans, { header: `Plan for ${source} in account ${who?.account ?? '?'} as ${who?.arn ?? '?'}` }));
-    if (opts.omitTlsDeny) deps.stdout.write('Note: --omit-tls-deny leaves the aws:SecureTransport deny statement out of bucket policies.\n');
+    deps.stdout.write(
+      renderPlan(plans, { header: `Plan for ${source} in account ${who?.account ?? '?'} as ${who?.arn ?? '?'}` }),
+    );
+    if (opts.omitTlsDeny)
+      deps.stdout.write(
+        'Note: --omit-tls-deny leaves the aws:SecureTransport deny statement out of bucket policies.\n',
+      );
     if (total) deps.stderr.write(`Apply with: ${applyCommand(opts)}\n`);
   }
   return total ? ExitCode.planHasChanges : ExitCode.ok;
@@ -341,10 +441,19 @@ async function confirm(deps: Deps, question: string): Promise<boolean> {
   }
 }
 
-async function apply(engine: BootstrapEngine, journal: Journal, source: string, opts: BootstrapOptions, deps: Deps, stats: { reads: number; writes: number; retries: number }): Promise<number> {
+async function apply(
+  engine: BootstrapEngine,
+  journal: Journal,
+  source: string,
+  opts: BootstrapOptions,
+  deps: Deps,
+  stats: { reads: number; writes: number; retries: number },
+): Promise<number> {
   if (journal.resumed) {
     const inFlight = journal.interruptedChanges();
-    deps.stderr.write(`Resuming an interrupted run from ${journal.path}${inFlight.length ? ` (in flight: ${inFlight.join(', ')})` : ''}.\n`);
+    deps.stderr.write(
+      `Resuming an interrupted run from ${journal.path}${inFlight.length ? ` (in flight: ${inFlight.join(', ')})` : ''}.\n`,
+    );
   }
   if (!opts.yes) {
     // Interactive without --yes: show the plan and ask first.
@@ -363,7 +472,11 @@ async function apply(engine: BootstrapEngine, journal: Journal, source: string, 
   // Per-step wall time for --json (the plain listener is the one used with --json).
   const stepElapsedMs = new Map<string, number>();
   if (useListr) {
-    await runWithListr(engine, (fn) => deps.awsEvents.add((e) => e.type === 'retry' && fn(e)), deps.stderr as NodeJS.WriteStream);
+    await runWithListr(
+      engine,
+      (fn) => deps.awsEvents.add((e) => e.type === 'retry' && fn(e)),
+      deps.stderr as NodeJS.WriteStream,
+    );
     result = await engine.finish();
   } else {
     const plain = plainListener(deps.stderr);
@@ -406,7 +519,9 @@ async function apply(engine: BootstrapEngine, journal: Journal, source: string, 
     );
   } else {
     const lines = [
-      applied ? `Converged: ${applied} change${applied === 1 ? '' : 's'} applied in ${(elapsedMs / 1000).toFixed(1)}s (${stats.writes} write calls, ${stats.retries} retries).` : 'Converged: nothing to change.',
+      applied
+        ? `Converged: ${applied} change${applied === 1 ? '' : 's'} applied in ${(elapsedMs / 1000).toFixed(1)}s (${stats.writes} write calls, ${stats.retries} retries).`
+        : 'Converged: nothing to change.',
       `Organization ${result.state.organizationId ?? '?'}, management account ${result.state.managementAccountId ?? result.state.identity?.account ?? '?'}.`,
       ...Object.entries(accounts).map(([name, id]) => `  account ${name.padEnd(20)} ${id}`),
     ];

@@ -38,7 +38,10 @@ export function cachedCompletionData(deps: Deps): CompletionData {
   const base = baseSignIn(deps.env, settings);
   const lookup = readInventory(deps.paths, base.id, deps.clock.now(), settings.inventoryTtlMinutes);
   const accounts = lookup.kind === 'fresh' || lookup.kind === 'stale' ? lookup.inventory.accounts : [];
-  const roles = new Set<string>([settings.defaultRole, ...(settings.sso?.defaultRole ? [settings.sso.defaultRole] : [])]);
+  const roles = new Set<string>([
+    settings.defaultRole,
+    ...(settings.sso?.defaultRole ? [settings.sso.defaultRole] : []),
+  ]);
   for (const account of accounts) for (const role of account.roles ?? []) roles.add(role);
   const profiles = [...readAwsConfig(deps.env).keys()].map(profileOfHeader).filter((p): p is string => p !== undefined);
   return { accounts, aliases: settings.aliases, roles: [...roles], profiles };

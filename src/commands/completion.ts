@@ -27,7 +27,17 @@ export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
 
 /** What a flag's value or a positional argument is. `null` marks a flag that takes no value. */
-export type ValueKind = 'target' | 'account-id' | 'alias' | 'role' | 'aws-profile' | 'region' | 'file' | 'dir' | 'text' | readonly string[];
+export type ValueKind =
+  | 'target'
+  | 'account-id'
+  | 'alias'
+  | 'role'
+  | 'aws-profile'
+  | 'region'
+  | 'file'
+  | 'dir'
+  | 'text'
+  | readonly string[];
 
 export interface CommandSpec {
   flags: Record<string, ValueKind | null>;
@@ -140,7 +150,16 @@ export const COMPLETION_TABLE: Record<string, CommandSpec> = {
   config: {
     flags: {},
     subcommands: {
-      generate: { flags: { '--prefix': 'text', '--prune': null, '--dry-run': null, '--region': 'region', '--refresh': null, '--json': null } },
+      generate: {
+        flags: {
+          '--prefix': 'text',
+          '--prune': null,
+          '--dry-run': null,
+          '--region': 'region',
+          '--refresh': null,
+          '--json': null,
+        },
+      },
       remove: { flags: { '--dry-run': null, '--json': null } },
     },
   },
@@ -246,13 +265,20 @@ export function openQuote(word: string): { quote: BashQuote; start: number } | u
  * Candidates for the word at `cword` in `words` (words[0] is the program), filtered by what was
  * typed. `data` is read only when an account, alias or role is wanted.
  */
-export function completionCandidates(words: readonly string[], cword: number, data: () => CompletionData, visibleCommands: readonly string[] = Object.keys(COMPLETION_TABLE)): Candidate[] {
+export function completionCandidates(
+  words: readonly string[],
+  cword: number,
+  data: () => CompletionData,
+  visibleCommands: readonly string[] = Object.keys(COMPLETION_TABLE),
+): Candidate[] {
   const typed = dequote(words[cword] ?? '');
   const before = words.slice(1, cword).map(dequote);
   const matching = (candidates: Candidate[]) => {
     const prefix = typed.toLowerCase();
     const seen = new Set<string>();
-    return candidates.filter((c) => c.value.toLowerCase().startsWith(prefix) && !seen.has(c.value) && seen.add(c.value));
+    return candidates.filter(
+      (c) => c.value.toLowerCase().startsWith(prefix) && !seen.has(c.value) && seen.add(c.value),
+    );
   };
   if (before.length === 0) {
     if (typed.startsWith('-')) return matching([{ value: '--help' }, { value: '--version' }]);
@@ -309,17 +335,27 @@ function valuesOf(kind: ValueKind, data: () => CompletionData, matching: (c: Can
       return matching([...(data().profiles ?? [])].sort().map((value) => ({ value })));
     case 'alias': {
       const { aliases, accounts } = data();
-      return matching(Object.keys(aliases).sort().map((value) => ({ value, description: describeAccount(aliases[value]!, accounts) })));
+      return matching(
+        Object.keys(aliases)
+          .sort()
+          .map((value) => ({ value, description: describeAccount(aliases[value]!, accounts) })),
+      );
     }
     case 'account-id': {
       const { accounts } = data();
-      return matching([...accounts].sort((a, b) => a.id.localeCompare(b.id)).map((a) => ({ value: a.id, description: a.name })));
+      return matching(
+        [...accounts].sort((a, b) => a.id.localeCompare(b.id)).map((a) => ({ value: a.id, description: a.name })),
+      );
     }
     case 'target': {
       const { aliases, accounts } = data();
       return matching([
-        ...Object.keys(aliases).sort().map((value) => ({ value, description: describeAccount(aliases[value]!, accounts) })),
-        ...[...accounts].sort((a, b) => a.name.localeCompare(b.name)).map((a) => ({ value: a.name, description: a.id })),
+        ...Object.keys(aliases)
+          .sort()
+          .map((value) => ({ value, description: describeAccount(aliases[value]!, accounts) })),
+        ...[...accounts]
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .map((a) => ({ value: a.name, description: a.id })),
         ...[...accounts].sort((a, b) => a.id.localeCompare(b.id)).map((a) => ({ value: a.id, description: a.name })),
       ]);
     }
@@ -441,7 +477,10 @@ export interface CompletionOptions {
 export function parse(argv: string[]): CompletionOptions {
   const [shell, ...extra] = argv;
   if (!shell || !(SHELLS as readonly string[]).includes(shell)) {
-    throw new UsageError(shell ? `no completion for the shell "${shell}"` : 'completion needs a shell', `Usage: ${synopsis}`);
+    throw new UsageError(
+      shell ? `no completion for the shell "${shell}"` : 'completion needs a shell',
+      `Usage: ${synopsis}`,
+    );
   }
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, `Usage: ${synopsis}`);
   return { shell: shell as Shell };

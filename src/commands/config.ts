@@ -10,7 +10,19 @@ import { configTarget, readConfigSnapshot, updateConfigFile } from '../aws/aws-c
 import { resolveRegion } from '../aws/credentials.js';
 import { chooseRole, loadOperatorContext, type OperatorContext } from '../assume/context.js';
 import { shQuote } from '../assume/environment.js';
-import { assignProfileNames, iniSafeCommandLine, planBlock, planBlockRemoval, unifiedDiff, type BlockPlan, type NamingRequest, type ProfileSpec, type RemovalPlan, type ReservedName, type SkippedProfile } from '../core/aws-config-block.js';
+import {
+  assignProfileNames,
+  iniSafeCommandLine,
+  planBlock,
+  planBlockRemoval,
+  unifiedDiff,
+  type BlockPlan,
+  type NamingRequest,
+  type ProfileSpec,
+  type RemovalPlan,
+  type ReservedName,
+  type SkippedProfile,
+} from '../core/aws-config-block.js';
 import { iniLines } from '../core/ini-lines.js';
 import type { Deps } from '../core/deps.js';
 import { AwsorgError, ExitCode, UsageError } from '../core/errors.js';
@@ -23,7 +35,8 @@ import { terminalLines } from '../core/terminal-text.js';
 
 export const DEFAULT_PREFIX = 'awsorg-';
 
-const synopsis = 'awsorg config generate [--prefix P] [--prune] [--dry-run] [--region R] [--refresh] [--json] | config remove [--dry-run] [--json]';
+const synopsis =
+  'awsorg config generate [--prefix P] [--prune] [--dry-run] [--region R] [--refresh] [--json] | config remove [--dry-run] [--json]';
 
 export const usage = `${synopsis}
 
@@ -91,13 +104,22 @@ export function parse(argv: string[]): ConfigOptions {
   }
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, `Usage: ${synopsis}`);
   if (action === 'remove') {
-    const generateOnly = (['prefix', 'prune', 'region', 'refresh'] as const).find((k) => argv.some((a) => a === `--${k}` || a.startsWith(`--${k}=`)));
-    if (generateOnly) throw new UsageError(`--${generateOnly} applies to config generate, not config remove`, 'Usage: awsorg config remove [--dry-run] [--json]');
+    const generateOnly = (['prefix', 'prune', 'region', 'refresh'] as const).find((k) =>
+      argv.some((a) => a === `--${k}` || a.startsWith(`--${k}=`)),
+    );
+    if (generateOnly)
+      throw new UsageError(
+        `--${generateOnly} applies to config generate, not config remove`,
+        'Usage: awsorg config remove [--dry-run] [--json]',
+      );
     return { action: 'remove', dryRun: Boolean(values['dry-run']), json: Boolean(values.json) };
   }
   const prefix = values.prefix ?? DEFAULT_PREFIX;
   if (!/^[A-Za-z0-9_.@+-]*$/.test(prefix)) {
-    throw new UsageError(`--prefix "${prefix}" would make profile names the AWS CLI cannot parse`, 'Use letters, digits and _.@+- only, e.g. --prefix org-.');
+    throw new UsageError(
+      `--prefix "${prefix}" would make profile names the AWS CLI cannot parse`,
+      'Use letters, digits and _.@+- only, e.g. --prefix org-.',
+    );
   }
   return {
     action: 'generate',
@@ -136,7 +158,11 @@ export interface ProfileProgram {
  */
 export function selfCommand(env: Deps['env']): ProfileProgram {
   const script = process.argv[1];
-  if (!script) throw new AwsorgError('cannot tell which file awsorg runs from', 'Run awsorg through its installed command, e.g. `awsorg config generate`.');
+  if (!script)
+    throw new AwsorgError(
+      'cannot tell which file awsorg runs from',
+      'Run awsorg through its installed command, e.g. `awsorg config generate`.',
+    );
   const running = realpathSync(script);
   const onPath = firstOnPath(env.PATH, 'awsorg');
   let program: ProfileProgram = { command: [process.execPath, running], source: 'installation' };
@@ -147,7 +173,10 @@ export function selfCommand(env: Deps['env']): ProfileProgram {
     } catch {
       target = undefined;
     }
-    program = target === running ? { command: [process.execPath, onPath], source: 'path' } : { ...program, otherOnPath: onPath };
+    program =
+      target === running
+        ? { command: [process.execPath, onPath], source: 'path' }
+        : { ...program, otherOnPath: onPath };
   }
   for (const word of program.command) {
     // Neither INI parser can hold a line break in a value: the path would be cut in two.
@@ -184,7 +213,10 @@ export interface DesiredProfiles {
 }
 
 /** The profiles the inventory calls for, sorted by name. Pure given the context. */
-export function desiredProfiles(ctx: OperatorContext, opts: { prefix: string; region: string; command: string[] }): DesiredProfiles {
+export function desiredProfiles(
+  ctx: OperatorContext,
+  opts: { prefix: string; region: string; command: string[] },
+): DesiredProfiles {
   const unavailable: SkippedProfile[] = [];
   const requests: Array<NamingRequest & { account: InventoryAccount }> = [];
   const live = ctx.inventory.accounts.filter((a) => !a.status || a.status === 'ACTIVE');
@@ -192,7 +224,11 @@ export function desiredProfiles(ctx: OperatorContext, opts: { prefix: string; re
     // Organizations creates OrganizationAccountAccessRole in member accounts only; a profile for
     // the management account through it would always be refused.
     if (ctx.base.kind !== 'sso' && account.id === ctx.inventory.managementAccountId) {
-      unavailable.push({ name: '', accountId: account.id, reason: `${account.name}: the management account has no ${ctx.settings.defaultRole}; use your own sign-in there` });
+      unavailable.push({
+        name: '',
+        accountId: account.id,
+        reason: `${account.name}: the management account has no ${ctx.settings.defaultRole}; use your own sign-in there`,
+      });
       continue;
     }
     const alias = aliasesFor(account.id, ctx.settings.aliases)[0];
@@ -204,7 +240,15 @@ export function desiredProfiles(ctx: OperatorContext, opts: { prefix: string; re
       unavailable.push({ name: '', accountId: account.id, reason: `${account.name}: ${(err as Error).message}` });
       continue;
     }
-    for (const role of chosen) requests.push({ account, accountId: account.id, accountName: account.name, ...(alias ? { alias } : {}), role, perRole: Boolean(roles) });
+    for (const role of chosen)
+      requests.push({
+        account,
+        accountId: account.id,
+        accountName: account.name,
+        ...(alias ? { alias } : {}),
+        role,
+        perRole: Boolean(roles),
+      });
   }
   const names = assignProfileNames(opts.prefix, requests);
   const program = opts.command.map(shQuote).join(' ');
@@ -217,9 +261,17 @@ export function desiredProfiles(ctx: OperatorContext, opts: { prefix: string; re
       name: names.get(r)!,
       accountId: account.id,
       role,
-      comments: [describe, ...(production ? [`PRODUCTION (${production}): this profile acts in a production account without asking for confirmation`] : [])],
+      comments: [
+        describe,
+        ...(production
+          ? [`PRODUCTION (${production}): this profile acts in a production account without asking for confirmation`]
+          : []),
+      ],
       settings: [
-        ['credential_process', iniSafeCommandLine(`${program} credential-process ${account.id} --role ${shQuote(role)}`)],
+        [
+          'credential_process',
+          iniSafeCommandLine(`${program} credential-process ${account.id} --role ${shQuote(role)}`),
+        ],
         ['region', opts.region],
       ],
     };
@@ -234,7 +286,10 @@ export async function run(opts: ConfigOptions, deps: Deps): Promise<number> {
   // A dangling symlink is refused before the inventory is loaded, not after.
   configTarget(file);
   const program = opts.program ?? selfCommand(deps.env);
-  const ctx = await loadOperatorContext(deps, { refresh: opts.refresh, onProgress: (m) => deps.stderr.write(`${m}\n`) });
+  const ctx = await loadOperatorContext(deps, {
+    refresh: opts.refresh,
+    onProgress: (m) => deps.stderr.write(`${m}\n`),
+  });
   const region = opts.region ?? resolveRegion(deps.env);
   const desired = desiredProfiles(ctx, { prefix: opts.prefix, region, command: program.command });
   const planFor = (current: string | undefined): BlockPlan =>
@@ -258,8 +313,26 @@ export async function run(opts: ConfigOptions, deps: Deps): Promise<number> {
   }
   const skipped = [...plan.skipped, ...desired.unavailable];
   if (opts.json) {
-    const programSummary = { command: program.command.map(shQuote).join(' '), source: program.source, ...(program.otherOnPath ? { otherOnPath: program.otherOnPath } : {}) };
-    deps.stdout.write(JSON.stringify({ file, dryRun: opts.dryRun, changed: plan.changed, program: programSummary, ...summaryLists(plan), skipped, ...(diff !== undefined ? { diff } : {}) }, null, 2) + '\n');
+    const programSummary = {
+      command: program.command.map(shQuote).join(' '),
+      source: program.source,
+      ...(program.otherOnPath ? { otherOnPath: program.otherOnPath } : {}),
+    };
+    deps.stdout.write(
+      JSON.stringify(
+        {
+          file,
+          dryRun: opts.dryRun,
+          changed: plan.changed,
+          program: programSummary,
+          ...summaryLists(plan),
+          skipped,
+          ...(diff !== undefined ? { diff } : {}),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
   } else if (diff) {
     deps.stdout.write(terminalLines(diff));
   }
@@ -273,7 +346,9 @@ function programText(program: ProfileProgram): string {
   if (program.source === 'path') {
     return `  profiles run ${line}: the awsorg on PATH, which is this installation (a move of the clone needs only \`npm link\` again in its new place)\n`;
   }
-  const other = program.otherOnPath ? `the awsorg on PATH (${program.otherOnPath}) is another installation` : 'no awsorg on PATH leads to it';
+  const other = program.otherOnPath
+    ? `the awsorg on PATH (${program.otherOnPath}) is another installation`
+    : 'no awsorg on PATH leads to it';
   return `  profiles run ${line}: this installation's own file, as ${other}; if it moves, run \`awsorg config generate\` again (after \`npm link\` in the clone, profiles name the linked awsorg instead and survive a move)\n`;
 }
 
@@ -293,7 +368,19 @@ function remove(opts: ConfigRemoveOptions, deps: Deps): number {
     plan = updateConfigFile(file, (current) => planBlockRemoval(current ?? '', file), 'awsorg config remove');
   }
   if (opts.json) {
-    deps.stdout.write(JSON.stringify({ file, dryRun: opts.dryRun, changed: plan.changed, removed: plan.removed, ...(diff !== undefined ? { diff } : {}) }, null, 2) + '\n');
+    deps.stdout.write(
+      JSON.stringify(
+        {
+          file,
+          dryRun: opts.dryRun,
+          changed: plan.changed,
+          removed: plan.removed,
+          ...(diff !== undefined ? { diff } : {}),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
   } else if (diff) {
     deps.stdout.write(terminalLines(diff));
   }
@@ -303,12 +390,27 @@ function remove(opts: ConfigRemoveOptions, deps: Deps): number {
     : opts.dryRun
       ? `awsorg: dry run, nothing written; awsorg's block (${count}) would be removed from ${file}`
       : `awsorg: removed awsorg's block (${count}) from ${file}; nothing outside it was changed`;
-  deps.stderr.write(terminalLines([head, ...plan.removed.map((p) => `  removed  ${p.name}${p.accountId ? `  (${p.accountId}${p.role ? `, ${p.role}` : ''})` : ''}`)].join('\n') + '\n'));
+  deps.stderr.write(
+    terminalLines(
+      [
+        head,
+        ...plan.removed.map(
+          (p) => `  removed  ${p.name}${p.accountId ? `  (${p.accountId}${p.role ? `, ${p.role}` : ''})` : ''}`,
+        ),
+      ].join('\n') + '\n',
+    ),
+  );
   return ExitCode.ok;
 }
 
 function summaryLists(plan: BlockPlan) {
-  return { added: plan.added, updated: plan.updated, unchanged: plan.unchanged, stale: plan.stale, pruned: plan.pruned };
+  return {
+    added: plan.added,
+    updated: plan.updated,
+    unchanged: plan.unchanged,
+    stale: plan.stale,
+    pruned: plan.pruned,
+  };
 }
 
 function summaryText(file: string, plan: BlockPlan, skipped: SkippedProfile[], opts: ConfigGenerateOptions): string {
@@ -324,7 +426,10 @@ function summaryText(file: string, plan: BlockPlan, skipped: SkippedProfile[], o
   for (const p of plan.stale) lines.push(`  stale    ${p.name}: ${p.reason}; kept (--prune removes it)`);
   for (const p of plan.pruned) lines.push(`  pruned   ${p.name}: ${p.reason}`);
   for (const p of skipped) lines.push(`  skipped  ${p.name || p.accountId}: ${p.reason}`);
-  if (skipped.some((s) => s.name)) lines.push(`  (awsorg never shadows a profile of yours; rename yours or use --prefix to give awsorg's another name)`);
+  if (skipped.some((s) => s.name))
+    lines.push(
+      `  (awsorg never shadows a profile of yours; rename yours or use --prefix to give awsorg's another name)`,
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -344,6 +449,16 @@ function credentialsFileProfiles(env: Deps['env']): ReservedName[] {
   return iniLines(text).flatMap((line) =>
     // "[profile x]" there is a profile literally named "profile x" to botocore; x is kept clear
     // too, as a reader who wrote it meant.
-    line.kind === 'header' ? [...new Set([line.section.trim().replace(/\s+/g, ' '), line.section.trim().replace(/\s+/g, ' ').replace(/^profile /, '')])].map((name) => ({ name, file, line: line.line, header: line.text })) : [],
+    line.kind === 'header'
+      ? [
+          ...new Set([
+            line.section.trim().replace(/\s+/g, ' '),
+            line.section
+              .trim()
+              .replace(/\s+/g, ' ')
+              .replace(/^profile /, ''),
+          ]),
+        ].map((name) => ({ name, file, line: line.line, header: line.text }))
+      : [],
   );
 }

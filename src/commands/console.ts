@@ -43,9 +43,18 @@ export async function openConsole(deps: Deps, opts: OpenConsoleOptions = {}): Pr
   const ui = Promise.all([import('../ui/console/run.js'), import('ink')]);
   ui.catch(() => undefined);
   const { loadOperatorContext } = await import('../assume/context.js');
-  const ctx = await loadOperatorContext(deps, opts.quiet ? {} : { onProgress: (message) => deps.stderr.write(`awsorg: loading the account inventory: ${message}\n`) });
+  const ctx = await loadOperatorContext(
+    deps,
+    opts.quiet
+      ? {}
+      : { onProgress: (message) => deps.stderr.write(`awsorg: loading the account inventory: ${message}\n`) },
+  );
   const { consoleModel, liveOperations } = await import('../ui/console/operations.js');
   const [{ runConsole, systemTerminal }] = await ui;
   const rehearsal = opts.rehearsal ? { rehearsal: opts.rehearsal } : {};
-  return runConsole(deps, { model: consoleModel(deps, ctx, opts.rehearsal), ops: liveOperations(deps, ctx, rehearsal), terminal: systemTerminal(deps) });
+  return runConsole(deps, {
+    model: consoleModel(deps, ctx, opts.rehearsal),
+    ops: liveOperations(deps, ctx, rehearsal),
+    terminal: systemTerminal(deps),
+  });
 }

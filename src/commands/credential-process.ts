@@ -45,7 +45,11 @@ export function parse(argv: string[]): CredentialProcessOptions {
     true,
   );
   const [target, ...extra] = positionals;
-  if (!target) throw new UsageError('credential-process needs a TARGET: an alias, an account id or an account name', `Usage: ${synopsis}`);
+  if (!target)
+    throw new UsageError(
+      'credential-process needs a TARGET: an alias, an account id or an account name',
+      `Usage: ${synopsis}`,
+    );
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, `Usage: ${synopsis}`);
   return {
     target,
@@ -78,7 +82,13 @@ export async function run(opts: CredentialProcessOptions, deps: Deps): Promise<n
       ...(opts.region !== undefined ? { region: opts.region } : {}),
     });
     const c = session.credentials;
-    const document: ProcessCredentials = { Version: 1, AccessKeyId: c.accessKeyId, SecretAccessKey: c.secretAccessKey, SessionToken: c.sessionToken, Expiration: c.expiration };
+    const document: ProcessCredentials = {
+      Version: 1,
+      AccessKeyId: c.accessKeyId,
+      SecretAccessKey: c.secretAccessKey,
+      SessionToken: c.sessionToken,
+      Expiration: c.expiration,
+    };
     deps.stdout.write(JSON.stringify(document) + '\n');
     return ExitCode.ok;
   } catch (err) {
@@ -91,13 +101,21 @@ export async function run(opts: CredentialProcessOptions, deps: Deps): Promise<n
  * waits on this command, and a profile's account id does not change. Only a target the cache
  * does not know (or no cache) loads the inventory again.
  */
-async function resolveFromCache(deps: Deps, target: string): Promise<{ ctx: OperatorContext; account: InventoryAccount }> {
+async function resolveFromCache(
+  deps: Deps,
+  target: string,
+): Promise<{ ctx: OperatorContext; account: InventoryAccount }> {
   const settings = readSettings(deps.paths);
   checkCacheDirsSync(deps.paths);
   const base = baseSignIn(deps.env, settings);
   const lookup = readInventory(deps.paths, base.id, deps.clock.now(), settings.inventoryTtlMinutes);
   if (lookup.kind === 'fresh' || lookup.kind === 'stale') {
-    const ctx: OperatorContext = { settings, base, inventory: lookup.inventory, inventoryFrom: lookup.kind === 'fresh' ? 'cache' : 'stale-cache' };
+    const ctx: OperatorContext = {
+      settings,
+      base,
+      inventory: lookup.inventory,
+      inventoryFrom: lookup.kind === 'fresh' ? 'cache' : 'stale-cache',
+    };
     try {
       return { ctx, account: resolveTarget(target, ctx.inventory.accounts, settings.aliases).account };
     } catch (err) {
@@ -138,7 +156,8 @@ function currentBase(deps: Deps): BaseSignIn | null {
 const SIGN_IN_PROBLEM =
   /expired|ExpiredToken|InvalidClientTokenId|UnrecognizedClient|InvalidToken|security token|session token|sso|sign[- ]?in|log ?in|mfa|multi-factor|Could not load credentials|credential provider|no credentials/i;
 /** The narrower set that turns one of awsorg's own failures (exit 1) into a sign-in problem (exit 4). */
-const REFUSED_SIGN_IN = /ExpiredToken|InvalidClientTokenId|UnrecognizedClient|security token included in the request is (invalid|expired)|Could not load credentials|multi-factor/i;
+const REFUSED_SIGN_IN =
+  /ExpiredToken|InvalidClientTokenId|UnrecognizedClient|security token included in the request is (invalid|expired)|Could not load credentials|multi-factor/i;
 
 /** The command that repairs the base sign-in, for the message the AWS CLI shows its user. */
 export function signInStep(base: BaseSignIn | null, env: Deps['env']): string {
@@ -168,11 +187,19 @@ function asSignInError(err: unknown, base: BaseSignIn | null, deps: Deps): unkno
     if (err.exitCode !== ExitCode.credentials && !refused) return err;
     if (err.nextStep && /awsorg login/.test(err.nextStep)) return err;
     // Keep a specific next step (a role that cannot be assumed), and say how to sign in again.
-    return new CredentialsError(err.message, refused || !err.nextStep ? step : `${err.nextStep} If the sign-in itself is over: ${step}`, { cause: err });
+    return new CredentialsError(
+      err.message,
+      refused || !err.nextStep ? step : `${err.nextStep} If the sign-in itself is over: ${step}`,
+      { cause: err },
+    );
   }
   const message = err instanceof Error ? err.message : String(err);
   if (SIGN_IN_PROBLEM.test(message) || (err as { name?: string })?.name === 'CredentialsProviderError') {
-    return new CredentialsError(`cannot sign in to get credentials (no prompt is possible here): ${message.split('\n')[0]}`, step, { cause: err });
+    return new CredentialsError(
+      `cannot sign in to get credentials (no prompt is possible here): ${message.split('\n')[0]}`,
+      step,
+      { cause: err },
+    );
   }
   return err;
 }

@@ -11,7 +11,14 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { GetSessionTokenCommand } from '@aws-sdk/client-sts';
-import { awsConfigPath, awsCredentialsPath, parseIni, profileSettings, profileSso, readAwsConfig } from '../aws/aws-config-file.js';
+import {
+  awsConfigPath,
+  awsCredentialsPath,
+  parseIni,
+  profileSettings,
+  profileSso,
+  readAwsConfig,
+} from '../aws/aws-config-file.js';
 import { baseSignIn, describeBase } from '../aws/base-signin.js';
 import { mfaSessionKey } from '../aws/credentials.js';
 import { isRefreshable, readSsoToken, SSO_EXPIRY_WINDOW_MS, type SsoSessionRef } from '../aws/sso-token-cache.js';
@@ -59,50 +66,87 @@ export function parse(argv: string[]): LoginOptions {
     },
     usage,
   );
-  const ssoFlags = ['start-url', 'sso-region', 'session-name'].filter((f) => values[f as keyof typeof values] !== undefined);
+  const ssoFlags = ['start-url', 'sso-region', 'session-name'].filter(
+    (f) => values[f as keyof typeof values] !== undefined,
+  );
   if (values.force) ssoFlags.push('force');
   const wantsSso = Boolean(values.sso) || ssoFlags.length > 0;
   const mfaFlags = ['code', 'duration'].filter((f) => values[f as keyof typeof values] !== undefined);
   const profile = values.profile === undefined ? {} : { profile: checkedProfile(values.profile) };
   if (values['mfa-serial'] === undefined && mfaFlags.length) {
-    throw new UsageError(`--${mfaFlags[0]} goes with --mfa-serial`, 'Add --mfa-serial ARN (your MFA device), e.g. awsorg login --mfa-serial arn:aws:iam::123456789012:mfa/alice --code 123456.');
+    throw new UsageError(
+      `--${mfaFlags[0]} goes with --mfa-serial`,
+      'Add --mfa-serial ARN (your MFA device), e.g. awsorg login --mfa-serial arn:aws:iam::123456789012:mfa/alice --code 123456.',
+    );
   }
   if (values['mfa-serial'] !== undefined) {
     if (wantsSso) {
-      throw new UsageError('--mfa-serial cannot be combined with --sso or its flags', 'Sign in one way at a time: --sso for IAM Identity Center, --mfa-serial for an MFA session of your access keys.');
+      throw new UsageError(
+        '--mfa-serial cannot be combined with --sso or its flags',
+        'Sign in one way at a time: --sso for IAM Identity Center, --mfa-serial for an MFA session of your access keys.',
+      );
     }
     const serial = values['mfa-serial'];
     if (!MFA_SERIAL.test(serial)) {
-      throw new UsageError(`--mfa-serial "${serial}" is not an MFA device ARN or serial number`, 'Give the device ARN, e.g. --mfa-serial arn:aws:iam::123456789012:mfa/alice (IAM console > Security credentials).');
+      throw new UsageError(
+        `--mfa-serial "${serial}" is not an MFA device ARN or serial number`,
+        'Give the device ARN, e.g. --mfa-serial arn:aws:iam::123456789012:mfa/alice (IAM console > Security credentials).',
+      );
     }
     if (values.code !== undefined && !MFA_CODE.test(values.code)) {
-      throw new UsageError(`--code "${values.code}" is not a 6-digit MFA code`, 'Pass the 6 digits your MFA device shows now, e.g. --code 123456.');
+      throw new UsageError(
+        `--code "${values.code}" is not a 6-digit MFA code`,
+        'Pass the 6 digits your MFA device shows now, e.g. --code 123456.',
+      );
     }
     const durationSeconds = values.duration === undefined ? DEFAULT_MFA_SECONDS : parseSessionDuration(values.duration);
-    return { ...profile, json: Boolean(values.json), mode: { kind: 'mfa', serial, ...(values.code !== undefined ? { code: values.code } : {}), durationSeconds } };
+    return {
+      ...profile,
+      json: Boolean(values.json),
+      mode: { kind: 'mfa', serial, ...(values.code !== undefined ? { code: values.code } : {}), durationSeconds },
+    };
   }
   if (!wantsSso) return { ...profile, json: Boolean(values.json), mode: { kind: 'auto' } };
   const startUrl = values['start-url'];
   if (startUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(startUrl)) {
-    throw new UsageError(`--start-url "${startUrl}" is not a URL`, 'Give the AWS access portal URL, e.g. --start-url https://d-1234567890.awsapps.com/start.');
+    throw new UsageError(
+      `--start-url "${startUrl}" is not a URL`,
+      'Give the AWS access portal URL, e.g. --start-url https://d-1234567890.awsapps.com/start.',
+    );
   }
   const region = values['sso-region'] === undefined ? undefined : parseRegion(values['sso-region'], '--sso-region');
   if (region !== undefined && startUrl === undefined) {
-    throw new UsageError('--sso-region goes with --start-url', 'Give both, e.g. --start-url https://d-1234567890.awsapps.com/start --sso-region eu-west-1.');
+    throw new UsageError(
+      '--sso-region goes with --start-url',
+      'Give both, e.g. --start-url https://d-1234567890.awsapps.com/start --sso-region eu-west-1.',
+    );
   }
   const sessionName = values['session-name'];
   if (sessionName !== undefined && !SESSION_NAME.test(sessionName)) {
-    throw new UsageError(`--session-name "${sessionName}" is not a valid sso-session name`, 'Use a name without spaces or brackets, e.g. --session-name corp.');
+    throw new UsageError(
+      `--session-name "${sessionName}" is not a valid sso-session name`,
+      'Use a name without spaces or brackets, e.g. --session-name corp.',
+    );
   }
   return {
     ...profile,
     json: Boolean(values.json),
-    mode: { kind: 'sso', force: Boolean(values.force), ...(startUrl ? { startUrl } : {}), ...(region ? { region } : {}), ...(sessionName ? { sessionName } : {}) },
+    mode: {
+      kind: 'sso',
+      force: Boolean(values.force),
+      ...(startUrl ? { startUrl } : {}),
+      ...(region ? { region } : {}),
+      ...(sessionName ? { sessionName } : {}),
+    },
   };
 }
 
 function checkedProfile(name: string): string {
-  if (!/^[^\s[\]]+$/.test(name)) throw new UsageError(`--profile "${name}" is not a profile name`, 'Give a profile name from ~/.aws/config, e.g. --profile admin.');
+  if (!/^[^\s[\]]+$/.test(name))
+    throw new UsageError(
+      `--profile "${name}" is not a profile name`,
+      'Give a profile name from ~/.aws/config, e.g. --profile admin.',
+    );
   return name;
 }
 
@@ -110,10 +154,18 @@ function checkedProfile(name: string): string {
 export function parseSessionDuration(text: string): number {
   const trimmed = text.trim();
   const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/i.exec(trimmed);
-  const seconds = /^\d+$/.test(trimmed) ? Number(trimmed) : m && trimmed ? Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) : undefined;
-  if (seconds === undefined) throw new UsageError(`--duration "${text}" is not a duration`, 'Write it like 12h, 90m, 1h30m or 3600 (seconds).');
+  const seconds = /^\d+$/.test(trimmed)
+    ? Number(trimmed)
+    : m && trimmed
+      ? Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)
+      : undefined;
+  if (seconds === undefined)
+    throw new UsageError(`--duration "${text}" is not a duration`, 'Write it like 12h, 90m, 1h30m or 3600 (seconds).');
   if (seconds < 900 || seconds > 129_600) {
-    throw new UsageError(`--duration ${text} is outside what GetSessionToken allows (15m to 36h)`, 'Pick a duration between 15m and 36h (the root user is limited to 1h).');
+    throw new UsageError(
+      `--duration ${text} is outside what GetSessionToken allows (15m to 36h)`,
+      'Pick a duration between 15m and 36h (the root user is limited to 1h).',
+    );
   }
   return seconds;
 }
@@ -145,10 +197,19 @@ function withProfile(deps: Deps, profile: string): Deps {
     // No credentials file.
   }
   if (!profileSettings(config, profile) && !inCredentials) {
-    throw new UsageError(`profile "${profile}" is not in ${awsConfigPath(deps.env)} or ${credentialsFile}`, 'Check the name (`aws configure list-profiles`), or create the profile first.');
+    throw new UsageError(
+      `profile "${profile}" is not in ${awsConfigPath(deps.env)} or ${credentialsFile}`,
+      'Check the name (`aws configure list-profiles`), or create the profile first.',
+    );
   }
   // An explicit profile wins over access keys in the environment, as it does for the AWS CLI.
-  const env = { ...deps.env, AWS_PROFILE: profile, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined };
+  const env = {
+    ...deps.env,
+    AWS_PROFILE: profile,
+    AWS_ACCESS_KEY_ID: undefined,
+    AWS_SECRET_ACCESS_KEY: undefined,
+    AWS_SESSION_TOKEN: undefined,
+  };
   return createDeps({ ...deps, env, aws: undefined });
 }
 
@@ -160,7 +221,8 @@ async function ssoLogin(deps: Deps, mode: Extract<LoginMode, { kind: 'sso' }>, j
   const lookup = readSsoToken(deps.env, target);
   let action: SsoAction | undefined;
   let expiresAt: string | undefined;
-  if (lookup.kind === 'invalid') deps.stderr.write(`awsorg: ignoring the cached token ${lookup.file}: ${lookup.reason}\n`);
+  if (lookup.kind === 'invalid')
+    deps.stderr.write(`awsorg: ignoring the cached token ${lookup.file}: ${lookup.reason}\n`);
   if (lookup.kind === 'found' && !mode.force) {
     if (lookup.expiresAtMs - now > SSO_EXPIRY_WINDOW_MS) {
       action = 'reused';
@@ -198,12 +260,25 @@ async function ssoLogin(deps: Deps, mode: Extract<LoginMode, { kind: 'sso' }>, j
   const where = `IAM Identity Center at ${target.startUrl} (${target.sessionName ? `sso-session ${target.sessionName}, ` : ''}region ${target.region})`;
   if (json) {
     deps.stdout.write(
-      JSON.stringify({ kind: 'sso', action, startUrl: target.startUrl, region: target.region, ...(target.sessionName ? { sessionName: target.sessionName } : {}), expiresAt }, null, 2) + '\n',
+      JSON.stringify(
+        {
+          kind: 'sso',
+          action,
+          startUrl: target.startUrl,
+          region: target.region,
+          ...(target.sessionName ? { sessionName: target.sessionName } : {}),
+          expiresAt,
+        },
+        null,
+        2,
+      ) + '\n',
     );
   } else if (action === 'reused') {
     deps.stdout.write(`Already signed in to ${where} until ${expiresAt}. Use --force to sign in again.\n`);
   } else {
-    deps.stdout.write(`${action === 'refreshed' ? 'Renewed the sign-in to' : 'Signed in to'} ${where} until ${expiresAt}.\n`);
+    deps.stdout.write(
+      `${action === 'refreshed' ? 'Renewed the sign-in to' : 'Signed in to'} ${where} until ${expiresAt}.\n`,
+    );
   }
   return ExitCode.ok;
 }
@@ -218,11 +293,16 @@ function ssoTarget(deps: Deps, mode: Extract<LoginMode, { kind: 'sso' }>): SsoSe
   const fromProfile = deps.env.AWS_PROFILE ? profileSso(config, deps.env.AWS_PROFILE) : undefined;
   const saved = readSettings(deps.paths).sso;
   const known = fromProfile ?? saved ?? profileSso(config, 'default');
-  const sessionName = mode.sessionName ?? (mode.startUrl === undefined || mode.startUrl === known?.startUrl ? known?.sessionName : undefined);
+  const sessionName =
+    mode.sessionName ??
+    (mode.startUrl === undefined || mode.startUrl === known?.startUrl ? known?.sessionName : undefined);
   if (mode.startUrl) {
     const region = mode.region ?? (known?.startUrl === mode.startUrl ? known.region : undefined);
     if (!region) {
-      throw new UsageError('--start-url needs --sso-region', 'Add --sso-region, the region where IAM Identity Center is enabled, e.g. --sso-region eu-west-1.');
+      throw new UsageError(
+        '--start-url needs --sso-region',
+        'Add --sso-region, the region where IAM Identity Center is enabled, e.g. --sso-region eu-west-1.',
+      );
     }
     return { startUrl: mode.startUrl, region, ...(sessionName ? { sessionName } : {}) };
   }
@@ -240,13 +320,20 @@ function warnIfShadowed(deps: Deps, target: SsoSessionRef): void {
   const effective = baseSignIn(deps.env, readSettings(deps.paths));
   if (effective.kind === 'sso' && effective.sso.startUrl === target.startUrl) return;
   const unset = effective.kind === 'env' ? 'unset AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY' : 'unset AWS_PROFILE';
-  deps.stderr.write(`awsorg: note: commands in this environment still sign in with ${describeBase(effective)}; ${unset} to use this Identity Center sign-in.\n`);
+  deps.stderr.write(
+    `awsorg: note: commands in this environment still sign in with ${describeBase(effective)}; ${unset} to use this Identity Center sign-in.\n`,
+  );
 }
 
 async function rememberSso(deps: Deps, target: SsoSessionRef): Promise<void> {
   const current = readSettings(deps.paths).sso;
   const defaultRole = current?.startUrl === target.startUrl ? current.defaultRole : undefined;
-  const next = { startUrl: target.startUrl, region: target.region, ...(target.sessionName ? { sessionName: target.sessionName } : {}), ...(defaultRole ? { defaultRole } : {}) };
+  const next = {
+    startUrl: target.startUrl,
+    region: target.region,
+    ...(target.sessionName ? { sessionName: target.sessionName } : {}),
+    ...(defaultRole ? { defaultRole } : {}),
+  };
   if (JSON.stringify(current) === JSON.stringify(next)) return;
   await updateSettings(deps.paths, () => ({ sso: next }));
 }
@@ -256,13 +343,13 @@ async function mfaLogin(deps: Deps, mode: Extract<LoginMode, { kind: 'mfa' }>, j
   if (base.kind === 'sso') {
     throw new UsageError(
       `the base sign-in is ${describeBase(base)}, whose sessions are already temporary (Identity Center asks for MFA when you sign in)`,
-      'Use `awsorg login --sso`; --mfa-serial makes an MFA session from an IAM user\'s access keys (select them with --profile or AWS_ACCESS_KEY_ID).',
+      "Use `awsorg login --sso`; --mfa-serial makes an MFA session from an IAM user's access keys (select them with --profile or AWS_ACCESS_KEY_ID).",
     );
   }
   if (base.kind === 'env' && base.temporary) {
     throw new CredentialsError(
       'the credentials in the environment are already temporary (AWS_SESSION_TOKEN is set); STS makes MFA sessions only from long-term access keys',
-      'Unset AWS_SESSION_TOKEN and export the IAM user\'s long-term AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or use --profile), then run awsorg login --mfa-serial again.',
+      "Unset AWS_SESSION_TOKEN and export the IAM user's long-term AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or use --profile), then run awsorg login --mfa-serial again.",
     );
   }
   // The session is cached; a cache directory that is not the user's stops here, before STS.
@@ -272,18 +359,25 @@ async function mfaLogin(deps: Deps, mode: Extract<LoginMode, { kind: 'mfa' }>, j
   try {
     longTerm = await session.resolveCredentials();
   } catch (err) {
-    throw new CredentialsError(`no AWS credentials were found to start an MFA session from (${describeBase(base)}): ${(err as Error).message}`, 'Export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or select a profile with access keys (--profile P).', { cause: err });
+    throw new CredentialsError(
+      `no AWS credentials were found to start an MFA session from (${describeBase(base)}): ${(err as Error).message}`,
+      'Export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or select a profile with access keys (--profile P).',
+      { cause: err },
+    );
   }
   if (longTerm?.sessionToken) {
     throw new CredentialsError(
       `${describeBase(base)} gives temporary credentials (a role or SSO profile), and STS makes MFA sessions only from long-term access keys`,
-      'Select a profile with an IAM user\'s access keys (--profile P), or put mfa_serial in the role profile and let the AWS SDK ask for the code.',
+      "Select a profile with an IAM user's access keys (--profile P), or put mfa_serial in the role profile and let the AWS SDK ask for the code.",
     );
   }
   const code = mode.code ?? (await promptForCode(deps, mode.serial));
   let out;
   try {
-    out = await session.send('sts', new GetSessionTokenCommand({ SerialNumber: mode.serial, TokenCode: code, DurationSeconds: mode.durationSeconds }));
+    out = await session.send(
+      'sts',
+      new GetSessionTokenCommand({ SerialNumber: mode.serial, TokenCode: code, DurationSeconds: mode.durationSeconds }),
+    );
   } catch (err) {
     if (err instanceof AwsCallError && /AccessDenied|MultiFactor/i.test(`${err.code} ${err.awsMessage}`)) {
       throw new CredentialsError(
@@ -293,7 +387,11 @@ async function mfaLogin(deps: Deps, mode: Extract<LoginMode, { kind: 'mfa' }>, j
       );
     }
     if (err instanceof AwsCallError && err.code === 'ValidationError') {
-      throw new UsageError(`sts:GetSessionToken rejected the request: ${err.awsMessage}`, 'Check --mfa-serial and --duration (the root user is limited to 1h).', { cause: err });
+      throw new UsageError(
+        `sts:GetSessionToken rejected the request: ${err.awsMessage}`,
+        'Check --mfa-serial and --duration (the root user is limited to 1h).',
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -314,7 +412,13 @@ async function mfaLogin(deps: Deps, mode: Extract<LoginMode, { kind: 'mfa' }>, j
   });
   const who = identity?.arn ?? describeBase(base);
   if (json) {
-    deps.stdout.write(JSON.stringify({ kind: 'mfa', arn: identity?.arn, account: identity?.account, mfaSerial: mode.serial, expiresAt }, null, 2) + '\n');
+    deps.stdout.write(
+      JSON.stringify(
+        { kind: 'mfa', arn: identity?.arn, account: identity?.account, mfaSerial: mode.serial, expiresAt },
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
     deps.stdout.write(`MFA session for ${who} until ${expiresAt}; awsorg commands use it until then.\n`);
   }
@@ -323,7 +427,10 @@ async function mfaLogin(deps: Deps, mode: Extract<LoginMode, { kind: 'mfa' }>, j
 
 async function promptForCode(deps: Deps, serial: string): Promise<string> {
   if (!deps.interactive) {
-    throw new UsageError('an MFA code is needed and there is no terminal to ask for it', 'Pass the 6-digit code with --code, e.g. --code 123456.');
+    throw new UsageError(
+      'an MFA code is needed and there is no terminal to ask for it',
+      'Pass the 6-digit code with --code, e.g. --code 123456.',
+    );
   }
   // One reader for every attempt: a second reader would lose lines the first one had buffered.
   const reader = createInterface({ input: deps.stdin, terminal: false });
@@ -343,5 +450,8 @@ async function promptForCode(deps: Deps, serial: string): Promise<string> {
     deps.signal.removeEventListener('abort', onAbort);
     reader.close();
   }
-  throw new UsageError('no valid MFA code was entered', 'Run the command again and type the 6 digits your MFA device shows, or pass --code.');
+  throw new UsageError(
+    'no valid MFA code was entered',
+    'Run the command again and type the 6 digits your MFA device shows, or pass --code.',
+  );
 }

@@ -29,15 +29,32 @@ export interface RunbookOptions {
   runbookDirs: string[];
 }
 
-const BOOLEAN_FLAGS: Record<string, 'dryRun' | 'yes' | 'json' | 'rehearse'> = { '--dry-run': 'dryRun', '--yes': 'yes', '-y': 'yes', '--json': 'json', '--rehearse': 'rehearse' };
+const BOOLEAN_FLAGS: Record<string, 'dryRun' | 'yes' | 'json' | 'rehearse'> = {
+  '--dry-run': 'dryRun',
+  '--yes': 'yes',
+  '-y': 'yes',
+  '--json': 'json',
+  '--rehearse': 'rehearse',
+};
 
 /** Runbook parameters are declared by each runbook, so any other `--name value` is kept for it to check. */
 export function parse(argv: string[]): RunbookOptions {
   const [action, ...rest] = argv;
   if (action !== 'list' && action !== 'show' && action !== 'run' && action !== 'rollback') {
-    throw new UsageError(action ? `unknown runbook subcommand "${action}"` : 'runbook needs a subcommand', `Usage: ${usage}`);
+    throw new UsageError(
+      action ? `unknown runbook subcommand "${action}"` : 'runbook needs a subcommand',
+      `Usage: ${usage}`,
+    );
   }
-  const opts: RunbookOptions = { action, params: {}, dryRun: false, yes: false, json: false, rehearse: false, runbookDirs: [] };
+  const opts: RunbookOptions = {
+    action,
+    params: {},
+    dryRun: false,
+    yes: false,
+    json: false,
+    rehearse: false,
+    runbookDirs: [],
+  };
   const positionals: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
@@ -53,23 +70,32 @@ export function parse(argv: string[]): RunbookOptions {
     const eq = arg.indexOf('=');
     const name = (eq > 0 ? arg.slice(2, eq) : arg.slice(2)).trim();
     const value = eq > 0 ? arg.slice(eq + 1) : rest[++i];
-    if (!name || value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name || '?'} needs a value`, `Usage: ${usage}`);
+    if (!name || value === undefined || (eq < 0 && value.startsWith('--')))
+      throw new UsageError(`--${name || '?'} needs a value`, `Usage: ${usage}`);
     if (name === 'incident') opts.incident = value;
     else if (name === 'note') opts.note = value;
     else if (name === 'runbooks') opts.runbookDirs.push(value);
     else opts.params[name] = value;
   }
   if (action === 'list') {
-    if (positionals.length) throw new UsageError(`runbook list takes no arguments (got "${positionals[0]}")`, `Usage: ${usage}`);
+    if (positionals.length)
+      throw new UsageError(`runbook list takes no arguments (got "${positionals[0]}")`, `Usage: ${usage}`);
   } else if (action === 'rollback') {
     opts.incident = positionals[0] ?? opts.incident;
-    if (positionals.length > 1) throw new UsageError(`runbook rollback takes one incident id (got ${positionals.join(' ')})`, `Usage: ${usage}`);
+    if (positionals.length > 1)
+      throw new UsageError(`runbook rollback takes one incident id (got ${positionals.join(' ')})`, `Usage: ${usage}`);
   } else {
-    if (positionals.length !== 1) throw new UsageError(`runbook ${action} needs exactly one runbook id`, 'List them with `awsorg runbook list`.');
+    if (positionals.length !== 1)
+      throw new UsageError(`runbook ${action} needs exactly one runbook id`, 'List them with `awsorg runbook list`.');
     opts.id = positionals[0]!;
   }
-  if (action !== 'run' && Object.keys(opts.params).length) throw new UsageError(`--${Object.keys(opts.params)[0]} is not a flag of runbook ${action}`, `Usage: ${usage}`);
-  if (action !== 'run' && opts.rehearse) throw new UsageError('--rehearse applies to `runbook run`', 'Rehearse a runbook: awsorg runbook run ID --incident GAMEDAY-1 --rehearse');
+  if (action !== 'run' && Object.keys(opts.params).length)
+    throw new UsageError(`--${Object.keys(opts.params)[0]} is not a flag of runbook ${action}`, `Usage: ${usage}`);
+  if (action !== 'run' && opts.rehearse)
+    throw new UsageError(
+      '--rehearse applies to `runbook run`',
+      'Rehearse a runbook: awsorg runbook run ID --incident GAMEDAY-1 --rehearse',
+    );
   return opts;
 }
 
@@ -80,12 +106,20 @@ export async function run(opts: RunbookOptions, deps: Deps): Promise<number> {
   const describe = await import('../runbooks/describe.js');
   if (opts.action === 'list') {
     // A team's runbook file can hold any character: text is shown visibly, --json keeps it exact.
-    deps.stdout.write(opts.json ? `${terminalJson(describe.listJson(catalog.runbooks))}\n` : terminalLines(describe.listText(catalog.runbooks)));
+    deps.stdout.write(
+      opts.json
+        ? `${terminalJson(describe.listJson(catalog.runbooks))}\n`
+        : terminalLines(describe.listText(catalog.runbooks)),
+    );
     return ExitCode.ok;
   }
   if (opts.action === 'show') {
     const runbook = findRunbook(catalog, opts.id!);
-    deps.stdout.write(opts.json ? `${terminalJson(describe.showJson(runbook, catalog.operations))}\n` : terminalLines(describe.showText(runbook, catalog.operations)));
+    deps.stdout.write(
+      opts.json
+        ? `${terminalJson(describe.showJson(runbook, catalog.operations))}\n`
+        : terminalLines(describe.showText(runbook, catalog.operations)),
+    );
     return ExitCode.ok;
   }
   // The runbook is named before anything else is checked: a misspelled id is the first thing to fix, terminal or not.
@@ -99,8 +133,18 @@ export async function run(opts: RunbookOptions, deps: Deps): Promise<number> {
     );
   }
   const { runRunbook, rollbackIncident } = await import('../runbooks/run.js');
-  if (!runbook) return rollbackIncident(deps, { incident, dryRun: opts.dryRun, yes: opts.yes, json: opts.json, catalog });
-  const request = { runbook, incident, params: opts.params, dryRun: opts.dryRun, yes: opts.yes, json: opts.json, ...(opts.note ? { note: opts.note } : {}), operations: catalog.operations };
+  if (!runbook)
+    return rollbackIncident(deps, { incident, dryRun: opts.dryRun, yes: opts.yes, json: opts.json, catalog });
+  const request = {
+    runbook,
+    incident,
+    params: opts.params,
+    dryRun: opts.dryRun,
+    yes: opts.yes,
+    json: opts.json,
+    ...(opts.note ? { note: opts.note } : {}),
+    operations: catalog.operations,
+  };
   if (!opts.rehearse) return runRunbook(deps, request);
   const { rehearseRunbook } = await import('../runbooks/rehearsal.js');
   return rehearseRunbook(deps, request);

@@ -53,14 +53,21 @@ export function parseHandoff(argv: string[]): StateHandoffOptions {
     handoffUsage,
     true,
   );
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${terminalText(positionals[0]!)}"`, `Usage: ${handoffUsage}`);
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected argument "${terminalText(positionals[0]!)}"`, `Usage: ${handoffUsage}`);
   const config = values.config;
   if (typeof config !== 'string' || config.trim() === '') {
-    throw new UsageError('--config FILE is required: the hand-off generates its code from the blueprint the organization was bootstrapped from', `Usage: ${handoffUsage}`);
+    throw new UsageError(
+      '--config FILE is required: the hand-off generates its code from the blueprint the organization was bootstrapped from',
+      `Usage: ${handoffUsage}`,
+    );
   }
   const memberRole = typeof values['member-role'] === 'string' ? values['member-role'] : DEFAULT_MEMBER_ROLE;
   if (!/^[\w+=,.@-]{1,64}$/.test(memberRole)) {
-    throw new UsageError(`--member-role '${terminalText(memberRole)}' is not an IAM role name`, "Use 1-64 letters, digits and '+=,.@_-', e.g. OrganizationAccountAccessRole.");
+    throw new UsageError(
+      `--member-role '${terminalText(memberRole)}' is not an IAM role name`,
+      "Use 1-64 letters, digits and '+=,.@_-', e.g. OrganizationAccountAccessRole.",
+    );
   }
   return {
     subcommand: 'handoff',
@@ -78,7 +85,10 @@ export function parseHandoff(argv: string[]): StateHandoffOptions {
 /** The blueprint as if it said `terraform.handoff: true`; refuses one without the sections the hand-off needs. */
 export function withHandoff(loaded: LoadedBlueprint, source: string): LoadedBlueprint {
   const { blueprint } = loaded;
-  const missing = [...(blueprint.terraform ? [] : ['terraform (dir and key)']), ...(blueprint.stateBackend ? [] : ['stateBackend'])];
+  const missing = [
+    ...(blueprint.terraform ? [] : ['terraform (dir and key)']),
+    ...(blueprint.stateBackend ? [] : ['stateBackend']),
+  ];
   if (missing.length > 0) {
     throw new UsageError(
       `${source} has no ${missing.join(' and no ')} section: the hand-off writes the code into terraform.dir and moves its state into the stateBackend bucket`,
@@ -104,16 +114,29 @@ export async function runHandoff(opts: StateHandoffOptions, deps: Deps): Promise
   const { loadBlueprint } = await import('../core/blueprint-load.js');
   const { Journal, journalPathFor } = await import('../core/journal.js');
   const { describeHolder } = await import('../core/lock.js');
-  const loaded = withHandoff(await loadBlueprint(resolve(deps.cwd, opts.config), { allowOutsideFiles: opts.allowOutsideFiles, allowPlaceholders: opts.allowPlaceholders }), opts.config);
+  const loaded = withHandoff(
+    await loadBlueprint(resolve(deps.cwd, opts.config), {
+      allowOutsideFiles: opts.allowOutsideFiles,
+      allowPlaceholders: opts.allowPlaceholders,
+    }),
+    opts.config,
+  );
   const { blueprint } = loaded;
   const stateLocation = `s3://${blueprint.stateBackend!.bucket}/${blueprint.terraform!.key}`;
   const dirAsWritten = blueprint.terraform!.dir;
 
   // The bootstrap's own journal: its lock keeps a bootstrap and a hand-off of the same blueprint apart.
   const journalPath = journalPathFor(loaded.file, deps.cwd);
-  const journal = await Journal.open(journalPath, { readOnly: opts.plan, blueprint: loaded.file ?? opts.config, now: new Date(deps.clock.now()), command: commandLine(opts) });
+  const journal = await Journal.open(journalPath, {
+    readOnly: opts.plan,
+    blueprint: loaded.file ?? opts.config,
+    now: new Date(deps.clock.now()),
+    command: commandLine(opts),
+  });
   if (journal.recoveredLock) {
-    deps.stderr.write(`awsorg: took over the lock on ${journalPath} left by an awsorg run that is no longer running (${describeHolder(journal.recoveredLock)}).\n`);
+    deps.stderr.write(
+      `awsorg: took over the lock on ${journalPath} left by an awsorg run that is no longer running (${describeHolder(journal.recoveredLock)}).\n`,
+    );
   }
   const stats = { reads: 0, writes: 0, retries: 0 };
   const offStats = deps.awsEvents.add((e) => {
@@ -134,7 +157,12 @@ export async function runHandoff(opts: StateHandoffOptions, deps: Deps): Promise
     journal,
     clock: deps.clock,
     signal: deps.signal,
-    options: { allowRoot: false, memberRoleName: opts.memberRole, omitTlsDenyStatement: opts.omitTlsDeny, forceHandoff: opts.force },
+    options: {
+      allowRoot: false,
+      memberRoleName: opts.memberRole,
+      omitTlsDenyStatement: opts.omitTlsDeny,
+      forceHandoff: opts.force,
+    },
     spawn: deps.spawn,
     env: deps.env,
   });
@@ -156,7 +184,9 @@ export async function runHandoff(opts: StateHandoffOptions, deps: Deps): Promise
 
     if (journal.resumed) {
       const inFlight = journal.interruptedChanges();
-      deps.stderr.write(`Resuming an interrupted run from ${journal.path}${inFlight.length ? ` (in flight: ${inFlight.join(', ')})` : ''}.\n`);
+      deps.stderr.write(
+        `Resuming an interrupted run from ${journal.path}${inFlight.length ? ` (in flight: ${inFlight.join(', ')})` : ''}.\n`,
+      );
     }
     const { plainListener } = await import('../ui/progress.js');
     const listener = plainListener(deps.stderr);
@@ -188,7 +218,8 @@ export async function runHandoff(opts: StateHandoffOptions, deps: Deps): Promise
       }
       result = await engine.finish();
     } catch (err) {
-      if (!(err instanceof UsageError)) deps.stderr.write(`Progress is saved in ${journalPath}; fix the problem and run the same command to resume.\n`);
+      if (!(err instanceof UsageError))
+        deps.stderr.write(`Progress is saved in ${journalPath}; fix the problem and run the same command to resume.\n`);
       throw err;
     } finally {
       offRetries();
@@ -223,14 +254,22 @@ export async function runHandoff(opts: StateHandoffOptions, deps: Deps): Promise
                 `${outcome.migrated ? `, the state moved to ${stateLocation}` : `; the state is in ${stateLocation}`}.`,
               `terraform plan in ${dirAsWritten} finds no changes: the organization is managed as code from now on.`,
             ]
-          : [`Nothing to do: ${dirAsWritten} already holds the organization's code, its state is in ${stateLocation}, and terraform plan finds no changes.`];
+          : [
+              `Nothing to do: ${dirAsWritten} already holds the organization's code, its state is in ${stateLocation}, and terraform plan finds no changes.`,
+            ];
       deps.stdout.write(terminalLines(lines.join('\n')) + '\n');
     }
     return ExitCode.ok;
   } catch (err) {
     if (opts.json) {
       const e = err as AwsorgError;
-      deps.stdout.write(JSON.stringify({ status: 'failed', error: e.message, nextStep: e.nextStep, journal: journalPath, calls: stats }, null, 2) + '\n');
+      deps.stdout.write(
+        JSON.stringify(
+          { status: 'failed', error: e.message, nextStep: e.nextStep, journal: journalPath, calls: stats },
+          null,
+          2,
+        ) + '\n',
+      );
     }
     throw err;
   } finally {
@@ -240,11 +279,22 @@ export async function runHandoff(opts: StateHandoffOptions, deps: Deps): Promise
   }
 }
 
-async function showPlan(plans: StepPlan[], opts: StateHandoffOptions, deps: Deps, info: { stateLocation: string; dirAsWritten: string; stats: object }): Promise<number> {
+async function showPlan(
+  plans: StepPlan[],
+  opts: StateHandoffOptions,
+  deps: Deps,
+  info: { stateLocation: string; dirAsWritten: string; stats: object },
+): Promise<number> {
   const { countChanges, renderPlan } = await import('../ui/plan-text.js');
   const total = countChanges(plans);
   if (opts.json) {
-    const steps = plans.map((p) => ({ step: p.id, title: p.title, enabled: p.enabled, notes: p.notes, changes: p.changes.map((c) => ({ key: c.key, calls: c.calls, summary: c.summary })) }));
+    const steps = plans.map((p) => ({
+      step: p.id,
+      title: p.title,
+      enabled: p.enabled,
+      notes: p.notes,
+      changes: p.changes.map((c) => ({ key: c.key, calls: c.calls, summary: c.summary })),
+    }));
     const handoff = plans.find((p) => p.id === 'terraform-handoff')?.changes[0]?.data as HandoffData | undefined;
     deps.stdout.write(
       JSON.stringify(
@@ -262,7 +312,11 @@ async function showPlan(plans: StepPlan[], opts: StateHandoffOptions, deps: Deps
       ) + '\n',
     );
   } else {
-    deps.stdout.write(renderPlan(plans, { header: `Hand-off plan for ${opts.config}: Terraform code in ${info.dirAsWritten}, state in ${info.stateLocation}` }));
+    deps.stdout.write(
+      renderPlan(plans, {
+        header: `Hand-off plan for ${opts.config}: Terraform code in ${info.dirAsWritten}, state in ${info.stateLocation}`,
+      }),
+    );
     if (total) deps.stderr.write(`Apply with: awsorg state handoff --config ${opts.config}${applyFlags(opts)}\n`);
   }
   return total ? ExitCode.planHasChanges : ExitCode.ok;

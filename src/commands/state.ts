@@ -50,7 +50,10 @@ export type StateOptions = StateMigrateOptions | StateHandoffOptions;
 function subcommandOf(argv: string[]): { name: string; index: number } | undefined {
   const { tokens } = parseArgs({
     args: argv,
-    options: { ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: 'string' as const }])), config: { type: 'string', short: 'c' } },
+    options: {
+      ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: 'string' as const }])),
+      config: { type: 'string', short: 'c' },
+    },
     strict: false,
     allowPositionals: true,
     tokens: true,
@@ -91,7 +94,12 @@ function parseMigrate(argv: string[]): StateMigrateOptions {
   );
   const [subcommand, ...extra] = positionals;
   if (subcommand !== 'migrate') {
-    throw new UsageError(subcommand ? `unknown subcommand "state ${terminalText(subcommand)}"` : 'missing subcommand: `state migrate` or `state handoff`', `Usage: ${usage}`);
+    throw new UsageError(
+      subcommand
+        ? `unknown subcommand "state ${terminalText(subcommand)}"`
+        : 'missing subcommand: `state migrate` or `state handoff`',
+      `Usage: ${usage}`,
+    );
   }
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, `Usage: ${migrateUsage}`);
 
@@ -126,7 +134,10 @@ function parseMigrate(argv: string[]): StateMigrateOptions {
     json: Boolean(values.json),
   };
   if (!/^[\w+=,.@-]{1,64}$/.test(opts.memberRole)) {
-    throw new UsageError(`--member-role '${opts.memberRole}' is not an IAM role name`, "Use 1-64 letters, digits and '+=,.@_-', e.g. OrganizationAccountAccessRole.");
+    throw new UsageError(
+      `--member-role '${opts.memberRole}' is not an IAM role name`,
+      "Use 1-64 letters, digits and '+=,.@_-', e.g. OrganizationAccountAccessRole.",
+    );
   }
   // Without a blueprint every setting comes from flags, so the essential ones are required here,
   // before anything is read or run.
@@ -150,12 +161,24 @@ interface Resolved {
 
 /** Flags win over the blueprint's `stateBackend` / `terraform` sections. */
 async function resolveSettings(opts: StateMigrateOptions, deps: Deps): Promise<Resolved> {
-  const loaded = opts.config ? await loadBlueprint(resolve(deps.cwd, opts.config), { allowOutsideFiles: opts.allowOutsideFiles, allowPlaceholders: opts.allowPlaceholders }) : undefined;
+  const loaded = opts.config
+    ? await loadBlueprint(resolve(deps.cwd, opts.config), {
+        allowOutsideFiles: opts.allowOutsideFiles,
+        allowPlaceholders: opts.allowPlaceholders,
+      })
+    : undefined;
   const blueprint = loaded?.blueprint;
   if (loaded && !blueprint?.stateBackend && !opts.bucket) {
-    throw new UsageError(`${loaded.file ?? opts.config} has no stateBackend section`, 'Add stateBackend to the blueprint, or pass --bucket, --key and --region.');
+    throw new UsageError(
+      `${loaded.file ?? opts.config} has no stateBackend section`,
+      'Add stateBackend to the blueprint, or pass --bucket, --key and --region.',
+    );
   }
-  const dir = opts.dir ? resolve(deps.cwd, opts.dir) : blueprint?.terraform && loaded ? resolve(loaded.baseDir, blueprint.terraform.dir) : undefined;
+  const dir = opts.dir
+    ? resolve(deps.cwd, opts.dir)
+    : blueprint?.terraform && loaded
+      ? resolve(loaded.baseDir, blueprint.terraform.dir)
+      : undefined;
   if (!dir) throw new UsageError('--dir is required (the blueprint has no terraform.dir)', `Usage: ${migrateUsage}`);
   const key = opts.key ?? blueprint?.terraform?.key;
   if (!key) throw new UsageError('--key is required (the blueprint has no terraform.key)', `Usage: ${migrateUsage}`);
@@ -167,13 +190,27 @@ async function resolveSettings(opts: StateMigrateOptions, deps: Deps): Promise<R
 
   const bucketProblem = bucketNameProblem(bucket);
   if (bucketProblem) throw new UsageError(`--bucket: ${bucketProblem.message}`, `Fix: ${bucketProblem.fix}.`);
-  if (!isRegion(region)) throw new UsageError(`--region: '${region}' is not an AWS region`, 'Use a region code such as us-east-1 or eu-west-1.');
+  if (!isRegion(region))
+    throw new UsageError(
+      `--region: '${region}' is not an AWS region`,
+      'Use a region code such as us-east-1 or eu-west-1.',
+    );
   if (key.startsWith('/') || key.endsWith('/')) {
-    throw new UsageError(`--key: '${key}' must not start or end with '/'`, 'Use a key such as bootstrap/terraform.tfstate.');
+    throw new UsageError(
+      `--key: '${key}' must not start or end with '/'`,
+      'Use a key such as bootstrap/terraform.tfstate.',
+    );
   }
-  if (usesDynamoDb(lock) && !table) throw new UsageError(`--table is required with --lock ${lock}`, 'Name the DynamoDB lock table (its key must be LockID, a string).');
+  if (usesDynamoDb(lock) && !table)
+    throw new UsageError(
+      `--table is required with --lock ${lock}`,
+      'Name the DynamoDB lock table (its key must be LockID, a string).',
+    );
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UsageError(`--dir: ${dir} is not a directory`, 'Pass the directory that holds the Terraform configuration and terraform.tfstate.');
+    throw new UsageError(
+      `--dir: ${dir} is not a directory`,
+      'Pass the directory that holds the Terraform configuration and terraform.tfstate.',
+    );
   }
   return {
     dir,
@@ -196,7 +233,12 @@ async function resolveSettings(opts: StateMigrateOptions, deps: Deps): Promise<R
  * or undefined when the bucket is in the caller's own account. An account name is looked up in
  * the organization (which needs the management account's credentials); an id is taken as is.
  */
-async function stateAccountRole(account: string, source: string, memberRole: string, session: AwsSession): Promise<string | undefined> {
+async function stateAccountRole(
+  account: string,
+  source: string,
+  memberRole: string,
+  session: AwsSession,
+): Promise<string | undefined> {
   if (account === MANAGEMENT_ACCOUNT) return undefined;
   const caller = await session.identity();
   let accountId = /^\d{12}$/.test(account) ? account : undefined;
@@ -214,14 +256,16 @@ async function stateAccountRole(account: string, source: string, memberRole: str
       if (!(err instanceof AwsCallError) || !/AccessDenied|AWSOrganizationsNotInUse/.test(err.code)) throw err;
       throw new UsageError(
         `${source}: cannot look up the account named "${account}" (${err.code} from organizations:ListAccounts as ${caller.arn})`,
-        'Run with the management account\'s credentials, or pass the 12-digit account id with --account.',
+        "Run with the management account's credentials, or pass the 12-digit account id with --account.",
       );
     }
     const exact = names.filter((a) => a.name === account);
     const folded = exact.length > 0 ? exact : names.filter((a) => a.name.toLowerCase() === account.toLowerCase());
     if (folded.length !== 1) {
       throw new UsageError(
-        folded.length === 0 ? `${source}: no account named "${account}" in the organization` : `${source}: ${folded.length} accounts are named "${account}"`,
+        folded.length === 0
+          ? `${source}: no account named "${account}" in the organization`
+          : `${source}: ${folded.length} accounts are named "${account}"`,
         `Pass one of the accounts by name or 12-digit id: ${names.map((a) => `${a.name} (${a.id})`).join(', ')}.`,
       );
     }
@@ -239,7 +283,9 @@ export async function run(opts: StateOptions, deps: Deps): Promise<number> {
 async function runMigrate(opts: StateMigrateOptions, deps: Deps): Promise<number> {
   const settings = await resolveSettings(opts, deps);
   const caller = deps.aws(settings.backend.region);
-  const roleArn = settings.account ? await stateAccountRole(settings.account, settings.accountSource, opts.memberRole, caller) : undefined;
+  const roleArn = settings.account
+    ? await stateAccountRole(settings.account, settings.accountSource, opts.memberRole, caller)
+    : undefined;
   const backend = { ...settings.backend, ...(roleArn ? { roleArn } : {}) };
   if (roleArn) {
     deps.stderr.write(
@@ -352,10 +398,14 @@ export function humanReport(result: MigrationResult): string {
       );
       break;
     case 'already-migrated':
-      lines.push(`Already migrated: the state of ${result.dir} is in ${target} (lineage ${result.lineage}, serial ${result.serial}). Nothing was changed.`);
+      lines.push(
+        `Already migrated: the state of ${result.dir} is in ${target} (lineage ${result.lineage}, serial ${result.serial}). Nothing was changed.`,
+      );
       break;
     case 'no-local-state':
-      lines.push(`No local state in ${result.dir} (no terraform.tfstate, or it is empty): nothing to migrate. Nothing was changed.`);
+      lines.push(
+        `No local state in ${result.dir} (no terraform.tfstate, or it is empty): nothing to migrate. Nothing was changed.`,
+      );
       break;
   }
   for (const note of result.notes.filter((n) => !n.startsWith('no local state in '))) lines.push(`Note: ${note}`);

@@ -39,7 +39,6 @@ export interface WhoamiResult {
   };
 }
 
-
 /** The caller and its place in an organization. Shared with bootstrap's identity step. */
 export async function describeCaller(session: AwsSession): Promise<WhoamiResult> {
   const identity = await session.identity();
@@ -61,18 +60,26 @@ export async function describeCaller(session: AwsSession): Promise<WhoamiResult>
       return { ...base, organization: { role: 'none' } };
     }
     if (err instanceof AwsCallError && /AccessDenied/.test(err.code)) {
-      return { ...base, organization: { role: 'unknown', reason: `organizations:DescribeOrganization was denied (${err.code})` } };
+      return {
+        ...base,
+        organization: { role: 'unknown', reason: `organizations:DescribeOrganization was denied (${err.code})` },
+      };
     }
     throw err;
   }
 }
 
-
 export async function run(opts: WhoamiOptions, deps: Deps): Promise<number> {
   const result = await describeCaller(deps.aws());
   if (opts.json) {
     const base = baseSignIn(deps.env, readSettings(deps.paths));
-    deps.stdout.write(terminalJson({ ...result, breakGlass: breakGlassWarning(result) !== undefined, signIn: { kind: base.kind, description: describeBase(base) } }) + '\n');
+    deps.stdout.write(
+      terminalJson({
+        ...result,
+        breakGlass: breakGlassWarning(result) !== undefined,
+        signIn: { kind: base.kind, description: describeBase(base) },
+      }) + '\n',
+    );
     return ExitCode.ok;
   }
   const org = result.organization;

@@ -6,11 +6,28 @@
  * Node built-ins only: no AWS SDK.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readSync, realpathSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readSync,
+  realpathSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AwsorgError, UsageError } from './errors.js';
 import { acquireLock, LockHeldError, type Lock } from './lock.js';
-import { ensurePrivateDirSync, openPrivateAppendSync, UntrustedPathError, untrustedReason, writeFileAtomicSync } from './private-file.js';
+import {
+  ensurePrivateDirSync,
+  openPrivateAppendSync,
+  UntrustedPathError,
+  untrustedReason,
+  writeFileAtomicSync,
+} from './private-file.js';
 import type { XdgPaths } from './xdg.js';
 
 export interface AuditEntry {
@@ -67,7 +84,14 @@ export interface AuditRecord extends AuditEntry {
 }
 
 export type VerifyResult =
-  | { ok: true; file: string; records: number; head: string; anchor: 'matched' | 'pending-matched' | 'none' | 'given'; warnings: string[] }
+  | {
+      ok: true;
+      file: string;
+      records: number;
+      head: string;
+      anchor: 'matched' | 'pending-matched' | 'none' | 'given';
+      warnings: string[];
+    }
   /** `line` is 1-based; 0 when the anchor file itself is unusable. `reason` does not repeat the line number. */
   | { ok: false; file: string; line: number; reason: string; validRecords: number; anchorMissing?: true };
 
@@ -93,15 +117,39 @@ const MAX_LINE_BYTES = 64 << 20;
 const MAX_ANCHOR_BYTES = 64 << 10;
 /** Field order in a line, for people reading the file. */
 const FIELD_ORDER = [
-  'seq', 'time', 'incident', 'runbook', 'step', 'kind', 'status', 'operator', 'account', 'role', 'region', 'dryRun',
-  'call', 'operation', 'request', 'response', 'prior', 'ack', 'rollback', 'undoes', 'intent', 'detail', 'prev',
+  'seq',
+  'time',
+  'incident',
+  'runbook',
+  'step',
+  'kind',
+  'status',
+  'operator',
+  'account',
+  'role',
+  'region',
+  'dryRun',
+  'call',
+  'operation',
+  'request',
+  'response',
+  'prior',
+  'ack',
+  'rollback',
+  'undoes',
+  'intent',
+  'detail',
+  'prev',
 ] as const;
 
 const INCIDENT_FORM = 'up to 64 letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. INC-2041)';
 
 export function validateIncidentId(id: string | undefined): string {
   if (!id) {
-    throw new UsageError('--incident is required: every run is recorded in the audit transcript of one incident', `Pass --incident ID, ${INCIDENT_FORM}.`);
+    throw new UsageError(
+      '--incident is required: every run is recorded in the audit transcript of one incident',
+      `Pass --incident ID, ${INCIDENT_FORM}.`,
+    );
   }
   if (!INCIDENT_ID.test(id)) {
     throw new UsageError(
@@ -111,7 +159,10 @@ export function validateIncidentId(id: string | undefined): string {
   }
   // Its run lock (ID.lock) would be the append lock of incident X (X.append.lock): each would block the other.
   if (/\.append$/i.test(id)) {
-    throw new UsageError(`--incident ${JSON.stringify(id)} ends in ".append", which awsorg uses for another incident's append lock`, 'Choose another id, e.g. without the ".append" ending.');
+    throw new UsageError(
+      `--incident ${JSON.stringify(id)} ends in ".append", which awsorg uses for another incident's append lock`,
+      'Choose another id, e.g. without the ".append" ending.',
+    );
   }
   return id;
 }
@@ -189,7 +240,14 @@ export class AuditTranscript {
   /** The file's size after our last write; anything else means another writer got in. */
   private bytes: number;
 
-  private constructor(file: string, incident: string, now: () => Date, secrets: string[], tail: { records: number; hash: string }, bytes: number) {
+  private constructor(
+    file: string,
+    incident: string,
+    now: () => Date,
+    secrets: string[],
+    tail: { records: number; hash: string },
+    bytes: number,
+  ) {
     this.file = file;
     this.anchorFile = anchorPathFor(file);
     this.incident = incident;
@@ -220,7 +278,12 @@ export class AuditTranscript {
     }
   }
 
-  private static openLocked(file: string, anchorFile: string, incident: string, opts: { now(): Date; secrets?: readonly string[] }): AuditTranscript {
+  private static openLocked(
+    file: string,
+    anchorFile: string,
+    incident: string,
+    opts: { now(): Date; secrets?: readonly string[] },
+  ): AuditTranscript {
     // A transcript awsorg keeps always has its anchor: without it a cut at the end is invisible.
     const { result, last, bytes } = readChain(file, { anchorFile, anchorRequired: true });
     if (!result.ok) {
@@ -235,7 +298,14 @@ export class AuditTranscript {
     const records = result.records;
     // awsorg stopped after writing the last line but before confirming it: finish that append.
     if (result.anchor === 'pending-matched' && last) writeAnchor(anchorFile, { incident, records, head: last.hash });
-    const transcript = new AuditTranscript(file, incident, () => opts.now(), [], { records, hash: last?.hash ?? CHAIN_START }, bytes);
+    const transcript = new AuditTranscript(
+      file,
+      incident,
+      () => opts.now(),
+      [],
+      { records, hash: last?.hash ?? CHAIN_START },
+      bytes,
+    );
     transcript.addSecrets(opts.secrets ?? []);
     return transcript;
   }
@@ -246,7 +316,10 @@ export class AuditTranscript {
    * says so, which writes a new anchor. From then on the chain itself carries the gap: anyone
    * verifying it sees that lines cut before this record could not have been detected.
    */
-  static reanchor(file: string, opts: { stateDir: string; now(): Date; operator: string; expectHead?: string }): ReanchorOutcome {
+  static reanchor(
+    file: string,
+    opts: { stateDir: string; now(): Date; operator: string; expectHead?: string },
+  ): ReanchorOutcome {
     const incident = basename(file, '.jsonl');
     if (!file.endsWith('.jsonl') || !INCIDENT_ID.test(incident) || !isInStateDir(file, opts.stateDir)) {
       throw new UsageError(
@@ -257,12 +330,23 @@ export class AuditTranscript {
     const anchorFile = anchorPathFor(file);
     refuseUntrusted(file);
     refuseUntrusted(anchorFile);
-    const { result, last, bytes } = readChain(file, { anchorFile, anchorRequired: true, ...(opts.expectHead !== undefined ? { expectHead: opts.expectHead } : {}) });
+    const { result, last, bytes } = readChain(file, {
+      anchorFile,
+      anchorRequired: true,
+      ...(opts.expectHead !== undefined ? { expectHead: opts.expectHead } : {}),
+    });
     const missing = result.ok ? bytes > 0 && !present(anchorFile) : result.anchorMissing === true;
     if (!missing) return { status: result.ok ? 'not-needed' : 'failed', result };
     const records = result.ok ? result.records : result.validRecords;
     const head = last?.hash ?? CHAIN_START;
-    const transcript = new AuditTranscript(file, last?.incident ?? incident, () => opts.now(), [], { records, hash: head }, bytes);
+    const transcript = new AuditTranscript(
+      file,
+      last?.incident ?? incident,
+      () => opts.now(),
+      [],
+      { records, hash: head },
+      bytes,
+    );
     const record = transcript.append({
       incident: last?.incident ?? incident,
       operator: opts.operator,
@@ -275,7 +359,13 @@ export class AuditTranscript {
           `The anchor ${basename(anchorFile)} was missing when this record was written. ` +
           `Lines cut from the end of the transcript before this record cannot be detected${opts.expectHead ? ', except that its head was confirmed as the one given' : ''}.`,
       },
-      detail: { anchorWasMissing: true, anchor: anchorFile, records, head, headConfirmed: opts.expectHead !== undefined },
+      detail: {
+        anchorWasMissing: true,
+        anchor: anchorFile,
+        records,
+        head,
+        headConfirmed: opts.expectHead !== undefined,
+      },
     });
     return { status: 'reanchored', record, before: { records, head } };
   }
@@ -285,14 +375,18 @@ export class AuditTranscript {
     const records: AuditRecord[] = [];
     const { result } = readChain(this.file, { anchorFile: false }, (record) => records.push(record));
     if (!result.ok) {
-      throw new AwsorgError(`the audit transcript ${this.file} fails verification (line ${result.line}: ${result.reason})`, 'Keep the file as evidence and run again with a new --incident id.');
+      throw new AwsorgError(
+        `the audit transcript ${this.file} fails verification (line ${result.line}: ${result.reason})`,
+        'Keep the file as evidence and run again with a new --incident id.',
+      );
     }
     return records;
   }
 
   /** Values that must never reach the file (secret keys, session tokens, passwords). */
   addSecrets(values: readonly (string | undefined)[]): void {
-    for (const value of values) if (value && value.length >= MIN_SECRET_LENGTH && !this.secrets.includes(value)) this.secrets.push(value);
+    for (const value of values)
+      if (value && value.length >= MIN_SECRET_LENGTH && !this.secrets.includes(value)) this.secrets.push(value);
   }
 
   head(): { records: number; hash: string } {
@@ -314,7 +408,10 @@ export class AuditTranscript {
       try {
         this.catchUp(fstatSync(fd).size);
         const { records: seq, hash: prev } = this.head();
-        const fields = redact({ ...entry, seq, time: this.now().toISOString(), prev }, this.secrets) as Record<string, unknown>;
+        const fields = redact({ ...entry, seq, time: this.now().toISOString(), prev }, this.secrets) as Record<
+          string,
+          unknown
+        >;
         const ordered: Record<string, unknown> = {};
         for (const name of FIELD_ORDER) if (fields[name] !== undefined) ordered[name] = fields[name];
         const body = this.withoutSecrets(JSON.stringify(ordered).slice(0, -1));
@@ -389,7 +486,10 @@ export class AuditTranscript {
     try {
       JSON.parse(`${text}}`);
     } catch {
-      throw new AwsorgError('an audit record could not be written without a secret in it; nothing was written', 'Report this as an awsorg bug.');
+      throw new AwsorgError(
+        'an audit record could not be written without a secret in it; nothing was written',
+        'Report this as an awsorg bug.',
+      );
     }
     return text;
   }
@@ -426,7 +526,10 @@ function acquireAppendLock(file: string): Lock {
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (;;) {
     try {
-      return acquireLock(lockFile, { what: `the audit transcript ${basename(file)}`, command: 'append one audit record' });
+      return acquireLock(lockFile, {
+        what: `the audit transcript ${basename(file)}`,
+        command: 'append one audit record',
+      });
     } catch (err) {
       if (!(err instanceof LockHeldError) || Date.now() > deadline) throw err;
       // Appends are synchronous, so this waits synchronously too.
@@ -543,7 +646,12 @@ function readChain(
   collect?: (record: AuditRecord) => void,
 ): { result: VerifyResult; last: AuditRecord | undefined; bytes: number } {
   const opened = openForReading(file);
-  if ('unusable' in opened) return { result: { ok: false, file, line: 0, reason: opened.unusable, validRecords: 0 }, last: undefined, bytes: 0 };
+  if ('unusable' in opened)
+    return {
+      result: { ok: false, file, line: 0, reason: opened.unusable, validRecords: 0 },
+      last: undefined,
+      bytes: 0,
+    };
   try {
     return readOpenChain(file, 'fd' in opened ? opened.fd : undefined, opts, collect);
   } finally {
@@ -580,7 +688,8 @@ function readOpenChain(
     last,
     bytes,
   });
-  const tooLong = () => fail(count + 1, `it is longer than ${maxLineBytes} bytes, which no audit record is (awsorg did not write it)`);
+  const tooLong = () =>
+    fail(count + 1, `it is longer than ${maxLineBytes} bytes, which no audit record is (awsorg did not write it)`);
 
   if (fd !== undefined) {
     const chunk = Buffer.allocUnsafe(chunkBytes);
@@ -616,7 +725,11 @@ function readOpenChain(
         if (carriedBytes > maxLineBytes) return tooLong();
       }
     }
-    if (carriedBytes) return fail(count + 1, 'it is incomplete: the file ends in the middle of this line (it was cut short, or awsorg stopped while writing it)');
+    if (carriedBytes)
+      return fail(
+        count + 1,
+        'it is incomplete: the file ends in the middle of this line (it was cut short, or awsorg stopped while writing it)',
+      );
   }
 
   if (!resolved) resolveAnchor(undefined);
@@ -626,7 +739,16 @@ function readOpenChain(
   if (anchorFile && anchor) {
     if (!('head' in anchor)) return fail(anchor.line, anchor.reason, anchor.validRecords);
     const anchored = anchor.records;
-    const headAfter = (n: number) => (n === 0 ? CHAIN_START : n === count ? head : n === count - 1 ? beforeLast : n === anchored ? (hashAtAnchored ?? '') : '');
+    const headAfter = (n: number) =>
+      n === 0
+        ? CHAIN_START
+        : n === count
+          ? head
+          : n === count - 1
+            ? beforeLast
+            : n === anchored
+              ? (hashAtAnchored ?? '')
+              : '';
     const checked = checkAnchor(anchorFile, anchor, count, firstIncident, headAfter);
     if ('reason' in checked) return fail(checked.line, checked.reason, checked.validRecords);
     verdict = checked.anchor;
@@ -644,7 +766,9 @@ function readOpenChain(
     }
     verdict = 'given';
     if (missing) {
-      warnings.push(`its anchor ${expected} is missing; the head you gave proves nothing was cut, so record that and write a new anchor before the next run: awsorg audit verify ${file} --head ${head} --reanchor`);
+      warnings.push(
+        `its anchor ${expected} is missing; the head you gave proves nothing was cut, so record that and write a new anchor before the next run: awsorg audit verify ${file} --head ${head} --reanchor`,
+      );
     }
   } else if (missing) {
     return fail(
@@ -668,17 +792,27 @@ function readOpenChain(
 /** One line's bytes (without its newline): a record, or what is wrong with it. */
 function checkLine(line: Buffer, seq: number, prevHash: string): AuditRecord | string {
   if (line.length === 0) return 'it is empty (a blank line was inserted here)';
-  const suffix = line.length > HASH_SUFFIX_BYTES ? HASH_SUFFIX.exec(line.subarray(line.length - HASH_SUFFIX_BYTES).toString('latin1')) : null;
+  const suffix =
+    line.length > HASH_SUFFIX_BYTES
+      ? HASH_SUFFIX.exec(line.subarray(line.length - HASH_SUFFIX_BYTES).toString('latin1'))
+      : null;
   if (!suffix) return 'it does not end with its hash (the line was cut short or edited)';
   // The hash covers the exact bytes, so even a changed space or an invalid byte is caught.
-  if (sha256(line.subarray(0, line.length - HASH_SUFFIX_BYTES)) !== suffix[1]) return 'its hash does not match its contents (the line was edited)';
+  if (sha256(line.subarray(0, line.length - HASH_SUFFIX_BYTES)) !== suffix[1])
+    return 'its hash does not match its contents (the line was edited)';
   let record: Partial<AuditRecord>;
   try {
     record = JSON.parse(line.toString('utf8')) as Partial<AuditRecord>;
   } catch {
     return 'it is not valid JSON although its hash matches (awsorg did not write it)';
   }
-  if (typeof record !== 'object' || record === null || typeof record.seq !== 'number' || typeof record.prev !== 'string' || typeof record.incident !== 'string') {
+  if (
+    typeof record !== 'object' ||
+    record === null ||
+    typeof record.seq !== 'number' ||
+    typeof record.prev !== 'string' ||
+    typeof record.incident !== 'string'
+  ) {
     return 'it is not an audit record (seq, incident or prev is missing)';
   }
   if (record.prev !== prevHash) {
@@ -686,7 +820,8 @@ function checkLine(line: Buffer, seq: number, prevHash: string): AuditRecord | s
       ? 'it does not start the chain: its prev is not 64 zeros (the lines before it were deleted, or it was moved here)'
       : `it does not follow line ${seq} (a line was deleted, inserted or moved here)`;
   }
-  if (record.seq !== seq) return `its seq is ${record.seq}, but it is line ${seq + 1} (seq counts lines from 0; the lines were renumbered)`;
+  if (record.seq !== seq)
+    return `its seq is ${record.seq}, but it is line ${seq + 1} (seq counts lines from 0; the lines were renumbered)`;
   return record as AuditRecord;
 }
 
@@ -707,7 +842,11 @@ function findAnchor(file: string, incident: string | undefined, opts: ReadOption
 
 /** The anchor's contents, or why it is unusable (line 0: the anchor, not a transcript line). */
 function readAnchor(anchorFile: string): Anchor | { line: number; reason: string; validRecords: number } {
-  const unusable = (why: string) => ({ line: 0, validRecords: 0, reason: `the anchor ${anchorFile} cannot be read (${why})` });
+  const unusable = (why: string) => ({
+    line: 0,
+    validRecords: 0,
+    reason: `the anchor ${anchorFile} cannot be read (${why})`,
+  });
   let text: string;
   try {
     // O_NONBLOCK: a FIFO planted as the anchor must not hang verification.
@@ -737,7 +876,15 @@ function readAnchor(anchorFile: string): Anchor | { line: number; reason: string
     return unusable((err as Error).message);
   }
   const hex = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
-  if (typeof anchor !== 'object' || anchor === null || typeof anchor.incident !== 'string' || !Number.isInteger(anchor.records) || (anchor.records ?? -1) < 0 || !hex(anchor.head) || (anchor.next !== undefined && !hex(anchor.next))) {
+  if (
+    typeof anchor !== 'object' ||
+    anchor === null ||
+    typeof anchor.incident !== 'string' ||
+    !Number.isInteger(anchor.records) ||
+    (anchor.records ?? -1) < 0 ||
+    !hex(anchor.head) ||
+    (anchor.next !== undefined && !hex(anchor.next))
+  ) {
     return { line: 0, validRecords: 0, reason: `the anchor ${anchorFile} is not an awsorg transcript anchor` };
   }
   return anchor as Anchor;
@@ -751,21 +898,37 @@ type AnchorCheck =
  * `n` records were read, the first for `incident`; `headAfter(k)` is the hash of record k (1-based;
  * 0 is the chain start), known for k = n, n - 1 and the anchor's own count.
  */
-function checkAnchor(anchorFile: string, anchor: Anchor, n: number, incident: string | undefined, headAfter: (count: number) => string): AnchorCheck {
+function checkAnchor(
+  anchorFile: string,
+  anchor: Anchor,
+  n: number,
+  incident: string | undefined,
+  headAfter: (count: number) => string,
+): AnchorCheck {
   const { records: anchored, head, next } = anchor;
   if (n > 0 && incident !== anchor.incident) {
-    return { line: 0, validRecords: 0, reason: `the transcript is for incident ${incident}, but the anchor ${anchorFile} is for incident ${anchor.incident}` };
+    return {
+      line: 0,
+      validRecords: 0,
+      reason: `the transcript is for incident ${incident}, but the anchor ${anchorFile} is for incident ${anchor.incident}`,
+    };
   }
   if (n === anchored && headAfter(n) === head) return { anchor: 'matched', warnings: [] };
   if (next && n === anchored + 1 && headAfter(n) === next && headAfter(n - 1) === head) {
     return {
       anchor: 'pending-matched',
-      warnings: [`awsorg stopped after writing line ${n} but before confirming it in the anchor; the line carries the hash announced before it was written, so it is accepted`],
+      warnings: [
+        `awsorg stopped after writing line ${n} but before confirming it in the anchor; the line carries the hash announced before it was written, so it is accepted`,
+      ],
     };
   }
   if (n < anchored) {
     const end = n === 0 ? 'the file is empty' : `the file ends after line ${n}`;
-    return { line: n + 1, validRecords: n, reason: `truncated: the anchor ${anchorFile} records ${anchored} lines, ${end}` };
+    return {
+      line: n + 1,
+      validRecords: n,
+      reason: `truncated: the anchor ${anchorFile} records ${anchored} lines, ${end}`,
+    };
   }
   if (headAfter(anchored) !== head) {
     return {
@@ -782,6 +945,9 @@ function checkAnchor(anchorFile: string, anchor: Anchor, n: number, incident: st
 }
 
 /** See `AuditTranscript.reanchor`. */
-export function reanchorTranscript(file: string, opts: { stateDir: string; now(): Date; operator: string; expectHead?: string }): ReanchorOutcome {
+export function reanchorTranscript(
+  file: string,
+  opts: { stateDir: string; now(): Date; operator: string; expectHead?: string },
+): ReanchorOutcome {
   return AuditTranscript.reanchor(file, opts);
 }

@@ -3,7 +3,14 @@
  * Field names are a public contract (see issue 2); add fields, never rename them.
  */
 
-export type PolicyType = 'SERVICE_CONTROL_POLICY' | 'TAG_POLICY' | 'BACKUP_POLICY' | 'AISERVICES_OPT_OUT_POLICY' | 'RESOURCE_CONTROL_POLICY' | 'DECLARATIVE_POLICY_EC2' | 'CHATBOT_POLICY';
+export type PolicyType =
+  | 'SERVICE_CONTROL_POLICY'
+  | 'TAG_POLICY'
+  | 'BACKUP_POLICY'
+  | 'AISERVICES_OPT_OUT_POLICY'
+  | 'RESOURCE_CONTROL_POLICY'
+  | 'DECLARATIVE_POLICY_EC2'
+  | 'CHATBOT_POLICY';
 
 export interface BlueprintAccount {
   name: string;

@@ -33,6 +33,11 @@ export function checkCacheDirsSync(paths: XdgPaths): void {
       throw err;
     }
     const reason = untrustedReason(stat, 'directory', 0);
-    if (reason) throw new UntrustedPathError(dir, reason, `Remove or rename ${dir} (check who created it), then run the command again; awsorg recreates it as a private directory.`);
+    if (reason)
+      throw new UntrustedPathError(
+        dir,
+        reason,
+        `Remove or rename ${dir} (check who created it), then run the command again; awsorg recreates it as a private directory.`,
+      );
   }
 }

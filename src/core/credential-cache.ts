@@ -83,7 +83,8 @@ export function readCachedCredentials(paths: XdgPaths, key: CacheKey, now: numbe
   }
   const credentials = parsed as CachedCredentials;
   // Files are named by a short digest; an entry for another sign-in is a miss, not a mix-up.
-  if (credentials.baseId !== undefined && credentials.baseId !== key.baseId) return { kind: 'miss', file, reason: 'absent' };
+  if (credentials.baseId !== undefined && credentials.baseId !== key.baseId)
+    return { kind: 'miss', file, reason: 'absent' };
   if (credentials.accountId !== key.accountId || credentials.role !== key.role) {
     discard(file);
     return { kind: 'rejected', file, reason: 'it belongs to a different account or role' };
@@ -104,7 +105,10 @@ function shapeProblem(value: unknown): string | undefined {
 
 /** Write an entry atomically: a private temp file, fsync, rename. Refuses long-term keys. */
 export function writeCachedCredentials(paths: XdgPaths, key: CacheKey, credentials: CachedCredentials): string {
-  if (!credentials.sessionToken || !credentials.expiration) throw new Error('refusing to cache credentials without a session token and expiration (long-term keys are never cached)');
+  if (!credentials.sessionToken || !credentials.expiration)
+    throw new Error(
+      'refusing to cache credentials without a session token and expiration (long-term keys are never cached)',
+    );
   const dir = credentialCacheDir(paths);
   ensurePrivateDirSync(paths.cache);
   ensurePrivateDirSync(dir);

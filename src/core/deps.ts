@@ -105,7 +105,8 @@ export function createDeps(overrides: Partial<Deps> & { env: Env; signal: AbortS
     get stdin() {
       return overrides.stdin ?? process.stdin;
     },
-    interactive: overrides.interactive ?? Boolean((overrides.stdin ? overrides.stdin.isTTY : isatty(0)) && stderr.isTTY),
+    interactive:
+      overrides.interactive ?? Boolean((overrides.stdin ? overrides.stdin.isTTY : isatty(0)) && stderr.isTTY),
     clock,
     random,
     paths,

@@ -27,7 +27,10 @@ export interface JournalData {
    * on it, keyed by lower-cased email, so a resumed run polls the same request instead of
    * creating a second account.
    */
-  createAccountRequests: Record<string, { requestId: string; accountName: string; requestedAt: string; accountId?: string }>;
+  createAccountRequests: Record<
+    string,
+    { requestId: string; accountName: string; requestedAt: string; accountId?: string }
+  >;
 }
 
 export function journalPathFor(blueprintFile: string | undefined, cwd: string): string {
@@ -70,10 +73,17 @@ export class Journal {
    * holder named. Plan mode reads without the lock: writes are atomic renames, so it never sees
    * a torn file. Either way a journal that is not a well-formed version-1 journal is refused.
    */
-  static async open(path: string, opts: { readOnly: boolean; blueprint: string; now: Date; command?: string }): Promise<Journal> {
+  static async open(
+    path: string,
+    opts: { readOnly: boolean; blueprint: string; now: Date; command?: string },
+  ): Promise<Journal> {
     const lock = opts.readOnly
       ? undefined
-      : acquireLock(Journal.lockPathFor(path), { what: `The bootstrap journal ${path}`, command: opts.command ?? 'awsorg bootstrap', now: opts.now });
+      : acquireLock(Journal.lockPathFor(path), {
+          what: `The bootstrap journal ${path}`,
+          command: opts.command ?? 'awsorg bootstrap',
+          now: opts.now,
+        });
     try {
       const text = await readJournalText(path);
       const existing = text === undefined ? undefined : parseJournal(text, path);
@@ -158,7 +168,13 @@ async function readJournalText(path: string): Promise<string | undefined> {
       const kind = stat.isDirectory() ? 'a directory' : stat.isFIFO() ? 'a FIFO' : 'a special file';
       throw new JournalError(
         path,
-        [{ path: '(file)', message: `is ${kind}, not a regular file`, fix: `remove or rename it (check who made it); a journal is a JSON file awsorg writes itself` }],
+        [
+          {
+            path: '(file)',
+            message: `is ${kind}, not a regular file`,
+            fix: `remove or rename it (check who made it); a journal is a JSON file awsorg writes itself`,
+          },
+        ],
         `Move ${path} aside and run bootstrap again.`,
       );
     }
@@ -199,7 +215,16 @@ async function writeAtomically(path: string, contents: string): Promise<void> {
 // (a request id it polls instead of creating an account) and rewrites the file as it goes.
 
 const STATUSES: readonly ChangeStatus[] = ['started', 'done', 'failed'];
-const TOP_FIELDS = ['version', 'blueprint', 'runs', 'startedAt', 'updatedAt', 'completedAt', 'changes', 'createAccountRequests'];
+const TOP_FIELDS = [
+  'version',
+  'blueprint',
+  'runs',
+  'startedAt',
+  'updatedAt',
+  'completedAt',
+  'changes',
+  'createAccountRequests',
+];
 const CHANGE_FIELDS = ['status', 'at', 'error'];
 const REQUEST_FIELDS = ['requestId', 'accountName', 'requestedAt', 'accountId'];
 
@@ -231,7 +256,13 @@ export function parseJournal(text: string, path: string): JournalData {
   if (typeof data.version === 'number' && Number.isInteger(data.version) && data.version > 1) {
     throw new JournalError(
       path,
-      [{ path: 'version', message: `is ${data.version}: the journal was written by a newer awsorg, and this one reads version 1 only`, fix: 'resume with the newer awsorg that wrote it' }],
+      [
+        {
+          path: 'version',
+          message: `is ${data.version}: the journal was written by a newer awsorg, and this one reads version 1 only`,
+          fix: 'resume with the newer awsorg that wrote it',
+        },
+      ],
       `Run the newer awsorg that wrote ${path}; this one would lose what it records (pending CreateAccount request ids).`,
     );
   }
@@ -240,7 +271,8 @@ export function parseJournal(text: string, path: string): JournalData {
   if (data.version !== 1) add('version', `must be 1, got ${kindOf(data.version)}`);
   for (const key of Object.keys(data)) if (!TOP_FIELDS.includes(key)) add(key, 'is not a field of a bootstrap journal');
   if (typeof data.blueprint !== 'string') add('blueprint', `must be text, got ${kindOf(data.blueprint)}`);
-  if (typeof data.runs !== 'number' || !Number.isInteger(data.runs) || data.runs < 0) add('runs', `must be a whole number, got ${kindOf(data.runs)}`);
+  if (typeof data.runs !== 'number' || !Number.isInteger(data.runs) || data.runs < 0)
+    add('runs', `must be a whole number, got ${kindOf(data.runs)}`);
   checkTime(data, 'startedAt', 'startedAt', add);
   checkTime(data, 'updatedAt', 'updatedAt', add);
   if (data.completedAt !== undefined) checkTime(data, 'completedAt', 'completedAt', add);
@@ -253,15 +285,21 @@ export function parseJournal(text: string, path: string): JournalData {
         add(field, `must be a mapping with status and at, got ${kindOf(change)}`);
         continue;
       }
-      for (const k of Object.keys(change)) if (!CHANGE_FIELDS.includes(k)) add(`${field}.${k}`, 'is not a field of a journaled change');
-      if (!STATUSES.includes(change.status as ChangeStatus)) add(`${field}.status`, `must be one of ${STATUSES.join(', ')}, got ${kindOf(change.status)}`);
+      for (const k of Object.keys(change))
+        if (!CHANGE_FIELDS.includes(k)) add(`${field}.${k}`, 'is not a field of a journaled change');
+      if (!STATUSES.includes(change.status as ChangeStatus))
+        add(`${field}.status`, `must be one of ${STATUSES.join(', ')}, got ${kindOf(change.status)}`);
       checkTime(change, 'at', `${field}.at`, add);
-      if (change.error !== undefined && typeof change.error !== 'string') add(`${field}.error`, `must be text, got ${kindOf(change.error)}`);
+      if (change.error !== undefined && typeof change.error !== 'string')
+        add(`${field}.error`, `must be text, got ${kindOf(change.error)}`);
     }
   }
 
   if (!isPlainObject(data.createAccountRequests)) {
-    add('createAccountRequests', `must be a mapping of email to CreateAccount request, got ${kindOf(data.createAccountRequests)}`);
+    add(
+      'createAccountRequests',
+      `must be a mapping of email to CreateAccount request, got ${kindOf(data.createAccountRequests)}`,
+    );
   } else {
     for (const [email, request] of Object.entries(data.createAccountRequests)) {
       const field = `createAccountRequests[${JSON.stringify(email)}]`;
@@ -269,12 +307,19 @@ export function parseJournal(text: string, path: string): JournalData {
         add(field, `must be a mapping with requestId, accountName and requestedAt, got ${kindOf(request)}`);
         continue;
       }
-      if (email !== email.toLowerCase()) add(field, 'is keyed by an email that is not lower-cased, so a resumed run would not find it');
-      for (const k of Object.keys(request)) if (!REQUEST_FIELDS.includes(k)) add(`${field}.${k}`, 'is not a field of a journaled CreateAccount request');
-      if (typeof request.requestId !== 'string' || request.requestId === '') add(`${field}.requestId`, `must be the CreateAccount request id, got ${kindOf(request.requestId)}`);
-      if (typeof request.accountName !== 'string') add(`${field}.accountName`, `must be text, got ${kindOf(request.accountName)}`);
+      if (email !== email.toLowerCase())
+        add(field, 'is keyed by an email that is not lower-cased, so a resumed run would not find it');
+      for (const k of Object.keys(request))
+        if (!REQUEST_FIELDS.includes(k)) add(`${field}.${k}`, 'is not a field of a journaled CreateAccount request');
+      if (typeof request.requestId !== 'string' || request.requestId === '')
+        add(`${field}.requestId`, `must be the CreateAccount request id, got ${kindOf(request.requestId)}`);
+      if (typeof request.accountName !== 'string')
+        add(`${field}.accountName`, `must be text, got ${kindOf(request.accountName)}`);
       checkTime(request, 'requestedAt', `${field}.requestedAt`, add);
-      if (request.accountId !== undefined && (typeof request.accountId !== 'string' || !/^\d{12}$/.test(request.accountId))) {
+      if (
+        request.accountId !== undefined &&
+        (typeof request.accountId !== 'string' || !/^\d{12}$/.test(request.accountId))
+      ) {
         add(`${field}.accountId`, `must be a 12-digit account id, got ${kindOf(request.accountId)}`);
       }
     }
@@ -283,9 +328,15 @@ export function parseJournal(text: string, path: string): JournalData {
   return data as unknown as JournalData;
 }
 
-function checkTime(owner: Record<string, unknown>, key: string, field: string, add: (field: string, message: string) => void): void {
+function checkTime(
+  owner: Record<string, unknown>,
+  key: string,
+  field: string,
+  add: (field: string, message: string) => void,
+): void {
   const value = owner[key];
-  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) add(field, `must be an ISO 8601 time, got ${kindOf(value)}`);
+  if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
+    add(field, `must be an ISO 8601 time, got ${kindOf(value)}`);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -298,6 +349,7 @@ function kindOf(value: unknown): string {
   if (value === null) return 'nothing (null)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return value.length <= 40 ? `the text ${JSON.stringify(value)}` : `a text of ${value.length} characters`;
+  if (typeof value === 'string')
+    return value.length <= 40 ? `the text ${JSON.stringify(value)}` : `a text of ${value.length} characters`;
   return `${typeof value} ${String(value)}`;
 }

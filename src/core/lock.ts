@@ -5,7 +5,18 @@
  * A lock whose holder is a dead process on this host is stale: it is taken over, and the caller
  * is told so it can say so. Node built-ins only.
  */
-import { closeSync, constants, fsyncSync, linkSync, lstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  linkSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { PreconditionError } from './errors.js';
@@ -87,7 +98,11 @@ export function acquireLock(file: string, opts: LockOptions): Lock {
     const existing = readHolder(file);
     if (existing.kind === 'gone') continue;
     if (existing.kind === 'planted') {
-      throw new UntrustedPathError(file, `${existing.what}, where awsorg keeps the lock of ${opts.what}`, `Check who made ${file} and remove it, then run the command again.`);
+      throw new UntrustedPathError(
+        file,
+        `${existing.what}, where awsorg keeps the lock of ${opts.what}`,
+        `Check who made ${file} and remove it, then run the command again.`,
+      );
     }
     const stale =
       existing.kind === 'holder'
@@ -131,7 +146,8 @@ function readHolder(file: string): HolderRead {
     const stat = lstatSync(file);
     mtimeMs = stat.mtimeMs;
     // A symlink or directory under the lock's name is never ours: it is neither followed nor removed.
-    if (!stat.isFile()) return { kind: 'planted', what: stat.isSymbolicLink() ? 'is a symbolic link' : 'is not a regular file' };
+    if (!stat.isFile())
+      return { kind: 'planted', what: stat.isSymbolicLink() ? 'is a symbolic link' : 'is not a regular file' };
     raw = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'gone' };

@@ -23,7 +23,13 @@ const email = (name: string) => `aws+${name}@example.com`;
 const PRODUCTION_TAGS = (): Record<string, string> => ({ environment: 'production' });
 
 /** Destructive IAM actions that should need a person who signed in with MFA. */
-const MFA_IAM_ACTIONS = ['iam:DeleteRole', 'iam:DeletePolicy', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteUser'];
+const MFA_IAM_ACTIONS = [
+  'iam:DeleteRole',
+  'iam:DeletePolicy',
+  'iam:AttachRolePolicy',
+  'iam:PutRolePolicy',
+  'iam:DeleteUser',
+];
 
 /** A deploy role trusted only by one repository's main branch (a fresh copy per preset). */
 const exampleCiOidc = (): NonNullable<Blueprint['ciOidc']> => ({
@@ -35,7 +41,12 @@ const exampleCiOidc = (): NonNullable<Blueprint['ciOidc']> => ({
   account: 'management',
 });
 
-const terraform: Blueprint['terraform'] = { dir: './bootstrap', key: 'bootstrap/terraform.tfstate', tool: 'auto', handoff: true };
+const terraform: Blueprint['terraform'] = {
+  dir: './bootstrap',
+  key: 'bootstrap/terraform.tfstate',
+  tool: 'auto',
+  handoff: true,
+};
 
 const standard: Blueprint = {
   version: 1,
@@ -153,20 +164,24 @@ const regulated: Blueprint = {
 const PRESETS: Record<PresetName, Blueprint> = { standard, 'three-accounts': threeAccounts, regulated };
 
 const SUMMARIES: Record<PresetName, string> = {
-  standard: 'Security OU (log-archive, audit), Infrastructure OU (shared-services), Workloads OU (development, staging, production), Sandbox OU.',
+  standard:
+    'Security OU (log-archive, audit), Infrastructure OU (shared-services), Workloads OU (development, staging, production), Sandbox OU.',
   'three-accounts': 'The management account plus dns and website-production.',
-  regulated: 'A GovCloud organization with every guardrail, a Region lock on the GovCloud Regions and state locked twice.',
+  regulated:
+    'A GovCloud organization with every guardrail, a Region lock on the GovCloud Regions and state locked twice.',
 };
 
 /** Comments placed above each top-level field in the YAML. */
 const FIELD_COMMENTS: Record<string, string> = {
   organization: ' Service access and policy types awsorg turns on in AWS Organizations.',
-  organizationalUnits: " OU paths from the root; a nested path such as Workloads/Production needs its parent listed too.",
-  accounts: ' Each email must be a real mailbox that no other AWS account uses. The tag environment: production\n makes awsorg assume ask before opening an account and the console mark it PROD.',
+  organizationalUnits:
+    ' OU paths from the root; a nested path such as Workloads/Production needs its parent listed too.',
+  accounts:
+    ' Each email must be a real mailbox that no other AWS account uses. The tag environment: production\n makes awsorg assume ask before opening an account and the console mark it PROD.',
   guardrails: ' Service control policies awsorg owns (named awsorg-*). Targets: Root, an OU path or an account name.',
   stateBackend: ' Remote state for Terraform/OpenTofu. Bucket names are global: change this one.',
   ciOidc: ' OIDC deploy role for CI, trusted only for this repository and branch (or environment).',
-  organizationTrail: " One CloudTrail trail for every account, logging into a bucket in the named account.",
+  organizationTrail: ' One CloudTrail trail for every account, logging into a bucket in the named account.',
   terraform:
     ' The Terraform/OpenTofu directory. With handoff: true awsorg writes code for everything it built there,\n imports it, and moves that state into the state bucket, so CI manages the organization from then on.',
 };

@@ -8,7 +8,20 @@
  * because another local user could have planted it. Node built-ins only: the credential and
  * inventory caches use this on `assume`'s paths.
  */
-import { chmodSync, closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from './errors.js';
@@ -27,14 +40,19 @@ export class UntrustedPathError extends UsageError {
 const currentUid = (): number | undefined => process.getuid?.();
 
 /** Why `stat` (from lstat/fstat) is not a private-enough `kind` owned by us, or undefined. */
-export function untrustedReason(stat: Stats, kind: 'file' | 'directory', forbiddenModeBits: number): string | undefined {
+export function untrustedReason(
+  stat: Stats,
+  kind: 'file' | 'directory',
+  forbiddenModeBits: number,
+): string | undefined {
   if (stat.isSymbolicLink()) return 'is a symbolic link';
   if (kind === 'file' && !stat.isFile()) return 'is not a regular file';
   if (kind === 'directory' && !stat.isDirectory()) return 'is not a directory';
   const uid = currentUid();
   if (uid !== undefined && stat.uid !== uid) return `belongs to another user (uid ${stat.uid})`;
   const loose = stat.mode & forbiddenModeBits;
-  if (loose) return `has mode ${(stat.mode & 0o777).toString(8).padStart(4, '0')} (${loose & 0o022 ? 'others can write to it' : 'others can read it'})`;
+  if (loose)
+    return `has mode ${(stat.mode & 0o777).toString(8).padStart(4, '0')} (${loose & 0o022 ? 'others can write to it' : 'others can read it'})`;
   return undefined;
 }
 
@@ -49,7 +67,11 @@ export function ensurePrivateDirSync(path: string): void {
   // Mode bits are ours to fix; ownership and the kind of file are not.
   const reason = untrustedReason(stat, 'directory', 0);
   if (reason) {
-    throw new UntrustedPathError(path, reason, `Remove or rename ${path} (check who created it), then run the command again; awsorg recreates it as a private directory.`);
+    throw new UntrustedPathError(
+      path,
+      reason,
+      `Remove or rename ${path} (check who created it), then run the command again; awsorg recreates it as a private directory.`,
+    );
   }
   if ((stat.mode & 0o777) !== 0o700) chmodSync(path, 0o700);
 }
@@ -88,18 +110,30 @@ export function readTrustedFileSync(file: string, forbiddenModeBits = 0o022): Tr
 export function openPrivateAppendSync(file: string): number {
   let fd: number;
   try {
-    fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
+    fd = openSync(
+      file,
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+      0o600,
+    );
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ELOOP' || code === 'EMLINK') {
-      throw new UntrustedPathError(file, 'is a symbolic link', `Remove the link ${file} (check where it points and who made it), then run the command again.`);
+      throw new UntrustedPathError(
+        file,
+        'is a symbolic link',
+        `Remove the link ${file} (check where it points and who made it), then run the command again.`,
+      );
     }
     throw err;
   }
   const reason = untrustedReason(fstatSync(fd), 'file', 0o077);
   if (reason) {
     closeSync(fd);
-    throw new UntrustedPathError(file, reason, `Check who changed ${file}; if it is yours, make it private (chmod 600) and run the command again.`);
+    throw new UntrustedPathError(
+      file,
+      reason,
+      `Check who changed ${file}; if it is yours, make it private (chmod 600) and run the command again.`,
+    );
   }
   return fd;
 }
@@ -109,7 +143,12 @@ export function openPrivateAppendSync(file: string): number {
  * `beforeRename` runs once the new text is safely on disk, just before it replaces the file; if
  * it throws, the temp file is removed, `file` is left as it is, and the error propagates.
  */
-export function writeFileAtomicSync(file: string, text: string | Uint8Array, mode = 0o600, opts: { beforeRename?: () => void } = {}): void {
+export function writeFileAtomicSync(
+  file: string,
+  text: string | Uint8Array,
+  mode = 0o600,
+  opts: { beforeRename?: () => void } = {},
+): void {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
     const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);

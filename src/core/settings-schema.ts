@@ -36,11 +36,21 @@ export function signinUrlProblem(text: string): string | undefined {
   if (url.username || url.password) return 'carries a user name or password';
   if (url.port) return `names port ${url.port}`;
   const host = url.hostname.toLowerCase();
-  const known = Object.values(SIGNIN_HOSTS).some((h) => host === h || (host.endsWith(`.${h}`) && REGION_NAME.test(host.slice(0, -h.length - 1))));
+  const known = Object.values(SIGNIN_HOSTS).some(
+    (h) => host === h || (host.endsWith(`.${h}`) && REGION_NAME.test(host.slice(0, -h.length - 1))),
+  );
   return known ? undefined : `points at ${host}, which is not an AWS sign-in host`;
 }
 
-const KNOWN = ['aliases', 'defaultRole', 'sso', 'production', 'inventoryTtlMinutes', 'sessionDurationSeconds', 'federationUrl'] as const;
+const KNOWN = [
+  'aliases',
+  'defaultRole',
+  'sso',
+  'production',
+  'inventoryTtlMinutes',
+  'sessionDurationSeconds',
+  'federationUrl',
+] as const;
 const SSO_KNOWN = ['startUrl', 'region', 'sessionName', 'defaultRole'] as const;
 const PRODUCTION_KNOWN = ['ouPatterns', 'tags'] as const;
 
@@ -63,18 +73,37 @@ export function settingsIssues(raw: unknown): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const add = (path: string, message: string, fix: string) => issues.push({ path, message, fix });
   if (!isObject(raw)) {
-    add('(top level)', `must be a JSON object, got ${kindOf(raw)}`, 'write an object such as {"aliases": {}}, or delete the file to start from the defaults');
+    add(
+      '(top level)',
+      `must be a JSON object, got ${kindOf(raw)}`,
+      'write an object such as {"aliases": {}}, or delete the file to start from the defaults',
+    );
     return issues;
   }
   unknownKeys(raw, '', KNOWN, add);
 
   if (raw.aliases !== undefined) {
-    if (!isObject(raw.aliases)) add('aliases', `must be an object of alias name to account id, got ${kindOf(raw.aliases)}`, 'write it as {"prod": "123456789012"}, or manage it with `awsorg alias set`');
+    if (!isObject(raw.aliases))
+      add(
+        'aliases',
+        `must be an object of alias name to account id, got ${kindOf(raw.aliases)}`,
+        'write it as {"prod": "123456789012"}, or manage it with `awsorg alias set`',
+      );
     else
       for (const [name, id] of Object.entries(raw.aliases)) {
         const path = `aliases.${name}`;
-        if (!ALIAS_NAME.test(name)) add(path, 'is not a valid alias name', 'start with a letter; use letters, digits, dot, dash or underscore (at most 64)');
-        if (typeof id !== 'string' || !ACCOUNT_ID.test(id)) add(path, `must be a 12-digit account id in quotes, got ${kindOf(id)}`, 'set it with `awsorg alias set NAME ACCOUNT_ID`');
+        if (!ALIAS_NAME.test(name))
+          add(
+            path,
+            'is not a valid alias name',
+            'start with a letter; use letters, digits, dot, dash or underscore (at most 64)',
+          );
+        if (typeof id !== 'string' || !ACCOUNT_ID.test(id))
+          add(
+            path,
+            `must be a 12-digit account id in quotes, got ${kindOf(id)}`,
+            'set it with `awsorg alias set NAME ACCOUNT_ID`',
+          );
       }
   }
 
@@ -82,15 +111,32 @@ export function settingsIssues(raw: unknown): ValidationIssue[] {
 
   if (raw.sso !== undefined) {
     const sso = raw.sso;
-    if (!isObject(sso)) add('sso', `must be an object, got ${kindOf(sso)}`, 'remove it and sign in again with `awsorg login --sso --start-url URL --sso-region R`');
+    if (!isObject(sso))
+      add(
+        'sso',
+        `must be an object, got ${kindOf(sso)}`,
+        'remove it and sign in again with `awsorg login --sso --start-url URL --sso-region R`',
+      );
     else {
       unknownKeys(sso, 'sso', SSO_KNOWN, add);
       if (typeof sso.startUrl !== 'string' || !/^https?:\/\/[^\s/]+\S*$/.test(sso.startUrl)) {
-        add('sso.startUrl', `must be the AWS access portal URL, got ${kindOf(sso.startUrl)}`, 'write it like "https://d-1234567890.awsapps.com/start"');
+        add(
+          'sso.startUrl',
+          `must be the AWS access portal URL, got ${kindOf(sso.startUrl)}`,
+          'write it like "https://d-1234567890.awsapps.com/start"',
+        );
       }
-      if (typeof sso.region !== 'string' || !REGION_NAME.test(sso.region)) add('sso.region', `must be a region name, got ${kindOf(sso.region)}`, 'write it like "eu-west-1"');
-      if (sso.sessionName !== undefined && (typeof sso.sessionName !== 'string' || !SSO_SESSION_NAME.test(sso.sessionName))) {
-        add('sso.sessionName', `must be an sso-session name without spaces or brackets, got ${kindOf(sso.sessionName)}`, 'write it like "corp", or remove it');
+      if (typeof sso.region !== 'string' || !REGION_NAME.test(sso.region))
+        add('sso.region', `must be a region name, got ${kindOf(sso.region)}`, 'write it like "eu-west-1"');
+      if (
+        sso.sessionName !== undefined &&
+        (typeof sso.sessionName !== 'string' || !SSO_SESSION_NAME.test(sso.sessionName))
+      ) {
+        add(
+          'sso.sessionName',
+          `must be an sso-session name without spaces or brackets, got ${kindOf(sso.sessionName)}`,
+          'write it like "corp", or remove it',
+        );
       }
       if (sso.defaultRole !== undefined) roleName(sso.defaultRole, 'sso.defaultRole', add);
     }
@@ -98,60 +144,117 @@ export function settingsIssues(raw: unknown): ValidationIssue[] {
 
   if (raw.production !== undefined) {
     const production = raw.production;
-    if (!isObject(production)) add('production', `must be an object, got ${kindOf(production)}`, 'write it as {"ouPatterns": ["^prod(uction)?$"], "tags": [{"key": "environment", "values": ["prod"]}]}');
+    if (!isObject(production))
+      add(
+        'production',
+        `must be an object, got ${kindOf(production)}`,
+        'write it as {"ouPatterns": ["^prod(uction)?$"], "tags": [{"key": "environment", "values": ["prod"]}]}',
+      );
     else {
       unknownKeys(production, 'production', PRODUCTION_KNOWN, add);
       if (production.ouPatterns !== undefined) {
-        if (!Array.isArray(production.ouPatterns)) add('production.ouPatterns', `must be a list of regular expressions, got ${kindOf(production.ouPatterns)}`, 'write it as ["^prod(uction)?$"]');
+        if (!Array.isArray(production.ouPatterns))
+          add(
+            'production.ouPatterns',
+            `must be a list of regular expressions, got ${kindOf(production.ouPatterns)}`,
+            'write it as ["^prod(uction)?$"]',
+          );
         else
           production.ouPatterns.forEach((pattern: unknown, i) => {
             const path = `production.ouPatterns[${i}]`;
             if (typeof pattern !== 'string' || pattern === '') {
-              add(path, `must be a regular expression in a string, got ${kindOf(pattern)}`, 'write it like "^prod(uction)?$"');
+              add(
+                path,
+                `must be a regular expression in a string, got ${kindOf(pattern)}`,
+                'write it like "^prod(uction)?$"',
+              );
               return;
             }
             try {
               new RegExp(pattern, 'i');
             } catch (err) {
-              add(path, `is not a valid regular expression (${(err as Error).message.replace(/^Invalid regular expression: /, '')})`, 'correct it (JavaScript syntax, matched case-insensitively against each OU name), e.g. "^prod(uction)?$"');
+              add(
+                path,
+                `is not a valid regular expression (${(err as Error).message.replace(/^Invalid regular expression: /, '')})`,
+                'correct it (JavaScript syntax, matched case-insensitively against each OU name), e.g. "^prod(uction)?$"',
+              );
             }
           });
       }
       if (production.tags !== undefined) {
-        if (!Array.isArray(production.tags)) add('production.tags', `must be a list of {"key", "values"} rules, got ${kindOf(production.tags)}`, 'write it as [{"key": "environment", "values": ["prod", "production"]}]');
+        if (!Array.isArray(production.tags))
+          add(
+            'production.tags',
+            `must be a list of {"key", "values"} rules, got ${kindOf(production.tags)}`,
+            'write it as [{"key": "environment", "values": ["prod", "production"]}]',
+          );
         else
           production.tags.forEach((rule: unknown, i) => {
             const path = `production.tags[${i}]`;
             if (!isObject(rule)) {
-              add(path, `must be an object, got ${kindOf(rule)}`, 'write it as {"key": "environment", "values": ["prod"]}');
+              add(
+                path,
+                `must be an object, got ${kindOf(rule)}`,
+                'write it as {"key": "environment", "values": ["prod"]}',
+              );
               return;
             }
             unknownKeys(rule, path, ['key', 'values'], add);
-            if (typeof rule.key !== 'string' || rule.key === '') add(`${path}.key`, `must be a tag key, got ${kindOf(rule.key)}`, 'write it like "environment"');
-            if (!Array.isArray(rule.values) || rule.values.length === 0 || rule.values.some((v) => typeof v !== 'string')) {
-              add(`${path}.values`, `must be a non-empty list of tag values, got ${kindOf(rule.values)}`, 'write it like ["prod", "production"]');
+            if (typeof rule.key !== 'string' || rule.key === '')
+              add(`${path}.key`, `must be a tag key, got ${kindOf(rule.key)}`, 'write it like "environment"');
+            if (
+              !Array.isArray(rule.values) ||
+              rule.values.length === 0 ||
+              rule.values.some((v) => typeof v !== 'string')
+            ) {
+              add(
+                `${path}.values`,
+                `must be a non-empty list of tag values, got ${kindOf(rule.values)}`,
+                'write it like ["prod", "production"]',
+              );
             }
           });
       }
     }
   }
 
-  if (raw.inventoryTtlMinutes !== undefined && (typeof raw.inventoryTtlMinutes !== 'number' || !Number.isFinite(raw.inventoryTtlMinutes) || raw.inventoryTtlMinutes < 0)) {
-    add('inventoryTtlMinutes', `must be a number of minutes (0 or more), got ${kindOf(raw.inventoryTtlMinutes)}`, 'write it like 1440 (a day)');
+  if (
+    raw.inventoryTtlMinutes !== undefined &&
+    (typeof raw.inventoryTtlMinutes !== 'number' ||
+      !Number.isFinite(raw.inventoryTtlMinutes) ||
+      raw.inventoryTtlMinutes < 0)
+  ) {
+    add(
+      'inventoryTtlMinutes',
+      `must be a number of minutes (0 or more), got ${kindOf(raw.inventoryTtlMinutes)}`,
+      'write it like 1440 (a day)',
+    );
   }
   if (
     raw.sessionDurationSeconds !== undefined &&
-    (typeof raw.sessionDurationSeconds !== 'number' || !Number.isInteger(raw.sessionDurationSeconds) || raw.sessionDurationSeconds < 900 || raw.sessionDurationSeconds > 43_200)
+    (typeof raw.sessionDurationSeconds !== 'number' ||
+      !Number.isInteger(raw.sessionDurationSeconds) ||
+      raw.sessionDurationSeconds < 900 ||
+      raw.sessionDurationSeconds > 43_200)
   ) {
-    add('sessionDurationSeconds', `must be a whole number of seconds from 900 to 43200 (what STS allows), got ${kindOf(raw.sessionDurationSeconds)}`, 'write it like 3600');
+    add(
+      'sessionDurationSeconds',
+      `must be a whole number of seconds from 900 to 43200 (what STS allows), got ${kindOf(raw.sessionDurationSeconds)}`,
+      'write it like 3600',
+    );
   }
   if (raw.federationUrl !== undefined) {
-    const problem = typeof raw.federationUrl === 'string' ? signinUrlProblem(raw.federationUrl) : `is ${kindOf(raw.federationUrl)}, not a URL`;
+    const problem =
+      typeof raw.federationUrl === 'string'
+        ? signinUrlProblem(raw.federationUrl)
+        : `is ${kindOf(raw.federationUrl)}, not a URL`;
     if (problem) {
       add(
         'federationUrl',
         `${problem}; console sign-in sends the session's secret key there, so only https on an AWS sign-in host is accepted`,
-        `remove it (awsorg uses the partition's own endpoint), or use one of ${Object.values(SIGNIN_HOSTS).map((h) => `https://${h}/federation`).join(', ')}`,
+        `remove it (awsorg uses the partition's own endpoint), or use one of ${Object.values(SIGNIN_HOSTS)
+          .map((h) => `https://${h}/federation`)
+          .join(', ')}`,
       );
     }
   }
@@ -159,13 +262,27 @@ export function settingsIssues(raw: unknown): ValidationIssue[] {
 }
 
 function roleName(value: unknown, path: string, add: (path: string, message: string, fix: string) => void): void {
-  if (typeof value !== 'string' || !ROLE_NAME.test(value)) add(path, `must be an IAM role name, got ${kindOf(value)}`, 'write it like "OrganizationAccountAccessRole" (letters, digits and +=,.@_-, optionally with a path)');
+  if (typeof value !== 'string' || !ROLE_NAME.test(value))
+    add(
+      path,
+      `must be an IAM role name, got ${kindOf(value)}`,
+      'write it like "OrganizationAccountAccessRole" (letters, digits and +=,.@_-, optionally with a path)',
+    );
 }
 
-function unknownKeys(value: Record<string, unknown>, path: string, known: readonly string[], add: (path: string, message: string, fix: string) => void): void {
+function unknownKeys(
+  value: Record<string, unknown>,
+  path: string,
+  known: readonly string[],
+  add: (path: string, message: string, fix: string) => void,
+): void {
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue;
     const guess = closest(key, known);
-    add(path ? `${path}.${key}` : key, 'is not a setting awsorg knows', guess ? `did you mean "${guess}"?` : `remove it; the settings here are ${known.join(', ')}`);
+    add(
+      path ? `${path}.${key}` : key,
+      'is not a setting awsorg knows',
+      guess ? `did you mean "${guess}"?` : `remove it; the settings here are ${known.join(', ')}`,
+    );
   }
 }

@@ -90,11 +90,16 @@ function readStoredSettings(paths: XdgPaths): Partial<Settings> {
   // Mode bits of the directory are repaired on the next write; its owner and kind are not ours to fix.
   const dirReason = untrustedReason(dirStat, 'directory', 0);
   if (dirReason) {
-    throw new UntrustedPathError(paths.config, dirReason, `Check who made ${paths.config}; move it aside (mv ${paths.config} ${paths.config}.untrusted) and let awsorg create its own, then copy back only the settings you recognise.`);
+    throw new UntrustedPathError(
+      paths.config,
+      dirReason,
+      `Check who made ${paths.config}; move it aside (mv ${paths.config} ${paths.config}.untrusted) and let awsorg create its own, then copy back only the settings you recognise.`,
+    );
   }
   const read = readTrustedFileSync(file, 0o022);
   if (read.kind === 'absent') return {};
-  if (read.kind === 'untrusted') throw new UntrustedPathError(file, read.reason, untrustedSettingsFix(file, read.reason));
+  if (read.kind === 'untrusted')
+    throw new UntrustedPathError(file, read.reason, untrustedSettingsFix(file, read.reason));
   let parsed: unknown;
   try {
     parsed = JSON.parse(read.text);
@@ -110,9 +115,12 @@ function readStoredSettings(paths: XdgPaths): Partial<Settings> {
 }
 
 function untrustedSettingsFix(file: string, reason: string): string {
-  if (reason.includes('symbolic link')) return `Replace the link with a copy of the file it points to (cp --remove-destination "$(readlink -f ${file})" ${file}) after checking its content, or delete it.`;
-  if (reason.includes('another user')) return `Check who wrote ${file} and what it says; if the settings are yours, copy them into a new file of your own (cp ${file} ${file}.new && mv ${file}.new ${file}), else delete it.`;
-  if (reason.includes('others can write')) return `Check that its content is yours, then make it private: chmod 600 ${file}.`;
+  if (reason.includes('symbolic link'))
+    return `Replace the link with a copy of the file it points to (cp --remove-destination "$(readlink -f ${file})" ${file}) after checking its content, or delete it.`;
+  if (reason.includes('another user'))
+    return `Check who wrote ${file} and what it says; if the settings are yours, copy them into a new file of your own (cp ${file} ${file}.new && mv ${file}.new ${file}), else delete it.`;
+  if (reason.includes('others can write'))
+    return `Check that its content is yours, then make it private: chmod 600 ${file}.`;
   return `Delete ${file} or replace it with a regular file of your own.`;
 }
 
@@ -120,7 +128,10 @@ function untrustedSettingsFix(file: string, reason: string): string {
  * Change settings. `edit` receives the current values and returns the keys to write (undefined
  * deletes). The result is checked like a read before it is written, so a bad value never lands.
  */
-export async function updateSettings(paths: XdgPaths, edit: (current: Settings) => Partial<Record<keyof Settings, unknown>>): Promise<Settings> {
+export async function updateSettings(
+  paths: XdgPaths,
+  edit: (current: Settings) => Partial<Record<keyof Settings, unknown>>,
+): Promise<Settings> {
   const stored: Record<string, unknown> = { ...readStoredSettings(paths) };
   const changes = edit(withDefaults(stored as Partial<Settings>));
   for (const [key, value] of Object.entries(changes)) {
@@ -135,7 +146,12 @@ export async function updateSettings(paths: XdgPaths, edit: (current: Settings) 
   // directory is made private before conf creates anything in it.
   ensurePrivateDirSync(paths.config);
   const { default: Conf } = await import('conf');
-  const conf = new Conf<Record<string, unknown>>({ projectName: 'awsorg', cwd: paths.config, configName: 'config', configFileMode: 0o600 });
+  const conf = new Conf<Record<string, unknown>>({
+    projectName: 'awsorg',
+    cwd: paths.config,
+    configName: 'config',
+    configFileMode: 0o600,
+  });
   conf.store = stored;
   return withDefaults(stored as Partial<Settings>);
 }

@@ -71,7 +71,9 @@ export function terminalLines(text: string): string {
  * it is fitted and styled, which also shows any SGR a name carried.
  */
 export function terminalStyled(line: string): string {
-  return UNSAFE.test(line) ? line.replace(SGR_OR_UNSAFE, (match: string, sgr: string | undefined) => sgr ?? visible(match)) : line;
+  return UNSAFE.test(line)
+    ? line.replace(SGR_OR_UNSAFE, (match: string, sgr: string | undefined) => sgr ?? visible(match))
+    : line;
 }
 
 /** What JSON.stringify leaves raw but a terminal acts on: DEL, C1 controls, bidi and invisible format characters. */
@@ -83,5 +85,8 @@ const JSON_UNESCAPED = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2
  * back exactly the same values; these characters can only occur inside JSON strings.
  */
 export function terminalJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(JSON_UNESCAPED, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, null, 2).replace(
+    JSON_UNESCAPED,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -9,7 +9,10 @@ export interface XdgPaths {
   state: string;
 }
 
-export function xdgPaths(env: Readonly<Record<string, string | undefined>>, home: string = env.HOME ?? homedir()): XdgPaths {
+export function xdgPaths(
+  env: Readonly<Record<string, string | undefined>>,
+  home: string = env.HOME ?? homedir(),
+): XdgPaths {
   const base = (name: string, fallback: string) => {
     const value = env[name];
     // The XDG spec says relative values are invalid and must be ignored.

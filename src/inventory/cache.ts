@@ -29,7 +29,8 @@ export function readInventory(paths: XdgPaths, baseId: string, now: number, ttlM
     // The same owner and mode rule as cached credentials: a file others could have written is never used, not even as a fallback.
     const read = readTrustedFileSync(file, 0o077);
     if (read.kind === 'absent') return { kind: 'absent' };
-    if (read.kind === 'untrusted') return { kind: 'unreadable', reason: `${file} ${read.reason}; it is replaced on the next load` };
+    if (read.kind === 'untrusted')
+      return { kind: 'unreadable', reason: `${file} ${read.reason}; it is replaced on the next load` };
     text = read.text;
   } catch (err) {
     return { kind: 'unreadable', reason: `${file}: ${(err as Error).message}` };

@@ -28,7 +28,11 @@ const PROGRESS_EVERY = 100;
 /** Rounds of waiting after the session's own retries gave up on throttling. */
 const THROTTLED_ROUNDS = 6;
 
-export async function discoverSsoInventory(deps: Deps, base: Extract<BaseSignIn, { kind: 'sso' }>, opts: SsoDiscoverOptions = {}): Promise<Inventory> {
+export async function discoverSsoInventory(
+  deps: Deps,
+  base: Extract<BaseSignIn, { kind: 'sso' }>,
+  opts: SsoDiscoverOptions = {},
+): Promise<Inventory> {
   const sso = base.sso;
   const token = await ssoAccessToken(deps, sso);
   const rate = opts.requestsPerSecond ?? DEFAULT_RATE;
@@ -49,7 +53,8 @@ export async function discoverSsoInventory(deps: Deps, base: Extract<BaseSignIn,
         pacer.succeeded();
         return out;
       } catch (err) {
-        if (!(err instanceof SsoPortalError) || err.code !== 'TooManyRequestsException' || round >= THROTTLED_ROUNDS) throw err;
+        if (!(err instanceof SsoPortalError) || err.code !== 'TooManyRequestsException' || round >= THROTTLED_ROUNDS)
+          throw err;
         slowDown();
         await deps.clock.sleep(Math.min(30_000, 1_000 * 2 ** round) * (0.5 + deps.random() / 2), deps.signal);
         if (deps.signal.aborted) throw new CancelledError('inventory discovery was interrupted');
@@ -58,7 +63,9 @@ export async function discoverSsoInventory(deps: Deps, base: Extract<BaseSignIn,
   };
   try {
     const listed = await patiently(() => listSsoAccounts(deps, sso, token, paced));
-    opts.onProgress?.(`Identity Center lists ${listed.length} account${listed.length === 1 ? '' : 's'}; reading the roles offered in each`);
+    opts.onProgress?.(
+      `Identity Center lists ${listed.length} account${listed.length === 1 ? '' : 's'}; reading the roles offered in each`,
+    );
     const accounts: InventoryAccount[] = listed.map((a) => ({
       id: a.accountId,
       name: a.accountName,
@@ -75,7 +82,8 @@ export async function discoverSsoInventory(deps: Deps, base: Extract<BaseSignIn,
       async (account) => {
         account.roles = await patiently(() => listSsoAccountRoles(deps, sso, token, account.id, paced));
         done++;
-        if (done % PROGRESS_EVERY === 0 && done < accounts.length) opts.onProgress?.(`Read the roles of ${done}/${accounts.length} accounts`);
+        if (done % PROGRESS_EVERY === 0 && done < accounts.length)
+          opts.onProgress?.(`Read the roles of ${done}/${accounts.length} accounts`);
       },
       deps.signal,
     );

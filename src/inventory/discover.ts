@@ -32,16 +32,34 @@ export interface DiscoverOptions {
 const CONCURRENCY = 8;
 const START_RATE = 40;
 
-export async function discoverInventory(deps: Deps, base: BaseSignIn, settings: Settings, opts: DiscoverOptions = {}): Promise<Inventory> {
+export async function discoverInventory(
+  deps: Deps,
+  base: BaseSignIn,
+  settings: Settings,
+  opts: DiscoverOptions = {},
+): Promise<Inventory> {
   if (base.kind === 'sso') return (await import('./discover-sso.js')).discoverSsoInventory(deps, base, opts);
   try {
     return await discoverFromOrganizations(deps, base, settings, opts);
   } catch (err) {
-    const denied = err instanceof AwsCallError && (/AccessDenied/.test(err.code) || err.code === 'AWSOrganizationsNotInUseException');
+    const denied =
+      err instanceof AwsCallError &&
+      (/AccessDenied/.test(err.code) || err.code === 'AWSOrganizationsNotInUseException');
     if (!denied) throw err;
     if (settings.sso) {
-      opts.onProgress?.(`Organizations is not readable with ${base.id} (${(err as AwsCallError).code}); using IAM Identity Center`);
-      const ssoBase = { kind: 'sso' as const, id: `sso:${settings.sso.startUrl}`, sso: { startUrl: settings.sso.startUrl, region: settings.sso.region, ...(settings.sso.sessionName ? { sessionName: settings.sso.sessionName } : {}) }, via: 'awsorg-login' as const };
+      opts.onProgress?.(
+        `Organizations is not readable with ${base.id} (${(err as AwsCallError).code}); using IAM Identity Center`,
+      );
+      const ssoBase = {
+        kind: 'sso' as const,
+        id: `sso:${settings.sso.startUrl}`,
+        sso: {
+          startUrl: settings.sso.startUrl,
+          region: settings.sso.region,
+          ...(settings.sso.sessionName ? { sessionName: settings.sso.sessionName } : {}),
+        },
+        via: 'awsorg-login' as const,
+      };
       const inventory = await (await import('./discover-sso.js')).discoverSsoInventory(deps, ssoBase, opts);
       return { ...inventory, baseId: base.id };
     }
@@ -55,7 +73,12 @@ export async function discoverInventory(deps: Deps, base: BaseSignIn, settings: 
   }
 }
 
-async function discoverFromOrganizations(deps: Deps, base: BaseSignIn, _settings: Settings, opts: DiscoverOptions): Promise<Inventory> {
+async function discoverFromOrganizations(
+  deps: Deps,
+  base: BaseSignIn,
+  _settings: Settings,
+  opts: DiscoverOptions,
+): Promise<Inventory> {
   const session = deps.aws();
   const pacer = new AdaptivePacer(deps.clock, { rate: START_RATE, min: 1, max: 200 });
   const stopListening = deps.awsEvents.add((e) => {
@@ -72,7 +95,8 @@ async function discoverFromOrganizations(deps: Deps, base: BaseSignIn, _settings
     const { Organization: org } = await call((s) => s.send('organizations', new DescribeOrganizationCommand({})));
     const roots = await call((s) => s.send('organizations', new ListRootsCommand({})));
     const rootId = roots.Roots?.[0]?.Id;
-    if (!rootId) throw new PreconditionError('the organization has no root', 'Check the organization in the AWS console.');
+    if (!rootId)
+      throw new PreconditionError('the organization has no root', 'Check the organization in the AWS console.');
 
     // Breadth-first over the OU tree; each parent's OUs and accounts are listed with pagination.
     const found: { account: Account; ouPath: string }[] = [];
@@ -87,7 +111,12 @@ async function discoverFromOrganizations(deps: Deps, base: BaseSignIn, _settings
         async (parent) => {
           let token: string | undefined;
           do {
-            const page = await call((s) => s.send('organizations', new ListOrganizationalUnitsForParentCommand({ ParentId: parent.id, NextToken: token })));
+            const page = await call((s) =>
+              s.send(
+                'organizations',
+                new ListOrganizationalUnitsForParentCommand({ ParentId: parent.id, NextToken: token }),
+              ),
+            );
             for (const ou of page.OrganizationalUnits ?? []) {
               nextLevel.push({ id: ou.Id!, path: `${parent.path === '/' ? '' : parent.path}/${ou.Name}` });
             }
@@ -95,7 +124,9 @@ async function discoverFromOrganizations(deps: Deps, base: BaseSignIn, _settings
           } while (token);
           token = undefined;
           do {
-            const page = await call((s) => s.send('organizations', new ListAccountsForParentCommand({ ParentId: parent.id, NextToken: token })));
+            const page = await call((s) =>
+              s.send('organizations', new ListAccountsForParentCommand({ ParentId: parent.id, NextToken: token })),
+            );
             for (const account of page.Accounts ?? []) found.push({ account, ouPath: parent.path });
             token = page.NextToken;
           } while (token);
@@ -128,17 +159,22 @@ async function discoverFromOrganizations(deps: Deps, base: BaseSignIn, _settings
       async (account) => {
         let token: string | undefined;
         do {
-          const page = await call((s) => s.send('organizations', new ListTagsForResourceCommand({ ResourceId: account.id, NextToken: token })));
+          const page = await call((s) =>
+            s.send('organizations', new ListTagsForResourceCommand({ ResourceId: account.id, NextToken: token })),
+          );
           for (const tag of page.Tags ?? []) if (tag.Key) account.tags[tag.Key] = tag.Value ?? '';
           token = page.NextToken;
         } while (token);
         tagged++;
-        if (tagged % every === 0 && tagged < accounts.length) opts.onProgress?.(`Read tags of ${tagged}/${accounts.length} accounts`);
+        if (tagged % every === 0 && tagged < accounts.length)
+          opts.onProgress?.(`Read tags of ${tagged}/${accounts.length} accounts`);
       },
       deps.signal,
     );
     if (deps.signal.aborted) throw new CancelledError('inventory discovery was interrupted');
-    accounts.sort((a, b) => a.ouPath.localeCompare(b.ouPath) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+    accounts.sort(
+      (a, b) => a.ouPath.localeCompare(b.ouPath) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id),
+    );
     return {
       version: 1,
       source: 'organizations',

@@ -12,7 +12,10 @@ export function productionReason(account: InventoryAccount, rules: ProductionRul
   const tags = Object.entries(account.tags ?? {});
   for (const rule of rules.tags) {
     for (const [key, value] of tags) {
-      if (key.toLowerCase() === rule.key.toLowerCase() && rule.values.some((v) => v.toLowerCase() === value.toLowerCase())) {
+      if (
+        key.toLowerCase() === rule.key.toLowerCase() &&
+        rule.values.some((v) => v.toLowerCase() === value.toLowerCase())
+      ) {
         return `tag ${key}=${value}`;
       }
     }

@@ -25,9 +25,14 @@ export function aliasesFor(accountId: string, aliases: Record<string, string>): 
     .sort();
 }
 
-export function resolveTarget(target: string, accounts: readonly InventoryAccount[], aliases: Record<string, string>): Resolved {
+export function resolveTarget(
+  target: string,
+  accounts: readonly InventoryAccount[],
+  aliases: Record<string, string>,
+): Resolved {
   const wanted = target.trim();
-  if (!wanted) throw new UsageError('TARGET is empty', 'Name an account by alias, 12-digit id or name (see `awsorg accounts`).');
+  if (!wanted)
+    throw new UsageError('TARGET is empty', 'Name an account by alias, 12-digit id or name (see `awsorg accounts`).');
   const byId = new Map(accounts.map((a) => [a.id, a]));
   const aliasKey = Object.keys(aliases).find((k) => k.toLowerCase() === wanted.toLowerCase());
   if (aliasKey !== undefined) {

@@ -7,7 +7,17 @@
  * skipped with a warning instead of taking every other runbook down with it; `runbook run` or
  * `show` of exactly that runbook still says why it is unusable.
  */
-import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { AwsorgError, UsageError, ValidationError } from '../core/errors.js';
@@ -37,7 +47,8 @@ const RUNBOOK_FILE = /\.ya?ml$/i;
 
 /** Why nobody but us (or root) may have written this, or undefined when it is trustworthy. */
 function writableByOthers(stat: Stats, kind: 'file' | 'directory'): string | undefined {
-  if (stat.uid === 0 && !(stat.mode & 0o022) && (kind === 'file' ? stat.isFile() : stat.isDirectory())) return undefined;
+  if (stat.uid === 0 && !(stat.mode & 0o022) && (kind === 'file' ? stat.isFile() : stat.isDirectory()))
+    return undefined;
   return untrustedReason(stat, kind, 0o022);
 }
 
@@ -51,11 +62,15 @@ function readRunbookFile(file: string): { text: string } | { reason: string; unt
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { reason: code === 'ENOENT' ? 'is a symbolic link to nothing' : `cannot be opened (${code ?? (err as Error).message})` };
+    return {
+      reason:
+        code === 'ENOENT' ? 'is a symbolic link to nothing' : `cannot be opened (${code ?? (err as Error).message})`,
+    };
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) return { reason: 'is not a regular file (a FIFO, device or directory), and only regular files are read' };
+    if (!stat.isFile())
+      return { reason: 'is not a regular file (a FIFO, device or directory), and only regular files are read' };
     const reason = writableByOthers(stat, 'file');
     if (reason) return { reason, untrusted: true };
     return { text: readFileSync(fd, 'utf8') };
@@ -70,12 +85,22 @@ export function loadCatalog(dirs: readonly string[]): Catalog {
   for (const dir of dirs) {
     if (!existsSync(dir)) continue;
     const dirStat = statSync(dir);
-    if (!dirStat.isDirectory()) throw new UsageError(`runbook directory ${dir} is not a directory`, 'Point --runbooks at a directory of .yaml runbook files.');
-    const names = readdirSync(dir).filter((name) => RUNBOOK_FILE.test(name)).sort();
+    if (!dirStat.isDirectory())
+      throw new UsageError(
+        `runbook directory ${dir} is not a directory`,
+        'Point --runbooks at a directory of .yaml runbook files.',
+      );
+    const names = readdirSync(dir)
+      .filter((name) => RUNBOOK_FILE.test(name))
+      .sort();
     const dirReason = writableByOthers(dirStat, 'directory');
     if (dirReason) {
       // Anyone who can write the directory can replace any file in it.
-      const error = new UntrustedPathError(dir, dirReason, `Make the directory yours and writable only by you (chmod go-w ${dir}), or point --runbooks elsewhere.`);
+      const error = new UntrustedPathError(
+        dir,
+        dirReason,
+        `Make the directory yours and writable only by you (chmod go-w ${dir}), or point --runbooks elsewhere.`,
+      );
       for (const name of names) skipped.push({ file: join(dir, name), ids: [name.replace(RUNBOOK_FILE, '')], error });
       continue;
     }
@@ -86,7 +111,11 @@ export function loadCatalog(dirs: readonly string[]): Catalog {
       const read = readRunbookFile(file);
       if ('reason' in read) {
         const fix = 'Replace it with a regular runbook file that only you can write, or remove it.';
-        skip(read.untrusted ? new UntrustedPathError(file, read.reason, fix) : new UsageError(`${file} ${read.reason}`, fix));
+        skip(
+          read.untrusted
+            ? new UntrustedPathError(file, read.reason, fix)
+            : new UsageError(`${file} ${read.reason}`, fix),
+        );
         continue;
       }
       let data: unknown;
@@ -95,7 +124,15 @@ export function loadCatalog(dirs: readonly string[]): Catalog {
       } catch (err) {
         const written = /^id:\s*["']?([a-z0-9][a-z0-9-]*)/m.exec(read.text)?.[1];
         if (written) ids.push(written);
-        skip(new ValidationError(file, [{ path: '(file)', message: `is not valid YAML: ${(err as Error).message.split('\n')[0]}`, fix: 'fix the YAML syntax' }]));
+        skip(
+          new ValidationError(file, [
+            {
+              path: '(file)',
+              message: `is not valid YAML: ${(err as Error).message.split('\n')[0]}`,
+              fix: 'fix the YAML syntax',
+            },
+          ]),
+        );
         continue;
       }
       const written = typeof data === 'object' && data !== null ? (data as { id?: unknown }).id : undefined;
@@ -110,7 +147,15 @@ export function loadCatalog(dirs: readonly string[]): Catalog {
       }
       const clash = runbooks.find((r) => r.id === runbook.id);
       if (clash) {
-        skip(new ValidationError(file, [{ path: 'id', message: `"${runbook.id}" is already defined by ${clash.source}`, fix: 'give the runbook an id of its own' }]));
+        skip(
+          new ValidationError(file, [
+            {
+              path: 'id',
+              message: `"${runbook.id}" is already defined by ${clash.source}`,
+              fix: 'give the runbook an id of its own',
+            },
+          ]),
+        );
         continue;
       }
       runbooks.push({ ...runbook, source: file });
@@ -123,7 +168,10 @@ export function loadCatalog(dirs: readonly string[]): Catalog {
 export function skippedWarnings(catalog: Catalog, id?: string): string {
   return catalog.skipped
     .filter((s) => id === undefined || !s.ids.includes(id))
-    .map((s) => `awsorg: warning: skipped the runbook file ${s.file}: ${s.error.message.startsWith(s.file) ? s.error.message.slice(s.file.length).trimStart() : s.error.message}\n`)
+    .map(
+      (s) =>
+        `awsorg: warning: skipped the runbook file ${s.file}: ${s.error.message.startsWith(s.file) ? s.error.message.slice(s.file.length).trimStart() : s.error.message}\n`,
+    )
     .join('');
 }
 
@@ -132,8 +180,14 @@ export function findRunbook(catalog: Catalog, id: string): Runbook {
   if (found) return found;
   const unusable = catalog.skipped.find((s) => s.ids.includes(id));
   if (unusable) throw unusable.error;
-  const close = nearest(id, catalog.runbooks.map((r) => r.id));
-  throw new UsageError(`no runbook "${id}"${close.length ? `; did you mean ${close.map((c) => `"${c}"`).join(', ')}?` : ''}`, 'List them with `awsorg runbook list`.');
+  const close = nearest(
+    id,
+    catalog.runbooks.map((r) => r.id),
+  );
+  throw new UsageError(
+    `no runbook "${id}"${close.length ? `; did you mean ${close.map((c) => `"${c}"`).join(', ')}?` : ''}`,
+    'List them with `awsorg runbook list`.',
+  );
 }
 
 /** Whether a runbook can change anything (has an action step). */

@@ -9,8 +9,17 @@ import { terminalText as shown } from '../core/terminal-text.js';
 
 export function listText(runbooks: readonly Runbook[]): string {
   const width = Math.max(...runbooks.map((r) => r.id.length), 2);
-  const rows = runbooks.map((r) => `${r.id.padEnd(width)}  ${changesAws(r) ? 'changes AWS' : 'read-only  '}  ${shown(r.title)}${r.source && r.source !== 'built-in' ? `  (${shown(r.source)})` : ''}`);
-  return [`${'ID'.padEnd(width)}  ${'EFFECT'.padEnd(11)}  TITLE`, ...rows, '', 'Show one with `awsorg runbook show ID`.', ''].join('\n');
+  const rows = runbooks.map(
+    (r) =>
+      `${r.id.padEnd(width)}  ${changesAws(r) ? 'changes AWS' : 'read-only  '}  ${shown(r.title)}${r.source && r.source !== 'built-in' ? `  (${shown(r.source)})` : ''}`,
+  );
+  return [
+    `${'ID'.padEnd(width)}  ${'EFFECT'.padEnd(11)}  TITLE`,
+    ...rows,
+    '',
+    'Show one with `awsorg runbook show ID`.',
+    '',
+  ].join('\n');
 }
 
 export function listJson(runbooks: readonly Runbook[]): unknown {
@@ -23,7 +32,13 @@ function stepCalls(op: Operation | undefined): { calls: string[]; reads: string[
   return { calls: [], reads: op.reads };
 }
 
-const NOUN: Partial<Record<ParamKind, string>> = { account: 'the account', 'role-name': 'the role', 'user-name': 'the user', bucket: 'the bucket', 'access-key-id': 'the access key' };
+const NOUN: Partial<Record<ParamKind, string>> = {
+  account: 'the account',
+  'role-name': 'the role',
+  'user-name': 'the user',
+  bucket: 'the bucket',
+  'access-key-id': 'the access key',
+};
 
 /**
  * A step's `{{name}}` in words, for `runbook show`: nothing is resolved before a run (the
@@ -51,7 +66,12 @@ export function showJson(runbook: Runbook, operations: Readonly<Record<string, O
 
 export function showText(runbook: Runbook, operations: Readonly<Record<string, Operation>>): string {
   const out: string[] = [];
-  out.push(`${runbook.id}: ${shown(runbook.title)}${changesAws(runbook) ? '' : ' (read-only)'}`, '', runbook.description, '');
+  out.push(
+    `${runbook.id}: ${shown(runbook.title)}${changesAws(runbook) ? '' : ' (read-only)'}`,
+    '',
+    runbook.description,
+    '',
+  );
   out.push('When to use:', ...runbook.whenToUse.map((l) => `  - ${l}`), '');
   out.push('When NOT to use:', ...runbook.whenNotToUse.map((l) => `  - ${l}`), '');
   out.push('Parameters:');
@@ -66,7 +86,9 @@ export function showText(runbook: Runbook, operations: Readonly<Record<string, O
     const info = stepCalls(s.operation ? operations[s.operation] : undefined);
     out.push(`  ${i + 1}. [${s.kind}] ${shown(s.title)}`, `     ${shown(s.does)}`);
     if (s.runsAs) {
-      const [account, role, region] = [s.runsAs.account, s.runsAs.role, s.runsAs.region].map((t) => shown(describeTemplates(t, runbook)));
+      const [account, role, region] = [s.runsAs.account, s.runsAs.role, s.runsAs.region].map((t) =>
+        shown(describeTemplates(t, runbook)),
+      );
       out.push(`     runs in ${account} as ${role === 'signed-in' ? 'your own sign-in' : role} in ${region}`);
     }
     if (info.reads.length) out.push(`     reads: ${info.reads.join(', ')}`);
@@ -75,8 +97,17 @@ export function showText(runbook: Runbook, operations: Readonly<Record<string, O
     if (s.kind === 'manual') out.push(`     asks: ${shown(s.prompt ?? s.title)}`);
     if (s.kind === 'verify') out.push(`     polls for up to ${s.timeoutSeconds ?? 60} s`);
   });
-  if (runbook.followUps?.length) out.push('', 'Afterwards:', ...runbook.followUps.map((l) => `  - ${shown(describeTemplates(l, runbook))}`));
-  const required = runbook.params.filter((p) => p.required && p.kind !== 'mfa-code').map((p) => ` --${p.name} ${p.kind.toUpperCase()}`).join('');
-  out.push('', `Run: awsorg runbook run ${runbook.id} --incident INC${required} [--dry-run] [--yes]`, `Source: ${runbook.source ?? 'built-in'}`, '');
+  if (runbook.followUps?.length)
+    out.push('', 'Afterwards:', ...runbook.followUps.map((l) => `  - ${shown(describeTemplates(l, runbook))}`));
+  const required = runbook.params
+    .filter((p) => p.required && p.kind !== 'mfa-code')
+    .map((p) => ` --${p.name} ${p.kind.toUpperCase()}`)
+    .join('');
+  out.push(
+    '',
+    `Run: awsorg runbook run ${runbook.id} --incident INC${required} [--dry-run] [--yes]`,
+    `Source: ${runbook.source ?? 'built-in'}`,
+    '',
+  );
   return out.join('\n');
 }

@@ -10,7 +10,11 @@ import { callName } from './requests.js';
 import type { RunbookHost, RunEvent } from './types.js';
 import { terminalText } from '../core/terminal-text.js';
 
-export function headlessHost(stderr: OutputStream, steps: readonly { title: string; kind: string }[], opts: { note?: string; quiet?: boolean }): RunbookHost {
+export function headlessHost(
+  stderr: OutputStream,
+  steps: readonly { title: string; kind: string }[],
+  opts: { note?: string; quiet?: boolean },
+): RunbookHost {
   const total = steps.length;
   const line = (text: string) => {
     if (!opts.quiet) stderr.write(`${terminalText(text)}\n`);
@@ -23,12 +27,15 @@ export function headlessHost(stderr: OutputStream, steps: readonly { title: stri
       else if (e.type === 'step-end') {
         line(`${n} ${e.status}: ${e.summary}`);
         for (const item of e.items ?? []) line(`      ${item.ok ? 'PASS' : 'FAIL'}  ${item.name}: ${item.detail}`);
-      } else if (e.type === 'poll' && e.attempt > 1) line(`${n} waiting (${Math.round(e.elapsedMs / 1000)} s): ${e.summary}`);
+      } else if (e.type === 'poll' && e.attempt > 1)
+        line(`${n} waiting (${Math.round(e.elapsedMs / 1000)} s): ${e.summary}`);
       else if (e.type === 'aws') line(`${n} sending ${e.call}`);
     },
     async confirmAction(view) {
       const as = view.where.role === 'signed-in' ? 'your own sign-in' : `role ${view.where.role}`;
-      line(`[${view.index + 1}/${total}] --yes: confirmed ${view.requests.map(callName).join(', ')} in account ${view.where.account} as ${as} (${view.where.region})`);
+      line(
+        `[${view.index + 1}/${total}] --yes: confirmed ${view.requests.map(callName).join(', ')} in account ${view.where.account} as ${as} (${view.where.region})`,
+      );
       return true;
     },
     async acknowledge(view) {

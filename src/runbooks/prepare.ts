@@ -13,7 +13,17 @@ import type { AwsSession } from '../aws/session.js';
 import type { Deps } from '../core/deps.js';
 import { UsageError } from '../core/errors.js';
 import { fillTemplate, templateNames, validateParams } from './params.js';
-import type { Operation, Operator, OrganizationFacts, RunbookHost, Runbook, ShellHandoff, StepContext, StepDef, Where } from './types.js';
+import type {
+  Operation,
+  Operator,
+  OrganizationFacts,
+  RunbookHost,
+  Runbook,
+  ShellHandoff,
+  StepContext,
+  StepDef,
+  Where,
+} from './types.js';
 
 export interface PreparedStep {
   def: StepDef;
@@ -52,7 +62,11 @@ export interface Sessions {
 }
 
 /** The AWS side of a run: the operator's sign-in, the organization, and pinned sessions. */
-export function runSessions(deps: Deps, incident: string, registerSecrets: (values: readonly (string | undefined)[]) => void): Sessions {
+export function runSessions(
+  deps: Deps,
+  incident: string,
+  registerSecrets: (values: readonly (string | undefined)[]) => void,
+): Sessions {
   const base = (region: string) => deps.aws(region);
   let operatorPromise: Promise<Operator> | undefined;
   let orgPromise: Promise<OrganizationFacts> | undefined;
@@ -77,7 +91,11 @@ export function runSessions(deps: Deps, incident: string, registerSecrets: (valu
         const session = base('us-east-1');
         const org = (await session.send('organizations', new DescribeOrganizationCommand({}))).Organization;
         const roots = await session.send('organizations', new ListRootsCommand({}));
-        return { id: org?.Id ?? '', managementAccountId: org?.MasterAccountId ?? '', rootId: roots.Roots?.[0]?.Id ?? '' };
+        return {
+          id: org?.Id ?? '',
+          managementAccountId: org?.MasterAccountId ?? '',
+          rootId: roots.Roots?.[0]?.Id ?? '',
+        };
       })();
       return orgPromise;
     },
@@ -109,10 +127,16 @@ export function runSessions(deps: Deps, incident: string, registerSecrets: (valu
     if (me.account === account && me.arn.split(':')[5]?.startsWith(`assumed-role/${role}/`)) return signedIn;
     const partition = me.arn.split(':')[1] || 'aws';
     const operator = await api.operator();
-    const session = signedIn.assumeRole(`arn:${partition}:iam::${account}:role/${role}`, incident, { region, sourceIdentity: operator.name });
+    const session = signedIn.assumeRole(`arn:${partition}:iam::${account}:role/${role}`, incident, {
+      region,
+      sourceIdentity: operator.name,
+    });
     const identity = await session.identity();
     if (identity.account !== account) {
-      throw new UsageError(`assuming ${role} in ${account} gave a session in account ${identity.account}`, 'Check the role and account names; nothing was changed.');
+      throw new UsageError(
+        `assuming ${role} in ${account} gave a session in account ${identity.account}`,
+        'Check the role and account names; nothing was changed.',
+      );
     }
     await remember(session);
     return session;
@@ -136,14 +160,26 @@ export interface PrepareOptions {
  * investigate, rotate or roll back afterwards: each line says it applies after a real run
  * (`rollback INC` after a dry run finds nothing to undo).
  */
-export function followUpLines(runbook: Runbook, values: Readonly<Record<string, string | undefined>>, notReal: boolean): string[] {
+export function followUpLines(
+  runbook: Runbook,
+  values: Readonly<Record<string, string | undefined>>,
+  notReal: boolean,
+): string[] {
   const lines = (runbook.followUps ?? []).map((line) => fillTemplate(line, values) ?? line);
   if (!notReal) return lines;
   // "Investigate …" reads on after the colon as "investigate …"; a name such as CloudTrail or AWS keeps its capitals.
-  return lines.map((line) => `After a real run: ${line.replace(/^[A-Z][a-z]+(?=[\s,;:.]|$)/, (word) => word.toLowerCase())}`);
+  return lines.map(
+    (line) => `After a real run: ${line.replace(/^[A-Z][a-z]+(?=[\s,;:.]|$)/, (word) => word.toLowerCase())}`,
+  );
 }
 
-export async function prepareRun(deps: Deps, runbook: Runbook, incident: string, raw: Readonly<Record<string, string | undefined>>, opts: PrepareOptions): Promise<PreparedRun> {
+export async function prepareRun(
+  deps: Deps,
+  runbook: Runbook,
+  incident: string,
+  raw: Readonly<Record<string, string | undefined>>,
+  opts: PrepareOptions,
+): Promise<PreparedRun> {
   const params = validateParams(runbook, raw);
   const displayParams: Record<string, string> = {};
   for (const spec of runbook.params) {
@@ -157,16 +193,23 @@ export async function prepareRun(deps: Deps, runbook: Runbook, incident: string,
   }
   const operator = await opts.sessions.operator();
   const values: Record<string, string> = { ...params, incident, operator: operator.name };
-  const usesManagement = runbook.steps.some((s) => s.runsAs && Object.values(s.runsAs).some((t) => templateNames(t).includes('management')));
+  const usesManagement = runbook.steps.some(
+    (s) => s.runsAs && Object.values(s.runsAs).some((t) => templateNames(t).includes('management')),
+  );
   if (usesManagement) values.management = (await opts.sessions.organization()).managementAccountId;
 
   const steps: PreparedStep[] = runbook.steps.map((def) => {
     const operation = def.operation ? opts.operations[def.operation] : undefined;
-    if (def.kind !== 'manual' && !operation) throw new UsageError(`${runbook.id} step ${def.id} names operation "${def.operation}", which awsorg does not have`, 'Fix the runbook file (see `awsorg runbook show` for the operations in use).');
+    if (def.kind !== 'manual' && !operation)
+      throw new UsageError(
+        `${runbook.id} step ${def.id} names operation "${def.operation}", which awsorg does not have`,
+        'Fix the runbook file (see `awsorg runbook show` for the operations in use).',
+      );
     return { def, recordKind: def.kind, ...(operation ? { operation } : {}), ...resolveWhere(def, values) };
   });
   // Open every session that can be known now, so a missing role or a wrong sign-in stops the run before its first change.
-  for (const step of steps) if (step.where) await opts.sessions.sessionFor(step.where.account, step.where.role, step.where.region);
+  for (const step of steps)
+    if (step.where) await opts.sessions.sessionFor(step.where.account, step.where.role, step.where.region);
 
   const handoffs: ShellHandoff[] = [];
   return {
@@ -181,7 +224,23 @@ export async function prepareRun(deps: Deps, runbook: Runbook, incident: string,
     outputs: {},
     steps,
     handoffs,
-    contextFor: (step, host, outputs) => stepContext(deps, { runbook: runbook.id, incident, params, operator, values, dryRun: opts.dryRun, sessions: opts.sessions, handoffs }, step, host, outputs),
+    contextFor: (step, host, outputs) =>
+      stepContext(
+        deps,
+        {
+          runbook: runbook.id,
+          incident,
+          params,
+          operator,
+          values,
+          dryRun: opts.dryRun,
+          sessions: opts.sessions,
+          handoffs,
+        },
+        step,
+        host,
+        outputs,
+      ),
   };
 }
 
@@ -204,7 +263,13 @@ export interface ContextBase {
   handoffs: ShellHandoff[];
 }
 
-export async function stepContext(deps: Deps, base: ContextBase, step: PreparedStep, host: RunbookHost, outputs: Record<string, string>): Promise<StepContext> {
+export async function stepContext(
+  deps: Deps,
+  base: ContextBase,
+  step: PreparedStep,
+  host: RunbookHost,
+  outputs: Record<string, string>,
+): Promise<StepContext> {
   if (!step.where) {
     const resolved = resolveWhere(step.def, { ...base.values, ...outputs }).where;
     if (!resolved) {

@@ -37,21 +37,37 @@ export async function seedOrganization(session: AwsSession): Promise<PracticeOrg
   await session.send('organizations', new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
   const root = (await session.send('organizations', new ListRootsCommand({}))).Roots?.[0];
   const rootId = root?.Id ?? '';
-  await session.send('organizations', new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: 'SERVICE_CONTROL_POLICY' }));
-  const ouIds = new Map<string, string>([['', rootId], ['Root', rootId]]);
+  await session.send(
+    'organizations',
+    new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: 'SERVICE_CONTROL_POLICY' }),
+  );
+  const ouIds = new Map<string, string>([
+    ['', rootId],
+    ['Root', rootId],
+  ]);
   for (const path of blueprint.organizationalUnits) {
     const parts = path.split('/');
     const parent = ouIds.get(parts.slice(0, -1).join('/')) ?? rootId;
-    const out = await session.send('organizations', new CreateOrganizationalUnitCommand({ ParentId: parent, Name: parts[parts.length - 1]! }));
+    const out = await session.send(
+      'organizations',
+      new CreateOrganizationalUnitCommand({ ParentId: parent, Name: parts[parts.length - 1]! }),
+    );
     ouIds.set(path, out.OrganizationalUnit?.Id ?? '');
   }
   const accounts = new Map<string, string>();
   for (const account of blueprint.accounts) {
-    const created = await session.send('organizations', new CreateAccountCommand({ AccountName: account.name, Email: account.email }));
+    const created = await session.send(
+      'organizations',
+      new CreateAccountCommand({ AccountName: account.name, Email: account.email }),
+    );
     const id = created.CreateAccountStatus?.AccountId ?? '';
     accounts.set(account.name, id);
     const ou = ouIds.get(account.ou);
-    if (ou && ou !== rootId) await session.send('organizations', new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: ou }));
+    if (ou && ou !== rootId)
+      await session.send(
+        'organizations',
+        new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: ou }),
+      );
   }
   const identity = await session.identity();
   return { managementAccountId: identity.account, accounts };
@@ -61,11 +77,19 @@ export async function seedOrganization(session: AwsSession): Promise<PracticeOrg
  * What a runbook acts on, made in the practice organization. Returns parameters the operator did
  * not give (the leaked key's id is only known once the practice key exists).
  */
-export type PracticeSeeder = (session: AwsSession, org: PracticeOrganization, params: Readonly<Record<string, string>>, incident: string) => Promise<Record<string, string>>;
+export type PracticeSeeder = (
+  session: AwsSession,
+  org: PracticeOrganization,
+  params: Readonly<Record<string, string>>,
+  incident: string,
+) => Promise<Record<string, string>>;
 
 async function memberSession(session: AwsSession, accountId: string, incident: string): Promise<AwsSession> {
   const partition = (await session.identity()).arn.split(':')[1] || 'aws';
-  return session.assumeRole(`arn:${partition}:iam::${accountId}:role/OrganizationAccountAccessRole`, `${incident}-setup`);
+  return session.assumeRole(
+    `arn:${partition}:iam::${accountId}:role/OrganizationAccountAccessRole`,
+    `${incident}-setup`,
+  );
 }
 
 function targetAccount(org: PracticeOrganization, params: Readonly<Record<string, string>>): string {
@@ -79,25 +103,51 @@ const SEEDERS: Record<string, PracticeSeeder> = {
     const member = await memberSession(session, targetAccount(org, params), incident);
     const { CreateRoleCommand } = await import('@aws-sdk/client-iam');
     const roleName = params['role-name'] ?? 'app-deployer';
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
     await member.send('iam', new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: trust }));
     return { 'role-name': roleName, account: params.account ?? 'Production' };
   },
   async 'contain-access-key'(session, org, params, incident) {
     const member = await memberSession(session, targetAccount(org, params), incident);
-    const { CreateUserCommand, CreateAccessKeyCommand, CreateLoginProfileCommand } = await import('@aws-sdk/client-iam');
+    const { CreateUserCommand, CreateAccessKeyCommand, CreateLoginProfileCommand } = await import(
+      '@aws-sdk/client-iam'
+    );
     await member.send('iam', new CreateUserCommand({ UserName: 'ci-legacy' }));
     // The practice key's secret is discarded at once; only its id is used.
     const key = await member.send('iam', new CreateAccessKeyCommand({ UserName: 'ci-legacy' }));
-    await member.send('iam', new CreateLoginProfileCommand({ UserName: 'ci-legacy', Password: `Rehearsal-${Date.now()}-Aa1!`, PasswordResetRequired: true }));
-    return { 'access-key-id': params['access-key-id'] ?? key.AccessKey?.AccessKeyId ?? '', account: params.account ?? 'Production' };
+    await member.send(
+      'iam',
+      new CreateLoginProfileCommand({
+        UserName: 'ci-legacy',
+        Password: `Rehearsal-${Date.now()}-Aa1!`,
+        PasswordResetRequired: true,
+      }),
+    );
+    return {
+      'access-key-id': params['access-key-id'] ?? key.AccessKey?.AccessKeyId ?? '',
+      account: params.account ?? 'Production',
+    };
   },
   async 's3-public-exposure'(session, org, params, incident) {
     const member = await memberSession(session, targetAccount(org, params), incident);
     const { CreateBucketCommand, PutBucketPolicyCommand } = await import('@aws-sdk/client-s3');
     const bucket = params.bucket ?? `rehearsal-exposed-${Date.now()}`;
     await member.send('s3', new CreateBucketCommand({ Bucket: bucket }));
-    const policy = { Version: '2012-10-17', Statement: [{ Sid: 'PublicRead', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }] };
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'PublicRead',
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${bucket}/*`,
+        },
+      ],
+    };
     await member.send('s3', new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
     return { bucket, account: params.account ?? 'Production' };
   },
@@ -121,13 +171,16 @@ export async function rehearseRunbook(deps: Deps, req: RunRequest): Promise<numb
     const emulator = await startEmulator(deps);
     try {
       const rehearsal = rehearsalDeps(deps, emulator, workspace);
-      deps.stderr.write(`REHEARSAL: against a local AWS emulator at ${emulator.endpoint}; nothing is sent to AWS. Building a practice organization (standard preset)…\n`);
+      deps.stderr.write(
+        `REHEARSAL: against a local AWS emulator at ${emulator.endpoint}; nothing is sent to AWS. Building a practice organization (standard preset)…\n`,
+      );
       const session = rehearsal.aws('us-east-1');
       const org = await seedOrganization(session);
       const seeded = await (SEEDERS[req.runbook.id]?.(session, org, req.params, req.incident) ?? Promise.resolve({}));
       const params = { ...seeded, ...req.params };
       const shown = Object.entries(seeded).filter(([k]) => req.params[k] === undefined);
-      if (shown.length) deps.stderr.write(`REHEARSAL: practice values: ${shown.map(([k, v]) => `--${k} ${v}`).join(' ')}\n`);
+      if (shown.length)
+        deps.stderr.write(`REHEARSAL: practice values: ${shown.map(([k, v]) => `--${k} ${v}`).join(' ')}\n`);
       const code = await runRunbook(rehearsal, { ...req, params, rehearsal: true, keptTranscript });
       let rollbackCode = 0;
       const rollBack = code === 0 && !req.dryRun && req.runbook.steps.some((s) => s.kind === 'action');
@@ -152,11 +205,15 @@ export async function rehearseRunbook(deps: Deps, req: RunRequest): Promise<numb
     await rm(workspace, { recursive: true, force: true });
   }
   // The last word is the rehearsal's, once the emulator is stopped: what was practised, and where its record is.
-  const what = req.dryRun ? `the dry run of ${req.runbook.id}` : `${req.runbook.id}${ending.rolledBack ? ', run and then rolled back,' : ''}`;
+  const what = req.dryRun
+    ? `the dry run of ${req.runbook.id}`
+    : `${req.runbook.id}${ending.rolledBack ? ', run and then rolled back,' : ''}`;
   const verdict = ending.code === 0 ? 'is done' : `ended with exit code ${ending.code}`;
   deps.stderr.write(
     `REHEARSAL: ${what} ${verdict}; the emulator is stopped and nothing reached AWS.` +
-      (ending.kept ? ` The transcript is kept at ${keptTranscript} (check it: awsorg audit verify ${keptTranscript}).\n` : ' No transcript was written.\n'),
+      (ending.kept
+        ? ` The transcript is kept at ${keptTranscript} (check it: awsorg audit verify ${keptTranscript}).\n`
+        : ' No transcript was written.\n'),
   );
   return ending.code;
 }

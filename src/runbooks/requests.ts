@@ -27,16 +27,27 @@ async function commandClass(request: AwsRequest): Promise<CommandClass> {
   const load = MODULES[request.service];
   const Command = load ? (await load())[`${request.action}Command`] : undefined;
   if (typeof Command !== 'function') {
-    throw new UsageError(`${callName(request)} is not an API call awsorg runbooks can send`, 'Check the service and action names in the runbook (e.g. iam:PutRolePolicy).');
+    throw new UsageError(
+      `${callName(request)} is not an API call awsorg runbooks can send`,
+      'Check the service and action names in the runbook (e.g. iam:PutRolePolicy).',
+    );
   }
   return Command as CommandClass;
 }
 
 /** Send one request as data; resolves to the response without SDK metadata. */
-export async function sendRequest(session: AwsSession, request: AwsRequest, region?: string): Promise<Record<string, unknown>> {
+export async function sendRequest(
+  session: AwsSession,
+  request: AwsRequest,
+  region?: string,
+): Promise<Record<string, unknown>> {
   const Command = await commandClass(request);
   // A copy: SDK middleware adds fields (checksums) to its input, and the recorded request must be the one planned.
-  const out = (await session.send(request.service, new Command(structuredClone(request.input)) as never, region ? { region } : {})) as unknown as Record<string, unknown>;
+  const out = (await session.send(
+    request.service,
+    new Command(structuredClone(request.input)) as never,
+    region ? { region } : {},
+  )) as unknown as Record<string, unknown>;
   return responseSummary(out);
 }
 
@@ -49,5 +60,7 @@ export function responseSummary(out: Record<string, unknown> | undefined): Recor
 
 /** JSON-safe copy (Dates to ISO strings, Uint8Array bodies dropped) for the transcript and the screen. */
 export function plain<T>(value: T): unknown {
-  return JSON.parse(JSON.stringify(value ?? null, (_k, v: unknown) => (v instanceof Uint8Array ? `[${v.length} bytes]` : v))) as unknown;
+  return JSON.parse(
+    JSON.stringify(value ?? null, (_k, v: unknown) => (v instanceof Uint8Array ? `[${v.length} bytes]` : v)),
+  ) as unknown;
 }

@@ -49,10 +49,18 @@ const calls = (requests: readonly AwsRequest[] | undefined) => (requests ?? []).
 
 /** Pure: which recorded actions a rollback would undo, with the rollback recorded for each. */
 export function planRollback(records: readonly AuditRecord[]): RollbackPlan {
-  const undone = new Set(records.filter((r) => r.kind === 'rollback' && (r.status === 'applied' || r.status === 'unchanged') && r.undoes).map((r) => r.undoes!));
+  const undone = new Set(
+    records
+      .filter((r) => r.kind === 'rollback' && (r.status === 'applied' || r.status === 'unchanged') && r.undoes)
+      .map((r) => r.undoes!),
+  );
   const withOutcome = new Set(records.filter((r) => r.intent).map((r) => r.intent!));
   // A rollback that was being sent when awsorg stopped: the action it undoes may or may not be undone.
-  const interruptedUndo = new Map(records.filter((r) => r.kind === 'rollback' && r.status === 'sending' && r.undoes && !withOutcome.has(r.hash)).map((r) => [r.undoes!, r]));
+  const interruptedUndo = new Map(
+    records
+      .filter((r) => r.kind === 'rollback' && r.status === 'sending' && r.undoes && !withOutcome.has(r.hash))
+      .map((r) => [r.undoes!, r]),
+  );
   const items: RollbackItem[] = [];
   const notUndoable: RollbackPlan['notUndoable'] = [];
   for (const record of [...records].reverse()) {
@@ -63,10 +71,17 @@ export function planRollback(records: readonly AuditRecord[]): RollbackPlan {
       uncertain = `awsorg stopped while sending ${calls(record.request as AwsRequest[])} (transcript line ${record.seq + 1}), so whether it took effect is unknown`;
     } else if (record.status !== 'applied' && record.status !== 'partial') continue;
     const interrupted = interruptedUndo.get(record.hash);
-    if (interrupted) uncertain = `awsorg stopped while undoing it (transcript line ${interrupted.seq + 1}), so whether it is still in AWS is unknown`;
+    if (interrupted)
+      uncertain = `awsorg stopped while undoing it (transcript line ${interrupted.seq + 1}), so whether it is still in AWS is unknown`;
     const rollback = record.rollback as RecordedRollback;
     if (rollback?.requests?.length) {
-      if (!undone.has(record.hash)) items.push({ record, requests: rollback.requests, does: rollback.does ?? `replays ${calls(rollback.requests)}`, ...(uncertain ? { uncertain } : {}) });
+      if (!undone.has(record.hash))
+        items.push({
+          record,
+          requests: rollback.requests,
+          does: rollback.does ?? `replays ${calls(rollback.requests)}`,
+          ...(uncertain ? { uncertain } : {}),
+        });
     } else notUndoable.push({ record, reason: rollback?.none ?? 'no rollback was recorded' });
   }
   return { items, notUndoable };
@@ -86,26 +101,48 @@ export function rebuildRollback(plan: RollbackPlan, catalog: RollbackCatalog): R
     const ctx = recordContext(record);
     const sent = Array.isArray(record.request) ? (record.request as AwsRequest[]) : [];
     // For an intent with no outcome the rollback is the one for every request taking effect, as the runner recorded it.
-    const responses = record.status === 'sending' ? sent.map(() => ({})) : Array.isArray(record.response) ? (record.response as unknown[]) : [];
+    const responses =
+      record.status === 'sending'
+        ? sent.map(() => ({}))
+        : Array.isArray(record.response)
+          ? (record.response as unknown[])
+          : [];
     let rebuilt;
     try {
       rebuilt = op.rollback(ctx, record.prior, responses);
     } catch (err) {
-      throw forged(record, item.requests, `${name} cannot build a rollback from the recorded prior state (${(err as Error).message})`);
+      throw forged(
+        record,
+        item.requests,
+        `${name} cannot build a rollback from the recorded prior state (${(err as Error).message})`,
+      );
     }
-    if (!('requests' in rebuilt)) throw forged(record, item.requests, `${name} declares no rollback for it (${rebuilt.none})`);
+    if (!('requests' in rebuilt))
+      throw forged(record, item.requests, `${name} declares no rollback for it (${rebuilt.none})`);
     if (!isDeepStrictEqual(plain(rebuilt.requests), plain(item.requests))) {
-      throw forged(record, item.requests, `${name} rebuilds it from the recorded prior state as ${calls(rebuilt.requests) || 'nothing'}${sameCalls(rebuilt.requests, item.requests) ? ' with other inputs' : ''}`);
+      throw forged(
+        record,
+        item.requests,
+        `${name} rebuilds it from the recorded prior state as ${calls(rebuilt.requests) || 'nothing'}${sameCalls(rebuilt.requests, item.requests) ? ' with other inputs' : ''}`,
+      );
     }
     // The prior state must be the one the request was planned from, so the rollback acts on the resource the action acted on.
     let planned: AwsRequest[];
     try {
       planned = op.plan(ctx, record.prior);
     } catch (err) {
-      throw forged(record, item.requests, `${name} cannot plan from the recorded prior state (${(err as Error).message})`);
+      throw forged(
+        record,
+        item.requests,
+        `${name} cannot plan from the recorded prior state (${(err as Error).message})`,
+      );
     }
     if (!isDeepStrictEqual(plain(planned), plain(sent))) {
-      throw forged(record, item.requests, `its request ${calls(sent)} is not what ${name} plans from the recorded prior state (${calls(planned) || 'nothing'})`);
+      throw forged(
+        record,
+        item.requests,
+        `its request ${calls(sent)} is not what ${name} plans from the recorded prior state (${calls(planned) || 'nothing'})`,
+      );
     }
     if (item.uncertain && !op.inEffect) {
       notUndoable.push({
@@ -131,23 +168,45 @@ function forged(record: AuditRecord, recorded: readonly AwsRequest[], why: strin
 }
 
 function operationOf(record: AuditRecord, catalog: RollbackCatalog): { name: string; op: ActionOperation } {
-  const refuse = (why: string, next: string) => new UsageError(`cannot rebuild the rollback of transcript line ${record.seq + 1} (${record.runbook} ${record.step}): ${why}; nothing was sent`, next);
+  const refuse = (why: string, next: string) =>
+    new UsageError(
+      `cannot rebuild the rollback of transcript line ${record.seq + 1} (${record.runbook} ${record.step}): ${why}; nothing was sent`,
+      next,
+    );
   const runbook = catalog.runbooks.find((r) => r.id === record.runbook);
-  if (!runbook) throw refuse(`awsorg knows no runbook ${record.runbook}`, 'If it is one of your team\'s runbooks, pass --runbooks DIR with its file, so the operation\'s own code rebuilds the rollback.');
+  if (!runbook)
+    throw refuse(
+      `awsorg knows no runbook ${record.runbook}`,
+      "If it is one of your team's runbooks, pass --runbooks DIR with its file, so the operation's own code rebuilds the rollback.",
+    );
   const step = runbook.steps.find((s) => s.id === record.step && s.kind === 'action');
-  if (!step?.operation) throw refuse(`runbook ${runbook.id} has no action step ${record.step}`, 'Use the runbook file the incident ran with (--runbooks DIR).');
+  if (!step?.operation)
+    throw refuse(
+      `runbook ${runbook.id} has no action step ${record.step}`,
+      'Use the runbook file the incident ran with (--runbooks DIR).',
+    );
   if (record.operation !== undefined && record.operation !== step.operation) {
-    throw refuse(`the record says operation ${record.operation}, but step ${step.id} of ${runbook.id} names ${step.operation}`, 'Use the runbook file the incident ran with (--runbooks DIR).');
+    throw refuse(
+      `the record says operation ${record.operation}, but step ${step.id} of ${runbook.id} names ${step.operation}`,
+      'Use the runbook file the incident ran with (--runbooks DIR).',
+    );
   }
   const op = catalog.operations[step.operation];
-  if (op?.kind !== 'action') throw refuse(`${step.operation} is not an action awsorg has`, 'Use the awsorg version and runbook file the incident ran with.');
+  if (op?.kind !== 'action')
+    throw refuse(
+      `${step.operation} is not an action awsorg has`,
+      'Use the awsorg version and runbook file the incident ran with.',
+    );
   return { name: step.operation, op };
 }
 
 /** What an operation's pure plan and rollback see when rebuilt from a record: no AWS, no prompts. */
 function recordContext(record: AuditRecord): StepContext {
   const pure = (what: string) => (): never => {
-    throw new AwsorgError(`an operation's plan or rollback tried to ${what}; they must be pure`, 'Report this as an awsorg bug.');
+    throw new AwsorgError(
+      `an operation's plan or rollback tried to ${what}; they must be pure`,
+      'Report this as an awsorg bug.',
+    );
   };
   return {
     incident: record.incident,
@@ -188,16 +247,30 @@ function replayOperation(item: RollbackItem): ActionOperation {
     // The change must still be in AWS, on the resource the operation finds there: the record (and
     // so the resource it names) comes from a file that whoever can write the audit directory can rebuild.
     async capture(ctx): Promise<ReplayCapture> {
-      const capture: ReplayCapture = { restoring: item.record.prior ?? null, undoing: { seq: item.record.seq, hash: item.record.hash, time: item.record.time } };
+      const capture: ReplayCapture = {
+        restoring: item.record.prior ?? null,
+        undoing: { seq: item.record.seq, hash: item.record.hash, time: item.record.time },
+      };
       if (!item.operation?.inEffect) return capture;
-      return { ...capture, ...(item.uncertain ? { uncertain: item.uncertain } : {}), inEffect: await item.operation.inEffect(ctx, item.record.prior, item.record.request as AwsRequest[]) };
+      return {
+        ...capture,
+        ...(item.uncertain ? { uncertain: item.uncertain } : {}),
+        inEffect: await item.operation.inEffect(ctx, item.record.prior, item.record.request as AwsRequest[]),
+      };
     },
     plan: (_ctx, captured) => ((captured as ReplayCapture).inEffect === false ? [] : item.requests),
     rollback: () => ({ none: `this undoes ${item.record.step}; run the runbook again to redo it` }),
   };
 }
 
-export function prepareRollback(deps: Deps, incident: string, plan: RollbackPlan, sessions: Sessions, operator: PreparedRun['operator'], dryRun: boolean): PreparedRun {
+export function prepareRollback(
+  deps: Deps,
+  incident: string,
+  plan: RollbackPlan,
+  sessions: Sessions,
+  operator: PreparedRun['operator'],
+  dryRun: boolean,
+): PreparedRun {
   const runbook: Runbook = {
     id: 'rollback',
     title: `Roll back incident ${incident}`,
@@ -208,18 +281,32 @@ export function prepareRollback(deps: Deps, incident: string, plan: RollbackPlan
     steps: [],
   };
   const steps: PreparedStep[] = plan.items.map((item) => {
-    const does = item.uncertain ? `${item.uncertain}: awsorg checks AWS first, and only if the change is there, ${item.does}` : item.does;
-    const def: StepDef = { id: item.record.step, kind: 'action', title: `Undo ${item.record.runbook} ${item.record.step}`, does };
+    const does = item.uncertain
+      ? `${item.uncertain}: awsorg checks AWS first, and only if the change is there, ${item.does}`
+      : item.does;
+    const def: StepDef = {
+      id: item.record.step,
+      kind: 'action',
+      title: `Undo ${item.record.runbook} ${item.record.step}`,
+      does,
+    };
     return {
       def,
       recordKind: 'rollback',
       undoes: item.record.hash,
       operation: replayOperation(item),
-      where: { account: item.record.account ?? '', role: item.record.role ?? 'signed-in', region: item.record.region ?? 'us-east-1' },
+      where: {
+        account: item.record.account ?? '',
+        role: item.record.role ?? 'signed-in',
+        region: item.record.region ?? 'us-east-1',
+      },
     };
   });
   runbook.steps = steps.map((s) => s.def);
-  const followUps = plan.notUndoable.map(({ record, reason }) => `Left as it is: ${record.runbook} ${record.step} (transcript line ${record.seq + 1}): ${reason}.`);
+  const followUps = plan.notUndoable.map(
+    ({ record, reason }) =>
+      `Left as it is: ${record.runbook} ${record.step} (transcript line ${record.seq + 1}): ${reason}.`,
+  );
   return {
     mode: 'rollback',
     runbook,
@@ -232,6 +319,13 @@ export function prepareRollback(deps: Deps, incident: string, plan: RollbackPlan
     outputs: {},
     steps,
     handoffs: [],
-    contextFor: (step, host, outputs) => stepContext(deps, { runbook: 'rollback', incident, params: {}, operator, values: {}, dryRun, sessions, handoffs: [] }, step, host, outputs),
+    contextFor: (step, host, outputs) =>
+      stepContext(
+        deps,
+        { runbook: 'rollback', incident, params: {}, operator, values: {}, dryRun, sessions, handoffs: [] },
+        step,
+        host,
+        outputs,
+      ),
   };
 }

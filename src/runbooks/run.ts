@@ -40,7 +40,11 @@ interface DriveOptions {
   keptTranscript?: string;
 }
 
-function secretCollector(): { values: string[]; register(values: readonly (string | undefined)[]): void; attach(t: AuditTranscript): void } {
+function secretCollector(): {
+  values: string[];
+  register(values: readonly (string | undefined)[]): void;
+  attach(t: AuditTranscript): void;
+} {
   let transcript: AuditTranscript | undefined;
   const values: string[] = [];
   return {
@@ -57,7 +61,10 @@ function secretCollector(): { values: string[]; register(values: readonly (strin
 }
 
 async function resolveAccount(deps: Deps, value: string): Promise<{ id: string; name: string }> {
-  const [{ loadOperatorContext }, { resolveTarget }] = await Promise.all([import('../assume/context.js'), import('../inventory/resolve.js')]);
+  const [{ loadOperatorContext }, { resolveTarget }] = await Promise.all([
+    import('../assume/context.js'),
+    import('../inventory/resolve.js'),
+  ]);
   const ctx = await loadOperatorContext(deps);
   const { account } = resolveTarget(value, ctx.inventory.accounts, ctx.settings.aliases);
   return { id: account.id, name: account.name };
@@ -71,7 +78,11 @@ async function resolveAccount(deps: Deps, value: string): Promise<{ id: string; 
 function lockIncident(deps: Deps, incident: string, command: string): Lock {
   const dir = transcriptDir(deps.paths);
   ensurePrivateDirSync(dir);
-  const lock = acquireLock(join(dir, `${incident}.lock`), { what: `incident ${incident}`, command, now: new Date(deps.clock.now()) });
+  const lock = acquireLock(join(dir, `${incident}.lock`), {
+    what: `incident ${incident}`,
+    command,
+    now: new Date(deps.clock.now()),
+  });
   if (lock.recovered) {
     deps.stderr.write(
       `awsorg: took over the lock of incident ${incident} from ${describeHolder(lock.recovered)} (${lock.recovered.command}), which is no longer running. ` +
@@ -82,7 +93,11 @@ function lockIncident(deps: Deps, incident: string, command: string): Lock {
 }
 
 export async function runRunbook(deps: Deps, req: RunRequest): Promise<number> {
-  const lock = lockIncident(deps, req.incident, `awsorg runbook run ${req.runbook.id} --incident ${req.incident}${req.dryRun ? ' --dry-run' : ''}`);
+  const lock = lockIncident(
+    deps,
+    req.incident,
+    `awsorg runbook run ${req.runbook.id} --incident ${req.incident}${req.dryRun ? ' --dry-run' : ''}`,
+  );
   try {
     return await runLocked(deps, req, lock);
   } finally {
@@ -94,7 +109,10 @@ async function runLocked(deps: Deps, req: RunRequest, lock: Lock): Promise<numbe
   const secrets = secretCollector();
   secrets.register(req.runbook.params.filter((p) => p.secret).map((p) => req.params[p.name]));
   // Before any AWS call: a transcript that fails verification, lost its anchor or is a planted link refuses the run.
-  const transcript = AuditTranscript.open(deps.paths, req.incident, { now: () => new Date(deps.clock.now()), secrets: secrets.values });
+  const transcript = AuditTranscript.open(deps.paths, req.incident, {
+    now: () => new Date(deps.clock.now()),
+    secrets: secrets.values,
+  });
   secrets.attach(transcript);
   const sessions = runSessions(deps, req.incident, (v) => secrets.register(v));
   const prepared = await prepareRun(deps, req.runbook, req.incident, req.params, {
@@ -120,9 +138,16 @@ export interface RollbackRequest {
 
 export async function rollbackIncident(deps: Deps, req: RollbackRequest): Promise<number> {
   if (!AuditTranscript.exists(deps.paths, req.incident)) {
-    throw new UsageError(`there is no transcript for incident ${req.incident}, so there is nothing recorded to roll back`, 'Check the incident id (`awsorg audit verify` lists the transcripts it checks).');
+    throw new UsageError(
+      `there is no transcript for incident ${req.incident}, so there is nothing recorded to roll back`,
+      'Check the incident id (`awsorg audit verify` lists the transcripts it checks).',
+    );
   }
-  const lock = lockIncident(deps, req.incident, `awsorg runbook rollback ${req.incident}${req.dryRun ? ' --dry-run' : ''}`);
+  const lock = lockIncident(
+    deps,
+    req.incident,
+    `awsorg runbook rollback ${req.incident}${req.dryRun ? ' --dry-run' : ''}`,
+  );
   try {
     return await rollbackLocked(deps, req, lock);
   } finally {
@@ -132,25 +157,46 @@ export async function rollbackIncident(deps: Deps, req: RollbackRequest): Promis
 
 async function rollbackLocked(deps: Deps, req: RollbackRequest, lock: Lock): Promise<number> {
   const secrets = secretCollector();
-  const transcript = AuditTranscript.open(deps.paths, req.incident, { now: () => new Date(deps.clock.now()), secrets: secrets.values });
+  const transcript = AuditTranscript.open(deps.paths, req.incident, {
+    now: () => new Date(deps.clock.now()),
+    secrets: secrets.values,
+  });
   secrets.attach(transcript);
   // Rebuilt from each operation's own code and the recorded prior state, never replayed as written:
   // whoever can write the audit directory must not be able to choose the calls. Refuses (exit 2) before any AWS call.
   const plan = rebuildRollback(planRollback(transcript.records()), req.catalog);
   if (plan.items.length === 0) {
     const notes = plan.notUndoable.map((n) => `  - ${n.record.runbook} ${n.record.step}: ${n.reason}`);
-    deps.stderr.write(terminalLines([`Nothing to roll back for ${req.incident}: every recorded action is already undone or cannot be undone.`, ...notes, ''].join('\n')));
-    if (req.json) deps.stdout.write(`${JSON.stringify({ incident: req.incident, status: 'nothing-to-undo', notUndoable: plan.notUndoable.map((n) => ({ step: n.record.step, line: n.record.seq + 1, reason: n.reason })) }, null, 2)}\n`);
+    deps.stderr.write(
+      terminalLines(
+        [
+          `Nothing to roll back for ${req.incident}: every recorded action is already undone or cannot be undone.`,
+          ...notes,
+          '',
+        ].join('\n'),
+      ),
+    );
+    if (req.json)
+      deps.stdout.write(
+        `${JSON.stringify({ incident: req.incident, status: 'nothing-to-undo', notUndoable: plan.notUndoable.map((n) => ({ step: n.record.step, line: n.record.seq + 1, reason: n.reason })) }, null, 2)}\n`,
+      );
     return 0;
   }
   const sessions = runSessions(deps, req.incident, (v) => secrets.register(v));
   const prepared = prepareRollback(deps, req.incident, plan, sessions, await sessions.operator(), req.dryRun);
   // Every account the rollback touches must be reachable before the first request is replayed.
-  for (const step of prepared.steps) if (step.where) await sessions.sessionFor(step.where.account, step.where.role, step.where.region);
+  for (const step of prepared.steps)
+    if (step.where) await sessions.sessionFor(step.where.account, step.where.role, step.where.region);
   return drive(deps, prepared, transcript, req, lock);
 }
 
-async function drive(deps: Deps, prepared: PreparedRun, transcript: AuditTranscript, opts: DriveOptions, lock: Lock): Promise<number> {
+async function drive(
+  deps: Deps,
+  prepared: PreparedRun,
+  transcript: AuditTranscript,
+  opts: DriveOptions,
+  lock: Lock,
+): Promise<number> {
   let outcome: RunOutcome;
   if (deps.interactive && !opts.yes) {
     const { runRunbookScreen } = await import('../ui/runbook/run.js');
@@ -161,18 +207,42 @@ async function drive(deps: Deps, prepared: PreparedRun, transcript: AuditTranscr
       dryRun: prepared.dryRun,
       rehearsal: Boolean(opts.rehearsal),
       ...(opts.keptTranscript ? { keptTranscript: opts.keptTranscript } : {}),
-      steps: prepared.steps.map((s) => ({ id: s.def.id, title: s.def.title, kind: s.def.kind, does: s.def.does, ...(s.where ? { where: s.where } : {}), ...(s.operation?.kind === 'action' ? { call: s.operation.call } : {}) })),
+      steps: prepared.steps.map((s) => ({
+        id: s.def.id,
+        title: s.def.title,
+        kind: s.def.kind,
+        does: s.def.does,
+        ...(s.where ? { where: s.where } : {}),
+        ...(s.operation?.kind === 'action' ? { call: s.operation.call } : {}),
+      })),
     };
     let result: RunOutcome | undefined;
     // Ctrl-C in the screen is a key, not a signal: the screen hands its own stop signal over.
-    await runRunbookScreen(deps, input, async (host, stop) => (result = await executeRun({ ...deps, signal: AbortSignal.any([deps.signal, stop]) }, prepared, host, transcript)));
+    await runRunbookScreen(
+      deps,
+      input,
+      async (host, stop) =>
+        (result = await executeRun(
+          { ...deps, signal: AbortSignal.any([deps.signal, stop]) },
+          prepared,
+          host,
+          transcript,
+        )),
+    );
     outcome = result!;
   } else {
-    const host = headlessHost(deps.stderr, prepared.steps.map((s) => ({ title: s.def.title, kind: s.def.kind })), { ...(opts.note ? { note: opts.note } : {}) });
+    const host = headlessHost(
+      deps.stderr,
+      prepared.steps.map((s) => ({ title: s.def.title, kind: s.def.kind })),
+      { ...(opts.note ? { note: opts.note } : {}) },
+    );
     outcome = await executeRun(deps, prepared, host, transcript);
     deps.stderr.write(terminalLines(summaryText(prepared, outcome, transcript, opts)));
   }
-  if (opts.json) deps.stdout.write(`${JSON.stringify({ incident: prepared.incident, runbook: prepared.runbook.id, mode: prepared.mode, dryRun: prepared.dryRun, ...outcome }, null, 2)}\n`);
+  if (opts.json)
+    deps.stdout.write(
+      `${JSON.stringify({ incident: prepared.incident, runbook: prepared.runbook.id, mode: prepared.mode, dryRun: prepared.dryRun, ...outcome }, null, 2)}\n`,
+    );
   // A rehearsal's sessions are the emulator's: there is nothing to do in a shell with them.
   // The run is over: a break-glass shell may stay open for an hour, and meanwhile another run on
   // this incident (revoke-role-sessions to end that very session) must not be locked out.
@@ -189,7 +259,12 @@ async function drive(deps: Deps, prepared: PreparedRun, transcript: AuditTranscr
  * code only when a shell could not be started; the shell's own status is recorded, not returned,
  * because the run itself succeeded.
  */
-async function openHandoffShells(deps: Deps, prepared: PreparedRun, transcript: AuditTranscript, outcome: RunOutcome): Promise<number | undefined> {
+async function openHandoffShells(
+  deps: Deps,
+  prepared: PreparedRun,
+  transcript: AuditTranscript,
+  outcome: RunOutcome,
+): Promise<number | undefined> {
   if (outcome.status !== 'completed' || prepared.dryRun || prepared.handoffs.length === 0) return undefined;
   const { loginShell, runInSession } = await import('../assume/shell.js');
   let failed: number | undefined;
@@ -197,7 +272,14 @@ async function openHandoffShells(deps: Deps, prepared: PreparedRun, transcript: 
     const { credentials } = handoff;
     transcript.addSecrets([credentials.secretAccessKey, credentials.sessionToken]);
     const session: RoleSession = {
-      account: { id: handoff.account, name: handoffAccountName(prepared, handoff.account), email: '', status: 'ACTIVE', ouPath: '', tags: {} },
+      account: {
+        id: handoff.account,
+        name: handoffAccountName(prepared, handoff.account),
+        email: '',
+        status: 'ACTIVE',
+        ouPath: '',
+        tags: {},
+      },
       role: handoff.role,
       region: handoff.region,
       credentials: { ...credentials, accountId: handoff.account, role: handoff.role, arn: handoff.arn },
@@ -210,7 +292,10 @@ async function openHandoffShells(deps: Deps, prepared: PreparedRun, transcript: 
     let shellExitCode: number | null = null;
     let error: string | undefined;
     try {
-      shellExitCode = await runInSession({ ...deps, env: { ...deps.env, AWSORG_INCIDENT: prepared.incident, AWSORG_SESSION_ARN: handoff.arn } }, session);
+      shellExitCode = await runInSession(
+        { ...deps, env: { ...deps.env, AWSORG_INCIDENT: prepared.incident, AWSORG_SESSION_ARN: handoff.arn } },
+        session,
+      );
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
       failed = err instanceof AwsorgError ? err.exitCode : ExitCode.failed;
@@ -226,12 +311,27 @@ async function openHandoffShells(deps: Deps, prepared: PreparedRun, transcript: 
       account: handoff.account,
       role: handoff.role,
       region: handoff.region,
-      detail: { shellExitCode, sessionArn: handoff.arn, expiration: credentials.expiration, followUps, ...(error ? { error } : {}) },
+      detail: {
+        shellExitCode,
+        sessionArn: handoff.arn,
+        expiration: credentials.expiration,
+        followUps,
+        ...(error ? { error } : {}),
+      },
     });
     const head = error
       ? `awsorg: ${error}`
       : `Shell exited with status ${shellExitCode}. The session stays valid until ${credentials.expiration}; revoke-role-sessions on ${handoff.role} ends it sooner.`;
-    deps.stderr.write(terminalLines([head, `Close-out for ${prepared.incident} (recorded in ${transcript.file}):`, ...followUps.map((f) => `  - ${f}`), ''].join('\n')));
+    deps.stderr.write(
+      terminalLines(
+        [
+          head,
+          `Close-out for ${prepared.incident} (recorded in ${transcript.file}):`,
+          ...followUps.map((f) => `  - ${f}`),
+          '',
+        ].join('\n'),
+      ),
+    );
   }
   return failed;
 }
@@ -246,7 +346,8 @@ function handoffAccountName(prepared: PreparedRun, accountId: string): string {
 }
 
 function closeOutFollowUps(prepared: PreparedRun, handoff: ShellHandoff): string[] {
-  const lookup = (region: string) => `aws cloudtrail lookup-events --region ${region} --lookup-attributes AttributeKey=Username,AttributeValue=${prepared.incident}`;
+  const lookup = (region: string) =>
+    `aws cloudtrail lookup-events --region ${region} --lookup-attributes AttributeKey=Username,AttributeValue=${prepared.incident}`;
   const regions = [...new Set([handoff.region, 'us-east-1'])];
   return [
     `Rotate the break-glass credentials used: the password and access keys of ${prepared.operator.arn}, and put the MFA device back in the safe.`,
@@ -255,17 +356,30 @@ function closeOutFollowUps(prepared: PreparedRun, handoff: ShellHandoff): string
   ];
 }
 
-export function summaryText(prepared: PreparedRun, outcome: RunOutcome, transcript: AuditTranscript, opts: { rehearsal?: boolean }): string {
-  const what = prepared.mode === 'rollback' ? `rollback of ${prepared.incident}` : `${prepared.runbook.id} for ${prepared.incident}`;
-  const lines = [`${opts.rehearsal ? 'REHEARSAL: ' : ''}${prepared.dryRun ? 'DRY RUN: ' : ''}${what}: ${outcome.status}`];
+export function summaryText(
+  prepared: PreparedRun,
+  outcome: RunOutcome,
+  transcript: AuditTranscript,
+  opts: { rehearsal?: boolean },
+): string {
+  const what =
+    prepared.mode === 'rollback'
+      ? `rollback of ${prepared.incident}`
+      : `${prepared.runbook.id} for ${prepared.incident}`;
+  const lines = [
+    `${opts.rehearsal ? 'REHEARSAL: ' : ''}${prepared.dryRun ? 'DRY RUN: ' : ''}${what}: ${outcome.status}`,
+  ];
   if (outcome.message && outcome.status !== 'completed') lines.push(`awsorg: ${outcome.message}`);
   // A rehearsal's workspace is removed when it ends; it says where its transcript is kept instead.
   if (!opts.rehearsal) {
-    lines.push(`  transcript: ${outcome.transcript.file} (${outcome.transcript.records} records, head ${outcome.transcript.head})`);
+    lines.push(
+      `  transcript: ${outcome.transcript.file} (${outcome.transcript.records} records, head ${outcome.transcript.head})`,
+    );
     lines.push(`  check it:   awsorg audit verify ${outcome.transcript.file}`);
   }
   if (outcome.status !== 'refused') for (const f of outcome.followUps) lines.push(`  - ${f}`);
   const undoable = planRollback(transcript.records()).items.length > 0;
-  if (undoable && prepared.mode === 'run' && !opts.rehearsal) lines.push(`  undo:       awsorg runbook rollback ${prepared.incident}`);
+  if (undoable && prepared.mode === 'run' && !opts.rehearsal)
+    lines.push(`  undo:       awsorg runbook rollback ${prepared.incident}`);
   return `${lines.join('\n')}\n`;
 }

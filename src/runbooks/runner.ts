@@ -54,8 +54,18 @@ class StopRun extends Error {
 
 const VERIFY_DEFAULT_TIMEOUT_S = 60;
 
-export async function executeRun(deps: Deps, run: PreparedRun, host: RunbookHost, transcript: AuditTranscript): Promise<RunOutcome> {
-  const results: StepResult[] = run.steps.map((s) => ({ id: s.def.id, kind: s.def.kind, status: 'pending', summary: '' }));
+export async function executeRun(
+  deps: Deps,
+  run: PreparedRun,
+  host: RunbookHost,
+  transcript: AuditTranscript,
+): Promise<RunOutcome> {
+  const results: StepResult[] = run.steps.map((s) => ({
+    id: s.def.id,
+    kind: s.def.kind,
+    status: 'pending',
+    summary: '',
+  }));
   const outputs: Record<string, string> = { ...run.outputs };
   const record = (entry: Omit<AuditEntry, 'incident' | 'operator' | 'runbook'>): AuditRecord =>
     transcript.append({ incident: run.incident, operator: run.operator.arn, runbook: run.runbook.id, ...entry });
@@ -65,13 +75,28 @@ export async function executeRun(deps: Deps, run: PreparedRun, host: RunbookHost
     kind: 'run',
     status: 'started',
     ...(run.dryRun ? { dryRun: true } : {}),
-    detail: { mode: run.mode, title: run.runbook.title, source: run.runbook.source ?? 'built-in', params: run.displayParams, steps: run.steps.map((s) => s.def.id) },
+    detail: {
+      mode: run.mode,
+      title: run.runbook.title,
+      source: run.runbook.source ?? 'built-in',
+      params: run.displayParams,
+      steps: run.steps.map((s) => s.def.id),
+    },
   });
 
-  let outcome: Omit<RunOutcome, 'transcript' | 'steps'> = { status: 'completed', exitCode: ExitCode.ok, followUps: run.followUps };
+  let outcome: Omit<RunOutcome, 'transcript' | 'steps'> = {
+    status: 'completed',
+    exitCode: ExitCode.ok,
+    followUps: run.followUps,
+  };
   for (const [index, step] of run.steps.entries()) {
     if (deps.signal.aborted) {
-      outcome = { status: 'stopped', exitCode: ExitCode.cancelled, message: `Stopped before step ${index + 1} (${step.def.title}) at your request.`, followUps: run.followUps };
+      outcome = {
+        status: 'stopped',
+        exitCode: ExitCode.cancelled,
+        message: `Stopped before step ${index + 1} (${step.def.title}) at your request.`,
+        followUps: run.followUps,
+      };
       break;
     }
     host.event({ type: 'step-start', index });
@@ -90,7 +115,13 @@ export async function executeRun(deps: Deps, run: PreparedRun, host: RunbookHost
       const message = err instanceof Error ? err.message : String(err);
       const refused = err instanceof UsageError;
       finish('failed', firstLine(message));
-      record({ step: step.def.id, kind: step.def.kind, status: refused ? 'refused' : 'failed', ...whereOf(step), detail: { error: message, ...(err instanceof AwsorgError && err.nextStep ? { nextStep: err.nextStep } : {}) } });
+      record({
+        step: step.def.id,
+        kind: step.def.kind,
+        status: refused ? 'refused' : 'failed',
+        ...whereOf(step),
+        detail: { error: message, ...(err instanceof AwsorgError && err.nextStep ? { nextStep: err.nextStep } : {}) },
+      });
       const next = err instanceof AwsorgError && err.nextStep ? `\nNext step: ${err.nextStep}` : '';
       outcome = {
         status: refused ? 'refused' : 'failed',
@@ -105,9 +136,24 @@ export async function executeRun(deps: Deps, run: PreparedRun, host: RunbookHost
   // A drill reports every item and goes on; its run still fails when any of them failed.
   const failedChecks = results.filter((r) => r.status === 'failed');
   if (outcome.status === 'completed' && failedChecks.length) {
-    outcome = { ...outcome, status: 'failed', exitCode: ExitCode.failed, message: `${failedChecks.length} check${failedChecks.length === 1 ? '' : 's'} failed: ${failedChecks.map((r) => r.id).join(', ')}` };
+    outcome = {
+      ...outcome,
+      status: 'failed',
+      exitCode: ExitCode.failed,
+      message: `${failedChecks.length} check${failedChecks.length === 1 ? '' : 's'} failed: ${failedChecks.map((r) => r.id).join(', ')}`,
+    };
   }
-  record({ step: 'run-end', kind: 'run', status: outcome.status, ...(run.dryRun ? { dryRun: true } : {}), detail: { ...(outcome.message ? { message: outcome.message } : {}), followUps: outcome.followUps, steps: results.map((r) => ({ id: r.id, status: r.status })) } });
+  record({
+    step: 'run-end',
+    kind: 'run',
+    status: outcome.status,
+    ...(run.dryRun ? { dryRun: true } : {}),
+    detail: {
+      ...(outcome.message ? { message: outcome.message } : {}),
+      followUps: outcome.followUps,
+      steps: results.map((r) => ({ id: r.id, status: r.status })),
+    },
+  });
   const head = transcript.head();
   return { ...outcome, transcript: { file: transcript.file, records: head.records, head: head.hash }, steps: results };
 }
@@ -115,7 +161,16 @@ export async function executeRun(deps: Deps, run: PreparedRun, host: RunbookHost
 type Recorder = (entry: Omit<AuditEntry, 'incident' | 'operator' | 'runbook'>) => AuditRecord;
 type Finisher = (status: StepStatus, summary: string, items?: CheckOutcome['items']) => void;
 
-async function runStep(deps: Deps, run: PreparedRun, step: PreparedStep, index: number, host: RunbookHost, outputs: Record<string, string>, record: Recorder, finish: Finisher): Promise<void> {
+async function runStep(
+  deps: Deps,
+  run: PreparedRun,
+  step: PreparedStep,
+  index: number,
+  host: RunbookHost,
+  outputs: Record<string, string>,
+  record: Recorder,
+  finish: Finisher,
+): Promise<void> {
   const def = step.def;
   if (def.kind === 'manual') {
     if (run.dryRun) {
@@ -130,7 +185,12 @@ async function runStep(deps: Deps, run: PreparedRun, step: PreparedStep, index: 
       throw new StopRun('stopped', ExitCode.cancelled, `Stopped at "${def.title}": it was not acknowledged.`);
     }
     finish('acknowledged', ack.text.trim());
-    record({ step: def.id, kind: 'manual', status: 'acknowledged', ack: { text: ack.text.trim(), ...(ack.note?.trim() ? { note: ack.note.trim() } : {}) } });
+    record({
+      step: def.id,
+      kind: 'manual',
+      status: 'acknowledged',
+      ack: { text: ack.text.trim(), ...(ack.note?.trim() ? { note: ack.note.trim() } : {}) },
+    });
     return;
   }
 
@@ -139,10 +199,23 @@ async function runStep(deps: Deps, run: PreparedRun, step: PreparedStep, index: 
   if (op.kind === 'check') {
     const result = await op.run(ctx);
     Object.assign(outputs, result.outputs ?? {});
-    record({ step: def.id, kind: 'check', status: result.refusal ? 'refused' : result.ok ? 'passed' : 'failed', ...whereOf(step), ...(run.dryRun ? { dryRun: true } : {}), detail: { summary: result.summary, ...(result.items ? { items: result.items } : {}), ...(result.detail !== undefined ? { found: plain(result.detail) } : {}) } });
+    record({
+      step: def.id,
+      kind: 'check',
+      status: result.refusal ? 'refused' : result.ok ? 'passed' : 'failed',
+      ...whereOf(step),
+      ...(run.dryRun ? { dryRun: true } : {}),
+      detail: {
+        summary: result.summary,
+        ...(result.items ? { items: result.items } : {}),
+        ...(result.detail !== undefined ? { found: plain(result.detail) } : {}),
+      },
+    });
     finish(result.ok ? 'passed' : 'failed', result.summary, result.items);
-    if (result.refusal) throw new StopRun('refused', ExitCode.usage, `${result.refusal.message}\nNext step: ${result.refusal.nextStep}`);
-    if (!result.ok && !def.continueOnFail) throw new StopRun('failed', ExitCode.failed, `${def.title}: ${result.summary}`);
+    if (result.refusal)
+      throw new StopRun('refused', ExitCode.usage, `${result.refusal.message}\nNext step: ${result.refusal.nextStep}`);
+    if (!result.ok && !def.continueOnFail)
+      throw new StopRun('failed', ExitCode.failed, `${def.title}: ${result.summary}`);
     return;
   }
 
@@ -161,12 +234,29 @@ async function runStep(deps: Deps, run: PreparedRun, step: PreparedStep, index: 
       if (result.ok) {
         Object.assign(outputs, result.outputs ?? {});
         finish('passed', result.summary);
-        record({ step: def.id, kind: 'verify', status: 'passed', ...whereOf(step), detail: { summary: result.summary, attempts: attempt, elapsedMs, ...(result.detail !== undefined ? { found: plain(result.detail) } : {}) } });
+        record({
+          step: def.id,
+          kind: 'verify',
+          status: 'passed',
+          ...whereOf(step),
+          detail: {
+            summary: result.summary,
+            attempts: attempt,
+            elapsedMs,
+            ...(result.detail !== undefined ? { found: plain(result.detail) } : {}),
+          },
+        });
         return;
       }
       if (elapsedMs >= timeoutMs || deps.signal.aborted) {
         finish('failed', result.summary);
-        record({ step: def.id, kind: 'verify', status: 'failed', ...whereOf(step), detail: { summary: result.summary, attempts: attempt, elapsedMs } });
+        record({
+          step: def.id,
+          kind: 'verify',
+          status: 'failed',
+          ...whereOf(step),
+          detail: { summary: result.summary, attempts: attempt, elapsedMs },
+        });
         throw new StopRun(
           'failed',
           ExitCode.failed,
@@ -180,15 +270,37 @@ async function runStep(deps: Deps, run: PreparedRun, step: PreparedStep, index: 
   await runAction(run, step, op, ctx, index, host, outputs, record, finish);
 }
 
-async function runAction(run: PreparedRun, step: PreparedStep, op: ActionOperation, ctx: StepContext, index: number, host: RunbookHost, outputs: Record<string, string>, record: Recorder, finish: Finisher): Promise<void> {
+async function runAction(
+  run: PreparedRun,
+  step: PreparedStep,
+  op: ActionOperation,
+  ctx: StepContext,
+  index: number,
+  host: RunbookHost,
+  outputs: Record<string, string>,
+  record: Recorder,
+  finish: Finisher,
+): Promise<void> {
   const def = step.def;
   const prior = plain(await op.capture(ctx));
   const requests = op.plan(ctx, prior);
   const preview = op.rollback(ctx, prior, []);
-  const base = { step: def.id, kind: step.recordKind, ...whereOf(step), call: op.call, ...(def.operation ? { operation: def.operation } : {}), ...(step.undoes ? { undoes: step.undoes } : {}) } as const;
+  const base = {
+    step: def.id,
+    kind: step.recordKind,
+    ...whereOf(step),
+    call: op.call,
+    ...(def.operation ? { operation: def.operation } : {}),
+    ...(step.undoes ? { undoes: step.undoes } : {}),
+  } as const;
   if (requests.length === 0) {
     Object.assign(outputs, op.outputs?.(ctx, prior, []) ?? {});
-    finish('unchanged', step.recordKind === 'rollback' ? 'nothing to undo: the change is not in AWS' : 'already in place; nothing to send');
+    finish(
+      'unchanged',
+      step.recordKind === 'rollback'
+        ? 'nothing to undo: the change is not in AWS'
+        : 'already in place; nothing to send',
+    );
     record({ ...base, status: 'unchanged', prior, ...(run.dryRun ? { dryRun: true } : {}) });
     return;
   }
@@ -198,16 +310,37 @@ async function runAction(run: PreparedRun, step: PreparedStep, op: ActionOperati
     record({ ...base, status: 'planned', dryRun: true, request: requests, prior, rollback: preview });
     return;
   }
-  const confirmed = await host.confirmAction({ index, step: def, where: step.where!, requests, prior, rollback: preview });
+  const confirmed = await host.confirmAction({
+    index,
+    step: def,
+    where: step.where!,
+    requests,
+    prior,
+    rollback: preview,
+  });
   if (!confirmed) {
     finish('declined', 'not sent: you declined');
     record({ ...base, status: 'declined', request: requests, prior });
-    throw new StopRun('stopped', ExitCode.cancelled, `Stopped at "${def.title}": you declined; nothing was sent for it.`);
+    throw new StopRun(
+      'stopped',
+      ExitCode.cancelled,
+      `Stopped at "${def.title}": you declined; nothing was sent for it.`,
+    );
   }
   // The intent goes on record before anything is sent: should awsorg stop before the outcome is
   // written (a crash, a kill, a lost machine), the transcript still shows what may have happened,
   // and `runbook rollback` checks AWS for it. Its rollback is the one for every request taking effect.
-  const intent = record({ ...base, status: 'sending', request: requests, prior, rollback: op.rollback(ctx, prior, requests.map(() => ({}))) });
+  const intent = record({
+    ...base,
+    status: 'sending',
+    request: requests,
+    prior,
+    rollback: op.rollback(
+      ctx,
+      prior,
+      requests.map(() => ({})),
+    ),
+  });
   const outcomeOf = { intent: intent.hash };
   const responses: unknown[] = [];
   try {
@@ -223,10 +356,23 @@ async function runAction(run: PreparedRun, step: PreparedStep, op: ActionOperati
   } catch (err) {
     // Whatever was sent before the failure stays recorded with its rollback, so it can be undone.
     const partial = responses.length ? op.rollback(ctx, prior, responses) : { none: 'nothing was applied' };
-    record({ ...base, status: responses.length ? 'partial' : 'failed', request: requests, response: plain(responses), prior, rollback: partial, ...outcomeOf, detail: { error: err instanceof Error ? err.message : String(err) } });
+    record({
+      ...base,
+      status: responses.length ? 'partial' : 'failed',
+      request: requests,
+      response: plain(responses),
+      prior,
+      rollback: partial,
+      ...outcomeOf,
+      detail: { error: err instanceof Error ? err.message : String(err) },
+    });
     finish('failed', firstLine(err instanceof Error ? err.message : String(err)));
     const next = err instanceof AwsorgError && err.nextStep ? `\nNext step: ${err.nextStep}` : '';
-    throw new StopRun('failed', err instanceof AwsorgError ? err.exitCode : ExitCode.failed, `${def.title}: ${err instanceof Error ? err.message : String(err)}${next}`);
+    throw new StopRun(
+      'failed',
+      err instanceof AwsorgError ? err.exitCode : ExitCode.failed,
+      `${def.title}: ${err instanceof Error ? err.message : String(err)}${next}`,
+    );
   }
   const response = plain(responses);
   const rollback: Rollback = op.rollback(ctx, prior, responses);

@@ -10,7 +10,15 @@ import type { AwsSession, ServiceName } from '../aws/session.js';
 
 export type StepKind = 'check' | 'action' | 'manual' | 'verify';
 
-export type ParamKind = 'account' | 'role-name' | 'user-name' | 'access-key-id' | 'bucket' | 'arn' | 'text' | 'mfa-code';
+export type ParamKind =
+  | 'account'
+  | 'role-name'
+  | 'user-name'
+  | 'access-key-id'
+  | 'bucket'
+  | 'arn'
+  | 'text'
+  | 'mfa-code';
 
 export interface ParamSpec {
   /** The flag name without dashes: `--role-name R`. */
@@ -217,7 +225,17 @@ export interface ManualView {
   step: StepDef;
 }
 
-export type StepStatus = 'pending' | 'running' | 'passed' | 'failed' | 'applied' | 'unchanged' | 'skipped' | 'planned' | 'acknowledged' | 'declined';
+export type StepStatus =
+  | 'pending'
+  | 'running'
+  | 'passed'
+  | 'failed'
+  | 'applied'
+  | 'unchanged'
+  | 'skipped'
+  | 'planned'
+  | 'acknowledged'
+  | 'declined';
 
 export type RunEvent =
   | { type: 'step-start'; index: number }

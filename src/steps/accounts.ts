@@ -25,7 +25,10 @@ import { awsorgTags, isAwsError, paginate } from './support.js';
 export interface ObservedAccounts {
   organizationExists: boolean;
   /** Blueprint account name -> the existing account matched by email. */
-  matched: Record<string, { id: string; name: string; status: string; parentId: string | undefined; tags?: Record<string, string> }>;
+  matched: Record<
+    string,
+    { id: string; name: string; status: string; parentId: string | undefined; tags?: Record<string, string> }
+  >;
   /** In-progress CreateAccount requests, by account name. */
   inProgress: Record<string, string>;
   /** Blueprint OU path -> id, for the move decisions (copied from state so plan stays pure). */
@@ -34,7 +37,14 @@ export interface ObservedAccounts {
 }
 
 type AccountChange =
-  | { kind: 'create'; name: string; email: string; ou: string; tags?: Record<string, string>; inProgressRequestId?: string }
+  | {
+      kind: 'create';
+      name: string;
+      email: string;
+      ou: string;
+      tags?: Record<string, string>;
+      inProgressRequestId?: string;
+    }
   | { kind: 'move'; name: string; accountId: string; ou: string }
   | { kind: 'tag'; name: string; accountId: string; tags: Record<string, string> };
 
@@ -45,23 +55,35 @@ export async function listAccounts(ctx: StepContext): Promise<Account[]> {
   });
 }
 
-async function listCreateStatuses(ctx: StepContext, states: Array<'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED'>): Promise<CreateAccountStatus[]> {
+async function listCreateStatuses(
+  ctx: StepContext,
+  states: Array<'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED'>,
+): Promise<CreateAccountStatus[]> {
   return paginate(async (NextToken) => {
-    const out = await ctx.session.send('organizations', new ListCreateAccountStatusCommand({ States: states, NextToken }));
+    const out = await ctx.session.send(
+      'organizations',
+      new ListCreateAccountStatusCommand({ States: states, NextToken }),
+    );
     return { items: out.CreateAccountStatuses, next: out.NextToken };
   });
 }
 
 async function tagsOf(ctx: StepContext, accountId: string): Promise<Record<string, string>> {
   const tags = await paginate(async (NextToken) => {
-    const out = await ctx.session.send('organizations', new ListTagsForResourceCommand({ ResourceId: accountId, NextToken }));
+    const out = await ctx.session.send(
+      'organizations',
+      new ListTagsForResourceCommand({ ResourceId: accountId, NextToken }),
+    );
     return { items: out.Tags, next: out.NextToken };
   });
   return Object.fromEntries(tags.filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
 }
 
 /** The blueprint's tags that the account lacks or holds with another value. */
-function missingTags(wanted: Record<string, string> | undefined, actual: Record<string, string> | undefined): Record<string, string> {
+function missingTags(
+  wanted: Record<string, string> | undefined,
+  actual: Record<string, string> | undefined,
+): Record<string, string> {
   return Object.fromEntries(Object.entries(wanted ?? {}).filter(([key, value]) => actual?.[key] !== value));
 }
 
@@ -70,8 +92,10 @@ async function parentOf(ctx: StepContext, accountId: string): Promise<string | u
   return out.Parents?.[0]?.Id;
 }
 
-const targetOuId = (ou: string, ids: { rootId?: string | undefined; ouIds: Map<string, string> | Record<string, string> }) =>
-  ou === 'Root' ? ids.rootId : ids.ouIds instanceof Map ? ids.ouIds.get(ou) : ids.ouIds[ou];
+const targetOuId = (
+  ou: string,
+  ids: { rootId?: string | undefined; ouIds: Map<string, string> | Record<string, string> },
+) => (ou === 'Root' ? ids.rootId : ids.ouIds instanceof Map ? ids.ouIds.get(ou) : ids.ouIds[ou]);
 
 /** What to do about each CreateAccount failure reason. */
 export const FAILURE_ADVICE: Record<string, string> = {
@@ -79,17 +103,28 @@ export const FAILURE_ADVICE: Record<string, string> = {
     'Another AWS account already uses this email address. Use a different address (plus-addressing such as aws+name@example.com works), or invite that account instead with organizations:InviteAccountToOrganization.',
   ACCOUNT_LIMIT_EXCEEDED:
     'The organization has reached its account quota. Request an increase in Service Quotas (AWS Organizations, "Default maximum number of accounts") or close unused accounts, then rerun.',
-  INVALID_EMAIL: 'AWS rejected the email address. Check that it is a real, deliverable address, correct it in the blueprint, and rerun.',
-  CONCURRENT_ACCOUNT_MODIFICATION: 'Another account operation was running at the same time. Wait a few minutes and rerun; progress is kept in the journal.',
-  INTERNAL_FAILURE: 'AWS failed internally while creating the account. Rerun later; if it keeps failing, open a case with AWS Support.',
-  GOVCLOUD_ACCOUNT_ALREADY_EXISTS: 'A GovCloud account is already associated with this account. Remove the GovCloud request or use another email.',
-  MISSING_BUSINESS_VALIDATION: 'The management account has not completed business validation. Complete it in the AWS Billing console, then rerun.',
-  PENDING_BUSINESS_VALIDATION: 'Business validation of the management account is still in progress. Rerun when AWS has finished it.',
-  INVALID_IDENTITY_FOR_BUSINESS_VALIDATION: 'The management account failed business validation. Correct its identity details in the Billing console and contact AWS Support.',
-  MISSING_PAYMENT_INSTRUMENT: 'The management account has no valid payment method. Add one in the Billing console, then rerun.',
-  INVALID_PAYMENT_INSTRUMENT: 'The management account\'s payment method was declined. Update it in the Billing console, then rerun.',
-  INVALID_ADDRESS: 'The management account\'s contact address is invalid. Correct it in the Account settings, then rerun.',
-  UPDATE_EXISTING_RESOURCE_POLICY_WITH_TAGS_NOT_SUPPORTED: 'The organization\'s resource policy cannot be updated with tags. Remove the tags from the request or the policy and rerun.',
+  INVALID_EMAIL:
+    'AWS rejected the email address. Check that it is a real, deliverable address, correct it in the blueprint, and rerun.',
+  CONCURRENT_ACCOUNT_MODIFICATION:
+    'Another account operation was running at the same time. Wait a few minutes and rerun; progress is kept in the journal.',
+  INTERNAL_FAILURE:
+    'AWS failed internally while creating the account. Rerun later; if it keeps failing, open a case with AWS Support.',
+  GOVCLOUD_ACCOUNT_ALREADY_EXISTS:
+    'A GovCloud account is already associated with this account. Remove the GovCloud request or use another email.',
+  MISSING_BUSINESS_VALIDATION:
+    'The management account has not completed business validation. Complete it in the AWS Billing console, then rerun.',
+  PENDING_BUSINESS_VALIDATION:
+    'Business validation of the management account is still in progress. Rerun when AWS has finished it.',
+  INVALID_IDENTITY_FOR_BUSINESS_VALIDATION:
+    'The management account failed business validation. Correct its identity details in the Billing console and contact AWS Support.',
+  MISSING_PAYMENT_INSTRUMENT:
+    'The management account has no valid payment method. Add one in the Billing console, then rerun.',
+  INVALID_PAYMENT_INSTRUMENT:
+    "The management account's payment method was declined. Update it in the Billing console, then rerun.",
+  INVALID_ADDRESS:
+    "The management account's contact address is invalid. Correct it in the Account settings, then rerun.",
+  UPDATE_EXISTING_RESOURCE_POLICY_WITH_TAGS_NOT_SUPPORTED:
+    "The organization's resource policy cannot be updated with tags. Remove the tags from the request or the policy and rerun.",
 };
 
 export class AccountCreationFailed extends AwsorgError {}
@@ -122,7 +157,9 @@ export const accountsStep: Step<ObservedAccounts, AccountChange> = {
         };
       }),
     );
-    const inProgress = Object.fromEntries(pending.filter((s) => s.AccountName && s.Id).map((s) => [s.AccountName!, s.Id!]));
+    const inProgress = Object.fromEntries(
+      pending.filter((s) => s.AccountName && s.Id).map((s) => [s.AccountName!, s.Id!]),
+    );
     return { organizationExists: true, matched, inProgress, ouIds, rootId: ctx.state.rootId };
   },
 
@@ -134,11 +171,22 @@ export const accountsStep: Step<ObservedAccounts, AccountChange> = {
         const inProgressRequestId = observed.inProgress[wanted.name];
         changes.push({
           key: `account:${wanted.email.toLowerCase()}`,
-          calls: ['organizations:CreateAccount', 'organizations:DescribeCreateAccountStatus', 'organizations:MoveAccount'],
+          calls: [
+            'organizations:CreateAccount',
+            'organizations:DescribeCreateAccountStatus',
+            'organizations:MoveAccount',
+          ],
           summary: inProgressRequestId
             ? `Finish creating account ${wanted.name} <${wanted.email}> (request ${inProgressRequestId} is in progress), then move it to ${wanted.ou}`
             : `Create account ${wanted.name} <${wanted.email}> and move it to ${wanted.ou}`,
-          data: { kind: 'create', name: wanted.name, email: wanted.email, ou: wanted.ou, ...(wanted.tags && Object.keys(wanted.tags).length > 0 ? { tags: wanted.tags } : {}), ...(inProgressRequestId ? { inProgressRequestId } : {}) },
+          data: {
+            kind: 'create',
+            name: wanted.name,
+            email: wanted.email,
+            ou: wanted.ou,
+            ...(wanted.tags && Object.keys(wanted.tags).length > 0 ? { tags: wanted.tags } : {}),
+            ...(inProgressRequestId ? { inProgressRequestId } : {}),
+          },
         });
         continue;
       }
@@ -164,7 +212,9 @@ export const accountsStep: Step<ObservedAccounts, AccountChange> = {
         changes.push({
           key: `account-tags:${wanted.email.toLowerCase()}`,
           calls: ['organizations:TagResource'],
-          summary: `Tag account ${wanted.name} (${found.id}) ${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+          summary: `Tag account ${wanted.name} (${found.id}) ${Object.entries(tags)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')}`,
           data: { kind: 'tag', name: wanted.name, accountId: found.id, tags },
         });
       }
@@ -176,7 +226,13 @@ export const accountsStep: Step<ObservedAccounts, AccountChange> = {
     const data = change.data;
     if (data.kind === 'tag') {
       // TagResource sets the named keys and leaves every other tag alone, so a retry is harmless.
-      await ctx.session.send('organizations', new TagResourceCommand({ ResourceId: data.accountId, Tags: Object.entries(data.tags).map(([Key, Value]) => ({ Key, Value })) }));
+      await ctx.session.send(
+        'organizations',
+        new TagResourceCommand({
+          ResourceId: data.accountId,
+          Tags: Object.entries(data.tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      );
       return;
     }
     const accountId = data.kind === 'create' ? await createAccount(ctx, data) : data.accountId;
@@ -187,11 +243,18 @@ export const accountsStep: Step<ObservedAccounts, AccountChange> = {
 
 async function moveAccount(ctx: StepContext, accountId: string, ou: string): Promise<void> {
   const destination = targetOuId(ou, ctx.state);
-  if (!destination) throw new PreconditionError(`OU ${ou} does not exist, so account ${accountId} cannot be moved into it.`, 'Run bootstrap again.');
+  if (!destination)
+    throw new PreconditionError(
+      `OU ${ou} does not exist, so account ${accountId} cannot be moved into it.`,
+      'Run bootstrap again.',
+    );
   const source = await parentOf(ctx, accountId);
   if (!source || source === destination) return;
   try {
-    await ctx.session.send('organizations', new MoveAccountCommand({ AccountId: accountId, SourceParentId: source, DestinationParentId: destination }));
+    await ctx.session.send(
+      'organizations',
+      new MoveAccountCommand({ AccountId: accountId, SourceParentId: source, DestinationParentId: destination }),
+    );
   } catch (err) {
     // A retried move whose first attempt got through.
     if (!isAwsError(err, 'DuplicateAccountException', 'SourceParentNotFoundException')) throw err;
@@ -224,10 +287,15 @@ async function createAccount(ctx: StepContext, data: Extract<AccountChange, { ki
         },
       );
       requestId = out.CreateAccountStatus?.Id;
-      if (!requestId) throw new AccountCreationFailed(`organizations:CreateAccount for ${data.name} returned no request id.`);
+      if (!requestId)
+        throw new AccountCreationFailed(`organizations:CreateAccount for ${data.name} returned no request id.`);
       const savedId = requestId;
       await ctx.journal.update((j) => {
-        j.createAccountRequests[emailKey] = { requestId: savedId, accountName: data.name, requestedAt: new Date(startedAt).toISOString() };
+        j.createAccountRequests[emailKey] = {
+          requestId: savedId,
+          accountName: data.name,
+          requestedAt: new Date(startedAt).toISOString(),
+        };
       });
       ctx.note(`CreateAccount request ${requestId} submitted`);
     }
@@ -260,12 +328,21 @@ async function createAccount(ctx: StepContext, data: Extract<AccountChange, { ki
 const POLL_LIMIT_MS = 30 * 60_000;
 
 /** Poll DescribeCreateAccountStatus with backoff until the request leaves IN_PROGRESS. */
-async function waitForAccount(ctx: StepContext, requestId: string, name: string): Promise<CreateAccountStatus | 'unknown-request'> {
+async function waitForAccount(
+  ctx: StepContext,
+  requestId: string,
+  name: string,
+): Promise<CreateAccountStatus | 'unknown-request'> {
   const started = ctx.clock.now();
   for (let poll = 0; ; poll++) {
     let status: CreateAccountStatus | undefined;
     try {
-      status = (await ctx.session.send('organizations', new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: requestId }))).CreateAccountStatus;
+      status = (
+        await ctx.session.send(
+          'organizations',
+          new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: requestId }),
+        )
+      ).CreateAccountStatus;
     } catch (err) {
       // moto answers AccountNotFoundException where AWS answers CreateAccountStatusNotFoundException.
       if (isAwsError(err, 'CreateAccountStatusNotFoundException', 'AccountNotFoundException')) return 'unknown-request';
@@ -273,7 +350,10 @@ async function waitForAccount(ctx: StepContext, requestId: string, name: string)
     }
     if (status && status.State !== 'IN_PROGRESS') return status;
     if (ctx.signal.aborted) {
-      throw new CancelledError(`Stopped while account ${name} was being created (request ${requestId}, saved in the journal).`, 'Run the same command again to resume.');
+      throw new CancelledError(
+        `Stopped while account ${name} was being created (request ${requestId}, saved in the journal).`,
+        'Run the same command again to resume.',
+      );
     }
     if (ctx.clock.now() - started > POLL_LIMIT_MS) {
       throw new AccountCreationFailed(

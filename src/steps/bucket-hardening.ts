@@ -63,7 +63,6 @@ export type BucketChange =
   | { kind: 'policy'; bucket: string; policy: string }
   | { kind: 'delete-policy'; bucket: string };
 
-
 const ALL_BLOCKED: PublicAccessBlockConfiguration = {
   BlockPublicAcls: true,
   IgnorePublicAcls: true,
@@ -93,19 +92,29 @@ export async function observeBucket(session: AwsSession, bucket: string): Promis
   const b = { Bucket: bucket };
   const [versioning, encryption, publicAccessBlock, ownership, policy, lifecycle] = await Promise.all([
     session.send('s3', new GetBucketVersioningCommand(b)),
-    unlessMissing(() => session.send('s3', new GetBucketEncryptionCommand(b)), 'ServerSideEncryptionConfigurationNotFoundError'),
+    unlessMissing(
+      () => session.send('s3', new GetBucketEncryptionCommand(b)),
+      'ServerSideEncryptionConfigurationNotFoundError',
+    ),
     unlessMissing(() => session.send('s3', new GetPublicAccessBlockCommand(b)), 'NoSuchPublicAccessBlockConfiguration'),
     unlessMissing(() => session.send('s3', new GetBucketOwnershipControlsCommand(b)), 'OwnershipControlsNotFoundError'),
     unlessMissing(() => session.send('s3', new GetBucketPolicyCommand(b)), 'NoSuchBucketPolicy'),
-    unlessMissing(() => session.send('s3', new GetBucketLifecycleConfigurationCommand(b)), 'NoSuchLifecycleConfiguration'),
+    unlessMissing(
+      () => session.send('s3', new GetBucketLifecycleConfigurationCommand(b)),
+      'NoSuchLifecycleConfiguration',
+    ),
   ]);
   const sse = encryption?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
   return {
     exists: true,
     ...(versioning.Status ? { versioning: versioning.Status } : {}),
     ...(sse ? { encryption: { algorithm: sse.SSEAlgorithm, kmsKeyId: sse.KMSMasterKeyID } } : {}),
-    ...(publicAccessBlock?.PublicAccessBlockConfiguration ? { publicAccessBlock: publicAccessBlock.PublicAccessBlockConfiguration } : {}),
-    ...(ownership?.OwnershipControls?.Rules?.[0]?.ObjectOwnership ? { ownership: ownership.OwnershipControls.Rules[0].ObjectOwnership } : {}),
+    ...(publicAccessBlock?.PublicAccessBlockConfiguration
+      ? { publicAccessBlock: publicAccessBlock.PublicAccessBlockConfiguration }
+      : {}),
+    ...(ownership?.OwnershipControls?.Rules?.[0]?.ObjectOwnership
+      ? { ownership: ownership.OwnershipControls.Rules[0].ObjectOwnership }
+      : {}),
     ...(policy?.Policy ? { policy: JSON.parse(policy.Policy) } : {}),
     ...(lifecycle?.Rules ? { lifecycleRules: lifecycle.Rules } : {}),
   };
@@ -130,39 +139,70 @@ function lifecycleRule(days: number): LifecycleRule {
 }
 
 /** The bucket policy awsorg wants: the statements it does not own, then its own. */
-export function desiredBucketPolicy(observed: ObservedBucket, wish: BucketWish): { Version: string; Statement: PolicyStatement[] } {
+export function desiredBucketPolicy(
+  observed: ObservedBucket,
+  wish: BucketWish,
+): { Version: string; Statement: PolicyStatement[] } {
   const owned = new Set([...wish.ownedSids, ...wish.statements.map((s) => s.Sid)]);
   const others = (observed.policy?.Statement ?? []).filter((s) => !s.Sid || !owned.has(s.Sid));
   return { Version: '2012-10-17', Statement: [...others, ...wish.statements] };
 }
 
 /** Pure: the changes that harden `observed` into `wish`. `keyPrefix` keeps journal keys unique per bucket. */
-export function planBucket(observed: ObservedBucket, wish: BucketWish, keyPrefix: string, account: string): Change<BucketChange>[] {
+export function planBucket(
+  observed: ObservedBucket,
+  wish: BucketWish,
+  keyPrefix: string,
+  account: string,
+): Change<BucketChange>[] {
   const { bucket } = wish;
   const changes: Change<BucketChange>[] = [];
   const add = (suffix: string, call: string, summary: string, data: BucketChange, diff?: string) =>
     changes.push({ key: `${keyPrefix}:${suffix}`, calls: [call], summary, account, data, ...(diff ? { diff } : {}) });
 
   if (!observed.exists) {
-    add('create', 's3:CreateBucket', `Create bucket ${bucket} in ${wish.region} with ObjectOwnership BucketOwnerEnforced`, { kind: 'create', bucket, region: wish.region });
+    add(
+      'create',
+      's3:CreateBucket',
+      `Create bucket ${bucket} in ${wish.region} with ObjectOwnership BucketOwnerEnforced`,
+      { kind: 'create', bucket, region: wish.region },
+    );
   }
-  if (observed.versioning !== 'Enabled') add('versioning', 's3:PutBucketVersioning', `Enable versioning on ${bucket}`, { kind: 'versioning', bucket });
+  if (observed.versioning !== 'Enabled')
+    add('versioning', 's3:PutBucketVersioning', `Enable versioning on ${bucket}`, { kind: 'versioning', bucket });
   if (!encryptionMatches(observed.encryption, wish.encryption)) {
-    add('encryption', 's3:PutBucketEncryption', `Set default encryption of ${bucket} to ${wish.encryption}`, { kind: 'encryption', bucket, encryption: wish.encryption });
+    add('encryption', 's3:PutBucketEncryption', `Set default encryption of ${bucket} to ${wish.encryption}`, {
+      kind: 'encryption',
+      bucket,
+      encryption: wish.encryption,
+    });
   }
   const pab = observed.publicAccessBlock ?? {};
   if (!(pab.BlockPublicAcls && pab.IgnorePublicAcls && pab.BlockPublicPolicy && pab.RestrictPublicBuckets)) {
-    add('public-access-block', 's3:PutPublicAccessBlock', `Block all public access to ${bucket} (all four settings)`, { kind: 'public-access-block', bucket });
+    add('public-access-block', 's3:PutPublicAccessBlock', `Block all public access to ${bucket} (all four settings)`, {
+      kind: 'public-access-block',
+      bucket,
+    });
   }
   if (observed.exists && observed.ownership !== 'BucketOwnerEnforced') {
-    add('ownership', 's3:PutBucketOwnershipControls', `Set object ownership of ${bucket} to BucketOwnerEnforced (ACLs off)`, { kind: 'ownership', bucket });
+    add(
+      'ownership',
+      's3:PutBucketOwnershipControls',
+      `Set object ownership of ${bucket} to BucketOwnerEnforced (ACLs off)`,
+      { kind: 'ownership', bucket },
+    );
   }
   if (wish.noncurrentVersionDays !== undefined) {
     const days = wish.noncurrentVersionDays;
     const ours = observed.lifecycleRules?.find((r) => r.ID === LIFECYCLE_RULE_ID);
     if (!ours || ours.Status !== 'Enabled' || ours.NoncurrentVersionExpiration?.NoncurrentDays !== days) {
       const rules = [...(observed.lifecycleRules ?? []).filter((r) => r.ID !== LIFECYCLE_RULE_ID), lifecycleRule(days)];
-      add('lifecycle', 's3:PutBucketLifecycleConfiguration', `Expire noncurrent versions in ${bucket} after ${days} days`, { kind: 'lifecycle', bucket, rules });
+      add(
+        'lifecycle',
+        's3:PutBucketLifecycleConfiguration',
+        `Expire noncurrent versions in ${bucket} after ${days} days`,
+        { kind: 'lifecycle', bucket, rules },
+      );
     }
   }
   const policy = desiredBucketPolicy(observed, wish);
@@ -171,7 +211,13 @@ export function planBucket(observed: ObservedBucket, wish: BucketWish, keyPrefix
   if (policy.Statement.length === 0) {
     // Only awsorg's statements were there and none is wanted now: an empty policy is invalid.
     if (ownedPresent) {
-      add('policy', 's3:DeleteBucketPolicy', `Remove the bucket policy of ${bucket} (it held only awsorg statements no longer wanted)`, { kind: 'delete-policy', bucket }, policyDiff(observed.policy, undefined));
+      add(
+        'policy',
+        's3:DeleteBucketPolicy',
+        `Remove the bucket policy of ${bucket} (it held only awsorg statements no longer wanted)`,
+        { kind: 'delete-policy', bucket },
+        policyDiff(observed.policy, undefined),
+      );
     }
   } else if (!(observed.policy && samePolicy(observed.policy, policy))) {
     const what = wish.statements.length ? wish.statements.map((s) => s.Sid).join(', ') : 'removing awsorg statements';
@@ -196,7 +242,9 @@ export async function applyBucketChange(session: AwsSession, data: BucketChange)
           new CreateBucketCommand({
             Bucket,
             ObjectOwnership: 'BucketOwnerEnforced',
-            ...(data.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: data.region as never } }),
+            ...(data.region === 'us-east-1'
+              ? {}
+              : { CreateBucketConfiguration: { LocationConstraint: data.region as never } }),
           }),
           {
             region: data.region,
@@ -211,7 +259,10 @@ export async function applyBucketChange(session: AwsSession, data: BucketChange)
       }
       return;
     case 'versioning':
-      await session.send('s3', new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+      await session.send(
+        's3',
+        new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+      );
       return;
     case 'encryption': {
       const kms = data.encryption !== 'AES256';
@@ -236,13 +287,25 @@ export async function applyBucketChange(session: AwsSession, data: BucketChange)
       return;
     }
     case 'public-access-block':
-      await session.send('s3', new PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: ALL_BLOCKED }));
+      await session.send(
+        's3',
+        new PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: ALL_BLOCKED }),
+      );
       return;
     case 'ownership':
-      await session.send('s3', new PutBucketOwnershipControlsCommand({ Bucket, OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } }));
+      await session.send(
+        's3',
+        new PutBucketOwnershipControlsCommand({
+          Bucket,
+          OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        }),
+      );
       return;
     case 'lifecycle':
-      await session.send('s3', new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules: data.rules } }));
+      await session.send(
+        's3',
+        new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules: data.rules } }),
+      );
       return;
     case 'policy':
       await session.send('s3', new PutBucketPolicyCommand({ Bucket, Policy: data.policy }));

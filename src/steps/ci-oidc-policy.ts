@@ -18,7 +18,11 @@ export interface OidcIssuer {
 
 export function issuerFor(ci: CiOidc): OidcIssuer {
   if (ci.provider === 'github') {
-    return { host: 'token.actions.githubusercontent.com', url: 'https://token.actions.githubusercontent.com', audience: 'sts.amazonaws.com' };
+    return {
+      host: 'token.actions.githubusercontent.com',
+      url: 'https://token.actions.githubusercontent.com',
+      audience: 'sts.amazonaws.com',
+    };
   }
   const url = (ci.url ?? 'https://gitlab.com').replace(/\/+$/, '');
   // GitLab's ID tokens carry the instance URL as the default audience.
@@ -30,14 +34,22 @@ export function subjectFor(ci: CiOidc): string {
   if (ci.repository.includes('*') || ci.repository.includes('?') || (!ci.ref && !ci.environment)) {
     // Validation refuses these earlier; this guard keeps an unscoped trust policy unreachable.
     throw new ValidationError('ciOidc', [
-      { path: 'ciOidc', message: 'the deploy role would trust every repository or branch', fix: 'name one repository and a `ref` or `environment`' },
+      {
+        path: 'ciOidc',
+        message: 'the deploy role would trust every repository or branch',
+        fix: 'name one repository and a `ref` or `environment`',
+      },
     ]);
   }
   if (ci.provider === 'github') {
-    return ci.environment ? `repo:${ci.repository}:environment:${ci.environment}` : `repo:${ci.repository}:ref:${ci.ref}`;
+    return ci.environment
+      ? `repo:${ci.repository}:environment:${ci.environment}`
+      : `repo:${ci.repository}:ref:${ci.ref}`;
   }
   const ref = ci.ref!;
-  const [refType, name] = ref.startsWith('refs/tags/') ? ['tag', ref.slice('refs/tags/'.length)] : ['branch', ref.replace(/^refs\/heads\//, '')];
+  const [refType, name] = ref.startsWith('refs/tags/')
+    ? ['tag', ref.slice('refs/tags/'.length)]
+    : ['branch', ref.replace(/^refs\/heads\//, '')];
   return `project_path:${ci.repository}:ref_type:${refType}:ref:${name}`;
 }
 

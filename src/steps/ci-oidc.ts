@@ -19,13 +19,30 @@ import {
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { PreconditionError } from '../core/errors.js';
-import { INLINE_POLICY_NAME, deployRoleTrustPolicy, issuerFor, providerArnFor, subjectFor, type OidcIssuer } from './ci-oidc-policy.js';
+import {
+  INLINE_POLICY_NAME,
+  deployRoleTrustPolicy,
+  issuerFor,
+  providerArnFor,
+  subjectFor,
+  type OidcIssuer,
+} from './ci-oidc-policy.js';
 
 export { INLINE_POLICY_NAME, deployRoleTrustPolicy, issuerFor, providerArnFor, subjectFor, type OidcIssuer };
 import type { CiOidc, LoadedBlueprint } from '../core/blueprint.js';
 import type { Step } from './types.js';
 import { sessionIfExists } from './state-backend.js';
-import { AWSORG_TAG_KEY, AWSORG_TAG_VALUE, awsorgTags, canonicalJson, isAwsError, paginate, partitionOf, policyDiff, samePolicy } from './support.js';
+import {
+  AWSORG_TAG_KEY,
+  AWSORG_TAG_VALUE,
+  awsorgTags,
+  canonicalJson,
+  isAwsError,
+  paginate,
+  partitionOf,
+  policyDiff,
+  samePolicy,
+} from './support.js';
 
 interface ObservedRole {
   arn: string;
@@ -68,10 +85,16 @@ export const ciOidcStep: Step<ObservedCiOidc, CiOidcChange> = {
     const session = await sessionIfExists(ctx, account);
     if (!session) return { accountExists: false, accountId, partition, provider: undefined, role: undefined };
     const issuer = issuerFor(ci);
-    const providers = (await session.send('iam', new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList ?? [];
+    const providers =
+      (await session.send('iam', new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList ?? [];
     const providerArn = providers.map((p) => p.Arn ?? '').find((arn) => arn.endsWith(`:oidc-provider/${issuer.host}`));
     const provider = providerArn
-      ? { arn: providerArn, clientIds: (await session.send('iam', new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: providerArn }))).ClientIDList ?? [] }
+      ? {
+          arn: providerArn,
+          clientIds:
+            (await session.send('iam', new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: providerArn })))
+              .ClientIDList ?? [],
+        }
       : undefined;
     let role: ObservedRole | undefined;
     try {
@@ -87,7 +110,12 @@ export const ciOidcStep: Step<ObservedCiOidc, CiOidcChange> = {
         }),
       ]);
       const inline = inlineNames.includes(INLINE_POLICY_NAME)
-        ? (await session.send('iam', new GetRolePolicyCommand({ RoleName: ci.roleName, PolicyName: INLINE_POLICY_NAME }))).PolicyDocument
+        ? (
+            await session.send(
+              'iam',
+              new GetRolePolicyCommand({ RoleName: ci.roleName, PolicyName: INLINE_POLICY_NAME }),
+            )
+          ).PolicyDocument
         : undefined;
       role = {
         arn: described?.Arn ?? '',
@@ -111,9 +139,19 @@ export const ciOidcStep: Step<ObservedCiOidc, CiOidcChange> = {
       changes.push({ key: `ci-oidc:${key}`, calls: [call], summary, account, data, ...(diff ? { diff } : {}) });
 
     if (!observed.provider) {
-      add('provider', 'iam:CreateOpenIDConnectProvider', `Create the OIDC provider ${issuer.url} (audience ${issuer.audience})`, { kind: 'create-provider', url: issuer.url, audience: issuer.audience });
+      add(
+        'provider',
+        'iam:CreateOpenIDConnectProvider',
+        `Create the OIDC provider ${issuer.url} (audience ${issuer.audience})`,
+        { kind: 'create-provider', url: issuer.url, audience: issuer.audience },
+      );
     } else if (!observed.provider.clientIds.includes(issuer.audience)) {
-      add('audience', 'iam:AddClientIDToOpenIDConnectProvider', `Add audience ${issuer.audience} to ${observed.provider.arn}`, { kind: 'add-audience', providerArn: observed.provider.arn, audience: issuer.audience });
+      add(
+        'audience',
+        'iam:AddClientIDToOpenIDConnectProvider',
+        `Add audience ${issuer.audience} to ${observed.provider.arn}`,
+        { kind: 'add-audience', providerArn: observed.provider.arn, audience: issuer.audience },
+      );
     }
     const providerArn = observed.provider?.arn ?? providerArnFor(observed.partition, observed.accountId, issuer.host);
     const trust = deployRoleTrustPolicy(ci, providerArn);
@@ -125,23 +163,59 @@ export const ciOidcStep: Step<ObservedCiOidc, CiOidcChange> = {
       );
     }
     if (!observed.role) {
-      add('role', 'iam:CreateRole', `Create deploy role ${ci.roleName} trusted only by ${subjectFor(ci)}`, { kind: 'create-role', roleName: ci.roleName, trustPolicy: trustText }, policyDiff(undefined, trust));
+      add(
+        'role',
+        'iam:CreateRole',
+        `Create deploy role ${ci.roleName} trusted only by ${subjectFor(ci)}`,
+        { kind: 'create-role', roleName: ci.roleName, trustPolicy: trustText },
+        policyDiff(undefined, trust),
+      );
     } else if (!samePolicy(observed.role.trustPolicy, trust)) {
-      add('trust', 'iam:UpdateAssumeRolePolicy', `Update the trust policy of ${ci.roleName}`, { kind: 'update-trust', roleName: ci.roleName, trustPolicy: trustText }, policyDiff(observed.role.trustPolicy, trust));
+      add(
+        'trust',
+        'iam:UpdateAssumeRolePolicy',
+        `Update the trust policy of ${ci.roleName}`,
+        { kind: 'update-trust', roleName: ci.roleName, trustPolicy: trustText },
+        policyDiff(observed.role.trustPolicy, trust),
+      );
     }
     const wanted = ci.policyArns ?? [];
     const attached = observed.role?.attached ?? [];
     for (const policyArn of wanted.filter((arn) => !attached.includes(arn))) {
-      add(`attach:${policyArn}`, 'iam:AttachRolePolicy', `Attach ${policyArn} to ${ci.roleName}`, { kind: 'attach', roleName: ci.roleName, policyArn });
+      add(`attach:${policyArn}`, 'iam:AttachRolePolicy', `Attach ${policyArn} to ${ci.roleName}`, {
+        kind: 'attach',
+        roleName: ci.roleName,
+        policyArn,
+      });
     }
     for (const policyArn of attached.filter((arn) => !wanted.includes(arn))) {
-      add(`detach:${policyArn}`, 'iam:DetachRolePolicy', `Detach ${policyArn} from ${ci.roleName} (not in the blueprint)`, { kind: 'detach', roleName: ci.roleName, policyArn });
+      add(
+        `detach:${policyArn}`,
+        'iam:DetachRolePolicy',
+        `Detach ${policyArn} from ${ci.roleName} (not in the blueprint)`,
+        { kind: 'detach', roleName: ci.roleName, policyArn },
+      );
     }
     const inline = loaded.deployInlinePolicy;
-    if (inline !== undefined && !(observed.role?.inlinePolicy !== undefined && samePolicy(observed.role.inlinePolicy, inline))) {
-      add('inline', 'iam:PutRolePolicy', `Put inline policy ${INLINE_POLICY_NAME} on ${ci.roleName}`, { kind: 'put-inline', roleName: ci.roleName, document: canonicalJson(inline, 0) }, policyDiff(observed.role?.inlinePolicy, inline));
+    if (
+      inline !== undefined &&
+      !(observed.role?.inlinePolicy !== undefined && samePolicy(observed.role.inlinePolicy, inline))
+    ) {
+      add(
+        'inline',
+        'iam:PutRolePolicy',
+        `Put inline policy ${INLINE_POLICY_NAME} on ${ci.roleName}`,
+        { kind: 'put-inline', roleName: ci.roleName, document: canonicalJson(inline, 0) },
+        policyDiff(observed.role?.inlinePolicy, inline),
+      );
     } else if (inline === undefined && observed.role?.inlinePolicy !== undefined) {
-      add('inline-delete', 'iam:DeleteRolePolicy', `Delete inline policy ${INLINE_POLICY_NAME} from ${ci.roleName} (not in the blueprint)`, { kind: 'delete-inline', roleName: ci.roleName }, policyDiff(observed.role.inlinePolicy, undefined));
+      add(
+        'inline-delete',
+        'iam:DeleteRolePolicy',
+        `Delete inline policy ${INLINE_POLICY_NAME} from ${ci.roleName} (not in the blueprint)`,
+        { kind: 'delete-inline', roleName: ci.roleName },
+        policyDiff(observed.role.inlinePolicy, undefined),
+      );
     }
     return changes;
   },
@@ -153,19 +227,34 @@ export const ciOidcStep: Step<ObservedCiOidc, CiOidcChange> = {
       case 'create-provider':
         try {
           // IAM no longer needs a thumbprint for these well-known issuers; it trusts their CA.
-          await session.send('iam', new CreateOpenIDConnectProviderCommand({ Url: data.url, ClientIDList: [data.audience], Tags: awsorgTags() }));
+          await session.send(
+            'iam',
+            new CreateOpenIDConnectProviderCommand({
+              Url: data.url,
+              ClientIDList: [data.audience],
+              Tags: awsorgTags(),
+            }),
+          );
         } catch (err) {
           if (!isAwsError(err, 'EntityAlreadyExists', 'EntityAlreadyExistsException')) throw err;
         }
         return;
       case 'add-audience':
-        await session.send('iam', new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: data.providerArn, ClientID: data.audience }));
+        await session.send(
+          'iam',
+          new AddClientIDToOpenIDConnectProviderCommand({
+            OpenIDConnectProviderArn: data.providerArn,
+            ClientID: data.audience,
+          }),
+        );
         return;
       case 'create-role': {
         // The provider ARN needs the real account id, which a plan on a fresh org cannot know.
         const ci = ctx.loaded.blueprint.ciOidc!;
         const identity = await session.identity();
-        const trust = JSON.stringify(deployRoleTrustPolicy(ci, providerArnFor(partitionOf(identity.arn), identity.account, issuerFor(ci).host)));
+        const trust = JSON.stringify(
+          deployRoleTrustPolicy(ci, providerArnFor(partitionOf(identity.arn), identity.account, issuerFor(ci).host)),
+        );
         try {
           await session.send(
             'iam',
@@ -183,7 +272,10 @@ export const ciOidcStep: Step<ObservedCiOidc, CiOidcChange> = {
         return;
       }
       case 'update-trust':
-        await session.send('iam', new UpdateAssumeRolePolicyCommand({ RoleName: data.roleName, PolicyDocument: data.trustPolicy }));
+        await session.send(
+          'iam',
+          new UpdateAssumeRolePolicyCommand({ RoleName: data.roleName, PolicyDocument: data.trustPolicy }),
+        );
         return;
       case 'attach':
         await session.send('iam', new AttachRolePolicyCommand({ RoleName: data.roleName, PolicyArn: data.policyArn }));
@@ -192,10 +284,20 @@ export const ciOidcStep: Step<ObservedCiOidc, CiOidcChange> = {
         await session.send('iam', new DetachRolePolicyCommand({ RoleName: data.roleName, PolicyArn: data.policyArn }));
         return;
       case 'put-inline':
-        await session.send('iam', new PutRolePolicyCommand({ RoleName: data.roleName, PolicyName: INLINE_POLICY_NAME, PolicyDocument: data.document }));
+        await session.send(
+          'iam',
+          new PutRolePolicyCommand({
+            RoleName: data.roleName,
+            PolicyName: INLINE_POLICY_NAME,
+            PolicyDocument: data.document,
+          }),
+        );
         return;
       case 'delete-inline':
-        await session.send('iam', new DeleteRolePolicyCommand({ RoleName: data.roleName, PolicyName: INLINE_POLICY_NAME }));
+        await session.send(
+          'iam',
+          new DeleteRolePolicyCommand({ RoleName: data.roleName, PolicyName: INLINE_POLICY_NAME }),
+        );
         return;
     }
   },

@@ -71,7 +71,12 @@ export interface EngineInput {
 }
 
 export interface ApplyResult {
-  steps: Array<{ id: StepId; title: string; applied: Array<{ key: string; summary: string; calls: string[] }>; notes: string[] }>;
+  steps: Array<{
+    id: StepId;
+    title: string;
+    applied: Array<{ key: string; summary: string; calls: string[] }>;
+    notes: string[];
+  }>;
   state: OrganizationState;
 }
 
@@ -117,13 +122,20 @@ export class BootstrapEngine {
   private async sessionFor(account: string): Promise<AwsSession> {
     if (account === 'management') return this.input.session;
     const accountId = this.state.accountIds.get(account);
-    if (!accountId) throw new PreconditionError(`Account ${account} does not exist yet.`, 'Run bootstrap again; the accounts step creates it.');
+    if (!accountId)
+      throw new PreconditionError(
+        `Account ${account} does not exist yet.`,
+        'Run bootstrap again; the accounts step creates it.',
+      );
     if (accountId === this.state.identity?.account) return this.input.session;
     let session = this.memberSessions.get(accountId);
     if (!session) {
       const roleArn = `arn:${partitionOf(this.state.identity?.arn)}:iam::${accountId}:role/${this.input.options.memberRoleName}`;
       // New accounts' roles take a few minutes to become assumable; keep trying that long.
-      session = this.input.session.assumeRole(roleArn, 'awsorg-bootstrap', { region: this.input.loaded.blueprint.region, retryAccessDeniedForMs: 5 * 60_000 });
+      session = this.input.session.assumeRole(roleArn, 'awsorg-bootstrap', {
+        region: this.input.loaded.blueprint.region,
+        retryAccessDeniedForMs: 5 * 60_000,
+      });
       this.memberSessions.set(accountId, session);
     }
     return session;
@@ -201,7 +213,12 @@ export class BootstrapEngine {
       await this.verifyConverged(step);
     }
     await step.verify?.(this.context());
-    this.outcomes.push({ id: step.id, title: step.title, applied: changes.map((c) => ({ key: c.key, summary: c.summary, calls: c.calls })), notes });
+    this.outcomes.push({
+      id: step.id,
+      title: step.title,
+      applied: changes.map((c) => ({ key: c.key, summary: c.summary, calls: c.calls })),
+      notes,
+    });
     listener.stepDone?.(step, clock.now() - started);
   }
 
@@ -215,15 +232,26 @@ export class BootstrapEngine {
   private async applyChange(step: Step, change: Change, listener: EngineListener): Promise<void> {
     const { journal, clock, signal } = this.input;
     if (signal.aborted) {
-      throw new CancelledError(`Stopped before: ${change.summary}.`, 'Progress is saved in the journal; run the same command again to resume.');
+      throw new CancelledError(
+        `Stopped before: ${change.summary}.`,
+        'Progress is saved in the journal; run the same command again to resume.',
+      );
     }
     const started = clock.now();
     await journal.markChange(change.key, 'started', new Date(started));
     listener.changeStarted?.(step, change);
     try {
-      await step.apply(change, this.context((message) => listener.changeNote?.(step, change, message)));
+      await step.apply(
+        change,
+        this.context((message) => listener.changeNote?.(step, change, message)),
+      );
     } catch (err) {
-      await journal.markChange(change.key, 'failed', new Date(clock.now()), err instanceof Error ? err.message : String(err));
+      await journal.markChange(
+        change.key,
+        'failed',
+        new Date(clock.now()),
+        err instanceof Error ? err.message : String(err),
+      );
       listener.changeFailed?.(step, change, err);
       throw err;
     }

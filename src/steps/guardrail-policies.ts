@@ -103,7 +103,8 @@ export function guardrailPolicies(loaded: LoadedBlueprint): GuardrailPolicy[] {
     policies.push({
       guardrail: 'denyRegions',
       name: 'awsorg-deny-regions',
-      description: 'Managed by awsorg (guardrails.denyRegions): denies actions outside the allowed Regions; global services are exempt.',
+      description:
+        'Managed by awsorg (guardrails.denyRegions): denies actions outside the allowed Regions; global services are exempt.',
       document: denyRegionsDocument(guardrails.denyRegions.allow),
       targets: unique(guardrails.denyRegions.targets),
     });
@@ -130,7 +131,8 @@ export function guardrailPolicies(loaded: LoadedBlueprint): GuardrailPolicy[] {
     policies.push({
       guardrail: 'denyLeaveOrganization',
       name: 'awsorg-deny-leave-organization',
-      description: 'Managed by awsorg (guardrails.denyLeaveOrganization): member accounts cannot leave the organization.',
+      description:
+        'Managed by awsorg (guardrails.denyLeaveOrganization): member accounts cannot leave the organization.',
       document: denyLeaveOrganizationDocument(),
       targets: unique(guardrails.denyLeaveOrganization.targets),
     });

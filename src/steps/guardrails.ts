@@ -17,7 +17,15 @@ import { PreconditionError } from '../core/errors.js';
 import type { LoadedBlueprint } from '../core/blueprint.js';
 import { guardrailPolicies, minifyPolicy } from './guardrail-policies.js';
 import type { OrganizationState, Step, StepContext } from './types.js';
-import { AWSORG_TAG_KEY, AWSORG_TAG_VALUE, awsorgTags, isAwsError, paginate, policyDiff, samePolicy } from './support.js';
+import {
+  AWSORG_TAG_KEY,
+  AWSORG_TAG_VALUE,
+  awsorgTags,
+  isAwsError,
+  paginate,
+  policyDiff,
+  samePolicy,
+} from './support.js';
 
 interface ExistingPolicy {
   id: string;
@@ -41,7 +49,10 @@ type GuardrailChange =
   | { kind: 'detach'; name: string; policyId: string; targetId: string };
 
 /** Resolve a blueprint target (`Root`, an OU path, or an account name) to its id, if it exists. */
-export function targetId(target: string, state: Pick<OrganizationState, 'rootId' | 'ouIds' | 'accountIds'>): string | undefined {
+export function targetId(
+  target: string,
+  state: Pick<OrganizationState, 'rootId' | 'ouIds' | 'accountIds'>,
+): string | undefined {
   if (target === 'Root') return state.rootId;
   return state.ouIds.get(target) ?? state.accountIds.get(target);
 }
@@ -52,14 +63,20 @@ function allTargets(loaded: LoadedBlueprint): string[] {
 
 async function listScps(ctx: StepContext): Promise<PolicySummary[]> {
   return paginate(async (NextToken) => {
-    const out = await ctx.session.send('organizations', new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY', NextToken }));
+    const out = await ctx.session.send(
+      'organizations',
+      new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY', NextToken }),
+    );
     return { items: out.Policies, next: out.NextToken };
   });
 }
 
 function listTargets(ctx: StepContext, policyId: string) {
   return paginate(async (NextToken) => {
-    const out = await ctx.session.send('organizations', new ListTargetsForPolicyCommand({ PolicyId: policyId, NextToken }));
+    const out = await ctx.session.send(
+      'organizations',
+      new ListTargetsForPolicyCommand({ PolicyId: policyId, NextToken }),
+    );
     return { items: out.Targets, next: out.NextToken };
   });
 }
@@ -116,7 +133,13 @@ export const guardrailsStep: Step<ObservedGuardrails, GuardrailChange> = {
           calls: ['organizations:CreatePolicy'],
           summary: `Create SCP ${desired.name} (${desired.description})`,
           diff: policyDiff(undefined, desired.document),
-          data: { kind: 'create', name: desired.name, description: desired.description, guardrail: desired.guardrail, content },
+          data: {
+            kind: 'create',
+            name: desired.name,
+            description: desired.description,
+            guardrail: desired.guardrail,
+            content,
+          },
         });
       } else if (!samePolicy(existing.content, desired.document)) {
         changes.push({
@@ -182,19 +205,26 @@ export const guardrailsStep: Step<ObservedGuardrails, GuardrailChange> = {
         return;
       }
       case 'update':
-        await ctx.session.send('organizations', new UpdatePolicyCommand({ PolicyId: data.policyId, Content: data.content }));
+        await ctx.session.send(
+          'organizations',
+          new UpdatePolicyCommand({ PolicyId: data.policyId, Content: data.content }),
+        );
         return;
       case 'attach': {
         const policy = (await listScps(ctx)).find((p) => p.Name === data.name);
         const target = targetId(data.target, ctx.state);
         if (!policy?.Id || !target) {
-          throw new PreconditionError(`Cannot attach ${data.name} to ${data.target}: ${policy?.Id ? 'the target' : 'the policy'} does not exist.`, 'Run bootstrap again.');
+          throw new PreconditionError(
+            `Cannot attach ${data.name} to ${data.target}: ${policy?.Id ? 'the target' : 'the policy'} does not exist.`,
+            'Run bootstrap again.',
+          );
         }
         const policyId = policy.Id;
         try {
           await ctx.session.send('organizations', new AttachPolicyCommand({ PolicyId: policyId, TargetId: target }), {
             // Some implementations record a second attachment when a lost request is resent.
-            reconcile: async () => ((await listTargets(ctx, policyId)).some((t) => t.TargetId === target) ? { $metadata: {} } : undefined),
+            reconcile: async () =>
+              (await listTargets(ctx, policyId)).some((t) => t.TargetId === target) ? { $metadata: {} } : undefined,
           });
         } catch (err) {
           if (!isAwsError(err, 'DuplicatePolicyAttachmentException')) throw err;
@@ -203,7 +233,10 @@ export const guardrailsStep: Step<ObservedGuardrails, GuardrailChange> = {
       }
       case 'detach':
         try {
-          await ctx.session.send('organizations', new DetachPolicyCommand({ PolicyId: data.policyId, TargetId: data.targetId }));
+          await ctx.session.send(
+            'organizations',
+            new DetachPolicyCommand({ PolicyId: data.policyId, TargetId: data.targetId }),
+          );
         } catch (err) {
           if (!isAwsError(err, 'PolicyNotAttachedException')) throw err;
         }

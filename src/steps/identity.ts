@@ -12,7 +12,8 @@ export const identityStep: Step<WhoamiResult, never> = {
     const caller = await describeCaller(ctx.session);
     ctx.state.identity = { account: caller.account, arn: caller.arn, userId: caller.userId };
     if (caller.organization.id) ctx.state.organizationId = caller.organization.id;
-    if (caller.organization.managementAccountId) ctx.state.managementAccountId = caller.organization.managementAccountId;
+    if (caller.organization.managementAccountId)
+      ctx.state.managementAccountId = caller.organization.managementAccountId;
     return caller;
   },
 

@@ -96,13 +96,29 @@ async function remoteLookup(ctx: StepContext, account: string, backend: S3Backen
     // shows what would change (such as the bucket-policy change that lifts the refusal). The
     // apply reads the object again before it writes, and fails there if it is still refused.
     if (isRefusedObjectCall(err)) {
-      return { kind: 'unknown', reason: await refusedReadReason(err, session, backend.bucket, ctx.env, ctx.options.omitTlsDenyStatement, backend.region) };
+      return {
+        kind: 'unknown',
+        reason: await refusedReadReason(
+          err,
+          session,
+          backend.bucket,
+          ctx.env,
+          ctx.options.omitTlsDenyStatement,
+          backend.region,
+        ),
+      };
     }
     throw err;
   }
 }
 
-function summaryOf(data: MigrateStateData, toolName: string, dirAsWritten: string, writeBackend: boolean, workspaces: string): string {
+function summaryOf(
+  data: MigrateStateData,
+  toolName: string,
+  dirAsWritten: string,
+  writeBackend: boolean,
+  workspaces: string,
+): string {
   return (
     `Move the local state of ${dirAsWritten} (lineage ${data.lineage}, serial ${data.serial}) to s3://${data.backend.bucket}/${data.backend.key}${workspaces} ` +
     `with ${toolName} init -migrate-state${writeBackend ? `, writing backend.tf${data.backend.roleArn ? ` (assume_role ${data.backend.roleArn})` : ''}` : ''}; ` +
@@ -110,7 +126,9 @@ function summaryOf(data: MigrateStateData, toolName: string, dirAsWritten: strin
   );
 }
 
-export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Step<ObservedStateMigration, MigrateStateData> {
+export function createMigrateStateStep(
+  options: { tool?: ToolChoice } = {},
+): Step<ObservedStateMigration, MigrateStateData> {
   return {
     id: 'migrate-state',
     title: 'Move the local Terraform state into the state bucket',
@@ -125,7 +143,15 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
       const account = blueprint.stateBackend.account;
       const roleArn = stateRoleArn(ctx, account);
       if (roleArn) backend.roleArn = roleArn;
-      const base = { configured: true, dir, dirAsWritten: blueprint.terraform.dir, backend, toolChoice, tool: locateTool(toolChoice, ctx.env)?.name, handoff: blueprint.terraform.handoff === true };
+      const base = {
+        configured: true,
+        dir,
+        dirAsWritten: blueprint.terraform.dir,
+        backend,
+        toolChoice,
+        tool: locateTool(toolChoice, ctx.env)?.name,
+        handoff: blueprint.terraform.handoff === true,
+      };
       if (!existsSync(dir) || !statSync(dir).isDirectory()) return { ...base, dirMissing: true };
       const inspection = await inspectMigration(dir, backend, () => remoteLookup(ctx, account, backend));
       return { ...base, inspection };
@@ -136,16 +162,34 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
       if (!observed.configured || !observed.backend || !observed.dir || !blueprint.stateBackend) return [];
       const handoff = blueprint.terraform?.handoff === true;
       // With the hand-off, the state to move is the one the hand-off step imports into first.
-      if (handoff && (observed.dirMissing || (observed.inspection && assessMigration(observed.inspection, observed.backend).action === 'no-local-state'))) {
+      if (
+        handoff &&
+        (observed.dirMissing ||
+          (observed.inspection && assessMigration(observed.inspection, observed.backend).action === 'no-local-state'))
+      ) {
         const toolName = observed.tool ?? (observed.toolChoice === 'tofu' ? 'tofu' : 'terraform');
         const dirAsWritten = observed.dirAsWritten ?? observed.dir;
         return [
           {
             key: `migrate-state:${dirAsWritten}`,
-            calls: [`${toolName}:init -migrate-state`, 's3:PutObject', ...(usesDynamoDb(observed.backend.lock) ? ['dynamodb:PutItem'] : []), 's3:GetObject'],
+            calls: [
+              `${toolName}:init -migrate-state`,
+              's3:PutObject',
+              ...(usesDynamoDb(observed.backend.lock) ? ['dynamodb:PutItem'] : []),
+              's3:GetObject',
+            ],
             summary: `Move the state the hand-off imports into ${dirAsWritten} to s3://${observed.backend.bucket}/${observed.backend.key}, writing backend.tf${observed.backend.roleArn ? ` (assume_role ${observed.backend.roleArn})` : ''}; keep a local backup`,
-            ...(blueprint.stateBackend.account !== MANAGEMENT_ACCOUNT ? { account: blueprint.stateBackend.account } : {}),
-            data: { dir: observed.dir, backend: observed.backend, tool: observed.toolChoice ?? 'auto', account: blueprint.stateBackend.account, lineage: '', serial: -1 },
+            ...(blueprint.stateBackend.account !== MANAGEMENT_ACCOUNT
+              ? { account: blueprint.stateBackend.account }
+              : {}),
+            data: {
+              dir: observed.dir,
+              backend: observed.backend,
+              tool: observed.toolChoice ?? 'auto',
+              account: blueprint.stateBackend.account,
+              lineage: '',
+              serial: -1,
+            },
           },
         ];
       }
@@ -171,7 +215,10 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
         return [
           {
             key: `migrate-state:${dirAsWritten}`,
-            calls: [`${observed.tool}:init -reconfigure`, ...(usesDynamoDb(observed.backend.lock) ? ['dynamodb:PutItem'] : [])],
+            calls: [
+              `${observed.tool}:init -reconfigure`,
+              ...(usesDynamoDb(observed.backend.lock) ? ['dynamodb:PutItem'] : []),
+            ],
             summary:
               `Rewrite backend.tf of ${dirAsWritten} for ${assessment.changes.join(', ')} and re-initialise it with ${observed.tool} init -reconfigure; ` +
               `the state stays in s3://${data.backend.bucket}/${data.backend.key} (lineage ${data.lineage}, serial ${data.serial})`,
@@ -181,7 +228,10 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
         ];
       }
       const workspaces = observed.inspection.workspaces;
-      const others = workspaces.length > 0 ? ` and workspaces ${workspaces.join(', ')} to ${workspaceKey('NAME', data.backend.key, observed.inspection.declaration)}` : '';
+      const others =
+        workspaces.length > 0
+          ? ` and workspaces ${workspaces.join(', ')} to ${workspaceKey('NAME', data.backend.key, observed.inspection.declaration)}`
+          : '';
       const calls = [
         `${observed.tool}:init -migrate-state`,
         ...(assessment.seed === 'keep' ? [] : ['s3:PutObject']),
@@ -202,7 +252,10 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
       const { data } = change;
       if (data.serial < 0) {
         // Planned before the hand-off wrote any state; the engine observes again before applying, so this means it still has not.
-        throw new AwsorgError(`There is no local state in ${data.dir} to move: the hand-off step did not import anything.`, 'Run bootstrap again; it resumes with the hand-off.');
+        throw new AwsorgError(
+          `There is no local state in ${data.dir} to move: the hand-off step did not import anything.`,
+          'Run bootstrap again; it resumes with the hand-off.',
+        );
       }
       const session = await ctx.sessionFor(data.account);
       // With a role in backend.tf Terraform assumes it itself, from the management account's
@@ -224,7 +277,9 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
         throw await explainRefusedObjectCall(err, session, data.backend.bucket, ctx.env, data.backend.region);
       });
       for (const ws of result.workspaces.filter((w) => w.name !== 'default')) {
-        ctx.note(`Workspace ${ws.name}: ${ws.status === 'moved' ? `in s3://${result.bucket}/${ws.key} (lineage ${ws.lineage}, serial ${ws.remote?.serial})` : `${ws.status} at s3://${result.bucket}/${ws.key}`}`);
+        ctx.note(
+          `Workspace ${ws.name}: ${ws.status === 'moved' ? `in s3://${result.bucket}/${ws.key} (lineage ${ws.lineage}, serial ${ws.remote?.serial})` : `${ws.status} at s3://${result.bucket}/${ws.key}`}`,
+        );
       }
       ctx.note(
         result.status === 'migrated'
@@ -251,7 +306,10 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
       );
       const assessment = assessMigration(inspection, backend);
       if (assessment.action === 'reconfigure') {
-        throw new AwsorgError(`${dir}/backend.tf does not match the blueprint yet (${assessment.changes.join(', ')})`, 'Run `awsorg state migrate --config <blueprint>` to see what stops the change.');
+        throw new AwsorgError(
+          `${dir}/backend.tf does not match the blueprint yet (${assessment.changes.join(', ')})`,
+          'Run `awsorg state migrate --config <blueprint>` to see what stops the change.',
+        );
       }
       if (assessment.action === 'migrate' || assessment.action === 'refuse') {
         throw new AwsorgError(
@@ -263,22 +321,37 @@ export function createMigrateStateStep(options: { tool?: ToolChoice } = {}): Ste
 
     notes(observed) {
       // With the hand-off the directory and its state come from the hand-off step; the planned change says so.
-      if (observed.handoff && (observed.dirMissing || (observed.inspection && observed.backend && assessMigration(observed.inspection, observed.backend).action === 'no-local-state'))) return [];
+      if (
+        observed.handoff &&
+        (observed.dirMissing ||
+          (observed.inspection &&
+            observed.backend &&
+            assessMigration(observed.inspection, observed.backend).action === 'no-local-state'))
+      )
+        return [];
       if (observed.configured && observed.dirMissing) {
-        return [`no Terraform directory at ${observed.dirAsWritten} (terraform.dir): nothing to migrate; run \`awsorg state migrate --config <blueprint>\` once it holds local state`];
+        return [
+          `no Terraform directory at ${observed.dirAsWritten} (terraform.dir): nothing to migrate; run \`awsorg state migrate --config <blueprint>\` once it holds local state`,
+        ];
       }
       if (!observed.configured || !observed.backend || !observed.inspection) return [];
       const assessment = assessMigration(observed.inspection, observed.backend);
       const target = `s3://${observed.backend.bucket}/${observed.backend.key}`;
       switch (assessment.action) {
         case 'already-migrated':
-          return [`state of ${observed.dirAsWritten} is already in ${target} (lineage ${assessment.remote.lineage}, serial ${assessment.remote.serial})`, ...assessment.notes];
+          return [
+            `state of ${observed.dirAsWritten} is already in ${target} (lineage ${assessment.remote.lineage}, serial ${assessment.remote.serial})`,
+            ...assessment.notes,
+          ];
         case 'no-local-state':
         case 'reconfigure':
           return assessment.notes;
         case 'migrate': {
           const { remote } = observed.inspection;
-          const unknown = remote.kind === 'unknown' ? [`what ${target} holds is unknown, so the apply reads it again before writing: ${remote.reason}`] : [];
+          const unknown =
+            remote.kind === 'unknown'
+              ? [`what ${target} holds is unknown, so the apply reads it again before writing: ${remote.reason}`]
+              : [];
           return [...assessment.notes, ...unknown];
         }
         default:

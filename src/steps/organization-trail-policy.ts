@@ -12,7 +12,10 @@ export function trailArn(loaded: LoadedBlueprint, partition: string, managementA
 export const CLOUDTRAIL_SIDS = ['AWSCloudTrailAclCheck', 'AWSCloudTrailWrite'];
 
 /** AWS's documented bucket policy for an organization trail, scoped to this trail by aws:SourceArn. */
-export function cloudTrailStatements(loaded: LoadedBlueprint, ids: { partition: string; managementAccountId?: string; organizationId?: string }): PolicyStatement[] {
+export function cloudTrailStatements(
+  loaded: LoadedBlueprint,
+  ids: { partition: string; managementAccountId?: string; organizationId?: string },
+): PolicyStatement[] {
   const bucket = loaded.blueprint.organizationTrail!.bucket;
   const arn = trailArn(loaded, ids.partition, ids.managementAccountId);
   const bucketArn = `arn:${ids.partition}:s3:::${bucket}`;

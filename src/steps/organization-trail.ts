@@ -3,9 +3,24 @@
  * through its member role) with the CloudTrail bucket policy; the trail itself is created in the
  * management account: organization-wide, multi-region, with log-file validation, and logging.
  */
-import { CreateTrailCommand, GetTrailCommand, GetTrailStatusCommand, StartLoggingCommand, UpdateTrailCommand, type Trail } from '@aws-sdk/client-cloudtrail';
+import {
+  CreateTrailCommand,
+  GetTrailCommand,
+  GetTrailStatusCommand,
+  StartLoggingCommand,
+  UpdateTrailCommand,
+  type Trail,
+} from '@aws-sdk/client-cloudtrail';
 import type { LoadedBlueprint } from '../core/blueprint.js';
-import { applyBucketChange, observeBucket, planBucket, tlsDenyStatement, TLS_SID, type BucketChange, type ObservedBucket } from './bucket-hardening.js';
+import {
+  applyBucketChange,
+  observeBucket,
+  planBucket,
+  tlsDenyStatement,
+  TLS_SID,
+  type BucketChange,
+  type ObservedBucket,
+} from './bucket-hardening.js';
 import { sessionIfExists } from './state-backend.js';
 import type { Change, Step, StepOptions } from './types.js';
 import { isAwsError, partitionOf } from './support.js';
@@ -22,11 +37,7 @@ export interface ObservedTrail {
   trail: { settings: Trail; logging: boolean } | undefined;
 }
 
-type TrailChange =
-  | BucketChange
-  | { kind: 'create-trail' }
-  | { kind: 'update-trail' }
-  | { kind: 'start-logging' };
+type TrailChange = BucketChange | { kind: 'create-trail' } | { kind: 'update-trail' } | { kind: 'start-logging' };
 
 function trailMatches(settings: Trail, loaded: LoadedBlueprint): boolean {
   return (
@@ -55,7 +66,11 @@ export const organizationTrailStep: Step<ObservedTrail, TrailChange> = {
   async observe(ctx) {
     const config = ctx.loaded.blueprint.organizationTrail!;
     const partition = partitionOf(ctx.state.identity?.arn);
-    const base = { partition, managementAccountId: ctx.state.managementAccountId ?? ctx.state.identity?.account, organizationId: ctx.state.organizationId };
+    const base = {
+      partition,
+      managementAccountId: ctx.state.managementAccountId ?? ctx.state.identity?.account,
+      organizationId: ctx.state.organizationId,
+    };
     const logSession = await sessionIfExists(ctx, config.account);
     const bucket = logSession ? await observeBucket(logSession, config.bucket) : { exists: false };
     let trail: ObservedTrail['trail'];
@@ -79,7 +94,13 @@ export const organizationTrailStep: Step<ObservedTrail, TrailChange> = {
     ];
     const changes: Change<TrailChange>[] = planBucket(
       observed.bucket,
-      { bucket: config.bucket, region: loaded.blueprint.region, encryption: 'AES256', statements, ownedSids: [...CLOUDTRAIL_SIDS, TLS_SID] },
+      {
+        bucket: config.bucket,
+        region: loaded.blueprint.region,
+        encryption: 'AES256',
+        statements,
+        ownedSids: [...CLOUDTRAIL_SIDS, TLS_SID],
+      },
       `trail-bucket:${config.bucket}`,
       config.account,
     );
@@ -92,10 +113,20 @@ export const organizationTrailStep: Step<ObservedTrail, TrailChange> = {
         data: { kind: 'create-trail' },
       });
     } else if (!trailMatches(observed.trail.settings, loaded)) {
-      changes.push({ key: `${key}:update`, calls: ['cloudtrail:UpdateTrail'], summary: `Update trail ${config.name} to the blueprint's settings`, data: { kind: 'update-trail' } });
+      changes.push({
+        key: `${key}:update`,
+        calls: ['cloudtrail:UpdateTrail'],
+        summary: `Update trail ${config.name} to the blueprint's settings`,
+        data: { kind: 'update-trail' },
+      });
     }
     if (!observed.trail?.logging) {
-      changes.push({ key: `${key}:logging`, calls: ['cloudtrail:StartLogging'], summary: `Start logging on trail ${config.name}`, data: { kind: 'start-logging' } });
+      changes.push({
+        key: `${key}:logging`,
+        calls: ['cloudtrail:StartLogging'],
+        summary: `Start logging on trail ${config.name}`,
+        data: { kind: 'start-logging' },
+      });
     }
     return changes;
   },

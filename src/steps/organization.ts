@@ -32,7 +32,10 @@ export async function loadRoot(ctx: StepContext): Promise<{ id: string; enabledP
   const root = roots[0];
   if (!root?.Id) return undefined;
   ctx.state.rootId = root.Id;
-  return { id: root.Id, enabledPolicyTypes: (root.PolicyTypes ?? []).filter((p) => p.Status === 'ENABLED').map((p) => p.Type ?? '') };
+  return {
+    id: root.Id,
+    enabledPolicyTypes: (root.PolicyTypes ?? []).filter((p) => p.Status === 'ENABLED').map((p) => p.Type ?? ''),
+  };
 }
 
 async function listTrustedServices(ctx: StepContext): Promise<string[]> {
@@ -53,7 +56,8 @@ export const organizationStep: Step<ObservedOrganization, OrganizationChange> = 
     try {
       org = (await ctx.session.send('organizations', new DescribeOrganizationCommand({}))).Organization;
     } catch (err) {
-      if (isAwsError(err, 'AWSOrganizationsNotInUseException')) return { exists: false, enabledPolicyTypes: [], trustedServices: [] };
+      if (isAwsError(err, 'AWSOrganizationsNotInUseException'))
+        return { exists: false, enabledPolicyTypes: [], trustedServices: [] };
       throw err;
     }
     ctx.state.organizationId = org?.Id;
@@ -127,14 +131,22 @@ export const organizationStep: Step<ObservedOrganization, OrganizationChange> = 
         return;
       }
       case 'trusted-access':
-        await ctx.session.send('organizations', new EnableAWSServiceAccessCommand({ ServicePrincipal: data.servicePrincipal }), {
-          reconcile: async () => ((await listTrustedServices(ctx)).includes(data.servicePrincipal) ? { $metadata: {} } : undefined),
-        });
+        await ctx.session.send(
+          'organizations',
+          new EnableAWSServiceAccessCommand({ ServicePrincipal: data.servicePrincipal }),
+          {
+            reconcile: async () =>
+              (await listTrustedServices(ctx)).includes(data.servicePrincipal) ? { $metadata: {} } : undefined,
+          },
+        );
         return;
       case 'policy-type': {
         const rootId = ctx.state.rootId ?? (await loadRoot(ctx))?.id;
         try {
-          await ctx.session.send('organizations', new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: data.policyType as never }));
+          await ctx.session.send(
+            'organizations',
+            new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: data.policyType as never }),
+          );
         } catch (err) {
           if (!isAwsError(err, 'PolicyTypeAlreadyEnabledException')) throw err;
         }

@@ -1,5 +1,9 @@
 /** Step 3: the OU tree, by path from the root. Never creates a second OU of the same name under one parent. */
-import { CreateOrganizationalUnitCommand, ListOrganizationalUnitsForParentCommand, type OrganizationalUnit } from '@aws-sdk/client-organizations';
+import {
+  CreateOrganizationalUnitCommand,
+  ListOrganizationalUnitsForParentCommand,
+  type OrganizationalUnit,
+} from '@aws-sdk/client-organizations';
 import { PreconditionError } from '../core/errors.js';
 import type { StepContext, Step } from './types.js';
 import { awsorgTags, isAwsError, paginate } from './support.js';
@@ -23,7 +27,10 @@ export function parentPathOf(path: string): string | undefined {
 
 export async function listChildOus(ctx: StepContext, parentId: string): Promise<OrganizationalUnit[]> {
   return paginate(async (NextToken) => {
-    const out = await ctx.session.send('organizations', new ListOrganizationalUnitsForParentCommand({ ParentId: parentId, NextToken }));
+    const out = await ctx.session.send(
+      'organizations',
+      new ListOrganizationalUnitsForParentCommand({ ParentId: parentId, NextToken }),
+    );
     return { items: out.OrganizationalUnits, next: out.NextToken };
   });
 }
@@ -40,7 +47,9 @@ export async function discoverOus(ctx: StepContext, wanted: string[]): Promise<s
   let level: Array<{ id: string; path: string | undefined }> = [{ id: rootId, path: undefined }];
   while (level.length > 0) {
     const next: typeof level = [];
-    const children = await Promise.all(level.map(async (parent) => ({ parent, ous: await listChildOus(ctx, parent.id) })));
+    const children = await Promise.all(
+      level.map(async (parent) => ({ parent, ous: await listChildOus(ctx, parent.id) })),
+    );
     for (const { parent, ous } of children) {
       const seen = new Map<string, string>();
       for (const ou of ous) {
@@ -95,23 +104,32 @@ export const organizationalUnitsStep: Step<ObservedOus, CreateOu> = {
   async apply(change, ctx) {
     const { path, name, parentPath } = change.data;
     const parentId = parentPath ? ctx.state.ouIds.get(parentPath) : ctx.state.rootId;
-    if (!parentId) throw new PreconditionError(`The parent of OU ${path} (${parentPath ?? 'Root'}) does not exist yet.`, 'Run bootstrap again.');
+    if (!parentId)
+      throw new PreconditionError(
+        `The parent of OU ${path} (${parentPath ?? 'Root'}) does not exist yet.`,
+        'Run bootstrap again.',
+      );
     const findExisting = async () => (await listChildOus(ctx, parentId)).find((ou) => ou.Name === name);
     let id: string | undefined;
     try {
-      const out = await ctx.session.send('organizations', new CreateOrganizationalUnitCommand({ ParentId: parentId, Name: name, Tags: awsorgTags() }), {
-        // A dropped connection may hide a create that happened: look before creating again.
-        reconcile: async () => {
-          const ou = await findExisting();
-          return ou ? { OrganizationalUnit: ou, $metadata: {} } : undefined;
+      const out = await ctx.session.send(
+        'organizations',
+        new CreateOrganizationalUnitCommand({ ParentId: parentId, Name: name, Tags: awsorgTags() }),
+        {
+          // A dropped connection may hide a create that happened: look before creating again.
+          reconcile: async () => {
+            const ou = await findExisting();
+            return ou ? { OrganizationalUnit: ou, $metadata: {} } : undefined;
+          },
         },
-      });
+      );
       id = out.OrganizationalUnit?.Id;
     } catch (err) {
       if (!isAwsError(err, 'DuplicateOrganizationalUnitException')) throw err;
       id = (await findExisting())?.Id;
     }
-    if (!id) throw new PreconditionError(`OU ${path} was created but could not be found again.`, 'Run bootstrap again.');
+    if (!id)
+      throw new PreconditionError(`OU ${path} was created but could not be found again.`, 'Run bootstrap again.');
     ctx.state.ouIds.set(path, id);
   },
 };

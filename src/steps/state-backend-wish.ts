@@ -10,13 +10,18 @@ export function usesTable(loaded: LoadedBlueprint): boolean {
   return lock === 'dynamodb' || lock === 'both';
 }
 
-export function stateBucketWish(loaded: LoadedBlueprint, partition: string, options: { omitTlsDenyStatement?: boolean }) {
+export function stateBucketWish(
+  loaded: LoadedBlueprint,
+  partition: string,
+  options: { omitTlsDenyStatement?: boolean },
+) {
   const backend = loaded.blueprint.stateBackend!;
   return {
     bucket: backend.bucket,
     region: loaded.blueprint.region,
     encryption: backend.encryption,
-    statements: backend.enforceTls && !options.omitTlsDenyStatement ? [tlsDenyStatement(backend.bucket, partition)] : [],
+    statements:
+      backend.enforceTls && !options.omitTlsDenyStatement ? [tlsDenyStatement(backend.bucket, partition)] : [],
     ownedSids: [TLS_SID],
     noncurrentVersionDays: backend.noncurrentVersionDays ?? 90,
   };

@@ -13,7 +13,13 @@ import {
 import { PreconditionError } from '../core/errors.js';
 import type { LoadedBlueprint } from '../core/blueprint.js';
 import type { AwsSession } from '../aws/session.js';
-import { applyBucketChange, observeBucket, planBucket, type BucketChange, type ObservedBucket } from './bucket-hardening.js';
+import {
+  applyBucketChange,
+  observeBucket,
+  planBucket,
+  type BucketChange,
+  type ObservedBucket,
+} from './bucket-hardening.js';
 import type { Change, Step, StepContext, StepOptions } from './types.js';
 import { isAwsError, partitionOf } from './support.js';
 import { stateBucketWish, usesTable } from './state-backend-wish.js';
@@ -65,7 +71,8 @@ async function observeTable(session: AwsSession, table: string): Promise<Observe
     exists: true,
     keySchemaOk: described?.KeySchema?.length === 1 && hash?.AttributeName === 'LockID' && hashType === 'S',
     billingMode: described?.BillingModeSummary?.BillingMode ?? 'PROVISIONED',
-    pointInTimeRecovery: backups.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus === 'ENABLED',
+    pointInTimeRecovery:
+      backups.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus === 'ENABLED',
     deletionProtection: described?.DeletionProtectionEnabled === true,
   };
 }
@@ -81,12 +88,29 @@ export function planTable(observed: ObservedLockTable, table: string, account: s
   const add = (suffix: string, call: string, summary: string, data: TableChange) =>
     changes.push({ key: `lock-table:${table}:${suffix}`, calls: [call], summary, account, data });
   if (!observed.exists) {
-    add('create', 'dynamodb:CreateTable', `Create lock table ${table} (LockID string key, PAY_PER_REQUEST, deletion protection)`, { kind: 'create-table', table });
+    add(
+      'create',
+      'dynamodb:CreateTable',
+      `Create lock table ${table} (LockID string key, PAY_PER_REQUEST, deletion protection)`,
+      { kind: 'create-table', table },
+    );
   } else {
-    if (observed.billingMode !== 'PAY_PER_REQUEST') add('billing', 'dynamodb:UpdateTable', `Switch ${table} to on-demand (PAY_PER_REQUEST) billing`, { kind: 'table-billing', table });
-    if (!observed.deletionProtection) add('deletion-protection', 'dynamodb:UpdateTable', `Turn on deletion protection for ${table}`, { kind: 'table-deletion-protection', table });
+    if (observed.billingMode !== 'PAY_PER_REQUEST')
+      add('billing', 'dynamodb:UpdateTable', `Switch ${table} to on-demand (PAY_PER_REQUEST) billing`, {
+        kind: 'table-billing',
+        table,
+      });
+    if (!observed.deletionProtection)
+      add('deletion-protection', 'dynamodb:UpdateTable', `Turn on deletion protection for ${table}`, {
+        kind: 'table-deletion-protection',
+        table,
+      });
   }
-  if (!observed.pointInTimeRecovery) add('pitr', 'dynamodb:UpdateContinuousBackups', `Turn on point-in-time recovery for ${table}`, { kind: 'table-pitr', table });
+  if (!observed.pointInTimeRecovery)
+    add('pitr', 'dynamodb:UpdateContinuousBackups', `Turn on point-in-time recovery for ${table}`, {
+      kind: 'table-pitr',
+      table,
+    });
   return changes;
 }
 
@@ -121,7 +145,10 @@ async function applyTableChange(session: AwsSession, data: TableChange): Promise
       await waitForTable(session, TableName);
       await session.send(
         'dynamodb',
-        new UpdateContinuousBackupsCommand({ TableName, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+        new UpdateContinuousBackupsCommand({
+          TableName,
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        }),
       );
       return;
   }
@@ -134,7 +161,10 @@ async function waitForTable(session: AwsSession, table: string): Promise<void> {
     if (status === 'ACTIVE') return;
     await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** i)));
   }
-  throw new PreconditionError(`DynamoDB table ${table} did not become ACTIVE.`, 'Check the table in the DynamoDB console and rerun.');
+  throw new PreconditionError(
+    `DynamoDB table ${table} did not become ACTIVE.`,
+    'Check the table in the DynamoDB console and rerun.',
+  );
 }
 
 export const stateBackendStep: Step<ObservedStateBackend, StateBackendChange> = {
@@ -146,7 +176,13 @@ export const stateBackendStep: Step<ObservedStateBackend, StateBackendChange> = 
     const backend = ctx.loaded.blueprint.stateBackend!;
     const partition = partitionOf(ctx.state.identity?.arn);
     const session = await sessionIfExists(ctx, backend.account);
-    if (!session) return { accountExists: false, partition, bucket: { exists: false }, table: usesTable(ctx.loaded) ? { exists: false } : undefined };
+    if (!session)
+      return {
+        accountExists: false,
+        partition,
+        bucket: { exists: false },
+        table: usesTable(ctx.loaded) ? { exists: false } : undefined,
+      };
     const [bucket, table] = await Promise.all([
       observeBucket(session, backend.bucket),
       usesTable(ctx.loaded) && backend.table ? observeTable(session, backend.table) : Promise.resolve(undefined),
@@ -156,19 +192,31 @@ export const stateBackendStep: Step<ObservedStateBackend, StateBackendChange> = 
 
   plan(observed, loaded, options) {
     const backend = loaded.blueprint.stateBackend!;
-    const changes: Change<StateBackendChange>[] = planBucket(observed.bucket, stateBucketWish(loaded, observed.partition, options), `state-bucket:${backend.bucket}`, backend.account);
+    const changes: Change<StateBackendChange>[] = planBucket(
+      observed.bucket,
+      stateBucketWish(loaded, observed.partition, options),
+      `state-bucket:${backend.bucket}`,
+      backend.account,
+    );
     if (observed.table && backend.table) changes.push(...planTable(observed.table, backend.table, backend.account));
     return changes;
   },
 
   notes(observed) {
-    return observed.accountExists ? [] : ['The backend account is created earlier in this run, so everything in it is new.'];
+    return observed.accountExists
+      ? []
+      : ['The backend account is created earlier in this run, so everything in it is new.'];
   },
 
   async apply(change, ctx) {
     const session = await ctx.sessionFor(ctx.loaded.blueprint.stateBackend!.account);
     const data = change.data;
-    if (data.kind === 'create-table' || data.kind === 'table-billing' || data.kind === 'table-deletion-protection' || data.kind === 'table-pitr') {
+    if (
+      data.kind === 'create-table' ||
+      data.kind === 'table-billing' ||
+      data.kind === 'table-deletion-protection' ||
+      data.kind === 'table-pitr'
+    ) {
       await applyTableChange(session, data);
     } else {
       await applyBucketChange(session, data);

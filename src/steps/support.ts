@@ -3,7 +3,9 @@ import { forEachLimited } from '../aws/rate-limit.js';
 import { AwsCallError } from '../core/errors.js';
 
 /** Collect every page of a paginated AWS list call. */
-export async function paginate<T>(fetchPage: (token: string | undefined) => Promise<{ items: T[] | undefined; next: string | undefined }>): Promise<T[]> {
+export async function paginate<T>(
+  fetchPage: (token: string | undefined) => Promise<{ items: T[] | undefined; next: string | undefined }>,
+): Promise<T[]> {
   const all: T[] = [];
   let token: string | undefined;
   do {
@@ -79,8 +81,14 @@ export function samePolicy(a: unknown, b: unknown): boolean {
  * every line is shown, prefixed with "+ ", "- " or "  ".
  */
 export function policyDiff(before: unknown, after: unknown): string {
-  const a = before === undefined ? [] : canonicalJson(typeof before === 'string' ? JSON.parse(maybeDecode(before)) : before).split('\n');
-  const b = after === undefined ? [] : canonicalJson(typeof after === 'string' ? JSON.parse(maybeDecode(after)) : after).split('\n');
+  const a =
+    before === undefined
+      ? []
+      : canonicalJson(typeof before === 'string' ? JSON.parse(maybeDecode(before)) : before).split('\n');
+  const b =
+    after === undefined
+      ? []
+      : canonicalJson(typeof after === 'string' ? JSON.parse(maybeDecode(after)) : after).split('\n');
   return lineDiff(a, b).join('\n');
 }
 

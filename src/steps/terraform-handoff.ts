@@ -21,12 +21,41 @@ import type { AwsSession } from '../aws/session.js';
 import { MANAGEMENT_ACCOUNT, type LoadedBlueprint } from '../core/blueprint.js';
 import { AwsorgError, PreconditionError } from '../core/errors.js';
 import { BACKEND_FILE, isOurs } from '../terraform/backend.js';
-import { generateHandoff, HANDOFF_MARKER, HandoffIdsMissing, HandoffUnsupported, type HandoffCode, type HandoffIds } from '../terraform/handoff/generate.js';
-import { handoffFileProblem, planHandoffFiles, writeHandoffFiles, type HandoffFilePlan } from '../terraform/handoff/files.js';
+import {
+  generateHandoff,
+  HANDOFF_MARKER,
+  HandoffIdsMissing,
+  HandoffUnsupported,
+  type HandoffCode,
+  type HandoffIds,
+} from '../terraform/handoff/generate.js';
+import {
+  handoffFileProblem,
+  planHandoffFiles,
+  writeHandoffFiles,
+  type HandoffFilePlan,
+} from '../terraform/handoff/files.js';
 import { planPipeline, writePipeline, type PipelinePlan } from '../terraform/handoff/pipeline-file.js';
-import { declaredResources, describeImpure, removedFile, REMOVED_FILE, stateAddresses, summarisePlan, type PlanSummary } from '../terraform/handoff/plan-check.js';
+import {
+  declaredResources,
+  describeImpure,
+  removedFile,
+  REMOVED_FILE,
+  stateAddresses,
+  summarisePlan,
+  type PlanSummary,
+} from '../terraform/handoff/plan-check.js';
 import { LOCAL_STATE_FILE, readRemoteState } from '../terraform/migrate.js';
-import { credentialsAsEnv, locateTool, requireTool, runTool, toolEnv, toolNotFound, type ToolChoice, type ToolName } from '../terraform/tool.js';
+import {
+  credentialsAsEnv,
+  locateTool,
+  requireTool,
+  runTool,
+  toolEnv,
+  toolNotFound,
+  type ToolChoice,
+  type ToolName,
+} from '../terraform/tool.js';
 import { observeBucket } from './bucket-hardening.js';
 import { guardrailPolicies } from './guardrail-policies.js';
 import { backendSettingsFor } from './migrate-state.js';
@@ -80,7 +109,10 @@ export function handoffEnabled(loaded: LoadedBlueprint): boolean {
 
 async function tagsOf(ctx: StepContext, resourceId: string): Promise<Record<string, string>> {
   const tags = await paginate(async (NextToken) => {
-    const out = await ctx.session.send('organizations', new ListTagsForResourceCommand({ ResourceId: resourceId, NextToken }));
+    const out = await ctx.session.send(
+      'organizations',
+      new ListTagsForResourceCommand({ ResourceId: resourceId, NextToken }),
+    );
     return { items: out.Tags, next: out.NextToken };
   });
   return Object.fromEntries(tags.filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
@@ -107,13 +139,18 @@ async function observeIds(ctx: StepContext): Promise<HandoffIds> {
     memberRoleName: ctx.options.memberRoleName,
     ...(managementAccountId ? { managementAccountId } : {}),
   };
-  for (const path of blueprint.organizationalUnits) if (!state.ouIds.has(path)) throw new HandoffIdsMissing(`OU ${path} does not exist yet`);
-  for (const account of blueprint.accounts) if (!state.accountIds.has(account.name)) throw new HandoffIdsMissing(`account ${account.name} does not exist yet`);
+  for (const path of blueprint.organizationalUnits)
+    if (!state.ouIds.has(path)) throw new HandoffIdsMissing(`OU ${path} does not exist yet`);
+  for (const account of blueprint.accounts)
+    if (!state.accountIds.has(account.name)) throw new HandoffIdsMissing(`account ${account.name} does not exist yet`);
 
   const wanted = new Set(guardrailPolicies(ctx.loaded).map((p) => p.name));
   if (wanted.size > 0) {
     const summaries = await paginate(async (NextToken) => {
-      const out = await ctx.session.send('organizations', new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY', NextToken }));
+      const out = await ctx.session.send(
+        'organizations',
+        new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY', NextToken }),
+      );
       return { items: out.Policies, next: out.NextToken };
     });
     for (const p of summaries) if (p.Name && p.Id && wanted.has(p.Name)) ids.policyIds[p.Name] = p.Id;
@@ -131,8 +168,10 @@ async function observeIds(ctx: StepContext): Promise<HandoffIds> {
   ids.tags = tags;
 
   const buckets: Array<{ account: string; bucket: string }> = [];
-  if (blueprint.stateBackend) buckets.push({ account: blueprint.stateBackend.account, bucket: blueprint.stateBackend.bucket });
-  if (blueprint.organizationTrail) buckets.push({ account: blueprint.organizationTrail.account, bucket: blueprint.organizationTrail.bucket });
+  if (blueprint.stateBackend)
+    buckets.push({ account: blueprint.stateBackend.account, bucket: blueprint.stateBackend.bucket });
+  if (blueprint.organizationTrail)
+    buckets.push({ account: blueprint.organizationTrail.account, bucket: blueprint.organizationTrail.bucket });
   ids.bucketPolicies = {};
   ids.lifecycleRules = {};
   for (const { account, bucket } of buckets) {
@@ -141,29 +180,50 @@ async function observeIds(ctx: StepContext): Promise<HandoffIds> {
     const observed = await observeBucket(session, bucket);
     if (!observed.exists) throw new HandoffIdsMissing(`bucket ${bucket} does not exist yet`);
     // Tags someone put on the bucket stay: the code says exactly what AWS holds.
-    const bucketTags = await unlessMissing(() => session.send('s3', new GetBucketTaggingCommand({ Bucket: bucket })), 'NoSuchTagSet', 'NoSuchTagSetError');
-    const tagSet = Object.fromEntries((bucketTags?.TagSet ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
+    const bucketTags = await unlessMissing(
+      () => session.send('s3', new GetBucketTaggingCommand({ Bucket: bucket })),
+      'NoSuchTagSet',
+      'NoSuchTagSetError',
+    );
+    const tagSet = Object.fromEntries(
+      (bucketTags?.TagSet ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']),
+    );
     if (Object.keys(tagSet).length > 0) ids.tags[`bucket:${bucket}`] = tagSet;
     if (observed.policy?.Statement) ids.bucketPolicies[bucket] = { Statement: observed.policy.Statement };
-    if (observed.lifecycleRules) ids.lifecycleRules[bucket] = observed.lifecycleRules.map((r) => (r.ID !== undefined ? { ID: r.ID } : {}));
+    if (observed.lifecycleRules)
+      ids.lifecycleRules[bucket] = observed.lifecycleRules.map((r) => (r.ID !== undefined ? { ID: r.ID } : {}));
   }
 
   const backend = blueprint.stateBackend;
   if (backend?.table && (backend.lock === 'dynamodb' || backend.lock === 'both')) {
     const session = await sessionIfExists(ctx, backend.account);
-    const accountId = backend.account === MANAGEMENT_ACCOUNT ? managementAccountId : state.accountIds.get(backend.account);
+    const accountId =
+      backend.account === MANAGEMENT_ACCOUNT ? managementAccountId : state.accountIds.get(backend.account);
     if (session && accountId) {
       const arn = `arn:${partition}:dynamodb:${blueprint.region}:${accountId}:table/${backend.table}`;
-      const out = await unlessMissing(() => session.send('dynamodb', new ListTagsOfResourceCommand({ ResourceArn: arn })), 'ResourceNotFoundException');
-      if (out) ids.tags[`table:${backend.table}`] = Object.fromEntries((out.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
+      const out = await unlessMissing(
+        () => session.send('dynamodb', new ListTagsOfResourceCommand({ ResourceArn: arn })),
+        'ResourceNotFoundException',
+      );
+      if (out)
+        ids.tags[`table:${backend.table}`] = Object.fromEntries(
+          (out.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']),
+        );
     }
   }
   const trail = blueprint.organizationTrail;
   if (trail && managementAccountId) {
     const arn = `arn:${partition}:cloudtrail:${blueprint.region}:${managementAccountId}:trail/${trail.name}`;
-    const out = await unlessMissing(() => ctx.session.send('cloudtrail', new ListTagsCommand({ ResourceIdList: [arn] })), 'TrailNotFoundException', 'CloudTrailARNInvalidException');
+    const out = await unlessMissing(
+      () => ctx.session.send('cloudtrail', new ListTagsCommand({ ResourceIdList: [arn] })),
+      'TrailNotFoundException',
+      'CloudTrailARNInvalidException',
+    );
     const list = out?.ResourceTagList?.[0]?.TagsList ?? [];
-    if (list.length > 0) ids.tags[`trail:${trail.name}`] = Object.fromEntries(list.filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
+    if (list.length > 0)
+      ids.tags[`trail:${trail.name}`] = Object.fromEntries(
+        list.filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']),
+      );
   }
 
   const ci = blueprint.ciOidc;
@@ -184,7 +244,10 @@ async function readStateAddresses(ctx: StepContext, dir: string): Promise<{ addr
     try {
       addresses = stateAddresses(readFileSync(localPath));
     } catch (err) {
-      throw new AwsorgError(`${localPath} is not a readable Terraform state (${(err as Error).message})`, 'Restore it from terraform.tfstate.backup or a copy, then run bootstrap again; nothing was imported.');
+      throw new AwsorgError(
+        `${localPath} is not a readable Terraform state (${(err as Error).message})`,
+        'Restore it from terraform.tfstate.backup or a copy, then run bootstrap again; nothing was imported.',
+      );
     }
     return { addresses, where: `${LOCAL_STATE_FILE} in ${dir}` };
   }
@@ -195,7 +258,8 @@ async function readStateAddresses(ctx: StepContext, dir: string): Promise<{ addr
     const session = await sessionIfExists(ctx, account);
     if (session) {
       const found = await readRemoteState(session, backend);
-      if (found.kind === 'present') return { addresses: stateAddresses(found.state.bytes), where: `s3://${backend.bucket}/${backend.key}` };
+      if (found.kind === 'present')
+        return { addresses: stateAddresses(found.state.bytes), where: `s3://${backend.bucket}/${backend.key}` };
       return { addresses: new Set(), where: `s3://${backend.bucket}/${backend.key}` };
     }
   }
@@ -262,10 +326,17 @@ function changeSummary(data: HandoffData, toolName: string, code: HandoffCode | 
   const f = data.files!;
   const parts: string[] = [];
   const written = [...f.create, ...f.update];
-  if (written.length > 0) parts.push(`write ${written.length} file${written.length === 1 ? '' : 's'} into ${data.dirAsWritten} (${written.join(', ')})`);
+  if (written.length > 0)
+    parts.push(
+      `write ${written.length} file${written.length === 1 ? '' : 's'} into ${data.dirAsWritten} (${written.join(', ')})`,
+    );
   if (f.remove.length > 0) parts.push(`remove ${f.remove.join(', ')}`);
-  if (data.pipeline) parts.push(`${data.pipeline.action === 'create' ? 'write' : 'update'} the CI pipeline ${data.pipeline.relPath}`);
-  if (data.imports.length > 0) parts.push(`import ${data.imports.length} of ${code?.imports.length ?? data.imports.length} resources with ${toolName} (the plan must be pure imports)`);
+  if (data.pipeline)
+    parts.push(`${data.pipeline.action === 'create' ? 'write' : 'update'} the CI pipeline ${data.pipeline.relPath}`);
+  if (data.imports.length > 0)
+    parts.push(
+      `import ${data.imports.length} of ${code?.imports.length ?? data.imports.length} resources with ${toolName} (the plan must be pure imports)`,
+    );
   else parts.push(`check with ${toolName} plan that the code matches AWS`);
   if (data.forget.length > 0) parts.push(`forget ${data.forget.join(', ')} (no longer in the blueprint; left in AWS)`);
   const text = parts.join('; ');
@@ -284,14 +355,22 @@ export function createTerraformHandoffStep(options: { tool?: ToolChoice } = {}):
       const dir = resolve(baseDir, blueprint.terraform.dir);
       let code: HandoffCode;
       try {
-        code = generateHandoff(ctx.loaded, placeholderIds(ctx.loaded, ctx.options.memberRoleName), { omitTlsDenyStatement: ctx.options.omitTlsDenyStatement });
+        code = generateHandoff(ctx.loaded, placeholderIds(ctx.loaded, ctx.options.memberRoleName), {
+          omitTlsDenyStatement: ctx.options.omitTlsDenyStatement,
+        });
       } catch (err) {
-        if (err instanceof HandoffUnsupported) throw new PreconditionError(`terraform.handoff: ${err.message}`, 'Set terraform.handoff to false in the blueprint for now; nothing was changed.');
+        if (err instanceof HandoffUnsupported)
+          throw new PreconditionError(
+            `terraform.handoff: ${err.message}`,
+            'Set terraform.handoff to false in the blueprint for now; nothing was changed.',
+          );
         throw err;
       }
       // With stand-in ids every generated file differs from what is on disk; what matters here is
       // ownership, conflicts, and files that match nothing awsorg ever wrote (edited).
-      const problem = handoffFileProblem(planHandoffFiles(dir, code.files, { force: ctx.options.forceHandoff === true }));
+      const problem = handoffFileProblem(
+        planHandoffFiles(dir, code.files, { force: ctx.options.forceHandoff === true }),
+      );
       if (problem) throw problem;
     },
 
@@ -305,10 +384,16 @@ export function createTerraformHandoffStep(options: { tool?: ToolChoice } = {}):
       if (found) base.tool = found.name;
       let code: HandoffCode;
       try {
-        code = generateHandoff(ctx.loaded, await observeIds(ctx), { omitTlsDenyStatement: ctx.options.omitTlsDenyStatement });
+        code = generateHandoff(ctx.loaded, await observeIds(ctx), {
+          omitTlsDenyStatement: ctx.options.omitTlsDenyStatement,
+        });
       } catch (err) {
         if (err instanceof HandoffIdsMissing) return { ...base, pending: err.message };
-        if (err instanceof HandoffUnsupported) throw new PreconditionError(`terraform.handoff: ${err.message}`, 'Set terraform.handoff to false in the blueprint for now; nothing was changed.');
+        if (err instanceof HandoffUnsupported)
+          throw new PreconditionError(
+            `terraform.handoff: ${err.message}`,
+            'Set terraform.handoff to false in the blueprint for now; nothing was changed.',
+          );
         throw err;
       }
       const { addresses, where } = await readStateAddresses(ctx, dir);
@@ -317,12 +402,19 @@ export function createTerraformHandoffStep(options: { tool?: ToolChoice } = {}):
       const contents = new Map(code.files);
       const removed = removedFile(forget);
       if (removed) contents.set(REMOVED_FILE, removed);
-      const files = planHandoffFiles(dir, new Map([...contents.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), { force: ctx.options.forceHandoff === true });
+      const files = planHandoffFiles(
+        dir,
+        new Map([...contents.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+        { force: ctx.options.forceHandoff === true },
+      );
       const ci = blueprint.ciOidc;
       let pipeline: PipelinePlan | undefined;
       if (ci) {
         const ciAccount = ci.account ?? MANAGEMENT_ACCOUNT;
-        const accountId = ciAccount === MANAGEMENT_ACCOUNT ? (ctx.state.managementAccountId ?? ctx.state.identity?.account) : ctx.state.accountIds.get(ciAccount);
+        const accountId =
+          ciAccount === MANAGEMENT_ACCOUNT
+            ? (ctx.state.managementAccountId ?? ctx.state.identity?.account)
+            : ctx.state.accountIds.get(ciAccount);
         pipeline = planPipeline(ctx.loaded, {
           terraformDir: dir,
           deployRoleArn: `arn:${partitionOf(ctx.state.identity?.arn)}:iam::${accountId}:role/${ci.roleName}`,
@@ -330,7 +422,15 @@ export function createTerraformHandoffStep(options: { tool?: ToolChoice } = {}):
           force: ctx.options.forceHandoff === true,
         });
       }
-      return { ...base, code, files, inState: [...addresses].sort(), stateWhere: where, forget, ...(pipeline ? { pipeline } : {}) };
+      return {
+        ...base,
+        code,
+        files,
+        inState: [...addresses].sort(),
+        stateWhere: where,
+        forget,
+        ...(pipeline ? { pipeline } : {}),
+      };
     },
 
     plan(observed) {
@@ -340,8 +440,23 @@ export function createTerraformHandoffStep(options: { tool?: ToolChoice } = {}):
       const key = `terraform-handoff:${dirAsWritten}`;
       const toolName = observed.tool ?? (choice === 'auto' ? 'terraform' : choice);
       if (observed.pending) {
-        const data: HandoffData = { dir: observed.dir, dirAsWritten, tool: choice, files: undefined, imports: [], forget: [], pending: observed.pending };
-        return [{ key, calls: [`${toolName}:init`, `${toolName}:plan`, `${toolName}:apply`], summary: changeSummary(data, toolName, undefined), data }];
+        const data: HandoffData = {
+          dir: observed.dir,
+          dirAsWritten,
+          tool: choice,
+          files: undefined,
+          imports: [],
+          forget: [],
+          pending: observed.pending,
+        };
+        return [
+          {
+            key,
+            calls: [`${toolName}:init`, `${toolName}:plan`, `${toolName}:apply`],
+            summary: changeSummary(data, toolName, undefined),
+            data,
+          },
+        ];
       }
       const files = observed.files!;
       const problem = handoffFileProblem(files);
@@ -360,15 +475,30 @@ export function createTerraformHandoffStep(options: { tool?: ToolChoice } = {}):
       const writes = files.create.length + files.update.length + files.remove.length + (pipelineWrite ? 1 : 0);
       if (writes === 0 && imports.length === 0 && forget.length === 0) return [];
       if (!observed.tool) throw toolNotFound(choice);
-      const data: HandoffData = { dir: observed.dir, dirAsWritten, tool: choice, files, imports, forget, ...(pipelineWrite ? { pipeline } : {}) };
-      const calls = [`${toolName}:init`, `${toolName}:plan`, ...(imports.length > 0 || forget.length > 0 ? [`${toolName}:apply`] : [])];
+      const data: HandoffData = {
+        dir: observed.dir,
+        dirAsWritten,
+        tool: choice,
+        files,
+        imports,
+        forget,
+        ...(pipelineWrite ? { pipeline } : {}),
+      };
+      const calls = [
+        `${toolName}:init`,
+        `${toolName}:plan`,
+        ...(imports.length > 0 || forget.length > 0 ? [`${toolName}:apply`] : []),
+      ];
       return [{ key, calls, summary: changeSummary(data, toolName, observed.code), data }];
     },
 
     async apply(change, ctx) {
       const { data } = change;
       if (data.pending || !data.files) {
-        throw new AwsorgError(`Could not write the Terraform code: ${data.pending ?? 'nothing was observed'}.`, 'Run bootstrap again; the steps above create what is missing.');
+        throw new AwsorgError(
+          `Could not write the Terraform code: ${data.pending ?? 'nothing was observed'}.`,
+          'Run bootstrap again; the steps above create what is missing.',
+        );
       }
       writeHandoffFiles(data.files);
       ctx.note(`Wrote ${data.files.create.length + data.files.update.length} files into ${data.dirAsWritten}`);
@@ -409,7 +539,9 @@ export function createTerraformHandoffStep(options: { tool?: ToolChoice } = {}):
         }
         ctx.note(`${tool.name} apply: importing ${summary.imports.length} resources`);
         await run(['apply', '-input=false', '-no-color', planFile], 'apply');
-        ctx.note(`Imported ${summary.imports.length} resources${summary.forgets.length > 0 ? `, forgot ${summary.forgets.length}` : ''}`);
+        ctx.note(
+          `Imported ${summary.imports.length} resources${summary.forgets.length > 0 ? `, forgot ${summary.forgets.length}` : ''}`,
+        );
       } finally {
         rmSync(planFile, { force: true });
       }
@@ -420,11 +552,16 @@ export function createTerraformHandoffStep(options: { tool?: ToolChoice } = {}):
       const notes = [...(observed.code?.notes ?? [])];
       if (observed.pending) notes.push(`the code is generated once the steps above have run: ${observed.pending}`);
       else if (observed.code) {
-        notes.push(`the organization is managed as code in ${observed.dirAsWritten}: ${observed.code.imports.length} resources, ${observed.inState?.length ?? 0} already in the state (${observed.stateWhere})`);
+        notes.push(
+          `the organization is managed as code in ${observed.dirAsWritten}: ${observed.code.imports.length} resources, ${observed.inState?.length ?? 0} already in the state (${observed.stateWhere})`,
+        );
       }
       const pipeline = observed.pipeline;
       if (pipeline) {
-        if (pipeline.action === 'user-owned') notes.push(`${pipeline.relPath} exists without awsorg's marker, so it is yours and is left alone; awsorg's pipeline is not written`);
+        if (pipeline.action === 'user-owned')
+          notes.push(
+            `${pipeline.relPath} exists without awsorg's marker, so it is yours and is left alone; awsorg's pipeline is not written`,
+          );
         else if (pipeline.action !== 'outside') notes.push(`CI pipeline: ${pipeline.relPath}`);
         notes.push(...pipeline.warnings);
       }
@@ -442,7 +579,12 @@ function tail(output: string, lines = 30): string {
  * decided by awsorg's own check: if its steps find AWS differs from the blueprint, someone changed
  * AWS; if they find nothing, the generated code says something other than what awsorg applies.
  */
-async function impureError(summary: PlanSummary, ctx: StepContext, dir: string, toolName: string): Promise<AwsorgError> {
+async function impureError(
+  summary: PlanSummary,
+  ctx: StepContext,
+  dir: string,
+  toolName: string,
+): Promise<AwsorgError> {
   const pending = ctx.pendingChanges ? await ctx.pendingChanges() : undefined;
   const details = summary.impure.map(describeImpure).join('\n');
   const verdict =
@@ -481,9 +623,15 @@ export function createHandoffVerifyStep(options: { tool?: ToolChoice } = {}): St
       const tool = requireTool(options.tool ?? blueprint.terraform.tool ?? 'auto', ctx.env);
       const credentials = await ctx.session.resolveCredentials();
       const env = toolEnv(ctx.env, credentials ? credentialsAsEnv(credentials) : {});
-      const result = await runTool(tool, ['plan', '-input=false', '-no-color', '-detailed-exitcode', '-lock-timeout=60s'], { cwd: dir, env, spawn: ctx.spawn, signal: ctx.signal });
+      const result = await runTool(
+        tool,
+        ['plan', '-input=false', '-no-color', '-detailed-exitcode', '-lock-timeout=60s'],
+        { cwd: dir, env, spawn: ctx.spawn, signal: ctx.signal },
+      );
       if (result.code === 0) {
-        ctx.note(`${tool.name} plan in ${blueprint.terraform.dir}: no changes; the state is in s3://${blueprint.stateBackend?.bucket}/${blueprint.terraform.key}`);
+        ctx.note(
+          `${tool.name} plan in ${blueprint.terraform.dir}: no changes; the state is in s3://${blueprint.stateBackend?.bucket}/${blueprint.terraform.key}`,
+        );
         return;
       }
       throw new AwsorgError(

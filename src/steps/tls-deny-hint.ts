@@ -23,7 +23,12 @@ export function plainHttpS3Endpoint(env: Env): string | undefined {
 
 /** An S3 call on an object (not on the bucket) that was refused. */
 export function isRefusedObjectCall(err: unknown): err is AwsCallError {
-  return err instanceof AwsCallError && err.service === 's3' && /^(Get|Put|Head|Delete|Copy)Object/.test(err.action) && /^AccessDenied/.test(err.code);
+  return (
+    err instanceof AwsCallError &&
+    err.service === 's3' &&
+    /^(Get|Put|Head|Delete|Copy)Object/.test(err.action) &&
+    /^AccessDenied/.test(err.code)
+  );
 }
 
 /** Whether the bucket policy holds awsorg's TLS-only statement. A policy that cannot be read counts as no. */
@@ -52,7 +57,13 @@ export function omitTlsDenyNextStep(bucket: string, endpoint: string): string {
  * `--omit-tls-deny`, or undefined when it is not (any other error, a TLS endpoint, no endpoint
  * set, or a bucket without awsorg's statement).
  */
-export async function tlsDenyExplanation(err: unknown, session: AwsSession, bucket: string, env: Env, region?: string): Promise<AwsCallError | undefined> {
+export async function tlsDenyExplanation(
+  err: unknown,
+  session: AwsSession,
+  bucket: string,
+  env: Env,
+  region?: string,
+): Promise<AwsCallError | undefined> {
   if (!isRefusedObjectCall(err)) return undefined;
   const endpoint = plainHttpS3Endpoint(env);
   if (!endpoint || !(await holdsOwnTlsDeny(session, bucket, region))) return undefined;
@@ -60,7 +71,13 @@ export async function tlsDenyExplanation(err: unknown, session: AwsSession, buck
 }
 
 /** `err`, explained as above when it is that case; rethrow the result. */
-export async function explainRefusedObjectCall(err: unknown, session: AwsSession, bucket: string, env: Env, region?: string): Promise<unknown> {
+export async function explainRefusedObjectCall(
+  err: unknown,
+  session: AwsSession,
+  bucket: string,
+  env: Env,
+  region?: string,
+): Promise<unknown> {
   return (await tlsDenyExplanation(err, session, bucket, env, region)) ?? err;
 }
 
@@ -68,7 +85,14 @@ export async function explainRefusedObjectCall(err: unknown, session: AwsSession
  * For a plan: why the state object could not be read, in words for a note. `omitting` says
  * whether this run leaves the statement out (then the plan's bucket-policy change lifts the refusal).
  */
-export async function refusedReadReason(err: AwsCallError, session: AwsSession, bucket: string, env: Env, omitting: boolean, region?: string): Promise<string> {
+export async function refusedReadReason(
+  err: AwsCallError,
+  session: AwsSession,
+  bucket: string,
+  env: Env,
+  omitting: boolean,
+  region?: string,
+): Promise<string> {
   const refused = `s3:${err.action} was refused (${err.code})`;
   const endpoint = plainHttpS3Endpoint(env);
   if (!endpoint || !(await holdsOwnTlsDeny(session, bucket, region))) return refused;

@@ -7,7 +7,8 @@ import type { LockKind } from '../core/blueprint.js';
 export const BACKEND_FILE = 'backend.tf';
 
 /** First line of every backend.tf awsorg writes; how a later run recognises its own file. */
-export const BACKEND_MARKER = '# Written by awsorg (state migrate). Change the state backend in the blueprint, not here.';
+export const BACKEND_MARKER =
+  '# Written by awsorg (state migrate). Change the state backend in the blueprint, not here.';
 
 export interface S3BackendSettings {
   bucket: string;
@@ -96,7 +97,12 @@ export function declaredLock(attributes: Record<string, string>): LockKind | 'no
 /** Whether a declared S3 backend keeps the state in the same object as `settings`. */
 export function sameStateLocation(declared: DeclaredBackend, settings: S3BackendSettings): boolean {
   const a = declared.attributes;
-  return declared.type === 's3' && a.bucket === settings.bucket && a.key === settings.key && (a.region ?? settings.region) === settings.region;
+  return (
+    declared.type === 's3' &&
+    a.bucket === settings.bucket &&
+    a.key === settings.key &&
+    (a.region ?? settings.region) === settings.region
+  );
 }
 
 /**
@@ -108,10 +114,12 @@ export function describeBackendChange(declared: DeclaredBackend, settings: S3Bac
   const changes: string[] = [];
   const was = declaredLock(a);
   if (was !== settings.lock) changes.push(`lock ${settings.lock} (was ${was})`);
-  else if (usesDynamoDb(settings.lock) && a.dynamodb_table !== settings.table) changes.push(`lock table ${settings.table} (was ${a.dynamodb_table})`);
+  else if (usesDynamoDb(settings.lock) && a.dynamodb_table !== settings.table)
+    changes.push(`lock table ${settings.table} (was ${a.dynamodb_table})`);
   const role = a['assume_role.role_arn'];
   if (role !== settings.roleArn) changes.push(`assume_role ${settings.roleArn ?? 'none'} (was ${role ?? 'none'})`);
-  if ((a.kms_key_id ?? undefined) !== kmsKeyArn(settings.encryption)) changes.push(`kms_key_id ${kmsKeyArn(settings.encryption) ?? 'none'} (was ${a.kms_key_id ?? 'none'})`);
+  if ((a.kms_key_id ?? undefined) !== kmsKeyArn(settings.encryption))
+    changes.push(`kms_key_id ${kmsKeyArn(settings.encryption) ?? 'none'} (was ${a.kms_key_id ?? 'none'})`);
   return changes.length > 0 ? changes : ['backend.tf layout'];
 }
 
@@ -161,7 +169,10 @@ export function inspectBackendDeclarations(files: ConfigFile[], settings: S3Back
   const others = declared.filter((d) => !(ours && d.file === BACKEND_FILE));
 
   if (others.length > 1) {
-    return { kind: 'conflict', reason: `backends are declared in ${others.map((d) => d.file).join(' and ')}; Terraform allows only one` };
+    return {
+      kind: 'conflict',
+      reason: `backends are declared in ${others.map((d) => d.file).join(' and ')}; Terraform allows only one`,
+    };
   }
   const other = others[0];
   if (other) {
@@ -172,7 +183,12 @@ export function inspectBackendDeclarations(files: ConfigFile[], settings: S3Back
         reason: `${other.file} declares backend "${other.type}" and awsorg's ${BACKEND_FILE} declares another; Terraform allows only one`,
       };
     }
-    if (other.type === 's3' && other.attributes.bucket === settings.bucket && other.attributes.key === settings.key && (other.attributes.region ?? settings.region) === settings.region) {
+    if (
+      other.type === 's3' &&
+      other.attributes.bucket === settings.bucket &&
+      other.attributes.key === settings.key &&
+      (other.attributes.region ?? settings.region) === settings.region
+    ) {
       return { kind: 'operator-matching', declared: other };
     }
     const where = other.type === 's3' ? ` (s3://${other.attributes.bucket ?? '?'}/${other.attributes.key ?? '?'})` : '';
@@ -183,13 +199,17 @@ export function inspectBackendDeclarations(files: ConfigFile[], settings: S3Back
     };
   }
   if (ownFile && !ours) {
-    return { kind: 'conflict', reason: `${BACKEND_FILE} exists and was not written by awsorg (it has no awsorg marker line)` };
+    return {
+      kind: 'conflict',
+      reason: `${BACKEND_FILE} exists and was not written by awsorg (it has no awsorg marker line)`,
+    };
   }
   if (ownFile) {
     if (normalize(ownFile.text) === normalize(wanted)) return { kind: 'ours-current' };
     const own = declared.find((d) => d.file === BACKEND_FILE) ?? { file: BACKEND_FILE, type: 's3', attributes: {} };
     const ownSettings = settingsOf(own);
-    if (ownSettings && loose(renderBackend(ownSettings)) === loose(wanted)) return { kind: 'ours-current', declared: own };
+    if (ownSettings && loose(renderBackend(ownSettings)) === loose(wanted))
+      return { kind: 'ours-current', declared: own };
     // Rewriting drops whatever is not one of awsorg's own settings: a workspace_key_prefix (which
     // would orphan every non-default workspace's state), a profile, a required_version, comments.
     if (!ownSettings || loose(ownFile.text) !== loose(renderBackend(ownSettings))) {
@@ -212,12 +232,17 @@ export function isOurs(text: string): boolean {
 }
 
 function normalize(text: string): string {
-  return text.replace(/\r\n/g, '\n').replace(/[ \t]+$/gm, '').trimEnd();
+  return text
+    .replace(/\r\n/g, '\n')
+    .replace(/[ \t]+$/gm, '')
+    .trimEnd();
 }
 
 /** Text compared with spacing aside (terraform fmt realigns the `=`), and without a BOM. */
 function loose(text: string): string {
-  return normalize(text.replace(/^\uFEFF/, '')).replace(/[ \t]+/g, ' ').replace(/^ /gm, '');
+  return normalize(text.replace(/^\uFEFF/, ''))
+    .replace(/[ \t]+/g, ' ')
+    .replace(/^ /gm, '');
 }
 
 /** The settings renderBackend would take to write this declaration, when it has all of them. */
@@ -279,7 +304,7 @@ function findInJson(file: ConfigFile): DeclaredBackend[] {
   }
   const found: DeclaredBackend[] = [];
   const blocks = Array.isArray((parsed as { terraform?: unknown })?.terraform)
-    ? ((parsed as { terraform: unknown[] }).terraform)
+    ? (parsed as { terraform: unknown[] }).terraform
     : [(parsed as { terraform?: unknown })?.terraform];
   for (const block of blocks) {
     if (!block || typeof block !== 'object') continue;

@@ -79,7 +79,13 @@ export interface MigrationInspection {
 export type SeedAction = 'put-new' | 'replace' | 'keep';
 
 export type MigrationAssessment =
-  | { action: 'migrate'; local: StateSnapshot; seed: SeedAction | 'after-bucket-exists'; writeBackend: boolean; notes: string[] }
+  | {
+      action: 'migrate';
+      local: StateSnapshot;
+      seed: SeedAction | 'after-bucket-exists';
+      writeBackend: boolean;
+      notes: string[];
+    }
   | { action: 'already-migrated'; remote: StateSnapshot; notes: string[] }
   /**
    * The state is already in the bucket under awsorg's backend.tf, but that file was written for
@@ -164,7 +170,10 @@ export function parseState(bytes: Buffer, where: string): StateSnapshot | undefi
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch (err) {
-    throw new AwsorgError(`${where} is not valid JSON: ${(err as Error).message}`, 'Restore the state file from a backup before migrating; nothing was changed.');
+    throw new AwsorgError(
+      `${where} is not valid JSON: ${(err as Error).message}`,
+      'Restore the state file from a backup before migrating; nothing was changed.',
+    );
   }
   if (typeof parsed.lineage !== 'string' || typeof parsed.serial !== 'number') {
     throw new AwsorgError(
@@ -189,7 +198,10 @@ export async function readLocalState(dir: string): Promise<StateSnapshot | undef
 
 export async function readConfigFiles(dir: string): Promise<ConfigFile[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isFile() && /\.tf(\.json)?$/.test(e.name)).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isFile() && /\.tf(\.json)?$/.test(e.name))
+    .map((e) => e.name)
+    .sort();
   return Promise.all(names.map(async (name) => ({ name, text: await readFile(join(dir, name), 'utf8') })));
 }
 
@@ -211,10 +223,16 @@ async function localWorkspaces(dir: string): Promise<string[]> {
 }
 
 /** GetObject on the state key (or another key of the bucket, a workspace's): the state, or why there is none. */
-export async function readRemoteState(session: AwsSession, backend: S3BackendSettings, key = backend.key): Promise<RemoteLookup> {
+export async function readRemoteState(
+  session: AwsSession,
+  backend: S3BackendSettings,
+  key = backend.key,
+): Promise<RemoteLookup> {
   const { GetObjectCommand } = await import('@aws-sdk/client-s3');
   try {
-    const out = await session.send('s3', new GetObjectCommand({ Bucket: backend.bucket, Key: key }), { region: backend.region });
+    const out = await session.send('s3', new GetObjectCommand({ Bucket: backend.bucket, Key: key }), {
+      region: backend.region,
+    });
     const bytes = Buffer.from((await out.Body?.transformToByteArray()) ?? new Uint8Array());
     const state = parseState(bytes, `s3://${backend.bucket}/${key}`);
     return state ? { kind: 'present', state, etag: out.ETag } : { kind: 'absent' };
@@ -229,16 +247,29 @@ export async function readRemoteState(session: AwsSession, backend: S3BackendSet
  * Everything the decision needs, read-only. `remote` is injected so the bootstrap step can
  * tolerate a state account that does not exist yet during `--plan`.
  */
-export async function inspectMigration(dir: string, backend: S3BackendSettings, remote: () => Promise<RemoteLookup>): Promise<MigrationInspection> {
+export async function inspectMigration(
+  dir: string,
+  backend: S3BackendSettings,
+  remote: () => Promise<RemoteLookup>,
+): Promise<MigrationInspection> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new PreconditionError(`The Terraform directory ${dir} does not exist`, 'Check terraform.dir in the blueprint (or --dir); nothing was changed.');
+    throw new PreconditionError(
+      `The Terraform directory ${dir} does not exist`,
+      'Check terraform.dir in the blueprint (or --dir); nothing was changed.',
+    );
   }
-  const [local, files, workspaces] = await Promise.all([readLocalState(dir), readConfigFiles(dir), localWorkspaces(dir)]);
+  const [local, files, workspaces] = await Promise.all([
+    readLocalState(dir),
+    readConfigFiles(dir),
+    localWorkspaces(dir),
+  ]);
   const declaration = inspectBackendDeclarations(files, backend);
   // A directory with no local state and no backend declared has nothing to move or report, so
   // the bucket is not read at all (saves a call, and works before the bucket is readable).
   const remoteState: RemoteLookup =
-    local || declaration.kind !== 'none' ? await remote() : { kind: 'unknown', reason: 'not read: no local state and no backend declared' };
+    local || declaration.kind !== 'none'
+      ? await remote()
+      : { kind: 'unknown', reason: 'not read: no local state and no backend declared' };
   return { dir, local, declaration, remote: remoteState, workspaces };
 }
 
@@ -248,7 +279,9 @@ export async function inspectMigration(dir: string, backend: S3BackendSettings, 
 function sameContent(a: StateSnapshot, b: StateSnapshot): boolean {
   if (a.bytes.equals(b.bytes)) return true;
   try {
-    return JSON.stringify(JSON.parse(a.bytes.toString('utf8'))) === JSON.stringify(JSON.parse(b.bytes.toString('utf8')));
+    return (
+      JSON.stringify(JSON.parse(a.bytes.toString('utf8'))) === JSON.stringify(JSON.parse(b.bytes.toString('utf8')))
+    );
   } catch {
     return false;
   }
@@ -277,15 +310,38 @@ export function assessMigration(inspection: MigrationInspection, backend: S3Back
   if (local && inspection.workspaces.length > 0) notes.push(workspacesNote(inspection, backend));
 
   if (!local) {
-    if (remote.kind === 'present' && declaredMatches) return { action: 'already-migrated', remote: remote.state, notes };
-    if (remote.kind === 'present' && declaration.kind === 'ours-outdated' && sameStateLocation(declaration.declared, backend)) {
-      return { action: 'reconfigure', remote: remote.state, changes: describeBackendChange(declaration.declared, backend), notes };
+    if (remote.kind === 'present' && declaredMatches)
+      return { action: 'already-migrated', remote: remote.state, notes };
+    if (
+      remote.kind === 'present' &&
+      declaration.kind === 'ours-outdated' &&
+      sameStateLocation(declaration.declared, backend)
+    ) {
+      return {
+        action: 'reconfigure',
+        remote: remote.state,
+        changes: describeBackendChange(declaration.declared, backend),
+        notes,
+      };
     }
-    if (remote.kind === 'present' && declaration.kind === 'conflict' && declaration.edited && declaration.declared && sameStateLocation(declaration.declared, backend)) {
-      return { action: 'refuse', reason: `Cannot reconfigure the backend of ${dir}: ${declaration.reason}.`, nextStep: EDITED_NEXT_STEP };
+    if (
+      remote.kind === 'present' &&
+      declaration.kind === 'conflict' &&
+      declaration.edited &&
+      declaration.declared &&
+      sameStateLocation(declaration.declared, backend)
+    ) {
+      return {
+        action: 'refuse',
+        reason: `Cannot reconfigure the backend of ${dir}: ${declaration.reason}.`,
+        nextStep: EDITED_NEXT_STEP,
+      };
     }
     if (declaration.kind === 'conflict') notes.push(`${declaration.reason}.`);
-    else if (remote.kind === 'present') notes.push(`${target} already holds state (${describe(remote.state)}), but ${dir} does not declare that backend.`);
+    else if (remote.kind === 'present')
+      notes.push(
+        `${target} already holds state (${describe(remote.state)}), but ${dir} does not declare that backend.`,
+      );
     return { action: 'no-local-state', notes: [`no local state in ${dir}: nothing to migrate`, ...notes] };
   }
 
@@ -314,7 +370,8 @@ export function assessMigration(inspection: MigrationInspection, backend: S3Back
         return {
           action: 'refuse',
           reason: `${target} already holds a different state (${describe(r)}) than ${dir}/${LOCAL_STATE_FILE} (${describe(local)}); migrating would overwrite it.`,
-          nextStep: 'Choose another key (terraform.key in the blueprint, or --key), or remove that object if it is really unused; nothing was changed.',
+          nextStep:
+            'Choose another key (terraform.key in the blueprint, or --key), or remove that object if it is really unused; nothing was changed.',
         };
       }
       if (r.serial > local.serial) {
@@ -340,7 +397,13 @@ export function assessMigration(inspection: MigrationInspection, backend: S3Back
       break;
     }
   }
-  return { action: 'migrate', local, seed, writeBackend: declaration.kind === 'none' || declaration.kind === 'ours-outdated', notes };
+  return {
+    action: 'migrate',
+    local,
+    seed,
+    writeBackend: declaration.kind === 'none' || declaration.kind === 'ours-outdated',
+    notes,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -384,26 +447,40 @@ export const REINIT_ARGS = ['init', '-reconfigure', '-input=false', '-no-color']
  */
 export function workspaceKey(name: string, key: string, declaration: BackendDeclaration): string {
   if (name === 'default') return key;
-  const declared = declaration.kind === 'operator-matching' || declaration.kind === 'ours-current' ? declaration.declared : undefined;
+  const declared =
+    declaration.kind === 'operator-matching' || declaration.kind === 'ours-current' ? declaration.declared : undefined;
   const prefix = declared?.attributes.workspace_key_prefix ?? 'env:';
   return `${prefix}/${name}/${key}`;
 }
 
 /** The lock table's digest item for a state object, which Terraform checks on every read when it uses a table. */
-async function recordDigest(session: AwsSession, backend: S3BackendSettings, key: string, bytes: Buffer): Promise<void> {
+async function recordDigest(
+  session: AwsSession,
+  backend: S3BackendSettings,
+  key: string,
+  bytes: Buffer,
+): Promise<void> {
   if (!usesDynamoDb(backend.lock) || !backend.table) return;
   const { PutItemCommand } = await import('@aws-sdk/client-dynamodb');
   await session.send(
     'dynamodb',
     new PutItemCommand({
       TableName: backend.table,
-      Item: { LockID: { S: `${backend.bucket}/${key}-md5` }, Digest: { S: createHash('md5').update(bytes).digest('hex') } },
+      Item: {
+        LockID: { S: `${backend.bucket}/${key}-md5` },
+        Digest: { S: createHash('md5').update(bytes).digest('hex') },
+      },
     }),
     { region: backend.region },
   );
 }
 
-async function seedRemote(opts: MigrateOptions, local: StateSnapshot, seed: SeedAction, etag: string | undefined): Promise<void> {
+async function seedRemote(
+  opts: MigrateOptions,
+  local: StateSnapshot,
+  seed: SeedAction,
+  etag: string | undefined,
+): Promise<void> {
   const { backend, session } = opts;
   const target = `s3://${backend.bucket}/${backend.key}`;
   if (seed !== 'keep') {
@@ -430,8 +507,17 @@ async function seedRemote(opts: MigrateOptions, local: StateSnapshot, seed: Seed
       if (!isAwsError(err, 'PreconditionFailed', 'ConditionalRequestConflict')) throw err;
       // Either a retried request had already succeeded, or someone else wrote the key.
       const now = await readRemoteState(session, backend);
-      if (now.kind !== 'present' || now.state.lineage !== local.lineage || now.state.serial !== local.serial || !sameContent(now.state, local)) {
-        throw new PreconditionError(`${target} changed while awsorg was migrating the state`, 'Run the command again; it rechecks what the key holds. Your local state is unchanged.', { cause: err });
+      if (
+        now.kind !== 'present' ||
+        now.state.lineage !== local.lineage ||
+        now.state.serial !== local.serial ||
+        !sameContent(now.state, local)
+      ) {
+        throw new PreconditionError(
+          `${target} changed while awsorg was migrating the state`,
+          'Run the command again; it rechecks what the key holds. Your local state is unchanged.',
+          { cause: err },
+        );
       }
     }
   }
@@ -441,7 +527,12 @@ async function seedRemote(opts: MigrateOptions, local: StateSnapshot, seed: Seed
 }
 
 function tail(output: string, lines = 30): string {
-  return output.trimEnd().split('\n').slice(-lines).map((l) => `  | ${l}`).join('\n');
+  return output
+    .trimEnd()
+    .split('\n')
+    .slice(-lines)
+    .map((l) => `  | ${l}`)
+    .join('\n');
 }
 
 /** Migrate the directory's local state into the S3 backend, or report why nothing was needed. */
@@ -450,11 +541,28 @@ export async function migrateState(opts: MigrateOptions): Promise<MigrationResul
   const target = `s3://${backend.bucket}/${backend.key}`;
   const inspection = await inspectMigration(dir, backend, () => readRemoteState(opts.session, backend));
   const assessment = assessMigration(inspection, backend);
-  const base = { dir, bucket: backend.bucket, key: backend.key, region: backend.region, roleArn: backend.roleArn, backendChanges: [] as string[], workspaces: [] as WorkspaceResult[] };
+  const base = {
+    dir,
+    bucket: backend.bucket,
+    key: backend.key,
+    region: backend.region,
+    roleArn: backend.roleArn,
+    backendChanges: [] as string[],
+    workspaces: [] as WorkspaceResult[],
+  };
 
   if (assessment.action === 'refuse') throw new PreconditionError(assessment.reason, assessment.nextStep);
   if (assessment.action === 'no-local-state') {
-    return { ...base, status: 'no-local-state', lineage: undefined, serial: undefined, backup: undefined, tool: undefined, backendFile: undefined, notes: assessment.notes };
+    return {
+      ...base,
+      status: 'no-local-state',
+      lineage: undefined,
+      serial: undefined,
+      backup: undefined,
+      tool: undefined,
+      backendFile: undefined,
+      notes: assessment.notes,
+    };
   }
   if (assessment.action === 'already-migrated') {
     return {
@@ -468,7 +576,8 @@ export async function migrateState(opts: MigrateOptions): Promise<MigrationResul
       notes: assessment.notes,
     };
   }
-  if (assessment.action === 'reconfigure') return reconfigureBackend(opts, assessment.remote, assessment.changes, assessment.notes);
+  if (assessment.action === 'reconfigure')
+    return reconfigureBackend(opts, assessment.remote, assessment.changes, assessment.notes);
 
   const { local } = assessment;
   if (assessment.seed === 'after-bucket-exists') {
@@ -486,29 +595,44 @@ export async function migrateState(opts: MigrateOptions): Promise<MigrationResul
   // `init -migrate-state -force-copy` moves every workspace, not only the default one, and
   // overwrites what their keys hold: check those keys as the default one was checked.
   const others = await readLocalWorkspaceStates(dir, inspection.workspaces);
-  for (const ws of others) await checkWorkspaceTarget(opts, ws, workspaceKey(ws.name, backend.key, inspection.declaration));
+  for (const ws of others)
+    await checkWorkspaceTarget(opts, ws, workspaceKey(ws.name, backend.key, inspection.declaration));
 
   const backup = await keepBackup(dir, local);
   opts.onProgress?.(`Kept a copy of the local state at ${backup}`);
   const workspaceBackups = new Map<string, string>();
-  for (const ws of others) workspaceBackups.set(ws.name, await keepBackup(join(dir, WORKSPACES_DIR, ws.name), ws.state));
+  for (const ws of others)
+    workspaceBackups.set(ws.name, await keepBackup(join(dir, WORKSPACES_DIR, ws.name), ws.state));
 
-  await seedRemote(opts, local, assessment.seed, inspection.remote.kind === 'present' ? inspection.remote.etag : undefined);
+  await seedRemote(
+    opts,
+    local,
+    assessment.seed,
+    inspection.remote.kind === 'present' ? inspection.remote.etag : undefined,
+  );
 
   const backendPath = join(dir, BACKEND_FILE);
-  const previousBackend = assessment.writeBackend && existsSync(backendPath) ? await readFile(backendPath, 'utf8') : undefined;
+  const previousBackend =
+    assessment.writeBackend && existsSync(backendPath) ? await readFile(backendPath, 'utf8') : undefined;
   if (assessment.writeBackend) await writeFile(backendPath, renderBackend(backend));
 
   const args = [...INIT_ARGS, ...backendConfigArgs(opts.env)];
   opts.onProgress?.(`Running ${tool.name} ${args.join(' ')} in ${dir}`);
-  const run = await runTool(tool, args, { cwd: dir, env: childEnv, spawn: opts.spawn, signal: opts.signal, onLine: opts.onOutput }).catch(async (err: unknown) => {
+  const run = await runTool(tool, args, {
+    cwd: dir,
+    env: childEnv,
+    spawn: opts.spawn,
+    signal: opts.signal,
+    onLine: opts.onOutput,
+  }).catch(async (err: unknown) => {
     await restoreBackendIfUnmoved(dir, local, backendPath, assessment.writeBackend, previousBackend);
     throw err;
   });
   if (run.code !== 0) {
     const restored = await restoreBackendIfUnmoved(dir, local, backendPath, assessment.writeBackend, previousBackend);
     throw new AwsorgError(
-      `${tool.name} init -migrate-state failed in ${dir} (exit code ${run.code})` + (opts.onOutput ? '; its output is above.' : `:\n${tail(run.output)}`),
+      `${tool.name} init -migrate-state failed in ${dir} (exit code ${run.code})` +
+        (opts.onOutput ? '; its output is above.' : `:\n${tail(run.output)}`),
       restored
         ? `Fix the problem above and run the command again. The local state is unchanged and a copy is kept at ${backup}; ` +
             `${target} may hold the copy awsorg uploaded, which the next run updates.`
@@ -529,7 +653,15 @@ export async function migrateState(opts: MigrateOptions): Promise<MigrationResul
 
   const notes = assessment.notes.filter((note) => others.length === 0 || note !== workspacesNote(inspection, backend));
   const workspaces: WorkspaceResult[] = [
-    { name: 'default', key: backend.key, lineage: local.lineage, serial: local.serial, remote: { lineage: remote.state.lineage, serial: remote.state.serial }, status: 'moved', backup },
+    {
+      name: 'default',
+      key: backend.key,
+      lineage: local.lineage,
+      serial: local.serial,
+      remote: { lineage: remote.state.lineage, serial: remote.state.serial },
+      status: 'moved',
+      backup,
+    },
   ];
   for (const ws of others) {
     const key = workspaceKey(ws.name, backend.key, inspection.declaration);
@@ -544,7 +676,10 @@ export async function migrateState(opts: MigrateOptions): Promise<MigrationResul
     }
   }
   const leftOver = await readLocalState(dir).catch(() => undefined);
-  if (leftOver) notes.push(`${tool.name} left ${dir}/${LOCAL_STATE_FILE} in place; it is no longer used (the backend is ${target}).`);
+  if (leftOver)
+    notes.push(
+      `${tool.name} left ${dir}/${LOCAL_STATE_FILE} in place; it is no longer used (the backend is ${target}).`,
+    );
   return {
     ...base,
     status: 'migrated',
@@ -552,13 +687,20 @@ export async function migrateState(opts: MigrateOptions): Promise<MigrationResul
     serial: local.serial,
     backup,
     tool: { name: tool.name, path: tool.path, version },
-    backendFile: assessment.writeBackend ? 'written' : inspection.declaration.kind === 'operator-matching' ? 'operator' : 'unchanged',
+    backendFile: assessment.writeBackend
+      ? 'written'
+      : inspection.declaration.kind === 'operator-matching'
+        ? 'operator'
+        : 'unchanged',
     workspaces,
     notes,
   };
 }
 
-async function readLocalWorkspaceStates(dir: string, names: string[]): Promise<Array<{ name: string; state: StateSnapshot }>> {
+async function readLocalWorkspaceStates(
+  dir: string,
+  names: string[],
+): Promise<Array<{ name: string; state: StateSnapshot }>> {
   const found: Array<{ name: string; state: StateSnapshot }> = [];
   for (const name of names) {
     const path = join(dir, WORKSPACES_DIR, name, LOCAL_STATE_FILE);
@@ -569,7 +711,11 @@ async function readLocalWorkspaceStates(dir: string, names: string[]): Promise<A
 }
 
 /** Refuse, before anything is written, when a workspace's key holds another state or a newer snapshot of it. */
-async function checkWorkspaceTarget(opts: MigrateOptions, ws: { name: string; state: StateSnapshot }, key: string): Promise<void> {
+async function checkWorkspaceTarget(
+  opts: MigrateOptions,
+  ws: { name: string; state: StateSnapshot },
+  key: string,
+): Promise<void> {
   const remote = await readRemoteState(opts.session, opts.backend, key);
   if (remote.kind !== 'present') return;
   const where = `s3://${opts.backend.bucket}/${key}`;
@@ -587,9 +733,18 @@ async function checkWorkspaceTarget(opts: MigrateOptions, ws: { name: string; st
   }
 }
 
-function workspaceResult(ws: { name: string; state: StateSnapshot }, key: string, found: RemoteLookup, backup: string | undefined): WorkspaceResult {
+function workspaceResult(
+  ws: { name: string; state: StateSnapshot },
+  key: string,
+  found: RemoteLookup,
+  backup: string | undefined,
+): WorkspaceResult {
   const remote = found.kind === 'present' ? { lineage: found.state.lineage, serial: found.state.serial } : undefined;
-  const status = !remote ? 'missing' : remote.lineage !== ws.state.lineage || remote.serial < ws.state.serial ? 'differs' : 'moved';
+  const status = !remote
+    ? 'missing'
+    : remote.lineage !== ws.state.lineage || remote.serial < ws.state.serial
+      ? 'differs'
+      : 'moved';
   return { name: ws.name, key, lineage: ws.state.lineage, serial: ws.state.serial, remote, status, backup };
 }
 
@@ -598,7 +753,12 @@ function workspaceResult(ws: { name: string; state: StateSnapshot }, key: string
  * take it with `init -reconfigure`. The state object stays as it is; with a lock table, its
  * digest is recorded first, since the table may never have seen this object.
  */
-async function reconfigureBackend(opts: MigrateOptions, remote: StateSnapshot, changes: string[], notes: string[]): Promise<MigrationResult> {
+async function reconfigureBackend(
+  opts: MigrateOptions,
+  remote: StateSnapshot,
+  changes: string[],
+  notes: string[],
+): Promise<MigrationResult> {
   const { dir, backend } = opts;
   const tool = requireTool(opts.tool, opts.env);
   const childEnv = toolEnv(opts.env, opts.toolEnvOverrides);
@@ -612,14 +772,21 @@ async function reconfigureBackend(opts: MigrateOptions, remote: StateSnapshot, c
   await writeFile(backendPath, renderBackend(backend));
   const args = [...REINIT_ARGS, ...backendConfigArgs(opts.env)];
   opts.onProgress?.(`Running ${tool.name} ${args.join(' ')} in ${dir}`);
-  const run = await runTool(tool, args, { cwd: dir, env: childEnv, spawn: opts.spawn, signal: opts.signal, onLine: opts.onOutput }).catch(async (err: unknown) => {
+  const run = await runTool(tool, args, {
+    cwd: dir,
+    env: childEnv,
+    spawn: opts.spawn,
+    signal: opts.signal,
+    onLine: opts.onOutput,
+  }).catch(async (err: unknown) => {
     await writeFile(backendPath, previous);
     throw err;
   });
   if (run.code !== 0) {
     await writeFile(backendPath, previous);
     throw new AwsorgError(
-      `${tool.name} init -reconfigure failed in ${dir} (exit code ${run.code})` + (opts.onOutput ? '; its output is above.' : `:\n${tail(run.output)}`),
+      `${tool.name} init -reconfigure failed in ${dir} (exit code ${run.code})` +
+        (opts.onOutput ? '; its output is above.' : `:\n${tail(run.output)}`),
       `${BACKEND_FILE} is back as it was and the state in s3://${backend.bucket}/${backend.key} was not touched. Fix the problem above and run the command again.`,
     );
   }
@@ -647,7 +814,13 @@ async function reconfigureBackend(opts: MigrateOptions, remote: StateSnapshot, c
  * the state (a configuration error found later, for one), and then backend.tf must stay.
  * Returns whether the directory is back as it was.
  */
-async function restoreBackendIfUnmoved(dir: string, local: StateSnapshot, path: string, wrote: boolean, previous: string | undefined): Promise<boolean> {
+async function restoreBackendIfUnmoved(
+  dir: string,
+  local: StateSnapshot,
+  path: string,
+  wrote: boolean,
+  previous: string | undefined,
+): Promise<boolean> {
   const now = await readLocalState(dir).catch(() => undefined);
   if (!now || !now.bytes.equals(local.bytes)) return false;
   if (!wrote) return true;

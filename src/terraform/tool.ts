@@ -91,14 +91,22 @@ export function requireTool(choice: ToolChoice, env: Env): TerraformTool {
  * not suggest commands to type next. `overrides` with an undefined value removes a variable.
  */
 export function toolEnv(env: Env, overrides: Record<string, string | undefined> = {}): Record<string, string> {
-  const merged: Record<string, string | undefined> = { ...env, TF_IN_AUTOMATION: env.TF_IN_AUTOMATION ?? '1', ...overrides };
+  const merged: Record<string, string | undefined> = {
+    ...env,
+    TF_IN_AUTOMATION: env.TF_IN_AUTOMATION ?? '1',
+    ...overrides,
+  };
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(merged)) if (v !== undefined) out[k] = v;
   return out;
 }
 
 /** Terraform reads credentials from its environment: hand it those of the session awsorg acts with. */
-export function credentialsAsEnv(c: { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined }): Record<string, string | undefined> {
+export function credentialsAsEnv(c: {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string | undefined;
+}): Record<string, string | undefined> {
   return {
     AWS_ACCESS_KEY_ID: c.accessKeyId,
     AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
@@ -119,10 +127,17 @@ const OUTPUT_LIMIT = 256 * 1024;
 export function runTool(
   tool: TerraformTool,
   args: string[],
-  opts: { cwd: string; env: Record<string, string>; spawn: Spawn; signal?: AbortSignal; onLine?: (line: string) => void },
+  opts: {
+    cwd: string;
+    env: Record<string, string>;
+    spawn: Spawn;
+    signal?: AbortSignal;
+    onLine?: (line: string) => void;
+  },
 ): Promise<ToolRunResult> {
   return new Promise((resolve, reject) => {
-    if (opts.signal?.aborted) return reject(new CancelledError(`${tool.name} ${args[0] ?? ''} was not started: the run was cancelled`));
+    if (opts.signal?.aborted)
+      return reject(new CancelledError(`${tool.name} ${args[0] ?? ''} was not started: the run was cancelled`));
     const child = opts.spawn(tool.path, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const stdoutChunks: string[] = [];
@@ -146,7 +161,13 @@ export function runTool(
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (err) => {
       opts.signal?.removeEventListener('abort', onAbort);
-      reject(new AwsorgError(`Could not start ${tool.path}: ${err.message}`, `Check that ${tool.name} is installed and executable.`, { cause: err }));
+      reject(
+        new AwsorgError(
+          `Could not start ${tool.path}: ${err.message}`,
+          `Check that ${tool.name} is installed and executable.`,
+          { cause: err },
+        ),
+      );
     });
     child.on('close', (code, signal) => {
       opts.signal?.removeEventListener('abort', onAbort);
@@ -158,7 +179,10 @@ export function runTool(
 }
 
 /** `<tool> version -json` -> "1.11.4"; undefined when the tool does not say. */
-export async function toolVersion(tool: TerraformTool, opts: { env: Record<string, string>; spawn: Spawn; cwd: string; signal?: AbortSignal }): Promise<string | undefined> {
+export async function toolVersion(
+  tool: TerraformTool,
+  opts: { env: Record<string, string>; spawn: Spawn; cwd: string; signal?: AbortSignal },
+): Promise<string | undefined> {
   const result = await runTool(tool, ['version', '-json'], opts);
   if (result.code !== 0) return undefined;
   return parseVersionJson(result.output);
@@ -179,7 +203,12 @@ export function parseVersionJson(text: string): string | undefined {
 
 /** -1, 0 or 1 comparing dotted versions numerically ("1.10.0" > "1.9.8"); pre-release tags are ignored. */
 export function compareVersions(a: string, b: string): number {
-  const parts = (v: string) => v.replace(/^v/, '').split(/[-+]/)[0]!.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  const parts = (v: string) =>
+    v
+      .replace(/^v/, '')
+      .split(/[-+]/)[0]!
+      .split('.')
+      .map((n) => Number.parseInt(n, 10) || 0);
   const pa = parts(a);
   const pb = parts(b);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {

@@ -127,7 +127,9 @@ export class FakeTerminal {
       const stop = this.output.watch(() => void check());
       const timer = setTimeout(() => {
         stop();
-        reject(new Error(`the screen did not reach the expected state within ${timeoutMs} ms; it shows:\n${this.screen()}`));
+        reject(
+          new Error(`the screen did not reach the expected state within ${timeoutMs} ms; it shows:\n${this.screen()}`),
+        );
       }, timeoutMs);
       check();
     });

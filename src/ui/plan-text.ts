@@ -41,6 +41,10 @@ export function renderPlan(plans: StepPlan[], opts: { header: string; showDiffs?
   const total = countChanges(plans);
   const steps = plans.filter((p) => p.changes.length > 0).length;
   lines.push('');
-  lines.push(total === 0 ? 'No changes: the organization matches the blueprint.' : `Plan: ${total} change${total === 1 ? '' : 's'} in ${steps} step${steps === 1 ? '' : 's'}.`);
+  lines.push(
+    total === 0
+      ? 'No changes: the organization matches the blueprint.'
+      : `Plan: ${total} change${total === 1 ? '' : 's'} in ${steps} step${steps === 1 ? '' : 's'}.`,
+  );
   return lines.map(terminalText).join('\n') + '\n';
 }

@@ -14,12 +14,19 @@ import { terminalText } from '../core/terminal-text.js';
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 export function retryLine(event: Extract<AwsEvent, { type: 'retry' }>): string {
-  const why = event.kind === 'throttled' ? 'throttled' : event.kind === 'unreachable' ? 'endpoint unreachable' : 'outcome unknown';
+  const why =
+    event.kind === 'throttled'
+      ? 'throttled'
+      : event.kind === 'unreachable'
+        ? 'endpoint unreachable'
+        : 'outcome unknown';
   return `retry ${event.service}:${event.action} (${event.code}, ${why}) attempt ${event.attempt + 1} in ${event.delayMs} ms`;
 }
 
 /** Plain lines on `out` (stderr), one per event; used without a TTY and in CI logs. */
-export function plainListener(stream: OutputStream): EngineListener & { retry(event: Extract<AwsEvent, { type: 'retry' }>): void } {
+export function plainListener(
+  stream: OutputStream,
+): EngineListener & { retry(event: Extract<AwsEvent, { type: 'retry' }>): void } {
   const out = { write: (text: string) => stream.write(`${terminalText(text.replace(/\n$/, ''))}\n`) };
   return {
     stepPlanned(step, plan) {
@@ -62,7 +69,8 @@ export async function runWithListr(
         const unsubscribe = subscribeRetries((e) => (task.output = retryLine(e)));
         try {
           await engine.applyStep(step, {
-            stepPlanned: (_s, plan) => (task.title = `${terminalText(step.title)} (${plan.changes.length ? `${plan.changes.length} changes` : 'up to date'})`),
+            stepPlanned: (_s, plan) =>
+              (task.title = `${terminalText(step.title)} (${plan.changes.length ? `${plan.changes.length} changes` : 'up to date'})`),
             changeStarted: (_s, change) => (task.output = terminalText(`${change.calls[0]}: ${change.summary}`)),
             changeNote: (_s, _c, message) => (task.output = terminalText(message)),
           });
@@ -78,7 +86,10 @@ export async function runWithListr(
       // awsorg handles Ctrl-C itself (it stops at a safe point and keeps the journal).
       registerSignalListeners: false,
       // Progress is status, not data: keep it off stdout.
-      rendererOptions: { collapseSubtasks: false, logger: new ListrLogger({ processOutput: new ProcessOutput(stderr, stderr) }) },
+      rendererOptions: {
+        collapseSubtasks: false,
+        logger: new ListrLogger({ processOutput: new ProcessOutput(stderr, stderr) }),
+      },
     },
   );
   await tasks.run();

@@ -31,7 +31,13 @@ describe('awsorg console in a pseudo-terminal', { timeout: 180_000 }, () => {
     const work = tempDir('awsorg-console-e2e-');
     const answer = join(work, 'account.txt');
     const exitFile = join(work, 'exit-code.txt');
-    const env = operatorEnv(moto.endpoint, { SHELL: '/bin/sh', TERM: 'xterm-256color', PS1: PROMPT, TMPFILE: answer, LANG: 'C.UTF-8' });
+    const env = operatorEnv(moto.endpoint, {
+      SHELL: '/bin/sh',
+      TERM: 'xterm-256color',
+      PS1: PROMPT,
+      TMPFILE: answer,
+      LANG: 'C.UTF-8',
+    });
     const tmux = TmuxSession.start({
       argv: ['/bin/sh', '-c', `"${process.execPath}" "${CLI}" console; echo "$?" > "${exitFile}"`],
       env,
@@ -41,7 +47,11 @@ describe('awsorg console in a pseudo-terminal', { timeout: 180_000 }, () => {
     });
     try {
       // The first run discovers the organization, then draws the list.
-      await tmux.waitFor((s) => s.includes('awsorg console') && s.includes('Staging') && s.includes('/Workloads/Prod'), 'the account list', 60_000);
+      await tmux.waitFor(
+        (s) => s.includes('awsorg console') && s.includes('Staging') && s.includes('/Workloads/Prod'),
+        'the account list',
+        60_000,
+      );
 
       // The production guard, in a real terminal.
       tmux.type('/prod');
@@ -58,7 +68,11 @@ describe('awsorg console in a pseudo-terminal', { timeout: 180_000 }, () => {
       tmux.type('/stag');
       await tmux.waitFor((s) => /^>.*Staging/m.test(s), 'Staging selected by the filter');
       tmux.keys('Enter');
-      await tmux.waitFor((s) => s.includes('type exit to return to the console') && s.includes(PROMPT.trim()), 'the subshell prompt', 30_000);
+      await tmux.waitFor(
+        (s) => s.includes('type exit to return to the console') && s.includes(PROMPT.trim()),
+        'the subshell prompt',
+        30_000,
+      );
       tmux.type('aws sts get-caller-identity --query Account --output text > "$TMPFILE"');
       tmux.keys('Enter');
       assert.equal(await waitForFile(answer, "the AWS CLI's answer"), org.byName('Staging').id);

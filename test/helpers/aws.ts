@@ -17,7 +17,10 @@ export interface Clients {
 
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 
-export function clientsFor(endpoint: string, credentials: Credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' }): Clients {
+export function clientsFor(
+  endpoint: string,
+  credentials: Credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' },
+): Clients {
   const config = { endpoint, region: 'us-east-1', credentials };
   return {
     organizations: new OrganizationsClient(config),
@@ -31,8 +34,21 @@ export function clientsFor(endpoint: string, credentials: Credentials = { access
 
 /** Clients acting in a member account through OrganizationAccountAccessRole (moto lets any id through). */
 export async function memberClients(endpoint: string, accountId: string): Promise<Clients> {
-  const sts = new STSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-  const out = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`, RoleSessionName: 'awsorg-test' }));
+  const sts = new STSClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
+  const out = await sts.send(
+    new AssumeRoleCommand({
+      RoleArn: `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`,
+      RoleSessionName: 'awsorg-test',
+    }),
+  );
   const c = out.Credentials!;
-  return clientsFor(endpoint, { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! });
+  return clientsFor(endpoint, {
+    accessKeyId: c.AccessKeyId!,
+    secretAccessKey: c.SecretAccessKey!,
+    sessionToken: c.SessionToken!,
+  });
 }

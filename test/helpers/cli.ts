@@ -45,10 +45,17 @@ export function isolatedEnv(extra: Record<string, string> = {}): Record<string, 
 }
 
 export function spawnCli(args: string[], opts: { env: Record<string, string>; cwd?: string }): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { env: opts.env, cwd: opts.cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [CLI, ...args], {
+    env: opts.env,
+    cwd: opts.cwd ?? process.cwd(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
-export async function runCli(args: string[], opts: { env: Record<string, string>; cwd?: string; timeoutMs?: number }): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  opts: { env: Record<string, string>; cwd?: string; timeoutMs?: number },
+): Promise<CliResult> {
   const child = spawnCli(args, opts);
   let stdout = '';
   let stderr = '';

@@ -28,7 +28,9 @@ export async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -52,7 +54,9 @@ export async function startMoto(opts: { managedPolicies?: boolean } = {}): Promi
   for (;;) {
     const early = await Promise.race([exited, new Promise((r) => setTimeout(() => r('running'), 100))]);
     if (early !== 'running') {
-      throw new Error(`moto_server exited (${String(early)}) before it was ready; is it installed? (pip install 'moto[server]')\n${stderr}`);
+      throw new Error(
+        `moto_server exited (${String(early)}) before it was ready; is it installed? (pip install 'moto[server]')\n${stderr}`,
+      );
     }
     try {
       const res = await fetch(`${endpoint}/moto-api/`);

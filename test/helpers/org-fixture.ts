@@ -50,7 +50,10 @@ export const DEFAULT_ACCOUNTS: FixtureAccountSpec[] = [
 /** moto's management account when called with its default credentials. */
 export const MOTO_MANAGEMENT_ACCOUNT = '123456789012';
 
-export async function createOrgFixture(endpoint: string, specs: FixtureAccountSpec[] = DEFAULT_ACCOUNTS): Promise<OrgFixture> {
+export async function createOrgFixture(
+  endpoint: string,
+  specs: FixtureAccountSpec[] = DEFAULT_ACCOUNTS,
+): Promise<OrgFixture> {
   const clients = clientsFor(endpoint);
   const org = clients.organizations;
   await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
@@ -61,7 +64,9 @@ export async function createOrgFixture(endpoint: string, specs: FixtureAccountSp
     if (known) return known;
     const parts = path.split('/');
     const parent = await ensureOu(parts.slice(0, -1).join('/'));
-    const out = await org.send(new CreateOrganizationalUnitCommand({ ParentId: parent, Name: parts[parts.length - 1]! }));
+    const out = await org.send(
+      new CreateOrganizationalUnitCommand({ ParentId: parent, Name: parts[parts.length - 1]! }),
+    );
     ouIds.set(path, out.OrganizationalUnit!.Id!);
     return out.OrganizationalUnit!.Id!;
   };
@@ -75,7 +80,12 @@ export async function createOrgFixture(endpoint: string, specs: FixtureAccountSp
       await org.send(new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: ouId }));
     }
     if (spec.tags && Object.keys(spec.tags).length) {
-      await org.send(new TagResourceCommand({ ResourceId: id, Tags: Object.entries(spec.tags).map(([Key, Value]) => ({ Key, Value })) }));
+      await org.send(
+        new TagResourceCommand({
+          ResourceId: id,
+          Tags: Object.entries(spec.tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      );
     }
     accounts.push({ id, name: spec.name, email, ouPath: spec.ou ? `/${spec.ou}` : '/', tags: spec.tags ?? {} });
   }

@@ -29,7 +29,10 @@ export function skipWithout(shell: string): string | false {
 
 /** Fails the test, naming the fix, when `shell` is missing (reached only in CI; see skipWithout). */
 export function requireShell(shell: string): void {
-  if (!shellInstalled(shell)) throw new Error(`${shell} is required to run this test in CI (CI=true) and is not on PATH; .ci/run installs it with apt-get`);
+  if (!shellInstalled(shell))
+    throw new Error(
+      `${shell} is required to run this test in CI (CI=true) and is not on PATH; .ci/run installs it with apt-get`,
+    );
 }
 
 /**
@@ -61,7 +64,7 @@ export const HOSTILE_NAMES: readonly string[] = [
   '| touch PWNED',
   "';touch PWNED;'",
   "\\';touch PWNED;echo \\'",
-  "it's \"$(touch PWNED)\" `touch PWNED`",
+  'it\'s "$(touch PWNED)" `touch PWNED`',
   '$HOME $status %self',
   '-e',
   '-n',
@@ -79,12 +82,12 @@ export const HOSTILE_NAMES: readonly string[] = [
   'tab\there',
   'Ünïcødé 日本語 🚀',
   '\u2018\u2019\u201a\u201b smart quotes \u201c\u201d',
-  "\u2019;touch PWNED;#",
+  '\u2019;touch PWNED;#',
   'line\u2028separator\u00a0nbsp',
   'esc \x1b[31mred\x1b[0m \x1b]0;title\x07',
   'private use \uf600\uf6ff',
   '%s %n %x',
-  'x\\\\\';touch PWNED;#',
+  "x\\\\';touch PWNED;#",
 ];
 
 /** A role session for an account called `name`, for feeding the export formats. */
@@ -93,7 +96,12 @@ export function sessionNamed(name: string): RoleSession {
     account: { id: '111111111111', name, email: '', status: 'ACTIVE', ouPath: '/', tags: {} },
     role: 'OrganizationAccountAccessRole',
     region: 'eu-west-1',
-    credentials: { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: 'secret/with+chars', sessionToken: 'token==', expiration: '2030-01-01T00:00:00Z' } as RoleSession['credentials'],
+    credentials: {
+      accessKeyId: 'ASIAEXAMPLE',
+      secretAccessKey: 'secret/with+chars',
+      sessionToken: 'token==',
+      expiration: '2030-01-01T00:00:00Z',
+    } as RoleSession['credentials'],
     cacheHit: false,
   };
 }

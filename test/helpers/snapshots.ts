@@ -17,5 +17,9 @@ export function matchSnapshot(name: string, frame: string): void {
     return;
   }
   assert.ok(existsSync(file), `${file} is missing; run with UPDATE_SNAPSHOTS=1 to create it, then review it`);
-  assert.equal(frame, readFileSync(file, 'utf8'), `${name} differs from the golden frame (UPDATE_SNAPSHOTS=1 rewrites it)`);
+  assert.equal(
+    frame,
+    readFileSync(file, 'utf8'),
+    `${name} differs from the golden frame (UPDATE_SNAPSHOTS=1 rewrites it)`,
+  );
 }

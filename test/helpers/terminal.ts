@@ -12,7 +12,8 @@ export const HOSTILE_ACCOUNT = 'Evil\u001b]0;owned\u0007\u001b[31mred\u0008\u202
 /** A name whose newline would forge a table row that looks like a real account. */
 export const FORGED_ROW_ACCOUNT = 'Forged\n999999999999  Production  prod@example.com';
 
-const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+const RAW_CONTROL =
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 const SGR = /\u001b\[[0-9;]*m/g;
 
 /**
@@ -24,6 +25,8 @@ export function assertNoRawControls(text: string, what: string, opts: { allowSgr
   const m = RAW_CONTROL.exec(checked);
   if (m) {
     const at = m.index;
-    assert.fail(`${what} holds a raw U+${m[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${at}: ${JSON.stringify(checked.slice(Math.max(0, at - 30), at + 30))}`);
+    assert.fail(
+      `${what} holds a raw U+${m[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${at}: ${JSON.stringify(checked.slice(Math.max(0, at - 30), at + 30))}`,
+    );
   }
 }

@@ -33,14 +33,36 @@ export class TmuxSession {
    * Start `argv` in a new detached session of `columns` x `rows`, with only `env` in its
    * environment (`env -i`), so the tmux server's own environment cannot leak in.
    */
-  static start(opts: { argv: string[]; env: Record<string, string>; cwd: string; columns: number; rows: number }): TmuxSession {
+  static start(opts: {
+    argv: string[];
+    env: Record<string, string>;
+    cwd: string;
+    columns: number;
+    rows: number;
+  }): TmuxSession {
     const session = new TmuxSession(`awsorg-test-${process.pid}-${++sessions}`);
-    const command = ['env', '-i', ...Object.entries(opts.env).map(([k, v]) => `${k}=${v}`), ...opts.argv].map(shellQuote).join(' ');
+    const command = ['env', '-i', ...Object.entries(opts.env).map(([k, v]) => `${k}=${v}`), ...opts.argv]
+      .map(shellQuote)
+      .join(' ');
     // No user configuration; keep the pane after the command ends, so a test that fails can
     // still show the last screen.
     const config = join(session.configDir, 'tmux.conf');
     writeFileSync(config, 'set -g remain-on-exit on\n');
-    session.tmux(['-f', config, 'new-session', '-d', '-s', session.target, '-x', String(opts.columns), '-y', String(opts.rows), '-c', opts.cwd, command]);
+    session.tmux([
+      '-f',
+      config,
+      'new-session',
+      '-d',
+      '-s',
+      session.target,
+      '-x',
+      String(opts.columns),
+      '-y',
+      String(opts.rows),
+      '-c',
+      opts.cwd,
+      command,
+    ]);
     return session;
   }
 
@@ -84,7 +106,8 @@ export class TmuxSession {
     for (;;) {
       screen = this.capture();
       if (predicate(screen)) return screen;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the screen shows:\n${screen}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the screen shows:\n${screen}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -9,7 +9,13 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { CreateAccountCommand, CreateOrganizationalUnitCommand, CreateOrganizationCommand, ListRootsCommand, MoveAccountCommand } from '@aws-sdk/client-organizations';
+import {
+  CreateAccountCommand,
+  CreateOrganizationalUnitCommand,
+  CreateOrganizationCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+} from '@aws-sdk/client-organizations';
 import { startAwsProxy, type AwsProxy, type Interceptor } from '../fixtures/aws-proxy.js';
 import { clientsFor } from '../helpers/aws.js';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -29,13 +35,28 @@ function accountShape(shape: Shape, states: Record<string, string>): Interceptor
     else account.Status = state;
   };
   return async (request) => {
-    if (request.service !== 'organizations' || !['ListAccounts', 'ListAccountsForParent', 'DescribeAccount'].includes(request.action)) return undefined;
+    if (
+      request.service !== 'organizations' ||
+      !['ListAccounts', 'ListAccountsForParent', 'DescribeAccount'].includes(request.action)
+    )
+      return undefined;
     const upstream = await request.forward();
-    if (upstream.status !== 200) return { kind: 'respond', status: upstream.status, headers: { 'content-type': String(upstream.headers['content-type']) }, body: upstream.body };
+    if (upstream.status !== 200)
+      return {
+        kind: 'respond',
+        status: upstream.status,
+        headers: { 'content-type': String(upstream.headers['content-type']) },
+        body: upstream.body,
+      };
     const body = JSON.parse(upstream.body.toString('utf8')) as { Accounts?: WireAccount[]; Account?: WireAccount };
     for (const account of body.Accounts ?? []) rewrite(account);
     if (body.Account) rewrite(body.Account);
-    return { kind: 'respond', status: 200, headers: { 'content-type': String(upstream.headers['content-type'] ?? 'application/x-amz-json-1.1') }, body: JSON.stringify(body) };
+    return {
+      kind: 'respond',
+      status: 200,
+      headers: { 'content-type': String(upstream.headers['content-type'] ?? 'application/x-amz-json-1.1') },
+      body: JSON.stringify(body),
+    };
   };
 }
 
@@ -62,9 +83,11 @@ describe('account State (and the retired Status) in both wire shapes', () => {
     const org = clientsFor(moto.endpoint).organizations;
     await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
     const rootId = (await org.send(new ListRootsCommand({}))).Roots![0]!.Id!;
-    const workloads = (await org.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Workloads' }))).OrganizationalUnit!.Id!;
+    const workloads = (await org.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Workloads' })))
+      .OrganizationalUnit!.Id!;
     for (const name of ['staging', 'production']) {
-      const id = (await org.send(new CreateAccountCommand({ AccountName: name, Email: `aws+${name}@acme-corp.io` }))).CreateAccountStatus!.AccountId!;
+      const id = (await org.send(new CreateAccountCommand({ AccountName: name, Email: `aws+${name}@acme-corp.io` })))
+        .CreateAccountStatus!.AccountId!;
       await org.send(new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: workloads }));
       if (name === 'production') productionId = id;
     }
@@ -87,9 +110,15 @@ describe('account State (and the retired Status) in both wire shapes', () => {
         writeFileSync(join(dir, 'awsorg.yaml'), BLUEPRINT);
         const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--plan'], { env, cwd: dir });
         assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
-        assert.match(run.stderr, new RegExp(`Account production \\(${productionId}, aws\\+production@acme-corp.io\\) is ${state}`));
+        assert.match(
+          run.stderr,
+          new RegExp(`Account production \\(${productionId}, aws\\+production@acme-corp.io\\) is ${state}`),
+        );
         assert.match(run.stderr, /Reopen it through AWS Support, or remove it from the blueprint/);
-        assert.ok(proxy.requests.some((r) => r.action === 'ListAccounts'), 'the plan read the accounts through the rewriting proxy');
+        assert.ok(
+          proxy.requests.some((r) => r.action === 'ListAccounts'),
+          'the plan read the accounts through the rewriting proxy',
+        );
         assert.equal(proxy.errors.length, 0, String(proxy.errors));
       });
 
@@ -99,11 +128,17 @@ describe('account State (and the retired Status) in both wire shapes', () => {
         assert.equal(listed.code, 0, listed.stderr);
         const accounts = (JSON.parse(listed.stdout) as { accounts: { id: string; status: string }[] }).accounts;
         assert.equal(accounts.find((a) => a.id === productionId)?.status, state);
-        assert.ok(accounts.filter((a) => a.id !== productionId).every((a) => a.status === 'ACTIVE'), JSON.stringify(accounts));
+        assert.ok(
+          accounts.filter((a) => a.id !== productionId).every((a) => a.status === 'ACTIVE'),
+          JSON.stringify(accounts),
+        );
 
         const assumed = await runCli(['assume', 'production', '--exec', '--', 'true'], { env });
         assert.notEqual(assumed.code, 0);
-        assert.match(assumed.stderr, new RegExp(`production \\(${productionId}\\) is ${state}; it cannot be signed in to`));
+        assert.match(
+          assumed.stderr,
+          new RegExp(`production \\(${productionId}\\) is ${state}; it cannot be signed in to`),
+        );
         assert.ok(!proxy.requests.some((r) => r.action === 'AssumeRole'), 'no credentials are requested for it');
         assert.equal(proxy.errors.length, 0, String(proxy.errors));
       });

@@ -20,7 +20,11 @@ import { createOrgFixture, operatorEnv, type OrgFixture } from '../helpers/org-f
 import { requireShell, skipWithout } from '../helpers/shells.js';
 
 const PARENT_KEY = 'AKIAIOSFODNN7EXAMPLE';
-const HOSTILE_ACCOUNT_NAMES = ["x\\';touch PWNED;#", 'ends in a backslash \\', 'it\'s "$(touch PWNED)" `touch PWNED`;#'];
+const HOSTILE_ACCOUNT_NAMES = [
+  "x\\';touch PWNED;#",
+  'ends in a backslash \\',
+  'it\'s "$(touch PWNED)" `touch PWNED`;#',
+];
 const PARENT_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
 function filesUnder(dir: string): string[] {
@@ -30,7 +34,12 @@ function filesUnder(dir: string): string[] {
     .map((d) => join(d.parentPath, d.name));
 }
 
-function runIn(file: string, args: string[], env: Record<string, string>, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runIn(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(file, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -78,14 +87,32 @@ describe('accounts, alias and assume against moto', () => {
   it('lists every account with id, name, email, OU path, status, alias and tags, and caches the inventory without secrets', async () => {
     const first = await runCli(['accounts', '--json'], { env });
     assert.equal(first.code, 0, first.stderr);
-    const listed = JSON.parse(first.stdout) as { source: string; accounts: { id: string; name: string; email: string; ouPath: string; status: string; aliases: string[]; tags: Record<string, string>; production: string | null }[] };
+    const listed = JSON.parse(first.stdout) as {
+      source: string;
+      accounts: {
+        id: string;
+        name: string;
+        email: string;
+        ouPath: string;
+        status: string;
+        aliases: string[];
+        tags: Record<string, string>;
+        production: string | null;
+      }[];
+    };
     assert.equal(listed.source, 'organizations');
     for (const a of org.accounts) {
       const row = listed.accounts.find((r) => r.id === a.id);
       assert.ok(row, `account ${a.name} listed`);
-      assert.deepEqual({ name: row.name, email: row.email, ouPath: row.ouPath, status: row.status, tags: row.tags }, { name: a.name, email: a.email, ouPath: a.ouPath, status: 'ACTIVE', tags: a.tags });
+      assert.deepEqual(
+        { name: row.name, email: row.email, ouPath: row.ouPath, status: row.status, tags: row.tags },
+        { name: a.name, email: a.email, ouPath: a.ouPath, status: 'ACTIVE', tags: a.tags },
+      );
     }
-    assert.ok(listed.accounts.some((r) => r.id === org.managementAccountId), 'the management account is listed too');
+    assert.ok(
+      listed.accounts.some((r) => r.id === org.managementAccountId),
+      'the management account is listed too',
+    );
     assert.equal(listed.accounts.find((r) => r.name === 'Production')!.production, 'tag environment=production');
     const reads = proxy.stats.total;
     assert.ok(reads > 0);
@@ -119,7 +146,9 @@ describe('accounts, alias and assume against moto', () => {
     const settings = readFileSync(join(env.XDG_CONFIG_HOME!, 'awsorg', 'config.json'), 'utf8');
     assert.ok(!settings.includes(PARENT_SECRET) && !settings.includes('SessionToken'));
 
-    const viaAlias = await runCli(['assume', 'PROD', '--yes', '--exec', '--', 'sh', '-c', 'echo $AWSORG_ACCOUNT'], { env });
+    const viaAlias = await runCli(['assume', 'PROD', '--yes', '--exec', '--', 'sh', '-c', 'echo $AWSORG_ACCOUNT'], {
+      env,
+    });
     assert.equal(viaAlias.code, 0, viaAlias.stderr);
     assert.equal(viaAlias.stdout.trim(), prod.id);
 
@@ -143,16 +172,38 @@ describe('accounts, alias and assume against moto', () => {
   it('--exec runs the real AWS CLI as the target account, and the credentials see only that account', async () => {
     const staging = org.byName('Staging');
     // One bucket in Staging, one in Development: Staging's session must list only its own.
-    await (await memberClients(moto.endpoint, staging.id)).s3.send(new CreateBucketCommand({ Bucket: 'staging-only-bucket' }));
-    await (await memberClients(moto.endpoint, org.byName('Development').id)).s3.send(new CreateBucketCommand({ Bucket: 'development-only-bucket' }));
+    await (await memberClients(moto.endpoint, staging.id)).s3.send(
+      new CreateBucketCommand({ Bucket: 'staging-only-bucket' }),
+    );
+    await (await memberClients(moto.endpoint, org.byName('Development').id)).s3.send(
+      new CreateBucketCommand({ Bucket: 'development-only-bucket' }),
+    );
 
-    const who = await runCli(['assume', 'staging', '--exec', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json'], { env });
+    const who = await runCli(
+      ['assume', 'staging', '--exec', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json'],
+      { env },
+    );
     assert.equal(who.code, 0, who.stderr);
     const identity = JSON.parse(who.stdout) as { Account: string; Arn: string };
     assert.equal(identity.Account, staging.id);
     assert.match(identity.Arn, /assumed-role\/OrganizationAccountAccessRole\/awsorg-/);
 
-    const buckets = await runCli(['assume', staging.id, '--exec', '--', 'aws', 's3api', 'list-buckets', '--query', 'Buckets[].Name', '--output', 'text'], { env });
+    const buckets = await runCli(
+      [
+        'assume',
+        staging.id,
+        '--exec',
+        '--',
+        'aws',
+        's3api',
+        'list-buckets',
+        '--query',
+        'Buckets[].Name',
+        '--output',
+        'text',
+      ],
+      { env },
+    );
     assert.equal(buckets.code, 0, buckets.stderr);
     assert.equal(buckets.stdout.trim(), 'staging-only-bucket');
 
@@ -164,12 +215,16 @@ describe('accounts, alias and assume against moto', () => {
   it('passes the exit code and signals of --exec back', async () => {
     const r = await runCli(['assume', 'Development', '--exec', '--', 'sh', '-c', 'exit 7'], { env });
     assert.equal(r.code, 7);
-    const child = spawn(process.execPath, [CLI, 'assume', 'Development', '--exec', '--', 'sleep', '30'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'assume', 'Development', '--exec', '--', 'sleep', '30'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += String(d)));
     // Wait until the child runs (credentials fetched), then stop awsorg with SIGTERM: the child gets it.
     const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && !spawnSync('pgrep', ['-P', String(child.pid), '-x', 'sleep']).stdout.length) await new Promise((r) => setTimeout(r, 50));
+    while (Date.now() < deadline && !spawnSync('pgrep', ['-P', String(child.pid), '-x', 'sleep']).stdout.length)
+      await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     assert.equal(code, 128 + 15, stderr);
@@ -177,22 +232,32 @@ describe('accounts, alias and assume against moto', () => {
 
   it('the subshell gets the session, not the parent long-term keys or profile, and passes its exit code back', async () => {
     const dev = org.byName('Development');
-    const child = spawn(process.execPath, [CLI, 'assume', 'development'], { env: { ...env, SHELL: '/bin/sh', AWS_PROFILE: 'parent-profile', AWS_DEFAULT_PROFILE: 'parent-profile' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'assume', 'development'], {
+      env: { ...env, SHELL: '/bin/sh', AWS_PROFILE: 'parent-profile', AWS_DEFAULT_PROFILE: 'parent-profile' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += String(d)));
     child.stderr.on('data', (d) => (stderr += String(d)));
-    child.stdin.end('echo "account=$AWSORG_ACCOUNT role=$AWSORG_ROLE exp=$AWSORG_EXPIRATION region=$AWS_REGION"; echo "key=$AWS_ACCESS_KEY_ID profile=${AWS_PROFILE:-none}/${AWS_DEFAULT_PROFILE:-none}"; env | grep -c EXAMPLEKEY; exit 5\n');
+    child.stdin.end(
+      'echo "account=$AWSORG_ACCOUNT role=$AWSORG_ROLE exp=$AWSORG_EXPIRATION region=$AWS_REGION"; echo "key=$AWS_ACCESS_KEY_ID profile=${AWS_PROFILE:-none}/${AWS_DEFAULT_PROFILE:-none}"; env | grep -c EXAMPLEKEY; exit 5\n',
+    );
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     assert.equal(code, 5, stderr);
-    assert.match(stdout, new RegExp(`account=${dev.id} role=OrganizationAccountAccessRole exp=\\d{4}-\\d\\d-\\d\\dT.+ region=us-east-1`));
+    assert.match(
+      stdout,
+      new RegExp(`account=${dev.id} role=OrganizationAccountAccessRole exp=\\d{4}-\\d\\d-\\d\\dT.+ region=us-east-1`),
+    );
     assert.match(stdout, /profile=none\/none/);
     const key = /key=(\S+)/.exec(stdout)![1]!;
     assert.notEqual(key, PARENT_KEY, 'the parent long-term key is not inherited');
     assert.match(stdout, /^0$/m, 'the parent secret appears nowhere in the subshell environment');
     assert.match(stderr, /Development \(\d{12}\) as OrganizationAccountAccessRole/);
 
-    const nested = await runCli(['assume', 'development'], { env: { ...env, AWSORG_ACCOUNT: dev.id, AWSORG_ROLE: 'OrganizationAccountAccessRole' } });
+    const nested = await runCli(['assume', 'development'], {
+      env: { ...env, AWSORG_ACCOUNT: dev.id, AWSORG_ROLE: 'OrganizationAccountAccessRole' },
+    });
     assert.equal(nested.code, 2);
     assert.match(nested.stderr, /already an awsorg session[\s\S]*--force/);
   });
@@ -201,14 +266,37 @@ describe('accounts, alias and assume against moto', () => {
     const dev = org.byName('Development');
     // The parent runs in us-east-1 (operatorEnv); the child asked for eu-west-1.
     assert.equal(env.AWS_REGION, 'us-east-1');
-    const child = await runIn(process.execPath, [CLI, 'assume', 'development', '--region', 'eu-west-1', '--exec', '--', 'sh', '-c', 'echo "$AWS_REGION $AWS_DEFAULT_REGION"; aws ec2 describe-availability-zones --query "AvailabilityZones[0].RegionName" --output text'], env);
+    const child = await runIn(
+      process.execPath,
+      [
+        CLI,
+        'assume',
+        'development',
+        '--region',
+        'eu-west-1',
+        '--exec',
+        '--',
+        'sh',
+        '-c',
+        'echo "$AWS_REGION $AWS_DEFAULT_REGION"; aws ec2 describe-availability-zones --query "AvailabilityZones[0].RegionName" --output text',
+      ],
+      env,
+    );
     assert.equal(child.code, 0, child.stderr);
-    assert.deepEqual(child.stdout.trim().split('\n'), ['eu-west-1 eu-west-1', 'eu-west-1'], 'the real AWS CLI in the child works in eu-west-1');
+    assert.deepEqual(
+      child.stdout.trim().split('\n'),
+      ['eu-west-1 eu-west-1', 'eu-west-1'],
+      'the real AWS CLI in the child works in eu-west-1',
+    );
 
     // From inside a session of the management account, `assume development --force` opens a
     // nested shell: it must be Development's, not the outer session's.
     const inner = `echo 'echo "inner=$AWSORG_ACCOUNT $AWSORG_ACCOUNT_NAME $AWS_REGION"' | SHELL=/bin/sh node ${CLI} assume development --force --region eu-west-1`;
-    const outer = await runIn(process.execPath, [CLI, 'assume', org.managementAccountId, '--exec', '--', 'sh', '-c', `echo "outer=$AWSORG_ACCOUNT"; ${inner}`], env);
+    const outer = await runIn(
+      process.execPath,
+      [CLI, 'assume', org.managementAccountId, '--exec', '--', 'sh', '-c', `echo "outer=$AWSORG_ACCOUNT"; ${inner}`],
+      env,
+    );
     assert.equal(outer.code, 0, outer.stderr);
     assert.match(outer.stdout, new RegExp(`^outer=${org.managementAccountId}$`, 'm'));
     assert.match(outer.stdout, new RegExp(`^inner=${dev.id} Development eu-west-1$`, 'm'), outer.stderr);
@@ -223,7 +311,14 @@ describe('accounts, alias and assume against moto', () => {
     assert.ok(vars.AWS_SESSION_TOKEN && vars.AWS_SECRET_ACCESS_KEY && vars.AWS_CREDENTIAL_EXPIRATION);
 
     // Asynchronously: the proxy serving the AWS CLI runs in this process's event loop.
-    const sh = await runIn('bash', ['-c', `eval "$(node ${CLI} assume development --export)" && aws sts get-caller-identity --query Account --output text && echo "profile=\${AWS_PROFILE:-none}"`], { ...env, AWS_PROFILE: 'leftover' });
+    const sh = await runIn(
+      'bash',
+      [
+        '-c',
+        `eval "$(node ${CLI} assume development --export)" && aws sts get-caller-identity --query Account --output text && echo "profile=\${AWS_PROFILE:-none}"`,
+      ],
+      { ...env, AWS_PROFILE: 'leftover' },
+    );
     assert.equal(sh.code, 0, sh.stderr);
     assert.match(sh.stdout, new RegExp(`^${dev.id}\\nprofile=none`, 'm'));
 
@@ -239,7 +334,10 @@ describe('accounts, alias and assume against moto', () => {
       ['bash', (id) => ['bash', '--norc', '-c', `eval "$(node ${CLI} assume ${id} --export)"; env -0`]],
       ['zsh', (id) => ['zsh', '-f', '-c', `eval "$(node ${CLI} assume ${id} --export)"; env -0`]],
       ['dash', (id) => ['dash', '-c', `eval "$(node ${CLI} assume ${id} --export)"; env -0`]],
-      ['fish', (id) => ['fish', '--no-config', '-c', `node ${CLI} assume ${id} --export --format fish | source; env -0`]],
+      [
+        'fish',
+        (id) => ['fish', '--no-config', '-c', `node ${CLI} assume ${id} --export --format fish | source; env -0`],
+      ],
     ];
     for (const [shell, argv] of sourcing) {
       if (skipWithout(shell)) continue;
@@ -262,8 +360,27 @@ describe('accounts, alias and assume against moto', () => {
   it('guards production: no terminal needs --yes, and --yes says what it confirmed', async () => {
     const refused = await runCli(['assume', 'production', '--exec', '--', 'true'], { env });
     assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /Production \(\d{12}\) is a PRODUCTION account \(tag environment=production\)[\s\S]*--yes/);
-    const ok = await runCli(['assume', 'production', '--yes', '--exec', '--', 'aws', 'sts', 'get-caller-identity', '--query', 'Account', '--output', 'text'], { env });
+    assert.match(
+      refused.stderr,
+      /Production \(\d{12}\) is a PRODUCTION account \(tag environment=production\)[\s\S]*--yes/,
+    );
+    const ok = await runCli(
+      [
+        'assume',
+        'production',
+        '--yes',
+        '--exec',
+        '--',
+        'aws',
+        'sts',
+        'get-caller-identity',
+        '--query',
+        'Account',
+        '--output',
+        'text',
+      ],
+      { env },
+    );
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(ok.stdout.trim(), org.byName('Production').id);
     assert.match(ok.stderr, /PRODUCTION account .* continuing because of --yes/);
@@ -285,7 +402,9 @@ describe('accounts, alias and assume against moto', () => {
     // Point at a dead endpoint: a hit must still work.
     const offline = { ...env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9' };
     proxy.clearRecords();
-    const hit = await runCli(['assume', 'development', '--exec', '--', 'sh', '-c', 'echo $AWS_ACCESS_KEY_ID'], { env: offline });
+    const hit = await runCli(['assume', 'development', '--exec', '--', 'sh', '-c', 'echo $AWS_ACCESS_KEY_ID'], {
+      env: offline,
+    });
     assert.equal(hit.code, 0, hit.stderr);
     assert.equal(hit.stdout.trim(), cached.accessKeyId);
     assert.equal(proxy.stats.total, 0);
@@ -305,7 +424,10 @@ describe('accounts, alias and assume against moto', () => {
     assert.ok(JSON.parse(readFileSync(files[0]!, 'utf8')).sessionToken);
 
     // Within five minutes of expiry the entry is treated as expired and renewed.
-    const nearlyExpired = { ...JSON.parse(readFileSync(files[0]!, 'utf8')), expiration: new Date(Date.now() + 4 * 60_000).toISOString() };
+    const nearlyExpired = {
+      ...JSON.parse(readFileSync(files[0]!, 'utf8')),
+      expiration: new Date(Date.now() + 4 * 60_000).toISOString(),
+    };
     writeFileSync(files[0]!, JSON.stringify(nearlyExpired), { mode: 0o600 });
     proxy.clearRecords();
     assert.equal((await runCli(['assume', 'development', '--exec', '--', 'true'], { env })).code, 0);
@@ -343,7 +465,10 @@ describe('accounts, alias and assume against moto', () => {
 
     const missing = await runCli(['assume', 'development', '--role', 'NoSuchRole', '--exec', '--', 'true'], { env });
     assert.equal(missing.code, 4);
-    assert.match(missing.stderr, /cannot assume arn:aws:iam::\d{12}:role\/NoSuchRole in Development[\s\S]*Next step: Check that the role exists/);
+    assert.match(
+      missing.stderr,
+      /cannot assume arn:aws:iam::\d{12}:role\/NoSuchRole in Development[\s\S]*Next step: Check that the role exists/,
+    );
     assertNoStack(missing);
   });
 
@@ -352,8 +477,14 @@ describe('accounts, alias and assume against moto', () => {
     proxy.clearRecords();
     const cases: [string[], RegExp][] = [
       [['assume', 'prodution', '--export'], /no account, alias or id matches "prodution"; did you mean "Production"/],
-      [['assume', 'sandbox', '--export'], /"sandbox" matches 2 accounts:\n {2}\d{12} {2}[Ss]andbox {2}\/Sandbox\n {2}\d{12} {2}[Ss]andbox {2}\/Sandbox\nNext step: Use the account id/],
-      [['assume', '999999999999', '--export'], /account 999999999999 is not in the organization's inventory[\s\S]*--refresh/],
+      [
+        ['assume', 'sandbox', '--export'],
+        /"sandbox" matches 2 accounts:\n {2}\d{12} {2}[Ss]andbox {2}\/Sandbox\n {2}\d{12} {2}[Ss]andbox {2}\/Sandbox\nNext step: Use the account id/,
+      ],
+      [
+        ['assume', '999999999999', '--export'],
+        /account 999999999999 is not in the organization's inventory[\s\S]*--refresh/,
+      ],
       [['assume'], /assume needs a TARGET/],
       [['assume', 'development', '--duration', '5m'], /--duration 5m is outside what STS allows/],
       [['assume', 'development', '--duration', 'soon'], /--duration "soon" is not a duration/],
@@ -388,9 +519,15 @@ describe('accounts, alias and assume against moto', () => {
     await new Promise<void>((r) => federation.listen(0, '127.0.0.1', r));
     try {
       const url = `http://127.0.0.1:${(federation.address() as AddressInfo).port}/federation`;
-      const r = await runCli(['assume', 'development', '--console', '--url'], { env: { ...env, AWSORG_FEDERATION_URL: url } });
+      const r = await runCli(['assume', 'development', '--console', '--url'], {
+        env: { ...env, AWSORG_FEDERATION_URL: url },
+      });
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, /sending the session to http:\/\/127\.0\.0\.1:\d+\/federation \(AWSORG_FEDERATION_URL uses http, not https\)/, 'an endpoint other than AWS is said out loud');
+      assert.match(
+        r.stderr,
+        /sending the session to http:\/\/127\.0\.0\.1:\d+\/federation \(AWSORG_FEDERATION_URL uses http, not https\)/,
+        'an endpoint other than AWS is said out loud',
+      );
       const printed = new URL(r.stdout.trim());
       assert.equal(printed.searchParams.get('Action'), 'login');
       assert.equal(printed.searchParams.get('SigninToken'), 'token-123');

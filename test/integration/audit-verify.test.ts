@@ -18,8 +18,15 @@ const SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
 function writeTranscript(env: Record<string, string>, incident: string): AuditTranscript {
   let t = Date.parse('2026-03-01T09:00:00.000Z');
-  const transcript = AuditTranscript.open(xdgPaths(env), incident, { now: () => new Date((t += 1000)), secrets: [SECRET_ACCESS_KEY] });
-  const base = { incident, operator: 'arn:aws:sts::111111111111:assumed-role/Admin/alice', runbook: 'quarantine-account' };
+  const transcript = AuditTranscript.open(xdgPaths(env), incident, {
+    now: () => new Date((t += 1000)),
+    secrets: [SECRET_ACCESS_KEY],
+  });
+  const base = {
+    incident,
+    operator: 'arn:aws:sts::111111111111:assumed-role/Admin/alice',
+    runbook: 'quarantine-account',
+  };
   transcript.append({ ...base, step: 'run-start', kind: 'run', status: 'started' });
   transcript.append({
     ...base,
@@ -57,7 +64,10 @@ describe('awsorg audit verify', () => {
     const run = await runCli(['audit', 'verify', copy], { env });
     assert.equal(run.code, 1);
     assert.equal(run.stdout, '');
-    assert.match(run.stderr, new RegExp(`^awsorg: ${copy}: line 2: its hash does not match its contents \\(the line was edited\\)\\n$`));
+    assert.match(
+      run.stderr,
+      new RegExp(`^awsorg: ${copy}: line 2: its hash does not match its contents \\(the line was edited\\)\\n$`),
+    );
   });
 
   it('checks a cut copy against the live anchor in the state directory', async () => {
@@ -72,7 +82,14 @@ describe('awsorg audit verify', () => {
     const run = await runCli(['audit', 'verify', transcript.file, '--json'], { env });
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout) as VerifyResult;
-    assert.deepEqual(result, { ok: true, file: transcript.file, records: 3, head: transcript.head().hash, anchor: 'matched', warnings: [] });
+    assert.deepEqual(result, {
+      ok: true,
+      file: transcript.file,
+      records: 3,
+      head: transcript.head().hash,
+      anchor: 'matched',
+      warnings: [],
+    });
   });
 
   it('--head checks a copy that has no anchor against the head printed at the end of the run', async () => {
@@ -103,7 +120,13 @@ describe('awsorg audit verify', () => {
     const json = await runCli(['audit', 'verify', '--json'], { env: tamperedEnv });
     assert.equal(json.code, 1);
     const results = JSON.parse(json.stdout) as VerifyResult[];
-    assert.deepEqual(results.map((r) => [r.ok, r.ok ? r.records : r.line]), [[false, 3], [true, 3]]);
+    assert.deepEqual(
+      results.map((r) => [r.ok, r.ok ? r.records : r.line]),
+      [
+        [false, 3],
+        [true, 3],
+      ],
+    );
   });
 
   it('without FILE and no transcripts: exit 0 with a message', async () => {
@@ -121,12 +144,22 @@ describe('awsorg audit verify', () => {
     const verified = await runCli(['audit', 'verify', cut.file], { env: cutEnv });
     assert.equal(verified.code, 1, verified.stderr);
     assert.equal(verified.stdout, '');
-    assert.match(verified.stderr, /INC-5\.jsonl: the anchor .*INC-5\.head is missing\. .*lines cut from the end cannot be detected/);
-    assert.equal((await runCli(['audit', 'verify'], { env: cutEnv })).code, 1, 'also when every transcript is verified');
+    assert.match(
+      verified.stderr,
+      /INC-5\.jsonl: the anchor .*INC-5\.head is missing\. .*lines cut from the end cannot be detected/,
+    );
+    assert.equal(
+      (await runCli(['audit', 'verify'], { env: cutEnv })).code,
+      1,
+      'also when every transcript is verified',
+    );
 
     // Refused before any AWS call: there are no credentials in this environment at all.
     const before = readFileSync(cut.file, 'utf8');
-    const run = await runCli(['runbook', 'run', 'quarantine-account', '--incident', 'INC-5', '--account', '222222222222', '--dry-run'], { env: cutEnv });
+    const run = await runCli(
+      ['runbook', 'run', 'quarantine-account', '--incident', 'INC-5', '--account', '222222222222', '--dry-run'],
+      { env: cutEnv },
+    );
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stderr, /anchor .* is missing[\s\S]*awsorg audit verify .*INC-5\.jsonl --reanchor/);
     assert.doesNotMatch(run.stderr, /credential/i);
@@ -134,8 +167,15 @@ describe('awsorg audit verify', () => {
 
     const reanchored = await runCli(['audit', 'verify', cut.file, '--reanchor'], { env: cutEnv });
     assert.equal(reanchored.code, 0, reanchored.stderr);
-    assert.match(reanchored.stdout, /^REANCHORED .*INC-5\.jsonl: 2 records \(head [0-9a-f]{64}\), then line 3 recording that the anchor was missing; new head [0-9a-f]{64}\n$/);
-    const last = JSON.parse(readFileSync(cut.file, 'utf8').trim().split('\n').at(-1)!) as { step: string; status: string; operator: string };
+    assert.match(
+      reanchored.stdout,
+      /^REANCHORED .*INC-5\.jsonl: 2 records \(head [0-9a-f]{64}\), then line 3 recording that the anchor was missing; new head [0-9a-f]{64}\n$/,
+    );
+    const last = JSON.parse(readFileSync(cut.file, 'utf8').trim().split('\n').at(-1)!) as {
+      step: string;
+      status: string;
+      operator: string;
+    };
     assert.deepEqual([last.step, last.status], ['anchor-missing', 'acknowledged']);
     assert.match(last.operator, /^local:.+@.+/);
     const after = await runCli(['audit', 'verify', cut.file], { env: cutEnv });
@@ -152,7 +192,10 @@ describe('awsorg audit verify', () => {
     const target = join(tempDir('awsorg-planted-'), 'captured.jsonl');
     const link = join(linkEnv.XDG_STATE_HOME!, 'awsorg', 'audit', 'INC-7.jsonl');
     symlinkSync(target, link);
-    const run = await runCli(['runbook', 'run', 'quarantine-account', '--incident', 'INC-7', '--account', '222222222222', '--dry-run'], { env: linkEnv });
+    const run = await runCli(
+      ['runbook', 'run', 'quarantine-account', '--incident', 'INC-7', '--account', '222222222222', '--dry-run'],
+      { env: linkEnv },
+    );
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /INC-7\.jsonl is a symbolic link/);
     assert.equal(existsSync(target), false);

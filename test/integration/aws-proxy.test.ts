@@ -24,7 +24,13 @@ import {
   type CreateAccountStatus,
 } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { CreatePolicyCommand, CreateRoleCommand, GetRoleCommand, ListRolesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  GetRoleCommand,
+  ListRolesCommand,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
@@ -85,7 +91,12 @@ let proxy: AwsProxy;
 let sessions: AwsSession[] = [];
 
 function newSession(events: AwsEvent[] = [], endpoint = proxy.endpoint): AwsSession {
-  const env = { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' };
+  const env = {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_REGION: 'us-east-1',
+  };
   const session = new AwsSession(
     {
       env,
@@ -179,7 +190,14 @@ const PROBES: Probe[] = [
     serverErrorCodes: JSON_5XX,
     run: (s) => s.send('sts', new GetCallerIdentityCommand({})),
   },
-  { service: 'iam', action: 'ListRoles', protocol: 'query', throttleCode: 'Throttling', serverErrorCodes: JSON_5XX, run: (s) => s.send('iam', new ListRolesCommand({})) },
+  {
+    service: 'iam',
+    action: 'ListRoles',
+    protocol: 'query',
+    throttleCode: 'Throttling',
+    serverErrorCodes: JSON_5XX,
+    run: (s) => s.send('iam', new ListRolesCommand({})),
+  },
   {
     service: 's3',
     action: 'GetBucketVersioning',
@@ -213,21 +231,48 @@ describe('request identification', () => {
     const bigObject = Buffer.alloc(64 * 1024, 1);
     const policy = JSON.stringify({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/*` }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${BUCKET}/*`,
+        },
+      ],
     });
-    const permissions = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] });
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '123456789012' }, Action: 'sts:AssumeRole' }] });
+    const permissions = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+    });
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: '123456789012' }, Action: 'sts:AssumeRole' }],
+    });
     const calls: Array<[ServiceName, object]> = [
       ['organizations', new DescribeOrganizationCommand({})],
       ['organizations', new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Detected' })],
       ['organizations', new ListAccountsCommand({})],
       ['sts', new GetCallerIdentityCommand({})],
-      ['sts', new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::111111111111:role/OrganizationAccountAccessRole', RoleSessionName: 'awsorg' })],
+      [
+        'sts',
+        new AssumeRoleCommand({
+          RoleArn: 'arn:aws:iam::111111111111:role/OrganizationAccountAccessRole',
+          RoleSessionName: 'awsorg',
+        }),
+      ],
       ['iam', new CreateRoleCommand({ RoleName: 'deploy', AssumeRolePolicyDocument: trust })],
       ['iam', new GetRoleCommand({ RoleName: 'deploy' })],
       ['iam', new PutRolePolicyCommand({ RoleName: 'deploy', PolicyName: 'inline', PolicyDocument: permissions })],
       ['iam', new CreatePolicyCommand({ PolicyName: 'p', PolicyDocument: permissions })],
-      ['dynamodb', new CreateTableCommand({ TableName: 'locks', BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'LockID', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'LockID', KeyType: 'HASH' }] })],
+      [
+        'dynamodb',
+        new CreateTableCommand({
+          TableName: 'locks',
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'LockID', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'LockID', KeyType: 'HASH' }],
+        }),
+      ],
       ['dynamodb', new DescribeTableCommand({ TableName: 'locks' })],
       ['dynamodb', new PutItemCommand({ TableName: 'locks', Item: { LockID: { S: 'x' } } })],
       ['cloudtrail', new CreateTrailCommand({ Name: 'org-trail', S3BucketName: BUCKET })],
@@ -236,9 +281,28 @@ describe('request identification', () => {
       ['s3', new HeadBucketCommand({ Bucket: BUCKET })],
       ['s3', new GetBucketLocationCommand({ Bucket: BUCKET })],
       ['s3', new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } })],
-      ['s3', new PutBucketEncryptionCommand({ Bucket: BUCKET, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } })],
+      [
+        's3',
+        new PutBucketEncryptionCommand({
+          Bucket: BUCKET,
+          ServerSideEncryptionConfiguration: {
+            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+          },
+        }),
+      ],
       ['s3', new GetBucketEncryptionCommand({ Bucket: BUCKET })],
-      ['s3', new PutPublicAccessBlockCommand({ Bucket: BUCKET, PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true } })],
+      [
+        's3',
+        new PutPublicAccessBlockCommand({
+          Bucket: BUCKET,
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            BlockPublicPolicy: true,
+            IgnorePublicAcls: true,
+            RestrictPublicBuckets: true,
+          },
+        }),
+      ],
       ['s3', new GetPublicAccessBlockCommand({ Bucket: BUCKET })],
       ['s3', new PutBucketTaggingCommand({ Bucket: BUCKET, Tagging: { TagSet: [{ Key: 'owner', Value: 'awsorg' }] } })],
       ['s3', new GetBucketTaggingCommand({ Bucket: BUCKET })],
@@ -248,23 +312,59 @@ describe('request identification', () => {
       ['s3', new PutObjectCommand({ Bucket: BUCKET, Key: 'env/prod/terraform.tfstate', Body: bigObject })],
       ['s3', new HeadObjectCommand({ Bucket: BUCKET, Key: 'env/prod/terraform.tfstate' })],
       ['s3', new GetObjectCommand({ Bucket: BUCKET, Key: 'env/prod/terraform.tfstate' })],
-      ['s3', new CopyObjectCommand({ Bucket: BUCKET, Key: 'copy.tfstate', CopySource: `${BUCKET}/env/prod/terraform.tfstate` })],
-      ['s3', new PutObjectTaggingCommand({ Bucket: BUCKET, Key: 'copy.tfstate', Tagging: { TagSet: [{ Key: 'k', Value: 'v' }] } })],
+      [
+        's3',
+        new CopyObjectCommand({
+          Bucket: BUCKET,
+          Key: 'copy.tfstate',
+          CopySource: `${BUCKET}/env/prod/terraform.tfstate`,
+        }),
+      ],
+      [
+        's3',
+        new PutObjectTaggingCommand({
+          Bucket: BUCKET,
+          Key: 'copy.tfstate',
+          Tagging: { TagSet: [{ Key: 'k', Value: 'v' }] },
+        }),
+      ],
       ['s3', new GetObjectTaggingCommand({ Bucket: BUCKET, Key: 'copy.tfstate' })],
       ['s3', new ListObjectsV2Command({ Bucket: BUCKET })],
       ['s3', new ListObjectVersionsCommand({ Bucket: BUCKET })],
       ['s3', new DeleteObjectCommand({ Bucket: BUCKET, Key: 'copy.tfstate' })],
-      ['s3', new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: 'env/prod/terraform.tfstate' }] } })],
+      [
+        's3',
+        new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: 'env/prod/terraform.tfstate' }] } }),
+      ],
     ];
     proxy.clearRecords();
     for (const [service, command] of calls) {
-      const out = (await session.send(service, command as never)) as { Body?: { transformToByteArray(): Promise<Uint8Array> } };
+      const out = (await session.send(service, command as never)) as {
+        Body?: { transformToByteArray(): Promise<Uint8Array> };
+      };
       // An unread GetObject body would error out when the session is destroyed.
       await out.Body?.transformToByteArray();
     }
     const upload = await session.send('s3', new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'multi' }));
-    const part = await session.send('s3', new UploadPartCommand({ Bucket: BUCKET, Key: 'multi', UploadId: upload.UploadId, PartNumber: 1, Body: 'part one' }));
-    await session.send('s3', new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'multi', UploadId: upload.UploadId, MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1 }] } }));
+    const part = await session.send(
+      's3',
+      new UploadPartCommand({
+        Bucket: BUCKET,
+        Key: 'multi',
+        UploadId: upload.UploadId,
+        PartNumber: 1,
+        Body: 'part one',
+      }),
+    );
+    await session.send(
+      's3',
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: 'multi',
+        UploadId: upload.UploadId,
+        MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1 }] },
+      }),
+    );
     const expected = [
       ...calls.map(([service, command]) => `${service}:${actionName(command)}`),
       's3:CreateMultipartUpload',
@@ -296,10 +396,26 @@ describe('request identification', () => {
   });
 
   it('reads the service from SigV4, SigV4a and presigned credential scopes', () => {
-    const auth = (credential: string) => ({ headers: { authorization: `AWS4-HMAC-SHA256 Credential=${credential}, SignedHeaders=host, Signature=0` } });
+    const auth = (credential: string) => ({
+      headers: { authorization: `AWS4-HMAC-SHA256 Credential=${credential}, SignedHeaders=host, Signature=0` },
+    });
     assert.equal(serviceOf(auth('AKID/20240101/us-east-1/organizations/aws4_request')), 'organizations');
-    assert.equal(serviceOf({ headers: { authorization: 'AWS4-ECDSA-P256-SHA256 Credential=AKID/20240101/s3/aws4_request, SignedHeaders=host, Signature=0' } }), 's3');
-    assert.equal(serviceOf({ headers: {}, url: '/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20240101%2Fus-east-1%2Fs3%2Faws4_request' }), 's3');
+    assert.equal(
+      serviceOf({
+        headers: {
+          authorization:
+            'AWS4-ECDSA-P256-SHA256 Credential=AKID/20240101/s3/aws4_request, SignedHeaders=host, Signature=0',
+        },
+      }),
+      's3',
+    );
+    assert.equal(
+      serviceOf({
+        headers: {},
+        url: '/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20240101%2Fus-east-1%2Fs3%2Faws4_request',
+      }),
+      's3',
+    );
     assert.equal(serviceOf({ headers: {}, url: '/moto-api/reset' }), 'unknown');
   });
 
@@ -337,19 +453,29 @@ describe('request identification', () => {
       ['GET', '/key', 'GetObject', { host: 'bucket.localhost:4566' }],
       ['PATCH', '/bucket', 'S3:PATCH'],
     ];
-    for (const [method, url, action, headers] of cases) assert.equal(s3Action(method, url, headers ?? {}), action, `${method} ${url}`);
+    for (const [method, url, action, headers] of cases)
+      assert.equal(s3Action(method, url, headers ?? {}), action, `${method} ${url}`);
   });
 
   it('reads the action from X-Amz-Target, a query body, or the query string', () => {
-    const json = { 'x-amz-target': 'AWSOrganizationsV20161128.CreateAccount', 'content-type': 'application/x-amz-json-1.1' };
+    const json = {
+      'x-amz-target': 'AWSOrganizationsV20161128.CreateAccount',
+      'content-type': 'application/x-amz-json-1.1',
+    };
     assert.equal(protocolOf('organizations', json), 'json');
     assert.equal(actionOf('organizations', 'json', 'POST', '/', json, Buffer.from('{}')), 'CreateAccount');
     const trail = { 'x-amz-target': 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.CreateTrail' };
     assert.equal(actionOf('cloudtrail', 'json', 'POST', '/', trail, Buffer.from('{}')), 'CreateTrail');
     const form = { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
     assert.equal(protocolOf('iam', form), 'query');
-    assert.equal(actionOf('iam', 'query', 'POST', '/', form, Buffer.from('Action=CreateRole&Version=2010-05-08')), 'CreateRole');
-    assert.equal(actionOf('sts', 'query', 'GET', '/?Action=GetCallerIdentity&Version=2011-06-15', {}, Buffer.alloc(0)), 'GetCallerIdentity');
+    assert.equal(
+      actionOf('iam', 'query', 'POST', '/', form, Buffer.from('Action=CreateRole&Version=2010-05-08')),
+      'CreateRole',
+    );
+    assert.equal(
+      actionOf('sts', 'query', 'GET', '/?Action=GetCallerIdentity&Version=2011-06-15', {}, Buffer.alloc(0)),
+      'GetCallerIdentity',
+    );
   });
 });
 
@@ -362,7 +488,9 @@ describe('retries through the proxy, on every protocol', () => {
     it(`${probe.service} (${probe.protocol}): throttling twice, then success`, async () => {
       const events: AwsEvent[] = [];
       const session = newSession(events);
-      proxy.setInterceptor(faultFirst({ times: 2, fault: { kind: 'throttle' }, match: `${probe.service}:${probe.action}` }));
+      proxy.setInterceptor(
+        faultFirst({ times: 2, fault: { kind: 'throttle' }, match: `${probe.service}:${probe.action}` }),
+      );
       await probe.run(session);
       assert.deepEqual(retries(events, probe.action), [
         { code: probe.throttleCode, kind: 'throttled' },
@@ -375,7 +503,9 @@ describe('retries through the proxy, on every protocol', () => {
       it(`${probe.service} (${probe.protocol}): HTTP ${status} twice, then success`, async () => {
         const events: AwsEvent[] = [];
         const session = newSession(events);
-        proxy.setInterceptor(faultFirst({ times: 2, fault: { kind: 'serverError', status }, match: `${probe.service}:${probe.action}` }));
+        proxy.setInterceptor(
+          faultFirst({ times: 2, fault: { kind: 'serverError', status }, match: `${probe.service}:${probe.action}` }),
+        );
         await probe.run(session);
         const code = probe.serverErrorCodes[status];
         assert.deepEqual(retries(events, probe.action), [
@@ -417,7 +547,10 @@ describe('S3 HEAD errors', () => {
 });
 
 /** Answer the matching requests with these decisions in turn, then forward. */
-function sequence(match: string, decisions: InterceptDecision[]): (request: InterceptedRequest) => InterceptDecision | undefined {
+function sequence(
+  match: string,
+  decisions: InterceptDecision[],
+): (request: InterceptedRequest) => InterceptDecision | undefined {
   let next = 0;
   return (request) => (`${request.service}:${request.action}` === match ? decisions[next++] : undefined);
 }
@@ -432,14 +565,23 @@ describe('non-idempotent calls after a lost response', () => {
     const events: AwsEvent[] = [];
     const session = newSession(events);
     const { rootId } = await world(session);
-    proxy.setInterceptor(faultFirst({ times: 1, fault: { kind: 'resetAfterForward' }, match: 'organizations:CreateOrganizationalUnit' }));
-    const out = await session.send('organizations', new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Security' }), {
-      reconcile: async () => {
-        const list = await session.send('organizations', new ListOrganizationalUnitsForParentCommand({ ParentId: rootId }));
-        const existing = list.OrganizationalUnits?.find((ou) => ou.Name === 'Security');
-        return existing ? { OrganizationalUnit: existing, $metadata: {} } : undefined;
+    proxy.setInterceptor(
+      faultFirst({ times: 1, fault: { kind: 'resetAfterForward' }, match: 'organizations:CreateOrganizationalUnit' }),
+    );
+    const out = await session.send(
+      'organizations',
+      new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Security' }),
+      {
+        reconcile: async () => {
+          const list = await session.send(
+            'organizations',
+            new ListOrganizationalUnitsForParentCommand({ ParentId: rootId }),
+          );
+          const existing = list.OrganizationalUnits?.find((ou) => ou.Name === 'Security');
+          return existing ? { OrganizationalUnit: existing, $metadata: {} } : undefined;
+        },
       },
-    });
+    );
     assert.equal(out.OrganizationalUnit?.Name, 'Security');
     assert.deepEqual(outcomesOf('CreateOrganizationalUnit'), ['resetAfterForward']);
     assert.ok(events.some((e) => e.type === 'reconciled' && e.action === 'CreateOrganizationalUnit'));
@@ -449,7 +591,9 @@ describe('non-idempotent calls after a lost response', () => {
   it('the same without reconcile leaves the duplicate OU that moto accepts (why reconcile exists)', async () => {
     const session = newSession();
     const { rootId } = await world(session);
-    proxy.setInterceptor(faultFirst({ times: 1, fault: { kind: 'resetAfterForward' }, match: 'organizations:CreateOrganizationalUnit' }));
+    proxy.setInterceptor(
+      faultFirst({ times: 1, fault: { kind: 'resetAfterForward' }, match: 'organizations:CreateOrganizationalUnit' }),
+    );
     await session.send('organizations', new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Workloads' }));
     assert.deepEqual(outcomesOf('CreateOrganizationalUnit'), ['resetAfterForward', 'forwarded']);
     assert.equal(await organizationalUnitsNamed(session, rootId, 'Workloads'), 2);
@@ -459,11 +603,16 @@ describe('non-idempotent calls after a lost response', () => {
     const session = newSession();
     const { rootId } = await world(session);
     let reconciled = 0;
-    proxy.setInterceptor(faultFirst({ times: 1, fault: { kind: 'resetBeforeForward' }, match: 'organizations:CreateOrganizationalUnit' }));
+    proxy.setInterceptor(
+      faultFirst({ times: 1, fault: { kind: 'resetBeforeForward' }, match: 'organizations:CreateOrganizationalUnit' }),
+    );
     await session.send('organizations', new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Sandbox' }), {
       reconcile: async () => {
         reconciled++;
-        const list = await session.send('organizations', new ListOrganizationalUnitsForParentCommand({ ParentId: rootId }));
+        const list = await session.send(
+          'organizations',
+          new ListOrganizationalUnitsForParentCommand({ ParentId: rootId }),
+        );
         const existing = list.OrganizationalUnits?.find((ou) => ou.Name === 'Sandbox');
         return existing ? { OrganizationalUnit: existing, $metadata: {} } : undefined;
       },
@@ -482,14 +631,25 @@ describe('AwsSession edge cases', () => {
     const events: AwsEvent[] = [];
     const session = newSession(events);
     const { rootId } = await world(session);
-    const throttles: InterceptDecision[] = Array.from({ length: BACKOFF.maxAttempts - 1 }, () => ({ kind: 'throttle' }));
-    proxy.setInterceptor(sequence('organizations:CreateOrganizationalUnit', [...throttles, { kind: 'resetAfterForward' }]));
+    const throttles: InterceptDecision[] = Array.from({ length: BACKOFF.maxAttempts - 1 }, () => ({
+      kind: 'throttle',
+    }));
+    proxy.setInterceptor(
+      sequence('organizations:CreateOrganizationalUnit', [...throttles, { kind: 'resetAfterForward' }]),
+    );
     const reconcile = async () => {
-      const list = await session.send('organizations', new ListOrganizationalUnitsForParentCommand({ ParentId: rootId }));
+      const list = await session.send(
+        'organizations',
+        new ListOrganizationalUnitsForParentCommand({ ParentId: rootId }),
+      );
       const existing = list.OrganizationalUnits?.find((ou) => ou.Name === 'Infrastructure');
       return existing ? { OrganizationalUnit: existing, $metadata: {} } : undefined;
     };
-    const out = await session.send('organizations', new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Infrastructure' }), { reconcile });
+    const out = await session.send(
+      'organizations',
+      new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Infrastructure' }),
+      { reconcile },
+    );
     assert.equal(out.OrganizationalUnit?.Name, 'Infrastructure');
     assert.equal(outcomesOf('CreateOrganizationalUnit').length, BACKOFF.maxAttempts);
     assert.ok(events.some((e) => e.type === 'reconciled' && e.action === 'CreateOrganizationalUnit'));
@@ -501,8 +661,19 @@ describe('AwsSession edge cases', () => {
     proxy.setInterceptor(faultFirst({ times: 1, fault: { kind: 'throttle' }, match: 's3:PutObject' }));
     const body = Buffer.alloc(200_000, 'z');
     const err = await session
-      .send('s3', new PutObjectCommand({ Bucket: BUCKET, Key: 'streamed', Body: Readable.from([body]), ContentLength: body.length }))
-      .then(() => undefined, (e: unknown) => e);
+      .send(
+        's3',
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: 'streamed',
+          Body: Readable.from([body]),
+          ContentLength: body.length,
+        }),
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     // Either the upload succeeds (the body was replayable) or the error names the real cause.
     if (err !== undefined) assert.match(String(err), /SlowDown/);
   });
@@ -517,7 +688,9 @@ describe('final failures', () => {
     await world(session);
     await session.identity();
     proxy.clearRecords();
-    proxy.setInterceptor(faultFirst({ times: Infinity, fault: { kind: 'throttle' }, match: 'organizations:ListRoots' }));
+    proxy.setInterceptor(
+      faultFirst({ times: Infinity, fault: { kind: 'throttle' }, match: 'organizations:ListRoots' }),
+    );
     const err = await session.send('organizations', new ListRootsCommand({})).then(
       () => assert.fail('expected a failure'),
       (e: unknown) => e,
@@ -535,7 +708,13 @@ describe('final failures', () => {
     const session = newSession();
     await world(session);
     await session.identity();
-    proxy.setInterceptor(faultFirst({ times: Infinity, fault: { kind: 'serverError', status: 503 }, match: 'organizations:DescribeOrganization' }));
+    proxy.setInterceptor(
+      faultFirst({
+        times: Infinity,
+        fault: { kind: 'serverError', status: 503 },
+        match: 'organizations:DescribeOrganization',
+      }),
+    );
     const err = await session.send('organizations', new DescribeOrganizationCommand({})).catch((e: unknown) => e);
     assert.ok(err instanceof AwsCallError, String(err));
     assert.match(err.message, errorShape);
@@ -591,7 +770,12 @@ describe('faultInjector', () => {
   });
 
   it('honours kinds, exclude and only', () => {
-    const throttleOnly = faultInjector({ rate: 1, seed: 1, kinds: ['throttle'], exclude: ['GetCallerIdentity', 'organizations:ListRoots'] });
+    const throttleOnly = faultInjector({
+      rate: 1,
+      seed: 1,
+      kinds: ['throttle'],
+      exclude: ['GetCallerIdentity', 'organizations:ListRoots'],
+    });
     assert.deepEqual(throttleOnly(fakeRequest(1, 'ListAccounts')), { kind: 'throttle' });
     assert.equal(throttleOnly(fakeRequest(2, 'GetCallerIdentity')), undefined);
     assert.equal(throttleOnly(fakeRequest(3, 'ListRoots')), undefined);
@@ -621,12 +805,16 @@ describe('faultInjector', () => {
     for (let round = 0; round < 6; round++) {
       for (const probe of PROBES) await probe.run(session);
       await session.send('s3', new PutObjectCommand({ Bucket: BUCKET, Key: `round-${round}`, Body: `state ${round}` }));
-      await session.send('s3', new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
+      await session.send(
+        's3',
+        new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }),
+      );
     }
     assert.ok(inject.injected.length >= 10, `injected ${inject.injected.length}`);
     assert.equal(inject.injected.filter((f) => f.action === 'GetCallerIdentity').length, 0);
     assert.equal(proxy.stats.total, proxy.requests.length);
-    const faults = proxy.stats.throttled + proxy.stats.serverError + proxy.stats.resetBeforeForward + proxy.stats.resetAfterForward;
+    const faults =
+      proxy.stats.throttled + proxy.stats.serverError + proxy.stats.resetBeforeForward + proxy.stats.resetAfterForward;
     assert.equal(faults, inject.injected.length);
     assert.equal(retries(events, 'GetCallerIdentity').length, 0);
     for (let round = 0; round < 6; round++) {
@@ -655,7 +843,15 @@ describe('bodies and headers are forwarded faithfully', () => {
       });
       req.on('end', () => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, length, sha256: hash.digest('hex') } satisfies Echo));
+        res.end(
+          JSON.stringify({
+            method: req.method ?? '',
+            url: req.url ?? '',
+            headers: req.headers,
+            length,
+            sha256: hash.digest('hex'),
+          } satisfies Echo),
+        );
       });
     });
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
@@ -669,15 +865,21 @@ describe('bodies and headers are forwarded faithfully', () => {
     }
   }
 
-  function rawRequest(port: number, opts: { method: string; path: string; headers: Record<string, string>; chunks: Buffer[]; waitForContinue: boolean }): Promise<{ status: number; body: string; continued: boolean }> {
+  function rawRequest(
+    port: number,
+    opts: { method: string; path: string; headers: Record<string, string>; chunks: Buffer[]; waitForContinue: boolean },
+  ): Promise<{ status: number; body: string; continued: boolean }> {
     return new Promise((resolve, reject) => {
       let continued = false;
-      const req = httpRequest({ host: '127.0.0.1', port, method: opts.method, path: opts.path, headers: opts.headers }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, continued }));
-      });
+      const req = httpRequest(
+        { host: '127.0.0.1', port, method: opts.method, path: opts.path, headers: opts.headers },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body, continued }));
+        },
+      );
       req.on('error', reject);
       const write = () => {
         for (const c of opts.chunks) req.write(c);
@@ -695,11 +897,18 @@ describe('bodies and headers are forwarded faithfully', () => {
   it('keeps Host, Authorization and chunked framing; answers Expect: 100-continue itself', async () => {
     await withEchoTarget(async (echoProxy) => {
       const chunks = [Buffer.alloc(70_000, 'a'), Buffer.from('terraform'), Buffer.alloc(5, 0)];
-      const authorization = 'AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=abc';
+      const authorization =
+        'AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=abc';
       const out = await rawRequest(echoProxy.port, {
         method: 'PUT',
         path: '/state-bucket/env/terraform.tfstate',
-        headers: { authorization, 'transfer-encoding': 'chunked', expect: '100-continue', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-date': '20240101T000000Z' },
+        headers: {
+          authorization,
+          'transfer-encoding': 'chunked',
+          expect: '100-continue',
+          'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+          'x-amz-date': '20240101T000000Z',
+        },
         chunks,
         waitForContinue: true,
       });
@@ -727,7 +936,8 @@ describe('bodies and headers are forwarded faithfully', () => {
         method: 'POST',
         path: '/',
         headers: {
-          authorization: 'AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/organizations/aws4_request, SignedHeaders=host, Signature=abc',
+          authorization:
+            'AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/organizations/aws4_request, SignedHeaders=host, Signature=abc',
           'x-amz-target': 'AWSOrganizationsV20161128.CreateAccount',
           'content-type': 'application/x-amz-json-1.1',
           'content-length': String(body.length),
@@ -756,11 +966,23 @@ describe('bodies and headers are forwarded faithfully', () => {
     const big = Buffer.alloc(3 * 1024 * 1024);
     for (let i = 0; i < big.length; i++) big[i] = (i * 31) % 251;
     await session.send('s3', new PutObjectCommand({ Bucket: BUCKET, Key: 'big.bin', Body: big }));
-    await session.send('s3', new PutObjectCommand({ Bucket: BUCKET, Key: 'streamed.bin', Body: Readable.from([big.subarray(0, 100_000), big.subarray(100_000, 250_000)]), ContentLength: 250_000 }));
+    await session.send(
+      's3',
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'streamed.bin',
+        Body: Readable.from([big.subarray(0, 100_000), big.subarray(100_000, 250_000)]),
+        ContentLength: 250_000,
+      }),
+    );
     assert.equal(seenHeaders[0]?.expect, '100-continue', 'the SDK asks for 100-continue above 2 MiB');
     const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-    const gotBig = await (await session.send('s3', new GetObjectCommand({ Bucket: BUCKET, Key: 'big.bin' }))).Body?.transformToByteArray();
-    const gotStreamed = await (await session.send('s3', new GetObjectCommand({ Bucket: BUCKET, Key: 'streamed.bin' }))).Body?.transformToByteArray();
+    const gotBig = await (
+      await session.send('s3', new GetObjectCommand({ Bucket: BUCKET, Key: 'big.bin' }))
+    ).Body?.transformToByteArray();
+    const gotStreamed = await (
+      await session.send('s3', new GetObjectCommand({ Bucket: BUCKET, Key: 'streamed.bin' }))
+    ).Body?.transformToByteArray();
     assert.equal(sha(gotBig ?? new Uint8Array()), sha(big));
     assert.equal(sha(gotStreamed ?? new Uint8Array()), sha(big.subarray(0, 250_000)));
   });
@@ -778,10 +1000,16 @@ describe('bodies and headers are forwarded faithfully', () => {
 });
 
 describe('create-account fixture', () => {
-  async function pollUntilDone(session: AwsSession, id: string): Promise<{ states: string[]; final: CreateAccountStatus }> {
+  async function pollUntilDone(
+    session: AwsSession,
+    id: string,
+  ): Promise<{ states: string[]; final: CreateAccountStatus }> {
     const states: string[] = [];
     for (let i = 0; i < 50; i++) {
-      const out = await session.send('organizations', new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: id }));
+      const out = await session.send(
+        'organizations',
+        new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: id }),
+      );
       const status = out.CreateAccountStatus ?? assert.fail('no status');
       states.push(status.State ?? '?');
       if (status.State !== 'IN_PROGRESS') return { states, final: status };
@@ -795,17 +1023,31 @@ describe('create-account fixture', () => {
     const fixture = createAccountFixture({ mode: 'slow', pollsBeforeSuccess: 3 });
     proxy.setInterceptor(fixture.intercept);
     const before = Date.now();
-    const created = await session.send('organizations', new CreateAccountCommand({ AccountName: 'Log Archive', Email: 'logs@example.com' }));
+    const created = await session.send(
+      'organizations',
+      new CreateAccountCommand({ AccountName: 'Log Archive', Email: 'logs@example.com' }),
+    );
     const status = created.CreateAccountStatus ?? assert.fail('no status');
     assert.equal(status.State, 'IN_PROGRESS');
     assert.equal(status.AccountName, 'Log Archive');
     assert.match(status.Id ?? '', /^car-[a-z0-9]{32}$/);
     assert.ok(status.RequestedTimestamp instanceof Date, 'RequestedTimestamp is parsed from epoch seconds');
     assert.ok(Math.abs(status.RequestedTimestamp.getTime() - before) < 60_000);
-    assert.equal((await session.send('organizations', new ListAccountsCommand({}))).Accounts?.some((a) => a.Email === 'logs@example.com'), false);
+    assert.equal(
+      (await session.send('organizations', new ListAccountsCommand({}))).Accounts?.some(
+        (a) => a.Email === 'logs@example.com',
+      ),
+      false,
+    );
 
-    const pending = await session.send('organizations', new ListCreateAccountStatusCommand({ States: ['IN_PROGRESS'] }));
-    assert.deepEqual(pending.CreateAccountStatuses?.map((s) => s.Id), [status.Id]);
+    const pending = await session.send(
+      'organizations',
+      new ListCreateAccountStatusCommand({ States: ['IN_PROGRESS'] }),
+    );
+    assert.deepEqual(
+      pending.CreateAccountStatuses?.map((s) => s.Id),
+      [status.Id],
+    );
 
     const { states, final } = await pollUntilDone(session, status.Id ?? '');
     assert.deepEqual(states, ['IN_PROGRESS', 'IN_PROGRESS', 'IN_PROGRESS', 'SUCCEEDED']);
@@ -813,30 +1055,46 @@ describe('create-account fixture', () => {
     assert.ok(final.CompletedTimestamp instanceof Date);
 
     const accounts = (await session.send('organizations', new ListAccountsCommand({}))).Accounts ?? [];
-    assert.deepEqual(accounts.filter((a) => a.Email === 'logs@example.com').map((a) => a.Id), [final.AccountId]);
-    const inRoot = (await session.send('organizations', new ListAccountsForParentCommand({ ParentId: rootId }))).Accounts ?? [];
+    assert.deepEqual(
+      accounts.filter((a) => a.Email === 'logs@example.com').map((a) => a.Id),
+      [final.AccountId],
+    );
+    const inRoot =
+      (await session.send('organizations', new ListAccountsForParentCommand({ ParentId: rootId }))).Accounts ?? [];
     assert.ok(inRoot.some((a) => a.Id === final.AccountId));
 
     // Once done it stays done, and polling again creates nothing more.
     assert.deepEqual((await pollUntilDone(session, status.Id ?? '')).final.AccountId, final.AccountId);
-    const succeeded = await session.send('organizations', new ListCreateAccountStatusCommand({ States: ['SUCCEEDED'] }));
+    const succeeded = await session.send(
+      'organizations',
+      new ListCreateAccountStatusCommand({ States: ['SUCCEEDED'] }),
+    );
     assert.deepEqual(
       succeeded.CreateAccountStatuses?.filter((s) => s.AccountName === 'Log Archive').map((s) => [s.Id, s.AccountId]),
       [[status.Id, final.AccountId]],
     );
-    assert.equal((await session.send('organizations', new ListCreateAccountStatusCommand({ States: ['IN_PROGRESS'] }))).CreateAccountStatuses?.length, 0);
+    assert.equal(
+      (await session.send('organizations', new ListCreateAccountStatusCommand({ States: ['IN_PROGRESS'] })))
+        .CreateAccountStatuses?.length,
+      0,
+    );
     assert.equal(fixture.createAccountCalls('logs@example.com'), 1);
   });
 
   it('fail: every FailureReason after K polls of IN_PROGRESS, and nothing is created', async () => {
     const session = newSession();
     await world(session);
-    const failures = Object.fromEntries(CREATE_ACCOUNT_FAILURE_REASONS.map((reason) => [`${reason.toLowerCase()}@example.com`, reason]));
+    const failures = Object.fromEntries(
+      CREATE_ACCOUNT_FAILURE_REASONS.map((reason) => [`${reason.toLowerCase()}@example.com`, reason]),
+    );
     const fixture = createAccountFixture({ mode: 'fail', pollsBeforeFailure: 2, failures });
     proxy.setInterceptor(fixture.intercept);
     for (const reason of CREATE_ACCOUNT_FAILURE_REASONS) {
       const email = `${reason.toLowerCase()}@example.com`;
-      const created = await session.send('organizations', new CreateAccountCommand({ AccountName: reason, Email: email }));
+      const created = await session.send(
+        'organizations',
+        new CreateAccountCommand({ AccountName: reason, Email: email }),
+      );
       assert.equal(created.CreateAccountStatus?.State, 'IN_PROGRESS');
       const { states, final } = await pollUntilDone(session, created.CreateAccountStatus?.Id ?? '');
       assert.deepEqual(states, ['IN_PROGRESS', 'IN_PROGRESS', 'FAILED'], reason);
@@ -844,31 +1102,65 @@ describe('create-account fixture', () => {
       assert.equal(final.AccountId, undefined);
     }
     const failed = await session.send('organizations', new ListCreateAccountStatusCommand({ States: ['FAILED'] }));
-    assert.deepEqual(failed.CreateAccountStatuses?.map((s) => s.FailureReason).sort(), [...CREATE_ACCOUNT_FAILURE_REASONS].sort());
-    const emails = new Set(((await session.send('organizations', new ListAccountsCommand({}))).Accounts ?? []).map((a) => a.Email));
-    assert.ok(Object.keys(failures).every((email) => !emails.has(email)), 'no failed account exists in moto');
+    assert.deepEqual(
+      failed.CreateAccountStatuses?.map((s) => s.FailureReason).sort(),
+      [...CREATE_ACCOUNT_FAILURE_REASONS].sort(),
+    );
+    const emails = new Set(
+      ((await session.send('organizations', new ListAccountsCommand({}))).Accounts ?? []).map((a) => a.Email),
+    );
+    assert.ok(
+      Object.keys(failures).every((email) => !emails.has(email)),
+      'no failed account exists in moto',
+    );
 
     // In fail mode an account that is not listed goes straight to moto, which finishes at once.
-    const passed = await session.send('organizations', new CreateAccountCommand({ AccountName: 'Audit', Email: 'audit@example.com' }));
+    const passed = await session.send(
+      'organizations',
+      new CreateAccountCommand({ AccountName: 'Audit', Email: 'audit@example.com' }),
+    );
     assert.equal(passed.CreateAccountStatus?.State, 'SUCCEEDED');
     // Moto lists a SUCCEEDED request for the management account too.
     const all = await session.send('organizations', new ListCreateAccountStatusCommand({}));
-    assert.equal(all.CreateAccountStatuses?.filter((s) => s.State === 'FAILED').length, CREATE_ACCOUNT_FAILURE_REASONS.length);
-    assert.deepEqual(all.CreateAccountStatuses?.filter((s) => s.AccountName === 'Audit').map((s) => s.State), ['SUCCEEDED']);
+    assert.equal(
+      all.CreateAccountStatuses?.filter((s) => s.State === 'FAILED').length,
+      CREATE_ACCOUNT_FAILURE_REASONS.length,
+    );
+    assert.deepEqual(
+      all.CreateAccountStatuses?.filter((s) => s.AccountName === 'Audit').map((s) => s.State),
+      ['SUCCEEDED'],
+    );
     assert.equal(fixture.createAccountCalls('audit@example.com'), 1);
   });
 
   it('failures can be chosen by account name, and slow and failing requests mix', async () => {
     const session = newSession();
     await world(session);
-    const fixture = createAccountFixture({ mode: 'slow', pollsBeforeSuccess: 1, pollsBeforeFailure: 0, failures: { Duplicate: 'EMAIL_ALREADY_EXISTS' } });
+    const fixture = createAccountFixture({
+      mode: 'slow',
+      pollsBeforeSuccess: 1,
+      pollsBeforeFailure: 0,
+      failures: { Duplicate: 'EMAIL_ALREADY_EXISTS' },
+    });
     proxy.setInterceptor(fixture.intercept);
-    const bad = await session.send('organizations', new CreateAccountCommand({ AccountName: 'Duplicate', Email: 'dup@example.com' }));
-    const good = await session.send('organizations', new CreateAccountCommand({ AccountName: 'Network', Email: 'net@example.com' }));
-    const inProgress = await session.send('organizations', new ListCreateAccountStatusCommand({ States: ['IN_PROGRESS'] }));
+    const bad = await session.send(
+      'organizations',
+      new CreateAccountCommand({ AccountName: 'Duplicate', Email: 'dup@example.com' }),
+    );
+    const good = await session.send(
+      'organizations',
+      new CreateAccountCommand({ AccountName: 'Network', Email: 'net@example.com' }),
+    );
+    const inProgress = await session.send(
+      'organizations',
+      new ListCreateAccountStatusCommand({ States: ['IN_PROGRESS'] }),
+    );
     assert.equal(inProgress.CreateAccountStatuses?.length, 2);
     assert.deepEqual((await pollUntilDone(session, bad.CreateAccountStatus?.Id ?? '')).states, ['FAILED']);
-    assert.deepEqual((await pollUntilDone(session, good.CreateAccountStatus?.Id ?? '')).states, ['IN_PROGRESS', 'SUCCEEDED']);
+    assert.deepEqual((await pollUntilDone(session, good.CreateAccountStatus?.Id ?? '')).states, [
+      'IN_PROGRESS',
+      'SUCCEEDED',
+    ]);
     assert.deepEqual(
       fixture.requests.map((r) => [r.accountName, r.state]),
       [
@@ -883,7 +1175,9 @@ describe('create-account fixture', () => {
     await noOrganization();
     const fixture = createAccountFixture({ mode: 'slow' });
     proxy.setInterceptor(fixture.intercept);
-    const err = await session.send('organizations', new CreateAccountCommand({ AccountName: 'X', Email: 'x@example.com' })).catch((e: unknown) => e);
+    const err = await session
+      .send('organizations', new CreateAccountCommand({ AccountName: 'X', Email: 'x@example.com' }))
+      .catch((e: unknown) => e);
     assert.ok(err instanceof AwsCallError, String(err));
     assert.equal(err.code, 'AWSOrganizationsNotInUseException');
     assert.equal(fixture.requests.length, 0);
@@ -893,14 +1187,26 @@ describe('create-account fixture', () => {
     const session = newSession();
     await world(session);
     const fixture = createAccountFixture({ mode: 'slow', pollsBeforeSuccess: 1 });
-    proxy.setInterceptor(chainInterceptors(faultFirst({ times: 1, fault: { kind: 'resetAfterForward' }, match: 'organizations:CreateAccount' }), fixture.intercept));
-    const created = await session.send('organizations', new CreateAccountCommand({ AccountName: 'Security Tooling', Email: 'sec@example.com' }), {
-      reconcile: async () => {
-        const list = await session.send('organizations', new ListCreateAccountStatusCommand({ States: ['IN_PROGRESS', 'SUCCEEDED'] }));
-        const existing = list.CreateAccountStatuses?.find((s) => s.AccountName === 'Security Tooling');
-        return existing ? { CreateAccountStatus: existing, $metadata: {} } : undefined;
+    proxy.setInterceptor(
+      chainInterceptors(
+        faultFirst({ times: 1, fault: { kind: 'resetAfterForward' }, match: 'organizations:CreateAccount' }),
+        fixture.intercept,
+      ),
+    );
+    const created = await session.send(
+      'organizations',
+      new CreateAccountCommand({ AccountName: 'Security Tooling', Email: 'sec@example.com' }),
+      {
+        reconcile: async () => {
+          const list = await session.send(
+            'organizations',
+            new ListCreateAccountStatusCommand({ States: ['IN_PROGRESS', 'SUCCEEDED'] }),
+          );
+          const existing = list.CreateAccountStatuses?.find((s) => s.AccountName === 'Security Tooling');
+          return existing ? { CreateAccountStatus: existing, $metadata: {} } : undefined;
+        },
       },
-    });
+    );
     assert.deepEqual(outcomesOf('CreateAccount'), ['resetAfterForward']);
     assert.equal(fixture.createAccountCalls('sec@example.com'), 1);
     assert.equal((await pollUntilDone(session, created.CreateAccountStatus?.Id ?? '')).final.State, 'SUCCEEDED');
@@ -910,7 +1216,12 @@ describe('create-account fixture', () => {
     const session = newSession();
     await world(session);
     const fixture = createAccountFixture({ mode: 'slow' });
-    proxy.setInterceptor(chainInterceptors(faultFirst({ times: 1, fault: { kind: 'resetAfterForward' }, match: 'organizations:CreateAccount' }), fixture.intercept));
+    proxy.setInterceptor(
+      chainInterceptors(
+        faultFirst({ times: 1, fault: { kind: 'resetAfterForward' }, match: 'organizations:CreateAccount' }),
+        fixture.intercept,
+      ),
+    );
     await session.send('organizations', new CreateAccountCommand({ AccountName: 'Twice', Email: 'twice@example.com' }));
     assert.equal(fixture.createAccountCalls('twice@example.com'), 2);
     assert.equal(fixture.requests.length, 2);

@@ -58,15 +58,29 @@ describe('invalid blueprints are refused before any AWS call', () => {
 
   it("a preset's placeholders are refused before any AWS call, field by field with the YAML line", async () => {
     const dir = tempDir();
-    assert.equal((await runCli(['bootstrap', '--preset', 'standard', '--write', 'awsorg.yaml'], { env, cwd: dir })).code, 0);
+    assert.equal(
+      (await runCli(['bootstrap', '--preset', 'standard', '--write', 'awsorg.yaml'], { env, cwd: dir })).code,
+      0,
+    );
     const before = proxy.stats.total;
-    for (const args of [['--config', 'awsorg.yaml', '--yes'], ['--config', 'awsorg.yaml', '--plan'], ['--preset', 'standard', '--yes']]) {
+    for (const args of [
+      ['--config', 'awsorg.yaml', '--yes'],
+      ['--config', 'awsorg.yaml', '--plan'],
+      ['--preset', 'standard', '--yes'],
+    ]) {
       const run = await runCli(['bootstrap', ...args], { env, cwd: dir });
       assert.equal(run.code, 2, `${args.join(' ')}: ${run.stdout}${run.stderr}`);
-      assert.match(run.stderr, /- accounts\[0\]\.email: 'aws\+log-archive@example\.com' is a placeholder: example\.com is reserved for examples and receives no mail.*Fix: use a mailbox you own/);
-      assert.match(run.stderr, /- stateBackend\.bucket: 'example-tfstate-change-me' is a placeholder \(it says change-me\).*Fix: replace it with a name of your own/);
+      assert.match(
+        run.stderr,
+        /- accounts\[0\]\.email: 'aws\+log-archive@example\.com' is a placeholder: example\.com is reserved for examples and receives no mail.*Fix: use a mailbox you own/,
+      );
+      assert.match(
+        run.stderr,
+        /- stateBackend\.bucket: 'example-tfstate-change-me' is a placeholder \(it says change-me\).*Fix: replace it with a name of your own/,
+      );
       assert.match(run.stderr, /nothing was changed/);
-      if (args[0] === '--config') assert.match(run.stderr, /stateBackend\.bucket: .*\(line \d+\)/, 'a file names the line');
+      if (args[0] === '--config')
+        assert.match(run.stderr, /stateBackend\.bucket: .*\(line \d+\)/, 'a file names the line');
     }
     assert.equal(proxy.stats.total, before, 'no AWS request');
     placeholderDir = dir;
@@ -82,11 +96,21 @@ describe('invalid blueprints are refused before any AWS call', () => {
   it('a blueprint that is not UTF-8: exit 2 with the byte offset and line, no AWS call, with --yes', async () => {
     const dir = tempDir();
     // The OU name is Latin-1 "Öps": read as UTF-8 it used to become an OU named "\uFFFDps" in AWS.
-    writeFileSync(join(dir, 'awsorg.yaml'), Buffer.concat([Buffer.from('version: 1\nregion: us-east-1\norganizationalUnits: ['), Buffer.from([0xd6]), Buffer.from('ps]\n')]));
+    writeFileSync(
+      join(dir, 'awsorg.yaml'),
+      Buffer.concat([
+        Buffer.from('version: 1\nregion: us-east-1\norganizationalUnits: ['),
+        Buffer.from([0xd6]),
+        Buffer.from('ps]\n'),
+      ]),
+    );
     const before = proxy.stats.total;
     const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes'], { env, cwd: dir });
     assert.equal(run.code, 2, run.stdout + run.stderr);
-    assert.match(run.stderr, /- line 3, column 23: is not valid UTF-8: byte 0xd6 at offset 51\. Fix: save the file as UTF-8/);
+    assert.match(
+      run.stderr,
+      /- line 3, column 23: is not valid UTF-8: byte 0xd6 at offset 51\. Fix: save the file as UTF-8/,
+    );
     assert.equal(proxy.stats.total, before, 'no AWS request');
   });
 
@@ -94,12 +118,18 @@ describe('invalid blueprints are refused before any AWS call', () => {
     const dir = tempDir();
     const outside = tempDir('awsorg-outside-');
     writeFileSync(join(outside, 'deny.json'), DENY_PUBLIC_S3_POLICY);
-    const blueprint = VALID_EXAMPLE_YAML.replace('file: policies/deny-public-s3.json', `file: ${join(outside, 'deny.json')}`);
+    const blueprint = VALID_EXAMPLE_YAML.replace(
+      'file: policies/deny-public-s3.json',
+      `file: ${join(outside, 'deny.json')}`,
+    );
     writeFileSync(join(dir, 'awsorg.yaml'), blueprint);
     const before = proxy.stats.total;
     const refused = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes'], { env, cwd: dir });
     assert.equal(refused.code, 2, refused.stderr);
-    assert.match(refused.stderr, /- guardrails\.custom\[0\]\.file: .*deny\.json resolves to .*, outside the blueprint's directory .*Fix: .*--allow-outside-files/);
+    assert.match(
+      refused.stderr,
+      /- guardrails\.custom\[0\]\.file: .*deny\.json resolves to .*, outside the blueprint's directory .*Fix: .*--allow-outside-files/,
+    );
     assert.equal(proxy.stats.total, before, 'no AWS request');
     outsideFileDir = dir;
   });
@@ -107,11 +137,20 @@ describe('invalid blueprints are refused before any AWS call', () => {
   it('state migrate --config applies the same rule, and takes --allow-outside-files too', async () => {
     assert.ok(outsideFileDir, 'the refusal test ran first');
     const before = proxy.stats.total;
-    const refused = await runCli(['state', 'migrate', '--config', 'awsorg.yaml', '--dir', 'no-such-dir'], { env, cwd: outsideFileDir });
+    const refused = await runCli(['state', 'migrate', '--config', 'awsorg.yaml', '--dir', 'no-such-dir'], {
+      env,
+      cwd: outsideFileDir,
+    });
     assert.equal(refused.code, 2, refused.stderr);
-    assert.match(refused.stderr, /guardrails\.custom\[0\]\.file: .*outside the blueprint's directory .*--allow-outside-files/);
+    assert.match(
+      refused.stderr,
+      /guardrails\.custom\[0\]\.file: .*outside the blueprint's directory .*--allow-outside-files/,
+    );
     // With the flag the blueprint loads, and the next check (the directory) is what stops it.
-    const allowed = await runCli(['state', 'migrate', '--config', 'awsorg.yaml', '--dir', 'no-such-dir', '--allow-outside-files'], { env, cwd: outsideFileDir });
+    const allowed = await runCli(
+      ['state', 'migrate', '--config', 'awsorg.yaml', '--dir', 'no-such-dir', '--allow-outside-files'],
+      { env, cwd: outsideFileDir },
+    );
     assert.equal(allowed.code, 2, allowed.stderr);
     assert.match(allowed.stderr, /--dir: .*no-such-dir is not a directory/);
     assert.equal(proxy.stats.total, before, 'no AWS request');
@@ -121,7 +160,10 @@ describe('invalid blueprints are refused before any AWS call', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'awsorg.yaml'), 'version: 1\nregion: us-east-1\n');
     const before = proxy.stats.total;
-    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes', '--member-role', 'Admin\u001b]0;x\u0007'], { env, cwd: dir });
+    const run = await runCli(
+      ['bootstrap', '--config', 'awsorg.yaml', '--yes', '--member-role', 'Admin\u001b]0;x\u0007'],
+      { env, cwd: dir },
+    );
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /--member-role 'Admin\\x1b\]0;x\\x07' is not an IAM role name/);
     assert.doesNotMatch(run.stderr, /\u001b/);
@@ -136,7 +178,10 @@ describe('invalid blueprints are refused before any AWS call', () => {
   // Last, because it is the one run here that reaches AWS (for reads).
   it('with --allow-outside-files the same blueprint plans', async () => {
     assert.ok(outsideFileDir, 'the refusal test ran first');
-    const allowed = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--plan', '--json', '--allow-outside-files'], { env, cwd: outsideFileDir });
+    const allowed = await runCli(
+      ['bootstrap', '--config', 'awsorg.yaml', '--plan', '--json', '--allow-outside-files'],
+      { env, cwd: outsideFileDir },
+    );
     assert.equal(allowed.code, 3, allowed.stderr);
     assert.match(allowed.stdout, /awsorg-custom-deny-public-s3/);
   });
@@ -144,10 +189,19 @@ describe('invalid blueprints are refused before any AWS call', () => {
   // After the no-request check: these runs read AWS.
   it('--allow-placeholders gets past them (bootstrap and state migrate), and says what it let through', async () => {
     assert.ok(placeholderDir, 'the placeholder refusal test ran first');
-    const allowed = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--plan', '--allow-placeholders', '--omit-tls-deny'], { env, cwd: placeholderDir });
+    const allowed = await runCli(
+      ['bootstrap', '--config', 'awsorg.yaml', '--plan', '--allow-placeholders', '--omit-tls-deny'],
+      { env, cwd: placeholderDir },
+    );
     assert.equal(allowed.code, 3, allowed.stderr);
-    assert.match(allowed.stderr, /--allow-placeholders accepts 8 placeholder values \(accounts\[0\]\.email, accounts\[1\]\.email, accounts\[2\]\.email, accounts\[3\]\.email, and 4 more\)\. Against AWS/);
-    const migrate = await runCli(['state', 'migrate', '--config', 'awsorg.yaml', '--allow-placeholders'], { env, cwd: placeholderDir });
+    assert.match(
+      allowed.stderr,
+      /--allow-placeholders accepts 8 placeholder values \(accounts\[0\]\.email, accounts\[1\]\.email, accounts\[2\]\.email, accounts\[3\]\.email, and 4 more\)\. Against AWS/,
+    );
+    const migrate = await runCli(['state', 'migrate', '--config', 'awsorg.yaml', '--allow-placeholders'], {
+      env,
+      cwd: placeholderDir,
+    });
     assert.doesNotMatch(migrate.stderr, /is a placeholder/, migrate.stderr);
   });
 });

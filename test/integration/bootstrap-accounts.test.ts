@@ -7,7 +7,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ChildProcess } from 'node:child_process';
-import { ListAccountsCommand, ListOrganizationalUnitsForParentCommand, ListParentsCommand, ListRootsCommand } from '@aws-sdk/client-organizations';
+import {
+  ListAccountsCommand,
+  ListOrganizationalUnitsForParentCommand,
+  ListParentsCommand,
+  ListRootsCommand,
+} from '@aws-sdk/client-organizations';
 import { type AwsProxy, type InterceptedRequest } from '../fixtures/aws-proxy.js';
 import { CREATE_ACCOUNT_FAILURE_REASONS, createAccountFixture } from '../fixtures/create-account-fixture.js';
 import { FAILURE_ADVICE } from '../../src/steps/accounts.js';
@@ -44,13 +49,15 @@ describe('account creation that takes a while or fails', () => {
   });
   after(() => stop?.());
 
-
   it('waits on IN_PROGRESS with backoff, then moves each SUCCEEDED account into its OU', async () => {
     await moto.reset();
     const fixture = createAccountFixture({ mode: 'slow', pollsBeforeSuccess: 3 });
     proxy.setInterceptor(fixture.intercept);
     const dir = workspace();
-    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], { env, cwd: dir });
+    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], {
+      env,
+      cwd: dir,
+    });
     proxy.setInterceptor(undefined);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /waiting for account production: IN_PROGRESS \(poll 1\)/);
@@ -61,8 +68,12 @@ describe('account creation that takes a while or fails', () => {
     const aws = clientsFor(moto.endpoint);
     const accounts = (await aws.organizations.send(new ListAccountsCommand({}))).Accounts!;
     const root = (await aws.organizations.send(new ListRootsCommand({}))).Roots![0]!;
-    const workloads = (await aws.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: root.Id! }))).OrganizationalUnits![0]!;
-    const production = (await aws.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: workloads.Id! }))).OrganizationalUnits![0]!;
+    const workloads = (
+      await aws.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: root.Id! }))
+    ).OrganizationalUnits![0]!;
+    const production = (
+      await aws.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: workloads.Id! }))
+    ).OrganizationalUnits![0]!;
     const parentOf = async (email: string) => {
       const id = accounts.find((a) => a.Email === email)!.Id!;
       return (await aws.organizations.send(new ListParentsCommand({ ChildId: id }))).Parents![0]!.Id;
@@ -77,13 +88,23 @@ describe('account creation that takes a while or fails', () => {
   for (const reason of CREATE_ACCOUNT_FAILURE_REASONS) {
     it(`turns FAILED ${reason} into an error that says what to do`, async () => {
       await moto.reset();
-      const fixture = createAccountFixture({ mode: 'fail', pollsBeforeFailure: 1, failures: { 'aws+production@example.com': reason } });
+      const fixture = createAccountFixture({
+        mode: 'fail',
+        pollsBeforeFailure: 1,
+        failures: { 'aws+production@example.com': reason },
+      });
       proxy.setInterceptor(fixture.intercept);
       const dir = workspace();
-      const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], { env, cwd: dir });
+      const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], {
+        env,
+        cwd: dir,
+      });
       proxy.setInterceptor(undefined);
       assert.equal(run.code, 1, run.stderr);
-      assert.match(run.stderr, new RegExp(`CreateAccount failed for account production <aws\\+production@example.com>: ${reason}`));
+      assert.match(
+        run.stderr,
+        new RegExp(`CreateAccount failed for account production <aws\\+production@example.com>: ${reason}`),
+      );
       const advice = FAILURE_ADVICE[reason];
       assert.ok(advice, `advice for ${reason}`);
       assert.ok(run.stderr.includes(`Next step: ${advice}`), run.stderr);
@@ -158,8 +179,13 @@ describe('resume with a journaled CreateAccount request that the listing no long
     const calls: Array<{ action: string; requestId?: string }> = [];
     proxy.setInterceptor(async (request: InterceptedRequest) => {
       if (request.service === 'organizations') {
-        const input = request.body?.length ? (JSON.parse(request.body.toString('utf8')) as { CreateAccountRequestId?: string }) : {};
-        calls.push({ action: request.action, ...(input.CreateAccountRequestId ? { requestId: input.CreateAccountRequestId } : {}) });
+        const input = request.body?.length
+          ? (JSON.parse(request.body.toString('utf8')) as { CreateAccountRequestId?: string })
+          : {};
+        calls.push({
+          action: request.action,
+          ...(input.CreateAccountRequestId ? { requestId: input.CreateAccountRequestId } : {}),
+        });
         // A lagging listing: moto's own list, which has never heard of the fixture's request.
         if (listing === 'lagging' && request.action === 'ListCreateAccountStatus') return undefined;
       }
@@ -189,17 +215,26 @@ describe('resume with a journaled CreateAccount request that the listing no long
     it(`${c.name}: polls the journaled id before ListAccounts or CreateAccount, and reports the failure reason`, async () => {
       await moto.reset();
       const dir = workspace(ONE_ACCOUNT);
-      const fixture = createAccountFixture({ mode: 'fail', pollsBeforeFailure: 1, failures: { [EMAIL]: 'EMAIL_ALREADY_EXISTS' } });
+      const fixture = createAccountFixture({
+        mode: 'fail',
+        pollsBeforeFailure: 1,
+        failures: { [EMAIL]: 'EMAIL_ALREADY_EXISTS' },
+      });
       const requestId = await killWhileWaiting(dir, fixture);
       c.between(fixture);
 
       const calls = recordCalls(fixture, c.listing);
-      const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], { env, cwd: dir });
+      const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], {
+        env,
+        cwd: dir,
+      });
       proxy.setInterceptor(undefined);
       assert.equal(run.code, 1, run.stderr);
       assert.match(run.stderr, /resuming CreateAccount request/);
       assert.ok(
-        run.stderr.includes(`CreateAccount failed for account production <${EMAIL}>: EMAIL_ALREADY_EXISTS (request ${requestId})`),
+        run.stderr.includes(
+          `CreateAccount failed for account production <${EMAIL}>: EMAIL_ALREADY_EXISTS (request ${requestId})`,
+        ),
         run.stderr,
       );
       assert.ok(run.stderr.includes(`Next step: ${FAILURE_ADVICE.EMAIL_ALREADY_EXISTS}`), run.stderr);
@@ -207,21 +242,36 @@ describe('resume with a journaled CreateAccount request that the listing no long
       // Order: the resumed run sends no CreateAccount at all, and before the poll of the
       // journaled id it sends no ListAccounts but the accounts step's observation's (each
       // observation sends one ListAccounts and one ListCreateAccountStatus, together).
-      assert.deepEqual(calls.filter((x) => x.action === 'CreateAccount'), [], 'no second CreateAccount');
+      assert.deepEqual(
+        calls.filter((x) => x.action === 'CreateAccount'),
+        [],
+        'no second CreateAccount',
+      );
       const firstPoll = calls.findIndex((x) => x.action === 'DescribeCreateAccountStatus');
       assert.ok(firstPoll >= 0, `the journaled request was polled: ${JSON.stringify(calls)}`);
       assert.equal(calls[firstPoll]!.requestId, requestId, 'the first poll is of the journaled id');
       const before = calls.slice(0, firstPoll);
       const count = (action: string) => before.filter((x) => x.action === action).length;
-      assert.ok(count('ListCreateAccountStatus') >= 1, `the accounts step observed before the poll: ${JSON.stringify(before)}`);
-      assert.equal(count('ListAccounts'), count('ListCreateAccountStatus'), `no ListAccounts but the observation's before the poll: ${JSON.stringify(before)}`);
+      assert.ok(
+        count('ListCreateAccountStatus') >= 1,
+        `the accounts step observed before the poll: ${JSON.stringify(before)}`,
+      );
+      assert.equal(
+        count('ListAccounts'),
+        count('ListCreateAccountStatus'),
+        `no ListAccounts but the observation's before the poll: ${JSON.stringify(before)}`,
+      );
       assert.equal(fixture.createAccountCalls(EMAIL), 1, 'only the first run asked for the account');
 
       // The failed request is forgotten, so the run after the fix creates the account afresh.
       const journal = JSON.parse(readFileSync(join(dir, 'awsorg.journal.json'), 'utf8'));
       assert.equal(journal.createAccountRequests[EMAIL], undefined);
       const accounts = (await clientsFor(moto.endpoint).organizations.send(new ListAccountsCommand({}))).Accounts!;
-      assert.equal(accounts.filter((a) => a.Email === EMAIL).length, 0, 'no account was created for the failed request');
+      assert.equal(
+        accounts.filter((a) => a.Email === EMAIL).length,
+        0,
+        'no account was created for the failed request',
+      );
     });
   }
 });

@@ -32,7 +32,11 @@ describe('bootstrap through a fault-injecting proxy', () => {
 
     const faults = faultInjector({ rate: 0.2, seed: 20261122 });
     proxy.setInterceptor(faults);
-    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes', '--json'], { env, cwd: dir, timeoutMs: 600_000 });
+    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes', '--json'], {
+      env,
+      cwd: dir,
+      timeoutMs: 600_000,
+    });
     proxy.setInterceptor(undefined);
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout);
@@ -42,12 +46,18 @@ describe('bootstrap through a fault-injecting proxy', () => {
     assert.deepEqual([...kinds].sort(), ['resetAfterForward', 'resetBeforeForward', 'serverError', 'throttle']);
     const share = faults.injected.length / proxy.stats.total;
     assert.ok(share > 0.12 && share < 0.3, `faulted ${faults.injected.length} of ${proxy.stats.total}`);
-    assert.ok(result.calls.retries >= faults.injected.length * 0.9, `retried ${result.calls.retries} times for ${faults.injected.length} faults`);
+    assert.ok(
+      result.calls.retries >= faults.injected.length * 0.9,
+      `retried ${result.calls.retries} times for ${faults.injected.length} faults`,
+    );
     assert.match(run.stderr, /retry \w+:\w+ \(/, 'retries are visible as they happen');
     assert.deepEqual(proxy.errors, []);
 
     await assertNoDuplicates(clientsFor(moto.endpoint), { accounts: 6, ous: 4, scps: 4 });
-    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--plan'], { env, cwd: dir });
+    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--plan'], {
+      env,
+      cwd: dir,
+    });
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);
   });
 });

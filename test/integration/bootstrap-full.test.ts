@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetTrailCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeContinuousBackupsCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { GetOpenIDConnectProviderCommand, GetRoleCommand, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
+import {
+  GetOpenIDConnectProviderCommand,
+  GetRoleCommand,
+  ListOpenIDConnectProvidersCommand,
+} from '@aws-sdk/client-iam';
 import {
   DescribeOrganizationCommand,
   DescribePolicyCommand,
@@ -56,7 +60,10 @@ describe('bootstrap of the standard preset against moto', () => {
 
   it('--plan on a fresh account lists changes, exits 3 and writes nothing', async () => {
     const before = await moto.snapshot();
-    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--plan'], { env, cwd: dir });
+    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--plan'], {
+      env,
+      cwd: dir,
+    });
     assert.equal(plan.code, 3, plan.stderr);
     assert.match(plan.stdout, /organizations:CreateOrganization/);
     assert.match(plan.stdout, /organizations:CreateAccount/);
@@ -66,7 +73,11 @@ describe('bootstrap of the standard preset against moto', () => {
   });
 
   it('applies with --yes and reports the result as JSON', async () => {
-    firstRun = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes', '--json'], { env, cwd: dir, timeoutMs: 300_000 });
+    firstRun = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes', '--json'], {
+      env,
+      cwd: dir,
+      timeoutMs: 300_000,
+    });
     assert.equal(firstRun.code, 0, firstRun.stderr);
     const result = JSON.parse(firstRun.stdout);
     assert.equal(result.status, 'converged');
@@ -77,7 +88,9 @@ describe('bootstrap of the standard preset against moto', () => {
   it('created the organization with feature set ALL, trusted access and policy types', async () => {
     const org = (await aws.organizations.send(new DescribeOrganizationCommand({}))).Organization!;
     assert.equal(org.FeatureSet, 'ALL');
-    const trusted = (await aws.organizations.send(new ListAWSServiceAccessForOrganizationCommand({}))).EnabledServicePrincipals!.map((s) => s.ServicePrincipal);
+    const trusted = (
+      await aws.organizations.send(new ListAWSServiceAccessForOrganizationCommand({}))
+    ).EnabledServicePrincipals!.map((s) => s.ServicePrincipal);
     assert.deepEqual(trusted.sort(), ['cloudtrail.amazonaws.com', 'config.amazonaws.com', 'sso.amazonaws.com']);
     const root = (await aws.organizations.send(new ListRootsCommand({}))).Roots![0]!;
     const enabled = root.PolicyTypes!.filter((p) => p.Status === 'ENABLED').map((p) => p.Type);
@@ -86,7 +99,8 @@ describe('bootstrap of the standard preset against moto', () => {
 
   it('placed every account, once, in its OU', async () => {
     const root = (await aws.organizations.send(new ListRootsCommand({}))).Roots![0]!;
-    const ous = (await aws.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: root.Id! }))).OrganizationalUnits!;
+    const ous = (await aws.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: root.Id! })))
+      .OrganizationalUnits!;
     assert.deepEqual(ous.map((o) => o.Name).sort(), ['Infrastructure', 'Sandbox', 'Security', 'Workloads']);
     const ouByName = new Map(ous.map((o) => [o.Name!, o.Id!]));
     const accounts = (await aws.organizations.send(new ListAccountsCommand({}))).Accounts!;
@@ -110,22 +124,36 @@ describe('bootstrap of the standard preset against moto', () => {
   it("tagged the preset's production account, so assume asks before opening it and the inventory marks it production", async () => {
     const listed = await runCli(['accounts', '--json'], { env });
     assert.equal(listed.code, 0, listed.stderr);
-    const accounts = (JSON.parse(listed.stdout) as { accounts: { name: string; ouPath: string; tags: Record<string, string>; production: string | null }[] }).accounts;
+    const accounts = (
+      JSON.parse(listed.stdout) as {
+        accounts: { name: string; ouPath: string; tags: Record<string, string>; production: string | null }[];
+      }
+    ).accounts;
     const production = accounts.find((a) => a.name === 'production');
     assert.equal(production?.ouPath, '/Workloads');
     assert.equal(production?.tags.environment, 'production');
     assert.equal(production?.production, 'tag environment=production');
-    assert.deepEqual(accounts.filter((a) => a.production).map((a) => a.name), ['production'], 'only production is marked');
+    assert.deepEqual(
+      accounts.filter((a) => a.production).map((a) => a.name),
+      ['production'],
+      'only production is marked',
+    );
     const refused = await runCli(['assume', 'production', '--exec', '--', 'true'], { env });
     assert.equal(refused.code, 2, refused.stderr);
-    assert.match(refused.stderr, /production \(\d{12}\) is a PRODUCTION account \(tag environment=production\)[\s\S]*--yes/);
+    assert.match(
+      refused.stderr,
+      /production \(\d{12}\) is a PRODUCTION account \(tag environment=production\)[\s\S]*--yes/,
+    );
   });
 
   it('created one tagged SCP per guardrail, attached to its targets', async () => {
     const root = (await aws.organizations.send(new ListRootsCommand({}))).Roots![0]!;
-    const ous = (await aws.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: root.Id! }))).OrganizationalUnits!;
+    const ous = (await aws.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: root.Id! })))
+      .OrganizationalUnits!;
     const id = (name: string) => (name === 'Root' ? root.Id! : ous.find((o) => o.Name === name)!.Id!);
-    const policies = (await aws.organizations.send(new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY' }))).Policies!.filter((p) => p.Name!.startsWith('awsorg-'));
+    const policies = (
+      await aws.organizations.send(new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY' }))
+    ).Policies!.filter((p) => p.Name!.startsWith('awsorg-'));
     assert.equal(policies.length, 4);
     const expectedTargets: Record<string, string[]> = {
       'awsorg-deny-regions': ['Workloads', 'Sandbox'],
@@ -135,21 +163,33 @@ describe('bootstrap of the standard preset against moto', () => {
     };
     for (const policy of policies) {
       const tags = (await aws.organizations.send(new ListTagsForResourceCommand({ ResourceId: policy.Id! }))).Tags!;
-      assert.ok(tags.some((t) => t.Key === 'awsorg:managed-by' && t.Value === 'awsorg'), `${policy.Name} is tagged`);
-      const targets = (await aws.organizations.send(new ListTargetsForPolicyCommand({ PolicyId: policy.Id! }))).Targets!.map((t) => t.TargetId).sort();
+      assert.ok(
+        tags.some((t) => t.Key === 'awsorg:managed-by' && t.Value === 'awsorg'),
+        `${policy.Name} is tagged`,
+      );
+      const targets = (await aws.organizations.send(new ListTargetsForPolicyCommand({ PolicyId: policy.Id! })))
+        .Targets!.map((t) => t.TargetId)
+        .sort();
       assert.deepEqual(targets, expectedTargets[policy.Name!]!.map(id).sort(), `${policy.Name} targets`);
     }
     const regions = policies.find((p) => p.Name === 'awsorg-deny-regions')!;
-    const content = JSON.parse((await aws.organizations.send(new DescribePolicyCommand({ PolicyId: regions.Id! }))).Policy!.Content!);
+    const content = JSON.parse(
+      (await aws.organizations.send(new DescribePolicyCommand({ PolicyId: regions.Id! }))).Policy!.Content!,
+    );
     const statement = content.Statement[0];
     assert.deepEqual(statement.Condition.StringNotEquals['aws:RequestedRegion'], ['us-east-1', 'us-west-2']);
-    assert.ok(statement.NotAction.includes('iam:*') && statement.NotAction.includes('organizations:*') && statement.NotAction.includes('sts:*'));
+    assert.ok(
+      statement.NotAction.includes('iam:*') &&
+        statement.NotAction.includes('organizations:*') &&
+        statement.NotAction.includes('sts:*'),
+    );
   });
 
   it('hardened the state bucket', async () => {
     const Bucket = 'example-tfstate-change-me';
     assert.equal((await aws.s3.send(new GetBucketVersioningCommand({ Bucket }))).Status, 'Enabled');
-    const sse = (await aws.s3.send(new GetBucketEncryptionCommand({ Bucket }))).ServerSideEncryptionConfiguration!.Rules![0]!;
+    const sse = (await aws.s3.send(new GetBucketEncryptionCommand({ Bucket }))).ServerSideEncryptionConfiguration!
+      .Rules![0]!;
     assert.equal(sse.ApplyServerSideEncryptionByDefault!.SSEAlgorithm, 'aws:kms');
     assert.deepEqual((await aws.s3.send(new GetPublicAccessBlockCommand({ Bucket }))).PublicAccessBlockConfiguration, {
       BlockPublicAcls: true,
@@ -157,7 +197,11 @@ describe('bootstrap of the standard preset against moto', () => {
       BlockPublicPolicy: true,
       RestrictPublicBuckets: true,
     });
-    assert.equal((await aws.s3.send(new GetBucketOwnershipControlsCommand({ Bucket }))).OwnershipControls!.Rules![0]!.ObjectOwnership, 'BucketOwnerEnforced');
+    assert.equal(
+      (await aws.s3.send(new GetBucketOwnershipControlsCommand({ Bucket }))).OwnershipControls!.Rules![0]!
+        .ObjectOwnership,
+      'BucketOwnerEnforced',
+    );
     const policy = JSON.parse((await aws.s3.send(new GetBucketPolicyCommand({ Bucket }))).Policy!);
     const tls = policy.Statement.find((s: { Sid: string }) => s.Sid === 'AwsorgDenyInsecureTransport');
     assert.equal(tls.Effect, 'Deny');
@@ -175,13 +219,18 @@ describe('bootstrap of the standard preset against moto', () => {
     assert.equal(table.BillingModeSummary!.BillingMode, 'PAY_PER_REQUEST');
     assert.equal(table.DeletionProtectionEnabled, true);
     const backups = await aws.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: 'example-tf-locks' }));
-    assert.equal(backups.ContinuousBackupsDescription!.PointInTimeRecoveryDescription!.PointInTimeRecoveryStatus, 'ENABLED');
+    assert.equal(
+      backups.ContinuousBackupsDescription!.PointInTimeRecoveryDescription!.PointInTimeRecoveryStatus,
+      'ENABLED',
+    );
   });
 
   it('created the GitHub OIDC provider and a deploy role scoped to one repository and branch', async () => {
     const providers = (await aws.iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList!;
     assert.equal(providers.length, 1);
-    const provider = await aws.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: providers[0]!.Arn! }));
+    const provider = await aws.iam.send(
+      new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: providers[0]!.Arn! }),
+    );
     assert.deepEqual(provider.ClientIDList, ['sts.amazonaws.com']);
     const role = (await aws.iam.send(new GetRoleCommand({ RoleName: 'github-deploy' }))).Role!;
     const trust = JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument!));
@@ -215,7 +264,10 @@ describe('bootstrap of the standard preset against moto', () => {
 
   it('a second run on the converged organization makes no write call and changes nothing', async () => {
     const before = await moto.snapshot();
-    const second = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes', '--json'], { env, cwd: dir });
+    const second = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes', '--json'], {
+      env,
+      cwd: dir,
+    });
     assert.equal(second.code, 0, second.stderr);
     const result = JSON.parse(second.stdout);
     assert.equal(result.changesApplied, 0);
@@ -225,7 +277,10 @@ describe('bootstrap of the standard preset against moto', () => {
 
   it('--plan on the converged organization exits 0 and writes nothing', async () => {
     const before = await moto.snapshot();
-    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--plan'], { env, cwd: dir });
+    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--plan'], {
+      env,
+      cwd: dir,
+    });
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);
     assert.match(plan.stdout, /No changes/);
     assert.deepEqual(await moto.snapshot(), before);
@@ -236,7 +291,10 @@ describe('bootstrap of the standard preset against moto', () => {
     blueprint.guardrails.denyRegions.allow = ['us-east-1', 'eu-west-1'];
     writeFileSync(join(dir, 'drift.yaml'), stringifyYaml(blueprint));
     const before = await moto.snapshot();
-    const plan = await runCli(['bootstrap', '--config', 'drift.yaml', '--allow-placeholders', '--plan'], { env, cwd: dir });
+    const plan = await runCli(['bootstrap', '--config', 'drift.yaml', '--allow-placeholders', '--plan'], {
+      env,
+      cwd: dir,
+    });
     assert.equal(plan.code, 3, plan.stdout + plan.stderr);
     assert.match(plan.stdout, /organizations:UpdatePolicy/);
     assert.match(plan.stdout, /- +"us-west-2"/);

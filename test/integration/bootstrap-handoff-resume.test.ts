@@ -105,18 +105,26 @@ describe('bootstrap with the Terraform hand-off converges after a kill at any po
   after(async () => moto?.stop());
 
   const bootstrap = (extra: Record<string, string> = {}, json = true): Promise<CliResult> =>
-    runCli(['bootstrap', '--config', 'awsorg.yaml', ...FLAGS, '--yes', ...(json ? ['--json'] : [])], { env: { ...env, ...extra }, cwd: dir, timeoutMs: 600_000 });
+    runCli(['bootstrap', '--config', 'awsorg.yaml', ...FLAGS, '--yes', ...(json ? ['--json'] : [])], {
+      env: { ...env, ...extra },
+      cwd: dir,
+      timeoutMs: 600_000,
+    });
 
   /** Run with the kill armed at `at`; the run must die of SIGKILL there. */
   async function killedAt(at: string, delay?: string): Promise<void> {
     rmSync(mark, { force: true });
-    const run = await bootstrap({ AWSORG_TEST_KILL_AT: at, ...(delay ? { AWSORG_TEST_KILL_DELAY: delay } : {}) }, false);
+    const run = await bootstrap(
+      { AWSORG_TEST_KILL_AT: at, ...(delay ? { AWSORG_TEST_KILL_DELAY: delay } : {}) },
+      false,
+    );
     assert.ok(existsSync(mark), `the run reached ${at}: ${run.stderr}`);
     assert.equal(run.signal, 'SIGKILL', `killed at ${at}: code ${run.code}\n${run.stderr}`);
     if (at.endsWith(':finish')) {
       // terraform outlives awsorg: wait until the wrapper records its exit code.
       const deadline = Date.now() + 180_000;
-      while (readFileSync(mark, 'utf8').trim() === '' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+      while (readFileSync(mark, 'utf8').trim() === '' && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 250));
     }
   }
 
@@ -150,26 +158,49 @@ describe('bootstrap with the Terraform hand-off converges after a kill at any po
     assert.equal(pulled.code, 0, pulled.output);
     const state = JSON.parse(pulled.output) as { lineage: string; serial: number; resources: StateResource[] };
     const addresses = state.resources.filter((r) => r.mode === 'managed').map((r) => `${r.type}.${r.name}`);
-    assert.deepEqual(addresses.filter((a, i) => addresses.indexOf(a) !== i), [], 'no address twice in the state');
+    assert.deepEqual(
+      addresses.filter((a, i) => addresses.indexOf(a) !== i),
+      [],
+      'no address twice in the state',
+    );
     const instances = state.resources
       .filter((r) => r.mode === 'managed')
-      .flatMap((r) => r.instances.map((i) => `${r.type}.${r.name}${i.index_key === undefined ? '' : `[${JSON.stringify(i.index_key)}]`}`));
-    assert.deepEqual(instances.filter((a, i) => instances.indexOf(a) !== i), [], 'no instance twice in the state');
-    assert.deepEqual(importTargets(tf).filter((a) => !instances.includes(a)), [], 'every imported address is in the state');
+      .flatMap((r) =>
+        r.instances.map(
+          (i) => `${r.type}.${r.name}${i.index_key === undefined ? '' : `[${JSON.stringify(i.index_key)}]`}`,
+        ),
+      );
+    assert.deepEqual(
+      instances.filter((a, i) => instances.indexOf(a) !== i),
+      [],
+      'no instance twice in the state',
+    );
+    assert.deepEqual(
+      importTargets(tf).filter((a) => !instances.includes(a)),
+      [],
+      'every imported address is in the state',
+    );
     assert.equal(instances.length, importTargets(tf).length, 'nothing in the state but the imported resources');
 
     // No state lost: the bucket holds the state the backup was taken of (same lineage).
     const backups = readdirSync(tf).filter((n) => n.startsWith('terraform.tfstate.awsorg-backup-'));
     assert.ok(backups.length >= 1, `a local state backup is kept: ${readdirSync(tf).join(', ')}`);
     const lineages = backups.map((b) => JSON.parse(readFileSync(join(tf, b), 'utf8')).lineage as string);
-    assert.ok(lineages.includes(state.lineage), `the bucket's state (lineage ${state.lineage}) is the one backed up (${lineages.join(', ')})`);
+    assert.ok(
+      lineages.includes(state.lineage),
+      `the bucket's state (lineage ${state.lineage}) is the one backed up (${lineages.join(', ')})`,
+    );
     assert.equal((await remoteState()).lineage, state.lineage);
     const local = join(tf, 'terraform.tfstate');
     assert.ok(!existsSync(local) || statSync(local).size === 0, 'no local state left');
 
     // Nothing left behind by the killed run: no plan file or work directory, no temporary file.
     assert.deepEqual(readdirSync(tmp), [], 'no temporary files left in TMPDIR');
-    assert.deepEqual(readdirSync(tf).filter((n) => /\.tmp|tfplan|lock\.info$/.test(n)), [], 'no temporary or lock file left in the directory');
+    assert.deepEqual(
+      readdirSync(tf).filter((n) => /\.tmp|tfplan|lock\.info$/.test(n)),
+      [],
+      'no temporary or lock file left in the directory',
+    );
     return { result, stderr: run.stderr };
   }
 
@@ -210,7 +241,10 @@ describe('bootstrap with the Terraform hand-off converges after a kill at any po
     await killedAt('apply:before');
     assert.equal(existsSync(join(tf, 'terraform.tfstate')), false, 'nothing imported');
     const { result } = await rerunConverges();
-    assert.ok(handoffOf(result).applied.some((c: { calls: string[] }) => c.calls.includes('terraform:apply')), 'the rerun imports');
+    assert.ok(
+      handoffOf(result).applied.some((c: { calls: string[] }) => c.calls.includes('terraform:apply')),
+      'the rerun imports',
+    );
   });
 
   it('killed during apply while terraform finishes the imports, then during init -migrate-state while it finishes the move: no second import, the state moved once', async () => {
@@ -232,7 +266,10 @@ describe('bootstrap with the Terraform hand-off converges after a kill at any po
     const run = await bootstrap({ PATH: '/usr/bin:/bin' }, false);
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stderr, /`tofu` \(OpenTofu\) nor `terraform` was found on PATH/);
-    assert.match(run.stderr, /Install one of them \(OpenTofu: https:\/\/opentofu\.org\S*; Terraform: https:\/\/developer\.hashicorp\.com\S*\) and run the command again/);
+    assert.match(
+      run.stderr,
+      /Install one of them \(OpenTofu: https:\/\/opentofu\.org\S*; Terraform: https:\/\/developer\.hashicorp\.com\S*\) and run the command again/,
+    );
     assert.equal(existsSync(join(tf, 'terraform.tfstate')), false, 'nothing imported');
     await assert.rejects(remoteState(), 'nothing migrated');
     await rerunConverges({ resumes: false });
@@ -243,12 +280,18 @@ describe('bootstrap with the Terraform hand-off converges after a kill at any po
     const empty = join(dir, 'empty-mirror');
     mkdirSync(empty, { recursive: true });
     const config = join(dir, 'no-provider.tfrc');
-    writeFileSync(config, `provider_installation {\n  filesystem_mirror {\n    path = "${empty}"\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`);
+    writeFileSync(
+      config,
+      `provider_installation {\n  filesystem_mirror {\n    path = "${empty}"\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`,
+    );
     const run = await bootstrap({ TF_CLI_CONFIG_FILE: config }, false);
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stderr, /terraform init failed in /);
     assert.match(run.stderr, /Failed to query available provider packages/, "terraform's own message");
-    assert.match(run.stderr, /Fix what terraform reports and run bootstrap again: nothing has been imported or migrated yet, and the rerun resumes here/);
+    assert.match(
+      run.stderr,
+      /Fix what terraform reports and run bootstrap again: nothing has been imported or migrated yet, and the rerun resumes here/,
+    );
     assert.equal(existsSync(join(tf, 'terraform.tfstate')), false, 'nothing imported');
     await assert.rejects(remoteState(), 'nothing migrated');
     await rerunConverges();

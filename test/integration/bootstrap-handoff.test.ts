@@ -73,20 +73,37 @@ describe('bootstrap hands the standard preset to Terraform (state bucket in the 
     assert.equal(plan.code, 3, plan.stderr);
     assert.match(plan.stdout, /Hand the organization to Terraform/);
     assert.match(plan.stdout, /Write Terraform code for the organization into \.\/bootstrap and import every resource/);
-    assert.match(plan.stdout, /Move the state the hand-off imports into \.\/bootstrap to s3:\/\/example-tfstate-change-me\/bootstrap\/terraform\.tfstate/);
+    assert.match(
+      plan.stdout,
+      /Move the state the hand-off imports into \.\/bootstrap to s3:\/\/example-tfstate-change-me\/bootstrap\/terraform\.tfstate/,
+    );
     assert.doesNotMatch(plan.stdout, /nothing to migrate/);
     assert.equal(existsSync(tf), false, 'no directory written by --plan');
   });
 
   it('--yes builds the organization, imports it into Terraform and moves that state into the bucket', async () => {
-    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', ...FLAGS, '--yes', '--json'], { env, cwd: dir, timeoutMs: 600_000 });
+    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', ...FLAGS, '--yes', '--json'], {
+      env,
+      cwd: dir,
+      timeoutMs: 600_000,
+    });
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout);
     assert.equal(result.status, 'converged');
     const handoff = result.steps.find((s: { id: string }) => s.id === 'terraform-handoff');
     assert.equal(handoff.applied.length, 1, 'one hand-off change');
     assert.deepEqual(handoff.applied[0].calls.slice(0, 3), ['terraform:init', 'terraform:plan', 'terraform:apply']);
-    for (const name of ['versions.tf', 'providers.tf', 'organization.tf', 'guardrails.tf', 'state-backend.tf', 'ci-oidc.tf', 'organization-trail.tf', 'imports.tf', 'outputs.tf']) {
+    for (const name of [
+      'versions.tf',
+      'providers.tf',
+      'organization.tf',
+      'guardrails.tf',
+      'state-backend.tf',
+      'ci-oidc.tf',
+      'organization-trail.tf',
+      'imports.tf',
+      'outputs.tf',
+    ]) {
       assert.ok(readFileSync(join(tf, name), 'utf8').startsWith(`${HANDOFF_MARKER}\n`), `${name} carries the marker`);
     }
   });
@@ -101,15 +118,30 @@ describe('bootstrap hands the standard preset to Terraform (state bucket in the 
   it('the state is in the bucket, holds every resource, and plain terraform plan finds no changes', async () => {
     const local = join(tf, 'terraform.tfstate');
     assert.ok(!existsSync(local) || statSync(local).size === 0, 'no local state left');
-    const object = await clientsFor(moto.endpoint).s3.send(new GetObjectCommand({ Bucket: 'example-tfstate-change-me', Key: 'bootstrap/terraform.tfstate' }));
+    const object = await clientsFor(moto.endpoint).s3.send(
+      new GetObjectCommand({ Bucket: 'example-tfstate-change-me', Key: 'bootstrap/terraform.tfstate' }),
+    );
     const state = JSON.parse(await object.Body!.transformToString());
     assert.ok(state.resources.length > 30, `state holds ${state.resources.length} resources`);
     const list = await terraform(['state', 'list', '-no-color'], tf, plainEnv);
     assert.equal(list.code, 0, list.output);
     const listed = list.output.trim().split('\n').sort();
-    assert.deepEqual(importTargets(tf).filter((a) => !listed.includes(a)), [], 'every imported address is in the state');
-    for (const expected of ['aws_organizations_organization.this', 'aws_cloudtrail.organization', 'aws_s3_bucket.state', 'aws_dynamodb_table.lock', 'aws_iam_role.deploy']) {
-      assert.ok(listed.some((a) => a.startsWith(expected)), `${expected} in ${listed.join(', ')}`);
+    assert.deepEqual(
+      importTargets(tf).filter((a) => !listed.includes(a)),
+      [],
+      'every imported address is in the state',
+    );
+    for (const expected of [
+      'aws_organizations_organization.this',
+      'aws_cloudtrail.organization',
+      'aws_s3_bucket.state',
+      'aws_dynamodb_table.lock',
+      'aws_iam_role.deploy',
+    ]) {
+      assert.ok(
+        listed.some((a) => a.startsWith(expected)),
+        `${expected} in ${listed.join(', ')}`,
+      );
     }
     const plan = await terraform(['plan', '-detailed-exitcode', '-input=false', '-no-color'], tf, plainEnv);
     assert.equal(plan.code, 0, plan.output);
@@ -118,11 +150,19 @@ describe('bootstrap hands the standard preset to Terraform (state bucket in the 
   it('a second --yes changes nothing and regenerates byte-identical files; --plan says where the organization is managed', async () => {
     const before = snapshotDir(tf);
     const mtimes = [...before.keys()].map((p) => statSync(join(tf, p)).mtimeMs);
-    const second = await runCli(['bootstrap', '--config', 'awsorg.yaml', ...FLAGS, '--yes', '--json'], { env, cwd: dir, timeoutMs: 300_000 });
+    const second = await runCli(['bootstrap', '--config', 'awsorg.yaml', ...FLAGS, '--yes', '--json'], {
+      env,
+      cwd: dir,
+      timeoutMs: 300_000,
+    });
     assert.equal(second.code, 0, second.stderr);
     assert.equal(JSON.parse(second.stdout).changesApplied, 0);
     assert.deepEqual(snapshotDir(tf), before);
-    assert.deepEqual([...before.keys()].map((p) => statSync(join(tf, p)).mtimeMs), mtimes, 'no file rewritten');
+    assert.deepEqual(
+      [...before.keys()].map((p) => statSync(join(tf, p)).mtimeMs),
+      mtimes,
+      'no file rewritten',
+    );
     const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', ...FLAGS, '--plan'], { env, cwd: dir });
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);
     assert.match(plan.stdout, /managed as code in \.\/bootstrap/);
@@ -133,7 +173,11 @@ describe('bootstrap hands the standard preset to Terraform (state bucket in the 
     writeFileSync(own, 'locals {\n  team = "platform"\n}\n');
     const ownBefore = readFileSync(own, 'utf8');
     await writeBlueprint(dir, (b) => b.organizationalUnits.push('Workloads/Production'));
-    const ok = await runCli(['bootstrap', '--config', 'awsorg.yaml', ...FLAGS, '--yes'], { env, cwd: dir, timeoutMs: 300_000 });
+    const ok = await runCli(['bootstrap', '--config', 'awsorg.yaml', ...FLAGS, '--yes'], {
+      env,
+      cwd: dir,
+      timeoutMs: 300_000,
+    });
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(readFileSync(own, 'utf8'), ownBefore);
 
@@ -149,7 +193,11 @@ describe('bootstrap hands the standard preset to Terraform (state bucket in the 
     assert.match(refused.stderr, /state-backend\.tf/);
     assert.deepEqual(await moto.snapshot(), snapshot, 'no AWS write');
     assert.deepEqual(snapshotDir(tf), files, 'no file write');
-    await writeBlueprint(dir, (b) => (b.guardrails.denyRoot.targets = b.guardrails.denyRoot.targets.filter((t: string) => t !== 'Infrastructure')));
+    await writeBlueprint(
+      dir,
+      (b) =>
+        (b.guardrails.denyRoot.targets = b.guardrails.denyRoot.targets.filter((t: string) => t !== 'Infrastructure')),
+    );
     const { rmSync } = await import('node:fs');
     rmSync(clash);
   });
@@ -157,16 +205,29 @@ describe('bootstrap hands the standard preset to Terraform (state bucket in the 
   it('a blueprint change after the hand-off (a new OU and a new SCP target) is applied, imported, and plan still exits 0; tags someone added are kept', async () => {
     // Tags another team put on the bucket, the lock table and the trail must survive the hand-off.
     const aws = clientsFor(moto.endpoint);
-    await aws.s3.send(new PutBucketTaggingCommand({ Bucket: 'example-tfstate-change-me', Tagging: { TagSet: [{ Key: 'CostCenter', Value: 'platform' }] } }));
+    await aws.s3.send(
+      new PutBucketTaggingCommand({
+        Bucket: 'example-tfstate-change-me',
+        Tagging: { TagSet: [{ Key: 'CostCenter', Value: 'platform' }] },
+      }),
+    );
     const table = await aws.dynamodb.send(new DescribeTableCommand({ TableName: 'example-tf-locks' }));
-    await aws.dynamodb.send(new TagResourceCommand({ ResourceArn: table.Table!.TableArn!, Tags: [{ Key: 'Owner', Value: 'sre' }] }));
+    await aws.dynamodb.send(
+      new TagResourceCommand({ ResourceArn: table.Table!.TableArn!, Tags: [{ Key: 'Owner', Value: 'sre' }] }),
+    );
     const trail = await aws.cloudtrail.send(new GetTrailCommand({ Name: 'org-trail' }));
-    await aws.cloudtrail.send(new AddTagsCommand({ ResourceId: trail.Trail!.TrailARN!, TagsList: [{ Key: 'Retention', Value: '7y' }] }));
+    await aws.cloudtrail.send(
+      new AddTagsCommand({ ResourceId: trail.Trail!.TrailARN!, TagsList: [{ Key: 'Retention', Value: '7y' }] }),
+    );
     await writeBlueprint(dir, (b) => {
       b.organizationalUnits.push('Workloads/Staging');
       b.guardrails.denyRoot.targets.push('Workloads/Staging');
     });
-    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', ...FLAGS, '--yes', '--json'], { env, cwd: dir, timeoutMs: 300_000 });
+    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', ...FLAGS, '--yes', '--json'], {
+      env,
+      cwd: dir,
+      timeoutMs: 300_000,
+    });
     assert.equal(run.code, 0, run.stderr);
     const list = await terraform(['state', 'list', '-no-color'], tf, plainEnv);
     assert.match(list.output, /aws_organizations_organizational_unit\.workloads_staging/);
@@ -189,7 +250,11 @@ describe('bootstrap hands the standard preset to Terraform (state bucket in the 
     assert.match(refused.stderr, /organization\.tf/);
     assert.match(refused.stderr, /--force/);
     assert.match(readFileSync(file, 'utf8'), /# my note/, 'left as the user wrote it');
-    const forced = await runCli(['bootstrap', '--config', 'awsorg.yaml', ...FLAGS, '--yes', '--force'], { env, cwd: dir, timeoutMs: 300_000 });
+    const forced = await runCli(['bootstrap', '--config', 'awsorg.yaml', ...FLAGS, '--yes', '--force'], {
+      env,
+      cwd: dir,
+      timeoutMs: 300_000,
+    });
     assert.equal(forced.code, 0, forced.stderr);
     assert.doesNotMatch(readFileSync(file, 'utf8'), /# my note/);
     assert.match(readFileSync(file, 'utf8'), /"Experiments"/);
@@ -217,16 +282,28 @@ describe('bootstrap hands the organization to Terraform with the state bucket an
   after(async () => moto?.stop());
 
   it('--yes ends with the state in the member bucket and a plan that exits 0 with management keys only', async () => {
-    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', ...FLAGS, '--yes', '--json'], { env, cwd: dir, timeoutMs: 600_000 });
+    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', ...FLAGS, '--yes', '--json'], {
+      env,
+      cwd: dir,
+      timeoutMs: 600_000,
+    });
     assert.equal(run.code, 0, run.stderr);
     const accounts = JSON.parse(run.stdout).accounts as Record<string, string>;
-    assert.match(readFileSync(join(tf, 'backend.tf'), 'utf8'), new RegExp(`role_arn = "arn:aws:iam::${accounts['shared-services']}:role/OrganizationAccountAccessRole"`));
+    assert.match(
+      readFileSync(join(tf, 'backend.tf'), 'utf8'),
+      new RegExp(`role_arn = "arn:aws:iam::${accounts['shared-services']}:role/OrganizationAccountAccessRole"`),
+    );
     assert.match(readFileSync(join(tf, 'providers.tf'), 'utf8'), /alias\s+= "shared_services"/);
     const member = await memberClients(moto.endpoint, accounts['shared-services']!);
-    const object = await member.s3.send(new GetObjectCommand({ Bucket: 'example-tfstate-change-me', Key: 'bootstrap/terraform.tfstate' }));
+    const object = await member.s3.send(
+      new GetObjectCommand({ Bucket: 'example-tfstate-change-me', Key: 'bootstrap/terraform.tfstate' }),
+    );
     const state = JSON.parse(await object.Body!.transformToString());
     assert.ok(state.resources.some((r: { type: string }) => r.type === 'aws_cloudtrail'));
-    const plan = await terraform(['plan', '-detailed-exitcode', '-input=false', '-no-color'], tf, { ...env, TF_IN_AUTOMATION: '1' });
+    const plan = await terraform(['plan', '-detailed-exitcode', '-input=false', '-no-color'], tf, {
+      ...env,
+      TF_IN_AUTOMATION: '1',
+    });
     assert.equal(plan.code, 0, plan.output);
   });
 });

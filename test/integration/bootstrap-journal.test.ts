@@ -28,7 +28,13 @@ const valid = {
   startedAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
   changes: { 'organizational-units:create:Workloads': { status: 'started', at: '2026-01-01T00:00:00.000Z' } },
-  createAccountRequests: { 'aws+staging@example.com': { requestId: 'car-0123456789abcdef', accountName: 'staging', requestedAt: '2026-01-01T00:00:00.000Z' } },
+  createAccountRequests: {
+    'aws+staging@example.com': {
+      requestId: 'car-0123456789abcdef',
+      accountName: 'staging',
+      requestedAt: '2026-01-01T00:00:00.000Z',
+    },
+  },
 };
 const json = (value: unknown) => JSON.stringify(value, null, 2);
 
@@ -40,9 +46,24 @@ const CORRUPT: Array<{ name: string; text: string; says: RegExp }> = [
   { name: 'an array', text: '[]', says: /holds a list/ },
   { name: 'version 2', text: json({ ...valid, version: 2 }), says: /version: is 2.*reads version 1/ },
   { name: 'changes: null', text: json({ ...valid, changes: null }), says: /changes: must be a mapping/ },
-  { name: 'createAccountRequests: null', text: json({ ...valid, createAccountRequests: null }), says: /createAccountRequests: must be a mapping/ },
-  { name: 'a change with an unknown status', text: json({ ...valid, changes: { k: { status: 'maybe', at: valid.startedAt } } }), says: /changes\["k"\]\.status/ },
-  { name: 'a request without its id', text: json({ ...valid, createAccountRequests: { 'aws+staging@example.com': { accountName: 'staging', requestedAt: valid.startedAt } } }), says: /createAccountRequests\["aws\+staging@example\.com"\]\.requestId/ },
+  {
+    name: 'createAccountRequests: null',
+    text: json({ ...valid, createAccountRequests: null }),
+    says: /createAccountRequests: must be a mapping/,
+  },
+  {
+    name: 'a change with an unknown status',
+    text: json({ ...valid, changes: { k: { status: 'maybe', at: valid.startedAt } } }),
+    says: /changes\["k"\]\.status/,
+  },
+  {
+    name: 'a request without its id',
+    text: json({
+      ...valid,
+      createAccountRequests: { 'aws+staging@example.com': { accountName: 'staging', requestedAt: valid.startedAt } },
+    }),
+    says: /createAccountRequests\["aws\+staging@example\.com"\]\.requestId/,
+  },
   { name: 'runs as text', text: json({ ...valid, runs: 'one' }), says: /runs: must be a whole number/ },
 ];
 
@@ -69,7 +90,10 @@ describe('a corrupt bootstrap journal is refused before any AWS call', () => {
       // Apply and plan alike: neither may read past a journal it does not understand.
       const args = index % 3 === 2 ? ['--plan'] : ['--yes'];
       const before = proxy.stats.total;
-      const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', ...args], { env, cwd: dir });
+      const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', ...args], {
+        env,
+        cwd: dir,
+      });
       assert.equal(run.code, 2, `${corrupt.name}: ${run.stdout}${run.stderr}`);
       assert.ok(run.stderr.includes(journal), `names ${journal}: ${run.stderr}`);
       assert.match(run.stderr, corrupt.says);

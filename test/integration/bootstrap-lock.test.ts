@@ -9,7 +9,12 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CreateOrganizationCommand, ListAccountsCommand, ListOrganizationalUnitsForParentCommand, ListRootsCommand } from '@aws-sdk/client-organizations';
+import {
+  CreateOrganizationCommand,
+  ListAccountsCommand,
+  ListOrganizationalUnitsForParentCommand,
+  ListRootsCommand,
+} from '@aws-sdk/client-organizations';
 import { type AwsProxy } from '../fixtures/aws-proxy.js';
 import { clientsFor } from '../helpers/aws.js';
 import { isolatedEnv, runCli, spawnCli, tempDir } from '../helpers/cli.js';
@@ -37,7 +42,9 @@ function startRun(dir: string, env: Record<string, string>): Run {
   let stderr = '';
   child.stdout?.on('data', (d) => (stdout += String(d)));
   child.stderr?.on('data', (d) => (stderr += String(d)));
-  const exit = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  const exit = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
   return { child, exit };
 }
 
@@ -83,30 +90,58 @@ describe('one bootstrap at a time per journal', () => {
     const winnerPid = runs[1 - firstOut]!.child.pid;
     assert.equal(winner.code, 0, `the run holding the lock converges: ${winner.stderr}`);
     assert.equal(loser.code, 1, `the other is refused: ${loser.stderr}`);
-    assert.match(loser.stderr, new RegExp(`The bootstrap journal ${join(dir, 'awsorg.journal.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by another awsorg run: pid ${winnerPid} on ${hostname()}, started \\S+ \\(awsorg bootstrap --config awsorg.yaml --yes\\)`));
+    assert.match(
+      loser.stderr,
+      new RegExp(
+        `The bootstrap journal ${join(dir, 'awsorg.journal.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by another awsorg run: pid ${winnerPid} on ${hostname()}, started \\S+ \\(awsorg bootstrap --config awsorg.yaml --yes\\)`,
+      ),
+    );
     assert.match(loser.stderr, new RegExp(`Next step: Wait for pid ${winnerPid} to finish`));
     assert.doesNotMatch(loser.stderr, /Progress is saved/);
 
     // Nothing was created twice.
     const root = (await aws.organizations.send(new ListRootsCommand({}))).Roots![0]!;
-    const ous = (await aws.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: root.Id! }))).OrganizationalUnits ?? [];
+    const ous =
+      (await aws.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: root.Id! })))
+        .OrganizationalUnits ?? [];
     assert.deepEqual(ous.map((o) => o.Name).sort(), ['Sandbox', 'Workloads']);
     const accounts = (await aws.organizations.send(new ListAccountsCommand({}))).Accounts ?? [];
-    assert.deepEqual(accounts.map((a) => a.Email).filter((e) => e !== undefined && e.startsWith('aws+')).sort(), ['aws+sandbox@example.com', 'aws+staging@example.com']);
+    assert.deepEqual(
+      accounts
+        .map((a) => a.Email)
+        .filter((e) => e !== undefined && e.startsWith('aws+'))
+        .sort(),
+      ['aws+sandbox@example.com', 'aws+staging@example.com'],
+    );
     assert.equal(proxy.requests.filter((r) => r.action === 'CreateAccount').length, 2);
     assert.equal(proxy.requests.filter((r) => r.action === 'CreateOrganizationalUnit').length, 2);
     assert.equal(existsSync(join(dir, 'awsorg.journal.json.lock')), false, 'the winner released the lock');
   });
 
-  it("refuses a lock held on another host, naming that host, before any AWS call", async () => {
+  it('refuses a lock held on another host, naming that host, before any AWS call', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'awsorg.yaml'), BLUEPRINT);
     const lock = join(dir, 'awsorg.journal.json.lock');
-    writeFileSync(lock, JSON.stringify({ pid: 4242, host: 'build-7.example.net', startedAt: '2026-03-01T09:00:00.000Z', command: 'awsorg bootstrap --config awsorg.yaml --yes', token: 'x' }));
+    writeFileSync(
+      lock,
+      JSON.stringify({
+        pid: 4242,
+        host: 'build-7.example.net',
+        startedAt: '2026-03-01T09:00:00.000Z',
+        command: 'awsorg bootstrap --config awsorg.yaml --yes',
+        token: 'x',
+      }),
+    );
     const before = proxy.stats.total;
-    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], { env, cwd: dir });
+    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], {
+      env,
+      cwd: dir,
+    });
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stderr, /is in use by another awsorg run: pid 4242 on build-7\.example\.net, started 2026-03-01T09:00:00\.000Z/);
+    assert.match(
+      run.stderr,
+      /is in use by another awsorg run: pid 4242 on build-7\.example\.net, started 2026-03-01T09:00:00\.000Z/,
+    );
     assert.ok(run.stderr.includes(`If you are sure it has ended, delete ${lock}`), run.stderr);
     assert.equal(proxy.stats.total, before, 'no AWS request');
     assert.equal(existsSync(lock), true, "another host's lock is never removed");
@@ -118,10 +153,27 @@ describe('one bootstrap at a time per journal', () => {
     writeFileSync(join(dir, 'awsorg.yaml'), BLUEPRINT);
     const lock = join(dir, 'awsorg.journal.json.lock');
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
-    writeFileSync(lock, JSON.stringify({ pid: dead, host: hostname(), startedAt: '2026-03-01T09:00:00.000Z', command: 'awsorg bootstrap --config awsorg.yaml --yes', token: 'x' }));
-    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], { env, cwd: dir });
+    writeFileSync(
+      lock,
+      JSON.stringify({
+        pid: dead,
+        host: hostname(),
+        startedAt: '2026-03-01T09:00:00.000Z',
+        command: 'awsorg bootstrap --config awsorg.yaml --yes',
+        token: 'x',
+      }),
+    );
+    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], {
+      env,
+      cwd: dir,
+    });
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, new RegExp(`took over the lock on \\S+awsorg\\.journal\\.json left by an awsorg run that is no longer running \\(pid ${dead} on ${hostname()}, started 2026-03-01T09:00:00\\.000Z\\)`));
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `took over the lock on \\S+awsorg\\.journal\\.json left by an awsorg run that is no longer running \\(pid ${dead} on ${hostname()}, started 2026-03-01T09:00:00\\.000Z\\)`,
+      ),
+    );
     assert.equal(existsSync(lock), false);
   });
 });

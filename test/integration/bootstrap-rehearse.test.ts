@@ -25,36 +25,60 @@ describe('bootstrap --rehearse', () => {
     tfDir = join(dir, 'bootstrap');
     mkdirSync(tfDir);
     writeFileSync(join(tfDir, 'main.tf'), 'resource "terraform_data" "bootstrap" {\n  input = "first day"\n}\n');
-    for (const args of [['init', '-input=false'], ['apply', '-auto-approve', '-input=false']]) {
+    for (const args of [
+      ['init', '-input=false'],
+      ['apply', '-auto-approve', '-input=false'],
+    ]) {
       const r = spawnSync('terraform', args, { cwd: tfDir, encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
     }
     stateBefore = readFileSync(join(tfDir, 'terraform.tfstate'), 'utf8');
   });
 
-  it('runs the whole bootstrap against its own emulator and changes nothing outside it', { timeout: 300_000 }, async () => {
+  it('runs the whole bootstrap against its own emulator and changes nothing outside it', {
+    timeout: 300_000,
+  }, async () => {
     // No credentials, no endpoint: a fresh machine without an AWS account.
     const env = isolatedEnv();
-    const wrote = await runCli(['bootstrap', '--preset', 'three-accounts', '--write', 'awsorg.yaml'], { env, cwd: dir });
+    const wrote = await runCli(['bootstrap', '--preset', 'three-accounts', '--write', 'awsorg.yaml'], {
+      env,
+      cwd: dir,
+    });
     assert.equal(wrote.code, 0, wrote.stderr);
     const filesBefore = listing(dir);
 
-    const r = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--rehearse', '--yes'], { env, cwd: dir, timeoutMs: 280_000 });
+    const r = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--rehearse', '--yes'], {
+      env,
+      cwd: dir,
+      timeoutMs: 280_000,
+    });
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     const endpoint = /REHEARSAL: against a local AWS emulator at (http:\/\/127\.0\.0\.1:\d+)/.exec(r.stderr)?.[1];
     assert.ok(endpoint, r.stderr);
     assert.match(r.stderr + r.stdout, /migrate-state/i, 'the state migration step ran on the copy');
     assert.match(r.stderr, /Rehearsal finished/);
 
-    assert.equal(readFileSync(join(tfDir, 'terraform.tfstate'), 'utf8'), stateBefore, 'the real local state is untouched');
+    assert.equal(
+      readFileSync(join(tfDir, 'terraform.tfstate'), 'utf8'),
+      stateBefore,
+      'the real local state is untouched',
+    );
     assert.deepEqual(listing(dir), filesBefore, 'no journal or backend file appeared next to the blueprint');
-    await assert.rejects(fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2_000) }), 'the emulator was stopped');
+    await assert.rejects(
+      fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2_000) }),
+      'the emulator was stopped',
+    );
   });
 
-  it('stopped with Ctrl-C, says plainly that a rehearsal starts afresh, and names no journal to resume from', { timeout: 120_000 }, async () => {
+  it('stopped with Ctrl-C, says plainly that a rehearsal starts afresh, and names no journal to resume from', {
+    timeout: 120_000,
+  }, async () => {
     const env = isolatedEnv();
     const own = tempDir('awsorg-rehearse-stop-');
-    const wrote = await runCli(['bootstrap', '--preset', 'three-accounts', '--write', 'awsorg.yaml'], { env, cwd: own });
+    const wrote = await runCli(['bootstrap', '--preset', 'three-accounts', '--write', 'awsorg.yaml'], {
+      env,
+      cwd: own,
+    });
     assert.equal(wrote.code, 0, wrote.stderr);
     const child = spawnCli(['bootstrap', '--config', 'awsorg.yaml', '--rehearse', '--yes'], { env, cwd: own });
     let stderr = '';
@@ -81,17 +105,26 @@ describe('bootstrap --rehearse', () => {
     const bin = tempDir('awsorg-path-');
     symlinkSync(process.execPath, join(bin, 'node'));
     const env = isolatedEnv({ PATH: bin });
-    const wrote = await runCli(['bootstrap', '--preset', 'three-accounts', '--write', 'awsorg.yaml'], { env, cwd: bin });
+    const wrote = await runCli(['bootstrap', '--preset', 'three-accounts', '--write', 'awsorg.yaml'], {
+      env,
+      cwd: bin,
+    });
     assert.equal(wrote.code, 0, wrote.stderr);
     const r = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--rehearse', '--yes'], { env, cwd: bin });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /--rehearse needs the moto_server AWS emulator, and it is not on PATH\nNext step: Install moto's server .*pipx install 'moto\[server\]'/);
+    assert.match(
+      r.stderr,
+      /--rehearse needs the moto_server AWS emulator, and it is not on PATH\nNext step: Install moto's server .*pipx install 'moto\[server\]'/,
+    );
     assert.ok(!existsSync(join(bin, 'awsorg.journal.json')));
   });
 
   it('refuses --rehearse with --write, and still needs --yes or --plan without a terminal', async () => {
     const env = isolatedEnv();
-    const withWrite = await runCli(['bootstrap', '--preset', 'standard', '--write', 'x.yaml', '--rehearse'], { env, cwd: dir });
+    const withWrite = await runCli(['bootstrap', '--preset', 'standard', '--write', 'x.yaml', '--rehearse'], {
+      env,
+      cwd: dir,
+    });
     assert.equal(withWrite.code, 2);
     assert.match(withWrite.stderr, /--rehearse does not apply to --write/);
     const noYes = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--rehearse'], { env, cwd: dir });

@@ -37,8 +37,14 @@ async function setUp(): Promise<Setup> {
 }
 
 /** Start a bootstrap run and resolve when it exits (by itself or killed). */
-function startRun(s: Setup): { child: ChildProcess; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
-  const child = spawnCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], { env: s.env, cwd: s.dir });
+function startRun(s: Setup): {
+  child: ChildProcess;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+} {
+  const child = spawnCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], {
+    env: s.env,
+    cwd: s.dir,
+  });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += String(d)));
   child.stdout?.resume();
@@ -49,7 +55,10 @@ function startRun(s: Setup): { child: ChildProcess; exit: Promise<{ code: number
 }
 
 /** Forward the first `action` to moto, SIGKILL the client, and never deliver the answer. */
-async function killAfter(s: Setup, action: string): Promise<{ signal: NodeJS.Signals | null; stderr: string; code: number | null }> {
+async function killAfter(
+  s: Setup,
+  action: string,
+): Promise<{ signal: NodeJS.Signals | null; stderr: string; code: number | null }> {
   let run: ReturnType<typeof startRun> | undefined;
   let fired = false;
   s.proxy.setInterceptor(async (request: InterceptedRequest) => {
@@ -102,7 +111,10 @@ describe('kill and resume', () => {
     // Every account was asked for exactly once, although two runs died inside CreateAccount.
     const creates = s.proxy.requests.filter((r) => r.action === 'CreateAccount');
     assert.ok(creates.length <= STANDARD.accounts, `CreateAccount sent ${creates.length} times`);
-    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--plan'], { env: s.env, cwd: s.dir });
+    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--plan'], {
+      env: s.env,
+      cwd: s.dir,
+    });
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);
   });
 
@@ -123,7 +135,10 @@ describe('kill and resume', () => {
     const done = await startRun(s).exit;
     assert.equal(done.code, 0, done.stderr);
     await assertNoDuplicates(clientsFor(s.moto.endpoint), STANDARD);
-    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--plan'], { env: s.env, cwd: s.dir });
+    const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--plan'], {
+      env: s.env,
+      cwd: s.dir,
+    });
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);
   });
 });

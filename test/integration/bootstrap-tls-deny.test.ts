@@ -44,7 +44,10 @@ describe('bootstrap with the TLS-only statement against moto, then --omit-tls-de
     const tfDir = join(dir, 'bootstrap');
     mkdirSync(tfDir);
     writeFileSync(join(tfDir, 'main.tf'), 'resource "terraform_data" "bootstrap" {\n  input = "first day"\n}\n');
-    for (const args of [['init', '-input=false', '-no-color'], ['apply', '-auto-approve', '-input=false', '-no-color']]) {
+    for (const args of [
+      ['init', '-input=false', '-no-color'],
+      ['apply', '-auto-approve', '-input=false', '-no-color'],
+    ]) {
       const run = await terraform(args, tfDir, env);
       assert.equal(run.code, 0, run.output);
     }
@@ -60,7 +63,10 @@ describe('bootstrap with the TLS-only statement against moto, then --omit-tls-de
     assert.match(nextStep, /AwsorgDenyInsecureTransport/);
     assert.match(nextStep, /never .*against AWS/i);
     const policy = JSON.parse((await aws.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy!);
-    assert.deepEqual(policy.Statement.map((s: { Sid: string }) => s.Sid), ['AwsorgDenyInsecureTransport']);
+    assert.deepEqual(
+      policy.Statement.map((s: { Sid: string }) => s.Sid),
+      ['AwsorgDenyInsecureTransport'],
+    );
   });
 
   it('--plan without the flag shows the state object as unknown and names --omit-tls-deny', async () => {
@@ -77,16 +83,44 @@ describe('bootstrap with the TLS-only statement against moto, then --omit-tls-de
     const migrate = await runCli(['state', 'migrate', '--config', 'awsorg.yaml'], { env, cwd: dir });
     assert.notEqual(migrate.code, 0, migrate.stdout + migrate.stderr);
     assert.match(migrate.stderr, /s3:GetObject failed .*AccessDenied/);
-    assert.match(migrate.stderr.split('\n').find((l) => l.startsWith('Next step:')) ?? '', /--omit-tls-deny/, migrate.stderr);
+    assert.match(
+      migrate.stderr.split('\n').find((l) => l.startsWith('Next step:')) ?? '',
+      /--omit-tls-deny/,
+      migrate.stderr,
+    );
     assert.deepEqual(await moto.snapshot(), before);
   });
 
-  it('a refusal by a statement that is not awsorg\'s does not suggest --omit-tls-deny', async () => {
+  it("a refusal by a statement that is not awsorg's does not suggest --omit-tls-deny", async () => {
     const foreign = `awsorg-foreign-${process.pid}`;
     await aws.s3.send(new CreateBucketCommand({ Bucket: foreign }));
-    const deny = { Sid: 'NoReads', Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${foreign}/*` };
-    await aws.s3.send(new PutBucketPolicyCommand({ Bucket: foreign, Policy: JSON.stringify({ Version: '2012-10-17', Statement: [deny] }) }));
-    const args = ['state', 'migrate', '--dir', 'bootstrap', '--bucket', foreign, '--key', key, '--region', 'us-east-1', '--lock', 'lockfile'];
+    const deny = {
+      Sid: 'NoReads',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: `arn:aws:s3:::${foreign}/*`,
+    };
+    await aws.s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: foreign,
+        Policy: JSON.stringify({ Version: '2012-10-17', Statement: [deny] }),
+      }),
+    );
+    const args = [
+      'state',
+      'migrate',
+      '--dir',
+      'bootstrap',
+      '--bucket',
+      foreign,
+      '--key',
+      key,
+      '--region',
+      'us-east-1',
+      '--lock',
+      'lockfile',
+    ];
     const migrate = await runCli(args, { env, cwd: dir });
     assert.notEqual(migrate.code, 0, migrate.stdout + migrate.stderr);
     assert.match(migrate.stderr, /s3:GetObject failed .*AccessDenied/);
@@ -107,12 +141,16 @@ describe('bootstrap with the TLS-only statement against moto, then --omit-tls-de
   });
 
   it('--yes --omit-tls-deny applies what that plan showed, and the next plan is empty', async () => {
-    const apply = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes', '--omit-tls-deny', '--json'], { env, cwd: dir });
+    const apply = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes', '--omit-tls-deny', '--json'], {
+      env,
+      cwd: dir,
+    });
     assert.equal(apply.code, 0, apply.stderr);
     const result = JSON.parse(apply.stdout);
     assert.equal(result.changesApplied, 2);
     // Each step carries its wall time (npm run bench sums the Terraform steps' from here).
-    for (const step of result.steps) assert.ok(Number.isFinite(step.elapsedMs) && step.elapsedMs >= 0, `${step.id} elapsedMs ${step.elapsedMs}`);
+    for (const step of result.steps)
+      assert.ok(Number.isFinite(step.elapsedMs) && step.elapsedMs >= 0, `${step.id} elapsedMs ${step.elapsedMs}`);
     assert.ok(result.steps.find((s: { id: string }) => s.id === 'migrate-state').elapsedMs > 0);
     const plan = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--plan', '--omit-tls-deny'], { env, cwd: dir });
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);

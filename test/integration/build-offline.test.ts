@@ -47,15 +47,31 @@ describe('the build never leaves the machine', () => {
     writeFileSync(recorder, RECORDER);
     writeFileSync(log, '');
     const training = (await import(pathToFileURL(join(REPO_ROOT, 'scripts', 'v8cache-training.mjs')).href)) as {
-      runTrainingSample(opts: { bin: string; warm?: boolean; nodeOptions?: string; extraEnv?: Record<string, string> }): Promise<{ status: number | null; stderr: string }>;
+      runTrainingSample(opts: {
+        bin: string;
+        warm?: boolean;
+        nodeOptions?: string;
+        extraEnv?: Record<string, string>;
+      }): Promise<{ status: number | null; stderr: string }>;
     };
-    const run = await training.runTrainingSample({ bin: CLI, warm: false, nodeOptions: `--require ${recorder}`, extraEnv: { AWSORG_TEST_NET_LOG: log } });
+    const run = await training.runTrainingSample({
+      bin: CLI,
+      warm: false,
+      nodeOptions: `--require ${recorder}`,
+      extraEnv: { AWSORG_TEST_NET_LOG: log },
+    });
     const events = readFileSync(log, 'utf8').split('\n').filter(Boolean);
     // The cold path did try sts:AssumeRole (so the check below is not vacuous), and failed.
     assert.notEqual(run.status, 0, 'a cold cache cannot succeed against a dead endpoint');
-    assert.ok(events.some((e) => e.startsWith('connect ') || e.startsWith('lookup ')), `the cold sample reached for the network: ${run.stderr}`);
+    assert.ok(
+      events.some((e) => e.startsWith('connect ') || e.startsWith('lookup ')),
+      `the cold sample reached for the network: ${run.stderr}`,
+    );
     const outside = events.filter((e) => !LOOPBACK.test(e));
     assert.deepEqual(outside, [], `every connection stays on loopback; stderr: ${run.stderr}`);
-    assert.ok(events.some((e) => LOOPBACK.test(e) && !e.startsWith('connect unix:')), 'the sample called the loopback endpoint');
+    assert.ok(
+      events.some((e) => LOOPBACK.test(e) && !e.startsWith('connect unix:')),
+      'the sample called the loopback endpoint',
+    );
   });
 });

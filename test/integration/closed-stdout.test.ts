@@ -61,7 +61,12 @@ describe('a closed stdout ends every command quietly', () => {
       Array.from({ length: 8 }, async () => {
         while (next < ACCOUNTS) {
           const i = next++;
-          await org.send(new CreateAccountCommand({ AccountName: `workload-${String(i).padStart(3, '0')}`, Email: `workload-${i}@acme-corp.io` }));
+          await org.send(
+            new CreateAccountCommand({
+              AccountName: `workload-${String(i).padStart(3, '0')}`,
+              Email: `workload-${i}@acme-corp.io`,
+            }),
+          );
         }
       }),
     );
@@ -73,7 +78,9 @@ describe('a closed stdout ends every command quietly', () => {
   });
   after(() => moto?.stop());
 
-  it(`\`awsorg accounts | head -1\` prints one line and exits 0, ${RUNS} times in a row`, { timeout: 300_000 }, async () => {
+  it(`\`awsorg accounts | head -1\` prints one line and exits 0, ${RUNS} times in a row`, {
+    timeout: 300_000,
+  }, async () => {
     for (let i = 0; i < RUNS; i++) {
       const run = await pipeline(['accounts'], 'head -1', env);
       assert.equal(run.stdout.split('\n').filter(Boolean).length, 1, `run ${i + 1}: one line`);
@@ -82,7 +89,9 @@ describe('a closed stdout ends every command quietly', () => {
     }
   });
 
-  it(`\`awsorg accounts --json | head -c 300\` stops quietly, ${RUNS} times in a row`, { timeout: 300_000 }, async () => {
+  it(`\`awsorg accounts --json | head -c 300\` stops quietly, ${RUNS} times in a row`, {
+    timeout: 300_000,
+  }, async () => {
     for (let i = 0; i < RUNS; i++) {
       const run = await pipeline(['accounts', '--json'], 'head -c 300', env);
       assert.equal(run.stdout.length, 300, `run ${i + 1}: 300 bytes`);
@@ -90,7 +99,9 @@ describe('a closed stdout ends every command quietly', () => {
     }
   });
 
-  it('a reader that reads nothing (`awsorg accounts --json | true`) ends it quietly too', { timeout: 120_000 }, async () => {
+  it('a reader that reads nothing (`awsorg accounts --json | true`) ends it quietly too', {
+    timeout: 120_000,
+  }, async () => {
     for (let i = 0; i < 5; i++) {
       const run = await pipeline(['accounts', '--json'], 'true', env);
       assertQuiet(run, `run ${i + 1}`);

@@ -110,7 +110,11 @@ describe('shell completion', () => {
     // What bash would insert reads back as the account name, as a single word.
     const { stdout } = await exec('bash', ['-c', `set -- ${reply[0]}; printf '%s|%s' "$#" "$1"`]);
     assert.equal(stdout, '1|Sandbox Alice');
-    assert.deepEqual(await bashComplete(['awsorg', 'credential-process', 'Sandbox\\ A']), ['Sandbox\\ Alice'], 'a word already escaped by the user');
+    assert.deepEqual(
+      await bashComplete(['awsorg', 'credential-process', 'Sandbox\\ A']),
+      ['Sandbox\\ Alice'],
+      'a word already escaped by the user',
+    );
     assert.deepEqual(await bashComplete(['awsorg', 'assume', 'o']), ["O\\'Brien\\ \\&\\ Co"]);
   });
 
@@ -121,7 +125,11 @@ describe('shell completion', () => {
     assert.deepEqual(await bashComplete(['awsorg', 'cred']), ['credential-process']);
     assert.deepEqual(await bashComplete(['awsorg', 'config', '']), ['generate', 'remove']);
     assert.deepEqual(await bashComplete(['awsorg', 'config', 'generate', '--p']), ['--prefix', '--prune']);
-    assert.deepEqual(await bashComplete(['awsorg', 'assume', 'prod', '--help', '--rol']), ['--role'], '--help on the line is just a word');
+    assert.deepEqual(
+      await bashComplete(['awsorg', 'assume', 'prod', '--help', '--rol']),
+      ['--role'],
+      '--help on the line is just a word',
+    );
   });
 
   it('falls back to file names where a flag takes a file', async () => {
@@ -144,14 +152,20 @@ describe('shell completion', () => {
     // Both the bundled bin and the unbundled ES modules.
     for (const entry of [CLI, join(REPO_ROOT, 'dist', 'src', 'cli.js')]) {
       const started = process.hrtime.bigint();
-      const { stdout, stderr } = await exec(process.execPath, ['--require', preload, entry, '__complete', 'bash', '2', 'awsorg', 'assume', 'Sandbox\\ '], { env });
+      const { stdout, stderr } = await exec(
+        process.execPath,
+        ['--require', preload, entry, '__complete', 'bash', '2', 'awsorg', 'assume', 'Sandbox\\ '],
+        { env },
+      );
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       assert.equal(stdout, 'Sandbox\\ Alice\nSandbox\\ Bob\n', entry);
       assert.equal(stderr, '');
       assert.ok(ms < 3000, `${entry} took ${ms.toFixed(0)} ms`);
     }
     // The hook does catch an SDK load: a command that needs AWS fails under it.
-    const guarded = await exec(process.execPath, ['--require', preload, CLI, 'whoami'], { env }).catch((err: { stderr: string }) => err);
+    const guarded = await exec(process.execPath, ['--require', preload, CLI, 'whoami'], { env }).catch(
+      (err: { stderr: string }) => err,
+    );
     assert.match(guarded.stderr, /SDK module loaded/);
   });
 
@@ -191,7 +205,9 @@ describe('shell completion', () => {
    * is what the shell made of the completed word.
    */
   for (const shell of ['bash', 'zsh', 'fish']) {
-    it(`${shell}: Tab after an opening quote inserts a hostile name as literal text`, { skip: skipWithout(shell) }, async () => {
+    it(`${shell}: Tab after an opening quote inserts a hostile name as literal text`, {
+      skip: skipWithout(shell),
+    }, async () => {
       requireShell(shell);
       const dir = tempDir(`awsorg-${shell}-tab-`);
       let argv: string[];
@@ -200,13 +216,25 @@ describe('shell completion', () => {
         argv = ['bash', '--noprofile', '--rcfile', join(dir, 'rc'), '-i'];
       } else if (shell === 'zsh') {
         writeFileSync(join(dir, '.zshenv'), 'unsetopt GLOBAL_RCS\n');
-        writeFileSync(join(dir, '.zshrc'), `PROMPT='$ '\nPS2='PS2-CONTINUES> '\nautoload -Uz compinit && compinit -u -d ${dir}/zcompdump\nsource <(awsorg completion zsh)\n`);
+        writeFileSync(
+          join(dir, '.zshrc'),
+          `PROMPT='$ '\nPS2='PS2-CONTINUES> '\nautoload -Uz compinit && compinit -u -d ${dir}/zcompdump\nsource <(awsorg completion zsh)\n`,
+        );
         argv = ['zsh', '-i'];
       } else {
-        writeFileSync(join(dir, 'rc'), `function fish_prompt; printf '$ '; end\nfunction fish_greeting; end\nawsorg completion fish | source\n`);
+        writeFileSync(
+          join(dir, 'rc'),
+          `function fish_prompt; printf '$ '; end\nfunction fish_greeting; end\nawsorg completion fish | source\n`,
+        );
         argv = ['fish', '--no-config', '-i', '-C', `source ${join(dir, 'rc')}`];
       }
-      const tmux = TmuxSession.start({ argv, env: { ...env, TERM: 'xterm-256color', LANG: 'C.UTF-8', ZDOTDIR: dir }, cwd: dir, columns: 160, rows: 40 });
+      const tmux = TmuxSession.start({
+        argv,
+        env: { ...env, TERM: 'xterm-256color', LANG: 'C.UTF-8', ZDOTDIR: dir },
+        cwd: dir,
+        columns: 160,
+        rows: 40,
+      });
       const lastLine = (screen: string) => screen.trimEnd().split('\n').pop() ?? '';
       // A fresh prompt on a cleared screen, whatever state the previous case left.
       const reset = async () => {
@@ -227,8 +255,15 @@ describe('shell completion', () => {
           tmux.keys('Tab');
           // Completion has run when the line changed (a shell may rewrite what was typed, too).
           const completed = await tmux
-            .waitFor((screen) => lastLine(screen).startsWith('$ awsorg assume ') && lastLine(screen) !== typed, `completion of ${typed}`, 8000)
-            .then(() => true, (err: Error) => (failures.push(err.message), false));
+            .waitFor(
+              (screen) => lastLine(screen).startsWith('$ awsorg assume ') && lastLine(screen) !== typed,
+              `completion of ${typed}`,
+              8000,
+            )
+            .then(
+              () => true,
+              (err: Error) => (failures.push(err.message), false),
+            );
           if (!completed) continue;
           tmux.keys('C-a');
           tmux.type("printf '%s\\n' ");
@@ -236,11 +271,16 @@ describe('shell completion', () => {
           tmux.type(` >out-${n}; echo DONE-${n}`);
           tmux.keys('Enter');
           const out = join(dir, `out-${n}`);
-          const screen = await tmux.waitFor((s) => new RegExp(`^DONE-${n}$`, 'm').test(s), `the command after completing ${c.typed}`, 8000).catch((err: Error) => err.message);
+          const screen = await tmux
+            .waitFor((s) => new RegExp(`^DONE-${n}$`, 'm').test(s), `the command after completing ${c.typed}`, 8000)
+            .catch((err: Error) => err.message);
           if (existsSync(join(dir, 'PWNED'))) failures.push(`${c.typed}: completing ran code`);
           rmSync(join(dir, 'PWNED'), { force: true });
           const read = existsSync(out) ? readFileSync(out, 'utf8').split('\n') : [];
-          if (read[2] !== c.name || read.length !== 4) failures.push(`after ${c.typed}, the shell read ${JSON.stringify(read.slice(2, -1))}, not ${JSON.stringify(c.name)}:\n${screen}`);
+          if (read[2] !== c.name || read.length !== 4)
+            failures.push(
+              `after ${c.typed}, the shell read ${JSON.stringify(read.slice(2, -1))}, not ${JSON.stringify(c.name)}:\n${screen}`,
+            );
         }
         assert.deepEqual(failures, []);
       } finally {

@@ -23,7 +23,10 @@ describe('AWS configuration chain', () => {
     const env = isolatedEnv({ AWS_ENDPOINT_URL: moto.endpoint, AWS_PROFILE: 'ops' });
     mkdirSync(dirname(env.AWS_CONFIG_FILE!), { recursive: true });
     writeFileSync(env.AWS_CONFIG_FILE!, '[default]\nregion = eu-west-1\n\n[profile ops]\nregion = us-west-2\n');
-    writeFileSync(env.AWS_SHARED_CREDENTIALS_FILE!, '[ops]\naws_access_key_id = AKIAOPSEXAMPLE000001\naws_secret_access_key = opssecret\n');
+    writeFileSync(
+      env.AWS_SHARED_CREDENTIALS_FILE!,
+      '[ops]\naws_access_key_id = AKIAOPSEXAMPLE000001\naws_secret_access_key = opssecret\n',
+    );
     const run = await runCli(['whoami', '--json'], { env });
     assert.equal(run.code, 0, run.stderr);
     const who = JSON.parse(run.stdout);

@@ -5,7 +5,21 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -80,12 +94,24 @@ async function sdkV3Accounts(env: Record<string, string>, profile: string): Prom
       accounts.push((await sts.send(new GetCallerIdentityCommand({}))).Account);
     }
     process.stdout.write(JSON.stringify(accounts));`;
-  const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', script, profile, env.AWS_ENDPOINT_URL!], { env: { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, cwd: REPO_ROOT, timeout: 60_000 });
+  const { stdout } = await exec(
+    process.execPath,
+    ['--input-type=module', '-e', script, profile, env.AWS_ENDPOINT_URL!],
+    { env: { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, cwd: REPO_ROOT, timeout: 60_000 },
+  );
   return JSON.parse(stdout);
 }
 
 async function awsAccount(env: Record<string, string>, profile?: string): Promise<string> {
-  const args = [...(profile ? ['--profile', profile] : []), 'sts', 'get-caller-identity', '--query', 'Account', '--output', 'text'];
+  const args = [
+    ...(profile ? ['--profile', profile] : []),
+    'sts',
+    'get-caller-identity',
+    '--query',
+    'Account',
+    '--output',
+    'text',
+  ];
   const { stdout } = await exec('aws', args, { env, timeout: 60_000 });
   return stdout.trim();
 }
@@ -119,7 +145,9 @@ describe('awsorg config generate', () => {
     const production = org.byName('Production');
     assert.match(
       text,
-      new RegExp(`# Production \\(${production.id}\\) /Workloads/Prod, role OrganizationAccountAccessRole\\n# PRODUCTION \\(OU /Workloads/Prod\\)[^\\n]*\\n\\[profile awsorg-production\\]\\ncredential_process = \\S+node\\S* \\S+ credential-process ${production.id} --role OrganizationAccountAccessRole\\nregion = us-east-1\\n`),
+      new RegExp(
+        `# Production \\(${production.id}\\) /Workloads/Prod, role OrganizationAccountAccessRole\\n# PRODUCTION \\(OU /Workloads/Prod\\)[^\\n]*\\n\\[profile awsorg-production\\]\\ncredential_process = \\S+node\\S* \\S+ credential-process ${production.id} --role OrganizationAccountAccessRole\\nregion = us-east-1\\n`,
+      ),
     );
     assert.match(text, /\[profile awsorg-sandbox-alice\]/);
     assert.doesNotMatch(text, /PRODUCTION[^\n]*\n\[profile awsorg-staging\]/, 'only production accounts are marked');
@@ -164,8 +192,16 @@ describe('awsorg config generate', () => {
     assert.equal(summary.file, file);
     assert.equal(summary.changed, false);
     assert.equal(summary.unchanged.length, 6);
-    assert.deepEqual(summary.skipped.map((s: { name: string; accountId: string }) => s.name || s.accountId).sort(), ['123456789012', 'awsorg-audit']);
-    assert.ok(summary.unchanged.some((p: { name: string; accountId: string }) => p.name === 'awsorg-production' && p.accountId === org.byName('Production').id));
+    assert.deepEqual(summary.skipped.map((s: { name: string; accountId: string }) => s.name || s.accountId).sort(), [
+      '123456789012',
+      'awsorg-audit',
+    ]);
+    assert.ok(
+      summary.unchanged.some(
+        (p: { name: string; accountId: string }) =>
+          p.name === 'awsorg-production' && p.accountId === org.byName('Production').id,
+      ),
+    );
   });
 
   it('keeps the profile of a departed account as stale; --prune removes only that one', async () => {
@@ -181,7 +217,10 @@ describe('awsorg config generate', () => {
 
     const kept = await runCli(['config', 'generate'], { env });
     assert.equal(kept.code, 0, kept.stderr);
-    assert.match(kept.stderr, /stale {4}awsorg-sandbox-alice: account \d{12} is no longer in the inventory[^\n]*kept \(--prune removes it\)/);
+    assert.match(
+      kept.stderr,
+      /stale {4}awsorg-sandbox-alice: account \d{12} is no longer in the inventory[^\n]*kept \(--prune removes it\)/,
+    );
     const keptText = readFileSync(file, 'utf8');
     assert.match(keptText, /# stale: [^\n]*\n# Sandbox Alice[^\n]*\n\[profile awsorg-sandbox-alice\]/);
     assert.deepEqual(outside(keptText), [userBefore, userAfter]);
@@ -196,7 +235,10 @@ describe('awsorg config generate', () => {
     assert.match(pruned.stderr, /1 pruned/);
     const prunedText = readFileSync(file, 'utf8');
     assert.deepEqual(outside(prunedText), [userBefore, userAfter]);
-    const withoutSandbox = full.replace(/\n# Sandbox Alice[^\n]*\n\[profile awsorg-sandbox-alice\]\n[^\n]*\n[^\n]*\n/, '');
+    const withoutSandbox = full.replace(
+      /\n# Sandbox Alice[^\n]*\n\[profile awsorg-sandbox-alice\]\n[^\n]*\n[^\n]*\n/,
+      '',
+    );
     assert.notEqual(withoutSandbox, full);
     assert.equal(prunedText, withoutSandbox, 'only the stale profile went; every other byte is as before');
   });
@@ -225,7 +267,10 @@ describe('awsorg config generate', () => {
     const bin = copyBuild(join(tempDir(), 'my tools'));
     const spaced = { ...env, AWS_CONFIG_FILE: join(tempDir(), 'config') };
     await exec(process.execPath, [bin, 'config', 'generate'], { env: spaced });
-    assert.match(readFileSync(spaced.AWS_CONFIG_FILE, 'utf8'), /credential_process = \S+ '[^']*\/my tools\/bin\/awsorg\.cjs' credential-process /);
+    assert.match(
+      readFileSync(spaced.AWS_CONFIG_FILE, 'utf8'),
+      /credential_process = \S+ '[^']*\/my tools\/bin\/awsorg\.cjs' credential-process /,
+    );
     assert.equal(await awsAccount(spaced, 'awsorg-production'), org.byName('Production').id);
   });
 
@@ -233,7 +278,10 @@ describe('awsorg config generate', () => {
     // The base sign-in is the [default] profile of the credentials file, not environment keys.
     const viaProfile = isolatedEnv({ AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: 'us-east-1' });
     mkdirSync(dirname(viaProfile.AWS_CONFIG_FILE!), { recursive: true });
-    writeFileSync(viaProfile.AWS_SHARED_CREDENTIALS_FILE!, `[default]\naws_access_key_id = ${env.AWS_ACCESS_KEY_ID}\naws_secret_access_key = ${env.AWS_SECRET_ACCESS_KEY}\n`);
+    writeFileSync(
+      viaProfile.AWS_SHARED_CREDENTIALS_FILE!,
+      `[default]\naws_access_key_id = ${env.AWS_ACCESS_KEY_ID}\naws_secret_access_key = ${env.AWS_SECRET_ACCESS_KEY}\n`,
+    );
     const gen = await runCli(['config', 'generate'], { env: viaProfile });
     assert.equal(gen.code, 0, gen.stderr);
     assert.equal(await awsAccount({ ...viaProfile, AWS_PROFILE: 'awsorg-production' }), org.byName('Production').id);
@@ -249,7 +297,10 @@ describe('awsorg config generate', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still a link');
     assert.equal(readlinkSync(link), real);
-    assert.ok(readFileSync(real, 'utf8').startsWith(USER_BEFORE + '\n' + BLOCK_START), 'the block went into the target');
+    assert.ok(
+      readFileSync(real, 'utf8').startsWith(USER_BEFORE + '\n' + BLOCK_START),
+      'the block went into the target',
+    );
     assert.equal(statSync(real).mode & 0o777, 0o640, "the target's mode is kept");
     assert.deepEqual(readdirSync(dir).sort(), ['config', 'dotfiles'], 'no lock or temp file is left beside the link');
     assert.deepEqual(readdirSync(dirname(real)), ['aws-config'], 'nor beside the target');
@@ -260,10 +311,18 @@ describe('awsorg config generate', () => {
     const missing = join(dir, 'dotfiles', 'aws-config');
     const link = join(dir, 'config');
     symlinkSync(missing, link);
-    for (const args of [['config', 'generate'], ['config', 'generate', '--dry-run']]) {
+    for (const args of [
+      ['config', 'generate'],
+      ['config', 'generate', '--dry-run'],
+    ]) {
       const run = await runCli(args, { env: { ...env, AWS_CONFIG_FILE: link } });
       assert.equal(run.code, 2, run.stderr);
-      assert.match(run.stderr, new RegExp(`${link} is a symbolic link to ${missing}, which does not exist; nothing was written\\nNext step: Create the file it points to`));
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `${link} is a symbolic link to ${missing}, which does not exist; nothing was written\\nNext step: Create the file it points to`,
+        ),
+      );
       assert.ok(lstatSync(link).isSymbolicLink(), 'the link is kept');
       assert.ok(!existsSync(missing), 'its target is not created');
       assert.doesNotMatch(run.stderr, /^\s+at /m);
@@ -273,11 +332,22 @@ describe('awsorg config generate', () => {
   it('refuses while another awsorg run holds the config file, naming it (issue 11 item 15)', async () => {
     const target = join(tempDir(), 'config');
     writeFileSync(target, USER_BEFORE);
-    const holder = { pid: process.pid, host: hostname(), startedAt: '2026-01-02T03:04:05.000Z', command: 'awsorg config generate', token: 'abc' };
+    const holder = {
+      pid: process.pid,
+      host: hostname(),
+      startedAt: '2026-01-02T03:04:05.000Z',
+      command: 'awsorg config generate',
+      token: 'abc',
+    };
     writeFileSync(`${target}.awsorg.lock`, JSON.stringify(holder));
     const run = await runCli(['config', 'generate'], { env: { ...env, AWS_CONFIG_FILE: target } });
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stderr, new RegExp(`is in use by another awsorg run: pid ${process.pid} on ${hostname()}, started 2026-01-02T03:04:05.000Z`));
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `is in use by another awsorg run: pid ${process.pid} on ${hostname()}, started 2026-01-02T03:04:05.000Z`,
+      ),
+    );
     assert.equal(readFileSync(target, 'utf8'), USER_BEFORE, 'nothing was written');
   });
 
@@ -304,7 +374,9 @@ describe('awsorg config generate', () => {
     try {
       // Every run changes the block (the region flips), so every run replaces the file.
       for (let i = 0; i < 12; i++) {
-        const run = await runCli(['config', 'generate', '--region', i % 2 ? 'eu-west-1' : 'eu-west-2'], { env: runEnv });
+        const run = await runCli(['config', 'generate', '--region', i % 2 ? 'eu-west-1' : 'eu-west-2'], {
+          env: runEnv,
+        });
         assert.equal(run.code, 0, run.stderr);
         assert.match(run.stderr, /updated /);
       }
@@ -315,33 +387,57 @@ describe('awsorg config generate', () => {
     const appended = Number(count);
     assert.ok(appended > 50, `the appender ran (${appended} profiles)`);
     const text = readFileSync(target, 'utf8');
-    const missing = Array.from({ length: appended }, (_, i) => `appended-${i + 1}`).filter((name) => !text.includes(`[profile ${name}]\n`));
+    const missing = Array.from({ length: appended }, (_, i) => `appended-${i + 1}`).filter(
+      (name) => !text.includes(`[profile ${name}]\n`),
+    );
     assert.deepEqual(missing, [], 'every appended profile survived');
     assert.ok(text.startsWith(USER_BEFORE));
     assert.equal(text.split(BLOCK_START).length, 2, 'one block');
   });
   it("sees the user's headers with a trailing comment and writes no second section: the AWS CLI still reads the file (issue 12 item 3)", async () => {
     const target = join(tempDir(), 'config');
-    const user = '[profile awsorg-staging] # mine\nregion = us-west-2\n\n[profile awsorg-development]\t; mine too\nregion = eu-north-1\n';
+    const user =
+      '[profile awsorg-staging] # mine\nregion = us-west-2\n\n[profile awsorg-development]\t; mine too\nregion = eu-north-1\n';
     writeFileSync(target, user);
     const runEnv = { ...env, AWS_CONFIG_FILE: target };
     const run = await runCli(['config', 'generate'], { env: runEnv });
     assert.equal(run.code, 0, run.stderr);
     // botocore refuses a whole file with two sections of one name (DuplicateSectionError); this one it reads.
-    const { stdout } = await exec('aws', ['configure', 'get', 'region', '--profile', 'awsorg-staging'], { env: runEnv, timeout: 60_000 });
+    const { stdout } = await exec('aws', ['configure', 'get', 'region', '--profile', 'awsorg-staging'], {
+      env: runEnv,
+      timeout: 60_000,
+    });
     assert.equal(stdout.trim(), 'us-west-2');
-    assert.match(run.stderr, new RegExp(`skipped {2}awsorg-staging: a profile with this name already exists outside awsorg's block \\(${target} line 1\\)`));
-    assert.match(run.stderr, new RegExp(`skipped {2}awsorg-development: a profile with this name already exists outside awsorg's block \\(${target} line 4\\)`));
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `skipped {2}awsorg-staging: a profile with this name already exists outside awsorg's block \\(${target} line 1\\)`,
+      ),
+    );
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `skipped {2}awsorg-development: a profile with this name already exists outside awsorg's block \\(${target} line 4\\)`,
+      ),
+    );
     const text = readFileSync(target, 'utf8');
     assert.ok(text.startsWith(user), "the user's text is kept");
     assert.equal(await awsAccount(runEnv, 'awsorg-production'), org.byName('Production').id);
     assert.equal(await botocoreAccount(runEnv, 'awsorg-production'), org.byName('Production').id);
   });
 
-  it("skips a name that the credentials file defines under a commented header, naming file, line and fix: every profile awsorg writes runs as its own account (issue 12 item 4)", async () => {
+  it('skips a name that the credentials file defines under a commented header, naming file, line and fix: every profile awsorg writes runs as its own account (issue 12 item 4)', async () => {
     const home = tempDir();
-    const runEnv = { ...env, AWS_CONFIG_FILE: join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials') };
-    writeFileSync(runEnv.AWS_SHARED_CREDENTIALS_FILE, '# keys from before awsorg\n\n[awsorg-development] ; old static keys\naws_access_key_id = AKIAOLDSTATICKEY0001\naws_secret_access_key = old-static-secret\n', { mode: 0o600 });
+    const runEnv = {
+      ...env,
+      AWS_CONFIG_FILE: join(home, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+    };
+    writeFileSync(
+      runEnv.AWS_SHARED_CREDENTIALS_FILE,
+      '# keys from before awsorg\n\n[awsorg-development] ; old static keys\naws_access_key_id = AKIAOLDSTATICKEY0001\naws_secret_access_key = old-static-secret\n',
+      { mode: 0o600 },
+    );
     const run = await runCli(['config', 'generate', '--json'], { env: runEnv });
     assert.equal(run.code, 0, run.stderr);
     const summary = JSON.parse(run.stdout);
@@ -353,7 +449,12 @@ describe('awsorg config generate', () => {
     const skipped = summary.skipped.find((s: { name: string }) => s.name === 'awsorg-development');
     assert.ok(skipped, 'awsorg-development is skipped');
     assert.equal(skipped.accountId, org.byName('Development').id);
-    assert.match(skipped.reason, new RegExp(`is a section of ${runEnv.AWS_SHARED_CREDENTIALS_FILE} \\(line 3: \\[awsorg-development\\] ; old static keys\\), whose keys the AWS CLI and SDKs would use instead of awsorg's credential_process; rename or remove that section there`));
+    assert.match(
+      skipped.reason,
+      new RegExp(
+        `is a section of ${runEnv.AWS_SHARED_CREDENTIALS_FILE} \\(line 3: \\[awsorg-development\\] ; old static keys\\), whose keys the AWS CLI and SDKs would use instead of awsorg's credential_process; rename or remove that section there`,
+      ),
+    );
     assert.match(run.stderr, /skipped {2}awsorg-development: [^\n]*credentials \(line 3/);
     assert.doesNotMatch(readFileSync(runEnv.AWS_CONFIG_FILE, 'utf8'), /awsorg-development/);
   });
@@ -362,7 +463,11 @@ describe('awsorg config generate', () => {
     // Set without a shell (an IDE run configuration, a .env file), the tilde reaches awsorg as is.
     const home = tempDir();
     const runEnv = { ...env, HOME: home, AWS_CONFIG_FILE: '~/config', AWS_SHARED_CREDENTIALS_FILE: '~/credentials' };
-    writeFileSync(join(home, 'credentials'), '[awsorg-development]\naws_access_key_id = AKIAOLDSTATICKEY0001\naws_secret_access_key = old-static-secret\n', { mode: 0o600 });
+    writeFileSync(
+      join(home, 'credentials'),
+      '[awsorg-development]\naws_access_key_id = AKIAOLDSTATICKEY0001\naws_secret_access_key = old-static-secret\n',
+      { mode: 0o600 },
+    );
     const run = await runCli(['config', 'generate', '--json'], { env: runEnv, cwd: home });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(existsSync(join(home, '~')), false, 'nothing is written under a directory named ~');
@@ -379,7 +484,10 @@ describe('awsorg config generate', () => {
     const production = org.byName('Production').id;
     assert.deepEqual(await sdkV3Accounts(runEnv, 'awsorg-production'), [production, production]);
     const text = readFileSync(runEnv.AWS_CONFIG_FILE, 'utf8');
-    assert.match(text, /\ncredential_process = \S+ '[^']*\/my '\\#'tools;x\/bin\/awsorg\.cjs' credential-process \d{12} --role OrganizationAccountAccessRole\n/);
+    assert.match(
+      text,
+      /\ncredential_process = \S+ '[^']*\/my '\\#'tools;x\/bin\/awsorg\.cjs' credential-process \d{12} --role OrganizationAccountAccessRole\n/,
+    );
     assert.equal(await botocoreAccount(runEnv, 'awsorg-production'), production);
     assert.equal(await awsAccount(runEnv, 'awsorg-production'), production);
   });
@@ -394,8 +502,16 @@ describe('awsorg config generate', () => {
     const linked = { ...env, PATH: `${pathDir}:${env.PATH}`, AWS_CONFIG_FILE: join(dir, 'config') };
     const generated = await exec(process.execPath, [bin, 'config', 'generate', '--json'], { env: linked });
     const onPath = join(pathDir, 'awsorg');
-    assert.deepEqual(JSON.parse(generated.stdout).program, { command: `${process.execPath} ${onPath}`, source: 'path' });
-    assert.ok(generated.stderr.includes(`  profiles run ${process.execPath} ${onPath}: the awsorg on PATH, which is this installation`), generated.stderr);
+    assert.deepEqual(JSON.parse(generated.stdout).program, {
+      command: `${process.execPath} ${onPath}`,
+      source: 'path',
+    });
+    assert.ok(
+      generated.stderr.includes(
+        `  profiles run ${process.execPath} ${onPath}: the awsorg on PATH, which is this installation`,
+      ),
+      generated.stderr,
+    );
     const text = readFileSync(linked.AWS_CONFIG_FILE, 'utf8');
     assert.ok(text.includes(`\ncredential_process = ${process.execPath} ${onPath} credential-process `));
     assert.ok(!text.includes(join(dir, 'clone')), 'the clone path is nowhere in the file');
@@ -412,14 +528,32 @@ describe('awsorg config generate', () => {
     writeFileSync(join(other, 'awsorg'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
     const elsewhere = { ...env, PATH: `${other}:${env.PATH}`, AWS_CONFIG_FILE: join(dir, 'config-other') };
     const second = await exec(process.execPath, [moved, 'config', 'generate', '--json'], { env: elsewhere });
-    assert.deepEqual(JSON.parse(second.stdout).program, { command: `${process.execPath} ${moved}`, source: 'installation', otherOnPath: join(other, 'awsorg') });
-    assert.ok(second.stderr.includes(`  profiles run ${process.execPath} ${moved}: this installation's own file, as the awsorg on PATH (${join(other, 'awsorg')}) is another installation;`), second.stderr);
+    assert.deepEqual(JSON.parse(second.stdout).program, {
+      command: `${process.execPath} ${moved}`,
+      source: 'installation',
+      otherOnPath: join(other, 'awsorg'),
+    });
+    assert.ok(
+      second.stderr.includes(
+        `  profiles run ${process.execPath} ${moved}: this installation's own file, as the awsorg on PATH (${join(other, 'awsorg')}) is another installation;`,
+      ),
+      second.stderr,
+    );
 
     // No awsorg on PATH at all.
     const none = { ...env, AWS_CONFIG_FILE: join(dir, 'config-none') };
     const third = await exec(process.execPath, [moved, 'config', 'generate'], { env: none });
-    assert.ok(third.stderr.includes(`  profiles run ${process.execPath} ${moved}: this installation's own file, as no awsorg on PATH leads to it;`), third.stderr);
-    assert.ok(readFileSync(none.AWS_CONFIG_FILE, 'utf8').includes(`\ncredential_process = ${process.execPath} ${moved} credential-process `));
+    assert.ok(
+      third.stderr.includes(
+        `  profiles run ${process.execPath} ${moved}: this installation's own file, as no awsorg on PATH leads to it;`,
+      ),
+      third.stderr,
+    );
+    assert.ok(
+      readFileSync(none.AWS_CONFIG_FILE, 'utf8').includes(
+        `\ncredential_process = ${process.execPath} ${moved} credential-process `,
+      ),
+    );
     assert.equal(await awsAccount(none, 'awsorg-production'), org.byName('Production').id);
   });
 });

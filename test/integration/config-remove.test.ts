@@ -23,18 +23,30 @@ function withBlock(text: string): string {
     role: 'OrganizationAccountAccessRole',
     comments: [`${name} (${accountId})`],
     settings: [
-      ['credential_process', `/usr/bin/node /opt/awsorg/dist/bin/awsorg.cjs credential-process ${accountId} --role OrganizationAccountAccessRole`],
+      [
+        'credential_process',
+        `/usr/bin/node /opt/awsorg/dist/bin/awsorg.cjs credential-process ${accountId} --role OrganizationAccountAccessRole`,
+      ],
       ['region', 'us-east-1'],
     ] as Array<[string, string]>,
   });
-  const plan = planBlock({ text, desired: [profile('awsorg-dev', '111111111111'), profile('awsorg-prod', '222222222222')], liveAccountIds: new Set(['111111111111', '222222222222']), prune: false });
+  const plan = planBlock({
+    text,
+    desired: [profile('awsorg-dev', '111111111111'), profile('awsorg-prod', '222222222222')],
+    liveAccountIds: new Set(['111111111111', '222222222222']),
+    prune: false,
+  });
   assert.ok(plan.changed && plan.text.includes(BLOCK_START));
   return plan.text;
 }
 
 async function profiles(env: Record<string, string>): Promise<string[]> {
   // botocore, the AWS CLI's parser: it refuses a file it cannot parse.
-  const { stdout } = await exec('python3', ['-c', 'import botocore.session; print("\\n".join(botocore.session.Session().available_profiles))'], { env, timeout: 60_000 });
+  const { stdout } = await exec(
+    'python3',
+    ['-c', 'import botocore.session; print("\\n".join(botocore.session.Session().available_profiles))'],
+    { env, timeout: 60_000 },
+  );
   return stdout.trim().split('\n').sort();
 }
 
@@ -54,12 +66,23 @@ describe('awsorg config remove', () => {
 
     const res = await runCli(['config', 'remove', '--json'], { env });
     assert.equal(res.code, 0, res.stderr);
-    assert.equal(readFileSync(file, 'utf8'), USER_BEFORE, 'every byte outside the block is kept, and only the block and the blank line awsorg added go');
+    assert.equal(
+      readFileSync(file, 'utf8'),
+      USER_BEFORE,
+      'every byte outside the block is kept, and only the block and the blank line awsorg added go',
+    );
     const json = JSON.parse(res.stdout) as { changed: boolean; removed: Array<{ name: string; accountId: string }> };
     assert.equal(json.changed, true);
-    assert.deepEqual(json.removed.map((p) => `${p.name} ${p.accountId}`), ['awsorg-dev 111111111111', 'awsorg-prod 222222222222']);
+    assert.deepEqual(
+      json.removed.map((p) => `${p.name} ${p.accountId}`),
+      ['awsorg-dev 111111111111', 'awsorg-prod 222222222222'],
+    );
     assert.match(res.stderr, /removed awsorg's block \(2 profiles\)/);
-    assert.deepEqual(await profiles(env), ['default', 'mine'], 'botocore reads the file and sees only the user\'s profiles');
+    assert.deepEqual(
+      await profiles(env),
+      ['default', 'mine'],
+      "botocore reads the file and sees only the user's profiles",
+    );
 
     const again = await runCli(['config', 'remove'], { env });
     assert.equal(again.code, 0, again.stderr);
@@ -89,7 +112,11 @@ describe('awsorg config remove', () => {
     const file = join(env.HOME!, 'alt-config');
     const tilde = { ...env, AWS_CONFIG_FILE: '~/alt-config' };
     writeFileSync(file, withBlock(USER_BEFORE), { mode: 0o600 });
-    assert.deepEqual(await profiles(tilde), ['awsorg-dev', 'awsorg-prod', 'default', 'mine'], 'botocore reads ~/alt-config');
+    assert.deepEqual(
+      await profiles(tilde),
+      ['awsorg-dev', 'awsorg-prod', 'default', 'mine'],
+      'botocore reads ~/alt-config',
+    );
     const res = await runCli(['config', 'remove'], { env: tilde, cwd: env.HOME! });
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stderr, /removed awsorg's block \(2 profiles\)/);

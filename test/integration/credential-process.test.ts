@@ -41,7 +41,19 @@ describe('awsorg credential-process', () => {
   });
 
   it('resolves an account id and takes --role, --duration and --region', async () => {
-    const run = await runCli(['credential-process', org.byName('Sandbox Alice').id, '--role', 'OrganizationAccountAccessRole', '--duration', '1h', '--region', 'eu-west-1'], { env });
+    const run = await runCli(
+      [
+        'credential-process',
+        org.byName('Sandbox Alice').id,
+        '--role',
+        'OrganizationAccountAccessRole',
+        '--duration',
+        '1h',
+        '--region',
+        'eu-west-1',
+      ],
+      { env },
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.equal(JSON.parse(run.stdout).Version, 1);
   });
@@ -54,7 +66,11 @@ describe('awsorg credential-process', () => {
   });
 
   it('bad flags exit 2 with nothing on stdout', async () => {
-    for (const args of [['credential-process'], ['credential-process', 'Production', '--role', 'no spaces allowed'], ['credential-process', 'Production', '--duration', '2d']]) {
+    for (const args of [
+      ['credential-process'],
+      ['credential-process', 'Production', '--role', 'no spaces allowed'],
+      ['credential-process', 'Production', '--duration', '2d'],
+    ]) {
       const run = await runCli(args, { env });
       assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
       assert.equal(run.stdout, '');
@@ -83,11 +99,30 @@ describe('awsorg credential-process', () => {
       source: 'sso',
       baseId: `sso:${startUrl}`,
       fetchedAt: new Date().toISOString(),
-      accounts: [{ id: production.id, name: 'Production', email: '', status: 'ACTIVE', ouPath: '', tags: {}, roles: ['AdministratorAccess'] }],
+      accounts: [
+        {
+          id: production.id,
+          name: 'Production',
+          email: '',
+          status: 'ACTIVE',
+          ouPath: '',
+          tags: {},
+          roles: ['AdministratorAccess'],
+        },
+      ],
     });
     const tokenFile = tokenCacheFile(sso, { startUrl, region: 'us-east-1' });
     mkdirSync(dirname(tokenFile), { recursive: true });
-    writeFileSync(tokenFile, JSON.stringify({ startUrl, region: 'us-east-1', accessToken: 'expired-token', expiresAt: '2020-01-01T00:00:00Z' }), { mode: 0o600 });
+    writeFileSync(
+      tokenFile,
+      JSON.stringify({
+        startUrl,
+        region: 'us-east-1',
+        accessToken: 'expired-token',
+        expiresAt: '2020-01-01T00:00:00Z',
+      }),
+      { mode: 0o600 },
+    );
     const run = await runCli(['credential-process', 'Production'], { env: sso, timeoutMs: 30_000 });
     assert.equal(run.code, 4, run.stderr);
     assert.equal(run.stdout, '');
@@ -98,7 +133,9 @@ describe('awsorg credential-process', () => {
   // Last: it stops moto.
   it('a second call is a cache hit: the same credentials, even with the endpoint gone', async () => {
     const first = JSON.parse((await runCli(['credential-process', 'Production'], { env })).stdout);
-    const second = await runCli(['credential-process', 'production', '--role', 'OrganizationAccountAccessRole'], { env });
+    const second = await runCli(['credential-process', 'production', '--role', 'OrganizationAccountAccessRole'], {
+      env,
+    });
     assert.equal(second.code, 0, second.stderr);
     assert.equal(JSON.parse(second.stdout).AccessKeyId, first.AccessKeyId);
     await moto.stop();
@@ -110,9 +147,14 @@ describe('awsorg credential-process', () => {
     const inventoryDir = join(xdgPaths(env).cache, 'inventory');
     for (const name of readdirSync(inventoryDir)) {
       const inventory = JSON.parse(readFileSync(join(inventoryDir, name), 'utf8'));
-      writeFileSync(join(inventoryDir, name), JSON.stringify({ ...inventory, fetchedAt: '2020-01-01T00:00:00.000Z' }), { mode: 0o600 });
+      writeFileSync(join(inventoryDir, name), JSON.stringify({ ...inventory, fetchedAt: '2020-01-01T00:00:00.000Z' }), {
+        mode: 0o600,
+      });
     }
-    const stale = await runCli(['credential-process', org.byName('Production').id, '--role', 'OrganizationAccountAccessRole'], { env, timeoutMs: 30_000 });
+    const stale = await runCli(
+      ['credential-process', org.byName('Production').id, '--role', 'OrganizationAccountAccessRole'],
+      { env, timeoutMs: 30_000 },
+    );
     assert.equal(stale.code, 0, stale.stderr);
     assert.deepEqual(JSON.parse(stale.stdout), first);
     assert.equal(stale.stderr, '');

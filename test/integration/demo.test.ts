@@ -25,7 +25,8 @@ interface DemoSteps {
   prepareTerraformDir(dir: string, tool: string, env: Record<string, string>): void;
 }
 
-const loadDemo = async () => (await import(pathToFileURL(join(REPO_ROOT, 'scripts', 'demo-steps.mjs')).href)) as DemoSteps;
+const loadDemo = async () =>
+  (await import(pathToFileURL(join(REPO_ROOT, 'scripts', 'demo-steps.mjs')).href)) as DemoSteps;
 
 /** A bootstrap command line without the flag that chooses between previewing and applying. */
 const withoutMode = (args: string[]) => args.filter((a) => a !== '--plan' && a !== '--yes');
@@ -43,7 +44,8 @@ describe('npm run demo: the plan it shows is the plan it applies', () => {
     const plans = demo.bootstrapRuns.filter((r) => r.args.includes('--plan'));
     const applies = demo.bootstrapRuns.filter((r) => r.args.includes('--yes'));
     assert.ok(plans.length >= 1 && applies.length >= 1, 'the demo plans and applies');
-    for (const run of [...plans, ...applies]) assert.deepEqual(withoutMode(run.args), withoutMode(applies[0]!.args), `"${run.title}" uses the apply's flags`);
+    for (const run of [...plans, ...applies])
+      assert.deepEqual(withoutMode(run.args), withoutMode(applies[0]!.args), `"${run.title}" uses the apply's flags`);
   });
 
   it('applies as many changes as its first plan showed, then plans none, and terraform plan on the migrated state exits 0', async () => {

@@ -36,11 +36,26 @@ interface ShellCase {
 }
 
 const CASES: ShellCase[] = [
-  { label: 'bash', shell: 'bash', format: 'env', argv: (f) => ['bash', '--norc', '--noprofile', '-c', '. "$1"; env -0', 'bash', f] },
+  {
+    label: 'bash',
+    shell: 'bash',
+    format: 'env',
+    argv: (f) => ['bash', '--norc', '--noprofile', '-c', '. "$1"; env -0', 'bash', f],
+  },
   { label: 'zsh', shell: 'zsh', format: 'env', argv: (f) => ['zsh', '-f', '-c', '. "$1"; env -0', 'zsh', f] },
-  { label: 'zsh with RC_QUOTES', shell: 'zsh', format: 'env', argv: (f) => ['zsh', '-f', '-c', 'setopt RC_QUOTES; . "$1"; env -0', 'zsh', f] },
+  {
+    label: 'zsh with RC_QUOTES',
+    shell: 'zsh',
+    format: 'env',
+    argv: (f) => ['zsh', '-f', '-c', 'setopt RC_QUOTES; . "$1"; env -0', 'zsh', f],
+  },
   { label: 'dash', shell: 'dash', format: 'env', argv: (f) => ['dash', '-c', '. "$1"; env -0', 'dash', f] },
-  { label: 'fish', shell: 'fish', format: 'fish', argv: (f) => ['fish', '--no-config', '-c', 'source $argv[1]; env -0', f] },
+  {
+    label: 'fish',
+    shell: 'fish',
+    format: 'fish',
+    argv: (f) => ['fish', '--no-config', '-c', 'source $argv[1]; env -0', f],
+  },
 ];
 
 describe('export text sourced in real shells', () => {
@@ -53,13 +68,20 @@ describe('export text sourced in real shells', () => {
         const file = join(dir, 'exports');
         writeFileSync(file, formatExports(sessionNamed(name), c.format));
         const [program, ...args] = c.argv(file);
-        const r = spawnSync(program!, args, { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8' }, timeout: 20_000 });
+        const r = spawnSync(program!, args, {
+          cwd: dir,
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8' },
+          timeout: 20_000,
+        });
         const value = exported(r.stdout, 'AWSORG_ACCOUNT_NAME');
         if (existsSync(join(dir, 'PWNED'))) failures.push(`${JSON.stringify(name)}: ran code (PWNED was created)`);
         if (!value?.equals(Buffer.from(name, 'utf8'))) {
-          failures.push(`${JSON.stringify(name)}: AWSORG_ACCOUNT_NAME is ${value ? JSON.stringify(value.toString('utf8')) : 'unset'} (exit ${r.status}; ${r.stderr.toString().trim().split('\n')[0]})`);
+          failures.push(
+            `${JSON.stringify(name)}: AWSORG_ACCOUNT_NAME is ${value ? JSON.stringify(value.toString('utf8')) : 'unset'} (exit ${r.status}; ${r.stderr.toString().trim().split('\n')[0]})`,
+          );
         }
-        if (exported(r.stdout, 'AWS_SECRET_ACCESS_KEY')?.toString() !== 'secret/with+chars') failures.push(`${JSON.stringify(name)}: the other variables were not all set`);
+        if (exported(r.stdout, 'AWS_SECRET_ACCESS_KEY')?.toString() !== 'secret/with+chars')
+          failures.push(`${JSON.stringify(name)}: the other variables were not all set`);
       }
       assert.deepEqual(failures, [], `${c.label}:\n${failures.join('\n')}`);
     });

@@ -31,12 +31,19 @@ describe('hostile account and OU names against moto', () => {
       { name: FORGED_ROW_ACCOUNT, ou: 'Workloads' },
     ]);
     // Two accounts whose names differ only in case make a target ambiguous: the error lists both.
-    for (const [name, email] of [[TWIN, 'twin-a@example.com'], [TWIN.toUpperCase(), 'twin-b@example.com']] as const) {
-      const created = await org.clients.organizations.send(new CreateAccountCommand({ AccountName: name, Email: email }));
+    for (const [name, email] of [
+      [TWIN, 'twin-a@example.com'],
+      [TWIN.toUpperCase(), 'twin-b@example.com'],
+    ] as const) {
+      const created = await org.clients.organizations.send(
+        new CreateAccountCommand({ AccountName: name, Email: email }),
+      );
       const id = created.CreateAccountStatus!.AccountId!;
       twins.push(id);
     }
-    await org.clients.organizations.send(new TagResourceCommand({ ResourceId: twins[0]!, Tags: [{ Key: 'note', Value: 'x\u001b]52;c;eA==\u0007' }] }));
+    await org.clients.organizations.send(
+      new TagResourceCommand({ ResourceId: twins[0]!, Tags: [{ Key: 'note', Value: 'x\u001b]52;c;eA==\u0007' }] }),
+    );
   });
   after(async () => {
     await moto?.stop();
@@ -63,7 +70,9 @@ describe('hostile account and OU names against moto', () => {
     const r = await runCli(['accounts', '--json'], { env });
     assert.equal(r.code, 0, r.stderr);
     assertNoRawControls(r.stdout, 'accounts --json stdout');
-    const listed = JSON.parse(r.stdout) as { accounts: { id: string; name: string; ouPath: string; tags: Record<string, string> }[] };
+    const listed = JSON.parse(r.stdout) as {
+      accounts: { id: string; name: string; ouPath: string; tags: Record<string, string> }[];
+    };
     const evil = listed.accounts.find((a) => a.id === org.byName(HOSTILE_ACCOUNT).id)!;
     assert.equal(evil.name, HOSTILE_ACCOUNT);
     assert.equal(evil.ouPath, `/${HOSTILE_OU}`);

@@ -9,7 +9,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { CreateAccountCommand, CreateOrganizationCommand, DescribeCreateAccountStatusCommand, DescribePolicyCommand } from '@aws-sdk/client-organizations';
+import {
+  CreateAccountCommand,
+  CreateOrganizationCommand,
+  DescribeCreateAccountStatusCommand,
+  DescribePolicyCommand,
+} from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { AwsSession } from '../../src/aws/session.js';
 import { AwsCallError, ExitCode } from '../../src/core/errors.js';
@@ -41,16 +46,28 @@ describe('whoami and bootstrap identity checks against moto', () => {
 
   /** A member account created with the SDK, and an environment acting in it through OrganizationAccountAccessRole. */
   async function memberAccount(): Promise<{ accountId: string; env: Record<string, string> }> {
-    const request = await aws.organizations.send(new CreateAccountCommand({ Email: 'aws+member@example.com', AccountName: 'member' }));
-    const status = await aws.organizations.send(new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: request.CreateAccountStatus!.Id! }));
+    const request = await aws.organizations.send(
+      new CreateAccountCommand({ Email: 'aws+member@example.com', AccountName: 'member' }),
+    );
+    const status = await aws.organizations.send(
+      new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: request.CreateAccountStatus!.Id! }),
+    );
     const accountId = status.CreateAccountStatus!.AccountId!;
     const assumed = await aws.sts.send(
-      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`, RoleSessionName: 'awsorg-identity-test' }),
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`,
+        RoleSessionName: 'awsorg-identity-test',
+      }),
     );
     const c = assumed.Credentials!;
     return {
       accountId,
-      env: isolatedEnv({ ...moto.env, AWS_ACCESS_KEY_ID: c.AccessKeyId!, AWS_SECRET_ACCESS_KEY: c.SecretAccessKey!, AWS_SESSION_TOKEN: c.SessionToken! }),
+      env: isolatedEnv({
+        ...moto.env,
+        AWS_ACCESS_KEY_ID: c.AccessKeyId!,
+        AWS_SECRET_ACCESS_KEY: c.SecretAccessKey!,
+        AWS_SESSION_TOKEN: c.SessionToken!,
+      }),
     };
   }
 
@@ -82,11 +99,19 @@ describe('whoami and bootstrap identity checks against moto', () => {
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout);
     assert.equal(result.account, MANAGEMENT_ID);
-    assert.deepEqual(result.organization, { role: 'management', id: organizationId, managementAccountId: MANAGEMENT_ID, featureSet: 'ALL' });
+    assert.deepEqual(result.organization, {
+      role: 'management',
+      id: organizationId,
+      managementAccountId: MANAGEMENT_ID,
+      featureSet: 'ALL',
+    });
 
     const human = await runCli(['whoami'], { env });
     assert.equal(human.code, 0, human.stderr);
-    assert.match(human.stdout, new RegExp(`^Organization: management account of ${organizationId} \\(feature set ALL\\)$`, 'm'));
+    assert.match(
+      human.stdout,
+      new RegExp(`^Organization: management account of ${organizationId} \\(feature set ALL\\)$`, 'm'),
+    );
   });
 
   it('whoami in a member account reports role member, and bootstrap there refuses without a single write', async () => {
@@ -98,17 +123,40 @@ describe('whoami and bootstrap identity checks against moto', () => {
     const result = JSON.parse(whoami.stdout);
     assert.equal(result.account, member.accountId);
     assert.equal(result.principalType, 'assumed-role');
-    assert.match(result.arn, new RegExp(`^arn:aws:sts::${member.accountId}:assumed-role/OrganizationAccountAccessRole/`));
-    assert.deepEqual(result.organization, { role: 'member', id: organizationId, managementAccountId: MANAGEMENT_ID, featureSet: 'ALL' });
+    assert.match(
+      result.arn,
+      new RegExp(`^arn:aws:sts::${member.accountId}:assumed-role/OrganizationAccountAccessRole/`),
+    );
+    assert.deepEqual(result.organization, {
+      role: 'member',
+      id: organizationId,
+      managementAccountId: MANAGEMENT_ID,
+      featureSet: 'ALL',
+    });
     const human = await runCli(['whoami'], { env: member.env });
-    assert.match(human.stdout, new RegExp(`^Organization: member of ${organizationId} \\(management account ${MANAGEMENT_ID}\\)$`, 'm'));
+    assert.match(
+      human.stdout,
+      new RegExp(`^Organization: member of ${organizationId} \\(management account ${MANAGEMENT_ID}\\)$`, 'm'),
+    );
 
     const dir = tempDir();
     const before = await moto.snapshot();
-    const bootstrap = await runCli(['bootstrap', '--preset', 'standard', '--allow-placeholders', '--plan'], { env: member.env, cwd: dir });
+    const bootstrap = await runCli(['bootstrap', '--preset', 'standard', '--allow-placeholders', '--plan'], {
+      env: member.env,
+      cwd: dir,
+    });
     assert.equal(bootstrap.code, ExitCode.failed, bootstrap.stderr);
-    assert.match(bootstrap.stderr, new RegExp(`^awsorg: Account ${member.accountId} is a member of organization ${organizationId}; bootstrap must run in its management account \\(${MANAGEMENT_ID}\\)`, 'm'));
-    assert.match(bootstrap.stderr, new RegExp(`^Next step: Sign in to account ${MANAGEMENT_ID} and run the command again\\.$`, 'm'));
+    assert.match(
+      bootstrap.stderr,
+      new RegExp(
+        `^awsorg: Account ${member.accountId} is a member of organization ${organizationId}; bootstrap must run in its management account \\(${MANAGEMENT_ID}\\)`,
+        'm',
+      ),
+    );
+    assert.match(
+      bootstrap.stderr,
+      new RegExp(`^Next step: Sign in to account ${MANAGEMENT_ID} and run the command again\\.$`, 'm'),
+    );
     assert.doesNotMatch(bootstrap.stderr, STACK_FRAME);
     assert.equal(bootstrap.stdout, '', 'no plan is printed');
     assert.deepEqual(await moto.snapshot(), before, 'moto holds exactly what it held before');
@@ -119,7 +167,10 @@ describe('whoami and bootstrap identity checks against moto', () => {
     await createOrganization('CONSOLIDATED_BILLING');
     const dir = tempDir();
     const before = await moto.snapshot();
-    const run = await runCli(['bootstrap', '--preset', 'standard', '--allow-placeholders', '--plan'], { env, cwd: dir });
+    const run = await runCli(['bootstrap', '--preset', 'standard', '--allow-placeholders', '--plan'], {
+      env,
+      cwd: dir,
+    });
     assert.equal(run.code, ExitCode.failed, run.stderr);
     assert.match(run.stderr, /^awsorg: This organization uses feature set CONSOLIDATED_BILLING/m);
     assert.match(run.stderr, /^Next step: .*aws organizations enable-all-features/m);
@@ -136,7 +187,12 @@ describe('whoami and bootstrap identity checks against moto', () => {
     mkdirSync(join(home, '.aws'));
     writeFileSync(join(home, '.aws', 'config'), '');
     const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...withoutKeys } = moto.env;
-    const noCredentials = isolatedEnv({ ...withoutKeys, HOME: home, AWS_CONFIG_FILE: join(home, '.aws', 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, '.aws', 'credentials') });
+    const noCredentials = isolatedEnv({
+      ...withoutKeys,
+      HOME: home,
+      AWS_CONFIG_FILE: join(home, '.aws', 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, '.aws', 'credentials'),
+    });
     assert.ok(!('AWS_ACCESS_KEY_ID' in noCredentials) && !('AWS_PROFILE' in noCredentials));
 
     const run = await runCli(['whoami'], { env: noCredentials });
@@ -186,18 +242,27 @@ describe('whoami and bootstrap identity checks against moto', () => {
     try {
       const dir = tempDir();
       const countingEnv = { ...env, AWS_ENDPOINT_URL: counting };
-      const written = await runCli(['bootstrap', '--preset', 'standard', '--write', 'awsorg.yaml'], { env: countingEnv, cwd: dir });
+      const written = await runCli(['bootstrap', '--preset', 'standard', '--write', 'awsorg.yaml'], {
+        env: countingEnv,
+        cwd: dir,
+      });
       assert.equal(written.code, ExitCode.ok, written.stderr);
       assert.ok(existsSync(join(dir, 'awsorg.yaml')));
 
-      const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders'], { env: countingEnv, cwd: dir });
+      const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders'], {
+        env: countingEnv,
+        cwd: dir,
+      });
       assert.equal(run.code, ExitCode.usage, run.stderr);
       assert.match(run.stderr, /^awsorg: Refusing to apply without confirmation: no terminal to ask on\.$/m);
       assert.match(run.stderr, /^Next step: Pass --yes to apply, or --plan to only show the changes\.$/m);
       assert.deepEqual(requests, [], 'no AWS request was made');
       assert.deepEqual(readdirSync(dir), ['awsorg.yaml'], 'no journal was written');
 
-      const missing = await runCli(['bootstrap', '--config', 'missing.yaml', '--allow-placeholders'], { env: countingEnv, cwd: dir });
+      const missing = await runCli(['bootstrap', '--config', 'missing.yaml', '--allow-placeholders'], {
+        env: countingEnv,
+        cwd: dir,
+      });
       assert.equal(missing.code, ExitCode.usage);
       assert.match(missing.stderr, /^awsorg: Cannot read the blueprint .*missing\.yaml/m);
       assert.deepEqual(requests, []);
@@ -226,7 +291,10 @@ describe('whoami and bootstrap identity checks against moto', () => {
         '',
       ].join('\n'),
     );
-    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], { env, cwd: dir });
+    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--allow-placeholders', '--yes'], {
+      env,
+      cwd: dir,
+    });
     assert.equal(run.code, ExitCode.failed, run.stderr);
     assert.match(run.stderr, /^awsorg: \w+:\w+ failed in account \d{12} as arn:aws:/m);
     assert.match(
@@ -245,16 +313,25 @@ describe('whoami and bootstrap identity checks against moto', () => {
     );
     try {
       const identity = await session.identity();
-      await assert.rejects(session.send('organizations', new DescribePolicyCommand({ PolicyId: 'p-doesnotexist' })), (err) => {
-        assert.ok(err instanceof AwsCallError);
-        assert.equal(err.service, 'organizations');
-        assert.equal(err.action, 'DescribePolicy');
-        assert.equal(err.code, 'PolicyNotFoundException');
-        assert.equal(err.exitCode, ExitCode.failed);
-        assert.equal(err.message.split(': ')[0], `organizations:DescribePolicy failed in account ${MANAGEMENT_ID} as ${identity.arn}`);
-        assert.match(err.message, /^organizations:DescribePolicy failed in account \d{12} as arn:aws:\S+: PolicyNotFoundException: /);
-        return true;
-      });
+      await assert.rejects(
+        session.send('organizations', new DescribePolicyCommand({ PolicyId: 'p-doesnotexist' })),
+        (err) => {
+          assert.ok(err instanceof AwsCallError);
+          assert.equal(err.service, 'organizations');
+          assert.equal(err.action, 'DescribePolicy');
+          assert.equal(err.code, 'PolicyNotFoundException');
+          assert.equal(err.exitCode, ExitCode.failed);
+          assert.equal(
+            err.message.split(': ')[0],
+            `organizations:DescribePolicy failed in account ${MANAGEMENT_ID} as ${identity.arn}`,
+          );
+          assert.match(
+            err.message,
+            /^organizations:DescribePolicy failed in account \d{12} as arn:aws:\S+: PolicyNotFoundException: /,
+          );
+          return true;
+        },
+      );
     } finally {
       session.destroy();
     }

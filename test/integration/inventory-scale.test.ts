@@ -5,7 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateAccountCommand, CreateOrganizationalUnitCommand, CreateOrganizationCommand, ListRootsCommand, MoveAccountCommand, TagResourceCommand } from '@aws-sdk/client-organizations';
+import {
+  CreateAccountCommand,
+  CreateOrganizationalUnitCommand,
+  CreateOrganizationCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+  TagResourceCommand,
+} from '@aws-sdk/client-organizations';
 import { startAwsProxy, type AwsProxy } from '../fixtures/aws-proxy.js';
 import { clientsFor } from '../helpers/aws.js';
 import { runCli } from '../helpers/cli.js';
@@ -26,20 +33,27 @@ describe('inventory discovery at scale', () => {
     const org = clientsFor(moto.endpoint).organizations;
     await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
     const rootId = (await org.send(new ListRootsCommand({}))).Roots![0]!.Id!;
-    const prodOu = (await org.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Prod' }))).OrganizationalUnit!.Id!;
+    const prodOu = (await org.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Prod' })))
+      .OrganizationalUnit!.Id!;
     let next = 0;
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (next < ACCOUNTS) {
           const i = next++;
-          const out = await org.send(new CreateAccountCommand({ AccountName: `account-${i}`, Email: `account-${i}@example.com` }));
+          const out = await org.send(
+            new CreateAccountCommand({ AccountName: `account-${i}`, Email: `account-${i}@example.com` }),
+          );
           const id = out.CreateAccountStatus!.AccountId!;
           let ouPath = '/';
           const tags: Record<string, string> = {};
           // Every 100th account sits in the Prod OU and carries a tag, so paths and tags are checked at scale.
           if (i % 100 === 0) {
-            await org.send(new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: prodOu }));
-            await org.send(new TagResourceCommand({ ResourceId: id, Tags: [{ Key: 'environment', Value: 'production' }] }));
+            await org.send(
+              new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: prodOu }),
+            );
+            await org.send(
+              new TagResourceCommand({ ResourceId: id, Tags: [{ Key: 'environment', Value: 'production' }] }),
+            );
             ouPath = '/Prod';
             tags.environment = 'production';
           }
@@ -65,11 +79,15 @@ describe('inventory discovery at scale', () => {
     await moto?.stop();
   });
 
-  it(`loads ${ACCOUNTS} accounts with OU paths and tags through throttling, without failing`, { timeout: 600_000 }, async () => {
+  it(`loads ${ACCOUNTS} accounts with OU paths and tags through throttling, without failing`, {
+    timeout: 600_000,
+  }, async () => {
     const env = operatorEnv(proxy.endpoint);
     const r = await runCli(['accounts', '--json'], { env, timeoutMs: 600_000 });
     assert.equal(r.code, 0, r.stderr);
-    const listed = JSON.parse(r.stdout) as { accounts: { id: string; ouPath: string; tags: Record<string, string>; production: string | null }[] };
+    const listed = JSON.parse(r.stdout) as {
+      accounts: { id: string; ouPath: string; tags: Record<string, string>; production: string | null }[];
+    };
     assert.equal(listed.accounts.length, ACCOUNTS + 1, 'every account plus the management account');
     for (const a of listed.accounts) {
       const want = expected.get(a.id);

@@ -65,7 +65,10 @@ describe('awsorg login --mfa-serial against moto', () => {
   it('makes a session with the long-term keys and the code, caches it privately, and whoami then runs with it', async () => {
     const login = await runCli(['login', '--mfa-serial', SERIAL, '--code', '123456'], { env });
     assert.equal(login.code, 0, login.stderr);
-    assert.match(login.stdout, /^MFA session for arn:aws:(iam|sts)::123456789012:user\/\S+ until \d{4}-\d\d-\d\dT[\d:.]+Z; awsorg commands use it until then\.$/m);
+    assert.match(
+      login.stdout,
+      /^MFA session for arn:aws:(iam|sts)::123456789012:user\/\S+ until \d{4}-\d\d-\d\dT[\d:.]+Z; awsorg commands use it until then\.$/m,
+    );
     const request = signed.find((s) => s.action === 'GetSessionToken');
     assert.ok(request, JSON.stringify(signed));
     assert.equal(request.accessKeyId, LONG_TERM_KEY);
@@ -97,7 +100,9 @@ describe('awsorg login --mfa-serial against moto', () => {
     assert.equal(identity?.sessionToken, true);
 
     // Once the session has expired, commands fall back to the long-term keys.
-    writeFileSync(file, JSON.stringify({ ...cached, expiration: new Date(Date.now() - 1000).toISOString() }), { mode: 0o600 });
+    writeFileSync(file, JSON.stringify({ ...cached, expiration: new Date(Date.now() - 1000).toISOString() }), {
+      mode: 0o600,
+    });
     signed = [];
     assert.equal((await runCli(['whoami'], { env })).code, 0);
     assert.equal(signed.find((s) => s.action === 'GetCallerIdentity')?.accessKeyId, LONG_TERM_KEY);
@@ -114,13 +119,18 @@ describe('awsorg login --mfa-serial against moto', () => {
     const assumeRole = signed.find((s) => s.action === 'AssumeRole');
     assert.equal(assumeRole?.accessKeyId, session.accessKeyId);
     assert.equal(assumeRole?.sessionToken, true);
-    assert.ok(signed.every((s) => s.accessKeyId !== LONG_TERM_KEY), JSON.stringify(signed.map((s) => [s.action, s.accessKeyId])));
+    assert.ok(
+      signed.every((s) => s.accessKeyId !== LONG_TERM_KEY),
+      JSON.stringify(signed.map((s) => [s.action, s.accessKeyId])),
+    );
   });
 
   it('a second login replaces the session with the long-term keys, not the current session', async () => {
     assert.equal((await runCli(['login', '--mfa-serial', SERIAL, '--code', '111111'], { env })).code, 0);
     signed = [];
-    const again = await runCli(['login', '--mfa-serial', SERIAL, '--code', '222222', '--duration', '1h', '--json'], { env });
+    const again = await runCli(['login', '--mfa-serial', SERIAL, '--code', '222222', '--duration', '1h', '--json'], {
+      env,
+    });
     assert.equal(again.code, 0, again.stderr);
     const request = signed.find((s) => s.action === 'GetSessionToken');
     assert.equal(request?.accessKeyId, LONG_TERM_KEY);
@@ -134,10 +144,19 @@ describe('awsorg login --mfa-serial against moto', () => {
   });
 
   it('asks for the code on a terminal, with the prompt on stderr', async () => {
-    const t = testDeps(env, { interactive: true, stdin: Readable.from(['12345\n', '654321\n']) as unknown as NodeJS.ReadableStream & { isTTY?: boolean } });
+    const t = testDeps(env, {
+      interactive: true,
+      stdin: Readable.from(['12345\n', '654321\n']) as unknown as NodeJS.ReadableStream & { isTTY?: boolean },
+    });
     assert.equal(await run(parse(['--mfa-serial', SERIAL]), t.deps), ExitCode.ok);
-    assert.match(t.stderr(), new RegExp(`^MFA code for ${SERIAL}: awsorg: an MFA code is 6 digits\\nMFA code for ${SERIAL}: $`));
-    assert.equal(new URLSearchParams(signed.find((s) => s.action === 'GetSessionToken')?.body).get('TokenCode'), '654321');
+    assert.match(
+      t.stderr(),
+      new RegExp(`^MFA code for ${SERIAL}: awsorg: an MFA code is 6 digits\\nMFA code for ${SERIAL}: $`),
+    );
+    assert.equal(
+      new URLSearchParams(signed.find((s) => s.action === 'GetSessionToken')?.body).get('TokenCode'),
+      '654321',
+    );
     assert.match(t.stdout(), /^MFA session for /);
   });
 
@@ -147,8 +166,13 @@ describe('awsorg login --mfa-serial against moto', () => {
     delete profileEnv.AWS_ACCESS_KEY_ID;
     delete profileEnv.AWS_SECRET_ACCESS_KEY;
     mkdirSync(join(home, '.aws'), { recursive: true });
-    writeFileSync(env.AWS_SHARED_CREDENTIALS_FILE!, `[ops]\naws_access_key_id = AKIAOPSOPSOPSOPSOPS1\naws_secret_access_key = ${LONG_TERM_SECRET}\n`);
-    const login = await runCli(['login', '--profile', 'ops', '--mfa-serial', SERIAL, '--code', '123456'], { env: profileEnv });
+    writeFileSync(
+      env.AWS_SHARED_CREDENTIALS_FILE!,
+      `[ops]\naws_access_key_id = AKIAOPSOPSOPSOPSOPS1\naws_secret_access_key = ${LONG_TERM_SECRET}\n`,
+    );
+    const login = await runCli(['login', '--profile', 'ops', '--mfa-serial', SERIAL, '--code', '123456'], {
+      env: profileEnv,
+    });
     assert.equal(login.code, 0, login.stderr);
     assert.equal(signed.find((s) => s.action === 'GetSessionToken')?.accessKeyId, 'AKIAOPSOPSOPSOPSOPS1');
     const cached = JSON.parse(readFileSync(credentialFiles()[0]!, 'utf8'));
@@ -162,9 +186,14 @@ describe('awsorg login --mfa-serial against moto', () => {
   });
 
   it('refuses temporary base credentials, with the reason and what to do', async () => {
-    const res = await runCli(['login', '--mfa-serial', SERIAL, '--code', '123456'], { env: { ...env, AWS_SESSION_TOKEN: 'FQoGZXIvYXdzEXAMPLE' } });
+    const res = await runCli(['login', '--mfa-serial', SERIAL, '--code', '123456'], {
+      env: { ...env, AWS_SESSION_TOKEN: 'FQoGZXIvYXdzEXAMPLE' },
+    });
     assert.equal(res.code, ExitCode.credentials);
-    assert.match(res.stderr, /awsorg: the credentials in the environment are already temporary \(AWS_SESSION_TOKEN is set\); STS makes MFA sessions only from long-term access keys/);
+    assert.match(
+      res.stderr,
+      /awsorg: the credentials in the environment are already temporary \(AWS_SESSION_TOKEN is set\); STS makes MFA sessions only from long-term access keys/,
+    );
     assert.match(res.stderr, /Next step: Unset AWS_SESSION_TOKEN/);
     assert.deepEqual(signed, []);
   });
@@ -172,7 +201,10 @@ describe('awsorg login --mfa-serial against moto', () => {
   it('never prompts without a terminal: it names --code', async () => {
     const res = await runCli(['login', '--mfa-serial', SERIAL], { env });
     assert.equal(res.code, ExitCode.usage);
-    assert.match(res.stderr, /awsorg: an MFA code is needed and there is no terminal to ask for it\nNext step: Pass the 6-digit code with --code/);
+    assert.match(
+      res.stderr,
+      /awsorg: an MFA code is needed and there is no terminal to ask for it\nNext step: Pass the 6-digit code with --code/,
+    );
     assert.deepEqual(signed, []);
   });
 
@@ -189,8 +221,14 @@ describe('awsorg login --mfa-serial against moto', () => {
     );
     const res = await runCli(['login', '--mfa-serial', SERIAL, '--code', '000000'], { env });
     assert.equal(res.code, ExitCode.credentials, res.stderr);
-    assert.match(res.stderr, /awsorg: AWS refused the MFA code for arn:aws:iam::123456789012:mfa\/alice: MultiFactorAuthentication failed/);
-    assert.match(res.stderr, /Next step: Check that --mfa-serial is the device assigned to arn:aws:(iam|sts)::123456789012:user\/\S+, wait for a new code/);
+    assert.match(
+      res.stderr,
+      /awsorg: AWS refused the MFA code for arn:aws:iam::123456789012:mfa\/alice: MultiFactorAuthentication failed/,
+    );
+    assert.match(
+      res.stderr,
+      /Next step: Check that --mfa-serial is the device assigned to arn:aws:(iam|sts)::123456789012:user\/\S+, wait for a new code/,
+    );
     assert.doesNotMatch(res.stderr, STACK_FRAME);
     assert.throws(() => credentialFiles(), /ENOENT/, 'nothing cached');
   });
@@ -200,7 +238,10 @@ describe('awsorg login --mfa-serial against moto', () => {
     delete ssoEnv.AWS_ACCESS_KEY_ID;
     delete ssoEnv.AWS_SECRET_ACCESS_KEY;
     mkdirSync(dirname(env.AWS_CONFIG_FILE!), { recursive: true });
-    writeFileSync(env.AWS_CONFIG_FILE!, '[default]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n');
+    writeFileSync(
+      env.AWS_CONFIG_FILE!,
+      '[default]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n',
+    );
     const res = await runCli(['login', '--mfa-serial', SERIAL, '--code', '123456'], { env: ssoEnv });
     assert.equal(res.code, ExitCode.usage);
     assert.match(res.stderr, /sessions are already temporary/);

@@ -6,7 +6,18 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -34,7 +45,10 @@ function plantForeign(file: string, text: string): void {
 
 /** The CLI with `umask 000`, as a careless login shell would run it. */
 function runWithUmask000(args: string[], env: Record<string, string>): Promise<CliResult> {
-  const child = spawn('sh', ['-c', 'umask 000 && exec "$0" "$@"', process.execPath, CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('sh', ['-c', 'umask 000 && exec "$0" "$@"', process.execPath, CLI, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += String(d)));
@@ -73,7 +87,9 @@ describe('planted and loosened files', { skip: isRoot ? false : 'needs root to g
       assert.equal(r.code, 0, r.stderr);
       assert.equal(statSync(settingsDir).mode & 0o777, 0o700, 'the settings directory');
       assert.equal(statSync(settingsFile).mode & 0o777, 0o600, 'config.json');
-      assert.deepEqual(JSON.parse(readFileSync(settingsFile, 'utf8')), { aliases: { prod: org.byName('Production').id } });
+      assert.deepEqual(JSON.parse(readFileSync(settingsFile, 'utf8')), {
+        aliases: { prod: org.byName('Production').id },
+      });
       // A second write keeps it private too.
       assert.equal((await runWithUmask000(['alias', 'set', 'dev', org.byName('Development').id], env)).code, 0);
       assert.equal(statSync(settingsFile).mode & 0o777, 0o600);
@@ -84,7 +100,11 @@ describe('planted and loosened files', { skip: isRoot ? false : 'needs root to g
       const elsewhere = join(tempDir(), 'config.json');
       writeFileSync(elsewhere, planted, { mode: 0o600 });
       const cases: [string, () => void, RegExp][] = [
-        ['owned by another user', () => plantForeign(settingsFile, planted), /belongs to another user \(uid 65534\)[\s\S]*Next step: Check who wrote/],
+        [
+          'owned by another user',
+          () => plantForeign(settingsFile, planted),
+          /belongs to another user \(uid 65534\)[\s\S]*Next step: Check who wrote/,
+        ],
         [
           'group-writable',
           () => {
@@ -106,7 +126,10 @@ describe('planted and loosened files', { skip: isRoot ? false : 'needs root to g
       for (const [what, plant, expected] of cases) {
         mkdirSync(settingsDir, { recursive: true, mode: 0o700 });
         plant();
-        for (const args of [['alias', 'list'], ['assume', 'prod', '--exec', '--', 'true']]) {
+        for (const args of [
+          ['alias', 'list'],
+          ['assume', 'prod', '--exec', '--', 'true'],
+        ]) {
           const r = await runCli(args, { env });
           assert.equal(r.code, 2, `${what}, ${args[0]}: ${r.stderr}`);
           assert.ok(r.stderr.includes(settingsFile), `${what}: the file is named`);
@@ -131,12 +154,21 @@ describe('planted and loosened files', { skip: isRoot ? false : 'needs root to g
       await new Promise<void>((r) => thief.listen(0, '127.0.0.1', r));
       try {
         const port = (thief.address() as AddressInfo).port;
-        for (const url of [`http://127.0.0.1:${port}/federation`, `https://127.0.0.1:${port}/federation`, 'https://signin.aws.amazon.com.evil.example/federation', 'https://evil.example/signin.aws.amazon.com']) {
+        for (const url of [
+          `http://127.0.0.1:${port}/federation`,
+          `https://127.0.0.1:${port}/federation`,
+          'https://signin.aws.amazon.com.evil.example/federation',
+          'https://evil.example/signin.aws.amazon.com',
+        ]) {
           mkdirSync(settingsDir, { recursive: true, mode: 0o700 });
           writeFileSync(settingsFile, JSON.stringify({ federationUrl: url }), { mode: 0o600 });
           const r = await runCli(['assume', 'development', '--console', '--url'], { env });
           assert.equal(r.code, 2, `${url}: ${r.stderr}`);
-          assert.match(r.stderr, /federationUrl: [^\n]*only https on an AWS sign-in host is accepted\. Fix: remove it/, url);
+          assert.match(
+            r.stderr,
+            /federationUrl: [^\n]*only https on an AWS sign-in host is accepted\. Fix: remove it/,
+            url,
+          );
           assert.equal(r.stdout, '');
           assertNoStack(r);
         }
@@ -145,7 +177,11 @@ describe('planted and loosened files', { skip: isRoot ? false : 'needs root to g
 
         // An AWS sign-in host, region-prefixed, is accepted (the call itself is not made here:
         // the test stops at the settings check by asking for an unknown target).
-        writeFileSync(settingsFile, JSON.stringify({ federationUrl: 'https://us-east-1.signin.aws.amazon.com/federation' }), { mode: 0o600 });
+        writeFileSync(
+          settingsFile,
+          JSON.stringify({ federationUrl: 'https://us-east-1.signin.aws.amazon.com/federation' }),
+          { mode: 0o600 },
+        );
         const accepted = await runCli(['alias', 'list', '--json'], { env });
         assert.equal(accepted.code, 0, accepted.stderr);
       } finally {
@@ -155,15 +191,33 @@ describe('planted and loosened files', { skip: isRoot ? false : 'needs root to g
 
     it('values are checked field by field: exit 2 naming the field and the fix, before any AWS call', async () => {
       const cases: [string, RegExp][] = [
-        ['null', /config\.json is invalid \(1 problem\):\n {2}- \(top level\): must be a JSON object, got null\. Fix: /],
+        [
+          'null',
+          /config\.json is invalid \(1 problem\):\n {2}- \(top level\): must be a JSON object, got null\. Fix: /,
+        ],
         ['[]', /\(top level\): must be a JSON object, got a list/],
-        [JSON.stringify({ production: { ouPatterns: ['^prod$', '(unclosed'] } }), /production\.ouPatterns\[1\]: is not a valid regular expression \([^)]*\)+\. Fix: correct it/],
-        [JSON.stringify({ aliases: 'x' }), /aliases: must be an object of alias name to account id, got string "x"\. Fix: /],
-        [JSON.stringify({ aliases: { prod: 123456789012 } }), /aliases\.prod: must be a 12-digit account id in quotes, got number 123456789012/],
+        [
+          JSON.stringify({ production: { ouPatterns: ['^prod$', '(unclosed'] } }),
+          /production\.ouPatterns\[1\]: is not a valid regular expression \([^)]*\)+\. Fix: correct it/,
+        ],
+        [
+          JSON.stringify({ aliases: 'x' }),
+          /aliases: must be an object of alias name to account id, got string "x"\. Fix: /,
+        ],
+        [
+          JSON.stringify({ aliases: { prod: 123456789012 } }),
+          /aliases\.prod: must be a 12-digit account id in quotes, got number 123456789012/,
+        ],
         [JSON.stringify({ defaultRole: 'bad role!' }), /defaultRole: must be an IAM role name/],
-        [JSON.stringify({ sessionDurationSeconds: 60 }), /sessionDurationSeconds: must be a whole number of seconds from 900 to 43200/],
+        [
+          JSON.stringify({ sessionDurationSeconds: 60 }),
+          /sessionDurationSeconds: must be a whole number of seconds from 900 to 43200/,
+        ],
         [JSON.stringify({ inventoryTtlMinutes: '5' }), /inventoryTtlMinutes: must be a number of minutes/],
-        [JSON.stringify({ production: { tags: [{ key: 'env', values: 'prod' }] } }), /production\.tags\[0\]\.values: must be a non-empty list/],
+        [
+          JSON.stringify({ production: { tags: [{ key: 'env', values: 'prod' }] } }),
+          /production\.tags\[0\]\.values: must be a non-empty list/,
+        ],
         [JSON.stringify({ aliasses: {} }), /aliasses: is not a setting awsorg knows\. Fix: did you mean "aliases"\?/],
         [JSON.stringify({ sso: { startUrl: 'https://d-1.awsapps.com/start' } }), /sso\.region: must be a region name/],
       ];
@@ -195,7 +249,9 @@ describe('planted and loosened files', { skip: isRoot ? false : 'needs root to g
     function plantedInventory(real: string, fetchedAt: string): string {
       const inventory = JSON.parse(readFileSync(real, 'utf8'));
       inventory.fetchedAt = fetchedAt;
-      inventory.accounts = inventory.accounts.map((a: { name: string; id: string }) => (a.name === 'Production' ? { ...a, id: FAKE_PRODUCTION } : a));
+      inventory.accounts = inventory.accounts.map((a: { name: string; id: string }) =>
+        a.name === 'Production' ? { ...a, id: FAKE_PRODUCTION } : a,
+      );
       return JSON.stringify(inventory);
     }
 
@@ -237,18 +293,28 @@ describe('planted and loosened files', { skip: isRoot ? false : 'needs root to g
       const dir = join(cacheRoot(), 'identity');
       const [name] = readdirSync(dir);
       const file = join(dir, name!);
-      const planted = { ...JSON.parse(readFileSync(file, 'utf8')), name: 'someone-else', arn: 'arn:aws:iam::123456789012:user/someone-else', fetchedAt: Date.now() };
+      const planted = {
+        ...JSON.parse(readFileSync(file, 'utf8')),
+        name: 'someone-else',
+        arn: 'arn:aws:iam::123456789012:user/someone-else',
+        fetchedAt: Date.now(),
+      };
       plantForeign(file, JSON.stringify(planted));
       rmSync(join(cacheRoot(), 'credentials'), { recursive: true });
       const sessionNames: string[] = [];
       proxy.setInterceptor((req) => {
-        if (req.action === 'AssumeRole') sessionNames.push(new URLSearchParams(req.body?.toString() ?? '').get('RoleSessionName') ?? '');
+        if (req.action === 'AssumeRole')
+          sessionNames.push(new URLSearchParams(req.body?.toString() ?? '').get('RoleSessionName') ?? '');
         return undefined;
       });
       proxy.clearRecords();
       const r = await runCli(['assume', 'development', '--exec', '--', 'true'], { env });
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(proxy.requests.filter((q) => q.action === 'GetCallerIdentity').length, 1, 'the identity was asked of STS again');
+      assert.equal(
+        proxy.requests.filter((q) => q.action === 'GetCallerIdentity').length,
+        1,
+        'the identity was asked of STS again',
+      );
       assert.ok(sessionNames.length > 0 && sessionNames.every((n) => !n.includes('someone-else')), sessionNames.join());
     });
 
@@ -274,7 +340,10 @@ describe('planted and loosened files', { skip: isRoot ? false : 'needs root to g
       symlinkSync(target, join(cacheRoot(), 'credentials'));
       const r = await runCli(['assume', 'development', '--exec', '--', 'true'], { env });
       assert.equal(r.code, 2, r.stderr);
-      assert.match(r.stderr, /credentials is a symbolic link; awsorg does not use files another user could have planted/);
+      assert.match(
+        r.stderr,
+        /credentials is a symbolic link; awsorg does not use files another user could have planted/,
+      );
       assertNoStack(r);
       assert.equal(statSync(target).mode & 0o777, 0o755, "the link's target keeps its mode");
       assert.deepEqual(readdirSync(target), [], 'nothing was written through the link');

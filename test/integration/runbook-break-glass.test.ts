@@ -38,14 +38,26 @@ const ROLE = 'OrganizationAccountAccessRole';
 const USER = 'breakglass';
 const MFA_SERIAL = `arn:aws:iam::${MOTO_MANAGEMENT_ACCOUNT}:mfa/${USER}`;
 const MFA_CODE = '246813';
-const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MOTO_MANAGEMENT_ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] });
+const TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MOTO_MANAGEMENT_ACCOUNT}:root` }, Action: 'sts:AssumeRole' },
+  ],
+});
 const PROTECT_SCP = JSON.stringify({
   Version: '2012-10-17',
   Statement: [
     {
       Sid: 'ProtectBreakGlassRole',
       Effect: 'Deny',
-      Action: ['iam:DeleteRole', 'iam:UpdateAssumeRolePolicy', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:DeleteRolePolicy'],
+      Action: [
+        'iam:DeleteRole',
+        'iam:UpdateAssumeRolePolicy',
+        'iam:PutRolePolicy',
+        'iam:AttachRolePolicy',
+        'iam:DetachRolePolicy',
+        'iam:DeleteRolePolicy',
+      ],
       Resource: `arn:aws:iam::*:role/${ROLE}`,
       Condition: { ArnNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::*:role/IncidentResponder'] } },
     },
@@ -90,7 +102,10 @@ function transcriptFile(env: Record<string, string>, incident: string): string {
 }
 
 function records(file: string): TranscriptRecord[] {
-  return readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as TranscriptRecord);
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as TranscriptRecord);
 }
 
 /**
@@ -100,14 +115,23 @@ function records(file: string): TranscriptRecord[] {
  */
 async function stateOf(moto: Moto): Promise<unknown> {
   const strip = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(strip) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k]) => !k.includes('last_used')).map(([k, x]) => [k, strip(x)])) : v;
+    Array.isArray(v)
+      ? v.map(strip)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .filter(([k]) => !k.includes('last_used'))
+              .map(([k, x]) => [k, strip(x)]),
+          )
+        : v;
   return strip(await moto.snapshot());
 }
 
 /** Remove a role moto created with the account (it comes with policies that block DeleteRole). */
 async function deleteRole(endpoint: string, accountId: string, roleName: string): Promise<void> {
   const { iam } = await memberClients(endpoint, accountId);
-  for (const p of (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }))).AttachedPolicies ?? []) {
+  for (const p of (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }))).AttachedPolicies ??
+    []) {
     await iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: p.PolicyArn }));
   }
   for (const name of (await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? []) {
@@ -136,24 +160,58 @@ describe('break-glass runbooks against moto', () => {
     await deleteRole(moto.endpoint, org.byName('Sandbox').id, ROLE);
     // The SCP that protects it, on the root.
     await organizations.send(new EnablePolicyTypeCommand({ RootId: org.rootId, PolicyType: 'SERVICE_CONTROL_POLICY' }));
-    const policy = await organizations.send(new CreatePolicyCommand({ Name: 'protect-break-glass', Description: 'deny changes to the emergency role', Type: 'SERVICE_CONTROL_POLICY', Content: PROTECT_SCP }));
-    await organizations.send(new AttachPolicyCommand({ PolicyId: policy.Policy!.PolicySummary!.Id!, TargetId: org.rootId }));
+    const policy = await organizations.send(
+      new CreatePolicyCommand({
+        Name: 'protect-break-glass',
+        Description: 'deny changes to the emergency role',
+        Type: 'SERVICE_CONTROL_POLICY',
+        Content: PROTECT_SCP,
+      }),
+    );
+    await organizations.send(
+      new AttachPolicyCommand({ PolicyId: policy.Policy!.PolicySummary!.Id!, TargetId: org.rootId }),
+    );
     // Alerts on root sign-in and on the break-glass user's sign-in.
-    const events = new EventBridgeClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const events = new EventBridgeClient({
+      endpoint: moto.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
     const alert = async (name: string, pattern: unknown) => {
       await events.send(new PutRuleCommand({ Name: name, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
-      await events.send(new PutTargetsCommand({ Rule: name, Targets: [{ Id: 'on-call', Arn: `arn:aws:sns:us-east-1:${MOTO_MANAGEMENT_ACCOUNT}:security-alerts` }] }));
+      await events.send(
+        new PutTargetsCommand({
+          Rule: name,
+          Targets: [{ Id: 'on-call', Arn: `arn:aws:sns:us-east-1:${MOTO_MANAGEMENT_ACCOUNT}:security-alerts` }],
+        }),
+      );
     };
     await alert('root-console-sign-in', { 'detail-type': [SIGN_IN], detail: { userIdentity: { type: ['Root'] } } });
-    await alert('break-glass-console-sign-in', { source: ['aws.signin'], 'detail-type': [SIGN_IN], detail: { userIdentity: { userName: [USER] } } });
+    await alert('break-glass-console-sign-in', {
+      source: ['aws.signin'],
+      'detail-type': [SIGN_IN],
+      detail: { userIdentity: { userName: [USER] } },
+    });
     // The break-glass user: keys, a console password and an MFA device.
     await iam.send(new CreateUserCommand({ UserName: USER }));
     const key = (await iam.send(new CreateAccessKeyCommand({ UserName: USER }))).AccessKey!;
     keys = { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
     await iam.send(new CreateLoginProfileCommand({ UserName: USER, Password: 'Break-Glass-Example-1!' }));
     await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: USER }));
-    await iam.send(new EnableMFADeviceCommand({ UserName: USER, SerialNumber: MFA_SERIAL, AuthenticationCode1: '123456', AuthenticationCode2: '654321' }));
-    env = () => operatorEnv(moto.endpoint, { AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey, SHELL: '/bin/sh' });
+    await iam.send(
+      new EnableMFADeviceCommand({
+        UserName: USER,
+        SerialNumber: MFA_SERIAL,
+        AuthenticationCode1: '123456',
+        AuthenticationCode2: '654321',
+      }),
+    );
+    env = () =>
+      operatorEnv(moto.endpoint, {
+        AWS_ACCESS_KEY_ID: keys.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
+        SHELL: '/bin/sh',
+      });
   });
   after(async () => {
     await moto?.stop();
@@ -177,7 +235,9 @@ describe('break-glass runbooks against moto', () => {
       /PASS {2}console sign-in by breakglass: break-glass-console-sign-in \(ENABLED\)/,
       /PASS {2}breakglass console password: never used; created \d{4}-\d\d-\d\d \(0 days ago\)/,
       new RegExp(`PASS {2}breakglass MFA: ${MFA_SERIAL}`),
-      new RegExp(`PASS {2}breakglass access key ${keys.accessKeyId}: last used \\d{4}-\\d\\d-\\d\\d \\(iam, us-east-1\\), today \\(by this drill`),
+      new RegExp(
+        `PASS {2}breakglass access key ${keys.accessKeyId}: last used \\d{4}-\\d\\d-\\d\\d \\(iam, us-east-1\\), today \\(by this drill`,
+      ),
       /awsorg: 1 check failed: emergency-role/,
     ];
     for (const line of expected) assert.match(r.stderr, line);
@@ -188,7 +248,15 @@ describe('break-glass runbooks against moto', () => {
     const steps = records(file);
     assert.deepEqual(
       steps.map((s) => `${s.step}:${s.status}`),
-      ['run-start:started', 'identity-mfa:passed', 'emergency-role:failed', 'role-protection:passed', 'sign-in-alert:passed', 'credential-use:passed', 'run-end:failed'],
+      [
+        'run-start:started',
+        'identity-mfa:passed',
+        'emergency-role:failed',
+        'role-protection:passed',
+        'sign-in-alert:passed',
+        'credential-use:passed',
+        'run-end:failed',
+      ],
     );
     assert.doesNotMatch(readFileSync(file, 'utf8'), new RegExp(keys.secretAccessKey.replace(/[/+]/g, '\\$&')));
     const verify = await runCli(['audit', 'verify', file], { env: e });
@@ -197,11 +265,30 @@ describe('break-glass runbooks against moto', () => {
 
   it('drill: names what is missing for another role and unknown users (dry run: the same reads)', async () => {
     const before = await stateOf(moto);
-    const r = await runCli(['runbook', 'run', 'break-glass-drill', '--incident', 'DRILL-2', '--dry-run', '--emergency-role', 'BreakGlassAdmin', '--break-glass-users', `${USER},ghost`], { env: env() });
+    const r = await runCli(
+      [
+        'runbook',
+        'run',
+        'break-glass-drill',
+        '--incident',
+        'DRILL-2',
+        '--dry-run',
+        '--emergency-role',
+        'BreakGlassAdmin',
+        '--break-glass-users',
+        `${USER},ghost`,
+      ],
+      { env: env() },
+    );
     assert.equal(r.code, 1, r.stderr);
     for (const a of org.accounts) {
       assert.match(r.stderr, new RegExp(`FAIL {2}${a.name} \\(${a.id}\\): BreakGlassAdmin is missing`));
-      assert.match(r.stderr, new RegExp(`FAIL {2}${a.name} \\(${a.id}\\): no SCP attached on its path \\(r-\\w+ > ou-[\\w-]+ .*${a.id}\\) denies`));
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `FAIL {2}${a.name} \\(${a.id}\\): no SCP attached on its path \\(r-\\w+ > ou-[\\w-]+ .*${a.id}\\) denies`,
+        ),
+      );
     }
     assert.match(r.stderr, /FAIL {2}console sign-in by ghost: no EventBridge rule in us-east-1 matches/);
     assert.match(r.stderr, /FAIL {2}ghost: no IAM user ghost in 123456789012: the credential is missing/);
@@ -220,16 +307,40 @@ describe('break-glass runbooks against moto', () => {
       'exit 0',
       '',
     ].join('\n');
-    const r = await runCliWithInput(['runbook', 'run', 'break-glass-session', '--incident', 'INC-7', '--account', 'Production', '--approver', 'alice', '--token-code', MFA_CODE, '--yes'], e, script);
+    const r = await runCliWithInput(
+      [
+        'runbook',
+        'run',
+        'break-glass-session',
+        '--incident',
+        'INC-7',
+        '--account',
+        'Production',
+        '--approver',
+        'alice',
+        '--token-code',
+        MFA_CODE,
+        '--yes',
+      ],
+      e,
+      script,
+    );
     assert.equal(r.code, 0, r.stderr);
 
     const sessionArn = `arn:aws:sts::${production.id}:assumed-role/${ROLE}/INC-7`;
     const identity = JSON.parse(readFileSync(join(out, 'identity.json'), 'utf8')) as { Arn: string; Account: string };
-    assert.equal(identity.Arn, sessionArn, 'the AWS CLI in the shell runs as the role session named after the incident');
+    assert.equal(
+      identity.Arn,
+      sessionArn,
+      'the AWS CLI in the shell runs as the role session named after the incident',
+    );
     assert.equal(readFileSync(join(out, 'markers'), 'utf8').trim(), 'INC-7 us-east-1');
     assert.match(r.stderr, new RegExp(`Opening /bin/sh as ${sessionArn.replace(/[/]/g, '\\/')}`));
     assert.match(r.stderr, /Shell exited with status 0/);
-    assert.match(r.stderr, /aws cloudtrail lookup-events --region us-east-1 --lookup-attributes AttributeKey=Username,AttributeValue=INC-7/);
+    assert.match(
+      r.stderr,
+      /aws cloudtrail lookup-events --region us-east-1 --lookup-attributes AttributeKey=Username,AttributeValue=INC-7/,
+    );
     assert.match(r.stderr, /Rotate the break-glass credentials used/);
     assert.match(r.stderr, /Confirm the break-glass sign-in alert fired/);
 
@@ -238,7 +349,16 @@ describe('break-glass runbooks against moto', () => {
     const steps = records(file);
     assert.deepEqual(
       steps.map((s) => `${s.step}:${s.status}`),
-      ['run-start:started', 'record-approval:acknowledged', 'start-mfa-session:sending', 'start-mfa-session:applied', 'assume-target:sending', 'assume-target:applied', 'run-end:completed', 'close-out:completed'],
+      [
+        'run-start:started',
+        'record-approval:acknowledged',
+        'start-mfa-session:sending',
+        'start-mfa-session:applied',
+        'assume-target:sending',
+        'assume-target:applied',
+        'run-end:completed',
+        'close-out:completed',
+      ],
     );
     const start = steps[0]!.detail as { params: Record<string, string> };
     assert.equal(start.params.approver, 'alice');
@@ -254,8 +374,16 @@ describe('break-glass runbooks against moto', () => {
 
     // No secret reaches the file: the user's own key, the MFA session's, the role session's, the code.
     const [roleSecret, roleToken] = readFileSync(join(out, 'credentials'), 'utf8').trim().split('\n');
-    const mfa = await new STSClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: keys }).send(new GetSessionTokenCommand({ SerialNumber: MFA_SERIAL, TokenCode: '135790' }));
-    const secrets = [keys.secretAccessKey, roleSecret!, roleToken!, mfa.Credentials!.SecretAccessKey!, mfa.Credentials!.SessionToken!];
+    const mfa = await new STSClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: keys }).send(
+      new GetSessionTokenCommand({ SerialNumber: MFA_SERIAL, TokenCode: '135790' }),
+    );
+    const secrets = [
+      keys.secretAccessKey,
+      roleSecret!,
+      roleToken!,
+      mfa.Credentials!.SecretAccessKey!,
+      mfa.Credentials!.SessionToken!,
+    ];
     for (const secret of secrets) {
       assert.ok(secret.length >= 16, 'a real secret was read back');
       assert.equal(text.includes(secret), false, `the transcript must not contain ${secret.slice(0, 6)}…`);
@@ -269,7 +397,24 @@ describe('break-glass runbooks against moto', () => {
 
   it('session: a shell that cannot start is recorded as a failed close-out, and the exit code says so', async () => {
     const e = { ...env(), SHELL: '/nonexistent/shell' };
-    const r = await runCliWithInput(['runbook', 'run', 'break-glass-session', '--incident', 'INC-11', '--account', 'Audit', '--approver', 'alice', '--token-code', MFA_CODE, '--yes'], e, '');
+    const r = await runCliWithInput(
+      [
+        'runbook',
+        'run',
+        'break-glass-session',
+        '--incident',
+        'INC-11',
+        '--account',
+        'Audit',
+        '--approver',
+        'alice',
+        '--token-code',
+        MFA_CODE,
+        '--yes',
+      ],
+      e,
+      '',
+    );
     assert.equal(r.code, 127, r.stderr);
     assert.match(r.stderr, /could not start \/nonexistent\/shell/);
     assert.match(r.stderr, /AttributeValue=INC-11/, 'the follow-ups are printed even so');
@@ -281,19 +426,53 @@ describe('break-glass runbooks against moto', () => {
 
   it('session: a dry run plans both calls, opens no shell and sends nothing', async () => {
     const e = env();
-    const r = await runCli(['runbook', 'run', 'break-glass-session', '--incident', 'INC-8', '--account', 'Production', '--approver', 'alice', '--dry-run'], { env: e });
+    const r = await runCli(
+      [
+        'runbook',
+        'run',
+        'break-glass-session',
+        '--incident',
+        'INC-8',
+        '--account',
+        'Production',
+        '--approver',
+        'alice',
+        '--dry-run',
+      ],
+      { env: e },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /Opening /);
     const steps = records(transcriptFile(e, 'INC-8'));
     assert.deepEqual(
       steps.map((s) => `${s.step}:${s.status}`),
-      ['run-start:started', 'record-approval:skipped', 'start-mfa-session:planned', 'assume-target:planned', 'run-end:completed'],
+      [
+        'run-start:started',
+        'record-approval:skipped',
+        'start-mfa-session:planned',
+        'assume-target:planned',
+        'run-end:completed',
+      ],
     );
   });
 
   it('session: without a terminal and without --token-code, stops at the MFA step naming the flag, before any role is assumed', async () => {
     const e = env();
-    const r = await runCli(['runbook', 'run', 'break-glass-session', '--incident', 'INC-9', '--account', 'Production', '--approver', 'alice', '--yes'], { env: e });
+    const r = await runCli(
+      [
+        'runbook',
+        'run',
+        'break-glass-session',
+        '--incident',
+        'INC-9',
+        '--account',
+        'Production',
+        '--approver',
+        'alice',
+        '--yes',
+      ],
+      { env: e },
+    );
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /--token-code/);
     assert.doesNotMatch(r.stderr, /Opening /);
@@ -303,17 +482,52 @@ describe('break-glass runbooks against moto', () => {
 
   it('session: refuses a bad --region before any credential is issued', async () => {
     const e = env();
-    const r = await runCli(['runbook', 'run', 'break-glass-session', '--incident', 'INC-12', '--account', 'Production', '--approver', 'alice', '--token-code', MFA_CODE, '--region', 'moon-1', '--yes'], { env: e });
+    const r = await runCli(
+      [
+        'runbook',
+        'run',
+        'break-glass-session',
+        '--incident',
+        'INC-12',
+        '--account',
+        'Production',
+        '--approver',
+        'alice',
+        '--token-code',
+        MFA_CODE,
+        '--region',
+        'moon-1',
+        '--yes',
+      ],
+      { env: e },
+    );
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /--region "moon-1" is not an AWS region/);
     const steps = records(transcriptFile(e, 'INC-12'));
     assert.equal(steps.find((s) => s.step === 'start-mfa-session')?.status, 'refused');
-    assert.equal(steps.some((s) => s.status === 'applied'), false);
+    assert.equal(
+      steps.some((s) => s.status === 'applied'),
+      false,
+    );
   });
 
   it('session: refuses without --approver (exit 2) and writes no transcript', async () => {
     const e = env();
-    const r = await runCli(['runbook', 'run', 'break-glass-session', '--incident', 'INC-10', '--account', 'Production', '--token-code', MFA_CODE, '--yes'], { env: e });
+    const r = await runCli(
+      [
+        'runbook',
+        'run',
+        'break-glass-session',
+        '--incident',
+        'INC-10',
+        '--account',
+        'Production',
+        '--token-code',
+        MFA_CODE,
+        '--yes',
+      ],
+      { env: e },
+    );
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /--approver/);
     assert.equal(existsSync(transcriptFile(e, 'INC-10')), false);

@@ -38,19 +38,34 @@ const USER_PASSWORD = 'Correct-Horse-Battery-9';
 /** Every session token moto hands out starts like this. */
 const MOTO_SESSION_TOKEN = /FQoGZXIvYXdz/;
 
-type Rec = { seq: number; step: string; kind: string; status: string; call?: string; dryRun?: boolean; request?: unknown; rollback?: { requests?: { action: string; input: Record<string, unknown> }[]; none?: string }; detail?: unknown; prior?: unknown };
+type Rec = {
+  seq: number;
+  step: string;
+  kind: string;
+  status: string;
+  call?: string;
+  dryRun?: boolean;
+  request?: unknown;
+  rollback?: { requests?: { action: string; input: Record<string, unknown> }[]; none?: string };
+  detail?: unknown;
+  prior?: unknown;
+};
 
 function transcriptFile(env: Record<string, string>, incident: string): string {
   return join(env.XDG_STATE_HOME!, 'awsorg', 'audit', `${incident}.jsonl`);
 }
 
 function records(env: Record<string, string>, incident: string): Rec[] {
-  return readFileSync(transcriptFile(env, incident), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec);
+  return readFileSync(transcriptFile(env, incident), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Rec);
 }
 
 function assertNoSecrets(env: Record<string, string>, incident: string, secrets: string[]): void {
   const text = readFileSync(transcriptFile(env, incident), 'utf8');
-  for (const secret of [OPERATOR_SECRET, ...secrets]) assert.ok(!text.includes(secret), `the transcript must not contain ${secret.slice(0, 6)}…`);
+  for (const secret of [OPERATOR_SECRET, ...secrets])
+    assert.ok(!text.includes(secret), `the transcript must not contain ${secret.slice(0, 6)}…`);
   assert.doesNotMatch(text, MOTO_SESSION_TOKEN, 'no session token in the transcript');
   assert.doesNotMatch(text, /"(SecretAccessKey|SessionToken|Password)":"(?!\[redacted\])/);
 }
@@ -65,7 +80,14 @@ function policyJson(document: string | undefined): unknown {
 }
 
 function assertRevokesBefore(document: string | undefined, startedMs: number, endedMs: number): void {
-  const doc = policyJson(document) as { Statement: { Effect: string; Action: string[]; Resource: string[]; Condition: { DateLessThan: Record<string, string> } }[] };
+  const doc = policyJson(document) as {
+    Statement: {
+      Effect: string;
+      Action: string[];
+      Resource: string[];
+      Condition: { DateLessThan: Record<string, string> };
+    }[];
+  };
   assert.equal(doc.Statement.length, 1);
   const s = doc.Statement[0]!;
   assert.equal(s.Effect, 'Deny');
@@ -73,22 +95,46 @@ function assertRevokesBefore(document: string | undefined, startedMs: number, en
   assert.deepEqual(s.Resource, ['*']);
   const cutoff = s.Condition.DateLessThan['aws:TokenIssueTime']!;
   assert.match(cutoff, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-  assert.ok(Date.parse(cutoff) >= startedMs - 1000 && Date.parse(cutoff) <= endedMs + 1000, `cut-off ${cutoff} is the time of the run`);
+  assert.ok(
+    Date.parse(cutoff) >= startedMs - 1000 && Date.parse(cutoff) <= endedMs + 1000,
+    `cut-off ${cutoff} is the time of the run`,
+  );
 }
 
-async function rolePolicies(iam: IAMClient, roleName: string): Promise<{ inline: Record<string, unknown>; attached: string[] }> {
+async function rolePolicies(
+  iam: IAMClient,
+  roleName: string,
+): Promise<{ inline: Record<string, unknown>; attached: string[] }> {
   const names = (await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? [];
   const inline: Record<string, unknown> = {};
-  for (const name of names) inline[name] = policyJson((await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }))).PolicyDocument);
-  const attached = ((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }))).AttachedPolicies ?? []).map((p) => p.PolicyArn!).sort();
+  for (const name of names)
+    inline[name] = policyJson(
+      (await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }))).PolicyDocument,
+    );
+  const attached = (
+    (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }))).AttachedPolicies ?? []
+  )
+    .map((p) => p.PolicyArn!)
+    .sort();
   return { inline, attached };
 }
 
-async function userState(iam: IAMClient, userName: string): Promise<{ inline: Record<string, unknown>; keys: Record<string, string>; loginProfile: boolean }> {
+async function userState(
+  iam: IAMClient,
+  userName: string,
+): Promise<{ inline: Record<string, unknown>; keys: Record<string, string>; loginProfile: boolean }> {
   const names = (await iam.send(new ListUserPoliciesCommand({ UserName: userName }))).PolicyNames ?? [];
   const inline: Record<string, unknown> = {};
-  for (const name of names) inline[name] = policyJson((await iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: name }))).PolicyDocument);
-  const keys = Object.fromEntries(((await iam.send(new ListAccessKeysCommand({ UserName: userName }))).AccessKeyMetadata ?? []).map((k) => [k.AccessKeyId!, k.Status!]));
+  for (const name of names)
+    inline[name] = policyJson(
+      (await iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: name }))).PolicyDocument,
+    );
+  const keys = Object.fromEntries(
+    ((await iam.send(new ListAccessKeysCommand({ UserName: userName }))).AccessKeyMetadata ?? []).map((k) => [
+      k.AccessKeyId!,
+      k.Status!,
+    ]),
+  );
   const loginProfile = await iam.send(new GetLoginProfileCommand({ UserName: userName })).then(
     () => true,
     (err: Error) => (err.name === 'NoSuchEntityException' ? false : Promise.reject(err)),
@@ -96,8 +142,14 @@ async function userState(iam: IAMClient, userName: string): Promise<{ inline: Re
   return { inline, keys, loginProfile };
 }
 
-const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }] });
-const APP_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::app-artifacts/*' }] };
+const TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }],
+});
+const APP_POLICY = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::app-artifacts/*' }],
+};
 
 describe('revoke-role-sessions and contain-access-key against moto', () => {
   let moto: Moto;
@@ -140,12 +192,26 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
     member = await memberClients(moto.endpoint, production);
     const iam = member.iam;
     await iam.send(new CreateRoleCommand({ RoleName: 'app-deployer', AssumeRolePolicyDocument: TRUST }));
-    await iam.send(new PutRolePolicyCommand({ RoleName: 'app-deployer', PolicyName: 'app-access', PolicyDocument: JSON.stringify(APP_POLICY) }));
-    const managed = await iam.send(new CreatePolicyCommand({ PolicyName: 'deploy-tools', PolicyDocument: JSON.stringify(APP_POLICY) }));
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'app-deployer',
+        PolicyName: 'app-access',
+        PolicyDocument: JSON.stringify(APP_POLICY),
+      }),
+    );
+    const managed = await iam.send(
+      new CreatePolicyCommand({ PolicyName: 'deploy-tools', PolicyDocument: JSON.stringify(APP_POLICY) }),
+    );
     await iam.send(new AttachRolePolicyCommand({ RoleName: 'app-deployer', PolicyArn: managed.Policy!.Arn! }));
     await iam.send(new CreateRoleCommand({ RoleName: 'batch-runner', AssumeRolePolicyDocument: TRUST }));
     await iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'elasticbeanstalk.amazonaws.com' }));
-    await iam.send(new CreateRoleCommand({ RoleName: 'AWSReservedSSO_Admin_123', Path: '/aws-reserved/sso.amazonaws.com/', AssumeRolePolicyDocument: TRUST }));
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'AWSReservedSSO_Admin_123',
+        Path: '/aws-reserved/sso.amazonaws.com/',
+        AssumeRolePolicyDocument: TRUST,
+      }),
+    );
   });
   after(async () => {
     await moto?.stop();
@@ -159,30 +225,55 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
     const before = await rolePolicies(member.iam, 'app-deployer');
     assert.deepEqual(Object.keys(before.inline), ['app-access']);
     const started = Date.now();
-    const run = await runbook(['run', 'revoke-role-sessions', '--incident', 'INC-R1', '--account', 'Production', '--role-name', 'app-deployer', '--yes']);
+    const run = await runbook([
+      'run',
+      'revoke-role-sessions',
+      '--incident',
+      'INC-R1',
+      '--account',
+      'Production',
+      '--role-name',
+      'app-deployer',
+      '--yes',
+    ]);
     assert.equal(run.code, 0, run.stderr);
     const ended = Date.now();
 
     const afterRun = await rolePolicies(member.iam, 'app-deployer');
     assert.deepEqual(Object.keys(afterRun.inline).sort(), ['AWSRevokeOlderSessions', 'app-access']);
-    const revoke = await member.iam.send(new GetRolePolicyCommand({ RoleName: 'app-deployer', PolicyName: 'AWSRevokeOlderSessions' }));
+    const revoke = await member.iam.send(
+      new GetRolePolicyCommand({ RoleName: 'app-deployer', PolicyName: 'AWSRevokeOlderSessions' }),
+    );
     assertRevokesBefore(revoke.PolicyDocument, started, ended);
     assert.deepEqual(afterRun.attached, before.attached, 'attached policies are untouched');
 
     const recs = records(env, 'INC-R1');
     const captured = recs.findLast((r) => r.step === 'capture-policies')!;
     assert.equal(captured.status, 'passed');
-    assert.deepEqual((captured.detail as { found: { inline: { name: string; document: string }[] } }).found.inline.map((p) => [p.name, JSON.parse(p.document)]), [['app-access', APP_POLICY]]);
+    assert.deepEqual(
+      (captured.detail as { found: { inline: { name: string; document: string }[] } }).found.inline.map((p) => [
+        p.name,
+        JSON.parse(p.document),
+      ]),
+      [['app-access', APP_POLICY]],
+    );
     const action = recs.findLast((r) => r.step === 'revoke-sessions')!;
     assert.equal(action.status, 'applied');
     assert.equal(action.call, 'iam:PutRolePolicy');
-    assert.deepEqual(action.rollback?.requests?.map((q) => [q.action, q.input]), [['DeleteRolePolicy', { RoleName: 'app-deployer', PolicyName: 'AWSRevokeOlderSessions' }]]);
+    assert.deepEqual(
+      action.rollback?.requests?.map((q) => [q.action, q.input]),
+      [['DeleteRolePolicy', { RoleName: 'app-deployer', PolicyName: 'AWSRevokeOlderSessions' }]],
+    );
     assert.equal(recs.findLast((r) => r.step === 'verify-revoked')?.status, 'passed');
     assert.match(run.stderr, /transcript: .*INC-R1\.jsonl/);
 
     const rollback = await runbook(['rollback', 'INC-R1', '--yes']);
     assert.equal(rollback.code, 0, rollback.stderr);
-    assert.deepEqual(await rolePolicies(member.iam, 'app-deployer'), before, 'inline and attached policies are as before');
+    assert.deepEqual(
+      await rolePolicies(member.iam, 'app-deployer'),
+      before,
+      'inline and attached policies are as before',
+    );
 
     const again = await runbook(['rollback', 'INC-R1', '--yes']);
     assert.equal(again.code, 0, again.stderr);
@@ -194,13 +285,41 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
   });
 
   it('a previous AWSRevokeOlderSessions is replaced by a later cut-off, and the rollback puts its document back', async () => {
-    const earlier = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: ['*'], Resource: ['*'], Condition: { DateLessThan: { 'aws:TokenIssueTime': '2020-01-01T00:00:00Z' } } }] };
-    await member.iam.send(new PutRolePolicyCommand({ RoleName: 'batch-runner', PolicyName: 'AWSRevokeOlderSessions', PolicyDocument: JSON.stringify(earlier) }));
+    const earlier = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Deny',
+          Action: ['*'],
+          Resource: ['*'],
+          Condition: { DateLessThan: { 'aws:TokenIssueTime': '2020-01-01T00:00:00Z' } },
+        },
+      ],
+    };
+    await member.iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'batch-runner',
+        PolicyName: 'AWSRevokeOlderSessions',
+        PolicyDocument: JSON.stringify(earlier),
+      }),
+    );
     const before = await rolePolicies(member.iam, 'batch-runner');
     const started = Date.now();
-    const run = await runbook(['run', 'revoke-role-sessions', '--incident', 'INC-R2', '--account', production, '--role-name', 'batch-runner', '--yes']);
+    const run = await runbook([
+      'run',
+      'revoke-role-sessions',
+      '--incident',
+      'INC-R2',
+      '--account',
+      production,
+      '--role-name',
+      'batch-runner',
+      '--yes',
+    ]);
     assert.equal(run.code, 0, run.stderr);
-    const revoke = await member.iam.send(new GetRolePolicyCommand({ RoleName: 'batch-runner', PolicyName: 'AWSRevokeOlderSessions' }));
+    const revoke = await member.iam.send(
+      new GetRolePolicyCommand({ RoleName: 'batch-runner', PolicyName: 'AWSRevokeOlderSessions' }),
+    );
     assertRevokesBefore(revoke.PolicyDocument, started, Date.now());
     const action = records(env, 'INC-R2').findLast((r) => r.step === 'revoke-sessions')!;
     assert.equal(action.rollback?.requests?.[0]?.action, 'PutRolePolicy');
@@ -212,15 +331,57 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
   });
 
   it('refuses service-linked, IAM Identity Center, unknown and self-acting roles with exit 2 and no write', async () => {
-    const slr = await refusedWithoutChange(['run', 'revoke-role-sessions', '--incident', 'INC-X1', '--account', 'Production', '--role-name', 'AWSServiceRoleForElasticBeanstalk', '--yes']);
+    const slr = await refusedWithoutChange([
+      'run',
+      'revoke-role-sessions',
+      '--incident',
+      'INC-X1',
+      '--account',
+      'Production',
+      '--role-name',
+      'AWSServiceRoleForElasticBeanstalk',
+      '--yes',
+    ]);
     assert.match(slr.stderr, /service-linked role.*cannot|service-linked role.*does not let/s);
     assert.match(slr.stderr, /Next step: /);
-    const sso = await refusedWithoutChange(['run', 'revoke-role-sessions', '--incident', 'INC-X2', '--account', 'Production', '--role-name', 'AWSReservedSSO_Admin_123', '--yes']);
+    const sso = await refusedWithoutChange([
+      'run',
+      'revoke-role-sessions',
+      '--incident',
+      'INC-X2',
+      '--account',
+      'Production',
+      '--role-name',
+      'AWSReservedSSO_Admin_123',
+      '--yes',
+    ]);
     assert.match(sso.stderr, /IAM Identity Center/);
     assert.match(sso.stderr, /permission set/);
-    const unknown = await refusedWithoutChange(['run', 'revoke-role-sessions', '--incident', 'INC-X3', '--account', 'Production', '--role-name', 'no-such-role', '--yes']);
+    const unknown = await refusedWithoutChange([
+      'run',
+      'revoke-role-sessions',
+      '--incident',
+      'INC-X3',
+      '--account',
+      'Production',
+      '--role-name',
+      'no-such-role',
+      '--yes',
+    ]);
     assert.match(unknown.stderr, /no IAM role named no-such-role/);
-    const self = await refusedWithoutChange(['run', 'revoke-role-sessions', '--incident', 'INC-X4', '--account', 'Production', '--role-name', 'batch-runner', '--access-role', 'batch-runner', '--yes']);
+    const self = await refusedWithoutChange([
+      'run',
+      'revoke-role-sessions',
+      '--incident',
+      'INC-X4',
+      '--account',
+      'Production',
+      '--role-name',
+      'batch-runner',
+      '--access-role',
+      'batch-runner',
+      '--yes',
+    ]);
     assert.match(self.stderr, /acts in account \d{12} through a session of that same role/);
     assert.match(self.stderr, /--access-role/);
     for (const inc of ['INC-X1', 'INC-X2', 'INC-X3']) {
@@ -232,19 +393,63 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
   });
 
   it('refuses an unknown account, a missing --incident and a run without a terminal or --yes, with exit 2 and no write', async () => {
-    const unknown = await refusedWithoutChange(['run', 'revoke-role-sessions', '--incident', 'INC-X5', '--account', 'Nowhere', '--role-name', 'app-deployer', '--yes']);
+    const unknown = await refusedWithoutChange([
+      'run',
+      'revoke-role-sessions',
+      '--incident',
+      'INC-X5',
+      '--account',
+      'Nowhere',
+      '--role-name',
+      'app-deployer',
+      '--yes',
+    ]);
     assert.match(unknown.stderr, /Nowhere/);
-    const noIncident = await refusedWithoutChange(['run', 'revoke-role-sessions', '--account', 'Production', '--role-name', 'app-deployer', '--yes']);
+    const noIncident = await refusedWithoutChange([
+      'run',
+      'revoke-role-sessions',
+      '--account',
+      'Production',
+      '--role-name',
+      'app-deployer',
+      '--yes',
+    ]);
     assert.match(noIncident.stderr, /--incident/);
-    const noYes = await refusedWithoutChange(['run', 'revoke-role-sessions', '--incident', 'INC-X6', '--account', 'Production', '--role-name', 'app-deployer']);
+    const noYes = await refusedWithoutChange([
+      'run',
+      'revoke-role-sessions',
+      '--incident',
+      'INC-X6',
+      '--account',
+      'Production',
+      '--role-name',
+      'app-deployer',
+    ]);
     assert.match(noYes.stderr, /--yes/);
-    await refusedWithoutChange(['run', 'contain-access-key', '--incident', 'INC-X7', '--access-key-id', 'AKIAIOSFODNN7EXAMPLE']);
+    await refusedWithoutChange([
+      'run',
+      'contain-access-key',
+      '--incident',
+      'INC-X7',
+      '--access-key-id',
+      'AKIAIOSFODNN7EXAMPLE',
+    ]);
     assert.ok(!existsSync(transcriptFile(env, 'INC-X6')), 'nothing was recorded for a run that never started');
   });
 
   it('--dry-run changes nothing and records the planned step', async () => {
     const before = await state();
-    const run = await runbook(['run', 'revoke-role-sessions', '--incident', 'INC-D1', '--account', 'Production', '--role-name', 'app-deployer', '--dry-run']);
+    const run = await runbook([
+      'run',
+      'revoke-role-sessions',
+      '--incident',
+      'INC-D1',
+      '--account',
+      'Production',
+      '--role-name',
+      'app-deployer',
+      '--dry-run',
+    ]);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(await state(), before);
     const recs = records(env, 'INC-D1');
@@ -266,7 +471,13 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
     before(async () => {
       const iam = member.iam;
       await iam.send(new CreateUserCommand({ UserName: 'ci-deployer' }));
-      await iam.send(new PutUserPolicyCommand({ UserName: 'ci-deployer', PolicyName: 'ci-access', PolicyDocument: JSON.stringify(policy) }));
+      await iam.send(
+        new PutUserPolicyCommand({
+          UserName: 'ci-deployer',
+          PolicyName: 'ci-access',
+          PolicyDocument: JSON.stringify(policy),
+        }),
+      );
       await iam.send(new CreateLoginProfileCommand({ UserName: 'ci-deployer', Password: USER_PASSWORD }));
       const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'ci-deployer' }))).AccessKey!;
       keyId = key.AccessKeyId!;
@@ -277,14 +488,24 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
       const before = await userState(member.iam, 'ci-deployer');
       assert.deepEqual(before, { inline: { 'ci-access': policy }, keys: { [keyId]: 'Active' }, loginProfile: true });
       const started = Date.now();
-      const run = await runbook(['run', 'contain-access-key', '--incident', 'INC-K1', '--access-key-id', keyId, '--yes']);
+      const run = await runbook([
+        'run',
+        'contain-access-key',
+        '--incident',
+        'INC-K1',
+        '--access-key-id',
+        keyId,
+        '--yes',
+      ]);
       assert.equal(run.code, 0, run.stderr);
 
       const contained = await userState(member.iam, 'ci-deployer');
       assert.equal(contained.keys[keyId], 'Inactive', 'the key is deactivated, not deleted');
       assert.equal(contained.loginProfile, false);
       assert.deepEqual(Object.keys(contained.inline).sort(), [`awsorg-contain-${keyId}`, 'ci-access']);
-      const deny = await member.iam.send(new GetUserPolicyCommand({ UserName: 'ci-deployer', PolicyName: `awsorg-contain-${keyId}` }));
+      const deny = await member.iam.send(
+        new GetUserPolicyCommand({ UserName: 'ci-deployer', PolicyName: `awsorg-contain-${keyId}` }),
+      );
       assertRevokesBefore(deny.PolicyDocument, started, Date.now());
 
       const recs = records(env, 'INC-K1');
@@ -297,9 +518,17 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
 
       const rollback = await runbook(['rollback', 'INC-K1', '--yes']);
       assert.equal(rollback.code, 0, rollback.stderr);
-      assert.match(rollback.stderr, /contain-access-key remove-console-password .*cannot be restored/, 'the rollback says the password was not put back');
+      assert.match(
+        rollback.stderr,
+        /contain-access-key remove-console-password .*cannot be restored/,
+        'the rollback says the password was not put back',
+      );
       const restored = await userState(member.iam, 'ci-deployer');
-      assert.deepEqual(restored, { ...before, loginProfile: false }, 'key Active and user policies as before; the password stays gone');
+      assert.deepEqual(
+        restored,
+        { ...before, loginProfile: false },
+        'key Active and user policies as before; the password stays gone',
+      );
 
       const again = await runbook(['rollback', 'INC-K1', '--yes']);
       assert.equal(again.code, 0, again.stderr);
@@ -311,8 +540,20 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
     });
 
     it('with --account, an already inactive key and no console password: nothing is sent for those steps', async () => {
-      await member.iam.send(new UpdateAccessKeyCommand({ UserName: 'ci-deployer', AccessKeyId: keyId, Status: 'Inactive' }));
-      const run = await runbook(['run', 'contain-access-key', '--incident', 'INC-K2', '--access-key-id', keyId, '--account', 'Production', '--yes']);
+      await member.iam.send(
+        new UpdateAccessKeyCommand({ UserName: 'ci-deployer', AccessKeyId: keyId, Status: 'Inactive' }),
+      );
+      const run = await runbook([
+        'run',
+        'contain-access-key',
+        '--incident',
+        'INC-K2',
+        '--access-key-id',
+        keyId,
+        '--account',
+        'Production',
+        '--yes',
+      ]);
       assert.equal(run.code, 0, run.stderr);
       const recs = records(env, 'INC-K2');
       assert.equal(recs.findLast((r) => r.step === 'deactivate-key')?.status, 'unchanged');
@@ -322,13 +563,23 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
       assert.equal(rollback.code, 0, rollback.stderr);
       const state = await userState(member.iam, 'ci-deployer');
       assert.deepEqual(state, { inline: { 'ci-access': policy }, keys: { [keyId]: 'Inactive' }, loginProfile: false });
-      await member.iam.send(new UpdateAccessKeyCommand({ UserName: 'ci-deployer', AccessKeyId: keyId, Status: 'Active' }));
+      await member.iam.send(
+        new UpdateAccessKeyCommand({ UserName: 'ci-deployer', AccessKeyId: keyId, Status: 'Active' }),
+      );
     });
 
     it('--dry-run changes nothing and records every action as planned', async () => {
       await member.iam.send(new CreateLoginProfileCommand({ UserName: 'ci-deployer', Password: USER_PASSWORD }));
       const before = await state();
-      const run = await runbook(['run', 'contain-access-key', '--incident', 'INC-K3', '--access-key-id', keyId, '--dry-run']);
+      const run = await runbook([
+        'run',
+        'contain-access-key',
+        '--incident',
+        'INC-K3',
+        '--access-key-id',
+        keyId,
+        '--dry-run',
+      ]);
       assert.equal(run.code, 0, run.stderr);
       assert.deepEqual(await state(), before);
       const recs = records(env, 'INC-K3');
@@ -345,12 +596,43 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
     });
 
     it('refuses a key of another account than --account, an unknown key and a temporary key, with exit 2 and no write', async () => {
-      const other = await refusedWithoutChange(['run', 'contain-access-key', '--incident', 'INC-K4', '--access-key-id', keyId, '--account', 'Development', '--yes']);
+      const other = await refusedWithoutChange([
+        'run',
+        'contain-access-key',
+        '--incident',
+        'INC-K4',
+        '--access-key-id',
+        keyId,
+        '--account',
+        'Development',
+        '--yes',
+      ]);
       assert.match(other.stderr, new RegExp(`belongs to account ${production}`));
       // moto's sts:GetAccessKeyInfo answers the caller's (management) account for a key it does not know, so act there as the sign-in.
-      const unknown = await refusedWithoutChange(['run', 'contain-access-key', '--incident', 'INC-K5', '--access-key-id', 'AKIAZZZZZZZZZZZZZZZZ', '--access-role', 'signed-in', '--yes']);
-      assert.match(unknown.stderr, new RegExp(`no IAM user in account ${MOTO_MANAGEMENT_ACCOUNT} has access key AKIAZZZZZZZZZZZZZZZZ`));
-      const temporary = await refusedWithoutChange(['run', 'contain-access-key', '--incident', 'INC-K6', '--access-key-id', 'ASIAZZZZZZZZZZZZZZZZ', '--yes']);
+      const unknown = await refusedWithoutChange([
+        'run',
+        'contain-access-key',
+        '--incident',
+        'INC-K5',
+        '--access-key-id',
+        'AKIAZZZZZZZZZZZZZZZZ',
+        '--access-role',
+        'signed-in',
+        '--yes',
+      ]);
+      assert.match(
+        unknown.stderr,
+        new RegExp(`no IAM user in account ${MOTO_MANAGEMENT_ACCOUNT} has access key AKIAZZZZZZZZZZZZZZZZ`),
+      );
+      const temporary = await refusedWithoutChange([
+        'run',
+        'contain-access-key',
+        '--incident',
+        'INC-K6',
+        '--access-key-id',
+        'ASIAZZZZZZZZZZZZZZZZ',
+        '--yes',
+      ]);
       assert.match(temporary.stderr, /temporary.*revoke-role-sessions/s);
       for (const inc of ['INC-K4', 'INC-K5', 'INC-K6']) await verifyAudit(env, inc);
     });
@@ -359,18 +641,43 @@ describe('revoke-role-sessions and contain-access-key against moto', () => {
       const iam = org.clients.iam;
       await iam.send(new CreateUserCommand({ UserName: 'legacy-admin' }));
       const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'legacy-admin' }))).AccessKey!;
-      const refused = await refusedWithoutChange(['run', 'contain-access-key', '--incident', 'INC-K7', '--access-key-id', key.AccessKeyId!, '--yes']);
+      const refused = await refusedWithoutChange([
+        'run',
+        'contain-access-key',
+        '--incident',
+        'INC-K7',
+        '--access-key-id',
+        key.AccessKeyId!,
+        '--yes',
+      ]);
       assert.match(refused.stderr, /management account .* has no OrganizationAccountAccessRole/);
-      const run = await runbook(['run', 'contain-access-key', '--incident', 'INC-K8', '--access-key-id', key.AccessKeyId!, '--access-role', 'signed-in', '--yes']);
+      const run = await runbook([
+        'run',
+        'contain-access-key',
+        '--incident',
+        'INC-K8',
+        '--access-key-id',
+        key.AccessKeyId!,
+        '--access-role',
+        'signed-in',
+        '--yes',
+      ]);
       assert.equal(run.code, 0, run.stderr);
       const state = await userState(iam, 'legacy-admin');
       assert.equal(state.keys[key.AccessKeyId!], 'Inactive');
       assert.deepEqual(Object.keys(state.inline), [`awsorg-contain-${key.AccessKeyId}`]);
-      const action = records(env, 'INC-K8').findLast((r) => r.step === 'deactivate-key') as Rec & { account?: string; role?: string };
+      const action = records(env, 'INC-K8').findLast((r) => r.step === 'deactivate-key') as Rec & {
+        account?: string;
+        role?: string;
+      };
       assert.deepEqual([action.account, action.role], [MOTO_MANAGEMENT_ACCOUNT, 'signed-in']);
       const rollback = await runbook(['rollback', 'INC-K8', '--yes']);
       assert.equal(rollback.code, 0, rollback.stderr);
-      assert.deepEqual(await userState(iam, 'legacy-admin'), { inline: {}, keys: { [key.AccessKeyId!]: 'Active' }, loginProfile: false });
+      assert.deepEqual(await userState(iam, 'legacy-admin'), {
+        inline: {},
+        keys: { [key.AccessKeyId!]: 'Active' },
+        loginProfile: false,
+      });
       assertNoSecrets(env, 'INC-K8', [key.SecretAccessKey!]);
     });
   });

@@ -28,14 +28,26 @@ import { createOrgFixture, operatorEnv } from '../helpers/org-fixture.js';
 const OPERATOR_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const ALL_ON = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
 
-type Rec = { step: string; kind: string; status: string; call?: string; region?: string; dryRun?: boolean; detail?: { found?: Record<string, unknown> }; rollback?: { requests?: { action: string; input: Record<string, unknown> }[]; none?: string } };
+type Rec = {
+  step: string;
+  kind: string;
+  status: string;
+  call?: string;
+  region?: string;
+  dryRun?: boolean;
+  detail?: { found?: Record<string, unknown> };
+  rollback?: { requests?: { action: string; input: Record<string, unknown> }[]; none?: string };
+};
 
 function transcriptFile(env: Record<string, string>, incident: string): string {
   return join(env.XDG_STATE_HOME!, 'awsorg', 'audit', `${incident}.jsonl`);
 }
 
 function records(env: Record<string, string>, incident: string): Rec[] {
-  return readFileSync(transcriptFile(env, incident), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec);
+  return readFileSync(transcriptFile(env, incident), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Rec);
 }
 
 async function block(s3: S3Client, bucket: string): Promise<PublicAccessBlockConfiguration | null> {
@@ -54,7 +66,18 @@ async function exposure(s3: S3Client, bucket: string): Promise<{ policy: string 
 }
 
 function publicPolicy(bucket: string): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'PublicRead', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }] });
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'PublicRead',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 's3:GetObject',
+        Resource: `arn:aws:s3:::${bucket}/*`,
+      },
+    ],
+  });
 }
 
 describe('s3-public-exposure against moto', () => {
@@ -88,13 +111,32 @@ describe('s3-public-exposure against moto', () => {
     production = org.byName('Production').id;
     member = await memberClients(moto.endpoint, production);
     const s3 = member.s3;
-    await s3.send(new CreateBucketCommand({ Bucket: 'prod-public-assets', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
-    await s3.send(new PutBucketPolicyCommand({ Bucket: 'prod-public-assets', Policy: publicPolicy('prod-public-assets') }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'prod-public-assets',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
+    await s3.send(
+      new PutBucketPolicyCommand({ Bucket: 'prod-public-assets', Policy: publicPolicy('prod-public-assets') }),
+    );
     await s3.send(new PutBucketAclCommand({ Bucket: 'prod-public-assets', ACL: 'public-read' }));
     await s3.send(new CreateBucketCommand({ Bucket: 'prod-partly-blocked' }));
-    await s3.send(new PutPublicAccessBlockCommand({ Bucket: 'prod-partly-blocked', PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: false, BlockPublicPolicy: true, RestrictPublicBuckets: false } }));
+    await s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: 'prod-partly-blocked',
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: false,
+          BlockPublicPolicy: true,
+          RestrictPublicBuckets: false,
+        },
+      }),
+    );
     await s3.send(new CreateBucketCommand({ Bucket: 'prod-locked-down' }));
-    await s3.send(new PutPublicAccessBlockCommand({ Bucket: 'prod-locked-down', PublicAccessBlockConfiguration: ALL_ON }));
+    await s3.send(
+      new PutPublicAccessBlockCommand({ Bucket: 'prod-locked-down', PublicAccessBlockConfiguration: ALL_ON }),
+    );
   });
   after(async () => {
     await moto?.stop();
@@ -106,10 +148,24 @@ describe('s3-public-exposure against moto', () => {
   it("blocks public access in the bucket's region without touching its policy or ACL; the rollback removes the block exactly once", async () => {
     const exposed = await exposure(member.s3, 'prod-public-assets');
     assert.equal(await block(member.s3, 'prod-public-assets'), null);
-    const run = await runbook(['run', 's3-public-exposure', '--incident', 'INC-S1', '--account', 'Production', '--bucket', 'prod-public-assets', '--yes']);
+    const run = await runbook([
+      'run',
+      's3-public-exposure',
+      '--incident',
+      'INC-S1',
+      '--account',
+      'Production',
+      '--bucket',
+      'prod-public-assets',
+      '--yes',
+    ]);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(await block(member.s3, 'prod-public-assets'), ALL_ON);
-    assert.deepEqual(await exposure(member.s3, 'prod-public-assets'), exposed, 'the policy and the ACL stay as evidence');
+    assert.deepEqual(
+      await exposure(member.s3, 'prod-public-assets'),
+      exposed,
+      'the policy and the ACL stay as evidence',
+    );
 
     const recs = records(env, 'INC-S1');
     const found = recs.findLast((r) => r.step === 'find-bucket')!;
@@ -124,7 +180,13 @@ describe('s3-public-exposure against moto', () => {
     assert.equal(action.status, 'applied');
     assert.equal(action.call, 's3:PutPublicAccessBlock');
     assert.equal(action.region, 'eu-west-1', 'the action ran in the bucket region');
-    assert.deepEqual(action.rollback?.requests, [{ service: 's3', action: 'DeletePublicAccessBlock', input: { Bucket: 'prod-public-assets', ExpectedBucketOwner: production } }]);
+    assert.deepEqual(action.rollback?.requests, [
+      {
+        service: 's3',
+        action: 'DeletePublicAccessBlock',
+        input: { Bucket: 'prod-public-assets', ExpectedBucketOwner: production },
+      },
+    ]);
     assert.equal(recs.findLast((r) => r.step === 'verify-blocked')?.status, 'passed');
 
     const rollback = await runbook(['rollback', 'INC-S1', '--yes']);
@@ -140,7 +202,17 @@ describe('s3-public-exposure against moto', () => {
 
   it('the rollback puts back a partial block exactly as captured', async () => {
     const captured = await block(member.s3, 'prod-partly-blocked');
-    const run = await runbook(['run', 's3-public-exposure', '--incident', 'INC-S2', '--account', production, '--bucket', 'prod-partly-blocked', '--yes']);
+    const run = await runbook([
+      'run',
+      's3-public-exposure',
+      '--incident',
+      'INC-S2',
+      '--account',
+      production,
+      '--bucket',
+      'prod-partly-blocked',
+      '--yes',
+    ]);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(await block(member.s3, 'prod-partly-blocked'), ALL_ON);
     const action = records(env, 'INC-S2').findLast((r) => r.step === 'block-public-access')!;
@@ -152,7 +224,17 @@ describe('s3-public-exposure against moto', () => {
   });
 
   it('a bucket already fully blocked is left unchanged and leaves nothing to roll back', async () => {
-    const run = await runbook(['run', 's3-public-exposure', '--incident', 'INC-S3', '--account', 'Production', '--bucket', 'prod-locked-down', '--yes']);
+    const run = await runbook([
+      'run',
+      's3-public-exposure',
+      '--incident',
+      'INC-S3',
+      '--account',
+      'Production',
+      '--bucket',
+      'prod-locked-down',
+      '--yes',
+    ]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(records(env, 'INC-S3').findLast((r) => r.step === 'block-public-access')?.status, 'unchanged');
     const rollback = await runbook(['rollback', 'INC-S3', '--yes']);
@@ -163,7 +245,17 @@ describe('s3-public-exposure against moto', () => {
 
   it('--dry-run changes nothing and records the planned block', async () => {
     const before = await moto.snapshot();
-    const run = await runbook(['run', 's3-public-exposure', '--incident', 'INC-S4', '--account', 'Production', '--bucket', 'prod-public-assets', '--dry-run']);
+    const run = await runbook([
+      'run',
+      's3-public-exposure',
+      '--incident',
+      'INC-S4',
+      '--account',
+      'Production',
+      '--bucket',
+      'prod-public-assets',
+      '--dry-run',
+    ]);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(await moto.snapshot(), before);
     const action = records(env, 'INC-S4').findLast((r) => r.step === 'block-public-access')!;
@@ -174,16 +266,63 @@ describe('s3-public-exposure against moto', () => {
   });
 
   it('refuses an unknown bucket, an unknown account, a missing --incident and a run without --yes, with exit 2 and no write', async () => {
-    const unknown = await refusedWithoutChange(['run', 's3-public-exposure', '--incident', 'INC-S5', '--account', 'Production', '--bucket', 'no-such-bucket-here', '--yes']);
+    const unknown = await refusedWithoutChange([
+      'run',
+      's3-public-exposure',
+      '--incident',
+      'INC-S5',
+      '--account',
+      'Production',
+      '--bucket',
+      'no-such-bucket-here',
+      '--yes',
+    ]);
     assert.match(unknown.stderr, /no S3 bucket named no-such-bucket-here/);
     assert.equal(records(env, 'INC-S5').findLast((r) => r.step === 'find-bucket')?.status, 'refused');
     await assertClean('INC-S5');
-    await refusedWithoutChange(['run', 's3-public-exposure', '--incident', 'INC-S6', '--account', '999999999999', '--bucket', 'prod-public-assets', '--yes']);
-    const noIncident = await refusedWithoutChange(['run', 's3-public-exposure', '--account', 'Production', '--bucket', 'prod-public-assets', '--yes']);
+    await refusedWithoutChange([
+      'run',
+      's3-public-exposure',
+      '--incident',
+      'INC-S6',
+      '--account',
+      '999999999999',
+      '--bucket',
+      'prod-public-assets',
+      '--yes',
+    ]);
+    const noIncident = await refusedWithoutChange([
+      'run',
+      's3-public-exposure',
+      '--account',
+      'Production',
+      '--bucket',
+      'prod-public-assets',
+      '--yes',
+    ]);
     assert.match(noIncident.stderr, /--incident/);
-    const noYes = await refusedWithoutChange(['run', 's3-public-exposure', '--incident', 'INC-S7', '--account', 'Production', '--bucket', 'prod-public-assets']);
+    const noYes = await refusedWithoutChange([
+      'run',
+      's3-public-exposure',
+      '--incident',
+      'INC-S7',
+      '--account',
+      'Production',
+      '--bucket',
+      'prod-public-assets',
+    ]);
     assert.match(noYes.stderr, /--yes/);
-    const badName = await refusedWithoutChange(['run', 's3-public-exposure', '--incident', 'INC-S8', '--account', 'Production', '--bucket', 'Not_A_Bucket', '--yes']);
+    const badName = await refusedWithoutChange([
+      'run',
+      's3-public-exposure',
+      '--incident',
+      'INC-S8',
+      '--account',
+      'Production',
+      '--bucket',
+      'Not_A_Bucket',
+      '--yes',
+    ]);
     assert.match(badName.stderr, /--bucket/);
   });
 });

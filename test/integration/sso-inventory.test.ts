@@ -21,7 +21,10 @@ describe('Identity Center inventory under throttling', () => {
   let sso: SsoServer;
 
   before(async () => {
-    sso = await startSsoServer({ accounts: fixtureAccounts(ACCOUNTS, ['ReadOnlyAccess', 'AdministratorAccess', 'Billing']), pageSize: 20 });
+    sso = await startSsoServer({
+      accounts: fixtureAccounts(ACCOUNTS, ['ReadOnlyAccess', 'AdministratorAccess', 'Billing']),
+      pageSize: 20,
+    });
   });
   after(async () => sso?.stop());
 
@@ -37,10 +40,21 @@ describe('Identity Center inventory under throttling', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(
       join(dir, `${tokenCacheKey(base.sso)}.json`),
-      JSON.stringify({ startUrl: base.sso.startUrl, region: 'us-east-1', accessToken: sso.issueAccessToken(), expiresAt: new Date(Date.now() + 3600_000).toISOString() }),
+      JSON.stringify({
+        startUrl: base.sso.startUrl,
+        region: 'us-east-1',
+        accessToken: sso.issueAccessToken(),
+        expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+      }),
     );
     sso.throttleRolesPerSecond = LIMIT_PER_SECOND;
-    const deps = createDeps({ env, signal: new AbortController().signal, clock: systemClock, stdout: { write: () => true }, stderr: { write: () => true } });
+    const deps = createDeps({
+      env,
+      signal: new AbortController().signal,
+      clock: systemClock,
+      stdout: { write: () => true },
+      stderr: { write: () => true },
+    });
     const retries: string[] = [];
     deps.awsEvents.add((e) => {
       if (e.type === 'retry') retries.push(e.code);
@@ -49,7 +63,10 @@ describe('Identity Center inventory under throttling', () => {
 
     const started = Date.now();
     // Start at 150/s, well over the portal's limit, so the limiter has to adapt.
-    const inventory = await discoverSsoInventory(deps, base, { onProgress: (m) => progress.push(m), requestsPerSecond: 150 });
+    const inventory = await discoverSsoInventory(deps, base, {
+      onProgress: (m) => progress.push(m),
+      requestsPerSecond: 150,
+    });
     const seconds = (Date.now() - started) / 1000;
 
     assert.equal(inventory.source, 'sso');
@@ -76,7 +93,10 @@ describe('Identity Center inventory under throttling', () => {
     assert.equal(answered.length, ACCOUNTS, 'each account was read once');
     assert.ok(sso.throttled > 0, 'the portal did throttle (the test exercises the limiter)');
     assert.ok(retries.every((code) => code === 'TooManyRequestsException'));
-    assert.ok(sso.throttled < ACCOUNTS / 2, `throttling stayed rare once the rate adapted (${sso.throttled} of ${sso.requests.length})`);
+    assert.ok(
+      sso.throttled < ACCOUNTS / 2,
+      `throttling stayed rare once the rate adapted (${sso.throttled} of ${sso.requests.length})`,
+    );
     assert.deepEqual(progress, [
       `Identity Center lists ${ACCOUNTS} accounts; reading the roles offered in each`,
       `Read the roles of 100/${ACCOUNTS} accounts`,

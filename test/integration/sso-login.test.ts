@@ -30,7 +30,8 @@ describe('awsorg login --sso against the Identity Center fixture', () => {
   let sso: SsoServer;
   let env: Record<string, string>;
   const cacheDir = () => join(env.HOME!, '.aws', 'sso', 'cache');
-  const oidcCalls = () => sso.requests.filter((r) => ['RegisterClient', 'StartDeviceAuthorization', 'CreateToken'].includes(r.operation));
+  const oidcCalls = () =>
+    sso.requests.filter((r) => ['RegisterClient', 'StartDeviceAuthorization', 'CreateToken'].includes(r.operation));
 
   before(async () => {
     sso = await startSsoServer({ interval: 1 });
@@ -56,17 +57,39 @@ describe('awsorg login --sso against the Identity Center fixture', () => {
     assert.deepEqual(t.clock.sleeps, [1000, 1000, 1000, 6000]);
     assert.deepEqual(
       sso.requests.map((r) => r.detail ?? r.operation),
-      ['RegisterClient', 'StartDeviceAuthorization', ...['pending', 'pending', 'slow_down', 'approve'].map((a) => `urn:ietf:params:oauth:grant-type:device_code -> ${a}`)],
+      [
+        'RegisterClient',
+        'StartDeviceAuthorization',
+        ...['pending', 'pending', 'slow_down', 'approve'].map(
+          (a) => `urn:ietf:params:oauth:grant-type:device_code -> ${a}`,
+        ),
+      ],
     );
-    assert.match(t.stderr(), /open this URL in a browser:\n\n {2}http:\/\/127\.0\.0\.1:\d+\/device\?user_code=([0-9A-F]{4}-[0-9A-F]{4})\n\nand check that the page shows the code \1\./);
-    assert.match(t.stdout(), /^Signed in to IAM Identity Center at https:\/\/corp\.awsapps\.com\/start \(sso-session corp, region eu-west-1\) until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\.\n$/);
+    assert.match(
+      t.stderr(),
+      /open this URL in a browser:\n\n {2}http:\/\/127\.0\.0\.1:\d+\/device\?user_code=([0-9A-F]{4}-[0-9A-F]{4})\n\nand check that the page shows the code \1\./,
+    );
+    assert.match(
+      t.stdout(),
+      /^Signed in to IAM Identity Center at https:\/\/corp\.awsapps\.com\/start \(sso-session corp, region eu-west-1\) until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\.\n$/,
+    );
 
     const dir = cacheDir();
     assert.equal(statSync(dir).mode & 0o777, 0o700);
     assert.deepEqual(readdirSync(dir).sort(), [CORP_REGISTRATION_FILE, CORP_TOKEN_FILE].sort());
     for (const f of readdirSync(dir)) assert.equal(statSync(join(dir, f)).mode & 0o777, 0o600, f);
     const token = JSON.parse(readFileSync(join(dir, CORP_TOKEN_FILE), 'utf8'));
-    assert.deepEqual(Object.keys(token).sort(), ['accessToken', 'clientId', 'clientSecret', 'expiresAt', 'receivedAt', 'refreshToken', 'region', 'registrationExpiresAt', 'startUrl']);
+    assert.deepEqual(Object.keys(token).sort(), [
+      'accessToken',
+      'clientId',
+      'clientSecret',
+      'expiresAt',
+      'receivedAt',
+      'refreshToken',
+      'region',
+      'registrationExpiresAt',
+      'startUrl',
+    ]);
     assert.equal(token.startUrl, START_URL);
     assert.equal(token.region, 'eu-west-1');
     assert.match(token.accessToken, /^aoa/);
@@ -82,7 +105,8 @@ describe('awsorg login --sso against the Identity Center fixture', () => {
     // Settings remember where to sign in, never the token or the client secret.
     const settings = readFileSync(join(env.XDG_CONFIG_HOME!, 'awsorg', 'config.json'), 'utf8');
     assert.deepEqual(JSON.parse(settings).sso, { startUrl: START_URL, region: 'eu-west-1', sessionName: 'corp' });
-    for (const secret of [token.accessToken, token.refreshToken, token.clientSecret]) assert.ok(!settings.includes(secret));
+    for (const secret of [token.accessToken, token.refreshToken, token.clientSecret])
+      assert.ok(!settings.includes(secret));
   });
 
   it('signs in through the CLI, then reuses the token without any OIDC call', async () => {
@@ -91,7 +115,10 @@ describe('awsorg login --sso against the Identity Center fixture', () => {
     assert.equal(first.code, 0, first.stderr);
     const polls = sso.requests.filter((r) => r.operation === 'CreateToken');
     assert.equal(polls.length, 2);
-    assert.ok(polls[1]!.at - polls[0]!.at >= 950, `waited the 1 s interval between polls (${polls[1]!.at - polls[0]!.at} ms)`);
+    assert.ok(
+      polls[1]!.at - polls[0]!.at >= 950,
+      `waited the 1 s interval between polls (${polls[1]!.at - polls[0]!.at} ms)`,
+    );
     assert.match(first.stderr, /Waiting for approval/);
 
     sso.clearRecords();
@@ -107,7 +134,10 @@ describe('awsorg login --sso against the Identity Center fixture', () => {
 
     const human = await runCli(['login'], { env });
     assert.equal(human.code, 0, human.stderr);
-    assert.match(human.stdout, /^Already signed in to IAM Identity Center at https:\/\/corp\.awsapps\.com\/start .* until \S+Z\. Use --force to sign in again\.$/m);
+    assert.match(
+      human.stdout,
+      /^Already signed in to IAM Identity Center at https:\/\/corp\.awsapps\.com\/start .* until \S+Z\. Use --force to sign in again\.$/m,
+    );
     assert.deepEqual(oidcCalls(), []);
   });
 
@@ -125,7 +155,10 @@ describe('awsorg login --sso against the Identity Center fixture', () => {
     sso.deviceScript = ['pending', 'expired'];
     const res = await runCli(loginFlags, { env });
     assert.equal(res.code, ExitCode.credentials, res.stderr);
-    assert.match(res.stderr, /awsorg: the sign-in code for https:\/\/corp\.awsapps\.com\/start expired before it was approved/);
+    assert.match(
+      res.stderr,
+      /awsorg: the sign-in code for https:\/\/corp\.awsapps\.com\/start expired before it was approved/,
+    );
     assert.match(res.stderr, /Next step: Run `awsorg login --sso` again/);
     assert.doesNotMatch(res.stderr, STACK_FRAME);
     assert.ok(!readdirSync(cacheDir()).includes(CORP_TOKEN_FILE));
@@ -213,13 +246,29 @@ describe('awsorg login --sso against the Identity Center fixture', () => {
     );
     const viaSession = await runCli(['login', '--profile', 'corp-admin'], { env });
     assert.equal(viaSession.code, 0, viaSession.stderr);
-    assert.match(viaSession.stdout, new RegExp(`Already signed in to IAM Identity Center at ${START_URL.replace(/\./g, '\\.')} \\(sso-session corp, region eu-west-1\\) until ${expiresAt}`));
+    assert.match(
+      viaSession.stdout,
+      new RegExp(
+        `Already signed in to IAM Identity Center at ${START_URL.replace(/\./g, '\\.')} \\(sso-session corp, region eu-west-1\\) until ${expiresAt}`,
+      ),
+    );
 
     // A legacy profile's token lives under sha1(start URL), without registration fields.
-    writeFileSync(join(cacheDir(), LEGACY_TOKEN_FILE), JSON.stringify({ startUrl: 'https://legacy.awsapps.com/start', region: 'us-east-1', accessToken: sso.issueAccessToken(), expiresAt }));
+    writeFileSync(
+      join(cacheDir(), LEGACY_TOKEN_FILE),
+      JSON.stringify({
+        startUrl: 'https://legacy.awsapps.com/start',
+        region: 'us-east-1',
+        accessToken: sso.issueAccessToken(),
+        expiresAt,
+      }),
+    );
     const legacy = await runCli(['login', '--sso', '--profile', 'legacy'], { env });
     assert.equal(legacy.code, 0, legacy.stderr);
-    assert.match(legacy.stdout, /Already signed in to IAM Identity Center at https:\/\/legacy\.awsapps\.com\/start \(region us-east-1\)/);
+    assert.match(
+      legacy.stdout,
+      /Already signed in to IAM Identity Center at https:\/\/legacy\.awsapps\.com\/start \(region us-east-1\)/,
+    );
     assert.deepEqual(oidcCalls(), []);
   });
 
@@ -246,7 +295,10 @@ describe('awsorg login --sso against the Identity Center fixture', () => {
   it('falls back to the device flow when the refresh is refused', async () => {
     assert.equal((await runCli(loginFlags, { env })).code, 0);
     const file = join(cacheDir(), CORP_TOKEN_FILE);
-    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), expiresAt: '2020-01-01T00:00:00Z' }));
+    writeFileSync(
+      file,
+      JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), expiresAt: '2020-01-01T00:00:00Z' }),
+    );
     sso.clearRecords();
     sso.refreshAnswer = 'invalid_grant';
     const t = testDeps(env);
@@ -259,9 +311,14 @@ describe('awsorg login --sso against the Identity Center fixture', () => {
   });
 
   it('notes when access keys in the environment will still be used instead of the new sign-in', async () => {
-    const res = await runCli(loginFlags, { env: { ...env, AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x' } });
+    const res = await runCli(loginFlags, {
+      env: { ...env, AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x' },
+    });
     assert.equal(res.code, 0, res.stderr);
-    assert.match(res.stderr, /awsorg: note: commands in this environment still sign in with access key AKIAEXAMPLE from the environment; unset AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+    assert.match(
+      res.stderr,
+      /awsorg: note: commands in this environment still sign in with access key AKIAEXAMPLE from the environment; unset AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
+    );
   });
 
   it('without a start URL anywhere, names --start-url and --sso-region (exit 2)', async () => {
@@ -276,7 +333,10 @@ describe('awsorg login --sso against the Identity Center fixture', () => {
 
     const noMode = await runCli(['login'], { env });
     assert.equal(noMode.code, ExitCode.usage);
-    assert.match(noMode.stderr, /Next step: Use `awsorg login --sso` for IAM Identity Center, or `awsorg login --mfa-serial ARN`/);
+    assert.match(
+      noMode.stderr,
+      /Next step: Use `awsorg login --sso` for IAM Identity Center, or `awsorg login --mfa-serial ARN`/,
+    );
 
     const noProfile = await runCli(['login', '--sso', '--profile', 'nope'], { env });
     assert.equal(noProfile.code, ExitCode.usage);
@@ -287,7 +347,10 @@ describe('awsorg login --sso against the Identity Center fixture', () => {
   it('an unreachable Identity Center is a clear failure naming the endpoint variable', async () => {
     const res = await runCli(loginFlags, { env: { ...env, AWS_ENDPOINT_URL_SSO_OIDC: 'http://127.0.0.1:9' } });
     assert.equal(res.code, ExitCode.failed, res.stderr);
-    assert.match(res.stderr, /cannot reach IAM Identity Center at https:\/\/corp\.awsapps\.com\/start \(Identity Center region eu-west-1\): ECONNREFUSED/);
+    assert.match(
+      res.stderr,
+      /cannot reach IAM Identity Center at https:\/\/corp\.awsapps\.com\/start \(Identity Center region eu-west-1\): ECONNREFUSED/,
+    );
     assert.match(res.stderr, /AWS_ENDPOINT_URL_SSO_OIDC/);
     assert.doesNotMatch(res.stderr, STACK_FRAME);
   });

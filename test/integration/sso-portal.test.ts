@@ -52,7 +52,9 @@ describe('Identity Center portal: AWS CLI, accounts and assume with our sign-in'
   const tokenFile = () => join(env.HOME!, '.aws', 'sso', 'cache', CORP_TOKEN_FILE);
   const expireToken = (extra: Record<string, unknown> = {}) => {
     const token = JSON.parse(readFileSync(tokenFile(), 'utf8'));
-    writeFileSync(tokenFile(), JSON.stringify({ ...token, expiresAt: '2020-01-01T00:00:00Z', ...extra }), { mode: 0o600 });
+    writeFileSync(tokenFile(), JSON.stringify({ ...token, expiresAt: '2020-01-01T00:00:00Z', ...extra }), {
+      mode: 0o600,
+    });
   };
 
   before(async () => {
@@ -61,7 +63,12 @@ describe('Identity Center portal: AWS CLI, accounts and assume with our sign-in'
       motoEndpoint: moto.endpoint,
       interval: 0,
       accounts: [
-        { accountId: PROD, accountName: 'Production', emailAddress: 'prod@example.com', roles: ['ReadOnlyAccess', 'AdministratorAccess'] },
+        {
+          accountId: PROD,
+          accountName: 'Production',
+          emailAddress: 'prod@example.com',
+          roles: ['ReadOnlyAccess', 'AdministratorAccess'],
+        },
         { accountId: DEV, accountName: 'Development', emailAddress: 'dev@example.com', roles: ['AdministratorAccess'] },
       ],
     });
@@ -97,7 +104,9 @@ describe('Identity Center portal: AWS CLI, accounts and assume with our sign-in'
   });
 
   it('the AWS SDK for JavaScript (awsorg whoami with AWS_PROFILE) signs in with the same token', async () => {
-    const res = await runCli(['whoami', '--json'], { env: { ...env, AWS_PROFILE: 'corp-admin', AWS_ENDPOINT_URL_ORGANIZATIONS: moto.endpoint } });
+    const res = await runCli(['whoami', '--json'], {
+      env: { ...env, AWS_PROFILE: 'corp-admin', AWS_ENDPOINT_URL_ORGANIZATIONS: moto.endpoint },
+    });
     assert.equal(res.code, 0, res.stderr);
     assert.equal(JSON.parse(res.stdout).account, PROD);
     assert.deepEqual(
@@ -112,14 +121,22 @@ describe('Identity Center portal: AWS CLI, accounts and assume with our sign-in'
     const listed = JSON.parse(accounts.stdout);
     assert.equal(listed.source, 'sso');
     assert.deepEqual(
-      listed.accounts.map((a: { id: string; name: string; email: string; roles: string[] }) => [a.id, a.name, a.email, a.roles]),
+      listed.accounts.map((a: { id: string; name: string; email: string; roles: string[] }) => [
+        a.id,
+        a.name,
+        a.email,
+        a.roles,
+      ]),
       [
         [DEV, 'Development', 'dev@example.com', ['AdministratorAccess']],
         [PROD, 'Production', 'prod@example.com', ['AdministratorAccess', 'ReadOnlyAccess']],
       ],
     );
 
-    const assumed = await runCli(['assume', 'Development', '--exec', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json'], { env });
+    const assumed = await runCli(
+      ['assume', 'Development', '--exec', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json'],
+      { env },
+    );
     assert.equal(assumed.code, 0, assumed.stderr);
     assert.match(JSON.parse(assumed.stdout).Arn, new RegExp(`^arn:aws:sts::${DEV}:assumed-role/AdministratorAccess/`));
     assert.equal(sso.count('GetRoleCredentials'), 1);
@@ -132,8 +149,14 @@ describe('Identity Center portal: AWS CLI, accounts and assume with our sign-in'
     expireToken({ refreshToken: undefined });
     const accounts = await runCli(['accounts', '--refresh'], { env });
     assert.equal(accounts.code, ExitCode.credentials, accounts.stderr);
-    assert.match(accounts.stderr, /awsorg: your IAM Identity Center sign-in to https:\/\/corp\.awsapps\.com\/start expired at 2020-01-01T00:00:00Z/);
-    assert.match(accounts.stderr, /Next step: Run `awsorg login --sso` \(or `aws sso login --sso-session corp`\) to sign in to https:\/\/corp\.awsapps\.com\/start again/);
+    assert.match(
+      accounts.stderr,
+      /awsorg: your IAM Identity Center sign-in to https:\/\/corp\.awsapps\.com\/start expired at 2020-01-01T00:00:00Z/,
+    );
+    assert.match(
+      accounts.stderr,
+      /Next step: Run `awsorg login --sso` \(or `aws sso login --sso-session corp`\) to sign in to https:\/\/corp\.awsapps\.com\/start again/,
+    );
     assert.doesNotMatch(accounts.stderr, STACK_FRAME);
 
     const assumed = await runCli(['assume', PROD, '--role', 'ReadOnlyAccess', '--export'], { env });
@@ -145,7 +168,22 @@ describe('Identity Center portal: AWS CLI, accounts and assume with our sign-in'
 
   it('an expired token with a refresh token is renewed silently', async () => {
     expireToken();
-    const res = await runCli(['assume', PROD, '--role', 'ReadOnlyAccess', '--exec', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json'], { env });
+    const res = await runCli(
+      [
+        'assume',
+        PROD,
+        '--role',
+        'ReadOnlyAccess',
+        '--exec',
+        '--',
+        'aws',
+        'sts',
+        'get-caller-identity',
+        '--output',
+        'json',
+      ],
+      { env },
+    );
     assert.equal(res.code, 0, res.stderr);
     assert.equal(JSON.parse(res.stdout).Account, PROD);
     assert.deepEqual(
@@ -159,20 +197,31 @@ describe('Identity Center portal: AWS CLI, accounts and assume with our sign-in'
     sso.revokeAll();
     const res = await runCli(['accounts', '--refresh'], { env });
     assert.equal(res.code, ExitCode.credentials, res.stderr);
-    assert.match(res.stderr, /IAM Identity Center at https:\/\/corp\.awsapps\.com\/start no longer accepts your sign-in \(sso:ListAccounts: UnauthorizedException/);
+    assert.match(
+      res.stderr,
+      /IAM Identity Center at https:\/\/corp\.awsapps\.com\/start no longer accepts your sign-in \(sso:ListAccounts: UnauthorizedException/,
+    );
     assert.match(res.stderr, /Next step: Run `awsorg login --sso --force`/);
   });
 
   it('a role Identity Center does not offer is a usage error listing the roles on offer', async () => {
     const t = testDeps(env);
-    await assert.rejects(ssoRoleCredentials(t.deps, { startUrl: START_URL, region: 'us-east-1', sessionName: 'corp' }, PROD, 'Billing'), (err: unknown) => {
-      assert.ok(err instanceof UsageError, String(err));
-      assert.equal(err.exitCode, ExitCode.usage);
-      assert.equal(err.message, `IAM Identity Center offers you no role "Billing" in account ${PROD}`);
-      assert.equal(err.nextStep, 'Choose one of: AdministratorAccess, ReadOnlyAccess (--role).');
-      return true;
-    });
-    const creds = await ssoRoleCredentials(t.deps, { startUrl: START_URL, region: 'us-east-1', sessionName: 'corp' }, PROD, 'ReadOnlyAccess');
+    await assert.rejects(
+      ssoRoleCredentials(t.deps, { startUrl: START_URL, region: 'us-east-1', sessionName: 'corp' }, PROD, 'Billing'),
+      (err: unknown) => {
+        assert.ok(err instanceof UsageError, String(err));
+        assert.equal(err.exitCode, ExitCode.usage);
+        assert.equal(err.message, `IAM Identity Center offers you no role "Billing" in account ${PROD}`);
+        assert.equal(err.nextStep, 'Choose one of: AdministratorAccess, ReadOnlyAccess (--role).');
+        return true;
+      },
+    );
+    const creds = await ssoRoleCredentials(
+      t.deps,
+      { startUrl: START_URL, region: 'us-east-1', sessionName: 'corp' },
+      PROD,
+      'ReadOnlyAccess',
+    );
     assert.match(creds.accessKeyId, /^ASIA/);
     assert.ok(Date.parse(creds.expiration) > Date.now(), 'the portal gives epoch milliseconds; we keep ISO');
     assert.equal(creds.accountId, PROD);

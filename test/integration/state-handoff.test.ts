@@ -80,7 +80,11 @@ describe('awsorg state handoff after a bootstrap without terraform.handoff (stan
     editBlueprint(dir, (b) => (b.terraform.handoff = false));
     blueprintText = readFileSync(join(dir, 'awsorg.yaml'), 'utf8');
     assert.match(blueprintText, /handoff: false/);
-    const bootstrap = await runCli(['bootstrap', '--config', 'awsorg.yaml', ...FLAGS, '--yes'], { env, cwd: dir, timeoutMs: 600_000 });
+    const bootstrap = await runCli(['bootstrap', '--config', 'awsorg.yaml', ...FLAGS, '--yes'], {
+      env,
+      cwd: dir,
+      timeoutMs: 600_000,
+    });
     assert.equal(bootstrap.code, 0, bootstrap.stderr);
     assert.equal(existsSync(tf), false, 'the bootstrap without hand-off writes no Terraform directory');
   });
@@ -89,7 +93,10 @@ describe('awsorg state handoff after a bootstrap without terraform.handoff (stan
   it('--plan names the files and imports, exits 3, and writes nothing', async () => {
     const snapshot = await moto.snapshot();
     const files = snapshotDir(dir);
-    const plan = await runCli(['state', 'handoff', '--config', 'awsorg.yaml', ...FLAGS, '--plan', '--json'], { env, cwd: dir });
+    const plan = await runCli(['state', 'handoff', '--config', 'awsorg.yaml', ...FLAGS, '--plan', '--json'], {
+      env,
+      cwd: dir,
+    });
     assert.equal(plan.code, 3, plan.stderr);
     const result = JSON.parse(plan.stdout);
     assert.equal(result.status, 'changes-pending');
@@ -102,7 +109,11 @@ describe('awsorg state handoff after a bootstrap without terraform.handoff (stan
   });
 
   it('writes the code, imports every resource, moves the state into the bucket; the blueprint file is not edited', async () => {
-    const run = await runCli(['state', 'handoff', '--config', 'awsorg.yaml', ...FLAGS, '--json'], { env, cwd: dir, timeoutMs: 600_000 });
+    const run = await runCli(['state', 'handoff', '--config', 'awsorg.yaml', ...FLAGS, '--json'], {
+      env,
+      cwd: dir,
+      timeoutMs: 600_000,
+    });
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout);
     assert.equal(result.status, 'handed-off');
@@ -113,7 +124,11 @@ describe('awsorg state handoff after a bootstrap without terraform.handoff (stan
     for (const name of ['organization.tf', 'guardrails.tf', 'state-backend.tf', 'imports.tf']) {
       assert.ok(readFileSync(join(tf, name), 'utf8').startsWith(`${HANDOFF_MARKER}\n`), `${name} carries the marker`);
     }
-    assert.equal(readFileSync(join(dir, 'awsorg.yaml'), 'utf8'), blueprintText, 'the blueprint is read as handoff: true, not rewritten');
+    assert.equal(
+      readFileSync(join(dir, 'awsorg.yaml'), 'utf8'),
+      blueprintText,
+      'the blueprint is read as handoff: true, not rewritten',
+    );
     // Progress in plain lines on stderr, as bootstrap shows it.
     assert.match(run.stderr, /\[terraform-handoff\]/);
   });
@@ -121,7 +136,9 @@ describe('awsorg state handoff after a bootstrap without terraform.handoff (stan
   it('the state is in the bucket and plain terraform plan finds no changes', async () => {
     const local = join(tf, 'terraform.tfstate');
     assert.ok(!existsSync(local) || statSync(local).size === 0, 'no local state left');
-    const object = await clientsFor(moto.endpoint).s3.send(new GetObjectCommand({ Bucket: 'example-tfstate-change-me', Key: 'bootstrap/terraform.tfstate' }));
+    const object = await clientsFor(moto.endpoint).s3.send(
+      new GetObjectCommand({ Bucket: 'example-tfstate-change-me', Key: 'bootstrap/terraform.tfstate' }),
+    );
     const state = JSON.parse(await object.Body!.transformToString());
     assert.ok(state.resources.length > 30, `state holds ${state.resources.length} resources`);
     const plan = await terraform(['plan', '-detailed-exitcode', '-input=false', '-no-color'], tf, plainEnv);
@@ -131,11 +148,19 @@ describe('awsorg state handoff after a bootstrap without terraform.handoff (stan
   it('a second run does nothing and rewrites no file; --plan then exits 0', async () => {
     const files = snapshotDir(tf);
     const mtimes = [...files.keys()].map((p) => statSync(join(tf, p)).mtimeMs);
-    const second = await runCli(['state', 'handoff', '--config', 'awsorg.yaml', ...FLAGS], { env, cwd: dir, timeoutMs: 300_000 });
+    const second = await runCli(['state', 'handoff', '--config', 'awsorg.yaml', ...FLAGS], {
+      env,
+      cwd: dir,
+      timeoutMs: 300_000,
+    });
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /Nothing to do/);
     assert.deepEqual(snapshotDir(tf), files);
-    assert.deepEqual([...files.keys()].map((p) => statSync(join(tf, p)).mtimeMs), mtimes, 'no file rewritten');
+    assert.deepEqual(
+      [...files.keys()].map((p) => statSync(join(tf, p)).mtimeMs),
+      mtimes,
+      'no file rewritten',
+    );
     const plan = await runCli(['state', 'handoff', '--config', 'awsorg.yaml', ...FLAGS, '--plan'], { env, cwd: dir });
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);
   });
@@ -144,10 +169,17 @@ describe('awsorg state handoff after a bootstrap without terraform.handoff (stan
     editBlueprint(dir, (b) => b.organizationalUnits.push('Workloads/Production'));
     const snapshot = await moto.snapshot();
     const files = snapshotDir(dir);
-    const refused = await runCli(['state', 'handoff', '--config', 'awsorg.yaml', ...FLAGS], { env, cwd: dir, timeoutMs: 300_000 });
+    const refused = await runCli(['state', 'handoff', '--config', 'awsorg.yaml', ...FLAGS], {
+      env,
+      cwd: dir,
+      timeoutMs: 300_000,
+    });
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, /Workloads\/Production/);
-    assert.match(refused.stderr, /run `awsorg bootstrap --config awsorg\.yaml --yes` first; the hand-off only records what exists/i);
+    assert.match(
+      refused.stderr,
+      /run `awsorg bootstrap --config awsorg\.yaml --yes` first; the hand-off only records what exists/i,
+    );
     assert.deepEqual(await moto.snapshot(), snapshot, 'no AWS write');
     assert.deepEqual(snapshotDir(dir), files, 'no file written (code, state, journal)');
     const plan = await runCli(['state', 'handoff', '--config', 'awsorg.yaml', ...FLAGS, '--plan'], { env, cwd: dir });

@@ -87,7 +87,11 @@ describe('a state backend in a member account (terraform + moto)', () => {
   it('bootstrap writes backend.tf with assume_role into the member account; plan works with management credentials', async () => {
     const local = await appliedDir(join(root, 'bootstrap'));
     writeFileSync(join(root, 'awsorg.yaml'), blueprint(bucket, 'dynamodb'));
-    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes', '--json'], { env, cwd: root, timeoutMs: 300_000 });
+    const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', '--yes', '--json'], {
+      env,
+      cwd: root,
+      timeoutMs: 300_000,
+    });
     assert.equal(run.code, 0, run.stderr);
     memberId = (JSON.parse(run.stdout) as { accounts: Record<string, string> }).accounts['shared-services']!;
     assert.match(memberId, /^\d{12}$/);
@@ -95,7 +99,12 @@ describe('a state backend in a member account (terraform + moto)', () => {
     await planWithManagementCredentials(join(root, 'bootstrap'));
 
     const backendTf = readFileSync(join(root, 'bootstrap', 'backend.tf'), 'utf8');
-    assert.match(backendTf, new RegExp(`assume_role = \\{\\n\\s+role_arn = "arn:aws:iam::${memberId}:role/OrganizationAccountAccessRole"\\n\\s+\\}`));
+    assert.match(
+      backendTf,
+      new RegExp(
+        `assume_role = \\{\\n\\s+role_arn = "arn:aws:iam::${memberId}:role/OrganizationAccountAccessRole"\\n\\s+\\}`,
+      ),
+    );
     const remote = await member.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'bootstrap/terraform.tfstate' }));
     const state = JSON.parse((await remote.Body?.transformToString()) ?? '') as { lineage: string; serial: number };
     assert.deepEqual([state.lineage, state.serial], [local.lineage, local.serial]);
@@ -135,20 +144,39 @@ describe('a state backend in a member account (terraform + moto)', () => {
 
   it("the wizard's state screen offers a lock-mode change as init -reconfigure and applies it (its apply leaves this step to the screen)", async () => {
     const dir = join(root, 'bootstrap');
-    assert.match(readFileSync(join(dir, 'backend.tf'), 'utf8'), /dynamodb_table/, 'the previous test left the dynamodb backend');
-    const deps = createDeps({ env, cwd: root, signal: new AbortController().signal, clock: systemClock, stdout: { write: () => true }, stderr: { write: () => true }, interactive: true });
+    assert.match(
+      readFileSync(join(dir, 'backend.tf'), 'utf8'),
+      /dynamodb_table/,
+      'the previous test left the dynamodb backend',
+    );
+    const deps = createDeps({
+      env,
+      cwd: root,
+      signal: new AbortController().signal,
+      clock: systemClock,
+      stdout: { write: () => true },
+      stderr: { write: () => true },
+      interactive: true,
+    });
     const ops = new WizardOperations(deps);
     await ops.signIn({ kind: 'sign-in', method: 'current' }, () => undefined);
     await ops.plan('lockfile.yaml', () => undefined);
     const info = await ops.inspectMigration('./bootstrap');
-    assert.deepEqual(info.finding.kind === 'reconfigure' && info.finding.changes, ['lock lockfile (was dynamodb)'], JSON.stringify(info.finding));
+    assert.deepEqual(
+      info.finding.kind === 'reconfigure' && info.finding.changes,
+      ['lock lockfile (was dynamodb)'],
+      JSON.stringify(info.finding),
+    );
     const output: string[] = [];
     const verification = await ops.migrate('./bootstrap', (line) => output.push(line));
     assert.equal(verification, undefined, 'nothing moved');
     const backendTf = readFileSync(join(dir, 'backend.tf'), 'utf8');
     assert.match(backendTf, /use_lockfile += true/, output.join('\n'));
     assert.doesNotMatch(backendTf, /dynamodb_table/);
-    assert.ok(output.some((l) => /init -reconfigure|re-initialised/.test(l)), output.join('\n'));
+    assert.ok(
+      output.some((l) => /init -reconfigure|re-initialised/.test(l)),
+      output.join('\n'),
+    );
     assert.equal((await ops.inspectMigration('./bootstrap')).finding.kind, 'already-migrated');
     await planWithManagementCredentials(dir);
     // Back to dynamodb for the tests that follow.
@@ -169,15 +197,39 @@ describe('a state backend in a member account (terraform + moto)', () => {
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
-    const common = ['state', 'migrate', '--dir', dir, '--bucket', otherBucket, '--key', 'other/terraform.tfstate', '--region', 'us-east-1', '--tool', 'terraform'];
-    const migrate = await runCli([...common, '--lock', 'dynamodb', '--table', 'other-locks', '--account', 'shared-services', '--json'], { env });
+    const common = [
+      'state',
+      'migrate',
+      '--dir',
+      dir,
+      '--bucket',
+      otherBucket,
+      '--key',
+      'other/terraform.tfstate',
+      '--region',
+      'us-east-1',
+      '--tool',
+      'terraform',
+    ];
+    const migrate = await runCli(
+      [...common, '--lock', 'dynamodb', '--table', 'other-locks', '--account', 'shared-services', '--json'],
+      { env },
+    );
     assert.equal(migrate.code, 0, migrate.stderr);
     const report = JSON.parse(migrate.stdout) as Record<string, unknown>;
     assert.equal(report.status, 'migrated');
     assert.equal(report.lineage, local.lineage);
     assert.equal(report.roleArn, `arn:aws:iam::${memberId}:role/OrganizationAccountAccessRole`);
-    assert.match(readFileSync(join(dir, 'backend.tf'), 'utf8'), new RegExp(`role_arn = "arn:aws:iam::${memberId}:role/OrganizationAccountAccessRole"`));
-    const digest = await member.dynamodb.send(new GetItemCommand({ TableName: 'other-locks', Key: { LockID: { S: `${otherBucket}/other/terraform.tfstate-md5` } } }));
+    assert.match(
+      readFileSync(join(dir, 'backend.tf'), 'utf8'),
+      new RegExp(`role_arn = "arn:aws:iam::${memberId}:role/OrganizationAccountAccessRole"`),
+    );
+    const digest = await member.dynamodb.send(
+      new GetItemCommand({
+        TableName: 'other-locks',
+        Key: { LockID: { S: `${otherBucket}/other/terraform.tfstate-md5` } },
+      }),
+    );
     assert.ok(digest.Item, 'the lock table in the member account holds the digest');
     await planWithManagementCredentials(dir);
 
@@ -199,7 +251,23 @@ describe('a state backend in a member account (terraform + moto)', () => {
     const dir = join(root, 'unknown');
     await appliedDir(dir);
     const before = await moto.snapshot();
-    const run = await runCli(['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', 'x/terraform.tfstate', '--region', 'us-east-1', '--account', 'shared-servics'], { env });
+    const run = await runCli(
+      [
+        'state',
+        'migrate',
+        '--dir',
+        dir,
+        '--bucket',
+        bucket,
+        '--key',
+        'x/terraform.tfstate',
+        '--region',
+        'us-east-1',
+        '--account',
+        'shared-servics',
+      ],
+      { env },
+    );
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /--account: no account named "shared-servics"/);
     assert.deepEqual(await moto.snapshot(), before);

@@ -18,7 +18,13 @@ import { AwsorgError } from '../../src/core/errors.js';
 import type { Journal } from '../../src/core/journal.js';
 import { createMigrateStateStep } from '../../src/steps/migrate-state.js';
 import type { StepContext } from '../../src/steps/types.js';
-import { BACKEND_MARKER, describeBackendChange, inspectBackendDeclarations, renderBackend, type S3BackendSettings } from '../../src/terraform/backend.js';
+import {
+  BACKEND_MARKER,
+  describeBackendChange,
+  inspectBackendDeclarations,
+  renderBackend,
+  type S3BackendSettings,
+} from '../../src/terraform/backend.js';
 import { isolatedEnv, REPO_ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { startMoto, type Moto } from '../helpers/moto.js';
 import { terraform } from '../helpers/terraform.js';
@@ -69,7 +75,11 @@ describe('awsorg state migrate (terraform + moto)', () => {
     // No real AWS configuration, moto's endpoint and keys, and no Terraform update checks.
     env = isolatedEnv({ ...moto.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' });
     cleanup.push(env.HOME!);
-    const config = { endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+    const config = {
+      endpoint: moto.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    };
     s3 = new S3Client({ ...config, forcePathStyle: true });
     dynamodb = new DynamoDBClient(config);
   });
@@ -116,14 +126,30 @@ describe('awsorg state migrate (terraform + moto)', () => {
     return (await out.Body?.transformToString()) ?? '';
   }
 
-  async function migrateAndCheck(lock: 'lockfile' | 'dynamodb' | 'both', tag: string = lock): Promise<{ dir: string; bucket: string; key: string; args: string[] }> {
+  async function migrateAndCheck(
+    lock: 'lockfile' | 'dynamodb' | 'both',
+    tag: string = lock,
+  ): Promise<{ dir: string; bucket: string; key: string; args: string[] }> {
     const { dir, stateText } = await appliedDir();
     const before = stateMeta(stateText);
     const bucket = await createBucket();
     const table = `awsorg-locks-${tag}-${process.pid}`;
     if (lock !== 'lockfile') await createLockTable(table);
     const key = `bootstrap/${tag}/terraform.tfstate`;
-    const args = ['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', key, '--region', 'us-east-1', '--lock', lock];
+    const args = [
+      'state',
+      'migrate',
+      '--dir',
+      dir,
+      '--bucket',
+      bucket,
+      '--key',
+      key,
+      '--region',
+      'us-east-1',
+      '--lock',
+      lock,
+    ];
     if (lock !== 'lockfile') args.push('--table', table);
 
     const result = await runCli([...args, '--tool', 'terraform', '--json'], { env });
@@ -156,7 +182,9 @@ describe('awsorg state migrate (terraform + moto)', () => {
 
     if (lock !== 'lockfile') {
       // Terraform checks the object against this digest when it reads the state.
-      const item = await dynamodb.send(new GetItemCommand({ TableName: table, Key: { LockID: { S: `${bucket}/${key}-md5` } } }));
+      const item = await dynamodb.send(
+        new GetItemCommand({ TableName: table, Key: { LockID: { S: `${bucket}/${key}-md5` } } }),
+      );
       assert.equal(item.Item?.Digest?.S, createHash('md5').update(remote).digest('hex'));
     }
 
@@ -196,7 +224,20 @@ describe('awsorg state migrate (terraform + moto)', () => {
   it('applies a later lock-mode change: rewrites backend.tf and runs init -reconfigure (dynamodb -> lockfile -> dynamodb)', async () => {
     const { dir, bucket, key } = await migrateAndCheck('dynamodb', 'relock');
     const remoteBefore = await remoteState(bucket, key);
-    const base = ['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', key, '--region', 'us-east-1', '--tool', 'terraform'];
+    const base = [
+      'state',
+      'migrate',
+      '--dir',
+      dir,
+      '--bucket',
+      bucket,
+      '--key',
+      key,
+      '--region',
+      'us-east-1',
+      '--tool',
+      'terraform',
+    ];
 
     const toLockfile = await runCli([...base, '--lock', 'lockfile'], { env });
     assert.equal(toLockfile.code, 0, toLockfile.stderr);
@@ -229,22 +270,51 @@ describe('awsorg state migrate (terraform + moto)', () => {
   it('refuses a lock-mode change that would rewrite a backend.tf the user has edited, and leaves the file byte for byte', async () => {
     const { dir, bucket, key } = await migrateAndCheck('lockfile', 'edited');
     const path = join(dir, 'backend.tf');
-    const edited = readFileSync(path, 'utf8').replace('    encrypt ', '    workspace_key_prefix = "workspaces" # ours\n    encrypt ');
+    const edited = readFileSync(path, 'utf8').replace(
+      '    encrypt ',
+      '    workspace_key_prefix = "workspaces" # ours\n    encrypt ',
+    );
     writeFileSync(path, edited);
     const table = `awsorg-locks-edited-${process.pid}`;
     await createLockTable(table);
-    const run = await runCli(['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', key, '--region', 'us-east-1', '--tool', 'terraform', '--lock', 'dynamodb', '--table', table], { env });
+    const run = await runCli(
+      [
+        'state',
+        'migrate',
+        '--dir',
+        dir,
+        '--bucket',
+        bucket,
+        '--key',
+        key,
+        '--region',
+        'us-east-1',
+        '--tool',
+        'terraform',
+        '--lock',
+        'dynamodb',
+        '--table',
+        table,
+      ],
+      { env },
+    );
     assert.equal(run.code, 1, run.stdout + run.stderr);
     assert.match(run.stderr, /backend\.tf was written by awsorg but has been edited/);
     assert.equal(readFileSync(path, 'utf8'), edited);
   });
 
   it('reports every workspace init -migrate-state moved, each with its key, lineage and serial', async () => {
-    async function withWorkspaces(): Promise<{ dir: string; local: Record<string, { lineage: string; serial: number }> }> {
+    async function withWorkspaces(): Promise<{
+      dir: string;
+      local: Record<string, { lineage: string; serial: number }>;
+    }> {
       const { dir, stateText } = await appliedDir();
       const local: Record<string, { lineage: string; serial: number }> = { default: stateMeta(stateText) };
       for (const name of ['staging', 'prod']) {
-        for (const args of [['workspace', 'new', '-no-color', name], ['apply', '-auto-approve', '-input=false', '-no-color']]) {
+        for (const args of [
+          ['workspace', 'new', '-no-color', name],
+          ['apply', '-auto-approve', '-input=false', '-no-color'],
+        ]) {
           const run = await terraform(args, dir, env);
           assert.equal(run.code, 0, run.output);
         }
@@ -258,9 +328,30 @@ describe('awsorg state migrate (terraform + moto)', () => {
 
     const json = await withWorkspaces();
     const bucket = await createBucket();
-    const result = await runCli(['state', 'migrate', '--dir', json.dir, '--bucket', bucket, '--key', key, '--region', 'us-east-1', '--tool', 'terraform', '--json'], { env });
+    const result = await runCli(
+      [
+        'state',
+        'migrate',
+        '--dir',
+        json.dir,
+        '--bucket',
+        bucket,
+        '--key',
+        key,
+        '--region',
+        'us-east-1',
+        '--tool',
+        'terraform',
+        '--json',
+      ],
+      { env },
+    );
     assert.equal(result.code, 0, result.stderr);
-    const report = JSON.parse(result.stdout) as { status: string; notes: string[]; workspaces: Array<Record<string, unknown>> };
+    const report = JSON.parse(result.stdout) as {
+      status: string;
+      notes: string[];
+      workspaces: Array<Record<string, unknown>>;
+    };
     assert.equal(report.status, 'migrated');
     assert.doesNotMatch(report.notes.join('\n'), /default workspace only/);
     assert.deepEqual(
@@ -282,14 +373,43 @@ describe('awsorg state migrate (terraform + moto)', () => {
 
     const text = await withWorkspaces();
     const textBucket = await createBucket();
-    const human = await runCli(['state', 'migrate', '--dir', text.dir, '--bucket', textBucket, '--key', key, '--region', 'us-east-1', '--tool', 'terraform'], { env });
+    const human = await runCli(
+      [
+        'state',
+        'migrate',
+        '--dir',
+        text.dir,
+        '--bucket',
+        textBucket,
+        '--key',
+        key,
+        '--region',
+        'us-east-1',
+        '--tool',
+        'terraform',
+      ],
+      { env },
+    );
     assert.equal(human.code, 0, human.stderr);
     assert.doesNotMatch(human.stdout + human.stderr, /default workspace only/);
-    assert.match(human.stdout, /Workspaces: terraform init -migrate-state moved all 3; 3 of them check out in the bucket:/);
+    assert.match(
+      human.stdout,
+      /Workspaces: terraform init -migrate-state moved all 3; 3 of them check out in the bucket:/,
+    );
     for (const name of ['staging', 'prod']) {
-      assert.match(human.stdout, new RegExp(`\\n +${name} +s3://${textBucket}/env:/${name}/${key} +lineage ${text.local[name]!.lineage}, serial \\d+ +\\(lineage kept`));
+      assert.match(
+        human.stdout,
+        new RegExp(
+          `\\n +${name} +s3://${textBucket}/env:/${name}/${key} +lineage ${text.local[name]!.lineage}, serial \\d+ +\\(lineage kept`,
+        ),
+      );
     }
-    assert.match(human.stdout, new RegExp(`\\n +default +s3://${textBucket}/${key} +lineage ${text.local.default!.lineage}, serial ${text.local.default!.serial} +\\(lineage and serial kept\\)`));
+    assert.match(
+      human.stdout,
+      new RegExp(
+        `\\n +default +s3://${textBucket}/${key} +lineage ${text.local.default!.lineage}, serial ${text.local.default!.serial} +\\(lineage and serial kept\\)`,
+      ),
+    );
   });
 
   it('reports a directory without local state and changes nothing', async () => {
@@ -297,7 +417,18 @@ describe('awsorg state migrate (terraform + moto)', () => {
     cleanup.push(dir);
     writeFileSync(join(dir, 'main.tf'), MAIN_TF);
     // The bucket does not even exist: with nothing to move, nothing is needed from it.
-    const args = ['state', 'migrate', '--dir', dir, '--bucket', 'awsorg-state-never-created', '--key', 'k/terraform.tfstate', '--region', 'us-east-1'];
+    const args = [
+      'state',
+      'migrate',
+      '--dir',
+      dir,
+      '--bucket',
+      'awsorg-state-never-created',
+      '--key',
+      'k/terraform.tfstate',
+      '--region',
+      'us-east-1',
+    ];
     const human = await runCli(args, { env });
     assert.equal(human.code, 0, human.stderr);
     assert.match(human.stdout, /No local state in /);
@@ -315,7 +446,10 @@ describe('awsorg state migrate (terraform + moto)', () => {
     const otherText = JSON.stringify(other, null, 2);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: otherText }));
 
-    const result = await runCli(['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', key, '--region', 'us-east-1'], { env });
+    const result = await runCli(
+      ['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', key, '--region', 'us-east-1'],
+      { env },
+    );
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /already holds a different state/);
     assert.equal(await remoteState(bucket, key), otherText);
@@ -326,18 +460,37 @@ describe('awsorg state migrate (terraform + moto)', () => {
   it('names both tools and how to install them when the chosen tool is missing', async () => {
     const { dir } = await appliedDir();
     const bucket = await createBucket();
-    const result = await runCli(['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', 'k/terraform.tfstate', '--region', 'us-east-1', '--tool', 'tofu'], {
-      env: { ...env, PATH: '/nonexistent' },
-    });
+    const result = await runCli(
+      [
+        'state',
+        'migrate',
+        '--dir',
+        dir,
+        '--bucket',
+        bucket,
+        '--key',
+        'k/terraform.tfstate',
+        '--region',
+        'us-east-1',
+        '--tool',
+        'tofu',
+      ],
+      {
+        env: { ...env, PATH: '/nonexistent' },
+      },
+    );
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /`tofu` was not found on PATH/);
     assert.match(result.stderr, /opentofu\.org/);
     assert.match(result.stderr, /--tool terraform/);
     assert.equal(existsSync(join(dir, 'backend.tf')), false);
 
-    const auto = await runCli(['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', 'k/terraform.tfstate', '--region', 'us-east-1'], {
-      env: { ...env, PATH: '/nonexistent' },
-    });
+    const auto = await runCli(
+      ['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', 'k/terraform.tfstate', '--region', 'us-east-1'],
+      {
+        env: { ...env, PATH: '/nonexistent' },
+      },
+    );
     assert.equal(auto.code, 1, auto.stderr);
     assert.match(auto.stderr, /Neither `tofu` \(OpenTofu\) nor `terraform` was found on PATH/);
     assert.match(auto.stderr, /developer\.hashicorp\.com\/terraform\/install/);
@@ -388,10 +541,16 @@ describe('awsorg state migrate (terraform + moto)', () => {
       const local = stateMeta(stateText);
       const bucket = await createBucket();
       const key = 'resume/terraform.tfstate';
-      const earlier = remoteSerialOffset === 0 ? stateText : JSON.stringify({ ...JSON.parse(stateText), serial: local.serial - 1 }, null, 2);
+      const earlier =
+        remoteSerialOffset === 0
+          ? stateText
+          : JSON.stringify({ ...JSON.parse(stateText), serial: local.serial - 1 }, null, 2);
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: earlier }));
 
-      const result = await runCli(['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', key, '--region', 'us-east-1', '--json'], { env });
+      const result = await runCli(
+        ['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', key, '--region', 'us-east-1', '--json'],
+        { env },
+      );
       assert.equal(result.code, 0, result.stderr);
       assert.equal((JSON.parse(result.stdout) as { status: string }).status, 'migrated');
       assert.equal(await remoteState(bucket, key), stateText);
@@ -406,7 +565,10 @@ describe('awsorg state migrate (terraform + moto)', () => {
     const key = 'newer/terraform.tfstate';
     const newer = JSON.stringify({ ...JSON.parse(stateText), serial: stateMeta(stateText).serial + 5 }, null, 2);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: newer }));
-    const result = await runCli(['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', key, '--region', 'us-east-1'], { env });
+    const result = await runCli(
+      ['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', key, '--region', 'us-east-1'],
+      { env },
+    );
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /newer snapshot/);
     assert.equal(await remoteState(bucket, key), newer);
@@ -423,19 +585,51 @@ describe('awsorg state migrate (terraform + moto)', () => {
       { mode: 0o755 },
     );
     const bucket = await createBucket();
-    const result = await runCli(['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', 'failed/terraform.tfstate', '--region', 'us-east-1'], {
-      env: { ...env, PATH: `${bin}:${env.PATH}` },
-    });
+    const result = await runCli(
+      [
+        'state',
+        'migrate',
+        '--dir',
+        dir,
+        '--bucket',
+        bucket,
+        '--key',
+        'failed/terraform.tfstate',
+        '--region',
+        'us-east-1',
+      ],
+      {
+        env: { ...env, PATH: `${bin}:${env.PATH}` },
+      },
+    );
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /terraform init -migrate-state failed/);
     assert.match(result.stderr, /simulated failure/);
     assert.match(result.stderr, /The local state is unchanged/);
     assert.equal(readFileSync(join(dir, 'terraform.tfstate'), 'utf8'), stateText);
-    assert.equal(readFileSync(join(dir, `terraform.tfstate.awsorg-backup-${stateMeta(stateText).serial}`), 'utf8'), stateText);
+    assert.equal(
+      readFileSync(join(dir, `terraform.tfstate.awsorg-backup-${stateMeta(stateText).serial}`), 'utf8'),
+      stateText,
+    );
     assert.equal(existsSync(join(dir, 'backend.tf')), false);
 
     // The next run with the real terraform picks up where this one stopped.
-    const rerun = await runCli(['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', 'failed/terraform.tfstate', '--region', 'us-east-1', '--json'], { env });
+    const rerun = await runCli(
+      [
+        'state',
+        'migrate',
+        '--dir',
+        dir,
+        '--bucket',
+        bucket,
+        '--key',
+        'failed/terraform.tfstate',
+        '--region',
+        'us-east-1',
+        '--json',
+      ],
+      { env },
+    );
     assert.equal(rerun.code, 0, rerun.stderr);
     assert.equal((JSON.parse(rerun.stdout) as { status: string }).status, 'migrated');
   });
@@ -446,7 +640,10 @@ describe('awsorg state migrate (terraform + moto)', () => {
     writeFileSync(join(dir, 'versions.tf'), 'terraform {\n  required_version = "< 1.0"\n}\n');
     const bucket = await createBucket();
     const key = 'moved/terraform.tfstate';
-    const result = await runCli(['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', key, '--region', 'us-east-1'], { env });
+    const result = await runCli(
+      ['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', key, '--region', 'us-east-1'],
+      { env },
+    );
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /Unsupported Terraform Core version/);
     assert.match(result.stderr, /had already moved the state/);
@@ -456,9 +653,15 @@ describe('awsorg state migrate (terraform + moto)', () => {
 
   it('refuses, with the reason, when the directory declares another backend', async () => {
     const { dir, stateText } = await appliedDir();
-    writeFileSync(join(dir, 'versions.tf'), 'terraform {\n  backend "local" {\n    path = "terraform.tfstate"\n  }\n}\n');
+    writeFileSync(
+      join(dir, 'versions.tf'),
+      'terraform {\n  backend "local" {\n    path = "terraform.tfstate"\n  }\n}\n',
+    );
     const bucket = await createBucket();
-    const result = await runCli(['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', 'k/terraform.tfstate', '--region', 'us-east-1'], { env });
+    const result = await runCli(
+      ['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', 'k/terraform.tfstate', '--region', 'us-east-1'],
+      { env },
+    );
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /versions\.tf already declares backend "local"/);
     assert.equal(readFileSync(join(dir, 'terraform.tfstate'), 'utf8'), stateText);
@@ -493,7 +696,10 @@ describe('awsorg state migrate (terraform + moto)', () => {
     try {
       assert.equal(step.enabled(loaded), true);
       // On a fresh organization the state account cannot be reached during --plan.
-      const unreachable = await step.observe({ ...ctx, sessionFor: async () => Promise.reject(new Error('no such account yet')) });
+      const unreachable = await step.observe({
+        ...ctx,
+        sessionFor: async () => Promise.reject(new Error('no such account yet')),
+      });
       assert.equal(step.plan(unreachable, loaded, ctx.options).length, 1);
 
       // The bucket does not exist yet either: still one planned change, nothing written.
@@ -509,7 +715,10 @@ describe('awsorg state migrate (terraform + moto)', () => {
       await step.apply(change, ctx);
       await step.verify?.(ctx);
       assert.deepEqual(stateMeta(await remoteState(bucket, key)), local);
-      assert.ok(notes.some((n) => n.includes(`lineage ${local.lineage}`)), notes.join('\n'));
+      assert.ok(
+        notes.some((n) => n.includes(`lineage ${local.lineage}`)),
+        notes.join('\n'),
+      );
 
       const again = await step.observe(ctx);
       assert.deepEqual(step.plan(again, loaded, ctx.options), []);
@@ -524,7 +733,11 @@ describe('awsorg state migrate (terraform + moto)', () => {
    * to the state key what `rewrite` makes of the local state (or deleting the key) and emptying
    * the local file, as a tool that did not keep the state's identity would.
    */
-  function standInTerraform(bucket: string, key: string, rewrite: 'fresh-lineage' | 'other-lineage' | 'next-serial' | 'delete'): string {
+  function standInTerraform(
+    bucket: string,
+    key: string,
+    rewrite: 'fresh-lineage' | 'other-lineage' | 'next-serial' | 'delete',
+  ): string {
     const bin = tempDir('awsorg-bin-');
     cleanup.push(bin);
     const script = `#!${process.execPath}
@@ -568,9 +781,25 @@ s3.send(command).then(() => {
       const bucket = await createBucket();
       const key = `verify-${rewrite}/terraform.tfstate`;
       const bin = standInTerraform(bucket, key, rewrite);
-      const result = await runCli(['state', 'migrate', '--dir', dir, '--bucket', bucket, '--key', key, '--region', 'us-east-1', '--tool', 'terraform'], {
-        env: { ...env, PATH: `${bin}:${env.PATH}` },
-      });
+      const result = await runCli(
+        [
+          'state',
+          'migrate',
+          '--dir',
+          dir,
+          '--bucket',
+          bucket,
+          '--key',
+          key,
+          '--region',
+          'us-east-1',
+          '--tool',
+          'terraform',
+        ],
+        {
+          env: { ...env, PATH: `${bin}:${env.PATH}` },
+        },
+      );
       assert.equal(result.code, 1, result.stdout + result.stderr);
       assert.doesNotMatch(result.stdout, /Migrated|migrated/, 'no success is reported');
 
@@ -588,7 +817,9 @@ s3.send(command).then(() => {
         found = `lineage ${remote.lineage}, serial ${remote.serial}`;
       }
       assert.ok(
-        result.stderr.includes(`After migrating, s3://${bucket}/${key} has ${found}, but the local state had lineage ${local.lineage}, serial ${local.serial}.`),
+        result.stderr.includes(
+          `After migrating, s3://${bucket}/${key} has ${found}, but the local state had lineage ${local.lineage}, serial ${local.serial}.`,
+        ),
         result.stderr,
       );
       const backup = join(dir, `terraform.tfstate.awsorg-backup-${local.serial}`);
@@ -630,7 +861,12 @@ s3.send(command).then(() => {
       assert.ok(change);
       await assert.rejects(step.apply(change, ctx), (err: unknown) => {
         assert.ok(err instanceof AwsorgError, String(err));
-        assert.match(err.message, new RegExp(`After migrating, s3://${bucket}/${key} has lineage [0-9a-f-]+, serial 1, but the local state had lineage ${local.lineage}, serial ${local.serial}\\.`));
+        assert.match(
+          err.message,
+          new RegExp(
+            `After migrating, s3://${bucket}/${key} has lineage [0-9a-f-]+, serial 1, but the local state had lineage ${local.lineage}, serial ${local.serial}\\.`,
+          ),
+        );
         assert.match(err.nextStep ?? '', /Do not apply from/);
         return true;
       });
@@ -646,15 +882,51 @@ s3.send(command).then(() => {
     assert.equal(noBucket.code, 2);
     assert.match(noBucket.stderr, /--bucket is required/);
 
-    const noDir = await runCli(['state', 'migrate', '--bucket', 'b-ucket', '--key', 'k', '--region', 'us-east-1'], { env });
+    const noDir = await runCli(['state', 'migrate', '--bucket', 'b-ucket', '--key', 'k', '--region', 'us-east-1'], {
+      env,
+    });
     assert.equal(noDir.code, 2);
     assert.match(noDir.stderr, /--dir is required/);
 
-    const noTable = await runCli(['state', 'migrate', '--dir', dir, '--bucket', 'some-bucket', '--key', 'k', '--region', 'us-east-1', '--lock', 'dynamodb'], { env });
+    const noTable = await runCli(
+      [
+        'state',
+        'migrate',
+        '--dir',
+        dir,
+        '--bucket',
+        'some-bucket',
+        '--key',
+        'k',
+        '--region',
+        'us-east-1',
+        '--lock',
+        'dynamodb',
+      ],
+      { env },
+    );
     assert.equal(noTable.code, 2);
     assert.match(noTable.stderr, /--table is required/);
 
-    const badRole = await runCli(['state', 'migrate', '--dir', dir, '--bucket', 'some-bucket', '--key', 'k', '--region', 'us-east-1', '--account', '123456789012', '--member-role', 'no role'], { env });
+    const badRole = await runCli(
+      [
+        'state',
+        'migrate',
+        '--dir',
+        dir,
+        '--bucket',
+        'some-bucket',
+        '--key',
+        'k',
+        '--region',
+        'us-east-1',
+        '--account',
+        '123456789012',
+        '--member-role',
+        'no role',
+      ],
+      { env },
+    );
     assert.equal(badRole.code, 2);
     assert.match(badRole.stderr, /--member-role 'no role' is not an IAM role name/);
 
@@ -665,7 +937,13 @@ s3.send(command).then(() => {
 });
 
 describe('backend.tf rendering and detection', () => {
-  const settings: S3BackendSettings = { bucket: 'acme-tfstate', key: 'bootstrap/terraform.tfstate', region: 'eu-west-1', lock: 'both', table: 'acme-tf-locks' };
+  const settings: S3BackendSettings = {
+    bucket: 'acme-tfstate',
+    key: 'bootstrap/terraform.tfstate',
+    region: 'eu-west-1',
+    lock: 'both',
+    table: 'acme-tf-locks',
+  };
 
   it('aligns the attributes and adds kms_key_id for a key ARN', () => {
     const kms = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -713,45 +991,84 @@ describe('backend.tf rendering and detection', () => {
     );
     const wanted = { ...settings, lock: 'lockfile' as const, roleArn };
     assert.equal(inspectBackendDeclarations([{ name: 'backend.tf', text: withRole }], wanted).kind, 'ours-current');
-    const before = inspectBackendDeclarations([{ name: 'backend.tf', text: renderBackend({ ...settings, lock: 'dynamodb' }) }], wanted);
+    const before = inspectBackendDeclarations(
+      [{ name: 'backend.tf', text: renderBackend({ ...settings, lock: 'dynamodb' }) }],
+      wanted,
+    );
     assert.equal(before.kind, 'ours-outdated');
-    assert.deepEqual(describeBackendChange(before.kind === 'ours-outdated' ? before.declared : { file: '', type: 's3', attributes: {} }, wanted), [
-      'lock lockfile (was dynamodb)',
-      `assume_role ${roleArn} (was none)`,
-    ]);
-    const sameButRole = inspectBackendDeclarations([{ name: 'backend.tf', text: withRole }], { ...wanted, roleArn: undefined });
-    assert.deepEqual(describeBackendChange(sameButRole.kind === 'ours-outdated' ? sameButRole.declared : { file: '', type: 's3', attributes: {} }, { ...wanted, roleArn: undefined }), [
-      `assume_role none (was ${roleArn})`,
-    ]);
+    assert.deepEqual(
+      describeBackendChange(
+        before.kind === 'ours-outdated' ? before.declared : { file: '', type: 's3', attributes: {} },
+        wanted,
+      ),
+      ['lock lockfile (was dynamodb)', `assume_role ${roleArn} (was none)`],
+    );
+    const sameButRole = inspectBackendDeclarations([{ name: 'backend.tf', text: withRole }], {
+      ...wanted,
+      roleArn: undefined,
+    });
+    assert.deepEqual(
+      describeBackendChange(
+        sameButRole.kind === 'ours-outdated' ? sameButRole.declared : { file: '', type: 's3', attributes: {} },
+        { ...wanted, roleArn: undefined },
+      ),
+      [`assume_role none (was ${roleArn})`],
+    );
   });
 
   it('recognises its own file, an outdated one, a matching or conflicting declaration', () => {
     const ours = renderBackend(settings);
-    assert.equal(inspectBackendDeclarations([{ name: 'main.tf', text: 'resource "terraform_data" "x" {}\n' }], settings).kind, 'none');
+    assert.equal(
+      inspectBackendDeclarations([{ name: 'main.tf', text: 'resource "terraform_data" "x" {}\n' }], settings).kind,
+      'none',
+    );
     assert.equal(inspectBackendDeclarations([{ name: 'backend.tf', text: ours }], settings).kind, 'ours-current');
-    assert.equal(inspectBackendDeclarations([{ name: 'backend.tf', text: renderBackend({ ...settings, key: 'other' }) }], settings).kind, 'ours-outdated');
+    assert.equal(
+      inspectBackendDeclarations([{ name: 'backend.tf', text: renderBackend({ ...settings, key: 'other' }) }], settings)
+        .kind,
+      'ours-outdated',
+    );
 
-    const operator = 'terraform {\n  backend "s3" {\n    bucket = "acme-tfstate" # the state bucket\n    key    = "bootstrap/terraform.tfstate"\n    region = "eu-west-1"\n  }\n}\n';
-    assert.equal(inspectBackendDeclarations([{ name: 'versions.tf', text: operator }], settings).kind, 'operator-matching');
+    const operator =
+      'terraform {\n  backend "s3" {\n    bucket = "acme-tfstate" # the state bucket\n    key    = "bootstrap/terraform.tfstate"\n    region = "eu-west-1"\n  }\n}\n';
+    assert.equal(
+      inspectBackendDeclarations([{ name: 'versions.tf', text: operator }], settings).kind,
+      'operator-matching',
+    );
 
-    const local = inspectBackendDeclarations([{ name: 'main.tf', text: 'terraform {\n  backend "local" {\n    path = "x.tfstate"\n  }\n}\n' }], settings);
+    const local = inspectBackendDeclarations(
+      [{ name: 'main.tf', text: 'terraform {\n  backend "local" {\n    path = "x.tfstate"\n  }\n}\n' }],
+      settings,
+    );
     assert.equal(local.kind, 'conflict');
     assert.match(local.kind === 'conflict' ? local.reason : '', /main\.tf already declares backend "local"/);
 
-    const cloud = inspectBackendDeclarations([{ name: 'main.tf.json', text: JSON.stringify({ terraform: { cloud: { organization: 'acme' } } }) }], settings);
+    const cloud = inspectBackendDeclarations(
+      [{ name: 'main.tf.json', text: JSON.stringify({ terraform: { cloud: { organization: 'acme' } } }) }],
+      settings,
+    );
     assert.equal(cloud.kind, 'conflict');
 
     const commented = '# terraform {\n#   backend "gcs" {}\n# }\n/* terraform { backend "local" {} } */\n';
     assert.equal(inspectBackendDeclarations([{ name: 'main.tf', text: commented }], settings).kind, 'none');
 
-    const foreignBackendTf = inspectBackendDeclarations([{ name: 'backend.tf', text: 'provider "aws" {}\n' }], settings);
+    const foreignBackendTf = inspectBackendDeclarations(
+      [{ name: 'backend.tf', text: 'provider "aws" {}\n' }],
+      settings,
+    );
     assert.equal(foreignBackendTf.kind, 'conflict');
   });
 
   it('never rewrites its own backend.tf once the user has edited it (a workspace_key_prefix, a required_version, a comment)', () => {
     const older = renderBackend({ ...settings, lock: 'dynamodb' });
     // Spacing alone (terraform fmt realigning, CRLF) is no edit: the file is rewritten for the new lock.
-    assert.equal(inspectBackendDeclarations([{ name: 'backend.tf', text: older.replace(/ += /g, ' = ').replace(/\n/g, '\r\n') }], settings).kind, 'ours-outdated');
+    assert.equal(
+      inspectBackendDeclarations(
+        [{ name: 'backend.tf', text: older.replace(/ += /g, ' = ').replace(/\n/g, '\r\n') }],
+        settings,
+      ).kind,
+      'ours-outdated',
+    );
     const edits: Record<string, string> = {
       workspace_key_prefix: older.replace('    encrypt ', '    workspace_key_prefix = "workspaces"\n    encrypt '),
       required_version: older.replace('terraform {\n', 'terraform {\n  required_version = ">= 1.10"\n'),
@@ -762,11 +1079,21 @@ describe('backend.tf rendering and detection', () => {
     for (const [what, text] of Object.entries(edits)) {
       const found = inspectBackendDeclarations([{ name: 'backend.tf', text }], settings);
       assert.equal(found.kind, 'conflict', what);
-      assert.match(found.kind === 'conflict' ? found.reason : '', /backend\.tf was written by awsorg but has been edited/, what);
+      assert.match(
+        found.kind === 'conflict' ? found.reason : '',
+        /backend\.tf was written by awsorg but has been edited/,
+        what,
+      );
     }
     // Edits that leave awsorg's own settings as wanted need no rewrite: the file stays and counts as current.
-    const currentButEdited = renderBackend(settings).replace('    encrypt ', '    workspace_key_prefix = "workspaces"\n    encrypt ');
-    assert.equal(inspectBackendDeclarations([{ name: 'backend.tf', text: currentButEdited }], settings).kind, 'ours-current');
+    const currentButEdited = renderBackend(settings).replace(
+      '    encrypt ',
+      '    workspace_key_prefix = "workspaces"\n    encrypt ',
+    );
+    assert.equal(
+      inspectBackendDeclarations([{ name: 'backend.tf', text: currentButEdited }], settings).kind,
+      'ours-current',
+    );
   });
 });
 
@@ -788,8 +1115,24 @@ describe('state migrate report on a terminal', () => {
       roleArn: undefined,
       backendChanges: [],
       workspaces: [
-        { name: 'default', key: 'k/terraform.tfstate', lineage: 'l-1', serial: 3, remote: { lineage: 'l-1', serial: 3 }, status: 'moved', backup: undefined },
-        { name: hostile, key: `env:/${hostile}/k/terraform.tfstate`, lineage: 'l-2', serial: 1, remote: { lineage: 'x\x1b[31m', serial: 9 }, status: 'differs', backup: undefined },
+        {
+          name: 'default',
+          key: 'k/terraform.tfstate',
+          lineage: 'l-1',
+          serial: 3,
+          remote: { lineage: 'l-1', serial: 3 },
+          status: 'moved',
+          backup: undefined,
+        },
+        {
+          name: hostile,
+          key: `env:/${hostile}/k/terraform.tfstate`,
+          lineage: 'l-2',
+          serial: 1,
+          remote: { lineage: 'x\x1b[31m', serial: 9 },
+          status: 'differs',
+          backup: undefined,
+        },
       ],
       notes: [`workspace ${hostile}: differs`],
     });

@@ -37,7 +37,15 @@ function treeOf(dir: string): Record<string, string> {
 }
 
 function depsFor(endpoint: string, cwd: string): Deps {
-  return createDeps({ env: operatorEnv(endpoint), cwd, signal: new AbortController().signal, clock: systemClock, stdout: { write: () => true }, stderr: { write: () => true }, interactive: true });
+  return createDeps({
+    env: operatorEnv(endpoint),
+    cwd,
+    signal: new AbortController().signal,
+    clock: systemClock,
+    stdout: { write: () => true },
+    stderr: { write: () => true },
+    interactive: true,
+  });
 }
 
 describe('wizard operations against moto', { timeout: 600_000 }, () => {
@@ -60,12 +68,30 @@ describe('wizard operations against moto', { timeout: 600_000 }, () => {
     writeFileSync(join(cwd, 'awsorg.yaml'), 'version: 1\n');
     writeFileSync(
       join(cwd, 'awsorg.journal.json'),
-      JSON.stringify({ version: 1, blueprint: join(cwd, 'awsorg.yaml'), runs: 1, startedAt: '2026-11-22T09:00:00Z', updatedAt: '2026-11-22T09:05:00Z', changes: { 'ou:Security': { status: 'done', at: '2026-11-22T09:01:00Z' }, 'account:audit': { status: 'started', at: '2026-11-22T09:02:00Z' } }, createAccountRequests: {} }),
+      JSON.stringify({
+        version: 1,
+        blueprint: join(cwd, 'awsorg.yaml'),
+        runs: 1,
+        startedAt: '2026-11-22T09:00:00Z',
+        updatedAt: '2026-11-22T09:05:00Z',
+        changes: {
+          'ou:Security': { status: 'done', at: '2026-11-22T09:01:00Z' },
+          'account:audit': { status: 'started', at: '2026-11-22T09:02:00Z' },
+        },
+        createAccountRequests: {},
+      }),
     );
     const later = await ops.detect();
     assert.equal(later.organization.kind, 'management');
     assert.equal(later.blueprintFile, 'awsorg.yaml');
-    assert.deepEqual(later.interrupted && { blueprint: later.interrupted.blueprint, done: later.interrupted.done, inFlight: later.interrupted.inFlight }, { blueprint: 'awsorg.yaml', done: 1, inFlight: ['account:audit'] });
+    assert.deepEqual(
+      later.interrupted && {
+        blueprint: later.interrupted.blueprint,
+        done: later.interrupted.done,
+        inFlight: later.interrupted.inFlight,
+      },
+      { blueprint: 'awsorg.yaml', done: 1, inFlight: ['account:audit'] },
+    );
   });
 
   it('detects no interrupted run, without hanging, when the journal is a FIFO or a directory', () => {
@@ -84,7 +110,11 @@ describe('wizard operations against moto', { timeout: 600_000 }, () => {
       const cwd = tempDir('awsorg-wizard-ops-');
       const journal = join(cwd, 'awsorg.journal.json');
       assert.equal(spawnSync(kind === 'fifo' ? 'mkfifo' : 'mkdir', [journal]).status, 0);
-      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(operatorEnv(moto.endpoint)), cwd], { encoding: 'utf8', timeout: 20_000 });
+      const child = spawnSync(
+        process.execPath,
+        ['--input-type=module', '-e', script, JSON.stringify(operatorEnv(moto.endpoint)), cwd],
+        { encoding: 'utf8', timeout: 20_000 },
+      );
       assert.equal(child.signal, null, `${kind}: detect did not return (killed by the timeout)`);
       assert.equal(child.status, 0, child.stderr);
       assert.deepEqual(JSON.parse(child.stdout), { interrupted: null });
@@ -94,7 +124,10 @@ describe('wizard operations against moto', { timeout: 600_000 }, () => {
   it('signs in with pasted keys, and no event carries the secret', async () => {
     const ops = new WizardOperations(depsFor(moto.endpoint, tempDir('awsorg-wizard-ops-')));
     const events: SignInEvent[] = [];
-    await ops.signIn({ kind: 'sign-in', method: 'keys', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: SECRET }, (e) => events.push(e));
+    await ops.signIn(
+      { kind: 'sign-in', method: 'keys', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: SECRET },
+      (e) => events.push(e),
+    );
     const last = events.at(-1)!;
     assert.equal(last.kind, 'signed-in', JSON.stringify(events));
     assert.equal(last.kind === 'signed-in' && last.result.identity.account, '123456789012');
@@ -128,12 +161,21 @@ describe('wizard operations against moto', { timeout: 600_000 }, () => {
   it('in a rehearsal, saves the blueprint in its workspace, and keeps it in the working directory only when asked, never replacing another file silently', async () => {
     const cwd = tempDir('awsorg-wizard-ops-');
     const workspace = tempDir('awsorg-rehearsal-');
-    const ops = new WizardOperations(depsFor(moto.endpoint, cwd), { rehearsal: { endpoint: moto.endpoint, workspace } });
-    assert.ok(ops.blueprintPath.startsWith(workspace), `the rehearsal saves into its workspace, not ${ops.blueprintPath}`);
+    const ops = new WizardOperations(depsFor(moto.endpoint, cwd), {
+      rehearsal: { endpoint: moto.endpoint, workspace },
+    });
+    assert.ok(
+      ops.blueprintPath.startsWith(workspace),
+      `the rehearsal saves into its workspace, not ${ops.blueprintPath}`,
+    );
     const blueprint = preset('three-accounts');
     const saved = await ops.saveBlueprint(ops.relativePath(ops.blueprintPath), blueprint, false);
     assert.deepEqual(saved, { path: join(workspace, 'awsorg.yaml') });
-    assert.equal(existsSync(join(cwd, 'awsorg.yaml')), false, 'nothing was written into the working directory (a git checkout, say)');
+    assert.equal(
+      existsSync(join(cwd, 'awsorg.yaml')),
+      false,
+      'nothing was written into the working directory (a git checkout, say)',
+    );
     // Keeping it: an existing, different file is not replaced until asked again.
     writeFileSync(join(cwd, 'awsorg.yaml'), 'version: 1\n# mine\n');
     assert.deepEqual(await ops.keepBlueprint(false), { exists: true, path: 'awsorg.yaml' });
@@ -148,10 +190,15 @@ describe('wizard operations against moto', { timeout: 600_000 }, () => {
   it('in a rehearsal, the state screen names a missing Terraform directory as written, once', async () => {
     const cwd = tempDir('awsorg-wizard-ops-');
     const workspace = tempDir('awsorg-rehearsal-');
-    const ops = new WizardOperations(depsFor(moto.endpoint, cwd), { rehearsal: { endpoint: moto.endpoint, workspace } });
+    const ops = new WizardOperations(depsFor(moto.endpoint, cwd), {
+      rehearsal: { endpoint: moto.endpoint, workspace },
+    });
     const events: SignInEvent[] = [];
     await ops.signIn({ kind: 'sign-in', method: 'current' }, (e) => events.push(e));
-    assert.ok(events.some((e) => e.kind === 'signed-in'), JSON.stringify(events));
+    assert.ok(
+      events.some((e) => e.kind === 'signed-in'),
+      JSON.stringify(events),
+    );
     const saved = await ops.saveBlueprint(ops.relativePath(ops.blueprintPath), preset('three-accounts'), false);
     assert.ok('path' in saved && !('exists' in saved));
     await ops.plan(saved.path, () => undefined);
@@ -161,7 +208,11 @@ describe('wizard operations against moto', { timeout: 600_000 }, () => {
     assert.equal(info.absolute, join(cwd, 'bootstrap'), 'the directory looked for is the real one: nothing was copied');
     const { migrateLines, initialMigrate, migrateEvent } = await import('../../src/ui/wizard/migrate.js');
     const { palette } = await import('../../src/ui/console/style.js');
-    const screen = migrateLines(migrateEvent(initialMigrate('./bootstrap'), { kind: 'inspected', info }), { width: 200, height: 40, palette: palette(false) }).join('\n');
+    const screen = migrateLines(migrateEvent(initialMigrate('./bootstrap'), { kind: 'inspected', info }), {
+      width: 200,
+      height: 40,
+      palette: palette(false),
+    }).join('\n');
     assert.doesNotMatch(screen, /copied/, screen);
     assert.equal(screen.match(/\.\/bootstrap/g)?.length, 2, `the directory row and the finding name it:\n${screen}`);
   });
@@ -171,7 +222,9 @@ describe('wizard operations against moto', { timeout: 600_000 }, () => {
     const workspace = tempDir('awsorg-rehearsal-');
     mkdirSync(join(cwd, 'bootstrap'));
     writeFileSync(join(cwd, 'bootstrap', 'main.tf'), 'resource "terraform_data" "bootstrap" {}\n');
-    const ops = new WizardOperations(depsFor(moto.endpoint, cwd), { rehearsal: { endpoint: moto.endpoint, workspace } });
+    const ops = new WizardOperations(depsFor(moto.endpoint, cwd), {
+      rehearsal: { endpoint: moto.endpoint, workspace },
+    });
     await ops.signIn({ kind: 'sign-in', method: 'current' }, () => undefined);
     const saved = await ops.saveBlueprint(ops.relativePath(ops.blueprintPath), preset('three-accounts'), false);
     assert.ok('path' in saved && !('exists' in saved));
@@ -180,10 +233,15 @@ describe('wizard operations against moto', { timeout: 600_000 }, () => {
     assert.equal(info.dir, './bootstrap');
     assert.equal(info.inWorkspace, true);
     assert.ok(info.absolute.startsWith(workspace), info.absolute);
-    assert.ok(existsSync(join(workspace, 'terraform', 'main.tf')), 'the directory next to where the operator works was copied');
+    assert.ok(
+      existsSync(join(workspace, 'terraform', 'main.tf')),
+      'the directory next to where the operator works was copied',
+    );
   });
 
-  it("in a rehearsal with terraform.handoff, the apply writes the code into the workspace's copy, the state screen shows the files, the imports and plan before and after the move, and the operator's directory is untouched", { timeout: 600_000 }, async () => {
+  it("in a rehearsal with terraform.handoff, the apply writes the code into the workspace's copy, the state screen shows the files, the imports and plan before and after the move, and the operator's directory is untouched", {
+    timeout: 600_000,
+  }, async () => {
     await moto.reset();
     const cwd = tempDir('awsorg-wizard-ops-');
     const workspace = tempDir('awsorg-rehearsal-');
@@ -191,18 +249,30 @@ describe('wizard operations against moto', { timeout: 600_000 }, () => {
     mkdirSync(join(cwd, 'bootstrap'));
     writeFileSync(join(cwd, 'bootstrap', 'extra.tf'), 'locals {\n  owner = "platform"\n}\n');
     const pristine = treeOf(cwd);
-    const ops = new WizardOperations(depsFor(moto.endpoint, cwd), { rehearsal: { endpoint: moto.endpoint, workspace } });
+    const ops = new WizardOperations(depsFor(moto.endpoint, cwd), {
+      rehearsal: { endpoint: moto.endpoint, workspace },
+    });
     await ops.signIn({ kind: 'sign-in', method: 'current' }, () => undefined);
     const blueprint = preset('standard');
     assert.equal(blueprint.terraform?.handoff, true, 'the preset hands the organization to Terraform');
     const saved = await ops.saveBlueprint(ops.relativePath(ops.blueprintPath), blueprint, false);
     assert.ok('path' in saved && !('exists' in saved));
     await ops.plan(saved.path, () => undefined);
-    assert.ok(ops.applySteps().some((s) => s.id === 'terraform-handoff'), 'the hand-off runs in the apply');
-    assert.ok(!ops.applySteps().some((s) => s.id === 'handoff-verify' || s.id === 'migrate-state'), 'the move and the check after it are left to the State screen');
+    assert.ok(
+      ops.applySteps().some((s) => s.id === 'terraform-handoff'),
+      'the hand-off runs in the apply',
+    );
+    assert.ok(
+      !ops.applySteps().some((s) => s.id === 'handoff-verify' || s.id === 'migrate-state'),
+      'the move and the check after it are left to the State screen',
+    );
     const events: ApplyEvent[] = [];
     await ops.apply((e) => events.push(e), new AbortController().signal);
-    assert.equal(events.at(-1)?.kind, 'finished', JSON.stringify(events.filter((e) => e.kind === 'failed' || e.kind === 'change-failed')));
+    assert.equal(
+      events.at(-1)?.kind,
+      'finished',
+      JSON.stringify(events.filter((e) => e.kind === 'failed' || e.kind === 'change-failed')),
+    );
 
     const copy = join(workspace, 'terraform');
     const info = await ops.inspectMigration('./bootstrap');
@@ -220,19 +290,29 @@ describe('wizard operations against moto', { timeout: 600_000 }, () => {
     const output: string[] = [];
     const verification = await ops.migrate('./bootstrap', (line) => output.push(line));
     assert.ok(verification, output.join('\n'));
-    assert.deepEqual(ops.afterMoveCheck(), { ok: true, text: `the state is in s3://${blueprint.stateBackend!.bucket}/${blueprint.terraform!.key}` }, output.join('\n'));
+    assert.deepEqual(
+      ops.afterMoveCheck(),
+      { ok: true, text: `the state is in s3://${blueprint.stateBackend!.bucket}/${blueprint.terraform!.key}` },
+      output.join('\n'),
+    );
 
     const { migrateLines, initialMigrate, migrateEvent } = await import('../../src/ui/wizard/migrate.js');
     const { palette } = await import('../../src/ui/console/style.js');
     let m = migrateEvent(initialMigrate('./bootstrap'), { kind: 'inspected', info });
     m = migrateEvent(m, { kind: 'migrated', verification, afterMove: ops.afterMoveCheck()! });
-    const screen = migrateLines(m, { width: 80, height: 60, palette: palette(false) }).join('\n').replace(/\x1b\[[0-9;]*m/g, '');
+    const screen = migrateLines(m, { width: 80, height: 60, palette: palette(false) })
+      .join('\n')
+      .replace(/\x1b\[[0-9;]*m/g, '');
     assert.match(screen, new RegExp(`Imports\\s+${imports} resources imported`), screen);
     assert.match(screen, /Before move\s+terraform plan: no changes ✓/, screen);
     assert.match(screen, /After move\s+terraform plan: no changes ✓/, screen);
     assert.match(screen.replace(/\s+/g, ' '), /imports\.tf/, screen);
     const done = ops.summary().terraformCode;
-    assert.deepEqual(done && { files: done.files, imports: done.imports, ok: done.ok }, { files: h.files.length, imports, ok: true });
+    assert.deepEqual(done && { files: done.files, imports: done.imports, ok: done.ok }, {
+      files: h.files.length,
+      imports,
+      ok: true,
+    });
 
     assert.deepEqual(treeOf(cwd), pristine, "nothing was written into the operator's directory");
   });
@@ -248,7 +328,10 @@ describe('wizard operations against moto', { timeout: 600_000 }, () => {
     const info = await ops.inspectMigration('./infra');
     assert.equal(info.finding.kind, 'missing-dir');
     assert.equal(info.dir, './infra');
-    assert.equal((await loadBlueprint(join(cwd, 'awsorg.yaml'), { allowPlaceholders: true })).blueprint.terraform?.dir, './infra');
+    assert.equal(
+      (await loadBlueprint(join(cwd, 'awsorg.yaml'), { allowPlaceholders: true })).blueprint.terraform?.dir,
+      './infra',
+    );
   });
 
   it('without a terminal, bare `awsorg bootstrap` refuses with exit 2 and names the headless commands', async () => {
@@ -268,7 +351,10 @@ describe('wizard operations against moto', { timeout: 600_000 }, () => {
     const ops = new WizardOperations(depsFor(moto.endpoint, cwd));
     await ops.signIn({ kind: 'sign-in', method: 'current' }, () => undefined);
     await ops.plan('awsorg.yaml', () => undefined);
-    const held = acquireLock(join(cwd, 'awsorg.journal.json.lock'), { what: 'the journal', command: 'awsorg bootstrap --config awsorg.yaml --yes' });
+    const held = acquireLock(join(cwd, 'awsorg.journal.json.lock'), {
+      what: 'the journal',
+      command: 'awsorg bootstrap --config awsorg.yaml --yes',
+    });
     const pristine = await moto.snapshot();
     const events: ApplyEvent[] = [];
     try {
@@ -278,7 +364,12 @@ describe('wizard operations against moto', { timeout: 600_000 }, () => {
     }
     const last = events.at(-1);
     assert.equal(last?.kind, 'failed', JSON.stringify(events));
-    assert.match(last?.kind === 'failed' ? last.failure.message : '', new RegExp(`is in use by another awsorg run: pid ${process.pid} on .*awsorg bootstrap --config awsorg\\.yaml --yes`));
+    assert.match(
+      last?.kind === 'failed' ? last.failure.message : '',
+      new RegExp(
+        `is in use by another awsorg run: pid ${process.pid} on .*awsorg bootstrap --config awsorg\\.yaml --yes`,
+      ),
+    );
     assert.deepEqual(await moto.snapshot(), pristine, 'nothing was created');
     assert.equal(existsSync(join(cwd, 'awsorg.journal.json')), false);
 

@@ -11,6 +11,11 @@ describe('accountState', () => {
   });
 
   it('counts SUSPENDED, PENDING_CLOSURE and CLOSED as unusable, and not PENDING_ACTIVATION or ACTIVE', () => {
-    assert.deepEqual(['PENDING_ACTIVATION', 'ACTIVE', 'SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'].filter((s) => CLOSED_OR_SUSPENDED.has(s)), ['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED']);
+    assert.deepEqual(
+      ['PENDING_ACTIVATION', 'ACTIVE', 'SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'].filter((s) =>
+        CLOSED_OR_SUSPENDED.has(s),
+      ),
+      ['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'],
+    );
   });
 });

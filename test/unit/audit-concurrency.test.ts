@@ -35,8 +35,29 @@ for (let i = 0; i < Number(count); i++) {
 }
 `;
 
-function writer(home: string, name: string, count: number, startAt: number, pauseMs = 0): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', WRITER, AUDIT_MODULE, XDG_MODULE, home, name, String(count), String(startAt), String(pauseMs)], { stdio: ['ignore', 'ignore', 'pipe'] });
+function writer(
+  home: string,
+  name: string,
+  count: number,
+  startAt: number,
+  pauseMs = 0,
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      WRITER,
+      AUDIT_MODULE,
+      XDG_MODULE,
+      home,
+      name,
+      String(count),
+      String(startAt),
+      String(pauseMs),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += String(d)));
   return new Promise((done) => child.on('close', (code) => done({ code, stderr })));
@@ -45,7 +66,14 @@ function writer(home: string, name: string, count: number, startAt: number, paus
 describe('audit transcript: concurrent writers', () => {
   it('four processes appending to one incident at once never fork the chain, and every record lands', async () => {
     const home = mkdtempSync(join(tmpdir(), 'awsorg-audit-race-'));
-    const paths = xdgPaths({ XDG_STATE_HOME: join(home, 'state'), XDG_CONFIG_HOME: join(home, 'config'), XDG_CACHE_HOME: join(home, 'cache') }, home);
+    const paths = xdgPaths(
+      {
+        XDG_STATE_HOME: join(home, 'state'),
+        XDG_CONFIG_HOME: join(home, 'config'),
+        XDG_CACHE_HOME: join(home, 'cache'),
+      },
+      home,
+    );
     const perWriter = 25;
     const names = ['alice', 'bob', 'carol', 'dave'];
     // Two writers open the (empty) transcript and start appending at the same moment; two open it mid-stream.
@@ -57,22 +85,41 @@ describe('audit transcript: concurrent writers', () => {
     const verified = verifyTranscript(file);
     assert.ok(verified.ok, `the transcript verifies: ${JSON.stringify(verified)}`);
     assert.equal(verified.records, names.length * perWriter);
-    const records = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+    const records = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditRecord);
     for (const name of names) {
       const own = records.filter((r) => r.operator.endsWith(`/${name}`)).map((r) => r.step);
-      assert.deepEqual(own, Array.from({ length: perWriter }, (_, i) => `${name}-${i}`), `${name}'s records are all there, in its order`);
+      assert.deepEqual(
+        own,
+        Array.from({ length: perWriter }, (_, i) => `${name}-${i}`),
+        `${name}'s records are all there, in its order`,
+      );
     }
-    assert.deepEqual(records.map((r) => r.seq), records.map((_, i) => i));
+    assert.deepEqual(
+      records.map((r) => r.seq),
+      records.map((_, i) => i),
+    );
   });
 
   it('verifying while other processes append never reports a change that did not happen (the file and its anchor are read while lines are added)', async () => {
     const home = mkdtempSync(join(tmpdir(), 'awsorg-audit-verify-race-'));
-    const paths = xdgPaths({ XDG_STATE_HOME: join(home, 'state'), XDG_CONFIG_HOME: join(home, 'config'), XDG_CACHE_HOME: join(home, 'cache') }, home);
+    const paths = xdgPaths(
+      {
+        XDG_STATE_HOME: join(home, 'state'),
+        XDG_CONFIG_HOME: join(home, 'config'),
+        XDG_CACHE_HOME: join(home, 'cache'),
+      },
+      home,
+    );
     const file = transcriptPath(paths, 'INC-RACE');
     const startAt = Date.now() + 1000;
     let done = false;
     // Appends a few milliseconds apart (a run appends far less often); each verify reads while they land.
-    const writers = Promise.all(['alice', 'bob'].map((name) => writer(home, name, 150, startAt, 8))).finally(() => (done = true));
+    const writers = Promise.all(['alice', 'bob'].map((name) => writer(home, name, 150, startAt, 8))).finally(
+      () => (done = true),
+    );
     const failures: string[] = [];
     let checks = 0;
     while (!done) {
@@ -81,7 +128,8 @@ describe('audit transcript: concurrent writers', () => {
       // As `audit verify` checks a transcript in the state directory: its anchor is required.
       const result = verifyTranscript(file, { stateDir: join(home, 'state', 'awsorg') });
       checks += 1;
-      if (!result.ok && !(result.anchorMissing && result.validRecords === 0)) failures.push(`line ${result.line}: ${result.reason}`);
+      if (!result.ok && !(result.anchorMissing && result.validRecords === 0))
+        failures.push(`line ${result.line}: ${result.reason}`);
     }
     for (const r of await writers) assert.equal(r.code, 0, r.stderr);
     assert.ok(checks > 5, `verified ${checks} times while the writers ran`);

@@ -43,9 +43,24 @@ describe('redaction by key name alone', () => {
 
   it('a transcript opened with no secrets writes neither value', () => {
     const home = mkdtempSync(join(tmpdir(), 'awsorg-redact-'));
-    const paths = xdgPaths({ XDG_STATE_HOME: join(home, 'state'), XDG_CONFIG_HOME: join(home, 'config'), XDG_CACHE_HOME: join(home, 'cache') }, home);
+    const paths = xdgPaths(
+      {
+        XDG_STATE_HOME: join(home, 'state'),
+        XDG_CONFIG_HOME: join(home, 'config'),
+        XDG_CACHE_HOME: join(home, 'cache'),
+      },
+      home,
+    );
     const t = AuditTranscript.open(paths, 'INC-KEYS', { now: () => new Date('2026-01-01T00:00:00Z') });
-    t.append({ incident: 'INC-KEYS', operator: 'o', runbook: 'r', step: 's', kind: 'action', status: 'applied', response: { SecretAccessKey: SECRET_ACCESS_KEY, SessionToken: SESSION_TOKEN } });
+    t.append({
+      incident: 'INC-KEYS',
+      operator: 'o',
+      runbook: 'r',
+      step: 's',
+      kind: 'action',
+      status: 'applied',
+      response: { SecretAccessKey: SECRET_ACCESS_KEY, SessionToken: SESSION_TOKEN },
+    });
     const text = readFileSync(t.file, 'utf8');
     assert.ok(!text.includes(SECRET_ACCESS_KEY) && !text.includes(SESSION_TOKEN));
     assert.match(text, /"SecretAccessKey":"\[redacted\]","SessionToken":"\[redacted\]"/);
@@ -55,7 +70,14 @@ describe('redaction by key name alone', () => {
 describe('redaction of credentials obtained mid-run', () => {
   function run(obtain: 'handoff' | 'register') {
     const home = mkdtempSync(join(tmpdir(), 'awsorg-midrun-'));
-    const paths = xdgPaths({ XDG_STATE_HOME: join(home, 'state'), XDG_CONFIG_HOME: join(home, 'config'), XDG_CACHE_HOME: join(home, 'cache') }, home);
+    const paths = xdgPaths(
+      {
+        XDG_STATE_HOME: join(home, 'state'),
+        XDG_CONFIG_HOME: join(home, 'config'),
+        XDG_CACHE_HOME: join(home, 'cache'),
+      },
+      home,
+    );
     const deps = createDeps({ env: {}, signal: new AbortController().signal, paths });
     const transcript = AuditTranscript.open(paths, 'INC-MID', { now: () => new Date('2026-01-01T00:00:00Z') });
     const where = { account: '222222222222', role: 'Responder', region: 'us-east-1' };
@@ -73,10 +95,28 @@ describe('redaction of credentials obtained mid-run', () => {
       reads: [],
       rollbackCall: 'none',
       capture: async () => ({}),
-      plan: () => [{ service: 'sts', action: 'AssumeRole', input: { RoleArn: 'arn:aws:iam::222222222222:role/Admin', RoleSessionName: 'INC-MID' } }],
+      plan: () => [
+        {
+          service: 'sts',
+          action: 'AssumeRole',
+          input: { RoleArn: 'arn:aws:iam::222222222222:role/Admin', RoleSessionName: 'INC-MID' },
+        },
+      ],
       async apply(ctx) {
-        const credentials = { accessKeyId: 'ASIAMIDRUNEXAMPLE', secretAccessKey: SECRET_ACCESS_KEY, sessionToken: SESSION_TOKEN, expiration: '2026-01-01T01:00:00Z' };
-        if (obtain === 'handoff') ctx.handoff({ credentials, account: where.account, role: 'Admin', region: where.region, arn: 'arn:aws:sts::222222222222:assumed-role/Admin/INC-MID' });
+        const credentials = {
+          accessKeyId: 'ASIAMIDRUNEXAMPLE',
+          secretAccessKey: SECRET_ACCESS_KEY,
+          sessionToken: SESSION_TOKEN,
+          expiration: '2026-01-01T01:00:00Z',
+        };
+        if (obtain === 'handoff')
+          ctx.handoff({
+            credentials,
+            account: where.account,
+            role: 'Admin',
+            region: where.region,
+            arn: 'arn:aws:sts::222222222222:assumed-role/Admin/INC-MID',
+          });
         else ctx.registerSecrets([credentials.secretAccessKey, credentials.sessionToken]);
         return [{ AccessKeyId: credentials.accessKeyId }];
       },
@@ -86,9 +126,21 @@ describe('redaction of credentials obtained mid-run', () => {
     const echo: CheckOperation = {
       kind: 'check',
       reads: [],
-      run: async () => ({ ok: true, summary: `exported ${SESSION_TOKEN.slice(0, 4)}…`, detail: { shellLine: `export AWS_SECRET_ACCESS_KEY=${SECRET_ACCESS_KEY}`, seen: { value: SESSION_TOKEN } } }),
+      run: async () => ({
+        ok: true,
+        summary: `exported ${SESSION_TOKEN.slice(0, 4)}…`,
+        detail: { shellLine: `export AWS_SECRET_ACCESS_KEY=${SECRET_ACCESS_KEY}`, seen: { value: SESSION_TOKEN } },
+      }),
     };
-    const runbook: Runbook = { id: 'mid', title: 't', description: 'd', whenToUse: [], whenNotToUse: [], params: [], steps: [] };
+    const runbook: Runbook = {
+      id: 'mid',
+      title: 't',
+      description: 'd',
+      whenToUse: [],
+      whenNotToUse: [],
+      params: [],
+      steps: [],
+    };
     const operator = { arn: 'arn:aws:iam::111111111111:user/breakglass', name: 'breakglass' };
     const prepared: PreparedRun = {
       mode: 'run',
@@ -102,12 +154,37 @@ describe('redaction of credentials obtained mid-run', () => {
       outputs: {},
       handoffs: [],
       steps: [
-        { def: { id: 'assume', kind: 'action', title: 'assume', does: 'x' }, recordKind: 'action', where, operation: assume },
+        {
+          def: { id: 'assume', kind: 'action', title: 'assume', does: 'x' },
+          recordKind: 'action',
+          where,
+          operation: assume,
+        },
         { def: { id: 'echo', kind: 'check', title: 'echo', does: 'y' }, recordKind: 'check', where, operation: echo },
       ],
-      contextFor: (step, host, outputs) => stepContext(deps, { runbook: 'mid', incident: 'INC-MID', params: {}, operator, values: {}, dryRun: false, sessions, handoffs: prepared.handoffs }, step, host, outputs),
+      contextFor: (step, host, outputs) =>
+        stepContext(
+          deps,
+          {
+            runbook: 'mid',
+            incident: 'INC-MID',
+            params: {},
+            operator,
+            values: {},
+            dryRun: false,
+            sessions,
+            handoffs: prepared.handoffs,
+          },
+          step,
+          host,
+          outputs,
+        ),
     };
-    const host: RunbookHost = { event: () => undefined, confirmAction: async () => true, acknowledge: async () => undefined };
+    const host: RunbookHost = {
+      event: () => undefined,
+      confirmAction: async () => true,
+      acknowledge: async () => undefined,
+    };
     return { deps, prepared, host, transcript };
   }
 

@@ -4,7 +4,20 @@
  * transcript written through the module.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -31,7 +44,10 @@ const OPERATOR = 'arn:aws:sts::111111111111:assumed-role/Admin/alice';
 
 function tempPaths(): XdgPaths {
   const home = mkdtempSync(join(tmpdir(), 'awsorg-audit-'));
-  return xdgPaths({ XDG_STATE_HOME: join(home, 'state'), XDG_CONFIG_HOME: join(home, 'config'), XDG_CACHE_HOME: join(home, 'cache') }, home);
+  return xdgPaths(
+    { XDG_STATE_HOME: join(home, 'state'), XDG_CONFIG_HOME: join(home, 'config'), XDG_CACHE_HOME: join(home, 'cache') },
+    home,
+  );
 }
 
 /** A clock that moves one second per record. */
@@ -41,7 +57,15 @@ function steppingClock(): () => Date {
 }
 
 function entry(step: string, extra: Partial<AuditEntry> = {}): AuditEntry {
-  return { incident: 'INC-1', operator: OPERATOR, runbook: 'quarantine-account', step, kind: 'action', status: 'applied', ...extra };
+  return {
+    incident: 'INC-1',
+    operator: OPERATOR,
+    runbook: 'quarantine-account',
+    step,
+    kind: 'action',
+    status: 'applied',
+    ...extra,
+  };
 }
 
 /** Five records, with credentials in the request and response and a registered secret in a string. */
@@ -57,8 +81,13 @@ function writeSample(paths: XdgPaths, incident = 'INC-1'): AuditTranscript {
     role: 'OrganizationAccountAccessRole',
     region: 'us-east-1',
     call: 'sts:AssumeRole',
-    request: { RoleArn: 'arn:aws:iam::222222222222:role/OrganizationAccountAccessRole', RoleSessionName: 'awsorg-INC-1' },
-    response: { Credentials: { AccessKeyId: ACCESS_KEY_ID, SecretAccessKey: SECRET_ACCESS_KEY, SessionToken: SESSION_TOKEN } },
+    request: {
+      RoleArn: 'arn:aws:iam::222222222222:role/OrganizationAccountAccessRole',
+      RoleSessionName: 'awsorg-INC-1',
+    },
+    response: {
+      Credentials: { AccessKeyId: ACCESS_KEY_ID, SecretAccessKey: SECRET_ACCESS_KEY, SessionToken: SESSION_TOKEN },
+    },
   });
   e('deny-all', {
     call: 'iam:PutRolePolicy',
@@ -69,9 +98,16 @@ function writeSample(paths: XdgPaths, incident = 'INC-1'): AuditTranscript {
       note: `the operator pasted ${REGISTERED} by mistake`,
     },
     prior: { policies: [] },
-    rollback: { requests: [{ service: 'iam', action: 'DeleteRolePolicy', input: { RoleName: 'x', PolicyName: 'deny-all' } }], does: 'removes the deny' },
+    rollback: {
+      requests: [{ service: 'iam', action: 'DeleteRolePolicy', input: { RoleName: 'x', PolicyName: 'deny-all' } }],
+      does: 'removes the deny',
+    },
   });
-  e('confirm', { kind: 'manual', status: 'acknowledged', ack: { text: 'I have told the account owner', note: 'ticket 42' } });
+  e('confirm', {
+    kind: 'manual',
+    status: 'acknowledged',
+    ack: { text: 'I have told the account owner', note: 'ticket 42' },
+  });
   e('run-end', { kind: 'run', status: 'completed' });
   return transcript;
 }
@@ -117,7 +153,8 @@ describe('audit transcript: writing', () => {
   });
 
   it('never writes a secret access key, session token or registered secret', () => {
-    for (const secret of [SECRET_ACCESS_KEY, SESSION_TOKEN, REGISTERED]) assert.ok(!raw.includes(secret), `found ${secret}`);
+    for (const secret of [SECRET_ACCESS_KEY, SESSION_TOKEN, REGISTERED])
+      assert.ok(!raw.includes(secret), `found ${secret}`);
     // JSON would write the key's "/" as is; check the escaped form too.
     assert.ok(!raw.includes(JSON.stringify(SECRET_ACCESS_KEY).slice(1, -1)));
     assert.match(raw, /\[redacted\]/);
@@ -127,7 +164,10 @@ describe('audit transcript: writing', () => {
     assert.ok(raw.includes(ACCESS_KEY_ID));
     assert.ok(raw.includes('"aws:TokenIssueTime":"2026-03-01T09:00:00Z"'));
     const deny = transcript.records()[2]!;
-    assert.deepEqual((deny.request as { AccessKey: unknown }).AccessKey, { AccessKeyId: ACCESS_KEY_ID, SecretAccessKey: '[redacted]' });
+    assert.deepEqual((deny.request as { AccessKey: unknown }).AccessKey, {
+      AccessKeyId: ACCESS_KEY_ID,
+      SecretAccessKey: '[redacted]',
+    });
     assert.equal((deny.request as { note: string }).note, 'the operator pasted [redacted] by mistake');
   });
 
@@ -135,11 +175,39 @@ describe('audit transcript: writing', () => {
     const text = lines(transcript.file);
     assert.equal(text.length, 5);
     const first = JSON.parse(text[0]!) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(first), ['seq', 'time', 'incident', 'runbook', 'step', 'kind', 'status', 'operator', 'prev', 'hash']);
+    assert.deepEqual(Object.keys(first), [
+      'seq',
+      'time',
+      'incident',
+      'runbook',
+      'step',
+      'kind',
+      'status',
+      'operator',
+      'prev',
+      'hash',
+    ]);
     assert.equal(first.prev, '0'.repeat(64));
     assert.equal(first.time, '2026-03-01T09:00:01.000Z');
     const second = JSON.parse(text[1]!) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(second), ['seq', 'time', 'incident', 'runbook', 'step', 'kind', 'status', 'operator', 'account', 'role', 'region', 'call', 'request', 'response', 'prev', 'hash']);
+    assert.deepEqual(Object.keys(second), [
+      'seq',
+      'time',
+      'incident',
+      'runbook',
+      'step',
+      'kind',
+      'status',
+      'operator',
+      'account',
+      'role',
+      'region',
+      'call',
+      'request',
+      'response',
+      'prev',
+      'hash',
+    ]);
     text.forEach((line, i) => assert.equal((JSON.parse(line) as { seq: number }).seq, i));
     assert.equal(second.prev, first.hash);
     assert.deepEqual(transcript.head(), { records: 5, hash: transcript.records()[4]!.hash });
@@ -148,14 +216,24 @@ describe('audit transcript: writing', () => {
   it('records the operator, the account, role and region, the prior state and the acknowledgement', () => {
     const [, check, action, manual] = transcript.records();
     assert.equal(check!.operator, OPERATOR);
-    assert.deepEqual([check!.account, check!.role, check!.region], ['222222222222', 'OrganizationAccountAccessRole', 'us-east-1']);
+    assert.deepEqual(
+      [check!.account, check!.role, check!.region],
+      ['222222222222', 'OrganizationAccountAccessRole', 'us-east-1'],
+    );
     assert.deepEqual(action!.prior, { policies: [] });
     assert.deepEqual(manual!.ack, { text: 'I have told the account owner', note: 'ticket 42' });
   });
 
   it('verifies intact, against its anchor', () => {
     const result = verifyTranscript(transcript.file);
-    assert.deepEqual(result, { ok: true, file: transcript.file, records: 5, head: transcript.head().hash, anchor: 'matched', warnings: [] });
+    assert.deepEqual(result, {
+      ok: true,
+      file: transcript.file,
+      records: 5,
+      head: transcript.head().hash,
+      anchor: 'matched',
+      warnings: [],
+    });
   });
 
   it('continues the same chain when the incident is opened again', () => {
@@ -173,12 +251,15 @@ describe('audit transcript: writing', () => {
     const second = AuditTranscript.open(p, 'INC-1', { now: steppingClock() });
     const theirs = second.append(entry('from-second'));
     const ours = first.append(entry('from-first'));
-    assert.equal(ours.prev, theirs.hash, 'the first writer reads the second one\'s record and chains after it');
+    assert.equal(ours.prev, theirs.hash, "the first writer reads the second one's record and chains after it");
     assert.equal(ours.seq, theirs.seq + 1);
     assert.equal(verifyTranscript(first.file).ok, true);
 
     writeFileSync(first.file, readFileSync(first.file, 'utf8') + '{"seq":99,"note":"added by hand"}\n');
-    assert.throws(() => first.append(entry('after-edit')), (err: unknown) => err instanceof AwsorgError && /changed since awsorg opened it \(line 8: /.test(err.message));
+    assert.throws(
+      () => first.append(entry('after-edit')),
+      (err: unknown) => err instanceof AwsorgError && /changed since awsorg opened it \(line 8: /.test(err.message),
+    );
   });
 });
 
@@ -190,14 +271,18 @@ describe('audit transcript: verification names the first bad line', () => {
   });
 
   it('an edited character in the middle line', () => {
-    const copy = tamperedCopy(file, (l) => l.map((line, i) => (i === 2 ? line.replace('"status":"applied"', '"status":"applieD"') : line)));
+    const copy = tamperedCopy(file, (l) =>
+      l.map((line, i) => (i === 2 ? line.replace('"status":"applied"', '"status":"applieD"') : line)),
+    );
     const bad = failure(verifyTranscript(copy));
     assert.deepEqual([bad.line, bad.validRecords], [3, 2]);
     assert.match(bad.reason, /hash does not match its contents \(the line was edited\)/);
   });
 
   it('a changed space, even where JSON would not care', () => {
-    const copy = tamperedCopy(file, (l) => l.map((line, i) => (i === 1 ? line.replace('"seq":1,', '"seq": 1,') : line)));
+    const copy = tamperedCopy(file, (l) =>
+      l.map((line, i) => (i === 1 ? line.replace('"seq":1,', '"seq": 1,') : line)),
+    );
     assert.equal(failure(verifyTranscript(copy)).line, 2);
   });
 
@@ -342,7 +427,9 @@ describe('audit transcript: opening a tampered transcript', () => {
     assert.throws(
       () => AuditTranscript.open(paths, 'INC-1', { now: steppingClock() }),
       (err: unknown) =>
-        err instanceof AwsorgError && /fails verification \(line 3: its hash does not match/.test(err.message) && /new --incident id/.test(err.nextStep ?? ''),
+        err instanceof AwsorgError &&
+        /fails verification \(line 3: its hash does not match/.test(err.message) &&
+        /new --incident id/.test(err.nextStep ?? ''),
     );
   });
 
@@ -366,7 +453,13 @@ describe('audit transcript: the anchor of a transcript in the state directory', 
   function cutWithoutAnchor(): { paths: XdgPaths; file: string } {
     const paths = tempPaths();
     const file = writeSample(paths).file;
-    writeFileSync(file, lines(file).slice(0, 3).map((l) => `${l}\n`).join(''));
+    writeFileSync(
+      file,
+      lines(file)
+        .slice(0, 3)
+        .map((l) => `${l}\n`)
+        .join(''),
+    );
     unlinkSync(file.replace(/\.jsonl$/, '.head'));
     return { paths, file };
   }
@@ -389,7 +482,10 @@ describe('audit transcript: the anchor of a transcript in the state directory', 
     const rehearsals = join(transcriptDir(paths), 'rehearsals');
     mkdirSync(rehearsals, { mode: 0o700 });
     copyFileSync(file, join(rehearsals, 'INC-1.jsonl'));
-    assert.match(failure(verifyTranscript(join(rehearsals, 'INC-1.jsonl'), { stateDir: paths.state })).reason, /is missing/);
+    assert.match(
+      failure(verifyTranscript(join(rehearsals, 'INC-1.jsonl'), { stateDir: paths.state })).reason,
+      /is missing/,
+    );
   });
 
   it('the head printed at the end of the run still proves it complete, with a warning to re-anchor', () => {
@@ -407,7 +503,11 @@ describe('audit transcript: the anchor of a transcript in the state directory', 
     const before = readFileSync(file, 'utf8');
     assert.throws(
       () => AuditTranscript.open(paths, 'INC-1', { now: steppingClock() }),
-      (err: unknown) => err instanceof AwsorgError && err.exitCode === ExitCode.failed && /anchor .* is missing/.test(err.message) && /audit verify .*INC-1\.jsonl --reanchor/.test(err.nextStep ?? ''),
+      (err: unknown) =>
+        err instanceof AwsorgError &&
+        err.exitCode === ExitCode.failed &&
+        /anchor .* is missing/.test(err.message) &&
+        /audit verify .*INC-1\.jsonl --reanchor/.test(err.nextStep ?? ''),
     );
     assert.equal(readFileSync(file, 'utf8'), before, 'nothing was appended');
     assert.equal(existsSync(file.replace(/\.jsonl$/, '.head')), false, 'no new anchor was written');
@@ -415,12 +515,28 @@ describe('audit transcript: the anchor of a transcript in the state directory', 
 
   it('--reanchor records the acknowledgement in the chain, then writes a new anchor', () => {
     const { paths, file } = cutWithoutAnchor();
-    const done = reanchorTranscript(file, { stateDir: paths.state, now: steppingClock(), operator: 'local:alice@laptop' });
+    const done = reanchorTranscript(file, {
+      stateDir: paths.state,
+      now: steppingClock(),
+      operator: 'local:alice@laptop',
+    });
     assert.equal(done.status, 'reanchored');
-    const all = lines(file).map((l) => JSON.parse(l) as { seq: number; step: string; status: string; operator: string; detail: { anchorWasMissing: boolean; records: number; head: string; headConfirmed: boolean } });
+    const all = lines(file).map(
+      (l) =>
+        JSON.parse(l) as {
+          seq: number;
+          step: string;
+          status: string;
+          operator: string;
+          detail: { anchorWasMissing: boolean; records: number; head: string; headConfirmed: boolean };
+        },
+    );
     assert.equal(all.length, 4);
     const ack = all[3]!;
-    assert.deepEqual([ack.seq, ack.step, ack.status, ack.operator], [3, 'anchor-missing', 'acknowledged', 'local:alice@laptop']);
+    assert.deepEqual(
+      [ack.seq, ack.step, ack.status, ack.operator],
+      [3, 'anchor-missing', 'acknowledged', 'local:alice@laptop'],
+    );
     assert.deepEqual([ack.detail.anchorWasMissing, ack.detail.records, ack.detail.headConfirmed], [true, 3, false]);
     const verified = verifyTranscript(file, { stateDir: paths.state });
     assert.ok(verified.ok);
@@ -429,7 +545,10 @@ describe('audit transcript: the anchor of a transcript in the state directory', 
     AuditTranscript.open(paths, 'INC-1', { now: steppingClock() }).append(entry('after'));
     assert.equal(lines(file).length, 5);
     // With an anchor in place there is nothing to acknowledge.
-    assert.equal(reanchorTranscript(file, { stateDir: paths.state, now: steppingClock(), operator: 'x' }).status, 'not-needed');
+    assert.equal(
+      reanchorTranscript(file, { stateDir: paths.state, now: steppingClock(), operator: 'x' }).status,
+      'not-needed',
+    );
   });
 
   it('--reanchor refuses a transcript that fails for another reason, and one outside the state directory', () => {
@@ -439,7 +558,10 @@ describe('audit transcript: the anchor of a transcript in the state directory', 
     assert.equal(edited.status, 'failed');
     assert.equal(existsSync(file.replace(/\.jsonl$/, '.head')), false);
     const copy = tamperedCopy(writeSample(tempPaths()).file, (l) => l, false);
-    assert.throws(() => reanchorTranscript(copy, { stateDir: paths.state, now: steppingClock(), operator: 'x' }), (err: unknown) => err instanceof UsageError && /not in awsorg's state directory/.test(err.message));
+    assert.throws(
+      () => reanchorTranscript(copy, { stateDir: paths.state, now: steppingClock(), operator: 'x' }),
+      (err: unknown) => err instanceof UsageError && /not in awsorg's state directory/.test(err.message),
+    );
   });
 
   it('an empty transcript without an anchor is a new one (as if absent)', () => {
@@ -459,7 +581,10 @@ describe('audit transcript: planted files', () => {
     symlinkSync(target, transcriptPath(paths, 'INC-1'));
     assert.throws(
       () => AuditTranscript.open(paths, 'INC-1', { now: steppingClock() }),
-      (err: unknown) => err instanceof UsageError && err.exitCode === ExitCode.usage && /INC-1\.jsonl is a symbolic link/.test(err.message),
+      (err: unknown) =>
+        err instanceof UsageError &&
+        err.exitCode === ExitCode.usage &&
+        /INC-1\.jsonl is a symbolic link/.test(err.message),
     );
     assert.equal(existsSync(target), false, 'the link target was not created');
     assert.equal(AuditTranscript.exists(paths, 'INC-1'), true, 'a link counts as an existing transcript');
@@ -479,7 +604,10 @@ describe('audit transcript: planted files', () => {
     const paths = tempPaths();
     const file = writeSample(paths).file;
     chmodSync(file, 0o620);
-    assert.throws(() => AuditTranscript.open(paths, 'INC-1', { now: steppingClock() }), (err: unknown) => err instanceof UsageError && /others can write to it/.test(err.message));
+    assert.throws(
+      () => AuditTranscript.open(paths, 'INC-1', { now: steppingClock() }),
+      (err: unknown) => err instanceof UsageError && /others can write to it/.test(err.message),
+    );
     chmodSync(file, 0o644);
     // Readable by others is ours to fix: made private again on open.
     AuditTranscript.open(paths, 'INC-1', { now: steppingClock() });
@@ -489,7 +617,10 @@ describe('audit transcript: planted files', () => {
     copyFileSync(anchor, moved);
     rmSync(anchor);
     symlinkSync(moved, anchor);
-    assert.throws(() => AuditTranscript.open(paths, 'INC-1', { now: steppingClock() }), (err: unknown) => err instanceof UsageError && /INC-1\.head is a symbolic link/.test(err.message));
+    assert.throws(
+      () => AuditTranscript.open(paths, 'INC-1', { now: steppingClock() }),
+      (err: unknown) => err instanceof UsageError && /INC-1\.head is a symbolic link/.test(err.message),
+    );
     assert.ok(lstatSync(anchor).isSymbolicLink());
   });
 });
@@ -498,7 +629,8 @@ describe('audit transcript: streaming', () => {
   function bigTranscript(records: number): { paths: XdgPaths; transcript: AuditTranscript } {
     const paths = tempPaths();
     const transcript = AuditTranscript.open(paths, 'BIG-1', { now: steppingClock() });
-    for (let i = 0; i < records; i++) transcript.append({ ...entry(`step-${i}`), incident: 'BIG-1', detail: { padding: 'x'.repeat(1000) } });
+    for (let i = 0; i < records; i++)
+      transcript.append({ ...entry(`step-${i}`), incident: 'BIG-1', detail: { padding: 'x'.repeat(1000) } });
     return { paths, transcript };
   }
 
@@ -506,7 +638,10 @@ describe('audit transcript: streaming', () => {
     const { transcript } = bigTranscript(120);
     const size = statSync(transcript.file).size;
     let peak = 0;
-    const result = verifyTranscript(transcript.file, { chunkBytes: 512, onBuffered: (bytes) => (peak = Math.max(peak, bytes)) });
+    const result = verifyTranscript(transcript.file, {
+      chunkBytes: 512,
+      onBuffered: (bytes) => (peak = Math.max(peak, bytes)),
+    });
     assert.ok(result.ok);
     assert.equal(result.records, 120);
     assert.ok(size > 100 * 1024, `a file of ${size} bytes`);
@@ -521,7 +656,15 @@ describe('audit transcript: streaming', () => {
       const cut = tamperedCopy(file, (l) => l.slice(0, 3));
       assert.equal(failure(verifyTranscript(cut, { chunkBytes })).line, 4);
       const text = readFileSync(file, 'utf8');
-      assert.match(failure(verifyTranscript(tamperedCopy(file, () => text.slice(0, -1)), { chunkBytes })).reason, /incomplete/);
+      assert.match(
+        failure(
+          verifyTranscript(
+            tamperedCopy(file, () => text.slice(0, -1)),
+            { chunkBytes },
+          ),
+        ).reason,
+        /incomplete/,
+      );
     }
   });
 
@@ -530,7 +673,13 @@ describe('audit transcript: streaming', () => {
     const file = join(dir, 'LONG-1.jsonl');
     writeFileSync(file, 'x'.repeat(10_000));
     let peak = 0;
-    const bad = failure(verifyTranscript(file, { chunkBytes: 256, maxLineBytes: 1024, onBuffered: (bytes) => (peak = Math.max(peak, bytes)) }));
+    const bad = failure(
+      verifyTranscript(file, {
+        chunkBytes: 256,
+        maxLineBytes: 1024,
+        onBuffered: (bytes) => (peak = Math.max(peak, bytes)),
+      }),
+    );
     assert.equal(bad.line, 1);
     assert.match(bad.reason, /longer than/);
     assert.ok(peak <= 1024 + 256, `held ${peak} bytes`);
@@ -554,14 +703,20 @@ describe('incident ids', () => {
 
   it('refuses missing and unsafe ids with a usage error naming --incident', () => {
     for (const id of [undefined, '', '../etc', '-x', 'a b', 'X'.repeat(65), 'inc/1']) {
-      assert.throws(() => validateIncidentId(id), (err: unknown) => err instanceof UsageError && err.exitCode === 2 && /--incident/.test(err.message));
+      assert.throws(
+        () => validateIncidentId(id),
+        (err: unknown) => err instanceof UsageError && err.exitCode === 2 && /--incident/.test(err.message),
+      );
     }
     assert.throws(() => transcriptPath(tempPaths(), '../escape'), UsageError);
   });
 
-  it('refuses an id whose run lock would be another incident\'s append lock (INC.append.lock)', () => {
+  it("refuses an id whose run lock would be another incident's append lock (INC.append.lock)", () => {
     for (const id of ['INC-1.append', 'x.APPEND']) {
-      assert.throws(() => validateIncidentId(id), (err: unknown) => err instanceof UsageError && err.exitCode === 2 && /--incident .*\.append/.test(err.message));
+      assert.throws(
+        () => validateIncidentId(id),
+        (err: unknown) => err instanceof UsageError && err.exitCode === 2 && /--incident .*\.append/.test(err.message),
+      );
     }
     assert.equal(validateIncidentId('INC-1.appendix'), 'INC-1.appendix');
   });

@@ -21,7 +21,12 @@ import type { Blueprint } from '../../src/core/blueprint.js';
 import { ciOidcStep, type ObservedCiOidc } from '../../src/steps/ci-oidc.js';
 import { guardrailPolicies, minifyPolicy } from '../../src/steps/guardrail-policies.js';
 import { guardrailsStep } from '../../src/steps/guardrails.js';
-import { DENY_PUBLIC_S3_POLICY, INVALID_BLUEPRINTS, VALID_EXAMPLE_FILES, VALID_EXAMPLE_YAML } from '../fixtures/invalid-blueprints.js';
+import {
+  DENY_PUBLIC_S3_POLICY,
+  INVALID_BLUEPRINTS,
+  VALID_EXAMPLE_FILES,
+  VALID_EXAMPLE_YAML,
+} from '../fixtures/invalid-blueprints.js';
 
 /** Writes a blueprint and its files into a fresh directory; returns the blueprint's path. */
 function writeBlueprint(yaml: string, files: Record<string, string> = {}): string {
@@ -82,8 +87,18 @@ describe('valid blueprints', () => {
     assert.equal(blueprint.ciOidc?.account, 'management');
     assert.deepEqual(blueprint.ciOidc?.policyArns, []);
     assert.equal(blueprint.terraform?.tool, 'auto');
-    assert.deepEqual(blueprint.organizationalUnits, ['Security', 'Infrastructure', 'Workloads', 'Workloads/Production', 'Sandbox']);
-    assert.deepEqual(blueprint.accounts[1], { name: 'production', email: 'aws+production@acme-corp.io', ou: 'Workloads/Production' });
+    assert.deepEqual(blueprint.organizationalUnits, [
+      'Security',
+      'Infrastructure',
+      'Workloads',
+      'Workloads/Production',
+      'Sandbox',
+    ]);
+    assert.deepEqual(blueprint.accounts[1], {
+      name: 'production',
+      email: 'aws+production@acme-corp.io',
+      ou: 'Workloads/Production',
+    });
   });
 
   test('validation is pure: it reads no file and changes nothing it is given', () => {
@@ -99,7 +114,12 @@ describe('valid blueprints', () => {
       version: 1,
       region: 'eu-west-1',
       stateBackend: { bucket: 'acme-tfstate', lock: 'lockfile' },
-      ciOidc: { provider: 'gitlab', repository: 'acme/platform/infra', ref: 'refs/heads/main', roleName: 'gitlab-deploy' },
+      ciOidc: {
+        provider: 'gitlab',
+        repository: 'acme/platform/infra',
+        ref: 'refs/heads/main',
+        roleName: 'gitlab-deploy',
+      },
       terraform: { dir: '.', key: 'bootstrap.tfstate' },
     });
     assert.deepEqual(result.issues, []);
@@ -109,8 +129,23 @@ describe('valid blueprints', () => {
       organization: { trustedServices: [], policyTypes: [] },
       organizationalUnits: [],
       accounts: [],
-      stateBackend: { account: 'management', bucket: 'acme-tfstate', lock: 'lockfile', encryption: 'aws:kms', enforceTls: true, noncurrentVersionDays: 90 },
-      ciOidc: { provider: 'gitlab', repository: 'acme/platform/infra', ref: 'refs/heads/main', roleName: 'gitlab-deploy', policyArns: [], url: 'https://gitlab.com', account: 'management' },
+      stateBackend: {
+        account: 'management',
+        bucket: 'acme-tfstate',
+        lock: 'lockfile',
+        encryption: 'aws:kms',
+        enforceTls: true,
+        noncurrentVersionDays: 90,
+      },
+      ciOidc: {
+        provider: 'gitlab',
+        repository: 'acme/platform/infra',
+        ref: 'refs/heads/main',
+        roleName: 'gitlab-deploy',
+        policyArns: [],
+        url: 'https://gitlab.com',
+        account: 'management',
+      },
       terraform: { dir: '.', key: 'bootstrap.tfstate', tool: 'auto' },
     } satisfies Blueprint);
   });
@@ -118,7 +153,13 @@ describe('valid blueprints', () => {
   test('a KMS key ARN in the bucket Region, an account target and a GitHub environment are accepted', () => {
     const raw = parse(VALID_EXAMPLE_YAML) as Record<string, Record<string, unknown>>;
     raw.stateBackend!.encryption = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-    raw.ciOidc = { provider: 'github', repository: 'acme/infrastructure', environment: 'production', roleName: 'github-deploy', policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] };
+    raw.ciOidc = {
+      provider: 'github',
+      repository: 'acme/infrastructure',
+      environment: 'production',
+      roleName: 'github-deploy',
+      policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+    };
     (raw.guardrails!.denyRoot as { targets: string[] }).targets.push('production');
     const result = validateBlueprint(raw, { customPolicies: { 'deny-public-s3': JSON.parse(DENY_PUBLIC_S3_POLICY) } });
     assert.deepEqual(result.issues, []);
@@ -153,24 +194,56 @@ describe('reporting', () => {
     await assert.rejects(loadBlueprint(file), (error: unknown) => {
       assert.ok(error instanceof ValidationError);
       assert.equal(error.exitCode, 2);
-      assert.match(error.message, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is invalid \\(1 problem\\)`));
-      assert.match(error.message, /accounts\[1\]\.email: 'foo@bar' has no dot in its domain \(line 9\)\. Fix: use an address like name@example\.com/);
+      assert.match(
+        error.message,
+        new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is invalid \\(1 problem\\)`),
+      );
+      assert.match(
+        error.message,
+        /accounts\[1\]\.email: 'foo@bar' has no dot in its domain \(line 9\)\. Fix: use an address like name@example\.com/,
+      );
       return true;
     });
   });
 
   test('wrong types anywhere are issues, never crashes', () => {
     const shapes: unknown[] = [42, 'text', [], [1, 2], true, { version: 1, region: 7 }];
-    const fields = ['organization', 'organizationalUnits', 'accounts', 'guardrails', 'stateBackend', 'ciOidc', 'organizationTrail', 'terraform'];
-    const oddValues: unknown[] = [null, 0, 'x', [], [null], [{}], {}, { targets: 'Root' }, { allow: {}, targets: [[]] }, { custom: [3] }];
+    const fields = [
+      'organization',
+      'organizationalUnits',
+      'accounts',
+      'guardrails',
+      'stateBackend',
+      'ciOidc',
+      'organizationTrail',
+      'terraform',
+    ];
+    const oddValues: unknown[] = [
+      null,
+      0,
+      'x',
+      [],
+      [null],
+      [{}],
+      {},
+      { targets: 'Root' },
+      { allow: {}, targets: [[]] },
+      { custom: [3] },
+    ];
     for (const shape of shapes) assert.ok(validateBlueprint(shape, {}).issues.length > 0);
     for (const field of fields) {
       for (const value of oddValues) {
-        const result = validateBlueprint({ version: 1, region: 'us-east-1', [field]: value }, { customPolicies: {}, deployInlinePolicy: undefined });
+        const result = validateBlueprint(
+          { version: 1, region: 'us-east-1', [field]: value },
+          { customPolicies: {}, deployInlinePolicy: undefined },
+        );
         assert.ok(Array.isArray(result.issues), `${field}: ${JSON.stringify(value)}`);
       }
     }
-    const nested = validateBlueprint({ version: 1, region: 'us-east-1', guardrails: { denyRegions: { allow: 'us-east-1', targets: 'Root' } } }, {});
+    const nested = validateBlueprint(
+      { version: 1, region: 'us-east-1', guardrails: { denyRegions: { allow: 'us-east-1', targets: 'Root' } } },
+      {},
+    );
     assert.deepEqual(
       nested.issues.map((i) => [i.path, i.fix]),
       [
@@ -184,19 +257,28 @@ describe('reporting', () => {
   test('a YAML syntax error becomes a ValidationError with line and column', () => {
     assert.throws(
       () => parseBlueprintText('version: 1\n  region: [us-east-1\n', 'awsorg.yaml'),
-      (error: unknown) => error instanceof ValidationError && /^line \d+, column \d+$/.test(error.issues[0]?.path ?? ''),
+      (error: unknown) =>
+        error instanceof ValidationError && /^line \d+, column \d+$/.test(error.issues[0]?.path ?? ''),
     );
   });
 
   test('a missing blueprint file is a usage error', async () => {
-    await assert.rejects(loadBlueprint(join(tmpdir(), 'awsorg-no-such-dir', 'awsorg.yaml')), (error: unknown) => error instanceof UsageError && /ENOENT/.test(error.message));
+    await assert.rejects(
+      loadBlueprint(join(tmpdir(), 'awsorg-no-such-dir', 'awsorg.yaml')),
+      (error: unknown) => error instanceof UsageError && /ENOENT/.test(error.message),
+    );
   });
 
   test('a custom guardrail file is validated only when documents are supplied', () => {
     const raw = parseBlueprintText(VALID_EXAMPLE_YAML, 'example');
     assert.deepEqual(validateBlueprint(raw, {}).issues, []);
-    const issues = validateBlueprint(raw, { customPolicies: { 'deny-public-s3': new Error('cannot be read (x): ENOENT') } }).issues;
-    assert.deepEqual(issues.map((i) => i.path), ['guardrails.custom[0].file']);
+    const issues = validateBlueprint(raw, {
+      customPolicies: { 'deny-public-s3': new Error('cannot be read (x): ENOENT') },
+    }).issues;
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      ['guardrails.custom[0].file'],
+    );
   });
 });
 
@@ -233,10 +315,19 @@ describe('presets', () => {
         fromPreset.filter((i) => i.path.endsWith('.email')).map((i) => i.path),
         accounts.map((_, i) => `accounts[${i}].email`),
       );
-      assert.deepEqual(fromPreset.filter((i) => !i.path.endsWith('.email')).map((i) => i.path), ['stateBackend.bucket', 'organizationTrail.bucket']);
+      assert.deepEqual(
+        fromPreset.filter((i) => !i.path.endsWith('.email')).map((i) => i.path),
+        ['stateBackend.bucket', 'organizationTrail.bucket'],
+      );
       await assert.rejects(loadBlueprint(writeBlueprint(presetYaml(name))), (error: unknown) => {
         const found = issues(error);
-        assert.ok(found.some((i) => /^line \d+, column \d+ \(stateBackend\.bucket\)$/.test(i.path) || /stateBackend\.bucket/.test(i.path)), JSON.stringify(found.map((i) => i.path)));
+        assert.ok(
+          found.some(
+            (i) =>
+              /^line \d+, column \d+ \(stateBackend\.bucket\)$/.test(i.path) || /stateBackend\.bucket/.test(i.path),
+          ),
+          JSON.stringify(found.map((i) => i.path)),
+        );
         assert.match((error as Error).message, /is a placeholder \(it says change-me\)/);
         assert.match((error as Error).message, /example\.com is reserved for examples and receives no mail/);
         return true;
@@ -249,13 +340,26 @@ describe('presets', () => {
     assert.deepEqual(standard.organizationalUnits, ['Security', 'Infrastructure', 'Workloads', 'Sandbox']);
     assert.deepEqual(
       standard.accounts.map((a) => `${a.name}@${a.ou}`),
-      ['log-archive@Security', 'audit@Security', 'shared-services@Infrastructure', 'development@Workloads', 'staging@Workloads', 'production@Workloads'],
+      [
+        'log-archive@Security',
+        'audit@Security',
+        'shared-services@Infrastructure',
+        'development@Workloads',
+        'staging@Workloads',
+        'production@Workloads',
+      ],
     );
-    assert.deepEqual(standard.guardrails?.denyRegions, { allow: ['us-east-1', 'us-west-2'], targets: ['Workloads', 'Sandbox'] });
+    assert.deepEqual(standard.guardrails?.denyRegions, {
+      allow: ['us-east-1', 'us-west-2'],
+      targets: ['Workloads', 'Sandbox'],
+    });
   });
 
   test('three-accounts keeps the management account out of accounts', () => {
-    assert.deepEqual(preset('three-accounts').accounts.map((a) => a.name), ['dns', 'website-production']);
+    assert.deepEqual(
+      preset('three-accounts').accounts.map((a) => a.name),
+      ['dns', 'website-production'],
+    );
   });
 
   test('regulated turns on every guardrail and locks Regions to GovCloud', () => {
@@ -271,12 +375,30 @@ describe('presets', () => {
       const meant = preset(name).accounts.filter((a) => /prod/i.test(a.name));
       assert.ok(meant.length > 0, `${name} has a production account`);
       for (const account of meant) {
-        const inventoryAccount = { id: '111111111111', name: account.name, email: account.email, status: 'ACTIVE', ouPath: `/${account.ou}`, tags: account.tags ?? {} };
-        assert.equal(account.tags?.environment, 'production', `${name}: ${account.name} is tagged, whatever OU it is moved to`);
-        assert.ok(productionReason(inventoryAccount, DEFAULT_SETTINGS.production), `${name}: ${account.name} is production`);
-        assert.equal(productionReason({ ...inventoryAccount, ouPath: '/Workloads' }, DEFAULT_SETTINGS.production), 'tag environment=production');
+        const inventoryAccount = {
+          id: '111111111111',
+          name: account.name,
+          email: account.email,
+          status: 'ACTIVE',
+          ouPath: `/${account.ou}`,
+          tags: account.tags ?? {},
+        };
+        assert.equal(
+          account.tags?.environment,
+          'production',
+          `${name}: ${account.name} is tagged, whatever OU it is moved to`,
+        );
+        assert.ok(
+          productionReason(inventoryAccount, DEFAULT_SETTINGS.production),
+          `${name}: ${account.name} is production`,
+        );
+        assert.equal(
+          productionReason({ ...inventoryAccount, ouPath: '/Workloads' }, DEFAULT_SETTINGS.production),
+          'tag environment=production',
+        );
       }
-      for (const account of preset(name).accounts.filter((a) => !/prod/i.test(a.name))) assert.equal(account.tags, undefined, `${name}: ${account.name} is not tagged production`);
+      for (const account of preset(name).accounts.filter((a) => !/prod/i.test(a.name)))
+        assert.equal(account.tags, undefined, `${name}: ${account.name} is not tagged production`);
     }
   });
 
@@ -286,31 +408,78 @@ describe('presets', () => {
   });
 
   test('an unknown preset names the valid ones', () => {
-    assert.throws(() => preset('enterprise'), (error: unknown) => error instanceof UsageError && /standard, three-accounts, regulated/.test(error.nextStep ?? ''));
+    assert.throws(
+      () => preset('enterprise'),
+      (error: unknown) =>
+        error instanceof UsageError && /standard, three-accounts, regulated/.test(error.nextStep ?? ''),
+    );
   });
 
   test('a blueprint without a file may not name policy files', () => {
     const blueprint = preset('standard');
-    blueprint.guardrails!.custom = [{ name: 'deny-public-s3', file: 'policies/deny-public-s3.json', targets: ['Workloads'] }];
-    assert.throws(() => loadedFromBlueprint(blueprint, '/tmp'), (error: unknown) => error instanceof ValidationError && error.issues.some((i) => i.path === 'guardrails.custom[0]'));
+    blueprint.guardrails!.custom = [
+      { name: 'deny-public-s3', file: 'policies/deny-public-s3.json', targets: ['Workloads'] },
+    ];
+    assert.throws(
+      () => loadedFromBlueprint(blueprint, '/tmp'),
+      (error: unknown) =>
+        error instanceof ValidationError && error.issues.some((i) => i.path === 'guardrails.custom[0]'),
+    );
   });
 });
 
 describe('field rules', () => {
   test('emails', () => {
-    for (const ok of ['aws+prod@example.com', 'a@b.co', 'first.last@sub.example.org']) assert.equal(emailProblem(ok), undefined, ok);
-    for (const bad of ['a@b.c', 'no-at.example.com', 'a@b@example.com', '@example.com', 'x@example.', 'sp ace@example.com']) assert.ok(emailProblem(bad), bad);
+    for (const ok of ['aws+prod@example.com', 'a@b.co', 'first.last@sub.example.org'])
+      assert.equal(emailProblem(ok), undefined, ok);
+    for (const bad of [
+      'a@b.c',
+      'no-at.example.com',
+      'a@b@example.com',
+      '@example.com',
+      'x@example.',
+      'sp ace@example.com',
+    ])
+      assert.ok(emailProblem(bad), bad);
   });
 
   test('bucket names', () => {
-    for (const ok of ['acme-tfstate-7f3a', 'a.b.c', 'abc', 'my-s3alias-bucket', 'x'.repeat(63)]) assert.equal(bucketNameProblem(ok), undefined, ok);
-    for (const bad of ['ab', 'x'.repeat(64), '-abc', 'abc-', 'a..b', '10.0.0.1', 'sthree-x', 'amzn-s3-demo-x', 'x-s3alias', 'x--ol-s3', 'x.mrap', 'x--table-s3', 'ABC']) {
+    for (const ok of ['acme-tfstate-7f3a', 'a.b.c', 'abc', 'my-s3alias-bucket', 'x'.repeat(63)])
+      assert.equal(bucketNameProblem(ok), undefined, ok);
+    for (const bad of [
+      'ab',
+      'x'.repeat(64),
+      '-abc',
+      'abc-',
+      'a..b',
+      '10.0.0.1',
+      'sthree-x',
+      'amzn-s3-demo-x',
+      'x-s3alias',
+      'x--ol-s3',
+      'x.mrap',
+      'x--table-s3',
+      'ABC',
+    ]) {
       assert.ok(bucketNameProblem(bad), bad);
     }
   });
 
   test('regions include the newer ones and every partition', () => {
-    for (const region of ['ap-southeast-5', 'ap-southeast-7', 'mx-central-1', 'ca-west-1', 'il-central-1', 'me-central-1', 'ap-south-2', 'eu-south-2', 'eu-central-2', 'ap-southeast-4', 'ap-east-2', 'ap-southeast-6']) {
+    for (const region of [
+      'ap-southeast-5',
+      'ap-southeast-7',
+      'mx-central-1',
+      'ca-west-1',
+      'il-central-1',
+      'me-central-1',
+      'ap-south-2',
+      'eu-south-2',
+      'eu-central-2',
+      'ap-southeast-4',
+      'ap-east-2',
+      'ap-southeast-6',
+    ]) {
       assert.ok(isRegion(region), region);
     }
     assert.equal(partitionOf('cn-northwest-1'), 'aws-cn');
@@ -342,7 +511,10 @@ describe('hostile input files', () => {
     writeFileSync(file, Buffer.concat([head, Buffer.from([0xff, 0xfe]), Buffer.from(']\n')]));
     await assert.rejects(loadBlueprint(file), (error: unknown) => {
       assert.ok(error instanceof ValidationError, String(error));
-      assert.deepEqual(error.issues.map((i) => i.path), ['line 3, column 23']);
+      assert.deepEqual(
+        error.issues.map((i) => i.path),
+        ['line 3, column 23'],
+      );
       assert.match(error.issues[0]!.message, new RegExp(`is not valid UTF-8: byte 0xff at offset ${head.length}`));
       assert.match(error.issues[0]!.fix, /save the file as UTF-8/);
       return true;
@@ -357,7 +529,10 @@ describe('hostile input files', () => {
     writeFileSync(join(dir, 'policies/deny-public-s3.json'), Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]));
     await assert.rejects(loadBlueprint(join(dir, 'awsorg.yaml')), (error: unknown) => {
       assert.ok(error instanceof ValidationError);
-      assert.match(error.message, /guardrails\.custom\[0\]\.file: policies\/deny-public-s3\.json is not valid UTF-8: byte 0xc3 at offset 2/);
+      assert.match(
+        error.message,
+        /guardrails\.custom\[0\]\.file: policies\/deny-public-s3\.json is not valid UTF-8: byte 0xc3 at offset 2/,
+      );
       return true;
     });
   });
@@ -394,13 +569,22 @@ describe('hostile input files', () => {
     assert.deepEqual((await loadBlueprint(file)).customPolicies['deny-public-s3'], JSON.parse(DENY_PUBLIC_S3_POLICY));
     // Allowed explicitly, a valid policy outside the directory loads.
     writeFileSync(join(outside, 'deny.json'), DENY_PUBLIC_S3_POLICY);
-    const yaml = VALID_EXAMPLE_YAML.replace('file: policies/deny-public-s3.json', `file: ${join(outside, 'deny.json')}`);
+    const yaml = VALID_EXAMPLE_YAML.replace(
+      'file: policies/deny-public-s3.json',
+      `file: ${join(outside, 'deny.json')}`,
+    );
     writeFileSync(file, yaml);
-    assert.deepEqual((await loadBlueprint(file, { allowOutsideFiles: true })).customPolicies['deny-public-s3'], JSON.parse(DENY_PUBLIC_S3_POLICY));
+    assert.deepEqual(
+      (await loadBlueprint(file, { allowOutsideFiles: true })).customPolicies['deny-public-s3'],
+      JSON.parse(DENY_PUBLIC_S3_POLICY),
+    );
   });
 
   test('a policy "file" that is a FIFO or a device is refused, not read', async () => {
-    const file = writeBlueprint(VALID_EXAMPLE_YAML.replace('file: policies/deny-public-s3.json', 'file: /dev/zero'), {});
+    const file = writeBlueprint(
+      VALID_EXAMPLE_YAML.replace('file: policies/deny-public-s3.json', 'file: /dev/zero'),
+      {},
+    );
     await assert.rejects(loadBlueprint(file, { allowOutsideFiles: true }), (error: unknown) => {
       assert.ok(error instanceof ValidationError);
       assert.match(error.message, /\/dev\/zero is not a regular file/);
@@ -438,7 +622,10 @@ describe('policy size limits count the minified document', () => {
 
   const customYaml = VALID_EXAMPLE_YAML;
   const customFile = 'policies/deny-public-s3.json';
-  const inlineYaml = VALID_EXAMPLE_YAML.replace('policyArns: [] }', 'policyArns: [], inlinePolicy: policies/deploy.json }');
+  const inlineYaml = VALID_EXAMPLE_YAML.replace(
+    'policyArns: [] }',
+    'policyArns: [], inlinePolicy: policies/deploy.json }',
+  );
   const inlineFile = 'policies/deploy.json';
 
   test('a custom SCP at the limit once minified loads, though its file is longer; the plan sends the minified text', async () => {
@@ -447,7 +634,11 @@ describe('policy size limits count the minified document', () => {
     assert.deepEqual(loaded.customPolicies['deny-public-s3'], document);
     const scp = guardrailPolicies(loaded).find((p) => p.guardrail === 'custom:deny-public-s3')!;
     const create = guardrailsStep
-      .plan({ policies: {}, targetIds: {} }, loaded, { allowRoot: false, memberRoleName: 'OrganizationAccountAccessRole', omitTlsDenyStatement: false })
+      .plan({ policies: {}, targetIds: {} }, loaded, {
+        allowRoot: false,
+        memberRoleName: 'OrganizationAccountAccessRole',
+        omitTlsDenyStatement: false,
+      })
       .find((c) => c.data.kind === 'create' && c.data.name === scp.name)!;
     assert.equal(create.data.kind === 'create' && create.data.content.length, LIMIT);
     assert.equal(minifyPolicy(scp.document).length, LIMIT);
@@ -457,7 +648,10 @@ describe('policy size limits count the minified document', () => {
     const issues = await loadIssues(customYaml, { [customFile]: policyFile(LIMIT + 1).text });
     const issue = issues.find((i) => i.path === 'guardrails.custom[0].file');
     assert.ok(issue, describeIssues(issues));
-    assert.match(issue.message, new RegExp(`${customFile} is ${LIMIT + 1} characters once minified; an SCP may be at most ${LIMIT}`));
+    assert.match(
+      issue.message,
+      new RegExp(`${customFile} is ${LIMIT + 1} characters once minified; an SCP may be at most ${LIMIT}`),
+    );
     assert.match(issue.fix, /split it into two policies or shorten it/);
   });
 
@@ -466,11 +660,21 @@ describe('policy size limits count the minified document', () => {
     const loaded = await loadBlueprint(writeBlueprint(inlineYaml, { ...VALID_EXAMPLE_FILES, [inlineFile]: text }));
     assert.deepEqual(loaded.deployInlinePolicy, document);
     const put = ciOidcStep
-      .plan({ accountExists: true, partition: 'aws', accountId: '123456789012', provider: undefined, role: undefined } satisfies ObservedCiOidc, loaded, {
-        allowRoot: false,
-        memberRoleName: 'OrganizationAccountAccessRole',
-        omitTlsDenyStatement: false,
-      })
+      .plan(
+        {
+          accountExists: true,
+          partition: 'aws',
+          accountId: '123456789012',
+          provider: undefined,
+          role: undefined,
+        } satisfies ObservedCiOidc,
+        loaded,
+        {
+          allowRoot: false,
+          memberRoleName: 'OrganizationAccountAccessRole',
+          omitTlsDenyStatement: false,
+        },
+      )
       .find((c) => c.calls[0] === 'iam:PutRolePolicy')!;
     assert.ok(put, 'the inline policy is put');
     assert.equal((put.data as { document: string }).document.length, LIMIT);
@@ -480,6 +684,11 @@ describe('policy size limits count the minified document', () => {
     const issues = await loadIssues(inlineYaml, { ...VALID_EXAMPLE_FILES, [inlineFile]: policyFile(LIMIT + 1).text });
     const issue = issues.find((i) => i.path === 'ciOidc.inlinePolicy');
     assert.ok(issue, describeIssues(issues));
-    assert.match(issue.message, new RegExp(`${inlineFile} is ${LIMIT + 1} characters once minified; a role's inline policy may be at most ${LIMIT}`));
+    assert.match(
+      issue.message,
+      new RegExp(
+        `${inlineFile} is ${LIMIT + 1} characters once minified; a role's inline policy may be at most ${LIMIT}`,
+      ),
+    );
   });
 });

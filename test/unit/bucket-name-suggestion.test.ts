@@ -25,11 +25,46 @@ function random(seed: number): () => number {
   };
 }
 
-const PIECES = ['a', 'Z', '9', '.', '..', '-', '--', '_', ' ', 'xn--', 'sthree-', 'amzn-s3-demo-', '-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3', '192.168.1.1', '1', '.1', 'é', '/', 'acme', 'TF', 'state'];
+const PIECES = [
+  'a',
+  'Z',
+  '9',
+  '.',
+  '..',
+  '-',
+  '--',
+  '_',
+  ' ',
+  'xn--',
+  'sthree-',
+  'amzn-s3-demo-',
+  '-s3alias',
+  '--ol-s3',
+  '.mrap',
+  '--x-s3',
+  '--table-s3',
+  '192.168.1.1',
+  '1',
+  '.1',
+  'é',
+  '/',
+  'acme',
+  'TF',
+  'state',
+];
 
 describe('bucket name suggestions', () => {
   it('suggests a valid name for names with adjacent periods, edges and reserved parts', () => {
-    for (const bad of ['My_Bucket..x', 'a..b', '.acme..tfstate.', '-acme-', 'xn--acme-tfstate', 'acme-tfstate-s3alias', 'xn--xn--acme', 'Acme.-.State']) {
+    for (const bad of [
+      'My_Bucket..x',
+      'a..b',
+      '.acme..tfstate.',
+      '-acme-',
+      'xn--acme-tfstate',
+      'acme-tfstate-s3alias',
+      'xn--xn--acme',
+      'Acme.-.State',
+    ]) {
       const name = suggested(bad);
       assert.ok(name, `a name is suggested for '${bad}': ${bucketNameProblem(bad)?.fix}`);
       assert.equal(bucketNameProblem(name), undefined, `'${name}', suggested for '${bad}', passes`);

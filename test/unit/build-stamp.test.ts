@@ -33,7 +33,11 @@ describe('build stamp', () => {
     const root = fakeCheckout();
     assert.equal(staleReason(root), 'no build recorded in dist/');
     beginBuild(root);
-    assert.equal(staleReason(root), 'no build recorded in dist/', 'a build that has begun but not finished is not a build');
+    assert.equal(
+      staleReason(root),
+      'no build recorded in dist/',
+      'a build that has begun but not finished is not a build',
+    );
     writeStamp(root);
     assert.equal(staleReason(root), undefined);
     writeFileSync(join(root, 'src', 'core', 'a.ts'), 'export const a = 2;\n');
@@ -66,11 +70,20 @@ describe('build stamp', () => {
   });
 
   it('`npm run rehearse` does not rebuild an up-to-date checkout', () => {
-    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     assert.match(pkg.scripts.rehearse!, /^node scripts\/build-stamp\.mjs ensure && /);
-    assert.match(pkg.scripts.build!, /^node scripts\/build-stamp\.mjs begin && .* && node scripts\/build-stamp\.mjs write$/);
+    assert.match(
+      pkg.scripts.build!,
+      /^node scripts\/build-stamp\.mjs begin && .* && node scripts\/build-stamp\.mjs write$/,
+    );
     // This checkout was just built by `npm run build`: ensure must see it as current.
-    const res = spawnSync(process.execPath, [stampScript, 'ensure'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+    const res = spawnSync(process.execPath, [stampScript, 'ensure'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.equal(res.status, 0, res.stderr);
     assert.match(res.stderr, /dist\/ is up to date with the sources; not rebuilding/);
   });

@@ -69,10 +69,22 @@ describe('completion candidates', () => {
       '444444444444',
     ]);
     assert.deepEqual(complete(['credential-process', 'sand']), ['Sandbox Alice', 'Sandbox Bob']);
-    assert.deepEqual(complete(['assume', 'Sandbox\\ A']), ['Sandbox Alice'], 'a backslash-escaped space as bash passes it');
+    assert.deepEqual(
+      complete(['assume', 'Sandbox\\ A']),
+      ['Sandbox Alice'],
+      'a backslash-escaped space as bash passes it',
+    );
     assert.deepEqual(complete(['assume', "'Sandbox B"]), ['Sandbox Bob'], 'a word opened with a quote');
-    assert.deepEqual(complete(['assume', '--role', 'Admin', 'pro']), ['prod', 'Production'], 'flag values are skipped when counting positionals');
-    assert.deepEqual(complete(['assume', 'prod', '']), complete(['assume', 'prod', '']).filter((c) => c.startsWith('--')), 'one TARGET only; then flags');
+    assert.deepEqual(
+      complete(['assume', '--role', 'Admin', 'pro']),
+      ['prod', 'Production'],
+      'flag values are skipped when counting positionals',
+    );
+    assert.deepEqual(
+      complete(['assume', 'prod', '']),
+      complete(['assume', 'prod', '']).filter((c) => c.startsWith('--')),
+      'one TARGET only; then flags',
+    );
   });
 
   it('completes aliases for alias rm and account ids for alias set', () => {
@@ -86,7 +98,10 @@ describe('completion candidates', () => {
     assert.deepEqual(complete(['config', 'generate', '--region', 'eu-west-']), ['eu-west-1', 'eu-west-2', 'eu-west-3']);
     assert.deepEqual(complete(['assume', 'prod', '--export', '--format', '']), ['env', 'fish', 'powershell', 'json']);
     assert.deepEqual(complete(['completion', '']), ['bash', 'zsh', 'fish']);
-    assert.deepEqual(complete(['login', '--sso', '--profile', 'c'], () => ({ ...DATA, profiles: ['dev', 'corp-sso'] })), ['corp-sso']);
+    assert.deepEqual(
+      complete(['login', '--sso', '--profile', 'c'], () => ({ ...DATA, profiles: ['dev', 'corp-sso'] })),
+      ['corp-sso'],
+    );
     assert.deepEqual(complete(['bootstrap', '--config', '']), [FILES_DIRECTIVE]);
     assert.deepEqual(complete(['assume', 'prod', '--exec', '--', 'aw']), [], 'words after -- belong to the command');
   });
@@ -107,7 +122,11 @@ describe('completion output', () => {
   it('escapes for bash, leaves quoting to zsh and fish, and describes for fish', () => {
     const c = [{ value: 'Sandbox Alice', description: '222222222222' }, { value: "O'Brien & Co" }];
     assert.equal(formatCandidates('bash', c, 'San'), "Sandbox\\ Alice\nO\\'Brien\\ \\&\\ Co\n");
-    assert.equal(formatCandidates('bash', c, "'San"), "Sandbox Alice\nO'\\''Brien & Co\n", 'inside an open single quote only the quote is escaped');
+    assert.equal(
+      formatCandidates('bash', c, "'San"),
+      "Sandbox Alice\nO'\\''Brien & Co\n",
+      'inside an open single quote only the quote is escaped',
+    );
     assert.equal(formatCandidates('zsh', c, 'San'), "Sandbox Alice\nO'Brien & Co\n");
     assert.equal(formatCandidates('fish', c, 'San'), "Sandbox Alice\t222222222222\nO'Brien & Co\n");
     assert.equal(formatCandidates('bash', [], ''), '');
@@ -117,8 +136,16 @@ describe('completion output', () => {
     // Readline replaces the text after the open quote, then adds the closing quote itself.
     assert.equal(bashInsertion('$(touch PWNED)', '"$('), '\\$(touch PWNED)');
     assert.equal(bashInsertion('a`b`\\"c', '"a'), 'a\\`b\\`\\\\\\"c');
-    assert.equal(bashInsertion("a';touch PWNED;'", "'a"), "a'\\'';touch PWNED;'\\'''", 'a trailing quote is closed here: readline would not');
-    assert.equal(bashInsertion('e!', '"e'), 'e"\\!""', '! leaves the double quotes: a backslash before it would stay in the word');
+    assert.equal(
+      bashInsertion("a';touch PWNED;'", "'a"),
+      "a'\\'';touch PWNED;'\\'''",
+      'a trailing quote is closed here: readline would not',
+    );
+    assert.equal(
+      bashInsertion('e!', '"e'),
+      'e"\\!""',
+      '! leaves the double quotes: a backslash before it would stay in the word',
+    );
     assert.equal(bashInsertion('d"', '"d'), 'd\\""');
     assert.equal(bashInsertion("x'\\", "$'x"), "x\\'\\\\");
     // A quote that opened mid-word: readline replaces only the text after it.
@@ -126,7 +153,11 @@ describe('completion output', () => {
     assert.equal(bashInsertion("a'bc", "'a'\\''"), 'bc');
     // Quotes closed again before the cursor: the whole word is replaced, escaped.
     assert.equal(bashInsertion('$(touch PWNED)', "'$'"), '\\$\\(touch\\ PWNED\\)');
-    assert.equal(bashInsertion('Production', "x'P"), undefined, 'text before the quote that the name does not start with');
+    assert.equal(
+      bashInsertion('Production', "x'P"),
+      undefined,
+      'text before the quote that the name does not start with',
+    );
     assert.deepEqual(openQuote('\\"a'), undefined);
     assert.deepEqual(openQuote('"a\\"b'), { quote: '"', start: 1 });
     assert.deepEqual(openQuote("$'a\\'b"), { quote: "$'", start: 2 });
@@ -160,13 +191,15 @@ describe('completion table in step with the commands', () => {
         try {
           module.parse([...words, flag, ...(kind === null ? [] : ['x'])]);
         } catch (err) {
-          if (/Unknown option/i.test((err as Error).message)) problems.push(`${command} ${words.join(' ')} ${flag}: ${(err as Error).message}`);
+          if (/Unknown option/i.test((err as Error).message))
+            problems.push(`${command} ${words.join(' ')} ${flag}: ${(err as Error).message}`);
         }
       }
     };
     for (const [command, spec] of Object.entries(COMPLETION_TABLE)) {
       await check(command, spec.positionals?.length ? ['x'] : [], spec);
-      for (const [sub, subSpec] of Object.entries(spec.subcommands ?? {})) await check(command, [sub, ...(subSpec.positionals ?? []).map(() => 'x')], subSpec);
+      for (const [sub, subSpec] of Object.entries(spec.subcommands ?? {}))
+        await check(command, [sub, ...(subSpec.positionals ?? []).map(() => 'x')], subSpec);
     }
     assert.deepEqual(problems, []);
   });

@@ -23,9 +23,20 @@ export const SSO_BASE: BaseSignIn = {
   via: 'awsorg-login',
 };
 
-export const IAM_USER_BASE: BaseSignIn = { kind: 'env', id: 'env:AKIAIOSFODNN7EXAMPLE', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', temporary: false };
+export const IAM_USER_BASE: BaseSignIn = {
+  kind: 'env',
+  id: 'env:AKIAIOSFODNN7EXAMPLE',
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  temporary: false,
+};
 
-const account = (id: string, name: string, ouPath: string, tags: Record<string, string> = {}, status = 'ACTIVE'): InventoryAccount => ({
+const account = (
+  id: string,
+  name: string,
+  ouPath: string,
+  tags: Record<string, string> = {},
+  status = 'ACTIVE',
+): InventoryAccount => ({
   id,
   name,
   email: `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}@example.com`,
@@ -58,7 +69,10 @@ export function fixtureInventory(): Inventory {
 }
 
 export function fixtureSettings(): Settings {
-  return { ...structuredClone(DEFAULT_SETTINGS), aliases: { prod: '777777777777', stg: '666666666666', logs: '222222222222', pay: '101010101010' } };
+  return {
+    ...structuredClone(DEFAULT_SETTINGS),
+    aliases: { prod: '777777777777', stg: '666666666666', logs: '222222222222', pay: '101010101010' },
+  };
 }
 
 /**
@@ -68,17 +82,40 @@ export function fixtureSettings(): Settings {
  * name) and one for the whole organization.
  */
 export const FIXTURE_RUNBOOKS: readonly ConsoleRunbook[] = [
-  { id: 'quarantine-account', title: 'Quarantine a member account', actsOnAccount: true, changesAws: true, refusesManagement: true, asks: [] },
-  { id: 'review-account-access', title: 'Review who can sign in to an account', actsOnAccount: true, changesAws: false, refusesManagement: false, asks: [] },
+  {
+    id: 'quarantine-account',
+    title: 'Quarantine a member account',
+    actsOnAccount: true,
+    changesAws: true,
+    refusesManagement: true,
+    asks: [],
+  },
+  {
+    id: 'review-account-access',
+    title: 'Review who can sign in to an account',
+    actsOnAccount: true,
+    changesAws: false,
+    refusesManagement: false,
+    asks: [],
+  },
   {
     id: 'revoke-role-sessions',
     title: 'Revoke the active sessions of a role in an account',
     actsOnAccount: true,
     changesAws: true,
     refusesManagement: false,
-    asks: [{ name: 'role-name', kind: 'role-name', description: 'the role whose sessions to revoke, without its path' }],
+    asks: [
+      { name: 'role-name', kind: 'role-name', description: 'the role whose sessions to revoke, without its path' },
+    ],
   },
-  { id: 'break-glass-drill', title: 'Rehearse break-glass access', actsOnAccount: false, changesAws: false, refusesManagement: false, asks: [] },
+  {
+    id: 'break-glass-drill',
+    title: 'Rehearse break-glass access',
+    actsOnAccount: false,
+    changesAws: false,
+    refusesManagement: false,
+    asks: [],
+  },
 ];
 
 export const FIXTURE_OFFER: RunbookOffer = {
@@ -103,13 +140,18 @@ const TEAMS = ['payments', 'search', 'identity', 'ledger', 'mobile', 'data', 'ml
 const ENVIRONMENTS = ['dev', 'test', 'staging', 'prod', 'sandbox'];
 
 /** `count` accounts across teams and environments, in nested OUs, with tags; ids are stable. */
-export function syntheticInventory(count: number, baseId = SSO_BASE.id, fetchedAt = new Date(FIXED_NOW - 3_600_000).toISOString()): Inventory {
+export function syntheticInventory(
+  count: number,
+  baseId = SSO_BASE.id,
+  fetchedAt = new Date(FIXED_NOW - 3_600_000).toISOString(),
+): Inventory {
   const accounts: InventoryAccount[] = [];
   for (let i = 0; i < count; i++) {
     const team = TEAMS[i % TEAMS.length]!;
     const env = ENVIRONMENTS[Math.floor(i / TEAMS.length) % ENVIRONMENTS.length]!;
     const n = Math.floor(i / (TEAMS.length * ENVIRONMENTS.length));
-    const ou = env === 'prod' ? `/Workloads/Prod/${team}` : env === 'sandbox' ? '/Sandbox' : `/Workloads/NonProd/${team}`;
+    const ou =
+      env === 'prod' ? `/Workloads/Prod/${team}` : env === 'sandbox' ? '/Sandbox' : `/Workloads/NonProd/${team}`;
     accounts.push({
       id: String(100_000_000_000 + i * 7919),
       name: `${team}-${env}-${String(n).padStart(3, '0')}`,
@@ -145,7 +187,9 @@ export interface FakeOperations extends ConsoleOperations {
 }
 
 /** Operations answered from memory; `failSession` makes openSession fail with that error. */
-export function fakeOperations(opts: { expiries?: Record<string, number>; failSession?: Error; url?: string; reloaded?: ConsoleModel } = {}): FakeOperations {
+export function fakeOperations(
+  opts: { expiries?: Record<string, number>; failSession?: Error; url?: string; reloaded?: ConsoleModel } = {},
+): FakeOperations {
   const opened: string[] = [];
   const browsed: string[] = [];
   return {
@@ -158,7 +202,8 @@ export function fakeOperations(opts: { expiries?: Record<string, number>; failSe
       if (opts.failSession) throw opts.failSession;
       return fakeSession(a);
     },
-    signInUrl: async () => opts.url ?? 'https://signin.aws.amazon.com/federation?Action=login&Issuer=awsorg&SigninToken=EXAMPLE',
+    signInUrl: async () =>
+      opts.url ?? 'https://signin.aws.amazon.com/federation?Action=login&Issuer=awsorg&SigninToken=EXAMPLE',
     async openInBrowser(url) {
       browsed.push(url);
       return 'xdg-open';

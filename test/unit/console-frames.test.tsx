@@ -22,7 +22,15 @@ import { FakeTerminal, KEYS } from '../../src/ui/frames.js';
 import { matchSnapshot } from '../helpers/snapshots.js';
 import { buildModel } from '../../src/ui/console/model.js';
 import { identitySummary } from '../../src/ui/console/identity.js';
-import { fakeOperations, FIXED_NOW, fixtureInventory, fixtureModel, fixtureSettings, IAM_USER_BASE, SSO_BASE } from './console-fixture.js';
+import {
+  fakeOperations,
+  FIXED_NOW,
+  fixtureInventory,
+  fixtureModel,
+  fixtureSettings,
+  IAM_USER_BASE,
+  SSO_BASE,
+} from './console-fixture.js';
 import { assertNoRawControls, FORGED_ROW_ACCOUNT, HOSTILE_ACCOUNT, HOSTILE_OU, OSC52 } from '../helpers/terminal.js';
 
 const EXPIRIES = { '666666666666': FIXED_NOW + 42 * 60_000, '777777777777': FIXED_NOW + (3 * 60 + 5) * 60_000 };
@@ -33,12 +41,20 @@ interface Mounted {
   unmount(): void;
 }
 
-async function mount(t: TestContext, opts: { columns: number; rows: number; model?: ConsoleModel; ops?: ConsoleOperations; color?: boolean }): Promise<Mounted> {
+async function mount(
+  t: TestContext,
+  opts: { columns: number; rows: number; model?: ConsoleModel; ops?: ConsoleOperations; color?: boolean },
+): Promise<Mounted> {
   const ink = await import('ink');
   const ConsoleApp = defineConsoleApp(ink);
   const term = new FakeTerminal({ columns: opts.columns, rows: opts.rows });
   const instance = ink.render(
-    <ConsoleApp initial={{ model: opts.model ?? fixtureModel(), state: initialState() }} ops={opts.ops ?? fakeOperations({ expiries: EXPIRIES })} color={opts.color ?? false} screen={term.output} />,
+    <ConsoleApp
+      initial={{ model: opts.model ?? fixtureModel(), state: initialState() }}
+      ops={opts.ops ?? fakeOperations({ expiries: EXPIRIES })}
+      color={opts.color ?? false}
+      screen={term.output}
+    />,
     {
       stdout: term.output as unknown as NodeJS.WriteStream,
       stderr: term.output as unknown as NodeJS.WriteStream,
@@ -58,15 +74,29 @@ async function mount(t: TestContext, opts: { columns: number; rows: number; mode
 function hostileModel(): ConsoleModel {
   const inventory = fixtureInventory();
   inventory.accounts.push(
-    { id: '121212121212', name: HOSTILE_ACCOUNT, email: 'evil@example.com', status: 'ACTIVE', ouPath: `/${HOSTILE_OU}`, tags: { environment: 'production', note: OSC52 } },
-    { id: '131313131313', name: FORGED_ROW_ACCOUNT, email: 'forged@example.com', status: 'ACTIVE', ouPath: '/Workloads/NonProd', tags: {} },
+    {
+      id: '121212121212',
+      name: HOSTILE_ACCOUNT,
+      email: 'evil@example.com',
+      status: 'ACTIVE',
+      ouPath: `/${HOSTILE_OU}`,
+      tags: { environment: 'production', note: OSC52 },
+    },
+    {
+      id: '131313131313',
+      name: FORGED_ROW_ACCOUNT,
+      email: 'forged@example.com',
+      status: 'ACTIVE',
+      ouPath: '/Workloads/NonProd',
+      tags: {},
+    },
   );
   return buildModel(inventory, fixtureSettings(), identitySummary(SSO_BASE, undefined), 'cache');
 }
 
 /** Everything the console wrote: no raw control character except its own SGR styling and line breaks. */
 function assertWritesSafe(term: FakeTerminal): void {
-  assertNoRawControls(term.output.writes.map((w) => w.text).join('\n'), 'the console\'s output', { allowSgr: true });
+  assertNoRawControls(term.output.writes.map((w) => w.text).join('\n'), "the console's output", { allowSgr: true });
 }
 
 /** Select Staging through the filter, clear the filter, and open its runbooks with `!`. */
@@ -134,7 +164,11 @@ describe('console golden frames', () => {
   });
 
   it('console-breakglass-iam-user-120: an IAM-user sign-in shows a break-glass banner', async (t) => {
-    const { term } = await mount(t, { columns: 120, rows: 16, model: fixtureModel(IAM_USER_BASE, 'arn:aws:iam::111111111111:user/breakglass-admin') });
+    const { term } = await mount(t, {
+      columns: 120,
+      rows: 16,
+      model: fixtureModel(IAM_USER_BASE, 'arn:aws:iam::111111111111:user/breakglass-admin'),
+    });
     const frame = term.screen();
     matchSnapshot('console-breakglass-iam-user-120.txt', frame);
     assert.match(frame, /BREAK-GLASS: IAM user/);
@@ -253,20 +287,35 @@ describe('console golden frames', () => {
     assert.match(frame, /Evil\\x1b\]0;owned/);
     assert.match(frame, /Forged\\n999/);
     assert.ok(!/^\s*999999999999/m.test(frame), 'no forged row');
-    assert.match(frame, /^Evil\\x1b\]0;owned\\x07\\x1b\[31mred\\x08\\u202egnp\.exe · 121212121212 · production: tag environment=production/m, 'the detail line');
+    assert.match(
+      frame,
+      /^Evil\\x1b\]0;owned\\x07\\x1b\[31mred\\x08\\u202egnp\.exe · 121212121212 · production: tag environment=production/m,
+      'the detail line',
+    );
     for (const line of frame.split('\n')) assert.ok(line.length <= 120, `line wider than 120 columns: ${line}`);
     matchSnapshot('console-hostile-names-120.txt', frame);
   });
 
   it('hostile names stay visible in the production confirmation, the status line and an AWS error', async (t) => {
-    const failure = new CredentialsError(`cannot assume a role in ${HOSTILE_ACCOUNT}: AWS said ${OSC52}`, `Check the role in ${HOSTILE_OU}.`);
-    const { term } = await mount(t, { columns: 100, rows: 24, model: hostileModel(), ops: fakeOperations({ failSession: failure }) });
+    const failure = new CredentialsError(
+      `cannot assume a role in ${HOSTILE_ACCOUNT}: AWS said ${OSC52}`,
+      `Check the role in ${HOSTILE_OU}.`,
+    );
+    const { term } = await mount(t, {
+      columns: 100,
+      rows: 24,
+      model: hostileModel(),
+      ops: fakeOperations({ failSession: failure }),
+    });
     term.press('/');
     term.press('evil');
     await term.waitFor((s) => /^>.*Evil/m.test(s));
     term.press(KEYS.enter);
     const confirm = await term.waitForText('Press y to continue');
-    assert.match(confirm, /Evil\\x1b\]0;owned\\x07\\x1b\[31mred\\x08\\u202egnp\.exe \(121212121212\) is a production account/);
+    assert.match(
+      confirm,
+      /Evil\\x1b\]0;owned\\x07\\x1b\[31mred\\x08\\u202egnp\.exe \(121212121212\) is a production account/,
+    );
     term.press('y');
     const error = await term.waitForText('Next step:');
     assert.match(error, /AWS said\s+\\x1b\]52;c;cHduZWQ=\\x07/);
@@ -274,7 +323,9 @@ describe('console golden frames', () => {
   });
 
   it('console-url-80: c shows the sign-in URL, cut to the width so it copies whole', async (t) => {
-    const ops = fakeOperations({ url: `https://signin.aws.amazon.com/federation?Action=login&Issuer=awsorg&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2F&SigninToken=${'A1b2C3'.repeat(30)}` });
+    const ops = fakeOperations({
+      url: `https://signin.aws.amazon.com/federation?Action=login&Issuer=awsorg&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2F&SigninToken=${'A1b2C3'.repeat(30)}`,
+    });
     const { term } = await mount(t, { columns: 80, rows: 20, ops });
     term.press(KEYS.down);
     term.press('c');
@@ -292,7 +343,12 @@ describe('console golden frames', () => {
       urls++;
       return 'https://signin.aws.amazon.com/federation?Action=login';
     };
-    const { term } = await mount(t, { columns: 80, rows: 20, ops, model: { ...fixtureModel(), rehearsal: 'http://127.0.0.1:4566' } });
+    const { term } = await mount(t, {
+      columns: 80,
+      rows: 20,
+      ops,
+      model: { ...fixtureModel(), rehearsal: 'http://127.0.0.1:4566' },
+    });
     const first = term.screen();
     assert.match(first, /REHEARSAL/, 'the header says it is a rehearsal');
     assert.match(first, /c URL \(off in a rehearsal\)/, 'the key hint shows c is unavailable');
@@ -319,7 +375,15 @@ describe('a runbook from the console (runConsole)', () => {
     };
     const env = isolatedEnv();
     const paths = xdgPaths(env);
-    const deps = createDeps({ env, paths, signal: new AbortController().signal, stdout: notes, stderr: notes, stdin: term.input, interactive: true });
+    const deps = createDeps({
+      env,
+      paths,
+      signal: new AbortController().signal,
+      stdout: notes,
+      stderr: notes,
+      stdin: term.input,
+      interactive: true,
+    });
     const code = runConsole(deps, {
       model: fixtureModel(),
       ops: fakeOperations(),
@@ -388,7 +452,9 @@ describe('a runbook from the console (runConsole)', () => {
     await term.waitForText('the role whose sessions to revoke');
     term.press('Admin\r');
     const back = await term.waitForText('ended with exit code 2');
-    assert.deepEqual(calls, [['run', 'revoke-role-sessions', '--incident', 'INC-9', '--account', '666666666666', '--role-name=Admin']]);
+    assert.deepEqual(calls, [
+      ['run', 'revoke-role-sessions', '--incident', 'INC-9', '--account', '666666666666', '--role-name=Admin'],
+    ]);
     assert.match(back.replace(/\n/g, ' '), /nothing was recorded/);
     term.press('q');
     assert.equal(await code, 0);

@@ -9,10 +9,18 @@ import type { Inventory, InventoryAccount } from '../../src/inventory/types.js';
 import { displayList } from '../../src/ui/console/rows.js';
 import { initialState } from '../../src/ui/console/state.js';
 import { palette } from '../../src/ui/console/style.js';
-import { FIXED_NOW, fixtureInventory, fixtureModel, fixtureSettings, SSO_BASE, syntheticInventory } from './console-fixture.js';
+import {
+  FIXED_NOW,
+  fixtureInventory,
+  fixtureModel,
+  fixtureSettings,
+  SSO_BASE,
+  syntheticInventory,
+} from './console-fixture.js';
 
 const model = fixtureModel();
-const names = (query: string) => filterAccounts(model.accounts, query).map((m) => model.accounts[m.index]!.account.name);
+const names = (query: string) =>
+  filterAccounts(model.accounts, query).map((m) => model.accounts[m.index]!.account.name);
 
 describe('fuzzy scoring', () => {
   it('ranks exact over prefix over word start over the middle of a word', () => {
@@ -61,7 +69,36 @@ describe('filterAccounts', () => {
 
   it('the remembering filter gives the same answer as a fresh one while typing and deleting', () => {
     const filter = createFilter(model.accounts);
-    for (const query of ['s', 'sa', 'san', 'sand', 'sand a', 'sand al', 'sand', 'p', 'pr', 'pro', 'prod', 'pro', 'x', '', 's', 'se', 'sec', 'secu', 'l', 'lg', 'lga', 'lgar', 'e', 'ex', 'ex@', 'ex@e', '@', '@ex']) {
+    for (const query of [
+      's',
+      'sa',
+      'san',
+      'sand',
+      'sand a',
+      'sand al',
+      'sand',
+      'p',
+      'pr',
+      'pro',
+      'prod',
+      'pro',
+      'x',
+      '',
+      's',
+      'se',
+      'sec',
+      'secu',
+      'l',
+      'lg',
+      'lga',
+      'lgar',
+      'e',
+      'ex',
+      'ex@',
+      'ex@e',
+      '@',
+      '@ex',
+    ]) {
       assert.deepEqual(filter(query), query.trim() ? filterAccounts(model.accounts, query) : [], `query "${query}"`);
     }
   });
@@ -70,7 +107,13 @@ describe('filterAccounts', () => {
 describe('ranking by field, and email addresses', () => {
   /** The standard preset's organization: every member's email is aws+NAME@example.com. */
   const preset = (() => {
-    const account = (id: string, name: string, ouPath: string, email = `aws+${name.toLowerCase().replace(/ /g, '-')}@example.com`, tags: Record<string, string> = {}): InventoryAccount => ({ id, name, email, status: 'ACTIVE', ouPath, tags });
+    const account = (
+      id: string,
+      name: string,
+      ouPath: string,
+      email = `aws+${name.toLowerCase().replace(/ /g, '-')}@example.com`,
+      tags: Record<string, string> = {},
+    ): InventoryAccount => ({ id, name, email, status: 'ACTIVE', ouPath, tags });
     const inventory: Inventory = {
       ...fixtureInventory(),
       accounts: [
@@ -86,7 +129,8 @@ describe('ranking by field, and email addresses', () => {
     };
     return buildModel(inventory, { ...fixtureSettings(), aliases: {} }, identitySummary(SSO_BASE, undefined), 'cache');
   })();
-  const found = (query: string) => filterAccounts(preset.accounts, query).map((m) => preset.accounts[m.index]!.account.name);
+  const found = (query: string) =>
+    filterAccounts(preset.accounts, query).map((m) => preset.accounts[m.index]!.account.name);
 
   it('/sec finds the Security accounts, not every account through example.com', () => {
     assert.deepEqual(found('sec').slice(0, 2), ['Audit', 'Log Archive']);
@@ -128,14 +172,26 @@ describe('with 5,000 accounts', () => {
       query += ch;
       const started = performance.now();
       const list = displayList(big, filter(query), true);
-      const frame = renderFrame({ model: big, state: initialState({ query, searching: true }), list, width: 120, height: 39, palette: p, now: FIXED_NOW, sessionExpiry: () => undefined });
+      const frame = renderFrame({
+        model: big,
+        state: initialState({ query, searching: true }),
+        list,
+        width: 120,
+        height: 39,
+        palette: p,
+        now: FIXED_NOW,
+        sessionExpiry: () => undefined,
+      });
       timings.push(performance.now() - started);
       assert.equal(frame.lines.length, 39);
     }
     timings.sort((a, b) => a - b);
     const median = timings[Math.floor(timings.length / 2)]!;
     const worst = timings[timings.length - 1]!;
-    assert.ok(median <= 50, `median ${median.toFixed(1)} ms per keystroke (worst ${worst.toFixed(1)} ms) is over the 50 ms budget`);
+    assert.ok(
+      median <= 50,
+      `median ${median.toFixed(1)} ms per keystroke (worst ${worst.toFixed(1)} ms) is over the 50 ms budget`,
+    );
     assert.ok(filter('payments-prod').length > 0);
   });
 });

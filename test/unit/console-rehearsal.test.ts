@@ -14,11 +14,23 @@ import { isolatedEnv } from '../helpers/cli.js';
 import { fakeSession, fixtureInventory, SSO_BASE } from './console-fixture.js';
 
 function context(): OperatorContext {
-  return { settings: structuredClone(DEFAULT_SETTINGS), base: SSO_BASE, inventory: fixtureInventory(), inventoryFrom: 'cache' };
+  return {
+    settings: structuredClone(DEFAULT_SETTINGS),
+    base: SSO_BASE,
+    inventory: fixtureInventory(),
+    inventoryFrom: 'cache',
+  };
 }
 
 function depsWith(fetchImpl: typeof fetch): Deps {
-  return createDeps({ env: isolatedEnv(), signal: new AbortController().signal, stdout: { write: () => true }, stderr: { write: () => true }, interactive: false, fetch: fetchImpl });
+  return createDeps({
+    env: isolatedEnv(),
+    signal: new AbortController().signal,
+    stdout: { write: () => true },
+    stderr: { write: () => true },
+    interactive: false,
+    fetch: fetchImpl,
+  });
 }
 
 const session = () => fakeSession(fixtureInventory().accounts[6]!);
@@ -41,11 +53,14 @@ describe('console sign-in URL', () => {
       requested.push(String(input));
       return new Response('{}', { status: 200 });
     }) as typeof fetch);
-    await assert.rejects(liveOperations(deps, context(), { rehearsal: 'http://127.0.0.1:4566' }).signInUrl(session()), (err: Error & { nextStep?: string }) => {
-      assert.match(err.message, /rehearsal/);
-      assert.match(err.message, /signin\.aws\.amazon\.com/);
-      return true;
-    });
+    await assert.rejects(
+      liveOperations(deps, context(), { rehearsal: 'http://127.0.0.1:4566' }).signInUrl(session()),
+      (err: Error & { nextStep?: string }) => {
+        assert.match(err.message, /rehearsal/);
+        assert.match(err.message, /signin\.aws\.amazon\.com/);
+        return true;
+      },
+    );
     assert.deepEqual(requested, [], 'nothing was sent to the sign-in endpoint');
   });
 

@@ -14,12 +14,27 @@ import { isolatedEnv, runCli } from '../helpers/cli.js';
 import { captureStream } from '../helpers/streams.js';
 import { fakeOperations, fixtureModel } from './console-fixture.js';
 
-function start(opts: { env?: Record<string, string>; columns?: number; rows?: number; model?: ConsoleModel; ops?: ConsoleOperations } = {}) {
+function start(
+  opts: {
+    env?: Record<string, string>;
+    columns?: number;
+    rows?: number;
+    model?: ConsoleModel;
+    ops?: ConsoleOperations;
+  } = {},
+) {
   const term = new FakeTerminal({ columns: opts.columns ?? 100, rows: opts.rows ?? 24 });
   const stdout = captureStream();
   const notes = captureStream();
   const controller = new AbortController();
-  const deps = createDeps({ env: opts.env ?? {}, signal: controller.signal, stdout, stderr: notes, stdin: term.input, interactive: true });
+  const deps = createDeps({
+    env: opts.env ?? {},
+    signal: controller.signal,
+    stdout,
+    stderr: notes,
+    stdin: term.input,
+    interactive: true,
+  });
   const code = runConsole(deps, {
     model: opts.model ?? fixtureModel(),
     ops: opts.ops ?? fakeOperations(),

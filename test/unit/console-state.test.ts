@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createFilter } from '../../src/ui/console/fuzzy.js';
 import { displayList, windowTop, type DisplayList } from '../../src/ui/console/rows.js';
-import { handleKey, initialState, selectedIndex, type ConsoleState, type KeyPress, type KeyResult } from '../../src/ui/console/state.js';
+import {
+  handleKey,
+  initialState,
+  selectedIndex,
+  type ConsoleState,
+  type KeyPress,
+  type KeyResult,
+} from '../../src/ui/console/state.js';
 import { identitySummary } from '../../src/ui/console/identity.js';
 import { INCIDENT_ID } from '../../src/core/audit.js';
 import { consoleRunbooks } from '../../src/ui/console/model.js';
@@ -13,12 +20,19 @@ import { FIXTURE_OFFER, fixtureModel, IAM_USER_BASE, SSO_BASE } from './console-
 
 const model = fixtureModel();
 const filter = createFilter(model.accounts);
-const listFor = (query: string, grouped: boolean): DisplayList => displayList(model, query.trim() ? filter(query) : undefined, grouped);
+const listFor = (query: string, grouped: boolean): DisplayList =>
+  displayList(model, query.trim() ? filter(query) : undefined, grouped);
 
 function press(state: ConsoleState, ...keys: KeyPress[]): KeyResult {
   let result: KeyResult = { state };
   for (const key of keys) {
-    result = handleKey(result.state, key, { model, list: listFor(result.state.query, result.state.grouped), listFor, pageSize: 4, runbooks: FIXTURE_OFFER });
+    result = handleKey(result.state, key, {
+      model,
+      list: listFor(result.state.query, result.state.grouped),
+      listFor,
+      pageSize: 4,
+      runbooks: FIXTURE_OFFER,
+    });
   }
   return result;
 }
@@ -95,9 +109,21 @@ describe('console keys', () => {
   it('c and e go through the same production guard', () => {
     const payments = press(initialState(), text('/pay'), key('escape'));
     assert.equal(selectedName(payments.state), 'Payments');
-    assert.deepEqual(press(payments.state, text('c')).state.screen, { kind: 'confirm', action: 'url', accountId: '101010101010' });
-    assert.deepEqual(press(payments.state, text('e')).state.screen, { kind: 'confirm', action: 'exports', accountId: '101010101010' });
-    assert.deepEqual(press(initialState(), text('e')).intent, { kind: 'act', action: 'exports', accountId: '111111111111' });
+    assert.deepEqual(press(payments.state, text('c')).state.screen, {
+      kind: 'confirm',
+      action: 'url',
+      accountId: '101010101010',
+    });
+    assert.deepEqual(press(payments.state, text('e')).state.screen, {
+      kind: 'confirm',
+      action: 'exports',
+      accountId: '101010101010',
+    });
+    assert.deepEqual(press(initialState(), text('e')).intent, {
+      kind: 'act',
+      action: 'exports',
+      accountId: '111111111111',
+    });
   });
 
   it('Enter with no match explains instead of acting', () => {
@@ -120,7 +146,9 @@ describe('console keys', () => {
     const help = press(initialState(), text('?')).state;
     assert.equal(help.screen.kind, 'help');
     assert.equal(press(help, text('x')).state.screen.kind, 'list');
-    const url = initialState({ screen: { kind: 'url', accountId: '666666666666', role: 'Admin', url: 'https://example.com/x' } });
+    const url = initialState({
+      screen: { kind: 'url', accountId: '666666666666', role: 'Admin', url: 'https://example.com/x' },
+    });
     assert.deepEqual(press(url, text('o')).intent, { kind: 'open-url', url: 'https://example.com/x' });
     assert.equal(press(url, key('escape')).state.screen.kind, 'list');
   });
@@ -137,9 +165,17 @@ describe('runbooks for the selected account (!)', () => {
     const s = press(staging(), text('!')).state;
     assert.deepEqual(s.screen, { kind: 'runbooks', accountId: '666666666666', cursor: 0 });
     assert.deepEqual(press(s, key('down')).state.screen, { kind: 'runbooks', accountId: '666666666666', cursor: 1 });
-    assert.deepEqual(press(s, text('j'), text('j'), text('j'), text('j')).state.screen, { kind: 'runbooks', accountId: '666666666666', cursor: 2 }, 'three runbooks act on an account; the cursor stops at the last');
+    assert.deepEqual(
+      press(s, text('j'), text('j'), text('j'), text('j')).state.screen,
+      { kind: 'runbooks', accountId: '666666666666', cursor: 2 },
+      'three runbooks act on an account; the cursor stops at the last',
+    );
     assert.deepEqual(press(s, text('jjk')).state.screen, { kind: 'runbooks', accountId: '666666666666', cursor: 1 });
-    assert.deepEqual(press(s, key('down'), key('up'), key('up')).state.screen, { kind: 'runbooks', accountId: '666666666666', cursor: 0 });
+    assert.deepEqual(press(s, key('down'), key('up'), key('up')).state.screen, {
+      kind: 'runbooks',
+      accountId: '666666666666',
+      cursor: 0,
+    });
     assert.equal(press(s, text('q')).intent, undefined, 'q is not quit inside the panel');
     const back = press(s, key('escape')).state;
     assert.equal(back.screen.kind, 'list');
@@ -159,7 +195,14 @@ describe('runbooks for the selected account (!)', () => {
     assert.match(none.status?.text ?? '', /No account matches "zzz"; no account to run a runbook against/);
   });
 
-  const ask = (runbookId: string, field: number, answers: string[], text: string) => ({ kind: 'ask', accountId: '666666666666', runbookId, field, answers, text });
+  const ask = (runbookId: string, field: number, answers: string[], text: string) => ({
+    kind: 'ask',
+    accountId: '666666666666',
+    runbookId,
+    field,
+    answers,
+    text,
+  });
   const errorOf = (state: ConsoleState) => (state.screen.kind === 'ask' ? state.screen.error : undefined);
 
   it('Enter picks the runbook and asks for the incident id, which is typed and erased; Esc goes back to the runbooks', () => {
@@ -169,7 +212,11 @@ describe('runbooks for the selected account (!)', () => {
     assert.deepEqual(s.screen, ask('review-account-access', 0, [], 'INC-7'));
     assert.equal(press(s, text('q')).intent, undefined, 'letters are part of the id, not commands');
     const back = press(s, key('escape')).state;
-    assert.deepEqual(back.screen, { kind: 'runbooks', accountId: '666666666666', cursor: 1 }, 'Esc goes back to the runbooks, on the one chosen');
+    assert.deepEqual(
+      back.screen,
+      { kind: 'runbooks', accountId: '666666666666', cursor: 1 },
+      'Esc goes back to the runbooks, on the one chosen',
+    );
   });
 
   it('Enter refuses an invalid incident id and says why under the field; typing clears the error', () => {
@@ -191,7 +238,13 @@ describe('runbooks for the selected account (!)', () => {
 
   it('a valid incident id asks to run the runbook against the account, and is offered again next time', () => {
     const result = press(staging(), text('!'), key('enter'), text('INC-2041 '), key('enter'));
-    assert.deepEqual(result.intent, { kind: 'runbook', runbookId: 'quarantine-account', accountId: '666666666666', incident: 'INC-2041', params: {} });
+    assert.deepEqual(result.intent, {
+      kind: 'runbook',
+      runbookId: 'quarantine-account',
+      accountId: '666666666666',
+      incident: 'INC-2041',
+      params: {},
+    });
     assert.equal(result.state.screen.kind, 'list');
     assert.equal(result.state.incident, 'INC-2041');
     const again = press(result.state, text('!'), key('down'), key('enter')).state;
@@ -201,15 +254,31 @@ describe('runbooks for the selected account (!)', () => {
   it("then asks for the runbook's other required parameters, each checked by its kind", () => {
     let s = press(staging(), text('!'), key('down'), key('down'), key('enter'), text('INC-9'), key('enter')).state;
     assert.deepEqual(s.screen, ask('revoke-role-sessions', 1, ['INC-9'], ''));
-    assert.match(errorOf(press(s, key('enter')).state) ?? '', /--role-name is required: the role whose sessions to revoke/);
-    assert.match(errorOf(press(s, text('Admin role'), key('enter')).state) ?? '', /--role-name "Admin role" is not an IAM role name/);
+    assert.match(
+      errorOf(press(s, key('enter')).state) ?? '',
+      /--role-name is required: the role whose sessions to revoke/,
+    );
+    assert.match(
+      errorOf(press(s, text('Admin role'), key('enter')).state) ?? '',
+      /--role-name "Admin role" is not an IAM role name/,
+    );
     s = press(s, text('Adm')).state;
     const back = press(s, key('escape')).state;
-    assert.deepEqual(back.screen, ask('revoke-role-sessions', 0, ['INC-9', 'Adm'], 'INC-9'), 'Esc steps back to the incident id and keeps what was typed');
+    assert.deepEqual(
+      back.screen,
+      ask('revoke-role-sessions', 0, ['INC-9', 'Adm'], 'INC-9'),
+      'Esc steps back to the incident id and keeps what was typed',
+    );
     s = press(back, key('enter')).state;
     assert.deepEqual(s.screen, ask('revoke-role-sessions', 1, ['INC-9', 'Adm'], 'Adm'));
     const result = press(s, text('in'), key('enter'));
-    assert.deepEqual(result.intent, { kind: 'runbook', runbookId: 'revoke-role-sessions', accountId: '666666666666', incident: 'INC-9', params: { 'role-name': 'Admin' } });
+    assert.deepEqual(result.intent, {
+      kind: 'runbook',
+      runbookId: 'revoke-role-sessions',
+      accountId: '666666666666',
+      incident: 'INC-9',
+      params: { 'role-name': 'Admin' },
+    });
   });
 
   it('on the management account, a runbook that refuses it is listed but not started', () => {
@@ -237,20 +306,51 @@ describe('runbooks for the selected account (!)', () => {
       BUILTIN_RUNBOOKS.map((r) => r.id),
     );
     const quarantine = offer.runbooks.find((r) => r.id === 'quarantine-account');
-    assert.deepEqual(quarantine, { id: 'quarantine-account', title: quarantine?.title, actsOnAccount: true, changesAws: true, refusesManagement: true, asks: [] }, 'its responder role has a default');
-    const revoke = offer.runbooks.find((r) => r.id === 'revoke-role-sessions');
-    if (revoke) assert.deepEqual(revoke.asks.map((a) => a.name), ['role-name']);
-    assert.match(offer.paramError({ name: 'role-name', kind: 'role-name', description: 'a role' }, 'not a role') ?? '', /is not an IAM role name/);
-    assert.equal(offer.paramError({ name: 'role-name', kind: 'role-name', description: 'a role' }, 'Admin'), undefined);
-    const readOnly = consoleRunbooks([{ ...BUILTIN_RUNBOOKS[0]!, params: [], steps: [{ id: 'look', kind: 'check', title: 'Look', does: 'Reads.' }] }])[0];
     assert.deepEqual(
-      { actsOnAccount: readOnly?.actsOnAccount, changesAws: readOnly?.changesAws, refusesManagement: readOnly?.refusesManagement },
+      quarantine,
+      {
+        id: 'quarantine-account',
+        title: quarantine?.title,
+        actsOnAccount: true,
+        changesAws: true,
+        refusesManagement: true,
+        asks: [],
+      },
+      'its responder role has a default',
+    );
+    const revoke = offer.runbooks.find((r) => r.id === 'revoke-role-sessions');
+    if (revoke)
+      assert.deepEqual(
+        revoke.asks.map((a) => a.name),
+        ['role-name'],
+      );
+    assert.match(
+      offer.paramError({ name: 'role-name', kind: 'role-name', description: 'a role' }, 'not a role') ?? '',
+      /is not an IAM role name/,
+    );
+    assert.equal(offer.paramError({ name: 'role-name', kind: 'role-name', description: 'a role' }, 'Admin'), undefined);
+    const readOnly = consoleRunbooks([
+      { ...BUILTIN_RUNBOOKS[0]!, params: [], steps: [{ id: 'look', kind: 'check', title: 'Look', does: 'Reads.' }] },
+    ])[0];
+    assert.deepEqual(
+      {
+        actsOnAccount: readOnly?.actsOnAccount,
+        changesAws: readOnly?.changesAws,
+        refusesManagement: readOnly?.refusesManagement,
+      },
       { actsOnAccount: false, changesAws: false, refusesManagement: false },
     );
   });
 
   it('a paste ending in Enter is split into the text and the Enter', () => {
-    const noKey = { return: false, backspace: false, delete: false, tab: false, ctrl: false, meta: false } as Parameters<typeof keyPresses>[1];
+    const noKey = {
+      return: false,
+      backspace: false,
+      delete: false,
+      tab: false,
+      ctrl: false,
+      meta: false,
+    } as Parameters<typeof keyPresses>[1];
     assert.deepEqual(keyPresses('INC-7\r', noKey), [{ text: 'INC-7' }, { name: 'enter' }]);
     assert.deepEqual(keyPresses('INC-8\u007f7', noKey), [{ text: 'INC-8' }, { name: 'backspace' }, { text: '7' }]);
     assert.deepEqual(keyPresses('j', noKey), [{ text: 'j' }]);
@@ -282,7 +382,11 @@ describe('the list window', () => {
 
 describe('the identity in the header', () => {
   it('names the kind of sign-in and raises the break-glass banner for root and IAM users', () => {
-    assert.deepEqual(identitySummary(SSO_BASE, undefined), { kind: 'SSO', principal: 'https://example.awsapps.com/start', source: 'IAM Identity Center at https://example.awsapps.com/start' });
+    assert.deepEqual(identitySummary(SSO_BASE, undefined), {
+      kind: 'SSO',
+      principal: 'https://example.awsapps.com/start',
+      source: 'IAM Identity Center at https://example.awsapps.com/start',
+    });
     const root = identitySummary(IAM_USER_BASE, 'arn:aws:iam::111111111111:root');
     assert.equal(root.kind, 'root');
     assert.match(root.breakGlass ?? '', /^BREAK-GLASS: ROOT USER/);
@@ -292,7 +396,10 @@ describe('the identity in the header', () => {
     const unknownKeys = identitySummary(IAM_USER_BASE, undefined);
     assert.equal(unknownKeys.kind, 'IAM user or root', 'long-term keys, not looked up yet');
     assert.ok(unknownKeys.breakGlass);
-    const role = identitySummary({ kind: 'env', id: 'env:ASIAEXAMPLE', accessKeyId: 'ASIAEXAMPLE', temporary: true }, 'arn:aws:sts::111111111111:assumed-role/Admin/alice');
+    const role = identitySummary(
+      { kind: 'env', id: 'env:ASIAEXAMPLE', accessKeyId: 'ASIAEXAMPLE', temporary: true },
+      'arn:aws:sts::111111111111:assumed-role/Admin/alice',
+    );
     assert.equal(role.kind, 'role session');
     assert.equal(role.breakGlass, undefined);
   });

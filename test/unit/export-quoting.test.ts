@@ -21,7 +21,8 @@ function powershellAssignment(line: string, variable: string): string {
   let i = head.length;
   let value = '';
   const expect = (text: string) => {
-    if (!line.startsWith(text, i)) throw new Error(`expected ${JSON.stringify(text)} at ${i}, found code: ${JSON.stringify(line.slice(i))}`);
+    if (!line.startsWith(text, i))
+      throw new Error(`expected ${JSON.stringify(text)} at ${i}, found code: ${JSON.stringify(line.slice(i))}`);
     i += text.length;
   };
   const literal = () => {
@@ -76,7 +77,10 @@ describe('PowerShell export quoting (model of its tokenizer; pwsh is not install
       }
       // Every other line is a fixed assignment or removal: nothing from the name leaks onto them.
       for (const other of lines.filter((l) => l && l !== line)) {
-        if (!/^(\$Env:[A-Z_]+ = '[^'\u2018-\u201b]*'|Remove-Item Env:[A-Z_]+ -ErrorAction SilentlyContinue)$/.test(other)) failures.push(`${JSON.stringify(name)}: unexpected line ${JSON.stringify(other)}`);
+        if (
+          !/^(\$Env:[A-Z_]+ = '[^'\u2018-\u201b]*'|Remove-Item Env:[A-Z_]+ -ErrorAction SilentlyContinue)$/.test(other)
+        )
+          failures.push(`${JSON.stringify(name)}: unexpected line ${JSON.stringify(other)}`);
       }
     }
     assert.deepEqual(failures, []);
@@ -84,8 +88,15 @@ describe('PowerShell export quoting (model of its tokenizer; pwsh is not install
 
   it('doubles the ASCII and the typographic single quotes, and joins newlines in', () => {
     assert.equal(powershellQuote("O'Brien"), "'O''Brien'");
-    assert.equal(powershellQuote('\u2018a\u2019b\u201ac\u201b'), "'\u2018\u2018a\u2019\u2019b\u201a\u201ac\u201b\u201b'");
-    assert.equal(powershellQuote('\u201c"$x`'), "'\u201c\"$x`'", 'double quotes, $ and backticks are literal in single quotes');
+    assert.equal(
+      powershellQuote('\u2018a\u2019b\u201ac\u201b'),
+      "'\u2018\u2018a\u2019\u2019b\u201a\u201ac\u201b\u201b'",
+    );
+    assert.equal(
+      powershellQuote('\u201c"$x`'),
+      "'\u201c\"$x`'",
+      'double quotes, $ and backticks are literal in single quotes',
+    );
     assert.equal(powershellQuote('a\nb\r'), '(\'a\' + "`n" + \'b\' + "`r")');
     assert.equal(powershellQuote(''), "''");
   });

@@ -12,12 +12,24 @@ import {
   type GuardrailPolicy,
 } from '../../src/steps/guardrail-policies.js';
 
-const customDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 's3:PutBucketPolicy', Resource: '*' }] };
+const customDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Deny', Action: 's3:PutBucketPolicy', Resource: '*' }],
+};
 
 function loaded(name = 'standard', withCustom = false): LoadedBlueprint {
   const blueprint = preset(name);
-  if (withCustom) blueprint.guardrails!.custom = [{ name: 'deny-public-s3', file: 'policies/deny-public-s3.json', targets: ['Workloads'] }];
-  return { blueprint, file: undefined, baseDir: '/tmp', customPolicies: withCustom ? { 'deny-public-s3': customDocument } : {}, deployInlinePolicy: undefined };
+  if (withCustom)
+    blueprint.guardrails!.custom = [
+      { name: 'deny-public-s3', file: 'policies/deny-public-s3.json', targets: ['Workloads'] },
+    ];
+  return {
+    blueprint,
+    file: undefined,
+    baseDir: '/tmp',
+    customPolicies: withCustom ? { 'deny-public-s3': customDocument } : {},
+    deployInlinePolicy: undefined,
+  };
 }
 
 function byGuardrail(policies: GuardrailPolicy[], guardrail: string): GuardrailPolicy {
@@ -75,7 +87,20 @@ test('deny-regions denies everything but global services outside the allow list'
   assert.equal(statement.Action, undefined);
   assert.deepEqual(statement.Condition, { StringNotEquals: { 'aws:RequestedRegion': ['us-east-1', 'us-west-2'] } });
   const notAction = statement.NotAction as string[];
-  for (const global of ['iam:*', 'organizations:*', 'sts:*', 'support:*', 'account:*', 'budgets:*', 'ce:*', 'cloudfront:*', 'route53:*', 'sso:*', 's3:ListAllMyBuckets', 's3:GetAccountPublicAccessBlock']) {
+  for (const global of [
+    'iam:*',
+    'organizations:*',
+    'sts:*',
+    'support:*',
+    'account:*',
+    'budgets:*',
+    'ce:*',
+    'cloudfront:*',
+    'route53:*',
+    'sso:*',
+    's3:ListAllMyBuckets',
+    's3:GetAccountPublicAccessBlock',
+  ]) {
     assert.ok(notAction.includes(global), global);
   }
   // WAFv2 is regional; exempting it would let the lock be bypassed for regional web ACLs.
@@ -85,7 +110,13 @@ test('deny-regions denies everything but global services outside the allow list'
 
 test('deny-root matches the root user in the organization partition', () => {
   const commercial = onlyStatement(byGuardrail(guardrailPolicies(loaded()), 'denyRoot'));
-  assert.deepEqual(commercial, { Sid: 'AwsorgDenyRootUser', Effect: 'Deny', Action: '*', Resource: '*', Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:root' } } });
+  assert.deepEqual(commercial, {
+    Sid: 'AwsorgDenyRootUser',
+    Effect: 'Deny',
+    Action: '*',
+    Resource: '*',
+    Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:root' } },
+  });
   const govCloud = onlyStatement(byGuardrail(guardrailPolicies(loaded('regulated')), 'denyRoot'));
   assert.deepEqual(govCloud.Condition, { ArnLike: { 'aws:PrincipalArn': 'arn:aws-us-gov:iam::*:root' } });
 });
@@ -98,11 +129,19 @@ test('require-MFA denies the listed actions when MFA is absent or false', () => 
 
 test('deny-leave-organization denies only LeaveOrganization', () => {
   const statement = onlyStatement(byGuardrail(guardrailPolicies(loaded()), 'denyLeaveOrganization'));
-  assert.deepEqual(statement, { Sid: 'AwsorgDenyLeaveOrganization', Effect: 'Deny', Action: 'organizations:LeaveOrganization', Resource: '*' });
+  assert.deepEqual(statement, {
+    Sid: 'AwsorgDenyLeaveOrganization',
+    Effect: 'Deny',
+    Action: 'organizations:LeaveOrganization',
+    Resource: '*',
+  });
 });
 
 test('a custom guardrail carries its document unchanged', () => {
-  assert.deepEqual(byGuardrail(guardrailPolicies(loaded('standard', true)), 'custom:deny-public-s3').document, customDocument);
+  assert.deepEqual(
+    byGuardrail(guardrailPolicies(loaded('standard', true)), 'custom:deny-public-s3').document,
+    customDocument,
+  );
 });
 
 test('a custom guardrail whose document was not loaded is a programming error', () => {

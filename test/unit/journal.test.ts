@@ -20,8 +20,18 @@ const good = {
   runs: 2,
   startedAt: now.toISOString(),
   updatedAt: now.toISOString(),
-  changes: { 'ou:Workloads': { status: 'done', at: now.toISOString() }, 'account:x': { status: 'failed', at: now.toISOString(), error: 'boom' } },
-  createAccountRequests: { 'aws+x@example.com': { requestId: 'car-1', accountName: 'x', requestedAt: now.toISOString(), accountId: '123456789012' } },
+  changes: {
+    'ou:Workloads': { status: 'done', at: now.toISOString() },
+    'account:x': { status: 'failed', at: now.toISOString(), error: 'boom' },
+  },
+  createAccountRequests: {
+    'aws+x@example.com': {
+      requestId: 'car-1',
+      accountName: 'x',
+      requestedAt: now.toISOString(),
+      accountId: '123456789012',
+    },
+  },
 };
 
 function problems(value: unknown): string[] {
@@ -45,21 +55,45 @@ describe('parseJournal', () => {
   it('refuses every field of the wrong shape, naming each', () => {
     assert.deepEqual(problems({ ...good, blueprint: 3 }), ['blueprint: must be text, got number 3']);
     assert.deepEqual(problems({ ...good, runs: -1 }), ['runs: must be a whole number, got number -1']);
-    assert.deepEqual(problems({ ...good, updatedAt: 'yesterday' }), ['updatedAt: must be an ISO 8601 time, got the text "yesterday"']);
-    assert.deepEqual(problems({ ...good, completedAt: null }), ['completedAt: must be an ISO 8601 time, got nothing (null)']);
+    assert.deepEqual(problems({ ...good, updatedAt: 'yesterday' }), [
+      'updatedAt: must be an ISO 8601 time, got the text "yesterday"',
+    ]);
+    assert.deepEqual(problems({ ...good, completedAt: null }), [
+      'completedAt: must be an ISO 8601 time, got nothing (null)',
+    ]);
     assert.deepEqual(problems({ ...good, extra: 1 }), ['extra: is not a field of a bootstrap journal']);
     assert.deepEqual(problems({ ...good, changes: [] }), ['changes: must be a mapping of change keys, got a list']);
-    assert.deepEqual(problems({ ...good, changes: { k: 'done' } }), ['changes["k"]: must be a mapping with status and at, got the text "done"']);
-    assert.deepEqual(problems({ ...good, changes: { k: { status: 'done' } } }), ['changes["k"].at: must be an ISO 8601 time, got nothing (the field is missing)']);
-    assert.deepEqual(problems({ ...good, changes: { k: { status: 'done', at: now.toISOString(), error: {} } } }), ['changes["k"].error: must be text, got a mapping']);
-    assert.deepEqual(problems({ ...good, createAccountRequests: { 'a@example.com': null } }), ['createAccountRequests["a@example.com"]: must be a mapping with requestId, accountName and requestedAt, got nothing (null)']);
-    assert.deepEqual(problems({ ...good, createAccountRequests: { 'a@example.com': { requestId: '', accountName: 'a', requestedAt: now.toISOString() } } }), [
-      'createAccountRequests["a@example.com"].requestId: must be the CreateAccount request id, got the text ""',
+    assert.deepEqual(problems({ ...good, changes: { k: 'done' } }), [
+      'changes["k"]: must be a mapping with status and at, got the text "done"',
     ]);
-    assert.deepEqual(problems({ ...good, createAccountRequests: { 'A@example.com': { requestId: 'car', accountName: 'a', requestedAt: now.toISOString(), accountId: '12' } } }), [
-      'createAccountRequests["A@example.com"]: is keyed by an email that is not lower-cased, so a resumed run would not find it',
-      'createAccountRequests["A@example.com"].accountId: must be a 12-digit account id, got the text "12"',
+    assert.deepEqual(problems({ ...good, changes: { k: { status: 'done' } } }), [
+      'changes["k"].at: must be an ISO 8601 time, got nothing (the field is missing)',
     ]);
+    assert.deepEqual(problems({ ...good, changes: { k: { status: 'done', at: now.toISOString(), error: {} } } }), [
+      'changes["k"].error: must be text, got a mapping',
+    ]);
+    assert.deepEqual(problems({ ...good, createAccountRequests: { 'a@example.com': null } }), [
+      'createAccountRequests["a@example.com"]: must be a mapping with requestId, accountName and requestedAt, got nothing (null)',
+    ]);
+    assert.deepEqual(
+      problems({
+        ...good,
+        createAccountRequests: { 'a@example.com': { requestId: '', accountName: 'a', requestedAt: now.toISOString() } },
+      }),
+      ['createAccountRequests["a@example.com"].requestId: must be the CreateAccount request id, got the text ""'],
+    );
+    assert.deepEqual(
+      problems({
+        ...good,
+        createAccountRequests: {
+          'A@example.com': { requestId: 'car', accountName: 'a', requestedAt: now.toISOString(), accountId: '12' },
+        },
+      }),
+      [
+        'createAccountRequests["A@example.com"]: is keyed by an email that is not lower-cased, so a resumed run would not find it',
+        'createAccountRequests["A@example.com"].accountId: must be a 12-digit account id, got the text "12"',
+      ],
+    );
   });
 
   it('refuses text that is not a journal, without echoing it', () => {
@@ -86,7 +120,12 @@ describe('Journal.open and its lock', () => {
   it('holds a lock beside the journal while open for writing, and refuses a second writer naming the first', async () => {
     const dir = scratch();
     const path = join(dir, 'awsorg.journal.json');
-    const first = await Journal.open(path, { readOnly: false, blueprint: 'b', now, command: 'awsorg bootstrap --config awsorg.yaml --yes' });
+    const first = await Journal.open(path, {
+      readOnly: false,
+      blueprint: 'b',
+      now,
+      command: 'awsorg bootstrap --config awsorg.yaml --yes',
+    });
     assert.ok(existsSync(`${path}.lock`));
     await assert.rejects(Journal.open(path, { readOnly: false, blueprint: 'b', now }), (err: unknown) => {
       assert.ok(err instanceof LockHeldError);
@@ -122,7 +161,13 @@ describe('Journal.open and its lock', () => {
       for (const readOnly of [true, false]) {
         const opened = Journal.open(path, { readOnly, blueprint: 'b', now });
         const hung = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 3000).unref());
-        const outcome = await Promise.race([opened.then(() => 'opened', (err: unknown) => err), hung]);
+        const outcome = await Promise.race([
+          opened.then(
+            () => 'opened',
+            (err: unknown) => err,
+          ),
+          hung,
+        ]);
         assert.ok(outcome instanceof JournalError, `${kind} (${readOnly ? 'plan' : 'apply'}): ${String(outcome)}`);
         assert.equal(outcome.exitCode, ExitCode.usage);
         assert.match(outcome.message, /awsorg\.journal\.json/);
@@ -136,7 +181,16 @@ describe('Journal.open and its lock', () => {
     const dir = scratch();
     const path = join(dir, 'awsorg.journal.json');
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
-    writeFileSync(`${path}.lock`, JSON.stringify({ pid: dead, host: hostname(), startedAt: '2025-12-31T00:00:00.000Z', command: 'awsorg bootstrap --yes', token: 't' }));
+    writeFileSync(
+      `${path}.lock`,
+      JSON.stringify({
+        pid: dead,
+        host: hostname(),
+        startedAt: '2025-12-31T00:00:00.000Z',
+        command: 'awsorg bootstrap --yes',
+        token: 't',
+      }),
+    );
     const journal = await Journal.open(path, { readOnly: false, blueprint: 'b', now });
     assert.equal(journal.recoveredLock?.pid, dead);
     await journal.close();

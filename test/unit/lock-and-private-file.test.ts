@@ -5,12 +5,29 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { acquireLock, LockHeldError } from '../../src/core/lock.js';
-import { ensurePrivateDirSync, openPrivateAppendSync, readTrustedFileSync, UntrustedPathError, writeFileAtomicSync } from '../../src/core/private-file.js';
+import {
+  ensurePrivateDirSync,
+  openPrivateAppendSync,
+  readTrustedFileSync,
+  UntrustedPathError,
+  writeFileAtomicSync,
+} from '../../src/core/private-file.js';
 import { ExitCode } from '../../src/core/errors.js';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'awsorg-lock-'));
@@ -29,7 +46,10 @@ describe('acquireLock', () => {
       () => acquireLock(file, { what: 'the journal', command: 'awsorg bootstrap --yes' }),
       (err: unknown) => {
         assert.ok(err instanceof LockHeldError);
-        assert.match(err.message, new RegExp(`the journal is in use by another awsorg run: pid ${process.pid} on ${hostname()}, started `));
+        assert.match(
+          err.message,
+          new RegExp(`the journal is in use by another awsorg run: pid ${process.pid} on ${hostname()}, started `),
+        );
         assert.match(err.message, /awsorg bootstrap --yes/);
         assert.equal(err.exitCode, ExitCode.failed);
         return true;
@@ -43,7 +63,10 @@ describe('acquireLock', () => {
   it('takes over a stale lock of a dead process on this host and reports it', () => {
     const file = join(scratch(), 'x.lock');
     const pid = deadPid();
-    writeFileSync(file, JSON.stringify({ pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', command: 'old', token: 't' }));
+    writeFileSync(
+      file,
+      JSON.stringify({ pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', command: 'old', token: 't' }),
+    );
     const lock = acquireLock(file, { what: 'the journal', command: 'new' });
     assert.equal(lock.recovered?.pid, pid);
     assert.equal(JSON.parse(readFileSync(file, 'utf8')).pid, process.pid);
@@ -52,7 +75,16 @@ describe('acquireLock', () => {
 
   it('does not take over a lock from another host, alive or not', () => {
     const file = join(scratch(), 'x.lock');
-    writeFileSync(file, JSON.stringify({ pid: deadPid(), host: 'some-other-host', startedAt: '2026-01-01T00:00:00.000Z', command: 'old', token: 't' }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        pid: deadPid(),
+        host: 'some-other-host',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        command: 'old',
+        token: 't',
+      }),
+    );
     assert.throws(() => acquireLock(file, { what: 'w', command: 'c' }), /pid \d+ on some-other-host/);
   });
 
@@ -68,7 +100,11 @@ describe('acquireLock', () => {
     const dir = scratch();
     const file = join(dir, 'x.lock');
     symlinkSync(join(dir, 'target'), file);
-    assert.throws(() => acquireLock(file, { what: 'w', command: 'c' }), (err: unknown) => err instanceof UntrustedPathError && /is a symbolic link, where awsorg keeps the lock of w/.test(err.message));
+    assert.throws(
+      () => acquireLock(file, { what: 'w', command: 'c' }),
+      (err: unknown) =>
+        err instanceof UntrustedPathError && /is a symbolic link, where awsorg keeps the lock of w/.test(err.message),
+    );
     assert.equal(existsSync(join(dir, 'target')), false);
   });
 });
@@ -87,7 +123,10 @@ describe('private files', () => {
     mkdirSync(target, { mode: 0o755 });
     chmodSync(target, 0o755);
     symlinkSync(target, join(dir, 'link'));
-    assert.throws(() => ensurePrivateDirSync(join(dir, 'link')), (err: unknown) => err instanceof UntrustedPathError && /is a symbolic link/.test(err.message));
+    assert.throws(
+      () => ensurePrivateDirSync(join(dir, 'link')),
+      (err: unknown) => err instanceof UntrustedPathError && /is a symbolic link/.test(err.message),
+    );
     assert.equal(lstatSync(target).mode & 0o777, 0o755);
   });
 
@@ -98,10 +137,16 @@ describe('private files', () => {
     writeFileSync(file, '{}', { mode: 0o600 });
     assert.deepEqual(readTrustedFileSync(file), { kind: 'read', text: '{}' });
     chmodSync(file, 0o666);
-    assert.deepEqual(readTrustedFileSync(file), { kind: 'untrusted', reason: 'has mode 0666 (others can write to it)' });
+    assert.deepEqual(readTrustedFileSync(file), {
+      kind: 'untrusted',
+      reason: 'has mode 0666 (others can write to it)',
+    });
     chmodSync(file, 0o644);
     assert.equal(readTrustedFileSync(file).kind, 'read');
-    assert.deepEqual(readTrustedFileSync(file, 0o077), { kind: 'untrusted', reason: 'has mode 0644 (others can read it)' });
+    assert.deepEqual(readTrustedFileSync(file, 0o077), {
+      kind: 'untrusted',
+      reason: 'has mode 0644 (others can read it)',
+    });
     symlinkSync(file, join(dir, 'link'));
     assert.deepEqual(readTrustedFileSync(join(dir, 'link')), { kind: 'untrusted', reason: 'is a symbolic link' });
     const fifo = join(dir, 'fifo');

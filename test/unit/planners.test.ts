@@ -25,7 +25,13 @@ import {
   type BucketWish,
   type ObservedBucket,
 } from '../../src/steps/bucket-hardening.js';
-import { ciOidcStep, deployRoleTrustPolicy, providerArnFor, subjectFor, type ObservedCiOidc } from '../../src/steps/ci-oidc.js';
+import {
+  ciOidcStep,
+  deployRoleTrustPolicy,
+  providerArnFor,
+  subjectFor,
+  type ObservedCiOidc,
+} from '../../src/steps/ci-oidc.js';
 import type { StepPlan } from '../../src/steps/engine.js';
 import { guardrailPolicies, minifyPolicy } from '../../src/steps/guardrail-policies.js';
 import { guardrailsStep, type ObservedGuardrails } from '../../src/steps/guardrails.js';
@@ -33,14 +39,23 @@ import { identityStep } from '../../src/steps/identity.js';
 import { organizationStep } from '../../src/steps/organization.js';
 import { cloudTrailStatements, organizationTrailStep } from '../../src/steps/organization-trail.js';
 import { organizationalUnitsStep } from '../../src/steps/organizational-units.js';
-import { planTable, stateBackendStep, type ObservedLockTable, type ObservedStateBackend } from '../../src/steps/state-backend.js';
+import {
+  planTable,
+  stateBackendStep,
+  type ObservedLockTable,
+  type ObservedStateBackend,
+} from '../../src/steps/state-backend.js';
 import { canonicalJson, lineDiff, mapLimit, policyDiff, samePolicy } from '../../src/steps/support.js';
 import type { Change, StepContext, StepOptions } from '../../src/steps/types.js';
 import { renderPlan } from '../../src/ui/plan-text.js';
 import { tempDir } from '../helpers/cli.js';
 
 const MANAGEMENT_ID = '123456789012';
-const options: StepOptions = { allowRoot: false, memberRoleName: 'OrganizationAccountAccessRole', omitTlsDenyStatement: false };
+const options: StepOptions = {
+  allowRoot: false,
+  memberRoleName: 'OrganizationAccountAccessRole',
+  omitTlsDenyStatement: false,
+};
 
 /** The standard preset, validated, after `edit` changes a fresh copy of it. */
 function standard(edit: (blueprint: Blueprint) => void = () => undefined): LoadedBlueprint {
@@ -68,7 +83,14 @@ const callsOf = (changes: Change[]) => changes.map((c) => c.calls[0]);
 describe('organizationalUnitsStep.plan', () => {
   const nested = standard((b) => {
     // Children listed before their parent on purpose: the plan must still create parents first.
-    b.organizationalUnits = ['Workloads/Production', 'Security', 'Workloads/Production/Payments', 'Infrastructure', 'Workloads', 'Sandbox'];
+    b.organizationalUnits = [
+      'Workloads/Production',
+      'Security',
+      'Workloads/Production/Payments',
+      'Infrastructure',
+      'Workloads',
+      'Sandbox',
+    ];
   });
 
   it('creates every OU of a fresh organization, parents before children', () => {
@@ -98,7 +120,11 @@ describe('organizationalUnitsStep.plan', () => {
   });
 
   it('plans nothing when every OU exists', () => {
-    const changes = organizationalUnitsStep.plan({ organizationExists: true, existing: [...nested.blueprint.organizationalUnits] }, nested, options);
+    const changes = organizationalUnitsStep.plan(
+      { organizationExists: true, existing: [...nested.blueprint.organizationalUnits] },
+      nested,
+      options,
+    );
     assert.deepEqual(changes, []);
   });
 });
@@ -121,7 +147,13 @@ describe('accountsStep.plan', () => {
     const matched: ObservedAccounts['matched'] = {};
     loaded.blueprint.accounts.forEach((a, i) => {
       if (missing.includes(a.name)) return;
-      matched[a.name] = { id: String(100000000000 + i), name: a.name, status: 'ACTIVE', parentId: parentFor[a.name], ...(a.tags ? { tags: { ...a.tags } } : {}) };
+      matched[a.name] = {
+        id: String(100000000000 + i),
+        name: a.name,
+        status: 'ACTIVE',
+        parentId: parentFor[a.name],
+        ...(a.tags ? { tags: { ...a.tags } } : {}),
+      };
     });
     return { organizationExists: true, matched, inProgress: {}, ouIds, rootId: 'r-root', ...overrides };
   }
@@ -134,9 +166,22 @@ describe('accountsStep.plan', () => {
     assert.equal(changes.length, 1);
     const [create] = changes;
     assert.equal(create!.key, 'account:aws+production@example.com');
-    assert.deepEqual(create!.calls, ['organizations:CreateAccount', 'organizations:DescribeCreateAccountStatus', 'organizations:MoveAccount']);
-    assert.deepEqual(create!.data, { kind: 'create', name: 'production', email: 'AWS+Production@Example.com', ou: 'Workloads', tags: { environment: 'production' } });
-    assert.match(create!.summary, /^Create account production <AWS\+Production@Example\.com> and move it to Workloads$/);
+    assert.deepEqual(create!.calls, [
+      'organizations:CreateAccount',
+      'organizations:DescribeCreateAccountStatus',
+      'organizations:MoveAccount',
+    ]);
+    assert.deepEqual(create!.data, {
+      kind: 'create',
+      name: 'production',
+      email: 'AWS+Production@Example.com',
+      ou: 'Workloads',
+      tags: { environment: 'production' },
+    });
+    assert.match(
+      create!.summary,
+      /^Create account production <AWS\+Production@Example\.com> and move it to Workloads$/,
+    );
   });
 
   it('plans nothing when every account exists in its OU', () => {
@@ -149,7 +194,12 @@ describe('accountsStep.plan', () => {
     const changes = accountsStep.plan(state, loaded, options);
     assert.equal(changes.length, 1);
     assert.deepEqual(changes[0]!.calls, ['organizations:TagResource']);
-    assert.deepEqual(changes[0]!.data, { kind: 'tag', name: 'production', accountId: state.matched.production!.id, tags: { environment: 'production' } });
+    assert.deepEqual(changes[0]!.data, {
+      kind: 'tag',
+      name: 'production',
+      accountId: state.matched.production!.id,
+      tags: { environment: 'production' },
+    });
     assert.match(changes[0]!.summary, /^Tag account production \(\d{12}\) environment=production$/);
     state.matched.production!.tags = { environment: 'staging' };
     assert.deepEqual(accountsStep.plan(state, loaded, options)[0]!.data, changes[0]!.data);
@@ -163,7 +213,12 @@ describe('accountsStep.plan', () => {
     const changes = accountsStep.plan(state, loaded, options);
     assert.equal(changes.length, 1);
     assert.deepEqual(changes[0]!.calls, ['organizations:MoveAccount']);
-    assert.deepEqual(changes[0]!.data, { kind: 'move', name: 'audit', accountId: state.matched.audit!.id, ou: 'Security' });
+    assert.deepEqual(changes[0]!.data, {
+      kind: 'move',
+      name: 'audit',
+      accountId: state.matched.audit!.id,
+      ou: 'Security',
+    });
     assert.equal(changes[0]!.key, 'account-move:aws+audit@example.com');
   });
 
@@ -178,7 +233,11 @@ describe('accountsStep.plan', () => {
   });
 
   it('finishes an IN_PROGRESS CreateAccount request for the same name instead of creating another account', () => {
-    const changes = accountsStep.plan(observed({ inProgress: { staging: 'car-1234567890abcdef' } }, ['staging']), loaded, options);
+    const changes = accountsStep.plan(
+      observed({ inProgress: { staging: 'car-1234567890abcdef' } }, ['staging']),
+      loaded,
+      options,
+    );
     assert.equal(changes.length, 1);
     assert.match(changes[0]!.summary, /^Finish creating account staging .*request car-1234567890abcdef is in progress/);
     assert.deepEqual(changes[0]!.data, {
@@ -195,7 +254,12 @@ describe('accountsStep.plan', () => {
       const state = observed();
       state.matched.development!.status = status;
       const err = preconditionFrom(() => accountsStep.plan(state, loaded, options));
-      assert.match(err.message, new RegExp(`Account development \\(${state.matched.development!.id}, aws\\+development@example.com\\) is ${status}`));
+      assert.match(
+        err.message,
+        new RegExp(
+          `Account development \\(${state.matched.development!.id}, aws\\+development@example.com\\) is ${status}`,
+        ),
+      );
       assert.match(err.nextStep ?? '', /Reopen it through AWS Support, or remove it from the blueprint/);
     });
   }
@@ -208,7 +272,9 @@ describe('accountsStep.plan', () => {
         const action = command.constructor.name;
         sent.push(action);
         if (action === 'ListAccountsCommand') {
-          return { Accounts: [{ Id: '111111111111', Name: 'Prod', Email: 'AWS+PRODUCTION@EXAMPLE.COM', Status: 'ACTIVE' }] };
+          return {
+            Accounts: [{ Id: '111111111111', Name: 'Prod', Email: 'AWS+PRODUCTION@EXAMPLE.COM', Status: 'ACTIVE' }],
+          };
         }
         if (action === 'ListCreateAccountStatusCommand') return { CreateAccountStatuses: [] };
         if (action === 'ListParentsCommand') return { Parents: [{ Id: 'ou-work', Type: 'ORGANIZATIONAL_UNIT' }] };
@@ -217,12 +283,25 @@ describe('accountsStep.plan', () => {
         throw new Error(`unexpected ${action}`);
       },
     } as unknown as AwsSession;
-    const ctx = { loaded, session, state: { rootId: 'r-root', ouIds: new Map(Object.entries(ouIds)), accountIds: new Map() } } as unknown as StepContext;
+    const ctx = {
+      loaded,
+      session,
+      state: { rootId: 'r-root', ouIds: new Map(Object.entries(ouIds)), accountIds: new Map() },
+    } as unknown as StepContext;
     const seen = await accountsStep.observe(ctx);
     assert.deepEqual(Object.keys(seen.matched), ['production']);
-    assert.deepEqual(seen.matched.production, { id: '111111111111', name: 'Prod', status: 'ACTIVE', parentId: 'ou-work', tags: { environment: 'production' } });
+    assert.deepEqual(seen.matched.production, {
+      id: '111111111111',
+      name: 'Prod',
+      status: 'ACTIVE',
+      parentId: 'ou-work',
+      tags: { environment: 'production' },
+    });
     assert.equal(ctx.state.accountIds.get('production'), '111111111111');
-    assert.ok(sent.every((a) => a.startsWith('List')), 'observe only reads');
+    assert.ok(
+      sent.every((a) => a.startsWith('List')),
+      'observe only reads',
+    );
     const changes = accountsStep.plan(seen, loaded, options);
     assert.ok(!changes.some((c) => c.data.name === 'production'), 'the matched account is not created again');
     assert.equal(changes.length, 5);
@@ -243,7 +322,13 @@ describe('guardrailsStep.plan', () => {
       policies: Object.fromEntries(
         policies.map((p, i) => [
           p.name,
-          { id: `p-${i}`, name: p.name, owned: true, content: minifyPolicy(p.document), targetIds: p.targets.map((t) => targetIds[t as keyof typeof targetIds]) },
+          {
+            id: `p-${i}`,
+            name: p.name,
+            owned: true,
+            content: minifyPolicy(p.document),
+            targetIds: p.targets.map((t) => targetIds[t as keyof typeof targetIds]),
+          },
         ]),
       ),
     };
@@ -259,7 +344,10 @@ describe('guardrailsStep.plan', () => {
     const denyRoot = creates.find((c) => c.data.name === 'awsorg-deny-root')!;
     assert.ok(denyRoot.diff, 'a create carries a diff');
     const diffLines = denyRoot.diff!.split('\n');
-    assert.ok(diffLines.every((l) => l.startsWith('+ ')), 'a new document is all additions');
+    assert.ok(
+      diffLines.every((l) => l.startsWith('+ ')),
+      'a new document is all additions',
+    );
     assert.ok(diffLines.some((l) => l.includes('"Sid": "AwsorgDenyRootUser"')));
     assert.equal(denyRoot.data.kind === 'create' && denyRoot.data.content, minifyPolicy(policies[1]!.document));
     // Targets that do not exist yet are still attached later in the run.
@@ -295,19 +383,36 @@ describe('guardrailsStep.plan', () => {
     assert.equal(changes.length, 1);
     const [update] = changes;
     assert.deepEqual(update!.calls, ['organizations:UpdatePolicy']);
-    assert.deepEqual(update!.data, { kind: 'update', name: 'awsorg-require-mfa', policyId: mfa.id, content: minifyPolicy(policies[2]!.document) });
+    assert.deepEqual(update!.data, {
+      kind: 'update',
+      name: 'awsorg-require-mfa',
+      policyId: mfa.id,
+      content: minifyPolicy(policies[2]!.document),
+    });
     const lines = update!.diff!.split('\n');
-    assert.ok(lines.some((l) => /^\+ +"iam:AttachRolePolicy",$/.test(l)), update!.diff);
-    assert.ok(lines.some((l) => /^- +"iam:DeleteRole"$/.test(l)), update!.diff);
-    assert.ok(lines.some((l) => l.startsWith('  ') && l.includes('"Sid": "AwsorgDenyWithoutMfa"')), 'unchanged lines are kept as context');
+    assert.ok(
+      lines.some((l) => /^\+ +"iam:AttachRolePolicy",$/.test(l)),
+      update!.diff,
+    );
+    assert.ok(
+      lines.some((l) => /^- +"iam:DeleteRole"$/.test(l)),
+      update!.diff,
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith('  ') && l.includes('"Sid": "AwsorgDenyWithoutMfa"')),
+      'unchanged lines are kept as context',
+    );
   });
 
-  it('refuses to touch a same-named policy that is not tagged as awsorg\'s', () => {
+  it("refuses to touch a same-named policy that is not tagged as awsorg's", () => {
     const observed = converged();
     observed.policies['awsorg-deny-root']!.owned = false;
     observed.policies['awsorg-deny-root']!.content = '{"Version":"2012-10-17","Statement":[]}';
     const err = preconditionFrom(() => guardrailsStep.plan(observed, loaded, options));
-    assert.match(err.message, /An SCP named awsorg-deny-root \(p-1\) already exists and is not tagged awsorg:managed-by=awsorg/);
+    assert.match(
+      err.message,
+      /An SCP named awsorg-deny-root \(p-1\) already exists and is not tagged awsorg:managed-by=awsorg/,
+    );
     assert.match(err.nextStep ?? '', /Rename or delete that policy, or tag it/);
   });
 
@@ -326,7 +431,12 @@ describe('guardrailsStep.plan', () => {
     const changes = guardrailsStep.plan(observed, loaded, options);
     assert.equal(changes.length, 1);
     assert.deepEqual(changes[0]!.calls, ['organizations:DetachPolicy']);
-    assert.deepEqual(changes[0]!.data, { kind: 'detach', name: 'awsorg-require-mfa', policyId: observed.policies['awsorg-require-mfa']!.id, targetId: 'ou-sand' });
+    assert.deepEqual(changes[0]!.data, {
+      kind: 'detach',
+      name: 'awsorg-require-mfa',
+      policyId: observed.policies['awsorg-require-mfa']!.id,
+      targetId: 'ou-sand',
+    });
     assert.match(changes[0]!.summary, /no longer a target in the blueprint/);
   });
 });
@@ -337,7 +447,11 @@ describe('organizationStep.plan', () => {
   const loaded = standard();
 
   it('creates the organization, then trusted access and policy types, when there is none', () => {
-    const changes = organizationStep.plan({ exists: false, enabledPolicyTypes: [], trustedServices: [] }, loaded, options);
+    const changes = organizationStep.plan(
+      { exists: false, enabledPolicyTypes: [], trustedServices: [] },
+      loaded,
+      options,
+    );
     assert.deepEqual(callsOf(changes), [
       'organizations:CreateOrganization',
       'organizations:EnableAWSServiceAccess',
@@ -360,7 +474,12 @@ describe('organizationStep.plan', () => {
 
   it('enables only what is missing in an existing organization with all features', () => {
     const changes = organizationStep.plan(
-      { exists: true, featureSet: 'ALL', enabledPolicyTypes: ['SERVICE_CONTROL_POLICY'], trustedServices: ['cloudtrail.amazonaws.com', 'sso.amazonaws.com'] },
+      {
+        exists: true,
+        featureSet: 'ALL',
+        enabledPolicyTypes: ['SERVICE_CONTROL_POLICY'],
+        trustedServices: ['cloudtrail.amazonaws.com', 'sso.amazonaws.com'],
+      },
       loaded,
       options,
     );
@@ -372,7 +491,11 @@ describe('organizationStep.plan', () => {
 
   it('refuses a consolidated-billing organization and names enable-all-features', () => {
     const err = preconditionFrom(() =>
-      organizationStep.plan({ exists: true, featureSet: 'CONSOLIDATED_BILLING', enabledPolicyTypes: [], trustedServices: [] }, loaded, options),
+      organizationStep.plan(
+        { exists: true, featureSet: 'CONSOLIDATED_BILLING', enabledPolicyTypes: [], trustedServices: [] },
+        loaded,
+        options,
+      ),
     );
     assert.match(err.message, /feature set CONSOLIDATED_BILLING/);
     assert.match(err.nextStep ?? '', /aws organizations enable-all-features/);
@@ -404,7 +527,12 @@ describe('planBucket', () => {
       exists: true,
       versioning: 'Enabled',
       encryption: { algorithm: 'aws:kms' },
-      publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+      publicAccessBlock: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
       ownership: 'BucketOwnerEnforced',
       policy: { Version: '2012-10-17', Statement: [tlsDenyStatement(bucket)] },
       lifecycleRules: [ourRule],
@@ -419,8 +547,17 @@ describe('planBucket', () => {
   });
 
   it('drops only our TLS statement when a foreign statement stays', () => {
-    const foreign = { Sid: 'TeamReadOnly', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` };
-    const observed = { ...hardened(), policy: { Version: '2012-10-17', Statement: [foreign, tlsDenyStatement(bucket)] } };
+    const foreign = {
+      Sid: 'TeamReadOnly',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+      Action: 's3:GetObject',
+      Resource: `arn:aws:s3:::${bucket}/*`,
+    };
+    const observed = {
+      ...hardened(),
+      policy: { Version: '2012-10-17', Statement: [foreign, tlsDenyStatement(bucket)] },
+    };
     const changes = planBucket(observed, { ...wish, statements: [] }, 'state-bucket:example', 'management');
     assert.deepEqual(callsOf(changes), ['s3:PutBucketPolicy']);
     assert.deepEqual(JSON.parse((changes[0]!.data as { policy: string }).policy).Statement, [foreign]);
@@ -429,7 +566,14 @@ describe('planBucket', () => {
 
   it('creates and hardens a fresh bucket, without a separate ownership call', () => {
     const changes = planBucket({ exists: false }, wish, 'state-bucket:example', 'management');
-    assert.deepEqual(kinds(changes), ['create', 'versioning', 'encryption', 'public-access-block', 'lifecycle', 'policy']);
+    assert.deepEqual(kinds(changes), [
+      'create',
+      'versioning',
+      'encryption',
+      'public-access-block',
+      'lifecycle',
+      'policy',
+    ]);
     assert.deepEqual(callsOf(changes), [
       's3:CreateBucket',
       's3:PutBucketVersioning',
@@ -438,11 +582,17 @@ describe('planBucket', () => {
       's3:PutBucketLifecycleConfiguration',
       's3:PutBucketPolicy',
     ]);
-    assert.ok(!callsOf(changes).includes('s3:PutBucketOwnershipControls'), 'CreateBucket already sets BucketOwnerEnforced');
+    assert.ok(
+      !callsOf(changes).includes('s3:PutBucketOwnershipControls'),
+      'CreateBucket already sets BucketOwnerEnforced',
+    );
     assert.match(changes[0]!.summary, /ObjectOwnership BucketOwnerEnforced/);
     assert.ok(changes.every((c) => c.key.startsWith('state-bucket:example:') && c.account === 'management'));
     const policy = changes.at(-1)!;
-    assert.deepEqual(JSON.parse((policy.data as { policy: string }).policy), { Version: '2012-10-17', Statement: [tlsDenyStatement(bucket)] });
+    assert.deepEqual(JSON.parse((policy.data as { policy: string }).policy), {
+      Version: '2012-10-17',
+      Statement: [tlsDenyStatement(bucket)],
+    });
     assert.match(policy.diff ?? '', /\+ .*"aws:SecureTransport": "false"/);
   });
 
@@ -456,9 +606,23 @@ describe('planBucket', () => {
   });
 
   it('keeps a foreign statement of an existing bucket policy when adding the TLS statement', () => {
-    const foreign = { Sid: 'AllowAuditRead', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::210987654321:root' }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` };
-    const unnamed = { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::210987654321:root' }, Action: 's3:ListBucket', Resource: `arn:aws:s3:::${bucket}` };
-    const observed: ObservedBucket = { ...hardened(), policy: { Version: '2012-10-17', Statement: [foreign, unnamed] } };
+    const foreign = {
+      Sid: 'AllowAuditRead',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::210987654321:root' },
+      Action: 's3:GetObject',
+      Resource: `arn:aws:s3:::${bucket}/*`,
+    };
+    const unnamed = {
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::210987654321:root' },
+      Action: 's3:ListBucket',
+      Resource: `arn:aws:s3:::${bucket}`,
+    };
+    const observed: ObservedBucket = {
+      ...hardened(),
+      policy: { Version: '2012-10-17', Statement: [foreign, unnamed] },
+    };
     const desired = desiredBucketPolicy(observed, wish);
     assert.deepEqual(desired, { Version: '2012-10-17', Statement: [foreign, unnamed, tlsDenyStatement(bucket)] });
     const changes = planBucket(observed, wish, 'b', 'management');
@@ -467,7 +631,10 @@ describe('planBucket', () => {
     assert.match(changes[0]!.summary, /^Update the bucket policy of example-tfstate/);
     assert.deepEqual(JSON.parse((changes[0]!.data as { policy: string }).policy), desired);
     const diff = changes[0]!.diff!.split('\n');
-    assert.ok(diff.some((l) => l.startsWith('  ') && l.includes('AllowAuditRead')), 'the foreign statement is unchanged context');
+    assert.ok(
+      diff.some((l) => l.startsWith('  ') && l.includes('AllowAuditRead')),
+      'the foreign statement is unchanged context',
+    );
     assert.ok(diff.some((l) => l.startsWith('+ ') && l.includes(TLS_SID)));
     assert.ok(!diff.some((l) => l.startsWith('- ')), 'nothing is removed');
   });
@@ -483,9 +650,18 @@ describe('planBucket', () => {
   it('changes the encryption when the bucket uses another KMS key than the blueprint names', () => {
     const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
     const withKey = { ...wish, encryption: keyArn };
-    const otherKey = { ...hardened(), encryption: { algorithm: 'aws:kms', kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/99999999-8888-7777-6666-555555555555' } };
+    const otherKey = {
+      ...hardened(),
+      encryption: {
+        algorithm: 'aws:kms',
+        kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/99999999-8888-7777-6666-555555555555',
+      },
+    };
     const changes = planBucket(otherKey, withKey, 'b', 'management');
-    assert.deepEqual(changes.map((c) => c.data), [{ kind: 'encryption', bucket, encryption: keyArn }]);
+    assert.deepEqual(
+      changes.map((c) => c.data),
+      [{ kind: 'encryption', bucket, encryption: keyArn }],
+    );
     const sameKey = { ...hardened(), encryption: { algorithm: 'aws:kms', kmsKeyId: keyArn } };
     assert.deepEqual(planBucket(sameKey, withKey, 'b', 'management'), []);
     const aes = { ...hardened(), encryption: { algorithm: 'AES256' } };
@@ -493,8 +669,16 @@ describe('planBucket', () => {
   });
 
   it('replaces our lifecycle rule when its days differ, keeping other rules', () => {
-    const other = { ID: 'someone-elses', Status: 'Enabled' as const, Filter: { Prefix: 'logs/' }, Expiration: { Days: 30 } };
-    const observed = { ...hardened(), lifecycleRules: [other, { ...ourRule, NoncurrentVersionExpiration: { NoncurrentDays: 30 } }] };
+    const other = {
+      ID: 'someone-elses',
+      Status: 'Enabled' as const,
+      Filter: { Prefix: 'logs/' },
+      Expiration: { Days: 30 },
+    };
+    const observed = {
+      ...hardened(),
+      lifecycleRules: [other, { ...ourRule, NoncurrentVersionExpiration: { NoncurrentDays: 30 } }],
+    };
     const changes = planBucket(observed, wish, 'b', 'management');
     assert.equal(changes.length, 1);
     const data = changes[0]!.data as { kind: string; rules: Array<{ ID?: string }> };
@@ -507,12 +691,21 @@ describe('planBucket', () => {
 
 describe('stateBackendStep.plan and planTable', () => {
   const loaded = standard();
-  const goodTable: ObservedLockTable = { exists: true, keySchemaOk: true, billingMode: 'PAY_PER_REQUEST', pointInTimeRecovery: true, deletionProtection: true };
+  const goodTable: ObservedLockTable = {
+    exists: true,
+    keySchemaOk: true,
+    billingMode: 'PAY_PER_REQUEST',
+    pointInTimeRecovery: true,
+    deletionProtection: true,
+  };
 
   it('creates the table with PITR when it does not exist', () => {
     const changes = planTable({ exists: false }, 'locks', 'management');
     assert.deepEqual(callsOf(changes), ['dynamodb:CreateTable', 'dynamodb:UpdateContinuousBackups']);
-    assert.deepEqual(changes.map((c) => c.key), ['lock-table:locks:create', 'lock-table:locks:pitr']);
+    assert.deepEqual(
+      changes.map((c) => c.key),
+      ['lock-table:locks:create', 'lock-table:locks:pitr'],
+    );
   });
 
   it('plans nothing for a converged table', () => {
@@ -527,12 +720,19 @@ describe('stateBackendStep.plan and planTable', () => {
 
   it('switches a PROVISIONED table to on-demand billing', () => {
     const changes = planTable({ ...goodTable, billingMode: 'PROVISIONED' }, 'locks', 'management');
-    assert.deepEqual(changes.map((c) => c.data), [{ kind: 'table-billing', table: 'locks' }]);
+    assert.deepEqual(
+      changes.map((c) => c.data),
+      [{ kind: 'table-billing', table: 'locks' }],
+    );
     assert.deepEqual(changes[0]!.calls, ['dynamodb:UpdateTable']);
   });
 
   it('turns on missing point-in-time recovery and deletion protection', () => {
-    const changes = planTable({ ...goodTable, pointInTimeRecovery: false, deletionProtection: false }, 'locks', 'management');
+    const changes = planTable(
+      { ...goodTable, pointInTimeRecovery: false, deletionProtection: false },
+      'locks',
+      'management',
+    );
     assert.deepEqual(
       changes.map((c) => c.data.kind),
       ['table-deletion-protection', 'table-pitr'],
@@ -541,7 +741,12 @@ describe('stateBackendStep.plan and planTable', () => {
   });
 
   it('combines the bucket and table plans, and refuses through the step too', () => {
-    const fresh: ObservedStateBackend = { accountExists: true, partition: 'aws', bucket: { exists: false }, table: { exists: false } };
+    const fresh: ObservedStateBackend = {
+      accountExists: true,
+      partition: 'aws',
+      bucket: { exists: false },
+      table: { exists: false },
+    };
     const changes = stateBackendStep.plan(fresh, loaded, options);
     assert.ok(callsOf(changes).includes('s3:CreateBucket'));
     assert.ok(callsOf(changes).includes('dynamodb:CreateTable'));
@@ -564,19 +769,37 @@ describe('bucket policy drift: the state bucket and the trail bucket', () => {
   const ids = { partition, managementAccountId: MANAGEMENT_ID, organizationId: 'o-example1234' };
   const stateBucket = loaded.blueprint.stateBackend!.bucket;
   const trail = loaded.blueprint.organizationTrail!;
-  const goodTable: ObservedLockTable = { exists: true, keySchemaOk: true, billingMode: 'PAY_PER_REQUEST', pointInTimeRecovery: true, deletionProtection: true };
-  const trailSettings = { Name: trail.name, S3BucketName: trail.bucket, IsOrganizationTrail: true, IsMultiRegionTrail: true, LogFileValidationEnabled: true, IncludeGlobalServiceEvents: true };
+  const goodTable: ObservedLockTable = {
+    exists: true,
+    keySchemaOk: true,
+    billingMode: 'PAY_PER_REQUEST',
+    pointInTimeRecovery: true,
+    deletionProtection: true,
+  };
+  const trailSettings = {
+    Name: trail.name,
+    S3BucketName: trail.bucket,
+    IsOrganizationTrail: true,
+    IsMultiRegionTrail: true,
+    LogFileValidationEnabled: true,
+    IncludeGlobalServiceEvents: true,
+  };
 
   /** Keys in reverse order at every level: what a store that does not keep key order may return. */
   function reversedKeys(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(reversedKeys);
     if (value && typeof value === 'object') {
-      return Object.fromEntries(Object.keys(value).reverse().map((k) => [k, reversedKeys((value as Record<string, unknown>)[k])]));
+      return Object.fromEntries(
+        Object.keys(value)
+          .reverse()
+          .map((k) => [k, reversedKeys((value as Record<string, unknown>)[k])]),
+      );
     }
     return value;
   }
   /** The same document as S3 might hand it back: other key order, other spacing, line breaks. */
-  const reserialised = (document: unknown) => JSON.stringify(reversedKeys(document), null, 3).replace(/": /g, '"  :  ').replace(/\n/g, '\r\n');
+  const reserialised = (document: unknown) =>
+    JSON.stringify(reversedKeys(document), null, 3).replace(/": /g, '"  :  ').replace(/\n/g, '\r\n');
 
   /**
    * observeBucket through a stand-in session answering the read calls for a bucket that is
@@ -587,10 +810,19 @@ describe('bucket policy drift: the state bucket and the trail bucket', () => {
       HeadBucketCommand: {},
       GetBucketVersioningCommand: { Status: 'Enabled' },
       GetBucketEncryptionCommand: {
-        ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: bucket === stateBucket ? 'aws:kms' : 'AES256' } }] },
+        ServerSideEncryptionConfiguration: {
+          Rules: [
+            { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: bucket === stateBucket ? 'aws:kms' : 'AES256' } },
+          ],
+        },
       },
       GetPublicAccessBlockCommand: {
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: true,
+          BlockPublicPolicy: true,
+          RestrictPublicBuckets: true,
+        },
       },
       GetBucketOwnershipControlsCommand: { OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } },
       GetBucketPolicyCommand: { Policy: policyText },
@@ -621,10 +853,18 @@ describe('bucket policy drift: the state bucket and the trail bucket', () => {
   }
 
   const stateDesired = () => ({ Version: '2012-10-17', Statement: [tlsDenyStatement(stateBucket, partition)] });
-  const trailDesired = () => ({ Version: '2012-10-17', Statement: [...cloudTrailStatements(loaded, ids), tlsDenyStatement(trail.bucket, partition)] });
-  const planState = (bucket: ObservedBucket) => stateBackendStep.plan({ accountExists: true, partition, bucket, table: goodTable }, loaded, options);
+  const trailDesired = () => ({
+    Version: '2012-10-17',
+    Statement: [...cloudTrailStatements(loaded, ids), tlsDenyStatement(trail.bucket, partition)],
+  });
+  const planState = (bucket: ObservedBucket) =>
+    stateBackendStep.plan({ accountExists: true, partition, bucket, table: goodTable }, loaded, options);
   const planTrail = (bucket: ObservedBucket) =>
-    organizationTrailStep.plan({ logAccountExists: true, ...ids, bucket, trail: { settings: trailSettings, logging: true } }, loaded, options);
+    organizationTrailStep.plan(
+      { logAccountExists: true, ...ids, bucket, trail: { settings: trailSettings, logging: true } },
+      loaded,
+      options,
+    );
 
   it('the state bucket: a stored policy equal to the desired one but for key order and spacing plans no change', async () => {
     // Sanity: the same document as this code writes it plans nothing, so any change below comes from the policy.
@@ -650,8 +890,14 @@ describe('bucket policy drift: the state bucket and the trail bucket', () => {
     assert.equal(changes[0]!.key, `state-bucket:${stateBucket}:policy`);
     assert.deepEqual(JSON.parse((changes[0]!.data as { policy: string }).policy), stateDesired());
     const diff = changes[0]!.diff!.split('\n');
-    assert.ok(diff.some((l) => /^- +"aws:SecureTransport": "true"$/.test(l)), changes[0]!.diff);
-    assert.ok(diff.some((l) => /^\+ +"aws:SecureTransport": "false"$/.test(l)), changes[0]!.diff);
+    assert.ok(
+      diff.some((l) => /^- +"aws:SecureTransport": "true"$/.test(l)),
+      changes[0]!.diff,
+    );
+    assert.ok(
+      diff.some((l) => /^\+ +"aws:SecureTransport": "false"$/.test(l)),
+      changes[0]!.diff,
+    );
   });
 
   it('the trail bucket: a real difference in the stored policy is planned as PutBucketPolicy with a diff', async () => {
@@ -663,20 +909,37 @@ describe('bucket policy drift: the state bucket and the trail bucket', () => {
     assert.deepEqual(callsOf(changes), ['s3:PutBucketPolicy']);
     assert.equal(changes[0]!.key, `trail-bucket:${trail.bucket}:policy`);
     assert.deepEqual(JSON.parse((changes[0]!.data as { policy: string }).policy), trailDesired());
-    assert.ok(changes[0]!.diff!.split('\n').some((l) => l.startsWith('+ ') && l.includes('/AWSLogs/o-example1234/*')), changes[0]!.diff);
+    assert.ok(
+      changes[0]!.diff!.split('\n').some((l) => l.startsWith('+ ') && l.includes('/AWSLogs/o-example1234/*')),
+      changes[0]!.diff,
+    );
   });
 });
 
 // ---------------------------------------------------------------------------------------------
 
 describe('ci-oidc', () => {
-  const github: CiOidc = { provider: 'github', repository: 'acme/infra', ref: 'refs/heads/main', roleName: 'github-deploy' };
-  const gitlab: CiOidc = { provider: 'gitlab', repository: 'g/p', ref: 'refs/heads/main', roleName: 'gitlab-deploy', url: 'https://gitlab.com' };
+  const github: CiOidc = {
+    provider: 'github',
+    repository: 'acme/infra',
+    ref: 'refs/heads/main',
+    roleName: 'github-deploy',
+  };
+  const gitlab: CiOidc = {
+    provider: 'gitlab',
+    repository: 'g/p',
+    ref: 'refs/heads/main',
+    roleName: 'gitlab-deploy',
+    url: 'https://gitlab.com',
+  };
 
   it('subjectFor scopes GitHub to a repository and a ref or an environment', () => {
     assert.equal(subjectFor(github), 'repo:acme/infra:ref:refs/heads/main');
     assert.equal(subjectFor({ ...github, ref: 'refs/tags/v1.2.0' }), 'repo:acme/infra:ref:refs/tags/v1.2.0');
-    assert.equal(subjectFor({ ...github, ref: undefined, environment: 'production' }), 'repo:acme/infra:environment:production');
+    assert.equal(
+      subjectFor({ ...github, ref: undefined, environment: 'production' }),
+      'repo:acme/infra:environment:production',
+    );
   });
 
   it('subjectFor builds GitLab subjects for a branch and a tag', () => {
@@ -708,9 +971,14 @@ describe('ci-oidc', () => {
     assert.ok(!JSON.stringify(trust).includes('StringLike'));
     assert.ok(!JSON.stringify(trust).includes('*'));
 
-    const lab = deployRoleTrustPolicy(gitlab, 'arn:aws:iam::123456789012:oidc-provider/gitlab.com') as { Statement: Array<Record<string, any>> };
+    const lab = deployRoleTrustPolicy(gitlab, 'arn:aws:iam::123456789012:oidc-provider/gitlab.com') as {
+      Statement: Array<Record<string, any>>;
+    };
     assert.deepEqual(lab.Statement[0]!.Condition, {
-      StringEquals: { 'gitlab.com:aud': 'https://gitlab.com', 'gitlab.com:sub': 'project_path:g/p:ref_type:branch:ref:main' },
+      StringEquals: {
+        'gitlab.com:aud': 'https://gitlab.com',
+        'gitlab.com:sub': 'project_path:g/p:ref_type:branch:ref:main',
+      },
     });
   });
 
@@ -723,15 +991,28 @@ describe('ci-oidc', () => {
       accountId: MANAGEMENT_ID,
       partition: 'aws',
       provider: { arn: providerArn, clientIds: ['sts.amazonaws.com'] },
-      role: { arn: `arn:aws:iam::${MANAGEMENT_ID}:role/${ci.roleName}`, owned, trustPolicy, attached: [], inlinePolicy: undefined },
+      role: {
+        arn: `arn:aws:iam::${MANAGEMENT_ID}:role/${ci.roleName}`,
+        owned,
+        trustPolicy,
+        attached: [],
+        inlinePolicy: undefined,
+      },
     };
   }
 
   it('plans a provider and a role on a fresh account', () => {
-    const changes = ciOidcStep.plan({ accountExists: true, accountId: MANAGEMENT_ID, partition: 'aws', provider: undefined, role: undefined }, loaded, options);
+    const changes = ciOidcStep.plan(
+      { accountExists: true, accountId: MANAGEMENT_ID, partition: 'aws', provider: undefined, role: undefined },
+      loaded,
+      options,
+    );
     assert.deepEqual(callsOf(changes), ['iam:CreateOpenIDConnectProvider', 'iam:CreateRole']);
     assert.match(changes[1]!.summary, /trusted only by repo:example\/infrastructure:ref:refs\/heads\/main/);
-    assert.match(changes[1]!.diff ?? '', /\+ .*"token\.actions\.githubusercontent\.com:sub": "repo:example\/infrastructure:ref:refs\/heads\/main"/);
+    assert.match(
+      changes[1]!.diff ?? '',
+      /\+ .*"token\.actions\.githubusercontent\.com:sub": "repo:example\/infrastructure:ref:refs\/heads\/main"/,
+    );
   });
 
   it('plans nothing for its own role whose URL-encoded trust policy matches', () => {
@@ -755,10 +1036,19 @@ describe('ci-oidc', () => {
     assert.equal(changes.length, 1);
     assert.deepEqual(changes[0]!.calls, ['iam:UpdateAssumeRolePolicy']);
     assert.equal(changes[0]!.data.kind, 'update-trust');
-    assert.deepEqual(JSON.parse((changes[0]!.data as { trustPolicy: string }).trustPolicy), deployRoleTrustPolicy(ci, providerArn));
+    assert.deepEqual(
+      JSON.parse((changes[0]!.data as { trustPolicy: string }).trustPolicy),
+      deployRoleTrustPolicy(ci, providerArn),
+    );
     const diff = changes[0]!.diff!.split('\n');
-    assert.ok(diff.some((l) => l.startsWith('- ') && l.includes('repo:example/*')), changes[0]!.diff);
-    assert.ok(diff.some((l) => l.startsWith('+ ') && l.includes('repo:example/infrastructure:ref:refs/heads/main')), changes[0]!.diff);
+    assert.ok(
+      diff.some((l) => l.startsWith('- ') && l.includes('repo:example/*')),
+      changes[0]!.diff,
+    );
+    assert.ok(
+      diff.some((l) => l.startsWith('+ ') && l.includes('repo:example/infrastructure:ref:refs/heads/main')),
+      changes[0]!.diff,
+    );
   });
 
   it('detaches managed policies the blueprint does not list and attaches those it does', () => {
@@ -809,16 +1099,32 @@ describe('identityStep.plan', () => {
   });
 
   it('refuses a member account and names the management account', () => {
-    const member = caller({ account: '210987654321', arn: 'arn:aws:sts::210987654321:assumed-role/Admin/me', principalType: 'assumed-role', organization: { role: 'member', id: 'o-abc123', managementAccountId: MANAGEMENT_ID } });
+    const member = caller({
+      account: '210987654321',
+      arn: 'arn:aws:sts::210987654321:assumed-role/Admin/me',
+      principalType: 'assumed-role',
+      organization: { role: 'member', id: 'o-abc123', managementAccountId: MANAGEMENT_ID },
+    });
     const err = preconditionFrom(() => identityStep.plan(member, loaded, options));
-    assert.match(err.message, /Account 210987654321 is a member of organization o-abc123; bootstrap must run in its management account \(123456789012\)/);
+    assert.match(
+      err.message,
+      /Account 210987654321 is a member of organization o-abc123; bootstrap must run in its management account \(123456789012\)/,
+    );
     assert.match(err.nextStep ?? '', /Sign in to account 123456789012/);
   });
 
   it('refuses when the organization role cannot be determined', () => {
-    const unknown = caller({ organization: { role: 'unknown', reason: 'organizations:DescribeOrganization was denied (AccessDeniedException)' } });
+    const unknown = caller({
+      organization: {
+        role: 'unknown',
+        reason: 'organizations:DescribeOrganization was denied (AccessDeniedException)',
+      },
+    });
     const err = preconditionFrom(() => identityStep.plan(unknown, loaded, options));
-    assert.match(err.message, /Cannot tell whether account 123456789012 belongs to an organization: organizations:DescribeOrganization was denied/);
+    assert.match(
+      err.message,
+      /Cannot tell whether account 123456789012 belongs to an organization: organizations:DescribeOrganization was denied/,
+    );
     assert.match(err.nextStep ?? '', /Grant arn:aws:iam::123456789012:user\/admin organizations:DescribeOrganization/);
   });
 });
@@ -836,12 +1142,20 @@ describe('support', () => {
 
   it('samePolicy treats URL-encoded documents, key order and one-element lists as equal', () => {
     const doc = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: '*' }] };
-    const reserialised = { Statement: { Resource: '*', Action: 's3:GetObject', Effect: 'Allow' }, Version: '2012-10-17' };
+    const reserialised = {
+      Statement: { Resource: '*', Action: 's3:GetObject', Effect: 'Allow' },
+      Version: '2012-10-17',
+    };
     assert.ok(samePolicy(doc, reserialised));
     assert.ok(samePolicy(encodeURIComponent(JSON.stringify(reserialised)), doc));
     assert.ok(samePolicy(JSON.stringify(doc, null, 2), doc));
     assert.ok(!samePolicy(doc, { ...doc, Statement: [{ Effect: 'Deny', Action: 's3:GetObject', Resource: '*' }] }));
-    assert.ok(!samePolicy(doc, { ...doc, Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: '*' }] }));
+    assert.ok(
+      !samePolicy(doc, {
+        ...doc,
+        Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: '*' }],
+      }),
+    );
   });
 
   it('lineDiff marks kept, added and removed lines', () => {
@@ -852,7 +1166,12 @@ describe('support', () => {
   });
 
   it('policyDiff compares documents canonically, decoding URL-encoded text', () => {
-    const before = encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }));
+    const before = encodeURIComponent(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+      }),
+    );
     const after = { Statement: [{ Resource: '*', Action: 's3:PutObject', Effect: 'Allow' }], Version: '2012-10-17' };
     const diff = policyDiff(before, after).split('\n');
     assert.deepEqual(
@@ -860,8 +1179,16 @@ describe('support', () => {
       ['+       "Action": "s3:PutObject",', '-       "Action": "s3:GetObject",'],
     );
     assert.ok(diff.includes('  {') && diff.includes('    "Version": "2012-10-17"'));
-    assert.ok(policyDiff(undefined, after).split('\n').every((l) => l.startsWith('+ ')));
-    assert.ok(policyDiff(after, undefined).split('\n').every((l) => l.startsWith('- ')));
+    assert.ok(
+      policyDiff(undefined, after)
+        .split('\n')
+        .every((l) => l.startsWith('+ ')),
+    );
+    assert.ok(
+      policyDiff(after, undefined)
+        .split('\n')
+        .every((l) => l.startsWith('- ')),
+    );
   });
 
   it('mapLimit never runs more than the limit at once and finishes every item', async () => {
@@ -880,7 +1207,10 @@ describe('support', () => {
       },
     );
     assert.equal(peak, 3);
-    assert.deepEqual(done.sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i));
+    assert.deepEqual(
+      done.sort((a, b) => a - b),
+      Array.from({ length: 12 }, (_, i) => i),
+    );
   });
 
   it('mapLimit rethrows the first failure only after the items in flight settle, and starts no more', async () => {
@@ -913,7 +1243,13 @@ describe('support', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('renderPlan', () => {
-  const change = (calls: string[], summary: string, extra: Partial<Change> = {}): Change => ({ key: summary, calls, summary, data: {}, ...extra });
+  const change = (calls: string[], summary: string, extra: Partial<Change> = {}): Change => ({
+    key: summary,
+    calls,
+    summary,
+    data: {},
+    ...extra,
+  });
   const converged: StepPlan[] = [
     { id: 'identity', title: 'Check the caller identity', enabled: true, changes: [], notes: [] },
     { id: 'organization', title: 'Organization', enabled: true, changes: [], notes: [] },
@@ -936,7 +1272,9 @@ describe('renderPlan', () => {
         enabled: true,
         notes: ['two policies drifted'],
         changes: [
-          change(['organizations:UpdatePolicy'], 'Update SCP awsorg-deny-root', { diff: '  {\n-   "Action": "a"\n+   "Action": "b"\n  }' }),
+          change(['organizations:UpdatePolicy'], 'Update SCP awsorg-deny-root', {
+            diff: '  {\n-   "Action": "a"\n+   "Action": "b"\n  }',
+          }),
           change(['organizations:DetachPolicy'], 'Detach SCP awsorg-require-mfa from ou-1'),
         ],
       },
@@ -947,7 +1285,13 @@ describe('renderPlan', () => {
         notes: [],
         changes: [change(['s3:CreateBucket', 's3:HeadBucket'], 'Create bucket b', { account: 'log-archive' })],
       },
-      { id: 'ci-oidc', title: 'CI OIDC provider and deploy role', enabled: false, changes: [], notes: ['Not in the blueprint.'] },
+      {
+        id: 'ci-oidc',
+        title: 'CI OIDC provider and deploy role',
+        enabled: false,
+        changes: [],
+        notes: ['Not in the blueprint.'],
+      },
     ];
     const text = renderPlan(plans, { header: 'Plan' });
     const lines = text.split('\n');
@@ -988,7 +1332,11 @@ describe('journal', () => {
         i % 2 === 0
           ? journal.markChange(`change-${i}`, 'done', now)
           : journal.update((j) => {
-              j.createAccountRequests[`a${i}@example.com`] = { requestId: `car-${i}`, accountName: `a${i}`, requestedAt: now.toISOString() };
+              j.createAccountRequests[`a${i}@example.com`] = {
+                requestId: `car-${i}`,
+                accountName: `a${i}`,
+                requestedAt: now.toISOString(),
+              };
             }),
       ),
     );
@@ -1007,7 +1355,11 @@ describe('journal', () => {
     await first.markChange('ou:Workloads', 'done', now);
     await first.markChange('account:aws+prod@example.com', 'started', now);
     await first.update((j) => {
-      j.createAccountRequests['aws+prod@example.com'] = { requestId: 'car-1', accountName: 'prod', requestedAt: now.toISOString() };
+      j.createAccountRequests['aws+prod@example.com'] = {
+        requestId: 'car-1',
+        accountName: 'prod',
+        requestedAt: now.toISOString(),
+      };
     });
     await first.close();
 
@@ -1039,13 +1391,27 @@ describe('journal', () => {
 
 describe('xdg', () => {
   it('uses absolute XDG_CONFIG_HOME, XDG_CACHE_HOME and XDG_STATE_HOME', () => {
-    const paths = xdgPaths({ HOME: '/home/ops', XDG_CONFIG_HOME: '/cfg', XDG_CACHE_HOME: '/cache', XDG_STATE_HOME: '/state' });
+    const paths = xdgPaths({
+      HOME: '/home/ops',
+      XDG_CONFIG_HOME: '/cfg',
+      XDG_CACHE_HOME: '/cache',
+      XDG_STATE_HOME: '/state',
+    });
     assert.deepEqual(paths, { config: '/cfg/awsorg', cache: '/cache/awsorg', state: '/state/awsorg' });
   });
 
   it('ignores relative XDG values and falls back to HOME', () => {
-    const paths = xdgPaths({ HOME: '/home/ops', XDG_CONFIG_HOME: 'relative/cfg', XDG_CACHE_HOME: './cache', XDG_STATE_HOME: '' });
-    assert.deepEqual(paths, { config: '/home/ops/.config/awsorg', cache: '/home/ops/.cache/awsorg', state: '/home/ops/.local/state/awsorg' });
+    const paths = xdgPaths({
+      HOME: '/home/ops',
+      XDG_CONFIG_HOME: 'relative/cfg',
+      XDG_CACHE_HOME: './cache',
+      XDG_STATE_HOME: '',
+    });
+    assert.deepEqual(paths, {
+      config: '/home/ops/.config/awsorg',
+      cache: '/home/ops/.cache/awsorg',
+      state: '/home/ops/.local/state/awsorg',
+    });
     assert.deepEqual(xdgPaths({}, '/explicit/home').state, '/explicit/home/.local/state/awsorg');
   });
 

@@ -41,15 +41,24 @@ function awsorgArgv(text: string): string[] | undefined {
 
 describe('README', () => {
   it('points at nothing outside the clone', () => {
-    const outside = readme.split('\n').flatMap((text, i) => (/(^|[\s(`'"])\.\.\//.test(text) ? [`line ${i + 1}: ${text}`] : []));
+    const outside = readme
+      .split('\n')
+      .flatMap((text, i) => (/(^|[\s(`'"])\.\.\//.test(text) ? [`line ${i + 1}: ${text}`] : []));
     assert.deepEqual(outside, []);
   });
 
   it('says how awsorg gets on PATH before the first awsorg command it tells the reader to run', () => {
     const first = shellLines().find((l) => awsorgArgv(l.text) !== undefined);
     assert.ok(first, 'the README runs awsorg somewhere');
-    const before = readme.split('\n').slice(0, first.line - 1).join('\n');
-    assert.match(before, /npm link|npx awsorg/, `line ${first.line} runs awsorg before the README says how to put it on PATH`);
+    const before = readme
+      .split('\n')
+      .slice(0, first.line - 1)
+      .join('\n');
+    assert.match(
+      before,
+      /npm link|npx awsorg/,
+      `line ${first.line} runs awsorg before the README says how to put it on PATH`,
+    );
     // The rehearsal itself ends by naming `awsorg …` commands to run next: the section that
     // starts it must already have said how.
     const runIt = /^## Run it\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1] ?? '';

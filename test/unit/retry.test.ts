@@ -4,7 +4,12 @@ import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, errorCode, type Backoff
 
 /** What an SDK v3 service exception looks like to the retry policy. */
 function awsError(name: string, status: number | undefined, extra: Record<string, unknown> = {}): Error {
-  return Object.assign(new Error(`${name} happened`), { name, $fault: status && status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, ...extra });
+  return Object.assign(new Error(`${name} happened`), {
+    name,
+    $fault: status && status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+    ...extra,
+  });
 }
 
 function networkError(code: string, message = `read ${code}`): Error {
@@ -73,15 +78,24 @@ describe('classifyFailure', () => {
   }
 
   it('ambiguous: dropped connections, since the request may have been executed', () => {
-    for (const code of ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']) assert.equal(classifyFailure(networkError(code)), 'ambiguous', code);
+    for (const code of ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED'])
+      assert.equal(classifyFailure(networkError(code)), 'ambiguous', code);
     assert.equal(classifyFailure(new Error('socket hang up')), 'ambiguous');
     assert.equal(classifyFailure(new Error('wrapper', { cause: networkError('ECONNRESET') })), 'ambiguous');
   });
 
   it('ambiguous: a response cut short (no HTTP status, a parse error) and timeouts', () => {
-    assert.equal(classifyFailure(new Error('Deserialization error: to see the raw response, inspect the hidden field {error}.$response')), 'ambiguous');
+    assert.equal(
+      classifyFailure(
+        new Error('Deserialization error: to see the raw response, inspect the hidden field {error}.$response'),
+      ),
+      'ambiguous',
+    );
     assert.equal(classifyFailure(new Error('premature close')), 'ambiguous');
-    assert.equal(classifyFailure(Object.assign(new Error('Connection timed out after 5000 ms'), { name: 'TimeoutError' })), 'ambiguous');
+    assert.equal(
+      classifyFailure(Object.assign(new Error('Connection timed out after 5000 ms'), { name: 'TimeoutError' })),
+      'ambiguous',
+    );
   });
 
   it('unreachable: nothing listening, so the request never arrived', () => {
@@ -114,16 +128,35 @@ describe('backoffDelay', () => {
   it('is full jitter: random 0 waits nothing, random just under 1 waits the ceiling', () => {
     for (let attempt = 1; attempt <= 12; attempt++) {
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-      assert.equal(backoffDelay(attempt, () => 0, policy), 0);
-      assert.equal(backoffDelay(attempt, () => 0.999999, policy), ceiling, `attempt ${attempt}`);
-      assert.equal(backoffDelay(attempt, () => 0.5, policy), Math.round(ceiling / 2));
+      assert.equal(
+        backoffDelay(attempt, () => 0, policy),
+        0,
+      );
+      assert.equal(
+        backoffDelay(attempt, () => 0.999999, policy),
+        ceiling,
+        `attempt ${attempt}`,
+      );
+      assert.equal(
+        backoffDelay(attempt, () => 0.5, policy),
+        Math.round(ceiling / 2),
+      );
     }
   });
 
   it('doubles the ceiling per attempt from base * 2 on the first retry', () => {
-    assert.equal(backoffDelay(1, () => 0.999999, policy), 200);
-    assert.equal(backoffDelay(2, () => 0.999999, policy), 400);
-    assert.equal(backoffDelay(3, () => 0.999999, policy), 800);
+    assert.equal(
+      backoffDelay(1, () => 0.999999, policy),
+      200,
+    );
+    assert.equal(
+      backoffDelay(2, () => 0.999999, policy),
+      400,
+    );
+    assert.equal(
+      backoffDelay(3, () => 0.999999, policy),
+      800,
+    );
   });
 
   it('never exceeds maxDelayMs, even for very late attempts', () => {
@@ -145,7 +178,13 @@ describe('backoffDelay', () => {
 
   it('uses the default policy when none is given', () => {
     assert.deepEqual(DEFAULT_BACKOFF, { maxAttempts: 10, baseDelayMs: 100, maxDelayMs: 8_000 });
-    assert.equal(backoffDelay(1, () => 0.999999), 200);
-    assert.equal(backoffDelay(30, () => 0.999999), 8_000);
+    assert.equal(
+      backoffDelay(1, () => 0.999999),
+      200,
+    );
+    assert.equal(
+      backoffDelay(30, () => 0.999999),
+      8_000,
+    );
   });
 });

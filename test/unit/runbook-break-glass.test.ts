@@ -30,7 +30,13 @@ function scp(...statements: Record<string, unknown>[]): string {
 describe('scpProtection', () => {
   it('counts a Deny of the four calls on the role with a responder exception, and names the statement and the exception', () => {
     const verdict = scpProtection(
-      scp({ Sid: 'ProtectBreakGlass', Effect: 'Deny', Action: [...PROTECTED_ROLE_ACTIONS], Resource: 'arn:aws:iam::*:role/OrganizationAccountAccessRole', Condition: RESPONDERS }),
+      scp({
+        Sid: 'ProtectBreakGlass',
+        Effect: 'Deny',
+        Action: [...PROTECTED_ROLE_ACTIONS],
+        Resource: 'arn:aws:iam::*:role/OrganizationAccountAccessRole',
+        Condition: RESPONDERS,
+      }),
       ROLE_ARN,
     );
     assert.equal(verdict.protects, true);
@@ -41,7 +47,10 @@ describe('scpProtection', () => {
 
   it('accepts iam:*, *, wildcards in the action (any case), and a single-string Statement', () => {
     for (const action of ['iam:*', '*', 'IAM:*Role*', ['iam:Delete*', 'iam:Update*', 'iam:Put*', 'iam:Attach*']]) {
-      const doc = JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Deny', Action: action, Resource: '*' } });
+      const doc = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: { Effect: 'Deny', Action: action, Resource: '*' },
+      });
       assert.equal(scpProtection(doc, ROLE_ARN).protects, true, JSON.stringify(action));
     }
   });
@@ -59,25 +68,83 @@ describe('scpProtection', () => {
 
   it('handles NotAction and NotResource', () => {
     assert.equal(scpProtection(scp({ Effect: 'Deny', NotAction: ['s3:*'], Resource: '*' }), ROLE_ARN).protects, true);
-    assert.equal(scpProtection(scp({ Effect: 'Deny', NotAction: ['iam:PutRolePolicy'], Resource: '*' }), ROLE_ARN).protects, false);
-    assert.equal(scpProtection(scp({ Effect: 'Deny', Action: 'iam:*', NotResource: 'arn:aws:iam::*:role/Other' }), ROLE_ARN).protects, true);
-    assert.equal(scpProtection(scp({ Effect: 'Deny', Action: 'iam:*', NotResource: 'arn:aws:iam::*:role/OrganizationAccount*' }), ROLE_ARN).protects, false);
+    assert.equal(
+      scpProtection(scp({ Effect: 'Deny', NotAction: ['iam:PutRolePolicy'], Resource: '*' }), ROLE_ARN).protects,
+      false,
+    );
+    assert.equal(
+      scpProtection(scp({ Effect: 'Deny', Action: 'iam:*', NotResource: 'arn:aws:iam::*:role/Other' }), ROLE_ARN)
+        .protects,
+      true,
+    );
+    assert.equal(
+      scpProtection(
+        scp({ Effect: 'Deny', Action: 'iam:*', NotResource: 'arn:aws:iam::*:role/OrganizationAccount*' }),
+        ROLE_ARN,
+      ).protects,
+      false,
+    );
   });
 
   it('does not count an Allow, another role, another account, or a Deny that holds only under an unrelated condition', () => {
     assert.equal(scpProtection(scp({ Effect: 'Allow', Action: '*', Resource: '*' }), ROLE_ARN).protects, false);
-    assert.equal(scpProtection(scp({ Effect: 'Deny', Action: 'iam:*', Resource: 'arn:aws:iam::*:role/SomethingElse' }), ROLE_ARN).protects, false);
-    assert.equal(scpProtection(scp({ Effect: 'Deny', Action: 'iam:*', Resource: 'arn:aws:iam::111111111111:role/OrganizationAccountAccessRole' }), ROLE_ARN).protects, false);
-    const regional = scpProtection(scp({ Sid: 'OnlyInEu', Effect: 'Deny', Action: 'iam:*', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } }), ROLE_ARN);
+    assert.equal(
+      scpProtection(scp({ Effect: 'Deny', Action: 'iam:*', Resource: 'arn:aws:iam::*:role/SomethingElse' }), ROLE_ARN)
+        .protects,
+      false,
+    );
+    assert.equal(
+      scpProtection(
+        scp({
+          Effect: 'Deny',
+          Action: 'iam:*',
+          Resource: 'arn:aws:iam::111111111111:role/OrganizationAccountAccessRole',
+        }),
+        ROLE_ARN,
+      ).protects,
+      false,
+    );
+    const regional = scpProtection(
+      scp({
+        Sid: 'OnlyInEu',
+        Effect: 'Deny',
+        Action: 'iam:*',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
+      }),
+      ROLE_ARN,
+    );
     assert.equal(regional.protects, false);
     assert.match(regional.ignored.join('\n'), /OnlyInEu: applies only when StringEquals aws:RequestedRegion/);
     // A negated match on something other than the principal is not a responder exception either.
-    assert.equal(scpProtection(scp({ Effect: 'Deny', Action: 'iam:*', Resource: '*', Condition: { StringNotEquals: { 'aws:RequestedRegion': 'us-east-1' } } }), ROLE_ARN).protects, false);
+    assert.equal(
+      scpProtection(
+        scp({
+          Effect: 'Deny',
+          Action: 'iam:*',
+          Resource: '*',
+          Condition: { StringNotEquals: { 'aws:RequestedRegion': 'us-east-1' } },
+        }),
+        ROLE_ARN,
+      ).protects,
+      false,
+    );
   });
 
   it('accepts a Deny without any exception (the role is then frozen for everyone) and exceptions by principal tag', () => {
-    assert.equal(scpProtection(scp({ Effect: 'Deny', Action: 'iam:*', Resource: ROLE_ARN }), ROLE_ARN).exceptions.length, 0);
-    const tagged = scpProtection(scp({ Effect: 'Deny', Action: 'iam:*', Resource: '*', Condition: { StringNotEqualsIfExists: { 'aws:PrincipalTag/team': 'security' } } }), ROLE_ARN);
+    assert.equal(
+      scpProtection(scp({ Effect: 'Deny', Action: 'iam:*', Resource: ROLE_ARN }), ROLE_ARN).exceptions.length,
+      0,
+    );
+    const tagged = scpProtection(
+      scp({
+        Effect: 'Deny',
+        Action: 'iam:*',
+        Resource: '*',
+        Condition: { StringNotEqualsIfExists: { 'aws:PrincipalTag/team': 'security' } },
+      }),
+      ROLE_ARN,
+    );
     assert.equal(tagged.protects, true);
   });
 
@@ -100,7 +167,10 @@ describe('eventPatternMatches (console sign-in alerts)', () => {
   const alice = consoleSignInEvent('123456789012', { kind: 'user', userName: 'alice' });
 
   it('matches the usual root sign-in rule, as text or parsed, and not a user sign-in', () => {
-    const pattern = { 'detail-type': ['AWS Console Sign In via CloudTrail'], detail: { userIdentity: { type: ['Root'] } } };
+    const pattern = {
+      'detail-type': ['AWS Console Sign In via CloudTrail'],
+      detail: { userIdentity: { type: ['Root'] } },
+    };
     assert.equal(eventPatternMatches(JSON.stringify(pattern), root), true);
     assert.equal(eventPatternMatches(pattern, root), true);
     assert.equal(eventPatternMatches(pattern, breakglass), false);
@@ -116,22 +186,46 @@ describe('eventPatternMatches (console sign-in alerts)', () => {
   it('supports prefix, suffix, anything-but, equals-ignore-case, wildcard, exists, numeric and $or', () => {
     assert.ok(eventPatternMatches({ detail: { userIdentity: { arn: [{ suffix: ':root' }] } } }, root));
     assert.ok(eventPatternMatches({ 'detail-type': [{ prefix: 'AWS Console Sign In' }] }, root));
-    assert.ok(eventPatternMatches({ detail: { userIdentity: { type: [{ 'anything-but': ['IAMUser', 'AssumedRole'] }] } } }, root));
+    assert.ok(
+      eventPatternMatches(
+        { detail: { userIdentity: { type: [{ 'anything-but': ['IAMUser', 'AssumedRole'] }] } } },
+        root,
+      ),
+    );
     assert.ok(!eventPatternMatches({ detail: { userIdentity: { type: [{ 'anything-but': 'Root' }] } } }, root));
     assert.ok(eventPatternMatches({ detail: { userIdentity: { type: [{ 'equals-ignore-case': 'root' }] } } }, root));
-    assert.ok(eventPatternMatches({ detail: { userIdentity: { arn: [{ wildcard: 'arn:aws:iam::*:user/break*' }] } } }, breakglass));
+    assert.ok(
+      eventPatternMatches(
+        { detail: { userIdentity: { arn: [{ wildcard: 'arn:aws:iam::*:user/break*' }] } } },
+        breakglass,
+      ),
+    );
     assert.ok(eventPatternMatches({ detail: { userIdentity: { userName: [{ exists: false }] } } }, root));
     assert.ok(!eventPatternMatches({ detail: { userIdentity: { userName: [{ exists: true }] } } }, root));
     assert.ok(eventPatternMatches({ detail: { eventVersion: [{ 'anything-but': { prefix: '0.' } }] } }, root));
-    assert.ok(!eventPatternMatches({ detail: { recipientAccountId: [{ numeric: ['>', 0] }] } }, root), 'numeric never matches a string');
-    const either = { 'detail-type': ['AWS Console Sign In via CloudTrail'], $or: [{ detail: { userIdentity: { type: ['Root'] } } }, { detail: { userIdentity: { userName: ['breakglass'] } } }] };
+    assert.ok(
+      !eventPatternMatches({ detail: { recipientAccountId: [{ numeric: ['>', 0] }] } }, root),
+      'numeric never matches a string',
+    );
+    const either = {
+      'detail-type': ['AWS Console Sign In via CloudTrail'],
+      $or: [
+        { detail: { userIdentity: { type: ['Root'] } } },
+        { detail: { userIdentity: { userName: ['breakglass'] } } },
+      ],
+    };
     assert.ok(eventPatternMatches(either, root));
     assert.ok(eventPatternMatches(either, breakglass));
     assert.ok(!eventPatternMatches(either, alice));
   });
 
   it('does not match API-call rules, malformed or empty patterns, or unknown filters', () => {
-    assert.ok(!eventPatternMatches({ 'detail-type': ['AWS API Call via CloudTrail'], detail: { eventSource: ['signin.amazonaws.com'] } }, root));
+    assert.ok(
+      !eventPatternMatches(
+        { 'detail-type': ['AWS API Call via CloudTrail'], detail: { eventSource: ['signin.amazonaws.com'] } },
+        root,
+      ),
+    );
     assert.ok(!eventPatternMatches('{oops', root));
     assert.ok(!eventPatternMatches('{}', root));
     assert.ok(!eventPatternMatches({ detail: { sourceIPAddress: [{ cidr: '192.0.2.0/24' }] } }, root));
@@ -165,7 +259,10 @@ describe('credentialFreshness', () => {
 
   it('fails a never-used credential of unknown age, and says when the use is the drill itself', () => {
     assert.equal(credentialFreshness({ active: true }, now).ok, false);
-    assert.match(credentialFreshness({ created: daysAgo(200), lastUsed: now, active: true, inUseNow: true }, now).detail, /today \(by this drill/);
+    assert.match(
+      credentialFreshness({ created: daysAgo(200), lastUsed: now, active: true, inUseNow: true }, now).detail,
+      /today \(by this drill/,
+    );
   });
 });
 
@@ -187,7 +284,10 @@ describe('break-glass runbooks as data', () => {
   it('the session keeps the MFA code secret and needs an approver', () => {
     assert.equal(breakGlassSession.params.find((p) => p.name === 'token-code')?.secret, true);
     assert.equal(breakGlassSession.params.find((p) => p.name === 'approver')?.required, true);
-    assert.deepEqual(breakGlassSession.steps.map((s) => s.kind), ['manual', 'action', 'action']);
+    assert.deepEqual(
+      breakGlassSession.steps.map((s) => s.kind),
+      ['manual', 'action', 'action'],
+    );
   });
 });
 
@@ -195,14 +295,26 @@ describe('sign-in helpers', () => {
   it('signInOf tells root, IAM users (with paths) and role sessions apart', () => {
     assert.deepEqual(signInOf('arn:aws:iam::123456789012:root'), { kind: 'root' });
     assert.deepEqual(signInOf('arn:aws:iam::123456789012:user/ops/breakglass'), { kind: 'user', name: 'breakglass' });
-    assert.deepEqual(signInOf('arn:aws:sts::123456789012:assumed-role/Admin/alice'), { kind: 'other', what: 'assumed-role' });
+    assert.deepEqual(signInOf('arn:aws:sts::123456789012:assumed-role/Admin/alice'), {
+      kind: 'other',
+      what: 'assumed-role',
+    });
   });
 
   it('breakGlassUsers: the list given, else the signed-in user; bad names are a usage error', () => {
     const user = { arn: 'arn:aws:iam::123456789012:user/breakglass', name: 'breakglass' };
     assert.deepEqual(breakGlassUsers({ params: {}, operator: user }), ['breakglass']);
-    assert.deepEqual(breakGlassUsers({ params: { 'break-glass-users': ' bg1, bg2 ,bg1' }, operator: user }), ['bg1', 'bg2']);
-    assert.deepEqual(breakGlassUsers({ params: {}, operator: { arn: 'arn:aws:sts::1:assumed-role/Admin/alice', name: 'alice' } }), []);
-    assert.throws(() => breakGlassUsers({ params: { 'break-glass-users': 'ok,not a name' }, operator: user }), UsageError);
+    assert.deepEqual(breakGlassUsers({ params: { 'break-glass-users': ' bg1, bg2 ,bg1' }, operator: user }), [
+      'bg1',
+      'bg2',
+    ]);
+    assert.deepEqual(
+      breakGlassUsers({ params: {}, operator: { arn: 'arn:aws:sts::1:assumed-role/Admin/alice', name: 'alice' } }),
+      [],
+    );
+    assert.throws(
+      () => breakGlassUsers({ params: { 'break-glass-users': 'ok,not a name' }, operator: user }),
+      UsageError,
+    );
   });
 });

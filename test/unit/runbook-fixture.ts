@@ -64,16 +64,29 @@ export const QUARANTINE: Runbook = {
   ],
 };
 
-const CALLS: Record<string, string> = { 'quarantine-ou': 'organizations:CreateOrganizationalUnit', 'move-account': 'organizations:MoveAccount' };
+const CALLS: Record<string, string> = {
+  'quarantine-ou': 'organizations:CreateOrganizationalUnit',
+  'move-account': 'organizations:MoveAccount',
+};
 
-export function screenInput(overrides: Partial<RunbookScreenInput> = {}, runbook: Runbook = QUARANTINE): RunbookScreenInput {
+export function screenInput(
+  overrides: Partial<RunbookScreenInput> = {},
+  runbook: Runbook = QUARANTINE,
+): RunbookScreenInput {
   return {
     mode: 'run',
     runbook: { id: runbook.id, title: runbook.title },
     incident: 'INC-2041',
     dryRun: false,
     rehearsal: false,
-    steps: runbook.steps.map((s) => ({ id: s.id, title: s.title, kind: s.kind, does: s.does, ...(s.runsAs ? { where: WHERE } : {}), ...(CALLS[s.id] ? { call: CALLS[s.id] } : {}) })),
+    steps: runbook.steps.map((s) => ({
+      id: s.id,
+      title: s.title,
+      kind: s.kind,
+      does: s.does,
+      ...(s.runsAs ? { where: WHERE } : {}),
+      ...(CALLS[s.id] ? { call: CALLS[s.id] } : {}),
+    })),
     ...overrides,
   };
 }
@@ -83,7 +96,13 @@ export function createOuView(): ActionView {
     index: 1,
     step: QUARANTINE.steps[1]!,
     where: WHERE,
-    requests: [{ service: 'organizations', action: 'CreateOrganizationalUnit', input: { ParentId: 'r-exam', Name: 'Quarantine' } }],
+    requests: [
+      {
+        service: 'organizations',
+        action: 'CreateOrganizationalUnit',
+        input: { ParentId: 'r-exam', Name: 'Quarantine' },
+      },
+    ],
     prior: { root: 'r-exam', quarantine: null },
     rollback: { none: 'an empty OU is left in place; delete it by hand once no account is in it' },
   };
@@ -94,7 +113,13 @@ export function moveAccountView(): ActionView {
     index: 2,
     step: QUARANTINE.steps[2]!,
     where: WHERE,
-    requests: [{ service: 'organizations', action: 'MoveAccount', input: { AccountId: MEMBER, SourceParentId: 'r-exam', DestinationParentId: 'ou-exam-quarant1' } }],
+    requests: [
+      {
+        service: 'organizations',
+        action: 'MoveAccount',
+        input: { AccountId: MEMBER, SourceParentId: 'r-exam', DestinationParentId: 'ou-exam-quarant1' },
+      },
+    ],
     prior: {
       account: MEMBER,
       organization: 'o-exampleorgid',
@@ -106,7 +131,13 @@ export function moveAccountView(): ActionView {
     },
     rollback: {
       does: `Moves ${MEMBER} back from ou-exam-quarant1 to r-exam.`,
-      requests: [{ service: 'organizations', action: 'MoveAccount', input: { AccountId: MEMBER, SourceParentId: 'ou-exam-quarant1', DestinationParentId: 'r-exam' } }],
+      requests: [
+        {
+          service: 'organizations',
+          action: 'MoveAccount',
+          input: { AccountId: MEMBER, SourceParentId: 'ou-exam-quarant1', DestinationParentId: 'r-exam' },
+        },
+      ],
     },
   };
 }

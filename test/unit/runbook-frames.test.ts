@@ -11,11 +11,27 @@ import { palette } from '../../src/ui/console/style.js';
 import { normaliseFrame } from '../../src/ui/frames.js';
 import { renderRunbook } from '../../src/ui/runbook/frame.js';
 import { runbookFarewell } from '../../src/ui/runbook/run.js';
-import { initialRunbookScreen, runbookEvent, runbookKey, type RunbookAction, type RunbookIntent, type RunbookScreenInput, type RunbookScreenState } from '../../src/ui/runbook/state.js';
+import {
+  initialRunbookScreen,
+  runbookEvent,
+  runbookKey,
+  type RunbookAction,
+  type RunbookIntent,
+  type RunbookScreenInput,
+  type RunbookScreenState,
+} from '../../src/ui/runbook/state.js';
 import type { KeyPress } from '../../src/ui/wizard/types.js';
 import { matchSnapshot } from '../helpers/snapshots.js';
 import { assertNoRawControls, HOSTILE_OU, OSC52 } from '../helpers/terminal.js';
-import { createOuView, MEMBER, moveAccountView, notifyView, screenInput, TRANSCRIPT, WHERE } from './runbook-fixture.js';
+import {
+  createOuView,
+  MEMBER,
+  moveAccountView,
+  notifyView,
+  screenInput,
+  TRANSCRIPT,
+  WHERE,
+} from './runbook-fixture.js';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
 const p = palette(false);
@@ -28,13 +44,20 @@ const key = (name: Extract<KeyPress, { name: string }>['name']): KeyPress => ({ 
 const text = (t: string): KeyPress => ({ text: t });
 
 function frame(state: RunbookScreenState, columns: number, rows: number): string {
-  return normaliseFrame(renderRunbook(state, { width: columns, height: rows - 1, palette: p, now: NOW }).lines.join('\n'));
+  return normaliseFrame(
+    renderRunbook(state, { width: columns, height: rows - 1, palette: p, now: NOW }).lines.join('\n'),
+  );
 }
 
-function check(name: string, state: RunbookScreenState, sizes: readonly { columns: number; rows: number }[] = SIZES): string[] {
+function check(
+  name: string,
+  state: RunbookScreenState,
+  sizes: readonly { columns: number; rows: number }[] = SIZES,
+): string[] {
   return sizes.map(({ columns, rows }) => {
     const out = frame(state, columns, rows);
-    for (const line of out.split('\n')) assert.ok(line.length <= columns, `${name}: a line is wider than ${columns} columns: ${line}`);
+    for (const line of out.split('\n'))
+      assert.ok(line.length <= columns, `${name}: a line is wider than ${columns} columns: ${line}`);
     assert.ok(out.split('\n').length <= rows, `${name}: more lines than the terminal has rows`);
     matchSnapshot(`runbook-${name}-${columns}.txt`, out);
     return out;
@@ -46,7 +69,10 @@ function events(state: RunbookScreenState, ...actions: RunbookAction[]): Runbook
 }
 
 /** The state after the presses, and the intents they produced. */
-function press(state: RunbookScreenState, ...presses: KeyPress[]): { state: RunbookScreenState; intents: RunbookIntent[] } {
+function press(
+  state: RunbookScreenState,
+  ...presses: KeyPress[]
+): { state: RunbookScreenState; intents: RunbookIntent[] } {
   const intents: RunbookIntent[] = [];
   let s = state;
   for (const k of presses) {
@@ -65,7 +91,12 @@ const checkPassed: RunbookAction[] = [
   { type: 'step-start', index: 0 },
   { type: 'aws', index: 0, call: 'organizations:DescribeOrganization' },
   { type: 'aws', index: 0, call: 'organizations:DescribeAccount' },
-  { type: 'step-end', index: 0, status: 'passed', summary: `${MEMBER} is a member account of o-exampleorgid; SCPs are enabled` },
+  {
+    type: 'step-end',
+    index: 0,
+    status: 'passed',
+    summary: `${MEMBER} is a member account of o-exampleorgid; SCPs are enabled`,
+  },
 ];
 const ouCreated: RunbookAction[] = [
   { type: 'step-start', index: 1 },
@@ -129,13 +160,26 @@ const DRILL: Runbook = {
       runsAs: { account: '{{management}}', role: 'signed-in', region: 'us-east-1' },
       continueOnFail: true,
     },
-    { id: 'record', kind: 'manual', title: 'Record the drill', does: 'Note the result in the drill log.', prompt: 'Where did you record the result?' },
+    {
+      id: 'record',
+      kind: 'manual',
+      title: 'Record the drill',
+      does: 'Note the result in the drill log.',
+      prompt: 'Where did you record the result?',
+    },
   ],
 };
 
 describe('runbook screen frames', () => {
   it('the step list at the start', () => {
-    check('start', events(start(), { type: 'step-start', index: 0 }, { type: 'aws', index: 0, call: 'organizations:DescribeOrganization' }));
+    check(
+      'start',
+      events(
+        start(),
+        { type: 'step-start', index: 0 },
+        { type: 'aws', index: 0, call: 'organizations:DescribeOrganization' },
+      ),
+    );
   });
 
   it('an action confirmation shows its exact request, the prior state and the rollback', () => {
@@ -150,12 +194,21 @@ describe('runbook screen frames', () => {
 
   it('a runbook title, step title, summary and request carrying escapes are shown visibly', () => {
     const base = screenInput();
-    const hostile = start({ runbook: { id: base.runbook.id, title: `Contain ${OSC52}` }, steps: base.steps.map((st, i) => (i === 0 ? { ...st, title: `Check ${HOSTILE_OU}` } : st)) });
+    const hostile = start({
+      runbook: { id: base.runbook.id, title: `Contain ${OSC52}` },
+      steps: base.steps.map((st, i) => (i === 0 ? { ...st, title: `Check ${HOSTILE_OU}` } : st)),
+    });
     const view = createOuView();
     view.requests = [{ ...view.requests[0]!, input: { ParentId: 'r-exam', Name: HOSTILE_OU } }];
     const states = [
       hostile,
-      events(hostile, { type: 'step-start', index: 0 }, { type: 'step-end', index: 0, status: 'passed', summary: `OU ${HOSTILE_OU}\nforged` }, { type: 'step-start', index: 1 }, { type: 'prompt-action', view }),
+      events(
+        hostile,
+        { type: 'step-start', index: 0 },
+        { type: 'step-end', index: 0, status: 'passed', summary: `OU ${HOSTILE_OU}\nforged` },
+        { type: 'step-start', index: 1 },
+        { type: 'prompt-action', view },
+      ),
     ];
     for (const state of states) {
       const raw = renderRunbook(state, { width: 120, height: 39, palette: palette(true), now: NOW }).lines.join('\n');
@@ -186,7 +239,11 @@ describe('runbook screen frames', () => {
   });
 
   it('a masked MFA ask shows bullets, never the code', () => {
-    let s = events(start(), { type: 'step-start', index: 0 }, { type: 'prompt-ask', label: `MFA code for arn:aws:iam::${'111111111111'}:mfa/alice` });
+    let s = events(
+      start(),
+      { type: 'step-start', index: 0 },
+      { type: 'prompt-ask', label: `MFA code for arn:aws:iam::${'111111111111'}:mfa/alice` },
+    );
     s = press(s, text('48'), text('1516')).state;
     const outs = check('ask-mfa', s);
     for (const out of outs) {
@@ -200,16 +257,26 @@ describe('runbook screen frames', () => {
     const s = events(
       initialRunbookScreen(input),
       { type: 'step-start', index: 0 },
-      ...['sts:AssumeRole', 'sts:GetCallerIdentity', 'sts:AssumeRole', 'sts:GetCallerIdentity', 'sts:AssumeRole'].map((call): RunbookAction => ({ type: 'aws', index: 0, call })),
+      ...['sts:AssumeRole', 'sts:GetCallerIdentity', 'sts:AssumeRole', 'sts:GetCallerIdentity', 'sts:AssumeRole'].map(
+        (call): RunbookAction => ({ type: 'aws', index: 0, call }),
+      ),
       {
         type: 'step-end',
         index: 0,
         status: 'failed',
         summary: '2 of 3 accounts passed',
         items: [
-          { name: '222222222222 log-archive', ok: true, detail: 'assumed BreakGlassAdmin as arn:aws:sts::222222222222:assumed-role/BreakGlassAdmin/alice' },
+          {
+            name: '222222222222 log-archive',
+            ok: true,
+            detail: 'assumed BreakGlassAdmin as arn:aws:sts::222222222222:assumed-role/BreakGlassAdmin/alice',
+          },
           { name: '333333333333 production', ok: true, detail: 'assumed BreakGlassAdmin' },
-          { name: '444444444444 sandbox', ok: false, detail: 'AccessDenied: the role trust policy does not allow 111111111111' },
+          {
+            name: '444444444444 sandbox',
+            ok: false,
+            detail: 'AccessDenied: the role trust policy does not allow 111111111111',
+          },
         ],
       },
     );
@@ -218,10 +285,22 @@ describe('runbook screen frames', () => {
 
   it('done: completed, with the transcript, its head hash and the follow-ups', () => {
     const s = press(atManual(), text('Called Dana (owner)'), key('enter'), key('enter')).state;
-    const done = events(s, { type: 'step-end', index: 4, status: 'acknowledged', summary: 'Called Dana (owner)' }, {
-      type: 'finished',
-      outcome: { status: 'completed', exitCode: 0, transcript: TRANSCRIPT, followUps: ['Investigate as the responder role only; every other principal in the account is denied.', 'When the account is clean: `awsorg runbook rollback INC-2041` moves it back to its original OU.'] },
-    });
+    const done = events(
+      s,
+      { type: 'step-end', index: 4, status: 'acknowledged', summary: 'Called Dana (owner)' },
+      {
+        type: 'finished',
+        outcome: {
+          status: 'completed',
+          exitCode: 0,
+          transcript: TRANSCRIPT,
+          followUps: [
+            'Investigate as the responder role only; every other principal in the account is denied.',
+            'When the account is clean: `awsorg runbook rollback INC-2041` moves it back to its original OU.',
+          ],
+        },
+      },
+    );
     const outs = check('done-completed', done);
     for (const out of outs) {
       assert.match(out, new RegExp(TRANSCRIPT.head));
@@ -233,10 +312,20 @@ describe('runbook screen frames', () => {
     const declined = press(atMoveConfirmation(), text('n'));
     assert.deepEqual(declined.intents, [{ kind: 'confirm', send: false }]);
     check('declining', declined.state, [SIZES[0]]);
-    const s = events(declined.state, { type: 'step-end', index: 2, status: 'declined', summary: 'not sent: you declined' }, {
-      type: 'finished',
-      outcome: { status: 'stopped', exitCode: 130, message: 'Stopped at "Move the account into the Quarantine OU": you declined; nothing was sent for it.', transcript: TRANSCRIPT, followUps: [] },
-    });
+    const s = events(
+      declined.state,
+      { type: 'step-end', index: 2, status: 'declined', summary: 'not sent: you declined' },
+      {
+        type: 'finished',
+        outcome: {
+          status: 'stopped',
+          exitCode: 130,
+          message: 'Stopped at "Move the account into the Quarantine OU": you declined; nothing was sent for it.',
+          transcript: TRANSCRIPT,
+          followUps: [],
+        },
+      },
+    );
     const outs = check('stopped-declined', s);
     for (const out of outs) {
       assert.match(out, /■ 3 {2}action {2}Move the account into the Quarantine OU\s+declined/);
@@ -250,7 +339,12 @@ describe('runbook screen frames', () => {
       s,
       ...checkPassed,
       { type: 'step-start', index: 1 },
-      { type: 'step-end', index: 1, status: 'planned', summary: 'dry run: would send organizations:CreateOrganizationalUnit' },
+      {
+        type: 'step-end',
+        index: 1,
+        status: 'planned',
+        summary: 'dry run: would send organizations:CreateOrganizationalUnit',
+      },
       { type: 'step-start', index: 2 },
       { type: 'step-end', index: 2, status: 'planned', summary: 'dry run: would send organizations:MoveAccount' },
       { type: 'step-start', index: 3 },
@@ -260,7 +354,11 @@ describe('runbook screen frames', () => {
     const [running] = check('dry-run', s);
     assert.match(running!, /– 2 {2}action {2}Make sure the Quarantine OU exists\s+planned/);
     assert.match(running!, /DRY RUN/);
-    const done = events(s, { type: 'step-end', index: 4, status: 'skipped', summary: 'dry run: not asked' }, { type: 'finished', outcome: { status: 'completed', exitCode: 0, transcript: TRANSCRIPT, followUps: [] } });
+    const done = events(
+      s,
+      { type: 'step-end', index: 4, status: 'skipped', summary: 'dry run: not asked' },
+      { type: 'finished', outcome: { status: 'completed', exitCode: 0, transcript: TRANSCRIPT, followUps: [] } },
+    );
     check('dry-run-done', done);
   });
 
@@ -275,7 +373,10 @@ describe('runbook screen frames', () => {
 describe('rollbacks and rehearsals, when they end', () => {
   const KEPT = '/home/alice/.local/state/awsorg/audit/rehearsals/INC-2041.jsonl';
   const TEMPORARY = { ...TRANSCRIPT, file: '/tmp/awsorg-runbook-rehearsal-Ab12Cd/state/awsorg/audit/INC-2041.jsonl' };
-  const rollbackInput = { mode: 'rollback' as const, runbook: { id: 'rollback', title: 'Roll back incident INC-2041' } };
+  const rollbackInput = {
+    mode: 'rollback' as const,
+    runbook: { id: 'rollback', title: 'Roll back incident INC-2041' },
+  };
   const finish = (state: RunbookScreenState, transcript = TRANSCRIPT): RunbookScreenState =>
     events(state, { type: 'finished', outcome: { status: 'completed', exitCode: 0, transcript, followUps: [] } });
 
@@ -283,15 +384,24 @@ describe('rollbacks and rehearsals, when they end', () => {
     const farewell = runbookFarewell(finish(start(rollbackInput)));
     assert.match(farewell, /^awsorg: rollback of incident INC-2041: completed\./);
     assert.doesNotMatch(farewell, /rollback of rollback/);
-    assert.match(runbookFarewell(finish(start({ ...rollbackInput, dryRun: true }))), /^awsorg: dry run of the rollback of incident INC-2041: completed\./);
-    assert.match(runbookFarewell(finish(start())), /^awsorg: runbook quarantine-account \(incident INC-2041\): completed\./);
+    assert.match(
+      runbookFarewell(finish(start({ ...rollbackInput, dryRun: true }))),
+      /^awsorg: dry run of the rollback of incident INC-2041: completed\./,
+    );
+    assert.match(
+      runbookFarewell(finish(start())),
+      /^awsorg: runbook quarantine-account \(incident INC-2041\): completed\./,
+    );
   });
 
   it('a rehearsal never shows the temporary transcript it removes; it names where the transcript is kept', () => {
     const done = finish(start({ rehearsal: true, keptTranscript: KEPT }), TEMPORARY);
     const [out] = check('done-rehearsal', done, [SIZES[0]]);
     assert.doesNotMatch(out!, /\/tmp\//);
-    assert.match(out!, /Transcript {2}kept at\s+\/home\/alice\/\.local\/state\/awsorg\/audit\/rehearsals\/INC-2041\.jsonl/);
+    assert.match(
+      out!,
+      /Transcript {2}kept at\s+\/home\/alice\/\.local\/state\/awsorg\/audit\/rehearsals\/INC-2041\.jsonl/,
+    );
     const farewell = runbookFarewell(done);
     assert.doesNotMatch(farewell, /\/tmp\//);
     assert.match(farewell, new RegExp(`transcript kept at ${KEPT.replace(/\./g, '\\.')} when the rehearsal ends`));
@@ -380,12 +490,17 @@ describe('runbook screen keys', () => {
     assert.deepEqual(press(s, key('enter')).intents, []);
     const r = press(s, text('123'), text('456'), key('enter'));
     assert.deepEqual(r.intents, [{ kind: 'answer', value: '123456' }]);
-    assert.equal(JSON.stringify(r.state).includes('123456'), false, 'the state keeps no copy of the value once it is sent');
+    assert.equal(
+      JSON.stringify(r.state).includes('123456'),
+      false,
+      'the state keeps no copy of the value once it is sent',
+    );
   });
 
   it('on the Done screen q, Enter and Ctrl-C quit', () => {
     const done = events(start(), { type: 'finished', outcome: { status: 'completed', exitCode: 0, followUps: [] } });
-    for (const k of [text('q'), key('enter'), key('ctrl-c')]) assert.deepEqual(press(done, k).intents, [{ kind: 'quit' }]);
+    for (const k of [text('q'), key('enter'), key('ctrl-c')])
+      assert.deepEqual(press(done, k).intents, [{ kind: 'quit' }]);
   });
 
   it('the where line names the account, the role (or the own sign-in) and the region', () => {

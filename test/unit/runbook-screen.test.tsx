@@ -14,7 +14,15 @@ import type { RunbookHost } from '../../src/runbooks/types.js';
 import { FakeTerminal, KEYS } from '../../src/ui/frames.js';
 import { runRunbookScreen, type RunbookOutcome } from '../../src/ui/runbook/run.js';
 import { captureStream } from '../helpers/streams.js';
-import { createOuView, MEMBER, moveAccountView, notifyView, QUARANTINE, screenInput, TRANSCRIPT } from './runbook-fixture.js';
+import {
+  createOuView,
+  MEMBER,
+  moveAccountView,
+  notifyView,
+  QUARANTINE,
+  screenInput,
+  TRANSCRIPT,
+} from './runbook-fixture.js';
 
 type Drive = (host: RunbookHost, signal: AbortSignal) => Promise<RunbookOutcome>;
 
@@ -23,7 +31,14 @@ function start(drive: Drive, opts: { input?: NodeJS.ReadStream; env?: Record<str
   const stderr = captureStream();
   const controller = new AbortController();
   const input = opts.input ?? (term.input as unknown as NodeJS.ReadStream);
-  const deps = createDeps({ env: opts.env ?? {}, signal: controller.signal, stdout: captureStream(), stderr, stdin: input, interactive: true });
+  const deps = createDeps({
+    env: opts.env ?? {},
+    signal: controller.signal,
+    stdout: captureStream(),
+    stderr,
+    stdin: input,
+    interactive: true,
+  });
   const result = runRunbookScreen(deps, screenInput(), drive, {
     output: term.output as unknown as NodeJS.WriteStream,
     openInput: () => input,
@@ -47,7 +62,12 @@ async function firstSteps(host: RunbookHost): Promise<boolean> {
   host.event({ type: 'step-end', index: 0, status: 'passed', summary: `${MEMBER} is a member account` });
   host.event({ type: 'step-start', index: 1 });
   const send = await host.confirmAction(createOuView());
-  host.event({ type: 'step-end', index: 1, status: send ? 'applied' : 'declined', summary: send ? 'sent organizations:CreateOrganizationalUnit' : 'not sent: you declined' });
+  host.event({
+    type: 'step-end',
+    index: 1,
+    status: send ? 'applied' : 'declined',
+    summary: send ? 'sent organizations:CreateOrganizationalUnit' : 'not sent: you declined',
+  });
   return send;
 }
 
@@ -108,7 +128,13 @@ describe('runRunbookScreen', () => {
       assert.equal(send, false);
       host.event({ type: 'step-end', index: 2, status: 'declined', summary: 'not sent: you declined' });
       later = await host.acknowledge(notifyView());
-      return { status: 'stopped', exitCode: 130, message: 'Stopped at "Move the account into the Quarantine OU": you declined; nothing was sent for it.', transcript: TRANSCRIPT, followUps: [] };
+      return {
+        status: 'stopped',
+        exitCode: 130,
+        message: 'Stopped at "Move the account into the Quarantine OU": you declined; nothing was sent for it.',
+        transcript: TRANSCRIPT,
+        followUps: [],
+      };
     });
     await term.waitFor((s) => s.includes('Send this request') && s.includes('Step 2 of 5'));
     term.press('y');
@@ -132,7 +158,13 @@ describe('runRunbookScreen', () => {
     const { term, stderr, result } = start(async (host, signal) => {
       sent = await firstSteps(host);
       assert.equal(signal.aborted, false, 'declining is not Ctrl-C');
-      return { status: 'stopped', exitCode: 130, message: 'Stopped at "Make sure the Quarantine OU exists": you declined; nothing was sent for it.', transcript: TRANSCRIPT, followUps: [] };
+      return {
+        status: 'stopped',
+        exitCode: 130,
+        message: 'Stopped at "Make sure the Quarantine OU exists": you declined; nothing was sent for it.',
+        transcript: TRANSCRIPT,
+        followUps: [],
+      };
     });
     await term.waitForText('Send this request');
     term.press('n');
@@ -166,7 +198,10 @@ describe('runRunbookScreen', () => {
   });
 
   it('a drive that throws shows the failure on the Done screen, then rethrows it', async () => {
-    const failure = new AwsorgError('organizations:MoveAccount failed in 111111111111 as signed-in: AccessDeniedException: not allowed', 'Sign in with a role that may call organizations:MoveAccount.');
+    const failure = new AwsorgError(
+      'organizations:MoveAccount failed in 111111111111 as signed-in: AccessDeniedException: not allowed',
+      'Sign in with a role that may call organizations:MoveAccount.',
+    );
     const { term, stderr, result } = start(async (host) => {
       await firstSteps(host);
       throw failure;
@@ -237,11 +272,14 @@ describe('runRunbookScreen', () => {
 
   it('without raw mode (no one can press q) the screen closes when the run ends', async () => {
     const input = Object.assign(new PassThrough(), { isTTY: false }) as unknown as NodeJS.ReadStream;
-    const { stderr, result } = start(async (host) => {
-      host.event({ type: 'step-start', index: 0 });
-      host.event({ type: 'step-end', index: 0, status: 'passed', summary: 'ok' });
-      return completed();
-    }, { input });
+    const { stderr, result } = start(
+      async (host) => {
+        host.event({ type: 'step-start', index: 0 });
+        host.event({ type: 'step-end', index: 0, status: 'passed', summary: 'ok' });
+        return completed();
+      },
+      { input },
+    );
     const outcome = await result;
     assert.equal(outcome.status, 'completed');
     assert.match(stderr.text, /completed/);

@@ -24,7 +24,12 @@ describe('settings fields', () => {
     assert.deepEqual(
       settingsIssues({
         aliases: { prod: '123456789012', 'dev.eu_1-x': '210987654321' },
-        sso: { startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-west-1', sessionName: 'corp', defaultRole: 'AdministratorAccess' },
+        sso: {
+          startUrl: 'https://d-1234567890.awsapps.com/start',
+          region: 'eu-west-1',
+          sessionName: 'corp',
+          defaultRole: 'AdministratorAccess',
+        },
         federationUrl: 'https://signin.aws.amazon.com/federation',
         inventoryTtlMinutes: 0,
         sessionDurationSeconds: 43200,
@@ -42,7 +47,17 @@ describe('settings fields', () => {
     });
     assert.deepEqual(
       issues.map((i) => i.path),
-      ['aliases.1bad', 'aliases.ok', 'sso', 'production.extra', 'production.ouPatterns[1]', 'production.ouPatterns[2]', 'production.tags[0].key', 'production.tags[0].values', 'production.tags[1]'],
+      [
+        'aliases.1bad',
+        'aliases.ok',
+        'sso',
+        'production.extra',
+        'production.ouPatterns[1]',
+        'production.ouPatterns[2]',
+        'production.tags[0].key',
+        'production.tags[0].values',
+        'production.tags[1]',
+      ],
     );
     assert.ok(issues.every((i) => i.message && i.fix));
     for (const raw of [null, 'x', 3, [], true]) assert.equal(settingsIssues(raw)[0]?.path, '(top level)');
@@ -94,7 +109,10 @@ describe('the settings file', () => {
 
   it('refuses to write a value that would not read back', async () => {
     const p = paths();
-    await assert.rejects(updateSettings(p, () => ({ production: { ouPatterns: ['('] } })), (err) => err instanceof ValidationError && /production\.ouPatterns\[0\]/.test(err.message));
+    await assert.rejects(
+      updateSettings(p, () => ({ production: { ouPatterns: ['('] } })),
+      (err) => err instanceof ValidationError && /production\.ouPatterns\[0\]/.test(err.message),
+    );
     assert.deepEqual(readSettings(p), DEFAULT_SETTINGS, 'nothing was written');
   });
 
@@ -103,7 +121,13 @@ describe('the settings file', () => {
     mkdirSync(p.config, { recursive: true, mode: 0o700 });
     writeFileSync(settingsFile(p), '{}', { mode: 0o600 });
     chmodSync(settingsFile(p), 0o620);
-    assert.throws(() => readSettings(p), (err) => err instanceof UntrustedPathError && /others can write/.test(err.message) && /chmod 600/.test(err.nextStep ?? ''));
+    assert.throws(
+      () => readSettings(p),
+      (err) =>
+        err instanceof UntrustedPathError &&
+        /others can write/.test(err.message) &&
+        /chmod 600/.test(err.nextStep ?? ''),
+    );
     chmodSync(settingsFile(p), 0o644);
     assert.deepEqual(readSettings(p), DEFAULT_SETTINGS, 'readable by others is fine: settings hold no secret');
 
@@ -112,11 +136,17 @@ describe('the settings file', () => {
     writeFileSync(real, '{}', { mode: 0o600 });
     mkdirSync(q.config, { recursive: true, mode: 0o700 });
     symlinkSync(real, settingsFile(q));
-    assert.throws(() => readSettings(q), (err) => err instanceof UntrustedPathError && /is a symbolic link/.test(err.message));
+    assert.throws(
+      () => readSettings(q),
+      (err) => err instanceof UntrustedPathError && /is a symbolic link/.test(err.message),
+    );
 
     const r = paths();
     mkdirSync(join(r.config, '..'), { recursive: true });
     symlinkSync(p.config, r.config);
-    assert.throws(() => readSettings(r), (err) => err instanceof UntrustedPathError && err.path === r.config);
+    assert.throws(
+      () => readSettings(r),
+      (err) => err instanceof UntrustedPathError && err.path === r.config,
+    );
   });
 });

@@ -20,10 +20,28 @@ function usageError(argv: string[], message: RegExp, nextStep: RegExp): void {
 describe('login flags', () => {
   it('binds the SSO flags; any of them implies --sso', () => {
     assert.deepEqual(parse(['--sso']), { json: false, mode: { kind: 'sso', force: false } });
-    assert.deepEqual(parse(['--start-url', 'https://d-1.awsapps.com/start', '--sso-region', 'eu-west-1', '--session-name', 'corp', '--force', '--json']), {
-      json: true,
-      mode: { kind: 'sso', force: true, startUrl: 'https://d-1.awsapps.com/start', region: 'eu-west-1', sessionName: 'corp' },
-    });
+    assert.deepEqual(
+      parse([
+        '--start-url',
+        'https://d-1.awsapps.com/start',
+        '--sso-region',
+        'eu-west-1',
+        '--session-name',
+        'corp',
+        '--force',
+        '--json',
+      ]),
+      {
+        json: true,
+        mode: {
+          kind: 'sso',
+          force: true,
+          startUrl: 'https://d-1.awsapps.com/start',
+          region: 'eu-west-1',
+          sessionName: 'corp',
+        },
+      },
+    );
     assert.deepEqual(parse(['--profile', 'admin']), { profile: 'admin', json: false, mode: { kind: 'auto' } });
   });
 
@@ -32,20 +50,40 @@ describe('login flags', () => {
       json: false,
       mode: { kind: 'mfa', serial: 'arn:aws:iam::123456789012:mfa/alice', code: '123456', durationSeconds: 43_200 },
     });
-    assert.equal((parse(['--mfa-serial', 'GAHT12345678', '--duration', '1h30m']).mode as { durationSeconds: number }).durationSeconds, 5400);
+    assert.equal(
+      (parse(['--mfa-serial', 'GAHT12345678', '--duration', '1h30m']).mode as { durationSeconds: number })
+        .durationSeconds,
+      5400,
+    );
   });
 
   it('rejects bad input with a next step', () => {
     usageError(['--start-url', 'corp.awsapps.com'], /not a URL/, /--start-url https:\/\//);
     usageError(['--sso-region', 'eu-west-1'], /--sso-region goes with --start-url/, /--start-url/);
-    usageError(['--start-url', 'https://d-1.awsapps.com/start', '--sso-region', 'Frankfurt'], /not an AWS region/, /us-east-1/);
+    usageError(
+      ['--start-url', 'https://d-1.awsapps.com/start', '--sso-region', 'Frankfurt'],
+      /not an AWS region/,
+      /us-east-1/,
+    );
     usageError(['--sso', '--session-name', 'my session'], /not a valid sso-session name/, /--session-name corp/);
-    usageError(['--mfa-serial', 'arn:aws:iam::123456789012:mfa/alice', '--code', '12345'], /not a 6-digit MFA code/, /--code 123456/);
+    usageError(
+      ['--mfa-serial', 'arn:aws:iam::123456789012:mfa/alice', '--code', '12345'],
+      /not a 6-digit MFA code/,
+      /--code 123456/,
+    );
     usageError(['--mfa-serial', 'x'], /not an MFA device ARN/, /arn:aws:iam::/);
     usageError(['--code', '123456'], /--code goes with --mfa-serial/, /--mfa-serial ARN/);
-    usageError(['--mfa-serial', 'arn:aws:iam::123456789012:mfa/alice', '--sso'], /cannot be combined/, /one way at a time/);
+    usageError(
+      ['--mfa-serial', 'arn:aws:iam::123456789012:mfa/alice', '--sso'],
+      /cannot be combined/,
+      /one way at a time/,
+    );
     usageError(['--mfa-serial', 'arn:aws:iam::123456789012:mfa/alice', '--duration', '2d'], /not a duration/, /12h/);
-    usageError(['--mfa-serial', 'arn:aws:iam::123456789012:mfa/alice', '--duration', '37h'], /15m to 36h/, /between 15m and 36h/);
+    usageError(
+      ['--mfa-serial', 'arn:aws:iam::123456789012:mfa/alice', '--duration', '37h'],
+      /15m to 36h/,
+      /between 15m and 36h/,
+    );
     usageError(['--profile', 'a b'], /not a profile name/, /--profile admin/);
     usageError(['--bogus'], /Unknown option '--bogus'/, /Usage: awsorg login/);
   });

@@ -4,7 +4,17 @@
  * CLI has written them.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
@@ -27,21 +37,35 @@ const START_URL = 'https://d-123.awsapps.com/start';
 describe('SSO token cache names', () => {
   it('names a token by the sha1 of the sso-session name, else of the start URL', () => {
     // Values from Python: hashlib.sha1(b'corp').hexdigest(), hashlib.sha1(b'https://d-123.awsapps.com/start').hexdigest()
-    assert.equal(tokenCacheKey({ startUrl: START_URL, region: 'us-east-1', sessionName: 'corp' }), 'ee0bfd2552fbd840c02cc48b6e823320543c450f');
-    assert.equal(tokenCacheKey({ startUrl: START_URL, region: 'us-east-1' }), '2b829a45f04c9828cb45b7d092d8e4aa30818393');
+    assert.equal(
+      tokenCacheKey({ startUrl: START_URL, region: 'us-east-1', sessionName: 'corp' }),
+      'ee0bfd2552fbd840c02cc48b6e823320543c450f',
+    );
+    assert.equal(
+      tokenCacheKey({ startUrl: START_URL, region: 'us-east-1' }),
+      '2b829a45f04c9828cb45b7d092d8e4aa30818393',
+    );
   });
 
   it('names a client registration as the AWS CLI v2 does (sha1 of Python json.dumps with sort_keys)', () => {
     // Expected values computed with Python:
     // hashlib.sha1(json.dumps({'tool':'botocore','startUrl':u,'region':r,'scopes':s,'session_name':n}, sort_keys=True).encode()).hexdigest()
     assert.equal(
-      registrationCacheKey({ startUrl: 'https://corp.awsapps.com/start', region: 'eu-west-1', sessionName: 'corp' }, ['sso:account:access']),
+      registrationCacheKey({ startUrl: 'https://corp.awsapps.com/start', region: 'eu-west-1', sessionName: 'corp' }, [
+        'sso:account:access',
+      ]),
       '787ef34d0a944c01385765faa28b5e67d1c08f33',
     );
-    assert.equal(registrationCacheKey({ startUrl: START_URL, region: 'us-east-1' }, undefined), '334df8a025b4d748342a2fb4eaa316ea48c5576c');
+    assert.equal(
+      registrationCacheKey({ startUrl: START_URL, region: 'us-east-1' }, undefined),
+      '334df8a025b4d748342a2fb4eaa316ea48c5576c',
+    );
     // Python escapes non-ASCII characters (ensure_ascii); so must we.
     assert.equal(
-      registrationCacheKey({ startUrl: 'https://x.example/start', region: 'us-east-1', sessionName: 'équipe' }, ['sso:account:access', 'a']),
+      registrationCacheKey({ startUrl: 'https://x.example/start', region: 'us-east-1', sessionName: 'équipe' }, [
+        'sso:account:access',
+        'a',
+      ]),
       'b51d81992bd8123384e84426f27ca9be662a8a7a',
     );
   });
@@ -86,7 +110,11 @@ describe('SSO token files', () => {
     assert.equal(file, join(home, '.aws', 'sso', 'cache', 'ee0bfd2552fbd840c02cc48b6e823320543c450f.json'));
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.equal(statSync(ssoCacheDir(env)).mode & 0o777, 0o700);
-    assert.deepEqual(readdirSync(ssoCacheDir(env)), ['ee0bfd2552fbd840c02cc48b6e823320543c450f.json'], 'no temp file is left behind');
+    assert.deepEqual(
+      readdirSync(ssoCacheDir(env)),
+      ['ee0bfd2552fbd840c02cc48b6e823320543c450f.json'],
+      'no temp file is left behind',
+    );
     const lookup = readSsoToken(env, sso);
     assert.equal(lookup.kind, 'found');
     assert.deepEqual(lookup.kind === 'found' && lookup.token, token);
@@ -140,12 +168,21 @@ describe('SSO token files', () => {
   it('round-trips a client registration under its CLI name', () => {
     const home = tempDir();
     const sso = { startUrl: 'https://corp.awsapps.com/start', region: 'eu-west-1', sessionName: 'corp' };
-    const registration = { clientId: 'c', clientSecret: 's', expiresAt: '2027-02-20T10:00:00Z', scopes: ['sso:account:access'] };
+    const registration = {
+      clientId: 'c',
+      clientSecret: 's',
+      expiresAt: '2027-02-20T10:00:00Z',
+      scopes: ['sso:account:access'],
+    };
     const file = writeRegistration({ HOME: home }, sso, ['sso:account:access'], registration);
     assert.ok(file.endsWith('787ef34d0a944c01385765faa28b5e67d1c08f33.json'));
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.deepEqual(readRegistration({ HOME: home }, sso, ['sso:account:access']), registration);
-    assert.equal(readRegistration({ HOME: home }, sso, undefined), undefined, 'another scope list is another registration');
+    assert.equal(
+      readRegistration({ HOME: home }, sso, undefined),
+      undefined,
+      'another scope list is another registration',
+    );
     assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), registration);
   });
 

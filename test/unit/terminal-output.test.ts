@@ -61,17 +61,32 @@ describe('runbook text from a file, on the terminal', () => {
     const r = await runCli(['runbook', 'show', 'hostile-titles', '--runbooks', teamRunbooks()], { env: isolatedEnv() });
     assert.equal(r.code, 0, r.stderr);
     assertNoRawControls(r.stdout, 'runbook show');
-    assert.ok(r.stdout.includes('Step \\x1b[2J\\u202eeltit') && r.stdout.includes('Nothing\\x07') && r.stdout.includes('Done?\\x1b]0;t\\x07'), r.stdout);
+    assert.ok(
+      r.stdout.includes('Step \\x1b[2J\\u202eeltit') &&
+        r.stdout.includes('Nothing\\x07') &&
+        r.stdout.includes('Done?\\x1b]0;t\\x07'),
+      r.stdout,
+    );
   });
 
   it("the headless host's progress lines show step titles and AWS's summaries visibly", async () => {
     const stderr = captureStream();
     const host = headlessHost(stderr, [{ title: `Check ${OSC52}`, kind: 'check' }], {});
     host.event({ type: 'step-start', index: 0 } as never);
-    host.event({ type: 'step-end', index: 0, status: 'completed', summary: `role Admin\n[2/1] action forged`, items: [{ ok: true, name: 'n\u001b[31m', detail: 'd\u202e' }] } as never);
+    host.event({
+      type: 'step-end',
+      index: 0,
+      status: 'completed',
+      summary: `role Admin\n[2/1] action forged`,
+      items: [{ ok: true, name: 'n\u001b[31m', detail: 'd\u202e' }],
+    } as never);
     assertNoRawControls(stderr.text, 'headless output');
     assert.equal(stderr.text.trimEnd().split('\n').length, 3, stderr.text);
-    assert.ok(stderr.text.includes('Check \\x1b]52;c;cHduZWQ=\\x07') && stderr.text.includes('role Admin\\n[2/1] action forged'), stderr.text);
+    assert.ok(
+      stderr.text.includes('Check \\x1b]52;c;cHduZWQ=\\x07') &&
+        stderr.text.includes('role Admin\\n[2/1] action forged'),
+      stderr.text,
+    );
   });
 });
 
@@ -89,8 +104,19 @@ describe('audit verify, on the terminal', () => {
 });
 
 describe('bootstrap plan and progress text, on the terminal', () => {
-  const change = { key: 'ou:Ops', calls: ['organizations:CreateOrganizationalUnit'], summary: `Create OU ${OSC52}\n  + organizations:DeleteOrganization`, data: {} };
-  const plan: StepPlan = { id: 'organizational-units' as StepPlan['id'], title: 'Organizational units', enabled: true, changes: [change], notes: [`OU \u202eevil exists`] };
+  const change = {
+    key: 'ou:Ops',
+    calls: ['organizations:CreateOrganizationalUnit'],
+    summary: `Create OU ${OSC52}\n  + organizations:DeleteOrganization`,
+    data: {},
+  };
+  const plan: StepPlan = {
+    id: 'organizational-units' as StepPlan['id'],
+    title: 'Organizational units',
+    enabled: true,
+    changes: [change],
+    notes: [`OU \u202eevil exists`],
+  };
 
   it('renderPlan shows names visibly, one line each', () => {
     const text = renderPlan([plan], { header: 'Plan for blueprint.yaml' });

@@ -5,7 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hasUnsafeTerminalText, terminalJson, terminalLines, terminalStyled, terminalText } from '../../src/core/terminal-text.js';
+import {
+  hasUnsafeTerminalText,
+  terminalJson,
+  terminalLines,
+  terminalStyled,
+  terminalText,
+} from '../../src/core/terminal-text.js';
 import { assertNoRawControls, FORGED_ROW_ACCOUNT, HOSTILE_ACCOUNT, HOSTILE_OU } from '../helpers/terminal.js';
 
 describe('terminalText', () => {
@@ -28,7 +34,8 @@ describe('terminalText', () => {
     for (let code = 0; code < 0x20; code++) {
       const ch = String.fromCharCode(code);
       const shown = terminalText(`a${ch}b`);
-      const expected = ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : ch === '\t' ? '\\t' : `\\x${code.toString(16).padStart(2, '0')}`;
+      const expected =
+        ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : ch === '\t' ? '\\t' : `\\x${code.toString(16).padStart(2, '0')}`;
       assert.equal(shown, `a${expected}b`, `U+${code.toString(16)}`);
     }
     assert.equal(terminalText('a\u007fb'), 'a\\x7fb');
@@ -67,7 +74,16 @@ describe('terminalText', () => {
   });
 
   it('leaves ordinary text alone, the same string when nothing is unsafe', () => {
-    for (const text of ['Production', 'Log Archive', 'Zürich Ops', '生产环境', 'Team 🚀', 'a\\x1b literal', 'α/β – “q”', '']) {
+    for (const text of [
+      'Production',
+      'Log Archive',
+      'Zürich Ops',
+      '生产环境',
+      'Team 🚀',
+      'a\\x1b literal',
+      'α/β – “q”',
+      '',
+    ]) {
       assert.equal(terminalText(text), text);
       assert.equal(hasUnsafeTerminalText(text), false);
     }
@@ -84,8 +100,11 @@ describe('terminalText', () => {
 });
 
 describe('terminalLines', () => {
-  it('keeps the message\'s line breaks and shows everything else', () => {
-    assert.equal(terminalLines(`first ${HOSTILE_OU}\r\nsecond\tline`), 'first Ops\\x1b]52;c;cHduZWQ=\\x07\nsecond\\tline');
+  it("keeps the message's line breaks and shows everything else", () => {
+    assert.equal(
+      terminalLines(`first ${HOSTILE_OU}\r\nsecond\tline`),
+      'first Ops\\x1b]52;c;cHduZWQ=\\x07\nsecond\\tline',
+    );
   });
 });
 
@@ -103,11 +122,20 @@ describe('terminalStyled', () => {
 
 describe('terminalJson', () => {
   it('escapes what JSON.stringify leaves raw, and parses back to exactly the same values', () => {
-    const value = { name: HOSTILE_ACCOUNT, ou: HOSTILE_OU, row: FORGED_ROW_ACCOUNT, c1: 'a\u009b2Jb\u007f', plain: 'Zürich 🚀' };
+    const value = {
+      name: HOSTILE_ACCOUNT,
+      ou: HOSTILE_OU,
+      row: FORGED_ROW_ACCOUNT,
+      c1: 'a\u009b2Jb\u007f',
+      plain: 'Zürich 🚀',
+    };
     const text = terminalJson(value);
     assertNoRawControls(text.replace(/\n/g, ' '), 'terminalJson output');
     assert.deepEqual(JSON.parse(text), value);
-    assert.ok(text.includes('\\u202egnp.exe') && text.includes('a\\u009b2Jb\\u007f') && text.includes('Zürich 🚀'), text);
+    assert.ok(
+      text.includes('\\u202egnp.exe') && text.includes('a\\u009b2Jb\\u007f') && text.includes('Zürich 🚀'),
+      text,
+    );
     assert.equal(terminalJson({ a: 1 }), JSON.stringify({ a: 1 }, null, 2));
   });
 });

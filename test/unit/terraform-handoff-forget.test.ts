@@ -19,14 +19,21 @@ describe('hand-off forget', () => {
     );
     // The user took `legacy` over in their own file once the blueprint stopped naming it.
     writeFileSync(join(dir, 'mine.tf'), 'resource "aws_organizations_account" "legacy" {\n  name = "legacy"\n}\n');
-    const inState = new Set(['aws_organizations_account.legacy', 'aws_organizations_account.old', 'aws_organizations_organization.this']);
+    const inState = new Set([
+      'aws_organizations_account.legacy',
+      'aws_organizations_account.old',
+      'aws_organizations_organization.this',
+    ]);
     const generated = new Set(['aws_organizations_organization.this']);
     assert.deepEqual(forgetAddresses(dir, inState, generated), ['aws_organizations_account.old']);
   });
 
   it('a removed block awsorg wrote earlier does not make it forget a resource the user now declares', () => {
     writeFileSync(join(dir, 'accounts.tf'), `${HANDOFF_MARKER}\n`);
-    writeFileSync(join(dir, 'removed.tf'), removedFile(['aws_organizations_account.legacy', 'aws_organizations_account.old'])!);
+    writeFileSync(
+      join(dir, 'removed.tf'),
+      removedFile(['aws_organizations_account.legacy', 'aws_organizations_account.old'])!,
+    );
     const inState = new Set(['aws_organizations_account.legacy', 'aws_organizations_account.old']);
     assert.deepEqual(forgetAddresses(dir, inState, new Set()), ['aws_organizations_account.old']);
   });

@@ -20,9 +20,18 @@ describe('pipeline file writes', () => {
     mkdirSync(elsewhere, { recursive: true });
     const blueprint = preset('standard');
     assert.equal(blueprint.ciOidc?.provider, 'github');
-    return { root, elsewhere, loaded: { blueprint, file: undefined, baseDir: root, customPolicies: {}, deployInlinePolicy: undefined } };
+    return {
+      root,
+      elsewhere,
+      loaded: { blueprint, file: undefined, baseDir: root, customPolicies: {}, deployInlinePolicy: undefined },
+    };
   }
-  const input = (root: string) => ({ terraformDir: join(root, 'infra'), deployRoleArn: 'arn:aws:iam::100000000099:role/deploy', tool: 'terraform' as const, force: false });
+  const input = (root: string) => ({
+    terraformDir: join(root, 'infra'),
+    deployRoleArn: 'arn:aws:iam::100000000099:role/deploy',
+    tool: 'terraform' as const,
+    force: false,
+  });
 
   it('writes .github/workflows/terraform.yml in a plain repository', () => {
     const { root, loaded } = repo('plain');

@@ -12,7 +12,12 @@ import { parse, parseDocument } from 'yaml';
 import type { Blueprint, CiOidc, LoadedBlueprint } from '../../src/core/blueprint.js';
 import { preset } from '../../src/core/presets.js';
 import { HANDOFF_MARKER } from '../../src/terraform/handoff/generate.js';
-import { deployRoleCapability, generatePipeline, repositoryRoot, type PipelineInput } from '../../src/terraform/handoff/pipeline.js';
+import {
+  deployRoleCapability,
+  generatePipeline,
+  repositoryRoot,
+  type PipelineInput,
+} from '../../src/terraform/handoff/pipeline.js';
 import { matchSnapshot } from '../helpers/snapshots.js';
 
 function loaded(blueprint: Blueprint = preset('standard'), deployInlinePolicy?: unknown): LoadedBlueprint {
@@ -28,9 +33,20 @@ function withCi(ci: Partial<CiOidc>, base: Blueprint = preset('standard')): Blue
 }
 
 const gitlab = (ci: Partial<CiOidc> = {}) =>
-  withCi({ provider: 'gitlab', repository: 'acme/platform/infra', ref: 'refs/heads/main', roleName: 'gitlab-deploy', url: 'https://gitlab.example.com', ...ci });
+  withCi({
+    provider: 'gitlab',
+    repository: 'acme/platform/infra',
+    ref: 'refs/heads/main',
+    roleName: 'gitlab-deploy',
+    url: 'https://gitlab.example.com',
+    ...ci,
+  });
 
-const github: PipelineInput = { terraformDir: 'bootstrap', deployRoleArn: 'arn:aws:iam::100000000099:role/github-deploy', tool: 'terraform' };
+const github: PipelineInput = {
+  terraformDir: 'bootstrap',
+  deployRoleArn: 'arn:aws:iam::100000000099:role/github-deploy',
+  tool: 'terraform',
+};
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 
 type Yaml = Record<string, any>;
@@ -46,7 +62,10 @@ function read(content: string): Yaml {
 
 /** Every shell line of the pipeline. */
 function shellLines(y: Yaml): string[] {
-  if (y.jobs) return Object.values(y.jobs as Record<string, Yaml>).flatMap((job) => (job.steps as Yaml[]).flatMap((s) => (s.run ? [s.run as string] : [])));
+  if (y.jobs)
+    return Object.values(y.jobs as Record<string, Yaml>).flatMap((job) =>
+      (job.steps as Yaml[]).flatMap((s) => (s.run ? [s.run as string] : [])),
+    );
   return Object.entries(y).flatMap(([, job]) => ((job as Yaml)?.script as string[] | undefined) ?? []);
 }
 
@@ -68,29 +87,48 @@ describe('generated CI pipeline', () => {
     assert.equal(apply.environment, undefined);
     assert.deepEqual(apply.concurrency, { group: 'awsorg-terraform-apply', 'cancel-in-progress': false });
     assert.equal(apply.defaults.run['working-directory'], 'bootstrap');
-    const credentials = apply.steps.find((s: Yaml) => String(s.uses).startsWith('aws-actions/configure-aws-credentials@v'));
+    const credentials = apply.steps.find((s: Yaml) =>
+      String(s.uses).startsWith('aws-actions/configure-aws-credentials@v'),
+    );
     assert.deepEqual(credentials.with, { 'role-to-assume': github.deployRoleArn, 'aws-region': 'us-east-1' });
     assert.ok(apply.steps.some((s: Yaml) => s.uses === 'hashicorp/setup-terraform@v3'));
-    assert.deepEqual(apply.steps.filter((s: Yaml) => s.run).map((s: Yaml) => s.run), ['terraform init -input=false', 'terraform plan -input=false -out=tfplan', 'terraform apply -input=false tfplan']);
+    assert.deepEqual(
+      apply.steps.filter((s: Yaml) => s.run).map((s: Yaml) => s.run),
+      ['terraform init -input=false', 'terraform plan -input=false -out=tfplan', 'terraform apply -input=false tfplan'],
+    );
     // The pull request job never touches the deploy role: its token could not assume it.
     assert.doesNotMatch(JSON.stringify(check), /github-deploy/);
     assert.ok(check.steps.some((s: Yaml) => s.run === 'terraform validate'));
 
-    assert.match(file.warnings[0]!, /pull requests are checked .* not planned: the deploy role trusts only repo:example\/infrastructure:ref:refs\/heads\/main.*repo:example\/infrastructure:pull_request.*AWSORG_PLAN_ROLE_ARN/);
+    assert.match(
+      file.warnings[0]!,
+      /pull requests are checked .* not planned: the deploy role trusts only repo:example\/infrastructure:ref:refs\/heads\/main.*repo:example\/infrastructure:pull_request.*AWSORG_PLAN_ROLE_ARN/,
+    );
     // The preset's role has no policies yet: say so, in the file and in the warnings.
     assert.match(file.content, /^# WARNING: the deploy role cannot apply this code/m);
-    assert.match(file.warnings[1]!, /github-deploy has no policies attached and no inline policy.*cannot write organizations, iam, s3, dynamodb, cloudtrail/);
+    assert.match(
+      file.warnings[1]!,
+      /github-deploy has no policies attached and no inline policy.*cannot write organizations, iam, s3, dynamodb, cloudtrail/,
+    );
   });
 
   it('GitLab: id_tokens with the instance audience, plan on merge requests, apply on the branch under a resource_group', () => {
     const bp = gitlab({ policyArns: [ADMIN] });
-    const file = generatePipeline(loaded(bp), { terraformDir: 'infra/bootstrap/', deployRoleArn: 'arn:aws:iam::100000000099:role/gitlab-deploy', tool: 'tofu', toolVersion: '1.8.5' })!;
+    const file = generatePipeline(loaded(bp), {
+      terraformDir: 'infra/bootstrap/',
+      deployRoleArn: 'arn:aws:iam::100000000099:role/gitlab-deploy',
+      tool: 'tofu',
+      toolVersion: '1.8.5',
+    })!;
     assert.equal(file.path, '.gitlab-ci.yml');
     assert.equal(file.content.split('\n')[0], HANDOFF_MARKER);
     matchSnapshot('terraform-handoff-pipeline--gitlab-tofu.yml', file.content);
 
     const y = read(file.content);
-    assert.deepEqual(y.workflow.rules, [{ if: "$CI_PIPELINE_SOURCE == 'merge_request_event'" }, { if: '$CI_COMMIT_BRANCH == $AWSORG_APPLY_REF' }]);
+    assert.deepEqual(y.workflow.rules, [
+      { if: "$CI_PIPELINE_SOURCE == 'merge_request_event'" },
+      { if: '$CI_COMMIT_BRANCH == $AWSORG_APPLY_REF' },
+    ]);
     assert.deepEqual(y.variables.TF_DIR, { value: 'infra/bootstrap', expand: false });
     assert.deepEqual(y.variables.AWSORG_APPLY_REF, { value: 'main', expand: false });
     assert.equal(y.default.image.name, 'ghcr.io/opentofu/opentofu:1.8.5');
@@ -100,16 +138,28 @@ describe('generated CI pipeline', () => {
     assert.deepEqual(apply.rules, [{ if: '$CI_COMMIT_BRANCH == $AWSORG_APPLY_REF' }]);
     assert.equal(apply.resource_group, 'awsorg-terraform-apply');
     assert.deepEqual(apply.id_tokens, { AWS_ID_TOKEN: { aud: 'https://gitlab.example.com' } });
-    assert.deepEqual(apply.variables.AWS_ROLE_ARN, { value: 'arn:aws:iam::100000000099:role/gitlab-deploy', expand: false });
-    assert.deepEqual(apply.script.slice(-3), ['tofu init -input=false', 'tofu plan -input=false -out=tfplan', 'tofu apply -input=false tfplan']);
+    assert.deepEqual(apply.variables.AWS_ROLE_ARN, {
+      value: 'arn:aws:iam::100000000099:role/gitlab-deploy',
+      expand: false,
+    });
+    assert.deepEqual(apply.script.slice(-3), [
+      'tofu init -input=false',
+      'tofu plan -input=false -out=tfplan',
+      'tofu apply -input=false tfplan',
+    ]);
     assert.doesNotMatch(JSON.stringify(check), /gitlab-deploy/);
     assert.deepEqual(file.warnings.length, 1, 'AdministratorAccess: only the merge request note');
-    assert.match(file.warnings[0]!, /merge requests are checked .* project_path:acme\/platform\/infra:ref_type:branch:ref:main/);
+    assert.match(
+      file.warnings[0]!,
+      /merge requests are checked .* project_path:acme\/platform\/infra:ref_type:branch:ref:main/,
+    );
     assert.doesNotMatch(file.content, /WARNING|NOTE/);
   });
 
   it('GitLab: a tag ref applies on that tag', () => {
-    const y = read(generatePipeline(loaded(gitlab({ ref: 'refs/tags/release' })), { ...github, tool: 'terraform' })!.content);
+    const y = read(
+      generatePipeline(loaded(gitlab({ ref: 'refs/tags/release' })), { ...github, tool: 'terraform' })!.content,
+    );
     assert.deepEqual(y['terraform:apply'].rules, [{ if: '$CI_COMMIT_TAG == $AWSORG_APPLY_REF' }]);
     assert.equal(y.variables.AWSORG_APPLY_REF.value, 'release');
     assert.equal(y.default.image.name, 'hashicorp/terraform:latest');
@@ -119,13 +169,19 @@ describe('generated CI pipeline', () => {
     const bp = withCi({ environment: 'production', policyArns: [ADMIN] });
     const y = read(generatePipeline(loaded(bp), github)!.content);
     assert.equal(y.jobs.apply.environment, 'production');
-    assert.equal(y.jobs.apply.if, "github.event_name == 'push' && github.ref == format('refs/heads/{0}', github.event.repository.default_branch)");
+    assert.equal(
+      y.jobs.apply.if,
+      "github.event_name == 'push' && github.ref == format('refs/heads/{0}', github.event.repository.default_branch)",
+    );
     assert.deepEqual(y.on, { pull_request: {}, push: {} });
   });
 
   it('OpenTofu on GitHub uses setup-opentofu with the pinned version', () => {
     const y = read(generatePipeline(loaded(), { ...github, tool: 'tofu', toolVersion: '1.8.5' })!.content);
-    assert.deepEqual(y.jobs.apply.steps[2], { uses: 'opentofu/setup-opentofu@v1', with: { tofu_version: '1.8.5', tofu_wrapper: false } });
+    assert.deepEqual(y.jobs.apply.steps[2], {
+      uses: 'opentofu/setup-opentofu@v1',
+      with: { tofu_version: '1.8.5', tofu_wrapper: false },
+    });
     assert.ok(y.jobs.apply.steps.some((s: Yaml) => s.run === 'tofu apply -input=false tfplan'));
   });
 
@@ -135,10 +191,17 @@ describe('generated CI pipeline', () => {
     const repository = 'evil/repo\njobs:\n  pwn: {}\n# ';
     const dir = 'infra/"; rm -rf / #${{ env.X }}\u2028x';
     const role = 'arn:aws:iam::100000000099:role/x"${{ secrets.A }}';
-    for (const ci of [{ ref: `refs/heads/${branch}`, repository }, { environment, repository }]) {
+    for (const ci of [
+      { ref: `refs/heads/${branch}`, repository },
+      { environment, repository },
+    ]) {
       const file = generatePipeline(loaded(withCi(ci)), { ...github, terraformDir: dir, deployRoleArn: role })!;
       const y = read(file.content);
-      assert.deepEqual(Object.keys(y), ['name', 'on', 'permissions', 'env', 'jobs'], 'no key was injected through a comment');
+      assert.deepEqual(
+        Object.keys(y),
+        ['name', 'on', 'permissions', 'env', 'jobs'],
+        'no key was injected through a comment',
+      );
       assert.deepEqual(Object.keys(y.jobs), ['check', 'apply']);
       const lit = (s: string) => s.replaceAll('${{', "${{ '${{' }}");
       if ('ref' in ci) {
@@ -149,7 +212,8 @@ describe('generated CI pipeline', () => {
       }
       for (const job of ['check', 'apply']) assert.equal(y.jobs[job].defaults.run['working-directory'], lit(dir));
       assert.equal(y.jobs.apply.steps[1].with['role-to-assume'], lit(role));
-      for (const line of shellLines(y)) assert.doesNotMatch(line, /rm -rf|evil|secrets/, `shell line ${JSON.stringify(line)} holds only our text`);
+      for (const line of shellLines(y))
+        assert.doesNotMatch(line, /rm -rf|evil|secrets/, `shell line ${JSON.stringify(line)} holds only our text`);
       assert.doesNotMatch(file.content, /\u2028/);
     }
   });
@@ -158,9 +222,19 @@ describe('generated CI pipeline', () => {
     const branch = 'main"; rm -rf / $CI_JOB_TOKEN';
     const dir = '$(curl evil)/"; rm -rf / x';
     const role = 'arn:aws:iam::100000000099:role/$CI_JOB_TOKEN';
-    const file = generatePipeline(loaded(gitlab({ ref: `refs/heads/${branch}`, repository: 'g/p\nterraform:pwn:\n  script: [id]' })), { ...github, terraformDir: dir, deployRoleArn: role })!;
+    const file = generatePipeline(
+      loaded(gitlab({ ref: `refs/heads/${branch}`, repository: 'g/p\nterraform:pwn:\n  script: [id]' })),
+      { ...github, terraformDir: dir, deployRoleArn: role },
+    )!;
     const y = read(file.content);
-    assert.deepEqual(Object.keys(y), ['workflow', 'stages', 'variables', 'default', 'terraform:check', 'terraform:apply']);
+    assert.deepEqual(Object.keys(y), [
+      'workflow',
+      'stages',
+      'variables',
+      'default',
+      'terraform:check',
+      'terraform:apply',
+    ]);
     assert.deepEqual(y.variables.AWSORG_APPLY_REF, { value: branch, expand: false });
     assert.deepEqual(y.variables.TF_DIR, { value: dir, expand: false });
     assert.deepEqual(y['terraform:apply'].variables.AWS_ROLE_ARN, { value: role, expand: false });
@@ -176,7 +250,10 @@ describe('generated CI pipeline', () => {
     const bp = preset('standard');
     delete bp.ciOidc;
     assert.equal(generatePipeline(loaded(bp), github), undefined);
-    assert.throws(() => generatePipeline(loaded(), { ...github, terraformDir: '../elsewhere' }), /inside the repository/);
+    assert.throws(
+      () => generatePipeline(loaded(), { ...github, terraformDir: '../elsewhere' }),
+      /inside the repository/,
+    );
     assert.throws(() => generatePipeline(loaded(), { ...github, terraformDir: '/abs' }), /inside the repository/);
   });
 });
@@ -185,19 +262,30 @@ describe('deploy role capability', () => {
   const cap = (ci: Partial<CiOidc>, inline?: unknown) => deployRoleCapability(loaded(withCi(ci), inline));
 
   it('ReadOnlyAccess only: insufficient, and the pipeline says so at the top and in warnings', () => {
-    const result = cap({ policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess', 'arn:aws:iam::aws:policy/SecurityAudit'] });
+    const result = cap({
+      policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess', 'arn:aws:iam::aws:policy/SecurityAudit'],
+    });
     assert.equal(result.sufficient, false);
-    assert.match(result.reasons.join('\n'), /only read-only policies \(ReadOnlyAccess, SecurityAudit\).*cannot write organizations, iam, s3, dynamodb, cloudtrail/);
+    assert.match(
+      result.reasons.join('\n'),
+      /only read-only policies \(ReadOnlyAccess, SecurityAudit\).*cannot write organizations, iam, s3, dynamodb, cloudtrail/,
+    );
     const file = generatePipeline(loaded(withCi({ policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] })), github)!;
     const lines = file.content.split('\n');
-    assert.equal(lines[2], '# WARNING: the deploy role cannot apply this code. Fix its policies before you rely on this pipeline:');
+    assert.equal(
+      lines[2],
+      '# WARNING: the deploy role cannot apply this code. Fix its policies before you rely on this pipeline:',
+    );
     assert.match(lines[3]!, /^# - the deploy role github-deploy has only read-only policies \(ReadOnlyAccess\)/);
     assert.ok(file.warnings.some((w) => /read-only policies \(ReadOnlyAccess\)/.test(w)));
   });
 
   it('AdministratorAccess: sufficient, nothing to say', () => {
     assert.deepEqual(cap({ policyArns: [ADMIN] }), { sufficient: true, reasons: [] });
-    assert.deepEqual(cap({ policyArns: ['arn:aws-us-gov:iam::aws:policy/AdministratorAccess'] }), { sufficient: true, reasons: [] });
+    assert.deepEqual(cap({ policyArns: ['arn:aws-us-gov:iam::aws:policy/AdministratorAccess'] }), {
+      sufficient: true,
+      reasons: [],
+    });
     const file = generatePipeline(loaded(withCi({ policyArns: [ADMIN] })), github)!;
     assert.doesNotMatch(file.content, /WARNING|NOTE/);
     assert.equal(file.warnings.length, 1);
@@ -219,19 +307,45 @@ describe('deploy role capability', () => {
     const arn = 'arn:aws:iam::123456789012:policy/deploy';
     const result = cap({ policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess', arn] });
     assert.equal(result.sufficient, true);
-    assert.deepEqual(result.reasons, [`can't check ${arn} offline; make sure it allows organizations:*, iam:*, s3:*, dynamodb:*, cloudtrail:*, sts:*`]);
+    assert.deepEqual(result.reasons, [
+      `can't check ${arn} offline; make sure it allows organizations:*, iam:*, s3:*, dynamodb:*, cloudtrail:*, sts:*`,
+    ]);
     const file = generatePipeline(loaded(withCi({ policyArns: [arn] })), github)!;
-    assert.match(file.content, /^# NOTE: check that the deploy role can manage this code:\n# - can't check arn:aws:iam::123456789012:policy\/deploy offline/m);
+    assert.match(
+      file.content,
+      /^# NOTE: check that the deploy role can manage this code:\n# - can't check arn:aws:iam::123456789012:policy\/deploy offline/m,
+    );
   });
 
   it('inline policy: Action * or each service:* covers it; a missing service is named; some actions only is a note', () => {
-    assert.deepEqual(cap({ policyArns: [] }, { Version: '2012-10-17', Statement: { Effect: 'Allow', Action: '*', Resource: '*' } }), { sufficient: true, reasons: [] });
+    assert.deepEqual(
+      cap({ policyArns: [] }, { Version: '2012-10-17', Statement: { Effect: 'Allow', Action: '*', Resource: '*' } }),
+      { sufficient: true, reasons: [] },
+    );
     const all = ['organizations:*', 'IAM:*', 's3:*', 'dynamodb:*', 'cloudtrail:*', 'sts:*'];
-    assert.deepEqual(cap({ policyArns: [] }, { Statement: [{ Effect: 'Allow', Action: all, Resource: '*' }] }), { sufficient: true, reasons: [] });
-    const noOrg = cap({ policyArns: [] }, { Statement: [{ Effect: 'Allow', Action: all.slice(1), Resource: '*' }, { Effect: 'Allow', Action: ['organizations:Describe*', 'organizations:ListAccounts'], Resource: '*' }] });
+    assert.deepEqual(cap({ policyArns: [] }, { Statement: [{ Effect: 'Allow', Action: all, Resource: '*' }] }), {
+      sufficient: true,
+      reasons: [],
+    });
+    const noOrg = cap(
+      { policyArns: [] },
+      {
+        Statement: [
+          { Effect: 'Allow', Action: all.slice(1), Resource: '*' },
+          { Effect: 'Allow', Action: ['organizations:Describe*', 'organizations:ListAccounts'], Resource: '*' },
+        ],
+      },
+    );
     assert.equal(noOrg.sufficient, false);
     assert.match(noOrg.reasons[0]!, /cannot write organizations;.*allows organizations:\*$/);
-    const someOrg = cap({ policyArns: [] }, { Statement: [{ Effect: 'Allow', Action: [...all.slice(1), 'organizations:CreateOrganizationalUnit'], Resource: '*' }] });
+    const someOrg = cap(
+      { policyArns: [] },
+      {
+        Statement: [
+          { Effect: 'Allow', Action: [...all.slice(1), 'organizations:CreateOrganizationalUnit'], Resource: '*' },
+        ],
+      },
+    );
     assert.equal(someOrg.sufficient, true);
     assert.match(someOrg.reasons[0]!, /only some organizations actions/);
     const deny = cap({ policyArns: [] }, { Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] });
@@ -243,7 +357,9 @@ describe('deploy role capability', () => {
     delete bp.organizationTrail;
     bp.stateBackend = { ...bp.stateBackend!, account: 'management', lock: 'lockfile' };
     delete bp.stateBackend.table;
-    const result = deployRoleCapability(loaded(bp, { Statement: [{ Effect: 'Allow', Action: ['organizations:*', 'iam:*', 's3:*'], Resource: '*' }] }));
+    const result = deployRoleCapability(
+      loaded(bp, { Statement: [{ Effect: 'Allow', Action: ['organizations:*', 'iam:*', 's3:*'], Resource: '*' }] }),
+    );
     assert.deepEqual(result, { sufficient: true, reasons: [] });
   });
 });

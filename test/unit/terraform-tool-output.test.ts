@@ -25,7 +25,11 @@ process.stdout.write(JSON.stringify({ format_version: '1.2', resource_changes: r
 `,
     );
     chmodSync(script, 0o755);
-    const result = await runTool({ name: 'terraform', path: script }, ['show', '-json'], { cwd: dir, env: { ...process.env } as Record<string, string>, spawn });
+    const result = await runTool({ name: 'terraform', path: script }, ['show', '-json'], {
+      cwd: dir,
+      env: { ...process.env } as Record<string, string>,
+      spawn,
+    });
     assert.equal(result.code, 0);
     assert.ok(result.stdout.length > 256 * 1024);
     const summary = summarisePlan(result.stdout);

@@ -9,15 +9,34 @@ import { AwsCallError, ExitCode } from '../../src/core/errors.js';
 import { isRefusedObjectCall, omitTlsDenyNextStep, plainHttpS3Endpoint } from '../../src/steps/tls-deny-hint.js';
 
 const refused = (service: string, action: string, code = 'AccessDenied') =>
-  new AwsCallError({ service, action, account: '123456789012', principalArn: 'arn:aws:iam::123456789012:user/a', code, message: 'denied', nextStep: 'Grant it.', credentials: true });
+  new AwsCallError({
+    service,
+    action,
+    account: '123456789012',
+    principalArn: 'arn:aws:iam::123456789012:user/a',
+    code,
+    message: 'denied',
+    nextStep: 'Grant it.',
+    credentials: true,
+  });
 
 describe('--omit-tls-deny hint', () => {
   it('counts only a plain-HTTP endpoint set in the environment, the way the SDK reads it', () => {
     assert.equal(plainHttpS3Endpoint({}), undefined);
     assert.equal(plainHttpS3Endpoint({ AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' }), 'http://127.0.0.1:5000');
-    assert.equal(plainHttpS3Endpoint({ AWS_ENDPOINT_URL: 'http://a:1', AWS_ENDPOINT_URL_S3: 'http://s3:2' }), 'http://s3:2');
-    assert.equal(plainHttpS3Endpoint({ AWS_ENDPOINT_URL: 'https://gateway.example:443' }), undefined, 'over TLS the statement cannot be the cause');
-    assert.equal(plainHttpS3Endpoint({ AWS_ENDPOINT_URL: 'http://127.0.0.1:5000', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }), undefined);
+    assert.equal(
+      plainHttpS3Endpoint({ AWS_ENDPOINT_URL: 'http://a:1', AWS_ENDPOINT_URL_S3: 'http://s3:2' }),
+      'http://s3:2',
+    );
+    assert.equal(
+      plainHttpS3Endpoint({ AWS_ENDPOINT_URL: 'https://gateway.example:443' }),
+      undefined,
+      'over TLS the statement cannot be the cause',
+    );
+    assert.equal(
+      plainHttpS3Endpoint({ AWS_ENDPOINT_URL: 'http://127.0.0.1:5000', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }),
+      undefined,
+    );
   });
 
   it('applies to refused S3 object calls only', () => {
@@ -41,10 +60,18 @@ describe('--omit-tls-deny hint', () => {
   });
 
   it('a plan suggests the apply with the same flags', () => {
-    assert.equal(applyCommand(parse(['--config', 'awsorg.yaml', '--plan'])), 'awsorg bootstrap --config awsorg.yaml --yes');
-    assert.equal(applyCommand(parse(['--config', 'awsorg.yaml', '--plan', '--omit-tls-deny'])), 'awsorg bootstrap --config awsorg.yaml --yes --omit-tls-deny');
     assert.equal(
-      applyCommand(parse(['--preset', 'standard', '--plan', '--allow-root', '--member-role', 'Admin', '--allow-outside-files'])),
+      applyCommand(parse(['--config', 'awsorg.yaml', '--plan'])),
+      'awsorg bootstrap --config awsorg.yaml --yes',
+    );
+    assert.equal(
+      applyCommand(parse(['--config', 'awsorg.yaml', '--plan', '--omit-tls-deny'])),
+      'awsorg bootstrap --config awsorg.yaml --yes --omit-tls-deny',
+    );
+    assert.equal(
+      applyCommand(
+        parse(['--preset', 'standard', '--plan', '--allow-root', '--member-role', 'Admin', '--allow-outside-files']),
+      ),
       'awsorg bootstrap --preset standard --yes --allow-root --member-role Admin --allow-outside-files',
     );
   });

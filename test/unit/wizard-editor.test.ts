@@ -27,7 +27,13 @@ const ESC = key('escape');
 const DOWN = key('down');
 
 function fresh(name = 'standard', extra: { managementAccountId?: string } = {}): EditorState {
-  return initialEditor({ blueprint: preset(name), source: `preset ${name}`, savePath: 'awsorg.yaml', placeholders: 'allow', ...extra });
+  return initialEditor({
+    blueprint: preset(name),
+    source: `preset ${name}`,
+    savePath: 'awsorg.yaml',
+    placeholders: 'allow',
+    ...extra,
+  });
 }
 
 /** Runs the keys in order; returns the last state and every intent emitted. */
@@ -48,7 +54,8 @@ const plain = (state: EditorState, width = 100, height = 400, color = true) =>
 const screen = (state: EditorState, width = 100, height = 400) => plain(state, width, height).join('\n');
 
 /** The screen as one text with wrapped lines joined, to match messages that wrap. */
-const flat = (state: EditorState, width = 100, height = 400) => plain(state, width, height).join(' ').replace(/\s+/g, ' ');
+const flat = (state: EditorState, width = 100, height = 400) =>
+  plain(state, width, height).join(' ').replace(/\s+/g, ' ');
 
 const focusedLine = (state: EditorState) => plain(state).find((l) => l.startsWith('> ')) ?? '';
 
@@ -150,7 +157,11 @@ describe('wizard blueprint editor: accounts and OUs', () => {
     const bp = editorBlueprint(s);
     const names = bp.accounts.map((a) => a.name);
     assert.deepEqual(names.slice(4, 7), ['staging', 'analytics', 'production']);
-    assert.deepEqual(account(s, 'analytics'), { name: 'analytics', email: 'aws+analytics@example.com', ou: 'Workloads' });
+    assert.deepEqual(account(s, 'analytics'), {
+      name: 'analytics',
+      email: 'aws+analytics@example.com',
+      ou: 'Workloads',
+    });
     assert.deepEqual(editorProblems(s), []);
 
     s = run(focus(s, /^> +analytics /), text('d')).state;
@@ -181,7 +192,11 @@ describe('wizard blueprint editor: accounts and OUs', () => {
 
     const lines = plain(s);
     const row = lines.findIndex((l) => /^[> ] +a-very-long-/.test(l));
-    assert.match(`${lines[row + 1]} ${lines[row + 2]}`.replace(/\s+/g, ' '), /^ ✗ email: .* is 76 characters; AWS accepts 6 to 64/, 'the error is on the lines under the account');
+    assert.match(
+      `${lines[row + 1]} ${lines[row + 2]}`.replace(/\s+/g, ' '),
+      /^ ✗ email: .* is 76 characters; AWS accepts 6 to 64/,
+      'the error is on the lines under the account',
+    );
     assert.match(lines.join('\n'), /1 fails the checks/);
 
     // g regenerates after a rename.
@@ -242,15 +257,31 @@ describe('wizard blueprint editor: regions and the state bucket', () => {
     const stale = editorEvent(state, { kind: 'bucket-checked', bucket: 'other-name', availability: { kind: 'taken' } });
     assert.match(focusedLine(stale), /checking…/, 'a result for another name is ignored');
 
-    const free = editorEvent(state, { kind: 'bucket-checked', bucket: 'acme-tfstate-7f3a', availability: { kind: 'free' } });
+    const free = editorEvent(state, {
+      kind: 'bucket-checked',
+      bucket: 'acme-tfstate-7f3a',
+      availability: { kind: 'free' },
+    });
     assert.match(focusedLine(free), /✓ free/);
-    const owned = editorEvent(state, { kind: 'bucket-checked', bucket: 'acme-tfstate-7f3a', availability: { kind: 'owned' } });
+    const owned = editorEvent(state, {
+      kind: 'bucket-checked',
+      bucket: 'acme-tfstate-7f3a',
+      availability: { kind: 'owned' },
+    });
     assert.match(focusedLine(owned), /exists and is yours: bootstrap will adopt it/);
-    const unknown = editorEvent(state, { kind: 'bucket-checked', bucket: 'acme-tfstate-7f3a', availability: { kind: 'unknown', reason: 'no credentials' } });
+    const unknown = editorEvent(state, {
+      kind: 'bucket-checked',
+      bucket: 'acme-tfstate-7f3a',
+      availability: { kind: 'unknown', reason: 'no credentials' },
+    });
     assert.match(focusedLine(unknown), /not checked: no credentials/);
     assert.deepEqual(editorProblems(unknown), [], 'an unknown availability does not block');
 
-    const taken = editorEvent(state, { kind: 'bucket-checked', bucket: 'acme-tfstate-7f3a', availability: { kind: 'taken' } });
+    const taken = editorEvent(state, {
+      kind: 'bucket-checked',
+      bucket: 'acme-tfstate-7f3a',
+      availability: { kind: 'taken' },
+    });
     assert.match(focusedLine(taken), /✗ taken: owned by another AWS account: choose another name/);
     assert.ok(editorProblems(taken).some((p) => p.path === 'stateBackend.bucket'));
     const blocked = run(taken, key('end'), ENTER);
@@ -276,12 +307,17 @@ describe('wizard blueprint editor: regions and the state bucket', () => {
     assert.equal(editorBlueprint(s).organizationTrail, undefined);
     assert.doesNotMatch(screen(s), /Trail name/);
     s = run(s, ENTER).state;
-    assert.deepEqual(editorBlueprint(s).organizationTrail, { name: 'acme-trail', bucket: 'example-org-trail-change-me', account: 'log-archive' });
+    assert.deepEqual(editorBlueprint(s).organizationTrail, {
+      name: 'acme-trail',
+      bucket: 'example-org-trail-change-me',
+      account: 'log-archive',
+    });
   });
 });
 
 describe('wizard blueprint editor: CI deploy role', () => {
-  const withRepo = (repo: string, s = fresh('standard', { managementAccountId: '111122223333' })) => setText(s, /^> Repository/, repo).state;
+  const withRepo = (repo: string, s = fresh('standard', { managementAccountId: '111122223333' })) =>
+    setText(s, /^> Repository/, repo).state;
 
   it('previews the GitHub trust policy for a branch as you type', () => {
     const s = withRepo('owner/name');
@@ -334,7 +370,10 @@ describe('wizard blueprint editor: CI deploy role', () => {
     assert.equal(editorBlueprint(s).ciOidc?.environment, undefined);
 
     const empty = setText(run(focus(s, /^> Deploy from/), ENTER).state, /^> Environment/, '').state;
-    assert.match(flat(focus(empty, /^> Environment/)), /Refused: this subject would let any environment of owner\/name deploy/);
+    assert.match(
+      flat(focus(empty, /^> Environment/)),
+      /Refused: this subject would let any environment of owner\/name deploy/,
+    );
   });
 
   it('previews the GitLab subject; none keeps the settings for when a provider is chosen again', () => {
@@ -390,7 +429,10 @@ describe('wizard blueprint editor: presets, files, saving, continuing', () => {
     const loaded = editorEvent(state, { kind: 'loaded', path: 'infra/org.yaml', blueprint: preset('regulated') });
     assert.deepEqual(editorBlueprint(loaded), preset('regulated'));
     assert.match(screen(loaded), /Blueprint: infra\/org\.yaml/);
-    const failed = editorEvent(state, { kind: 'load-failed', message: 'infra/org.yaml is invalid (2 problems):\n  - region: is missing\n  - accounts[0].email: is empty' });
+    const failed = editorEvent(state, {
+      kind: 'load-failed',
+      message: 'infra/org.yaml is invalid (2 problems):\n  - region: is missing\n  - accounts[0].email: is empty',
+    });
     const lines = flat(failed);
     assert.match(lines, /region: is missing/);
     assert.match(lines, /accounts\[0\]\.email: is empty/);
@@ -469,7 +511,11 @@ describe('wizard blueprint editor: presets, files, saving, continuing', () => {
 describe('wizard blueprint editor: drawing', () => {
   /** States covering every row, the pickers, text fields, problems and the CI preview. */
   function samples(): EditorState[] {
-    const base = setText(fresh('regulated'), /^> +production /, 'a-long-account-name-that-goes-on-and-on-for-a-while').state;
+    const base = setText(
+      fresh('regulated'),
+      /^> +production /,
+      'a-long-account-name-that-goes-on-and-on-for-a-while',
+    ).state;
     const withProblems = setText(base, /^> Repository/, '*').state;
     const states: EditorState[] = [];
     let s = run(withProblems, key('home')).state;
@@ -481,7 +527,12 @@ describe('wizard blueprint editor: drawing', () => {
     states.push(run(focus(withProblems, /^> Allowed regions/), ENTER).state);
     states.push(run(focus(withProblems, /^> State bucket/), ENTER, text('-and-a-much-longer-name-than-fits')).state);
     states.push(run(focus(fresh(), /^> Repository/)).state);
-    states.push(editorEvent(fresh(), { kind: 'load-failed', message: Array.from({ length: 12 }, (_, i) => `problem ${i} ${'word '.repeat(30)}`).join('\n') }));
+    states.push(
+      editorEvent(fresh(), {
+        kind: 'load-failed',
+        message: Array.from({ length: 12 }, (_, i) => `problem ${i} ${'word '.repeat(30)}`).join('\n'),
+      }),
+    );
     return states;
   }
 
@@ -514,18 +565,38 @@ describe('wizard blueprint editor: drawing', () => {
   it('puts the trust policy beside the form only where both fit whole, else below it', () => {
     const s = focus(setText(fresh(), /^> Repository/, 'owner/name').state, /^> Repository/);
     const below = plain(s, 140, 40);
-    assert.ok(!below.some((l) => l.includes('│')), 'at 140 columns the ARN and an 80-column form do not both fit: below');
-    assert.ok(below.some((l) => l.includes('arn:aws:iam::<management account>:oidc-provider/token.actions.githubusercontent.com')), below.join('\n'));
+    assert.ok(
+      !below.some((l) => l.includes('│')),
+      'at 140 columns the ARN and an 80-column form do not both fit: below',
+    );
+    assert.ok(
+      below.some((l) =>
+        l.includes('arn:aws:iam::<management account>:oidc-provider/token.actions.githubusercontent.com'),
+      ),
+      below.join('\n'),
+    );
     const wide = plain(s, 170, 40);
     const beside = wide.find((l) => l.includes('│') && l.includes('Trust policy'));
     assert.ok(beside, 'the preview is in a column on the right');
-    assert.ok(wide.some((l) => /^> Repository .*│/.test(l)), 'the cursor row shares its line with the preview');
+    assert.ok(
+      wide.some((l) => /^> Repository .*│/.test(l)),
+      'the cursor row shares its line with the preview',
+    );
   });
 
   it('outside a rehearsal, never calls a blueprint with placeholders valid: each example.com email and change-me bucket is marked', () => {
-    const refusing = initialEditor({ blueprint: preset('standard'), source: 'preset standard', savePath: 'awsorg.yaml', placeholders: 'refuse' });
+    const refusing = initialEditor({
+      blueprint: preset('standard'),
+      source: 'preset standard',
+      savePath: 'awsorg.yaml',
+      placeholders: 'refuse',
+    });
     const problems = editorProblems(refusing).map((p) => p.path);
-    assert.deepEqual(problems, [...preset('standard').accounts.map((_, i) => `accounts[${i}].email`), 'stateBackend.bucket', 'organizationTrail.bucket']);
+    assert.deepEqual(problems, [
+      ...preset('standard').accounts.map((_, i) => `accounts[${i}].email`),
+      'stateBackend.bucket',
+      'organizationTrail.bucket',
+    ]);
     const text = screen(refusing);
     assert.doesNotMatch(text, /✓ valid/);
     assert.match(text, /✗ 8 problems/);
@@ -537,7 +608,11 @@ describe('wizard blueprint editor: drawing', () => {
   });
 
   it('spells out states in text without colour (NO_COLOR)', () => {
-    const taken = editorEvent(run(focus(fresh(), /^> State bucket/), ENTER, ENTER).state, { kind: 'bucket-checked', bucket: 'example-tfstate-change-me', availability: { kind: 'taken' } });
+    const taken = editorEvent(run(focus(fresh(), /^> State bucket/), ENTER, ENTER).state, {
+      kind: 'bucket-checked',
+      bucket: 'example-tfstate-change-me',
+      availability: { kind: 'taken' },
+    });
     const lines = editorLines(taken, { width: 80, height: 40, palette: palette(false) }).join('\n');
     assert.doesNotMatch(lines, /\u001B\[3\dm/, 'no colour codes');
     assert.match(stripVTControlCharacters(lines), /✗ taken/);
@@ -548,7 +623,8 @@ describe('wizard blueprint editor: drawing', () => {
 describe('wizard blueprint editor: speed', () => {
   it('keystroke to frame stays far below 50 ms with 50 accounts', () => {
     const blueprint: Blueprint = preset('standard');
-    for (let i = blueprint.accounts.length; i < 50; i++) blueprint.accounts.push({ name: `workload-${i}`, email: `aws+workload-${i}@example.com`, ou: 'Workloads' });
+    for (let i = blueprint.accounts.length; i < 50; i++)
+      blueprint.accounts.push({ name: `workload-${i}`, email: `aws+workload-${i}@example.com`, ou: 'Workloads' });
     let state = initialEditor({ blueprint, source: 'bench.yaml', savePath: 'awsorg.yaml', placeholders: 'allow' });
     assert.deepEqual(editorProblems(state), []);
     const ctx = { width: 120, height: 40, palette: palette(true) };
@@ -571,7 +647,10 @@ describe('wizard blueprint editor: speed', () => {
     const average = (performance.now() - start) / keys.length;
     assert.equal(keys.length, 100);
     assert.ok(lines.length > 0 && lines.length <= ctx.height);
-    assert.ok(editorBlueprint(state).accounts.some((a) => a.name.endsWith('abcdefghijklmnopqrst')), 'the typing reached the account');
+    assert.ok(
+      editorBlueprint(state).accounts.some((a) => a.name.endsWith('abcdefghijklmnopqrst')),
+      'the typing reached the account',
+    );
     assert.ok(average < 10, `average ${average.toFixed(2)} ms per keystroke and frame`);
   });
 });
@@ -582,10 +661,29 @@ describe('wizard blueprint editor: text fields and their messages (issue 12 item
   it('moves the cursor with Left/Right and Home/End; typing and Backspace work at the cursor', () => {
     const typing = run(focus(fresh(), /^> State bucket/), ENTER).state;
     assert.equal(draft(typing), 'example-tfstate-change-me');
-    const s = run(typing, key('home'), text('acme-'), key('end'), key('backspace'), key('backspace'), key('left'), key('left'), key('left'), key('left'), key('left'), key('backspace'), key('right'), text('X')).state;
+    const s = run(
+      typing,
+      key('home'),
+      text('acme-'),
+      key('end'),
+      key('backspace'),
+      key('backspace'),
+      key('left'),
+      key('left'),
+      key('left'),
+      key('left'),
+      key('left'),
+      key('backspace'),
+      key('right'),
+      text('X'),
+    ).state;
     assert.equal(s.mode.kind, 'text', 'Home, End and the arrows stay in the field');
     assert.equal(draft(s), 'acme-example-tfstate-caXnge-');
-    assert.equal(editorBlueprint(s).stateBackend?.bucket, 'acme-example-tfstate-caXnge-', 'the draft applies as you type');
+    assert.equal(
+      editorBlueprint(s).stateBackend?.bucket,
+      'acme-example-tfstate-caXnge-',
+      'the draft applies as you type',
+    );
     assert.match(focusedLine(s), /acme-example-tfstate-caX▏nge-/, 'the cursor is drawn where it is');
   });
 
@@ -598,7 +696,10 @@ describe('wizard blueprint editor: text fields and their messages (issue 12 item
     assert.match(line, /▏acme-organization-.*…/, `at Home: the start, with the cursor: ${line}`);
     assert.ok(line.length <= 60);
     const middle = run(home, ...Array.from({ length: 30 }, () => key('right'))).state;
-    assert.ok((plain(middle, 60).find((l) => l.startsWith('> ')) ?? '').includes(`${long.slice(25, 30)}▏${long.slice(30, 34)}`), 'in the middle: the cursor in view');
+    assert.ok(
+      (plain(middle, 60).find((l) => l.startsWith('> ')) ?? '').includes(`${long.slice(25, 30)}▏${long.slice(30, 34)}`),
+      'in the middle: the cursor in view',
+    );
     const longer = run(typing, text(long), key('home'), ...Array.from({ length: 50 }, () => key('right'))).state;
     const window = plain(longer, 60).find((l) => l.startsWith('> ')) ?? '';
     assert.match(window, /…[a-z0-9-]+▏[a-z0-9-]+…/, `far from both ends: a window around the cursor: ${window}`);
@@ -615,7 +716,10 @@ describe('wizard blueprint editor: text fields and their messages (issue 12 item
     const hints = editorHints(line);
     assert.match(hints, /Ctrl-W/);
     assert.match(hints, /Ctrl-U/);
-    assert.ok(editorHelp().some((l) => /Ctrl-U/.test(l) && /Home\/End/.test(l)), 'help names the editing keys');
+    assert.ok(
+      editorHelp().some((l) => /Ctrl-U/.test(l) && /Home\/End/.test(l)),
+      'help names the editing keys',
+    );
   });
 
   it("a new OU's problem names the field it is about", () => {
@@ -639,7 +743,12 @@ describe('wizard blueprint editor: text fields and their messages (issue 12 item
     const s = setText(focus(fresh(), /^> +production /), /^> +production /, 'production').state;
     const dup = run(s, text('e'), ...erase(), text('aws+log-archive@example.com'), ENTER).state;
     const problem = editorProblems(dup).find((p) => /is used by/.test(p.message));
-    assert.ok(problem, editorProblems(dup).map((p) => p.message).join('\n'));
+    assert.ok(
+      problem,
+      editorProblems(dup)
+        .map((p) => p.message)
+        .join('\n'),
+    );
     assert.match(problem.message, /is used by accounts\[0\] \(name: log-archive\) too/);
   });
 });

@@ -38,23 +38,33 @@ const key = (name: Extract<KeyPress, { name: string }>['name']): KeyPress => ({ 
 const text = (t: string): KeyPress => ({ text: t });
 
 function frame(state: WizardState, columns: number, rows = 32): string {
-  return normaliseFrame(renderWizard(state, { width: columns, height: rows - 1, palette: p, now: NOW }).lines.join('\n'));
+  return normaliseFrame(
+    renderWizard(state, { width: columns, height: rows - 1, palette: p, now: NOW }).lines.join('\n'),
+  );
 }
 
 function check(name: string, state: WizardState, columns: number, rows = 32): string {
   const out = frame(state, columns, rows);
-  for (const line of out.split('\n')) assert.ok(line.length <= columns, `${name}: a line is wider than ${columns} columns: ${line}`);
+  for (const line of out.split('\n'))
+    assert.ok(line.length <= columns, `${name}: a line is wider than ${columns} columns: ${line}`);
   assert.ok(out.split('\n').length <= rows, `${name}: more lines than the terminal has rows`);
   matchSnapshot(`wizard-${name}-${columns}.txt`, out);
   return out;
 }
 
 function base(overrides: Partial<WizardState> = {}): WizardState {
-  return { ...initialWizard({ signin: { currentLabel: 'profile admin', profiles: ['admin', 'prod-admin', 'sandbox'] } }), ...overrides };
+  return {
+    ...initialWizard({ signin: { currentLabel: 'profile admin', profiles: ['admin', 'prod-admin', 'sandbox'] } }),
+    ...overrides,
+  };
 }
 
 function caller(overrides: Partial<WhoamiResult> = {}): WhoamiResult {
-  const id: CallerIdentity = { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice`, userId: 'AROAEXAMPLE:alice' };
+  const id: CallerIdentity = {
+    account: ACCOUNT,
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice`,
+    userId: 'AROAEXAMPLE:alice',
+  };
   return { ...id, principalType: 'assumed-role', isRoot: false, organization: { role: 'none' }, ...overrides };
 }
 
@@ -67,7 +77,9 @@ function signin(state: WizardState, presses: KeyPress[]): SignInState {
 function editorAt(state: EditorState, label: string): EditorState {
   let s = state;
   for (let i = 0; i < 80; i++) {
-    const focused = editorLines(s, { width: 120, height: 200, palette: p }).map((l) => stripVTControlCharacters(l)).find((l) => l.startsWith('>'));
+    const focused = editorLines(s, { width: 120, height: 200, palette: p })
+      .map((l) => stripVTControlCharacters(l))
+      .find((l) => l.startsWith('>'));
     if (focused?.slice(1).trimStart().startsWith(label)) return s;
     s = editorKey(s, key('down')).state;
   }
@@ -75,7 +87,14 @@ function editorAt(state: EditorState, label: string): EditorState {
 }
 
 function editor(): EditorState {
-  return initialEditor({ blueprint: preset('standard'), source: 'preset standard', savePath: 'awsorg.yaml', managementAccountId: ACCOUNT, partition: 'aws', placeholders: 'allow' });
+  return initialEditor({
+    blueprint: preset('standard'),
+    source: 'preset standard',
+    savePath: 'awsorg.yaml',
+    managementAccountId: ACCOUNT,
+    partition: 'aws',
+    placeholders: 'allow',
+  });
 }
 
 function type(state: EditorState, chars: string): EditorState {
@@ -92,7 +111,14 @@ function plans(): StepPlan[] {
       title: 'Organizational units',
       enabled: true,
       notes: [],
-      changes: [{ key: 'ou:Sandbox', calls: ['organizations:CreateOrganizationalUnit'], summary: 'Create OU Sandbox under Root', data: {} }],
+      changes: [
+        {
+          key: 'ou:Sandbox',
+          calls: ['organizations:CreateOrganizationalUnit'],
+          summary: 'Create OU Sandbox under Root',
+          data: {},
+        },
+      ],
     },
     {
       id: 'accounts',
@@ -100,7 +126,16 @@ function plans(): StepPlan[] {
       enabled: true,
       notes: [],
       changes: [
-        { key: 'account:staging', calls: ['organizations:CreateAccount', 'organizations:DescribeCreateAccountStatus', 'organizations:MoveAccount'], summary: 'Create account staging (aws+staging@example.com) in Workloads', data: {} },
+        {
+          key: 'account:staging',
+          calls: [
+            'organizations:CreateAccount',
+            'organizations:DescribeCreateAccountStatus',
+            'organizations:MoveAccount',
+          ],
+          summary: 'Create account staging (aws+staging@example.com) in Workloads',
+          data: {},
+        },
       ],
     },
     {
@@ -109,11 +144,28 @@ function plans(): StepPlan[] {
       enabled: true,
       notes: [],
       changes: [
-        { key: 'policy:awsorg-deny-regions', calls: ['organizations:UpdatePolicy'], summary: 'Update SCP awsorg-deny-regions: allow us-east-1, us-west-2', diff: policyDiff(before, after), data: {} },
-        { key: 'attach:awsorg-deny-regions:Sandbox', calls: ['organizations:AttachPolicy'], summary: 'Attach awsorg-deny-regions to OU Sandbox', data: {} },
+        {
+          key: 'policy:awsorg-deny-regions',
+          calls: ['organizations:UpdatePolicy'],
+          summary: 'Update SCP awsorg-deny-regions: allow us-east-1, us-west-2',
+          diff: policyDiff(before, after),
+          data: {},
+        },
+        {
+          key: 'attach:awsorg-deny-regions:Sandbox',
+          calls: ['organizations:AttachPolicy'],
+          summary: 'Attach awsorg-deny-regions to OU Sandbox',
+          data: {},
+        },
       ],
     },
-    { id: 'organization-trail', title: 'Organization CloudTrail', enabled: false, changes: [], notes: ['Not in the blueprint.'] },
+    {
+      id: 'organization-trail',
+      title: 'Organization CloudTrail',
+      enabled: false,
+      changes: [],
+      notes: ['Not in the blueprint.'],
+    },
   ];
 }
 
@@ -138,12 +190,41 @@ function applying(): ApplyState {
     { kind: 'step-done', id: 'organization', elapsedMs: 300 },
     { kind: 'step-phase', id: 'accounts', phase: 'apply', at: NOW + 1_000 },
     { kind: 'step-planned', id: 'accounts', changes: 3 },
-    { kind: 'change-started', key: 'account:log-archive', step: 'accounts', call: 'organizations:CreateAccount', summary: 'Create account log-archive', at: NOW + 1_000 },
-    { kind: 'change-started', key: 'account:audit', step: 'accounts', call: 'organizations:CreateAccount', summary: 'Create account audit', at: NOW + 1_200 },
+    {
+      kind: 'change-started',
+      key: 'account:log-archive',
+      step: 'accounts',
+      call: 'organizations:CreateAccount',
+      summary: 'Create account log-archive',
+      at: NOW + 1_000,
+    },
+    {
+      kind: 'change-started',
+      key: 'account:audit',
+      step: 'accounts',
+      call: 'organizations:CreateAccount',
+      summary: 'Create account audit',
+      at: NOW + 1_200,
+    },
     { kind: 'change-done', key: 'account:log-archive', elapsedMs: 41_000 },
-    { kind: 'change-started', key: 'account:production', step: 'accounts', call: 'organizations:CreateAccount', summary: 'Create account production', at: NOW + 42_000 },
-    { kind: 'change-note', key: 'account:production', message: 'CreateAccount request car-0123456789abcdef: IN_PROGRESS' },
-    { kind: 'retry', text: 'retry organizations:DescribeCreateAccountStatus (TooManyRequestsException, throttled) attempt 2 in 400 ms', at: NOW + 50_000 },
+    {
+      kind: 'change-started',
+      key: 'account:production',
+      step: 'accounts',
+      call: 'organizations:CreateAccount',
+      summary: 'Create account production',
+      at: NOW + 42_000,
+    },
+    {
+      kind: 'change-note',
+      key: 'account:production',
+      message: 'CreateAccount request car-0123456789abcdef: IN_PROGRESS',
+    },
+    {
+      kind: 'retry',
+      text: 'retry organizations:DescribeCreateAccountStatus (TooManyRequestsException, throttled) attempt 2 in 400 ms',
+      at: NOW + 50_000,
+    },
     { kind: 'tick', now: NOW + 63_000 },
   ] as const;
   for (const e of events) a = applyEvent(a, e);
@@ -154,9 +235,36 @@ describe('wizard golden frames', () => {
   it('welcome: detecting, a new organization, adopting one, and the resume offer', () => {
     check('welcome-detecting', base(), 80);
     const fresh = base();
-    check('welcome-new', { ...fresh, welcome: welcomeDetected(fresh.welcome, { organization: { kind: 'none', account: ACCOUNT } }) }, 80);
-    check('welcome-adopt', { ...fresh, welcome: welcomeDetected(fresh.welcome, { organization: { kind: 'management', account: ACCOUNT, id: 'o-exampleorg1' }, blueprintFile: 'awsorg.yaml' }) }, 120);
-    const resume = { ...fresh, welcome: welcomeDetected(fresh.welcome, { organization: { kind: 'management', account: ACCOUNT, id: 'o-exampleorg1' }, interrupted: { journal: 'awsorg.journal.json', blueprint: 'awsorg.yaml', done: 14, failed: 0, inFlight: ['account:production'], updatedAt: '2026-11-22T09:58:00Z' } }) };
+    check(
+      'welcome-new',
+      { ...fresh, welcome: welcomeDetected(fresh.welcome, { organization: { kind: 'none', account: ACCOUNT } }) },
+      80,
+    );
+    check(
+      'welcome-adopt',
+      {
+        ...fresh,
+        welcome: welcomeDetected(fresh.welcome, {
+          organization: { kind: 'management', account: ACCOUNT, id: 'o-exampleorg1' },
+          blueprintFile: 'awsorg.yaml',
+        }),
+      },
+      120,
+    );
+    const resume = {
+      ...fresh,
+      welcome: welcomeDetected(fresh.welcome, {
+        organization: { kind: 'management', account: ACCOUNT, id: 'o-exampleorg1' },
+        interrupted: {
+          journal: 'awsorg.journal.json',
+          blueprint: 'awsorg.yaml',
+          done: 14,
+          failed: 0,
+          inFlight: ['account:production'],
+          updatedAt: '2026-11-22T09:58:00Z',
+        },
+      }),
+    };
     const out = check('welcome-resume', resume, 80);
     assert.match(out, /^> Resume the interrupted run of awsorg\.yaml/m, 'Resume is offered first');
     const r = wizardKey(resume, key('enter'));
@@ -169,19 +277,55 @@ describe('wizard golden frames', () => {
     const s = { ...base(), screen: 'signin' as const };
     check('signin-methods', s, 80);
     check('signin-profiles', { ...s, signin: signin(s, [key('down'), key('enter'), key('down')]) }, 80);
-    const keys = signin(s, [key('down'), key('down'), key('enter'), text('AKIAIOSFODNN7EXAMPLE'), key('tab'), text('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')]);
+    const keys = signin(s, [
+      key('down'),
+      key('down'),
+      key('enter'),
+      text('AKIAIOSFODNN7EXAMPLE'),
+      key('tab'),
+      text('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'),
+    ]);
     const keysFrame = check('signin-keys', { ...s, signin: keys }, 80);
     assert.doesNotMatch(keysFrame, /wJalrXUtnFEMI/, 'the secret access key is masked');
     let sso = signin(s, [key('down'), key('down'), key('down'), key('enter')]);
-    sso = signInEvent(sso, { kind: 'sso-prompt', verificationUri: 'https://device.sso.eu-west-1.amazonaws.com/', verificationUriComplete: 'https://device.sso.eu-west-1.amazonaws.com/?user_code=WDKJ-QLBF', userCode: 'WDKJ-QLBF', expiresAt: NOW + 9 * 60_000 });
+    sso = signInEvent(sso, {
+      kind: 'sso-prompt',
+      verificationUri: 'https://device.sso.eu-west-1.amazonaws.com/',
+      verificationUriComplete: 'https://device.sso.eu-west-1.amazonaws.com/?user_code=WDKJ-QLBF',
+      userCode: 'WDKJ-QLBF',
+      expiresAt: NOW + 9 * 60_000,
+    });
     const ssoFrame = check('signin-sso-waiting', { ...s, signin: sso }, 80);
     assert.match(ssoFrame, /WDKJ-QLBF/);
-    const who = signInEvent(s.signin, { kind: 'signed-in', result: { identity: caller({ organization: { role: 'management', id: 'o-exampleorg1', managementAccountId: ACCOUNT } }), via: 'profile admin', mfa: false } });
+    const who = signInEvent(s.signin, {
+      kind: 'signed-in',
+      result: {
+        identity: caller({ organization: { role: 'management', id: 'o-exampleorg1', managementAccountId: ACCOUNT } }),
+        via: 'profile admin',
+        mfa: false,
+      },
+    });
     check('signin-identity', { ...s, signin: who }, 120);
-    const root = signInEvent(s.signin, { kind: 'signed-in', result: { identity: caller({ arn: `arn:aws:iam::${ACCOUNT}:root`, principalType: 'root', isRoot: true }), via: 'pasted access keys (AKIA…MPLE)', mfa: false } });
+    const root = signInEvent(s.signin, {
+      kind: 'signed-in',
+      result: {
+        identity: caller({ arn: `arn:aws:iam::${ACCOUNT}:root`, principalType: 'root', isRoot: true }),
+        via: 'pasted access keys (AKIA…MPLE)',
+        mfa: false,
+      },
+    });
     const rootFrame = check('signin-root', { ...s, signin: root }, 80);
     assert.match(rootFrame, /ROOT USER/);
-    const member = signInEvent(s.signin, { kind: 'signed-in', result: { identity: caller({ organization: { role: 'member', id: 'o-exampleorg1', managementAccountId: '222222222222' } }), via: 'profile sandbox', mfa: false } });
+    const member = signInEvent(s.signin, {
+      kind: 'signed-in',
+      result: {
+        identity: caller({
+          organization: { role: 'member', id: 'o-exampleorg1', managementAccountId: '222222222222' },
+        }),
+        via: 'profile sandbox',
+        mfa: false,
+      },
+    });
     assert.match(check('signin-member', { ...s, signin: member }, 80), /222222222222/);
   });
 
@@ -200,8 +344,15 @@ describe('wizard golden frames', () => {
     const preview = check('blueprint-trust-preview', { ...s, editor: repo }, 120, 40);
     assert.match(preview, /"?repo:example\/infrastructure:ref:refs\/heads\/main"?/);
     // At 120 columns nothing is squeezed: the ARN and the subject are whole, and the form's cells are not cut.
-    assert.ok(preview.includes(`arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`), 'the provider ARN is on one line, whole');
-    assert.match(preview, /^ +shared-services +aws\+shared-services@example\.com +Infrastructure/m, 'the form is not squeezed beside the preview');
+    assert.ok(
+      preview.includes(`arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`),
+      'the provider ARN is on one line, whole',
+    );
+    assert.match(
+      preview,
+      /^ +shared-services +aws\+shared-services@example\.com +Infrastructure/m,
+      'the form is not squeezed beside the preview',
+    );
     // At 80 columns the preview keeps the ARN whole too.
     const narrow = check('blueprint-trust-preview', { ...s, editor: repo }, 80, 40);
     assert.ok(narrow.includes(`arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`), narrow);
@@ -213,14 +364,22 @@ describe('wizard golden frames', () => {
     const refused = check('blueprint-unscoped-refused', { ...s, editor: wild }, 80);
     assert.match(refused, /Refused/);
     // Esc from the editor goes back to sign-in, and forward again finds the edits where they were.
-    const bucket = editorEvent(editorAt(editor(), 'State bucket'), { kind: 'bucket-checked', bucket: 'example-tfstate-change-me', availability: { kind: 'free' } });
+    const bucket = editorEvent(editorAt(editor(), 'State bucket'), {
+      kind: 'bucket-checked',
+      bucket: 'example-tfstate-change-me',
+      availability: { kind: 'free' },
+    });
     const back = wizardKey({ ...s, editor: bucket }, key('escape'));
     assert.equal(back.state.screen, 'signin');
     assert.equal(back.state.editor, bucket, 'going back keeps the editor state');
   });
 
   it('plan: grouped with counts, a policy diff expanded, and the confirmation', () => {
-    const ready = planReady(base().plan, plans(), `account ${ACCOUNT} as arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice`);
+    const ready = planReady(
+      base().plan,
+      plans(),
+      `account ${ACCOUNT} as arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice`,
+    );
     const s = { ...base(), screen: 'plan' as const, plan: ready };
     check('plan', s, 80);
     let plan = planKey(ready, key('down'), 10).state;
@@ -239,7 +398,22 @@ describe('wizard golden frames', () => {
 
   it('plan at 80×24: a long policy diff scrolls line by line and by page before the cursor leaves its change', () => {
     const long = plans();
-    const regions = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'ca-central-1', 'sa-east-1'];
+    const regions = [
+      'us-east-1',
+      'us-east-2',
+      'us-west-1',
+      'us-west-2',
+      'eu-west-1',
+      'eu-west-2',
+      'eu-west-3',
+      'eu-central-1',
+      'eu-north-1',
+      'ap-southeast-1',
+      'ap-southeast-2',
+      'ap-northeast-1',
+      'ca-central-1',
+      'sa-east-1',
+    ];
     long[3]!.changes[0]!.diff = policyDiff(denyRegionsDocument(['us-east-1']), denyRegionsDocument(regions));
     const diffLines = long[3]!.changes[0]!.diff!.split('\n');
     assert.ok(diffLines.length > 30, `a diff longer than the screen (${diffLines.length} lines)`);
@@ -260,7 +434,8 @@ describe('wizard golden frames', () => {
       w = press(w, text('j'));
       presses++;
     }
-    for (const line of diffLines) assert.ok(seen.has(line.trim()), `the diff line "${line}" was shown before the cursor left the change`);
+    for (const line of diffLines)
+      assert.ok(seen.has(line.trim()), `the diff line "${line}" was shown before the cursor left the change`);
     assert.ok(presses > 10, `j scrolled through the diff (${presses} presses) rather than jumping past it`);
     assert.equal(w.plan.cursor, 3, 'past the end of the diff, j goes on to the next change');
 
@@ -287,31 +462,65 @@ describe('wizard golden frames', () => {
     const failed = applyEvent(a, {
       kind: 'failed',
       at: NOW + 64_000,
-      failure: { call: 'organizations:CreateAccount', message: 'CreateAccount for production failed: EMAIL_ALREADY_EXISTS.', next: 'Use an email address no other AWS account uses, then run bootstrap again.' },
+      failure: {
+        call: 'organizations:CreateAccount',
+        message: 'CreateAccount for production failed: EMAIL_ALREADY_EXISTS.',
+        next: 'Use an email address no other AWS account uses, then run bootstrap again.',
+      },
     });
     assert.match(check('apply-error', { ...s, apply: failed }, 80), /Failed call: organizations:CreateAccount/);
     check('apply-progress', s, 120);
   });
 
   it('names with escapes are shown visibly in the editor, the plan and the apply progress', () => {
-    const raw = (state: WizardState, columns = 120) => renderWizard(state, { width: columns, height: 39, palette: p, now: NOW }).lines.join('\n');
+    const raw = (state: WizardState, columns = 120) =>
+      renderWizard(state, { width: columns, height: 39, palette: p, now: NOW }).lines.join('\n');
     const blueprint = preset('standard');
     blueprint.organizationalUnits = [...blueprint.organizationalUnits, HOSTILE_OU];
-    const e = initialEditor({ blueprint, source: 'hostile.yaml', savePath: 'awsorg.yaml', managementAccountId: ACCOUNT, partition: 'aws', placeholders: 'allow' });
+    const e = initialEditor({
+      blueprint,
+      source: 'hostile.yaml',
+      savePath: 'awsorg.yaml',
+      managementAccountId: ACCOUNT,
+      partition: 'aws',
+      placeholders: 'allow',
+    });
     const editorScreen = raw({ ...base(), screen: 'blueprint', editor: e });
     assertNoRawControls(editorScreen, 'the editor', { allowSgr: true });
     assert.ok(normaliseFrame(editorScreen).includes('Ops\\x1b]52;c;cHduZWQ=\\x07'), normaliseFrame(editorScreen));
 
     const hostilePlans = plans();
     hostilePlans[1]!.changes[0]!.summary = `Create OU ${HOSTILE_OU} under Root`;
-    const ready = planReady(base().plan, hostilePlans, `account ${ACCOUNT} as arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice`);
+    const ready = planReady(
+      base().plan,
+      hostilePlans,
+      `account ${ACCOUNT} as arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice`,
+    );
     const planScreen = raw({ ...base(), screen: 'plan', plan: ready });
     assertNoRawControls(planScreen, 'the plan', { allowSgr: true });
-    assert.ok(normaliseFrame(planScreen).includes('Create OU Ops\\x1b]52;c;cHduZWQ=\\x07 under Root'), normaliseFrame(planScreen));
+    assert.ok(
+      normaliseFrame(planScreen).includes('Create OU Ops\\x1b]52;c;cHduZWQ=\\x07 under Root'),
+      normaliseFrame(planScreen),
+    );
 
     let a = applying();
-    a = applyEvent(a, { kind: 'change-started', key: 'ou:x', step: 'accounts', call: 'organizations:CreateOrganizationalUnit', summary: `Create OU ${HOSTILE_OU}`, at: NOW + 63_000 });
-    a = applyEvent(a, { kind: 'failed', at: NOW + 64_000, failure: { call: 'organizations:CreateOrganizationalUnit', message: `AWS said ${OSC52}\nforged`, next: `Rename ${HOSTILE_OU}.` } });
+    a = applyEvent(a, {
+      kind: 'change-started',
+      key: 'ou:x',
+      step: 'accounts',
+      call: 'organizations:CreateOrganizationalUnit',
+      summary: `Create OU ${HOSTILE_OU}`,
+      at: NOW + 63_000,
+    });
+    a = applyEvent(a, {
+      kind: 'failed',
+      at: NOW + 64_000,
+      failure: {
+        call: 'organizations:CreateOrganizationalUnit',
+        message: `AWS said ${OSC52}\nforged`,
+        next: `Rename ${HOSTILE_OU}.`,
+      },
+    });
     const applyScreen = raw({ ...base(), screen: 'apply', apply: a });
     assertNoRawControls(applyScreen, 'the apply progress', { allowSgr: true });
     assert.ok(normaliseFrame(applyScreen).includes('\\x1b]52;c;cHduZWQ=\\x07'), normaliseFrame(applyScreen));
@@ -322,16 +531,32 @@ describe('wizard golden frames', () => {
     const lineage = '7bfe7462-9aa6-752b-fd5f-a91600be7496';
     m = migrateEvent(m, {
       kind: 'inspected',
-      info: { dir: './bootstrap', absolute: '/home/alice/org/bootstrap', tools: [{ name: 'terraform', path: '/usr/local/bin/terraform', version: '1.11.4' }], chosen: 'terraform', finding: { kind: 'reconfigure', lineage, serial: 3, changes: ['lock lockfile (was dynamodb)'] }, target: 's3://acme-tfstate/bootstrap/terraform.tfstate', canCreateSample: false },
+      info: {
+        dir: './bootstrap',
+        absolute: '/home/alice/org/bootstrap',
+        tools: [{ name: 'terraform', path: '/usr/local/bin/terraform', version: '1.11.4' }],
+        chosen: 'terraform',
+        finding: { kind: 'reconfigure', lineage, serial: 3, changes: ['lock lockfile (was dynamodb)'] },
+        target: 's3://acme-tfstate/bootstrap/terraform.tfstate',
+        canCreateSample: false,
+      },
     });
     const screen = frame({ ...base(), screen: 'migrate' as const, migrate: m }, 80);
     assert.match(screen, /backend\.tf\s+differs from the blueprint: lock lockfile \(was dynamodb\)/, screen);
     assert.match(screen, /Enter reconfigure/, screen);
     const { migrateKey } = migrateModule;
     const pressed = migrateKey(m, key('enter'));
-    assert.deepEqual(pressed.intent, { kind: 'migrate', dir: './bootstrap' }, 'Enter applies the change; it does not finish the screen');
+    assert.deepEqual(
+      pressed.intent,
+      { kind: 'migrate', dir: './bootstrap' },
+      'Enter applies the change; it does not finish the screen',
+    );
     const done = migrateEvent(pressed.state, { kind: 'migrated' });
-    assert.equal(done.info?.finding.kind, 'already-migrated', 'once reconfigured, the state is reported as in the bucket');
+    assert.equal(
+      done.info?.finding.kind,
+      'already-migrated',
+      'once reconfigured, the state is reported as in the bucket',
+    );
     assert.equal(migrateKey(done, key('enter')).intent?.kind, 'continue');
   });
 
@@ -339,18 +564,48 @@ describe('wizard golden frames', () => {
     let m = initialMigrate('./bootstrap');
     m = migrateEvent(m, {
       kind: 'inspected',
-      info: { dir: './bootstrap', absolute: '/home/alice/org/bootstrap', tools: [{ name: 'terraform', path: '/usr/local/bin/terraform', version: '1.11.4' }], chosen: 'terraform', finding: { kind: 'local', lineage: '7bfe7462-9aa6-752b-fd5f-a91600be7496', serial: 3, resources: 1 }, target: 's3://acme-tfstate/bootstrap/terraform.tfstate', canCreateSample: false },
+      info: {
+        dir: './bootstrap',
+        absolute: '/home/alice/org/bootstrap',
+        tools: [{ name: 'terraform', path: '/usr/local/bin/terraform', version: '1.11.4' }],
+        chosen: 'terraform',
+        finding: { kind: 'local', lineage: '7bfe7462-9aa6-752b-fd5f-a91600be7496', serial: 3, resources: 1 },
+        target: 's3://acme-tfstate/bootstrap/terraform.tfstate',
+        canCreateSample: false,
+      },
     });
-    m = migrateEvent(m, { kind: 'output', line: 'Running terraform init -migrate-state -force-copy -input=false -no-color' });
-    m = migrateEvent(m, { kind: 'output', line: 'Successfully configured the backend "s3"! Terraform will automatically' });
-    m = migrateEvent(m, { kind: 'migrated', verification: { local: { lineage: '7bfe7462-9aa6-752b-fd5f-a91600be7496', serial: 3 }, remote: { lineage: '7bfe7462-9aa6-752b-fd5f-a91600be7496', serial: 3 }, backup: 'bootstrap/terraform.tfstate.awsorg-backup-3' } });
-    assert.match(check('state-verified', { ...base(), screen: 'migrate' as const, migrate: m }, 80), /local = bucket ✓/);
+    m = migrateEvent(m, {
+      kind: 'output',
+      line: 'Running terraform init -migrate-state -force-copy -input=false -no-color',
+    });
+    m = migrateEvent(m, {
+      kind: 'output',
+      line: 'Successfully configured the backend "s3"! Terraform will automatically',
+    });
+    m = migrateEvent(m, {
+      kind: 'migrated',
+      verification: {
+        local: { lineage: '7bfe7462-9aa6-752b-fd5f-a91600be7496', serial: 3 },
+        remote: { lineage: '7bfe7462-9aa6-752b-fd5f-a91600be7496', serial: 3 },
+        backup: 'bootstrap/terraform.tfstate.awsorg-backup-3',
+      },
+    });
+    assert.match(
+      check('state-verified', { ...base(), screen: 'migrate' as const, migrate: m }, 80),
+      /local = bucket ✓/,
+    );
     const done = initialDone({
       organizationId: 'o-exampleorg1',
       managementAccountId: ACCOUNT,
       rootId: 'r-ab12',
-      organizationalUnits: [['Security', 'ou-ab12-11111111'], ['Workloads', 'ou-ab12-22222222']],
-      accounts: [['log-archive', '222222222222'], ['production', '333333333333']],
+      organizationalUnits: [
+        ['Security', 'ou-ab12-11111111'],
+        ['Workloads', 'ou-ab12-22222222'],
+      ],
+      accounts: [
+        ['log-archive', '222222222222'],
+        ['production', '333333333333'],
+      ],
       stateBucket: 'acme-tfstate',
       lockTable: 'acme-tf-locks',
       state: 's3://acme-tfstate/bootstrap/terraform.tfstate (migrated and verified)',
@@ -385,15 +640,30 @@ describe('wizard golden frames', () => {
     }
     assert.equal(h.helpTop, first.helpMaxTop, 'scrolling stops at the end');
     assert.ok(seen.has('zero problems.'), [...seen].join('\n'));
-    assert.ok([...seen].some((l) => /^ +progress$/.test(l)), 'the last line of the common help is reachable');
+    assert.ok(
+      [...seen].some((l) => /^ +progress$/.test(l)),
+      'the last line of the common help is reachable',
+    );
     assert.match(check('help-blueprint-end', h, 80, 24), /Ctrl-C/);
     assert.equal(wizardKey(h, text('x')).state.help, false, 'any other key closes help');
 
     const rehearsal = { ...base(), rehearsal: 'http://127.0.0.1:45123' };
-    const welcome = check('welcome-rehearsal', { ...rehearsal, welcome: welcomeDetected(rehearsal.welcome, { organization: { kind: 'none', account: '123456789012' } }) }, 80, 24);
+    const welcome = check(
+      'welcome-rehearsal',
+      {
+        ...rehearsal,
+        welcome: welcomeDetected(rehearsal.welcome, { organization: { kind: 'none', account: '123456789012' } }),
+      },
+      80,
+      24,
+    );
     assert.match(welcome, /REHEARSAL · nothing reaches AWS/);
     assert.match(welcome, /local emulator http:\/\/127\.0\.0\.1:45123/);
-    assert.match(frame(rehearsal, 120), /^awsorg bootstrap  REHEARSAL · local emulator http:\/\/127\.0\.0\.1:45123 · nothing reaches AWS$/m, 'one line where it fits');
+    assert.match(
+      frame(rehearsal, 120),
+      /^awsorg bootstrap  REHEARSAL · local emulator http:\/\/127\.0\.0\.1:45123 · nothing reaches AWS$/m,
+      'one line where it fits',
+    );
     assert.match(frame(rehearsal, 40), /nothing reaches AWS/, 'wrapped, never cut, at 40 columns');
   });
 
@@ -417,7 +687,11 @@ describe('wizard golden frames', () => {
     assert.equal(stay.state.editor, e, 'the edits, the open text field included, are kept');
     assert.equal(stay.state.editor?.mode.kind, 'text');
     assert.deepEqual(wizardKey(asked.state, text('y')).intent, { kind: 'quit', code: 130 });
-    assert.deepEqual(wizardKey(asked.state, key('ctrl-c')).intent, { kind: 'quit', code: 130 }, 'a second Ctrl-C quits');
+    assert.deepEqual(
+      wizardKey(asked.state, key('ctrl-c')).intent,
+      { kind: 'quit', code: 130 },
+      'a second Ctrl-C quits',
+    );
     // Saved: nothing to lose.
     const saved = editorEvent(editorKey(e, key('enter')).state, { kind: 'saved', path: 'awsorg.yaml' });
     assert.deepEqual(wizardKey({ ...untouched, editor: saved }, key('ctrl-c')).intent, { kind: 'quit', code: 130 });
@@ -427,7 +701,10 @@ describe('wizard golden frames', () => {
     const s = { ...base(), screen: 'apply' as const, apply: applied, migrate: initialMigrate('./bootstrap') };
     const onApplied = wizardKey(s, key('ctrl-c'));
     assert.equal(onApplied.intent, undefined, 'Ctrl-C on the Applied screen asks first');
-    assert.match(check('apply-quit-confirm', onApplied.state, 80, 24), /Quit\? The organization is applied, but the Terraform state move and the summary/);
+    assert.match(
+      check('apply-quit-confirm', onApplied.state, 80, 24),
+      /Quit\? The organization is applied, but the Terraform state move and the summary/,
+    );
     assert.deepEqual(wizardKey(onApplied.state, key('ctrl-c')).intent, { kind: 'quit', code: 130 });
     const back = wizardKey(onApplied.state, key('escape'));
     assert.equal(back.state.screen, 'apply');
@@ -439,10 +716,17 @@ describe('wizard golden frames', () => {
   });
 
   it('help on every screen, and ? typed into a field is a character', () => {
-    const s = wizardKey({ ...base(), screen: 'plan' as const, plan: planReady(base().plan, plans(), 'account') }, text('?')).state;
+    const s = wizardKey(
+      { ...base(), screen: 'plan' as const, plan: planReady(base().plan, plans(), 'account') },
+      text('?'),
+    ).state;
     assert.equal(s.help, true);
     check('help-plan', s, 80);
-    const typing = { ...base(), screen: 'blueprint' as const, editor: editorKey(editorAt(editor(), 'Repository'), key('enter')).state };
+    const typing = {
+      ...base(),
+      screen: 'blueprint' as const,
+      editor: editorKey(editorAt(editor(), 'Repository'), key('enter')).state,
+    };
     assert.equal(wizardKey(typing, text('?')).state.help, false, '? goes into the text field');
   });
 });
@@ -452,7 +736,11 @@ describe('wizard input', () => {
     const { keyPresses } = await import('../../src/ui/wizard/app.js');
     const noKey = {} as Parameters<typeof keyPresses>[1];
     assert.deepEqual(keyPresses('yes\r', noKey), [{ text: 'yes' }, { name: 'enter' }]);
-    assert.deepEqual(keyPresses('\u007F\u007F\u007F', noKey), [{ name: 'backspace' }, { name: 'backspace' }, { name: 'backspace' }]);
+    assert.deepEqual(keyPresses('\u007F\u007F\u007F', noKey), [
+      { name: 'backspace' },
+      { name: 'backspace' },
+      { name: 'backspace' },
+    ]);
     assert.deepEqual(keyPresses('qa\r\r', noKey), [{ text: 'qa' }, { name: 'enter' }, { name: 'enter' }]);
     // Cursor editing in text fields (issue 12 item 21).
     const { toKeyPress } = await import('../../src/ui/console/app.js');
@@ -470,22 +758,56 @@ describe('wizard rehearsal messages', () => {
 
   function rehearsalApply(): ApplyState {
     const real = applying();
-    return { ...initialApply({ steps: [], now: NOW, journal: WORKSPACE_JOURNAL, resumeCommand: 'awsorg bootstrap --rehearse', rehearsal: true }), ...real, journal: WORKSPACE_JOURNAL, resumeCommand: 'awsorg bootstrap --rehearse', rehearsal: true } as ApplyState;
+    return {
+      ...initialApply({
+        steps: [],
+        now: NOW,
+        journal: WORKSPACE_JOURNAL,
+        resumeCommand: 'awsorg bootstrap --rehearse',
+        rehearsal: true,
+      }),
+      ...real,
+      journal: WORKSPACE_JOURNAL,
+      resumeCommand: 'awsorg bootstrap --rehearse',
+      rehearsal: true,
+    } as ApplyState;
   }
 
   it('a stopped or failed rehearsal says plainly that it starts afresh: no journal path, no Resume', async () => {
     const { farewellFor } = await import('../../src/ui/wizard/app.js');
     const s = { ...base(), rehearsal: ENDPOINT, screen: 'apply' as const };
     const stopped = { ...s, apply: applyEvent(rehearsalApply(), { kind: 'stopped', at: NOW + 64_000 }) };
-    const failed = { ...s, apply: applyEvent(rehearsalApply(), { kind: 'failed', at: NOW + 64_000, failure: { call: 'organizations:CreateAccount', message: 'CreateAccount failed.' } }) };
-    for (const [what, state] of [['stopped', stopped], ['failed', failed]] as const) {
+    const failed = {
+      ...s,
+      apply: applyEvent(rehearsalApply(), {
+        kind: 'failed',
+        at: NOW + 64_000,
+        failure: { call: 'organizations:CreateAccount', message: 'CreateAccount failed.' },
+      }),
+    };
+    for (const [what, state] of [
+      ['stopped', stopped],
+      ['failed', failed],
+    ] as const) {
       const screen = frame(state, 80);
       const farewell = farewellFor(state) ?? '';
       for (const text of [screen, farewell]) {
-        assert.doesNotMatch(text, /Resume|journal\.json|Progress is saved/, `the ${what} rehearsal offers nothing to resume:\n${text}`);
-        assert.match(text.replace(/\s+/g, ' '), /starts afresh/, `the ${what} rehearsal says it starts afresh:\n${text}`);
+        assert.doesNotMatch(
+          text,
+          /Resume|journal\.json|Progress is saved/,
+          `the ${what} rehearsal offers nothing to resume:\n${text}`,
+        );
+        assert.match(
+          text.replace(/\s+/g, ' '),
+          /starts afresh/,
+          `the ${what} rehearsal says it starts afresh:\n${text}`,
+        );
       }
-      assert.doesNotMatch(farewell, /are removed/, 'the farewell prints before the emulator is stopped: it does not claim the removal');
+      assert.doesNotMatch(
+        farewell,
+        /are removed/,
+        'the farewell prints before the emulator is stopped: it does not claim the removal',
+      );
     }
     check('apply-stopped-rehearsal', stopped, 80);
   });
@@ -494,7 +816,15 @@ describe('wizard rehearsal messages', () => {
     let m = initialMigrate('./bootstrap');
     m = migrateEvent(m, {
       kind: 'inspected',
-      info: { dir: './bootstrap', absolute: '/home/alice/org/bootstrap', tools: [{ name: 'terraform', path: '/usr/local/bin/terraform', version: '1.11.4' }], chosen: 'terraform', finding: { kind: 'missing-dir' }, target: 's3://acme-tfstate/bootstrap/terraform.tfstate', canCreateSample: true },
+      info: {
+        dir: './bootstrap',
+        absolute: '/home/alice/org/bootstrap',
+        tools: [{ name: 'terraform', path: '/usr/local/bin/terraform', version: '1.11.4' }],
+        chosen: 'terraform',
+        finding: { kind: 'missing-dir' },
+        target: 's3://acme-tfstate/bootstrap/terraform.tfstate',
+        canCreateSample: true,
+      },
     });
     const s = { ...base(), rehearsal: ENDPOINT, screen: 'migrate' as const, migrate: m };
     const help = frame(wizardKey(s, text('?')).state, 80);
@@ -503,13 +833,27 @@ describe('wizard rehearsal messages', () => {
     assert.match(out, /There is no directory \.\/bootstrap: no bootstrap state to move\./);
   });
 
-  function rehearsalSummary(overrides: Partial<Parameters<typeof initialDone>[0]> = {}): Parameters<typeof initialDone>[0] {
+  function rehearsalSummary(
+    overrides: Partial<Parameters<typeof initialDone>[0]> = {},
+  ): Parameters<typeof initialDone>[0] {
     return {
       organizationId: 'o-exampleorg1',
       managementAccountId: ACCOUNT,
       rootId: 'r-ab12',
-      organizationalUnits: [['Security', 'ou-ab12-11111111'], ['Infrastructure', 'ou-ab12-22222222'], ['Workloads', 'ou-ab12-33333333'], ['Sandbox', 'ou-ab12-44444444']],
-      accounts: [['log-archive', '222222222222'], ['audit', '333333333333'], ['shared-services', '444444444444'], ['development', '555555555555'], ['staging', '666666666666'], ['production', '777777777777']],
+      organizationalUnits: [
+        ['Security', 'ou-ab12-11111111'],
+        ['Infrastructure', 'ou-ab12-22222222'],
+        ['Workloads', 'ou-ab12-33333333'],
+        ['Sandbox', 'ou-ab12-44444444'],
+      ],
+      accounts: [
+        ['log-archive', '222222222222'],
+        ['audit', '333333333333'],
+        ['shared-services', '444444444444'],
+        ['development', '555555555555'],
+        ['staging', '666666666666'],
+        ['production', '777777777777'],
+      ],
       stateBucket: 'example-tfstate-change-me',
       lockTable: 'example-tf-locks',
       state: 's3://example-tfstate-change-me/bootstrap/terraform.tfstate (migrated and verified)',
@@ -530,8 +874,13 @@ describe('wizard rehearsal messages', () => {
       dir: './bootstrap',
       tool: 'terraform',
       files: [
-        ...['ci-oidc.tf', 'guardrails.tf', 'imports.tf', 'organization.tf', 'providers.tf', 'versions.tf'].map((name) => ({ name, action: 'created' as const })),
-        ...['deny_root.json', 'require_mfa.json', 'deny_regions.json'].map((name) => ({ name: `policies/${name}`, action: 'created' as const })),
+        ...['ci-oidc.tf', 'guardrails.tf', 'imports.tf', 'organization.tf', 'providers.tf', 'versions.tf'].map(
+          (name) => ({ name, action: 'created' as const }),
+        ),
+        ...['deny_root.json', 'require_mfa.json', 'deny_regions.json'].map((name) => ({
+          name: `policies/${name}`,
+          action: 'created' as const,
+        })),
         { name: 'outputs.tf', action: 'unchanged' as const },
         // A hostile name (the manifest is a file on disk): shown visibly, never as an escape.
         { name: 'evil\x1b[2J.tf', action: 'unchanged' as const },
@@ -544,30 +893,82 @@ describe('wizard rehearsal messages', () => {
     let m = initialMigrate('./bootstrap');
     m = migrateEvent(m, {
       kind: 'inspected',
-      info: { dir: './bootstrap', absolute: '/tmp/awsorg-rehearsal-Ab12Cd/terraform', inWorkspace: true, tools: [{ name: 'terraform', path: '/usr/local/bin/terraform', version: '1.11.4' }], chosen: 'terraform', finding: { kind: 'local', lineage, serial: 1, resources: 37 }, target: 's3://example-tfstate-change-me/bootstrap/terraform.tfstate', canCreateSample: false, handoff },
+      info: {
+        dir: './bootstrap',
+        absolute: '/tmp/awsorg-rehearsal-Ab12Cd/terraform',
+        inWorkspace: true,
+        tools: [{ name: 'terraform', path: '/usr/local/bin/terraform', version: '1.11.4' }],
+        chosen: 'terraform',
+        finding: { kind: 'local', lineage, serial: 1, resources: 37 },
+        target: 's3://example-tfstate-change-me/bootstrap/terraform.tfstate',
+        canCreateSample: false,
+        handoff,
+      },
     });
-    const ready = check('state-handoff-rehearsal', { ...base(), rehearsal: ENDPOINT, screen: 'migrate' as const, migrate: m }, 80, 24);
+    const ready = check(
+      'state-handoff-rehearsal',
+      { ...base(), rehearsal: ENDPOINT, screen: 'migrate' as const, migrate: m },
+      80,
+      24,
+    );
     assert.match(ready, /Written\s+ci-oidc\.tf, guardrails\.tf, imports\.tf/);
     assert.match(ready, /policies\/ \(3 files\)/);
     assert.match(ready, /Imports\s+37 resources imported into the local state/);
     assert.match(ready, /Before move\s+terraform plan: no changes ✓/);
     assert.match(ready, /After move\s+terraform plan runs once the state is in the bucket/);
     assert.doesNotMatch(ready, /\x1b\[2J/, 'no escape sequence reaches the terminal');
-    m = migrateEvent(m, { kind: 'output', line: 'Running terraform init -migrate-state -force-copy -input=false -no-color' });
-    m = migrateEvent(m, { kind: 'output', line: 'plan -detailed-exitcode against the bucket (it must find no changes)' });
-    const ok = migrateEvent(m, { kind: 'migrated', verification: { local: { lineage, serial: 1 }, remote: { lineage, serial: 1 } }, afterMove: { ok: true, text: 'the state is in s3://example-tfstate-change-me/bootstrap/terraform.tfstate' } });
-    const after = check('state-handoff-verified', { ...base(), rehearsal: ENDPOINT, screen: 'migrate' as const, migrate: ok }, 80, 24);
+    m = migrateEvent(m, {
+      kind: 'output',
+      line: 'Running terraform init -migrate-state -force-copy -input=false -no-color',
+    });
+    m = migrateEvent(m, {
+      kind: 'output',
+      line: 'plan -detailed-exitcode against the bucket (it must find no changes)',
+    });
+    const ok = migrateEvent(m, {
+      kind: 'migrated',
+      verification: { local: { lineage, serial: 1 }, remote: { lineage, serial: 1 } },
+      afterMove: { ok: true, text: 'the state is in s3://example-tfstate-change-me/bootstrap/terraform.tfstate' },
+    });
+    const after = check(
+      'state-handoff-verified',
+      { ...base(), rehearsal: ENDPOINT, screen: 'migrate' as const, migrate: ok },
+      80,
+      24,
+    );
     assert.match(after, /After move\s+terraform plan: no changes ✓/);
     assert.match(after, /Moved\s+local state → bucket ✓  same lineage, serial 1 → 1/);
-    const bad = migrateEvent(m, { kind: 'migrated', verification: { local: { lineage, serial: 1 }, remote: { lineage, serial: 1 } }, afterMove: { ok: false, text: 'terraform plan in /tmp/x finds changes after the hand-off:\n  ~ resource "aws_organizations_account" "audit"', next: 'Run `awsorg bootstrap --yes` again.' } });
+    const bad = migrateEvent(m, {
+      kind: 'migrated',
+      verification: { local: { lineage, serial: 1 }, remote: { lineage, serial: 1 } },
+      afterMove: {
+        ok: false,
+        text: 'terraform plan in /tmp/x finds changes after the hand-off:\n  ~ resource "aws_organizations_account" "audit"',
+        next: 'Run `awsorg bootstrap --yes` again.',
+      },
+    });
     const failed = check('state-handoff-changes', { ...base(), screen: 'migrate' as const, migrate: bad }, 80, 32);
     assert.match(failed, /After move\s+✗ terraform plan finds changes/);
     assert.match(failed, /aws_organizations_account/);
 
     const done = initialDone(
-      rehearsalSummary({ terraformCode: { dir: './bootstrap (workspace copy)', files: 11, imports: 37, pipeline: '.github/workflows/terraform.yml', plan: 'terraform plan: no changes before the move, no changes after it', ok: true } }),
+      rehearsalSummary({
+        terraformCode: {
+          dir: './bootstrap (workspace copy)',
+          files: 11,
+          imports: 37,
+          pipeline: '.github/workflows/terraform.yml',
+          plan: 'terraform plan: no changes before the move, no changes after it',
+          ok: true,
+        },
+      }),
     );
-    const shown = check('done-handoff-rehearsal', { ...base(), rehearsal: ENDPOINT, screen: 'done' as const, done }, 80, 40);
+    const shown = check(
+      'done-handoff-rehearsal',
+      { ...base(), rehearsal: ENDPOINT, screen: 'done' as const, done },
+      80,
+      40,
+    );
     assert.match(shown, /Terraform\s+\.\/bootstrap \(workspace copy\): 11 files, 37 imports/);
     assert.match(shown, /Plan\s+terraform plan: no changes before the move, no changes after it/);
   });
@@ -584,7 +985,10 @@ describe('wizard rehearsal messages', () => {
     const keep = wizardKey(s, text('s'));
     assert.deepEqual(keep.intent, { kind: 'keep-blueprint', overwrite: false });
     const exists = { ...s, done: doneEvent(s.done, { kind: 'keep-exists', path: 'awsorg.yaml' }) };
-    assert.match(frame(exists, 80, 24).replace(/\s+/g, ' '), /awsorg\.yaml already exists and holds another blueprint; nothing was overwritten\. Press s again to replace it\./);
+    assert.match(
+      frame(exists, 80, 24).replace(/\s+/g, ' '),
+      /awsorg\.yaml already exists and holds another blueprint; nothing was overwritten\. Press s again to replace it\./,
+    );
     assert.deepEqual(wizardKey(exists, text('s')).intent, { kind: 'keep-blueprint', overwrite: true });
     const kept = { ...s, done: doneEvent(s.done, { kind: 'kept', path: 'awsorg.yaml' }) };
     const keptFrame = frame(kept, 80, 24).replace(/\s+/g, ' ');
@@ -592,20 +996,38 @@ describe('wizard rehearsal messages', () => {
     assert.ok(keptFrame.includes(next), keptFrame);
     const farewell = farewellFor(kept) ?? '';
     assert.ok(farewell.includes(next), farewell);
-    assert.doesNotMatch(farewell, /are removed/, 'printed before the console opens and before the emulator stops: it does not claim the removal');
+    assert.doesNotMatch(
+      farewell,
+      /are removed/,
+      'printed before the console opens and before the emulator stops: it does not claim the removal',
+    );
     // Not kept: the farewell says so rather than naming a file that is gone.
     assert.match(farewellFor(s) ?? '', /not kept/);
   });
 
   it('Continue asks before replacing an existing, different blueprint file, as s does', () => {
-    const e = initialEditor({ blueprint: preset('standard'), source: 'awsorg.yaml', savePath: 'awsorg.yaml', managementAccountId: ACCOUNT, partition: 'aws', placeholders: 'allow' });
+    const e = initialEditor({
+      blueprint: preset('standard'),
+      source: 'awsorg.yaml',
+      savePath: 'awsorg.yaml',
+      managementAccountId: ACCOUNT,
+      partition: 'aws',
+      placeholders: 'allow',
+    });
     const s = { ...base(), screen: 'blueprint' as const, editor: editorAt(e, 'Continue') };
     const first = wizardKey(s, key('enter'));
     assert.equal(first.intent?.kind, 'plan');
-    assert.equal((first.intent as { overwrite?: boolean }).overwrite, false, 'the first Continue never replaces a file, even the one the editor loaded');
+    assert.equal(
+      (first.intent as { overwrite?: boolean }).overwrite,
+      false,
+      'the first Continue never replaces a file, even the one the editor loaded',
+    );
     const told = blueprintExists(first.state, 'awsorg.yaml');
     assert.equal(told.screen, 'blueprint');
-    assert.match(`${told.notice?.text} ${told.notice?.next}`, /awsorg\.yaml already exists.*nothing was overwritten.*Continue again to replace it/);
+    assert.match(
+      `${told.notice?.text} ${told.notice?.next}`,
+      /awsorg\.yaml already exists.*nothing was overwritten.*Continue again to replace it/,
+    );
     const again = wizardKey(told, key('enter'));
     assert.equal((again.intent as { overwrite?: boolean }).overwrite, true, 'Continue after the warning replaces it');
   });

@@ -29,7 +29,8 @@ const WIDTHS = [60, 80, 120];
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY1';
 const TOKEN = 'IQoJb3JpZ2luX2VjEXAMPLETOKENzZXNzaW9uLXRva2VuLXNlY3JldA0123456789abcdefXYZ';
-const SSO_URL = 'https://device.sso.eu-west-1.amazonaws.com/?user_code=WXYZ-ABCD&extra=abcdefghijklmnopqrstuvwxyz0123456789';
+const SSO_URL =
+  'https://device.sso.eu-west-1.amazonaws.com/?user_code=WXYZ-ABCD&extra=abcdefghijklmnopqrstuvwxyz0123456789';
 
 const text = (t: string): KeyPress => ({ text: t });
 const key = (name: Extract<KeyPress, { name: string }>['name']): KeyPress => ({ name });
@@ -67,14 +68,29 @@ function drive(state: SignInState, ...keys: KeyPress[]): Run {
 }
 
 const start = (overrides: Partial<Parameters<typeof initialSignIn>[0]> = {}) =>
-  initialSignIn({ currentLabel: 'profile admin', profiles: ['dev', 'prod-admin', 'staging'], ssoStartUrl: 'https://d-1234567890.awsapps.com/start', ssoRegion: 'eu-west-1', ...overrides });
+  initialSignIn({
+    currentLabel: 'profile admin',
+    profiles: ['dev', 'prod-admin', 'staging'],
+    ssoStartUrl: 'https://d-1234567890.awsapps.com/start',
+    ssoRegion: 'eu-west-1',
+    ...overrides,
+  });
 
 function who(partial: Partial<WhoamiResult> & Pick<WhoamiResult, 'arn' | 'principalType'>): WhoamiResult {
-  return { account: '111111111111', userId: 'AIDAEXAMPLE', isRoot: partial.principalType === 'root', organization: { role: 'management', id: 'o-abc123', managementAccountId: '111111111111' }, ...partial };
+  return {
+    account: '111111111111',
+    userId: 'AIDAEXAMPLE',
+    isRoot: partial.principalType === 'root',
+    organization: { role: 'management', id: 'o-abc123', managementAccountId: '111111111111' },
+    ...partial,
+  };
 }
 
 const ADMIN: SignedInIdentity = {
-  identity: who({ arn: 'arn:aws:sts::111111111111:assumed-role/AdministratorAccess/alice', principalType: 'assumed-role' }),
+  identity: who({
+    arn: 'arn:aws:sts::111111111111:assumed-role/AdministratorAccess/alice',
+    principalType: 'assumed-role',
+  }),
   via: 'profile prod-admin',
   mfa: false,
 };
@@ -84,7 +100,11 @@ const ROOT: SignedInIdentity = {
   mfa: false,
 };
 const IAM_USER: SignedInIdentity = {
-  identity: who({ arn: 'arn:aws:iam::111111111111:user/alice', principalType: 'iam-user', organization: { role: 'none' } }),
+  identity: who({
+    arn: 'arn:aws:iam::111111111111:user/alice',
+    principalType: 'iam-user',
+    organization: { role: 'none' },
+  }),
   via: 'current credentials (profile admin)',
   mfa: false,
   mfaSerialSuggestion: 'arn:aws:iam::111111111111:mfa/alice',
@@ -109,7 +129,8 @@ const UNKNOWN: SignedInIdentity = {
   mfa: false,
 };
 
-const signedInAs = (identity: SignedInIdentity, from = start()) => signInEvent(from, { kind: 'signed-in', result: identity });
+const signedInAs = (identity: SignedInIdentity, from = start()) =>
+  signInEvent(from, { kind: 'signed-in', result: identity });
 
 describe('sign-in: method list', () => {
   it('Enter on the current credentials emits sign-in current; Esc emits back', () => {
@@ -130,8 +151,15 @@ describe('sign-in: method list', () => {
     assert.equal(run.state.phase, 'methods');
     assert.match(flat(lines(run.state)), /No current credentials were found/);
     const raw = signInLines(run.state, { width: 80, height: 40, palette: P, now: NOW });
-    assert.ok(raw.some((l) => l.includes(`${P.error}No current`)), 'the error is drawn in the error style');
-    assert.doesNotMatch(flat(lines(signInKey(run.state, key('down')).state)), /No current credentials/, 'moving clears the error');
+    assert.ok(
+      raw.some((l) => l.includes(`${P.error}No current`)),
+      'the error is drawn in the error style',
+    );
+    assert.doesNotMatch(
+      flat(lines(signInKey(run.state, key('down')).state)),
+      /No current credentials/,
+      'moving clears the error',
+    );
   });
 });
 
@@ -149,7 +177,10 @@ describe('sign-in: profile picker', () => {
     for (let i = 0; i < 12; i++) s = signInKey(s, key('pagedown')).state;
     const shown = lines(s, 80, 10);
     assert.ok(shown.length <= 10);
-    assert.ok(shown.some((l) => l.startsWith('> profile-120')), 'the cursor row is visible');
+    assert.ok(
+      shown.some((l) => l.startsWith('> profile-120')),
+      'the cursor row is visible',
+    );
     assert.ok(!shown.some((l) => l.includes('profile-000')), 'rows far above are not drawn');
     assert.equal(signInKey(s, key('end')).state.profileCursor, 199);
   });
@@ -169,24 +200,44 @@ describe('sign-in: pasted access keys', () => {
 
   it('emits the keys, never draws the secret, and drops it from the state', () => {
     const run = drive(toKeys(), text('AKIAIOSFODNN7EXAMPLE'), key('tab'), text(SECRET), ENTER, ENTER);
-    assert.deepEqual(run.intents, [{ kind: 'sign-in', method: 'keys', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: SECRET }]);
-    for (const frame of run.frames) assert.ok(!frame.includes(SECRET) && !frame.includes('wJalrXUtnFEMI'), 'no frame shows the secret');
-    assert.ok(run.frames.some((f) => f.includes('•'.repeat(10))), 'the secret is drawn as bullets');
-    assert.ok(run.frames.some((f) => f.includes('40 characters')), 'its length is shown, to check the paste');
+    assert.deepEqual(run.intents, [
+      { kind: 'sign-in', method: 'keys', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: SECRET },
+    ]);
+    for (const frame of run.frames)
+      assert.ok(!frame.includes(SECRET) && !frame.includes('wJalrXUtnFEMI'), 'no frame shows the secret');
+    assert.ok(
+      run.frames.some((f) => f.includes('•'.repeat(10))),
+      'the secret is drawn as bullets',
+    );
+    assert.ok(
+      run.frames.some((f) => f.includes('40 characters')),
+      'its length is shown, to check the paste',
+    );
     assert.ok(!JSON.stringify(run.state).includes(SECRET), 'the state no longer holds the secret');
     assert.equal(run.state.keys.accessKeyId.value, 'AKIAIOSFODNN7EXAMPLE', 'the (public) key ID stays for a retry');
   });
 
   it('ASIA keys carry the session token, which is masked and dropped too', () => {
     const run = drive(toKeys(), text('ASIAIOSFODNN7EXAMPLE'), ENTER, text(SECRET), ENTER, text(TOKEN), ENTER);
-    assert.deepEqual(run.intents, [{ kind: 'sign-in', method: 'keys', accessKeyId: 'ASIAIOSFODNN7EXAMPLE', secretAccessKey: SECRET, sessionToken: TOKEN }]);
+    assert.deepEqual(run.intents, [
+      {
+        kind: 'sign-in',
+        method: 'keys',
+        accessKeyId: 'ASIAIOSFODNN7EXAMPLE',
+        secretAccessKey: SECRET,
+        sessionToken: TOKEN,
+      },
+    ]);
     for (const frame of run.frames) {
       assert.ok(!frame.includes(SECRET), 'no frame shows the secret');
       assert.ok(!frame.includes(TOKEN.slice(0, 12)) && !frame.includes(TOKEN.slice(-12)), 'no frame shows the token');
     }
     const json = JSON.stringify(run.state);
     assert.ok(!json.includes(SECRET) && !json.includes(TOKEN), 'the state holds neither secret');
-    assert.ok(run.frames.some((f) => f.includes('ASIA: temporary key')), 'the key ID is explained as typed');
+    assert.ok(
+      run.frames.some((f) => f.includes('ASIA: temporary key')),
+      'the key ID is explained as typed',
+    );
   });
 
   it('refuses ASIA keys without a session token, with the error at the field', () => {
@@ -195,7 +246,10 @@ describe('sign-in: pasted access keys', () => {
     assert.equal(run.state.keys.focus, 2, 'the cursor goes to the field in error');
     const shown = lines(run.state);
     const at = shown.findIndex((l) => l.includes('Session token'));
-    assert.match(flat(shown.slice(at + 1, at + 3)), /required: temporary \(ASIA…\) keys only work with their session token/);
+    assert.match(
+      flat(shown.slice(at + 1, at + 3)),
+      /required: temporary \(ASIA…\) keys only work with their session token/,
+    );
   });
 
   it('validates the access key ID as it is typed', () => {
@@ -225,13 +279,23 @@ describe('sign-in: pasted access keys', () => {
     assert.equal(s.phase, 'busy');
     assert.match(flat(lines(s)), /Checking who you are…/);
     assert.equal(signInKey(s, ENTER).state, s, 'keys other than Esc are ignored while busy');
-    s = signInEvent(s, { kind: 'failed', message: 'The security token included in the request is invalid.', next: 'Check the keys and paste them again.' });
+    s = signInEvent(s, {
+      kind: 'failed',
+      message: 'The security token included in the request is invalid.',
+      next: 'Check the keys and paste them again.',
+    });
     assert.equal(s.phase, 'keys');
     const shown = lines(s);
     assert.match(shown[0] ?? '', /The security token included in the request is invalid/);
     assert.ok(shown.some((l) => l.includes('Next step: Check the keys')));
-    assert.ok(shown.some((l) => l.includes('AKIAIOSFODNN7EXAMPLE')), 'the form keeps the key ID');
-    assert.ok(shown.some((l) => l.includes('paste them again')), 'the operator is told the secrets were cleared');
+    assert.ok(
+      shown.some((l) => l.includes('AKIAIOSFODNN7EXAMPLE')),
+      'the form keeps the key ID',
+    );
+    assert.ok(
+      shown.some((l) => l.includes('paste them again')),
+      'the operator is told the secrets were cleared',
+    );
     const raw = signInLines(s, { width: 80, height: 40, palette: P, now: NOW });
     assert.ok(raw[0]?.startsWith(P.error), 'the error is drawn in the error style');
     run = drive(s, text(SECRET), ENTER, ENTER);
@@ -242,11 +306,19 @@ describe('sign-in: pasted access keys', () => {
 
 describe('sign-in: IAM Identity Center', () => {
   const toSso = (s = start()) => drive(s, key('end'), ENTER).state;
-  const PROMPT = { kind: 'sso-prompt', verificationUri: 'https://device.sso.eu-west-1.amazonaws.com/', verificationUriComplete: SSO_URL, userCode: 'WXYZ-ABCD', expiresAt: NOW + 10 * 60_000 - 10_000 } as const;
+  const PROMPT = {
+    kind: 'sso-prompt',
+    verificationUri: 'https://device.sso.eu-west-1.amazonaws.com/',
+    verificationUriComplete: SSO_URL,
+    userCode: 'WXYZ-ABCD',
+    expiresAt: NOW + 10 * 60_000 - 10_000,
+  } as const;
 
   it('start → prompt → accounts → pick', () => {
     let run = drive(toSso(), ENTER, ENTER);
-    assert.deepEqual(run.intents, [{ kind: 'sso-start', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-west-1' }]);
+    assert.deepEqual(run.intents, [
+      { kind: 'sso-start', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-west-1' },
+    ]);
     let s = signInEvent(signInEvent(run.state, { kind: 'busy', message: 'Starting device sign-in…' }), PROMPT);
     assert.equal(s.phase, 'sso-wait');
     const shown = lines(s, 120).join('\n');
@@ -260,7 +332,10 @@ describe('sign-in: IAM Identity Center', () => {
         { accountId: '444444444444', accountName: 'Sandbox', roles: ['AdministratorAccess'] },
       ],
     });
-    assert.ok(lines(s).some((l) => /^> AdministratorAccess\s+111111111111 Management$/.test(l.trimEnd())), 'one row per account and role');
+    assert.ok(
+      lines(s).some((l) => /^> AdministratorAccess\s+111111111111 Management$/.test(l.trimEnd())),
+      'one row per account and role',
+    );
     assert.equal(lines(s).filter((l) => l.includes('111111111111')).length, 2);
     run = drive(s, text('j'), ENTER);
     assert.deepEqual(run.intents, [{ kind: 'sso-pick', accountId: '111111111111', roleName: 'ReadOnlyAccess' }]);
@@ -275,7 +350,11 @@ describe('sign-in: IAM Identity Center', () => {
     assert.ok(shown.every((l) => l.length <= 60));
     assert.ok(!shown.some((l) => l.includes(SSO_URL)), 'too long for one line');
     assert.ok(shown.join('').includes(SSO_URL), 'every character of the URL is drawn, in order');
-    assert.ok(signInLines(s, { width: 60, height: 20, palette: P, now: NOW + 9 * 60_000 + 40_000 }).some((l) => l.includes('under a minute')));
+    assert.ok(
+      signInLines(s, { width: 60, height: 20, palette: P, now: NOW + 9 * 60_000 + 40_000 }).some((l) =>
+        l.includes('under a minute'),
+      ),
+    );
     const out = signInKey(s, ESC);
     assert.deepEqual(out.intent, { kind: 'sso-cancel' });
     assert.equal(out.state.phase, 'sso');
@@ -289,7 +368,9 @@ describe('sign-in: IAM Identity Center', () => {
     assert.match(shown, /must start with https:\/\//);
     assert.match(shown, /eu-west-9 is not an AWS Region/);
     run = drive(toSso(s0), text('https://d-1234567890.awsapps.com/start'), key('tab'), text('us-east-1'), ENTER);
-    assert.deepEqual(run.intents, [{ kind: 'sso-start', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'us-east-1' }]);
+    assert.deepEqual(run.intents, [
+      { kind: 'sso-start', startUrl: 'https://d-1234567890.awsapps.com/start', region: 'us-east-1' },
+    ]);
   });
 });
 
@@ -297,7 +378,14 @@ describe('sign-in: identity panel', () => {
   it('shows who you are and Enter continues without root', () => {
     const s = signedInAs(ADMIN);
     const shown = lines(s).join('\n');
-    for (const part of ['111111111111', ADMIN.identity.arn, 'role session', 'profile prod-admin', 'management account of o-abc123: it will be adopted']) assert.ok(shown.includes(part), part);
+    for (const part of [
+      '111111111111',
+      ADMIN.identity.arn,
+      'role session',
+      'profile prod-admin',
+      'management account of o-abc123: it will be adopted',
+    ])
+      assert.ok(shown.includes(part), part);
     assert.equal(signedIn(s), undefined, 'not accepted yet');
     const out = signInKey(s, ENTER);
     assert.deepEqual(out.intent, { kind: 'continue', allowRoot: false });
@@ -311,12 +399,23 @@ describe('sign-in: identity panel', () => {
     let s = signedInAs(ROOT);
     for (const width of WIDTHS) {
       const shown = lines(s, width);
-      assert.ok(shown.some((l) => l.includes('ROOT USER')), `banner at ${width}`);
+      assert.ok(
+        shown.some((l) => l.includes('ROOT USER')),
+        `banner at ${width}`,
+      );
       const all = flat(shown);
-      for (const words of ['cannot be restricted by IAM policies or by SCPs', 'brand-new account', 'lock the root user away with MFA']) assert.ok(all.includes(words), `${words} at ${width}`);
+      for (const words of [
+        'cannot be restricted by IAM policies or by SCPs',
+        'brand-new account',
+        'lock the root user away with MFA',
+      ])
+        assert.ok(all.includes(words), `${words} at ${width}`);
     }
     const raw = signInLines(s, { width: 80, height: 40, palette: P, now: NOW });
-    assert.ok(raw.some((l) => l.startsWith(P.alarm) && l.includes('ROOT USER')), 'the banner uses the alarm style');
+    assert.ok(
+      raw.some((l) => l.startsWith(P.alarm) && l.includes('ROOT USER')),
+      'the banner uses the alarm style',
+    );
     assert.equal(signInCapturesText(s), true);
     let out = signInKey(s, ENTER);
     assert.equal(out.intent, undefined);
@@ -371,7 +470,10 @@ describe('sign-in: identity panel', () => {
     assert.ok(!JSON.stringify(run.state).includes('908172'), 'the one-time code is dropped with the intent');
     assert.ok(run.frames.at(-4)?.includes('908172'), 'the code is shown while typed, to compare with the device');
     assert.ok(!run.frames.slice(-3).some((f) => f.includes('908172')), 'and gone from the frame once sent');
-    const withMfa = signInEvent(signInEvent(run.state, { kind: 'busy', message: 'Getting a session token…' }), { kind: 'signed-in', result: { ...IAM_USER, mfa: true } });
+    const withMfa = signInEvent(signInEvent(run.state, { kind: 'busy', message: 'Getting a session token…' }), {
+      kind: 'signed-in',
+      result: { ...IAM_USER, mfa: true },
+    });
     assert.equal(withMfa.phase, 'identity');
     assert.equal(withMfa.identity?.mfa, true);
     assert.ok(lines(withMfa).some((l) => /^MFA\s+yes$/.test(l)));
@@ -380,7 +482,10 @@ describe('sign-in: identity panel', () => {
 
   it('a failed MFA returns to the MFA form with the error', () => {
     const s = drive(signedInAs(IAM_USER), text('m'), text('654321'), ENTER).state;
-    const failed = signInEvent(s, { kind: 'failed', message: 'MultiFactorAuthentication failed with invalid MFA one time pass code.' });
+    const failed = signInEvent(s, {
+      kind: 'failed',
+      message: 'MultiFactorAuthentication failed with invalid MFA one time pass code.',
+    });
     assert.equal(failed.phase, 'mfa');
     assert.match(lines(failed)[0] ?? '', /invalid MFA one time pass code/);
     assert.equal(failed.mfa.serial.value, 'arn:aws:iam::111111111111:mfa/alice');
@@ -389,8 +494,19 @@ describe('sign-in: identity panel', () => {
 
 describe('sign-in: layout', () => {
   function everyState(): [string, SignInState][] {
-    const s0 = start({ profiles: Array.from({ length: 40 }, (_, i) => `a-rather-long-profile-name-for-testing-${i}-${'x'.repeat(i)}`) });
-    const keys = drive(s0, text('jj'), ENTER, text('ASIAIOSFODNN7EXAMPLE'), ENTER, text(SECRET), ENTER, text(TOKEN.repeat(5))).state;
+    const s0 = start({
+      profiles: Array.from({ length: 40 }, (_, i) => `a-rather-long-profile-name-for-testing-${i}-${'x'.repeat(i)}`),
+    });
+    const keys = drive(
+      s0,
+      text('jj'),
+      ENTER,
+      text('ASIAIOSFODNN7EXAMPLE'),
+      ENTER,
+      text(SECRET),
+      ENTER,
+      text(TOKEN.repeat(5)),
+    ).state;
     const sso = drive(s0, key('end'), ENTER).state;
     return [
       ['methods', s0],
@@ -399,10 +515,38 @@ describe('sign-in: layout', () => {
       ['keys', keys],
       ['keys attempted', drive(s0, text('jj'), ENTER, text('ASIA'), ENTER, ENTER, ENTER).state],
       ['sso', sso],
-      ['sso-wait', signInEvent(sso, { kind: 'sso-prompt', verificationUri: 'https://device.sso.eu-west-1.amazonaws.com/', verificationUriComplete: SSO_URL, userCode: 'WXYZ-ABCD', expiresAt: NOW + 600_000 })],
-      ['sso-accounts', signInEvent(sso, { kind: 'sso-accounts', accounts: [{ accountId: '111111111111', accountName: 'Management account with a very long name indeed', roles: ['AWSAdministratorAccessWithAVeryLongPermissionSetName', 'ReadOnly'] }] })],
+      [
+        'sso-wait',
+        signInEvent(sso, {
+          kind: 'sso-prompt',
+          verificationUri: 'https://device.sso.eu-west-1.amazonaws.com/',
+          verificationUriComplete: SSO_URL,
+          userCode: 'WXYZ-ABCD',
+          expiresAt: NOW + 600_000,
+        }),
+      ],
+      [
+        'sso-accounts',
+        signInEvent(sso, {
+          kind: 'sso-accounts',
+          accounts: [
+            {
+              accountId: '111111111111',
+              accountName: 'Management account with a very long name indeed',
+              roles: ['AWSAdministratorAccessWithAVeryLongPermissionSetName', 'ReadOnly'],
+            },
+          ],
+        }),
+      ],
       ['busy', signInEvent(s0, { kind: 'busy', message: 'Checking who you are… '.repeat(6) })],
-      ['failed', signInEvent(keys, { kind: 'failed', message: 'InvalidClientTokenId: '.repeat(8), next: 'Paste the keys again.' })],
+      [
+        'failed',
+        signInEvent(keys, {
+          kind: 'failed',
+          message: 'InvalidClientTokenId: '.repeat(8),
+          next: 'Paste the keys again.',
+        }),
+      ],
       ['admin', signedInAs(ADMIN)],
       ['root', signedInAs(ROOT)],
       ['iam user', signedInAs(IAM_USER)],
@@ -418,9 +562,13 @@ describe('sign-in: layout', () => {
         for (const height of [8, 24]) {
           const shown = lines(state, width, height);
           assert.ok(shown.length <= height, `${name} at ${width}x${height}: ${shown.length} lines`);
-          for (const l of shown) assert.ok(l.length <= width, `${name} at ${width}x${height}: "${l}" is ${l.length} columns`);
+          for (const l of shown)
+            assert.ok(l.length <= width, `${name} at ${width}x${height}: "${l}" is ${l.length} columns`);
         }
-        assert.ok(lines(state, width, 24).some((l) => l.trim()), `${name} draws something at ${width}`);
+        assert.ok(
+          lines(state, width, 24).some((l) => l.trim()),
+          `${name} draws something at ${width}`,
+        );
       }
     }
   });
@@ -435,7 +583,8 @@ describe('sign-in: layout', () => {
     for (const [name, state] of everyState()) {
       const hints = signInHints(state);
       assert.ok(hints.length > 0 && hints.length <= 60 && !hints.includes('\n'), `${name}: ${hints}`);
-      if (signInCapturesText(state)) assert.ok(!hints.includes('? help'), `${name}: ? is typed into the field, not a help key`);
+      if (signInCapturesText(state))
+        assert.ok(!hints.includes('? help'), `${name}: ? is typed into the field, not a help key`);
     }
     const help = signInHelp();
     assert.ok(help.every((l) => l.length <= 80));

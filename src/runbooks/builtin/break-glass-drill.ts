@@ -16,9 +16,26 @@ export const breakGlassDrill: Runbook = {
     'Signed in with anything but the break-glass user or root: the identity check fails by design, since it cannot prove those credentials work.',
   ],
   params: [
-    { name: 'emergency-role', kind: 'role-name', required: false, default: 'OrganizationAccountAccessRole', description: 'the role break-glass-session assumes in an account; it must exist in every account' },
-    { name: 'access-role', kind: 'role-name', required: false, default: 'OrganizationAccountAccessRole', description: 'the role the drill assumes in each member account to look for the emergency role (read-only calls)' },
-    { name: 'break-glass-users', kind: 'text', required: false, description: 'comma-separated IAM user names of the break-glass credentials (default: the signed-in IAM user)' },
+    {
+      name: 'emergency-role',
+      kind: 'role-name',
+      required: false,
+      default: 'OrganizationAccountAccessRole',
+      description: 'the role break-glass-session assumes in an account; it must exist in every account',
+    },
+    {
+      name: 'access-role',
+      kind: 'role-name',
+      required: false,
+      default: 'OrganizationAccountAccessRole',
+      description: 'the role the drill assumes in each member account to look for the emergency role (read-only calls)',
+    },
+    {
+      name: 'break-glass-users',
+      kind: 'text',
+      required: false,
+      description: 'comma-separated IAM user names of the break-glass credentials (default: the signed-in IAM user)',
+    },
   ],
   steps: [
     {

@@ -16,11 +16,38 @@ export const breakGlassSession: Runbook = {
     'A break-glass user outside the management account: the steps are pinned to the management account; copy the runbook and pin your account instead.',
   ],
   params: [
-    { name: 'account', kind: 'account', required: true, description: 'the account to open the session in (alias, id or name)' },
-    { name: 'role', kind: 'role-name', required: false, default: 'OrganizationAccountAccessRole', description: 'the emergency role to assume there' },
-    { name: 'approver', kind: 'text', required: true, description: 'who approved break-glass access for this incident (recorded in the transcript)' },
-    { name: 'mfa-serial', kind: 'arn', required: false, description: "the break-glass user's MFA device (default: its only one, from iam:ListMFADevices)" },
-    { name: 'token-code', kind: 'mfa-code', required: false, secret: true, description: 'the current 6-digit MFA code (asked for on the terminal when not given; never recorded)' },
+    {
+      name: 'account',
+      kind: 'account',
+      required: true,
+      description: 'the account to open the session in (alias, id or name)',
+    },
+    {
+      name: 'role',
+      kind: 'role-name',
+      required: false,
+      default: 'OrganizationAccountAccessRole',
+      description: 'the emergency role to assume there',
+    },
+    {
+      name: 'approver',
+      kind: 'text',
+      required: true,
+      description: 'who approved break-glass access for this incident (recorded in the transcript)',
+    },
+    {
+      name: 'mfa-serial',
+      kind: 'arn',
+      required: false,
+      description: "the break-glass user's MFA device (default: its only one, from iam:ListMFADevices)",
+    },
+    {
+      name: 'token-code',
+      kind: 'mfa-code',
+      required: false,
+      secret: true,
+      description: 'the current 6-digit MFA code (asked for on the terminal when not given; never recorded)',
+    },
     { name: 'region', kind: 'text', required: false, default: 'us-east-1', description: "the shell's AWS region" },
   ],
   steps: [

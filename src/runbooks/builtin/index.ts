@@ -7,4 +7,11 @@ import { quarantineAccount } from './quarantine-account.js';
 import { revokeRoleSessions } from './revoke-role-sessions.js';
 import { s3PublicExposure } from './s3-public-exposure.js';
 
-export const BUILTIN_RUNBOOKS: readonly Runbook[] = [breakGlassDrill, breakGlassSession, quarantineAccount, revokeRoleSessions, containAccessKey, s3PublicExposure];
+export const BUILTIN_RUNBOOKS: readonly Runbook[] = [
+  breakGlassDrill,
+  breakGlassSession,
+  quarantineAccount,
+  revokeRoleSessions,
+  containAccessKey,
+  s3PublicExposure,
+];

@@ -16,7 +16,12 @@ export const quarantineAccount: Runbook = {
     'Production workloads that must keep serving: the SCP stops every workload role in the account too.',
   ],
   params: [
-    { name: 'account', kind: 'account', required: true, description: 'the member account to quarantine (alias, id or name)' },
+    {
+      name: 'account',
+      kind: 'account',
+      required: true,
+      description: 'the member account to quarantine (alias, id or name)',
+    },
     {
       name: 'responder-role',
       kind: 'role-name',

@@ -20,7 +20,12 @@ export const s3PublicExposure: Runbook = {
     'A bucket in an account outside the organization, or owned by another account than --account: every call names the expected owner, so S3 refuses it.',
   ],
   params: [
-    { name: 'account', kind: 'account', required: true, description: 'the account that owns the bucket (alias, id or name)' },
+    {
+      name: 'account',
+      kind: 'account',
+      required: true,
+      description: 'the account that owns the bucket (alias, id or name)',
+    },
     { name: 'bucket', kind: 'bucket', required: true, description: 'the exposed bucket' },
     accessRoleParam('the account'),
   ],

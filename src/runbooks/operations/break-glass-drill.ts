@@ -49,10 +49,16 @@ export function breakGlassUsers(ctx: Pick<StepContext, 'params' | 'operator'>): 
     const me = signInOf(ctx.operator.arn);
     return me.kind === 'user' ? [me.name] : [];
   }
-  const names = given.split(',').map((n) => n.trim()).filter(Boolean);
+  const names = given
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   const bad = names.filter((n) => !USER_NAME.test(n));
   if (bad.length || names.length === 0) {
-    throw new UsageError(`--break-glass-users "${given}" is not a comma-separated list of IAM user names`, 'Pass --break-glass-users NAME[,NAME...] (letters, digits and +=.@_-).');
+    throw new UsageError(
+      `--break-glass-users "${given}" is not a comma-separated list of IAM user names`,
+      'Pass --break-glass-users NAME[,NAME...] (letters, digits and +=.@_-).',
+    );
   }
   return [...new Set(names)];
 }
@@ -70,7 +76,9 @@ function day(d: Date | undefined): string {
   return d ? d.toISOString().slice(0, 10) : 'never';
 }
 
-export async function allPages<T>(fetch: (token: string | undefined) => Promise<{ items: T[] | undefined; next: string | undefined }>): Promise<T[]> {
+export async function allPages<T>(
+  fetch: (token: string | undefined) => Promise<{ items: T[] | undefined; next: string | undefined }>,
+): Promise<T[]> {
   const all: T[] = [];
   let token: string | undefined;
   do {
@@ -118,11 +126,20 @@ const identityAndMfa: CheckOperation = {
     const items: Item[] = [];
     if (signIn.kind === 'user') {
       items.push({ name: 'sign-in', ok: true, detail: `IAM user ${signIn.name} in ${me.Account} (${arn})` });
-      const devices = (await ctx.session.send('iam', new ListMFADevicesCommand({ UserName: signIn.name }))).MFADevices ?? [];
+      const devices =
+        (await ctx.session.send('iam', new ListMFADevicesCommand({ UserName: signIn.name }))).MFADevices ?? [];
       items.push(
         devices.length
-          ? { name: 'MFA device', ok: true, detail: devices.map((d) => `${d.SerialNumber} (enabled ${day(d.EnableDate)})`).join(', ') }
-          : { name: 'MFA device', ok: false, detail: `${signIn.name} has no MFA device: enable one now (\`aws iam enable-mfa-device\`), so break-glass-session can start an MFA session` },
+          ? {
+              name: 'MFA device',
+              ok: true,
+              detail: devices.map((d) => `${d.SerialNumber} (enabled ${day(d.EnableDate)})`).join(', '),
+            }
+          : {
+              name: 'MFA device',
+              ok: false,
+              detail: `${signIn.name} has no MFA device: enable one now (\`aws iam enable-mfa-device\`), so break-glass-session can start an MFA session`,
+            },
       );
     } else if (signIn.kind === 'root') {
       items.push({ name: 'sign-in', ok: true, detail: `the root user of ${me.Account}` });
@@ -130,9 +147,18 @@ const identityAndMfa: CheckOperation = {
       items.push(
         summary.AccountMFAEnabled === 1
           ? { name: 'root MFA', ok: true, detail: 'the root user has an MFA device (AccountMFAEnabled = 1)' }
-          : { name: 'root MFA', ok: false, detail: 'the root user has no MFA device (AccountMFAEnabled = 0): add one in the console (Security credentials)' },
+          : {
+              name: 'root MFA',
+              ok: false,
+              detail:
+                'the root user has no MFA device (AccountMFAEnabled = 0): add one in the console (Security credentials)',
+            },
         summary.AccountAccessKeysPresent
-          ? { name: 'root access keys', ok: false, detail: 'the root user has access keys: delete them and keep root for the console, with MFA' }
+          ? {
+              name: 'root access keys',
+              ok: false,
+              detail: 'the root user has access keys: delete them and keep root for the console, with MFA',
+            }
           : { name: 'root access keys', ok: true, detail: 'none' },
       );
     } else {
@@ -142,13 +168,21 @@ const identityAndMfa: CheckOperation = {
         detail: `${arn} is a ${signIn.what} session, not a break-glass credential: run the drill signed in with the break-glass IAM user's keys (or as root) so it proves they work`,
       });
     }
-    return outcome(items, (failed) => (failed.length ? `${arn}: ${failed.map((f) => f.name).join(', ')} failed` : `${arn} can sign in, with MFA`), { arn, account: me.Account ?? null });
+    return outcome(
+      items,
+      (failed) =>
+        failed.length ? `${arn}: ${failed.map((f) => f.name).join(', ')} failed` : `${arn} can sign in, with MFA`,
+      { arn, account: me.Account ?? null },
+    );
   },
 };
 
 const emergencyRoleEverywhere: CheckOperation = {
   kind: 'check',
-  reads: ['organizations:ListAccounts', 'iam:GetRole (in each active account, as --access-role; the management account as your sign-in)'],
+  reads: [
+    'organizations:ListAccounts',
+    'iam:GetRole (in each active account, as --access-role; the management account as your sign-in)',
+  ],
   async run(ctx) {
     const role = ctx.params['emergency-role']!;
     const accessRole = ctx.params['access-role']!;
@@ -166,17 +200,26 @@ const emergencyRoleEverywhere: CheckOperation = {
       try {
         const found = (await session.send('iam', new GetRoleCommand({ RoleName: role }))).Role;
         const used = found?.RoleLastUsed?.LastUsedDate;
-        return { name, ok: true, detail: `${found?.Arn ?? role}; last used ${used ? `${day(used)} (${found?.RoleLastUsed?.Region ?? 'region unknown'})` : 'never'}` };
+        return {
+          name,
+          ok: true,
+          detail: `${found?.Arn ?? role}; last used ${used ? `${day(used)} (${found?.RoleLastUsed?.Region ?? 'region unknown'})` : 'never'}`,
+        };
       } catch (err) {
         if (awsCode(err) === 'NoSuchEntity') {
-          const hint = id === managementAccountId ? ' (Organizations creates OrganizationAccountAccessRole only in the accounts it creates: make the emergency role here yourself)' : '';
+          const hint =
+            id === managementAccountId
+              ? ' (Organizations creates OrganizationAccountAccessRole only in the accounts it creates: make the emergency role here yourself)'
+              : '';
           return { name, ok: false, detail: `${role} is missing${hint}` };
         }
         return { name, ok: false, detail: `could not read ${role}: ${firstLine(err)}` };
       }
     });
     return outcome(items, (failed) =>
-      failed.length ? `${role} is missing or unreadable in ${failed.length} of ${items.length} active accounts: ${failed.map((f) => f.name).join(', ')}` : `${role} exists in all ${items.length} active accounts`,
+      failed.length
+        ? `${role} is missing or unreadable in ${failed.length} of ${items.length} active accounts: ${failed.map((f) => f.name).join(', ')}`
+        : `${role} exists in all ${items.length} active accounts`,
     );
   },
 };
@@ -191,14 +234,27 @@ const credentialUse: CheckOperation = {
     if (users.length === 0) {
       const item =
         signIn.kind === 'root'
-          ? { name: 'root', ok: true, detail: "the root user's last sign-in is in the IAM credential report (`aws iam generate-credential-report`, then `aws iam get-credential-report`); name break-glass IAM users with --break-glass-users to check them here" }
-          : { name: 'break-glass users', ok: false, detail: 'none named, and the sign-in is not an IAM user: pass --break-glass-users NAME[,NAME...]' };
+          ? {
+              name: 'root',
+              ok: true,
+              detail:
+                "the root user's last sign-in is in the IAM credential report (`aws iam generate-credential-report`, then `aws iam get-credential-report`); name break-glass IAM users with --break-glass-users to check them here",
+            }
+          : {
+              name: 'break-glass users',
+              ok: false,
+              detail: 'none named, and the sign-in is not an IAM user: pass --break-glass-users NAME[,NAME...]',
+            };
       return { ok: item.ok, summary: item.detail, items: [item] };
     }
     const inUse = (await ctx.session.resolveCredentials().catch(() => undefined))?.accessKeyId;
     const items: Item[] = [];
     for (const user of users) items.push(...(await userCredentials(ctx, user, now, inUse)));
-    return outcome(items, (failed) => (failed.length ? `${failed.length} of ${items.length} break-glass credential checks failed: ${failed.map((f) => f.name).join(', ')}` : `every break-glass credential of ${users.join(', ')} is present and in use within 90 days`));
+    return outcome(items, (failed) =>
+      failed.length
+        ? `${failed.length} of ${items.length} break-glass credential checks failed: ${failed.map((f) => f.name).join(', ')}`
+        : `every break-glass credential of ${users.join(', ')} is present and in use within 90 days`,
+    );
   },
 };
 
@@ -212,8 +268,12 @@ async function userCredentials(ctx: StepContext, user: string, now: Date, inUse:
     }
   };
   const found = await missing(ctx.session.send('iam', new GetUserCommand({ UserName: user })));
-  if (!found?.User) return [{ name: user, ok: false, detail: `no IAM user ${user} in ${ctx.where.account}: the credential is missing` }];
-  const profile = (await missing(ctx.session.send('iam', new GetLoginProfileCommand({ UserName: user }))))?.LoginProfile;
+  if (!found?.User)
+    return [
+      { name: user, ok: false, detail: `no IAM user ${user} in ${ctx.where.account}: the credential is missing` },
+    ];
+  const profile = (await missing(ctx.session.send('iam', new GetLoginProfileCommand({ UserName: user }))))
+    ?.LoginProfile;
   const devices = (await ctx.session.send('iam', new ListMFADevicesCommand({ UserName: user }))).MFADevices ?? [];
   const keys = await allPages(async (Marker) => {
     const out = await ctx.session.send('iam', new ListAccessKeysCommand({ UserName: user, Marker }));
@@ -222,24 +282,48 @@ async function userCredentials(ctx: StepContext, user: string, now: Date, inUse:
   const items: Item[] = [];
   const activeKeys = keys.filter((k) => k.Status === 'Active');
   if (profile) {
-    const v = credentialFreshness({ created: profile.CreateDate, lastUsed: found.User.PasswordLastUsed, active: true }, now);
+    const v = credentialFreshness(
+      { created: profile.CreateDate, lastUsed: found.User.PasswordLastUsed, active: true },
+      now,
+    );
     items.push({ name: `${user} console password`, ...v });
   } else {
     items.push(
       activeKeys.length
         ? { name: `${user} console password`, ok: true, detail: 'none: this user signs in with its access keys only' }
-        : { name: `${user} credentials`, ok: false, detail: 'no console password and no active access key: there is nothing to sign in with' },
+        : {
+            name: `${user} credentials`,
+            ok: false,
+            detail: 'no console password and no active access key: there is nothing to sign in with',
+          },
     );
   }
   items.push(
     devices.length
       ? { name: `${user} MFA`, ok: true, detail: devices.map((d) => d.SerialNumber).join(', ') }
-      : { name: `${user} MFA`, ok: false, detail: 'no MFA device: a break-glass sign-in without MFA is one leaked password away from an intruder' },
+      : {
+          name: `${user} MFA`,
+          ok: false,
+          detail: 'no MFA device: a break-glass sign-in without MFA is one leaked password away from an intruder',
+        },
   );
   for (const key of keys) {
-    const used = (await ctx.session.send('iam', new GetAccessKeyLastUsedCommand({ AccessKeyId: key.AccessKeyId }))).AccessKeyLastUsed;
-    const where = used?.ServiceName && used.ServiceName !== 'N/A' ? `${used.ServiceName}, ${used.Region ?? 'no region'}` : undefined;
-    const v = credentialFreshness({ created: key.CreateDate, lastUsed: used?.LastUsedDate, ...(where ? { lastUsedWhere: where } : {}), active: key.Status === 'Active', inUseNow: key.AccessKeyId === inUse }, now);
+    const used = (await ctx.session.send('iam', new GetAccessKeyLastUsedCommand({ AccessKeyId: key.AccessKeyId })))
+      .AccessKeyLastUsed;
+    const where =
+      used?.ServiceName && used.ServiceName !== 'N/A'
+        ? `${used.ServiceName}, ${used.Region ?? 'no region'}`
+        : undefined;
+    const v = credentialFreshness(
+      {
+        created: key.CreateDate,
+        lastUsed: used?.LastUsedDate,
+        ...(where ? { lastUsedWhere: where } : {}),
+        active: key.Status === 'Active',
+        inUseNow: key.AccessKeyId === inUse,
+      },
+      now,
+    );
     items.push({ name: `${user} access key ${key.AccessKeyId}`, ...v });
   }
   return items;

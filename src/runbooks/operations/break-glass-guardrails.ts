@@ -3,11 +3,31 @@
  * emergency role from being deleted or retargeted, and the EventBridge alert on root and
  * break-glass console sign-in. Both read only, in the management account.
  */
-import { DescribeRuleCommand, ListRulesCommand, ListTargetsByRuleCommand, type Rule } from '@aws-sdk/client-eventbridge';
-import { DescribePolicyCommand, ListParentsCommand, ListPoliciesCommand, ListRootsCommand, ListTargetsForPolicyCommand } from '@aws-sdk/client-organizations';
+import {
+  DescribeRuleCommand,
+  ListRulesCommand,
+  ListTargetsByRuleCommand,
+  type Rule,
+} from '@aws-sdk/client-eventbridge';
+import {
+  DescribePolicyCommand,
+  ListParentsCommand,
+  ListPoliciesCommand,
+  ListRootsCommand,
+  ListTargetsForPolicyCommand,
+} from '@aws-sdk/client-organizations';
 import type { AwsSession } from '../../aws/session.js';
 import type { CheckOperation } from '../types.js';
-import { activeAccounts, allPages, breakGlassUsers, FAN_OUT, mapLimit, outcome, partitionOf, type Item } from './break-glass-drill.js';
+import {
+  activeAccounts,
+  allPages,
+  breakGlassUsers,
+  FAN_OUT,
+  mapLimit,
+  outcome,
+  partitionOf,
+  type Item,
+} from './break-glass-drill.js';
 import { consoleSignInEvent, eventPatternMatches, PROTECTED_ROLE_ACTIONS, scpProtection } from './break-glass-rules.js';
 
 interface ProtectingPolicy {
@@ -34,34 +54,56 @@ const roleProtection: CheckOperation = {
     const role = ctx.params['emergency-role']!;
     const partition = partitionOf(ctx.operator.arn);
     const { rootId, managementAccountId } = await ctx.organization();
-    const root = (await ctx.session.send('organizations', new ListRootsCommand({}))).Roots?.find((r) => r.Id === rootId);
+    const root = (await ctx.session.send('organizations', new ListRootsCommand({}))).Roots?.find(
+      (r) => r.Id === rootId,
+    );
     if (!(root?.PolicyTypes ?? []).some((t) => t.Type === 'SERVICE_CONTROL_POLICY' && t.Status === 'ENABLED')) {
-      const item = { name: 'service control policies', ok: false, detail: `not enabled in ${rootId}: no SCP can protect ${role}` };
+      const item = {
+        name: 'service control policies',
+        ok: false,
+        detail: `not enabled in ${rootId}: no SCP can protect ${role}`,
+      };
       return { ok: false, summary: item.detail, items: [item] };
     }
     // SCPs do not apply to the management account, so only member accounts can be protected this way.
     const members = (await activeAccounts(ctx.session)).filter((a) => a.Id && a.Id !== managementAccountId);
     const note = `SCPs do not apply to the management account ${managementAccountId}: protect ${role} there with IAM`;
-    if (members.length === 0) return { ok: true, summary: `the organization has no active member account; ${note}`, items: [] };
+    if (members.length === 0)
+      return { ok: true, summary: `the organization has no active member account; ${note}`, items: [] };
     const roleArn = (account: string) => `arn:${partition}:iam::${account}:role/${role}`;
     const summaries = await allPages(async (NextToken) => {
-      const out = await ctx.session.send('organizations', new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY', NextToken }));
+      const out = await ctx.session.send(
+        'organizations',
+        new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY', NextToken }),
+      );
       return { items: out.Policies, next: out.NextToken };
     });
     const protecting: ProtectingPolicy[] = [];
     /** SCPs that come close (a Deny on the role that misses calls, or holds only under a condition), to say why they do not count. */
     const nearMisses: string[] = [];
     for (const summary of summaries.filter((p) => p.Id && !p.AwsManaged)) {
-      const content = (await ctx.session.send('organizations', new DescribePolicyCommand({ PolicyId: summary.Id }))).Policy?.Content ?? '';
-      const verdicts = members.map((a) => [a.Id!, scpProtection(content, roleArn(a.Id!))] as const).filter(([, v]) => v.protects);
+      const content =
+        (await ctx.session.send('organizations', new DescribePolicyCommand({ PolicyId: summary.Id }))).Policy
+          ?.Content ?? '';
+      const verdicts = members
+        .map((a) => [a.Id!, scpProtection(content, roleArn(a.Id!))] as const)
+        .filter(([, v]) => v.protects);
       if (verdicts.length === 0) {
         const sample = scpProtection(content, roleArn(members[0]!.Id!));
-        const why = [...sample.ignored, ...(sample.statements.length ? [`${sample.statements.join(', ')} leave ${sample.uncovered.join(', ')} allowed`] : [])];
+        const why = [
+          ...sample.ignored,
+          ...(sample.statements.length
+            ? [`${sample.statements.join(', ')} leave ${sample.uncovered.join(', ')} allowed`]
+            : []),
+        ];
         if (why.length) nearMisses.push(`${summary.Name ?? summary.Id} (${summary.Id}): ${why.join('; ')}`);
         continue;
       }
       const targets = await allPages(async (NextToken) => {
-        const out = await ctx.session.send('organizations', new ListTargetsForPolicyCommand({ PolicyId: summary.Id, NextToken }));
+        const out = await ctx.session.send(
+          'organizations',
+          new ListTargetsForPolicyCommand({ PolicyId: summary.Id, NextToken }),
+        );
         return { items: out.Targets, next: out.NextToken };
       });
       const first = verdicts[0]![1];
@@ -77,10 +119,28 @@ const roleProtection: CheckOperation = {
     const describe = (p: ProtectingPolicy, where: string) =>
       `${p.name} (${p.id}) on ${where} denies ${PROTECTED_ROLE_ACTIONS.join(', ')} on ${role} (${p.statements.join(', ')}); ${p.exceptions.length ? `except ${p.exceptions.join('; ')}` : 'with no exception for responders: nobody can change the role until the SCP is detached'}`;
     const onRoot = protecting.find((p) => p.targets.includes(rootId) && members.every((a) => p.accounts.has(a.Id!)));
-    const detail = { protecting: protecting.map((p) => ({ id: p.id, name: p.name, targets: p.targets, statements: p.statements, exceptions: p.exceptions })), nearMisses };
+    const detail = {
+      protecting: protecting.map((p) => ({
+        id: p.id,
+        name: p.name,
+        targets: p.targets,
+        statements: p.statements,
+        exceptions: p.exceptions,
+      })),
+      nearMisses,
+    };
     if (onRoot) {
-      const item = { name: `all ${members.length} member accounts`, ok: true, detail: describe(onRoot, `the root ${rootId}`) };
-      return { ok: true, summary: `${onRoot.name} (${onRoot.id}), attached to the root, protects ${role}; ${note}`, items: [item], detail };
+      const item = {
+        name: `all ${members.length} member accounts`,
+        ok: true,
+        detail: describe(onRoot, `the root ${rootId}`),
+      };
+      return {
+        ok: true,
+        summary: `${onRoot.name} (${onRoot.id}), attached to the root, protects ${role}; ${note}`,
+        items: [item],
+        detail,
+      };
     }
     const parentsOf = memoParents(ctx.session);
     const items = await mapLimit(members, FAN_OUT, async (account): Promise<Item> => {
@@ -88,7 +148,12 @@ const roleProtection: CheckOperation = {
       const path = [id, ...(await ancestors(parentsOf, id))];
       const covering = protecting.find((p) => p.accounts.has(id) && p.targets.some((t) => path.includes(t)));
       const name = `${account.Name ?? id} (${id})`;
-      if (!covering) return { name, ok: false, detail: `no SCP attached on its path (${path.slice().reverse().join(' > ')}) denies ${PROTECTED_ROLE_ACTIONS.join(', ')} on ${roleArn(id)}` };
+      if (!covering)
+        return {
+          name,
+          ok: false,
+          detail: `no SCP attached on its path (${path.slice().reverse().join(' > ')}) denies ${PROTECTED_ROLE_ACTIONS.join(', ')} on ${roleArn(id)}`,
+        };
       const at = covering.targets.find((t) => path.includes(t))!;
       return { name, ok: true, detail: describe(covering, at === id ? 'the account' : at) };
     });
@@ -110,7 +175,9 @@ function memoParents(session: AwsSession): (childId: string) => Promise<string |
   return (childId) => {
     let parent = cache.get(childId);
     if (!parent) {
-      parent = session.send('organizations', new ListParentsCommand({ ChildId: childId })).then((out) => out.Parents?.[0]?.Id);
+      parent = session
+        .send('organizations', new ListParentsCommand({ ChildId: childId }))
+        .then((out) => out.Parents?.[0]?.Id);
       cache.set(childId, parent);
     }
     return parent;
@@ -120,7 +187,11 @@ function memoParents(session: AwsSession): (childId: string) => Promise<string |
 /** The OUs and root above an account, nearest first. */
 async function ancestors(parentOf: (id: string) => Promise<string | undefined>, id: string): Promise<string[]> {
   const chain: string[] = [];
-  for (let current = await parentOf(id); current; current = current.startsWith('r-') ? undefined : await parentOf(current)) {
+  for (
+    let current = await parentOf(id);
+    current;
+    current = current.startsWith('r-') ? undefined : await parentOf(current)
+  ) {
     chain.push(current);
     if (chain.length > 10) break;
   }
@@ -145,7 +216,9 @@ const signInAlert: CheckOperation = {
         v = (async () => {
           const rule = await ctx.session.send('events', new DescribeRuleCommand({ Name: name }), { region });
           const targets = await allPages(async (NextToken) => {
-            const out = await ctx.session.send('events', new ListTargetsByRuleCommand({ Rule: name, NextToken }), { region });
+            const out = await ctx.session.send('events', new ListTargetsByRuleCommand({ Rule: name, NextToken }), {
+              region,
+            });
             return { items: out.Targets, next: out.NextToken };
           });
           return { rule, targets: targets.map((t) => t.Arn ?? t.Id ?? '?') };
@@ -164,12 +237,26 @@ const signInAlert: CheckOperation = {
         else if (targets.length === 0) problems.push(`${rule.Name} matches but has no target`);
         else return { name, ok: true, detail: `${rule.Name} (ENABLED) sends it to ${targets.join(', ')}` };
       }
-      return { name, ok: false, detail: problems.length ? problems.join('; ') : `no EventBridge rule in ${region} matches "AWS Console Sign In via CloudTrail" for it` };
+      return {
+        name,
+        ok: false,
+        detail: problems.length
+          ? problems.join('; ')
+          : `no EventBridge rule in ${region} matches "AWS Console Sign In via CloudTrail" for it`,
+      };
     };
     const items = [await check('root console sign-in', consoleSignInEvent(account, { kind: 'root' }, partition))];
-    for (const user of breakGlassUsers(ctx)) items.push(await check(`console sign-in by ${user}`, consoleSignInEvent(account, { kind: 'user', userName: user }, partition)));
+    for (const user of breakGlassUsers(ctx))
+      items.push(
+        await check(
+          `console sign-in by ${user}`,
+          consoleSignInEvent(account, { kind: 'user', userName: user }, partition),
+        ),
+      );
     return outcome(items, (failed) =>
-      failed.length ? `no working alert for ${failed.map((f) => f.name).join(', ')} (${rules.length} rules in ${region})` : `every break-glass sign-in raises an alert (${rules.length} rules in ${region})`,
+      failed.length
+        ? `no working alert for ${failed.map((f) => f.name).join(', ')} (${rules.length} rules in ${region})`
+        : `every break-glass sign-in raises an alert (${rules.length} rules in ${region})`,
     );
   },
 };

@@ -6,7 +6,12 @@
  */
 
 /** The calls that would let an intruder delete, retarget or widen the emergency role. */
-export const PROTECTED_ROLE_ACTIONS = ['iam:DeleteRole', 'iam:UpdateAssumeRolePolicy', 'iam:PutRolePolicy', 'iam:AttachRolePolicy'] as const;
+export const PROTECTED_ROLE_ACTIONS = [
+  'iam:DeleteRole',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:PutRolePolicy',
+  'iam:AttachRolePolicy',
+] as const;
 
 /** A break-glass credential nobody has used for this long is not known to work any more. */
 export const STALE_AFTER_DAYS = 90;
@@ -25,7 +30,10 @@ function list(v: unknown): unknown[] {
 
 /** IAM wildcard match: `*` is any run of characters, `?` one character. */
 export function iamGlob(pattern: string, value: string, ignoreCase = false): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, ignoreCase ? 'is' : 's').test(value);
 }
 
@@ -43,7 +51,8 @@ export interface ScpProtection {
 }
 
 /** Negated operators: "deny unless the caller is one of these" is the responder exception. */
-const EXCEPTION_OPERATOR = /^(ArnNotLike|ArnNotEquals|StringNotLike|StringNotEquals|StringNotEqualsIgnoreCase)(IfExists)?$/;
+const EXCEPTION_OPERATOR =
+  /^(ArnNotLike|ArnNotEquals|StringNotLike|StringNotEquals|StringNotEqualsIgnoreCase)(IfExists)?$/;
 /** Condition keys that name the caller, so a negated match on them exempts principals only. */
 const PRINCIPAL_KEY = /^aws:(PrincipalArn|PrincipalTag\/.+|userid|username|PrincipalAccount|PrincipalOrgPaths)$/i;
 
@@ -57,7 +66,13 @@ const PRINCIPAL_KEY = /^aws:(PrincipalArn|PrincipalTag\/.+|userid|username|Princ
  * around, so it does not count; it is listed under `ignored`.
  */
 export function scpProtection(document: string, roleArn: string): ScpProtection {
-  const result: ScpProtection = { protects: false, statements: [], exceptions: [], uncovered: [...PROTECTED_ROLE_ACTIONS], ignored: [] };
+  const result: ScpProtection = {
+    protects: false,
+    statements: [],
+    exceptions: [],
+    uncovered: [...PROTECTED_ROLE_ACTIONS],
+    ignored: [],
+  };
   let parsed: unknown;
   try {
     parsed = JSON.parse(document);
@@ -107,7 +122,8 @@ function conditionExceptions(condition: unknown): { ok: true; exceptions: string
   for (const [operator, keys] of Object.entries(condition)) {
     if (!isObj(keys)) return { ok: false, why: `${operator} is malformed` };
     for (const [key, values] of Object.entries(keys)) {
-      if (!EXCEPTION_OPERATOR.test(operator) || !PRINCIPAL_KEY.test(key)) return { ok: false, why: `${operator} ${key}` };
+      if (!EXCEPTION_OPERATOR.test(operator) || !PRINCIPAL_KEY.test(key))
+        return { ok: false, why: `${operator} ${key}` };
       exceptions.push(`${operator} ${key} ${list(values).map(String).join(', ')}`);
     }
   }
@@ -120,11 +136,21 @@ function conditionExceptions(condition: unknown): { ok: true; exceptions: string
 export const SIGN_IN_DETAIL_TYPE = 'AWS Console Sign In via CloudTrail';
 
 /** The event CloudTrail sends EventBridge when someone signs in to the console. */
-export function consoleSignInEvent(accountId: string, who: { kind: 'root' } | { kind: 'user'; userName: string }, partition = 'aws'): Obj {
+export function consoleSignInEvent(
+  accountId: string,
+  who: { kind: 'root' } | { kind: 'user'; userName: string },
+  partition = 'aws',
+): Obj {
   const userIdentity =
     who.kind === 'root'
       ? { type: 'Root', principalId: accountId, arn: `arn:${partition}:iam::${accountId}:root`, accountId }
-      : { type: 'IAMUser', principalId: 'AIDAEXAMPLE', arn: `arn:${partition}:iam::${accountId}:user/${who.userName}`, accountId, userName: who.userName };
+      : {
+          type: 'IAMUser',
+          principalId: 'AIDAEXAMPLE',
+          arn: `arn:${partition}:iam::${accountId}:user/${who.userName}`,
+          accountId,
+          userName: who.userName,
+        };
   return {
     version: '0',
     id: '00000000-0000-0000-0000-000000000000',
@@ -145,7 +171,11 @@ export function consoleSignInEvent(accountId: string, who: { kind: 'root' } | { 
       userAgent: 'Mozilla/5.0',
       requestParameters: null,
       responseElements: { ConsoleLogin: 'Success' },
-      additionalEventData: { LoginTo: 'https://console.aws.amazon.com/console/home', MobileVersion: 'No', MFAUsed: 'Yes' },
+      additionalEventData: {
+        LoginTo: 'https://console.aws.amazon.com/console/home',
+        MobileVersion: 'No',
+        MFAUsed: 'Yes',
+      },
       eventType: 'AwsConsoleSignIn',
       managementEvent: true,
       recipientAccountId: accountId,
@@ -200,16 +230,28 @@ function matchFilter(filter: Obj, value: unknown): boolean {
   const text = typeof value === 'string' ? value : undefined;
   switch (name) {
     case 'prefix':
-      if (isObj(arg) && typeof arg['equals-ignore-case'] === 'string') return text !== undefined && text.toLowerCase().startsWith(arg['equals-ignore-case'].toLowerCase());
+      if (isObj(arg) && typeof arg['equals-ignore-case'] === 'string')
+        return text !== undefined && text.toLowerCase().startsWith(arg['equals-ignore-case'].toLowerCase());
       return text !== undefined && typeof arg === 'string' && text.startsWith(arg);
     case 'suffix':
-      if (isObj(arg) && typeof arg['equals-ignore-case'] === 'string') return text !== undefined && text.toLowerCase().endsWith(arg['equals-ignore-case'].toLowerCase());
+      if (isObj(arg) && typeof arg['equals-ignore-case'] === 'string')
+        return text !== undefined && text.toLowerCase().endsWith(arg['equals-ignore-case'].toLowerCase());
       return text !== undefined && typeof arg === 'string' && text.endsWith(arg);
     case 'equals-ignore-case':
       return text !== undefined && typeof arg === 'string' && text.toLowerCase() === arg.toLowerCase();
     case 'wildcard':
       // EventBridge wildcards know only `*`.
-      return text !== undefined && typeof arg === 'string' && new RegExp(`^${arg.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's').test(text);
+      return (
+        text !== undefined &&
+        typeof arg === 'string' &&
+        new RegExp(
+          `^${arg
+            .split('*')
+            .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+            .join('.*')}$`,
+          's',
+        ).test(text)
+      );
     case 'anything-but':
       if (isObj(arg)) return !matchFilter(arg, value);
       return !list(arg).some((x) => x === value);
@@ -225,7 +267,18 @@ function numericMatch(spec: unknown[], value: number): boolean {
     const op = spec[i];
     const bound = spec[i + 1];
     if (typeof bound !== 'number') return false;
-    const ok = op === '=' ? value === bound : op === '<' ? value < bound : op === '<=' ? value <= bound : op === '>' ? value > bound : op === '>=' ? value >= bound : false;
+    const ok =
+      op === '='
+        ? value === bound
+        : op === '<'
+          ? value < bound
+          : op === '<='
+            ? value <= bound
+            : op === '>'
+              ? value > bound
+              : op === '>='
+                ? value >= bound
+                : false;
     if (!ok) return false;
   }
   return spec.length >= 2;
@@ -260,16 +313,28 @@ export function credentialFreshness(use: CredentialUse, now: Date): { ok: boolea
   const days = (d: Date) => Math.floor((now.getTime() - d.getTime()) / DAY_MS);
   const date = (d: Date) => d.toISOString().slice(0, 10);
   const age = use.created ? `created ${date(use.created)}` : 'creation date unknown';
-  if (!use.active) return { ok: true, detail: `inactive (${age}); it cannot be used in an emergency: delete it if it is not part of the plan` };
+  if (!use.active)
+    return {
+      ok: true,
+      detail: `inactive (${age}); it cannot be used in an emergency: delete it if it is not part of the plan`,
+    };
   if (use.lastUsed) {
     const since = days(use.lastUsed);
     const used = `last used ${date(use.lastUsed)}${use.lastUsedWhere ? ` (${use.lastUsedWhere})` : ''}`;
     const own = use.inUseNow ? ' (by this drill: it is the key you are signed in with)' : '';
-    if (since > STALE_AFTER_DAYS) return { ok: false, detail: `${used}, ${since} days ago (over ${STALE_AFTER_DAYS}): prove it still works in a drill, then rotate it` };
+    if (since > STALE_AFTER_DAYS)
+      return {
+        ok: false,
+        detail: `${used}, ${since} days ago (over ${STALE_AFTER_DAYS}): prove it still works in a drill, then rotate it`,
+      };
     return { ok: true, detail: `${used}${since > 0 ? `, ${since} days ago` : ', today'}${own}; ${age}` };
   }
   if (!use.created) return { ok: false, detail: 'never used, and its age is unknown: prove it works in a drill' };
   const old = days(use.created);
-  if (old > STALE_AFTER_DAYS) return { ok: false, detail: `never used in the ${old} days since it was ${age}: prove it works in a drill, or delete it` };
+  if (old > STALE_AFTER_DAYS)
+    return {
+      ok: false,
+      detail: `never used in the ${old} days since it was ${age}: prove it works in a drill, or delete it`,
+    };
   return { ok: true, detail: `never used; ${age} (${old} days ago)` };
 }

@@ -25,7 +25,16 @@ import {
 import { GetAccessKeyInfoCommand } from '@aws-sdk/client-sts';
 import type { AwsSession } from '../../aws/session.js';
 import { AwsCallError } from '../../core/errors.js';
-import type { ActionOperation, AwsRequest, CheckOperation, CheckOutcome, Operation, Rollback, StepContext, VerifyOperation } from '../types.js';
+import type {
+  ActionOperation,
+  AwsRequest,
+  CheckOperation,
+  CheckOutcome,
+  Operation,
+  Rollback,
+  StepContext,
+  VerifyOperation,
+} from '../types.js';
 
 /** The name the IAM console gives the policy when you press "Revoke active sessions". */
 export const REVOKE_POLICY_NAME = 'AWSRevokeOlderSessions';
@@ -44,7 +53,9 @@ export function revocationCutoff(now: Date): string {
 export function revokeOlderSessionsDocument(cutoff: string): string {
   return JSON.stringify({
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Deny', Action: ['*'], Resource: ['*'], Condition: { DateLessThan: { 'aws:TokenIssueTime': cutoff } } }],
+    Statement: [
+      { Effect: 'Deny', Action: ['*'], Resource: ['*'], Condition: { DateLessThan: { 'aws:TokenIssueTime': cutoff } } },
+    ],
   });
 }
 
@@ -59,7 +70,12 @@ export function revokeCutoffOf(document: string | null | undefined): string | un
   }
   const statements = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
   const everything = (v: unknown) => v === '*' || (Array.isArray(v) && v.includes('*'));
-  for (const s of statements as { Effect?: string; Action?: unknown; Resource?: unknown; Condition?: Record<string, Record<string, unknown>> }[]) {
+  for (const s of statements as {
+    Effect?: string;
+    Action?: unknown;
+    Resource?: unknown;
+    Condition?: Record<string, Record<string, unknown>>;
+  }[]) {
     if (s?.Effect !== 'Deny' || !everything(s.Action) || !everything(s.Resource)) continue;
     const time = s.Condition?.DateLessThan?.['aws:TokenIssueTime'];
     if (typeof time === 'string' && !Number.isNaN(Date.parse(time))) return time;
@@ -99,7 +115,9 @@ async function orNull<T>(read: Promise<T>): Promise<T | null> {
   }
 }
 
-async function allPages<T>(fetch: (marker: string | undefined) => Promise<{ items: T[] | undefined; next: string | undefined }>): Promise<T[]> {
+async function allPages<T>(
+  fetch: (marker: string | undefined) => Promise<{ items: T[] | undefined; next: string | undefined }>,
+): Promise<T[]> {
   const all: T[] = [];
   let marker: string | undefined;
   do {
@@ -123,7 +141,12 @@ export interface RoleFacts {
  * Why sessions of this role must not be revoked with an inline policy, or undefined. Pure.
  * `actingRole` is the role this run acts through in the account ('signed-in' for the sign-in).
  */
-export function roleRefusal(role: RoleFacts, account: string, actingRole: string, operatorArn: string): { summary: string; refusal: Refusal } | undefined {
+export function roleRefusal(
+  role: RoleFacts,
+  account: string,
+  actingRole: string,
+  operatorArn: string,
+): { summary: string; refusal: Refusal } | undefined {
   if (role.path.startsWith('/aws-service-role/') || role.name.startsWith('AWSServiceRoleFor')) {
     return refuse(`${role.name} is a service-linked role`, {
       message: `refusing to revoke sessions of ${role.name}: it is a service-linked role. The AWS service that owns it manages it, and IAM does not let anyone add an inline policy to it; only that service can assume it`,
@@ -136,7 +159,8 @@ export function roleRefusal(role: RoleFacts, account: string, actingRole: string
       nextStep: `Revoke in IAM Identity Center: remove the user's assignment of this permission set to account ${account}, and delete the user's active sessions (or disable the user) there. Role sessions already issued last until they expire, so also add to the permission set an inline Deny of * for the user (condition aws:userid like *:<user name>) and re-provision it.`,
     });
   }
-  const signedInAsRole = operatorArn.split(':')[4] === account && (operatorArn.split(':')[5] ?? '').startsWith(`assumed-role/${role.name}/`);
+  const signedInAsRole =
+    operatorArn.split(':')[4] === account && (operatorArn.split(':')[5] ?? '').startsWith(`assumed-role/${role.name}/`);
   if (role.name === actingRole || signedInAsRole) {
     return refuse(`this run acts through ${role.name} itself`, {
       message: `refusing to revoke sessions of ${role.name}: this run acts in account ${account} through a session of that same role, and the deny would cut that session off half-way`,
@@ -173,7 +197,14 @@ const refuseProtectedRole: CheckOperation = {
     return {
       ok: true,
       summary: `${facts.arn} is a role its own account manages (path ${facts.path}, up to ${role.MaxSessionDuration ?? 3600} s sessions)`,
-      detail: { role: { ...facts, maxSessionDuration: role.MaxSessionDuration ?? null, created: role.CreateDate ?? null, lastUsed: role.RoleLastUsed ?? null } },
+      detail: {
+        role: {
+          ...facts,
+          maxSessionDuration: role.MaxSessionDuration ?? null,
+          created: role.CreateDate ?? null,
+          lastUsed: role.RoleLastUsed ?? null,
+        },
+      },
       outputs: { 'role-arn': facts.arn },
     };
   },
@@ -231,7 +262,17 @@ export function planRevoke(prior: RevokePrior): AwsRequest[] {
   const existing = revokeCutoffOf(prior.document);
   if (existing && Date.parse(existing) >= Date.parse(prior.cutoff)) return [];
   const api = API[prior.target];
-  return [{ service: 'iam', action: api.put, input: { [api.key]: prior.name, PolicyName: prior.policyName, PolicyDocument: revokeOlderSessionsDocument(prior.cutoff) } }];
+  return [
+    {
+      service: 'iam',
+      action: api.put,
+      input: {
+        [api.key]: prior.name,
+        PolicyName: prior.policyName,
+        PolicyDocument: revokeOlderSessionsDocument(prior.cutoff),
+      },
+    },
+  ];
 }
 
 /** Whether every statement of a policy document denies: putting such a document back can take access away, never give it. */
@@ -252,7 +293,10 @@ function deniesOnly(document: string): boolean {
  * able to make a rollback grant access.
  */
 export function rollbackRevoke(prior: RevokePrior): Rollback {
-  if (planRevoke(prior).length === 0) return { none: `${prior.policyName} on ${prior.target} ${prior.name} already revoked sessions up to ${revokeCutoffOf(prior.document)}; nothing was changed` };
+  if (planRevoke(prior).length === 0)
+    return {
+      none: `${prior.policyName} on ${prior.target} ${prior.name} already revoked sessions up to ${revokeCutoffOf(prior.document)}; nothing was changed`,
+    };
   const api = API[prior.target];
   if (prior.document !== null && !deniesOnly(prior.document)) {
     return {
@@ -262,15 +306,31 @@ export function rollbackRevoke(prior: RevokePrior): Rollback {
     };
   }
   if (prior.document === null) {
-    return { requests: [{ service: 'iam', action: api.remove, input: { [api.key]: prior.name, PolicyName: prior.policyName } }], does: `deletes the ${prior.policyName} inline policy from ${prior.target} ${prior.name}` };
+    return {
+      requests: [
+        { service: 'iam', action: api.remove, input: { [api.key]: prior.name, PolicyName: prior.policyName } },
+      ],
+      does: `deletes the ${prior.policyName} inline policy from ${prior.target} ${prior.name}`,
+    };
   }
   return {
-    requests: [{ service: 'iam', action: api.put, input: { [api.key]: prior.name, PolicyName: prior.policyName, PolicyDocument: prior.document } }],
+    requests: [
+      {
+        service: 'iam',
+        action: api.put,
+        input: { [api.key]: prior.name, PolicyName: prior.policyName, PolicyDocument: prior.document },
+      },
+    ],
     does: `puts back the ${prior.policyName} document ${prior.target} ${prior.name} had before`,
   };
 }
 
-async function inlinePolicy(session: AwsSession, target: 'role' | 'user', name: string, policyName: string): Promise<string | null> {
+async function inlinePolicy(
+  session: AwsSession,
+  target: 'role' | 'user',
+  name: string,
+  policyName: string,
+): Promise<string | null> {
   const read: Promise<{ PolicyDocument?: string }> =
     target === 'role'
       ? session.send('iam', new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }))
@@ -286,7 +346,10 @@ async function inlinePolicy(session: AwsSession, target: 'role' | 'user', name: 
  */
 function ownPrior(target: 'role' | 'user', prior: unknown): RevokePrior {
   const p = prior as RevokePrior;
-  const ownName = target === 'role' ? p?.policyName === REVOKE_POLICY_NAME : typeof p?.policyName === 'string' && /^awsorg-contain-[A-Z0-9]+$/.test(p.policyName);
+  const ownName =
+    target === 'role'
+      ? p?.policyName === REVOKE_POLICY_NAME
+      : typeof p?.policyName === 'string' && /^awsorg-contain-[A-Z0-9]+$/.test(p.policyName);
   if (p?.target !== target || !ownName) {
     throw new Error(
       `the prior state is for ${p?.target ?? '?'} policy ${p?.policyName ?? '?'}, but this operation writes only the ${target === 'role' ? REVOKE_POLICY_NAME : containPolicyName('<access key id>')} policy of a ${target}`,
@@ -295,7 +358,11 @@ function ownPrior(target: 'role' | 'user', prior: unknown): RevokePrior {
   return p;
 }
 
-function revokeAction(target: 'role' | 'user', locate: (ctx: StepContext) => { name: string; policyName: string }, outputName: string): ActionOperation {
+function revokeAction(
+  target: 'role' | 'user',
+  locate: (ctx: StepContext) => { name: string; policyName: string },
+  outputName: string,
+): ActionOperation {
   const api = API[target];
   return {
     kind: 'action',
@@ -304,7 +371,13 @@ function revokeAction(target: 'role' | 'user', locate: (ctx: StepContext) => { n
     rollbackCall: `iam:${api.remove} (or iam:${api.put} with the document it replaced)`,
     async capture(ctx): Promise<RevokePrior> {
       const { name, policyName } = locate(ctx);
-      return { target, name, policyName, document: await inlinePolicy(ctx.session, target, name, policyName), cutoff: revocationCutoff(ctx.now()) };
+      return {
+        target,
+        name,
+        policyName,
+        document: await inlinePolicy(ctx.session, target, name, policyName),
+        cutoff: revocationCutoff(ctx.now()),
+      };
     },
     plan: (_ctx, prior) => planRevoke(ownPrior(target, prior)),
     rollback: (_ctx, prior) => rollbackRevoke(ownPrior(target, prior)),
@@ -320,7 +393,11 @@ function revokeAction(target: 'role' | 'user', locate: (ctx: StepContext) => { n
   };
 }
 
-function verifyRevoke(target: 'role' | 'user', locate: (ctx: StepContext) => { name: string; policyName: string }, outputName: string): (ctx: StepContext) => Promise<{ ok: boolean; line: string; document: string | null }> {
+function verifyRevoke(
+  target: 'role' | 'user',
+  locate: (ctx: StepContext) => { name: string; policyName: string },
+  outputName: string,
+): (ctx: StepContext) => Promise<{ ok: boolean; line: string; document: string | null }> {
   return async (ctx) => {
     const { name, policyName } = locate(ctx);
     const wanted = ctx.outputs[outputName];
@@ -384,9 +461,13 @@ const findKeyAccount: CheckOperation = {
       };
     }
     try {
-      const described = (await ctx.session.send('organizations', new DescribeAccountCommand({ AccountId: account }))).Account;
+      const described = (await ctx.session.send('organizations', new DescribeAccountCommand({ AccountId: account })))
+        .Account;
       // AWS creates OrganizationAccountAccessRole only in the member accounts Organizations creates, never in the management account.
-      if (account === (await ctx.organization()).managementAccountId && ctx.params['access-role'] === 'OrganizationAccountAccessRole') {
+      if (
+        account === (await ctx.organization()).managementAccountId &&
+        ctx.params['access-role'] === 'OrganizationAccountAccessRole'
+      ) {
         return {
           ok: false,
           summary: `${keyId} belongs to the management account ${account}`,
@@ -446,11 +527,18 @@ const findKeyUser: CheckOperation = {
       };
     }
     const last = used?.AccessKeyLastUsed;
-    const lastUse = last?.LastUsedDate ? `last used ${last.LastUsedDate.toISOString()} (${last.ServiceName ?? '?'} in ${last.Region ?? '?'})` : 'no recorded use';
+    const lastUse = last?.LastUsedDate
+      ? `last used ${last.LastUsedDate.toISOString()} (${last.ServiceName ?? '?'} in ${last.Region ?? '?'})`
+      : 'no recorded use';
     return {
       ok: true,
       summary: `${keyId} belongs to IAM user ${userName} in ${account}; it is ${key.Status ?? 'unknown'}; ${lastUse}`,
-      detail: { user: { name: userName, arn: userArn, created: user?.CreateDate ?? null }, key, lastUsed: last ?? null, keys: keys?.AccessKeyMetadata ?? [] },
+      detail: {
+        user: { name: userName, arn: userArn, created: user?.CreateDate ?? null },
+        key,
+        lastUsed: last ?? null,
+        keys: keys?.AccessKeyMetadata ?? [],
+      },
       outputs: { 'key-user': userName },
     };
   },
@@ -465,19 +553,33 @@ export interface KeyPrior {
 /** Pure: deactivate the key unless it is already inactive. Never delete: deactivation is reversible and keeps the evidence. */
 export function planDeactivate(prior: KeyPrior): AwsRequest[] {
   if (prior.status === 'Inactive') return [];
-  return [{ service: 'iam', action: 'UpdateAccessKey', input: { UserName: prior.userName, AccessKeyId: prior.accessKeyId, Status: 'Inactive' } }];
+  return [
+    {
+      service: 'iam',
+      action: 'UpdateAccessKey',
+      input: { UserName: prior.userName, AccessKeyId: prior.accessKeyId, Status: 'Inactive' },
+    },
+  ];
 }
 
 export function rollbackDeactivate(prior: KeyPrior): Rollback {
   if (planDeactivate(prior).length === 0) return { none: `access key ${prior.accessKeyId} was already inactive` };
   return {
-    requests: [{ service: 'iam', action: 'UpdateAccessKey', input: { UserName: prior.userName, AccessKeyId: prior.accessKeyId, Status: 'Active' } }],
+    requests: [
+      {
+        service: 'iam',
+        action: 'UpdateAccessKey',
+        input: { UserName: prior.userName, AccessKeyId: prior.accessKeyId, Status: 'Active' },
+      },
+    ],
     does: `reactivates access key ${prior.accessKeyId} of ${prior.userName} (only once it is known not to be leaked)`,
   };
 }
 
 async function accessKey(session: AwsSession, userName: string, keyId: string): Promise<AccessKeyMetadata | undefined> {
-  return (await session.send('iam', new ListAccessKeysCommand({ UserName: userName }))).AccessKeyMetadata?.find((k) => k.AccessKeyId === keyId);
+  return (await session.send('iam', new ListAccessKeysCommand({ UserName: userName }))).AccessKeyMetadata?.find(
+    (k) => k.AccessKeyId === keyId,
+  );
 }
 
 const deactivateKey: ActionOperation = {
@@ -488,7 +590,11 @@ const deactivateKey: ActionOperation = {
   async capture(ctx): Promise<KeyPrior> {
     const userName = ctx.outputs['key-user'] ?? '';
     const accessKeyId = ctx.params['access-key-id']!;
-    return { userName, accessKeyId, status: (await accessKey(ctx.session, userName, accessKeyId))?.Status ?? 'missing' };
+    return {
+      userName,
+      accessKeyId,
+      status: (await accessKey(ctx.session, userName, accessKeyId))?.Status ?? 'missing',
+    };
   },
   plan: (_ctx, prior) => planDeactivate(prior as KeyPrior),
   rollback: (_ctx, prior) => rollbackDeactivate(prior as KeyPrior),
@@ -498,7 +604,10 @@ const deactivateKey: ActionOperation = {
   },
 };
 
-const userTarget = (ctx: StepContext) => ({ name: ctx.outputs['key-user'] ?? '', policyName: containPolicyName(ctx.params['access-key-id']!) });
+const userTarget = (ctx: StepContext) => ({
+  name: ctx.outputs['key-user'] ?? '',
+  policyName: containPolicyName(ctx.params['access-key-id']!),
+});
 
 export interface LoginProfilePrior {
   userName: string;
@@ -506,7 +615,9 @@ export interface LoginProfilePrior {
 }
 
 export function planDeleteLoginProfile(prior: LoginProfilePrior): AwsRequest[] {
-  return prior.loginProfile ? [{ service: 'iam', action: 'DeleteLoginProfile', input: { UserName: prior.userName } }] : [];
+  return prior.loginProfile
+    ? [{ service: 'iam', action: 'DeleteLoginProfile', input: { UserName: prior.userName } }]
+    : [];
 }
 
 /** A console password cannot be put back: AWS never reveals it. The rollback says how to give access back instead. */
@@ -521,11 +632,21 @@ const deleteLoginProfile: ActionOperation = {
   kind: 'action',
   call: 'iam:DeleteLoginProfile',
   reads: ['iam:GetLoginProfile'],
-  rollbackCall: 'none: the password cannot be restored; iam:CreateLoginProfile with a new password and PasswordResetRequired gives access back',
+  rollbackCall:
+    'none: the password cannot be restored; iam:CreateLoginProfile with a new password and PasswordResetRequired gives access back',
   async capture(ctx): Promise<LoginProfilePrior> {
     const userName = ctx.outputs['key-user'] ?? '';
-    const profile = (await orNull(ctx.session.send('iam', new GetLoginProfileCommand({ UserName: userName }))))?.LoginProfile;
-    return { userName, loginProfile: profile ? { created: profile.CreateDate?.toISOString() ?? null, passwordResetRequired: Boolean(profile.PasswordResetRequired) } : null };
+    const profile = (await orNull(ctx.session.send('iam', new GetLoginProfileCommand({ UserName: userName }))))
+      ?.LoginProfile;
+    return {
+      userName,
+      loginProfile: profile
+        ? {
+            created: profile.CreateDate?.toISOString() ?? null,
+            passwordResetRequired: Boolean(profile.PasswordResetRequired),
+          }
+        : null,
+    };
   },
   plan: (_ctx, prior) => planDeleteLoginProfile(prior as LoginProfilePrior),
   rollback: (_ctx, prior) => rollbackDeleteLoginProfile(prior as LoginProfilePrior),
@@ -542,8 +663,16 @@ const verifyKeyContained: VerifyOperation = {
     const status = (await accessKey(ctx.session, userName, keyId))?.Status ?? 'missing';
     const denied = await probeUser(ctx);
     const profile = await orNull(ctx.session.send('iam', new GetLoginProfileCommand({ UserName: userName })));
-    const parts = [`key ${keyId} is ${status}`, denied.line, profile ? `${userName} still has a console password` : `${userName} has no console password`];
-    return { ok: status === 'Inactive' && denied.ok && !profile, summary: parts.join('; '), detail: { status, document: denied.document, loginProfile: Boolean(profile) } };
+    const parts = [
+      `key ${keyId} is ${status}`,
+      denied.line,
+      profile ? `${userName} still has a console password` : `${userName} has no console password`,
+    ];
+    return {
+      ok: status === 'Inactive' && denied.ok && !profile,
+      summary: parts.join('; '),
+      detail: { status, document: denied.document, loginProfile: Boolean(profile) },
+    };
   },
 };
 

@@ -38,7 +38,12 @@ export function quarantinePolicyDocument(partition: string, responderRole: strin
         Resource: '*',
         Condition: { ArnNotLike: { 'aws:PrincipalArn': [`arn:${partition}:iam::*:role/${responderRole}`] } },
       },
-      { Sid: 'AwsorgQuarantineDenyLeaveOrganization', Effect: 'Deny', Action: 'organizations:LeaveOrganization', Resource: '*' },
+      {
+        Sid: 'AwsorgQuarantineDenyLeaveOrganization',
+        Effect: 'Deny',
+        Action: 'organizations:LeaveOrganization',
+        Resource: '*',
+      },
     ],
   });
 }
@@ -51,7 +56,9 @@ async function parentsOf(session: AwsSession, childId: string): Promise<Parent[]
   return (await session.send('organizations', new ListParentsCommand({ ChildId: childId }))).Parents ?? [];
 }
 
-async function allPages<T>(fetch: (token: string | undefined) => Promise<{ items: T[]; next: string | undefined }>): Promise<T[]> {
+async function allPages<T>(
+  fetch: (token: string | undefined) => Promise<{ items: T[]; next: string | undefined }>,
+): Promise<T[]> {
   const all: T[] = [];
   let token: string | undefined;
   do {
@@ -64,14 +71,20 @@ async function allPages<T>(fetch: (token: string | undefined) => Promise<{ items
 
 async function policiesFor(session: AwsSession, targetId: string): Promise<PolicySummary[]> {
   return allPages(async (NextToken) => {
-    const out = await session.send('organizations', new ListPoliciesForTargetCommand({ TargetId: targetId, Filter: 'SERVICE_CONTROL_POLICY', NextToken }));
+    const out = await session.send(
+      'organizations',
+      new ListPoliciesForTargetCommand({ TargetId: targetId, Filter: 'SERVICE_CONTROL_POLICY', NextToken }),
+    );
     return { items: out.Policies ?? [], next: out.NextToken };
   });
 }
 
 async function findQuarantineOu(session: AwsSession, rootId: string): Promise<string | undefined> {
   const ous = await allPages(async (NextToken) => {
-    const out = await session.send('organizations', new ListOrganizationalUnitsForParentCommand({ ParentId: rootId, NextToken }));
+    const out = await session.send(
+      'organizations',
+      new ListOrganizationalUnitsForParentCommand({ ParentId: rootId, NextToken }),
+    );
     return { items: out.OrganizationalUnits ?? [], next: out.NextToken };
   });
   return ous.find((ou) => ou.Name?.toLowerCase() === QUARANTINE_OU_NAME.toLowerCase())?.Id;
@@ -79,7 +92,10 @@ async function findQuarantineOu(session: AwsSession, rootId: string): Promise<st
 
 async function findQuarantinePolicy(session: AwsSession): Promise<{ id: string; content: string } | undefined> {
   const policies = await allPages(async (NextToken) => {
-    const out = await session.send('organizations', new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY', NextToken }));
+    const out = await session.send(
+      'organizations',
+      new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY', NextToken }),
+    );
     return { items: out.Policies ?? [], next: out.NextToken };
   });
   const summary = policies.find((p) => p.Name === QUARANTINE_POLICY_NAME);
@@ -100,13 +116,19 @@ const refuseManagement: CheckOperation = {
         summary: `${accountId} is the management account`,
         refusal: {
           message: `refusing to quarantine ${accountId}: it is the organization's management account, and SCPs do not apply to the management account, so a Quarantine OU could not contain it`,
-          nextStep: 'Contain the management account with revoke-role-sessions and contain-access-key on its principals, and rotate its root credentials.',
+          nextStep:
+            'Contain the management account with revoke-role-sessions and contain-access-key on its principals, and rotate its root credentials.',
         },
       };
     }
-    const account = (await ctx.session.send('organizations', new DescribeAccountCommand({ AccountId: accountId }))).Account;
-    const root = (await ctx.session.send('organizations', new ListRootsCommand({}))).Roots?.find((r) => r.Id === org.rootId);
-    const scpEnabled = (root?.PolicyTypes ?? []).some((t) => t.Type === 'SERVICE_CONTROL_POLICY' && t.Status === 'ENABLED');
+    const account = (await ctx.session.send('organizations', new DescribeAccountCommand({ AccountId: accountId })))
+      .Account;
+    const root = (await ctx.session.send('organizations', new ListRootsCommand({}))).Roots?.find(
+      (r) => r.Id === org.rootId,
+    );
+    const scpEnabled = (root?.PolicyTypes ?? []).some(
+      (t) => t.Type === 'SERVICE_CONTROL_POLICY' && t.Status === 'ENABLED',
+    );
     if (!scpEnabled) {
       return {
         ok: false,
@@ -117,7 +139,11 @@ const refuseManagement: CheckOperation = {
         },
       };
     }
-    return { ok: true, summary: `${account?.Name ?? accountId} (${accountId}) is a member account (${(account && accountState(account)) ?? 'state unknown'}); SCPs are enabled`, detail: { account: account ?? null } };
+    return {
+      ok: true,
+      summary: `${account?.Name ?? accountId} (${accountId}) is a member account (${(account && accountState(account)) ?? 'state unknown'}); SCPs are enabled`,
+      detail: { account: account ?? null },
+    };
   },
 };
 
@@ -154,9 +180,19 @@ const ensureOu: ActionOperation = {
   },
   plan(_ctx, prior) {
     const p = prior as OuPrior;
-    return p.quarantineOuId ? [] : [{ service: 'organizations', action: 'CreateOrganizationalUnit', input: { ParentId: p.rootId, Name: QUARANTINE_OU_NAME } }];
+    return p.quarantineOuId
+      ? []
+      : [
+          {
+            service: 'organizations',
+            action: 'CreateOrganizationalUnit',
+            input: { ParentId: p.rootId, Name: QUARANTINE_OU_NAME },
+          },
+        ];
   },
-  rollback: () => ({ none: 'the Quarantine OU stays for later incidents; it holds no account once the account is moved back' }),
+  rollback: () => ({
+    none: 'the Quarantine OU stays for later incidents; it holds no account once the account is moved back',
+  }),
   outputs(_ctx, prior, responses) {
     const created = (responses[0] as { OrganizationalUnit?: { Id?: string } } | undefined)?.OrganizationalUnit?.Id;
     const id = created ?? (prior as OuPrior).quarantineOuId;
@@ -173,7 +209,8 @@ const ensurePolicy: ActionOperation = {
   kind: 'action',
   call: 'organizations:CreatePolicy (organizations:UpdatePolicy when the existing document differs)',
   reads: ['organizations:ListPolicies', 'organizations:DescribePolicy'],
-  rollbackCall: 'none for a new policy (it stays for later incidents); organizations:UpdatePolicy back to the old document when one was replaced',
+  rollbackCall:
+    'none for a new policy (it stays for later incidents); organizations:UpdatePolicy back to the old document when one was replaced',
   async capture(ctx): Promise<PolicyPrior> {
     const wanted = quarantinePolicyDocument(partitionOf(ctx.operator.arn), ctx.params['responder-role']!);
     return { policy: (await findQuarantinePolicy(ctx.session)) ?? null, wanted };
@@ -185,15 +222,32 @@ const ensurePolicy: ActionOperation = {
         {
           service: 'organizations',
           action: 'CreatePolicy',
-          input: { Name: QUARANTINE_POLICY_NAME, Type: 'SERVICE_CONTROL_POLICY', Description: 'awsorg quarantine: deny all but the incident responders; deny leaving the organization', Content: p.wanted },
+          input: {
+            Name: QUARANTINE_POLICY_NAME,
+            Type: 'SERVICE_CONTROL_POLICY',
+            Description: 'awsorg quarantine: deny all but the incident responders; deny leaving the organization',
+            Content: p.wanted,
+          },
         },
       ];
     }
-    return samePolicy(p.policy.content, p.wanted) ? [] : [{ service: 'organizations', action: 'UpdatePolicy', input: { PolicyId: p.policy.id, Content: p.wanted } }];
+    return samePolicy(p.policy.content, p.wanted)
+      ? []
+      : [{ service: 'organizations', action: 'UpdatePolicy', input: { PolicyId: p.policy.id, Content: p.wanted } }];
   },
   rollback(_ctx, prior, responses) {
     const p = prior as PolicyPrior;
-    if (responses.length && p.policy) return { requests: [{ service: 'organizations', action: 'UpdatePolicy', input: { PolicyId: p.policy.id, Content: p.policy.content } }], does: 'restores the quarantine SCP document it replaced' };
+    if (responses.length && p.policy)
+      return {
+        requests: [
+          {
+            service: 'organizations',
+            action: 'UpdatePolicy',
+            input: { PolicyId: p.policy.id, Content: p.policy.content },
+          },
+        ],
+        does: 'restores the quarantine SCP document it replaced',
+      };
     return { none: 'the quarantine SCP stays for later incidents; it applies only to accounts in the Quarantine OU' };
   },
   async inEffect(ctx, prior) {
@@ -202,8 +256,11 @@ const ensurePolicy: ActionOperation = {
     return p.policy ? Boolean(now && now.id === p.policy.id && samePolicy(now.content, p.wanted)) : Boolean(now);
   },
   outputs(_ctx, prior, responses) {
-    const created = (responses[0] as { Policy?: { PolicySummary?: { Id?: string } } } | undefined)?.Policy?.PolicySummary?.Id;
-    return { 'quarantine-policy': created ?? (prior as PolicyPrior).policy?.id ?? '(the policy id CreatePolicy returns)' };
+    const created = (responses[0] as { Policy?: { PolicySummary?: { Id?: string } } } | undefined)?.Policy
+      ?.PolicySummary?.Id;
+    return {
+      'quarantine-policy': created ?? (prior as PolicyPrior).policy?.id ?? '(the policy id CreatePolicy returns)',
+    };
   },
 };
 
@@ -220,14 +277,26 @@ const attachPolicy: ActionOperation = {
   rollbackCall: 'none: the quarantine SCP stays on the Quarantine OU for later incidents',
   async capture(ctx): Promise<AttachPrior> {
     const quarantineOuId = ctx.outputs['quarantine-ou'] ?? '';
-    const attachedToOu = quarantineOuId.startsWith('ou-') ? (await policiesFor(ctx.session, quarantineOuId)).map((p) => p.Id ?? '') : [];
+    const attachedToOu = quarantineOuId.startsWith('ou-')
+      ? (await policiesFor(ctx.session, quarantineOuId)).map((p) => p.Id ?? '')
+      : [];
     return { policyId: ctx.outputs['quarantine-policy'] ?? '', quarantineOuId, attachedToOu };
   },
   plan(_ctx, prior) {
     const p = prior as AttachPrior;
-    return p.attachedToOu.includes(p.policyId) ? [] : [{ service: 'organizations', action: 'AttachPolicy', input: { PolicyId: p.policyId, TargetId: p.quarantineOuId } }];
+    return p.attachedToOu.includes(p.policyId)
+      ? []
+      : [
+          {
+            service: 'organizations',
+            action: 'AttachPolicy',
+            input: { PolicyId: p.policyId, TargetId: p.quarantineOuId },
+          },
+        ];
   },
-  rollback: () => ({ none: 'the quarantine SCP stays on the Quarantine OU for later incidents; it applies only to accounts in that OU' }),
+  rollback: () => ({
+    none: 'the quarantine SCP stays on the Quarantine OU for later incidents; it applies only to accounts in that OU',
+  }),
 };
 
 function samePolicy(a: string, b: string): boolean {
@@ -251,21 +320,41 @@ const moveAccount: ActionOperation = {
   rollbackCall: 'organizations:MoveAccount (back to the captured parent)',
   async capture(ctx): Promise<MovePrior> {
     const accountId = ctx.params.account!;
-    return { accountId, parents: await parentsOf(ctx.session, accountId), quarantineOuId: ctx.outputs['quarantine-ou'] ?? '' };
+    return {
+      accountId,
+      parents: await parentsOf(ctx.session, accountId),
+      quarantineOuId: ctx.outputs['quarantine-ou'] ?? '',
+    };
   },
   plan(_ctx, prior) {
     const p = prior as MovePrior;
     const source = p.parents[0]?.Id;
-    if (!source) throw new UsageError(`account ${p.accountId} has no parent in the organization`, 'Check the account id with `awsorg accounts`.');
+    if (!source)
+      throw new UsageError(
+        `account ${p.accountId} has no parent in the organization`,
+        'Check the account id with `awsorg accounts`.',
+      );
     if (source === p.quarantineOuId) return [];
-    return [{ service: 'organizations', action: 'MoveAccount', input: { AccountId: p.accountId, SourceParentId: source, DestinationParentId: p.quarantineOuId } }];
+    return [
+      {
+        service: 'organizations',
+        action: 'MoveAccount',
+        input: { AccountId: p.accountId, SourceParentId: source, DestinationParentId: p.quarantineOuId },
+      },
+    ];
   },
   rollback(_ctx, prior, responses) {
     const p = prior as MovePrior;
     const source = p.parents[0]?.Id;
     if (!responses.length || !source || source === p.quarantineOuId) return { none: 'the account was not moved' };
     return {
-      requests: [{ service: 'organizations', action: 'MoveAccount', input: { AccountId: p.accountId, SourceParentId: p.quarantineOuId, DestinationParentId: source } }],
+      requests: [
+        {
+          service: 'organizations',
+          action: 'MoveAccount',
+          input: { AccountId: p.accountId, SourceParentId: p.quarantineOuId, DestinationParentId: source },
+        },
+      ],
       does: `moves ${p.accountId} back from the Quarantine OU to ${source}`,
     };
   },
@@ -287,8 +376,14 @@ const verifyQuarantine: VerifyOperation = {
     const ok = parent === ouId && Boolean(scp);
     return {
       ok,
-      summary: ok ? `${accountId} is in the Quarantine OU ${ouId}, and ${QUARANTINE_POLICY_NAME} (${scp?.Id}) is attached to it` : `${accountId}'s parent is ${parent ?? 'unknown'}; quarantine SCP attached to ${ouId}: ${scp ? 'yes' : 'no'}`,
-      detail: { parent: parent ?? null, quarantineOu: ouId, policies: policies.map((p) => ({ id: p.Id, name: p.Name })) },
+      summary: ok
+        ? `${accountId} is in the Quarantine OU ${ouId}, and ${QUARANTINE_POLICY_NAME} (${scp?.Id}) is attached to it`
+        : `${accountId}'s parent is ${parent ?? 'unknown'}; quarantine SCP attached to ${ouId}: ${scp ? 'yes' : 'no'}`,
+      detail: {
+        parent: parent ?? null,
+        quarantineOu: ouId,
+        policies: policies.map((p) => ({ id: p.Id, name: p.Name })),
+      },
     };
   },
 };

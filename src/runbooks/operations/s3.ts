@@ -18,12 +18,30 @@ import {
 } from '@aws-sdk/client-s3';
 import type { AwsSession } from '../../aws/session.js';
 import { AwsCallError } from '../../core/errors.js';
-import type { ActionOperation, AwsRequest, CheckOperation, Operation, Rollback, StepContext, VerifyOperation } from '../types.js';
+import type {
+  ActionOperation,
+  AwsRequest,
+  CheckOperation,
+  Operation,
+  Rollback,
+  StepContext,
+  VerifyOperation,
+} from '../types.js';
 
-export const BLOCK_FIELDS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
+export const BLOCK_FIELDS = [
+  'BlockPublicAcls',
+  'IgnorePublicAcls',
+  'BlockPublicPolicy',
+  'RestrictPublicBuckets',
+] as const;
 export type BlockConfig = Record<(typeof BLOCK_FIELDS)[number], boolean>;
 
-const ALL_BLOCKED: BlockConfig = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+const ALL_BLOCKED: BlockConfig = {
+  BlockPublicAcls: true,
+  IgnorePublicAcls: true,
+  BlockPublicPolicy: true,
+  RestrictPublicBuckets: true,
+};
 const EVERYONE_GROUPS: Record<string, string> = {
   'http://acs.amazonaws.com/groups/global/AllUsers': 'everyone',
   'http://acs.amazonaws.com/groups/global/AuthenticatedUsers': 'any AWS account',
@@ -63,10 +81,19 @@ export function policyOpenStatements(policy: string | null): string[] {
   } catch {
     return ['(the policy is not valid JSON)'];
   }
-  const list = (Array.isArray(statements) ? statements : [statements]) as { Sid?: string; Effect?: string; Principal?: unknown; Action?: unknown; Condition?: unknown }[];
-  const anyone = (p: unknown) => p === '*' || (typeof p === 'object' && p !== null && [(p as { AWS?: unknown }).AWS].flat().includes('*'));
+  const list = (Array.isArray(statements) ? statements : [statements]) as {
+    Sid?: string;
+    Effect?: string;
+    Principal?: unknown;
+    Action?: unknown;
+    Condition?: unknown;
+  }[];
+  const anyone = (p: unknown) =>
+    p === '*' || (typeof p === 'object' && p !== null && [(p as { AWS?: unknown }).AWS].flat().includes('*'));
   return list.flatMap((s, i) =>
-    s?.Effect === 'Allow' && anyone(s.Principal) ? [`${s.Sid ?? `statement ${i + 1}`}: ${[s.Action].flat().join(', ')}${s.Condition ? ' (with conditions)' : ''}`] : [],
+    s?.Effect === 'Allow' && anyone(s.Principal)
+      ? [`${s.Sid ?? `statement ${i + 1}`}: ${[s.Action].flat().join(', ')}${s.Condition ? ' (with conditions)' : ''}`]
+      : [],
   );
 }
 
@@ -87,8 +114,14 @@ function bucketOf(ctx: StepContext): { Bucket: string; ExpectedBucketOwner: stri
   return { Bucket: ctx.params.bucket!, ExpectedBucketOwner: ctx.where.account };
 }
 
-async function currentBlock(session: AwsSession, bucket: { Bucket: string; ExpectedBucketOwner: string }): Promise<BlockConfig | null> {
-  const out = await orNull(session.send('s3', new GetPublicAccessBlockCommand(bucket)), /^NoSuchPublicAccessBlockConfiguration$/);
+async function currentBlock(
+  session: AwsSession,
+  bucket: { Bucket: string; ExpectedBucketOwner: string },
+): Promise<BlockConfig | null> {
+  const out = await orNull(
+    session.send('s3', new GetPublicAccessBlockCommand(bucket)),
+    /^NoSuchPublicAccessBlockConfiguration$/,
+  );
   return blockConfig(out?.PublicAccessBlockConfiguration);
 }
 
@@ -101,13 +134,21 @@ const findBucket: CheckOperation = {
     try {
       const out = await ctx.session.send('s3', new GetBucketLocationCommand(bucket));
       const region = regionFromLocation(out.LocationConstraint);
-      return { ok: true, summary: `bucket ${bucket.Bucket} is in ${region}`, detail: { bucket: bucket.Bucket, region, account }, outputs: { 'bucket-region': region } };
+      return {
+        ok: true,
+        summary: `bucket ${bucket.Bucket} is in ${region}`,
+        detail: { bucket: bucket.Bucket, region, account },
+        outputs: { 'bucket-region': region },
+      };
     } catch (err) {
       if (isCode(err, /^NoSuchBucket$/)) {
         return {
           ok: false,
           summary: `no bucket ${bucket.Bucket}`,
-          refusal: { message: `there is no S3 bucket named ${bucket.Bucket}`, nextStep: `Check the bucket name (\`aws s3api list-buckets\` in account ${account}); nothing was changed.` },
+          refusal: {
+            message: `there is no S3 bucket named ${bucket.Bucket}`,
+            nextStep: `Check the bucket name (\`aws s3api list-buckets\` in account ${account}); nothing was changed.`,
+          },
         };
       }
       if (isCode(err, /^(AccessDenied|Forbidden)$/)) {
@@ -130,7 +171,9 @@ const captureExposure: CheckOperation = {
   reads: ['s3:GetBucketPolicy', 's3:GetBucketPolicyStatus', 's3:GetBucketAcl', 's3:GetPublicAccessBlock'],
   async run(ctx) {
     const bucket = bucketOf(ctx);
-    const policy = (await orNull(ctx.session.send('s3', new GetBucketPolicyCommand(bucket)), /^NoSuchBucketPolicy$/))?.Policy ?? null;
+    const policy =
+      (await orNull(ctx.session.send('s3', new GetBucketPolicyCommand(bucket)), /^NoSuchBucketPolicy$/))?.Policy ??
+      null;
     // Some S3-compatible endpoints do not answer this call; the exposure is still judged from the policy itself.
     let isPublic: boolean | 'unknown' = 'unknown';
     if (policy) {
@@ -151,7 +194,14 @@ const captureExposure: CheckOperation = {
       summary:
         `policy: ${policy ? `${openStatements.length ? `allows anyone (${openStatements.join('; ')})` : 'names no anonymous principal'}, S3 says public: ${isPublic}` : 'none'}; ` +
         `ACL grants: ${aclGrants.join(', ') || 'none to everyone'}; public-access block: ${blockText}`,
-      detail: { policy, policyIsPublic: isPublic, openStatements, acl: { owner: acl.Owner ?? null, grants: acl.Grants ?? [] }, publicAclGrants: aclGrants, publicAccessBlock: block },
+      detail: {
+        policy,
+        policyIsPublic: isPublic,
+        openStatements,
+        acl: { owner: acl.Owner ?? null, grants: acl.Grants ?? [] },
+        publicAclGrants: aclGrants,
+        publicAccessBlock: block,
+      },
     };
   },
 };
@@ -166,18 +216,38 @@ export interface BlockPrior {
 /** Pure: turn on all four blocks unless they already are. */
 export function planBlock(prior: BlockPrior): AwsRequest[] {
   if (allBlocked(prior.block)) return [];
-  return [{ service: 's3', action: 'PutPublicAccessBlock', input: { Bucket: prior.bucket, ExpectedBucketOwner: prior.account, PublicAccessBlockConfiguration: { ...ALL_BLOCKED } } }];
+  return [
+    {
+      service: 's3',
+      action: 'PutPublicAccessBlock',
+      input: {
+        Bucket: prior.bucket,
+        ExpectedBucketOwner: prior.account,
+        PublicAccessBlockConfiguration: { ...ALL_BLOCKED },
+      },
+    },
+  ];
 }
 
 /** Pure: put back the captured configuration, or delete the one the run added. */
 export function rollbackBlock(prior: BlockPrior): Rollback {
-  if (planBlock(prior).length === 0) return { none: `all four public-access blocks were already on for ${prior.bucket}` };
+  if (planBlock(prior).length === 0)
+    return { none: `all four public-access blocks were already on for ${prior.bucket}` };
   const target = { Bucket: prior.bucket, ExpectedBucketOwner: prior.account };
   if (!prior.block) {
-    return { requests: [{ service: 's3', action: 'DeletePublicAccessBlock', input: target }], does: `removes the public-access block from ${prior.bucket}, which had none` };
+    return {
+      requests: [{ service: 's3', action: 'DeletePublicAccessBlock', input: target }],
+      does: `removes the public-access block from ${prior.bucket}, which had none`,
+    };
   }
   return {
-    requests: [{ service: 's3', action: 'PutPublicAccessBlock', input: { ...target, PublicAccessBlockConfiguration: { ...prior.block } } }],
+    requests: [
+      {
+        service: 's3',
+        action: 'PutPublicAccessBlock',
+        input: { ...target, PublicAccessBlockConfiguration: { ...prior.block } },
+      },
+    ],
     does: `puts back the public-access block ${prior.bucket} had (${BLOCK_FIELDS.filter((f) => prior.block![f]).join(', ') || 'all four off'})`,
   };
 }
@@ -189,7 +259,11 @@ const blockPublicAccess: ActionOperation = {
   rollbackCall: 's3:PutPublicAccessBlock with the captured values, or s3:DeletePublicAccessBlock when there was none',
   async capture(ctx): Promise<BlockPrior> {
     const bucket = bucketOf(ctx);
-    return { bucket: bucket.Bucket, account: bucket.ExpectedBucketOwner, block: await currentBlock(ctx.session, bucket) };
+    return {
+      bucket: bucket.Bucket,
+      account: bucket.ExpectedBucketOwner,
+      block: await currentBlock(ctx.session, bucket),
+    };
   },
   plan: (_ctx, prior) => planBlock(prior as BlockPrior),
   rollback: (_ctx, prior) => rollbackBlock(prior as BlockPrior),
@@ -208,7 +282,10 @@ const verifyBlocked: VerifyOperation = {
     const off = block ? BLOCK_FIELDS.filter((f) => !block[f]) : [...BLOCK_FIELDS];
     return {
       ok: off.length === 0,
-      summary: off.length === 0 ? `all four public-access blocks are on for ${bucket.Bucket}` : `${bucket.Bucket} still has ${off.join(', ')} off`,
+      summary:
+        off.length === 0
+          ? `all four public-access blocks are on for ${bucket.Bucket}`
+          : `${bucket.Bucket} still has ${off.join(', ')} off`,
       detail: { publicAccessBlock: block },
     };
   },

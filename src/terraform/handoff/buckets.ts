@@ -55,7 +55,11 @@ export function bucketCode(spec: HandoffBucket): BucketCode {
       ...(spec.preventDestroy ? [blank, block('lifecycle', [attr('prevent_destroy', 'true')])] : []),
     ]),
     blank,
-    resource('aws_s3_bucket_versioning', [attr('bucket', bucketRef), blank, block('versioning_configuration', [attr('status', hclString('Enabled'))])]),
+    resource('aws_s3_bucket_versioning', [
+      attr('bucket', bucketRef),
+      blank,
+      block('versioning_configuration', [attr('status', hclString('Enabled'))]),
+    ]),
     blank,
     resource('aws_s3_bucket_server_side_encryption_configuration', [
       attr('bucket', bucketRef),
@@ -78,9 +82,18 @@ export function bucketCode(spec: HandoffBucket): BucketCode {
       attr('restrict_public_buckets', 'true'),
     ]),
     blank,
-    resource('aws_s3_bucket_ownership_controls', [attr('bucket', bucketRef), blank, block('rule', [attr('object_ownership', hclString('BucketOwnerEnforced'))])]),
+    resource('aws_s3_bucket_ownership_controls', [
+      attr('bucket', bucketRef),
+      blank,
+      block('rule', [attr('object_ownership', hclString('BucketOwnerEnforced'))]),
+    ]),
   ];
-  const subResources = ['aws_s3_bucket_versioning', 'aws_s3_bucket_server_side_encryption_configuration', 'aws_s3_bucket_public_access_block', 'aws_s3_bucket_ownership_controls'];
+  const subResources = [
+    'aws_s3_bucket_versioning',
+    'aws_s3_bucket_server_side_encryption_configuration',
+    'aws_s3_bucket_public_access_block',
+    'aws_s3_bucket_ownership_controls',
+  ];
 
   if (spec.noncurrentVersionDays !== undefined) {
     const foreignRules = (spec.observedLifecycleRules ?? []).filter((r) => r.ID !== LIFECYCLE_RULE_ID);
@@ -88,7 +101,9 @@ export function bucketCode(spec: HandoffBucket): BucketCode {
       // The provider's lifecycle resource owns the whole configuration: declaring only awsorg's
       // rule would replace the user's rules on the first apply.
       const ruleIds = foreignRules.map((r) => r.ID ?? '(no id)').join(', ');
-      notes.push(`lifecycle configuration of bucket ${bucket} is left out of the hand-off: it holds rules awsorg does not own (${ruleIds}); awsorg keeps managing its own rule`);
+      notes.push(
+        `lifecycle configuration of bucket ${bucket} is left out of the hand-off: it holds rules awsorg does not own (${ruleIds}); awsorg keeps managing its own rule`,
+      );
     } else {
       items.push(
         blank,
@@ -118,13 +133,24 @@ export function bucketCode(spec: HandoffBucket): BucketCode {
     const owned = new Set([...spec.ownedSids, ...spec.statements.map((s) => s.Sid)]);
     const foreign = (spec.observedPolicy?.Statement ?? []).filter((s) => !s.Sid || !owned.has(s.Sid));
     if (foreign.length > 0) {
-      notes.push(`bucket policy of ${bucket} keeps statements awsorg does not own: ${foreign.map((s) => s.Sid ?? '(no Sid)').join(', ')}`);
+      notes.push(
+        `bucket policy of ${bucket} keeps statements awsorg does not own: ${foreign.map((s) => s.Sid ?? '(no Sid)').join(', ')}`,
+      );
     }
     const name = `policies/${ident}_bucket_policy.json`;
-    policyFile = [name, JSON.stringify({ Version: '2012-10-17', Statement: [...spec.statements, ...foreign] }, null, 2) + '\n'];
-    items.push(blank, resource('aws_s3_bucket_policy', [attr('bucket', bucketRef), attr('policy', `file("\${path.module}/${name}")`)]));
+    policyFile = [
+      name,
+      JSON.stringify({ Version: '2012-10-17', Statement: [...spec.statements, ...foreign] }, null, 2) + '\n',
+    ];
+    items.push(
+      blank,
+      resource('aws_s3_bucket_policy', [attr('bucket', bucketRef), attr('policy', `file("\${path.module}/${name}")`)]),
+    );
     subResources.push('aws_s3_bucket_policy');
   }
-  const imports: Array<[string, string]> = [[`aws_s3_bucket.${ident}`, bucket], ...subResources.map((type): [string, string] => [`${type}.${ident}`, bucket])];
+  const imports: Array<[string, string]> = [
+    [`aws_s3_bucket.${ident}`, bucket],
+    ...subResources.map((type): [string, string] => [`${type}.${ident}`, bucket]),
+  ];
   return { items, imports, ...(policyFile ? { policyFile } : {}), notes };
 }

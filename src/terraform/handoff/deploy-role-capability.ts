@@ -48,7 +48,9 @@ function neededServices(loaded: LoadedBlueprint): Service[] {
   if (bp.stateBackend && usesTable(loaded) && bp.stateBackend.table) needed.push('dynamodb');
   if (bp.organizationTrail) needed.push('cloudtrail');
   // Resources in a member account are reached through a provider alias that assumes a role there.
-  const inMember = [bp.stateBackend?.account, bp.organizationTrail?.account, bp.ciOidc?.account].some((a) => a !== undefined && a !== MANAGEMENT_ACCOUNT);
+  const inMember = [bp.stateBackend?.account, bp.organizationTrail?.account, bp.ciOidc?.account].some(
+    (a) => a !== undefined && a !== MANAGEMENT_ACCOUNT,
+  );
   if (inMember) needed.push('sts');
   return needed;
 }
@@ -69,8 +71,12 @@ function inlineCoverage(policy: unknown): { full: Set<Service>; partial: Set<Ser
     if (typeof raw !== 'object' || raw === null) continue;
     const statement = raw as Record<string, unknown>;
     if (statement.Effect !== 'Allow') continue;
-    const actions = asList(statement.Action).filter((a): a is string => typeof a === 'string').map((a) => a.toLowerCase());
-    const notActions = asList(statement.NotAction).filter((a): a is string => typeof a === 'string').map((a) => a.toLowerCase());
+    const actions = asList(statement.Action)
+      .filter((a): a is string => typeof a === 'string')
+      .map((a) => a.toLowerCase());
+    const notActions = asList(statement.NotAction)
+      .filter((a): a is string => typeof a === 'string')
+      .map((a) => a.toLowerCase());
     for (const service of ALL) {
       if (statement.NotAction !== undefined) {
         // Allow + NotAction allows every service it does not exclude.
@@ -108,7 +114,9 @@ export function deployRoleCapability(loaded: LoadedBlueprint): DeployRoleCapabil
   const wanted = (services: Service[]) => services.map((s) => `${s}:*`).join(', ');
   const reasons: string[] = [];
   for (const s of needed.filter((n) => partly.has(n))) {
-    reasons.push(`the inline policy allows only some ${s} actions; make sure they cover every ${s} resource the code manages (or allow ${s}:*)`);
+    reasons.push(
+      `the inline policy allows only some ${s} actions; make sure they cover every ${s} resource the code manages (or allow ${s}:*)`,
+    );
   }
   if (missing.length === 0) return { sufficient: true, reasons };
   if (unreadable.length > 0) {
@@ -122,6 +130,8 @@ export function deployRoleCapability(loaded: LoadedBlueprint): DeployRoleCapabil
       : readOnly.length > 0 && covered.size === 0 && partly.size === 0
         ? `has only read-only policies (${readOnly.join(', ')})`
         : 'has policies that do not cover every service the code manages';
-  reasons.push(`the deploy role ${ci.roleName} ${has}, so an apply will fail: it cannot write ${missing.join(', ')}; attach the AWS-managed AdministratorAccess policy or one that allows ${wanted(missing)}`);
+  reasons.push(
+    `the deploy role ${ci.roleName} ${has}, so an apply will fail: it cannot write ${missing.join(', ')}; attach the AWS-managed AdministratorAccess policy or one that allows ${wanted(missing)}`,
+  );
   return { sufficient: false, reasons };
 }

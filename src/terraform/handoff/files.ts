@@ -14,7 +14,18 @@
  * a path outside the directory is refused rather than followed.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
 import type { Stats } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UsageError, type AwsorgError } from '../../core/errors.js';
@@ -91,14 +102,28 @@ function isTf(path: string): boolean {
 }
 
 function hasHandoffMarker(text: string): boolean {
-  return text.replace(/^\uFEFF/, '').split('\n', 1)[0]!.replace(/\r$/, '') === HANDOFF_MARKER;
+  return (
+    text
+      .replace(/^\uFEFF/, '')
+      .split('\n', 1)[0]!
+      .replace(/\r$/, '') === HANDOFF_MARKER
+  );
 }
 
 /** A relative path with `/` separators, no empty, `.` or `..` component, that stays inside the directory. */
 function checkRelativePath(path: string, where: string): string[] {
   const parts = path.split('/');
-  if (path === '' || isAbsolute(path) || path.includes('\\') || path.includes('\0') || parts.some((p) => p === '' || p === '.' || p === '..')) {
-    throw new UsageError(`${where} names the path ${JSON.stringify(path)}, which is not a plain relative path inside the Terraform directory`, 'Check where that name came from; awsorg only writes inside the Terraform directory.');
+  if (
+    path === '' ||
+    isAbsolute(path) ||
+    path.includes('\\') ||
+    path.includes('\0') ||
+    parts.some((p) => p === '' || p === '.' || p === '..')
+  ) {
+    throw new UsageError(
+      `${where} names the path ${JSON.stringify(path)}, which is not a plain relative path inside the Terraform directory`,
+      'Check where that name came from; awsorg only writes inside the Terraform directory.',
+    );
   }
   return parts;
 }
@@ -138,7 +163,11 @@ function checkDir(dir: string): boolean {
   }
   const reason = untrustedDirReason(stat);
   if (reason) {
-    throw new UntrustedPathError(dir, reason, `Make ${dir} a directory of yours that only you can write (chmod go-w), or point terraform.dir elsewhere, then run the command again.`);
+    throw new UntrustedPathError(
+      dir,
+      reason,
+      `Make ${dir} a directory of yours that only you can write (chmod go-w), or point terraform.dir elsewhere, then run the command again.`,
+    );
   }
   return true;
 }
@@ -150,7 +179,12 @@ function checkParents(dir: string, parts: string[]): void {
     const stat = lstatOrUndefined(path);
     if (!stat) return;
     const reason = untrustedDirReason(stat);
-    if (reason) throw new UntrustedPathError(path, reason, `Remove or rename ${path} (check where it came from), then run the command again; awsorg creates it as a plain directory.`);
+    if (reason)
+      throw new UntrustedPathError(
+        path,
+        reason,
+        `Remove or rename ${path} (check where it came from), then run the command again; awsorg creates it as a plain directory.`,
+      );
   }
 }
 
@@ -167,14 +201,23 @@ function readOwnFile(dir: string, path: string): string | undefined {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
     if (code === 'ELOOP' || code === 'EMLINK') {
-      throw new UntrustedPathError(file, 'is a symbolic link', `awsorg never writes through a link: remove ${file} (check where it points), then run the command again.`);
+      throw new UntrustedPathError(
+        file,
+        'is a symbolic link',
+        `awsorg never writes through a link: remove ${file} (check where it points), then run the command again.`,
+      );
     }
     throw err;
   }
   try {
     const stat = fstatSync(fd);
     const reason = untrustedReason(stat, 'file', 0o002);
-    if (reason) throw new UntrustedPathError(file, reason, `Check who made ${file}; if it is yours, make it a regular file only you can write, then run the command again.`);
+    if (reason)
+      throw new UntrustedPathError(
+        file,
+        reason,
+        `Check who made ${file}; if it is yours, make it a regular file only you can write, then run the command again.`,
+      );
     return readFileSync(fd, 'utf8');
   } finally {
     closeSync(fd);
@@ -187,7 +230,10 @@ export function readHandoffManifest(dir: string): HandoffManifest {
   const text = readOwnFile(dir, HANDOFF_MANIFEST);
   if (text === undefined) return { files: new Map() };
   const broken = (why: string) =>
-    new UsageError(`${file} ${why}`, `awsorg writes this file to tell its own files from your edits; restore it from version control (or delete it, and awsorg treats every file it finds as yours), then run the command again.`);
+    new UsageError(
+      `${file} ${why}`,
+      `awsorg writes this file to tell its own files from your edits; restore it from version control (or delete it, and awsorg treats every file it finds as yours), then run the command again.`,
+    );
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -211,7 +257,8 @@ export function readHandoffManifest(dir: string): HandoffManifest {
 export function renderHandoffManifest(files: Map<string, string[]>): string {
   const sorted: Record<string, string[]> = {};
   for (const path of [...files.keys()].sort()) sorted[path] = [...new Set(files.get(path))].sort();
-  const about = 'Written by awsorg (terraform.handoff): the sha256 of each file it generated here, so a rerun can tell your edits from its own. Commit it with the code.';
+  const about =
+    'Written by awsorg (terraform.handoff): the sha256 of each file it generated here, so a rerun can tell your edits from its own. Commit it with the code.';
   return JSON.stringify({ about, version: 1, files: sorted }, null, 2) + '\n';
 }
 
@@ -220,7 +267,11 @@ export function renderHandoffManifest(files: Map<string, string[]>): string {
  * an unsafe directory on the way; every other problem is recorded in the plan for
  * handoffFileProblem to report all at once.
  */
-export function planHandoffFiles(dir: string, generated: Map<string, string>, options: { force?: boolean } = {}): HandoffFilePlan {
+export function planHandoffFiles(
+  dir: string,
+  generated: Map<string, string>,
+  options: { force?: boolean } = {},
+): HandoffFilePlan {
   const force = options.force === true;
   const absDir = resolve(dir);
   const plan: HandoffFilePlan = {
@@ -280,8 +331,12 @@ export function planHandoffFiles(dir: string, generated: Map<string, string>, op
     }
     const unedited = accepted !== undefined && digest !== undefined && accepted.includes(digest);
     if (!unedited) {
-      const change = wanted === undefined ? 'awsorg no longer generates it and would delete it' : 'awsorg would overwrite it with newly generated code';
-      const unrecorded = accepted === undefined ? ` (it carries awsorg's marker, but ${HANDOFF_MANIFEST} has no record of it)` : '';
+      const change =
+        wanted === undefined
+          ? 'awsorg no longer generates it and would delete it'
+          : 'awsorg would overwrite it with newly generated code';
+      const unrecorded =
+        accepted === undefined ? ` (it carries awsorg's marker, but ${HANDOFF_MANIFEST} has no record of it)` : '';
       const hint = force
         ? `${path} was edited since awsorg wrote it${unrecorded}; --force: ${wanted === undefined ? 'deleting it' : 'regenerating it'}, the edits are lost`
         : isTf(path)
@@ -304,7 +359,8 @@ export function planHandoffFiles(dir: string, generated: Map<string, string>, op
 export function handoffFileProblem(plan: HandoffFilePlan): AwsorgError | undefined {
   const problems = [
     ...plan.conflicts.map(
-      (c) => `${c.userFile} declares ${c.address}, which awsorg's ${c.generatedFile} declares too; Terraform refuses duplicates. Remove it from ${c.userFile} (awsorg's code manages and imports it), or choose another terraform.dir`,
+      (c) =>
+        `${c.userFile} declares ${c.address}, which awsorg's ${c.generatedFile} declares too; Terraform refuses duplicates. Remove it from ${c.userFile} (awsorg's code manages and imports it), or choose another terraform.dir`,
     ),
     ...plan.userOwned.map((u) => u.hint),
     ...(plan.force ? [] : plan.edited.map((e) => e.hint)),
@@ -355,7 +411,10 @@ export function handoffWritePhases(plan: HandoffFilePlan): HandoffWritePhase[] {
   const stillAsPlanned = (path: string) => {
     const now = readOwnFile(dir, path);
     if ((now === undefined ? undefined : sha256(now)) !== plan.observed.get(path)) {
-      throw new UsageError(`${join(dir, path)} changed while awsorg was preparing to write it`, 'Nothing was overwritten; run the command again to plan from the current files.');
+      throw new UsageError(
+        `${join(dir, path)} changed while awsorg was preparing to write it`,
+        'Nothing was overwritten; run the command again to plan from the current files.',
+      );
     }
   };
 
@@ -424,7 +483,11 @@ interface Declarations {
  * the same import twice, or the user importing a resource awsorg declares. (The user declaring a
  * resource that awsorg only imports is what taking over a generated file looks like, and fine.)
  */
-function findConflicts(dir: string, plan: HandoffFilePlan, generated: Map<string, string>): HandoffFilePlan['conflicts'] {
+function findConflicts(
+  dir: string,
+  plan: HandoffFilePlan,
+  generated: Map<string, string>,
+): HandoffFilePlan['conflicts'] {
   const refused = new Set([...plan.userOwned, ...plan.takenOver].map((f) => f.path));
   const kept = new Set([...generated.keys()].filter((p) => !refused.has(p)));
   const generatedResources = new Map<string, string>();
@@ -571,13 +634,18 @@ function jsonDeclarations(text: string): Declarations {
     return out;
   }
   const list = (v: unknown): Array<Record<string, unknown>> =>
-    (Array.isArray(v) ? v : [v]).filter((x): x is Record<string, unknown> => Boolean(x) && typeof x === 'object' && !Array.isArray(x));
+    (Array.isArray(v) ? v : [v]).filter(
+      (x): x is Record<string, unknown> => Boolean(x) && typeof x === 'object' && !Array.isArray(x),
+    );
   const root = list(parsed)[0] ?? {};
   for (const byType of list(root.resource)) {
     for (const [type, byName] of Object.entries(byType)) {
-      for (const names of list(byName)) for (const name of Object.keys(names)) if (type !== '//' && name !== '//') out.resources.push(`${type}.${name}`);
+      for (const names of list(byName))
+        for (const name of Object.keys(names))
+          if (type !== '//' && name !== '//') out.resources.push(`${type}.${name}`);
     }
   }
-  for (const block of list(root.import)) if (typeof block.to === 'string') out.imports.push(block.to.replace(/\s+/g, ''));
+  for (const block of list(root.import))
+    if (typeof block.to === 'string') out.imports.push(block.to.replace(/\s+/g, ''));
   return out;
 }

@@ -19,7 +19,8 @@ import { IdentifierAllocator, attr, blank, block, hclString, hclStringList, map,
 import { bucketCode, tagEntries, type BucketCode } from './buckets.js';
 
 /** First line of every file awsorg writes; a `.tf` file without it is the user's. */
-export const HANDOFF_MARKER = '# Written by awsorg (terraform.handoff). Remove this line to take the file over; awsorg then leaves it alone.';
+export const HANDOFF_MARKER =
+  '# Written by awsorg (terraform.handoff). Remove this line to take the file over; awsorg then leaves it alone.';
 
 /** Ids awsorg observed in AWS (engine state and the guardrails step). */
 export interface HandoffIds {
@@ -102,7 +103,8 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
 
   const ouRef = (path: string) => `aws_organizations_organizational_unit.${ouIdent.get(path)}`;
   const accountRef = (name: string) => `aws_organizations_account.${accountIdent.get(name)}`;
-  const parentRef = (path: string | undefined) => (path === undefined || path === ROOT_TARGET ? `${ORG}.roots[0].id` : `${ouRef(path)}.id`);
+  const parentRef = (path: string | undefined) =>
+    path === undefined || path === ROOT_TARGET ? `${ORG}.roots[0].id` : `${ouRef(path)}.id`;
   const targetRef = (target: string) => {
     if (target === ROOT_TARGET) return `${ORG}.roots[0].id`;
     if (blueprint.organizationalUnits.includes(target)) return `${ouRef(target)}.id`;
@@ -119,10 +121,14 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
       attr('required_version', hclString('>= 1.5.0')),
       blank,
       block('required_providers', [
-        map('aws', [
-          ['source', hclString('hashicorp/aws')],
-          ['version', hclString('>= 5.0')],
-        ], true),
+        map(
+          'aws',
+          [
+            ['source', hclString('hashicorp/aws')],
+            ['version', hclString('>= 5.0')],
+          ],
+          true,
+        ),
       ]),
     ]),
   ]);
@@ -131,9 +137,11 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
   // account's resource and listed in blueprint order, so the same blueprint gives the same file.
   const partition = ids.partition ?? 'aws';
   const memberAccounts = new Set(
-    [blueprint.stateBackend?.account, blueprint.organizationTrail?.account, blueprint.ciOidc ? (blueprint.ciOidc.account ?? 'management') : undefined].filter(
-      (a): a is string => a !== undefined && a !== 'management',
-    ),
+    [
+      blueprint.stateBackend?.account,
+      blueprint.organizationTrail?.account,
+      blueprint.ciOidc ? (blueprint.ciOidc.account ?? 'management') : undefined,
+    ].filter((a): a is string => a !== undefined && a !== 'management'),
   );
   const providers: Item[] = [block('provider "aws"', [attr('region', hclString(blueprint.region))])];
   const aliasOf = new Map<string, string>();
@@ -148,18 +156,25 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
         attr('alias', hclString(alias)),
         attr('region', hclString(blueprint.region)),
         blank,
-        block('assume_role', [attr('role_arn', hclString(`arn:${partition}:iam::${accountId}:role/${ids.memberRoleName ?? DEFAULT_MEMBER_ROLE}`))]),
+        block('assume_role', [
+          attr(
+            'role_arn',
+            hclString(`arn:${partition}:iam::${accountId}:role/${ids.memberRoleName ?? DEFAULT_MEMBER_ROLE}`),
+          ),
+        ]),
       ]),
     );
   }
   /** `aws.<alias>` for a member account, undefined for the management account (the default provider). */
-  const providerFor = (account: string | undefined) => (account === undefined || account === 'management' ? undefined : `aws.${aliasOf.get(account)!}`);
+  const providerFor = (account: string | undefined) =>
+    account === undefined || account === 'management' ? undefined : `aws.${aliasOf.get(account)!}`;
   const providerAttr = (account: string | undefined) => {
     const p = providerFor(account);
     return p ? [attr('provider', p)] : [];
   };
   /** The tags AWS holds when observed, else the tags awsorg sets. */
-  const tagsOf = (key: string, awsorgSets: Record<string, string>) => map('tags', tagEntries(ids.tags?.[key] ?? awsorgSets));
+  const tagsOf = (key: string, awsorgSets: Record<string, string>) =>
+    map('tags', tagEntries(ids.tags?.[key] ?? awsorgSets));
   file('providers.tf', providers);
 
   const org: Item[] = [
@@ -212,7 +227,8 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
   };
   importBlock(ORG, need(ids.organizationId, 'the organization'));
   for (const path of blueprint.organizationalUnits) importBlock(ouRef(path), need(ids.ouIds[path], `OU ${path}`));
-  for (const account of blueprint.accounts) importBlock(accountRef(account.name), need(ids.accountIds[account.name], `account ${account.name}`));
+  for (const account of blueprint.accounts)
+    importBlock(accountRef(account.name), need(ids.accountIds[account.name], `account ${account.name}`));
 
   if (policies.length > 0) {
     const guardrails: Item[] = [];
@@ -243,7 +259,10 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
           ]),
         );
         // The provider's import id for an attachment is `<target id>:<policy id>`.
-        importBlock(`aws_organizations_policy_attachment.${attachment}`, `${targetIdOf(target)}:${need(ids.policyIds[policy.name], `SCP ${policy.name}`)}`);
+        importBlock(
+          `aws_organizations_policy_attachment.${attachment}`,
+          `${targetIdOf(target)}:${need(ids.policyIds[policy.name], `SCP ${policy.name}`)}`,
+        );
       }
     }
     file('guardrails.tf', guardrails);
@@ -313,7 +332,13 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
     const trustFile = 'policies/deploy_role_trust.json';
     files.set(trustFile, JSON.stringify(deployRoleTrustPolicy(ci, providerArn), null, 2) + '\n');
     const items: Item[] = [
-      block('resource "aws_iam_openid_connect_provider" "ci"', [...inAccount, attr('url', hclString(issuer.url)), attr('client_id_list', hclStringList([issuer.audience])), blank, tags]),
+      block('resource "aws_iam_openid_connect_provider" "ci"', [
+        ...inAccount,
+        attr('url', hclString(issuer.url)),
+        attr('client_id_list', hclStringList([issuer.audience])),
+        blank,
+        tags,
+      ]),
       blank,
       block('resource "aws_iam_role" "deploy"', [
         ...inAccount,
@@ -330,7 +355,14 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
     const attachIdent = new IdentifierAllocator();
     for (const policyArn of ci.policyArns ?? []) {
       const ident = `deploy__${attachIdent.claim(policyArn, policyArn.slice(policyArn.lastIndexOf('/') + 1))}`;
-      items.push(blank, block(`resource "aws_iam_role_policy_attachment" "${ident}"`, [...inAccount, attr('role', 'aws_iam_role.deploy.name'), attr('policy_arn', hclString(policyArn))]));
+      items.push(
+        blank,
+        block(`resource "aws_iam_role_policy_attachment" "${ident}"`, [
+          ...inAccount,
+          attr('role', 'aws_iam_role.deploy.name'),
+          attr('policy_arn', hclString(policyArn)),
+        ]),
+      );
       // The provider's import id for a role policy attachment is `<role name>/<policy arn>`.
       importBlock(`aws_iam_role_policy_attachment.${ident}`, `${ci.roleName}/${policyArn}`);
     }
@@ -339,7 +371,12 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
       files.set(inlineFile, JSON.stringify(loaded.deployInlinePolicy, null, 2) + '\n');
       items.push(
         blank,
-        block('resource "aws_iam_role_policy" "deploy"', [...inAccount, attr('name', hclString(INLINE_POLICY_NAME)), attr('role', 'aws_iam_role.deploy.name'), attr('policy', `file("\${path.module}/${inlineFile}")`)]),
+        block('resource "aws_iam_role_policy" "deploy"', [
+          ...inAccount,
+          attr('name', hclString(INLINE_POLICY_NAME)),
+          attr('role', 'aws_iam_role.deploy.name'),
+          attr('policy', `file("\${path.module}/${inlineFile}")`),
+        ]),
       );
       // `<role name>:<policy name>`.
       importBlock('aws_iam_role_policy.deploy', `${ci.roleName}:${INLINE_POLICY_NAME}`);
@@ -358,7 +395,10 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
         ident: 'trail',
         bucket: trail.bucket,
         encryption: 'AES256',
-        statements: [...cloudTrailStatements(loaded, observedIds), ...(options.omitTlsDenyStatement ? [] : [tlsDenyStatement(trail.bucket, partition)])],
+        statements: [
+          ...cloudTrailStatements(loaded, observedIds),
+          ...(options.omitTlsDenyStatement ? [] : [tlsDenyStatement(trail.bucket, partition)]),
+        ],
         ownedSids: [...CLOUDTRAIL_SIDS, TLS_SID],
         preventDestroy: false,
         ...(provider ? { provider } : {}),
@@ -393,31 +433,64 @@ export function generateHandoff(loaded: LoadedBlueprint, ids: HandoffIds, option
   file('outputs.tf', [
     block('output "account_ids"', [
       attr('description', hclString('Account ids by blueprint account name.')),
-      map('value', blueprint.accounts.map((a) => [a.name, `${accountRef(a.name)}.id`])),
+      map(
+        'value',
+        blueprint.accounts.map((a) => [a.name, `${accountRef(a.name)}.id`]),
+      ),
     ]),
     blank,
     block('output "organizational_unit_ids"', [
       attr('description', hclString('OU ids by path from the root.')),
-      map('value', blueprint.organizationalUnits.map((p) => [p, `${ouRef(p)}.id`])),
+      map(
+        'value',
+        blueprint.organizationalUnits.map((p) => [p, `${ouRef(p)}.id`]),
+      ),
     ]),
     ...(backend
       ? [
           blank,
-          block('output "state_bucket"', [attr('description', hclString('The Terraform state bucket.')), attr('value', 'aws_s3_bucket.state.bucket')]),
+          block('output "state_bucket"', [
+            attr('description', hclString('The Terraform state bucket.')),
+            attr('value', 'aws_s3_bucket.state.bucket'),
+          ]),
           ...(usesTable(loaded) && backend.table
-            ? [blank, block('output "lock_table"', [attr('description', hclString('The DynamoDB lock table.')), attr('value', 'aws_dynamodb_table.lock.name')])]
+            ? [
+                blank,
+                block('output "lock_table"', [
+                  attr('description', hclString('The DynamoDB lock table.')),
+                  attr('value', 'aws_dynamodb_table.lock.name'),
+                ]),
+              ]
             : []),
         ]
       : []),
-    ...(ci ? [blank, block('output "deploy_role_arn"', [attr('description', hclString('The role CI assumes through OIDC.')), attr('value', 'aws_iam_role.deploy.arn')])] : []),
+    ...(ci
+      ? [
+          blank,
+          block('output "deploy_role_arn"', [
+            attr('description', hclString('The role CI assumes through OIDC.')),
+            attr('value', 'aws_iam_role.deploy.arn'),
+          ]),
+        ]
+      : []),
     ...(trail
       ? [
           blank,
-          block('output "trail_arn"', [attr('description', hclString('The organization CloudTrail trail.')), attr('value', 'aws_cloudtrail.organization.arn')]),
+          block('output "trail_arn"', [
+            attr('description', hclString('The organization CloudTrail trail.')),
+            attr('value', 'aws_cloudtrail.organization.arn'),
+          ]),
           blank,
-          block('output "trail_bucket"', [attr('description', hclString("The trail's log bucket.")), attr('value', 'aws_s3_bucket.trail.bucket')]),
+          block('output "trail_bucket"', [
+            attr('description', hclString("The trail's log bucket.")),
+            attr('value', 'aws_s3_bucket.trail.bucket'),
+          ]),
         ]
       : []),
   ]);
-  return { files: new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), imports: importList, notes };
+  return {
+    files: new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    imports: importList,
+    notes,
+  };
 }

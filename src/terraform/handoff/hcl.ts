@@ -82,7 +82,12 @@ export type Item =
 
 export const attr = (name: string, value: string): Item => ({ kind: 'attr', name, value });
 /** A map attribute; keys are quoted strings (bare identifiers with `bareKeys`), values raw expressions. */
-export const map = (name: string, entries: Array<[string, string]>, bareKeys = false): Item => ({ kind: 'map', name, entries, bareKeys });
+export const map = (name: string, entries: Array<[string, string]>, bareKeys = false): Item => ({
+  kind: 'map',
+  name,
+  entries,
+  bareKeys,
+});
 export const block = (header: string, items: Item[]): Item => ({ kind: 'block', header, items });
 export const blank: Item = { kind: 'blank' };
 

@@ -55,9 +55,19 @@ export function planPipeline(
   const rel = relative(root, input.terraformDir);
   const name = loaded.blueprint.ciOidc.provider === 'github' ? '.github/workflows/terraform.yml' : '.gitlab-ci.yml';
   if (rel.startsWith('..') || resolve(root, rel) !== resolve(input.terraformDir)) {
-    return { path: join(root, name), relPath: name, action: 'outside', content: '', warnings: [`terraform.dir is outside ${root}, so no CI pipeline was written`] };
+    return {
+      path: join(root, name),
+      relPath: name,
+      action: 'outside',
+      content: '',
+      warnings: [`terraform.dir is outside ${root}, so no CI pipeline was written`],
+    };
   }
-  const generated = generatePipeline(loaded, { terraformDir: rel.split(sep).join('/') || '.', deployRoleArn: input.deployRoleArn, tool: input.tool });
+  const generated = generatePipeline(loaded, {
+    terraformDir: rel.split(sep).join('/') || '.',
+    deployRoleArn: input.deployRoleArn,
+    tool: input.tool,
+  });
   if (!generated) return undefined;
   const path = join(root, generated.path);
   const content = stampPipeline(generated.content);
@@ -91,7 +101,11 @@ export function writePipeline(plan: PipelinePlan): void {
   const root = plan.path.slice(0, plan.path.length - plan.relPath.length);
   for (let d = dirname(plan.path); d.length >= root.length && d !== dirname(d); d = dirname(d)) {
     if (resolve(d) === resolve(root)) break;
-    if (isLink(d)) throw new PreconditionError(`${d} is a symbolic link; awsorg does not write the CI pipeline through it`, `Replace the link with a directory, or write ${plan.relPath} yourself (a file without awsorg's marker is left alone), then run again.`);
+    if (isLink(d))
+      throw new PreconditionError(
+        `${d} is a symbolic link; awsorg does not write the CI pipeline through it`,
+        `Replace the link with a directory, or write ${plan.relPath} yourself (a file without awsorg's marker is left alone), then run again.`,
+      );
   }
   for (const d of missing) mkdirSync(d, { mode: 0o755 });
   writeFileAtomicSync(plan.path, plan.content, 0o644);

@@ -63,19 +63,26 @@ export function generatePipeline(loaded: LoadedBlueprint, input: PipelineInput):
   if (!ci) return undefined;
   const dir = posix.normalize(input.terraformDir.replace(/\/+$/, '') || '.');
   if (posix.isAbsolute(dir) || dir === '..' || dir.startsWith('../')) {
-    throw new Error(`terraformDir must be inside the repository, relative to its root; got ${JSON.stringify(input.terraformDir)}`);
+    throw new Error(
+      `terraformDir must be inside the repository, relative to its root; got ${JSON.stringify(input.terraformDir)}`,
+    );
   }
   const warnings: string[] = [];
   let version = input.toolVersion;
   if (version !== undefined && !/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/.test(version)) {
-    warnings.push(`ignored tool version ${JSON.stringify(version)}: not a release number; the pipeline installs the latest ${input.tool}`);
+    warnings.push(
+      `ignored tool version ${JSON.stringify(version)}: not a release number; the pipeline installs the latest ${input.tool}`,
+    );
     version = undefined;
   }
   const capability = deployRoleCapability(loaded);
   const header = ci.provider === 'github' ? githubHeader(ci, dir) : gitlabHeader(ci, dir);
   warnings.push(prPlanWarning(ci));
   warnings.push(...capability.reasons);
-  const body = ci.provider === 'github' ? githubWorkflow(loaded, ci, { ...input, terraformDir: dir, toolVersion: version }) : gitlabPipeline(loaded, ci, { ...input, terraformDir: dir, toolVersion: version });
+  const body =
+    ci.provider === 'github'
+      ? githubWorkflow(loaded, ci, { ...input, terraformDir: dir, toolVersion: version })
+      : gitlabPipeline(loaded, ci, { ...input, terraformDir: dir, toolVersion: version });
   const lines = [PIPELINE_MARKER, '#', ...capabilityComment(capability), ...header];
   const content = `${lines.map(commentLine).join('\n')}\n\n${yamlText(body.doc, body.scripts)}`;
   return { path: ci.provider === 'github' ? '.github/workflows/terraform.yml' : '.gitlab-ci.yml', content, warnings };
@@ -85,7 +92,10 @@ export function generatePipeline(loaded: LoadedBlueprint, input: PipelineInput):
 
 /** A value from the blueprint inside a comment: JSON-quoted, so no line break can end the comment. */
 function q(value: string): string {
-  return JSON.stringify(value).replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[\u0085\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function commentLine(line: string): string {
@@ -110,24 +120,31 @@ function ghaFilterLiteral(name: string): string {
 function yamlText(doc: Document, scripts: Set<string>): string {
   visit(doc, {
     Scalar(key, node) {
-      if (key !== 'key' && typeof node.value === 'string') node.type = scripts.has(node.value) ? 'BLOCK_LITERAL' : 'QUOTE_DOUBLE';
+      if (key !== 'key' && typeof node.value === 'string')
+        node.type = scripts.has(node.value) ? 'BLOCK_LITERAL' : 'QUOTE_DOUBLE';
       // GitHub reads a plain `on:` key as "on"; YAML 1.1 tools read it as true. Quoted, all agree.
       else if (key === 'key' && node.value === 'on') node.type = 'QUOTE_DOUBLE';
     },
   });
   // yaml leaves U+0085/U+2028/U+2029 raw in double quotes; YAML 1.1 reads them as line breaks.
-  return doc.toString({ lineWidth: 0 }).replace(/[\u0085\u2028\u2029]/g, (c) => ({ '\u0085': '\\N', '\u2028': '\\L', '\u2029': '\\P' })[c]!);
+  return doc
+    .toString({ lineWidth: 0 })
+    .replace(/[\u0085\u2028\u2029]/g, (c) => ({ '\u0085': '\\N', '\u2028': '\\L', '\u2029': '\\P' })[c]!);
 }
 
 function capabilityComment(capability: DeployRoleCapability): string[] {
   if (capability.reasons.length === 0) return [];
-  const title = capability.sufficient ? 'NOTE: check that the deploy role can manage this code:' : 'WARNING: the deploy role cannot apply this code. Fix its policies before you rely on this pipeline:';
+  const title = capability.sufficient
+    ? 'NOTE: check that the deploy role can manage this code:'
+    : 'WARNING: the deploy role cannot apply this code. Fix its policies before you rely on this pipeline:';
   return [title, ...capability.reasons.map((r) => `- ${r.replace(/[\r\n\u0085\u2028\u2029]/g, ' ')}`), '#'];
 }
 
 function refParts(ci: CiOidc): { kind: 'branch' | 'tag'; name: string } | undefined {
   if (!ci.ref) return undefined;
-  return ci.ref.startsWith('refs/tags/') ? { kind: 'tag', name: ci.ref.slice('refs/tags/'.length) } : { kind: 'branch', name: ci.ref.replace(/^refs\/heads\//, '') };
+  return ci.ref.startsWith('refs/tags/')
+    ? { kind: 'tag', name: ci.ref.slice('refs/tags/'.length) }
+    : { kind: 'branch', name: ci.ref.replace(/^refs\/heads\//, '') };
 }
 
 function prPlanWarning(ci: CiOidc): string {
@@ -160,19 +177,35 @@ function githubHeader(ci: CiOidc, dir: string): string[] {
   ];
 }
 
-function githubWorkflow(loaded: LoadedBlueprint, ci: CiOidc, input: PipelineInput): { doc: Document; scripts: Set<string> } {
+function githubWorkflow(
+  loaded: LoadedBlueprint,
+  ci: CiOidc,
+  input: PipelineInput,
+): { doc: Document; scripts: Set<string> } {
   const tool = input.tool;
   const region = ghaLiteral(loaded.blueprint.region);
   const setup =
     tool === 'terraform'
-      ? { uses: 'hashicorp/setup-terraform@v3', with: { ...(input.toolVersion && { terraform_version: ghaLiteral(input.toolVersion) }), terraform_wrapper: false } }
-      : { uses: 'opentofu/setup-opentofu@v1', with: { ...(input.toolVersion && { tofu_version: ghaLiteral(input.toolVersion) }), tofu_wrapper: false } };
+      ? {
+          uses: 'hashicorp/setup-terraform@v3',
+          with: {
+            ...(input.toolVersion && { terraform_version: ghaLiteral(input.toolVersion) }),
+            terraform_wrapper: false,
+          },
+        }
+      : {
+          uses: 'opentofu/setup-opentofu@v1',
+          with: { ...(input.toolVersion && { tofu_version: ghaLiteral(input.toolVersion) }), tofu_wrapper: false },
+        };
   const planRole = `vars.${PLAN_ROLE_VARIABLE} != ''`;
   const prPlan = `${tool} init -input=false -reconfigure\n${tool} plan -input=false -lock=false\n`;
   const ref = refParts(ci);
   const on: Record<string, unknown> = ci.environment
     ? { pull_request: {}, push: {} }
-    : { pull_request: ref!.kind === 'branch' ? { branches: [ghaFilterLiteral(ref!.name)] } : {}, push: { [ref!.kind === 'branch' ? 'branches' : 'tags']: [ghaFilterLiteral(ref!.name)] } };
+    : {
+        pull_request: ref!.kind === 'branch' ? { branches: [ghaFilterLiteral(ref!.name)] } : {},
+        push: { [ref!.kind === 'branch' ? 'branches' : 'tags']: [ghaFilterLiteral(ref!.name)] },
+      };
   const applyIf = ci.environment
     ? "github.event_name == 'push' && github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
     : "github.event_name == 'push'";
@@ -185,7 +218,10 @@ function githubWorkflow(loaded: LoadedBlueprint, ci: CiOidc, input: PipelineInpu
       check: {
         if: "github.event_name == 'pull_request'",
         'runs-on': 'ubuntu-latest',
-        concurrency: { group: 'awsorg-terraform-check-${{ github.event.pull_request.number }}', 'cancel-in-progress': true },
+        concurrency: {
+          group: 'awsorg-terraform-check-${{ github.event.pull_request.number }}',
+          'cancel-in-progress': true,
+        },
         defaults: { run: { 'working-directory': ghaLiteral(input.terraformDir) } },
         steps: [
           { uses: 'actions/checkout@v4' },
@@ -211,7 +247,10 @@ function githubWorkflow(loaded: LoadedBlueprint, ci: CiOidc, input: PipelineInpu
         defaults: { run: { 'working-directory': ghaLiteral(input.terraformDir) } },
         steps: [
           { uses: 'actions/checkout@v4' },
-          { uses: 'aws-actions/configure-aws-credentials@v4', with: { 'role-to-assume': ghaLiteral(input.deployRoleArn), 'aws-region': region } },
+          {
+            uses: 'aws-actions/configure-aws-credentials@v4',
+            with: { 'role-to-assume': ghaLiteral(input.deployRoleArn), 'aws-region': region },
+          },
           setup,
           { run: `${tool} init -input=false` },
           { run: `${tool} plan -input=false -out=tfplan` },
@@ -246,12 +285,20 @@ function gitlabHeader(ci: CiOidc, dir: string): string[] {
 /** GitLab expands `$VAR` in variable values unless told not to; blueprint text stays literal. */
 const literal = (value: string) => ({ value, expand: false });
 
-function gitlabPipeline(loaded: LoadedBlueprint, ci: CiOidc, input: PipelineInput): { doc: Document; scripts: Set<string> } {
+function gitlabPipeline(
+  loaded: LoadedBlueprint,
+  ci: CiOidc,
+  input: PipelineInput,
+): { doc: Document; scripts: Set<string> } {
   const tool = input.tool;
   const ref = refParts(ci)!;
-  const image = tool === 'terraform' ? `hashicorp/terraform:${input.toolVersion ?? 'latest'}` : `ghcr.io/opentofu/opentofu:${input.toolVersion ?? 'latest'}`;
+  const image =
+    tool === 'terraform'
+      ? `hashicorp/terraform:${input.toolVersion ?? 'latest'}`
+      : `ghcr.io/opentofu/opentofu:${input.toolVersion ?? 'latest'}`;
   // The AWS SDK inside terraform/tofu assumes AWS_ROLE_ARN with the token in this file.
-  const webIdentity = 'AWS_WEB_IDENTITY_TOKEN_FILE="$(mktemp)"\nexport AWS_WEB_IDENTITY_TOKEN_FILE\nprintf \'%s\' "$AWS_ID_TOKEN" > "$AWS_WEB_IDENTITY_TOKEN_FILE"\n';
+  const webIdentity =
+    'AWS_WEB_IDENTITY_TOKEN_FILE="$(mktemp)"\nexport AWS_WEB_IDENTITY_TOKEN_FILE\nprintf \'%s\' "$AWS_ID_TOKEN" > "$AWS_WEB_IDENTITY_TOKEN_FILE"\n';
   const prPlan =
     `if [ -n "\${${PLAN_ROLE_VARIABLE}:-}" ]; then\n` +
     `  export AWS_ROLE_ARN="$${PLAN_ROLE_VARIABLE}"\n` +
@@ -259,7 +306,8 @@ function gitlabPipeline(loaded: LoadedBlueprint, ci: CiOidc, input: PipelineInpu
     `  ${tool} init -input=false -reconfigure\n` +
     `  ${tool} plan -input=false -lock=false\n` +
     'fi\n';
-  const applyRule = ref.kind === 'branch' ? '$CI_COMMIT_BRANCH == $AWSORG_APPLY_REF' : '$CI_COMMIT_TAG == $AWSORG_APPLY_REF';
+  const applyRule =
+    ref.kind === 'branch' ? '$CI_COMMIT_BRANCH == $AWSORG_APPLY_REF' : '$CI_COMMIT_TAG == $AWSORG_APPLY_REF';
   const mergeRequest = "$CI_PIPELINE_SOURCE == 'merge_request_event'";
   const idTokens = { AWS_ID_TOKEN: { aud: issuerFor(ci).audience } };
   const pipeline = {
@@ -278,7 +326,13 @@ function gitlabPipeline(loaded: LoadedBlueprint, ci: CiOidc, input: PipelineInpu
       stage: 'check',
       rules: [{ if: mergeRequest }],
       id_tokens: idTokens,
-      script: ['cd "$TF_DIR"', `${tool} fmt -check -recursive`, `${tool} init -input=false -backend=false`, `${tool} validate`, prPlan],
+      script: [
+        'cd "$TF_DIR"',
+        `${tool} fmt -check -recursive`,
+        `${tool} init -input=false -backend=false`,
+        `${tool} validate`,
+        prPlan,
+      ],
     },
     'terraform:apply': {
       stage: 'apply',
@@ -287,7 +341,13 @@ function gitlabPipeline(loaded: LoadedBlueprint, ci: CiOidc, input: PipelineInpu
       resource_group: 'awsorg-terraform-apply',
       id_tokens: idTokens,
       variables: { AWS_ROLE_ARN: literal(input.deployRoleArn) },
-      script: ['cd "$TF_DIR"', webIdentity, `${tool} init -input=false`, `${tool} plan -input=false -out=tfplan`, `${tool} apply -input=false tfplan`],
+      script: [
+        'cd "$TF_DIR"',
+        webIdentity,
+        `${tool} init -input=false`,
+        `${tool} plan -input=false -out=tfplan`,
+        `${tool} apply -input=false tfplan`,
+      ],
     },
   };
   return { doc: new Document(pipeline, { aliasDuplicateObjects: false }), scripts: new Set([prPlan, webIdentity]) };

@@ -16,7 +16,9 @@ export function stateAddresses(stateText: string | Buffer | undefined): Set<stri
   if (stateText === undefined) return out;
   const text = String(stateText);
   if (text.trim() === '') return out;
-  const parsed = JSON.parse(text) as { resources?: Array<{ module?: string; mode?: string; type?: string; name?: string; instances?: unknown[] }> };
+  const parsed = JSON.parse(text) as {
+    resources?: Array<{ module?: string; mode?: string; type?: string; name?: string; instances?: unknown[] }>;
+  };
   for (const r of parsed.resources ?? []) {
     if (r.module || r.mode !== 'managed' || !r.type || !r.name) continue;
     if (Array.isArray(r.instances) && r.instances.length === 0) continue;
@@ -90,7 +92,11 @@ function normalise(value: unknown): unknown {
   return value;
 }
 
-function attributeChanges(before: Record<string, unknown> | null | undefined, after: Record<string, unknown> | null | undefined, unknown: Record<string, unknown> | null | undefined): AttributeChange[] {
+function attributeChanges(
+  before: Record<string, unknown> | null | undefined,
+  after: Record<string, unknown> | null | undefined,
+  unknown: Record<string, unknown> | null | undefined,
+): AttributeChange[] {
   const names = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {}), ...Object.keys(unknown ?? {})]);
   const out: AttributeChange[] = [];
   for (const name of [...names].sort()) {
@@ -139,7 +145,7 @@ export function summarisePlan(planText: string, forget: ReadonlySet<string> = ne
 }
 
 function shortValue(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? 'null';
+  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? 'null');
   return text.length > 160 ? `${text.slice(0, 157)}...` : text;
 }
 
@@ -147,7 +153,8 @@ function shortValue(value: unknown): string {
 export function describeImpure(change: ImpureChange): string {
   const verb = change.actions.join(' and ');
   const lines = [`${change.address}: ${verb}${change.importing ? ' (while importing)' : ''}`];
-  for (const a of change.attributes.slice(0, 20)) lines.push(`    ${a.name}: ${shortValue(a.before)} -> ${shortValue(a.after)}`);
+  for (const a of change.attributes.slice(0, 20))
+    lines.push(`    ${a.name}: ${shortValue(a.before)} -> ${shortValue(a.after)}`);
   if (change.attributes.length > 20) lines.push(`    ... and ${change.attributes.length - 20} more attributes`);
   if (change.replacePaths.length > 0) lines.push(`    forces replacement: ${change.replacePaths.join(', ')}`);
   return lines.join('\n');
@@ -156,8 +163,10 @@ export function describeImpure(change: ImpureChange): string {
 /** Addresses declared as `resource "T" "N"` in HCL text (awsorg's own generated files: a simple, known layout). */
 export function declaredResources(hcl: string): string[] {
   const out: string[] = [];
-  for (const m of hcl.matchAll(/^\s*resource\s+"([A-Za-z0-9_-]+)"\s+"([A-Za-z0-9_-]+)"\s*\{/gm)) out.push(`${m[1]}.${m[2]}`);
-  for (const m of hcl.matchAll(/^\s*removed\s*\{\s*\n\s*from\s*=\s*([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\s*$/gm)) out.push(m[1]!);
+  for (const m of hcl.matchAll(/^\s*resource\s+"([A-Za-z0-9_-]+)"\s+"([A-Za-z0-9_-]+)"\s*\{/gm))
+    out.push(`${m[1]}.${m[2]}`);
+  for (const m of hcl.matchAll(/^\s*removed\s*\{\s*\n\s*from\s*=\s*([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\s*$/gm))
+    out.push(m[1]!);
   return out;
 }
 

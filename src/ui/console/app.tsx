@@ -15,7 +15,15 @@ import { createFilter } from './fuzzy.js';
 import { renderFrame } from './frame.js';
 import { prepareSearch, type ConsoleAccount, type ConsoleModel, type RunbookOffer } from './model.js';
 import type { ConsoleOperations } from './operations.js';
-import { cursorOf, handleKey, selectedIndex, type ConsoleState, type Intent, type KeyPress, type Status } from './state.js';
+import {
+  cursorOf,
+  handleKey,
+  selectedIndex,
+  type ConsoleState,
+  type Intent,
+  type KeyPress,
+  type Status,
+} from './state.js';
 import { displayList, type DisplayList } from './rows.js';
 import { count as formatCount, palette } from './style.js';
 import { terminalStyled } from '../../core/terminal-text.js';
@@ -31,7 +39,14 @@ export type ConsoleExit =
   | { kind: 'quit'; code: number }
   | { kind: 'shell'; session: RoleSession; snapshot: ConsoleSnapshot }
   /** `awsorg runbook run RUNBOOK --incident INCIDENT --account ACCOUNT [--PARAM VALUE ...]`, then back to the console. */
-  | { kind: 'runbook'; runbookId: string; accountId: string; incident: string; params: Record<string, string>; snapshot: ConsoleSnapshot }
+  | {
+      kind: 'runbook';
+      runbookId: string;
+      accountId: string;
+      incident: string;
+      params: Record<string, string>;
+      snapshot: ConsoleSnapshot;
+    }
   | { kind: 'exports'; session: RoleSession };
 
 /** The part of a terminal stream the console reads its size from. */
@@ -71,7 +86,12 @@ export function toKeyPress(input: string, key: Key): KeyPress | undefined {
   return { text: input };
 }
 
-const CONTROL_KEYS: Record<string, KeyPress> = { '\r': { name: 'enter' }, '\u007F': { name: 'backspace' }, '\b': { name: 'backspace' }, '\t': { name: 'tab' } };
+const CONTROL_KEYS: Record<string, KeyPress> = {
+  '\r': { name: 'enter' },
+  '\u007F': { name: 'backspace' },
+  '\b': { name: 'backspace' },
+  '\t': { name: 'tab' },
+};
 
 /**
  * The key presses in one input event. Ink splits input only at escape sequences, so keys that
@@ -99,7 +119,8 @@ export function keyPresses(input: string, key: Key): KeyPress[] {
 }
 
 function errorStatus(err: unknown): Status {
-  if (err instanceof AwsorgError) return { tone: 'error', text: err.message.split('\n')[0]!, ...(err.nextStep ? { next: err.nextStep } : {}) };
+  if (err instanceof AwsorgError)
+    return { tone: 'error', text: err.message.split('\n')[0]!, ...(err.nextStep ? { next: err.nextStep } : {}) };
   return { tone: 'error', text: err instanceof Error ? err.message : String(err) };
 }
 
@@ -222,7 +243,6 @@ export function defineConsoleApp(ink: InkModule): (props: ConsoleAppProps) => Re
       return value ?? undefined;
     };
 
-
     const perform = (intent: Intent) => {
       const current = stateRef.current;
       switch (intent.kind) {
@@ -236,7 +256,12 @@ export function defineConsoleApp(ink: InkModule): (props: ConsoleAppProps) => Re
           })();
           commit({ ...current, screen: { kind: 'busy', message: 'Reloading the account inventory from AWS…' } });
           ops
-            .reload((message) => commit({ ...stateRef.current, screen: { kind: 'busy', message: `Reloading the account inventory: ${message}` } }))
+            .reload((message) =>
+              commit({
+                ...stateRef.current,
+                screen: { kind: 'busy', message: `Reloading the account inventory: ${message}` },
+              }),
+            )
             .then((next) => {
               modelRef.current = next;
               expiries.current.clear();
@@ -252,7 +277,9 @@ export function defineConsoleApp(ink: InkModule): (props: ConsoleAppProps) => Re
                 status: { tone: 'ok', text: `Reloaded: ${formatCount(total)} account${total === 1 ? '' : 's'}.` },
               });
             })
-            .catch((err: unknown) => commit({ ...stateRef.current, screen: { kind: 'list' }, status: errorStatus(err) }));
+            .catch((err: unknown) =>
+              commit({ ...stateRef.current, screen: { kind: 'list' }, status: errorStatus(err) }),
+            );
           return;
         }
         case 'runbook': {
@@ -260,7 +287,14 @@ export function defineConsoleApp(ink: InkModule): (props: ConsoleAppProps) => Re
           // (run.tsx) runs it, then brings the console back where it was.
           const back: ConsoleState = { ...current, screen: { kind: 'list' }, top: topRef.current };
           const { runbookId, accountId, incident, params } = intent;
-          finish({ kind: 'runbook', runbookId, accountId, incident, params, snapshot: { model: modelRef.current, state: back, runbooks: offerRef.current } });
+          finish({
+            kind: 'runbook',
+            runbookId,
+            accountId,
+            incident,
+            params,
+            snapshot: { model: modelRef.current, state: back, runbooks: offerRef.current },
+          });
           return;
         }
         case 'load-runbooks':
@@ -270,12 +304,16 @@ export function defineConsoleApp(ink: InkModule): (props: ConsoleAppProps) => Re
               offerRef.current = loaded;
               setOffer(loaded);
             })
-            .catch((err: unknown) => commit({ ...stateRef.current, screen: { kind: 'list' }, status: errorStatus(err) }));
+            .catch((err: unknown) =>
+              commit({ ...stateRef.current, screen: { kind: 'list' }, status: errorStatus(err) }),
+            );
           return;
         case 'open-url':
           ops
             .openInBrowser(intent.url)
-            .then((command) => commit({ ...stateRef.current, status: { tone: 'ok', text: `Opened the URL with ${command}.` } }))
+            .then((command) =>
+              commit({ ...stateRef.current, status: { tone: 'ok', text: `Opened the URL with ${command}.` } }),
+            )
             .catch((err: unknown) => commit({ ...stateRef.current, status: errorStatus(err) }));
           return;
         case 'act': {
@@ -288,13 +326,26 @@ export function defineConsoleApp(ink: InkModule): (props: ConsoleAppProps) => Re
             .then(async (session) => {
               expiries.current.delete(entry.account.id);
               const back: ConsoleState = { ...stateRef.current, screen: { kind: 'list' }, top: topRef.current };
-              if (intent.action === 'shell') return finish({ kind: 'shell', session, snapshot: { model: modelRef.current, state: back, runbooks: offerRef.current } });
+              if (intent.action === 'shell')
+                return finish({
+                  kind: 'shell',
+                  session,
+                  snapshot: { model: modelRef.current, state: back, runbooks: offerRef.current },
+                });
               if (intent.action === 'exports') return finish({ kind: 'exports', session });
-              commit({ ...stateRef.current, screen: { kind: 'busy', message: `Getting a console sign-in URL for ${name}…` } });
+              commit({
+                ...stateRef.current,
+                screen: { kind: 'busy', message: `Getting a console sign-in URL for ${name}…` },
+              });
               const url = await ops.signInUrl(session);
-              commit({ ...stateRef.current, screen: { kind: 'url', accountId: entry.account.id, role: session.role, url } });
+              commit({
+                ...stateRef.current,
+                screen: { kind: 'url', accountId: entry.account.id, role: session.role, url },
+              });
             })
-            .catch((err: unknown) => commit({ ...stateRef.current, screen: { kind: 'list' }, status: errorStatus(err) }));
+            .catch((err: unknown) =>
+              commit({ ...stateRef.current, screen: { kind: 'list' }, status: errorStatus(err) }),
+            );
           return;
         }
       }

@@ -44,7 +44,12 @@ function headerLines(input: FrameInput): string[] {
   const sourceInTitle = id.source.includes(id.principal);
   const who = sourceInTitle ? id.source : id.principal;
   const title = styledLine(
-    [{ text: 'awsorg console', style: p.bold }, { text: '  ' }, { text: id.kind, style: p.accent }, { text: clip(`  ${who}`, Math.max(0, width - 16 - id.kind.length)) }],
+    [
+      { text: 'awsorg console', style: p.bold },
+      { text: '  ' },
+      { text: id.kind, style: p.accent },
+      { text: clip(`  ${who}`, Math.max(0, width - 16 - id.kind.length)) },
+    ],
     '',
     p,
   );
@@ -60,11 +65,24 @@ function headerLines(input: FrameInput): string[] {
   ];
   const facts = styledLine([{ text: clip(parts.join(' · '), width) }], p.dim, p);
   // Over a rehearsal's emulator the marker leads the second line, where a narrow terminal keeps it.
-  const second = model.rehearsal ? styledLine([{ text: clip('REHEARSAL', width), style: p.alarm }, { text: clip(` local emulator ${model.rehearsal} · ${parts.join(' · ')}`, Math.max(0, width - 9)), style: p.dim }], '', p) : facts;
+  const second = model.rehearsal
+    ? styledLine(
+        [
+          { text: clip('REHEARSAL', width), style: p.alarm },
+          {
+            text: clip(` local emulator ${model.rehearsal} · ${parts.join(' · ')}`, Math.max(0, width - 9)),
+            style: p.dim,
+          },
+        ],
+        '',
+        p,
+      )
+    : facts;
   const lines = [title, second];
   if (id.breakGlass) {
     // The banner wraps rather than lose its words on a narrow terminal.
-    for (const line of wrap(id.breakGlass, width - 2).slice(0, 3)) lines.push(styledLine([{ text: fit(` ${line}`, width) }], p.alarm, p));
+    for (const line of wrap(id.breakGlass, width - 2).slice(0, 3))
+      lines.push(styledLine([{ text: fit(` ${line}`, width) }], p.alarm, p));
   }
   return lines;
 }
@@ -72,8 +90,11 @@ function headerLines(input: FrameInput): string[] {
 /** Status text and the next step, each wrapped onto at most three lines. */
 function statusLines(status: Status, width: number, p: Palette): string[] {
   const style = status.tone === 'error' ? p.error : status.tone === 'ok' ? p.ok : '';
-  const limit = (lines: string[], max: number) => (lines.length > max ? [...lines.slice(0, max - 1), clip(lines.slice(max - 1).join(' '), width)] : lines);
-  const out = limit(wrap(status.text, width), 3).map((l) => styledLine([{ text: l, ...(style ? { style } : {}) }], '', p));
+  const limit = (lines: string[], max: number) =>
+    lines.length > max ? [...lines.slice(0, max - 1), clip(lines.slice(max - 1).join(' '), width)] : lines;
+  const out = limit(wrap(status.text, width), 3).map((l) =>
+    styledLine([{ text: l, ...(style ? { style } : {}) }], '', p),
+  );
   if (status.next) out.push(...limit(wrap(`Next step: ${status.next}`, width), 3));
   return out;
 }
@@ -91,7 +112,8 @@ function detailLine(input: FrameInput): string {
   if (tags.length) parts.push(`tags ${tags.join(' ')}`);
   const row = list.rows[list.accountRows[state.cursor]!];
   // A match in a field the row does not show would look like a mistake; say where it matched.
-  if (state.query && row?.kind === 'account' && row.field && HIDDEN_FIELDS.has(row.field)) parts.unshift(`matched ${FIELD_WORDS[row.field]}`);
+  if (state.query && row?.kind === 'account' && row.field && HIDDEN_FIELDS.has(row.field))
+    parts.unshift(`matched ${FIELD_WORDS[row.field]}`);
   return styledLine([{ text: clip(parts.join(' · '), width) }], p.dim, p);
 }
 
@@ -117,9 +139,11 @@ function hintLine(input: FrameInput): string {
   const screen = state.screen.kind;
   if (screen === 'help') return styledLine([{ text: 'Any key: back to the list' }], p.dim, p);
   if (screen === 'confirm') return styledLine([{ text: clip('y: continue · any other key: cancel', width) }], p.dim, p);
-  if (screen === 'url') return styledLine([{ text: clip('o: open in your browser · Esc: back to the list', width) }], p.dim, p);
+  if (screen === 'url')
+    return styledLine([{ text: clip('o: open in your browser · Esc: back to the list', width) }], p.dim, p);
   if (screen === 'busy') return styledLine([{ text: clip('Working… (Ctrl-C quits)', width) }], p.dim, p);
-  if (screen === 'runbooks') return styledLine([{ text: clip('Up/Down, j/k: move · Enter: choose · Esc: back to the list', width) }], p.dim, p);
+  if (screen === 'runbooks')
+    return styledLine([{ text: clip('Up/Down, j/k: move · Enter: choose · Esc: back to the list', width) }], p.dim, p);
   if (state.screen.kind === 'ask') {
     const { field, runbookId } = state.screen;
     const last = field >= askFields(input.runbooks?.runbooks.find((r) => r.id === runbookId)).length - 1;
@@ -131,13 +155,22 @@ function hintLine(input: FrameInput): string {
     const keys = state.searching ? 'Enter shell · Esc clear · Up/Down move' : 'Esc clear · / edit';
     const caret = state.searching ? { text: ' ', style: p.inverse } : { text: '' };
     return styledLine(
-      [{ text: '/', style: p.accent }, { text: clip(state.query, Math.max(4, width - 40)), style: p.bold }, caret, { text: clip(`  ${matches} · ${keys}`, width) }],
+      [
+        { text: '/', style: p.accent },
+        { text: clip(state.query, Math.max(4, width - 40)), style: p.bold },
+        caret,
+        { text: clip(`  ${matches} · ${keys}`, width) },
+      ],
       '',
       p,
     );
   }
   const hints = model.rehearsal ? REHEARSAL_HINTS : HINTS;
-  return styledLine([{ text: clip(hints.find((h) => h.length <= width) ?? hints[hints.length - 1]!, width) }], p.dim, p);
+  return styledLine(
+    [{ text: clip(hints.find((h) => h.length <= width) ?? hints[hints.length - 1]!, width) }],
+    p.dim,
+    p,
+  );
 }
 
 export function renderFrame(input: FrameInput): Frame {
@@ -164,7 +197,9 @@ export function renderFrame(input: FrameInput): Frame {
     body = [columnTitles(columns, p)];
     for (let r = top; r < Math.min(list.rows.length, top + listHeight); r++) {
       const row = list.rows[r]!;
-      body.push(row.kind === 'ou' ? ouLine(row, width, p) : accountLine(model.accounts[row.index]!, r === cursorRow, ctx));
+      body.push(
+        row.kind === 'ou' ? ouLine(row, width, p) : accountLine(model.accounts[row.index]!, r === cursorRow, ctx),
+      );
     }
     if (list.rows.length === 0) {
       const message = state.query

@@ -43,7 +43,16 @@ function isWordStart(text: string, at: number): boolean {
   if (at === 0) return true;
   const before = text.charCodeAt(at - 1);
   // space - _ / . @ = :
-  return before === 32 || before === 45 || before === 95 || before === 47 || before === 46 || before === 64 || before === 61 || before === 58;
+  return (
+    before === 32 ||
+    before === 45 ||
+    before === 95 ||
+    before === 47 ||
+    before === 46 ||
+    before === 64 ||
+    before === 61 ||
+    before === 58
+  );
 }
 
 /** Score of one lowercase term in one lowercase field; 0 when it does not match. */
@@ -80,7 +89,10 @@ export function scoreText(term: string, text: string): number {
  * For each term a substring match is taken over a subsequence in any field; `exact` says every
  * term had one.
  */
-export function scoreAccount(terms: readonly string[], entry: ConsoleAccount): { score: number; field: SearchField; exact: boolean } | undefined {
+export function scoreAccount(
+  terms: readonly string[],
+  entry: ConsoleAccount,
+): { score: number; field: SearchField; exact: boolean } | undefined {
   let total = 0;
   let firstField: SearchField = 'name';
   let exact = true;
@@ -118,7 +130,11 @@ export function queryTerms(query: string): string[] {
  * Every account any term matches, substring or subsequence, best first (ties by name).
  * `candidates` narrows the search: typing more characters never adds a match to this set.
  */
-function allMatches(accounts: readonly ConsoleAccount[], terms: readonly string[], candidates?: readonly number[]): Match[] {
+function allMatches(
+  accounts: readonly ConsoleAccount[],
+  terms: readonly string[],
+  candidates?: readonly number[],
+): Match[] {
   const matches: Match[] = [];
   const visit = (index: number) => {
     const result = scoreAccount(terms, accounts[index]!);
@@ -126,7 +142,12 @@ function allMatches(accounts: readonly ConsoleAccount[], terms: readonly string[
   };
   if (candidates) for (const index of candidates) visit(index);
   else for (let index = 0; index < accounts.length; index++) visit(index);
-  matches.sort((a, b) => b.score - a.score || compare(accounts[a.index]!.haystack.name, accounts[b.index]!.haystack.name) || a.index - b.index);
+  matches.sort(
+    (a, b) =>
+      b.score - a.score ||
+      compare(accounts[a.index]!.haystack.name, accounts[b.index]!.haystack.name) ||
+      a.index - b.index,
+  );
   return matches;
 }
 
@@ -157,7 +178,8 @@ export function createFilter(accounts: readonly ConsoleAccount[]): (query: strin
       lastMatches = undefined;
       return [];
     }
-    const narrowing = lastMatches !== undefined && lastQuery !== '' && query.toLowerCase().startsWith(lastQuery.toLowerCase());
+    const narrowing =
+      lastMatches !== undefined && lastQuery !== '' && query.toLowerCase().startsWith(lastQuery.toLowerCase());
     // It narrows from every match of the last query, scattered ones too: "se" may have a word
     // somewhere while "sex" has only scattered letters, which must still be found.
     const matches = allMatches(accounts, queryTerms(query), narrowing ? lastMatches!.map((m) => m.index) : undefined);

@@ -6,10 +6,12 @@ import { describeBase, type BaseSignIn } from '../../aws/base-signin.js';
 import { principalTypeOf } from '../../aws/principal.js';
 import type { IdentitySummary } from './model.js';
 
-
-const ROOT_BANNER = 'BREAK-GLASS: ROOT USER: unrestricted access to the whole account. Use it only for tasks that need root, then sign out.';
-const USER_BANNER = 'BREAK-GLASS: IAM user, not IAM Identity Center: every action runs as this user. Prefer `awsorg login --sso`.';
-const KEYS_BANNER = 'BREAK-GLASS: long-term access keys (an IAM user or root): every action runs as them. Prefer `awsorg login --sso`.';
+const ROOT_BANNER =
+  'BREAK-GLASS: ROOT USER: unrestricted access to the whole account. Use it only for tasks that need root, then sign out.';
+const USER_BANNER =
+  'BREAK-GLASS: IAM user, not IAM Identity Center: every action runs as this user. Prefer `awsorg login --sso`.';
+const KEYS_BANNER =
+  'BREAK-GLASS: long-term access keys (an IAM user or root): every action runs as them. Prefer `awsorg login --sso`.';
 
 /** `cachedArn` is the operator ARN an earlier run stored (src/assume/operator.ts), if any. */
 export function identitySummary(base: BaseSignIn, cachedArn: string | undefined): IdentitySummary {

@@ -96,7 +96,19 @@ function join(segments: Segment[]): Segment[] {
 }
 
 export function columnTitles(columns: readonly Column[], p: Palette): string {
-  return styledLine([{ text: join(columns.map((c) => ({ text: fit(SPECS[c.key].title, c.width) }))).map((s) => s.text).join('').trimEnd(), style: p.dim }], '', p);
+  return styledLine(
+    [
+      {
+        text: join(columns.map((c) => ({ text: fit(SPECS[c.key].title, c.width) })))
+          .map((s) => s.text)
+          .join('')
+          .trimEnd(),
+        style: p.dim,
+      },
+    ],
+    '',
+    p,
+  );
 }
 
 export interface RowContext {
@@ -131,11 +143,15 @@ export function accountLine(entry: ConsoleAccount, selected: boolean, ctx: RowCo
         return { text: fit(ouLabel(a.ouPath), c.width) };
       case 'status': {
         const active = a.status === 'ACTIVE';
-        return active ? { text: fit(statusText(a.status), c.width) } : { text: fit(statusText(a.status), c.width), style: p.warning };
+        return active
+          ? { text: fit(statusText(a.status), c.width) }
+          : { text: fit(statusText(a.status), c.width), style: p.warning };
       }
       case 'session': {
         const expiry = ctx.sessionExpiry(entry);
-        return expiry === undefined ? { text: fit('', c.width) } : { text: fit(shortDuration(expiry - ctx.now), c.width), style: p.ok };
+        return expiry === undefined
+          ? { text: fit('', c.width) }
+          : { text: fit(shortDuration(expiry - ctx.now), c.width), style: p.ok };
       }
     }
   });
@@ -145,5 +161,12 @@ export function accountLine(entry: ConsoleAccount, selected: boolean, ctx: RowCo
 export function ouLine(row: Extract<DisplayRow, { kind: 'ou' }>, width: number, p: Palette): string {
   const count = `${formatCount(row.count)} account${row.count === 1 ? '' : 's'}`;
   const label = ouLabel(row.path);
-  return styledLine([{ text: clip(label, Math.max(1, width - count.length - 2)), style: p.bold }, { text: `  ${count}`, style: p.dim }], '', p);
+  return styledLine(
+    [
+      { text: clip(label, Math.max(1, width - count.length - 2)), style: p.bold },
+      { text: `  ${count}`, style: p.dim },
+    ],
+    '',
+    p,
+  );
 }

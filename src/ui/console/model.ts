@@ -143,9 +143,15 @@ export function buildModel(
   from: InventorySummary['from'],
 ): ConsoleModel {
   const aliases = aliasIndex(settings.aliases);
-  const accounts: ConsoleAccount[] = inventory.accounts.map((a) => new Entry(a, aliases.get(a.id) ?? NONE, settings.production));
+  const accounts: ConsoleAccount[] = inventory.accounts.map(
+    (a) => new Entry(a, aliases.get(a.id) ?? NONE, settings.production),
+  );
   // Sort keys computed once, not in every comparison.
-  const keys = accounts.map((e) => ({ entry: e, ou: e.account.ouPath.toLowerCase(), name: e.account.name.toLowerCase() }));
+  const keys = accounts.map((e) => ({
+    entry: e,
+    ou: e.account.ouPath.toLowerCase(),
+    name: e.account.name.toLowerCase(),
+  }));
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   keys.sort((a, b) => cmp(a.ou, b.ou) || cmp(a.name, b.name) || cmp(a.entry.account.id, b.entry.account.id));
   const sorted = keys.map((k) => k.entry);
@@ -189,7 +195,14 @@ export function consoleRunbooks(runbooks: readonly Runbook[]): ConsoleRunbook[] 
     changesAws: r.steps.some((step) => step.kind === 'action'),
     refusesManagement: r.steps.some((step) => step.operation === REFUSE_MANAGEMENT),
     asks: r.params
-      .filter((param) => param.required && param.default === undefined && param.name !== 'account' && param.kind !== 'mfa-code' && !param.secret)
+      .filter(
+        (param) =>
+          param.required &&
+          param.default === undefined &&
+          param.name !== 'account' &&
+          param.kind !== 'mfa-code' &&
+          !param.secret,
+      )
       .map((param) => ({ name: param.name, kind: param.kind, description: param.description })),
   }));
 }

@@ -76,7 +76,11 @@ function candidateRoles(ctx: OperatorContext, account: InventoryAccount): string
   return [ctx.settings.defaultRole];
 }
 
-export function liveOperations(deps: Deps, initial: OperatorContext, opts: LiveOperationsOptions = {}): ConsoleOperations {
+export function liveOperations(
+  deps: Deps,
+  initial: OperatorContext,
+  opts: LiveOperationsOptions = {},
+): ConsoleOperations {
   let ctx = initial;
   let listener: ((message: string) => void) | undefined;
   let offer: Promise<RunbookOffer> | undefined;
@@ -86,7 +90,9 @@ export function liveOperations(deps: Deps, initial: OperatorContext, opts: LiveO
     stderr: {
       isTTY: false,
       write(chunk: string) {
-        const text = String(chunk).trim().replace(/^awsorg: /, '');
+        const text = String(chunk)
+          .trim()
+          .replace(/^awsorg: /, '');
         if (text) listener?.(text);
         return true;
       },

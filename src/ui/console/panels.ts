@@ -34,7 +34,10 @@ export function helpLines(width: number, p: Palette): string[] {
   lines.push('', styledLine([{ text: 'Switch the current shell to an account', style: p.bold }], '', p));
   lines.push(styledLine([{ text: '  eval "$(awsorg console)"', style: p.accent }], '', p));
   lines.push(
-    ...indented('then pick the account and press e. The console draws on stderr, so only the exports reach stdout and the shell that runs eval.', width),
+    ...indented(
+      'then pick the account and press e. The console draws on stderr, so only the exports reach stdout and the shell that runs eval.',
+      width,
+    ),
   );
   lines.push('', ...indented('Accounts marked PROD ask for confirmation before Enter, c and e.', width, 0));
   return lines;
@@ -46,30 +49,55 @@ const DOING: Record<AccountAction, string> = {
   exports: 'print its credentials as exports and quit',
 };
 
-export function confirmLines(model: ConsoleModel, screen: Extract<Screen, { kind: 'confirm' }>, width: number, p: Palette): string[] {
+export function confirmLines(
+  model: ConsoleModel,
+  screen: Extract<Screen, { kind: 'confirm' }>,
+  width: number,
+  p: Palette,
+): string[] {
   const entry = model.accounts.find((a) => a.account.id === screen.accountId);
   const name = entry ? `${entry.account.name} (${entry.account.id})` : screen.accountId;
   return [
     '',
-    styledLine([{ text: ' PROD ', style: p.production }, { text: '  ' }, { text: clip('Production account', width - 8), style: p.bold }], '', p),
+    styledLine(
+      [
+        { text: ' PROD ', style: p.production },
+        { text: '  ' },
+        { text: clip('Production account', width - 8), style: p.bold },
+      ],
+      '',
+      p,
+    ),
     '',
     ...indented(`${name} is a production account: ${entry?.production ?? 'it matches a production rule'}.`, width),
     ...indented(`You asked to ${DOING[screen.action]}.`, width),
     '',
-    styledLine([{ text: '  Press ' }, { text: 'y', style: p.bold }, { text: ' to continue. Any other key cancels.' }], '', p),
+    styledLine(
+      [{ text: '  Press ' }, { text: 'y', style: p.bold }, { text: ' to continue. Any other key cancels.' }],
+      '',
+      p,
+    ),
   ];
 }
 
-export function urlLines(model: ConsoleModel, screen: Extract<Screen, { kind: 'url' }>, width: number, p: Palette): string[] {
+export function urlLines(
+  model: ConsoleModel,
+  screen: Extract<Screen, { kind: 'url' }>,
+  width: number,
+  p: Palette,
+): string[] {
   const entry = model.accounts.find((a) => a.account.id === screen.accountId);
   const name = entry ? `${entry.account.name} (${entry.account.id})` : screen.accountId;
   const lines = [
-    ...wrap(`AWS console sign-in URL for ${name} as ${screen.role}`, width).map((line) => styledLine([{ text: line, style: p.bold }], '', p)),
+    ...wrap(`AWS console sign-in URL for ${name} as ${screen.role}`, width).map((line) =>
+      styledLine([{ text: line, style: p.bold }], '', p),
+    ),
     ...wrap('It is valid for 15 minutes, and anyone who has it can sign in as this session.', width),
     '',
   ];
   // The URL is cut into lines of the full width, with no indent, so that it copies cleanly.
-  for (let i = 0; i < screen.url.length; i += width) lines.push(styledLine([{ text: screen.url.slice(i, i + width) }], p.accent, p));
+  for (let i = 0; i < screen.url.length; i += width)
+    lines.push(styledLine([{ text: screen.url.slice(i, i + width) }], p.accent, p));
   return lines;
 }
 
@@ -81,7 +109,15 @@ function accountName(model: ConsoleModel, accountId: string): string {
 /** The PROD marker and its reason, for a production account. */
 function productionLine(model: ConsoleModel, accountId: string, width: number, p: Palette): string[] {
   const production = model.accounts.find((a) => a.account.id === accountId)?.production;
-  return production ? [styledLine([{ text: ' PROD ', style: p.production }, { text: clip(`  production account: ${production}`, width - 6) }], '', p)] : [];
+  return production
+    ? [
+        styledLine(
+          [{ text: ' PROD ', style: p.production }, { text: clip(`  production account: ${production}`, width - 6) }],
+          '',
+          p,
+        ),
+      ]
+    : [];
 }
 
 const kindWords = (r: ConsoleRunbook) => (r.changesAws ? 'changes AWS' : 'read-only');
@@ -96,11 +132,20 @@ export function runbooksLines(
   p: Palette,
 ): string[] {
   const runbooks = accountRunbooks(offer);
-  const lines = wrap(`Runbooks for ${accountName(model, screen.accountId)}`, width).map((line) => styledLine([{ text: line, style: p.bold }], '', p));
+  const lines = wrap(`Runbooks for ${accountName(model, screen.accountId)}`, width).map((line) =>
+    styledLine([{ text: line, style: p.bold }], '', p),
+  );
   lines.push(...productionLine(model, screen.accountId, width, p));
   if (!offer) return [...lines, '', 'Loading the runbooks…'];
-  lines.push(...wrap('Enter asks for the incident id and whatever else the runbook needs; it then runs on its own screen, and the console comes back when it ends.', width).map((line) => styledLine([{ text: line }], p.dim, p)), '');
-  if (runbooks.length === 0) lines.push(...indented('No runbook acts on a single account. `awsorg runbook list` shows them all.', width, 0));
+  lines.push(
+    ...wrap(
+      'Enter asks for the incident id and whatever else the runbook needs; it then runs on its own screen, and the console comes back when it ends.',
+      width,
+    ).map((line) => styledLine([{ text: line }], p.dim, p)),
+    '',
+  );
+  if (runbooks.length === 0)
+    lines.push(...indented('No runbook acts on a single account. `awsorg runbook list` shows them all.', width, 0));
   const kindWidth = 'changes AWS'.length;
   // The id column shrinks before the line outgrows a narrow terminal; there the title goes under the id.
   const idWidth = Math.min(Math.max(0, ...runbooks.map((r) => r.id.length)), Math.max(4, width - kindWidth - 6));
@@ -120,7 +165,9 @@ export function runbooksLines(
       { text: fit(kindWords(r), kindWidth), ...(r.changesAws ? { style: p.warning } : {}) },
       { text: '  ' },
     ];
-    const rows = titleBeside ? [[...head, { text: titleLines[0] ?? '' }]] : [head, [{ text: ' '.repeat(titleIndent) + (titleLines[0] ?? '') }]];
+    const rows = titleBeside
+      ? [[...head, { text: titleLines[0] ?? '' }]]
+      : [head, [{ text: ' '.repeat(titleIndent) + (titleLines[0] ?? '') }]];
     for (const more of titleLines.slice(1)) rows.push([{ text: ' '.repeat(titleIndent) + more }]);
     return rows.map((row) => styledLine(row, selected ? p.inverse : '', p));
   });
@@ -130,7 +177,14 @@ export function runbooksLines(
     const ids = others.map((r) => r.id);
     const named = ids.length <= 3 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more`;
     const one = others.length === 1;
-    footer.push('', ...indented(`${one ? 'One other runbook' : `${others.length} other runbooks`} (${named}) ${one ? 'does' : 'do'} not act on one account: run ${one ? 'it' : 'them'} with \`awsorg runbook run ID\`.`, width, 0));
+    footer.push(
+      '',
+      ...indented(
+        `${one ? 'One other runbook' : `${others.length} other runbooks`} (${named}) ${one ? 'does' : 'do'} not act on one account: run ${one ? 'it' : 'them'} with \`awsorg runbook run ID\`.`,
+        width,
+        0,
+      ),
+    );
   }
   lines.push(...visibleBlocks(blocks, screen.cursor, height - lines.length - footer.length, width, p), ...footer);
   return lines;
@@ -146,30 +200,60 @@ function visibleBlocks(blocks: string[][], cursor: number, room: number, width: 
   while (first < cursor && size(first, cursor) > fits) first++;
   let last = first;
   while (last + 1 < blocks.length && size(first, last + 1) <= fits) last++;
-  const shown = blocks.slice(first, last + 1).flat().slice(0, fits);
-  return [...shown, styledLine([{ text: clip(`  runbooks ${first + 1}-${last + 1} of ${blocks.length}; Up/Down shows the others`, width) }], p.dim, p)];
+  const shown = blocks
+    .slice(first, last + 1)
+    .flat()
+    .slice(0, fits);
+  return [
+    ...shown,
+    styledLine(
+      [{ text: clip(`  runbooks ${first + 1}-${last + 1} of ${blocks.length}; Up/Down shows the others`, width) }],
+      p.dim,
+      p,
+    ),
+  ];
 }
 
 /** The fields the chosen runbook asks for, in order: the incident id, then its other required parameters. */
 export function askFields(runbook: ConsoleRunbook | undefined): { label: string; description?: string }[] {
-  return [{ label: 'Incident id' }, ...(runbook?.asks ?? []).map((a) => ({ label: `--${a.name}`, description: a.description }))];
+  return [
+    { label: 'Incident id' },
+    ...(runbook?.asks ?? []).map((a) => ({ label: `--${a.name}`, description: a.description })),
+  ];
 }
 
-export function askLines(model: ConsoleModel, offer: RunbookOffer | undefined, screen: Extract<Screen, { kind: 'ask' }>, width: number, p: Palette): string[] {
+export function askLines(
+  model: ConsoleModel,
+  offer: RunbookOffer | undefined,
+  screen: Extract<Screen, { kind: 'ask' }>,
+  width: number,
+  p: Palette,
+): string[] {
   const runbook = offer?.runbooks.find((r) => r.id === screen.runbookId);
-  const lines = wrap(`Run ${screen.runbookId} against ${accountName(model, screen.accountId)}`, width).map((line) => styledLine([{ text: line, style: p.bold }], '', p));
+  const lines = wrap(`Run ${screen.runbookId} against ${accountName(model, screen.accountId)}`, width).map((line) =>
+    styledLine([{ text: line, style: p.bold }], '', p),
+  );
   if (runbook) lines.push(styledLine([{ text: clip(`${runbook.title} · ${kindWords(runbook)}`, width) }], p.dim, p));
   lines.push(...productionLine(model, screen.accountId, width, p), '');
   const fields = askFields(runbook);
   const labelWidth = Math.max(...fields.map((f) => f.label.length));
   const indent = 2 + labelWidth + 2;
-  const under = (text: string, style: string) => wrap(text, Math.max(10, width - indent)).map((line) => styledLine([{ text: ' '.repeat(indent) + line, style }], '', p));
+  const under = (text: string, style: string) =>
+    wrap(text, Math.max(10, width - indent)).map((line) =>
+      styledLine([{ text: ' '.repeat(indent) + line, style }], '', p),
+    );
   // Written out rather than through styledLine, which leaves blanks (the caret, a typed space) unstyled or trims them.
   const styled = (style: string, text: string) => (style && text ? `${style}${text}${p.reset}` : text);
   fields.forEach((field, i) => {
     const label = `  ${field.label.padEnd(labelWidth)}  `;
     if (i !== screen.field) {
-      lines.push(styledLine([{ text: label }, { text: clip(screen.answers[i] ?? '', width - indent) }], i > screen.field ? p.dim : '', p));
+      lines.push(
+        styledLine(
+          [{ text: label }, { text: clip(screen.answers[i] ?? '', width - indent) }],
+          i > screen.field ? p.dim : '',
+          p,
+        ),
+      );
       return;
     }
     // The end of a long value stays in view, next to the caret.

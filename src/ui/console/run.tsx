@@ -77,7 +77,9 @@ export interface RunConsoleOptions {
 }
 
 function failureStatus(err: unknown): Status {
-  return err instanceof AwsorgError ? { tone: 'error', text: err.message, ...(err.nextStep ? { next: err.nextStep } : {}) } : { tone: 'error', text: String(err) };
+  return err instanceof AwsorgError
+    ? { tone: 'error', text: err.message, ...(err.nextStep ? { next: err.nextStep } : {}) }
+    : { tone: 'error', text: String(err) };
 }
 
 export async function runConsole(deps: Deps, opts: RunConsoleOptions): Promise<number> {
@@ -114,7 +116,9 @@ export async function runConsole(deps: Deps, opts: RunConsoleOptions): Promise<n
         continue;
       }
       const s = result.session;
-      deps.stderr.write(`awsorg: shell in ${terminalText(s.account.name)} (${s.account.id}) as ${terminalText(s.role)}${s.production ? ' [PRODUCTION]' : ''}; type exit to return to the console\n`);
+      deps.stderr.write(
+        `awsorg: shell in ${terminalText(s.account.name)} (${s.account.id}) as ${terminalText(s.role)}${s.production ? ' [PRODUCTION]' : ''}; type exit to return to the console\n`,
+      );
       let status: Status;
       try {
         const code = await runInSession(deps, s);
@@ -130,21 +134,37 @@ export async function runConsole(deps: Deps, opts: RunConsoleOptions): Promise<n
 }
 
 /** Run the runbook the console asked for (it draws its own screen), and say how it ended. */
-async function runRunbook(deps: Deps, opts: RunConsoleOptions, request: Extract<ConsoleExit, { kind: 'runbook' }>): Promise<Status> {
+async function runRunbook(
+  deps: Deps,
+  opts: RunConsoleOptions,
+  request: Extract<ConsoleExit, { kind: 'runbook' }>,
+): Promise<Status> {
   const { runbookId, accountId, incident, params } = request;
   const model = request.snapshot.model;
   const entry = model.accounts.find((a) => a.account.id === accountId);
   const name = entry ? `${terminalText(entry.account.name)} (${accountId})` : accountId;
-  deps.stderr.write(`awsorg: runbook ${runbookId} for incident ${incident} against ${name}; the console comes back when it ends\n`);
+  deps.stderr.write(
+    `awsorg: runbook ${runbookId} for incident ${incident} against ${name}; the console comes back when it ends\n`,
+  );
   let code: number;
   try {
-    const argv = ['run', runbookId, '--incident', incident, '--account', accountId, ...Object.entries(params).map(([name, value]) => `--${name}=${value}`)];
+    const argv = [
+      'run',
+      runbookId,
+      '--incident',
+      incident,
+      '--account',
+      accountId,
+      ...Object.entries(params).map(([name, value]) => `--${name}=${value}`),
+    ];
     code = await (opts.runbook ?? runbookCommand)(argv, deps);
   } catch (err) {
     return failureStatus(err);
   }
   const transcript = transcriptPath(deps.paths, incident);
-  const recorded = existsSync(transcript) ? `; transcript ${transcript} (\`awsorg audit verify\` checks it)` : '; nothing was recorded';
+  const recorded = existsSync(transcript)
+    ? `; transcript ${transcript} (\`awsorg audit verify\` checks it)`
+    : '; nothing was recorded';
   const changes = request.snapshot.runbooks?.runbooks.find((r) => r.id === runbookId)?.changesAws === true;
   return {
     tone: code === 0 ? 'ok' : code === ExitCode.cancelled ? 'info' : 'error',
@@ -161,7 +181,13 @@ async function session(snapshot: ConsoleSnapshot, deps: Deps, opts: RunConsoleOp
   const input = terminal.openInput();
   try {
     const instance = ink.render(
-      <ConsoleApp initial={snapshot} ops={opts.ops} color={colorWanted(deps.env)} screen={terminal.output} signal={deps.signal} />,
+      <ConsoleApp
+        initial={snapshot}
+        ops={opts.ops}
+        color={colorWanted(deps.env)}
+        screen={terminal.output}
+        signal={deps.signal}
+      />,
       {
         stdout: terminal.output,
         stderr: terminal.output,

@@ -22,7 +22,15 @@ export type Screen =
    * other required parameters (ConsoleRunbook.asks). `answers` holds what was typed for each
    * field so far, `text` the field being typed, `error` why Enter did not take it.
    */
-  | { kind: 'ask'; accountId: string; runbookId: string; field: number; answers: readonly string[]; text: string; error?: string };
+  | {
+      kind: 'ask';
+      accountId: string;
+      runbookId: string;
+      field: number;
+      answers: readonly string[];
+      text: string;
+      error?: string;
+    };
 
 export interface Status {
   tone: 'info' | 'ok' | 'error';
@@ -56,7 +64,22 @@ export type Intent =
   | { kind: 'runbook'; runbookId: string; accountId: string; incident: string; params: Record<string, string> };
 
 /** A key as the console understands it: a name for special keys, else the typed text. */
-export type KeyName = 'up' | 'down' | 'left' | 'right' | 'pageup' | 'pagedown' | 'home' | 'end' | 'enter' | 'escape' | 'backspace' | 'ctrl-c' | 'ctrl-u' | 'ctrl-w' | 'tab';
+export type KeyName =
+  | 'up'
+  | 'down'
+  | 'left'
+  | 'right'
+  | 'pageup'
+  | 'pagedown'
+  | 'home'
+  | 'end'
+  | 'enter'
+  | 'escape'
+  | 'backspace'
+  | 'ctrl-c'
+  | 'ctrl-u'
+  | 'ctrl-w'
+  | 'tab';
 export type KeyPress = { name: KeyName } | { text: string };
 
 export function initialState(overrides: Partial<ConsoleState> = {}): ConsoleState {
@@ -127,24 +150,44 @@ export const REHEARSAL_NO_URL = {
   next: 'Press Enter for a shell or e for exports: both stay on the emulator.',
 } as const;
 
-const ACTION_WORDS: Record<AccountAction, string> = { shell: 'open a shell', url: 'open the AWS console', exports: 'print credentials' };
+const ACTION_WORDS: Record<AccountAction, string> = {
+  shell: 'open a shell',
+  url: 'open the AWS console',
+  exports: 'print credentials',
+};
 
 /** The list has no account under the cursor: say why, and what the key would have done (`nothing to open a shell in`). */
 function noAccount(state: ConsoleState, consequence: string): KeyResult {
   const why = state.query ? `No account matches "${state.query}"` : 'The inventory holds no account';
-  return { state: { ...state, status: { tone: 'error', text: `${why}; ${consequence}.`, next: state.query ? 'Press Esc to clear the filter.' : 'Press r to load it again.' } } };
+  return {
+    state: {
+      ...state,
+      status: {
+        tone: 'error',
+        text: `${why}; ${consequence}.`,
+        next: state.query ? 'Press Esc to clear the filter.' : 'Press r to load it again.',
+      },
+    },
+  };
 }
 
 function actOn(state: ConsoleState, action: AccountAction, ctx: KeyContext): KeyResult {
   const index = selectedIndex(state, ctx.list);
   if (index === undefined) return noAccount(state, `nothing to ${ACTION_WORDS[action]} in`);
   const entry = ctx.model.accounts[index]!;
-  if (entry.production) return { state: { ...state, screen: { kind: 'confirm', action, accountId: entry.account.id } } };
+  if (entry.production)
+    return { state: { ...state, screen: { kind: 'confirm', action, accountId: entry.account.id } } };
   return { state, intent: { kind: 'act', action, accountId: entry.account.id } };
 }
 
 /** The same account selected in the list for another query or grouping. */
-function relist(state: ConsoleState, ctx: KeyContext, query: string, grouped: boolean, keepSelection: boolean): ConsoleState {
+function relist(
+  state: ConsoleState,
+  ctx: KeyContext,
+  query: string,
+  grouped: boolean,
+  keepSelection: boolean,
+): ConsoleState {
   const selected = selectedIndex(state, ctx.list);
   const list = ctx.listFor(query, grouped);
   return { ...state, query, grouped, cursor: keepSelection ? cursorOf(list, selected) : 0, top: 0 };
@@ -161,9 +204,18 @@ export function handleKey(state: ConsoleState, press: KeyPress, ctx: KeyContext)
       return { state: { ...state, screen: { kind: 'list' } } };
     case 'confirm': {
       const back = { ...state, screen: { kind: 'list' } as Screen };
-      if ('text' in press && (press.text === 'y' || press.text === 'Y')) return { state: back, intent: { kind: 'act', action: screen.action, accountId: screen.accountId } };
+      if ('text' in press && (press.text === 'y' || press.text === 'Y'))
+        return { state: back, intent: { kind: 'act', action: screen.action, accountId: screen.accountId } };
       const account = ctx.model.accounts.find((a) => a.account.id === screen.accountId);
-      return { state: { ...back, status: { tone: 'info', text: `Cancelled: nothing was done in ${account?.account.name ?? screen.accountId}.` } } };
+      return {
+        state: {
+          ...back,
+          status: {
+            tone: 'info',
+            text: `Cancelled: nothing was done in ${account?.account.name ?? screen.accountId}.`,
+          },
+        },
+      };
     }
     case 'url':
       if ('text' in press && press.text === 'o') return { state, intent: { kind: 'open-url', url: screen.url } };
@@ -187,16 +239,20 @@ export function handleKey(state: ConsoleState, press: KeyPress, ctx: KeyContext)
   if (current.searching) {
     if (name === 'escape') return { state: { ...relist(current, ctx, '', current.grouped, true), searching: false } };
     if (name === 'enter') return actOn({ ...current, searching: false }, 'shell', ctx);
-    if (name === 'backspace') return { state: relist(current, ctx, current.query.slice(0, -1), current.grouped, false) };
+    if (name === 'backspace')
+      return { state: relist(current, ctx, current.query.slice(0, -1), current.grouped, false) };
     if ('text' in press) {
       // Pasted or fast-typed text arrives as one string; control characters are not part of a filter.
       const typed = press.text.replace(/[\u0000-\u001f\u007f]/g, '');
-      return typed ? { state: relist(current, ctx, current.query + typed, current.grouped, false) } : { state: current };
+      return typed
+        ? { state: relist(current, ctx, current.query + typed, current.grouped, false) }
+        : { state: current };
     }
     return { state: current };
   }
   if (name === 'enter') return actOn(current, 'shell', ctx);
-  if (name === 'escape') return current.query ? { state: relist(current, ctx, '', current.grouped, true) } : { state: current };
+  if (name === 'escape')
+    return current.query ? { state: relist(current, ctx, '', current.grouped, true) } : { state: current };
   if (!('text' in press)) return { state: current };
   const chars = [...press.text];
   if (chars.length === 1) return commandKey(current, chars[0]!, ctx);
@@ -209,7 +265,9 @@ export function handleKey(state: ConsoleState, press: KeyPress, ctx: KeyContext)
     next = result.state;
     if (next.searching) {
       const rest = chars.slice(i + 1).join('');
-      return rest ? handleKey(next, { text: rest }, { ...ctx, list: ctx.listFor(next.query, next.grouped) }) : { state: next };
+      return rest
+        ? handleKey(next, { text: rest }, { ...ctx, list: ctx.listFor(next.query, next.grouped) })
+        : { state: next };
     }
   }
   return { state: next };
@@ -246,15 +304,25 @@ function commandKey(state: ConsoleState, ch: string, ctx: KeyContext): KeyResult
 function openRunbooks(state: ConsoleState, ctx: KeyContext): KeyResult {
   const index = selectedIndex(state, ctx.list);
   if (index === undefined) return noAccount(state, 'no account to run a runbook against');
-  const opened: ConsoleState = { ...state, screen: { kind: 'runbooks', accountId: ctx.model.accounts[index]!.account.id, cursor: 0 } };
+  const opened: ConsoleState = {
+    ...state,
+    screen: { kind: 'runbooks', accountId: ctx.model.accounts[index]!.account.id, cursor: 0 },
+  };
   return ctx.runbooks ? { state: opened } : { state: opened, intent: { kind: 'load-runbooks' } };
 }
 
-function runbooksKey(state: ConsoleState, screen: Extract<Screen, { kind: 'runbooks' }>, press: KeyPress, ctx: KeyContext): KeyResult {
+function runbooksKey(
+  state: ConsoleState,
+  screen: Extract<Screen, { kind: 'runbooks' }>,
+  press: KeyPress,
+  ctx: KeyContext,
+): KeyResult {
   const runbooks = accountRunbooks(ctx.runbooks);
   // Each key clears the last message; the key's own effect may set a new one.
   const current: ConsoleState = state.status ? { ...state, status: undefined } : state;
-  const to = (cursor: number): KeyResult => ({ state: { ...current, screen: { ...screen, cursor: Math.max(0, Math.min(runbooks.length - 1, cursor)) } } });
+  const to = (cursor: number): KeyResult => ({
+    state: { ...current, screen: { ...screen, cursor: Math.max(0, Math.min(runbooks.length - 1, cursor)) } },
+  });
   if ('text' in press) {
     // j and k typed together in one read move once each; other text does nothing here.
     let cursor = screen.cursor;
@@ -284,11 +352,27 @@ function runbooksKey(state: ConsoleState, screen: Extract<Screen, { kind: 'runbo
         return {
           state: {
             ...current,
-            status: { tone: 'error', text: `${runbook.id} refuses the management account.`, next: `Pick another runbook; \`awsorg runbook show ${runbook.id}\` says what to use instead.` },
+            status: {
+              tone: 'error',
+              text: `${runbook.id} refuses the management account.`,
+              next: `Pick another runbook; \`awsorg runbook show ${runbook.id}\` says what to use instead.`,
+            },
           },
         };
       }
-      return { state: { ...current, screen: { kind: 'ask', accountId: screen.accountId, runbookId: runbook.id, field: 0, answers: [], text: current.incident ?? '' } } };
+      return {
+        state: {
+          ...current,
+          screen: {
+            kind: 'ask',
+            accountId: screen.accountId,
+            runbookId: runbook.id,
+            field: 0,
+            answers: [],
+            text: current.incident ?? '',
+          },
+        },
+      };
     }
     default:
       return { state: current };
@@ -298,12 +382,30 @@ function runbooksKey(state: ConsoleState, screen: Extract<Screen, { kind: 'runbo
 /** Why an incident id is refused, or undefined when it is valid (`rule` is INCIDENT_ID of src/core/audit.ts). */
 export function incidentError(id: string, rule: RegExp): string | undefined {
   if (!id) return "Type the incident's id: every run is recorded in that incident's audit transcript.";
-  if (!rule.test(id)) return `"${id}" is not an incident id: use up to 64 letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. INC-2041).`;
+  if (!rule.test(id))
+    return `"${id}" is not an incident id: use up to 64 letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. INC-2041).`;
   return undefined;
 }
 
-function askKey(state: ConsoleState, screen: Extract<Screen, { kind: 'ask' }>, press: KeyPress, ctx: KeyContext): KeyResult {
-  const edit = (text: string): KeyResult => ({ state: { ...state, screen: { kind: 'ask', accountId: screen.accountId, runbookId: screen.runbookId, field: screen.field, answers: screen.answers, text } } });
+function askKey(
+  state: ConsoleState,
+  screen: Extract<Screen, { kind: 'ask' }>,
+  press: KeyPress,
+  ctx: KeyContext,
+): KeyResult {
+  const edit = (text: string): KeyResult => ({
+    state: {
+      ...state,
+      screen: {
+        kind: 'ask',
+        accountId: screen.accountId,
+        runbookId: screen.runbookId,
+        field: screen.field,
+        answers: screen.answers,
+        text,
+      },
+    },
+  });
   if ('text' in press) {
     // Pasted or fast-typed text arrives as one string; control characters are not part of an answer.
     const typed = press.text.replace(/[\u0000-\u001f\u007f]/g, '');
@@ -312,7 +414,8 @@ function askKey(state: ConsoleState, screen: Extract<Screen, { kind: 'ask' }>, p
   const offer = ctx.runbooks;
   const runbook = offer?.runbooks.find((r) => r.id === screen.runbookId);
   // The questions open only from the loaded offer, so the runbook is there.
-  if (!offer || !runbook) return press.name === 'escape' ? { state: { ...state, screen: { kind: 'list' } } } : { state };
+  if (!offer || !runbook)
+    return press.name === 'escape' ? { state: { ...state, screen: { kind: 'list' } } } : { state };
   // What was typed in this field is kept when the operator steps back or on, and offered again.
   const answers = (text: string) => {
     const next = [...screen.answers];
@@ -320,7 +423,17 @@ function askKey(state: ConsoleState, screen: Extract<Screen, { kind: 'ask' }>, p
     return next;
   };
   const goTo = (field: number, kept: string[]): KeyResult => ({
-    state: { ...state, screen: { kind: 'ask', accountId: screen.accountId, runbookId: screen.runbookId, field, answers: kept, text: kept[field] ?? '' } },
+    state: {
+      ...state,
+      screen: {
+        kind: 'ask',
+        accountId: screen.accountId,
+        runbookId: screen.runbookId,
+        field,
+        answers: kept,
+        text: kept[field] ?? '',
+      },
+    },
   });
   switch (press.name) {
     case 'backspace':
@@ -328,12 +441,18 @@ function askKey(state: ConsoleState, screen: Extract<Screen, { kind: 'ask' }>, p
     case 'escape': {
       if (screen.field > 0) return goTo(screen.field - 1, answers(screen.text));
       const cursor = accountRunbooks(offer).findIndex((r) => r.id === screen.runbookId);
-      return { state: { ...state, screen: { kind: 'runbooks', accountId: screen.accountId, cursor: Math.max(0, cursor) } } };
+      return {
+        state: { ...state, screen: { kind: 'runbooks', accountId: screen.accountId, cursor: Math.max(0, cursor) } },
+      };
     }
     case 'enter': {
       const value = screen.text.trim();
       const ask = screen.field > 0 ? runbook.asks[screen.field - 1] : undefined;
-      const error = ask ? (value ? offer.paramError(ask, value) : `--${ask.name} is required: ${ask.description}.`) : incidentError(value, offer.incidentId);
+      const error = ask
+        ? value
+          ? offer.paramError(ask, value)
+          : `--${ask.name} is required: ${ask.description}.`
+        : incidentError(value, offer.incidentId);
       if (error) return { state: { ...state, screen: { ...screen, error } } };
       const kept = answers(value);
       if (screen.field < runbook.asks.length) return goTo(screen.field + 1, kept);

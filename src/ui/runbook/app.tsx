@@ -113,7 +113,12 @@ export function defineRunbookApp(ink: InkModule): (props: RunbookAppProps) => Re
     const stableHandler = useCallback((input: string, key: Key) => handlerRef.current(input, key), []);
     useInput(stableHandler, { isActive: isRawModeSupported === true });
 
-    const frame = renderRunbook(state, { width: size.columns, height: Math.max(1, size.rows - 1), palette: p, now: now() });
+    const frame = renderRunbook(state, {
+      width: size.columns,
+      height: Math.max(1, size.rows - 1),
+      palette: p,
+      now: now(),
+    });
     panelView.current = { top: frame.panelTop, page: frame.panelPage };
     return (
       <Box flexDirection="column" width={size.columns} height={frame.lines.length}>

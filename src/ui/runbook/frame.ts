@@ -76,7 +76,16 @@ function labelled(label: string, text: string, width: number, p: Palette, style 
   return text
     .split('\n')
     .flatMap((part) => wrap(part, room))
-    .map((part, i) => styledLine([{ text: `  ${(i === 0 ? label : '').padEnd(LABEL)}`, style: p.dim }, { text: part, ...(style ? { style } : {}) }], '', p));
+    .map((part, i) =>
+      styledLine(
+        [
+          { text: `  ${(i === 0 ? label : '').padEnd(LABEL)}`, style: p.dim },
+          { text: part, ...(style ? { style } : {}) },
+        ],
+        '',
+        p,
+      ),
+    );
 }
 
 /** Lines already shaped (JSON), placed in the value column; a line too long breaks onto an indented continuation. */
@@ -84,7 +93,16 @@ function block(label: string, lines: string[], width: number, p: Palette, style 
   const room = Math.max(10, width - INDENT);
   return lines
     .flatMap((l) => breakLong(l, room))
-    .map((part, i) => styledLine([{ text: `  ${(i === 0 ? label : '').padEnd(LABEL)}`, style: p.dim }, { text: part, ...(style ? { style } : {}) }], '', p));
+    .map((part, i) =>
+      styledLine(
+        [
+          { text: `  ${(i === 0 ? label : '').padEnd(LABEL)}`, style: p.dim },
+          { text: part, ...(style ? { style } : {}) },
+        ],
+        '',
+        p,
+      ),
+    );
 }
 
 /** Break one JSON line into pieces of at most `room` columns, continuing at its indentation plus two. */
@@ -112,7 +130,9 @@ function inlineJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(inlineJson).join(', ')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value);
-    return entries.length ? `{ ${entries.map(([k, v]) => `${JSON.stringify(k)}: ${inlineJson(v)}`).join(', ')} }` : '{}';
+    return entries.length
+      ? `{ ${entries.map(([k, v]) => `${JSON.stringify(k)}: ${inlineJson(v)}`).join(', ')} }`
+      : '{}';
   }
   return JSON.stringify(value);
 }
@@ -126,12 +146,17 @@ function jsonLines(value: unknown, room: number, depth = 0, prefix = '', suffix 
   const pad = '  '.repeat(depth);
   const one = inlineJson(value);
   const nested = value !== null && typeof value === 'object';
-  if (!nested || one.length <= 2 || (depth > 0 && pad.length + prefix.length + one.length + suffix.length <= room)) return [pad + prefix + one + suffix];
-  const entries: [string | undefined, unknown][] = Array.isArray(value) ? value.map((v) => [undefined, v]) : Object.entries(value);
+  if (!nested || one.length <= 2 || (depth > 0 && pad.length + prefix.length + one.length + suffix.length <= room))
+    return [pad + prefix + one + suffix];
+  const entries: [string | undefined, unknown][] = Array.isArray(value)
+    ? value.map((v) => [undefined, v])
+    : Object.entries(value);
   const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
   return [
     pad + prefix + open,
-    ...entries.flatMap(([k, v], i) => jsonLines(v, room, depth + 1, k === undefined ? '' : `${JSON.stringify(k)}: `, i < entries.length - 1 ? ',' : '')),
+    ...entries.flatMap(([k, v], i) =>
+      jsonLines(v, room, depth + 1, k === undefined ? '' : `${JSON.stringify(k)}: `, i < entries.length - 1 ? ',' : ''),
+    ),
     pad + close + suffix,
   ];
 }
@@ -151,14 +176,23 @@ export function whereText(where: Where): string {
 function requestLines(label: string, requests: AwsRequest[], width: number, p: Palette): string[] {
   if (requests.length === 1) {
     const r = requests[0]!;
-    return [...labelled(label, `${r.service}:${r.action}`, width, p, p.bold), ...block('', json(r.input, width), width, p)];
+    return [
+      ...labelled(label, `${r.service}:${r.action}`, width, p, p.bold),
+      ...block('', json(r.input, width), width, p),
+    ];
   }
-  return requests.flatMap((r, i) => [...labelled(i === 0 ? label : '', `${i + 1}. ${r.service}:${r.action}`, width, p, p.bold), ...block('', json(r.input, width), width, p)]);
+  return requests.flatMap((r, i) => [
+    ...labelled(i === 0 ? label : '', `${i + 1}. ${r.service}:${r.action}`, width, p, p.bold),
+    ...block('', json(r.input, width), width, p),
+  ]);
 }
 
 function rollbackLines(rollback: Rollback, width: number, p: Palette): string[] {
   if ('none' in rollback) return labelled('Rollback', `none: ${rollback.none}`, width, p, p.warning);
-  return [...labelled('Rollback', rollback.does, width, p), ...(rollback.requests.length ? requestLines('', rollback.requests, width, p) : [])];
+  return [
+    ...labelled('Rollback', rollback.does, width, p),
+    ...(rollback.requests.length ? requestLines('', rollback.requests, width, p) : []),
+  ];
 }
 
 /**
@@ -170,12 +204,20 @@ function itemLines(items: NonNullable<RunbookStep['items']>, width: number, p: P
   const mark = (ok: boolean): Segment => ({ text: ok ? '✓ pass  ' : '✗ FAIL  ', style: ok ? p.ok : p.error });
   const name = Math.max(...items.map((i) => i.name.length));
   if (items.every((i) => indent + 8 + name + 2 + i.detail.length <= width)) {
-    return items.map((i) => styledLine([{ text: pad }, mark(i.ok), { text: `${i.name.padEnd(name)}  ` }, { text: i.detail, style: i.ok ? p.dim : '' }], '', p));
+    return items.map((i) =>
+      styledLine(
+        [{ text: pad }, mark(i.ok), { text: `${i.name.padEnd(name)}  ` }, { text: i.detail, style: i.ok ? p.dim : '' }],
+        '',
+        p,
+      ),
+    );
   }
   const room = Math.max(10, width - indent - 8);
   return items.flatMap((i) => [
     styledLine([{ text: pad }, mark(i.ok), { text: clip(i.name, room) }], '', p),
-    ...wrap(i.detail, room).map((detail) => styledLine([{ text: `${pad}        ` }, { text: detail, style: i.ok ? p.dim : '' }], '', p)),
+    ...wrap(i.detail, room).map((detail) =>
+      styledLine([{ text: `${pad}        ` }, { text: detail, style: i.ok ? p.dim : '' }], '', p),
+    ),
   ]);
 }
 
@@ -183,26 +225,55 @@ function itemLines(items: NonNullable<RunbookStep['items']>, width: number, p: P
 function stepPanel(state: RunbookScreenState, width: number, p: Palette): string[] {
   const index = state.current;
   const step = index === undefined ? undefined : state.steps[index];
-  if (index === undefined || !step) return paragraph(state.stopping ? 'Stopping…' : 'Starting the run…', width, p, p.dim);
+  if (index === undefined || !step)
+    return paragraph(state.stopping ? 'Stopping…' : 'Starting the run…', width, p, p.dim);
   const prompt = state.prompt;
   const action = prompt?.kind === 'action' && prompt.view.index === index ? prompt.view : undefined;
   const where = action?.where ?? step.where;
-  const out = [line(`Step ${index + 1} of ${state.steps.length} · ${step.kind} · ${step.title}`, width, p, p.bold), ...labelled('Does', step.does, width, p)];
+  const out = [
+    line(`Step ${index + 1} of ${state.steps.length} · ${step.kind} · ${step.title}`, width, p, p.bold),
+    ...labelled('Does', step.does, width, p),
+  ];
   if (where) out.push(...labelled('Where', whereText(where), width, p));
   if (action) {
-    out.push(...(action.requests.length ? requestLines(action.requests.length === 1 ? 'Request' : 'Requests', action.requests, width, p) : labelled('Request', 'none: the change is already in place', width, p, p.dim)));
+    out.push(
+      ...(action.requests.length
+        ? requestLines(action.requests.length === 1 ? 'Request' : 'Requests', action.requests, width, p)
+        : labelled('Request', 'none: the change is already in place', width, p, p.dim)),
+    );
     // The rollback before the prior state: what will be sent and how to undo it fit on the first page.
     out.push(...rollbackLines(action.rollback, width, p), ...block('Prior', json(action.prior, width), width, p));
     return out;
   }
   if (step.call) out.push(...labelled('Call', step.call, width, p));
-  if (step.poll) out.push(...labelled('Probe', `attempt ${step.poll.attempt} · ${elapsed(step.poll.elapsedMs)} · ${step.poll.summary}`, width, p));
-  if (step.summary !== undefined && step.status !== 'running') out.push(...labelled('Result', `${WORD[step.status]}: ${step.summary}`, width, p, statusStyle(step.status, p)));
+  if (step.poll)
+    out.push(
+      ...labelled(
+        'Probe',
+        `attempt ${step.poll.attempt} · ${elapsed(step.poll.elapsedMs)} · ${step.poll.summary}`,
+        width,
+        p,
+      ),
+    );
+  if (step.summary !== undefined && step.status !== 'running')
+    out.push(...labelled('Result', `${WORD[step.status]}: ${step.summary}`, width, p, statusStyle(step.status, p)));
   if (step.items?.length) {
     const passed = step.items.filter((i) => i.ok).length;
-    out.push(...labelled('Items', `${passed} of ${step.items.length} passed`, width, p), ...itemLines(step.items, width, p, 4));
+    out.push(
+      ...labelled('Items', `${passed} of ${step.items.length} passed`, width, p),
+      ...itemLines(step.items, width, p, 4),
+    );
   }
-  if (step.calls.length) out.push(...labelled('AWS calls', step.calls.map((c) => (c.count > 1 ? `${c.call} ×${c.count}` : c.call)).join(', '), width, p, p.dim));
+  if (step.calls.length)
+    out.push(
+      ...labelled(
+        'AWS calls',
+        step.calls.map((c) => (c.count > 1 ? `${c.call} ×${c.count}` : c.call)).join(', '),
+        width,
+        p,
+        p.dim,
+      ),
+    );
   return out;
 }
 
@@ -237,7 +308,8 @@ function stepRow(state: RunbookScreenState, i: number, layout: RowLayout, p: Pal
   const asking = current && state.prompt !== undefined;
   const word = asking ? 'waiting' : WORD[step.status];
   const num = String(i + 1).padStart(String(state.steps.length).length);
-  const summary = layout.summary && step.summary && step.status !== 'running' ? clipWords(step.summary, layout.summary) : '';
+  const summary =
+    layout.summary && step.summary && step.status !== 'running' ? clipWords(step.summary, layout.summary) : '';
   const segments: Segment[] = [
     { text: MARK[step.status], style: statusStyle(step.status, p) },
     { text: ` ${num}  ${step.kind.padEnd(6)}  ` },
@@ -265,7 +337,12 @@ function outcomeHeadline(state: RunbookScreenState): { text: string; tone: 'ok' 
   const what = state.mode === 'rollback' ? 'Rollback' : state.dryRun ? 'Dry run' : 'Run';
   switch (o.status) {
     case 'completed':
-      return { text: state.dryRun ? 'Dry run complete: every step was planned; nothing was sent to AWS.' : `${what} completed: every step ran.`, tone: 'ok' };
+      return {
+        text: state.dryRun
+          ? 'Dry run complete: every step was planned; nothing was sent to AWS.'
+          : `${what} completed: every step ran.`,
+        tone: 'ok',
+      };
     case 'stopped':
       return { text: `${what} stopped at a safe point.`, tone: 'warning' };
     case 'failed':
@@ -299,15 +376,32 @@ function donePanel(state: RunbookScreenState, width: number, p: Palette): string
   out.push('');
   if (state.rehearsal) {
     // The file the run wrote is removed with the rehearsal's workspace: name only where it is kept.
-    out.push(...labelled('Transcript', state.keptTranscript ? `kept at ${state.keptTranscript} when the rehearsal ends` : 'discarded with the rehearsal', width, p));
+    out.push(
+      ...labelled(
+        'Transcript',
+        state.keptTranscript
+          ? `kept at ${state.keptTranscript} when the rehearsal ends`
+          : 'discarded with the rehearsal',
+        width,
+        p,
+      ),
+    );
   } else if (o.transcript) {
-    out.push(...labelled('Transcript', o.transcript.file, width, p), ...labelled('Records', String(o.transcript.records), width, p), ...labelled('Head hash', o.transcript.head, width, p));
+    out.push(
+      ...labelled('Transcript', o.transcript.file, width, p),
+      ...labelled('Records', String(o.transcript.records), width, p),
+      ...labelled('Head hash', o.transcript.head, width, p),
+    );
   }
   out.push(...labelled('Exit code', String(o.exitCode), width, p));
-  if (rollbackAdvised(state)) out.push(...labelled('Roll back', `awsorg runbook rollback ${state.incident}`, width, p, p.bold));
+  if (rollbackAdvised(state))
+    out.push(...labelled('Roll back', `awsorg runbook rollback ${state.incident}`, width, p, p.bold));
   if (o.followUps.length) {
     out.push('', line('Follow-ups', width, p, p.bold));
-    for (const f of o.followUps) out.push(...wrap(f, Math.max(10, width - 4)).map((part, i) => line(`${i === 0 ? '  • ' : '    '}${part}`, width, p)));
+    for (const f of o.followUps)
+      out.push(
+        ...wrap(f, Math.max(10, width - 4)).map((part, i) => line(`${i === 0 ? '  • ' : '    '}${part}`, width, p)),
+      );
   }
   return out;
 }
@@ -336,7 +430,11 @@ function promptLines(state: RunbookScreenState, prompt: RunbookPrompt, width: nu
         const value: Segment[] = field.value
           ? [{ text: tail(shownText(field, focused), Math.max(1, width - 19)) }]
           : [...(focused ? [{ text: '▏' }] : []), { text: clip(placeholder, Math.max(0, width - 20)), style: p.dim }];
-        return styledLine([{ text: `${focused ? '>' : ' '} ${label.padEnd(17)}`, style: focused ? p.bold : p.dim }, ...value], '', p);
+        return styledLine(
+          [{ text: `${focused ? '>' : ' '} ${label.padEnd(17)}`, style: focused ? p.bold : p.dim }, ...value],
+          '',
+          p,
+        );
       };
       return [
         ...paragraph(question, width, p, p.bold),
@@ -345,7 +443,18 @@ function promptLines(state: RunbookScreenState, prompt: RunbookPrompt, width: nu
       ];
     }
     case 'ask':
-      return [...paragraph(prompt.label, width, p, p.bold), styledLine([{ text: '> ', style: p.bold }, { text: shownText(prompt.value, true) }, { text: '  (hidden as you type)', style: p.dim }], '', p)];
+      return [
+        ...paragraph(prompt.label, width, p, p.bold),
+        styledLine(
+          [
+            { text: '> ', style: p.bold },
+            { text: shownText(prompt.value, true) },
+            { text: '  (hidden as you type)', style: p.dim },
+          ],
+          '',
+          p,
+        ),
+      ];
   }
 }
 
@@ -358,7 +467,9 @@ function hints(state: RunbookScreenState): string {
     case 'action':
       return 'y send · n stop the run · ↑↓ j k PgUp PgDn scroll · Ctrl-C stop';
     case 'manual':
-      return prompt.stage === 'text' ? 'type the acknowledgement · Enter next · ↑↓ scroll · Ctrl-C stop the run' : 'type a note or nothing · Enter done · Esc back · Ctrl-C stop the run';
+      return prompt.stage === 'text'
+        ? 'type the acknowledgement · Enter next · ↑↓ scroll · Ctrl-C stop the run'
+        : 'type a note or nothing · Enter done · Esc back · Ctrl-C stop the run';
     case 'ask':
       return 'type it (hidden) · Enter send · Ctrl-C stop the run';
   }
@@ -366,7 +477,11 @@ function hints(state: RunbookScreenState): string {
 
 function title(state: RunbookScreenState, width: number, p: Palette): string[] {
   const name = `awsorg runbook · ${state.runbook.id} · incident ${state.incident}`;
-  const badges = [...(state.mode === 'rollback' ? ['ROLLBACK'] : []), ...(state.dryRun ? ['DRY RUN'] : []), ...(state.rehearsal ? ['REHEARSAL'] : [])];
+  const badges = [
+    ...(state.mode === 'rollback' ? ['ROLLBACK'] : []),
+    ...(state.dryRun ? ['DRY RUN'] : []),
+    ...(state.rehearsal ? ['REHEARSAL'] : []),
+  ];
   const badgeSegments = badges.flatMap((b): Segment[] => [{ text: ' ' }, { text: ` ${b} `, style: p.alarm }]);
   const badgeWidth = badges.reduce((n, b) => n + b.length + 3, 0);
   const notes = [
@@ -378,7 +493,14 @@ function title(state: RunbookScreenState, width: number, p: Palette): string[] {
   if (name.length + badgeWidth <= width) {
     return [styledLine([{ text: name, style: p.bold }, ...badgeSegments], '', p), line(subtitle, width, p, p.dim)];
   }
-  return [line(name, width, p, p.bold), styledLine([...badgeSegments.slice(1), { text: `  ${clip(subtitle, Math.max(0, width - badgeWidth - 1))}`, style: p.dim }], '', p)];
+  return [
+    line(name, width, p, p.bold),
+    styledLine(
+      [...badgeSegments.slice(1), { text: `  ${clip(subtitle, Math.max(0, width - badgeWidth - 1))}`, style: p.dim }],
+      '',
+      p,
+    ),
+  ];
 }
 
 export function renderRunbook(state: RunbookScreenState, size: RunbookRenderSize): RunbookFrame {
@@ -387,8 +509,17 @@ export function renderRunbook(state: RunbookScreenState, size: RunbookRenderSize
   const footer: string[] = [];
   if (!state.outcome && state.prompt) footer.push(rule(width, p), ...promptLines(state, state.prompt, width, p));
   if (state.notice) {
-    const tone = state.notice.tone === 'error' ? p.error : state.notice.tone === 'ok' ? p.ok : state.notice.tone === 'warning' ? p.warning : '';
-    footer.push(...paragraph(state.notice.text + (state.notice.next ? ` ${state.notice.next}` : ''), width, p, tone).slice(0, 2));
+    const tone =
+      state.notice.tone === 'error'
+        ? p.error
+        : state.notice.tone === 'ok'
+          ? p.ok
+          : state.notice.tone === 'warning'
+            ? p.warning
+            : '';
+    footer.push(
+      ...paragraph(state.notice.text + (state.notice.next ? ` ${state.notice.next}` : ''), width, p, tone).slice(0, 2),
+    );
   }
   footer.push(line(hints(state), width, p, p.dim));
   const room = Math.max(1, size.height - header.length - footer.length - 1);
@@ -413,7 +544,13 @@ export function renderRunbook(state: RunbookScreenState, size: RunbookRenderSize
  * its last what lies below; scroll position s > 0 shows from line s + 1, so every step down
  * reveals a line.
  */
-function scrollPanel(panel: string[], scroll: number, room: number, width: number, p: Palette): { lines: string[]; top: number } {
+function scrollPanel(
+  panel: string[],
+  scroll: number,
+  room: number,
+  width: number,
+  p: Palette,
+): { lines: string[]; top: number } {
   if (panel.length <= room) return { lines: panel, top: 0 };
   const top = Math.max(0, Math.min(scroll, panel.length - room));
   const first = top === 0 ? 0 : top + 1;

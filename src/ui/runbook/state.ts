@@ -4,7 +4,15 @@
  * `runbookKey` turns a key press into the next state and, when the operator has answered, an
  * intent that settles the runner's pending promise. The app (app.tsx) owns the promises.
  */
-import type { ActionView, CheckOutcome, ManualView, RunEvent, StepKind, StepStatus, Where } from '../../runbooks/types.js';
+import type {
+  ActionView,
+  CheckOutcome,
+  ManualView,
+  RunEvent,
+  StepKind,
+  StepStatus,
+  Where,
+} from '../../runbooks/types.js';
 import { editText, textField, type TextField } from '../wizard/text-input.js';
 import { keyName, keyText, listMove, type KeyOutcome, type KeyPress, type Notice } from '../wizard/types.js';
 
@@ -116,7 +124,9 @@ function focus(state: RunbookScreenState, index: number): RunbookScreenState {
 }
 
 function countCall(calls: RunbookStep['calls'], call: string): RunbookStep['calls'] {
-  return calls.some((c) => c.call === call) ? calls.map((c) => (c.call === call ? { call, count: c.count + 1 } : c)) : [...calls, { call, count: 1 }];
+  return calls.some((c) => c.call === call)
+    ? calls.map((c) => (c.call === call ? { call, count: c.count + 1 } : c))
+    : [...calls, { call, count: 1 }];
 }
 
 function running(s: RunbookStep): RunbookStep {
@@ -126,18 +136,47 @@ function running(s: RunbookStep): RunbookStep {
 export function runbookEvent(state: RunbookScreenState, action: RunbookAction): RunbookScreenState {
   switch (action.type) {
     case 'step-start':
-      return { ...focus(state, action.index), steps: updateStep(state, action.index, (s) => ({ ...s, status: 'running', summary: undefined, items: undefined, poll: undefined })) };
+      return {
+        ...focus(state, action.index),
+        steps: updateStep(state, action.index, (s) => ({
+          ...s,
+          status: 'running',
+          summary: undefined,
+          items: undefined,
+          poll: undefined,
+        })),
+      };
     case 'step-end':
       return {
         ...state,
-        steps: updateStep(state, action.index, (s) => ({ ...s, status: action.status, summary: action.summary, ...(action.items ? { items: action.items } : {}), poll: undefined })),
+        steps: updateStep(state, action.index, (s) => ({
+          ...s,
+          status: action.status,
+          summary: action.summary,
+          ...(action.items ? { items: action.items } : {}),
+          poll: undefined,
+        })),
       };
     case 'poll':
-      return { ...state, steps: updateStep(state, action.index, (s) => ({ ...s, poll: { attempt: action.attempt, elapsedMs: action.elapsedMs, summary: action.summary } })) };
+      return {
+        ...state,
+        steps: updateStep(state, action.index, (s) => ({
+          ...s,
+          poll: { attempt: action.attempt, elapsedMs: action.elapsedMs, summary: action.summary },
+        })),
+      };
     case 'aws':
-      return { ...state, steps: updateStep(state, action.index, (s) => ({ ...s, calls: countCall(s.calls, action.call) })) };
+      return {
+        ...state,
+        steps: updateStep(state, action.index, (s) => ({ ...s, calls: countCall(s.calls, action.call) })),
+      };
     case 'prompt-action':
-      return { ...focus(state, action.view.index), steps: updateStep(state, action.view.index, running), prompt: { kind: 'action', view: action.view }, notice: undefined };
+      return {
+        ...focus(state, action.view.index),
+        steps: updateStep(state, action.view.index, running),
+        prompt: { kind: 'action', view: action.view },
+        notice: undefined,
+      };
     case 'prompt-manual':
       return {
         ...focus(state, action.view.index),
@@ -148,9 +187,19 @@ export function runbookEvent(state: RunbookScreenState, action: RunbookAction): 
     case 'prompt-ask':
       return { ...state, prompt: { kind: 'ask', label: action.label, value: textField('', true) }, notice: undefined };
     case 'stop-requested':
-      return state.stopping || state.outcome ? state : { ...state, prompt: undefined, stopping: true, notice: stoppingNotice() };
+      return state.stopping || state.outcome
+        ? state
+        : { ...state, prompt: undefined, stopping: true, notice: stoppingNotice() };
     case 'finished':
-      return { ...state, prompt: undefined, stopping: false, notice: undefined, outcome: action.outcome, current: undefined, scroll: 0 };
+      return {
+        ...state,
+        prompt: undefined,
+        stopping: false,
+        notice: undefined,
+        outcome: action.outcome,
+        current: undefined,
+        scroll: 0,
+      };
   }
 }
 
@@ -183,8 +232,17 @@ export function runbookKey(state: RunbookScreenState, press: KeyPress): KeyOutco
     return { state: scrolled(state, press) ?? state };
   }
   if (name === 'ctrl-c') {
-    if (state.stopping) return { state: { ...state, notice: { tone: 'warning', text: 'Already stopping: the run ends at the next safe point.' } } };
-    return { state: { ...state, prompt: undefined, stopping: true, notice: stoppingNotice() }, intent: { kind: 'stop' } };
+    if (state.stopping)
+      return {
+        state: {
+          ...state,
+          notice: { tone: 'warning', text: 'Already stopping: the run ends at the next safe point.' },
+        },
+      };
+    return {
+      state: { ...state, prompt: undefined, stopping: true, notice: stoppingNotice() },
+      intent: { kind: 'stop' },
+    };
   }
   const scroll = scrolled(state, press);
   if (scroll) return { state: scroll };
@@ -192,10 +250,17 @@ export function runbookKey(state: RunbookScreenState, press: KeyPress): KeyOutco
   if (!prompt) return { state };
   switch (prompt.kind) {
     case 'action':
-      if (text === 'y' || text === 'Y') return { state: { ...state, prompt: undefined, notice: undefined }, intent: { kind: 'confirm', send: true } };
+      if (text === 'y' || text === 'Y')
+        return { state: { ...state, prompt: undefined, notice: undefined }, intent: { kind: 'confirm', send: true } };
       if (text === 'n' || text === 'N') {
-        const notice: Notice = { tone: 'warning', text: `Declined: nothing was sent for step ${prompt.view.index + 1}; the run stops here.` };
-        return { state: { ...state, prompt: undefined, stopping: true, notice }, intent: { kind: 'confirm', send: false } };
+        const notice: Notice = {
+          tone: 'warning',
+          text: `Declined: nothing was sent for step ${prompt.view.index + 1}; the run stops here.`,
+        };
+        return {
+          state: { ...state, prompt: undefined, stopping: true, notice },
+          intent: { kind: 'confirm', send: false },
+        };
       }
       return { state };
     case 'manual':
@@ -203,7 +268,17 @@ export function runbookKey(state: RunbookScreenState, press: KeyPress): KeyOutco
     case 'ask': {
       if (name === 'enter') {
         const value = prompt.value.value.trim();
-        if (!value) return { state: { ...state, notice: { tone: 'error', text: 'Nothing was typed: type the value, then Enter.', next: 'Ctrl-C stops the run.' } } };
+        if (!value)
+          return {
+            state: {
+              ...state,
+              notice: {
+                tone: 'error',
+                text: 'Nothing was typed: type the value, then Enter.',
+                next: 'Ctrl-C stops the run.',
+              },
+            },
+          };
         return { state: { ...state, prompt: undefined, notice: undefined }, intent: { kind: 'answer', value } };
       }
       const edited = editText(prompt.value, press);
@@ -212,12 +287,25 @@ export function runbookKey(state: RunbookScreenState, press: KeyPress): KeyOutco
   }
 }
 
-function manualKey(state: RunbookScreenState, prompt: Extract<RunbookPrompt, { kind: 'manual' }>, press: KeyPress): KeyOutcome<RunbookScreenState, RunbookIntent> {
+function manualKey(
+  state: RunbookScreenState,
+  prompt: Extract<RunbookPrompt, { kind: 'manual' }>,
+  press: KeyPress,
+): KeyOutcome<RunbookScreenState, RunbookIntent> {
   const name = keyName(press);
   if (prompt.stage === 'text') {
     if (name === 'enter') {
       if (!prompt.text.value.trim()) {
-        return { state: { ...state, notice: { tone: 'error', text: 'An acknowledgement is required: type what you did (or found), then Enter.', next: 'Ctrl-C stops the run.' } } };
+        return {
+          state: {
+            ...state,
+            notice: {
+              tone: 'error',
+              text: 'An acknowledgement is required: type what you did (or found), then Enter.',
+              next: 'Ctrl-C stops the run.',
+            },
+          },
+        };
       }
       return { state: { ...state, prompt: { ...prompt, stage: 'note' }, notice: undefined } };
     }

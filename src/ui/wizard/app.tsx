@@ -87,7 +87,13 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
         ops
           .detect()
           .then((d) => update((s) => ({ ...s, welcome: welcomeDetected(s.welcome, d) })))
-          .catch((err: unknown) => update((s) => ({ ...s, welcome: welcomeDetected(s.welcome, { organization: { kind: 'unknown', reason: errorNotice(err).text } }), notice: errorNotice(err) })));
+          .catch((err: unknown) =>
+            update((s) => ({
+              ...s,
+              welcome: welcomeDetected(s.welcome, { organization: { kind: 'unknown', reason: errorNotice(err).text } }),
+              notice: errorNotice(err),
+            })),
+          );
       }, 0);
       return () => clearTimeout(timer);
     }, [ops, update]);
@@ -104,21 +110,28 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
     }, [signal, finish]);
 
     // Elapsed times move while applying.
-    const applying = state.screen === 'apply' && (state.apply?.status === 'running' || state.apply?.status === 'stopping');
+    const applying =
+      state.screen === 'apply' && (state.apply?.status === 'running' || state.apply?.status === 'stopping');
     useEffect(() => {
       if (!applying) return;
-      const timer = setInterval(() => update((s) => (s.apply ? { ...s, apply: applyEvent(s.apply, { kind: 'tick', now: ops.now() }) } : s)), 1000);
+      const timer = setInterval(
+        () => update((s) => (s.apply ? { ...s, apply: applyEvent(s.apply, { kind: 'tick', now: ops.now() }) } : s)),
+        1000,
+      );
       return () => clearInterval(timer);
     }, [applying, ops, update]);
 
     const onApply = (event: ApplyEvent) => update((s) => (s.apply ? { ...s, apply: applyEvent(s.apply, event) } : s));
-    const onMigrate = (event: MigrateEvent) => update((s) => (s.migrate ? { ...s, migrate: migrateEvent(s.migrate, event) } : s));
+    const onMigrate = (event: MigrateEvent) =>
+      update((s) => (s.migrate ? { ...s, migrate: migrateEvent(s.migrate, event) } : s));
 
     const runPlan = (file: string) => {
       ops
         .plan(file, (text) => update((s) => ({ ...s, plan: { ...s.plan, progress: text } })))
         .then(({ plans, target }) => update((s) => ({ ...s, plan: planReady(s.plan, plans, target) })))
-        .catch((err: unknown) => update((s) => ({ ...s, plan: { ...s.plan, status: 'failed', error: errorNotice(err) } })));
+        .catch((err: unknown) =>
+          update((s) => ({ ...s, plan: { ...s.plan, status: 'failed', error: errorNotice(err) } })),
+        );
     };
 
     const inspect = (dir: string) => {
@@ -149,10 +162,29 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
             // Resume: the interrupted run's blueprint, straight to its plan (Esc opens it in the editor).
             const file = current.welcome.detection.interrupted.blueprint;
             blueprintFile.current = file;
-            update((s) => ({ ...s, screen: 'plan', plan: { ...s.plan, status: 'planning', progress: `Resuming ${file}…` } }));
+            update((s) => ({
+              ...s,
+              screen: 'plan',
+              plan: { ...s.plan, status: 'planning', progress: `Resuming ${file}…` },
+            }));
             ops
               .startingBlueprint(true)
-              .then(({ blueprint, source }) => update((s) => (s.editor ? s : { ...s, editor: initialEditor({ blueprint, source, savePath: file, ...identityFacts(s), placeholders: ops.placeholders }) })))
+              .then(({ blueprint, source }) =>
+                update((s) =>
+                  s.editor
+                    ? s
+                    : {
+                        ...s,
+                        editor: initialEditor({
+                          blueprint,
+                          source,
+                          savePath: file,
+                          ...identityFacts(s),
+                          placeholders: ops.placeholders,
+                        }),
+                      },
+                ),
+              )
               .catch(() => undefined);
             runPlan(file);
             return;
@@ -161,19 +193,39 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
           ops
             .startingBlueprint(false)
             .then(({ blueprint, source }) =>
-              update((s) => (s.editor ? s : { ...s, editor: initialEditor({ blueprint, source, savePath: ops.relativePath(ops.blueprintPath), ...identityFacts(s), placeholders: ops.placeholders }) })),
+              update((s) =>
+                s.editor
+                  ? s
+                  : {
+                      ...s,
+                      editor: initialEditor({
+                        blueprint,
+                        source,
+                        savePath: ops.relativePath(ops.blueprintPath),
+                        ...identityFacts(s),
+                        placeholders: ops.placeholders,
+                      }),
+                    },
+              ),
             )
             .catch((err: unknown) => update((s) => ({ ...s, notice: errorNotice(err) })));
           return;
         }
         case 'editor': {
           const e = intent.intent;
-          const toEditor = (fn: Parameters<typeof editorEvent>[1]) => update((s) => (s.editor ? { ...s, editor: editorEvent(s.editor, fn) } : s));
+          const toEditor = (fn: Parameters<typeof editorEvent>[1]) =>
+            update((s) => (s.editor ? { ...s, editor: editorEvent(s.editor, fn) } : s));
           if (e.kind === 'check-bucket') {
             ops
               .checkBucket(e.bucket)
               .then((availability) => toEditor({ kind: 'bucket-checked', bucket: e.bucket, availability }))
-              .catch((err: unknown) => toEditor({ kind: 'bucket-checked', bucket: e.bucket, availability: { kind: 'unknown', reason: errorNotice(err).text } }));
+              .catch((err: unknown) =>
+                toEditor({
+                  kind: 'bucket-checked',
+                  bucket: e.bucket,
+                  availability: { kind: 'unknown', reason: errorNotice(err).text },
+                }),
+              );
           } else if (e.kind === 'load-file') {
             ops
               .loadBlueprintFile(e.path)
@@ -182,8 +234,16 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
           } else {
             ops
               .saveBlueprint(e.path, e.blueprint, e.overwrite)
-              .then((r) => toEditor('exists' in r ? { kind: 'save-failed', message: `${r.path} exists`, exists: true } : { kind: 'saved', path: r.path }))
-              .catch((err: unknown) => toEditor({ kind: 'save-failed', message: errorNotice(err).text, exists: false }));
+              .then((r) =>
+                toEditor(
+                  'exists' in r
+                    ? { kind: 'save-failed', message: `${r.path} exists`, exists: true }
+                    : { kind: 'saved', path: r.path },
+                ),
+              )
+              .catch((err: unknown) =>
+                toEditor({ kind: 'save-failed', message: errorNotice(err).text, exists: false }),
+              );
           }
           return;
         }
@@ -199,10 +259,16 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
                 return;
               }
               blueprintFile.current = r.path;
-              update((s) => ({ ...s, notice: { tone: 'ok', text: `Saved the blueprint to ${r.path}.` }, ...(s.editor ? { editor: editorEvent(s.editor, { kind: 'saved', path: r.path }) } : {}) }));
+              update((s) => ({
+                ...s,
+                notice: { tone: 'ok', text: `Saved the blueprint to ${r.path}.` },
+                ...(s.editor ? { editor: editorEvent(s.editor, { kind: 'saved', path: r.path }) } : {}),
+              }));
               runPlan(r.path);
             })
-            .catch((err: unknown) => update((s) => ({ ...s, plan: { ...s.plan, status: 'failed', error: errorNotice(err) } })));
+            .catch((err: unknown) =>
+              update((s) => ({ ...s, plan: { ...s.plan, status: 'failed', error: errorNotice(err) } })),
+            );
           return;
         }
         case 'replan':
@@ -215,7 +281,13 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
             ...s,
             screen: 'apply',
             notice: undefined,
-            apply: initialApply({ steps: ops.applySteps(), now: ops.now(), journal: ops.relativePath(ops.journalPath), resumeCommand: ops.resumeCommand(), rehearsal: Boolean(ops.rehearsal) }),
+            apply: initialApply({
+              steps: ops.applySteps(),
+              now: ops.now(),
+              journal: ops.relativePath(ops.journalPath),
+              resumeCommand: ops.resumeCommand(),
+              rehearsal: Boolean(ops.rehearsal),
+            }),
             migrate: s.migrate ?? initialMigrate(ops.terraformDir()),
           }));
           void ops.apply(onApply, controller.signal);
@@ -237,7 +309,11 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
               .migrate(m.dir, (line) => onMigrate({ kind: 'output', line }))
               .then((verification) => {
                 const afterMove = ops.afterMoveCheck();
-                onMigrate({ kind: 'migrated', ...(verification ? { verification } : {}), ...(afterMove ? { afterMove } : {}) });
+                onMigrate({
+                  kind: 'migrated',
+                  ...(verification ? { verification } : {}),
+                  ...(afterMove ? { afterMove } : {}),
+                });
               })
               .catch((err: unknown) => onMigrate({ kind: 'failed', error: errorNotice(err) }));
           }
@@ -246,8 +322,24 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
         case 'keep-blueprint':
           ops
             .keepBlueprint(intent.overwrite)
-            .then((r) => update((s) => (s.done ? { ...s, done: doneEvent(s.done, 'exists' in r ? { kind: 'keep-exists', path: r.path } : { kind: 'kept', path: r.path }) } : s)))
-            .catch((err: unknown) => update((s) => (s.done ? { ...s, done: doneEvent(s.done, { kind: 'keep-failed', message: errorNotice(err).text }) } : s)));
+            .then((r) =>
+              update((s) =>
+                s.done
+                  ? {
+                      ...s,
+                      done: doneEvent(
+                        s.done,
+                        'exists' in r ? { kind: 'keep-exists', path: r.path } : { kind: 'kept', path: r.path },
+                      ),
+                    }
+                  : s,
+              ),
+            )
+            .catch((err: unknown) =>
+              update((s) =>
+                s.done ? { ...s, done: doneEvent(s.done, { kind: 'keep-failed', message: errorNotice(err).text }) } : s,
+              ),
+            );
           return;
         case 'finish':
           update((s) => ({ ...s, screen: 'done', notice: undefined, done: initialDone(ops.summary()) }));
@@ -260,7 +352,12 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
     };
     const onPress = (press: KeyPress) => {
       if (exited.current) return;
-      const current = { ...stateRef.current, plan: { ...stateRef.current.plan, top: planView.current.top }, planPage: planView.current.page, helpMaxTop: helpMaxTop.current };
+      const current = {
+        ...stateRef.current,
+        plan: { ...stateRef.current.plan, top: planView.current.top },
+        planPage: planView.current.page,
+        helpMaxTop: helpMaxTop.current,
+      };
       const result = wizardKey(current, press);
       if (result.state !== current) {
         stateRef.current = result.state;
@@ -273,7 +370,12 @@ export function defineWizardApp(ink: InkModule): (props: WizardAppProps) => Reac
     const stableHandler = useCallback((input: string, key: Key) => handlerRef.current(input, key), []);
     useInput(stableHandler, { isActive: isRawModeSupported === true });
 
-    const frame = renderWizard(state, { width: size.columns, height: Math.max(1, size.rows - 1), palette: p, now: ops.now() });
+    const frame = renderWizard(state, {
+      width: size.columns,
+      height: Math.max(1, size.rows - 1),
+      palette: p,
+      now: ops.now(),
+    });
     if (frame.planTop !== undefined) planView.current = { top: frame.planTop, page: frame.planPage ?? 10 };
     helpMaxTop.current = frame.helpMaxTop ?? 0;
     return (
@@ -309,20 +411,30 @@ export function farewellFor(s: WizardState): string | undefined {
         ? `  blueprint ${kept}: run it for real with ${realRunStep(kept)}`
         : '  blueprint not kept (it was in the rehearsal workspace; press s on the last screen of a rehearsal to save it)';
     return [
-      d.rehearsal ? 'awsorg: rehearsal complete: the first day ran end to end against the local emulator, and nothing reached AWS.' : `awsorg: organization ${d.organizationId ?? '?'} is bootstrapped.`,
+      d.rehearsal
+        ? 'awsorg: rehearsal complete: the first day ran end to end against the local emulator, and nothing reached AWS.'
+        : `awsorg: organization ${d.organizationId ?? '?'} is bootstrapped.`,
       ...d.accounts.map(([name, id]) => `  account ${name.padEnd(20)} ${id}`),
       ...(d.state ? [`  state   ${d.state}`] : []),
       blueprint,
     ].join('\n');
   }
-  if (a && s.rehearsal && (a.status === 'stopped' || a.status === 'stopping' || a.status === 'running' || a.status === 'failed')) {
-    const failed = a.status === 'failed' ? ` The apply failed${a.failure?.call ? ` at ${a.failure.call}` : ''}: ${a.failure?.message ?? ''}` : '';
+  if (
+    a &&
+    s.rehearsal &&
+    (a.status === 'stopped' || a.status === 'stopping' || a.status === 'running' || a.status === 'failed')
+  ) {
+    const failed =
+      a.status === 'failed'
+        ? ` The apply failed${a.failure?.call ? ` at ${a.failure.call}` : ''}: ${a.failure?.message ?? ''}`
+        : '';
     return `awsorg: rehearsal stopped.${failed} ${REHEARSAL_NOT_KEPT} Run ${a.resumeCommand} to rehearse again.`;
   }
   if (a && (a.status === 'stopped' || a.status === 'stopping' || a.status === 'running')) {
     return `awsorg: stopped safely. Progress is saved in ${a.journal}; to resume, run ${a.resumeCommand} and choose Resume.`;
   }
-  if (a?.status === 'failed') return `awsorg: the apply failed${a.failure?.call ? ` at ${a.failure.call}` : ''}: ${a.failure?.message ?? ''}\nProgress is saved in ${a.journal}; fix the problem, then run ${a.resumeCommand} and choose Resume.`;
+  if (a?.status === 'failed')
+    return `awsorg: the apply failed${a.failure?.call ? ` at ${a.failure.call}` : ''}: ${a.failure?.message ?? ''}\nProgress is saved in ${a.journal}; fix the problem, then run ${a.resumeCommand} and choose Resume.`;
   return undefined;
 }
 

@@ -67,9 +67,19 @@ export type ApplyEvent =
   | { kind: 'failed'; failure: ApplyFailure; at: number }
   | { kind: 'stopped'; at: number };
 
-export type ApplyIntent = { kind: 'stop' } | { kind: 'continue' } | { kind: 'back-to-plan' } | { kind: 'quit'; code: number };
+export type ApplyIntent =
+  | { kind: 'stop' }
+  | { kind: 'continue' }
+  | { kind: 'back-to-plan' }
+  | { kind: 'quit'; code: number };
 
-export function initialApply(opts: { steps: { id: string; title: string }[]; now: number; journal: string; resumeCommand: string; rehearsal?: boolean }): ApplyState {
+export function initialApply(opts: {
+  steps: { id: string; title: string }[];
+  now: number;
+  journal: string;
+  resumeCommand: string;
+  rehearsal?: boolean;
+}): ApplyState {
   return {
     status: 'running',
     startedAt: opts.now,
@@ -99,31 +109,79 @@ export function applyEvent(state: ApplyState, event: ApplyEvent): ApplyState {
     case 'tick':
       return { ...state, now: event.now };
     case 'step-phase':
-      return { ...state, now: event.at, steps: updateStep(state, event.id, (s) => ({ ...s, status: PHASE_STATUS[event.phase], startedAt: s.startedAt ?? event.at })) };
+      return {
+        ...state,
+        now: event.at,
+        steps: updateStep(state, event.id, (s) => ({
+          ...s,
+          status: PHASE_STATUS[event.phase],
+          startedAt: s.startedAt ?? event.at,
+        })),
+      };
     case 'step-planned':
       return { ...state, steps: updateStep(state, event.id, (s) => ({ ...s, planned: event.changes })) };
     case 'change-started':
       return {
         ...state,
         now: event.at,
-        changes: [...state.changes.filter((c) => c.key !== event.key), { key: event.key, step: event.step, call: event.call, summary: event.summary, status: 'running', startedAt: event.at }],
+        changes: [
+          ...state.changes.filter((c) => c.key !== event.key),
+          {
+            key: event.key,
+            step: event.step,
+            call: event.call,
+            summary: event.summary,
+            status: 'running',
+            startedAt: event.at,
+          },
+        ],
       };
     case 'change-note':
       return { ...state, changes: updateChange(state, event.key, (c) => ({ ...c, note: event.message })) };
     case 'change-done':
-      return { ...state, changes: updateChange(state, event.key, (c) => ({ ...c, status: 'done', elapsedMs: event.elapsedMs, note: undefined })) };
+      return {
+        ...state,
+        changes: updateChange(state, event.key, (c) => ({
+          ...c,
+          status: 'done',
+          elapsedMs: event.elapsedMs,
+          note: undefined,
+        })),
+      };
     case 'change-failed':
-      return { ...state, changes: updateChange(state, event.key, (c) => ({ ...c, status: 'failed', note: event.message })) };
+      return {
+        ...state,
+        changes: updateChange(state, event.key, (c) => ({ ...c, status: 'failed', note: event.message })),
+      };
     case 'step-done':
-      return { ...state, steps: updateStep(state, event.id, (s) => ({ ...s, status: 'done', elapsedMs: event.elapsedMs })) };
+      return {
+        ...state,
+        steps: updateStep(state, event.id, (s) => ({ ...s, status: 'done', elapsedMs: event.elapsedMs })),
+      };
     case 'retry':
-      return { ...state, now: event.at, retries: [...state.retries, { at: event.at, text: event.text }].slice(-KEEP_RETRIES), retryCount: state.retryCount + 1 };
+      return {
+        ...state,
+        now: event.at,
+        retries: [...state.retries, { at: event.at, text: event.text }].slice(-KEEP_RETRIES),
+        retryCount: state.retryCount + 1,
+      };
     case 'finished':
       return { ...state, status: 'done', now: event.at };
     case 'failed':
-      return { ...state, status: 'failed', failure: event.failure, now: event.at, steps: state.steps.map((s) => (isActive(s) ? { ...s, status: 'failed' } : s)) };
+      return {
+        ...state,
+        status: 'failed',
+        failure: event.failure,
+        now: event.at,
+        steps: state.steps.map((s) => (isActive(s) ? { ...s, status: 'failed' } : s)),
+      };
     case 'stopped':
-      return { ...state, status: 'stopped', now: event.at, steps: state.steps.map((s) => (isActive(s) ? { ...s, status: 'stopped' } : s)) };
+      return {
+        ...state,
+        status: 'stopped',
+        now: event.at,
+        steps: state.steps.map((s) => (isActive(s) ? { ...s, status: 'stopped' } : s)),
+      };
   }
 }
 
@@ -145,16 +203,33 @@ export function applyKey(state: ApplyState, press: KeyPress): KeyOutcome<ApplySt
     return name === 'ctrl-c' ? { state, intent: { kind: 'quit', code: 130 } } : { state };
   }
   // stopped or failed
-  if (text === 'q' || name === 'ctrl-c') return { state, intent: { kind: 'quit', code: state.status === 'stopped' ? 130 : 1 } };
-  if (state.status === 'failed' && (name === 'enter' || name === 'escape')) return { state, intent: { kind: 'back-to-plan' } };
+  if (text === 'q' || name === 'ctrl-c')
+    return { state, intent: { kind: 'quit', code: state.status === 'stopped' ? 130 : 1 } };
+  if (state.status === 'failed' && (name === 'enter' || name === 'escape'))
+    return { state, intent: { kind: 'back-to-plan' } };
   return { state };
 }
 
 /** What a stopped or failed rehearsal leaves: nothing to resume. */
-export const REHEARSAL_NOT_KEPT = 'A stopped rehearsal is not kept: the wizard removes its emulator and workspace when it closes, and the next rehearsal starts afresh.';
+export const REHEARSAL_NOT_KEPT =
+  'A stopped rehearsal is not kept: the wizard removes its emulator and workspace when it closes, and the next rehearsal starts afresh.';
 
-const STATUS_MARK: Record<StepStatus, string> = { pending: '·', observing: '◐', applying: '●', verifying: '◑', done: '✓', failed: '✗', stopped: '■' };
-const STATUS_WORD: Partial<Record<StepStatus, string>> = { observing: 'reading', applying: 'applying', verifying: 'verifying', failed: 'FAILED', stopped: 'stopped' };
+const STATUS_MARK: Record<StepStatus, string> = {
+  pending: '·',
+  observing: '◐',
+  applying: '●',
+  verifying: '◑',
+  done: '✓',
+  failed: '✗',
+  stopped: '■',
+};
+const STATUS_WORD: Partial<Record<StepStatus, string>> = {
+  observing: 'reading',
+  applying: 'applying',
+  verifying: 'verifying',
+  failed: 'FAILED',
+  stopped: 'stopped',
+};
 
 export function applyLines(state: ApplyState, ctx: RenderContext): string[] {
   const { width, height, palette: p } = ctx;
@@ -174,27 +249,81 @@ export function applyLines(state: ApplyState, ctx: RenderContext): string[] {
   const titleStyle = state.status === 'failed' ? p.error : state.status === 'done' ? p.ok : p.bold;
   const lines = [styledLine([{ text: clip(title, width), style: titleStyle }], '', p), ''];
   for (const step of state.steps) {
-    const time = step.elapsedMs !== undefined ? elapsed(step.elapsedMs) : step.startedAt !== undefined && isActive(step) ? elapsed(state.now - step.startedAt) : '';
+    const time =
+      step.elapsedMs !== undefined
+        ? elapsed(step.elapsedMs)
+        : step.startedAt !== undefined && isActive(step)
+          ? elapsed(state.now - step.startedAt)
+          : '';
     const count = step.planned === undefined ? '' : step.planned ? plural(step.planned, 'change') : 'up to date';
     const word = STATUS_WORD[step.status] ?? '';
     const right = [word, count, time].filter(Boolean).join(' · ');
     const left = `${STATUS_MARK[step.status]} ${step.title}`;
     const room = Math.max(0, width - right.length - 2);
     const style = step.status === 'failed' ? p.error : isActive(step) ? p.bold : step.status === 'pending' ? p.dim : '';
-    lines.push(styledLine([{ text: clip(left, room).padEnd(room) + '  ', ...(style ? { style } : {}) }, { text: right, style: p.dim }], '', p));
+    lines.push(
+      styledLine(
+        [
+          { text: clip(left, room).padEnd(room) + '  ', ...(style ? { style } : {}) },
+          { text: right, style: p.dim },
+        ],
+        '',
+        p,
+      ),
+    );
     if (isActive(step) || step.status === 'failed' || step.status === 'stopped') {
       for (const c of state.changes.filter((x) => x.step === step.id)) {
-        const t = c.status === 'running' ? elapsed(state.now - c.startedAt) : c.elapsedMs !== undefined ? elapsed(c.elapsedMs) : '';
+        const t =
+          c.status === 'running'
+            ? elapsed(state.now - c.startedAt)
+            : c.elapsedMs !== undefined
+              ? elapsed(c.elapsedMs)
+              : '';
         const mark = c.status === 'done' ? '✓' : c.status === 'failed' ? '✗' : '…';
         const tail = `  ${t}`;
-        lines.push(styledLine([{ text: clip(`    ${mark} ${c.call}  ${c.summary}`, Math.max(0, width - tail.length)), ...(c.status === 'failed' ? { style: p.error } : {}) }, { text: tail, style: p.dim }], '', p));
-        if (c.note && c.status === 'running') lines.push(styledLine([{ text: clip(`        ${c.note}`, width), style: p.dim }], '', p));
+        lines.push(
+          styledLine(
+            [
+              {
+                text: clip(`    ${mark} ${c.call}  ${c.summary}`, Math.max(0, width - tail.length)),
+                ...(c.status === 'failed' ? { style: p.error } : {}),
+              },
+              { text: tail, style: p.dim },
+            ],
+            '',
+            p,
+          ),
+        );
+        if (c.note && c.status === 'running')
+          lines.push(styledLine([{ text: clip(`        ${c.note}`, width), style: p.dim }], '', p));
       }
     }
   }
   if (state.retries.length) {
-    lines.push('', styledLine([{ text: clip(`Retries (${state.retryCount}): AWS throttled or failed a call; awsorg backed off and tried again`, width), style: p.warning }], '', p));
-    for (const r of state.retries) lines.push(styledLine([{ text: clip(`  ${elapsed(r.at - state.startedAt).padStart(6)}  ${r.text}`, width), style: p.warning }], '', p));
+    lines.push(
+      '',
+      styledLine(
+        [
+          {
+            text: clip(
+              `Retries (${state.retryCount}): AWS throttled or failed a call; awsorg backed off and tried again`,
+              width,
+            ),
+            style: p.warning,
+          },
+        ],
+        '',
+        p,
+      ),
+    );
+    for (const r of state.retries)
+      lines.push(
+        styledLine(
+          [{ text: clip(`  ${elapsed(r.at - state.startedAt).padStart(6)}  ${r.text}`, width), style: p.warning }],
+          '',
+          p,
+        ),
+      );
   }
   if (state.status === 'failed' && state.failure) {
     const f = state.failure;
@@ -202,7 +331,15 @@ export function applyLines(state: ApplyState, ctx: RenderContext): string[] {
     if (f.call) lines.push(styledLine([{ text: clip(`Failed call: ${f.call}`, width), style: p.error }], '', p));
     lines.push(...paragraph(f.message, width, p, p.error));
     if (f.next) lines.push(...paragraph(`Next: ${f.next}`, width, p));
-    lines.push(...paragraph(state.rehearsal ? `${REHEARSAL_NOT_KEPT} Fix the problem, then run ${state.resumeCommand} again.` : `Progress is saved in ${state.journal}. Fix the problem, then run ${state.resumeCommand} and choose Resume.`, width, p));
+    lines.push(
+      ...paragraph(
+        state.rehearsal
+          ? `${REHEARSAL_NOT_KEPT} Fix the problem, then run ${state.resumeCommand} again.`
+          : `Progress is saved in ${state.journal}. Fix the problem, then run ${state.resumeCommand} and choose Resume.`,
+        width,
+        p,
+      ),
+    );
   }
   if (state.status === 'stopped') {
     lines.push('');

@@ -38,9 +38,15 @@ export interface DoneState {
   keepError?: string;
 }
 
-export type DoneIntent = { kind: 'console' } | { kind: 'quit'; code: number } | { kind: 'keep-blueprint'; overwrite: boolean };
+export type DoneIntent =
+  | { kind: 'console' }
+  | { kind: 'quit'; code: number }
+  | { kind: 'keep-blueprint'; overwrite: boolean };
 
-export type DoneEvent = { kind: 'kept'; path: string } | { kind: 'keep-exists'; path: string } | { kind: 'keep-failed'; message: string };
+export type DoneEvent =
+  | { kind: 'kept'; path: string }
+  | { kind: 'keep-exists'; path: string }
+  | { kind: 'keep-failed'; message: string };
 
 type DoneRow = 'console' | 'keep' | 'quit';
 
@@ -76,7 +82,10 @@ export function doneKey(state: DoneState, press: KeyPress): KeyOutcome<DoneState
   if (keyText(press) === 's' && rows.includes('keep')) return { state, intent: keep };
   if (keyName(press) === 'enter') {
     const row = rows[state.cursor];
-    return { state, intent: row === 'console' ? { kind: 'console' } : row === 'keep' ? keep : { kind: 'quit', code: 0 } };
+    return {
+      state,
+      intent: row === 'console' ? { kind: 'console' } : row === 'keep' ? keep : { kind: 'quit', code: 0 },
+    };
   }
   return { state };
 }
@@ -88,11 +97,13 @@ export function realRunStep(blueprint: string): string {
 
 function rehearsalTail(state: DoneState): string {
   const s = state.summary;
-  const realRun = (file: string) => `Run it for real: ${realRunStep(file)} (after replacing the example emails and bucket names).`;
+  const realRun = (file: string) =>
+    `Run it for real: ${realRunStep(file)} (after replacing the example emails and bucket names).`;
   if (state.kept) return `Saved the blueprint as ${state.kept}. ${realRun(state.kept)}`;
   if (!s.keepTarget) return realRun(s.blueprint);
   if (state.keepError) return `The blueprint could not be kept: ${state.keepError}`;
-  if (state.keepExists) return `${s.keepTarget} already exists and holds another blueprint; nothing was overwritten. Press s again to replace it.`;
+  if (state.keepExists)
+    return `${s.keepTarget} already exists and holds another blueprint; nothing was overwritten. Press s again to replace it.`;
   return `The blueprint is in the rehearsal workspace, removed on exit. Press s to save it as ${s.keepTarget}, then: ${realRunStep(s.keepTarget)}.`;
 }
 
@@ -100,7 +111,21 @@ export function doneLines(state: DoneState, ctx: RenderContext): string[] {
   const { width, height, palette: p } = ctx;
   const s = state.summary;
   const head = [
-    styledLine([{ text: clip(s.rehearsal ? 'Rehearsal complete: the first day ran end to end against the local emulator.' : 'Your organization is bootstrapped.', width), style: p.ok }], '', p),
+    styledLine(
+      [
+        {
+          text: clip(
+            s.rehearsal
+              ? 'Rehearsal complete: the first day ran end to end against the local emulator.'
+              : 'Your organization is bootstrapped.',
+            width,
+          ),
+          style: p.ok,
+        },
+      ],
+      '',
+      p,
+    ),
     '',
   ];
   const facts = [
@@ -108,11 +133,18 @@ export function doneLines(state: DoneState, ctx: RenderContext): string[] {
     field('Management', s.managementAccountId ?? '?', width, p),
     ...s.organizationalUnits.map(([path, id], i) => field(i === 0 ? 'OUs' : '', `${id}  ${path}`, width, p)),
     ...s.accounts.map(([name, id], i) => field(i === 0 ? 'Accounts' : '', `${id}  ${name}`, width, p)),
-    ...(s.stateBucket ? [field('State bucket', `s3://${s.stateBucket}${s.lockTable ? `  lock table ${s.lockTable}` : ''}`, width, p)] : []),
+    ...(s.stateBucket
+      ? [field('State bucket', `s3://${s.stateBucket}${s.lockTable ? `  lock table ${s.lockTable}` : ''}`, width, p)]
+      : []),
     ...(s.state ? [field('State', s.state, width, p)] : []),
     ...(s.terraformCode
       ? [
-          field('Terraform', `${s.terraformCode.dir}: ${plural(s.terraformCode.files, 'file')}, ${plural(s.terraformCode.imports, 'import')}`, width, p),
+          field(
+            'Terraform',
+            `${s.terraformCode.dir}: ${plural(s.terraformCode.files, 'file')}, ${plural(s.terraformCode.imports, 'import')}`,
+            width,
+            p,
+          ),
           ...(s.terraformCode.pipeline ? [field('Pipeline', s.terraformCode.pipeline, width, p)] : []),
           field('Plan', s.terraformCode.plan, width, p, 14, s.terraformCode.ok ? p.ok : p.warning),
         ]
@@ -124,14 +156,28 @@ export function doneLines(state: DoneState, ctx: RenderContext): string[] {
   ];
   const tail = [
     '',
-    ...paragraph(s.rehearsal ? rehearsalTail(state) : `Repeat it headless at any time: awsorg bootstrap --config ${s.blueprint} --plan`, width, p, state.keepError ? p.error : state.keepExists ? p.warning : p.dim),
+    ...paragraph(
+      s.rehearsal
+        ? rehearsalTail(state)
+        : `Repeat it headless at any time: awsorg bootstrap --config ${s.blueprint} --plan`,
+      width,
+      p,
+      state.keepError ? p.error : state.keepExists ? p.warning : p.dim,
+    ),
     '',
     ...doneRows(state).map((row, i) => menuRow(ROW_TEXT[row](s), state.cursor === i, width, p)),
   ];
   const room = Math.max(1, height - head.length - tail.length);
   // The rehearsal's organization goes with its emulator: no command can show the rest later.
-  const more = (n: number) => (s.rehearsal ? `  … ${n} more lines (a taller terminal shows them)` : `  … ${n} more lines: see awsorg accounts`);
-  const shown = facts.length > room ? [...facts.slice(0, room - 1), styledLine([{ text: clip(more(facts.length - room + 1), width), style: p.dim }], '', p)] : facts;
+  const more = (n: number) =>
+    s.rehearsal ? `  … ${n} more lines (a taller terminal shows them)` : `  … ${n} more lines: see awsorg accounts`;
+  const shown =
+    facts.length > room
+      ? [
+          ...facts.slice(0, room - 1),
+          styledLine([{ text: clip(more(facts.length - room + 1), width), style: p.dim }], '', p),
+        ]
+      : facts;
   return [...head, ...shown, ...tail];
 }
 
@@ -142,7 +188,9 @@ const ROW_TEXT: Record<DoneRow, (s: Summary) => string> = {
 };
 
 export function doneHints(state?: DoneState): string {
-  return state && doneRows(state).includes('keep') ? 'Enter choose · c console · s save the blueprint · q quit' : 'Enter choose · c console · q quit';
+  return state && doneRows(state).includes('keep')
+    ? 'Enter choose · c console · s save the blueprint · q quit'
+    : 'Enter choose · c console · q quit';
 }
 
 export function doneHelp(): string[] {

@@ -18,7 +18,16 @@
  * - Drawing formats only the rows in the visible window (the cursor kept about a third of the way
  *   down), so the cost of a frame does not grow with the number of accounts.
  */
-import type { Blueprint, BlueprintAccount, CiOidc, Guardrails, LockKind, OrganizationTrail, StateBackend, TerraformSettings } from '../../core/blueprint.js';
+import type {
+  Blueprint,
+  BlueprintAccount,
+  CiOidc,
+  Guardrails,
+  LockKind,
+  OrganizationTrail,
+  StateBackend,
+  TerraformSettings,
+} from '../../core/blueprint.js';
 import { MANAGEMENT_ACCOUNT, ROOT_TARGET } from '../../core/blueprint.js';
 import { bucketNameProblem, emailProblem, validateBlueprint } from '../../core/blueprint-load.js';
 import { PRESET_NAMES, isPresetName, preset, type PresetName } from '../../core/presets.js';
@@ -144,7 +153,14 @@ type Outcome = KeyOutcome<EditorState, EditorIntent>;
 // ---------------------------------------------------------------------------------------------
 // Construction
 
-export function initialEditor(opts: { blueprint: Blueprint; source: string; savePath: string; managementAccountId?: string; partition?: string; placeholders?: 'allow' | 'refuse' }): EditorState {
+export function initialEditor(opts: {
+  blueprint: Blueprint;
+  source: string;
+  savePath: string;
+  managementAccountId?: string;
+  partition?: string;
+  placeholders?: 'allow' | 'refuse';
+}): EditorState {
   const fromPreset = /^preset (\S+)$/.exec(opts.source)?.[1];
   const blueprint = structuredClone(opts.blueprint);
   return {
@@ -246,7 +262,10 @@ function focusedRow(state: EditorState, rows = formRows(state.blueprint)): { row
 // Problems
 
 /** validateBlueprint per blueprint object (and placeholder policy): moving the cursor does not validate again. */
-const validated = { allow: new WeakMap<Blueprint, EditorProblem[]>(), refuse: new WeakMap<Blueprint, EditorProblem[]>() };
+const validated = {
+  allow: new WeakMap<Blueprint, EditorProblem[]>(),
+  refuse: new WeakMap<Blueprint, EditorProblem[]>(),
+};
 
 function validationIssues(bp: Blueprint, placeholders: EditorState['placeholders']): EditorProblem[] {
   let issues = validated[placeholders].get(bp);
@@ -262,15 +281,24 @@ export function editorProblems(state: EditorState): EditorProblem[] {
   const bp = state.blueprint;
   const issues = validationIssues(bp, state.placeholders);
   const extra: EditorProblem[] = [];
-  const has = (prefix: string) => issues.some((i) => i.path === prefix || i.path.startsWith(`${prefix}.`) || i.path.startsWith(`${prefix}[`));
+  const has = (prefix: string) =>
+    issues.some((i) => i.path === prefix || i.path.startsWith(`${prefix}.`) || i.path.startsWith(`${prefix}[`));
 
   const bucket = bp.stateBackend?.bucket;
   if (bucket && state.bucket?.name === bucket && state.bucket.availability.kind === 'taken') {
-    extra.push({ path: 'stateBackend.bucket', message: `'${bucket}' is owned by another AWS account: choose another name`, fix: 'bucket names are global; add your organization name or a random suffix' });
+    extra.push({
+      path: 'stateBackend.bucket',
+      message: `'${bucket}' is owned by another AWS account: choose another name`,
+      fix: 'bucket names are global; add your organization name or a random suffix',
+    });
   }
   const lock = bp.guardrails?.denyRegions;
   if (lock && isRegion(bp.region) && !lock.allow.includes(bp.region) && !has('guardrails.denyRegions.allow')) {
-    extra.push({ path: 'guardrails.denyRegions.allow', message: `leaves out the home region ${bp.region}, where awsorg creates the state and trail buckets`, fix: `allow ${bp.region} too` });
+    extra.push({
+      path: 'guardrails.denyRegions.allow',
+      message: `leaves out the home region ${bp.region}, where awsorg creates the state and trail buckets`,
+      fix: `allow ${bp.region} too`,
+    });
   }
   const ci = bp.ciOidc;
   if (ci) {
@@ -291,10 +319,16 @@ function fieldNotes(state: EditorState): EditorProblem[] {
         const email = plusAddress(state.baseEmail, a.name);
         return email !== undefined && email.length > (best?.length ?? 64) ? email : best;
       }, undefined);
-      if (longest) notes.push({ path: 'baseEmail', message: `generates '${longest}', ${longest.length} characters; AWS accepts at most 64`, fix: 'use a shorter base address or shorter account names' });
+      if (longest)
+        notes.push({
+          path: 'baseEmail',
+          message: `generates '${longest}', ${longest.length} characters; AWS accepts at most 64`,
+          fix: 'use a shorter base address or shorter account names',
+        });
     }
   }
-  if (state.savePath.trim() === '') notes.push({ path: 'savePath', message: 'is empty', fix: 'type a file name such as awsorg.yaml' });
+  if (state.savePath.trim() === '')
+    notes.push({ path: 'savePath', message: 'is empty', fix: 'type a file name such as awsorg.yaml' });
   return notes;
 }
 
@@ -334,7 +368,11 @@ function problemRow(path: string, bp: Blueprint): Row {
       if (field === 'account') return row('trailAccount');
       return row('trail');
     case 'organization':
-      return field === 'trustedServices' && bp.organizationTrail ? row('trail') : path.startsWith('organization.policyTypes') && bp.guardrails?.denyRegions ? row('regions') : row('preset');
+      return field === 'trustedServices' && bp.organizationTrail
+        ? row('trail')
+        : path.startsWith('organization.policyTypes') && bp.guardrails?.denyRegions
+          ? row('regions')
+          : row('preset');
     case 'terraform':
       return row('tfDir');
     default:
@@ -401,7 +439,10 @@ interface ShownProblem extends EditorProblem {
  * Problems (blocking first) and field notes grouped by the row they are drawn under; one whose
  * row is not shown goes under the first row, so every problem counted is also drawn.
  */
-function problemsByRow(state: EditorState, rows: readonly Row[]): { byRow: Map<string, ShownProblem[]>; count: number } {
+function problemsByRow(
+  state: EditorState,
+  rows: readonly Row[],
+): { byRow: Map<string, ShownProblem[]>; count: number } {
   const byRow = new Map<string, ShownProblem[]>();
   const problems = editorProblems(state);
   const shown = new Set(rows.map(rowId));
@@ -424,29 +465,65 @@ function problemsByRow(state: EditorState, rows: readonly Row[]): { byRow: Map<s
 function ciRefusal(ci: CiOidc): EditorProblem | undefined {
   const github = ci.provider === 'github';
   const prefix = github ? 'repo' : 'project_path';
-  const scope = ci.environment !== undefined ? `environment:${ci.environment || '*'}` : github ? `ref:${ci.ref || '*'}` : `ref_type:branch:ref:${ci.ref || '*'}`;
+  const scope =
+    ci.environment !== undefined
+      ? `environment:${ci.environment || '*'}`
+      : github
+        ? `ref:${ci.ref || '*'}`
+        : `ref_type:branch:ref:${ci.ref || '*'}`;
   const repo = ci.repository;
   if (repo.trim() === '') {
-    return { path: 'ciOidc.repository', message: `Refused: with no repository this subject would let any repository deploy (${prefix}:*:...)`, fix: github ? 'name one repository as owner/name' : 'name one project as group/project' };
+    return {
+      path: 'ciOidc.repository',
+      message: `Refused: with no repository this subject would let any repository deploy (${prefix}:*:...)`,
+      fix: github ? 'name one repository as owner/name' : 'name one project as group/project',
+    };
   }
   if (/[*?]/.test(repo)) {
-    return { path: 'ciOidc.repository', message: `Refused: this subject would let any repository deploy (${prefix}:${repo}:${scope})`, fix: github ? 'name exactly one repository, e.g. acme/infrastructure' : 'name exactly one project, e.g. acme/infrastructure' };
+    return {
+      path: 'ciOidc.repository',
+      message: `Refused: this subject would let any repository deploy (${prefix}:${repo}:${scope})`,
+      fix: github
+        ? 'name exactly one repository, e.g. acme/infrastructure'
+        : 'name exactly one project, e.g. acme/infrastructure',
+    };
   }
-  const shape = github ? /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/ : /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)+$/;
+  const shape = github
+    ? /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/
+    : /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)+$/;
   if (!shape.test(repo)) {
-    return { path: 'ciOidc.repository', message: `Refused: '${repo}' is not ${github ? 'owner/name' : 'group/project'}, so the subject would not name one repository`, fix: github ? 'write it as owner/name, e.g. acme/infrastructure' : 'write it as group/project, e.g. acme/infrastructure' };
+    return {
+      path: 'ciOidc.repository',
+      message: `Refused: '${repo}' is not ${github ? 'owner/name' : 'group/project'}, so the subject would not name one repository`,
+      fix: github
+        ? 'write it as owner/name, e.g. acme/infrastructure'
+        : 'write it as group/project, e.g. acme/infrastructure',
+    };
   }
   if (ci.environment !== undefined) {
-    if (!github) return { path: 'ciOidc.environment', message: "Refused: GitLab's token subject carries no environment, so it could not scope the role", fix: 'deploy from a branch instead' };
+    if (!github)
+      return {
+        path: 'ciOidc.environment',
+        message: "Refused: GitLab's token subject carries no environment, so it could not scope the role",
+        fix: 'deploy from a branch instead',
+      };
     if (ci.environment.trim() === '' || /[*?]/.test(ci.environment)) {
-      return { path: 'ciOidc.environment', message: `Refused: this subject would let any environment of ${repo} deploy (${prefix}:${repo}:${scope})`, fix: 'name exactly one environment, e.g. production' };
+      return {
+        path: 'ciOidc.environment',
+        message: `Refused: this subject would let any environment of ${repo} deploy (${prefix}:${repo}:${scope})`,
+        fix: 'name exactly one environment, e.g. production',
+      };
     }
     return undefined;
   }
   const ref = ci.ref ?? '';
   const name = ref.replace(/^refs\/(heads|tags)\//, '');
   if (name.trim() === '' || /[*?]/.test(ref)) {
-    return { path: 'ciOidc.ref', message: `Refused: this subject would let any branch of ${repo} deploy (${prefix}:${repo}:${scope})`, fix: 'name exactly one branch, e.g. main' };
+    return {
+      path: 'ciOidc.ref',
+      message: `Refused: this subject would let any branch of ${repo} deploy (${prefix}:${repo}:${scope})`,
+      fix: 'name exactly one branch, e.g. main',
+    };
   }
   return undefined;
 }
@@ -458,12 +535,21 @@ function trustPolicyPreview(state: EditorState): { refused: EditorProblem } | { 
   const refused = ciRefusal(ci);
   if (refused) return { refused };
   const partition = state.partition ?? partitionOf(state.blueprint.region) ?? 'aws';
-  const owner = (ci.account ?? MANAGEMENT_ACCOUNT) === MANAGEMENT_ACCOUNT ? (state.managementAccountId ?? '<management account>') : `<${ci.account} account>`;
+  const owner =
+    (ci.account ?? MANAGEMENT_ACCOUNT) === MANAGEMENT_ACCOUNT
+      ? (state.managementAccountId ?? '<management account>')
+      : `<${ci.account} account>`;
   try {
     const policy = deployRoleTrustPolicy(ci, providerArnFor(partition, owner, issuerFor(ci).host));
     return { json: JSON.stringify(policy, null, 2).split('\n') };
   } catch (error) {
-    return { refused: { path: 'ciOidc', message: `Refused: ${error instanceof Error ? error.message : String(error)}`, fix: 'name one repository and one branch or environment' } };
+    return {
+      refused: {
+        path: 'ciOidc',
+        message: `Refused: ${error instanceof Error ? error.message : String(error)}`,
+        fix: 'name one repository and one branch or environment',
+      },
+    };
   }
 }
 
@@ -477,7 +563,10 @@ function without<T extends object, K extends keyof T>(value: T, key: K): Omit<T,
 }
 
 /** The guardrails with every target passed through `map` (undefined drops the target). */
-function mapTargets(guardrails: Guardrails | undefined, map: (t: string) => string | undefined): { guardrails: Guardrails | undefined; touched: string[] } {
+function mapTargets(
+  guardrails: Guardrails | undefined,
+  map: (t: string) => string | undefined,
+): { guardrails: Guardrails | undefined; touched: string[] } {
   if (!guardrails) return { guardrails, touched: [] };
   const touched: string[] = [];
   const apply = <G extends { targets: string[] }>(g: G, name: string): G => {
@@ -492,7 +581,8 @@ function mapTargets(guardrails: Guardrails | undefined, map: (t: string) => stri
   if (guardrails.denyRegions) next.denyRegions = apply(guardrails.denyRegions, 'denyRegions');
   if (guardrails.denyRoot) next.denyRoot = apply(guardrails.denyRoot, 'denyRoot');
   if (guardrails.requireMfa) next.requireMfa = apply(guardrails.requireMfa, 'requireMfa');
-  if (guardrails.denyLeaveOrganization) next.denyLeaveOrganization = apply(guardrails.denyLeaveOrganization, 'denyLeaveOrganization');
+  if (guardrails.denyLeaveOrganization)
+    next.denyLeaveOrganization = apply(guardrails.denyLeaveOrganization, 'denyLeaveOrganization');
   if (guardrails.custom) next.custom = guardrails.custom.map((c) => apply(c, c.name));
   return { guardrails: next, touched };
 }
@@ -522,7 +612,8 @@ function renameAccount(bp: Blueprint, index: number, to: string): Blueprint {
   const next: Blueprint = { ...bp, accounts: bp.accounts.map((a, i) => (i === index ? { ...a, name: to } : a)) };
   if (bp.stateBackend) next.stateBackend = { ...bp.stateBackend, account: follow(bp.stateBackend.account) };
   if (bp.ciOidc?.account !== undefined) next.ciOidc = { ...bp.ciOidc, account: follow(bp.ciOidc.account) };
-  if (bp.organizationTrail) next.organizationTrail = { ...bp.organizationTrail, account: follow(bp.organizationTrail.account) };
+  if (bp.organizationTrail)
+    next.organizationTrail = { ...bp.organizationTrail, account: follow(bp.organizationTrail.account) };
   return withGuardrails(next, from === '' ? bp.guardrails : mapTargets(bp.guardrails, follow).guardrails);
 }
 
@@ -534,9 +625,21 @@ function insertAt<T>(list: readonly T[], index: number, item: T): T[] {
   return [...list.slice(0, index), item, ...list.slice(index)];
 }
 
-const DEFAULT_BACKEND = (bucket: string): StateBackend => ({ account: MANAGEMENT_ACCOUNT, bucket, lock: 'lockfile', encryption: 'aws:kms', enforceTls: true, noncurrentVersionDays: 90 });
+const DEFAULT_BACKEND = (bucket: string): StateBackend => ({
+  account: MANAGEMENT_ACCOUNT,
+  bucket,
+  lock: 'lockfile',
+  encryption: 'aws:kms',
+  enforceTls: true,
+  noncurrentVersionDays: 90,
+});
 const DEFAULT_TABLE = 'awsorg-tf-locks';
-const DEFAULT_TERRAFORM = (dir: string): TerraformSettings => ({ dir, key: 'bootstrap/terraform.tfstate', tool: 'auto', handoff: true });
+const DEFAULT_TERRAFORM = (dir: string): TerraformSettings => ({
+  dir,
+  key: 'bootstrap/terraform.tfstate',
+  tool: 'auto',
+  handoff: true,
+});
 
 function withBackend(bp: Blueprint, change: (sb: StateBackend) => StateBackend): Blueprint {
   return bp.stateBackend ? { ...bp, stateBackend: change(bp.stateBackend) } : bp;
@@ -561,7 +664,11 @@ export function plusAddress(base: string, accountName: string): string | undefin
   const at = base.lastIndexOf('@');
   if (at <= 0) return undefined;
   const local = base.slice(0, at).split('+')[0] ?? '';
-  const slug = accountName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'account';
+  const slug =
+    accountName
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'account';
   return local === '' ? undefined : `${local}+${slug}@${base.slice(at + 1)}`;
 }
 
@@ -596,7 +703,12 @@ function cursorTo(state: EditorState, kind: RowKind, index = -1): EditorState {
 }
 
 /** Replaces the blueprint (a preset or a loaded file); everything derived from the old one is reset. */
-function replaceBlueprint(state: EditorState, blueprint: Blueprint, source: string, presetName: PresetName | undefined): EditorState {
+function replaceBlueprint(
+  state: EditorState,
+  blueprint: Blueprint,
+  source: string,
+  presetName: PresetName | undefined,
+): EditorState {
   const rows = formRows(blueprint);
   return {
     ...state,
@@ -624,7 +736,12 @@ function generateEmails(state: EditorState): EditorState {
   const text = `Generated ${accounts.length} email${accounts.length === 1 ? '' : 's'} from ${base}.`;
   return bad.length === 0
     ? withStatus(next, 'ok', text)
-    : withStatus(next, 'warning', `${text} ${bad.length} fail${bad.length === 1 ? 's' : ''} the checks (${bad.map((a) => a.name).join(', ')}): see ✗ next to the account.`, 'shorten the account name or the base address');
+    : withStatus(
+        next,
+        'warning',
+        `${text} ${bad.length} fail${bad.length === 1 ? 's' : ''} the checks (${bad.map((a) => a.name).join(', ')}): see ✗ next to the account.`,
+        'shorten the account name or the base address',
+      );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -704,14 +821,23 @@ function browseKey(input: EditorState, press: KeyPress): Outcome {
       if (name === 'enter' || text === 'a') return { state: addOu(state, bp.organizationalUnits.length) };
       break;
     case 'ou':
-      if (name === 'enter') return { state: startText(state, 'ouName', r.index, bp.organizationalUnits[r.index] ?? '') };
+      if (name === 'enter')
+        return { state: startText(state, 'ouName', r.index, bp.organizationalUnits[r.index] ?? '') };
       if (text === 'a') return { state: addOu(state, r.index + 1) };
-      if (text === 'A') return { state: addAccount(state, lastIndexInOu(bp, bp.organizationalUnits[r.index] ?? ROOT_TARGET), bp.organizationalUnits[r.index] ?? ROOT_TARGET) };
+      if (text === 'A')
+        return {
+          state: addAccount(
+            state,
+            lastIndexInOu(bp, bp.organizationalUnits[r.index] ?? ROOT_TARGET),
+            bp.organizationalUnits[r.index] ?? ROOT_TARGET,
+          ),
+        };
       if (text === 'd') return { state: deleteOu(state, r.index) };
       break;
     case 'accounts':
       // Appended at the end of the list, it joins the OU of the account it is listed after.
-      if (name === 'enter' || text === 'a') return { state: addAccount(state, bp.accounts.length, bp.accounts[bp.accounts.length - 1]?.ou ?? ROOT_TARGET) };
+      if (name === 'enter' || text === 'a')
+        return { state: addAccount(state, bp.accounts.length, bp.accounts[bp.accounts.length - 1]?.ou ?? ROOT_TARGET) };
       break;
     case 'account': {
       const account = bp.accounts[r.index];
@@ -720,7 +846,12 @@ function browseKey(input: EditorState, press: KeyPress): Outcome {
       if (text === 'e') return { state: startText(state, 'accountEmail', r.index, account.email) };
       if (text === 'm') {
         const options = ouOptions(bp);
-        return { state: { ...state, mode: { kind: 'ou-picker', account: r.index, choice: Math.max(0, options.indexOf(account.ou)) } } };
+        return {
+          state: {
+            ...state,
+            mode: { kind: 'ou-picker', account: r.index, choice: Math.max(0, options.indexOf(account.ou)) },
+          },
+        };
       }
       if (text === 'a') return { state: addAccount(state, r.index + 1, account.ou) };
       if (text === 'd') return { state: deleteAccount(state, r.index) };
@@ -767,7 +898,8 @@ function browseKey(input: EditorState, press: KeyPress): Outcome {
 
 function save(state: EditorState): Outcome {
   const path = state.savePath.trim();
-  if (path === '') return { state: withStatus(cursorTo(state, 'savePath'), 'error', 'Type a file name in Save to first.') };
+  if (path === '')
+    return { state: withStatus(cursorTo(state, 'savePath'), 'error', 'Type a file name in Save to first.') };
   return {
     state: withStatus(state, 'info', `Saving to ${path}…`),
     intent: { kind: 'save', path, blueprint: editorBlueprint(state), overwrite: state.overwrite },
@@ -785,7 +917,14 @@ function continueToPlan(state: EditorState): Outcome {
     if (i < first) first = i;
   }
   const n = problems.length;
-  return { state: withStatus({ ...state, cursor: first }, 'error', `Fix ${n} problem${n === 1 ? '' : 's'} first.`, 'each is marked ✗ under its field; the cursor is on the first') };
+  return {
+    state: withStatus(
+      { ...state, cursor: first },
+      'error',
+      `Fix ${n} problem${n === 1 ? '' : 's'} first.`,
+      'each is marked ✗ under its field; the cursor is on the first',
+    ),
+  };
 }
 
 // Choices ---------------------------------------------------------------------------------
@@ -806,7 +945,13 @@ function cycle(state: EditorState, kind: RowKind, step: 1 | -1): Outcome {
     case 'preset': {
       const name = pick(PRESET_NAMES, state.preset, step);
       if (edited(state)) return { state: { ...state, mode: { kind: 'confirm', action: { kind: 'preset', name } } } };
-      return { state: withStatus(replaceBlueprint(state, preset(name), `preset ${name}`, name), 'ok', `Loaded the ${name} preset.`) };
+      return {
+        state: withStatus(
+          replaceBlueprint(state, preset(name), `preset ${name}`, name),
+          'ok',
+          `Loaded the ${name} preset.`,
+        ),
+      };
     }
     case 'lock':
       return { state: setLock(state, pick(LOCKS, bp.stateBackend?.lock, step)) };
@@ -848,9 +993,21 @@ function setProvider(state: EditorState, choice: ProviderChoice): EditorState {
   const memory = { ...state.memory };
   if (choice === 'none') {
     if (bp.ciOidc) memory.ciOidc = bp.ciOidc;
-    return withStatus({ ...state, memory, blueprint: without(bp, 'ciOidc') }, 'info', 'No CI deploy role. Choose a provider again to bring the settings back.');
+    return withStatus(
+      { ...state, memory, blueprint: without(bp, 'ciOidc') },
+      'info',
+      'No CI deploy role. Choose a provider again to bring the settings back.',
+    );
   }
-  let ci: CiOidc = bp.ciOidc ?? memory.ciOidc ?? { provider: choice, repository: '', ref: 'refs/heads/main', roleName: `${choice}-deploy`, policyArns: [], account: MANAGEMENT_ACCOUNT };
+  let ci: CiOidc = bp.ciOidc ??
+    memory.ciOidc ?? {
+      provider: choice,
+      repository: '',
+      ref: 'refs/heads/main',
+      roleName: `${choice}-deploy`,
+      policyArns: [],
+      account: MANAGEMENT_ACCOUNT,
+    };
   delete memory.ciOidc;
   ci = { ...ci, provider: choice };
   if (choice === 'gitlab') {
@@ -903,7 +1060,9 @@ function toggleTrail(state: EditorState): EditorState {
   delete memory.trail;
   const services = bp.organization.trustedServices;
   // An organization trail needs CloudTrail's service access; turning the trail on turns it on.
-  const organization = services.includes('cloudtrail.amazonaws.com') ? bp.organization : { ...bp.organization, trustedServices: [...services, 'cloudtrail.amazonaws.com'] };
+  const organization = services.includes('cloudtrail.amazonaws.com')
+    ? bp.organization
+    : { ...bp.organization, trustedServices: [...services, 'cloudtrail.amazonaws.com'] };
   return { ...state, memory, blueprint: { ...bp, organization, organizationTrail: trail } };
 }
 
@@ -938,11 +1097,24 @@ function deleteOu(state: EditorState, index: number): EditorState {
   const accounts = bp.accounts.filter((a) => a.ou === path).length;
   const children = bp.organizationalUnits.filter((p) => p.startsWith(`${path}/`)).length;
   if (accounts > 0 || children > 0) {
-    const held = [accounts > 0 ? `${accounts} account${accounts === 1 ? '' : 's'}` : '', children > 0 ? `${children} child OU${children === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
-    return withStatus(state, 'error', `Cannot delete ${path}: it still holds ${held}.`, 'move the accounts (m) and delete or rename the child OUs first');
+    const held = [
+      accounts > 0 ? `${accounts} account${accounts === 1 ? '' : 's'}` : '',
+      children > 0 ? `${children} child OU${children === 1 ? '' : 's'}` : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
+    return withStatus(
+      state,
+      'error',
+      `Cannot delete ${path}: it still holds ${held}.`,
+      'move the accounts (m) and delete or rename the child OUs first',
+    );
   }
   const { guardrails, touched } = mapTargets(bp.guardrails, (t) => (t === path ? undefined : t));
-  const next = withGuardrails({ ...bp, organizationalUnits: bp.organizationalUnits.filter((_, i) => i !== index) }, guardrails);
+  const next = withGuardrails(
+    { ...bp, organizationalUnits: bp.organizationalUnits.filter((_, i) => i !== index) },
+    guardrails,
+  );
   const also = touched.length > 0 ? ` It was removed from the targets of ${touched.join(', ')}.` : '';
   return withStatus({ ...state, blueprint: next }, 'ok', `Deleted OU ${path}.${also}`);
 }
@@ -959,7 +1131,13 @@ function deleteAccount(state: EditorState, index: number): EditorState {
 
 // Text fields -------------------------------------------------------------------------------
 
-function startText(state: EditorState, field: EditorField, index: number, value: string, add: { adding?: boolean; ou?: string } = {}): EditorState {
+function startText(
+  state: EditorState,
+  field: EditorField,
+  index: number,
+  value: string,
+  add: { adding?: boolean; ou?: string } = {},
+): EditorState {
   const mode: EditorMode = {
     kind: 'text',
     field,
@@ -997,10 +1175,19 @@ function applyField(state: EditorState, mode: TextMode, value: string): Blueprin
     case 'region':
       return { ...bp, region: value };
     case 'ouName':
-      return mode.adding ? { ...bp, organizationalUnits: insertAt(bp.organizationalUnits, mode.index, value) } : renameOu(bp, bp.organizationalUnits[mode.index] ?? value, value);
+      return mode.adding
+        ? { ...bp, organizationalUnits: insertAt(bp.organizationalUnits, mode.index, value) }
+        : renameOu(bp, bp.organizationalUnits[mode.index] ?? value, value);
     case 'accountName':
       if (!mode.adding) return renameAccount(bp, mode.index, value);
-      return { ...bp, accounts: insertAt(bp.accounts, mode.index, { name: value, email: emailProblem(state.baseEmail) ? '' : (plusAddress(state.baseEmail, value) ?? ''), ou: mode.ou }) };
+      return {
+        ...bp,
+        accounts: insertAt(bp.accounts, mode.index, {
+          name: value,
+          email: emailProblem(state.baseEmail) ? '' : (plusAddress(state.baseEmail, value) ?? ''),
+          ou: mode.ou,
+        }),
+      };
     case 'accountEmail':
       return setAccount(bp, mode.index, { email: value });
     case 'bucket':
@@ -1011,7 +1198,9 @@ function applyField(state: EditorState, mode: TextMode, value: string): Blueprin
     case 'ciRepo':
       return withCi(bp, (ci) => ({ ...ci, repository: value }));
     case 'ciTarget':
-      return withCi(bp, (ci) => (ci.environment !== undefined ? { ...ci, environment: value } : { ...ci, ref: refFromInput(value) }));
+      return withCi(bp, (ci) =>
+        ci.environment !== undefined ? { ...ci, environment: value } : { ...ci, ref: refFromInput(value) },
+      );
     case 'ciRole':
       return withCi(bp, (ci) => ({ ...ci, roleName: value }));
     case 'trailName':
@@ -1021,7 +1210,10 @@ function applyField(state: EditorState, mode: TextMode, value: string): Blueprin
     case 'tfDir':
       // An empty directory means no Terraform state to migrate; the other settings are kept.
       if (value === '') return without(bp, 'terraform');
-      return { ...bp, terraform: { ...(bp.terraform ?? state.memory.terraform ?? DEFAULT_TERRAFORM(value)), dir: value } };
+      return {
+        ...bp,
+        terraform: { ...(bp.terraform ?? state.memory.terraform ?? DEFAULT_TERRAFORM(value)), dir: value },
+      };
     default:
       return bp;
   }
@@ -1052,12 +1244,16 @@ function commitRefusal(state: EditorState, mode: TextMode): string | undefined {
   const bp = mode.before;
   if (mode.field === 'ouName') {
     if (value.trim() === '') return 'An OU needs a name (a path such as Workloads/Production). Esc cancels.';
-    const clash = bp.organizationalUnits.find((p, i) => (mode.adding || i !== mode.index) && p.toLowerCase() === value.toLowerCase());
+    const clash = bp.organizationalUnits.find(
+      (p, i) => (mode.adding || i !== mode.index) && p.toLowerCase() === value.toLowerCase(),
+    );
     if (clash !== undefined) return `The OU ${clash} already exists. Choose another name, or Esc to cancel.`;
   }
   if (mode.field === 'accountName') {
     if (value.trim() === '') return 'An account needs a name. Esc cancels.';
-    const clash = bp.accounts.find((a, i) => (mode.adding || i !== mode.index) && a.name.toLowerCase() === value.toLowerCase());
+    const clash = bp.accounts.find(
+      (a, i) => (mode.adding || i !== mode.index) && a.name.toLowerCase() === value.toLowerCase(),
+    );
     if (clash) return `The account ${clash.name} already exists (names are compared case-insensitively). Esc cancels.`;
   }
   if (mode.field === 'load' && value.trim() === '') return 'Type the path of a blueprint file, or Esc to cancel.';
@@ -1100,7 +1296,13 @@ function commitText(state: EditorState, mode: TextMode, move: -1 | 0 | 1, enter:
       if (value === '' && mode.before.terraform) next.memory = { ...next.memory, terraform: mode.before.terraform };
       break;
     case 'accountName':
-      if (mode.adding) next = withStatus(next, 'ok', `Added account ${value} in ${mode.ou}.`, next.blueprint.accounts[mode.index]?.email ? undefined : 'set its email with e, or a base email and g');
+      if (mode.adding)
+        next = withStatus(
+          next,
+          'ok',
+          `Added account ${value} in ${mode.ou}.`,
+          next.blueprint.accounts[mode.index]?.email ? undefined : 'set its email with e, or a base email and g',
+        );
       break;
     case 'ouName':
       if (mode.adding) next = withStatus(next, 'ok', `Added OU ${value}.`);
@@ -1108,7 +1310,8 @@ function commitText(state: EditorState, mode: TextMode, move: -1 | 0 | 1, enter:
     default:
       break;
   }
-  if (move !== 0 && next.mode.kind === 'browse') next.cursor = clamp(next.cursor + move, 0, formRows(next.blueprint).length - 1);
+  if (move !== 0 && next.mode.kind === 'browse')
+    next.cursor = clamp(next.cursor + move, 0, formRows(next.blueprint).length - 1);
   return intent ? { state: next, intent } : { state: next };
 }
 
@@ -1123,7 +1326,11 @@ function ouPickerKey(state: EditorState, mode: Extract<EditorMode, { kind: 'ou-p
   if (name !== 'enter') return { state };
   const ou = options[mode.choice] ?? ROOT_TARGET;
   const account = state.blueprint.accounts[mode.account];
-  const next = { ...state, mode: { kind: 'browse' } as EditorMode, blueprint: setAccount(state.blueprint, mode.account, { ou }) };
+  const next = {
+    ...state,
+    mode: { kind: 'browse' } as EditorMode,
+    blueprint: setAccount(state.blueprint, mode.account, { ou }),
+  };
   return { state: withStatus(next, 'ok', `Moved ${account?.name ?? 'the account'} to ${ou}.`) };
 }
 
@@ -1139,7 +1346,16 @@ function openRegions(state: EditorState): EditorState {
   const bp = state.blueprint;
   const options = regionOptions(bp);
   const selected = bp.guardrails?.denyRegions?.allow ?? (isRegion(bp.region) ? [bp.region] : []);
-  return { ...state, mode: { kind: 'regions', choice: Math.max(0, options.indexOf(selected[0] ?? '')), options, selected: [...selected], error: undefined } };
+  return {
+    ...state,
+    mode: {
+      kind: 'regions',
+      choice: Math.max(0, options.indexOf(selected[0] ?? '')),
+      options,
+      selected: [...selected],
+      error: undefined,
+    },
+  };
 }
 
 function regionsKey(state: EditorState, mode: Extract<EditorMode, { kind: 'regions' }>, press: KeyPress): Outcome {
@@ -1151,21 +1367,48 @@ function regionsKey(state: EditorState, mode: Extract<EditorMode, { kind: 'regio
   if (text === ' ' || text === 'x') {
     const region = mode.options[mode.choice];
     if (region === undefined) return { state };
-    const selected = mode.selected.includes(region) ? mode.selected.filter((r) => r !== region) : mode.options.filter((r) => r === region || mode.selected.includes(r));
+    const selected = mode.selected.includes(region)
+      ? mode.selected.filter((r) => r !== region)
+      : mode.options.filter((r) => r === region || mode.selected.includes(r));
     return { state: { ...state, mode: { ...mode, selected, error: undefined } } };
   }
   if (name !== 'enter') return { state };
   const bp = state.blueprint;
-  if (mode.selected.length === 0) return { state: { ...state, mode: { ...mode, error: 'Allow at least one region: an empty list would deny every regional service.' } } };
+  if (mode.selected.length === 0)
+    return {
+      state: {
+        ...state,
+        mode: { ...mode, error: 'Allow at least one region: an empty list would deny every regional service.' },
+      },
+    };
   if (isRegion(bp.region) && !mode.selected.includes(bp.region)) {
-    return { state: { ...state, mode: { ...mode, error: `The home region ${bp.region} must stay allowed: awsorg creates the state and trail buckets there.` } } };
+    return {
+      state: {
+        ...state,
+        mode: {
+          ...mode,
+          error: `The home region ${bp.region} must stay allowed: awsorg creates the state and trail buckets there.`,
+        },
+      },
+    };
   }
-  const guardrails: Guardrails = { ...bp.guardrails, denyRegions: { targets: [ROOT_TARGET], ...bp.guardrails?.denyRegions, allow: mode.selected } };
+  const guardrails: Guardrails = {
+    ...bp.guardrails,
+    denyRegions: { targets: [ROOT_TARGET], ...bp.guardrails?.denyRegions, allow: mode.selected },
+  };
   const policyTypes = bp.organization.policyTypes;
   // A Region lock is an SCP; turn SCPs on with it.
-  const organization = policyTypes.includes('SERVICE_CONTROL_POLICY') ? bp.organization : { ...bp.organization, policyTypes: [...policyTypes, 'SERVICE_CONTROL_POLICY' as const] };
+  const organization = policyTypes.includes('SERVICE_CONTROL_POLICY')
+    ? bp.organization
+    : { ...bp.organization, policyTypes: [...policyTypes, 'SERVICE_CONTROL_POLICY' as const] };
   const next: EditorState = { ...state, mode: { kind: 'browse' }, blueprint: { ...bp, organization, guardrails } };
-  return { state: withStatus(next, 'ok', `Allowed ${mode.selected.length} region${mode.selected.length === 1 ? '' : 's'}: ${mode.selected.join(', ')}.`) };
+  return {
+    state: withStatus(
+      next,
+      'ok',
+      `Allowed ${mode.selected.length} region${mode.selected.length === 1 ? '' : 's'}: ${mode.selected.join(', ')}.`,
+    ),
+  };
 }
 
 function confirmKey(state: EditorState, mode: Extract<EditorMode, { kind: 'confirm' }>, press: KeyPress): Outcome {
@@ -1174,7 +1417,13 @@ function confirmKey(state: EditorState, mode: Extract<EditorMode, { kind: 'confi
   if (text !== 'y' && text !== 'Y') return { state: withStatus(browse, 'info', 'Kept your edits.') };
   if (mode.action.kind === 'preset') {
     const name = mode.action.name;
-    return { state: withStatus(replaceBlueprint(browse, preset(name), `preset ${name}`, name), 'ok', `Loaded the ${name} preset.`) };
+    return {
+      state: withStatus(
+        replaceBlueprint(browse, preset(name), `preset ${name}`, name),
+        'ok',
+        `Loaded the ${name} preset.`,
+      ),
+    };
   }
   const path = mode.action.path;
   return { state: withStatus(browse, 'info', `Loading ${path}…`), intent: { kind: 'load-file', path } };
@@ -1190,13 +1439,27 @@ export function editorEvent(state: EditorState, event: EditorEvent): EditorState
       if (event.bucket !== state.blueprint.stateBackend?.bucket) return state;
       return { ...state, bucket: { name: event.bucket, availability: event.availability } };
     case 'loaded':
-      return withStatus(replaceBlueprint(state, structuredClone(event.blueprint), event.path, undefined), 'ok', `Loaded ${event.path}.`);
+      return withStatus(
+        replaceBlueprint(state, structuredClone(event.blueprint), event.path, undefined),
+        'ok',
+        `Loaded ${event.path}.`,
+      );
     case 'load-failed':
       return withStatus(state, 'error', event.message, 'correct the file, or pick a preset');
     case 'saved':
-      return withStatus({ ...state, overwrite: false, saved: JSON.stringify(state.blueprint) }, 'ok', `Saved to ${event.path}.`);
+      return withStatus(
+        { ...state, overwrite: false, saved: JSON.stringify(state.blueprint) },
+        'ok',
+        `Saved to ${event.path}.`,
+      );
     case 'save-failed':
-      if (event.exists) return withStatus({ ...state, overwrite: true }, 'warning', `${state.savePath} exists: press s again to overwrite it.`, 'or change Save to');
+      if (event.exists)
+        return withStatus(
+          { ...state, overwrite: true },
+          'warning',
+          `${state.savePath} exists: press s again to overwrite it.`,
+          'or change Save to',
+        );
       return withStatus({ ...state, overwrite: false }, 'error', event.message);
   }
 }
@@ -1238,7 +1501,10 @@ const PRESET_CHOICES: readonly string[] = PRESET_NAMES;
 
 /** Choices as `[current] other other`: the brackets say what colour also says. */
 function choiceSegs(options: readonly string[], current: string | undefined, p: Palette): Segment[] {
-  return options.flatMap((o, i) => [seg(i === 0 ? '' : ' '), o === current ? seg(`[${o}]`, p.bold) : seg(` ${o} `, p.dim)]);
+  return options.flatMap((o, i) => [
+    seg(i === 0 ? '' : ' '),
+    o === current ? seg(`[${o}]`, p.bold) : seg(` ${o} `, p.dim),
+  ]);
 }
 
 function availabilitySeg(a: BucketAvailability, p: Palette): Segment {
@@ -1313,16 +1579,24 @@ function valueSegs(r: Row, d: DrawCtx, room: number): Segment[] {
       return [seg(bp.region), ...(partition ? [seg(`  ${partition} partition`, p.dim)] : [])];
     }
     case 'baseEmail':
-      return state.baseEmail ? [seg(state.baseEmail), seg('  g: generate account emails', p.dim)] : unset('not set: type one to generate account emails');
+      return state.baseEmail
+        ? [seg(state.baseEmail), seg('  g: generate account emails', p.dim)]
+        : unset('not set: type one to generate account emails');
     case 'regions': {
       const lock = bp.guardrails?.denyRegions;
-      return lock ? [seg(lock.allow.join(', ') || '(none)'), seg(`  on ${lock.targets.join(', ')}`, p.dim)] : unset('no Region lock (Enter to add one)');
+      return lock
+        ? [seg(lock.allow.join(', ') || '(none)'), seg(`  on ${lock.targets.join(', ')}`, p.dim)]
+        : unset('no Region lock (Enter to add one)');
     }
     case 'bucket': {
       const bucket = bp.stateBackend?.bucket;
       if (bucket === undefined) return unset('none (Enter to name one)');
       const check = state.bucket?.name === bucket ? state.bucket.availability : undefined;
-      return [seg(bucket), seg('  '), check ? availabilitySeg(check, p) : seg(bucketNameProblem(bucket) ? '' : 'not checked yet', p.dim)];
+      return [
+        seg(bucket),
+        seg('  '),
+        check ? availabilitySeg(check, p) : seg(bucketNameProblem(bucket) ? '' : 'not checked yet', p.dim),
+      ];
     }
     case 'lock':
       return choiceSegs(LOCKS, bp.stateBackend?.lock, p);
@@ -1333,7 +1607,8 @@ function valueSegs(r: Row, d: DrawCtx, room: number): Segment[] {
     case 'ciRepo':
       return [seg(bp.ciOidc?.repository ?? '')];
     case 'ciMode':
-      if (bp.ciOidc?.provider === 'gitlab' && bp.ciOidc.environment === undefined) return [seg('[branch]', p.bold), seg('  GitLab tokens carry no environment', p.dim)];
+      if (bp.ciOidc?.provider === 'gitlab' && bp.ciOidc.environment === undefined)
+        return [seg('[branch]', p.bold), seg('  GitLab tokens carry no environment', p.dim)];
       return choiceSegs(['branch', 'environment'], bp.ciOidc?.environment !== undefined ? 'environment' : 'branch', p);
     case 'ciTarget': {
       const ci = bp.ciOidc;
@@ -1350,7 +1625,13 @@ function valueSegs(r: Row, d: DrawCtx, room: number): Segment[] {
     case 'trailBucket':
       return [seg(bp.organizationTrail?.bucket ?? '')];
     case 'trailAccount':
-      return [seg(`[${bp.organizationTrail?.account ?? ''}]`, p.bold), seg(`  Enter: next of management and ${bp.accounts.length} account${bp.accounts.length === 1 ? '' : 's'}`, p.dim)];
+      return [
+        seg(`[${bp.organizationTrail?.account ?? ''}]`, p.bold),
+        seg(
+          `  Enter: next of management and ${bp.accounts.length} account${bp.accounts.length === 1 ? '' : 's'}`,
+          p.dim,
+        ),
+      ];
     case 'tfDir':
       return bp.terraform ? [seg(bp.terraform.dir)] : unset('none: no Terraform state to migrate');
     case 'savePath':
@@ -1397,7 +1678,10 @@ function rowLine(r: Row, focused: boolean, d: DrawCtx): Out {
     case 'accounts': {
       const n = r.kind === 'ous' ? bp.organizationalUnits.length : bp.accounts.length;
       const title = r.kind === 'ous' ? `Organizational units (${n})` : `Accounts (${n})`;
-      const keys = r.kind === 'ous' ? '  a add · on a row: Enter rename, d delete' : '  a add · on a row: Enter rename, e email, m move, d delete';
+      const keys =
+        r.kind === 'ous'
+          ? '  a add · on a row: Enter rename, d delete'
+          : '  a add · on a row: Enter rename, e email, m move, d delete';
       return { segs: fitSegs([seg(marker), seg(title, p.bold), seg(keys, p.dim)], width, focused), style };
     }
     case 'ou': {
@@ -1406,7 +1690,14 @@ function rowLine(r: Row, focused: boolean, d: DrawCtx): Out {
       const held = bp.accounts.filter((a) => a.ou === path).length;
       const room = editing ? Math.max(4, width - 20) : d.ouWidth;
       const name = editing ? seg(padTo(shownWindow(editing.draft, room), room), p.accent) : seg(padTo(path, room));
-      return { segs: fitSegs([seg(`${marker}  `), name, seg(`  ${held} account${held === 1 ? '' : 's'}`, p.dim)], width, focused), style };
+      return {
+        segs: fitSegs(
+          [seg(`${marker}  `), name, seg(`  ${held} account${held === 1 ? '' : 's'}`, p.dim)],
+          width,
+          focused,
+        ),
+        style,
+      };
     }
     case 'account': {
       const account = bp.accounts[r.index];
@@ -1416,12 +1707,26 @@ function rowLine(r: Row, focused: boolean, d: DrawCtx): Out {
         editing?.field === field ? seg(padTo(shownWindow(editing.draft, w), w), p.accent) : seg(padTo(text, w));
       const ou = account?.ou ?? '';
       return {
-        segs: fitSegs([seg(`${marker}  `), cell(account?.name ?? '', cols.name, 'accountName'), seg('  '), cell(account?.email ?? '', cols.email, 'accountEmail'), seg('  '), seg(padTo(ou, cols.ou), ou === ROOT_TARGET ? p.dim : '')], width, focused),
+        segs: fitSegs(
+          [
+            seg(`${marker}  `),
+            cell(account?.name ?? '', cols.name, 'accountName'),
+            seg('  '),
+            cell(account?.email ?? '', cols.email, 'accountEmail'),
+            seg('  '),
+            seg(padTo(ou, cols.ou), ou === ROOT_TARGET ? p.dim : ''),
+          ],
+          width,
+          focused,
+        ),
         style,
       };
     }
     case 'continue': {
-      const verdict = d.count > 0 ? seg(`  ✗ ${d.count} problem${d.count === 1 ? '' : 's'} to fix first`, p.error) : seg('  ✓ the blueprint is valid', p.ok);
+      const verdict =
+        d.count > 0
+          ? seg(`  ✗ ${d.count} problem${d.count === 1 ? '' : 's'} to fix first`, p.error)
+          : seg('  ✓ the blueprint is valid', p.ok);
       return { segs: fitSegs([seg(marker), seg('Continue to the plan →', p.bold), verdict], width, focused), style };
     }
     default: {
@@ -1447,9 +1752,11 @@ function problemLines(r: Row, d: DrawCtx): Out[] {
     const text = `${mark} ${field ? `${field}: ` : ''}${problem.message}. Fix: ${problem.fix}`;
     const lines = wrap(text, room);
     const shown = lines.length > 2 ? [lines[0] ?? '', clip(lines.slice(1).join(' '), room)] : lines;
-    for (const line of shown) out.push({ segs: fitSegs([seg(indent), seg(line, problem.blocking ? p.error : p.warning)], width), style: '' });
+    for (const line of shown)
+      out.push({ segs: fitSegs([seg(indent), seg(line, problem.blocking ? p.error : p.warning)], width), style: '' });
   }
-  if (list.length > 2) out.push({ segs: fitSegs([seg(indent), seg(`✗ and ${list.length - 2} more here`, p.error)], width), style: '' });
+  if (list.length > 2)
+    out.push({ segs: fitSegs([seg(indent), seg(`✗ and ${list.length - 2} more here`, p.error)], width), style: '' });
   return out;
 }
 
@@ -1513,14 +1820,20 @@ function compactPreviewLines(state: EditorState, width: number, p: Palette): Out
   const pairs: [string, string][] = [];
   for (const statement of policy.Statement ?? []) {
     pairs.push(['Effect', String(statement.Effect)]);
-    for (const [kind, value] of Object.entries((statement.Principal ?? {}) as Record<string, unknown>)) pairs.push([`Principal ${kind}`, String(value)]);
+    for (const [kind, value] of Object.entries((statement.Principal ?? {}) as Record<string, unknown>))
+      pairs.push([`Principal ${kind}`, String(value)]);
     pairs.push(['Action', [statement.Action].flat().join(', ')]);
-    for (const [operator, conditions] of Object.entries((statement.Condition ?? {}) as Record<string, Record<string, unknown>>)) {
-      for (const [key, value] of Object.entries(conditions)) pairs.push([`${operator} ${key}`, [value].flat().join(', ')]);
+    for (const [operator, conditions] of Object.entries(
+      (statement.Condition ?? {}) as Record<string, Record<string, unknown>>,
+    )) {
+      for (const [key, value] of Object.entries(conditions))
+        pairs.push([`${operator} ${key}`, [value].flat().join(', ')]);
     }
   }
   const role = state.blueprint.ciOidc?.roleName ?? '';
-  const out: Out[] = [{ segs: fitSegs([seg('Trust policy', p.bold), seg(` of role ${role} · live preview`, p.dim)], width), style: '' }];
+  const out: Out[] = [
+    { segs: fitSegs([seg('Trust policy', p.bold), seg(` of role ${role} · live preview`, p.dim)], width), style: '' },
+  ];
   // Short keys (Effect, Action...) line up in a column; a long condition key is followed by its value.
   const keyWidth = Math.max(0, ...pairs.map(([k]) => k.length).filter((n) => n <= 20));
   for (const [key, value] of pairs) {
@@ -1532,7 +1845,8 @@ function compactPreviewLines(state: EditorState, width: number, p: Palette): Out
       continue;
     }
     out.push({ segs: fitSegs([seg(`  ${key}`, p.dim)], width), style: '', ...mark });
-    for (const piece of breakAtSeparators(value, Math.max(10, width - 4))) out.push({ segs: [seg(`    ${piece}`, subject ? p.accent : '')], style: '', ...mark });
+    for (const piece of breakAtSeparators(value, Math.max(10, width - 4)))
+      out.push({ segs: [seg(`    ${piece}`, subject ? p.accent : '')], style: '', ...mark });
   }
   return out;
 }
@@ -1556,15 +1870,22 @@ function previewLines(state: EditorState, width: number, p: Palette): Out[] {
   const preview = trustPolicyPreview(state);
   if (!preview) return [];
   const role = state.blueprint.ciOidc?.roleName ?? '';
-  const out: Out[] = [{ segs: fitSegs([seg('Trust policy', p.bold), seg(` of role ${role} · live preview`, p.dim)], width), style: '' }];
+  const out: Out[] = [
+    { segs: fitSegs([seg('Trust policy', p.bold), seg(` of role ${role} · live preview`, p.dim)], width), style: '' },
+  ];
   if ('refused' in preview) {
     for (const line of wrap(`✗ ${preview.refused.message}`, width)) out.push({ segs: [seg(line, p.error)], style: '' });
-    for (const line of wrap(`Fix: ${preview.refused.fix}. Continue is blocked until the subject names one repository and one branch or environment.`, width)) out.push({ segs: [seg(line)], style: '' });
+    for (const line of wrap(
+      `Fix: ${preview.refused.fix}. Continue is blocked until the subject names one repository and one branch or environment.`,
+      width,
+    ))
+      out.push({ segs: [seg(line)], style: '' });
     return out;
   }
   for (const line of preview.json) {
     const subject = /:sub"/.test(line);
-    for (const piece of jsonLinePieces(line, width)) out.push({ segs: fitSegs([seg(piece, subject ? p.accent : '')], width), style: '', ...(subject && { subject }) });
+    for (const piece of jsonLinePieces(line, width))
+      out.push({ segs: fitSegs([seg(piece, subject ? p.accent : '')], width), style: '', ...(subject && { subject }) });
   }
   return out;
 }
@@ -1605,7 +1926,11 @@ function capPreview(lines: Out[], height: number, p: Palette): Out[] {
   while (lines[last + 1]?.subject) last++;
   const room = height - 2;
   const keepFrom = clamp(first - Math.floor(Math.max(0, room - (last - first + 1)) / 2), 1, lines.length - room);
-  return [lines[0]!, { segs: [seg(`… ${keepFrom - 1} line${keepFrom - 1 === 1 ? '' : 's'} above`, p.dim)], style: '' }, ...lines.slice(keepFrom, keepFrom + height - 2)];
+  return [
+    lines[0]!,
+    { segs: [seg(`… ${keepFrom - 1} line${keepFrom - 1 === 1 ? '' : 's'} above`, p.dim)], style: '' },
+    ...lines.slice(keepFrom, keepFrom + height - 2),
+  ];
 }
 
 function render(line: Out, p: Palette): string {
@@ -1615,10 +1940,17 @@ function render(line: Out, p: Palette): string {
 /** Two columns: the form on the left, padded to `leftWidth`, the preview on the right. */
 function sideBySide(left: Out | undefined, right: Out | undefined, leftWidth: number, p: Palette): string {
   const l = left ? fitSegs(left.segs, leftWidth, !!left.style) : [];
-  const visible = left?.style ? leftWidth : l.map((s) => s.text).join('').trimEnd().length;
+  const visible = left?.style
+    ? leftWidth
+    : l
+        .map((s) => s.text)
+        .join('')
+        .trimEnd().length;
   const leftText = left ? styledLine(l, left.style, p) : '';
   if (!right) return leftText;
-  return leftText + ' '.repeat(Math.max(0, leftWidth - visible)) + styledLine([seg(' │ ', p.dim), ...right.segs], '', p);
+  return (
+    leftText + ' '.repeat(Math.max(0, leftWidth - visible)) + styledLine([seg(' │ ', p.dim), ...right.segs], '', p)
+  );
 }
 
 function pickerLines(state: EditorState, width: number, height: number, p: Palette): Out[] {
@@ -1627,21 +1959,45 @@ function pickerLines(state: EditorState, width: number, height: number, p: Palet
   if (mode.kind === 'ou-picker') {
     const account = bp.accounts[mode.account];
     const options = ouOptions(bp);
-    const head: Out = { segs: fitSegs([seg(`Move account ${account?.name ?? ''} `, p.bold), seg(`(now in ${account?.ou ?? '?'}) to:`)], width), style: '' };
+    const head: Out = {
+      segs: fitSegs(
+        [seg(`Move account ${account?.name ?? ''} `, p.bold), seg(`(now in ${account?.ou ?? '?'}) to:`)],
+        width,
+      ),
+      style: '',
+    };
     const room = Math.max(1, height - 1);
     const start = clamp(mode.choice - Math.floor(room / 3), 0, Math.max(0, options.length - room));
     const out = [head];
     for (let i = start; i < Math.min(options.length, start + room); i++) {
       const o = options[i]!;
       const focused = i === mode.choice;
-      out.push({ segs: fitSegs([seg(focused ? '> ' : '  '), seg(o), seg(o === account?.ou ? '  (current)' : '', p.dim)], width, focused), style: focused ? p.inverse : '' });
+      out.push({
+        segs: fitSegs(
+          [seg(focused ? '> ' : '  '), seg(o), seg(o === account?.ou ? '  (current)' : '', p.dim)],
+          width,
+          focused,
+        ),
+        style: focused ? p.inverse : '',
+      });
     }
     return out;
   }
   if (mode.kind === 'regions') {
     const partition = partitionOf(bp.region) ?? 'aws';
-    const head: Out = { segs: fitSegs([seg('Allowed regions', p.bold), seg(` · ${partition} partition · ${mode.selected.length} selected · home ${bp.region}`, p.dim)], width), style: '' };
-    const errors = mode.error ? wrap(`✗ ${mode.error}`, width).map((line): Out => ({ segs: [seg(line, p.error)], style: '' })) : [];
+    const head: Out = {
+      segs: fitSegs(
+        [
+          seg('Allowed regions', p.bold),
+          seg(` · ${partition} partition · ${mode.selected.length} selected · home ${bp.region}`, p.dim),
+        ],
+        width,
+      ),
+      style: '',
+    };
+    const errors = mode.error
+      ? wrap(`✗ ${mode.error}`, width).map((line): Out => ({ segs: [seg(line, p.error)], style: '' }))
+      : [];
     const room = Math.max(1, height - 1 - errors.length);
     const start = clamp(mode.choice - Math.floor(room / 3), 0, Math.max(0, mode.options.length - room));
     const out = [head, ...errors];
@@ -1649,8 +2005,20 @@ function pickerLines(state: EditorState, width: number, height: number, p: Palet
       const region = mode.options[i]!;
       const focused = i === mode.choice;
       const on = mode.selected.includes(region);
-      const note = region === bp.region ? '  (home region)' : partitionOf(region) !== partition ? `  (${partitionOf(region) ?? 'unknown'} partition: an SCP here cannot allow it)` : '';
-      out.push({ segs: fitSegs([seg(focused ? '> ' : '  '), seg(on ? '[x] ' : '[ ] ', on ? p.ok : ''), seg(region), seg(note, p.dim)], width, focused), style: focused ? p.inverse : '' });
+      const note =
+        region === bp.region
+          ? '  (home region)'
+          : partitionOf(region) !== partition
+            ? `  (${partitionOf(region) ?? 'unknown'} partition: an SCP here cannot allow it)`
+            : '';
+      out.push({
+        segs: fitSegs(
+          [seg(focused ? '> ' : '  '), seg(on ? '[x] ' : '[ ] ', on ? p.ok : ''), seg(region), seg(note, p.dim)],
+          width,
+          focused,
+        ),
+        style: focused ? p.inverse : '',
+      });
     }
     return out;
   }
@@ -1667,16 +2035,27 @@ export function editorLines(state: EditorState, ctx: RenderContext): string[] {
   const verdict = count > 0 ? seg(`✗ ${count} problem${count === 1 ? '' : 's'}`, p.error) : seg('✓ valid', p.ok);
   const position = seg(`  row ${cursor + 1}/${rows.length}`, p.dim);
   const sourceRoom = Math.max(4, width - 12 - verdict.text.length - position.text.length);
-  const header: Out[] = [{ segs: fitSegs([seg('Blueprint: ', p.bold), seg(clip(state.source, sourceRoom)), seg(' · '), verdict, position], width), style: '' }];
+  const header: Out[] = [
+    {
+      segs: fitSegs(
+        [seg('Blueprint: ', p.bold), seg(clip(state.source, sourceRoom)), seg(' · '), verdict, position],
+        width,
+      ),
+      style: '',
+    },
+  ];
 
   const status = state.mode.kind === 'confirm' ? confirmNotice(state.mode) : state.status;
   if (status) {
-    const style = status.tone === 'error' ? p.error : status.tone === 'warning' ? p.warning : status.tone === 'ok' ? p.ok : '';
+    const style =
+      status.tone === 'error' ? p.error : status.tone === 'warning' ? p.warning : status.tone === 'ok' ? p.ok : '';
     const mark = status.tone === 'error' ? '✗ ' : status.tone === 'warning' ? '! ' : status.tone === 'ok' ? '✓ ' : '';
     const lines = status.text.split('\n').flatMap((l, i) => wrap(i === 0 ? mark + l : l, width));
     const shown = lines.length > 5 ? [...lines.slice(0, 4), `… and ${lines.length - 4} more lines`] : lines;
     for (const line of shown) header.push({ segs: [seg(line, style)], style: '' });
-    if (status.next) for (const line of wrap(`Next: ${status.next}`, width).slice(0, 2)) header.push({ segs: [seg(line, p.dim)], style: '' });
+    if (status.next)
+      for (const line of wrap(`Next: ${status.next}`, width).slice(0, 2))
+        header.push({ segs: [seg(line, p.dim)], style: '' });
   }
 
   const bodyHeight = Math.max(1, height - header.length);
@@ -1699,16 +2078,23 @@ export function editorLines(state: EditorState, ctx: RenderContext): string[] {
   if (showPreview && sideWidth > 0) {
     const form = formWindow(rows, cursor, bodyHeight, d);
     const preview = capPreview(previewLines(state, sideWidth, p), bodyHeight, p);
-    for (let i = 0; i < Math.max(form.length, preview.length) && out.length < height; i++) out.push(sideBySide(form[i], preview[i], formWidth, p));
+    for (let i = 0; i < Math.max(form.length, preview.length) && out.length < height; i++)
+      out.push(sideBySide(form[i], preview[i], formWidth, p));
     return out;
   }
   let preview: Out[] = [];
   if (showPreview) {
     // Below the form: the policy's JSON when all of it fits whole, else its statements as key: value rows.
     const json = previewLines(state, width, p);
-    const all = json.length + 1 <= Math.floor(bodyHeight / 2) && previewNeed(state) <= width ? json : compactPreviewLines(state, width, p);
+    const all =
+      json.length + 1 <= Math.floor(bodyHeight / 2) && previewNeed(state) <= width
+        ? json
+        : compactPreviewLines(state, width, p);
     const room = Math.max(0, Math.min(all.length + 1, Math.floor(bodyHeight / 2)));
-    preview = room >= 3 ? [{ segs: [seg('─'.repeat(Math.min(width, 40)), p.dim)], style: '' }, ...capPreview(all, room - 1, p)] : [];
+    preview =
+      room >= 3
+        ? [{ segs: [seg('─'.repeat(Math.min(width, 40)), p.dim)], style: '' }, ...capPreview(all, room - 1, p)]
+        : [];
   }
   const form = formWindow(rows, cursor, Math.max(1, bodyHeight - preview.length), d);
   for (const line of [...form, ...preview]) if (out.length < height) out.push(render(line, p));
@@ -1717,7 +2103,11 @@ export function editorLines(state: EditorState, ctx: RenderContext): string[] {
 
 function confirmNotice(mode: Extract<EditorMode, { kind: 'confirm' }>): Notice {
   const what = mode.action.kind === 'preset' ? `preset ${mode.action.name}` : mode.action.path;
-  return { tone: 'warning', text: `Replace your edits with ${what}? y/n`, next: 'y replaces them; any other key keeps your edits' };
+  return {
+    tone: 'warning',
+    text: `Replace your edits with ${what}? y/n`,
+    next: 'y replaces them; any other key keeps your edits',
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1727,7 +2117,14 @@ export function editorHints(state: EditorState): string {
   const mode = state.mode;
   switch (mode.kind) {
     case 'text': {
-      const extra = mode.field === 'bucket' ? ' (checks the name)' : mode.field === 'baseEmail' ? ' (generates emails)' : mode.field === 'load' ? ' (loads it)' : '';
+      const extra =
+        mode.field === 'bucket'
+          ? ' (checks the name)'
+          : mode.field === 'baseEmail'
+            ? ' (generates emails)'
+            : mode.field === 'load'
+              ? ' (loads it)'
+              : '';
       // The editing keys come last: on a narrow terminal they are cut first (help lists them too).
       return `Type · Enter keep${extra} · Esc undo · ←/→ Home/End · Ctrl-W word · Ctrl-U to start`;
     }

@@ -25,7 +25,13 @@ export interface WizardFrame {
 }
 
 const ORDER: ScreenId[] = ['welcome', 'signin', 'blueprint', 'plan', 'apply', 'migrate', 'done'];
-const COMMON_HELP = ['', 'Everywhere', '  ?          this help (↑/↓ scroll it, any other key closes it)', '  Esc        back a screen; nothing you entered is lost', '  Ctrl-C     quit; asks first when unsaved edits or the state move would be lost (a second Ctrl-C quits); while applying: stops safely, keeping progress'];
+const COMMON_HELP = [
+  '',
+  'Everywhere',
+  '  ?          this help (↑/↓ scroll it, any other key closes it)',
+  '  Esc        back a screen; nothing you entered is lost',
+  '  Ctrl-C     quit; asks first when unsaved edits or the state move would be lost (a second Ctrl-C quits); while applying: stops safely, keeping progress',
+];
 
 function breadcrumb(current: ScreenId, width: number, p: Palette): string {
   const parts = ORDER.map((id) => ({ id, text: SCREEN_TITLES[id] }));
@@ -34,7 +40,10 @@ function breadcrumb(current: ScreenId, width: number, p: Palette): string {
     const i = ORDER.indexOf(current);
     return clip(`Step ${i + 1} of ${ORDER.length}: ${SCREEN_TITLES[current]}`, width);
   }
-  const segments = parts.flatMap((x, i) => [...(i ? [{ text: ' › ', style: p.dim }] : []), { text: x.id === current ? `[${x.text}]` : x.text, style: x.id === current ? p.bold : p.dim }]);
+  const segments = parts.flatMap((x, i) => [
+    ...(i ? [{ text: ' › ', style: p.dim }] : []),
+    { text: x.id === current ? `[${x.text}]` : x.text, style: x.id === current ? p.bold : p.dim },
+  ]);
   return styledLine(segments, '', p);
 }
 
@@ -53,7 +62,12 @@ export function wrapHelp(lines: readonly string[], width: number): string[] {
   for (const line of lines) {
     const group = groups[groups.length - 1];
     const previous = group?.[group.length - 1];
-    const continues = previous !== undefined && previous.trim() !== '' && !/[.:)]$/.test(previous) && line.trim() !== '' && keyColumn(line) === undefined;
+    const continues =
+      previous !== undefined &&
+      previous.trim() !== '' &&
+      !/[.:)]$/.test(previous) &&
+      line.trim() !== '' &&
+      keyColumn(line) === undefined;
     if (group && continues) group.push(line);
     else groups.push([line]);
   }
@@ -88,9 +102,17 @@ function titleLines(rehearsal: string | undefined, width: number, p: Palette): s
   if (18 + full.length <= width) return [styledLine([name, { text: '  ' }, { text: full, style: p.alarm }], '', p)];
   const short = 'REHEARSAL · nothing reaches AWS';
   if (18 + short.length <= width) {
-    return [styledLine([name, { text: '  ' }, { text: short, style: p.alarm }], '', p), ...wrap(`local emulator ${rehearsal}`, width).map((l) => styledLine([{ text: l, style: p.alarm }], '', p))];
+    return [
+      styledLine([name, { text: '  ' }, { text: short, style: p.alarm }], '', p),
+      ...wrap(`local emulator ${rehearsal}`, width).map((l) => styledLine([{ text: l, style: p.alarm }], '', p)),
+    ];
   }
-  return [styledLine([name], '', p), ...[...wrap(short, width), ...wrap(`local emulator ${rehearsal}`, width)].map((l) => styledLine([{ text: l, style: p.alarm }], '', p))];
+  return [
+    styledLine([name], '', p),
+    ...[...wrap(short, width), ...wrap(`local emulator ${rehearsal}`, width)].map((l) =>
+      styledLine([{ text: l, style: p.alarm }], '', p),
+    ),
+  ];
 }
 
 function helpFor(state: WizardState): string[] {
@@ -131,18 +153,48 @@ function hintsFor(state: WizardState): string {
   }
 }
 
-export function renderWizard(state: WizardState, size: { width: number; height: number; palette: Palette; now: number }): WizardFrame {
+export function renderWizard(
+  state: WizardState,
+  size: { width: number; height: number; palette: Palette; now: number },
+): WizardFrame {
   const { width, palette: p } = size;
-  const header = [...titleLines(state.rehearsal, width, p), breadcrumb(state.screen, width, p), styledLine([{ text: '─'.repeat(width), style: p.dim }], '', p)];
+  const header = [
+    ...titleLines(state.rehearsal, width, p),
+    breadcrumb(state.screen, width, p),
+    styledLine([{ text: '─'.repeat(width), style: p.dim }], '', p),
+  ];
   const footer: string[] = [];
   if (state.quitConfirm !== undefined) {
     footer.push(...paragraph(`Quit? ${state.quitConfirm}`, width, p, p.warning).slice(0, 2));
-    footer.push(styledLine([{ text: clip('y quit · any other key: stay · Ctrl-C again: quit', width), style: p.bold }], '', p));
+    footer.push(
+      styledLine([{ text: clip('y quit · any other key: stay · Ctrl-C again: quit', width), style: p.bold }], '', p),
+    );
   } else if (state.notice) {
-    const tone = state.notice.tone === 'error' ? p.error : state.notice.tone === 'ok' ? p.ok : state.notice.tone === 'warning' ? p.warning : '';
-    footer.push(...paragraph(state.notice.text + (state.notice.next ? ` ${state.notice.next}` : ''), width, p, tone).slice(0, 2));
+    const tone =
+      state.notice.tone === 'error'
+        ? p.error
+        : state.notice.tone === 'ok'
+          ? p.ok
+          : state.notice.tone === 'warning'
+            ? p.warning
+            : '';
+    footer.push(
+      ...paragraph(state.notice.text + (state.notice.next ? ` ${state.notice.next}` : ''), width, p, tone).slice(0, 2),
+    );
   }
-  if (state.quitConfirm === undefined) footer.push(styledLine([{ text: clip(state.help ? '↑/↓ PgUp/PgDn scroll · any other key: back' : hintsFor(state), width), style: p.dim }], '', p));
+  if (state.quitConfirm === undefined)
+    footer.push(
+      styledLine(
+        [
+          {
+            text: clip(state.help ? '↑/↓ PgUp/PgDn scroll · any other key: back' : hintsFor(state), width),
+            style: p.dim,
+          },
+        ],
+        '',
+        p,
+      ),
+    );
   const height = Math.max(1, size.height - header.length - footer.length - 1);
   const ctx: RenderContext = { width, height, palette: p };
   let body: string[];
@@ -190,7 +242,8 @@ export function renderWizard(state: WizardState, size: { width: number; height: 
   }
   body = body.slice(0, height);
   while (body.length < height) body.push('');
-  if (state.help && frame.helpMaxTop === undefined && state.quitConfirm === undefined) footer[footer.length - 1] = styledLine([{ text: 'any key: back', style: p.dim }], '', p);
+  if (state.help && frame.helpMaxTop === undefined && state.quitConfirm === undefined)
+    footer[footer.length - 1] = styledLine([{ text: 'any key: back', style: p.dim }], '', p);
   frame.lines = [...header, ...body, '', ...footer];
   return frame;
 }

@@ -19,9 +19,23 @@ export function paragraph(text: string, width: number, p: Palette, style = '', i
 }
 
 /** A `label  value` line, the label padded to `labelWidth`. */
-export function field(label: string, value: string, width: number, p: Palette, labelWidth = 14, valueStyle = ''): string {
+export function field(
+  label: string,
+  value: string,
+  width: number,
+  p: Palette,
+  labelWidth = 14,
+  valueStyle = '',
+): string {
   const lead = `  ${label.padEnd(labelWidth)}`;
-  return styledLine([{ text: lead, style: p.dim }, { text: clip(value, Math.max(0, width - lead.length)), ...(valueStyle ? { style: valueStyle } : {}) }], '', p);
+  return styledLine(
+    [
+      { text: lead, style: p.dim },
+      { text: clip(value, Math.max(0, width - lead.length)), ...(valueStyle ? { style: valueStyle } : {}) },
+    ],
+    '',
+    p,
+  );
 }
 
 /** A menu row: the cursor row is marked with `>` and drawn inverse. */

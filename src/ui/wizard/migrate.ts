@@ -109,8 +109,17 @@ export function migrateEvent(state: MigrateState, event: MigrateEvent): MigrateS
     case 'migrated': {
       // A reconfigured backend leaves the state where it was: the finding becomes "already there".
       const f = state.info?.finding;
-      const info = state.info && f?.kind === 'reconfigure' ? { ...state.info, finding: { kind: 'already-migrated' as const, lineage: f.lineage, serial: f.serial } } : state.info;
-      return { ...state, status: 'done', ...(info ? { info } : {}), ...(event.verification ? { verification: event.verification } : {}), ...(event.afterMove ? { afterMove: event.afterMove } : {}) };
+      const info =
+        state.info && f?.kind === 'reconfigure'
+          ? { ...state.info, finding: { kind: 'already-migrated' as const, lineage: f.lineage, serial: f.serial } }
+          : state.info;
+      return {
+        ...state,
+        status: 'done',
+        ...(info ? { info } : {}),
+        ...(event.verification ? { verification: event.verification } : {}),
+        ...(event.afterMove ? { afterMove: event.afterMove } : {}),
+      };
     }
     case 'failed':
       return { ...state, status: 'failed', error: event.error };
@@ -127,19 +136,36 @@ export function migrateKey(state: MigrateState, press: KeyPress): KeyOutcome<Mig
   const text = keyText(press);
   if (state.editing) {
     if (name === 'escape') return { state: { ...state, editing: false } };
-    if (name === 'enter') return { state: { ...state, editing: false, status: 'inspecting', output: [] }, intent: { kind: 'inspect', dir: state.dir.value.trim() || '.' } };
+    if (name === 'enter')
+      return {
+        state: { ...state, editing: false, status: 'inspecting', output: [] },
+        intent: { kind: 'inspect', dir: state.dir.value.trim() || '.' },
+      };
     const edited = editText(state.dir, press);
     return { state: edited ? { ...state, dir: edited } : state };
   }
   if (state.status === 'running' || state.status === 'inspecting') return { state };
-  if (state.status === 'done') return name === 'enter' ? { state, intent: { kind: 'continue', skipped: false } } : { state };
+  if (state.status === 'done')
+    return name === 'enter' ? { state, intent: { kind: 'continue', skipped: false } } : { state };
   if (text === 'd') return { state: { ...state, editing: true } };
   if (text === 's') return { state, intent: { kind: 'continue', skipped: true } };
-  if (text === 'n' && state.info?.canCreateSample) return { state: { ...state, status: 'inspecting' }, intent: { kind: 'create-sample', dir: state.dir.value.trim() } };
+  if (text === 'n' && state.info?.canCreateSample)
+    return {
+      state: { ...state, status: 'inspecting' },
+      intent: { kind: 'create-sample', dir: state.dir.value.trim() },
+    };
   if (name === 'enter') {
-    if (migratable(state)) return { state: { ...state, status: 'running', output: [], error: undefined }, intent: { kind: 'migrate', dir: state.dir.value.trim() } };
+    if (migratable(state))
+      return {
+        state: { ...state, status: 'running', output: [], error: undefined },
+        intent: { kind: 'migrate', dir: state.dir.value.trim() },
+      };
     if (state.info?.finding.kind === 'already-migrated') return { state, intent: { kind: 'continue', skipped: false } };
-    if (state.status === 'failed') return { state: { ...state, status: 'inspecting', error: undefined }, intent: { kind: 'inspect', dir: state.dir.value.trim() } };
+    if (state.status === 'failed')
+      return {
+        state: { ...state, status: 'inspecting', error: undefined },
+        intent: { kind: 'inspect', dir: state.dir.value.trim() },
+      };
   }
   return { state };
 }
@@ -149,22 +175,52 @@ function findingLines(info: MigrationInfo, ctx: RenderContext): string[] {
   const f = info.finding;
   switch (f.kind) {
     case 'missing-dir':
-      return paragraph(`There is no directory ${info.dir}: no bootstrap state to move.${info.canCreateSample ? ' Press n to make a sample directory with local state and practise the move.' : ' Press d to name the directory that holds your bootstrap Terraform, or s to skip.'}`, width, p, p.warning, 2);
+      return paragraph(
+        `There is no directory ${info.dir}: no bootstrap state to move.${info.canCreateSample ? ' Press n to make a sample directory with local state and practise the move.' : ' Press d to name the directory that holds your bootstrap Terraform, or s to skip.'}`,
+        width,
+        p,
+        p.warning,
+        2,
+      );
     case 'no-local-state':
-      return paragraph(`${info.dir} has no local terraform.tfstate: nothing to move.${info.canCreateSample ? ' Press n to write a sample configuration there and apply it locally first.' : ' Press s to skip, or d to choose another directory.'}`, width, p, p.warning, 2);
+      return paragraph(
+        `${info.dir} has no local terraform.tfstate: nothing to move.${info.canCreateSample ? ' Press n to write a sample configuration there and apply it locally first.' : ' Press s to skip, or d to choose another directory.'}`,
+        width,
+        p,
+        p.warning,
+        2,
+      );
     case 'local':
-      return [field('Local state', `lineage ${f.lineage}, serial ${f.serial}, ${f.resources} resource${f.resources === 1 ? '' : 's'}`, width, p)];
+      return [
+        field(
+          'Local state',
+          `lineage ${f.lineage}, serial ${f.serial}, ${f.resources} resource${f.resources === 1 ? '' : 's'}`,
+          width,
+          p,
+        ),
+      ];
     case 'already-migrated':
-      return [field('State', `already in ${info.target} (lineage ${f.lineage}, serial ${f.serial})`, width, p, 14, p.ok)];
+      return [
+        field('State', `already in ${info.target} (lineage ${f.lineage}, serial ${f.serial})`, width, p, 14, p.ok),
+      ];
     case 'reconfigure':
       return [
         field('State', `already in ${info.target} (lineage ${f.lineage}, serial ${f.serial})`, width, p, 14, p.ok),
         field('backend.tf', `differs from the blueprint: ${f.changes.join(', ')}`, width, p, 14, p.warning),
         '',
-        ...paragraph(`Press Enter to rewrite backend.tf and run \`init -reconfigure\`; the state object is not touched.`, width, p, '', 2),
+        ...paragraph(
+          `Press Enter to rewrite backend.tf and run \`init -reconfigure\`; the state object is not touched.`,
+          width,
+          p,
+          '',
+          2,
+        ),
       ];
     case 'refused':
-      return [...paragraph(`Refused: ${f.reason}`, width, p, p.error, 2), ...(f.next ? paragraph(`Next: ${f.next}`, width, p, '', 2) : [])];
+      return [
+        ...paragraph(`Refused: ${f.reason}`, width, p, p.error, 2),
+        ...(f.next ? paragraph(`Next: ${f.next}`, width, p, '', 2) : []),
+      ];
   }
 }
 
@@ -175,7 +231,12 @@ function wrappedField(label: string, value: string, width: number, ctx: RenderCo
   return rows.map((row, i) => field(i === 0 ? label : '', row, width, p, 14, style));
 }
 
-const ACTION_LABEL: Record<HandoffInfo['files'][number]['action'], string> = { created: 'Written', updated: 'Updated', unchanged: 'Unchanged', removed: 'Removed' };
+const ACTION_LABEL: Record<HandoffInfo['files'][number]['action'], string> = {
+  created: 'Written',
+  updated: 'Updated',
+  unchanged: 'Unchanged',
+  removed: 'Removed',
+};
 
 /** Top-level files by name; a subdirectory's files as one entry (`policies/ (6 files)`), so the list stays short. */
 function compactNames(names: string[]): string[] {
@@ -200,10 +261,26 @@ function handoffLines(h: HandoffInfo, ctx: RenderContext): string[] {
   }
   if (h.pipeline) lines.push(field('Pipeline', `${h.pipeline.path} (${h.pipeline.action})`, width, p));
   const forgot = h.forgotten ? `; ${h.forgotten} forgotten (removed {})` : '';
-  lines.push(field('Imports', h.imports ? `${plural(h.imports, 'resource')} imported into the local state${forgot}` : `none needed: the state holds every resource${forgot}`, width, p));
+  lines.push(
+    field(
+      'Imports',
+      h.imports
+        ? `${plural(h.imports, 'resource')} imported into the local state${forgot}`
+        : `none needed: the state holds every resource${forgot}`,
+      width,
+      p,
+    ),
+  );
   lines.push(
     h.checked
-      ? field('Before move', `${h.tool} plan: no changes ✓  (${h.imports ? 'imports only, applied' : 'the code matches AWS'})`, width, p, 14, p.ok)
+      ? field(
+          'Before move',
+          `${h.tool} plan: no changes ✓  (${h.imports ? 'imports only, applied' : 'the code matches AWS'})`,
+          width,
+          p,
+          14,
+          p.ok,
+        )
       : field('Before move', `${h.tool} plan: not checked (the hand-off did not finish)`, width, p, 14, p.warning),
   );
   return lines;
@@ -214,22 +291,50 @@ function afterMoveLines(state: MigrateState, ctx: RenderContext): string[] {
   const h = state.info?.handoff;
   if (!h) return [];
   const a = state.afterMove;
-  if (!a) return state.status === 'done' ? [] : [field('After move', `${h.tool} plan runs once the state is in the bucket`, width, p, 14, p.dim)];
+  if (!a)
+    return state.status === 'done'
+      ? []
+      : [field('After move', `${h.tool} plan runs once the state is in the bucket`, width, p, 14, p.dim)];
   if (a.ok) return [field('After move', `${h.tool} plan: no changes ✓  (against the bucket)`, width, p, 14, p.ok)];
-  return [field('After move', `✗ ${h.tool} plan finds changes or fails`, width, p, 14, p.error), ...paragraph(a.text, width, p, p.error, 2), ...(a.next ? paragraph(`Next: ${a.next}`, width, p, '', 2) : [])];
+  return [
+    field('After move', `✗ ${h.tool} plan finds changes or fails`, width, p, 14, p.error),
+    ...paragraph(a.text, width, p, p.error, 2),
+    ...(a.next ? paragraph(`Next: ${a.next}`, width, p, '', 2) : []),
+  ];
 }
 
 export function migrateLines(state: MigrateState, ctx: RenderContext): string[] {
   const { width, height, palette: p } = ctx;
-  const lines = [styledLine([{ text: 'Move the bootstrap Terraform state into the state bucket', style: p.bold }], '', p), ''];
+  const lines = [
+    styledLine([{ text: 'Move the bootstrap Terraform state into the state bucket', style: p.bold }], '', p),
+    '',
+  ];
   const info = state.info;
-  const tools = info ? (info.tools.length ? info.tools.map((t) => `${t.name}${t.version ? ` ${t.version}` : ''} (${t.path})`).join(', ') : 'neither terraform nor tofu is on PATH') : 'looking…';
+  const tools = info
+    ? info.tools.length
+      ? info.tools.map((t) => `${t.name}${t.version ? ` ${t.version}` : ''} (${t.path})`).join(', ')
+      : 'neither terraform nor tofu is on PATH'
+    : 'looking…';
   lines.push(field('Tools', tools, width, p, 14, info && !info.tools.length ? p.error : ''));
   if (info?.chosen) lines.push(field('Using', info.chosen, width, p));
   lines.push(
     state.editing
-      ? styledLine([{ text: '  Directory     ', style: p.dim }, { text: clip(shownText(state.dir, true), width - 16), style: p.inverse }], '', p)
-      : field('Directory', info ? `${info.dir}  (${info.inWorkspace ? `in the rehearsal workspace: ${info.absolute}` : info.absolute})` : state.dir.value, width, p),
+      ? styledLine(
+          [
+            { text: '  Directory     ', style: p.dim },
+            { text: clip(shownText(state.dir, true), width - 16), style: p.inverse },
+          ],
+          '',
+          p,
+        )
+      : field(
+          'Directory',
+          info
+            ? `${info.dir}  (${info.inWorkspace ? `in the rehearsal workspace: ${info.absolute}` : info.absolute})`
+            : state.dir.value,
+          width,
+          p,
+        ),
   );
   if (info) lines.push(field('Into', info.target, width, p));
   lines.push('');
@@ -251,8 +356,22 @@ export function migrateLines(state: MigrateState, ctx: RenderContext): string[] 
     const same = v.local.lineage === v.remote.lineage;
     const serialOk = v.remote.serial >= v.local.serial;
     tail.push('', styledLine([{ text: 'Verified', style: same && serialOk ? p.ok : p.error }], '', p));
-    tail.push(field('Lineage', same ? `local = bucket ✓  ${v.local.lineage}` : `✗ local ${v.local.lineage} ≠ bucket ${v.remote.lineage}`, width, p));
-    tail.push(field('Serial', `local ${v.local.serial} → bucket ${v.remote.serial} ${serialOk ? '✓' : '✗ (older than the local state)'}`, width, p));
+    tail.push(
+      field(
+        'Lineage',
+        same ? `local = bucket ✓  ${v.local.lineage}` : `✗ local ${v.local.lineage} ≠ bucket ${v.remote.lineage}`,
+        width,
+        p,
+      ),
+    );
+    tail.push(
+      field(
+        'Serial',
+        `local ${v.local.serial} → bucket ${v.remote.serial} ${serialOk ? '✓' : '✗ (older than the local state)'}`,
+        width,
+        p,
+      ),
+    );
     if (v.backup) tail.push(field('Backup', v.backup, width, p));
   }
   const after = afterMoveLines(state, ctx);
@@ -265,9 +384,13 @@ export function migrateLines(state: MigrateState, ctx: RenderContext): string[] 
   // Once the move is verified, its output is the first thing to give up its lines.
   const outputRoom = Math.max(state.status === 'done' ? 0 : 3, height - lines.length - 2 - Math.max(4, tail.length));
   if (state.output.length && outputRoom > 0) {
-    lines.push('', styledLine([{ text: state.status === 'running' ? 'Output (running)…' : 'Output', style: p.bold }], '', p));
+    lines.push(
+      '',
+      styledLine([{ text: state.status === 'running' ? 'Output (running)…' : 'Output', style: p.bold }], '', p),
+    );
     const room = outputRoom;
-    for (const line of state.output.slice(-room)) lines.push(styledLine([{ text: clip(`  ${line}`, width), style: p.dim }], '', p));
+    for (const line of state.output.slice(-room))
+      lines.push(styledLine([{ text: clip(`  ${line}`, width), style: p.dim }], '', p));
     if (tail.length && tail[0] !== '') lines.push('');
   }
   lines.push(...tail);

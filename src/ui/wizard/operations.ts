@@ -9,7 +9,17 @@
  * the Identity Center token, which goes to the AWS CLI's own cache (~/.aws/sso/cache), as
  * `aws sso login` and `awsorg login --sso` do.
  */
-import { closeSync, constants, cpSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  cpSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { awsCredentialsPath, readAwsConfig } from '../../aws/aws-config-file.js';
@@ -38,7 +48,8 @@ import type { Detection, OrganizationFinding } from './welcome.js';
 
 export const BLUEPRINT_FILE = 'awsorg.yaml';
 const MEMBER_ROLE = 'OrganizationAccountAccessRole';
-const SAMPLE_MAIN_TF = '# A sample bootstrap configuration written by the awsorg rehearsal, to practise the state move.\nresource "terraform_data" "bootstrap" {\n  input = "first day"\n}\n';
+const SAMPLE_MAIN_TF =
+  '# A sample bootstrap configuration written by the awsorg rehearsal, to practise the state move.\nresource "terraform_data" "bootstrap" {\n  input = "first day"\n}\n';
 
 export interface WizardRehearsal {
   endpoint: string;
@@ -108,7 +119,12 @@ function organizationFinding(caller: WhoamiResult): OrganizationFinding {
     case 'management':
       return { kind: 'management', account: caller.account, id: org.id ?? '?' };
     case 'member':
-      return { kind: 'member', account: caller.account, id: org.id ?? '?', managementAccountId: org.managementAccountId ?? '?' };
+      return {
+        kind: 'member',
+        account: caller.account,
+        id: org.id ?? '?',
+        managementAccountId: org.managementAccountId ?? '?',
+      };
     default:
       return { kind: 'unknown', reason: org.reason ?? 'the organization could not be read' };
   }
@@ -154,8 +170,11 @@ export class WizardOperations {
   ) {
     this.startingPath = resolve(deps.cwd, opts.blueprintPath ?? BLUEPRINT_FILE);
     // A rehearsal writes nothing where the operator works (a git checkout, say) unless asked: see keepBlueprint.
-    this.blueprintPath = opts.rehearsal && !opts.blueprintPath ? join(opts.rehearsal.workspace, BLUEPRINT_FILE) : this.startingPath;
-    this.journalPath = opts.rehearsal ? join(opts.rehearsal.workspace, 'awsorg.rehearsal.journal.json') : journalPathFor(this.blueprintPath, deps.cwd);
+    this.blueprintPath =
+      opts.rehearsal && !opts.blueprintPath ? join(opts.rehearsal.workspace, BLUEPRINT_FILE) : this.startingPath;
+    this.journalPath = opts.rehearsal
+      ? join(opts.rehearsal.workspace, 'awsorg.rehearsal.journal.json')
+      : journalPathFor(this.blueprintPath, deps.cwd);
   }
 
   now(): number {
@@ -177,7 +196,9 @@ export class WizardOperations {
     const settings = readSettings(paths);
     const base = baseSignIn(env, settings);
     const config = readAwsConfig(env);
-    const profiles = [...config.keys()].flatMap((k) => (k === 'default' ? ['default'] : k.startsWith('profile ') ? [k.slice('profile '.length)] : [])).sort();
+    const profiles = [...config.keys()]
+      .flatMap((k) => (k === 'default' ? ['default'] : k.startsWith('profile ') ? [k.slice('profile '.length)] : []))
+      .sort();
     const hasDefault = profiles.includes('default') || existsSync(awsCredentialsPath(env));
     const currentLabel = base.kind === 'default' && !hasDefault ? undefined : describeBase(base);
     return {
@@ -199,7 +220,9 @@ export class WizardOperations {
         blueprint: this.relative(journal.blueprint),
         done: entries.filter((c) => c.status === 'done').length,
         failed: entries.filter((c) => c.status === 'failed').length,
-        inFlight: Object.entries(journal.changes).filter(([, c]) => c.status === 'started').map(([k]) => k),
+        inFlight: Object.entries(journal.changes)
+          .filter(([, c]) => c.status === 'started')
+          .map(([k]) => k),
         updatedAt: journal.updatedAt,
       };
     }
@@ -209,7 +232,10 @@ export class WizardOperations {
       try {
         detection.organization = organizationFinding(await describeCaller(session));
       } catch (err) {
-        detection.organization = { kind: 'unknown', reason: `the current credentials could not be used (${message(err).text.split('\n')[0]})` };
+        detection.organization = {
+          kind: 'unknown',
+          reason: `the current credentials could not be used (${message(err).text.split('\n')[0]})`,
+        };
       } finally {
         session.destroy();
       }
@@ -232,10 +258,18 @@ export class WizardOperations {
     return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
   }
 
-  private newSession(credentials: AwsCredentialIdentityProvider | undefined, env: Env = { ...this.deps.env }): AwsSession {
+  private newSession(
+    credentials: AwsCredentialIdentityProvider | undefined,
+    env: Env = { ...this.deps.env },
+  ): AwsSession {
     const { deps } = this;
     return new AwsSession(
-      { env, random: deps.random, sleep: (ms) => deps.clock.sleep(ms, AbortSignal.any([deps.signal, this.lifetime.signal])), onEvent: (e) => deps.awsEvents.emit(e) },
+      {
+        env,
+        random: deps.random,
+        sleep: (ms) => deps.clock.sleep(ms, AbortSignal.any([deps.signal, this.lifetime.signal])),
+        onEvent: (e) => deps.awsEvents.emit(e),
+      },
       { region: this.region(), ...(credentials ? { credentials } : {}) },
     );
   }
@@ -245,21 +279,49 @@ export class WizardOperations {
   }
 
   /** Carry out a sign-in intent, reporting through `emit`. */
-  async signIn(intent: Exclude<SignInIntent, { kind: 'continue' } | { kind: 'back' }>, emit: (event: SignInEvent) => void): Promise<void> {
+  async signIn(
+    intent: Exclude<SignInIntent, { kind: 'continue' } | { kind: 'back' }>,
+    emit: (event: SignInEvent) => void,
+  ): Promise<void> {
     try {
       switch (intent.kind) {
         case 'sign-in': {
-          emit({ kind: 'busy', message: 'Checking who you are (sts:GetCallerIdentity, organizations:DescribeOrganization)…' });
+          emit({
+            kind: 'busy',
+            message: 'Checking who you are (sts:GetCallerIdentity, organizations:DescribeOrganization)…',
+          });
           if (intent.method === 'current') {
-            await this.adopt(this.deps.aws(), undefined, `current credentials (${this.signInChoices().currentLabel ?? 'default chain'})`, false, emit);
+            await this.adopt(
+              this.deps.aws(),
+              undefined,
+              `current credentials (${this.signInChoices().currentLabel ?? 'default chain'})`,
+              false,
+              emit,
+            );
           } else if (intent.method === 'profile') {
-            const env: Env = { ...this.deps.env, AWS_PROFILE: intent.profile, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined };
+            const env: Env = {
+              ...this.deps.env,
+              AWS_PROFILE: intent.profile,
+              AWS_ACCESS_KEY_ID: undefined,
+              AWS_SECRET_ACCESS_KEY: undefined,
+              AWS_SESSION_TOKEN: undefined,
+            };
             const provider = resolveBaseCredentials(env);
             await this.adopt(this.newSession(provider, env), provider, `profile ${intent.profile}`, false, emit);
           } else {
-            const keys: AwsCredentialIdentity = { accessKeyId: intent.accessKeyId, secretAccessKey: intent.secretAccessKey, ...(intent.sessionToken ? { sessionToken: intent.sessionToken } : {}) };
+            const keys: AwsCredentialIdentity = {
+              accessKeyId: intent.accessKeyId,
+              secretAccessKey: intent.secretAccessKey,
+              ...(intent.sessionToken ? { sessionToken: intent.sessionToken } : {}),
+            };
             const provider = async () => keys;
-            await this.adopt(this.newSession(provider), provider, `pasted access keys (${intent.accessKeyId.slice(0, 4)}…${intent.accessKeyId.slice(-4)})`, false, emit);
+            await this.adopt(
+              this.newSession(provider),
+              provider,
+              `pasted access keys (${intent.accessKeyId.slice(0, 4)}…${intent.accessKeyId.slice(-4)})`,
+              false,
+              emit,
+            );
           }
           return;
         }
@@ -272,12 +334,24 @@ export class WizardOperations {
           this.ssoRef = sso;
           emit({ kind: 'busy', message: `Starting the device sign-in with ${intent.startUrl}…` });
           const token = await deviceFlowSignIn({ ...this.deps, signal }, sso, {
-            onPrompt: (p) => emit({ kind: 'sso-prompt', verificationUri: p.verificationUri, verificationUriComplete: p.verificationUriComplete, userCode: p.userCode, expiresAt: p.expiresAt }),
+            onPrompt: (p) =>
+              emit({
+                kind: 'sso-prompt',
+                verificationUri: p.verificationUri,
+                verificationUriComplete: p.verificationUriComplete,
+                userCode: p.userCode,
+                expiresAt: p.expiresAt,
+              }),
           });
           emit({ kind: 'busy', message: 'Signed in. Listing the accounts and roles you can use (sso:ListAccounts)…' });
           const accounts = await listSsoAccounts(this.deps, sso, token);
           const withRoles = [];
-          for (const a of accounts) withRoles.push({ accountId: a.accountId, accountName: a.accountName, roles: await listSsoAccountRoles(this.deps, sso, token, a.accountId) });
+          for (const a of accounts)
+            withRoles.push({
+              accountId: a.accountId,
+              accountName: a.accountName,
+              roles: await listSsoAccountRoles(this.deps, sso, token, a.accountId),
+            });
           emit({ kind: 'sso-accounts', accounts: withRoles });
           return;
         }
@@ -286,35 +360,66 @@ export class WizardOperations {
           return;
         case 'sso-pick': {
           const { ssoRoleCredentials } = await import('../../aws/sso-portal.js');
-          if (!this.ssoRef) throw new AwsorgError('No Identity Center sign-in is in progress.', 'Choose IAM Identity Center again.');
-          emit({ kind: 'busy', message: `Getting ${intent.roleName} credentials in ${intent.accountId} (sso:GetRoleCredentials)…` });
+          if (!this.ssoRef)
+            throw new AwsorgError('No Identity Center sign-in is in progress.', 'Choose IAM Identity Center again.');
+          emit({
+            kind: 'busy',
+            message: `Getting ${intent.roleName} credentials in ${intent.accountId} (sso:GetRoleCredentials)…`,
+          });
           const c = await ssoRoleCredentials(this.deps, this.ssoRef, intent.accountId, intent.roleName);
-          const keys: AwsCredentialIdentity = { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: new Date(c.expiration) };
+          const keys: AwsCredentialIdentity = {
+            accessKeyId: c.accessKeyId,
+            secretAccessKey: c.secretAccessKey,
+            sessionToken: c.sessionToken,
+            expiration: new Date(c.expiration),
+          };
           const provider = async () => keys;
-          await this.adopt(this.newSession(provider), provider, `IAM Identity Center (${intent.roleName} in ${intent.accountId})`, false, emit);
+          await this.adopt(
+            this.newSession(provider),
+            provider,
+            `IAM Identity Center (${intent.roleName} in ${intent.accountId})`,
+            false,
+            emit,
+          );
           return;
         }
         case 'mfa': {
           const { GetSessionTokenCommand } = await import('@aws-sdk/client-sts');
           const base = this.session ?? this.deps.aws();
           emit({ kind: 'busy', message: 'Starting an MFA session (sts:GetSessionToken)…' });
-          const out = await base.send('sts', new GetSessionTokenCommand({ SerialNumber: intent.serial, TokenCode: intent.code, DurationSeconds: 3600 }));
+          const out = await base.send(
+            'sts',
+            new GetSessionTokenCommand({ SerialNumber: intent.serial, TokenCode: intent.code, DurationSeconds: 3600 }),
+          );
           const c = out.Credentials;
-          if (!c?.AccessKeyId || !c.SecretAccessKey) throw new AwsorgError('sts:GetSessionToken returned no credentials.', 'Try again with a fresh code.');
-          const keys: AwsCredentialIdentity = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+          if (!c?.AccessKeyId || !c.SecretAccessKey)
+            throw new AwsorgError('sts:GetSessionToken returned no credentials.', 'Try again with a fresh code.');
+          const keys: AwsCredentialIdentity = {
+            accessKeyId: c.AccessKeyId,
+            secretAccessKey: c.SecretAccessKey,
+            sessionToken: c.SessionToken,
+            expiration: c.Expiration,
+          };
           const provider = async () => keys;
           await this.adopt(this.newSession(provider), provider, `${this.via} with MFA`, true, emit);
           return;
         }
       }
     } catch (err) {
-      if (err instanceof CancelledError && intent.kind === 'sso-start') return emit({ kind: 'failed', message: 'The Identity Center sign-in was cancelled.' });
+      if (err instanceof CancelledError && intent.kind === 'sso-start')
+        return emit({ kind: 'failed', message: 'The Identity Center sign-in was cancelled.' });
       const m = message(err);
       emit({ kind: 'failed', message: m.text, ...(m.next ? { next: m.next } : {}) });
     }
   }
 
-  private async adopt(session: AwsSession, provider: AwsCredentialIdentityProvider | undefined, via: string, mfa: boolean, emit: (event: SignInEvent) => void): Promise<void> {
+  private async adopt(
+    session: AwsSession,
+    provider: AwsCredentialIdentityProvider | undefined,
+    via: string,
+    mfa: boolean,
+    emit: (event: SignInEvent) => void,
+  ): Promise<void> {
     const identity = await describeCaller(session);
     if (this.session && this.session !== session && this.session !== this.deps.aws()) this.session.destroy();
     this.session = session;
@@ -323,7 +428,14 @@ export class WizardOperations {
     const user = identity.principalType === 'iam-user' ? identity.arn.split('/').pop() : undefined;
     emit({
       kind: 'signed-in',
-      result: { identity, via, mfa, ...(user ? { mfaSerialSuggestion: `arn:${partitionOf(identity.arn)}:iam::${identity.account}:mfa/${user}` } : {}) },
+      result: {
+        identity,
+        via,
+        mfa,
+        ...(user
+          ? { mfaSerialSuggestion: `arn:${partitionOf(identity.arn)}:iam::${identity.account}:mfa/${user}` }
+          : {}),
+      },
     });
   }
 
@@ -339,10 +451,18 @@ export class WizardOperations {
   /** The blueprint the editor starts from: the interrupted run's file, ./awsorg.yaml, or the standard preset. */
   async startingBlueprint(resume: boolean): Promise<{ blueprint: Blueprint; source: string }> {
     const journal = resume ? readJournal(this.journalPath) : undefined;
-    const file = journal?.blueprint && existsSync(journal.blueprint) ? journal.blueprint : existsSync(this.startingPath) ? this.startingPath : undefined;
+    const file =
+      journal?.blueprint && existsSync(journal.blueprint)
+        ? journal.blueprint
+        : existsSync(this.startingPath)
+          ? this.startingPath
+          : undefined;
     if (file) {
       try {
-        return { blueprint: (await readBlueprintFile(file, { allowPlaceholders: true })).blueprint, source: this.relative(file) };
+        return {
+          blueprint: (await readBlueprintFile(file, { allowPlaceholders: true })).blueprint,
+          source: this.relative(file),
+        };
       } catch {
         // An invalid file: the editor starts from the preset and the load row can try again.
       }
@@ -376,11 +496,18 @@ export class WizardOperations {
   async loadBlueprintFile(path: string): Promise<{ path: string; blueprint: Blueprint }> {
     const file = resolve(this.deps.cwd, path);
     // Placeholders are let in here: the editor marks them as problems under their fields.
-    return { path: this.relative(file), blueprint: (await readBlueprintFile(file, { allowPlaceholders: true })).blueprint };
+    return {
+      path: this.relative(file),
+      blueprint: (await readBlueprintFile(file, { allowPlaceholders: true })).blueprint,
+    };
   }
 
   /** Writes the blueprint as YAML; refuses to replace an existing file unless `overwrite`. */
-  async saveBlueprint(path: string, blueprint: Blueprint, overwrite: boolean): Promise<{ path: string } | { exists: true; path: string }> {
+  async saveBlueprint(
+    path: string,
+    blueprint: Blueprint,
+    overwrite: boolean,
+  ): Promise<{ path: string } | { exists: true; path: string }> {
     const file = resolve(this.deps.cwd, path);
     const text = blueprintYaml(blueprint, [
       ' awsorg blueprint, saved by the bootstrap wizard.',
@@ -403,7 +530,11 @@ export class WizardOperations {
 
   /** Rehearsal: the blueprint kept where the operator works (./awsorg.yaml); an existing, different file only with `overwrite`. */
   async keepBlueprint(overwrite: boolean): Promise<{ path: string } | { exists: true; path: string }> {
-    if (!this.opts.rehearsal || !this.lastSaved) throw new AwsorgError('There is no rehearsal blueprint to keep.', 'Save the blueprint on the blueprint screen first.');
+    if (!this.opts.rehearsal || !this.lastSaved)
+      throw new AwsorgError(
+        'There is no rehearsal blueprint to keep.',
+        'Save the blueprint on the blueprint screen first.',
+      );
     return this.saveBlueprint(this.startingPath, this.lastSaved, overwrite);
   }
 
@@ -421,7 +552,10 @@ export class WizardOperations {
    */
   private async prepare(file: string): Promise<LoadedBlueprint> {
     // The workspace copy's relative paths (policy files, terraform.dir) mean what they would in ./awsorg.yaml.
-    const loaded = await readBlueprintFile(file, { ...(this.inWorkspace(file) ? { baseDir: this.deps.cwd } : {}), allowPlaceholders: this.placeholders === 'allow' });
+    const loaded = await readBlueprintFile(file, {
+      ...(this.inWorkspace(file) ? { baseDir: this.deps.cwd } : {}),
+      allowPlaceholders: this.placeholders === 'allow',
+    });
     const rehearsal = this.opts.rehearsal;
     const tf = loaded.blueprint.terraform;
     this.writtenTerraformDir = tf?.dir;
@@ -430,17 +564,30 @@ export class WizardOperations {
     const source = resolve(loaded.baseDir, tf.dir);
     const copy = join(rehearsal.workspace, 'terraform');
     if (existsSync(source) && !existsSync(copy)) cpSync(source, copy, { recursive: true });
-    return (this.loaded = { ...loaded, baseDir: rehearsal.workspace, blueprint: { ...loaded.blueprint, terraform: { ...tf, dir: './terraform' } } });
+    return (this.loaded = {
+      ...loaded,
+      baseDir: rehearsal.workspace,
+      blueprint: { ...loaded.blueprint, terraform: { ...tf, dir: './terraform' } },
+    });
   }
 
-  private engine(loaded: LoadedBlueprint, journal: Journal, signal: AbortSignal, steps = this.m.STEPS): BootstrapEngine {
+  private engine(
+    loaded: LoadedBlueprint,
+    journal: Journal,
+    signal: AbortSignal,
+    steps = this.m.STEPS,
+  ): BootstrapEngine {
     return new this.m.BootstrapEngine({
       loaded,
       session: this.requireSession(),
       journal,
       clock: this.deps.clock,
       signal,
-      options: { allowRoot: this.allowRoot, memberRoleName: MEMBER_ROLE, omitTlsDenyStatement: Boolean(this.opts.rehearsal || this.opts.omitTlsDeny) },
+      options: {
+        allowRoot: this.allowRoot,
+        memberRoleName: MEMBER_ROLE,
+        omitTlsDenyStatement: Boolean(this.opts.rehearsal || this.opts.omitTlsDeny),
+      },
       spawn: this.deps.spawn,
       env: this.toolEnvironment(),
       steps,
@@ -456,7 +603,11 @@ export class WizardOperations {
   async plan(file: string, onProgress: (text: string) => void): Promise<{ plans: StepPlan[]; target: string }> {
     await this.engineModules();
     const loaded = await this.prepare(resolve(this.deps.cwd, file));
-    const journal = await Journal.open(this.journalPath, { readOnly: true, blueprint: loaded.file ?? file, now: new Date(this.now()) });
+    const journal = await Journal.open(this.journalPath, {
+      readOnly: true,
+      blueprint: loaded.file ?? file,
+      now: new Date(this.now()),
+    });
     const engine = this.engine(loaded, journal, this.deps.signal);
     const plans = await engine.plan({ stepStarted: (step) => onProgress(`Reading: ${step.title}…`) });
     this.state = engine.state;
@@ -474,7 +625,9 @@ export class WizardOperations {
 
   applySteps(): { id: string; title: string }[] {
     const loaded = this.loaded;
-    return this.applyPhase().filter((s) => !loaded || s.enabled(loaded)).map((s) => ({ id: s.id, title: s.title }));
+    return this.applyPhase()
+      .filter((s) => !loaded || s.enabled(loaded))
+      .map((s) => ({ id: s.id, title: s.title }));
   }
 
   /** Apply every step but the state migration, reporting progress; resolves when done, stopped or failed. */
@@ -483,12 +636,19 @@ export class WizardOperations {
     const loaded = this.loaded;
     if (!loaded) throw new AwsorgError('There is no plan to apply.', 'Go back to the plan.');
     const signal = AbortSignal.any([this.deps.signal, stop]);
-    const off = this.deps.awsEvents.add((e: AwsEvent) => e.type === 'retry' && emit({ kind: 'retry', text: this.m.retryLine(e), at: at() }));
+    const off = this.deps.awsEvents.add(
+      (e: AwsEvent) => e.type === 'retry' && emit({ kind: 'retry', text: this.m.retryLine(e), at: at() }),
+    );
     let failedCall: string | undefined;
     let journal: Journal | undefined;
     try {
       // The journal's lock is held for the whole apply: a headless run on the same blueprint is refused meanwhile.
-      journal = await Journal.open(this.journalPath, { readOnly: false, blueprint: loaded.file ?? this.blueprintPath, now: new Date(at()), command: 'awsorg bootstrap (the wizard)' });
+      journal = await Journal.open(this.journalPath, {
+        readOnly: false,
+        blueprint: loaded.file ?? this.blueprintPath,
+        now: new Date(at()),
+        command: 'awsorg bootstrap (the wizard)',
+      });
       const engine = this.engine(loaded, journal, signal, this.applyPhase());
       this.handoff = undefined;
       const listener: EngineListener = {
@@ -496,11 +656,23 @@ export class WizardOperations {
         stepPlanned: (step, plan) => {
           if (step.id === 'terraform-handoff' && loaded.blueprint.terraform) {
             const dir = resolve(loaded.baseDir, loaded.blueprint.terraform.dir);
-            this.handoff = { dir, ...(plan.changes[0] ? { data: plan.changes[0].data as HandoffData } : {}), done: false };
+            this.handoff = {
+              dir,
+              ...(plan.changes[0] ? { data: plan.changes[0].data as HandoffData } : {}),
+              done: false,
+            };
           }
           emit({ kind: 'step-planned', id: step.id, changes: plan.changes.length });
         },
-        changeStarted: (step, change) => emit({ kind: 'change-started', key: change.key, step: step.id, call: change.calls[0] ?? '', summary: change.summary, at: at() }),
+        changeStarted: (step, change) =>
+          emit({
+            kind: 'change-started',
+            key: change.key,
+            step: step.id,
+            call: change.calls[0] ?? '',
+            summary: change.summary,
+            at: at(),
+          }),
         changeNote: (_s, change, text) => emit({ kind: 'change-note', key: change.key, message: text }),
         changeDone: (_s, change, ms) => emit({ kind: 'change-done', key: change.key, elapsedMs: ms }),
         changeFailed: (_s, change, error) => {
@@ -551,11 +723,17 @@ export class WizardOperations {
     for (const name of ['terraform', 'tofu'] as ToolName[]) {
       const tool = locateTool(name, this.deps.env);
       if (!tool) continue;
-      const version = await toolVersion(tool, { env: toolEnv(this.deps.env), spawn: this.deps.spawn, cwd: this.deps.cwd, signal: this.deps.signal }).catch(() => undefined);
+      const version = await toolVersion(tool, {
+        env: toolEnv(this.deps.env),
+        spawn: this.deps.spawn,
+        cwd: this.deps.cwd,
+        signal: this.deps.signal,
+      }).catch(() => undefined);
       tools.push({ name, path: tool.path, ...(version ? { version } : {}) });
     }
     const choice = loaded.blueprint.terraform?.tool ?? 'auto';
-    const chosen = choice === 'auto' ? locateTool('auto', this.deps.env)?.name : tools.find((t) => t.name === choice)?.name;
+    const chosen =
+      choice === 'auto' ? locateTool('auto', this.deps.env)?.name : tools.find((t) => t.name === choice)?.name;
     // A rehearsal works on a copy in its workspace; with nothing there, the directory looked for is the operator's own.
     const inWorkspace = Boolean(this.opts.rehearsal) && existsSync(dir);
     const shownDir = this.opts.rehearsal && !inWorkspace ? resolve(this.deps.cwd, dirAsWritten) : dir;
@@ -570,25 +748,61 @@ export class WizardOperations {
       canCreateSample: false,
       ...(handoff ? { handoff } : {}),
     };
-    if (!backend) return { ...base, finding: { kind: 'refused', reason: 'the blueprint has no stateBackend, so there is no bucket to move the state into', next: 'Add a state bucket on the blueprint screen.' } };
-    if (!existsSync(dir)) return { ...base, canCreateSample: Boolean(this.opts.rehearsal), finding: { kind: 'missing-dir' } };
+    if (!backend)
+      return {
+        ...base,
+        finding: {
+          kind: 'refused',
+          reason: 'the blueprint has no stateBackend, so there is no bucket to move the state into',
+          next: 'Add a state bucket on the blueprint screen.',
+        },
+      };
+    if (!existsSync(dir))
+      return { ...base, canCreateSample: Boolean(this.opts.rehearsal), finding: { kind: 'missing-dir' } };
     const account = loaded.blueprint.stateBackend?.account ?? 'management';
     const session = this.stateAccountSession(account);
     // As the migrate-state step does: a bucket in a member account is reached through its role,
     // and backend.tf names that role, so it is no difference to report.
-    const roleArn = this.state ? this.m.stateRoleArn({ state: this.state, options: { allowRoot: this.allowRoot, memberRoleName: MEMBER_ROLE, omitTlsDenyStatement: false } }, account) : undefined;
+    const roleArn = this.state
+      ? this.m.stateRoleArn(
+          {
+            state: this.state,
+            options: { allowRoot: this.allowRoot, memberRoleName: MEMBER_ROLE, omitTlsDenyStatement: false },
+          },
+          account,
+        )
+      : undefined;
     if (roleArn) backend.roleArn = roleArn;
     const inspection = await this.m.inspectMigration(dir, backend, () => this.m.readRemoteState(session, backend));
     const assessment = this.m.assessMigration(inspection, backend);
     switch (assessment.action) {
       case 'migrate':
-        return { ...base, finding: { kind: 'local', lineage: assessment.local.lineage, serial: assessment.local.serial, resources: countResources(assessment.local.bytes) } };
+        return {
+          ...base,
+          finding: {
+            kind: 'local',
+            lineage: assessment.local.lineage,
+            serial: assessment.local.serial,
+            resources: countResources(assessment.local.bytes),
+          },
+        };
       case 'already-migrated':
-        return { ...base, finding: { kind: 'already-migrated', lineage: assessment.remote.lineage, serial: assessment.remote.serial } };
+        return {
+          ...base,
+          finding: { kind: 'already-migrated', lineage: assessment.remote.lineage, serial: assessment.remote.serial },
+        };
       // The state is in the bucket; only backend.tf's settings (lock, role) change: the wizard's
       // apply leaves the migrate-state step to this screen, so this screen applies it.
       case 'reconfigure':
-        return { ...base, finding: { kind: 'reconfigure', lineage: assessment.remote.lineage, serial: assessment.remote.serial, changes: assessment.changes } };
+        return {
+          ...base,
+          finding: {
+            kind: 'reconfigure',
+            lineage: assessment.remote.lineage,
+            serial: assessment.remote.serial,
+            changes: assessment.changes,
+          },
+        };
       case 'no-local-state':
         return { ...base, canCreateSample: Boolean(this.opts.rehearsal), finding: { kind: 'no-local-state' } };
       case 'refuse':
@@ -615,7 +829,9 @@ export class WizardOperations {
     } else {
       // Nothing to do this run: the files are the ones awsorg wrote earlier (its manifest).
       try {
-        files = [...this.m.readHandoffManifest(dir).files.keys()].sort().map((name) => ({ name, action: 'unchanged' as const }));
+        files = [...this.m.readHandoffManifest(dir).files.keys()]
+          .sort()
+          .map((name) => ({ name, action: 'unchanged' as const }));
       } catch {
         files = [];
       }
@@ -625,7 +841,15 @@ export class WizardOperations {
       dir: this.terraformDir(),
       tool,
       files,
-      ...(pipeline ? { pipeline: { path: pipeline.relPath, action: pipeline.action === 'create' ? 'written' : pipeline.action === 'update' ? 'updated' : pipeline.action } } : {}),
+      ...(pipeline
+        ? {
+            pipeline: {
+              path: pipeline.relPath,
+              action:
+                pipeline.action === 'create' ? 'written' : pipeline.action === 'update' ? 'updated' : pipeline.action,
+            },
+          }
+        : {}),
       imports: d?.imports.length ?? 0,
       forgotten: d?.forget.length ?? 0,
       checked: h.done,
@@ -641,8 +865,15 @@ export class WizardOperations {
   private stateAccountSession(account: string): AwsSession {
     if (account === 'management') return this.requireSession();
     const id = this.state?.accountIds.get(account);
-    if (!id) throw new AwsorgError(`Account ${account}, which holds the state bucket, does not exist yet.`, 'Apply the plan first.');
-    return this.requireSession().assumeRole(`arn:${partitionOf(this.state?.identity?.arn)}:iam::${id}:role/${MEMBER_ROLE}`, 'awsorg-bootstrap');
+    if (!id)
+      throw new AwsorgError(
+        `Account ${account}, which holds the state bucket, does not exist yet.`,
+        'Apply the plan first.',
+      );
+    return this.requireSession().assumeRole(
+      `arn:${partitionOf(this.state?.identity?.arn)}:iam::${id}:role/${MEMBER_ROLE}`,
+      'awsorg-bootstrap',
+    );
   }
 
   /**
@@ -658,7 +889,10 @@ export class WizardOperations {
       const file = loaded.file ?? this.blueprintPath;
       // Read only to rewrite terraform.dir; prepare() below validates with this run's placeholder policy.
       const original = await readBlueprintFile(file, { allowPlaceholders: this.placeholders === 'allow' });
-      const blueprint: Blueprint = { ...original.blueprint, terraform: { ...tf, key: tf?.key ?? 'bootstrap/terraform.tfstate', tool: tf?.tool ?? 'auto', dir } };
+      const blueprint: Blueprint = {
+        ...original.blueprint,
+        terraform: { ...tf, key: tf?.key ?? 'bootstrap/terraform.tfstate', tool: tf?.tool ?? 'auto', dir },
+      };
       await this.saveBlueprint(file, blueprint, true);
       loaded = await this.prepare(file);
     }
@@ -682,12 +916,26 @@ export class WizardOperations {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'main.tf'), SAMPLE_MAIN_TF);
     const tool = locateTool(loaded.blueprint.terraform?.tool ?? 'auto', this.deps.env);
-    if (!tool) throw new AwsorgError('Neither terraform nor tofu is on PATH.', 'Install one (https://developer.hashicorp.com/terraform/install or https://opentofu.org/docs/intro/install/) and press n again.');
+    if (!tool)
+      throw new AwsorgError(
+        'Neither terraform nor tofu is on PATH.',
+        'Install one (https://developer.hashicorp.com/terraform/install or https://opentofu.org/docs/intro/install/) and press n again.',
+      );
     const env = toolEnv(this.deps.env, { TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' });
-    for (const args of [['init', '-input=false', '-no-color'], ['apply', '-auto-approve', '-input=false', '-no-color']]) {
+    for (const args of [
+      ['init', '-input=false', '-no-color'],
+      ['apply', '-auto-approve', '-input=false', '-no-color'],
+    ]) {
       onOutput(`$ ${tool.name} ${args.join(' ')}`);
-      const r = await runTool(tool, args, { cwd: dir, env, spawn: this.deps.spawn, signal: this.deps.signal, onLine: (l) => l.trim() && onOutput(l) });
-      if (r.code !== 0) throw new AwsorgError(`${tool.name} ${args[0]} failed with exit code ${r.code}.`, 'Read the output above.');
+      const r = await runTool(tool, args, {
+        cwd: dir,
+        env,
+        spawn: this.deps.spawn,
+        signal: this.deps.signal,
+        onLine: (l) => l.trim() && onOutput(l),
+      });
+      if (r.code !== 0)
+        throw new AwsorgError(`${tool.name} ${args[0]} failed with exit code ${r.code}.`, 'Read the output above.');
     }
   }
 
@@ -697,49 +945,71 @@ export class WizardOperations {
     const loaded = await this.withTerraformDir(dir);
     const backend = this.m.backendSettingsFor(loaded.blueprint);
     if (!backend) throw new AwsorgError('The blueprint has no stateBackend.');
-    const journal = await Journal.open(this.journalPath, { readOnly: false, blueprint: loaded.file ?? this.blueprintPath, now: new Date(this.now()), command: 'awsorg bootstrap (the wizard)' });
+    const journal = await Journal.open(this.journalPath, {
+      readOnly: false,
+      blueprint: loaded.file ?? this.blueprintPath,
+      now: new Date(this.now()),
+      command: 'awsorg bootstrap (the wizard)',
+    });
     const engine = this.engine(loaded, journal, this.deps.signal, [this.m.migrateStateStep, this.m.handoffVerifyStep]);
     let local: { lineage: string; serial: number } | undefined;
     let backup: string | undefined;
     let changed = false;
-    await engine.applyStep(this.m.migrateStateStep, {
-      stepPlanned: (_s, plan) => {
-        const change = plan.changes[0];
-        const data = change?.data as { lineage: string; serial: number } | undefined;
-        // A reconfigure rewrites backend.tf only: no local state moves, so there is nothing to compare.
-        if (data && !change?.calls[0]?.endsWith(':init -reconfigure')) local = { lineage: data.lineage, serial: data.serial };
-        for (const note of plan.notes) onOutput(note);
-      },
-      changeStarted: (_s, change) => {
-        changed = true;
-        onOutput(`${change.calls[0]}: ${change.summary}`);
-      },
-      changeNote: (_s, _c, text) => {
-        const m = /backup (\S+)$/.exec(text);
-        if (m) backup = m[1];
-        onOutput(text);
-      },
-    }).then(async () => {
-      // With the hand-off: plan again, now against the bucket; it must find nothing to do.
-      const handoffDir = loaded.blueprint.terraform ? resolve(loaded.baseDir, loaded.blueprint.terraform.dir) : undefined;
-      this.afterMove = undefined;
-      if (!this.handoff || this.handoff.dir !== handoffDir || !this.m.handoffVerifyStep.enabled(loaded)) return;
-      onOutput('plan -detailed-exitcode against the bucket (it must find no changes)');
-      try {
-        await engine.applyStep(this.m.handoffVerifyStep);
-        this.afterMove = { ok: true, text: `the state is in s3://${backend.bucket}/${backend.key}` };
-      } catch (err) {
-        const m = message(err);
-        this.afterMove = { ok: false, text: m.text, ...(m.next ? { next: m.next } : {}) };
-      }
-    }).finally(() => journal.close());
-    this.migration = { status: local ? 'migrated' : changed ? 'reconfigured' : 'unchanged', target: `s3://${backend.bucket}/${backend.key}` };
+    await engine
+      .applyStep(this.m.migrateStateStep, {
+        stepPlanned: (_s, plan) => {
+          const change = plan.changes[0];
+          const data = change?.data as { lineage: string; serial: number } | undefined;
+          // A reconfigure rewrites backend.tf only: no local state moves, so there is nothing to compare.
+          if (data && !change?.calls[0]?.endsWith(':init -reconfigure'))
+            local = { lineage: data.lineage, serial: data.serial };
+          for (const note of plan.notes) onOutput(note);
+        },
+        changeStarted: (_s, change) => {
+          changed = true;
+          onOutput(`${change.calls[0]}: ${change.summary}`);
+        },
+        changeNote: (_s, _c, text) => {
+          const m = /backup (\S+)$/.exec(text);
+          if (m) backup = m[1];
+          onOutput(text);
+        },
+      })
+      .then(async () => {
+        // With the hand-off: plan again, now against the bucket; it must find nothing to do.
+        const handoffDir = loaded.blueprint.terraform
+          ? resolve(loaded.baseDir, loaded.blueprint.terraform.dir)
+          : undefined;
+        this.afterMove = undefined;
+        if (!this.handoff || this.handoff.dir !== handoffDir || !this.m.handoffVerifyStep.enabled(loaded)) return;
+        onOutput('plan -detailed-exitcode against the bucket (it must find no changes)');
+        try {
+          await engine.applyStep(this.m.handoffVerifyStep);
+          this.afterMove = { ok: true, text: `the state is in s3://${backend.bucket}/${backend.key}` };
+        } catch (err) {
+          const m = message(err);
+          this.afterMove = { ok: false, text: m.text, ...(m.next ? { next: m.next } : {}) };
+        }
+      })
+      .finally(() => journal.close());
+    this.migration = {
+      status: local ? 'migrated' : changed ? 'reconfigured' : 'unchanged',
+      target: `s3://${backend.bucket}/${backend.key}`,
+    };
     if (!local) return undefined;
     const account = loaded.blueprint.stateBackend?.account ?? 'management';
     const session = this.stateAccountSession(account);
     const remote = await this.m.readRemoteState(session, backend);
-    if (remote.kind !== 'present') throw new AwsorgError(`After the migration, s3://${backend.bucket}/${backend.key} holds no state (${remote.kind}).`, 'Run `awsorg state migrate --config awsorg.yaml` to see what stops the migration.');
-    return { local, remote: { lineage: remote.state.lineage, serial: remote.state.serial }, ...(backup ? { backup } : {}) };
+    if (remote.kind !== 'present')
+      throw new AwsorgError(
+        `After the migration, s3://${backend.bucket}/${backend.key} holds no state (${remote.kind}).`,
+        'Run `awsorg state migrate --config awsorg.yaml` to see what stops the migration.',
+      );
+    return {
+      local,
+      remote: { lineage: remote.state.lineage, serial: remote.state.serial },
+      ...(backup ? { backup } : {}),
+    };
   }
 
   /** What was created, with ids, for the done screen. */
@@ -749,7 +1019,8 @@ export class WizardOperations {
     const b = loaded?.blueprint;
     const partition = partitionOf(state?.identity?.arn);
     const management = state?.managementAccountId ?? state?.identity?.account;
-    const ciAccount = b?.ciOidc?.account && b.ciOidc.account !== 'management' ? state?.accountIds.get(b.ciOidc.account) : management;
+    const ciAccount =
+      b?.ciOidc?.account && b.ciOidc.account !== 'management' ? state?.accountIds.get(b.ciOidc.account) : management;
     const changesApplied = this.result?.steps.reduce((n, s) => n + s.applied.length, 0) ?? 0;
     return {
       ...(state?.organizationId ? { organizationId: state.organizationId } : {}),
@@ -757,10 +1028,19 @@ export class WizardOperations {
       ...(state?.rootId ? { rootId: state.rootId } : {}),
       organizationalUnits: [...(state?.ouIds ?? new Map<string, string>())],
       accounts: [...(state?.accountIds ?? new Map<string, string>())],
-      ...(b?.stateBackend ? { stateBucket: b.stateBackend.bucket, ...(b.stateBackend.table && b.stateBackend.lock !== 'lockfile' ? { lockTable: b.stateBackend.table } : {}) } : {}),
+      ...(b?.stateBackend
+        ? {
+            stateBucket: b.stateBackend.bucket,
+            ...(b.stateBackend.table && b.stateBackend.lock !== 'lockfile' ? { lockTable: b.stateBackend.table } : {}),
+          }
+        : {}),
       ...(b?.ciOidc ? { deployRole: `arn:${partition}:iam::${ciAccount ?? '?'}:role/${b.ciOidc.roleName}` } : {}),
       ...(b?.organizationTrail && loaded ? { trail: this.m.trailArn(loaded, partition, management) } : {}),
-      ...(this.migration ? { state: `${this.migration.target}${this.migration.status === 'migrated' ? ' (migrated and verified)' : this.migration.status === 'reconfigured' ? ' (backend.tf reconfigured)' : ''}` } : {}),
+      ...(this.migration
+        ? {
+            state: `${this.migration.target}${this.migration.status === 'migrated' ? ' (migrated and verified)' : this.migration.status === 'reconfigured' ? ' (backend.tf reconfigured)' : ''}`,
+          }
+        : {}),
       ...(this.handoff ? { terraformCode: this.codeSummary(this.handoff.dir) } : {}),
       blueprint: this.relative(loaded?.file ?? this.blueprintPath),
       ...(this.inWorkspace(loaded?.file ?? this.blueprintPath) ? { keepTarget: this.relative(this.startingPath) } : {}),
@@ -773,7 +1053,11 @@ export class WizardOperations {
   private codeSummary(dir: string): NonNullable<Summary['terraformCode']> {
     const h = this.handoffInfo(dir)!;
     const before = h.checked ? 'no changes before the move' : 'not checked before the move';
-    const after = !this.afterMove ? 'not run after it (the state was not moved here)' : this.afterMove.ok ? 'no changes after it' : 'CHANGES after it (see the State screen)';
+    const after = !this.afterMove
+      ? 'not run after it (the state was not moved here)'
+      : this.afterMove.ok
+        ? 'no changes after it'
+        : 'CHANGES after it (see the State screen)';
     return {
       dir: this.inWorkspace(dir) ? `${h.dir} (workspace copy)` : h.dir,
       files: h.files.filter((f) => f.action !== 'removed').length,
@@ -810,7 +1094,13 @@ function readJournal(path: string): JournalData | undefined {
 
 async function credentialsEnv(provider: AwsCredentialIdentityProvider): Promise<Env> {
   const c = await provider();
-  return { AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_SESSION_TOKEN: c.sessionToken, AWS_PROFILE: undefined, AWS_DEFAULT_PROFILE: undefined };
+  return {
+    AWS_ACCESS_KEY_ID: c.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
+    AWS_SESSION_TOKEN: c.sessionToken,
+    AWS_PROFILE: undefined,
+    AWS_DEFAULT_PROFILE: undefined,
+  };
 }
 
 function countResources(bytes: Buffer): number {
@@ -821,4 +1111,3 @@ function countResources(bytes: Buffer): number {
     return 0;
   }
 }
-

@@ -9,7 +9,15 @@ import { clip, palette, styledLine, type Palette } from '../console/style.js';
 import { changeMarker, countChanges } from '../plan-text.js';
 import { paragraph, plural, scrollTop } from './layout.js';
 import { editText, shownText, textField, type TextField } from './text-input.js';
-import { keyName, keyText, listMove, type KeyOutcome, type KeyPress, type Notice, type RenderContext } from './types.js';
+import {
+  keyName,
+  keyText,
+  listMove,
+  type KeyOutcome,
+  type KeyPress,
+  type Notice,
+  type RenderContext,
+} from './types.js';
 
 export interface PlanState {
   status: 'planning' | 'ready' | 'failed';
@@ -35,7 +43,18 @@ export function initialPlan(): PlanState {
 }
 
 export function planReady(state: PlanState, plans: StepPlan[], target: string): PlanState {
-  return { ...state, status: 'ready', plans, target, cursor: 0, top: 0, expanded: [], progress: undefined, error: undefined, confirm: undefined };
+  return {
+    ...state,
+    status: 'ready',
+    plans,
+    target,
+    cursor: 0,
+    top: 0,
+    expanded: [],
+    progress: undefined,
+    error: undefined,
+    confirm: undefined,
+  };
 }
 
 function changesOf(state: PlanState): Change[] {
@@ -48,7 +67,8 @@ export function planKey(state: PlanState, press: KeyPress, pageSize: number): Ke
   if (state.confirm) {
     if (name === 'escape') return { state: { ...state, confirm: undefined, confirmError: undefined } };
     if (name === 'enter') {
-      if (state.confirm.value.trim().toLowerCase() === 'yes') return { state: { ...state, confirm: undefined, confirmError: undefined }, intent: { kind: 'apply' } };
+      if (state.confirm.value.trim().toLowerCase() === 'yes')
+        return { state: { ...state, confirm: undefined, confirmError: undefined }, intent: { kind: 'apply' } };
       return { state: { ...state, confirmError: 'Type yes to apply, or press Esc to go back to the plan.' } };
     }
     const edited = editText(state.confirm, press);
@@ -56,7 +76,10 @@ export function planKey(state: PlanState, press: KeyPress, pageSize: number): Ke
   }
   if (name === 'escape') return { state, intent: { kind: 'back' } };
   if (state.status === 'planning') return { state };
-  if (state.status === 'failed') return text === 'r' || name === 'enter' ? { state: { ...state, status: 'planning', error: undefined }, intent: { kind: 'replan' } } : { state };
+  if (state.status === 'failed')
+    return text === 'r' || name === 'enter'
+      ? { state: { ...state, status: 'planning', error: undefined }, intent: { kind: 'replan' } }
+      : { state };
   const changes = changesOf(state);
   const last = Math.max(0, changes.length - 1);
   const move = listMove(press);
@@ -77,7 +100,8 @@ export function planKey(state: PlanState, press: KeyPress, pageSize: number): Ke
   }
   if (text === 'r') return { state: { ...state, status: 'planning' }, intent: { kind: 'replan' } };
   if (text === 'a') {
-    if (countChanges(state.plans ?? []) === 0) return { state: { ...state, confirmError: undefined }, intent: { kind: 'apply' } };
+    if (countChanges(state.plans ?? []) === 0)
+      return { state: { ...state, confirmError: undefined }, intent: { kind: 'apply' } };
     return { state: { ...state, confirm: textField() } };
   }
   return { state };
@@ -88,7 +112,12 @@ export function planKey(state: PlanState, press: KeyPress, pageSize: number): Ke
  * taller than the page) instead of moving the cursor: Down/PgDn while the change's last line is
  * below the page, Up/PgUp while its first line is above it. Undefined otherwise.
  */
-function scrollInChange(state: PlanState, move: -1 | 0 | 1, name: string | undefined, pageSize: number): number | undefined {
+function scrollInChange(
+  state: PlanState,
+  move: -1 | 0 | 1,
+  name: string | undefined,
+  pageSize: number,
+): number | undefined {
   const key = changesOf(state)[state.cursor]?.key;
   if (key === undefined || !state.expanded.includes(key)) return undefined;
   const all = rows(state, PLAIN);
@@ -98,8 +127,10 @@ function scrollInChange(state: PlanState, move: -1 | 0 | 1, name: string | undef
   const page = Math.max(1, pageSize);
   const top = state.top;
   const bottom = top + page - 1;
-  if ((move === 1 || name === 'pagedown') && lastLine > bottom) return Math.min(top + (move === 1 ? 1 : Math.max(1, page - 1)), lastLine - page + 1);
-  if ((move === -1 || name === 'pageup') && first < top) return Math.max(first, top - (move === -1 ? 1 : Math.max(1, page - 1)));
+  if ((move === 1 || name === 'pagedown') && lastLine > bottom)
+    return Math.min(top + (move === 1 ? 1 : Math.max(1, page - 1)), lastLine - page + 1);
+  if ((move === -1 || name === 'pageup') && first < top)
+    return Math.max(first, top - (move === -1 ? 1 : Math.max(1, page - 1)));
   return undefined;
 }
 
@@ -132,7 +163,8 @@ function rows(state: PlanState, p: Palette): Row[] {
       out.push({ text: `  ${changeMarker(change)} ${change.calls[0]}${where}${more}`, change: index, of: index });
       out.push({ text: `      ${change.summary}`, of: index });
       if (open) {
-        if (change.calls.length > 1) out.push({ text: `      then: ${change.calls.slice(1).join(', ')}`, style: p.dim, of: index });
+        if (change.calls.length > 1)
+          out.push({ text: `      then: ${change.calls.slice(1).join(', ')}`, style: p.dim, of: index });
         for (const line of change.diff?.split('\n') ?? []) {
           const style = line.startsWith('+') ? p.ok : line.startsWith('-') ? p.error : '';
           out.push({ text: `      ${line}`, ...(style ? { style } : {}), of: index });
@@ -147,11 +179,22 @@ function rows(state: PlanState, p: Palette): Row[] {
 export function planLines(state: PlanState, ctx: RenderContext): { lines: string[]; top: number; pageSize: number } {
   const { width, height, palette: p } = ctx;
   if (state.status === 'planning') {
-    return { lines: ['Reading what exists and planning every step; nothing is written.', '', `  ${state.progress ?? 'Starting…'}`], top: 0, pageSize: 1 };
+    return {
+      lines: [
+        'Reading what exists and planning every step; nothing is written.',
+        '',
+        `  ${state.progress ?? 'Starting…'}`,
+      ],
+      top: 0,
+      pageSize: 1,
+    };
   }
   if (state.status === 'failed') {
     const e = state.error;
-    const lines = [styledLine([{ text: 'The plan could not be made.', style: p.error }], '', p), ...paragraph(e?.text ?? 'unknown error', width, p, p.error, 2)];
+    const lines = [
+      styledLine([{ text: 'The plan could not be made.', style: p.error }], '', p),
+      ...paragraph(e?.text ?? 'unknown error', width, p, p.error, 2),
+    ];
     if (e?.next) lines.push(...paragraph(`Next: ${e.next}`, width, p, '', 2));
     lines.push('', '  Press r to plan again, or Esc to go back and change the blueprint or sign-in.');
     return { lines, top: 0, pageSize: 1 };
@@ -161,7 +204,15 @@ export function planLines(state: PlanState, ctx: RenderContext): { lines: string
   const stepsWithChanges = plans.filter((x) => x.changes.length > 0).length;
   const head = [
     styledLine(
-      [{ text: total ? `Plan: ${plural(total, 'change')} in ${plural(stepsWithChanges, 'step')}` : 'No changes: the organization matches the blueprint.', style: p.bold }, { text: clip(state.target ? `  for ${state.target}` : '', Math.max(0, width - 40)) }],
+      [
+        {
+          text: total
+            ? `Plan: ${plural(total, 'change')} in ${plural(stepsWithChanges, 'step')}`
+            : 'No changes: the organization matches the blueprint.',
+          style: p.bold,
+        },
+        { text: clip(state.target ? `  for ${state.target}` : '', Math.max(0, width - 40)) },
+      ],
       '',
       p,
     ),
@@ -169,15 +220,35 @@ export function planLines(state: PlanState, ctx: RenderContext): { lines: string
   ];
   const footer: string[] = [];
   if (state.confirm) {
-    footer.push('', styledLine([{ text: clip(`Apply ${plural(total, 'change')}? Type yes and press Enter (Esc: back to the plan): `, width - 6), style: p.bold }, { text: shownText(state.confirm, true) }], '', p));
+    footer.push(
+      '',
+      styledLine(
+        [
+          {
+            text: clip(
+              `Apply ${plural(total, 'change')}? Type yes and press Enter (Esc: back to the plan): `,
+              width - 6,
+            ),
+            style: p.bold,
+          },
+          { text: shownText(state.confirm, true) },
+        ],
+        '',
+        p,
+      ),
+    );
     if (state.confirmError) footer.push(styledLine([{ text: clip(state.confirmError, width), style: p.error }], '', p));
   }
   const all = rows(state, p);
   const bodyHeight = Math.max(1, height - head.length - footer.length);
-  const cursorLine = Math.max(0, all.findIndex((r) => r.change === state.cursor));
+  const cursorLine = Math.max(
+    0,
+    all.findIndex((r) => r.change === state.cursor),
+  );
   let top = scrollTop(all.length, cursorLine, bodyHeight, state.top);
   // Scrolled inside the focused change's diff: its first line may be above the page.
-  if (state.top > cursorLine && all[state.top]?.of === state.cursor) top = Math.min(state.top, Math.max(0, all.length - bodyHeight));
+  if (state.top > cursorLine && all[state.top]?.of === state.cursor)
+    top = Math.min(state.top, Math.max(0, all.length - bodyHeight));
   const visible = all.slice(top, top + bodyHeight).map((r) => {
     const selected = r.change !== undefined && r.change === state.cursor;
     const text = clip(`${selected ? '>' : ' '}${r.text}`, width);
@@ -189,7 +260,8 @@ export function planLines(state: PlanState, ctx: RenderContext): { lines: string
 
 export function planHints(state: PlanState): string {
   if (state.confirm) return 'type yes, Enter apply · Esc back to the plan';
-  if (state.status === 'ready') return 'Up/Down move · Enter expand diff · PgUp/PgDn scroll · a apply · r re-plan · Esc blueprint · ? help';
+  if (state.status === 'ready')
+    return 'Up/Down move · Enter expand diff · PgUp/PgDn scroll · a apply · r re-plan · Esc blueprint · ? help';
   return 'Esc back · ? help';
 }
 

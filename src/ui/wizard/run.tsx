@@ -13,7 +13,11 @@ import { terminalLines } from '../../core/terminal-text.js';
 const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[H';
 const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
 
-export async function runWizard(deps: Deps, ops: WizardOperations, terminal: ConsoleTerminal = systemTerminal(deps)): Promise<number> {
+export async function runWizard(
+  deps: Deps,
+  ops: WizardOperations,
+  terminal: ConsoleTerminal = systemTerminal(deps),
+): Promise<number> {
   const ink = await import('ink');
   const WizardApp = defineWizardApp(ink);
   const out = terminal.output;
@@ -23,14 +27,17 @@ export async function runWizard(deps: Deps, ops: WizardOperations, terminal: Con
   let result: WizardExit;
   if (terminal.alternateScreen) out.write(ENTER_ALTERNATE_SCREEN);
   try {
-    const instance = ink.render(<WizardApp initial={initial} ops={ops} color={colorWanted(deps.env)} screen={out} signal={deps.signal} />, {
-      stdout: out,
-      stderr: out,
-      stdin: input,
-      exitOnCtrlC: false,
-      patchConsole: false,
-      ...terminal.renderOptions,
-    });
+    const instance = ink.render(
+      <WizardApp initial={initial} ops={ops} color={colorWanted(deps.env)} screen={out} signal={deps.signal} />,
+      {
+        stdout: out,
+        stderr: out,
+        stdin: input,
+        exitOnCtrlC: false,
+        patchConsole: false,
+        ...terminal.renderOptions,
+      },
+    );
     result = (await instance.waitUntilExit()) as WizardExit;
   } finally {
     terminal.closeInput(input);

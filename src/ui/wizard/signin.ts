@@ -24,12 +24,29 @@ import type { WhoamiResult } from '../../commands/whoami.js';
 import type { PrincipalType } from '../../aws/principal.js';
 import { isRegion } from '../../core/regions.js';
 import { clip, fit, styledLine, wrap, type Palette, type Segment } from '../console/style.js';
-import { keyName, keyText, listMove, type KeyOutcome, type KeyPress, type Notice, type RenderContext } from './types.js';
+import {
+  keyName,
+  keyText,
+  listMove,
+  type KeyOutcome,
+  type KeyPress,
+  type Notice,
+  type RenderContext,
+} from './types.js';
 import { editText, shownText, shownWindow, textField, type TextField } from './text-input.js';
 
 export type SignInMethod = 'current' | 'profile' | 'keys' | 'sso';
 
-export type SignInPhase = 'methods' | 'profiles' | 'keys' | 'sso' | 'sso-wait' | 'sso-accounts' | 'busy' | 'identity' | 'mfa';
+export type SignInPhase =
+  | 'methods'
+  | 'profiles'
+  | 'keys'
+  | 'sso'
+  | 'sso-wait'
+  | 'sso-accounts'
+  | 'busy'
+  | 'identity'
+  | 'mfa';
 
 export interface SignedInIdentity {
   identity: WhoamiResult;
@@ -54,7 +71,13 @@ export type SignInIntent =
 
 export type SignInEvent =
   | { kind: 'busy'; message: string }
-  | { kind: 'sso-prompt'; verificationUri: string; verificationUriComplete: string; userCode: string; expiresAt: number }
+  | {
+      kind: 'sso-prompt';
+      verificationUri: string;
+      verificationUriComplete: string;
+      userCode: string;
+      expiresAt: number;
+    }
   | { kind: 'sso-accounts'; accounts: { accountId: string; accountName: string; roles: string[] }[] }
   | { kind: 'signed-in'; result: SignedInIdentity }
   | { kind: 'failed'; message: string; next?: string };
@@ -103,15 +126,34 @@ export interface SignInState {
   accepted: boolean;
 }
 
-export function initialSignIn(opts: { currentLabel: string | undefined; profiles: string[]; ssoStartUrl?: string; ssoRegion?: string }): SignInState {
+export function initialSignIn(opts: {
+  currentLabel: string | undefined;
+  profiles: string[];
+  ssoStartUrl?: string;
+  ssoRegion?: string;
+}): SignInState {
   return {
     phase: 'methods',
     ...(opts.currentLabel !== undefined ? { currentLabel: opts.currentLabel } : {}),
     profiles: [...opts.profiles],
     methodCursor: opts.currentLabel === undefined ? 1 : 0,
     profileCursor: 0,
-    keys: { focus: 0, accessKeyId: textField(), secretAccessKey: textField('', true), sessionToken: textField('', true), attempted: false, wiped: false },
-    sso: { focus: 0, startUrl: textField(opts.ssoStartUrl ?? ''), region: textField(opts.ssoRegion ?? ''), attempted: false, choices: [], cursor: 0 },
+    keys: {
+      focus: 0,
+      accessKeyId: textField(),
+      secretAccessKey: textField('', true),
+      sessionToken: textField('', true),
+      attempted: false,
+      wiped: false,
+    },
+    sso: {
+      focus: 0,
+      startUrl: textField(opts.ssoStartUrl ?? ''),
+      region: textField(opts.ssoRegion ?? ''),
+      attempted: false,
+      choices: [],
+      cursor: 0,
+    },
     mfa: { focus: 0, serial: textField(), code: textField(), attempted: false },
     consent: textField(),
     accepted: false,
@@ -133,7 +175,10 @@ function accessKeyIdCheck(value: string, attempted: boolean): Check | undefined 
   if (!v) return attempted ? err('required: the access key ID, e.g. AKIA… or ASIA…') : undefined;
   if (/[^A-Z0-9]/.test(v)) return err('only capital letters A-Z and digits 0-9');
   if (v.length > 128) return err(`too long: at most 128 characters (has ${v.length})`);
-  if (v.length < 16) return attempted ? err(`too short: 16 to 128 characters (has ${v.length})`) : { text: `16 to 128 characters; ${v.length} so far`, tone: 'hint' };
+  if (v.length < 16)
+    return attempted
+      ? err(`too short: 16 to 128 characters (has ${v.length})`)
+      : { text: `16 to 128 characters; ${v.length} so far`, tone: 'hint' };
   if (v.startsWith('ASIA')) return { text: 'ASIA: temporary key; the session token is required', tone: 'info' };
   if (v.startsWith('AKIA')) return { text: 'AKIA: long-term key of an IAM user or the root user', tone: 'info' };
   return undefined;
@@ -145,13 +190,18 @@ function secretCheck(value: string, attempted: boolean): Check | undefined {
 
 function sessionTokenCheck(accessKeyId: string, value: string, attempted: boolean): Check | undefined {
   const id = accessKeyId.trim();
-  if (id.startsWith('ASIA') && !value.trim()) return attempted ? err('required: temporary (ASIA…) keys only work with their session token') : undefined;
+  if (id.startsWith('ASIA') && !value.trim())
+    return attempted ? err('required: temporary (ASIA…) keys only work with their session token') : undefined;
   if (id.startsWith('AKIA') && value.trim()) return err('long-term (AKIA…) keys take no session token; leave it empty');
   return undefined;
 }
 
 function keysValid(k: SignInState['keys']): boolean {
-  const errs = [accessKeyIdCheck(k.accessKeyId.value, true), secretCheck(k.secretAccessKey.value, true), sessionTokenCheck(k.accessKeyId.value, k.sessionToken.value, true)];
+  const errs = [
+    accessKeyIdCheck(k.accessKeyId.value, true),
+    secretCheck(k.secretAccessKey.value, true),
+    sessionTokenCheck(k.accessKeyId.value, k.sessionToken.value, true),
+  ];
   return errs.every((c) => c?.tone !== 'error');
 }
 
@@ -179,7 +229,8 @@ function regionCheck(value: string, attempted: boolean): Check | undefined {
 
 function mfaSerialCheck(value: string, attempted: boolean): Check | undefined {
   const v = value.trim();
-  if (!v) return attempted ? err('required: the ARN of a virtual MFA device, or the serial of a hardware one') : undefined;
+  if (!v)
+    return attempted ? err('required: the ARN of a virtual MFA device, or the serial of a hardware one') : undefined;
   if (/[^\w+=/:,.@-]/.test(v)) return err('an MFA device ARN or serial has no spaces or other punctuation');
   if (v.startsWith('arn:') && !/^arn:aws[\w-]*:iam::\d{12}:(mfa|u2f)\/.+$/.test(v)) {
     return attempted ? err('expected arn:aws:iam::<account>:mfa/<name>') : undefined;
@@ -192,7 +243,10 @@ function mfaCodeCheck(value: string, attempted: boolean): Check | undefined {
   if (!value) return attempted ? err('required: the 6-digit code your MFA device shows now') : undefined;
   if (/\D/.test(value)) return err('digits only');
   if (value.length > 6) return err(`exactly 6 digits (has ${value.length})`);
-  if (value.length < 6) return attempted ? err(`exactly 6 digits (has ${value.length})`) : { text: `6 digits; ${value.length} so far`, tone: 'hint' };
+  if (value.length < 6)
+    return attempted
+      ? err(`exactly 6 digits (has ${value.length})`)
+      : { text: `6 digits; ${value.length} so far`, tone: 'hint' };
   return undefined;
 }
 
@@ -211,7 +265,12 @@ function blockedBy(id: SignedInIdentity | undefined): 'member' | 'unknown' | und
 }
 
 function needsConsent(state: SignInState): boolean {
-  return state.phase === 'identity' && state.identity !== undefined && state.identity.identity.isRoot && !blockedBy(state.identity);
+  return (
+    state.phase === 'identity' &&
+    state.identity !== undefined &&
+    state.identity.identity.isRoot &&
+    !blockedBy(state.identity)
+  );
 }
 
 function offersMfa(id: SignedInIdentity | undefined): boolean {
@@ -272,7 +331,8 @@ export function signInKey(state: SignInState, press: KeyPress): KeyOutcome<SignI
       const moved = listKey(press, state.profileCursor, state.profiles.length);
       if (moved !== undefined) return { state: { ...state, profileCursor: moved } };
       const profile = state.profiles[state.profileCursor];
-      if (name === 'enter' && profile !== undefined) return emit(state, { kind: 'sign-in', method: 'profile', profile });
+      if (name === 'enter' && profile !== undefined)
+        return emit(state, { kind: 'sign-in', method: 'profile', profile });
       return { state };
     }
     case 'keys':
@@ -280,23 +340,45 @@ export function signInKey(state: SignInState, press: KeyPress): KeyOutcome<SignI
     case 'sso':
       return ssoKey(state, press);
     case 'sso-wait':
-      if (name === 'escape') return { state: { ...go(state, 'sso'), sso: { ...state.sso, prompt: undefined }, origin: undefined }, intent: { kind: 'sso-cancel' } };
+      if (name === 'escape')
+        return {
+          state: { ...go(state, 'sso'), sso: { ...state.sso, prompt: undefined }, origin: undefined },
+          intent: { kind: 'sso-cancel' },
+        };
       return { state };
     case 'sso-accounts': {
-      if (name === 'escape') return { state: { ...go(state, 'sso'), sso: { ...state.sso, choices: [], cursor: 0 }, origin: undefined }, intent: { kind: 'sso-cancel' } };
+      if (name === 'escape')
+        return {
+          state: { ...go(state, 'sso'), sso: { ...state.sso, choices: [], cursor: 0 }, origin: undefined },
+          intent: { kind: 'sso-cancel' },
+        };
       const moved = listKey(press, state.sso.cursor, state.sso.choices.length);
       if (moved !== undefined) return { state: { ...state, sso: { ...state.sso, cursor: moved } } };
       const choice = state.sso.choices[state.sso.cursor];
-      if (name === 'enter' && choice) return emit(state, { kind: 'sso-pick', accountId: choice.accountId, roleName: choice.roleName });
+      if (name === 'enter' && choice)
+        return emit(state, { kind: 'sso-pick', accountId: choice.accountId, roleName: choice.roleName });
       return { state };
     }
     case 'busy': {
       if (name !== 'escape') return { state };
       // Stop waiting: back where the work started. An Identity Center sign-in is cancelled for real.
       const from = state.origin ?? 'methods';
-      const back: SignInState = { ...go(state, from === 'sso-accounts' || from === 'sso' ? 'sso' : from), busy: undefined, origin: undefined };
-      if (from === 'sso' || from === 'sso-accounts') return { state: { ...back, sso: { ...back.sso, prompt: undefined, choices: [], cursor: 0 } }, intent: { kind: 'sso-cancel' } };
-      return { state: { ...back, notice: { tone: 'info', text: 'Stopped waiting. The last attempt may still finish in the background.' } } };
+      const back: SignInState = {
+        ...go(state, from === 'sso-accounts' || from === 'sso' ? 'sso' : from),
+        busy: undefined,
+        origin: undefined,
+      };
+      if (from === 'sso' || from === 'sso-accounts')
+        return {
+          state: { ...back, sso: { ...back.sso, prompt: undefined, choices: [], cursor: 0 } },
+          intent: { kind: 'sso-cancel' },
+        };
+      return {
+        state: {
+          ...back,
+          notice: { tone: 'info', text: 'Stopped waiting. The last attempt may still finish in the background.' },
+        },
+      };
     }
     case 'identity':
       return identityKey(state, press);
@@ -327,15 +409,27 @@ function methodsKey(state: SignInState, press: KeyPress): KeyOutcome<SignInState
       }
       return emit(state, { kind: 'sign-in', method: 'current' });
     case 1:
-      return { state: { ...go(state, 'profiles'), profileCursor: clampTo(state.profileCursor, state.profiles.length) } };
+      return {
+        state: { ...go(state, 'profiles'), profileCursor: clampTo(state.profileCursor, state.profiles.length) },
+      };
     case 2: {
       const k = state.keys;
-      return { state: { ...go(state, 'keys'), keys: { ...wipeKeys(k, false), focus: k.accessKeyId.value ? 1 : 0, attempted: false } } };
+      return {
+        state: {
+          ...go(state, 'keys'),
+          keys: { ...wipeKeys(k, false), focus: k.accessKeyId.value ? 1 : 0, attempted: false },
+        },
+      };
     }
     default: {
       const s = state.sso;
       const focus = s.startUrl.value && !s.region.value ? 1 : 0;
-      return { state: { ...go(state, 'sso'), sso: { ...s, focus, attempted: false, prompt: undefined, choices: [], cursor: 0 } } };
+      return {
+        state: {
+          ...go(state, 'sso'),
+          sso: { ...s, focus, attempted: false, prompt: undefined, choices: [], cursor: 0 },
+        },
+      };
     }
   }
 }
@@ -345,13 +439,18 @@ const KEY_FIELDS = ['accessKeyId', 'secretAccessKey', 'sessionToken'] as const;
 function keysKey(state: SignInState, press: KeyPress): KeyOutcome<SignInState, SignInIntent> {
   const k = state.keys;
   const name = keyName(press);
-  if (name === 'escape') return { state: { ...go(state, 'methods'), keys: { ...wipeKeys(k, false), focus: 0, attempted: false } } };
+  if (name === 'escape')
+    return { state: { ...go(state, 'methods'), keys: { ...wipeKeys(k, false), focus: 0, attempted: false } } };
   const focus = formFocus(press, k.focus, KEY_FIELDS.length);
   if (focus !== undefined) return { state: { ...state, keys: { ...k, focus } } };
   if (name === 'enter') {
     if (k.focus < KEY_FIELDS.length - 1) return { state: { ...state, keys: { ...k, focus: k.focus + 1 } } };
     if (!keysValid(k)) {
-      const checks = [accessKeyIdCheck(k.accessKeyId.value, true), secretCheck(k.secretAccessKey.value, true), sessionTokenCheck(k.accessKeyId.value, k.sessionToken.value, true)];
+      const checks = [
+        accessKeyIdCheck(k.accessKeyId.value, true),
+        secretCheck(k.secretAccessKey.value, true),
+        sessionTokenCheck(k.accessKeyId.value, k.sessionToken.value, true),
+      ];
       return { state: { ...state, keys: { ...k, attempted: true, focus: Math.max(0, checks.findIndex(isError)) } } };
     }
     const token = k.sessionToken.value.trim();
@@ -380,7 +479,8 @@ function ssoKey(state: SignInState, press: KeyPress): KeyOutcome<SignInState, Si
   if (name === 'enter') {
     if (s.focus === 0) return { state: { ...state, sso: { ...s, focus: 1 } } };
     const checks = [startUrlCheck(s.startUrl.value, true), regionCheck(s.region.value, true)];
-    if (checks.some(isError)) return { state: { ...state, sso: { ...s, attempted: true, focus: Math.max(0, checks.findIndex(isError)) } } };
+    if (checks.some(isError))
+      return { state: { ...state, sso: { ...s, attempted: true, focus: Math.max(0, checks.findIndex(isError)) } } };
     return emit(state, { kind: 'sso-start', startUrl: s.startUrl.value.trim(), region: s.region.value.trim() });
   }
   const field = s.focus === 0 ? 'startUrl' : 'region';
@@ -395,11 +495,16 @@ function identityKey(state: SignInState, press: KeyPress): KeyOutcome<SignInStat
   if (!id || blockedBy(id)) return { state };
   if (needsConsent(state)) {
     if (name === 'enter') {
-      if (state.consent.value.trim().toLowerCase() === 'yes') return emit({ ...state, accepted: true }, { kind: 'continue', allowRoot: true });
+      if (state.consent.value.trim().toLowerCase() === 'yes')
+        return emit({ ...state, accepted: true }, { kind: 'continue', allowRoot: true });
       return {
         state: {
           ...state,
-          notice: { tone: 'warning', text: 'To continue as the root user, type yes in the consent field and press Enter.', next: 'Or press Esc to sign in as an administrator instead.' },
+          notice: {
+            tone: 'warning',
+            text: 'To continue as the root user, type yes in the consent field and press Enter.',
+            next: 'Or press Esc to sign in as an administrator instead.',
+          },
         },
       };
     }
@@ -409,7 +514,9 @@ function identityKey(state: SignInState, press: KeyPress): KeyOutcome<SignInStat
   if (name === 'enter') return emit({ ...state, accepted: true }, { kind: 'continue', allowRoot: false });
   if (keyText(press) === 'm' && offersMfa(id)) {
     const serial = state.mfa.serial.value ? state.mfa.serial : textField(id.mfaSerialSuggestion ?? '');
-    return { state: { ...go(state, 'mfa'), mfa: { serial, code: textField(), focus: serial.value ? 1 : 0, attempted: false } } };
+    return {
+      state: { ...go(state, 'mfa'), mfa: { serial, code: textField(), focus: serial.value ? 1 : 0, attempted: false } },
+    };
   }
   return { state };
 }
@@ -417,15 +524,20 @@ function identityKey(state: SignInState, press: KeyPress): KeyOutcome<SignInStat
 function mfaKey(state: SignInState, press: KeyPress): KeyOutcome<SignInState, SignInIntent> {
   const m = state.mfa;
   const name = keyName(press);
-  if (name === 'escape') return { state: { ...go(state, 'identity'), mfa: { ...m, code: textField(), attempted: false } } };
+  if (name === 'escape')
+    return { state: { ...go(state, 'identity'), mfa: { ...m, code: textField(), attempted: false } } };
   const focus = formFocus(press, m.focus, 2);
   if (focus !== undefined) return { state: { ...state, mfa: { ...m, focus } } };
   if (name === 'enter') {
     if (m.focus === 0) return { state: { ...state, mfa: { ...m, focus: 1 } } };
     const checks = [mfaSerialCheck(m.serial.value, true), mfaCodeCheck(m.code.value, true)];
-    if (checks.some(isError)) return { state: { ...state, mfa: { ...m, attempted: true, focus: Math.max(0, checks.findIndex(isError)) } } };
+    if (checks.some(isError))
+      return { state: { ...state, mfa: { ...m, attempted: true, focus: Math.max(0, checks.findIndex(isError)) } } };
     // A one-time code is spent once sent: clear it with the intent, like the keys.
-    return emit({ ...state, mfa: { ...m, code: textField(), attempted: false } }, { kind: 'mfa', serial: m.serial.value.trim(), code: m.code.value });
+    return emit(
+      { ...state, mfa: { ...m, code: textField(), attempted: false } },
+      { kind: 'mfa', serial: m.serial.value.trim(), code: m.code.value },
+    );
   }
   const field = m.focus === 0 ? 'serial' : 'code';
   const edited = editText(m[field], press);
@@ -438,14 +550,36 @@ function mfaKey(state: SignInState, press: KeyPress): KeyOutcome<SignInState, Si
 export function signInEvent(state: SignInState, event: SignInEvent): SignInState {
   switch (event.kind) {
     case 'busy':
-      return { ...state, phase: 'busy', busy: event.message, notice: undefined, origin: state.origin ?? (state.phase === 'busy' ? 'methods' : state.phase) };
+      return {
+        ...state,
+        phase: 'busy',
+        busy: event.message,
+        notice: undefined,
+        origin: state.origin ?? (state.phase === 'busy' ? 'methods' : state.phase),
+      };
     case 'sso-prompt': {
       const { verificationUri, verificationUriComplete, userCode, expiresAt } = event;
-      return { ...state, phase: 'sso-wait', busy: undefined, notice: undefined, origin: 'sso', sso: { ...state.sso, prompt: { verificationUri, verificationUriComplete, userCode, expiresAt } } };
+      return {
+        ...state,
+        phase: 'sso-wait',
+        busy: undefined,
+        notice: undefined,
+        origin: 'sso',
+        sso: { ...state.sso, prompt: { verificationUri, verificationUriComplete, userCode, expiresAt } },
+      };
     }
     case 'sso-accounts': {
-      const choices = event.accounts.flatMap((a) => a.roles.map((roleName) => ({ accountId: a.accountId, accountName: a.accountName, roleName })));
-      return { ...state, phase: 'sso-accounts', busy: undefined, notice: undefined, origin: 'sso', sso: { ...state.sso, prompt: undefined, choices, cursor: 0 } };
+      const choices = event.accounts.flatMap((a) =>
+        a.roles.map((roleName) => ({ accountId: a.accountId, accountName: a.accountName, roleName })),
+      );
+      return {
+        ...state,
+        phase: 'sso-accounts',
+        busy: undefined,
+        notice: undefined,
+        origin: 'sso',
+        sso: { ...state.sso, prompt: undefined, choices, cursor: 0 },
+      };
     }
     case 'signed-in': {
       const result = event.result;
@@ -493,7 +627,10 @@ const blank: Line = { s: '', k: 0 };
 
 function para(text: string, width: number, p: Palette, style = '', k: 0 | 1 | 2 = 1, indent = 0): Line[] {
   const pad = ' '.repeat(indent);
-  return wrap(text, Math.max(1, width - indent)).map((l) => ({ s: styledLine([{ text: pad + l, ...(style ? { style } : {}) }], '', p), k }));
+  return wrap(text, Math.max(1, width - indent)).map((l) => ({
+    s: styledLine([{ text: pad + l, ...(style ? { style } : {}) }], '', p),
+    k,
+  }));
 }
 
 function title(text: string, width: number, p: Palette): Line {
@@ -502,8 +639,13 @@ function title(text: string, width: number, p: Palette): Line {
 
 function noticeLines(notice: Notice | undefined, width: number, p: Palette): Line[] {
   if (!notice) return [];
-  const style = notice.tone === 'error' ? p.error : notice.tone === 'warning' ? p.warning : notice.tone === 'ok' ? p.ok : '';
-  return [...para(notice.text, width, p, style, 2), ...(notice.next ? para(`Next step: ${notice.next}`, width, p, '', 2) : []), blank];
+  const style =
+    notice.tone === 'error' ? p.error : notice.tone === 'warning' ? p.warning : notice.tone === 'ok' ? p.ok : '';
+  return [
+    ...para(notice.text, width, p, style, 2),
+    ...(notice.next ? para(`Next step: ${notice.next}`, width, p, '', 2) : []),
+    blank,
+  ];
 }
 
 function listRow(text: string, selected: boolean, width: number, p: Palette): Line {
@@ -524,7 +666,16 @@ function tail(text: string, width: number): string {
   return text.length > width ? (width === 1 ? '…' : `…${text.slice(text.length - width + 1)}`) : text;
 }
 
-function fieldLines(label: string, field: TextField, focused: boolean, labelWidth: number, width: number, p: Palette, check: Check | undefined, placeholder = ''): Line[] {
+function fieldLines(
+  label: string,
+  field: TextField,
+  focused: boolean,
+  labelWidth: number,
+  width: number,
+  p: Palette,
+  check: Check | undefined,
+  placeholder = '',
+): Line[] {
   const lead = `${focused ? '> ' : '  '}${label.padEnd(labelWidth)}  `;
   const narrow = lead.length + 12 > width;
   const head = narrow ? clip(lead.trimEnd(), width) : lead;
@@ -537,7 +688,10 @@ function fieldLines(label: string, field: TextField, focused: boolean, labelWidt
     // Bullets only, and how many characters arrived, so a paste can be checked without showing it.
     const count = `  ${n} characters`;
     const room = valueWidth - count.length >= 6 ? valueWidth - count.length : valueWidth;
-    segments = [{ text: focused ? shownWindow(field, room) : tail(shownText(field, false), room) }, { text: room < valueWidth ? count : '', style: p.dim }];
+    segments = [
+      { text: focused ? shownWindow(field, room) : tail(shownText(field, false), room) },
+      { text: room < valueWidth ? count : '', style: p.dim },
+    ];
   } else {
     segments = [{ text: focused ? shownWindow(field, valueWidth) : tail(shownText(field, false), valueWidth) }];
   }
@@ -584,7 +738,14 @@ function detailLines(label: string, value: string, width: number, p: Palette, st
   if (width < labelWidth + 16) return [...para(`${label}:`, width, p, p.dim, 1), ...para(value, width, p, style, 1, 2)];
   const rest = wrap(value, width - labelWidth);
   return rest.map((l, i) => ({
-    s: styledLine([{ text: i === 0 ? label.padEnd(labelWidth) : ' '.repeat(labelWidth), style: p.dim }, { text: l, ...(style ? { style } : {}) }], '', p),
+    s: styledLine(
+      [
+        { text: i === 0 ? label.padEnd(labelWidth) : ' '.repeat(labelWidth), style: p.dim },
+        { text: l, ...(style ? { style } : {}) },
+      ],
+      '',
+      p,
+    ),
     k: 1,
   }));
 }
@@ -644,15 +805,26 @@ function identityLines(state: SignInState, width: number, p: Palette): Line[] {
   if (who.isRoot) {
     out.push(blank);
     // Spelled out and wrapped, never cut: the alarm style is not the only signal (NO_COLOR).
-    for (const l of wrap(rootBannerText(who.account), Math.max(1, width - 2))) out.push({ s: styledLine([{ text: fit(` ${l}`, width) }], p.alarm, p), k: 2 });
+    for (const l of wrap(rootBannerText(who.account), Math.max(1, width - 2)))
+      out.push({ s: styledLine([{ text: fit(` ${l}`, width) }], p.alarm, p), k: 2 });
     out.push(blank);
     out.push(...para('Type yes and press Enter to continue as the root user.', width, p, p.bold, 2));
     out.push(...fieldLines('Consent', state.consent, true, 7, width, p, undefined, 'type yes'));
     return out;
   }
   const warning = breakGlassWarning(who);
-  if (warning) out.push(blank, { s: styledLine([{ text: clip(`! ${warning}`, width), style: p.warning }], '', p), k: 2 });
-  out.push(blank, ...para(state.accepted ? 'Accepted. Press Enter to go on again.' : 'Press Enter to continue with this identity.', width, p, '', 2));
+  if (warning)
+    out.push(blank, { s: styledLine([{ text: clip(`! ${warning}`, width), style: p.warning }], '', p), k: 2 });
+  out.push(
+    blank,
+    ...para(
+      state.accepted ? 'Accepted. Press Enter to go on again.' : 'Press Enter to continue with this identity.',
+      width,
+      p,
+      '',
+      2,
+    ),
+  );
   return out;
 }
 
@@ -678,10 +850,26 @@ function bodyLines(state: SignInState, width: number, height: number, now: numbe
   switch (state.phase) {
     case 'methods': {
       const out = [...top, title('How do you want to sign in?', width, p)];
-      out.push(...para('Break-glass sign-in: bootstrap needs full access to the management account, or to a new account that will become it.', width, p, p.dim));
+      out.push(
+        ...para(
+          'Break-glass sign-in: bootstrap needs full access to the management account, or to a new account that will become it.',
+          width,
+          p,
+          p.dim,
+        ),
+      );
       out.push(blank);
       methodRows(state).forEach((row, i) => out.push(listRow(row, i === state.methodCursor, width, p)));
-      if (state.identity) out.push(blank, ...para(`Signed in as ${state.identity.identity.arn} (${state.identity.via}). Choose a method to sign in differently.`, width, p, p.dim));
+      if (state.identity)
+        out.push(
+          blank,
+          ...para(
+            `Signed in as ${state.identity.identity.arn} (${state.identity.via}). Choose a method to sign in differently.`,
+            width,
+            p,
+            p.dim,
+          ),
+        );
       return out;
     }
     case 'profiles': {
@@ -689,7 +877,13 @@ function bodyLines(state: SignInState, width: number, height: number, now: numbe
       const out = [...top, title(n ? `Choose a profile (${n})` : 'No profiles found', width, p)];
       if (!n) {
         out.push(
-          ...para('Profiles are the [profile name] sections of the AWS config file: the file AWS_CONFIG_FILE names, or ~/.aws/config. Add one there (for example with `aws configure --profile admin`), or press Esc and choose another way to sign in.', width, p, '', 2),
+          ...para(
+            'Profiles are the [profile name] sections of the AWS config file: the file AWS_CONFIG_FILE names, or ~/.aws/config. Add one there (for example with `aws configure --profile admin`), or press Esc and choose another way to sign in.',
+            width,
+            p,
+            '',
+            2,
+          ),
         );
         return out;
       }
@@ -702,22 +896,95 @@ function bodyLines(state: SignInState, width: number, height: number, now: numbe
       const k = state.keys;
       const out = [...top, title('Paste access keys', width, p)];
       out.push(...para('Secrets are masked, never shown, and forgotten once used.', width, p, p.dim));
-      if (k.wiped && !k.secretAccessKey.value) out.push(...para('The secret access key and session token were cleared after the last attempt: paste them again.', width, p, p.accent, 2));
+      if (k.wiped && !k.secretAccessKey.value)
+        out.push(
+          ...para(
+            'The secret access key and session token were cleared after the last attempt: paste them again.',
+            width,
+            p,
+            p.accent,
+            2,
+          ),
+        );
       out.push(blank);
       const w = 17;
-      out.push(...fieldLines('Access key ID', k.accessKeyId, k.focus === 0, w, width, p, accessKeyIdCheck(k.accessKeyId.value, k.attempted), 'AKIA… or ASIA…'));
-      out.push(...fieldLines('Secret access key', k.secretAccessKey, k.focus === 1, w, width, p, secretCheck(k.secretAccessKey.value, k.attempted), 'required'));
-      const tokenHint = k.accessKeyId.value.trim().startsWith('ASIA') ? 'required for ASIA… keys' : 'only for temporary (ASIA…) keys';
-      out.push(...fieldLines('Session token', k.sessionToken, k.focus === 2, w, width, p, sessionTokenCheck(k.accessKeyId.value, k.sessionToken.value, k.attempted), tokenHint));
+      out.push(
+        ...fieldLines(
+          'Access key ID',
+          k.accessKeyId,
+          k.focus === 0,
+          w,
+          width,
+          p,
+          accessKeyIdCheck(k.accessKeyId.value, k.attempted),
+          'AKIA… or ASIA…',
+        ),
+      );
+      out.push(
+        ...fieldLines(
+          'Secret access key',
+          k.secretAccessKey,
+          k.focus === 1,
+          w,
+          width,
+          p,
+          secretCheck(k.secretAccessKey.value, k.attempted),
+          'required',
+        ),
+      );
+      const tokenHint = k.accessKeyId.value.trim().startsWith('ASIA')
+        ? 'required for ASIA… keys'
+        : 'only for temporary (ASIA…) keys';
+      out.push(
+        ...fieldLines(
+          'Session token',
+          k.sessionToken,
+          k.focus === 2,
+          w,
+          width,
+          p,
+          sessionTokenCheck(k.accessKeyId.value, k.sessionToken.value, k.attempted),
+          tokenHint,
+        ),
+      );
       return out;
     }
     case 'sso': {
       const s = state.sso;
       const out = [...top, title('IAM Identity Center: device sign-in', width, p)];
-      out.push(...para('The start URL is your AWS access portal, e.g. https://d-1234567890.awsapps.com/start; the Region is where Identity Center runs.', width, p, p.dim));
+      out.push(
+        ...para(
+          'The start URL is your AWS access portal, e.g. https://d-1234567890.awsapps.com/start; the Region is where Identity Center runs.',
+          width,
+          p,
+          p.dim,
+        ),
+      );
       out.push(blank);
-      out.push(...fieldLines('Start URL', s.startUrl, s.focus === 0, 10, width, p, startUrlCheck(s.startUrl.value, s.attempted), 'https://…'));
-      out.push(...fieldLines('SSO Region', s.region, s.focus === 1, 10, width, p, regionCheck(s.region.value, s.attempted), 'e.g. us-east-1'));
+      out.push(
+        ...fieldLines(
+          'Start URL',
+          s.startUrl,
+          s.focus === 0,
+          10,
+          width,
+          p,
+          startUrlCheck(s.startUrl.value, s.attempted),
+          'https://…',
+        ),
+      );
+      out.push(
+        ...fieldLines(
+          'SSO Region',
+          s.region,
+          s.focus === 1,
+          10,
+          width,
+          p,
+          regionCheck(s.region.value, s.attempted),
+          'e.g. us-east-1',
+        ),
+      );
       return out;
     }
     case 'sso-wait': {
@@ -730,25 +997,47 @@ function bodyLines(state: SignInState, width: number, height: number, now: numbe
         out.push({ s: styledLine([{ text: prompt.verificationUriComplete.slice(i, i + width) }], p.accent, p), k: 2 });
       }
       out.push(blank);
-      out.push({ s: styledLine([{ text: 'Code: ' }, { text: clip(prompt.userCode, Math.max(1, width - 6)), style: p.bold }], '', p), k: 2 });
+      out.push({
+        s: styledLine(
+          [{ text: 'Code: ' }, { text: clip(prompt.userCode, Math.max(1, width - 6)), style: p.bold }],
+          '',
+          p,
+        ),
+        k: 2,
+      });
       out.push(...para('Check that the browser shows the same code before you approve.', width, p, p.dim));
       out.push(blank);
-      out.push(...para(`Waiting for you to approve in the browser… (${expiryText(prompt.expiresAt, now)})`, width, p, '', 2));
+      out.push(
+        ...para(`Waiting for you to approve in the browser… (${expiryText(prompt.expiresAt, now)})`, width, p, '', 2),
+      );
       out.push(...para(`Or open ${prompt.verificationUri} and enter the code.`, width, p, p.dim));
       return out;
     }
     case 'sso-accounts': {
       const choices = state.sso.choices;
-      const out = [...top, title(choices.length ? `Choose an account and role (${choices.length})` : 'No accounts', width, p)];
+      const out = [
+        ...top,
+        title(choices.length ? `Choose an account and role (${choices.length})` : 'No accounts', width, p),
+      ];
       if (!choices.length) {
-        out.push(...para('This Identity Center user has no account assignments. Ask an administrator to assign you a permission set, or press Esc and sign in another way.', width, p, '', 2));
+        out.push(
+          ...para(
+            'This Identity Center user has no account assignments. Ask an administrator to assign you a permission set, or press Esc and sign in another way.',
+            width,
+            p,
+            '',
+            2,
+          ),
+        );
         return out;
       }
       const roleWidth = Math.min(28, Math.max(...choices.map((c) => c.roleName.length)));
       const { top: first, end } = windowOf(state.sso.cursor, choices.length, height - out.length);
       for (let i = first; i < end; i++) {
         const c = choices[i]!;
-        out.push(listRow(`${c.roleName.padEnd(roleWidth)}  ${c.accountId} ${c.accountName}`, i === state.sso.cursor, width, p));
+        out.push(
+          listRow(`${c.roleName.padEnd(roleWidth)}  ${c.accountId} ${c.accountName}`, i === state.sso.cursor, width, p),
+        );
       }
       return out;
     }
@@ -759,10 +1048,30 @@ function bodyLines(state: SignInState, width: number, height: number, now: numbe
     case 'mfa': {
       const m = state.mfa;
       const out = [...top, title('Add an MFA code', width, p)];
-      out.push(...para('Signs in again through STS GetSessionToken with your MFA device, for credentials that satisfy MFA conditions.', width, p, p.dim));
+      out.push(
+        ...para(
+          'Signs in again through STS GetSessionToken with your MFA device, for credentials that satisfy MFA conditions.',
+          width,
+          p,
+          p.dim,
+        ),
+      );
       out.push(blank);
-      out.push(...fieldLines('MFA device ARN', m.serial, m.focus === 0, 14, width, p, mfaSerialCheck(m.serial.value, m.attempted), 'arn:aws:iam::<account>:mfa/<name>'));
-      out.push(...fieldLines('Code', m.code, m.focus === 1, 14, width, p, mfaCodeCheck(m.code.value, m.attempted), '6 digits'));
+      out.push(
+        ...fieldLines(
+          'MFA device ARN',
+          m.serial,
+          m.focus === 0,
+          14,
+          width,
+          p,
+          mfaSerialCheck(m.serial.value, m.attempted),
+          'arn:aws:iam::<account>:mfa/<name>',
+        ),
+      );
+      out.push(
+        ...fieldLines('Code', m.code, m.focus === 1, 14, width, p, mfaCodeCheck(m.code.value, m.attempted), '6 digits'),
+      );
       return out;
     }
   }
@@ -811,7 +1120,9 @@ export function signInHints(state: SignInState): string {
       const id = state.identity;
       if (!id || blockedBy(id)) return 'Esc sign in differently · ? help';
       if (needsConsent(state)) return 'Type yes, Enter continue as root · Esc sign in differently';
-      return offersMfa(id) ? 'Enter continue · m MFA · Esc sign in differently · ? help' : 'Enter continue · Esc sign in differently · ? help';
+      return offersMfa(id)
+        ? 'Enter continue · m MFA · Esc sign in differently · ? help'
+        : 'Enter continue · Esc sign in differently · ? help';
     }
   }
 }

@@ -101,13 +101,17 @@ function go(state: WizardState, screen: ScreenId): WizardState {
  * saved, or (after the apply) the state move and the summary still ahead.
  */
 export function quitLoss(state: WizardState): string | undefined {
-  if (state.screen === 'apply' && state.apply?.status === 'done') return 'The organization is applied, but the Terraform state move and the summary are still ahead.';
+  if (state.screen === 'apply' && state.apply?.status === 'done')
+    return 'The organization is applied, but the Terraform state move and the summary are still ahead.';
   if (state.screen === 'migrate') {
-    if (state.migrate?.status === 'running') return 'Terraform is moving the state right now: quitting may leave the move half-done.';
-    if (state.migrate?.status !== 'done') return 'The organization is applied, but the Terraform state is not moved yet and the summary is still ahead.';
+    if (state.migrate?.status === 'running')
+      return 'Terraform is moving the state right now: quitting may leave the move half-done.';
+    if (state.migrate?.status !== 'done')
+      return 'The organization is applied, but the Terraform state is not moved yet and the summary is still ahead.';
     return undefined;
   }
-  const before = state.screen === 'welcome' || state.screen === 'signin' || state.screen === 'blueprint' || state.screen === 'plan';
+  const before =
+    state.screen === 'welcome' || state.screen === 'signin' || state.screen === 'blueprint' || state.screen === 'plan';
   if (before && state.editor && editorUnsaved(state.editor)) return 'Your unsaved blueprint edits will be lost.';
   return undefined;
 }
@@ -118,9 +122,16 @@ export function wizardKey(state: WizardState, press: KeyPress): WizardOutcome {
   if (state.quitConfirm !== undefined) {
     // y, or Ctrl-C a second time, quits; any other key stays with everything as it was.
     if (name === 'ctrl-c' || text === 'y' || text === 'Y') return { state, intent: { kind: 'quit', code: 130 } };
-    return { state: { ...state, quitConfirm: undefined, notice: { tone: 'info', text: 'Not quitting: everything is as you left it.' } } };
+    return {
+      state: {
+        ...state,
+        quitConfirm: undefined,
+        notice: { tone: 'info', text: 'Not quitting: everything is as you left it.' },
+      },
+    };
   }
-  const applying = state.screen === 'apply' && state.apply && (state.apply.status === 'running' || state.apply.status === 'stopping');
+  const applying =
+    state.screen === 'apply' && state.apply && (state.apply.status === 'running' || state.apply.status === 'stopping');
   if (name === 'ctrl-c' && !applying) {
     const loss = quitLoss(state);
     if (loss) return { state: { ...state, quitConfirm: loss } };
@@ -131,12 +142,26 @@ export function wizardKey(state: WizardState, press: KeyPress): WizardOutcome {
     const top = state.helpTop ?? 0;
     const max = state.helpMaxTop ?? 0;
     const scrolled =
-      name === 'up' || text === 'k' ? top - 1 : name === 'down' || text === 'j' ? top + 1 : name === 'pageup' ? top - 10 : name === 'pagedown' ? top + 10 : name === 'home' ? 0 : name === 'end' ? max : undefined;
-    if (scrolled !== undefined && max > 0) return { state: { ...state, helpTop: Math.max(0, Math.min(max, scrolled)) } };
+      name === 'up' || text === 'k'
+        ? top - 1
+        : name === 'down' || text === 'j'
+          ? top + 1
+          : name === 'pageup'
+            ? top - 10
+            : name === 'pagedown'
+              ? top + 10
+              : name === 'home'
+                ? 0
+                : name === 'end'
+                  ? max
+                  : undefined;
+    if (scrolled !== undefined && max > 0)
+      return { state: { ...state, helpTop: Math.max(0, Math.min(max, scrolled)) } };
     return { state: { ...state, help: false, helpTop: 0 } };
   }
   if (text === '?' && !capturesText(state)) return { state: { ...state, help: true, helpTop: 0 } };
-  const quitHere = state.screen === 'welcome' || state.screen === 'done' || (state.screen === 'plan' && !state.plan.confirm);
+  const quitHere =
+    state.screen === 'welcome' || state.screen === 'done' || (state.screen === 'plan' && !state.plan.confirm);
   if (text === 'q' && quitHere && !capturesText(state)) return { state, intent: { kind: 'quit', code: 0 } };
 
   switch (state.screen) {
@@ -145,7 +170,8 @@ export function wizardKey(state: WizardState, press: KeyPress): WizardOutcome {
       const next = { ...state, welcome: r.state };
       if (!r.intent) return { state: next };
       if (r.intent.choice === 'quit') return { state: next, intent: { kind: 'quit', code: 0 } };
-      if (r.intent.choice === 'resume') return { state: { ...go(next, 'signin'), resume: true }, intent: { kind: 'resume' } };
+      if (r.intent.choice === 'resume')
+        return { state: { ...go(next, 'signin'), resume: true }, intent: { kind: 'resume' } };
       return { state: { ...go(next, 'signin'), resume: false } };
     }
     case 'signin': {
@@ -154,7 +180,8 @@ export function wizardKey(state: WizardState, press: KeyPress): WizardOutcome {
       const intent = r.intent;
       if (!intent) return { state: next };
       if (intent.kind === 'back') return { state: go(next, 'welcome') };
-      if (intent.kind === 'continue') return { state: { ...go(next, 'blueprint'), allowRoot: intent.allowRoot }, intent: { kind: 'open-blueprint' } };
+      if (intent.kind === 'continue')
+        return { state: { ...go(next, 'blueprint'), allowRoot: intent.allowRoot }, intent: { kind: 'open-blueprint' } };
       return { state: next, intent: { kind: 'signin', intent } };
     }
     case 'blueprint': {
@@ -165,7 +192,10 @@ export function wizardKey(state: WizardState, press: KeyPress): WizardOutcome {
       if (!intent) return { state: next };
       if (intent.kind === 'back') return { state: go(next, 'signin') };
       if (intent.kind === 'continue') {
-        return { state: { ...go(next, 'plan'), plan: { ...initialPlan(), expanded: state.plan.expanded } }, intent: { kind: 'plan', blueprint: intent.blueprint, overwrite: state.editor.overwrite } };
+        return {
+          state: { ...go(next, 'plan'), plan: { ...initialPlan(), expanded: state.plan.expanded } },
+          intent: { kind: 'plan', blueprint: intent.blueprint, overwrite: state.editor.overwrite },
+        };
       }
       return { state: next, intent: { kind: 'editor', intent } };
     }
@@ -190,9 +220,15 @@ export function wizardKey(state: WizardState, press: KeyPress): WizardOutcome {
         case 'quit':
           return { state: next, intent };
         case 'back-to-plan':
-          return { state: { ...go(next, 'plan'), plan: { ...next.plan, status: 'planning' } }, intent: { kind: 'replan' } };
+          return {
+            state: { ...go(next, 'plan'), plan: { ...next.plan, status: 'planning' } },
+            intent: { kind: 'replan' },
+          };
         case 'continue':
-          return { state: go(next, 'migrate'), intent: { kind: 'migrate', intent: { kind: 'inspect', dir: next.migrate?.dir.value ?? '' } } };
+          return {
+            state: go(next, 'migrate'),
+            intent: { kind: 'migrate', intent: { kind: 'inspect', dir: next.migrate?.dir.value ?? '' } },
+          };
       }
       return { state: next };
     }
@@ -221,7 +257,11 @@ export function blueprintExists(state: WizardState, path: string): WizardState {
   return {
     ...state,
     screen: 'blueprint',
-    notice: { tone: 'warning', text: `${path} already exists and holds another blueprint; nothing was overwritten.`, next: 'Press Enter on Continue again to replace it, or change "Save to".' },
+    notice: {
+      tone: 'warning',
+      text: `${path} already exists and holds another blueprint; nothing was overwritten.`,
+      next: 'Press Enter on Continue again to replace it, or change "Save to".',
+    },
     ...(state.editor ? { editor: { ...state.editor, overwrite: true } } : {}),
   };
 }

@@ -46,7 +46,8 @@ export function initialWelcome(): WelcomeState {
 function choices(state: WelcomeState): { choice: WelcomeChoice; label: string }[] {
   const d = state.detection;
   const list: { choice: WelcomeChoice; label: string }[] = [];
-  if (d?.interrupted) list.push({ choice: 'resume', label: `Resume the interrupted run of ${d.interrupted.blueprint}` });
+  if (d?.interrupted)
+    list.push({ choice: 'resume', label: `Resume the interrupted run of ${d.interrupted.blueprint}` });
   const org = d?.organization;
   const start =
     org?.kind === 'management'
@@ -65,7 +66,8 @@ export function welcomeKey(state: WelcomeState, press: KeyPress): KeyOutcome<Wel
   const move = listMove(press);
   if (move) return { state: { ...state, cursor: Math.max(0, Math.min(list.length - 1, state.cursor + move)) } };
   if (keyName(press) === 'enter') return { state, intent: { kind: 'choose', choice: list[state.cursor]!.choice } };
-  if (keyText(press) === 'r' && state.detection.interrupted) return { state, intent: { kind: 'choose', choice: 'resume' } };
+  if (keyText(press) === 'r' && state.detection.interrupted)
+    return { state, intent: { kind: 'choose', choice: 'resume' } };
   return { state };
 }
 
@@ -77,9 +79,21 @@ function organizationLines(org: OrganizationFinding, ctx: RenderContext): string
   const { width, palette: p } = ctx;
   switch (org.kind) {
     case 'none':
-      return paragraph(`Account ${org.account} is not in an organization. Bootstrap will create one (feature set ALL) with this account as its management account.`, width, p, '', 2);
+      return paragraph(
+        `Account ${org.account} is not in an organization. Bootstrap will create one (feature set ALL) with this account as its management account.`,
+        width,
+        p,
+        '',
+        2,
+      );
     case 'management':
-      return paragraph(`Organization ${org.id} exists and account ${org.account} is its management account. Bootstrap will adopt it: existing OUs, accounts and policies are kept, and only what the blueprint adds is created.`, width, p, '', 2);
+      return paragraph(
+        `Organization ${org.id} exists and account ${org.account} is its management account. Bootstrap will adopt it: existing OUs, accounts and policies are kept, and only what the blueprint adds is created.`,
+        width,
+        p,
+        '',
+        2,
+      );
     case 'member':
       return paragraph(
         `Account ${org.account} is a member of organization ${org.id}. Bootstrap must run in the management account (${org.managementAccountId}); you can sign in to it on the next screen.`,
@@ -96,13 +110,29 @@ function organizationLines(org: OrganizationFinding, ctx: RenderContext): string
 export function welcomeLines(state: WelcomeState, ctx: RenderContext): string[] {
   const { width, palette: p } = ctx;
   const lines = [
-    styledLine([{ text: 'From one AWS account to a governed organization with remote Terraform state.', style: p.bold }], '', p),
-    ...paragraph('The wizard signs you in, builds a blueprint with you, shows every change as a plan with its API call, applies it with a journal that survives a crash, moves your bootstrap Terraform state into the new bucket, and ends in the operator console.', width, p),
+    styledLine(
+      [{ text: 'From one AWS account to a governed organization with remote Terraform state.', style: p.bold }],
+      '',
+      p,
+    ),
+    ...paragraph(
+      'The wizard signs you in, builds a blueprint with you, shows every change as a plan with its API call, applies it with a journal that survives a crash, moves your bootstrap Terraform state into the new bucket, and ends in the operator console.',
+      width,
+      p,
+    ),
     '',
   ];
   const d = state.detection;
   if (!d) {
-    lines.push(...paragraph('Looking at what exists: your credentials, the organization, and interrupted runs…', width, p, p.dim, 2));
+    lines.push(
+      ...paragraph(
+        'Looking at what exists: your credentials, the organization, and interrupted runs…',
+        width,
+        p,
+        p.dim,
+        2,
+      ),
+    );
     return lines;
   }
   lines.push(styledLine([{ text: 'What exists', style: p.bold }], '', p));
@@ -120,7 +150,15 @@ export function welcomeLines(state: WelcomeState, ctx: RenderContext): string[] 
       ),
     );
   } else if (d.blueprintFile) {
-    lines.push(...paragraph(`Blueprint ${d.blueprintFile} found in this directory; the blueprint screen starts from it.`, width, p, '', 2));
+    lines.push(
+      ...paragraph(
+        `Blueprint ${d.blueprintFile} found in this directory; the blueprint screen starts from it.`,
+        width,
+        p,
+        '',
+        2,
+      ),
+    );
   }
   lines.push('');
   choices(state).forEach((c, i) => lines.push(menuRow(c.label, i === state.cursor, width, p)));
