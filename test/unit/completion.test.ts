@@ -177,8 +177,9 @@ describe('completion table in step with the commands', () => {
   it('lists exactly the visible commands of src/cli.ts', () => {
     const source = readFileSync(join(REPO_ROOT, 'src', 'cli.ts'), 'utf8');
     const table = source.slice(source.indexOf('const COMMANDS'), source.indexOf('function help'));
-    const names = [...table.matchAll(/^\s*'?([\w-]+)'?: \{ summary: /gm)].map((m) => m[1]!);
-    const visible = names.filter((n) => !new RegExp(`'?${n}'?: \\{[^\\n]*hidden: true`).test(table));
+    const entries = [...table.matchAll(/^ {2}'?([\w-]+)'?: \{\n?([\s\S]*?)^ {2}\},/gm)];
+    const names = entries.map((m) => m[1]!);
+    const visible = entries.filter((m) => !/\bhidden: true/.test(m[2]!)).map((m) => m[1]!);
     assert.ok(visible.length >= 10, `found the command table in cli.ts (${names.join(', ')})`);
     assert.deepEqual(Object.keys(COMPLETION_TABLE).sort(), visible.sort());
   });
