@@ -61,7 +61,9 @@ function prepareHome(): { env: Record<string, string>; dir: string } {
   const inventory = syntheticInventory(ACCOUNTS, `env:${ACCESS_KEY}`, new Date().toISOString());
   writeInventory(paths, inventory);
   const aliases: Record<string, string> = {};
-  inventory.accounts.slice(0, 200).forEach((a, i) => (aliases[`acct${i}`] = a.id));
+  inventory.accounts.slice(0, 200).forEach((a, i) => {
+    aliases[`acct${i}`] = a.id;
+  });
   mkdirSync(paths.config, { recursive: true });
   writeFileSync(settingsFile(paths), JSON.stringify({ aliases }));
   return { env, dir };

@@ -106,7 +106,7 @@ function profileRegion(env: Env): string | undefined {
   const header =
     profile === 'default'
       ? /^\[\s*(profile\s+)?default\s*\]/
-      : new RegExp(`^\\[\\s*profile\\s+${escape(profile)}\\s*\\]`);
+      : new RegExp(`^\\[\\s*profile\\s+${escapeRegExp(profile)}\\s*\\]`);
   let inside = false;
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
@@ -119,6 +119,6 @@ function profileRegion(env: Env): string | undefined {
   return undefined;
 }
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

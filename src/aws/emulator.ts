@@ -66,7 +66,12 @@ export async function startEmulator(deps: Deps, opts: { readyTimeoutMs?: number 
   child.stdout?.on('data', (d) => (output = (output + String(d)).slice(-2000)));
   child.stderr?.on('data', (d) => (output = (output + String(d)).slice(-2000)));
   let exited = false;
-  const exitedPromise = new Promise<void>((resolve) => child.on('exit', () => ((exited = true), resolve())));
+  const exitedPromise = new Promise<void>((resolve) =>
+    child.on('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   child.on('error', () => undefined);
   // If awsorg itself ends without reaching stop() (an uncaught error, process.exit), take the emulator along.
   const killOnExit = () => {

@@ -132,17 +132,15 @@ export async function refreshSsoToken(deps: Deps, sso: SsoSessionRef, token: Sso
   };
   let out: CreateTokenCommandOutput;
   try {
-    out = await deps
-      .aws(sso.region)
-      .send(
-        'sso-oidc',
-        new CreateTokenCommand({
-          grantType: REFRESH_TOKEN_GRANT,
-          clientId: token.clientId,
-          clientSecret: token.clientSecret,
-          refreshToken: token.refreshToken,
-        }),
-      );
+    out = await deps.aws(sso.region).send(
+      'sso-oidc',
+      new CreateTokenCommand({
+        grantType: REFRESH_TOKEN_GRANT,
+        clientId: token.clientId,
+        clientSecret: token.clientSecret,
+        refreshToken: token.refreshToken,
+      }),
+    );
   } catch (err) {
     if (
       err instanceof AwsCallError &&

@@ -123,16 +123,14 @@ export async function listSsoAccounts(
   do {
     await beforeCall?.();
     const page = await portalCall(sso, () =>
-      deps
-        .aws(sso.region)
-        .send(
-          'sso',
-          new ListAccountsCommand({
-            accessToken: token.accessToken,
-            maxResults: 100,
-            ...(nextToken ? { nextToken } : {}),
-          }),
-        ),
+      deps.aws(sso.region).send(
+        'sso',
+        new ListAccountsCommand({
+          accessToken: token.accessToken,
+          maxResults: 100,
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      ),
     );
     for (const a of page.accountList ?? []) {
       if (a.accountId)
@@ -160,17 +158,15 @@ export async function listSsoAccountRoles(
   do {
     await beforeCall?.();
     const page = await portalCall(sso, () =>
-      deps
-        .aws(sso.region)
-        .send(
-          'sso',
-          new ListAccountRolesCommand({
-            accessToken: token.accessToken,
-            accountId,
-            maxResults: 100,
-            ...(nextToken ? { nextToken } : {}),
-          }),
-        ),
+      deps.aws(sso.region).send(
+        'sso',
+        new ListAccountRolesCommand({
+          accessToken: token.accessToken,
+          accountId,
+          maxResults: 100,
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      ),
     );
     for (const r of page.roleList ?? []) if (r.roleName) roles.add(r.roleName);
     nextToken = page.nextToken || undefined;

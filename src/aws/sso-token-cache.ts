@@ -78,7 +78,7 @@ export function tokenCacheFile(env: Env, sso: SsoSessionRef): string {
 export function registrationCacheKey(sso: SsoSessionRef, scopes: string[] | undefined): string {
   const fields: [string, string][] = [
     ['region', pyJson(sso.region)],
-    ['scopes', scopes && scopes.length ? `[${scopes.map(pyJson).join(', ')}]` : 'null'],
+    ['scopes', scopes?.length ? `[${scopes.map(pyJson).join(', ')}]` : 'null'],
     ['session_name', sso.sessionName === undefined ? 'null' : pyJson(sso.sessionName)],
     ['startUrl', pyJson(sso.startUrl)],
     ['tool', pyJson('botocore')],

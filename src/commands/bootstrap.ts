@@ -13,7 +13,7 @@ import { findPlaceholders, loadBlueprint, loadedFromBlueprint, visibleText } fro
 import { terminalLines } from '../core/terminal-text.js';
 import type { LoadedBlueprint } from '../core/blueprint.js';
 import { createDeps, type Deps } from '../core/deps.js';
-import { AwsorgError, CancelledError, ExitCode, UsageError } from '../core/errors.js';
+import { type AwsorgError, CancelledError, ExitCode, UsageError } from '../core/errors.js';
 import { Journal, journalPathFor } from '../core/journal.js';
 import { describeHolder } from '../core/lock.js';
 import { PRESET_NAMES, preset, presetYaml } from '../core/presets.js';

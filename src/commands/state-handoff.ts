@@ -12,9 +12,8 @@ import type { LoadedBlueprint } from '../core/blueprint.js';
 import type { Deps } from '../core/deps.js';
 import { AwsorgError, ExitCode, UsageError } from '../core/errors.js';
 import { terminalLines, terminalText } from '../core/terminal-text.js';
-import type { StepPlan } from '../steps/engine.js';
+import type { AnyStep, StepPlan } from '../steps/engine.js';
 import type { HandoffData } from '../steps/terraform-handoff.js';
-import type { Step } from '../steps/types.js';
 import { parseFlags } from './args.js';
 
 export const handoffUsage =
@@ -148,7 +147,7 @@ export async function runHandoff(opts: StateHandoffOptions, deps: Deps): Promise
     import('../steps/terraform-handoff.js'),
     import('../steps/migrate-state.js'),
   ]);
-  const handoffSteps: Step<any, any>[] = [terraformHandoffStep, migrateStateStep, handoffVerifyStep];
+  const handoffSteps: AnyStep[] = [terraformHandoffStep, migrateStateStep, handoffVerifyStep];
   const isHandoffStep = (id: string) => handoffSteps.some((s) => s.id === id);
   const session = deps.aws(blueprint.region);
   const engine = new BootstrapEngine({

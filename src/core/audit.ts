@@ -712,7 +712,10 @@ function readOpenChain(
         if (line.length > maxLineBytes) return tooLong();
         const checked = checkLine(line, count, last?.hash ?? CHAIN_START);
         if (typeof checked === 'string') return fail(count + 1, checked);
-        if (!resolved) resolveAnchor((firstIncident = checked.incident));
+        if (!resolved) {
+          firstIncident = checked.incident;
+          resolveAnchor(firstIncident);
+        }
         count += 1;
         beforeLast = last?.hash ?? CHAIN_START;
         last = checked;

@@ -99,7 +99,7 @@ export function profileOfHeader(header: string): string | undefined {
 
 /** The section a line inside the block opens, read as botocore reads it (see iniLines). */
 function sectionOf(line: string): string | undefined {
-  const header = /^\[([^]+)\]/.exec(line.trim());
+  const header = /^\[([\s\S]+)\]/.exec(line.trim());
   return header ? header[1]!.trim() : undefined;
 }
 

@@ -54,14 +54,14 @@ export function iniLines(text: string): IniLine[] {
       continue;
     }
     indentLevel = indent;
-    const header = /^\[([^]+)\]/.exec(value);
+    const header = /^\[([\s\S]+)\]/.exec(value);
     if (header) {
       inSection = true;
       optionOpen = false;
       out.push({ kind: 'header', section: header[1]!, line, start: at, text: raw });
       continue;
     }
-    const option = inSection ? /^(.*?)\s*[=:]\s*([^]*)$/.exec(value) : null;
+    const option = inSection ? /^(.*?)\s*[=:]\s*([\s\S]*)$/.exec(value) : null;
     if (option && option[1] !== '') {
       optionOpen = true;
       out.push({ kind: 'option', key: option[1]!.toLowerCase(), value: option[2]!, line, start: at, text: raw });

@@ -16,7 +16,7 @@ export function xdgPaths(
   const base = (name: string, fallback: string) => {
     const value = env[name];
     // The XDG spec says relative values are invalid and must be ignored.
-    return value && value.startsWith('/') ? value : join(home, fallback);
+    return value?.startsWith('/') ? value : join(home, fallback);
   };
   return {
     config: join(base('XDG_CONFIG_HOME', '.config'), 'awsorg'),

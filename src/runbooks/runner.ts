@@ -179,7 +179,7 @@ async function runStep(
       return;
     }
     const ack = await host.acknowledge({ index, step: def });
-    if (!ack || !ack.text.trim()) {
+    if (!ack?.text.trim()) {
       finish('declined', 'not acknowledged');
       record({ step: def.id, kind: 'manual', status: 'declined' });
       throw new StopRun('stopped', ExitCode.cancelled, `Stopped at "${def.title}": it was not acknowledged.`);

@@ -72,7 +72,10 @@ export function validateRunbook(
   else
     rawParams.forEach((p, i) => {
       const path = `params[${i}]`;
-      if (!isObj(p)) return add(path, 'must be a mapping', 'give name, kind, description and required');
+      if (!isObj(p)) {
+        add(path, 'must be a mapping', 'give name, kind, description and required');
+        return;
+      }
       const name = str(p, 'name', `${path}.name`, 'name the flag, e.g. role-name');
       if (name && !/^[a-z][a-z0-9-]{0,40}$/.test(name))
         add(`${path}.name`, `"${name}" is not a flag name`, 'use lower-case letters, digits and hyphens');
@@ -105,7 +108,10 @@ export function validateRunbook(
   else
     data.steps.forEach((s, i) => {
       const path = `steps[${i}]`;
-      if (!isObj(s)) return add(path, 'must be a mapping', 'give id, kind, title and does');
+      if (!isObj(s)) {
+        add(path, 'must be a mapping', 'give id, kind, title and does');
+        return;
+      }
       const stepId = str(s, 'id', `${path}.id`, 'name the step, e.g. capture-policies');
       if (steps.some((x) => x.id === stepId))
         add(`${path}.id`, `"${stepId}" is used twice`, 'give each step its own id');

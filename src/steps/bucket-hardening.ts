@@ -24,7 +24,7 @@ import {
   type PublicAccessBlockConfiguration,
 } from '@aws-sdk/client-s3';
 import type { AwsSession } from '../aws/session.js';
-import { AwsCallError, PreconditionError } from '../core/errors.js';
+import { type AwsCallError, PreconditionError } from '../core/errors.js';
 import type { Change } from './types.js';
 import { isAwsError, policyDiff, samePolicy, unlessMissing } from './support.js';
 import { LIFECYCLE_RULE_ID, TLS_SID, tlsDenyStatement, type PolicyStatement } from './bucket-policy.js';
@@ -195,7 +195,7 @@ export function planBucket(
   if (wish.noncurrentVersionDays !== undefined) {
     const days = wish.noncurrentVersionDays;
     const ours = observed.lifecycleRules?.find((r) => r.ID === LIFECYCLE_RULE_ID);
-    if (!ours || ours.Status !== 'Enabled' || ours.NoncurrentVersionExpiration?.NoncurrentDays !== days) {
+    if (ours?.Status !== 'Enabled' || ours.NoncurrentVersionExpiration?.NoncurrentDays !== days) {
       const rules = [...(observed.lifecycleRules ?? []).filter((r) => r.ID !== LIFECYCLE_RULE_ID), lifecycleRule(days)];
       add(
         'lifecycle',

@@ -29,7 +29,7 @@ import {
 } from './ci-oidc-policy.js';
 
 export { INLINE_POLICY_NAME, deployRoleTrustPolicy, issuerFor, providerArnFor, subjectFor, type OidcIssuer };
-import type { CiOidc, LoadedBlueprint } from '../core/blueprint.js';
+import type { LoadedBlueprint } from '../core/blueprint.js';
 import type { Step } from './types.js';
 import { sessionIfExists } from './state-backend.js';
 import {

@@ -21,7 +21,11 @@ import { handoffVerifyStep, terraformHandoffStep } from './terraform-handoff.js'
 import { mapLimit, partitionOf } from './support.js';
 import type { Change, OrganizationState, Step, StepContext, StepId, StepOptions } from './types.js';
 
-export const STEPS: Step<any, any>[] = [
+/** A step of any observed/planned shape: the engine runs a heterogeneous list of them. */
+// biome-ignore lint/suspicious/noExplicitAny: each step has its own observation and plan types; the engine only passes them between a step's own methods.
+export type AnyStep = Step<any, any>;
+
+export const STEPS: AnyStep[] = [
   identityStep,
   organizationStep,
   organizationalUnitsStep,
@@ -65,7 +69,7 @@ export interface EngineInput {
   options: StepOptions;
   spawn: StepContext['spawn'];
   env: StepContext['env'];
-  steps?: Step<any, any>[];
+  steps?: AnyStep[];
   /** What an earlier engine of the same run learned (ids), for a front end that runs steps in parts. */
   state?: OrganizationState;
 }
@@ -84,7 +88,7 @@ const VERIFY_ATTEMPTS = 4;
 
 export class BootstrapEngine {
   readonly state: OrganizationState;
-  private readonly steps: Step<any, any>[];
+  private readonly steps: AnyStep[];
   private readonly memberSessions = new Map<string, AwsSession>();
 
   constructor(private readonly input: EngineInput) {
@@ -141,7 +145,7 @@ export class BootstrapEngine {
     return session;
   }
 
-  enabledSteps(): Step<any, any>[] {
+  enabledSteps(): AnyStep[] {
     return this.steps.filter((s) => s.enabled(this.input.loaded));
   }
 

@@ -11,7 +11,6 @@ import {
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import { PreconditionError } from '../core/errors.js';
-import type { LoadedBlueprint } from '../core/blueprint.js';
 import type { AwsSession } from '../aws/session.js';
 import {
   applyBucketChange,
@@ -20,7 +19,7 @@ import {
   type BucketChange,
   type ObservedBucket,
 } from './bucket-hardening.js';
-import type { Change, Step, StepContext, StepOptions } from './types.js';
+import type { Change, Step, StepContext } from './types.js';
 import { isAwsError, partitionOf } from './support.js';
 import { stateBucketWish, usesTable } from './state-backend-wish.js';
 

@@ -17,7 +17,6 @@ import { ListTagsCommand } from '@aws-sdk/client-cloudtrail';
 import { ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
 import { ListPoliciesCommand, ListTagsForResourceCommand } from '@aws-sdk/client-organizations';
 import { GetBucketTaggingCommand } from '@aws-sdk/client-s3';
-import type { AwsSession } from '../aws/session.js';
 import { MANAGEMENT_ACCOUNT, type LoadedBlueprint } from '../core/blueprint.js';
 import { AwsorgError, PreconditionError } from '../core/errors.js';
 import { BACKEND_FILE, isOurs } from '../terraform/backend.js';
@@ -62,7 +61,7 @@ import { backendSettingsFor } from './migrate-state.js';
 import { providerArnFor, issuerFor } from './ci-oidc-policy.js';
 import { sessionIfExists } from './state-backend.js';
 import { mapLimit, paginate, partitionOf, unlessMissing } from './support.js';
-import type { Change, Step, StepContext } from './types.js';
+import type { Step, StepContext } from './types.js';
 
 export interface ObservedHandoff {
   /** False when the blueprint does not set `terraform.handoff: true`. */

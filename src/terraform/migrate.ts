@@ -822,7 +822,7 @@ async function restoreBackendIfUnmoved(
   previous: string | undefined,
 ): Promise<boolean> {
   const now = await readLocalState(dir).catch(() => undefined);
-  if (!now || !now.bytes.equals(local.bytes)) return false;
+  if (!now?.bytes.equals(local.bytes)) return false;
   if (!wrote) return true;
   if (previous === undefined) await rm(path, { force: true });
   else await writeFile(path, previous);

@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type AwsProxy } from '../fixtures/aws-proxy.js';
+import type { AwsProxy } from '../fixtures/aws-proxy.js';
 import { DENY_PUBLIC_S3_POLICY, INVALID_BLUEPRINTS, VALID_EXAMPLE_YAML } from '../fixtures/invalid-blueprints.js';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
 import { startMotoBehindProxy, type Moto } from '../helpers/moto.js';
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('invalid blueprints are refused before any AWS call', () => {
   let moto: Moto;
@@ -48,7 +48,7 @@ describe('invalid blueprints are refused before any AWS call', () => {
       const before = proxy.stats.total;
       const run = await runCli(['bootstrap', '--config', 'awsorg.yaml', ...args], { env, cwd: dir });
       assert.equal(run.code, 2, `${bad.name}: ${run.stdout}${run.stderr}`);
-      assert.match(run.stderr, new RegExp(`- ${escape(bad.path)}: `), run.stderr);
+      assert.match(run.stderr, new RegExp(`- ${escapeRegExp(bad.path)}: `), run.stderr);
       assert.match(run.stderr, bad.message);
       assert.match(run.stderr, /Fix: /);
       assert.match(run.stderr, /nothing was changed/);

@@ -13,7 +13,7 @@ import {
   ListParentsCommand,
   ListRootsCommand,
 } from '@aws-sdk/client-organizations';
-import { type AwsProxy, type InterceptedRequest } from '../fixtures/aws-proxy.js';
+import type { AwsProxy, InterceptedRequest } from '../fixtures/aws-proxy.js';
 import { CREATE_ACCOUNT_FAILURE_REASONS, createAccountFixture } from '../fixtures/create-account-fixture.js';
 import { FAILURE_ADVICE } from '../../src/steps/accounts.js';
 import { clientsFor } from '../helpers/aws.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type AwsProxy } from '../fixtures/aws-proxy.js';
+import type { AwsProxy } from '../fixtures/aws-proxy.js';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
 import { startMotoBehindProxy, type Moto } from '../helpers/moto.js';
 

@@ -15,7 +15,7 @@ import {
   ListOrganizationalUnitsForParentCommand,
   ListRootsCommand,
 } from '@aws-sdk/client-organizations';
-import { type AwsProxy } from '../fixtures/aws-proxy.js';
+import type { AwsProxy } from '../fixtures/aws-proxy.js';
 import { clientsFor } from '../helpers/aws.js';
 import { isolatedEnv, runCli, spawnCli, tempDir } from '../helpers/cli.js';
 import { startMotoBehindProxy, type Moto } from '../helpers/moto.js';
@@ -109,7 +109,7 @@ describe('one bootstrap at a time per journal', () => {
     assert.deepEqual(
       accounts
         .map((a) => a.Email)
-        .filter((e) => e !== undefined && e.startsWith('aws+'))
+        .filter((e) => e?.startsWith('aws+'))
         .sort(),
       ['aws+sandbox@example.com', 'aws+staging@example.com'],
     );

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type AwsProxy } from '../fixtures/aws-proxy.js';
+import type { AwsProxy } from '../fixtures/aws-proxy.js';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
 import { startMotoBehindProxy, type Moto } from '../helpers/moto.js';
 

@@ -409,7 +409,7 @@ describe('terraform hand-off code with the state bucket and the trail bucket in 
     for (const [name, id] of Object.entries(out.accounts)) tags[`account:${name}`] = await tagsOf(id);
     for (const [path, id] of Object.entries(out.organizationalUnits)) tags[`ou:${path}`] = await tagsOf(id);
     for (const [name, id] of Object.entries(policyIds)) tags[`policy:${name}`] = await tagsOf(id);
-    assert.equal(tags['account:shared-services']!['CostCenter'], '4711');
+    assert.equal(tags['account:shared-services']!.CostCenter, '4711');
     const observedPolicy = async (c: typeof shared, bucket: string) =>
       JSON.parse((await c.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy!);
     const observedRules = async (c: typeof shared, bucket: string) =>
@@ -497,7 +497,7 @@ describe('terraform hand-off code with the state bucket and the trail bucket in 
     const again = await terraform(['plan', '-detailed-exitcode', '-input=false', '-no-color'], dir, env);
     assert.equal(again.code, 0, again.output);
     // The other team's statement, rule and tag are still there.
-    assert.equal((await tagsOf(out.accounts['shared-services']!))['CostCenter'], '4711');
+    assert.equal((await tagsOf(out.accounts['shared-services']!)).CostCenter, '4711');
     assert.ok(
       (await observedPolicy(logArchive, trailBucket)).Statement.some(
         (st: { Sid?: string }) => st.Sid === 'AuditorRead',

@@ -208,7 +208,9 @@ describe('audit transcript: writing', () => {
       'prev',
       'hash',
     ]);
-    text.forEach((line, i) => assert.equal((JSON.parse(line) as { seq: number }).seq, i));
+    text.forEach((line, i) => {
+      assert.equal((JSON.parse(line) as { seq: number }).seq, i);
+    });
     assert.equal(second.prev, first.hash);
     assert.deepEqual(transcript.head(), { records: 5, hash: transcript.records()[4]!.hash });
   });

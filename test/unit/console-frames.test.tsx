@@ -211,7 +211,7 @@ describe('console golden frames', () => {
       matchSnapshot(`console-runbooks-management-${columns}.txt`, frame);
       assert.match(frame, /^> quarantine-account\s+changes AWS\s+Quarantine a member account/m);
       assert.match(frame, /\(refuses the management account\)/);
-      assert.match(frame, /^  review-account-access\s+read-only\s+Review who can sign in/m);
+      assert.match(frame, /^ {2}review-account-access\s+read-only\s+Review who can sign in/m);
       assert.match(frame, /One other runbook \(break-glass-drill\) does not act on one account/);
       assert.match(frame, /Esc: back to the list/);
     });
@@ -223,7 +223,7 @@ describe('console golden frames', () => {
       term.press('!');
       await term.waitForText('Runbooks for Production (777777777777)');
       term.press(KEYS.enter);
-      await term.waitFor((s) => /^  Incident id/m.test(s));
+      await term.waitFor((s) => /^ {2}Incident id/m.test(s));
       term.press('INC 7');
       await term.waitFor((s) => /Incident id\s+INC 7/.test(s));
       term.press(KEYS.enter);
@@ -242,7 +242,7 @@ describe('console golden frames', () => {
     term.press(KEYS.end);
     await term.waitFor((s) => /^> revoke-role-sessions/m.test(s));
     term.press(KEYS.enter);
-    await term.waitFor((s) => /^  Incident id/m.test(s));
+    await term.waitFor((s) => /^ {2}Incident id/m.test(s));
     term.press('INC-9\r');
     await term.waitForText('the role whose sessions to revoke');
     term.press('Admin role\r');
@@ -261,7 +261,7 @@ describe('console golden frames', () => {
     term.press(KEYS.down);
     await term.waitFor((s) => /^> review-account-access/m.test(s));
     term.press(KEYS.enter);
-    await term.waitFor((s) => /^  Incident id/m.test(s));
+    await term.waitFor((s) => /^ {2}Incident id/m.test(s));
     term.press('INC-2041\r');
     const result = await exited;
     assert.equal(result.kind, 'runbook');
@@ -408,7 +408,7 @@ describe('a runbook from the console (runConsole)', () => {
     term.press('!');
     await term.waitForText('Runbooks for');
     term.press(KEYS.enter);
-    await term.waitFor((s) => /^  Incident id/m.test(s));
+    await term.waitFor((s) => /^ {2}Incident id/m.test(s));
     term.press(incident);
     await term.waitFor((s) => s.includes(`Incident id  ${incident}`));
     term.press(KEYS.enter);
@@ -447,7 +447,7 @@ describe('a runbook from the console (runConsole)', () => {
     term.press(KEYS.end);
     await term.waitFor((s) => /^> revoke-role-sessions/m.test(s));
     term.press(KEYS.enter);
-    await term.waitFor((s) => /^  Incident id/m.test(s));
+    await term.waitFor((s) => /^ {2}Incident id/m.test(s));
     term.press('INC-9\r');
     await term.waitForText('the role whose sessions to revoke');
     term.press('Admin\r');

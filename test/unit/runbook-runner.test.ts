@@ -68,7 +68,7 @@ function harness(steps: { def: StepDef; op?: Operation }[], opts: { dryRun?: boo
     steps: steps.map(
       (s): PreparedStep => ({ def: s.def, recordKind: s.def.kind, where: WHERE, ...(s.op ? { operation: s.op } : {}) }),
     ),
-    contextFor: async (step, host, outputs) => ({
+    contextFor: async (step, _host, outputs) => ({
       incident: 'INC-T',
       runbook: runbook.id,
       step: step.def.id,

@@ -128,7 +128,7 @@ describe('terraform hand-off generator', () => {
       backend,
       /resource "aws_s3_bucket" "state" \{\n\s+bucket = "example-tfstate-change-me"\n\n\s+lifecycle \{\n\s+prevent_destroy = true/,
     );
-    assert.match(backend, /resource "aws_dynamodb_table" "lock" \{[^]*prevent_destroy = true/);
+    assert.match(backend, /resource "aws_dynamodb_table" "lock" \{[\s\S]*prevent_destroy = true/);
     // The policy is the document awsorg applies: its TLS-only statement, with the partition given.
     const policy = JSON.parse(
       generateHandoff(l, { ...fixedIds(l), partition: 'aws-us-gov' }).files.get('policies/state_bucket_policy.json')!,
@@ -248,11 +248,11 @@ describe('terraform hand-off generator', () => {
     );
     assert.match(
       providers,
-      /alias  = "shared_services"\n\s+region = "us-east-1"\n\n\s+assume_role \{\n\s+role_arn = "arn:aws:iam::100000000002:role\/OrganizationAccountAccessRole"\n/,
+      /alias {2}= "shared_services"\n\s+region = "us-east-1"\n\n\s+assume_role \{\n\s+role_arn = "arn:aws:iam::100000000002:role\/OrganizationAccountAccessRole"\n/,
     );
     assert.match(
       providers,
-      /alias  = "log_archive"[^}]*role_arn = "arn:aws:iam::100000000000:role\/OrganizationAccountAccessRole"/,
+      /alias {2}= "log_archive"[^}]*role_arn = "arn:aws:iam::100000000000:role\/OrganizationAccountAccessRole"/,
     );
     const resourcesIn = (file: string) =>
       [...files.get(file)!.matchAll(/resource "([^"]+)" "([^"]+)" \{\n(\s+provider\s+= (\S+)\n)?/g)].map(
@@ -309,7 +309,7 @@ describe('terraform hand-off generator', () => {
     assert.doesNotMatch(trail, /bucket_key_enabled|tags/);
     assert.match(
       trail,
-      /resource "aws_cloudtrail" "organization" \{[^]*is_organization_trail\s+= true[^]*enable_logging\s+= true\n\n\s+depends_on = \[aws_s3_bucket_policy\.trail\]/,
+      /resource "aws_cloudtrail" "organization" \{[\s\S]*is_organization_trail\s+= true[\s\S]*enable_logging\s+= true\n\n\s+depends_on = \[aws_s3_bucket_policy\.trail\]/,
     );
     const sids = (f: Map<string, string>) =>
       JSON.parse(f.get('policies/trail_bucket_policy.json')!).Statement.map((s: { Sid: string }) => s.Sid);
@@ -320,7 +320,7 @@ describe('terraform hand-off generator', () => {
     ]);
     assert.match(
       files.get('outputs.tf')!,
-      /output "trail_arn" \{[^}]*aws_cloudtrail\.organization\.arn[^]*output "trail_bucket" \{[^}]*aws_s3_bucket\.trail\.bucket/,
+      /output "trail_arn" \{[^}]*aws_cloudtrail\.organization\.arn[\s\S]*output "trail_bucket" \{[^}]*aws_s3_bucket\.trail\.bucket/,
     );
     // Observed tags on the trail are kept.
     const tagged = generateHandoff(l, { ...fixedIds(l), tags: { 'trail:org-trail': { team: 'security' } } }).files.get(
@@ -446,7 +446,7 @@ describe('terraform hand-off generator', () => {
   it('an id that was never observed is an error, not an empty import', () => {
     const l = loaded();
     const ids = fixedIds(l);
-    delete ids.accountIds['audit'];
+    delete ids.accountIds.audit;
     assert.throws(
       () => generateHandoff(l, ids),
       (err: unknown) => err instanceof HandoffIdsMissing && /account audit/.test(err.message),

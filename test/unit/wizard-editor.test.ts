@@ -108,7 +108,7 @@ describe('wizard blueprint editor: accounts and OUs', () => {
     const lines = screen(picker);
     assert.match(lines, /Move account audit/);
     assert.match(lines, /> Security +\(current\)/, 'the picker starts on the current OU');
-    assert.match(lines, /^  Root$/m, 'Root is offered');
+    assert.match(lines, /^ {2}Root$/m, 'Root is offered');
 
     const cancelled = run(picker, text('j'), ESC).state;
     assert.equal(account(cancelled, 'audit')?.ou, 'Security');

@@ -661,7 +661,7 @@ describe('wizard golden frames', () => {
     assert.match(welcome, /local emulator http:\/\/127\.0\.0\.1:45123/);
     assert.match(
       frame(rehearsal, 120),
-      /^awsorg bootstrap  REHEARSAL · local emulator http:\/\/127\.0\.0\.1:45123 · nothing reaches AWS$/m,
+      /^awsorg bootstrap {2}REHEARSAL · local emulator http:\/\/127\.0\.0\.1:45123 · nothing reaches AWS$/m,
       'one line where it fits',
     );
     assert.match(frame(rehearsal, 40), /nothing reaches AWS/, 'wrapped, never cut, at 40 columns');
@@ -937,7 +937,7 @@ describe('wizard rehearsal messages', () => {
       24,
     );
     assert.match(after, /After move\s+terraform plan: no changes ✓/);
-    assert.match(after, /Moved\s+local state → bucket ✓  same lineage, serial 1 → 1/);
+    assert.match(after, /Moved\s+local state → bucket ✓ {2}same lineage, serial 1 → 1/);
     const bad = migrateEvent(m, {
       kind: 'migrated',
       verification: { local: { lineage, serial: 1 }, remote: { lineage, serial: 1 } },

@@ -231,11 +231,11 @@ function matchFilter(filter: Obj, value: unknown): boolean {
   switch (name) {
     case 'prefix':
       if (isObj(arg) && typeof arg['equals-ignore-case'] === 'string')
-        return text !== undefined && text.toLowerCase().startsWith(arg['equals-ignore-case'].toLowerCase());
+        return text?.toLowerCase().startsWith(arg['equals-ignore-case'].toLowerCase()) === true;
       return text !== undefined && typeof arg === 'string' && text.startsWith(arg);
     case 'suffix':
       if (isObj(arg) && typeof arg['equals-ignore-case'] === 'string')
-        return text !== undefined && text.toLowerCase().endsWith(arg['equals-ignore-case'].toLowerCase());
+        return text?.toLowerCase().endsWith(arg['equals-ignore-case'].toLowerCase()) === true;
       return text !== undefined && typeof arg === 'string' && text.endsWith(arg);
     case 'equals-ignore-case':
       return text !== undefined && typeof arg === 'string' && text.toLowerCase() === arg.toLowerCase();

@@ -10,7 +10,7 @@
 import type { LoadedBlueprint } from '../../core/blueprint.js';
 import { ROOT_TARGET } from '../../core/blueprint.js';
 import { guardrailPolicies } from '../../steps/guardrail-policies.js';
-import { LIFECYCLE_RULE_ID, TLS_SID, tlsDenyStatement, type PolicyStatement } from '../../steps/bucket-policy.js';
+import { TLS_SID, tlsDenyStatement, type PolicyStatement } from '../../steps/bucket-policy.js';
 import { stateBucketWish, usesTable } from '../../steps/state-backend-wish.js';
 import { INLINE_POLICY_NAME, deployRoleTrustPolicy, issuerFor, subjectFor } from '../../steps/ci-oidc-policy.js';
 import { CLOUDTRAIL_SIDS, cloudTrailStatements, trailArn } from '../../steps/organization-trail-policy.js';

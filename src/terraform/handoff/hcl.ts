@@ -116,7 +116,9 @@ export function render(items: Item[], indent = 0): string {
       lines.push(`${pad}${item.name} = {`);
       const keys = item.entries.map(([k]) => (item.bareKeys && IDENTIFIER.test(k) ? k : hclString(k)));
       const width = Math.max(...keys.map((k) => k.length));
-      item.entries.forEach(([, v], i) => lines.push(`${pad}  ${keys[i]!.padEnd(width)} = ${v}`));
+      item.entries.forEach(([, v], i) => {
+        lines.push(`${pad}  ${keys[i]!.padEnd(width)} = ${v}`);
+      });
       lines.push(`${pad}}`);
     } else {
       lines.push(`${pad}${item.header} {`);

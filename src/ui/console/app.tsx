@@ -144,6 +144,7 @@ function listCache(model: ConsoleModel) {
 export function useScreenSize(screen: ScreenSize): { columns: number; rows: number } {
   const read = () => ({ columns: screen.columns || 80, rows: screen.rows || 24 });
   const [size, setSize] = useState(read);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: read() depends on screen alone, which is listed.
   useEffect(() => {
     const onResize = () => setSize(read());
     screen.on('resize', onResize);

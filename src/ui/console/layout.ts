@@ -124,6 +124,7 @@ export function accountLine(entry: ConsoleAccount, selected: boolean, ctx: RowCo
   const { p } = ctx;
   const showsStatus = ctx.columns.some((c) => c.key === 'status');
   const a = entry.account;
+  // biome-ignore lint/suspicious/useIterableCallbackReturn: the switch covers every column key; TypeScript checks that it returns a Segment.
   const segments = ctx.columns.map((c): Segment => {
     switch (c.key) {
       case 'marker':

@@ -38,7 +38,10 @@ export function displayList(model: ConsoleModel, matches: readonly Match[] | und
   for (const entry of ordered) {
     const path = model.accounts[entry.index]!.account.ouPath;
     let group = groups.get(path);
-    if (!group) groups.set(path, (group = []));
+    if (!group) {
+      group = [];
+      groups.set(path, group);
+    }
     group.push(entry);
   }
   for (const [path, entries] of groups) {

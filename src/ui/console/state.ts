@@ -116,7 +116,7 @@ export function cursorOf(list: DisplayList, accountIndex: number | undefined): n
     const row = list.rows[r];
     return row?.kind === 'account' && row.index === accountIndex;
   });
-  return at < 0 ? 0 : at;
+  return Math.max(at, 0);
 }
 
 function move(state: ConsoleState, list: DisplayList, to: number): ConsoleState {

@@ -35,9 +35,7 @@ type Pending =
  * time (the runner is sequential). After Ctrl-C every question is declined at once, and
  * `stopSignal` is aborted so the runner can stop between steps.
  */
-export function runbookBridge(
-  initial: RunbookScreenState,
-): RunbookBridge & {
+export function runbookBridge(initial: RunbookScreenState): RunbookBridge & {
   host: RunbookHost;
   finish(outcome: RunbookOutcome): void;
   stopSignal: AbortSignal;

@@ -156,7 +156,8 @@ export class WizardOperations {
   private modules: EngineModules | undefined;
 
   private async engineModules(): Promise<EngineModules> {
-    return (this.modules ??= await loadEngine());
+    this.modules ??= await loadEngine();
+    return this.modules;
   }
 
   private get m(): EngineModules {
@@ -560,15 +561,19 @@ export class WizardOperations {
     const tf = loaded.blueprint.terraform;
     this.writtenTerraformDir = tf?.dir;
     this.rehearsalDirAsWritten ??= tf?.dir;
-    if (!rehearsal || !tf) return (this.loaded = loaded);
+    if (!rehearsal || !tf) {
+      this.loaded = loaded;
+      return loaded;
+    }
     const source = resolve(loaded.baseDir, tf.dir);
     const copy = join(rehearsal.workspace, 'terraform');
     if (existsSync(source) && !existsSync(copy)) cpSync(source, copy, { recursive: true });
-    return (this.loaded = {
+    this.loaded = {
       ...loaded,
       baseDir: rehearsal.workspace,
       blueprint: { ...loaded.blueprint, terraform: { ...tf, dir: './terraform' } },
-    });
+    };
+    return this.loaded;
   }
 
   private engine(

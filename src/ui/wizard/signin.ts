@@ -859,7 +859,9 @@ function bodyLines(state: SignInState, width: number, height: number, now: numbe
         ),
       );
       out.push(blank);
-      methodRows(state).forEach((row, i) => out.push(listRow(row, i === state.methodCursor, width, p)));
+      methodRows(state).forEach((row, i) => {
+        out.push(listRow(row, i === state.methodCursor, width, p));
+      });
       if (state.identity)
         out.push(
           blank,

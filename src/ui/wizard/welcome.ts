@@ -161,7 +161,9 @@ export function welcomeLines(state: WelcomeState, ctx: RenderContext): string[] 
     );
   }
   lines.push('');
-  choices(state).forEach((c, i) => lines.push(menuRow(c.label, i === state.cursor, width, p)));
+  choices(state).forEach((c, i) => {
+    lines.push(menuRow(c.label, i === state.cursor, width, p));
+  });
   return lines;
 }
 
