@@ -184,7 +184,9 @@ describe('imports point down (src/)', () => {
 
   it('no cycle between layers', () => {
     const cycles = layerCycles(edges);
-    assert.equal(cycles.length, 0, `cycles between layers:\n  ${cycles.join('\n  ')}`);
+    // One upward import closes many cycles; the first few name it, the test above names it exactly.
+    const shown = cycles.length > 6 ? [...cycles.slice(0, 6), `… and ${cycles.length - 6} more`] : cycles;
+    assert.equal(cycles.length, 0, `cycles between layers:\n  ${shown.join('\n  ')}`);
   });
 });
 
