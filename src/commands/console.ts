@@ -3,7 +3,6 @@
  * `eval "$(awsorg console)"` and `e` switch the calling shell to the chosen account.
  */
 import type { Deps } from '../core/deps.js';
-import { UsageError } from '../core/errors.js';
 import { parseFlags } from './args.js';
 
 export const usage = 'awsorg console';
@@ -17,44 +16,6 @@ export function parse(argv: string[]): ConsoleOptions {
 }
 
 export async function run(_opts: ConsoleOptions, deps: Deps): Promise<number> {
+  const { openConsole } = await import('../ui/console/open.js');
   return openConsole(deps);
-}
-
-export interface OpenConsoleOptions {
-  /** The emulator endpoint, when the console opens over a rehearsal's organization. */
-  rehearsal?: string;
-  /**
-   * No progress lines while the inventory loads. The wizard opens the console right after its
-   * summary, which must stay the last thing on the terminal once the console has closed.
-   */
-  quiet?: boolean;
-}
-
-/** The console over the operator's organization (`awsorg console`), or over a rehearsal's from the bootstrap wizard. */
-export async function openConsole(deps: Deps, opts: OpenConsoleOptions = {}): Promise<number> {
-  if (!deps.interactive) {
-    throw new UsageError(
-      'awsorg console needs a terminal: stdin and stderr must both be a TTY',
-      'Use `awsorg accounts` to list the accounts, and `awsorg assume TARGET` to open a shell, run a command or print exports.',
-    );
-  }
-  // Ink and React take longer to load than the inventory cache takes to read: start loading
-  // them first, so the file reads of both overlap.
-  const ui = Promise.all([import('../ui/console/run.js'), import('ink')]);
-  ui.catch(() => undefined);
-  const { loadOperatorContext } = await import('../assume/context.js');
-  const ctx = await loadOperatorContext(
-    deps,
-    opts.quiet
-      ? {}
-      : { onProgress: (message) => deps.stderr.write(`awsorg: loading the account inventory: ${message}\n`) },
-  );
-  const { consoleModel, liveOperations } = await import('../ui/console/operations.js');
-  const [{ runConsole, systemTerminal }] = await ui;
-  const rehearsal = opts.rehearsal ? { rehearsal: opts.rehearsal } : {};
-  return runConsole(deps, {
-    model: consoleModel(deps, ctx, opts.rehearsal),
-    ops: liveOperations(deps, ctx, rehearsal),
-    terminal: systemTerminal(deps),
-  });
 }

@@ -133,8 +133,11 @@ export async function run(opts: RunbookOptions, deps: Deps): Promise<number> {
     );
   }
   const { runRunbook, rollbackIncident } = await import('../runbooks/run.js');
+  // The command chooses the front end: the screen on a terminal unless --yes, else headless.
+  const screen = deps.interactive && !opts.yes ? (await import('../ui/runbook/run.js')).runRunbookScreen : undefined;
+  const front = screen ? { screen } : {};
   if (!runbook)
-    return rollbackIncident(deps, { incident, dryRun: opts.dryRun, yes: opts.yes, json: opts.json, catalog });
+    return rollbackIncident(deps, { incident, dryRun: opts.dryRun, yes: opts.yes, json: opts.json, catalog, ...front });
   const request = {
     runbook,
     incident,
@@ -144,6 +147,7 @@ export async function run(opts: RunbookOptions, deps: Deps): Promise<number> {
     json: opts.json,
     ...(opts.note ? { note: opts.note } : {}),
     operations: catalog.operations,
+    ...front,
   };
   if (!opts.rehearse) return runRunbook(deps, request);
   const { rehearseRunbook } = await import('../runbooks/rehearsal.js');

@@ -1,8 +1,7 @@
-import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
-import type { AwsSession } from '../aws/session.js';
-import { AwsCallError, ExitCode } from '../core/errors.js';
+import { ExitCode } from '../core/errors.js';
 import type { Deps } from '../core/deps.js';
 import { parseFlags } from './args.js';
+import { describeCaller } from '../aws/caller.js';
 import { breakGlassWarning, principalTypeOf, type PrincipalType } from '../aws/principal.js';
 import { baseSignIn, describeBase } from '../aws/base-signin.js';
 import { readSettings } from '../core/settings.js';
@@ -21,53 +20,8 @@ export function parse(argv: string[]): WhoamiOptions {
 
 export type { PrincipalType };
 export { breakGlassWarning, principalTypeOf };
-export type OrganizationRole = 'management' | 'member' | 'none' | 'unknown';
-
-export interface WhoamiResult {
-  account: string;
-  arn: string;
-  userId: string;
-  principalType: PrincipalType;
-  isRoot: boolean;
-  organization: {
-    role: OrganizationRole;
-    id?: string;
-    managementAccountId?: string;
-    featureSet?: string;
-    /** Why the role is `unknown`. */
-    reason?: string;
-  };
-}
-
-/** The caller and its place in an organization. Shared with bootstrap's identity step. */
-export async function describeCaller(session: AwsSession): Promise<WhoamiResult> {
-  const identity = await session.identity();
-  const principalType = principalTypeOf(identity.arn);
-  const base = { ...identity, principalType, isRoot: principalType === 'root' };
-  try {
-    const { Organization: org } = await session.send('organizations', new DescribeOrganizationCommand({}));
-    return {
-      ...base,
-      organization: {
-        role: org?.MasterAccountId === identity.account ? 'management' : 'member',
-        ...(org?.Id ? { id: org.Id } : {}),
-        ...(org?.MasterAccountId ? { managementAccountId: org.MasterAccountId } : {}),
-        ...(org?.FeatureSet ? { featureSet: org.FeatureSet } : {}),
-      },
-    };
-  } catch (err) {
-    if (err instanceof AwsCallError && err.code === 'AWSOrganizationsNotInUseException') {
-      return { ...base, organization: { role: 'none' } };
-    }
-    if (err instanceof AwsCallError && /AccessDenied/.test(err.code)) {
-      return {
-        ...base,
-        organization: { role: 'unknown', reason: `organizations:DescribeOrganization was denied (${err.code})` },
-      };
-    }
-    throw err;
-  }
-}
+export type { OrganizationRole, WhoamiResult } from '../aws/caller.js';
+export { describeCaller };
 
 export async function run(opts: WhoamiOptions, deps: Deps): Promise<number> {
   const result = await describeCaller(deps.aws());

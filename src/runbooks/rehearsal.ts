@@ -194,6 +194,7 @@ export async function rehearseRunbook(deps: Deps, req: RunRequest): Promise<numb
           rehearsal: true,
           keptTranscript,
           catalog: { runbooks: [req.runbook], operations: req.operations },
+          ...(req.screen ? { screen: req.screen } : {}),
         });
       }
       const kept = keepTranscript(rehearsal.paths, req.incident, keptTranscript);

@@ -1,7 +1,8 @@
 /**
  * A run or a rollback from start to finish: prepare (everything that can refuse, before any
  * write), open the incident's transcript, drive the runner through the screen or the headless
- * front end, and report the outcome (stderr for people, stdout for --json).
+ * front end, and report the outcome (stderr for people, stdout for --json). The screen is the
+ * caller's choice, passed in (`screen`): this layer never imports a front end.
  */
 import { join } from 'node:path';
 import { AuditTranscript, transcriptDir } from '../core/audit.js';
@@ -14,8 +15,19 @@ import { prepareRun, runSessions, type PreparedRun } from './prepare.js';
 import { planRollback, prepareRollback, rebuildRollback, type RollbackCatalog } from './rollback.js';
 import { executeRun, type RunOutcome } from './runner.js';
 import type { RoleSession } from '../assume/types.js';
-import type { Operation, Runbook, ShellHandoff } from './types.js';
+import type { Operation, Runbook, RunbookHost, RunbookScreenInput, ShellHandoff } from './types.js';
 import { terminalLines } from '../core/terminal-text.js';
+
+/**
+ * The Ink screen, which the command passes in on a terminal when the operator did not pass
+ * --yes: it draws `input`, hands `drive` a host whose questions are answered by keys, and aborts
+ * `stop` on Ctrl-C. Without one, the run is headless.
+ */
+export type RunbookScreen = (
+  deps: Deps,
+  input: RunbookScreenInput,
+  drive: (host: RunbookHost, stop: AbortSignal) => Promise<RunOutcome>,
+) => Promise<unknown>;
 
 export interface RunRequest {
   runbook: Runbook;
@@ -30,14 +42,16 @@ export interface RunRequest {
   rehearsal?: boolean;
   /** A rehearsal's: where its transcript is copied when it ends (the file it writes is removed with its workspace). */
   keptTranscript?: string;
+  /** The front end that asks the operator; headless (for --yes and scripts) when unset. */
+  screen?: RunbookScreen;
 }
 
 interface DriveOptions {
-  yes: boolean;
   json: boolean;
   note?: string;
   rehearsal?: boolean;
   keptTranscript?: string;
+  screen?: RunbookScreen;
 }
 
 function secretCollector(): {
@@ -134,6 +148,8 @@ export interface RollbackRequest {
   keptTranscript?: string;
   /** The runbooks and operations whose code rebuilds each rollback (the catalog the command loaded). */
   catalog: RollbackCatalog;
+  /** The front end that asks the operator; headless (for --yes and scripts) when unset. */
+  screen?: RunbookScreen;
 }
 
 export async function rollbackIncident(deps: Deps, req: RollbackRequest): Promise<number> {
@@ -198,9 +214,8 @@ async function drive(
   lock: Lock,
 ): Promise<number> {
   let outcome: RunOutcome;
-  if (deps.interactive && !opts.yes) {
-    const { runRunbookScreen } = await import('../ui/runbook/run.js');
-    const input = {
+  if (opts.screen) {
+    const input: RunbookScreenInput = {
       mode: prepared.mode,
       runbook: { id: prepared.runbook.id, title: prepared.runbook.title },
       incident: prepared.incident,
@@ -218,7 +233,7 @@ async function drive(
     };
     let result: RunOutcome | undefined;
     // Ctrl-C in the screen is a key, not a signal: the screen hands its own stop signal over.
-    await runRunbookScreen(
+    await opts.screen(
       deps,
       input,
       async (host, stop) =>

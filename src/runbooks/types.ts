@@ -256,3 +256,17 @@ export interface RunbookHost {
   /** A masked value typed by the operator; undefined when this front end cannot ask. */
   ask?(label: string): Promise<string | undefined>;
 }
+
+export interface RunbookScreenInput {
+  mode: 'run' | 'rollback';
+  runbook: { id: string; title: string };
+  incident: string;
+  dryRun: boolean;
+  rehearsal: boolean;
+  /**
+   * A rehearsal's transcript lives in the emulator's workspace, which is removed when the
+   * rehearsal ends: where it is copied to then. Unset in a rehearsal, it is discarded with it.
+   */
+  keptTranscript?: string;
+  steps: { id: string; title: string; kind: StepKind; does: string; where?: Where; call?: string }[];
+}

@@ -27,7 +27,7 @@ import type { AwsSession } from '../aws/session.js';
 import { type AwsCallError, PreconditionError } from '../core/errors.js';
 import type { Change } from './types.js';
 import { isAwsError, policyDiff, samePolicy, unlessMissing } from './support.js';
-import { LIFECYCLE_RULE_ID, TLS_SID, tlsDenyStatement, type PolicyStatement } from './bucket-policy.js';
+import { LIFECYCLE_RULE_ID, TLS_SID, tlsDenyStatement, type PolicyStatement } from '../policies/bucket-policy.js';
 
 export { LIFECYCLE_RULE_ID, TLS_SID, tlsDenyStatement, type PolicyStatement };
 

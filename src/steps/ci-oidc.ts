@@ -26,7 +26,7 @@ import {
   providerArnFor,
   subjectFor,
   type OidcIssuer,
-} from './ci-oidc-policy.js';
+} from '../policies/ci-oidc-policy.js';
 
 export { INLINE_POLICY_NAME, deployRoleTrustPolicy, issuerFor, providerArnFor, subjectFor, type OidcIssuer };
 import type { LoadedBlueprint } from '../core/blueprint.js';

@@ -1,5 +1,5 @@
 /** Step 1: who is running the bootstrap, and may they? */
-import { describeCaller, type WhoamiResult } from '../commands/whoami.js';
+import { describeCaller, type WhoamiResult } from '../aws/caller.js';
 import { PreconditionError } from '../core/errors.js';
 import type { Step } from './types.js';
 

@@ -24,7 +24,7 @@ import {
 import { sessionIfExists } from './state-backend.js';
 import type { Change, Step, StepOptions } from './types.js';
 import { isAwsError, partitionOf } from './support.js';
-import { CLOUDTRAIL_SIDS, cloudTrailStatements, trailArn } from './organization-trail-policy.js';
+import { CLOUDTRAIL_SIDS, cloudTrailStatements, trailArn } from '../policies/organization-trail-policy.js';
 
 export { cloudTrailStatements, trailArn };
 

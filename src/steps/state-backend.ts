@@ -21,7 +21,7 @@ import {
 } from './bucket-hardening.js';
 import type { Change, Step, StepContext } from './types.js';
 import { isAwsError, partitionOf } from './support.js';
-import { stateBucketWish, usesTable } from './state-backend-wish.js';
+import { stateBucketWish, usesTable } from '../policies/state-backend-wish.js';
 
 export { stateBucketWish, usesTable };
 

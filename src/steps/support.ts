@@ -1,6 +1,7 @@
 /** Small helpers shared by the bootstrap steps. */
 import { forEachLimited } from '../aws/rate-limit.js';
 import { AwsCallError } from '../core/errors.js';
+import { AWSORG_TAG_KEY, AWSORG_TAG_VALUE } from '../policies/tags.js';
 
 /** Collect every page of a paginated AWS list call. */
 export async function paginate<T>(
@@ -119,8 +120,7 @@ export function lineDiff(a: string[], b: string[]): string[] {
   return out;
 }
 
-export const AWSORG_TAG_KEY = 'awsorg:managed-by';
-export const AWSORG_TAG_VALUE = 'awsorg';
+export { AWSORG_TAG_KEY, AWSORG_TAG_VALUE };
 export const awsorgTags = (extra: Record<string, string> = {}) => [
   { Key: AWSORG_TAG_KEY, Value: AWSORG_TAG_VALUE },
   ...Object.entries(extra).map(([Key, Value]) => ({ Key, Value })),

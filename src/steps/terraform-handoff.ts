@@ -58,7 +58,7 @@ import {
 import { observeBucket } from './bucket-hardening.js';
 import { guardrailPolicies } from './guardrail-policies.js';
 import { backendSettingsFor } from './migrate-state.js';
-import { providerArnFor, issuerFor } from './ci-oidc-policy.js';
+import { providerArnFor, issuerFor } from '../policies/ci-oidc-policy.js';
 import { sessionIfExists } from './state-backend.js';
 import { mapLimit, paginate, partitionOf, unlessMissing } from './support.js';
 import type { Step, StepContext } from './types.js';

@@ -12,7 +12,8 @@ import { transcriptPath } from '../../src/core/audit.js';
 import { createDeps, type OutputStream } from '../../src/core/deps.js';
 import { CredentialsError, UsageError } from '../../src/core/errors.js';
 import { xdgPaths } from '../../src/core/xdg.js';
-import { runConsole, type RunbookCommand } from '../../src/ui/console/run.js';
+import { runConsole, type RunbookLauncher } from '../../src/ui/console/run.js';
+import type { RunbookLaunch } from '../../src/runbooks/launch.js';
 import { isolatedEnv } from '../helpers/cli.js';
 import { defineConsoleApp, type ConsoleExit } from '../../src/ui/console/app.js';
 import type { ConsoleModel } from '../../src/ui/console/model.js';
@@ -363,7 +364,7 @@ describe('console golden frames', () => {
 });
 
 describe('a runbook from the console (runConsole)', () => {
-  function start(runbook: RunbookCommand) {
+  function start(runbook: RunbookLauncher) {
     const term = new FakeTerminal({ columns: 100, rows: 24 });
     const notes: OutputStream & { text: string } = {
       text: '',
@@ -414,11 +415,11 @@ describe('a runbook from the console (runConsole)', () => {
     term.press(KEYS.enter);
   }
 
-  it('runs `runbook run ID --incident INC --account ID` between Ink sessions, then returns with its exit code and transcript', async () => {
-    const calls: string[][] = [];
+  it('launches the runbook (ID, incident, account) between Ink sessions, then returns with its exit code and transcript', async () => {
+    const calls: RunbookLaunch[] = [];
     let transcript = '';
-    const { term, notes, code, paths } = start(async (argv) => {
-      calls.push(argv);
+    const { term, notes, code, paths } = start(async (launch) => {
+      calls.push(launch);
       transcript = transcriptPath(paths, 'INC-7');
       mkdirSync(dirname(transcript), { recursive: true });
       writeFileSync(transcript, '');
@@ -426,7 +427,9 @@ describe('a runbook from the console (runConsole)', () => {
     });
     await runbookFor(term, 'stag', 'INC-7');
     const back = await term.waitForText('ended with exit code 0');
-    assert.deepEqual(calls, [['run', 'quarantine-account', '--incident', 'INC-7', '--account', '666666666666']]);
+    assert.deepEqual(calls, [
+      { runbookId: 'quarantine-account', incident: 'INC-7', params: { account: '666666666666' } },
+    ]);
     assert.match(notes.text, /awsorg: runbook quarantine-account for incident INC-7 against Staging \(666666666666\)/);
     assert.match(back.replace(/\n/g, ' '), /Runbook quarantine-account for INC-7 ended with exit code 0; transcript/);
     assert.ok(back.replace(/\n/g, '').includes(transcript), 'the status names the transcript file');
@@ -436,10 +439,10 @@ describe('a runbook from the console (runConsole)', () => {
     assert.equal(await code, 0);
   });
 
-  it("passes the runbook's other parameters as flags", async () => {
-    const calls: string[][] = [];
-    const { term, code } = start(async (argv) => {
-      calls.push(argv);
+  it("passes the runbook's other parameters", async () => {
+    const calls: RunbookLaunch[] = [];
+    const { term, code } = start(async (launch) => {
+      calls.push(launch);
       return 2;
     });
     await term.waitForText('awsorg console');
@@ -453,7 +456,11 @@ describe('a runbook from the console (runConsole)', () => {
     term.press('Admin\r');
     const back = await term.waitForText('ended with exit code 2');
     assert.deepEqual(calls, [
-      ['run', 'revoke-role-sessions', '--incident', 'INC-9', '--account', '666666666666', '--role-name=Admin'],
+      {
+        runbookId: 'revoke-role-sessions',
+        incident: 'INC-9',
+        params: { account: '666666666666', 'role-name': 'Admin' },
+      },
     ]);
     assert.match(back.replace(/\n/g, ' '), /nothing was recorded/);
     term.press('q');

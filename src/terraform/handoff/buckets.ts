@@ -3,7 +3,7 @@
  * bucket and the hardening sub-resources awsorg applied to it, merged with what AWS holds that
  * awsorg does not own, so the first apply neither shows drift nor deletes someone else's work.
  */
-import { LIFECYCLE_RULE_ID, type PolicyStatement } from '../../steps/bucket-policy.js';
+import { LIFECYCLE_RULE_ID, type PolicyStatement } from '../../policies/bucket-policy.js';
 import { attr, blank, block, hclString, map, type Item } from './hcl.js';
 
 export interface HandoffBucket {

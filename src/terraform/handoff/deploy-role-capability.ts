@@ -6,7 +6,7 @@
  */
 import type { LoadedBlueprint } from '../../core/blueprint.js';
 import { MANAGEMENT_ACCOUNT } from '../../core/blueprint.js';
-import { usesTable } from '../../steps/state-backend.js';
+import { usesTable } from '../../policies/state-backend-wish.js';
 
 export interface DeployRoleCapability {
   /** False only when awsorg can show the role lacks a service the code manages. */

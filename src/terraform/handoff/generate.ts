@@ -10,11 +10,11 @@
 import type { LoadedBlueprint } from '../../core/blueprint.js';
 import { ROOT_TARGET } from '../../core/blueprint.js';
 import { guardrailPolicies } from '../../steps/guardrail-policies.js';
-import { TLS_SID, tlsDenyStatement, type PolicyStatement } from '../../steps/bucket-policy.js';
-import { stateBucketWish, usesTable } from '../../steps/state-backend-wish.js';
-import { INLINE_POLICY_NAME, deployRoleTrustPolicy, issuerFor, subjectFor } from '../../steps/ci-oidc-policy.js';
-import { CLOUDTRAIL_SIDS, cloudTrailStatements, trailArn } from '../../steps/organization-trail-policy.js';
-import { AWSORG_TAG_KEY, AWSORG_TAG_VALUE } from '../../steps/support.js';
+import { TLS_SID, tlsDenyStatement, type PolicyStatement } from '../../policies/bucket-policy.js';
+import { stateBucketWish, usesTable } from '../../policies/state-backend-wish.js';
+import { INLINE_POLICY_NAME, deployRoleTrustPolicy, issuerFor, subjectFor } from '../../policies/ci-oidc-policy.js';
+import { CLOUDTRAIL_SIDS, cloudTrailStatements, trailArn } from '../../policies/organization-trail-policy.js';
+import { AWSORG_TAG_KEY, AWSORG_TAG_VALUE } from '../../policies/tags.js';
 import { IdentifierAllocator, attr, blank, block, hclString, hclStringList, map, render, type Item } from './hcl.js';
 import { bucketCode, tagEntries, type BucketCode } from './buckets.js';
 

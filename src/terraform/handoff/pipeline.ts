@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, posix, resolve } from 'node:path';
 import { Document, visit } from 'yaml';
 import type { CiOidc, LoadedBlueprint } from '../../core/blueprint.js';
-import { issuerFor, subjectFor } from '../../steps/ci-oidc-policy.js';
+import { issuerFor, subjectFor } from '../../policies/ci-oidc-policy.js';
 import { deployRoleCapability, type DeployRoleCapability } from './deploy-role-capability.js';
 import { HANDOFF_MARKER } from './generate.js';
 

@@ -2,8 +2,8 @@
  * The console's lifecycle: draw it on stderr in the alternate screen, and between Ink sessions
  * run what it asked for. A subshell gets the real terminal (Ink unmounted, raw mode off, main
  * screen back, our input stream closed so no keystroke is read by awsorg), and the console
- * returns where it was when the shell exits. A runbook runs the same way, through `awsorg runbook
- * run` with its own screen. Exports go to stdout after the screen is restored, so
+ * returns where it was when the shell exits. A runbook runs the same way, through the runbook
+ * layer's launcher with its own screen. Exports go to stdout after the screen is restored, so
  * `eval "$(awsorg console)"` switches the calling shell.
  */
 import { existsSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { formatExports } from '../../assume/environment.js';
 import { runInSession } from '../../assume/shell.js';
 import { transcriptPath } from '../../core/audit.js';
 import type { Deps } from '../../core/deps.js';
+import type { RunbookLaunch } from '../../runbooks/launch.js';
 import { AwsorgError, ExitCode } from '../../core/errors.js';
 import { defineConsoleApp, type ConsoleExit, type ConsoleSnapshot } from './app.js';
 import type { ConsoleModel } from './model.js';
@@ -59,21 +60,27 @@ export function colorWanted(env: Deps['env']): boolean {
   return !env.NO_COLOR && env.TERM !== 'dumb';
 }
 
-/** Runs `awsorg runbook ARGV` and resolves to its exit code. */
-export type RunbookCommand = (argv: string[], deps: Deps) => Promise<number>;
+/** Runs the runbook the console asked for and resolves to its exit code. */
+export type RunbookLauncher = (launch: RunbookLaunch, deps: Deps) => Promise<number>;
 
-/** The runbook command itself, loaded only when the operator runs a runbook (it brings the catalog and the SDK). */
-export const runbookCommand: RunbookCommand = async (argv, deps) => {
-  const cmd = await import('../../commands/runbook.js');
-  return cmd.run(cmd.parse(argv), deps);
+/**
+ * The runbook layer's launcher with the runbook screen as its front end, loaded only when the
+ * operator runs a runbook (it brings the catalog and the SDK).
+ */
+export const runbookLauncher: RunbookLauncher = async (launch, deps) => {
+  const [{ launchRunbook }, { runRunbookScreen }] = await Promise.all([
+    import('../../runbooks/launch.js'),
+    import('../runbook/run.js'),
+  ]);
+  return launchRunbook(deps, launch, runRunbookScreen);
 };
 
 export interface RunConsoleOptions {
   model: ConsoleModel;
   ops: ConsoleOperations;
   terminal: ConsoleTerminal;
-  /** What `!` runs; runbookCommand unless given. */
-  runbook?: RunbookCommand;
+  /** What `!` runs; runbookLauncher unless given. */
+  runbook?: RunbookLauncher;
 }
 
 function failureStatus(err: unknown): Status {
@@ -148,16 +155,10 @@ async function runRunbook(
   );
   let code: number;
   try {
-    const argv = [
-      'run',
-      runbookId,
-      '--incident',
-      incident,
-      '--account',
-      accountId,
-      ...Object.entries(params).map(([name, value]) => `--${name}=${value}`),
-    ];
-    code = await (opts.runbook ?? runbookCommand)(argv, deps);
+    code = await (opts.runbook ?? runbookLauncher)(
+      { runbookId, incident, params: { account: accountId, ...params } },
+      deps,
+    );
   } catch (err) {
     return failureStatus(err);
   }

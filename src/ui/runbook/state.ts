@@ -13,22 +13,12 @@ import type {
   StepStatus,
   Where,
 } from '../../runbooks/types.js';
+import type { RunbookScreenInput } from '../../runbooks/types.js';
 import { editText, textField, type TextField } from '../wizard/text-input.js';
 import { keyName, keyText, listMove, type KeyOutcome, type KeyPress, type Notice } from '../wizard/types.js';
 
-export interface RunbookScreenInput {
-  mode: 'run' | 'rollback';
-  runbook: { id: string; title: string };
-  incident: string;
-  dryRun: boolean;
-  rehearsal: boolean;
-  /**
-   * A rehearsal's transcript lives in the emulator's workspace, which is removed when the
-   * rehearsal ends: where it is copied to then. Unset in a rehearsal, it is discarded with it.
-   */
-  keptTranscript?: string;
-  steps: { id: string; title: string; kind: StepKind; does: string; where?: Where; call?: string }[];
-}
+// What the screen is given to draw is declared by the runbook layer, which builds it.
+export type { RunbookScreenInput };
 
 export interface RunbookOutcome {
   status: 'completed' | 'stopped' | 'failed' | 'refused';

@@ -26,7 +26,7 @@ import { awsCredentialsPath, readAwsConfig } from '../../aws/aws-config-file.js'
 import { baseSignIn, describeBase } from '../../aws/base-signin.js';
 import { resolveBaseCredentials } from '../../aws/credentials.js';
 import { AwsSession, type AwsEvent } from '../../aws/session.js';
-import type { WhoamiResult } from '../../commands/whoami.js';
+import type { WhoamiResult } from '../../aws/caller.js';
 import { loadBlueprint as readBlueprintFile } from '../../core/blueprint-load.js';
 import type { Blueprint, LoadedBlueprint } from '../../core/blueprint.js';
 import type { Deps } from '../../core/deps.js';
@@ -101,8 +101,8 @@ async function loadEngine() {
 type EngineModules = Awaited<ReturnType<typeof loadEngine>>;
 
 async function describeCaller(session: AwsSession): Promise<WhoamiResult> {
-  const whoami = await import('../../commands/whoami.js');
-  return whoami.describeCaller(session);
+  const { describeCaller } = await import('../../aws/caller.js');
+  return describeCaller(session);
 }
 
 function message(err: unknown): { text: string; next?: string } {

@@ -45,8 +45,8 @@ export async function runWizard(
   }
   if (result.farewell) deps.stderr.write(`${terminalLines(result.farewell)}\n`);
   if (result.kind === 'console') {
-    const consoleCommand = await import('../../commands/console.js');
-    return consoleCommand.openConsole(deps, { quiet: true, ...(rehearsal ? { rehearsal } : {}) });
+    const { openConsole } = await import('../console/open.js');
+    return openConsole(deps, { quiet: true, ...(rehearsal ? { rehearsal } : {}) });
   }
   return result.code;
 }

@@ -20,7 +20,7 @@
  * organization cannot be read, is a dead end (Esc only); the root user needs typed consent.
  */
 import { breakGlassWarning } from '../../aws/principal.js';
-import type { WhoamiResult } from '../../commands/whoami.js';
+import type { WhoamiResult } from '../../aws/caller.js';
 import type { PrincipalType } from '../../aws/principal.js';
 import { isRegion } from '../../core/regions.js';
 import { clip, fit, styledLine, wrap, type Palette, type Segment } from '../console/style.js';
