@@ -5,7 +5,7 @@
  */
 import { MANAGEMENT_ACCOUNT, type CiOidc } from '../../core/blueprint.js';
 import { partitionOf } from '../../core/regions.js';
-import { deployRoleTrustPolicy, issuerFor, providerArnFor } from '../../steps/ci-oidc-policy.js';
+import { deployRoleTrustPolicy, issuerFor, providerArnFor } from '../../policies/ci-oidc-policy.js';
 import type { EditorProblem, EditorState } from './editor-types.js';
 
 /** Why the CI subject is refused (it would not name one repository and one branch or environment), or undefined. */
