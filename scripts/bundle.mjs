@@ -10,9 +10,30 @@
 //   dist/bin/awsorg-main.cjs.v8cache   V8 code cache for it, made by this Node version
 import { build } from 'esbuild';
 import { chmodSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
 
 const main = 'dist/bin/awsorg-main.cjs';
+
+// The bin runs only these commands from the bundle (scripts/bin-stub.cjs keeps the same list).
+// The bundle is built from src/cli.ts itself, so dispatch, help and errors are the CLI's own;
+// but every other command module that the CLI loads with import() stays out of it: the bin
+// never routes those commands here, and leaving them out keeps the file that `assume` reads,
+// deserializes and runs small (about a tenth of the whole CLI). Such an import() points at the
+// unbundled ES module in dist/src instead, so the bundle still works if one is reached.
+const HOT_COMMANDS = new Set(['assume.ts', 'credential-process.ts', 'complete.ts']);
+const commandsDir = resolve('src/commands');
+const coldCommandsOut = {
+  name: 'cold-commands-out',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const file = resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts');
+      if (dirname(file) !== commandsDir || HOT_COMMANDS.has(basename(file))) return undefined;
+      const compiled = resolve('dist/src', relative(resolve('src'), file)).replace(/\.ts$/, '.js');
+      return { path: relative(resolve('dist/bin'), compiled).split(sep).join('/'), external: true };
+    });
+  },
+};
 await build({
   entryPoints: ['src/cli.ts'],
   outfile: main,
@@ -29,6 +50,7 @@ await build({
   // import.meta.url has no CommonJS equivalent; give the bundle its own file URL.
   banner: { js: "const __awsorgModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   define: { 'import.meta.url': '__awsorgModuleUrl' },
+  plugins: [coldCommandsOut],
   logLevel: 'warning',
 });
 // The bundle's own hashbang is not needed: the bin below runs it.
