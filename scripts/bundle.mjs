@@ -1,12 +1,13 @@
-// Bundles the CLI into one CommonJS file plus a small bin that loads it with a V8 code cache.
+// Bundles the CLI's hot commands into one CommonJS file plus a small bin that loads it with a
+// V8 code cache.
 //
 // Why: Node 20 spends about 1 ms per ES module on resolution and linking, and compiling a
 // large script costs several more; `awsorg assume` on a credential-cache hit must start within
-// 1.5x of `node -e 0`. npm packages stay external and load lazily, exactly as in the
-// unbundled build (dynamic import() of SDK clients, Ink and React is kept as is).
+// 1.3x of `node -e 0` (bench/operator.bench.ts). npm packages stay external and load lazily,
+// exactly as in the unbundled build (dynamic import() of SDK clients is kept as is).
 //
 //   dist/bin/awsorg.cjs           the bin (scripts/bin-stub.cjs)
-//   dist/bin/awsorg-main.cjs      the bundled CLI
+//   dist/bin/awsorg-main.cjs      src/cli.ts with the hot commands (assume, credential-process, __complete)
 //   dist/bin/awsorg-main.cjs.v8cache   V8 code cache for it, made by this Node version
 import { build } from 'esbuild';
 import { chmodSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
