@@ -26,7 +26,7 @@ export function runInSession(deps: Deps, session: RoleSession, command?: ChildCo
   const env = sessionEnvironment(deps.env, session);
   return new Promise((resolve, reject) => {
     const child = deps.spawn(target.file, target.args, { env, cwd: deps.cwd, stdio: 'inherit' });
-    const release = setForeground(child, Boolean(deps.stdin.isTTY));
+    const release = setForeground(child, deps.stdinIsTTY);
     child.on('error', (err: NodeJS.ErrnoException) => {
       release();
       reject(

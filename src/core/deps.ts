@@ -38,6 +38,8 @@ export interface Deps {
   stdout: OutputStream;
   stderr: OutputStream;
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** Whether stdin is a terminal, known without creating process.stdin (which costs `assume` several ms). */
+  stdinIsTTY: boolean;
   /** True when a person can answer prompts (stdin and stderr are terminals). */
   interactive: boolean;
   clock: Clock;
@@ -95,6 +97,7 @@ export function createDeps(overrides: Partial<Deps> & { env: Env; signal: AbortS
   const sessions = new Map<string, AwsSession>();
   const paths = overrides.paths ?? xdgPaths(env);
   const longTermCredentials = resolveBaseCredentials(env);
+  const stdinIsTTY = overrides.stdinIsTTY ?? Boolean(overrides.stdin ? overrides.stdin.isTTY : isatty(0));
   const credentials = resolveBaseCredentials(env, { mfaSession: () => cachedMfaSession(env, paths, clock.now()) });
   return {
     env,
@@ -105,8 +108,8 @@ export function createDeps(overrides: Partial<Deps> & { env: Env; signal: AbortS
     get stdin() {
       return overrides.stdin ?? process.stdin;
     },
-    interactive:
-      overrides.interactive ?? Boolean((overrides.stdin ? overrides.stdin.isTTY : isatty(0)) && stderr.isTTY),
+    stdinIsTTY,
+    interactive: overrides.interactive ?? Boolean(stdinIsTTY && stderr.isTTY),
     clock,
     random,
     paths,

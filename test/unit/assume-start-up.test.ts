@@ -1,0 +1,36 @@
+/**
+ * What `awsorg assume` must not do on its way to the child on a credential-cache hit, because
+ * it costs start-up time (bench/operator.bench.ts holds it to 1.3x `node -e 0`): create
+ * process.stdin (several ms: a stream, and fs streams or a socket behind it) only to ask whether
+ * stdin is a terminal. Run in a child process so that nothing else has touched process.stdin.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const src = (path: string) => pathToFileURL(fileURLToPath(new URL(`../../src/${path}`, import.meta.url))).href;
+
+describe('assume start-up', () => {
+  it('runs the session child without creating process.stdin, and still knows whether stdin is a terminal', () => {
+    const script = `
+      const stdin = Object.getOwnPropertyDescriptor(process, 'stdin');
+      let created = 0;
+      Object.defineProperty(process, 'stdin', { configurable: true, enumerable: stdin.enumerable, get() { created++; return stdin.get.call(process); } });
+      const { createDeps } = await import(${JSON.stringify(src('core/deps.js'))});
+      const { runInSession } = await import(${JSON.stringify(src('assume/shell.js'))});
+      const deps = createDeps({ env: { PATH: process.env.PATH }, signal: new AbortController().signal });
+      const session = {
+        account: { id: '111111111111', name: 'Sample', email: 's@example.com', status: 'ACTIVE', ouPath: '/', tags: {} },
+        role: 'R', region: 'us-east-1', cacheHit: true,
+        credentials: { accessKeyId: 'ASIA', secretAccessKey: 's', sessionToken: 't', expiration: '2099-01-01T00:00:00Z', accountId: '111111111111', role: 'R' },
+      };
+      const code = await runInSession(deps, session, { file: 'true', args: [] });
+      process.stdout.write(JSON.stringify({ code, created, stdinIsTTY: deps.stdinIsTTY }));
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', stdio: 'pipe' });
+    assert.equal(r.status, 0, r.stderr);
+    // stdin is a pipe here: not a terminal.
+    assert.deepEqual(JSON.parse(r.stdout), { code: 0, created: 0, stdinIsTTY: false });
+  });
+});
