@@ -13,7 +13,6 @@ import { z } from 'zod';
 import type { Blueprint, LoadedBlueprint } from './blueprint.js';
 import {
   at,
-  type FieldProblem,
   findPlaceholders,
   isPlainObject,
   kindOf,
@@ -72,8 +71,9 @@ export function parseBlueprintText(text: string, source: string): unknown {
 
 export function validateBlueprint(raw: unknown, opts: ValidateOptions = {}): ValidationResult {
   const issues: ValidationIssue[] = [];
-  const add: Add = (path, message, fix) =>
+  const add: Add = (path, message, fix) => {
     issues.push({ path: visibleText(path), message: visibleText(message), fix: visibleText(fix) });
+  };
   const blueprint = checkBlueprint(add, raw, opts);
   return blueprint && issues.length === 0 ? { blueprint, issues: [] } : { issues };
 }
@@ -166,13 +166,12 @@ export function loadedFromBlueprint(
   // No customPolicies: the documents cannot exist, and the issues below say why once.
   const result = validateBlueprint(blueprint, { refusePlaceholders: !opts.allowPlaceholders });
   const issues = [...result.issues];
-  (blueprint.guardrails?.custom ?? []).forEach((_, i) =>
+  for (const i of (blueprint.guardrails?.custom ?? []).keys())
     issues.push({
       path: `guardrails.custom[${i}]`,
       message: 'needs a policy file, and a blueprint that was not loaded from a file cannot name one',
       fix: 'write the blueprint to a YAML file next to the policy file and pass it with --config',
-    }),
-  );
+    });
   if (blueprint.ciOidc?.inlinePolicy !== undefined) {
     issues.push({
       path: 'ciOidc.inlinePolicy',
@@ -200,7 +199,7 @@ function checkControlCharacters(add: Add, value: unknown, path: string): void {
     );
     return;
   }
-  if (Array.isArray(value)) value.forEach((item, i) => checkControlCharacters(add, item, `${path}[${i}]`));
+  if (Array.isArray(value)) for (const [i, item] of value.entries()) checkControlCharacters(add, item, `${path}[${i}]`);
   else if (isPlainObject(value)) {
     for (const [key, item] of Object.entries(value)) {
       if (TERMINAL_CONTROL.test(key))
@@ -212,15 +211,14 @@ function checkControlCharacters(add: Add, value: unknown, path: string): void {
 
 /** Reports every placeholder value in the document, by path; the first one also says where they are accepted. */
 function checkPlaceholders(add: Add, value: unknown): void {
-  findPlaceholders(value).forEach(({ path, problem }, i) =>
+  for (const [i, { path, problem }] of findPlaceholders(value).entries())
     add(
       path,
       problem.message,
       i > 0
         ? problem.fix
         : `${problem.fix} (they are accepted only against an emulator: in a rehearsal, \`awsorg bootstrap --rehearse\`, or with --allow-placeholders)`,
-    ),
-  );
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -371,7 +369,7 @@ function sectionName(path: Path): string | undefined {
 }
 
 /** One schema issue in the loader's words: the field's YAML path, what is wrong, and the fix. */
-function describeIssue(add: Add, issue: z.core.$ZodRawIssue, raw: unknown): void {
+function describeIssue(add: Add, issue: z.core.$ZodRawIssue, raw: unknown): undefined {
   const path = issue.path ?? [];
   const where = pathText(path) || '(document)';
   const key = String(path[path.length - 1] ?? '');
@@ -404,7 +402,11 @@ function describeIssue(add: Add, issue: z.core.$ZodRawIssue, raw: unknown): void
   if (hint) {
     const known = schema instanceof z.ZodObject ? Object.keys(schema.shape).join(', ') : '';
     const fix = hint.example ? `write it as ${hint.example}` : `write it as fields: ${known}`;
-    return add(where, `${hint.message ?? `must be a mapping of fields (${sectionName(path) ?? hint.what})`}, got ${kindOf(value)}`, fix);
+    return add(
+      where,
+      `${hint.message ?? `must be a mapping of fields (${sectionName(path) ?? hint.what})`}, got ${kindOf(value)}`,
+      fix,
+    );
   }
   if (schema instanceof z.ZodArray)
     return add(

@@ -14,7 +14,8 @@ import {
 } from './scp-limits.js';
 import { closest } from './suggest.js';
 
-export type Add = (path: string, message: string, fix: string) => void;
+/** Reports an issue. Returns undefined, so a rule can `return add(…)` and stop. */
+export type Add = (path: string, message: string, fix: string) => undefined;
 
 /** The rules' view: the typed blueprint, and which lists had entries dropped (their references are not checked). */
 export interface RuleInput {
@@ -124,7 +125,8 @@ function guardrailTargets(guardrails: Guardrails | undefined, incomplete: Readon
     if (guardrail) all.push({ path: `guardrails.${kind}`, targets: guardrail.targets });
   }
   if (!incomplete.has('guardrails.custom'))
-    (guardrails?.custom ?? []).forEach((c, i) => all.push({ path: `guardrails.custom[${i}]`, targets: c.targets }));
+    for (const [i, c] of (guardrails?.custom ?? []).entries())
+      all.push({ path: `guardrails.custom[${i}]`, targets: c.targets });
   return all.filter(({ path }) => !incomplete.has(`${path}.targets`));
 }
 
@@ -132,24 +134,26 @@ function targetsResolve({ blueprint, incomplete }: RuleInput, add: Add): void {
   const ouPaths = incomplete.has('organizationalUnits') ? undefined : blueprint.organizationalUnits;
   const accountNames = incomplete.has('accounts') ? undefined : blueprint.accounts.map((a) => a.name);
   for (const { path, targets } of guardrailTargets(blueprint.guardrails, incomplete)) {
-    targets.forEach((target, i) => {
+    for (const [i, target] of targets.entries()) {
       const where = `${path}.targets[${i}]`;
       if (target === ROOT_TARGET || ouPaths?.includes(target) || accountNames?.includes(target) || !target.trim())
-        return;
-      if (target.toLowerCase() === MANAGEMENT_ACCOUNT)
-        return add(
+        continue;
+      if (target.toLowerCase() === MANAGEMENT_ACCOUNT) {
+        add(
           where,
           'is the management account, which SCPs never restrict',
           'remove it; to cover every member account use Root',
         );
-      if (!ouPaths || !accountNames) return;
+        continue;
+      }
+      if (!ouPaths || !accountNames) continue;
       const guess = closest(target, [ROOT_TARGET, ...ouPaths, ...accountNames]);
       add(
         where,
         `'${target}' is not Root, an OU path from organizationalUnits, or an account name from accounts`,
         guess ? `did you mean '${guess}'?` : `add '${target}' to organizationalUnits or accounts, or target Root`,
       );
-    });
+    }
   }
 }
 
@@ -383,7 +387,7 @@ function scpSizesAfterMinification({ blueprint }: RuleInput, add: Add): void {
  * each names. If a Region lock covers that account and leaves the region out, bootstrap itself
  * would be denied halfway through.
  */
-function regionLockCoversWork({ blueprint }: RuleInput, add: Add): void {
+function regionLockCoversWork({ blueprint }: RuleInput, add: Add): undefined {
   const lock = blueprint.guardrails?.denyRegions;
   if (!lock || lock.allow.includes(blueprint.region) || !isRegion(blueprint.region)) return;
   const work: Array<[string | undefined, string]> = [
@@ -414,7 +418,7 @@ export function checkPolicyDocument(
   document: unknown,
   maxChars: number,
   what: string,
-): void {
+): undefined {
   if (document instanceof Error) {
     const fix = 'fix' in document && typeof document.fix === 'string' ? document.fix : '';
     return add(

@@ -40,6 +40,17 @@ function checked<S extends z.ZodType>(schema: S, ...checks: Check<z.output<S>>[]
 
 const problem = (message: string, fix: string): FieldProblem => ({ message, fix });
 
+// Patterns for editors (the JSON Schema); the checks give the precise message and fix.
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const BUCKET =
+  /^(?!xn--|sthree-|amzn-s3-demo-)(?!.*(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$)(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const OU_PATH = /^(?!Root(\/|$))[^/\s](?:[^/]{0,126}[^/\s])?(\/[^/\s](?:[^/]{0,126}[^/\s])?){0,4}$/;
+const REF = /^refs\/(heads|tags)\/[^\s*?]+$/;
+const EMAIL = /^(?=.{6,64}$)[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+const ACCOUNT_NAME = /^[\x20-\x7E]{1,50}$/;
+const NO_WILDCARD = /^[^*?]+$/;
+const POLICY_ARN = /^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/;
+
 /** Non-blank text. The pattern makes editors flag an empty value too. */
 function text(description: string, example?: string, pattern?: RegExp, ...checks: Check<string>[]) {
   const base = z.string().regex(/\S/).describe(description);
@@ -53,7 +64,7 @@ function uniqueList(item: z.ZodString, description: string, example?: string) {
   return z
     .array(item)
     .describe(description)
-    .meta(example ? { examples: [example] } : {})
+    .meta({ uniqueItems: true, ...(example ? { examples: [example] } : {}) })
     .superRefine((values, ctx) =>
       values.forEach((value, i) => {
         if (values.indexOf(value) !== i)
@@ -154,14 +165,16 @@ const targets = uniqueList(
   text('Root, an OU path from organizationalUnits, or an account name from accounts', 'Workloads'),
   'Where the guardrail is attached: Root, OU paths, or account names from the blueprint.',
   '[Workloads]',
-).superRefine((list, ctx) => {
-  if (list.length === 0)
-    ctx.addIssue({
-      code: 'custom',
-      message: 'is empty, so the guardrail would never be attached',
-      params: { fix: 'add Root, an OU path or an account name, or remove the guardrail' },
-    });
-});
+)
+  .meta({ minItems: 1 })
+  .superRefine((list, ctx) => {
+    if (list.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'is empty, so the guardrail would never be attached',
+        params: { fix: 'add Root, an OU path or an account name, or remove the guardrail' },
+      });
+  });
 
 const targetsOnly = (description: string) =>
   strict({ targets }, description, 'a guardrail', '{ targets: [Workloads] }');
@@ -173,16 +186,17 @@ const iamAction = /^[a-z0-9-]+:[A-Za-z0-9*?]+$/;
 
 export const BlueprintAccountSchema = strict(
   {
-    name: text('The account name (1-50 printable ASCII characters).', 'production', undefined, accountNameProblem),
+    name: text('The account name (1-50 printable ASCII characters).', 'production', ACCOUNT_NAME, accountNameProblem),
     email: text(
       "The account root user's email; every account needs its own.",
       'aws+production@example.com',
-      /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
+      EMAIL,
       emailProblem,
     ),
     ou: text('OU path from the root, e.g. `Workloads/Production`, or `Root` for the root itself.', 'Workloads'),
     tags: z
       .record(z.string(), z.string().meta({ examples: ['production'] }))
+      .meta({ propertyNames: { pattern: '^(?!(aws|awsorg):)', maxLength: 128 }, maxProperties: 49 })
       .describe(
         'Tags awsorg sets on the account (tags not named here are left alone). `environment: production` marks an account production for `assume` and the console.',
       )
@@ -226,17 +240,19 @@ export const GuardrailsSchema = strict(
     denyRegions: strict(
       {
         allow: uniqueList(
-          text('An AWS Region', 'us-east-1', undefined, regionProblem),
+          text('An AWS Region', 'us-east-1', REGION, regionProblem),
           'The Regions accounts may use; every other regional action is denied.',
           '[us-east-1, us-west-2]',
-        ).superRefine((list, ctx) => {
-          if (list.length === 0)
-            ctx.addIssue({
-              code: 'custom',
-              message: 'is empty, which would deny every regional service everywhere',
-              params: { fix: 'list the Regions your accounts may use, e.g. [us-east-1, us-west-2]' },
-            });
-        }),
+        )
+          .meta({ minItems: 1 })
+          .superRefine((list, ctx) => {
+            if (list.length === 0)
+              ctx.addIssue({
+                code: 'custom',
+                message: 'is empty, which would deny every regional service everywhere',
+                params: { fix: 'list the Regions your accounts may use, e.g. [us-east-1, us-west-2]' },
+              });
+          }),
         targets,
       },
       'Region lock: deny actions outside the allowed Regions (global services are exempt).',
@@ -256,14 +272,16 @@ export const GuardrailsSchema = strict(
           ),
           'Actions denied to sessions without MFA.',
           '[iam:DeleteRole, iam:DeletePolicy]',
-        ).superRefine((list, ctx) => {
-          if (list.length === 0)
-            ctx.addIssue({
-              code: 'custom',
-              message: 'is empty, so the guardrail would deny nothing',
-              params: { fix: 'list the actions that need MFA, e.g. [iam:DeleteRole, iam:DeletePolicy]' },
-            });
-        }),
+        )
+          .meta({ minItems: 1 })
+          .superRefine((list, ctx) => {
+            if (list.length === 0)
+              ctx.addIssue({
+                code: 'custom',
+                message: 'is empty, so the guardrail would deny nothing',
+                params: { fix: 'list the actions that need MFA, e.g. [iam:DeleteRole, iam:DeletePolicy]' },
+              });
+          }),
         targets,
       },
       'Deny the listed actions to sessions without MFA.',
@@ -284,7 +302,7 @@ export const StateBackendSchema = strict(
     bucket: text(
       'S3 bucket for Terraform/OpenTofu state (globally unique).',
       'acme-tfstate-7f3a',
-      undefined,
+      BUCKET,
       bucketNameProblem,
     ),
     lock: z
@@ -302,13 +320,17 @@ export const StateBackendSchema = strict(
               'use 3-255 letters, digits, underscores, hyphens and periods',
             ),
     ).optional(),
-    encryption: text('`aws:kms`, `AES256`, or a KMS key ARN in the bucket Region.', 'aws:kms', undefined, (value) =>
-      value === 'aws:kms' || value === 'AES256' || kmsArn.test(value)
-        ? undefined
-        : problem(
-            `'${value}' is neither aws:kms, AES256 nor a KMS key ARN`,
-            'use aws:kms (the AWS managed key), AES256, or arn:aws:kms:<region>:<account id>:key/<key id>',
-          ),
+    encryption: text(
+      '`aws:kms`, `AES256`, or a KMS key ARN in the bucket Region.',
+      'aws:kms',
+      /^(aws:kms|AES256|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[A-Za-z0-9-]+|alias\/[A-Za-z0-9/_-]+))$/,
+      (value) =>
+        value === 'aws:kms' || value === 'AES256' || kmsArn.test(value)
+          ? undefined
+          : problem(
+              `'${value}' is neither aws:kms, AES256 nor a KMS key ARN`,
+              'use aws:kms (the AWS managed key), AES256, or arn:aws:kms:<region>:<account id>:key/<key id>',
+            ),
     ).default('aws:kms'),
     enforceTls: z.boolean().describe('Deny requests to the state bucket that do not use TLS.').default(true),
     noncurrentVersionDays: z
@@ -327,13 +349,17 @@ const wildcard = /[*?]/;
 export const CiOidcSchema = strict(
   {
     provider: z.enum(['github', 'gitlab']).describe('The CI system whose OIDC tokens the deploy role trusts.'),
-    repository: text('GitHub `owner/repo`, or GitLab project path `group/project`.', 'acme/infrastructure'),
+    repository: text(
+      'GitHub `owner/repo`, or GitLab project path `group/project`.',
+      'acme/infrastructure',
+      NO_WILDCARD,
+    ),
     ref: text(
       'A full ref such as `refs/heads/main` (exactly one of ref / environment).',
       'refs/heads/main',
-      undefined,
+      REF,
       (ref) =>
-        wildcard.test(ref) || /^refs\/(heads|tags)\/\S+$/.test(ref)
+        wildcard.test(ref) || REF.test(ref)
           ? undefined
           : problem(
               `'${ref}' is not a full branch or tag ref`,
@@ -343,6 +369,7 @@ export const CiOidcSchema = strict(
     environment: text(
       'GitHub only: the deployment environment (exactly one of ref / environment).',
       'production',
+      /^[^*?]{1,255}$/,
     ).optional(),
     roleName: text('Name of the IAM role CI assumes.', 'github-deploy', /^[\w+=,.@-]{1,64}$/, (name) =>
       /^[\w+=,.@-]{1,64}$/.test(name)
@@ -350,8 +377,8 @@ export const CiOidcSchema = strict(
         : problem(`'${name}' is not an IAM role name`, "use 1-64 letters, digits and '+=,.@_-', e.g. github-deploy"),
     ),
     policyArns: uniqueList(
-      text('An IAM policy ARN', 'arn:aws:iam::aws:policy/ReadOnlyAccess', undefined, (arn) =>
-        /^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/.test(arn)
+      text('An IAM policy ARN', 'arn:aws:iam::aws:policy/ReadOnlyAccess', POLICY_ARN, (arn) =>
+        POLICY_ARN.test(arn)
           ? undefined
           : problem(
               `'${arn}' is not an IAM policy ARN`,
@@ -383,7 +410,7 @@ function gitLabUrlProblem(url: string): FieldProblem | undefined {
   } catch {
     parsed = undefined;
   }
-  if (!parsed || parsed.protocol !== 'https:')
+  if (parsed?.protocol !== 'https:')
     return problem(
       `'${url}' is not an https URL; IAM only trusts OIDC issuers served over https`,
       'use the instance URL, e.g. https://gitlab.example.com',
@@ -397,10 +424,11 @@ function gitLabUrlProblem(url: string): FieldProblem | undefined {
 }
 
 const trailName = /^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$/;
+const TRAIL_NAME = /^(?!.*[._-]{2})[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$/;
 
 export const OrganizationTrailSchema = strict(
   {
-    name: text('CloudTrail trail name.', 'org-trail', trailName, (name) => {
+    name: text('CloudTrail trail name.', 'org-trail', TRAIL_NAME, (name) => {
       if (!trailName.test(name))
         return problem(
           `'${name}' is not a CloudTrail trail name`,
@@ -413,7 +441,7 @@ export const OrganizationTrailSchema = strict(
           )
         : undefined;
     }),
-    bucket: text('S3 bucket for the trail logs.', 'acme-org-trail-7f3a', undefined, bucketNameProblem),
+    bucket: text('S3 bucket for the trail logs.', 'acme-org-trail-7f3a', BUCKET, bucketNameProblem),
     account: accountRef('Account that holds the log bucket:', 'log-archive'),
   },
   'An organization-wide CloudTrail trail and its log bucket.',
@@ -423,7 +451,7 @@ export const OrganizationTrailSchema = strict(
 export const TerraformSettingsSchema = strict(
   {
     dir: text('Directory for the generated Terraform/OpenTofu code.', './bootstrap'),
-    key: text('S3 key of the state in the state bucket.', 'bootstrap/terraform.tfstate', undefined, (key) =>
+    key: text('S3 key of the state in the state bucket.', 'bootstrap/terraform.tfstate', /^[^/]/, (key) =>
       key.startsWith('/')
         ? problem(
             `'${key}' starts with '/'; S3 keys are relative to the bucket`,
@@ -449,7 +477,7 @@ export const TerraformSettingsSchema = strict(
 export const BlueprintSchema = strict(
   {
     version: z.literal(1).describe('Blueprint format version; this awsorg reads version 1.'),
-    region: text('The home Region where awsorg creates buckets and tables.', 'us-east-1', undefined, regionProblem),
+    region: text('The home Region where awsorg creates buckets and tables.', 'us-east-1', REGION, regionProblem),
     organization: strict(
       {
         trustedServices: uniqueList(
@@ -487,7 +515,7 @@ export const BlueprintSchema = strict(
       'the organization',
     ).default({ trustedServices: [], policyTypes: [] }),
     organizationalUnits: uniqueList(
-      text('An OU path below the root, e.g. Workloads/Production', 'Workloads', undefined, ouPathProblem),
+      text('An OU path below the root, e.g. Workloads/Production', 'Workloads', OU_PATH, ouPathProblem),
       'OU paths below the root; list a parent before its children.',
     ).default([]),
     accounts: z.array(BlueprintAccountSchema).describe('Member accounts.').default([]),
@@ -505,7 +533,11 @@ export const BlueprintSchema = strict(
 export function blueprintJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(BlueprintSchema, { io: 'input', target: 'draft-2020-12' }),
-    $id: 'https://unpkg.com/awsorg/schema/blueprint.schema.json',
     title: 'awsorg blueprint (awsorg.yaml)',
   };
+}
+
+/** The committed file's exact text (schema/blueprint.schema.json), as `awsorg blueprint schema` prints it. */
+export function blueprintJsonSchemaText(): string {
+  return `${JSON.stringify(blueprintJsonSchema(), null, 2)}\n`;
 }
