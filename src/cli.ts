@@ -63,6 +63,10 @@ const COMMANDS: Record<string, { summary: string; hidden?: boolean; load: () => 
     summary: 'incident runbooks: runbook list | show ID | run ID --incident INC | rollback INC',
     load: () => import('./commands/runbook.js') as Promise<CommandModule<unknown>>,
   },
+  blueprint: {
+    summary: "blueprint schema: print awsorg.yaml's JSON Schema (for editor checks and completion)",
+    load: () => import('./commands/blueprint.js') as Promise<CommandModule<unknown>>,
+  },
   audit: {
     summary: 'verify an incident audit transcript: audit verify [FILE]',
     load: () => import('./commands/audit.js') as Promise<CommandModule<unknown>>,

@@ -187,6 +187,7 @@ export const COMPLETION_TABLE: Record<string, CommandSpec> = {
     },
   },
   audit: { flags: {}, subcommands: { verify: { flags: { '--head': 'text', '--json': null }, positionals: ['file'] } } },
+  blueprint: { flags: {}, subcommands: { schema: { flags: {} } } },
 };
 
 /** What account-related candidates come from: the cached inventory and settings. */

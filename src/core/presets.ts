@@ -7,6 +7,7 @@
  * needs a real mailbox per account, so the YAML header says to change them before applying.
  */
 import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
+import { schemaComment } from './schema-url.js';
 import type { Blueprint } from './blueprint.js';
 import { UsageError } from './errors.js';
 
@@ -218,7 +219,8 @@ export function presetYaml(name: string): string {
 /** A blueprint as commented YAML (`header` lines first), in the layout of the documentation. */
 export function blueprintYaml(blueprint: Blueprint, header: string[]): string {
   const document = new Document(blueprint);
-  document.commentBefore = header.join('\n');
+  // The first line lets YAML-language-server editors (VS Code) check and complete the file.
+  document.commentBefore = [schemaComment(), ...header].join('\n');
   if (isMap(document.contents)) {
     for (const pair of document.contents.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';

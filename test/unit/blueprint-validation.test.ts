@@ -293,7 +293,7 @@ describe('presets', () => {
 
     test(`${name} YAML loads back to the same blueprint`, async () => {
       const yaml = presetYaml(name);
-      assert.match(yaml, /^# awsorg blueprint/);
+      assert.match(yaml, /^# yaml-language-server: \$schema=\S+\n# awsorg blueprint/);
       assert.match(yaml, /awsorg bootstrap --config/);
       assert.deepEqual(validateBlueprint(parseBlueprintText(yaml, name), {}).blueprint, preset(name));
       const loaded = await loadBlueprint(writeBlueprint(yaml), { allowPlaceholders: true });
