@@ -50,7 +50,7 @@ import { GetBucketPolicyCommand, GetBucketVersioningCommand } from '@aws-sdk/cli
 import { isWriteAction } from '../src/aws/session.js';
 import { loadedFromBlueprint } from '../src/core/blueprint-load.js';
 import { blueprintYaml, preset } from '../src/core/presets.js';
-import { guardrailPolicies, minifyPolicy } from '../src/steps/guardrail-policies.js';
+import { guardrailPolicies, minifyPolicy } from '../src/policies/guardrail-policies.js';
 import { startAwsProxy } from '../test/fixtures/aws-proxy.js';
 import { clientsFor, memberClients } from '../test/helpers/aws.js';
 import { CLI, isolatedEnv, REPO_ROOT } from '../test/helpers/cli.js';

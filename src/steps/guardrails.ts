@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import { PreconditionError } from '../core/errors.js';
 import type { LoadedBlueprint } from '../core/blueprint.js';
-import { guardrailPolicies, minifyPolicy } from './guardrail-policies.js';
+import { guardrailPolicies, minifyPolicy } from '../policies/guardrail-policies.js';
 import type { OrganizationState, Step, StepContext } from './types.js';
 import {
   AWSORG_TAG_KEY,

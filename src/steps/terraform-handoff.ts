@@ -56,7 +56,7 @@ import {
   type ToolName,
 } from '../terraform/tool.js';
 import { observeBucket } from './bucket-hardening.js';
-import { guardrailPolicies } from './guardrail-policies.js';
+import { guardrailPolicies } from '../policies/guardrail-policies.js';
 import { backendSettingsFor } from './migrate-state.js';
 import { providerArnFor, issuerFor } from '../policies/ci-oidc-policy.js';
 import { sessionIfExists } from './state-backend.js';

@@ -19,7 +19,7 @@ import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import { productionReason } from '../../src/inventory/production.js';
 import type { Blueprint } from '../../src/core/blueprint.js';
 import { ciOidcStep, type ObservedCiOidc } from '../../src/steps/ci-oidc.js';
-import { guardrailPolicies, minifyPolicy } from '../../src/steps/guardrail-policies.js';
+import { guardrailPolicies, minifyPolicy } from '../../src/policies/guardrail-policies.js';
 import { guardrailsStep } from '../../src/steps/guardrails.js';
 import {
   DENY_PUBLIC_S3_POLICY,

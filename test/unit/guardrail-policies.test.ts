@@ -10,7 +10,7 @@ import {
   guardrailPolicies,
   minifyPolicy,
   type GuardrailPolicy,
-} from '../../src/steps/guardrail-policies.js';
+} from '../../src/policies/guardrail-policies.js';
 
 const customDocument = {
   Version: '2012-10-17',

@@ -33,7 +33,7 @@ import {
   type ObservedCiOidc,
 } from '../../src/steps/ci-oidc.js';
 import type { StepPlan } from '../../src/steps/engine.js';
-import { guardrailPolicies, minifyPolicy } from '../../src/steps/guardrail-policies.js';
+import { guardrailPolicies, minifyPolicy } from '../../src/policies/guardrail-policies.js';
 import { guardrailsStep, type ObservedGuardrails } from '../../src/steps/guardrails.js';
 import { identityStep } from '../../src/steps/identity.js';
 import { organizationStep } from '../../src/steps/organization.js';

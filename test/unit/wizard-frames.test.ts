@@ -12,7 +12,7 @@ import type { CallerIdentity } from '../../src/aws/session.js';
 import type { WhoamiResult } from '../../src/commands/whoami.js';
 import { preset } from '../../src/core/presets.js';
 import type { StepPlan } from '../../src/steps/engine.js';
-import { denyRegionsDocument } from '../../src/steps/guardrail-policies.js';
+import { denyRegionsDocument } from '../../src/policies/guardrail-policies.js';
 import { policyDiff } from '../../src/steps/support.js';
 import { palette } from '../../src/ui/console/style.js';
 import { normaliseFrame } from '../../src/ui/frames.js';

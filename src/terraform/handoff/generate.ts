@@ -9,7 +9,7 @@
  */
 import type { LoadedBlueprint } from '../../core/blueprint.js';
 import { ROOT_TARGET } from '../../core/blueprint.js';
-import { guardrailPolicies } from '../../steps/guardrail-policies.js';
+import { guardrailPolicies } from '../../policies/guardrail-policies.js';
 import { TLS_SID, tlsDenyStatement, type PolicyStatement } from '../../policies/bucket-policy.js';
 import { stateBucketWish, usesTable } from '../../policies/state-backend-wish.js';
 import { INLINE_POLICY_NAME, deployRoleTrustPolicy, issuerFor, subjectFor } from '../../policies/ci-oidc-policy.js';
