@@ -90,7 +90,7 @@ function failureStatus(err: unknown): Status {
 }
 
 export async function runConsole(deps: Deps, opts: RunConsoleOptions): Promise<number> {
-  const { terminal, ops } = opts;
+  const { terminal } = opts;
   const out = terminal.output;
   let snapshot: ConsoleSnapshot = { model: opts.model, state: initialState() };
   let onScreen = false;
