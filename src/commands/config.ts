@@ -29,14 +29,14 @@ import { AwsorgError, ExitCode, UsageError } from '../core/errors.js';
 import { productionReason } from '../inventory/production.js';
 import { aliasesFor } from '../inventory/resolve.js';
 import type { InventoryAccount } from '../inventory/types.js';
-import { parseFlags } from './args.js';
+import { parseDeclared, usageText } from './declare.js';
+import { config as CONFIG } from './declarations.js';
 import { parseRegion } from './operator-args.js';
 import { terminalLines } from '../core/terminal-text.js';
 
 export const DEFAULT_PREFIX = 'awsorg-';
 
-const synopsis =
-  'awsorg config generate [--prefix P] [--prune] [--dry-run] [--region R] [--refresh] [--json] | config remove [--dry-run] [--json]';
+const synopsis = usageText(CONFIG);
 
 export const usage = `${synopsis}
 
@@ -85,19 +85,10 @@ export interface ConfigRemoveOptions {
 export type ConfigOptions = ConfigGenerateOptions | ConfigRemoveOptions;
 
 export function parse(argv: string[]): ConfigOptions {
-  const { values, positionals } = parseFlags(
-    argv,
-    {
-      prefix: { type: 'string' },
-      prune: { type: 'boolean', default: false },
-      'dry-run': { type: 'boolean', default: false },
-      region: { type: 'string' },
-      refresh: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-    },
-    synopsis,
-    true,
-  );
+  const { values, positionals } = parseDeclared(argv, CONFIG, {
+    ...CONFIG.subcommands.generate.flags,
+    ...CONFIG.subcommands.remove.flags,
+  });
   const [action, ...extra] = positionals;
   if (action !== 'generate' && action !== 'remove') {
     throw new UsageError(action ? `unknown config action "${action}"` : 'config needs an action', `Usage: ${synopsis}`);

@@ -14,10 +14,11 @@ import { readSettings } from '../core/settings.js';
 import { readInventory } from '../inventory/cache.js';
 import { resolveTarget } from '../inventory/resolve.js';
 import type { InventoryAccount } from '../inventory/types.js';
-import { parseFlags } from './args.js';
+import { parseDeclared, usageText } from './declare.js';
+import { credentialProcess as CREDENTIAL_PROCESS } from './declarations.js';
 import { parseDuration, parseRegion } from './operator-args.js';
 
-const synopsis = 'awsorg credential-process TARGET [--role R] [--duration D] [--region R]';
+const synopsis = usageText(CREDENTIAL_PROCESS);
 
 export const usage = `${synopsis}
 
@@ -38,12 +39,7 @@ export interface CredentialProcessOptions {
 }
 
 export function parse(argv: string[]): CredentialProcessOptions {
-  const { values, positionals } = parseFlags(
-    argv,
-    { role: { type: 'string' }, duration: { type: 'string' }, region: { type: 'string' } },
-    synopsis,
-    true,
-  );
+  const { values, positionals } = parseDeclared(argv, CREDENTIAL_PROCESS, CREDENTIAL_PROCESS.flags);
   const [target, ...extra] = positionals;
   if (!target)
     throw new UsageError(
