@@ -20,16 +20,7 @@ import { parseDuration, parseRegion } from './operator-args.js';
 
 const synopsis = usageText(CREDENTIAL_PROCESS);
 
-export const usage = `${synopsis}
-
-Prints temporary credentials for TARGET (alias, account id or name) as the JSON document that
-credential_process in ~/.aws/config expects. Cached credentials are reused until shortly before
-they expire, without a network call.
-
-It never prompts. When the sign-in behind it has expired it exits 4 and names the command to
-run (such as \`awsorg login --sso\`). A profile is an explicit choice of account, so production
-accounts are not confirmed here the way \`awsorg assume\` confirms them; \`awsorg config generate\`
-marks their profiles with a PRODUCTION comment instead.`;
+export const usage = synopsis;
 
 export interface CredentialProcessOptions {
   target: string;

@@ -383,8 +383,11 @@ export const credentialProcess = {
 const configGenerate = {
   path: 'config generate',
   summary: 'write one ~/.aws/config profile per account',
-  description:
-    'Profiles go inside a block between "# >>> awsorg managed profiles" and "# <<< awsorg managed profiles" markers in AWS_CONFIG_FILE (else ~/.aws/config); nothing outside the block changes. Each profile runs `awsorg credential-process ACCOUNT_ID --role ROLE`.',
+  description: [
+    'Writes one profile per active account into the AWS config file (AWS_CONFIG_FILE, else ~/.aws/config), inside a block between "# >>> awsorg managed profiles" and "# <<< awsorg managed profiles" markers; nothing outside the block changes.',
+    'Profile names are the prefix + the alias or name in lowercase with hyphens ("Sandbox Alice" -> awsorg-sandbox-alice); colliding names get the account id appended, and an account with several Identity Center roles gets one profile per role.',
+    "Each profile runs `awsorg credential-process ACCOUNT_ID --role ROLE`, through the awsorg on PATH when that is this installation, else through this installation's own file. Production accounts are not confirmed as in `awsorg assume`; their profiles carry a PRODUCTION comment. A name already used by one of your own profiles is skipped with a warning.",
+  ].join('\n\n'),
   usage: ['awsorg config generate [--prefix P] [--prune] [--dry-run] [--region R] [--refresh] [--json]'],
   flags: {
     prefix: {
@@ -406,6 +409,8 @@ const configGenerate = {
 const configRemove = {
   path: 'config remove',
   summary: "delete awsorg's block of profiles from ~/.aws/config",
+  description:
+    'Deletes the marked block and every profile in it (for an uninstall); nothing outside it changes and no AWS call is made.',
   usage: ['awsorg config remove [--dry-run] [--json]'],
   flags: { 'dry-run': { description: 'print the diff and write nothing' }, json },
   examples: [{ command: 'awsorg config remove' }],

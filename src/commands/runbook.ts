@@ -109,11 +109,6 @@ export function parse(argv: string[]): RunbookOptions {
       throw new UsageError(`runbook ${action} needs exactly one runbook id`, 'List them with `awsorg runbook list`.');
     opts.id = positionals[0]!;
   }
-  if (action !== 'run' && opts.rehearse)
-    throw new UsageError(
-      '--rehearse applies to `runbook run`',
-      'Rehearse a runbook: awsorg runbook run ID --incident GAMEDAY-1 --rehearse',
-    );
   return opts;
 }
 
