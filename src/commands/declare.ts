@@ -144,6 +144,10 @@ export function helpPointer(decl: CommandDecl): string {
  */
 export function parseDeclared<F extends Flags>(argv: readonly string[], decl: CommandDecl, flags: F) {
   const sub = subcommandOf(decl, argv);
+  if (decl.subcommands && !sub) {
+    const word = firstPositional(argv, allFlags(decl))?.value;
+    if (word !== undefined) throw unknownSubcommand(decl, word);
+  }
   const scope = sub ?? decl;
   const allowPositionals = Boolean(decl.subcommands || decl.positionals?.length);
   let parsed: ReturnType<typeof strictParse<F>>;
@@ -165,6 +169,15 @@ export function parseDeclared<F extends Flags>(argv: readonly string[], decl: Co
     }
   }
   return parsed;
+}
+
+/** `unknown subcommand "sett" for awsorg alias. Did you mean "set"?` */
+export function unknownSubcommand(decl: CommandDecl, word: string): UsageError {
+  const suggestion = closest(word, Object.keys(decl.subcommands ?? {}));
+  return new UsageError(
+    `unknown subcommand "${word}" for awsorg ${decl.path}.${suggestion ? ` Did you mean "${suggestion}"?` : ''}`,
+    `${helpPointer(decl)}\nUsage: ${usageText(decl)}`,
+  );
 }
 
 function strictParse<F extends Flags>(argv: readonly string[], flags: F, allowPositionals: boolean) {

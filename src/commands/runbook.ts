@@ -9,7 +9,7 @@ import type { Deps } from '../core/deps.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { closest } from '../core/suggest.js';
 import { terminalJson, terminalLines } from '../core/terminal-text.js';
-import { type Flags, usageText } from './declare.js';
+import { type Flags, unknownSubcommand, usageText } from './declare.js';
 import { runbook as RUNBOOK } from './declarations.js';
 
 export const usage = usageText(RUNBOOK);
@@ -39,10 +39,8 @@ const BOOLEAN_FLAGS: Record<string, 'dryRun' | 'yes' | 'json' | 'rehearse'> = {
 export function parse(argv: string[]): RunbookOptions {
   const [action, ...rest] = argv;
   if (action !== 'list' && action !== 'show' && action !== 'run' && action !== 'rollback') {
-    throw new UsageError(
-      action ? `unknown runbook subcommand "${action}"` : 'runbook needs a subcommand',
-      `Usage: ${usage}`,
-    );
+    if (action) throw unknownSubcommand(RUNBOOK, action);
+    throw new UsageError('runbook needs a subcommand', `Usage: ${usage}`);
   }
   const opts: RunbookOptions = {
     action,

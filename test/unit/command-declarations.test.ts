@@ -156,6 +156,26 @@ describe('command declarations', () => {
       /--yes applies to runbook run and runbook rollback, not runbook list/,
     );
   });
+
+  it('name an unknown subcommand with the nearest one and point at the help', async () => {
+    for (const [command, word, suggestion] of [
+      ['alias', 'sett', 'set'],
+      ['config', 'generat', 'generate'],
+      ['state', 'migrat', 'migrate'],
+      ['audit', 'verfy', 'verify'],
+      ['runbook', 'lst', 'list'],
+    ] as const) {
+      const parse = await parserOf(command);
+      assert.throws(
+        () => parse([word]),
+        (err: unknown) =>
+          err instanceof UsageError &&
+          err.message === `unknown subcommand "${word}" for awsorg ${command}. Did you mean "${suggestion}"?` &&
+          err.nextStep?.startsWith(`Run \`awsorg ${command} --help\``) === true,
+        `${command} ${word}`,
+      );
+    }
+  });
 });
 
 describe('help from the declarations', () => {
