@@ -4,131 +4,42 @@
  * how the process ends.
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { AwsorgError, ExitCode } from './core/errors.js';
 import { createDeps, type Deps } from './core/deps.js';
 import { forwardToForeground } from './core/foreground.js';
 import { terminalLines, terminalText } from './core/terminal-text.js';
-import type { CommandModule } from './commands/command.js';
-
-// Command modules load lazily so that a command never pays for another's dependencies.
-const COMMANDS: Record<string, { summary: string; hidden?: boolean; load: () => Promise<CommandModule<unknown>> }> = {
-  bootstrap: {
-    summary: 'plan and apply the first-day organization setup',
-    load: () => import('./commands/bootstrap.js') as Promise<CommandModule<unknown>>,
-  },
-  whoami: {
-    summary: 'show the caller identity and its place in an organization',
-    load: () => import('./commands/whoami.js') as Promise<CommandModule<unknown>>,
-  },
-  state: {
-    summary:
-      'state migrate: move local Terraform/OpenTofu state into the S3 backend | state handoff: hand a bootstrapped organization to Terraform',
-    load: () => import('./commands/state.js') as Promise<CommandModule<unknown>>,
-  },
-  login: {
-    summary: 'sign in: IAM Identity Center device flow (--sso) or an MFA session (--mfa-serial)',
-    load: () => import('./commands/login.js') as Promise<CommandModule<unknown>>,
-  },
-  accounts: {
-    summary: "list the organization's accounts (cached inventory)",
-    load: () => import('./commands/accounts.js') as Promise<CommandModule<unknown>>,
-  },
-  alias: {
-    summary: 'name accounts: alias set NAME ID | alias list | alias rm NAME',
-    load: () => import('./commands/alias.js') as Promise<CommandModule<unknown>>,
-  },
-  assume: {
-    summary: "open a shell (or run a command) with an account's role credentials",
-    load: () => import('./commands/assume.js') as Promise<CommandModule<unknown>>,
-  },
-  'credential-process': {
-    summary: 'print credentials for credential_process in ~/.aws/config',
-    load: () => import('./commands/credential-process.js') as Promise<CommandModule<unknown>>,
-  },
-  config: {
-    summary: 'config generate | remove: one ~/.aws/config profile per account, or remove them',
-    load: () => import('./commands/config.js') as Promise<CommandModule<unknown>>,
-  },
-  completion: {
-    summary: 'print shell completion for bash, zsh or fish',
-    load: () => import('./commands/completion.js') as Promise<CommandModule<unknown>>,
-  },
-  console: {
-    summary: 'full-screen console over every account',
-    load: () => import('./commands/console.js') as Promise<CommandModule<unknown>>,
-  },
-  runbook: {
-    summary: 'incident runbooks: runbook list | show ID | run ID --incident INC | rollback INC',
-    load: () => import('./commands/runbook.js') as Promise<CommandModule<unknown>>,
-  },
-  blueprint: {
-    summary: "blueprint schema: print awsorg.yaml's JSON Schema (for editor checks and completion)",
-    load: () => import('./commands/blueprint.js') as Promise<CommandModule<unknown>>,
-  },
-  audit: {
-    summary: 'verify an incident audit transcript: audit verify [FILE]',
-    load: () => import('./commands/audit.js') as Promise<CommandModule<unknown>>,
-  },
-  // Hidden: candidates for the shell completion scripts (reads only cached files, never the network).
-  __complete: {
-    summary: '',
-    hidden: true,
-    load: () => import('./commands/complete.js') as Promise<CommandModule<unknown>>,
-  },
-};
-
-function help(): string {
-  const width = Math.max(
-    ...Object.entries(COMMANDS)
-      .filter(([, c]) => !c.hidden)
-      .map(([name]) => name.length),
-  );
-  return [
-    'awsorg: bootstrap and operate an AWS Organization',
-    '',
-    'Usage: awsorg <command> [flags]',
-    '',
-    'Commands:',
-    ...Object.entries(COMMANDS)
-      .filter(([, c]) => !c.hidden)
-      .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Run `awsorg <command> --help` for the flags of a command.',
-    '',
-  ].join('\n');
-}
-
-function version(): string {
-  const require = createRequire(import.meta.url);
-  return (require('../../package.json') as { version: string }).version;
-}
+import { subcommandOf } from './commands/declare.js';
+import { commandHelp, findDeclaration, topLevelHelp, unknownCommand } from './commands/help.js';
+import { LOADERS } from './commands/loaders.js';
 
 export async function main(argv: string[], deps: Deps): Promise<number> {
   const [name, ...rest] = argv;
   // Bare `awsorg` on a terminal, once there is something to show, opens the console.
   if (!name && deps.interactive && deps.stdout.isTTY && configured(deps)) return main(['console'], deps);
+  if (name === 'help' && rest.length) return main([...rest, '--help'], deps);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    deps.stdout.write(help());
+    deps.stdout.write(topLevelHelp());
     return name ? ExitCode.ok : ExitCode.usage;
   }
-  if (name === '--version' || name === '-V') {
-    deps.stdout.write(`${version()}\n`);
-    return ExitCode.ok;
-  }
-  const entry = COMMANDS[name];
-  if (!entry) {
-    deps.stderr.write(`awsorg: unknown command "${terminalText(name)}"\n\n${help()}`);
+  if (name === '--version' || name === '-V') return main(['version', ...rest], deps);
+  const decl = findDeclaration([name]);
+  const load = Object.hasOwn(LOADERS, name) ? LOADERS[name] : undefined;
+  if (!decl || !load) {
+    const unknown = unknownCommand(terminalText(name));
+    deps.stderr.write(`awsorg: ${unknown.message}\n${unknown.nextStep}\n`);
     return ExitCode.usage;
   }
   try {
-    const command = await entry.load();
     // __complete receives the user's command line as arguments; a --help there is a word to complete after.
-    if (name !== '__complete' && (rest.includes('--help') || rest.includes('-h'))) {
-      deps.stdout.write(`Usage: ${command.usage}\n`);
+    const helpAt = name === '__complete' ? -1 : rest.findIndex((a) => a === '--help' || a === '-h');
+    if (helpAt >= 0 && !(decl.passthrough && rest.slice(0, helpAt).includes('--'))) {
+      // The help of the subcommand named before --help (`state migrate --help`), else of the command.
+      const sub = subcommandOf(decl, rest.slice(0, helpAt));
+      deps.stdout.write(commandHelp(sub ?? decl));
       return ExitCode.ok;
     }
+    const command = await load();
     const opts = command.parse(rest);
     return await command.run(opts, deps);
   } catch (err) {

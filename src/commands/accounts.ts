@@ -4,9 +4,10 @@ import { loadOperatorContext } from '../assume/context.js';
 import { productionReason } from '../inventory/production.js';
 import { aliasesFor } from '../inventory/resolve.js';
 import { terminalJson, terminalText } from '../core/terminal-text.js';
-import { parseFlags } from './args.js';
+import { parseDeclared, usageText } from './declare.js';
+import { accounts as ACCOUNTS } from './declarations.js';
 
-export const usage = 'awsorg accounts [--json] [--refresh]';
+export const usage = usageText(ACCOUNTS);
 
 export interface AccountsOptions {
   json: boolean;
@@ -14,11 +15,7 @@ export interface AccountsOptions {
 }
 
 export function parse(argv: string[]): AccountsOptions {
-  const { values } = parseFlags(
-    argv,
-    { json: { type: 'boolean', default: false }, refresh: { type: 'boolean', default: false } },
-    usage,
-  );
+  const { values } = parseDeclared(argv, ACCOUNTS, ACCOUNTS.flags);
   return { json: Boolean(values.json), refresh: Boolean(values.refresh) };
 }
 

@@ -5,9 +5,10 @@ import { nearest } from '../core/suggest.js';
 import { baseSignIn } from '../aws/base-signin.js';
 import { readInventory } from '../inventory/cache.js';
 import { terminalJson, terminalText } from '../core/terminal-text.js';
-import { parseFlags } from './args.js';
+import { parseDeclared, usageText } from './declare.js';
+import { alias as ALIAS_COMMAND } from './declarations.js';
 
-export const usage = 'awsorg alias set NAME ACCOUNT_ID [--force] | alias list [--json] | alias rm NAME';
+export const usage = usageText(ALIAS_COMMAND);
 
 export type AliasOptions =
   | { action: 'set'; name: string; accountId: string; force: boolean }
@@ -17,12 +18,10 @@ export type AliasOptions =
 const ALIAS = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
 
 export function parse(argv: string[]): AliasOptions {
-  const { values, positionals } = parseFlags(
-    argv,
-    { json: { type: 'boolean', default: false }, force: { type: 'boolean', default: false } },
-    usage,
-    true,
-  );
+  const { values, positionals } = parseDeclared(argv, ALIAS_COMMAND, {
+    ...ALIAS_COMMAND.subcommands.set.flags,
+    ...ALIAS_COMMAND.subcommands.list.flags,
+  });
   const [action, ...args] = positionals;
   switch (action) {
     case 'set': {

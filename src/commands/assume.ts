@@ -11,11 +11,11 @@ import { runInSession, type ChildCommand } from '../assume/shell.js';
 import type { RoleSession } from '../assume/types.js';
 import { terminalText as shown } from '../core/terminal-text.js';
 import { resolveTarget } from '../inventory/resolve.js';
-import { parseFlags } from './args.js';
+import { parseDeclared, usageText } from './declare.js';
+import { assume as ASSUME } from './declarations.js';
 import { parseDuration, parseRegion } from './operator-args.js';
 
-export const usage =
-  'awsorg assume TARGET [--role R] [--duration D] [--region R] [--exec -- CMD ARGS…] [--export [--format env|fish|powershell|json]] [--console [--url]] [--yes] [--force] [--refresh]';
+export const usage = usageText(ASSUME);
 
 export type AssumeMode =
   | { kind: 'shell' }
@@ -38,24 +38,7 @@ export function parse(argv: string[]): AssumeOptions {
   const dashdash = argv.indexOf('--');
   const own = dashdash >= 0 ? argv.slice(0, dashdash) : argv;
   const command = dashdash >= 0 ? argv.slice(dashdash + 1) : [];
-  const { values, positionals } = parseFlags(
-    own,
-    {
-      role: { type: 'string' },
-      duration: { type: 'string' },
-      region: { type: 'string' },
-      exec: { type: 'boolean', default: false },
-      export: { type: 'boolean', default: false },
-      format: { type: 'string' },
-      console: { type: 'boolean', default: false },
-      url: { type: 'boolean', default: false },
-      yes: { type: 'boolean', short: 'y', default: false },
-      force: { type: 'boolean', default: false },
-      refresh: { type: 'boolean', default: false },
-    },
-    usage,
-    true,
-  );
+  const { values, positionals } = parseDeclared(own, ASSUME, ASSUME.flags);
   const [target, ...extra] = positionals;
   if (!target)
     throw new UsageError('assume needs a TARGET: an alias, an account id or an account name', `Usage: ${usage}`);

@@ -5,10 +5,11 @@ import { createInterface } from 'node:readline';
 import { reanchorTranscript, transcriptDir, verifyTranscript, type VerifyResult } from '../core/audit.js';
 import type { Deps } from '../core/deps.js';
 import { ExitCode, UsageError } from '../core/errors.js';
-import { parseFlags } from './args.js';
+import { parseDeclared, usageText } from './declare.js';
+import { audit as AUDIT } from './declarations.js';
 import { terminalText } from '../core/terminal-text.js';
 
-export const usage = 'awsorg audit verify [FILE] [--head HASH] [--reanchor] [--json]';
+export const usage = usageText(AUDIT);
 
 export interface AuditVerifyOptions {
   action: 'verify';
@@ -22,16 +23,7 @@ export interface AuditVerifyOptions {
 }
 
 export function parse(argv: string[]): AuditVerifyOptions {
-  const { values, positionals } = parseFlags(
-    argv,
-    {
-      head: { type: 'string' },
-      reanchor: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-    },
-    usage,
-    true,
-  );
+  const { values, positionals } = parseDeclared(argv, AUDIT, AUDIT.subcommands.verify.flags);
   const [action, file, extra] = positionals;
   if (action !== 'verify')
     throw new UsageError(action ? `unknown audit action "${action}"` : 'audit needs an action', `Usage: ${usage}`);

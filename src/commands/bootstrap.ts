@@ -19,13 +19,10 @@ import { describeHolder } from '../core/lock.js';
 import { PRESET_NAMES, preset, presetYaml } from '../core/presets.js';
 import type { BootstrapEngine, StepPlan } from '../steps/engine.js';
 import { countChanges, renderPlan } from '../ui/plan-text.js';
-import { parseFlags } from './args.js';
+import { parseDeclared, usageText } from './declare.js';
+import { bootstrap as BOOTSTRAP } from './declarations.js';
 
-export const usage =
-  'awsorg bootstrap [--rehearse]                     (the interactive wizard, on a terminal)\n' +
-  '       awsorg bootstrap (--config FILE | --preset NAME) [--plan | --yes] [--rehearse] [--json] [--allow-root] [--member-role NAME] [--omit-tls-deny] [--allow-outside-files] [--allow-placeholders] [--force]\n' +
-  '         (--force with --yes regenerates hand-off files you edited in terraform.dir)\n' +
-  '       awsorg bootstrap --preset NAME --write FILE [--force]';
+export const usage = usageText(BOOTSTRAP);
 
 const DEFAULT_MEMBER_ROLE = 'OrganizationAccountAccessRole';
 
@@ -53,25 +50,7 @@ export interface BootstrapOptions {
 }
 
 export function parse(argv: string[]): BootstrapOptions {
-  const { values } = parseFlags(
-    argv,
-    {
-      config: { type: 'string', short: 'c' },
-      preset: { type: 'string' },
-      write: { type: 'string' },
-      force: { type: 'boolean', default: false },
-      plan: { type: 'boolean', default: false },
-      yes: { type: 'boolean', short: 'y', default: false },
-      json: { type: 'boolean', default: false },
-      'allow-root': { type: 'boolean', default: false },
-      'member-role': { type: 'string', default: DEFAULT_MEMBER_ROLE },
-      'omit-tls-deny': { type: 'boolean', default: false },
-      'allow-outside-files': { type: 'boolean', default: false },
-      rehearse: { type: 'boolean', default: false },
-      'allow-placeholders': { type: 'boolean', default: false },
-    },
-    usage,
-  );
+  const { values } = parseDeclared(argv, BOOTSTRAP, BOOTSTRAP.flags);
   const opts: BootstrapOptions = {
     ...(values.config ? { config: values.config } : {}),
     ...(values.preset ? { preset: values.preset } : {}),
@@ -81,7 +60,7 @@ export function parse(argv: string[]): BootstrapOptions {
     yes: Boolean(values.yes),
     json: Boolean(values.json),
     allowRoot: Boolean(values['allow-root']),
-    memberRole: String(values['member-role']),
+    memberRole: values['member-role'] ?? DEFAULT_MEMBER_ROLE,
     omitTlsDeny: Boolean(values['omit-tls-deny']),
     allowOutsideFiles: Boolean(values['allow-outside-files']),
     rehearse: Boolean(values.rehearse),

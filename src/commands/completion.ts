@@ -1,7 +1,7 @@
 /**
  * `awsorg completion bash|zsh|fish`: a script for the shell to load. The scripts ask
  * `awsorg __complete SHELL CWORD WORDS…` (src/commands/complete.ts) for candidates, which come
- * from the table below and, for account targets, from the cached inventory and settings only.
+ * from the command declarations (src/commands/declarations.ts) and, for account targets, from the cached inventory and settings only.
  *
  * This module is loaded on every Tab press: node built-ins and lean awsorg modules only.
  */
@@ -9,35 +9,21 @@ import type { Deps } from '../core/deps.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { REGIONS } from '../core/regions.js';
 import { BUILTIN_RUNBOOKS } from '../runbooks/builtin/index.js';
+import type { CommandDecl, ValueKind as DeclaredKind } from './declare.js';
+import { completion as COMPLETION, DECLARATIONS } from './declarations.js';
+import { parseDeclared, usageText } from './declare.js';
 
 const RUNBOOK_IDS: readonly string[] = BUILTIN_RUNBOOKS.map((r) => r.id);
 
-const synopsis = 'awsorg completion bash|zsh|fish';
+const synopsis = usageText(COMPLETION);
 
-export const usage = `${synopsis}
-
-Prints a completion script. Load it from your shell's start-up file:
-  bash:  source <(awsorg completion bash)          (in ~/.bashrc)
-  zsh:   source <(awsorg completion zsh)           (in ~/.zshrc, after compinit)
-  fish:  awsorg completion fish > ~/.config/fish/completions/awsorg.fish
-Account names, aliases and ids come from the cached inventory (\`awsorg accounts --refresh\`
-updates it); completing never signs in or calls AWS.`;
+export const usage = synopsis;
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
 
 /** What a flag's value or a positional argument is. `null` marks a flag that takes no value. */
-export type ValueKind =
-  | 'target'
-  | 'account-id'
-  | 'alias'
-  | 'role'
-  | 'aws-profile'
-  | 'region'
-  | 'file'
-  | 'dir'
-  | 'text'
-  | readonly string[];
+export type ValueKind = Exclude<DeclaredKind, 'runbook-id'>;
 
 export interface CommandSpec {
   flags: Record<string, ValueKind | null>;
@@ -47,148 +33,33 @@ export interface CommandSpec {
   passthrough?: boolean;
 }
 
-/**
- * Every visible command of src/cli.ts with its flags. A unit test checks the names against
- * cli.ts and the flags against each command's parser; keep them in step when a command changes.
- */
-export const COMPLETION_TABLE: Record<string, CommandSpec> = {
-  bootstrap: {
-    flags: {
-      '--config': 'file',
-      '--preset': ['standard', 'three-accounts', 'regulated'],
-      '--write': 'file',
-      '--force': null,
-      '--plan': null,
-      '--yes': null,
-      '--json': null,
-      '--allow-root': null,
-      '--member-role': 'text',
-      '--omit-tls-deny': null,
-      '--allow-outside-files': null,
-      '--allow-placeholders': null,
-    },
-  },
-  whoami: { flags: { '--json': null } },
-  state: {
-    flags: {},
-    subcommands: {
-      migrate: {
-        flags: {
-          '--dir': 'dir',
-          '--tool': ['auto', 'terraform', 'tofu'],
-          '--bucket': 'text',
-          '--key': 'text',
-          '--region': 'region',
-          '--lock': ['dynamodb', 'lockfile', 'both'],
-          '--table': 'text',
-          '--account': 'text',
-          '--member-role': 'text',
-          '--config': 'file',
-          '--allow-outside-files': null,
-          '--allow-placeholders': null,
-          '--json': null,
-        },
-      },
-      handoff: {
-        flags: {
-          '--config': 'file',
-          '--plan': null,
-          '--force': null,
-          '--json': null,
-          '--omit-tls-deny': null,
-          '--allow-placeholders': null,
-          '--allow-outside-files': null,
-          '--member-role': 'text',
-        },
-      },
-    },
-  },
-  login: {
-    flags: {
-      '--profile': 'aws-profile',
-      '--json': null,
-      '--sso': null,
-      '--start-url': 'text',
-      '--sso-region': 'region',
-      '--session-name': 'text',
-      '--force': null,
-      '--mfa-serial': 'text',
-      '--code': 'text',
-      '--duration': ['1h', '4h', '8h', '12h', '24h', '36h'],
-    },
-  },
-  accounts: { flags: { '--json': null, '--refresh': null } },
-  alias: {
-    flags: {},
-    subcommands: {
-      set: { flags: { '--force': null }, positionals: ['text', 'account-id'] },
-      list: { flags: { '--json': null } },
-      rm: { flags: {}, positionals: ['alias'] },
-    },
-  },
-  assume: {
-    flags: {
-      '--role': 'role',
-      '--duration': ['15m', '30m', '1h', '2h', '4h', '8h', '12h'],
-      '--region': 'region',
-      '--exec': null,
-      '--export': null,
-      '--format': ['env', 'fish', 'powershell', 'json'],
-      '--console': null,
-      '--url': null,
-      '--yes': null,
-      '--force': null,
-      '--refresh': null,
-    },
-    positionals: ['target'],
-    passthrough: true,
-  },
-  'credential-process': {
-    flags: { '--role': 'role', '--duration': ['15m', '30m', '1h', '2h', '4h', '8h', '12h'], '--region': 'region' },
-    positionals: ['target'],
-  },
-  config: {
-    flags: {},
-    subcommands: {
-      generate: {
-        flags: {
-          '--prefix': 'text',
-          '--prune': null,
-          '--dry-run': null,
-          '--region': 'region',
-          '--refresh': null,
-          '--json': null,
-        },
-      },
-      remove: { flags: { '--dry-run': null, '--json': null } },
-    },
-  },
-  completion: { flags: {}, positionals: [SHELLS] },
-  console: { flags: {} },
-  runbook: {
-    flags: {},
-    subcommands: {
-      list: { flags: { '--json': null, '--runbooks': 'dir' } },
-      show: { flags: { '--json': null, '--runbooks': 'dir' }, positionals: [RUNBOOK_IDS] },
-      run: {
-        flags: {
-          '--incident': 'text',
-          '--account': 'target',
-          '--dry-run': null,
-          '--yes': null,
-          '--note': 'text',
-          '--json': null,
-          '--rehearse': null,
-          '--runbooks': 'dir',
-        },
-        positionals: [RUNBOOK_IDS],
-      },
-      rollback: { flags: { '--dry-run': null, '--yes': null, '--json': null }, positionals: ['text'] },
-    },
-  },
-  audit: { flags: {}, subcommands: { verify: { flags: { '--head': 'text', '--json': null }, positionals: ['file'] } } },
-  blueprint: { flags: {}, subcommands: { schema: { flags: {} } } },
-};
+function completionKind(kind: DeclaredKind): ValueKind {
+  return kind === 'runbook-id' ? RUNBOOK_IDS : kind;
+}
+
+/** What completion knows of a command, from its declaration (src/commands/declarations.ts). */
+function specOf(decl: CommandDecl): CommandSpec {
+  return {
+    flags: Object.fromEntries(
+      Object.entries(decl.flags).map(([name, flag]) => [
+        `--${name}`,
+        flag.value === undefined ? null : completionKind(flag.choices ?? flag.kind ?? 'text'),
+      ]),
+    ),
+    ...(decl.positionals ? { positionals: decl.positionals.map((p) => completionKind(p.kind)) } : {}),
+    ...(decl.subcommands
+      ? { subcommands: Object.fromEntries(Object.entries(decl.subcommands).map(([n, sub]) => [n, specOf(sub)])) }
+      : {}),
+    ...(decl.passthrough ? { passthrough: true } : {}),
+  };
+}
+
+/** Every visible command with its flags, generated from the declarations. */
+export const COMPLETION_TABLE: Record<string, CommandSpec> = Object.fromEntries(
+  Object.entries(DECLARATIONS)
+    .filter(([, decl]) => !decl.hidden)
+    .map(([name, decl]) => [name, specOf(decl)]),
+);
 
 /** What account-related candidates come from: the cached inventory and settings. */
 export interface CompletionData {
@@ -476,7 +347,7 @@ export interface CompletionOptions {
 }
 
 export function parse(argv: string[]): CompletionOptions {
-  const [shell, ...extra] = argv;
+  const [shell, ...extra] = parseDeclared(argv, COMPLETION, COMPLETION.flags).positionals;
   if (!shell || !(SHELLS as readonly string[]).includes(shell)) {
     throw new UsageError(
       shell ? `no completion for the shell "${shell}"` : 'completion needs a shell',

@@ -29,40 +29,16 @@ import { AwsorgError, ExitCode, UsageError } from '../core/errors.js';
 import { productionReason } from '../inventory/production.js';
 import { aliasesFor } from '../inventory/resolve.js';
 import type { InventoryAccount } from '../inventory/types.js';
-import { parseFlags } from './args.js';
+import { parseDeclared, usageText } from './declare.js';
+import { config as CONFIG } from './declarations.js';
 import { parseRegion } from './operator-args.js';
 import { terminalLines } from '../core/terminal-text.js';
 
 export const DEFAULT_PREFIX = 'awsorg-';
 
-const synopsis =
-  'awsorg config generate [--prefix P] [--prune] [--dry-run] [--region R] [--refresh] [--json] | config remove [--dry-run] [--json]';
+const synopsis = usageText(CONFIG);
 
-export const usage = `${synopsis}
-
-Writes one profile per active account into the AWS config file (AWS_CONFIG_FILE, else
-~/.aws/config), inside a block between "# >>> awsorg managed profiles" and
-"# <<< awsorg managed profiles" markers. Nothing outside the block is changed.
-
-  --prefix P   profile names are P + the account's alias or name in lowercase with hyphens
-               (default "${DEFAULT_PREFIX}": "Sandbox Alice" -> ${DEFAULT_PREFIX}sandbox-alice); names that would
-               collide get the account id appended; an account with several Identity Center
-               roles gets one profile per role, named with the role
-  --prune      remove awsorg's profiles for accounts no longer in the inventory (kept otherwise)
-  --dry-run    print a diff of the change and write nothing
-  --region R   the profiles' region (default: the region awsorg resolves, else us-east-1)
-  --refresh    reload the account inventory first
-  --json       print a machine summary on stdout
-
-Each profile runs \`awsorg credential-process ACCOUNT_ID --role ROLE\`, through the awsorg on PATH
-when that is this installation (npm link, npm install -g: the profiles survive moving the
-clone), else through this installation's own file; the summary says which. Choosing a profile
-is an explicit choice of account: production accounts are not confirmed as in \`awsorg assume\`;
-their profiles carry a PRODUCTION comment. A name already used by one of your own profiles (in
-the config file, or a section of the shared credentials file) is skipped with a warning.
-
-\`awsorg config remove\` deletes the marked block and every profile in it (for an uninstall);
-nothing outside the block is changed, and no AWS call is made. With --dry-run it prints the diff.`;
+export const usage = synopsis;
 
 export interface ConfigGenerateOptions {
   action: 'generate';
@@ -85,33 +61,17 @@ export interface ConfigRemoveOptions {
 export type ConfigOptions = ConfigGenerateOptions | ConfigRemoveOptions;
 
 export function parse(argv: string[]): ConfigOptions {
-  const { values, positionals } = parseFlags(
-    argv,
-    {
-      prefix: { type: 'string' },
-      prune: { type: 'boolean', default: false },
-      'dry-run': { type: 'boolean', default: false },
-      region: { type: 'string' },
-      refresh: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-    },
-    synopsis,
-    true,
-  );
+  const { values, positionals } = parseDeclared(argv, CONFIG, {
+    ...CONFIG.subcommands.generate.flags,
+    ...CONFIG.subcommands.remove.flags,
+  });
   const [action, ...extra] = positionals;
   if (action !== 'generate' && action !== 'remove') {
     throw new UsageError(action ? `unknown config action "${action}"` : 'config needs an action', `Usage: ${synopsis}`);
   }
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, `Usage: ${synopsis}`);
+  // A flag of `config generate` given to `config remove` is refused by parseDeclared, naming it.
   if (action === 'remove') {
-    const generateOnly = (['prefix', 'prune', 'region', 'refresh'] as const).find((k) =>
-      argv.some((a) => a === `--${k}` || a.startsWith(`--${k}=`)),
-    );
-    if (generateOnly)
-      throw new UsageError(
-        `--${generateOnly} applies to config generate, not config remove`,
-        'Usage: awsorg config remove [--dry-run] [--json]',
-      );
     return { action: 'remove', dryRun: Boolean(values['dry-run']), json: Boolean(values.json) };
   }
   const prefix = values.prefix ?? DEFAULT_PREFIX;

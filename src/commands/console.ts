@@ -3,15 +3,17 @@
  * `eval "$(awsorg console)"` and `e` switch the calling shell to the chosen account.
  */
 import type { Deps } from '../core/deps.js';
-import { parseFlags } from './args.js';
+import { UsageError } from '../core/errors.js';
+import { parseDeclared, usageText } from './declare.js';
+import { consoleCommand as CONSOLE } from './declarations.js';
 
-export const usage = 'awsorg console';
+export const usage = usageText(CONSOLE);
 
 // No flags yet: the console is configured by the same settings as `assume`.
 export type ConsoleOptions = Record<string, never>;
 
 export function parse(argv: string[]): ConsoleOptions {
-  parseFlags(argv, {}, usage);
+  parseDeclared(argv, CONSOLE, CONSOLE.flags);
   return {};
 }
 

@@ -14,21 +14,13 @@ import { readSettings } from '../core/settings.js';
 import { readInventory } from '../inventory/cache.js';
 import { resolveTarget } from '../inventory/resolve.js';
 import type { InventoryAccount } from '../inventory/types.js';
-import { parseFlags } from './args.js';
+import { parseDeclared, usageText } from './declare.js';
+import { credentialProcess as CREDENTIAL_PROCESS } from './declarations.js';
 import { parseDuration, parseRegion } from './operator-args.js';
 
-const synopsis = 'awsorg credential-process TARGET [--role R] [--duration D] [--region R]';
+const synopsis = usageText(CREDENTIAL_PROCESS);
 
-export const usage = `${synopsis}
-
-Prints temporary credentials for TARGET (alias, account id or name) as the JSON document that
-credential_process in ~/.aws/config expects. Cached credentials are reused until shortly before
-they expire, without a network call.
-
-It never prompts. When the sign-in behind it has expired it exits 4 and names the command to
-run (such as \`awsorg login --sso\`). A profile is an explicit choice of account, so production
-accounts are not confirmed here the way \`awsorg assume\` confirms them; \`awsorg config generate\`
-marks their profiles with a PRODUCTION comment instead.`;
+export const usage = synopsis;
 
 export interface CredentialProcessOptions {
   target: string;
@@ -38,12 +30,7 @@ export interface CredentialProcessOptions {
 }
 
 export function parse(argv: string[]): CredentialProcessOptions {
-  const { values, positionals } = parseFlags(
-    argv,
-    { role: { type: 'string' }, duration: { type: 'string' }, region: { type: 'string' } },
-    synopsis,
-    true,
-  );
+  const { values, positionals } = parseDeclared(argv, CREDENTIAL_PROCESS, CREDENTIAL_PROCESS.flags);
   const [target, ...extra] = positionals;
   if (!target)
     throw new UsageError(

@@ -27,11 +27,11 @@ import { writeCachedCredentials } from '../core/credential-cache.js';
 import { createDeps, type Deps } from '../core/deps.js';
 import { AwsCallError, CancelledError, CredentialsError, ExitCode, UsageError } from '../core/errors.js';
 import { readSettings, updateSettings } from '../core/settings.js';
-import { parseFlags } from './args.js';
+import { parseDeclared, usageText } from './declare.js';
+import { login as LOGIN } from './declarations.js';
 import { parseRegion } from './operator-args.js';
 
-export const usage =
-  'awsorg login [--profile P] [--json] [--sso [--start-url URL --sso-region R] [--session-name N] [--force]] [--mfa-serial ARN [--code 123456] [--duration 12h]]';
+export const usage = usageText(LOGIN);
 
 export type LoginMode =
   | { kind: 'auto' }
@@ -50,22 +50,7 @@ const SESSION_NAME = /^[^\s[\]]+$/;
 const DEFAULT_MFA_SECONDS = 12 * 3600;
 
 export function parse(argv: string[]): LoginOptions {
-  const { values } = parseFlags(
-    argv,
-    {
-      profile: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      sso: { type: 'boolean', default: false },
-      'start-url': { type: 'string' },
-      'sso-region': { type: 'string' },
-      'session-name': { type: 'string' },
-      force: { type: 'boolean', default: false },
-      'mfa-serial': { type: 'string' },
-      code: { type: 'string' },
-      duration: { type: 'string' },
-    },
-    usage,
-  );
+  const { values } = parseDeclared(argv, LOGIN, LOGIN.flags);
   const ssoFlags = ['start-url', 'sso-region', 'session-name'].filter(
     (f) => values[f as keyof typeof values] !== undefined,
   );

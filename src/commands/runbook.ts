@@ -7,14 +7,12 @@
 import { join } from 'node:path';
 import type { Deps } from '../core/deps.js';
 import { ExitCode, UsageError } from '../core/errors.js';
+import { closest } from '../core/suggest.js';
 import { terminalJson, terminalLines } from '../core/terminal-text.js';
+import { type Flags, unknownSubcommand, usageText } from './declare.js';
+import { runbook as RUNBOOK } from './declarations.js';
 
-export const usage =
-  'awsorg runbook list [--json]\n' +
-  '       awsorg runbook show ID [--json]\n' +
-  '       awsorg runbook run ID --incident INC [--account T] [--PARAM VALUE ...] [--dry-run] [--yes] [--note TEXT] [--json] [--rehearse]\n' +
-  '       awsorg runbook rollback INC [--dry-run] [--yes] [--json]\n' +
-  '       (all: [--runbooks DIR] adds a directory of your own YAML runbooks)';
+export const usage = usageText(RUNBOOK);
 
 export interface RunbookOptions {
   action: 'list' | 'show' | 'run' | 'rollback';
@@ -29,22 +27,20 @@ export interface RunbookOptions {
   runbookDirs: string[];
 }
 
+/** The switches of the runbook subcommands, and the option each sets. */
 const BOOLEAN_FLAGS: Record<string, 'dryRun' | 'yes' | 'json' | 'rehearse'> = {
-  '--dry-run': 'dryRun',
-  '--yes': 'yes',
-  '-y': 'yes',
-  '--json': 'json',
-  '--rehearse': 'rehearse',
+  'dry-run': 'dryRun',
+  yes: 'yes',
+  json: 'json',
+  rehearse: 'rehearse',
 };
 
 /** Runbook parameters are declared by each runbook, so any other `--name value` is kept for it to check. */
 export function parse(argv: string[]): RunbookOptions {
   const [action, ...rest] = argv;
   if (action !== 'list' && action !== 'show' && action !== 'run' && action !== 'rollback') {
-    throw new UsageError(
-      action ? `unknown runbook subcommand "${action}"` : 'runbook needs a subcommand',
-      `Usage: ${usage}`,
-    );
+    if (action) throw unknownSubcommand(RUNBOOK, action);
+    throw new UsageError('runbook needs a subcommand', `Usage: ${usage}`);
   }
   const opts: RunbookOptions = {
     action,
@@ -56,10 +52,21 @@ export function parse(argv: string[]): RunbookOptions {
     runbookDirs: [],
   };
   const positionals: string[] = [];
+  const declared: Flags = RUNBOOK.subcommands[action].flags;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
-    const flag = BOOLEAN_FLAGS[arg];
-    if (flag) {
+    const switchName = arg === '-y' ? 'yes' : arg.startsWith('--') ? arg.slice(2) : undefined;
+    const flag = switchName !== undefined ? BOOLEAN_FLAGS[switchName] : undefined;
+    if (flag && switchName) {
+      if (!Object.hasOwn(declared, switchName)) {
+        const owners = Object.values(RUNBOOK.subcommands)
+          .filter((s) => Object.hasOwn(s.flags, switchName))
+          .map((s) => s.path);
+        throw new UsageError(
+          `--${switchName} applies to ${owners.join(' and ')}, not runbook ${action}`,
+          `Run \`awsorg runbook ${action} --help\` for its flags.`,
+        );
+      }
       opts[flag] = true;
       continue;
     }
@@ -69,12 +76,23 @@ export function parse(argv: string[]): RunbookOptions {
     }
     const eq = arg.indexOf('=');
     const name = (eq > 0 ? arg.slice(2, eq) : arg.slice(2)).trim();
+    if (name && !Object.hasOwn(declared, name) && (action !== 'run' || name in BOOLEAN_FLAGS)) {
+      const suggestion = closest(
+        `--${name}`,
+        Object.keys(declared).map((f) => `--${f}`),
+      );
+      throw new UsageError(
+        `--${name} is not a flag of runbook ${action}.${suggestion ? ` Did you mean "${suggestion}"?` : ''}`,
+        `Run \`awsorg runbook ${action} --help\` for its flags.`,
+      );
+    }
     const value = eq > 0 ? arg.slice(eq + 1) : rest[++i];
     if (!name || value === undefined || (eq < 0 && value.startsWith('--')))
       throw new UsageError(`--${name || '?'} needs a value`, `Usage: ${usage}`);
     if (name === 'incident') opts.incident = value;
     else if (name === 'note') opts.note = value;
     else if (name === 'runbooks') opts.runbookDirs.push(value);
+    // Any other --NAME VALUE of `run` is a parameter, which the runbook checks.
     else opts.params[name] = value;
   }
   if (action === 'list') {
@@ -89,13 +107,6 @@ export function parse(argv: string[]): RunbookOptions {
       throw new UsageError(`runbook ${action} needs exactly one runbook id`, 'List them with `awsorg runbook list`.');
     opts.id = positionals[0]!;
   }
-  if (action !== 'run' && Object.keys(opts.params).length)
-    throw new UsageError(`--${Object.keys(opts.params)[0]} is not a flag of runbook ${action}`, `Usage: ${usage}`);
-  if (action !== 'run' && opts.rehearse)
-    throw new UsageError(
-      '--rehearse applies to `runbook run`',
-      'Rehearse a runbook: awsorg runbook run ID --incident GAMEDAY-1 --rehearse',
-    );
   return opts;
 }
 

@@ -14,10 +14,10 @@ import { AwsorgError, ExitCode, UsageError } from '../core/errors.js';
 import { terminalLines, terminalText } from '../core/terminal-text.js';
 import type { AnyStep, StepPlan } from '../steps/engine.js';
 import type { HandoffData } from '../steps/terraform-handoff.js';
-import { parseFlags } from './args.js';
+import { parseDeclared, usageText } from './declare.js';
+import { state as STATE } from './declarations.js';
 
-export const handoffUsage =
-  'awsorg state handoff --config FILE [--plan] [--force] [--json] [--omit-tls-deny] [--allow-placeholders] [--allow-outside-files] [--member-role NAME]';
+export const handoffUsage = usageText(STATE.subcommands.handoff);
 
 const DEFAULT_MEMBER_ROLE = 'OrganizationAccountAccessRole';
 
@@ -35,25 +35,15 @@ export interface StateHandoffOptions {
   memberRole: string;
 }
 
-/** `argv` without the `handoff` word. */
+/** `argv` with the `handoff` word. */
 export function parseHandoff(argv: string[]): StateHandoffOptions {
-  const { values, positionals } = parseFlags(
-    argv,
-    {
-      config: { type: 'string', short: 'c' },
-      plan: { type: 'boolean', default: false },
-      force: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      'omit-tls-deny': { type: 'boolean', default: false },
-      'allow-placeholders': { type: 'boolean', default: false },
-      'allow-outside-files': { type: 'boolean', default: false },
-      'member-role': { type: 'string' },
-    },
-    handoffUsage,
-    true,
-  );
-  if (positionals.length > 0)
-    throw new UsageError(`unexpected argument "${terminalText(positionals[0]!)}"`, `Usage: ${handoffUsage}`);
+  const { values, positionals } = parseDeclared(argv, STATE, {
+    ...STATE.subcommands.migrate.flags,
+    ...STATE.subcommands.handoff.flags,
+  });
+  const [, ...extra] = positionals;
+  if (extra.length > 0)
+    throw new UsageError(`unexpected argument "${terminalText(extra[0]!)}"`, `Usage: ${handoffUsage}`);
   const config = values.config;
   if (typeof config !== 'string' || config.trim() === '') {
     throw new UsageError(

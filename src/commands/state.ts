@@ -1,6 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { bucketNameProblem, loadBlueprint } from '../core/blueprint-load.js';
 import { MANAGEMENT_ACCOUNT, type LockKind } from '../core/blueprint.js';
 import type { Deps } from '../core/deps.js';
@@ -11,13 +10,16 @@ import type { AwsSession } from '../aws/session.js';
 import { migrateState, type MigrationResult } from '../terraform/migrate.js';
 import { TOOL_CHOICES, type ToolChoice } from '../terraform/tool.js';
 import { terminalLines, terminalText } from '../core/terminal-text.js';
-import { parseFlags } from './args.js';
-import { handoffUsage, parseHandoff, runHandoff, type StateHandoffOptions } from './state-handoff.js';
+import { parseDeclared, subcommandOf, usageText } from './declare.js';
+import { state as STATE } from './declarations.js';
+import { parseHandoff, runHandoff, type StateHandoffOptions } from './state-handoff.js';
 
-const migrateUsage =
-  'awsorg state migrate --dir DIR [--tool auto|terraform|tofu] [--bucket B --key K --region R --lock dynamodb|lockfile|both --table T] [--account NAME|ID [--member-role ROLE]] [--config FILE [--allow-outside-files] [--allow-placeholders]] [--json]';
+const migrateUsage = usageText(STATE.subcommands.migrate);
 
-export const usage = `${migrateUsage}\n       ${handoffUsage}`;
+/** Both subcommands' flags: a flag of the other one is refused by name. */
+export const STATE_FLAGS = { ...STATE.subcommands.migrate.flags, ...STATE.subcommands.handoff.flags };
+
+export const usage = usageText(STATE);
 
 const DEFAULT_MEMBER_ROLE = 'OrganizationAccountAccessRole';
 
@@ -46,52 +48,13 @@ export interface StateMigrateOptions {
 
 export type StateOptions = StateMigrateOptions | StateHandoffOptions;
 
-/** The first word that is not a flag or a flag's value: the subcommand, and where it is in argv. */
-function subcommandOf(argv: string[]): { name: string; index: number } | undefined {
-  const { tokens } = parseArgs({
-    args: argv,
-    options: {
-      ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: 'string' as const }])),
-      config: { type: 'string', short: 'c' },
-    },
-    strict: false,
-    allowPositionals: true,
-    tokens: true,
-  });
-  const first = tokens.find((t) => t.kind === 'positional');
-  return first && first.kind === 'positional' ? { name: first.value, index: first.index } : undefined;
-}
-
-/** Flags of either subcommand that take a value (so that value is not taken for the subcommand). */
-const STRING_FLAGS = ['dir', 'tool', 'bucket', 'key', 'region', 'lock', 'table', 'account', 'member-role'];
-
 export function parse(argv: string[]): StateOptions {
-  const sub = subcommandOf(argv);
-  if (sub?.name === 'handoff') return parseHandoff([...argv.slice(0, sub.index), ...argv.slice(sub.index + 1)]);
+  if (subcommandOf(STATE, argv)?.path === 'state handoff') return parseHandoff(argv);
   return parseMigrate(argv);
 }
 
 function parseMigrate(argv: string[]): StateMigrateOptions {
-  const { values, positionals } = parseFlags(
-    argv,
-    {
-      dir: { type: 'string' },
-      tool: { type: 'string' },
-      bucket: { type: 'string' },
-      key: { type: 'string' },
-      region: { type: 'string' },
-      lock: { type: 'string' },
-      table: { type: 'string' },
-      account: { type: 'string' },
-      'member-role': { type: 'string' },
-      config: { type: 'string' },
-      'allow-outside-files': { type: 'boolean', default: false },
-      'allow-placeholders': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-    },
-    migrateUsage,
-    true,
-  );
+  const { values, positionals } = parseDeclared(argv, STATE, STATE_FLAGS);
   const [subcommand, ...extra] = positionals;
   if (subcommand !== 'migrate') {
     throw new UsageError(

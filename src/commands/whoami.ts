@@ -1,20 +1,21 @@
 import { ExitCode } from '../core/errors.js';
 import type { Deps } from '../core/deps.js';
-import { parseFlags } from './args.js';
+import { parseDeclared, usageText } from './declare.js';
+import { whoami as WHOAMI } from './declarations.js';
 import { describeCaller } from '../aws/caller.js';
 import { breakGlassWarning, principalTypeOf, type PrincipalType } from '../aws/principal.js';
 import { baseSignIn, describeBase } from '../aws/base-signin.js';
 import { readSettings } from '../core/settings.js';
 import { terminalJson, terminalText } from '../core/terminal-text.js';
 
-export const usage = 'awsorg whoami [--json]';
+export const usage = usageText(WHOAMI);
 
 export interface WhoamiOptions {
   json: boolean;
 }
 
 export function parse(argv: string[]): WhoamiOptions {
-  const { values } = parseFlags(argv, { json: { type: 'boolean', default: false } }, usage);
+  const { values } = parseDeclared(argv, WHOAMI, WHOAMI.flags);
   return { json: Boolean(values.json) };
 }
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { CommandModule } from '../../src/commands/command.js';
+import { withCommandList } from '../../src/commands/help.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 
 const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
@@ -72,6 +73,14 @@ describe('README', () => {
     assert.match(section, /^awsorg config remove\b/m);
     assert.match(section, /npm unlink/);
     for (const dir of ['XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'XDG_STATE_HOME']) assert.match(section, new RegExp(dir));
+  });
+
+  it('lists the commands as src/commands/declarations.ts declares them', () => {
+    assert.ok(readme.includes('<!-- commands:begin'), 'README.md has the <!-- commands:begin --> marker');
+    assert.ok(
+      readme === withCommandList(readme),
+      "README.md's command list differs from the declarations: regenerate it with `npm run readme:commands`",
+    );
   });
 
   it('every awsorg line in its shell examples is accepted by that command', async () => {

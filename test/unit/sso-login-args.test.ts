@@ -85,7 +85,8 @@ describe('login flags', () => {
       /between 15m and 36h/,
     );
     usageError(['--profile', 'a b'], /not a profile name/, /--profile admin/);
-    usageError(['--bogus'], /Unknown option '--bogus'/, /Usage: awsorg login/);
+    usageError(['--bogus'], /Unknown option '--bogus' for awsorg login/, /awsorg login --help/);
+    usageError(['--proflie', 'admin'], /Unknown option '--proflie'.*Did you mean "--profile"\?/, /awsorg login --help/);
   });
 
   it('parses GetSessionToken durations', () => {
