@@ -1,5 +1,5 @@
 /** Shared by the benchmarks: statistics, and the two things every UI child process does. */
-import type { Deps } from '../src/core/deps.js';
+import type { Deps } from '../src/aws/deps.js';
 import type { FakeTerminal } from '../src/ui/frames.js';
 
 export const median = (values: number[]): number => {
@@ -33,7 +33,7 @@ export async function bareInkFirstFrame(term: FakeTerminal, firstFrame: Promise<
 
 /** Real Deps whose terminal (keys in, screen on stderr) is the fake one; stdout is discarded. */
 export async function terminalDeps(term: FakeTerminal): Promise<Deps> {
-  const { createDeps } = await import('../src/core/deps.js');
+  const { createDeps } = await import('../src/aws/deps.js');
   return createDeps({
     env: process.env,
     signal: new AbortController().signal,

@@ -125,7 +125,7 @@ async function editor(): Promise<void> {
     await Promise.all([
       import('ink'),
       import('react'),
-      import('../src/core/deps.js'),
+      import('../src/aws/deps.js'),
       import('../src/ui/wizard/operations.js'),
       import('../src/ui/wizard/app.js'),
       import('../src/ui/wizard/state.js'),

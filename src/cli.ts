@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AwsorgError, ExitCode } from './core/errors.js';
-import { createDeps, type Deps } from './core/deps.js';
+import { createDeps, type Deps } from './aws/deps.js';
 import { forwardToForeground } from './core/foreground.js';
 import { terminalLines, terminalText } from './core/terminal-text.js';
 import { subcommandOf } from './commands/declare.js';

@@ -6,7 +6,7 @@
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { BaseSignIn } from '../aws/base-signin.js';
 import type { CachedCredentials } from '../core/credential-cache.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { AwsCallError, CredentialsError } from '../core/errors.js';
 import type { InventoryAccount } from '../inventory/types.js';
 import { operatorIdentity, sanitizeSessionName } from './operator.js';

@@ -3,7 +3,7 @@
  * (getSigninToken, then Action=login). The session's keys go to the endpoint over HTTPS and
  * never into the URL; the URL carries only a short-lived sign-in token.
  */
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { AwsorgError, CredentialsError, UsageError } from '../core/errors.js';
 import type { Settings } from '../core/settings.js';
 import { signinUrlProblem } from '../core/settings-schema.js';

@@ -10,7 +10,7 @@ import { baseSignIn, describeBase, type BaseSignIn } from '../aws/base-signin.js
 import { resolveRegion } from '../aws/credentials.js';
 import { checkCacheDirsSync } from '../core/cache-dirs.js';
 import { readCachedCredentials, writeCachedCredentials, type CachedCredentials } from '../core/credential-cache.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { AwsorgError, UsageError } from '../core/errors.js';
 import { readSettings, type Settings } from '../core/settings.js';
 import { readInventory, writeInventory } from '../inventory/cache.js';

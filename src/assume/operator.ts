@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { cacheDir } from '../core/cache-dirs.js';
 import { shortDigest } from '../core/digest.js';
 import { ensurePrivateDirSync, readTrustedFileSync, writeFileAtomicSync } from '../core/private-file.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import type { BaseSignIn } from '../aws/base-signin.js';
 
 export interface OperatorIdentity {

@@ -4,7 +4,7 @@
  * becomes awsorg's.
  */
 import { constants } from 'node:os';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { AwsorgError, ExitCode } from '../core/errors.js';
 import { setForeground } from '../core/foreground.js';
 import { sessionEnvironment } from './environment.js';

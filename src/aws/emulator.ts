@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
-import { createDeps, type Deps, type Env } from '../core/deps.js';
+import { createDeps, type Deps, type Env } from './deps.js';
 import { xdgPaths } from '../core/xdg.js';
 import { PreconditionError } from '../core/errors.js';
 

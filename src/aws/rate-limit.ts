@@ -4,7 +4,7 @@
  * up (additive increase, multiplicative decrease). Combined with the session's jittered
  * retries this keeps a 5,000-account discovery under AWS's limits instead of failing on them.
  */
-import type { Clock } from '../core/deps.js';
+import type { Clock } from './deps.js';
 
 /** Throttling responses within this window of a cut count as the same burst. */
 const THROTTLE_BURST_MS = 1_000;

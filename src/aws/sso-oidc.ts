@@ -10,7 +10,7 @@ import {
   StartDeviceAuthorizationCommand,
   type CreateTokenCommandOutput,
 } from '@aws-sdk/client-sso-oidc';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from './deps.js';
 import { AwsCallError, AwsorgError, CancelledError, CredentialsError } from '../core/errors.js';
 import {
   formatUtc,

@@ -7,7 +7,7 @@
  */
 import { GetRoleCredentialsCommand, ListAccountRolesCommand, ListAccountsCommand } from '@aws-sdk/client-sso';
 import type { CachedCredentials } from '../core/credential-cache.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from './deps.js';
 import { AwsCallError, AwsorgError, CredentialsError, UsageError } from '../core/errors.js';
 import type { ProfileSso } from './aws-config-file.js';
 import {

@@ -1,4 +1,4 @@
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { ExitCode } from '../core/errors.js';
 import { loadOperatorContext } from '../assume/context.js';
 import { productionReason } from '../inventory/production.js';

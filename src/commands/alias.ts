@@ -1,4 +1,4 @@
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { readSettings, updateSettings } from '../core/settings.js';
 import { nearest } from '../core/suggest.js';

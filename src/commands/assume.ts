@@ -3,7 +3,7 @@
  * sign-in URL (--console) for an account's role. This is the hot path: on a credential-cache
  * hit it reads three small files and spawns the child, with no AWS SDK, Ink or React loaded.
  */
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { CancelledError, ExitCode, UsageError } from '../core/errors.js';
 import { loadOperatorContext, openRoleSession, type OperatorContext } from '../assume/context.js';
 import { EXPORT_FORMATS, formatExports, type ExportFormat } from '../assume/environment.js';

@@ -3,7 +3,7 @@ import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { reanchorTranscript, transcriptDir, verifyTranscript, type VerifyResult } from '../core/audit.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { parseDeclared, usageText } from './declare.js';
 import { audit as AUDIT } from './declarations.js';

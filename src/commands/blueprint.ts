@@ -3,7 +3,7 @@
  * schema/blueprint.schema.json), for editors that cannot reach the versioned URL a written
  * blueprint's first line names. zod loads only here, never on the `assume` path.
  */
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { helpPointer, parseDeclared, usageText } from './declare.js';
 import { blueprint as BLUEPRINT } from './declarations.js';

@@ -12,7 +12,7 @@ import type { AwsEvent } from '../aws/session.js';
 import { findPlaceholders, loadBlueprint, loadedFromBlueprint, visibleText } from '../core/blueprint-load.js';
 import { terminalLines } from '../core/terminal-text.js';
 import type { LoadedBlueprint } from '../core/blueprint.js';
-import { createDeps, type Deps } from '../core/deps.js';
+import { createDeps, type Deps } from '../aws/deps.js';
 import { type AwsorgError, CancelledError, ExitCode, UsageError } from '../core/errors.js';
 import { Journal, journalPathFor } from '../core/journal.js';
 import { describeHolder } from '../core/lock.js';

@@ -1,4 +1,4 @@
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 
 /**
  * A command is three parts: typed Options, a thin binder from argv to Options (`parse`), and

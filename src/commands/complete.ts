@@ -7,7 +7,7 @@
 import { readAwsConfig } from '../aws/aws-config-file.js';
 import { baseSignIn } from '../aws/base-signin.js';
 import { profileOfHeader } from '../core/aws-config-block.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { ExitCode } from '../core/errors.js';
 import { readSettings } from '../core/settings.js';
 import { readInventory } from '../inventory/cache.js';

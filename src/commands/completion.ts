@@ -5,7 +5,7 @@
  *
  * This module is loaded on every Tab press: node built-ins and lean awsorg modules only.
  */
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { REGIONS } from '../core/regions.js';
 import { BUILTIN_RUNBOOKS } from '../runbooks/builtin/index.js';

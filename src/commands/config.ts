@@ -24,7 +24,7 @@ import {
   type SkippedProfile,
 } from '../core/aws-config-block.js';
 import { iniLines } from '../core/ini-lines.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { AwsorgError, ExitCode, UsageError } from '../core/errors.js';
 import { productionReason } from '../inventory/production.js';
 import { aliasesFor } from '../inventory/resolve.js';

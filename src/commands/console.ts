@@ -2,8 +2,7 @@
  * `awsorg console`: the full-screen operator console over every account. It draws on stderr, so
  * `eval "$(awsorg console)"` and `e` switch the calling shell to the chosen account.
  */
-import type { Deps } from '../core/deps.js';
-import { UsageError } from '../core/errors.js';
+import type { Deps } from '../aws/deps.js';
 import { parseDeclared, usageText } from './declare.js';
 import { consoleCommand as CONSOLE } from './declarations.js';
 

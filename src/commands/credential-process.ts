@@ -7,7 +7,7 @@
 import { readAwsConfig, profileSettings } from '../aws/aws-config-file.js';
 import { baseSignIn, type BaseSignIn } from '../aws/base-signin.js';
 import { loadOperatorContext, openRoleSession, type OperatorContext } from '../assume/context.js';
-import { createDeps, type Deps } from '../core/deps.js';
+import { createDeps, type Deps } from '../aws/deps.js';
 import { AwsorgError, CredentialsError, ExitCode, UsageError } from '../core/errors.js';
 import { checkCacheDirsSync } from '../core/cache-dirs.js';
 import { readSettings } from '../core/settings.js';

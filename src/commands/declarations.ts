@@ -602,7 +602,7 @@ const blueprintSchema = {
 
 export const blueprint = {
   path: 'blueprint',
-  summary: "blueprint schema: print awsorg.yaml's JSON Schema (for editor checks and completion)",
+  summary: "print awsorg.yaml's JSON Schema for editor checks and completion (schema)",
   group: 'First day',
   usage: blueprintSchema.usage,
   flags: {},

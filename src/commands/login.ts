@@ -24,7 +24,7 @@ import { mfaSessionKey } from '../aws/credentials.js';
 import { isRefreshable, readSsoToken, SSO_EXPIRY_WINDOW_MS, type SsoSessionRef } from '../aws/sso-token-cache.js';
 import { checkCacheDirsSync } from '../core/cache-dirs.js';
 import { writeCachedCredentials } from '../core/credential-cache.js';
-import { createDeps, type Deps } from '../core/deps.js';
+import { createDeps, type Deps } from '../aws/deps.js';
 import { AwsCallError, CancelledError, CredentialsError, ExitCode, UsageError } from '../core/errors.js';
 import { readSettings, updateSettings } from '../core/settings.js';
 import { parseDeclared, usageText } from './declare.js';

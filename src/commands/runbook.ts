@@ -5,7 +5,7 @@
  * which changes nothing). Every run and rollback appends to the incident's audit transcript.
  */
 import { join } from 'node:path';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { closest } from '../core/suggest.js';
 import { terminalJson, terminalLines } from '../core/terminal-text.js';

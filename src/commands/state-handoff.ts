@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import type { AwsEvent } from '../aws/session.js';
 import type { LoadedBlueprint } from '../core/blueprint.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { AwsorgError, ExitCode, UsageError } from '../core/errors.js';
 import { terminalLines, terminalText } from '../core/terminal-text.js';
 import type { AnyStep, StepPlan } from '../steps/engine.js';

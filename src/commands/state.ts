@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { bucketNameProblem, loadBlueprint } from '../core/blueprint-load.js';
 import { MANAGEMENT_ACCOUNT, type LockKind } from '../core/blueprint.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { AwsCallError, ExitCode, UsageError } from '../core/errors.js';
 import { isRegion } from '../core/regions.js';
 import { usesDynamoDb, type S3BackendSettings } from '../terraform/backend.js';

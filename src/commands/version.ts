@@ -1,6 +1,6 @@
 /** `awsorg version [--json]` (also `awsorg --version`, `-V`): the installed version. */
 import { createRequire } from 'node:module';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { ExitCode } from '../core/errors.js';
 import { parseDeclared, usageText } from './declare.js';
 import { version as VERSION } from './declarations.js';

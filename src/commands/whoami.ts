@@ -1,5 +1,5 @@
 import { ExitCode } from '../core/errors.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { parseDeclared, usageText } from './declare.js';
 import { whoami as WHOAMI } from './declarations.js';
 import { describeCaller } from '../aws/caller.js';

@@ -10,7 +10,7 @@
 import type { BaseSignIn } from '../aws/base-signin.js';
 import { AdaptivePacer, forEachLimited } from '../aws/rate-limit.js';
 import { listSsoAccountRoles, listSsoAccounts, ssoAccessToken, SsoPortalError } from '../aws/sso-portal.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { CancelledError } from '../core/errors.js';
 import type { Inventory, InventoryAccount } from './types.js';
 

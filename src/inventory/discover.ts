@@ -19,7 +19,7 @@ import { accountState } from '../aws/account-state.js';
 import type { BaseSignIn } from '../aws/base-signin.js';
 import { AdaptivePacer, forEachLimited } from '../aws/rate-limit.js';
 import type { AwsSession } from '../aws/session.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { AwsCallError, CancelledError, PreconditionError } from '../core/errors.js';
 import type { Settings } from '../core/settings.js';
 import type { Inventory, InventoryAccount } from './types.js';

@@ -5,7 +5,7 @@
  * runbook files and summaries from AWS: each line is shown visibly (terminal-text.ts), so a
  * newline in a name cannot forge a progress line.
  */
-import type { OutputStream } from '../core/deps.js';
+import type { OutputStream } from '../aws/deps.js';
 import { callName } from './requests.js';
 import type { RunbookHost, RunEvent } from './types.js';
 import { terminalText } from '../core/terminal-text.js';

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { validateIncidentId } from '../core/audit.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { findRunbook, loadCatalog, skippedWarnings } from './catalog.js';
 import { runRunbook, type RunbookScreen } from './run.js';
 

@@ -10,7 +10,7 @@
 import { DescribeOrganizationCommand, ListRootsCommand } from '@aws-sdk/client-organizations';
 import { sessionNameFromArn } from '../assume/operator.js';
 import type { AwsSession } from '../aws/session.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { UsageError } from '../core/errors.js';
 import { fillTemplate, templateNames, validateParams } from './params.js';
 import type {

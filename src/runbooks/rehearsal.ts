@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import type { AwsSession } from '../aws/session.js';
 import { transcriptPath } from '../core/audit.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { ensurePrivateDirSync, writeFileAtomicSync } from '../core/private-file.js';
 import { preset } from '../core/presets.js';
 import type { XdgPaths } from '../core/xdg.js';

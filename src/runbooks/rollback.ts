@@ -15,7 +15,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { AuditRecord } from '../core/audit.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { AwsorgError, UsageError } from '../core/errors.js';
 import { stepContext, type PreparedRun, type PreparedStep, type Sessions } from './prepare.js';
 import { callName, plain } from './requests.js';

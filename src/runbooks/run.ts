@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { AuditTranscript, transcriptDir } from '../core/audit.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { AwsorgError, ExitCode, UsageError } from '../core/errors.js';
 import { acquireLock, describeHolder, type Lock } from '../core/lock.js';
 import { ensurePrivateDirSync } from '../core/private-file.js';

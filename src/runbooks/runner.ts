@@ -10,7 +10,7 @@
  */
 import type { AwsSession } from '../aws/session.js';
 import type { AuditEntry, AuditRecord, AuditTranscript } from '../core/audit.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps } from '../aws/deps.js';
 import { AwsorgError, ExitCode, UsageError } from '../core/errors.js';
 import { callName, plain, sendRequest } from './requests.js';
 import type { PreparedRun, PreparedStep } from './prepare.js';

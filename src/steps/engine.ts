@@ -5,7 +5,7 @@
  */
 import type { AwsSession } from '../aws/session.js';
 import type { LoadedBlueprint } from '../core/blueprint.js';
-import type { Clock } from '../core/deps.js';
+import type { Clock } from '../aws/deps.js';
 import { AwsorgError, CancelledError, PreconditionError } from '../core/errors.js';
 import type { Journal } from '../core/journal.js';
 import { accountsStep } from './accounts.js';

@@ -1,5 +1,5 @@
 import type { AwsSession, CallerIdentity } from '../aws/session.js';
-import type { Clock } from '../core/deps.js';
+import type { Clock } from '../aws/deps.js';
 import type { LoadedBlueprint } from '../core/blueprint.js';
 import type { Journal } from '../core/journal.js';
 

@@ -15,7 +15,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AwsSession } from '../aws/session.js';
-import type { Env } from '../core/deps.js';
+import type { Env } from '../aws/deps.js';
 import { AwsCallError, AwsorgError, PreconditionError } from '../core/errors.js';
 import {
   BACKEND_FILE,

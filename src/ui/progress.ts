@@ -6,7 +6,7 @@
  */
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import type { AwsEvent } from '../aws/session.js';
-import type { OutputStream } from '../core/deps.js';
+import type { OutputStream } from '../aws/deps.js';
 import type { BootstrapEngine, EngineListener } from '../steps/engine.js';
 import type { Step } from '../steps/types.js';
 import { terminalText } from '../core/terminal-text.js';

@@ -1,5 +1,5 @@
 /** An OutputStream that keeps what was written, for tests that read a command's stdout or stderr. */
-import type { OutputStream } from '../../src/core/deps.js';
+import type { OutputStream } from '../../src/aws/deps.js';
 
 export function captureStream(): OutputStream & { text: string } {
   return {

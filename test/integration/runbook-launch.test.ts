@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateRoleCommand } from '@aws-sdk/client-iam';
 import { transcriptPath } from '../../src/core/audit.js';
-import { createDeps, type Deps, type OutputStream } from '../../src/core/deps.js';
+import { createDeps, type Deps, type OutputStream } from '../../src/aws/deps.js';
 import { UsageError } from '../../src/core/errors.js';
 import { xdgPaths } from '../../src/core/xdg.js';
 import { launchRunbook } from '../../src/runbooks/launch.js';

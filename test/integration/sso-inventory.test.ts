@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BaseSignIn } from '../../src/aws/base-signin.js';
 import { tokenCacheKey } from '../../src/aws/sso-token-cache.js';
-import { createDeps, systemClock } from '../../src/core/deps.js';
+import { createDeps, systemClock } from '../../src/aws/deps.js';
 import { discoverSsoInventory } from '../../src/inventory/discover-sso.js';
 import { fixtureAccounts, startSsoServer, type SsoServer } from '../fixtures/sso-server.js';
 import { isolatedEnv } from '../helpers/cli.js';

@@ -15,7 +15,7 @@ import { memberClients, type Clients } from '../helpers/aws.js';
 import { isolatedEnv, runCli, tempDir } from '../helpers/cli.js';
 import { startMoto, type Moto } from '../helpers/moto.js';
 import { terraform } from '../helpers/terraform.js';
-import { createDeps, systemClock } from '../../src/core/deps.js';
+import { createDeps, systemClock } from '../../src/aws/deps.js';
 import { WizardOperations } from '../../src/ui/wizard/operations.js';
 
 const MAIN_TF = `resource "terraform_data" "bootstrap" {

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { LoadedBlueprint } from '../../src/core/blueprint.js';
-import { createDeps, systemClock } from '../../src/core/deps.js';
+import { createDeps, systemClock } from '../../src/aws/deps.js';
 import { AwsorgError } from '../../src/core/errors.js';
 import type { Journal } from '../../src/core/journal.js';
 import { createMigrateStateStep } from '../../src/steps/migrate-state.js';

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateOrganizationCommand } from '@aws-sdk/client-organizations';
 import { loadBlueprint } from '../../src/core/blueprint-load.js';
-import { createDeps, systemClock, type Deps } from '../../src/core/deps.js';
+import { createDeps, systemClock, type Deps } from '../../src/aws/deps.js';
 import { acquireLock } from '../../src/core/lock.js';
 import { preset } from '../../src/core/presets.js';
 import type { ApplyEvent } from '../../src/ui/wizard/apply.js';
@@ -100,7 +100,7 @@ describe('wizard operations against moto', { timeout: 600_000 }, () => {
     const module = (path: string) => pathToFileURL(resolve(here, '..', '..', 'src', path)).href;
     const script = `
       const { WizardOperations } = await import(${JSON.stringify(module('ui/wizard/operations.js'))});
-      const { createDeps, systemClock } = await import(${JSON.stringify(module('core/deps.js'))});
+      const { createDeps, systemClock } = await import(${JSON.stringify(module('aws/deps.js'))});
       const env = JSON.parse(process.argv[1]);
       const deps = createDeps({ env, cwd: process.argv[2], signal: new AbortController().signal, clock: systemClock, stdout: { write: () => true }, stderr: { write: () => true }, interactive: true });
       const detection = await new WizardOperations(deps).detect();

@@ -17,7 +17,7 @@ describe('assume start-up', () => {
       const stdin = Object.getOwnPropertyDescriptor(process, 'stdin');
       let created = 0;
       Object.defineProperty(process, 'stdin', { configurable: true, enumerable: stdin.enumerable, get() { created++; return stdin.get.call(process); } });
-      const { createDeps } = await import(${JSON.stringify(src('core/deps.js'))});
+      const { createDeps } = await import(${JSON.stringify(src('aws/deps.js'))});
       const { runInSession } = await import(${JSON.stringify(src('assume/shell.js'))});
       const deps = createDeps({ env: { PATH: process.env.PATH }, signal: new AbortController().signal });
       const session = {

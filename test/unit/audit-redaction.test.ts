@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { AwsSession } from '../../src/aws/session.js';
 import { AuditTranscript, redact } from '../../src/core/audit.js';
-import { createDeps } from '../../src/core/deps.js';
+import { createDeps } from '../../src/aws/deps.js';
 import { xdgPaths } from '../../src/core/xdg.js';
 import { stepContext, type PreparedRun, type Sessions } from '../../src/runbooks/prepare.js';
 import { executeRun } from '../../src/runbooks/runner.js';

@@ -214,7 +214,7 @@ describe('help from the declarations', () => {
         [...m[2]!.matchAll(/^ {2}(\S+)/gm)].map((c) => c[1]),
       ]),
     );
-    assert.deepEqual(groups['First day'], ['bootstrap', 'state', 'login']);
+    assert.deepEqual(groups['First day'], ['bootstrap', 'state', 'blueprint', 'login']);
     assert.deepEqual(groups.Incidents, ['runbook', 'audit']);
     for (const name of [
       'assume',

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { transcriptPath } from '../../src/core/audit.js';
-import { createDeps, type OutputStream } from '../../src/core/deps.js';
+import { createDeps, type OutputStream } from '../../src/aws/deps.js';
 import { CredentialsError, UsageError } from '../../src/core/errors.js';
 import { xdgPaths } from '../../src/core/xdg.js';
 import { runConsole, type RunbookLauncher } from '../../src/ui/console/run.js';

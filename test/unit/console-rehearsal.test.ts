@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { OperatorContext } from '../../src/assume/context.js';
-import { createDeps, type Deps } from '../../src/core/deps.js';
+import { createDeps, type Deps } from '../../src/aws/deps.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import { liveOperations } from '../../src/ui/console/operations.js';
 import { isolatedEnv } from '../helpers/cli.js';

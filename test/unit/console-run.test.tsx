@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createDeps } from '../../src/core/deps.js';
+import { createDeps } from '../../src/aws/deps.js';
 import type { ConsoleModel } from '../../src/ui/console/model.js';
 import type { ConsoleOperations } from '../../src/ui/console/operations.js';
 import { runConsole } from '../../src/ui/console/run.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse, run } from '../../src/commands/runbook.js';
-import { createDeps } from '../../src/core/deps.js';
+import { createDeps } from '../../src/aws/deps.js';
 import { ExitCode, UsageError } from '../../src/core/errors.js';
 import { tempDir } from '../helpers/cli.js';
 import { captureStream } from '../helpers/streams.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { AwsSession } from '../../src/aws/session.js';
 import { AuditTranscript, type AuditRecord } from '../../src/core/audit.js';
-import { createDeps, type Clock } from '../../src/core/deps.js';
+import { createDeps, type Clock } from '../../src/aws/deps.js';
 import { UsageError } from '../../src/core/errors.js';
 import { xdgPaths } from '../../src/core/xdg.js';
 import { parse } from '../../src/commands/runbook.js';

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { createDeps } from '../../src/core/deps.js';
+import { createDeps } from '../../src/aws/deps.js';
 import { AwsorgError } from '../../src/core/errors.js';
 import type { RunbookHost } from '../../src/runbooks/types.js';
 import { FakeTerminal, KEYS } from '../../src/ui/frames.js';

@@ -2,7 +2,7 @@
  * Opening the console: `awsorg console`, and the bootstrap wizard's last screen over a
  * rehearsal's organization. Both are front ends, so this lives in the ui layer.
  */
-import type { Deps } from '../../core/deps.js';
+import type { Deps } from '../../aws/deps.js';
 import { UsageError } from '../../core/errors.js';
 
 export interface OpenConsoleOptions {

@@ -9,7 +9,7 @@ import { loadOperatorContext, openRoleSession, type OperatorContext } from '../.
 import { cachedOperatorIdentity } from '../../assume/operator.js';
 import type { RoleSession } from '../../assume/types.js';
 import { readCachedCredentials } from '../../core/credential-cache.js';
-import type { Deps } from '../../core/deps.js';
+import type { Deps } from '../../aws/deps.js';
 import { AwsorgError } from '../../core/errors.js';
 import type { InventoryAccount } from '../../inventory/types.js';
 import { identitySummary } from './identity.js';

@@ -12,7 +12,7 @@ import type { RenderOptions } from 'ink';
 import { formatExports } from '../../assume/environment.js';
 import { runInSession } from '../../assume/shell.js';
 import { transcriptPath } from '../../core/audit.js';
-import type { Deps } from '../../core/deps.js';
+import type { Deps } from '../../aws/deps.js';
 import type { RunbookLaunch } from '../../runbooks/launch.js';
 import { AwsorgError, ExitCode } from '../../core/errors.js';
 import { defineConsoleApp, type ConsoleExit, type ConsoleSnapshot } from './app.js';

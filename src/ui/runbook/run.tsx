@@ -4,7 +4,7 @@
  * answered by keys, keep the outcome on screen until the operator has read it, then restore the
  * screen and print what must outlive it (outcome, transcript, follow-ups, how to roll back).
  */
-import type { Deps } from '../../core/deps.js';
+import type { Deps } from '../../aws/deps.js';
 import type { RunbookHost } from '../../runbooks/types.js';
 import { colorWanted, systemTerminal, type ConsoleTerminal } from '../console/run.js';
 import { defineRunbookApp, type RunbookBridge } from './app.js';

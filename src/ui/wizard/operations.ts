@@ -29,7 +29,7 @@ import { AwsSession, type AwsEvent } from '../../aws/session.js';
 import type { WhoamiResult } from '../../aws/caller.js';
 import { loadBlueprint as readBlueprintFile } from '../../core/blueprint-load.js';
 import type { Blueprint, LoadedBlueprint } from '../../core/blueprint.js';
-import type { Deps } from '../../core/deps.js';
+import type { Deps } from '../../aws/deps.js';
 import { AwsCallError, AwsorgError, CancelledError, ValidationError } from '../../core/errors.js';
 import { Journal, journalPathFor, parseJournal, type JournalData } from '../../core/journal.js';
 import { blueprintYaml, preset } from '../../core/presets.js';

@@ -3,7 +3,7 @@
  * exit, print what must outlive it (how to resume, what was created), and open the operator
  * console when the operator asks for it on the last screen.
  */
-import type { Deps } from '../../core/deps.js';
+import type { Deps } from '../../aws/deps.js';
 import { colorWanted, systemTerminal, type ConsoleTerminal } from '../console/run.js';
 import { defineWizardApp, type WizardExit } from './app.js';
 import type { WizardOperations } from './operations.js';

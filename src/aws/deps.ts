@@ -10,9 +10,9 @@
  */
 import { spawn as nodeSpawn } from 'node:child_process';
 import { isatty } from 'node:tty';
-import { AwsSession, type AwsEvent } from '../aws/session.js';
-import { cachedMfaSession, resolveBaseCredentials, resolveRegion } from '../aws/credentials.js';
-import { xdgPaths, type XdgPaths } from './xdg.js';
+import { AwsSession, type AwsEvent } from './session.js';
+import { cachedMfaSession, resolveBaseCredentials, resolveRegion } from './credentials.js';
+import { xdgPaths, type XdgPaths } from '../core/xdg.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
