@@ -76,9 +76,9 @@ export function reportError(err: unknown, deps: Deps): number {
  * ignores later writes) and the command ends with its own exit code. Any other write error ends
  * the run as failed, with one line saying why.
  */
-function handleOutputErrors(streams: NodeJS.WriteStream[]): { failed: () => boolean } {
+function handleOutputErrors(): { watch: (stream: NodeJS.WritableStream) => void; failed: () => boolean } {
   let failed = false;
-  for (const stream of streams) {
+  const watch = (stream: NodeJS.WritableStream) => {
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
       failed = true;
@@ -88,8 +88,8 @@ function handleOutputErrors(streams: NodeJS.WriteStream[]): { failed: () => bool
         );
       }
     });
-  }
-  return { failed: () => failed };
+  };
+  return { watch, failed: () => failed };
 }
 
 async function cli(): Promise<void> {
@@ -111,8 +111,8 @@ async function cli(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const output = handleOutputErrors([process.stdout, process.stderr]);
-  const deps = createDeps({ env: process.env, signal: controller.signal });
+  const output = handleOutputErrors();
+  const deps = createDeps({ env: process.env, signal: controller.signal, onOutputStream: output.watch });
   const code = await main(process.argv.slice(2), deps);
   process.exitCode = code === ExitCode.ok && output.failed() ? ExitCode.failed : code;
 }

@@ -87,13 +87,27 @@ export const systemClock: Clock = {
     }),
 };
 
-export function createDeps(overrides: Partial<Deps> & { env: Env; signal: AbortSignal }): Deps {
+export interface CreateDepsOptions extends Partial<Deps> {
+  env: Env;
+  signal: AbortSignal;
+  /** Called once with process.stdout or process.stderr when a command first uses it (the CLI watches for write errors). */
+  onOutputStream?: (stream: NodeJS.WriteStream) => void;
+}
+
+export function createDeps(overrides: CreateDepsOptions): Deps {
   const env = overrides.env;
   const clock = overrides.clock ?? systemClock;
   const random = overrides.random ?? Math.random;
   const awsEvents = overrides.awsEvents ?? listeners<AwsEvent>();
-  const stdout = overrides.stdout ?? process.stdout;
-  const stderr = overrides.stderr ?? process.stderr;
+  // process.stdout and process.stderr are created on first use (a net.Socket each on a pipe: a few
+  // ms and enough garbage for a collection); `assume --exec` hands the terminal to its child and
+  // never writes to either.
+  let stdout = overrides.stdout;
+  let stderr = overrides.stderr;
+  const created = (stream: NodeJS.WriteStream): OutputStream => {
+    overrides.onOutputStream?.(stream);
+    return stream;
+  };
   const sessions = new Map<string, AwsSession>();
   const paths = overrides.paths ?? xdgPaths(env);
   const longTermCredentials = resolveBaseCredentials(env);
@@ -102,14 +116,21 @@ export function createDeps(overrides: Partial<Deps> & { env: Env; signal: AbortS
   return {
     env,
     cwd: overrides.cwd ?? process.cwd(),
-    stdout,
-    stderr,
+    get stdout() {
+      stdout ??= created(process.stdout);
+      return stdout;
+    },
+    get stderr() {
+      stderr ??= created(process.stderr);
+      return stderr;
+    },
     // process.stdin is created on first access (a few ms); the hot path of `assume` never reads it.
     get stdin() {
       return overrides.stdin ?? process.stdin;
     },
     stdinIsTTY,
-    interactive: overrides.interactive ?? Boolean(stdinIsTTY && stderr.isTTY),
+    interactive:
+      overrides.interactive ?? Boolean(stdinIsTTY && (overrides.stderr ? overrides.stderr.isTTY : isatty(2))),
     clock,
     random,
     paths,

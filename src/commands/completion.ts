@@ -8,12 +8,12 @@
 import type { Deps } from '../aws/deps.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { REGIONS } from '../core/regions.js';
-import { BUILTIN_RUNBOOKS } from '../runbooks/builtin/index.js';
+import { BUILTIN_RUNBOOK_IDS } from '../runbooks/builtin/ids.js';
 import type { CommandDecl, ValueKind as DeclaredKind } from './declare.js';
 import { completion as COMPLETION, DECLARATIONS } from './declarations.js';
 import { parseDeclared, usageText } from './declare.js';
 
-const RUNBOOK_IDS: readonly string[] = BUILTIN_RUNBOOKS.map((r) => r.id);
+const RUNBOOK_IDS: readonly string[] = BUILTIN_RUNBOOK_IDS;
 
 const synopsis = usageText(COMPLETION);
 

@@ -18,6 +18,8 @@ import {
 } from '../../src/commands/completion.js';
 import { DECLARATIONS } from '../../src/commands/declarations.js';
 import { LOADERS } from '../../src/commands/loaders.js';
+import { BUILTIN_RUNBOOKS } from '../../src/runbooks/builtin/index.js';
+import { BUILTIN_RUNBOOK_IDS } from '../../src/runbooks/builtin/ids.js';
 
 const DATA: CompletionData = {
   accounts: [
@@ -173,6 +175,13 @@ describe('completion output', () => {
 });
 
 describe('completion table in step with the commands', () => {
+  it('offers exactly the shipped runbooks, from the id list that keeps them out of the hot bundle', () => {
+    assert.deepEqual(
+      [...BUILTIN_RUNBOOK_IDS],
+      BUILTIN_RUNBOOKS.map((r) => r.id),
+    );
+  });
+
   it('lists exactly the visible commands that src/commands/loaders.ts can load', () => {
     const visible = Object.keys(LOADERS).filter((name) => !DECLARATIONS[name]?.hidden);
     assert.ok(visible.length >= 10, `found the loaders (${visible.join(', ')})`);
