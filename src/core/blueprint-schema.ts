@@ -531,10 +531,36 @@ export const BlueprintSchema = strict(
 
 /** The JSON Schema editors use for `awsorg.yaml` (see schema/blueprint.schema.json). */
 export function blueprintJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(BlueprintSchema, { io: 'input', target: 'draft-2020-12' }),
-    title: 'awsorg blueprint (awsorg.yaml)',
-  };
+  const schema = z.toJSONSchema(BlueprintSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  nullWhereOptional(schema);
+  return { ...schema, title: 'awsorg blueprint (awsorg.yaml)' };
+}
+
+/**
+ * The loader reads a field left empty (`ciOidc:` with nothing after it, YAML's null) as absent;
+ * the schema lets every optional field be null too, so an editor does not mark such a file wrong.
+ */
+function nullWhereOptional(node: unknown): void {
+  if (typeof node !== 'object' || node === null) return;
+  if (Array.isArray(node)) {
+    for (const item of node) nullWhereOptional(item);
+    return;
+  }
+  const schema = node as Record<string, unknown>;
+  for (const child of Object.values(schema)) nullWhereOptional(child);
+  const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+  if (typeof properties !== 'object' || properties === null) return;
+  const required = new Set((schema.required as string[] | undefined) ?? []);
+  for (const [key, property] of Object.entries(properties)) {
+    if (required.has(key)) continue;
+    if (typeof property.type === 'string') {
+      property.type = [property.type, 'null'];
+      if (Array.isArray(property.enum)) property.enum = [...property.enum, null];
+    } else {
+      const { description, default: fallback, ...rest } = property;
+      properties[key] = { description, default: fallback, anyOf: [rest, { type: 'null' }] };
+    }
+  }
 }
 
 /** The committed file's exact text (schema/blueprint.schema.json), as `awsorg blueprint schema` prints it. */

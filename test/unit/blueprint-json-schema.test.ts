@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
+import { validateBlueprint } from '../../src/core/blueprint-load.js';
 import { blueprintJsonSchemaText } from '../../src/core/blueprint-schema.js';
 import { PRESET_NAMES, preset, presetYaml } from '../../src/core/presets.js';
 import { blueprintSchemaUrl, packageVersion } from '../../src/core/schema-url.js';
@@ -119,6 +120,25 @@ describe('the blueprint JSON Schema', () => {
     const cases = INVALID_BLUEPRINTS.filter((c) => STRUCTURAL.includes(c.name));
     assert.equal(cases.length, STRUCTURAL.length, 'a structural case was renamed or removed from the corpus');
     for (const invalid of cases) assert.equal(validate(parse(invalid.yaml)), false, invalid.name);
+  });
+
+  test('a field left empty (`ciOidc:` with nothing after it) is absent to the loader and to the schema alike', () => {
+    // The loader reads YAML's empty value as "not set"; an editor must not mark such a file as wrong.
+    const emptied = presetYaml('standard')
+      .replace(/^ciOidc:\n(?: {2}.*\n)+/m, 'ciOidc:\n')
+      .replace(/^guardrails:\n(?: {2}.*\n)+/m, 'guardrails:\n')
+      .replace(/tags: \{ environment: production \}/, 'tags:');
+    const raw = parse(emptied);
+    assert.equal(raw.ciOidc, null);
+    assert.equal(raw.guardrails, null);
+    assert.equal(raw.accounts.at(-1).tags, null);
+    assert.deepEqual(validateBlueprint(raw).issues, []);
+    const validate = validator();
+    assert.ok(validate(raw), JSON.stringify(validate.errors));
+    // A required field left empty is still refused by both.
+    const noRegion = parse(presetYaml('standard').replace(/^region: .*$/m, 'region:'));
+    assert.notDeepEqual(validateBlueprint(noRegion).issues, []);
+    assert.equal(validate(noRegion), false);
   });
 
   test('every blueprint awsorg writes starts with the versioned $schema line', () => {
