@@ -9,7 +9,7 @@ import { AwsorgError, ExitCode } from './core/errors.js';
 import { createDeps, type Deps } from './aws/deps.js';
 import { forwardToForeground } from './core/foreground.js';
 import { terminalLines, terminalText } from './core/terminal-text.js';
-import { subcommandOf } from './commands/declare.js';
+import { type CommandDecl, helpPointer, subcommandOf } from './commands/declare.js';
 import { commandHelp, findDeclaration, topLevelHelp, unknownCommand } from './commands/help.js';
 import { LOADERS } from './commands/loaders.js';
 
@@ -43,8 +43,18 @@ export async function main(argv: string[], deps: Deps): Promise<number> {
     const opts = command.parse(rest);
     return await command.run(opts, deps);
   } catch (err) {
-    return reportError(err, deps);
+    return reportError(withHelpPointer(err, subcommandOf(decl, rest) ?? decl), deps);
   }
+}
+
+/**
+ * A command that refuses its arguments names the usage as the next step; the pointer to the
+ * command's own --help comes first, so the flags and examples are one command away.
+ */
+function withHelpPointer(err: unknown, decl: CommandDecl): unknown {
+  if (!(err instanceof AwsorgError) || err.exitCode !== ExitCode.usage || !err.nextStep?.startsWith('Usage:'))
+    return err;
+  return new AwsorgError(err.message, `${helpPointer(decl)}\n${err.nextStep}`, { exitCode: err.exitCode, cause: err });
 }
 
 /** Settings exist or an inventory was cached: the operator has used awsorg here before. */

@@ -156,6 +156,14 @@ export function parseDeclared<F extends Flags>(argv: readonly string[], decl: Co
   } catch (err) {
     throw parseError(err as Error & { code?: string }, scope, sub ? sub.flags : flags);
   }
+  for (const token of parsed.tokens) {
+    // `--role=` or `--role ""`: an empty value is a slip (an unset shell variable), never a choice.
+    if (token.kind === 'option' && token.value !== undefined && token.value.trim() === '')
+      throw new UsageError(
+        `--${token.name} needs a value, and was given an empty one`,
+        `${helpPointer(scope)}\nUsage: ${usageText(scope)}`,
+      );
+  }
   if (sub) {
     for (const token of parsed.tokens) {
       if (token.kind !== 'option' || Object.hasOwn(sub.flags, token.name)) continue;

@@ -122,6 +122,9 @@ function fileErrorText(error: unknown): string {
 
 export function errorText(error: unknown): string {
   if (error instanceof Error)
-    return 'code' in error && typeof error.code === 'string' ? `${error.code}: ${error.message}` : error.message;
+    // Node's fs messages already start with the code ("ENOENT: no such file or directory, open …").
+    return 'code' in error && typeof error.code === 'string' && !error.message.startsWith(error.code)
+      ? `${error.code}: ${error.message}`
+      : error.message;
   return String(error);
 }

@@ -42,6 +42,24 @@ describe('awsorg help, version and typos', () => {
     assert.doesNotMatch(r.stderr, /Usage:/);
   });
 
+  it('puts a pointer to the help before a usage line, for any bad use a command reports', async () => {
+    for (const [argv, path] of [
+      [['alias'], 'alias'],
+      [['alias', 'set', 'prod'], 'alias set'],
+      [['completion', 'tcsh'], 'completion'],
+      [['audit', 'verify', 'a', 'b'], 'audit verify'],
+    ] as const) {
+      const r = await runCli([...argv], { env });
+      assert.equal(r.code, ExitCode.usage, argv.join(' '));
+      assert.match(
+        r.stderr,
+        new RegExp(`^Next step: Run \`awsorg ${path} --help\` for its flags\\.\nUsage: awsorg ${path}`, 'm'),
+        r.stderr,
+      );
+      assert.doesNotMatch(r.stderr, /^Next step: Usage:/m, argv.join(' '));
+    }
+  });
+
   it('prints a command help with flags, defaults, examples and "Learn more"; subcommands have their own', async () => {
     const assume = await runCli(['assume', '--help'], { env });
     assert.equal(assume.code, ExitCode.ok);

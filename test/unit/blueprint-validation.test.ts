@@ -176,6 +176,18 @@ describe('valid blueprints', () => {
 });
 
 describe('reporting', () => {
+  test('a blueprint that cannot be read names the file and the reason once', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'awsorg-bp-')), 'missing.yaml');
+    await assert.rejects(loadBlueprint(missing), (err: unknown) => {
+      assert.ok(err instanceof UsageError);
+      assert.equal(
+        err.message,
+        `Cannot read the blueprint ${missing}: ENOENT: no such file or directory, open '${missing}'`,
+      );
+      return true;
+    });
+  });
+
   test('every issue is reported together, not only the first', async () => {
     const yaml = VALID_EXAMPLE_YAML.replace('region: us-east-1', 'region: us-east-7')
       .replace('aws+production@acme-corp.io', 'production@localhost')

@@ -157,6 +157,25 @@ describe('command declarations', () => {
     );
   });
 
+  it('refuse an empty flag value (an unset shell variable) instead of running with it', async () => {
+    const assume = await parserOf('assume');
+    for (const argv of [
+      ['prod', '--role='],
+      ['prod', '--role', ''],
+      ['prod', '--region', ' '],
+    ]) {
+      assert.throws(
+        () => assume(argv),
+        (err: unknown) =>
+          err instanceof UsageError &&
+          /^--(role|region) needs a value, and was given an empty one$/.test(err.message) &&
+          Boolean(err.nextStep?.startsWith('Run `awsorg assume --help` for its flags.')),
+        argv.join(' '),
+      );
+    }
+    assert.doesNotThrow(() => assume(['prod', '--role', 'ReadOnlyAccess']));
+  });
+
   it('name an unknown subcommand with the nearest one and point at the help', async () => {
     for (const [command, word, suggestion] of [
       ['alias', 'sett', 'set'],
