@@ -60,22 +60,32 @@ function text(description: string, example?: string, pattern?: RegExp, ...checks
 }
 
 /** A list of non-blank texts where each entry may appear once. */
+/** Refuses an entry listed twice, naming its index. */
+function noRepeats(values: readonly string[], ctx: z.RefinementCtx): void {
+  values.forEach((value, i) => {
+    if (values.indexOf(value) !== i)
+      ctx.addIssue({
+        code: 'custom',
+        path: [i],
+        message: `'${value}' is listed twice`,
+        params: { fix: 'remove the repeated entry' },
+      });
+  });
+}
+
 function uniqueList(item: z.ZodString, description: string, example?: string) {
   return z
     .array(item)
     .describe(description)
     .meta({ uniqueItems: true, ...(example ? { examples: [example] } : {}) })
-    .superRefine((values, ctx) =>
-      values.forEach((value, i) => {
-        if (values.indexOf(value) !== i)
-          ctx.addIssue({
-            code: 'custom',
-            path: [i],
-            message: `'${value}' is listed twice`,
-            params: { fix: 'remove the repeated entry' },
-          });
-      }),
-    );
+    .superRefine(noRepeats);
+}
+
+/** A list that must hold at least one entry: `minItems` for editors, the loader's words and fix when empty. */
+function nonEmpty(list: ReturnType<typeof uniqueList>, message: string, fix: string) {
+  return list.meta({ minItems: 1 }).superRefine((items, ctx) => {
+    if (items.length === 0) ctx.addIssue({ code: 'custom', message, params: { fix } });
+  });
 }
 
 function strict<S extends z.ZodRawShape>(shape: S, description: string, what: string, example?: string) {
@@ -161,20 +171,15 @@ export const POLICY_TYPES = [
   'CHATBOT_POLICY',
 ] as const;
 
-const targets = uniqueList(
-  text('Root, an OU path from organizationalUnits, or an account name from accounts', 'Workloads'),
-  'Where the guardrail is attached: Root, OU paths, or account names from the blueprint.',
-  '[Workloads]',
-)
-  .meta({ minItems: 1 })
-  .superRefine((list, ctx) => {
-    if (list.length === 0)
-      ctx.addIssue({
-        code: 'custom',
-        message: 'is empty, so the guardrail would never be attached',
-        params: { fix: 'add Root, an OU path or an account name, or remove the guardrail' },
-      });
-  });
+const targets = nonEmpty(
+  uniqueList(
+    text('Root, an OU path from organizationalUnits, or an account name from accounts', 'Workloads'),
+    'Where the guardrail is attached: Root, OU paths, or account names from the blueprint.',
+    '[Workloads]',
+  ),
+  'is empty, so the guardrail would never be attached',
+  'add Root, an OU path or an account name, or remove the guardrail',
+);
 
 const targetsOnly = (description: string) =>
   strict({ targets }, description, 'a guardrail', '{ targets: [Workloads] }');
@@ -239,20 +244,15 @@ export const GuardrailsSchema = strict(
   {
     denyRegions: strict(
       {
-        allow: uniqueList(
-          text('An AWS Region', 'us-east-1', REGION, regionProblem),
-          'The Regions accounts may use; every other regional action is denied.',
-          '[us-east-1, us-west-2]',
-        )
-          .meta({ minItems: 1 })
-          .superRefine((list, ctx) => {
-            if (list.length === 0)
-              ctx.addIssue({
-                code: 'custom',
-                message: 'is empty, which would deny every regional service everywhere',
-                params: { fix: 'list the Regions your accounts may use, e.g. [us-east-1, us-west-2]' },
-              });
-          }),
+        allow: nonEmpty(
+          uniqueList(
+            text('An AWS Region', 'us-east-1', REGION, regionProblem),
+            'The Regions accounts may use; every other regional action is denied.',
+            '[us-east-1, us-west-2]',
+          ),
+          'is empty, which would deny every regional service everywhere',
+          'list the Regions your accounts may use, e.g. [us-east-1, us-west-2]',
+        ),
         targets,
       },
       'Region lock: deny actions outside the allowed Regions (global services are exempt).',
@@ -261,27 +261,22 @@ export const GuardrailsSchema = strict(
     denyRoot: targetsOnly('Deny every action to the root user of member accounts.').optional(),
     requireMfa: strict(
       {
-        actions: uniqueList(
-          text('An IAM action, service:Action (wildcards allowed)', 'iam:DeleteRole', iamAction, (value) =>
-            value === '*' || iamAction.test(value)
-              ? undefined
-              : problem(
-                  `'${value}' is not an IAM action`,
-                  'write actions as service:Action, e.g. iam:DeleteRole or ec2:Terminate*',
-                ),
+        actions: nonEmpty(
+          uniqueList(
+            text('An IAM action, service:Action (wildcards allowed)', 'iam:DeleteRole', iamAction, (value) =>
+              value === '*' || iamAction.test(value)
+                ? undefined
+                : problem(
+                    `'${value}' is not an IAM action`,
+                    'write actions as service:Action, e.g. iam:DeleteRole or ec2:Terminate*',
+                  ),
+            ),
+            'Actions denied to sessions without MFA.',
+            '[iam:DeleteRole, iam:DeletePolicy]',
           ),
-          'Actions denied to sessions without MFA.',
-          '[iam:DeleteRole, iam:DeletePolicy]',
-        )
-          .meta({ minItems: 1 })
-          .superRefine((list, ctx) => {
-            if (list.length === 0)
-              ctx.addIssue({
-                code: 'custom',
-                message: 'is empty, so the guardrail would deny nothing',
-                params: { fix: 'list the actions that need MFA, e.g. [iam:DeleteRole, iam:DeletePolicy]' },
-              });
-          }),
+          'is empty, so the guardrail would deny nothing',
+          'list the actions that need MFA, e.g. [iam:DeleteRole, iam:DeletePolicy]',
+        ),
         targets,
       },
       'Deny the listed actions to sessions without MFA.',
@@ -498,17 +493,7 @@ export const BlueprintSchema = strict(
         policyTypes: z
           .array(z.enum(POLICY_TYPES).describe('A policy type'))
           .describe('Policy types enabled on the root.')
-          .superRefine((values, ctx) =>
-            values.forEach((value, i) => {
-              if (values.indexOf(value) !== i)
-                ctx.addIssue({
-                  code: 'custom',
-                  path: [i],
-                  message: `'${value}' is listed twice`,
-                  params: { fix: 'remove the repeated entry' },
-                });
-            }),
-          )
+          .superRefine(noRepeats)
           .default([]),
       },
       'Organization-wide settings.',
