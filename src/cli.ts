@@ -9,7 +9,14 @@ import { AwsorgError, ExitCode } from './core/errors.js';
 import { createDeps, type Deps } from './aws/deps.js';
 import { forwardToForeground } from './core/foreground.js';
 import { terminalLines, terminalText } from './core/terminal-text.js';
-import { type CommandDecl, helpPointer, subcommandOf } from './commands/declare.js';
+import {
+  allFlags,
+  type CommandDecl,
+  firstPositional,
+  helpPointer,
+  subcommandOf,
+  unknownSubcommand,
+} from './commands/declare.js';
 import { commandHelp, findDeclaration, topLevelHelp, unknownCommand } from './commands/help.js';
 import { LOADERS } from './commands/loaders.js';
 
@@ -35,7 +42,11 @@ export async function main(argv: string[], deps: Deps): Promise<number> {
     const helpAt = name === '__complete' ? -1 : rest.findIndex((a) => a === '--help' || a === '-h');
     if (helpAt >= 0 && !(decl.passthrough && rest.slice(0, helpAt).includes('--'))) {
       // The help of the subcommand named before --help (`state migrate --help`), else of the command.
-      const sub = subcommandOf(decl, rest.slice(0, helpAt));
+      const before = rest.slice(0, helpAt);
+      const sub = subcommandOf(decl, before);
+      // `state migrat --help`: a mistyped subcommand is named (with a guess), not answered with the command's help.
+      const word = decl.subcommands && !sub ? firstPositional(before, allFlags(decl))?.value : undefined;
+      if (word !== undefined) throw unknownSubcommand(decl, word);
       deps.stdout.write(commandHelp(sub ?? decl));
       return ExitCode.ok;
     }

@@ -1,6 +1,9 @@
 /** Suggestions for mistyped names ("did you mean …"). */
 
-/** The candidate nearest to a misspelt word, if it is near enough to be a likely typo. */
+/**
+ * The candidate nearest to a misspelt word, if it is near enough to be a likely typo, or else
+ * the one candidate the word starts (`gen` -> `generate`).
+ */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
@@ -8,7 +11,9 @@ export function closest(word: string, candidates: readonly string[]): string | u
     const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
-  return bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+  if (bestDistance <= Math.max(1, Math.floor(word.length / 3))) return best;
+  const prefixed = word.length >= 2 ? candidates.filter((c) => c.toLowerCase().startsWith(word.toLowerCase())) : [];
+  return prefixed.length === 1 ? prefixed[0] : undefined;
 }
 
 /** Edits between two words, a swap of neighbouring letters counting as one (emial -> email). */

@@ -80,6 +80,18 @@ describe('awsorg help, version and typos', () => {
     }
   });
 
+  it('names a mistyped subcommand before --help instead of answering with the parent help', async () => {
+    for (const argv of [
+      ['state', 'migrat', '--help'],
+      ['help', 'state', 'migrat'],
+    ]) {
+      const r = await runCli(argv, { env });
+      assert.equal(r.code, ExitCode.usage, argv.join(' '));
+      assert.match(r.stderr, /^awsorg: unknown subcommand "migrat" for awsorg state\. Did you mean "migrate"\?$/m);
+      assert.equal(r.stdout, '');
+    }
+  });
+
   it('leaves a --help after `--` to the command assume runs', async () => {
     const r = await runCli(['assume', 'nowhere', '--exec', '--', 'aws', '--help'], { env });
     assert.doesNotMatch(r.stdout, /^Usage:/m);

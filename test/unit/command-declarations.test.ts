@@ -256,5 +256,8 @@ describe('help from the declarations', () => {
       nextStep: 'Run `awsorg --help` for the list of commands.',
     });
     assert.equal(unknownCommand('zzzzzz').message, 'unknown command "zzzzzz".');
+    // A word that starts exactly one command is taken as the start of it; two are not guessed between.
+    assert.equal(unknownCommand('boot').message, 'unknown command "boot". Did you mean "bootstrap"?');
+    assert.equal(unknownCommand('co').message, 'unknown command "co".');
   });
 });
