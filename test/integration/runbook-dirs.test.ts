@@ -14,23 +14,7 @@ import { memberClients } from '../helpers/aws.js';
 import { runCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { startMoto, type Moto } from '../helpers/moto.js';
 import { createOrgFixture, operatorEnv } from '../helpers/org-fixture.js';
-
-const TEAM_RUNBOOK = `id: team-capture
-title: Capture a role's policies
-description: Records the role's policies for the investigation; changes nothing.
-whenToUse: [A role is under investigation.]
-whenNotToUse: [Never needed outside an incident.]
-params:
-  - { name: account, kind: account, required: true, description: the account }
-  - { name: role-name, kind: role-name, required: true, description: the role }
-steps:
-  - id: capture
-    kind: check
-    title: Capture the policies
-    does: Reads the role's inline and attached policies.
-    operation: iam.capture-role-policies
-    runsAs: { account: "{{account}}", role: OrganizationAccountAccessRole, region: us-east-1 }
-`;
+import { TEAM_RUNBOOK } from '../fixtures/team-runbook.js';
 
 /** Every run must end by itself well before the harness would kill it. */
 const PROMPT_MS = 20_000;
